@@ -1,0 +1,1 @@
+"""The incident rules, pure Python: standard library only (a test enforces it)."""

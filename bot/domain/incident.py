@@ -1,0 +1,362 @@
+"""The incident lifecycle: statuses, the transition table and every change as a pure rule.
+
+Each rule takes the current `Incident` and the moment of the change (`at`, already parsed,
+aware) plus `now`, and returns the new `Incident` with the `TimelineEntry` that records the
+change. A rule that refuses raises a `UserError` subclass whose message says exactly why.
+Nothing here reads a clock or touches storage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.timefmt import day_and_time, require_aware
+from bot.errors import BadTime, RuleRefused, UsageError
+
+TITLE_MAX = 150
+NOTE_MAX = 3000
+IMPACT_MAX = 1000
+SEVERITIES = (1, 2, 3, 4)
+DEFAULT_SEVERITY = 2
+
+
+class Status(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not Status.RESOLVED
+
+
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+
+
+class Attack(StrEnum):
+    """The security assessment; it decides what public drafts may claim."""
+
+    NO_EVIDENCE = "no-evidence"
+    SUSPECTED = "suspected"
+    CONFIRMED = "confirmed"
+
+
+class EntryKind(StrEnum):
+    OPENED = "opened"
+    STATUS = "status"  # status_from -> status_to; from == to is an update with a message
+    REOPENED = "reopened"
+    NOTE = "note"
+    IMPACT = "impact"
+    SEVERITY = "severity"
+    LEAD = "lead"
+    ATTACK = "attack"
+    MESSAGE = "message"  # a Slack message added with :pushpin: or "Add to timeline"
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime  # when it happened (may be backdated)
+    recorded_at: datetime  # when the bot learnt of it
+    actor: str  # Slack user id
+    kind: EntryKind
+    text: str = ""
+    status_from: Status | None = None
+    status_to: Status | None = None
+    source: str | None = None  # dedupe key of a copied Slack message ("C123/1700000000.000100")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", require_aware(self.at, "at"))
+        object.__setattr__(self, "recorded_at", require_aware(self.recorded_at, "recorded_at"))
+
+
+@dataclass(frozen=True)
+class Incident:
+    number: int
+    title: str
+    severity: int
+    status: Status
+    lead: str
+    opened_by: str
+    attack: Attack
+    impact: str
+    channel_id: str | None
+    impact_started_at: datetime  # the outage began (backdated with --at)
+    opened_at: datetime  # the bot was told
+    status_since: datetime  # the current status began
+    resolved_at: datetime | None  # the latest resolution while resolved
+
+    def __post_init__(self) -> None:
+        for name in ("impact_started_at", "opened_at", "status_since"):
+            object.__setattr__(self, name, require_aware(getattr(self, name), name))
+        if self.resolved_at is not None:
+            object.__setattr__(self, "resolved_at", require_aware(self.resolved_at, "resolved_at"))
+
+    @property
+    def name(self) -> str:
+        return format_name(self.number)
+
+
+def format_name(number: int) -> str:
+    return f"INC-{number}"
+
+
+_NAME = re.compile(r"^inc-(\d{1,9})$", re.IGNORECASE)
+
+
+def parse_name(word: str) -> int | None:
+    """`INC-7` / `inc-7` -> 7; anything else -> None."""
+    match = _NAME.match(word)
+    return int(match.group(1)) if match else None
+
+
+# --- checks on user text -------------------------------------------------------------------
+
+
+def clean_title(title: str) -> str:
+    cleaned = " ".join(title.split())
+    if not cleaned:
+        raise UsageError("The title is empty.")
+    if len(cleaned) > TITLE_MAX:
+        raise UsageError(f"The title is {len(cleaned)} characters long; the limit is {TITLE_MAX}.")
+    return cleaned
+
+
+def clean_note(text: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise UsageError("The note is empty.")
+    if len(cleaned) > NOTE_MAX:
+        raise UsageError(f"The note is {len(cleaned)} characters long; the limit is {NOTE_MAX}.")
+    return cleaned
+
+
+def clean_impact(text: str) -> str:
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise UsageError("The impact text is empty: say what customers experience.")
+    if len(cleaned) > IMPACT_MAX:
+        raise UsageError(f"The impact text is {len(cleaned)} characters long; the limit is {IMPACT_MAX}.")
+    return cleaned
+
+
+def check_severity(severity: int) -> int:
+    if severity not in SEVERITIES:
+        raise UsageError(f"Severity must be 1, 2, 3 or 4 (sev1 is the most severe), not {severity}.")
+    return severity
+
+
+# --- the transition table ------------------------------------------------------------------
+
+
+def transition_refusal(name: str, current: Status, to: Status, *, has_message: bool) -> str | None:
+    """Why `current -> to` is refused, or None when it is allowed.
+
+    Forward, skipping and backward moves between open statuses are allowed; the current
+    status again is an update and needs a message; a resolved incident only reopens.
+    """
+    if current is Status.RESOLVED:
+        if to is Status.RESOLVED:
+            return f"{name} is already resolved."
+        return f"{name} is resolved; to work on it again use `/incident reopen {name} [reason]`."
+    if to is current and not has_message:
+        return f"{name} is already {current.value}; add a message to post an update."
+    return None
+
+
+def check_event_time(incident: Incident, at: datetime, now: datetime, zone: ZoneInfo) -> datetime:
+    """An event time may be backdated, but not into the future nor before the incident."""
+    at = require_aware(at)
+    if at > now:
+        raise BadTime(f"{day_and_time(at, zone, relative_to=now)} is in the future.")
+    if at < incident.impact_started_at:
+        started = day_and_time(incident.impact_started_at, zone, relative_to=at)
+        raise BadTime(
+            f"{day_and_time(at, zone, relative_to=now)} is before {incident.name} started ({started})."
+        )
+    return at
+
+
+# --- the changes ---------------------------------------------------------------------------
+
+
+def open_incident(
+    *,
+    number: int,
+    title: str,
+    severity: int,
+    actor: str,
+    started_at: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[Incident, TimelineEntry]:
+    title = clean_title(title)
+    check_severity(severity)
+    started_at = require_aware(started_at)
+    if started_at > now:
+        raise BadTime(f"{day_and_time(started_at, zone, relative_to=now)} is in the future.")
+    incident = Incident(
+        number=number,
+        title=title,
+        severity=severity,
+        status=Status.INVESTIGATING,
+        lead=actor,
+        opened_by=actor,
+        attack=Attack.NO_EVIDENCE,
+        impact="",
+        channel_id=None,
+        impact_started_at=started_at,
+        opened_at=now,
+        status_since=started_at,
+        resolved_at=None,
+    )
+    entry = TimelineEntry(
+        at=started_at,
+        recorded_at=now,
+        actor=actor,
+        kind=EntryKind.OPENED,
+        text=title,
+        status_to=Status.INVESTIGATING,
+    )
+    return incident, entry
+
+
+def change_status(
+    incident: Incident,
+    *,
+    to: Status,
+    actor: str,
+    at: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+    message: str = "",
+) -> tuple[Incident, TimelineEntry]:
+    """Move to `to` (resolved included); the same status with a message is an update."""
+    message = message.strip()
+    if len(message) > NOTE_MAX:
+        raise UsageError(f"The message is {len(message)} characters long; the limit is {NOTE_MAX}.")
+    refusal = transition_refusal(incident.name, incident.status, to, has_message=bool(message))
+    if refusal:
+        raise RuleRefused(refusal)
+    at = check_event_time(incident, at, now, zone)
+    if to is not incident.status and at < incident.status_since:
+        since = day_and_time(incident.status_since, zone, relative_to=now)
+        raise BadTime(
+            f"{incident.name} has been {incident.status.value} since {since}; "
+            f"a status change cannot be dated before that."
+        )
+    changed = incident
+    if to is not incident.status:
+        changed = replace(
+            incident,
+            status=to,
+            status_since=at,
+            resolved_at=at if to is Status.RESOLVED else None,
+        )
+    entry = TimelineEntry(
+        at=at,
+        recorded_at=now,
+        actor=actor,
+        kind=EntryKind.STATUS,
+        text=message,
+        status_from=incident.status,
+        status_to=to,
+    )
+    return changed, entry
+
+
+def reopen(
+    incident: Incident, *, actor: str, now: datetime, reason: str = ""
+) -> tuple[Incident, TimelineEntry]:
+    """Back to investigating; the earlier resolution stays on the timeline."""
+    reason = reason.strip()
+    if len(reason) > NOTE_MAX:
+        raise UsageError(f"The reason is {len(reason)} characters long; the limit is {NOTE_MAX}.")
+    if incident.status.is_open:
+        raise RuleRefused(f"{incident.name} is not resolved (it is {incident.status.value}).")
+    changed = replace(incident, status=Status.INVESTIGATING, status_since=now, resolved_at=None)
+    entry = TimelineEntry(
+        at=now,
+        recorded_at=now,
+        actor=actor,
+        kind=EntryKind.REOPENED,
+        text=reason,
+        status_from=Status.RESOLVED,
+        status_to=Status.INVESTIGATING,
+    )
+    return changed, entry
+
+
+def add_note(
+    incident: Incident, *, text: str, actor: str, at: datetime, now: datetime, zone: ZoneInfo
+) -> TimelineEntry:
+    text = clean_note(text)
+    at = check_event_time(incident, at, now, zone)
+    return TimelineEntry(at=at, recorded_at=now, actor=actor, kind=EntryKind.NOTE, text=text)
+
+
+def add_message(
+    incident: Incident, *, text: str, author: str, posted_at: datetime, now: datetime, source: str
+) -> TimelineEntry:
+    """A Slack message copied to the timeline at its original time (clamped to the start)."""
+    text = text.strip() or "(a message without text)"
+    if len(text) > NOTE_MAX:
+        text = text[: NOTE_MAX - 1].rstrip() + "…"
+    at = max(require_aware(posted_at), incident.impact_started_at)
+    return TimelineEntry(
+        at=min(at, now), recorded_at=now, actor=author, kind=EntryKind.MESSAGE, text=text, source=source
+    )
+
+
+def set_impact(
+    incident: Incident, *, text: str, actor: str, now: datetime
+) -> tuple[Incident, TimelineEntry]:
+    text = clean_impact(text)
+    if text == incident.impact:
+        raise RuleRefused(f"{incident.name} already has that impact text.")
+    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.IMPACT, text=text)
+    return replace(incident, impact=text), entry
+
+
+def set_severity(
+    incident: Incident, *, severity: int, actor: str, now: datetime
+) -> tuple[Incident, TimelineEntry]:
+    check_severity(severity)
+    if severity == incident.severity:
+        raise RuleRefused(f"{incident.name} is already sev{severity}.")
+    entry = TimelineEntry(
+        at=now,
+        recorded_at=now,
+        actor=actor,
+        kind=EntryKind.SEVERITY,
+        text=f"sev{incident.severity} -> sev{severity}",
+    )
+    return replace(incident, severity=severity), entry
+
+
+def set_lead(incident: Incident, *, lead: str, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
+    if lead == incident.lead:
+        raise RuleRefused(f"That person is already the lead of {incident.name}.")
+    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.LEAD, text=lead)
+    return replace(incident, lead=lead), entry
+
+
+def set_attack(
+    incident: Incident, *, attack: Attack, actor: str, now: datetime
+) -> tuple[Incident, TimelineEntry]:
+    if attack is incident.attack:
+        raise RuleRefused(f"{incident.name} is already assessed as {attack.value}.")
+    entry = TimelineEntry(
+        at=now,
+        recorded_at=now,
+        actor=actor,
+        kind=EntryKind.ATTACK,
+        text=f"{incident.attack.value} -> {attack.value}",
+    )
+    return replace(incident, attack=attack), entry
