@@ -177,9 +177,7 @@ def check_event_time(incident: Incident, at: datetime, now: datetime, zone: Zone
         raise BadTime(f"{day_and_time(at, zone, relative_to=now)} is in the future.")
     if at < incident.impact_started_at:
         started = day_and_time(incident.impact_started_at, zone, relative_to=at)
-        raise BadTime(
-            f"{day_and_time(at, zone, relative_to=now)} is before {incident.name} started ({started})."
-        )
+        raise BadTime(f"{day_and_time(at, zone, relative_to=now)} is before {incident.name} started ({started}).")
     return at
 
 
@@ -271,9 +269,7 @@ def change_status(
     return changed, entry
 
 
-def reopen(
-    incident: Incident, *, actor: str, now: datetime, reason: str = ""
-) -> tuple[Incident, TimelineEntry]:
+def reopen(incident: Incident, *, actor: str, now: datetime, reason: str = "") -> tuple[Incident, TimelineEntry]:
     """Back to investigating; the earlier resolution stays on the timeline."""
     reason = reason.strip()
     if len(reason) > NOTE_MAX:
@@ -314,9 +310,7 @@ def add_message(
     )
 
 
-def set_impact(
-    incident: Incident, *, text: str, actor: str, now: datetime
-) -> tuple[Incident, TimelineEntry]:
+def set_impact(incident: Incident, *, text: str, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
     text = clean_impact(text)
     if text == incident.impact:
         raise RuleRefused(f"{incident.name} already has that impact text.")
@@ -324,9 +318,7 @@ def set_impact(
     return replace(incident, impact=text), entry
 
 
-def set_severity(
-    incident: Incident, *, severity: int, actor: str, now: datetime
-) -> tuple[Incident, TimelineEntry]:
+def set_severity(incident: Incident, *, severity: int, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
     check_severity(severity)
     if severity == incident.severity:
         raise RuleRefused(f"{incident.name} is already sev{severity}.")
@@ -347,9 +339,7 @@ def set_lead(incident: Incident, *, lead: str, actor: str, now: datetime) -> tup
     return replace(incident, lead=lead), entry
 
 
-def set_attack(
-    incident: Incident, *, attack: Attack, actor: str, now: datetime
-) -> tuple[Incident, TimelineEntry]:
+def set_attack(incident: Incident, *, attack: Attack, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
     if attack is incident.attack:
         raise RuleRefused(f"{incident.name} is already assessed as {attack.value}.")
     entry = TimelineEntry(

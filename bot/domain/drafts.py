@@ -1,0 +1,221 @@
+"""The public message for each status, per language and length: pure, plain text.
+
+The wording lives in `bot/domain/wording/<code>.toml` (see en.toml for the layout); this
+module chooses the template and fills it. The rules it enforces are the point of the
+product:
+
+- never an estimated time of recovery: the only time in a draft is the next-update line,
+  and only for an open status when a next update is given;
+- resolved drafts say how long it lasted in public words ("for almost two hours");
+- security follows the assessment: no-evidence says there is no evidence of a breach or
+  attack; suspected says nothing at all about security and warns the drafter; confirmed
+  uses the security-incident templates, never reassures, and warns the drafter;
+- a short draft is at most 280 characters: the impact text is shortened at a word boundary
+  with "…" (or left out when not even its first word fits); a public name so long that a
+  short draft cannot fit even without the impact is a `ValueError`, and `check_public_name`
+  lets the app refuse that configuration at start-up.
+
+Slack escaping is not done here: the Slack layer escapes what it shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, get_args
+from zoneinfo import ZoneInfo
+
+from bot.domain.durations import Qualifier, RoundedDuration, Unit
+from bot.domain.incident import Attack, Status
+from bot.domain.language import Language, available_languages, load_language, public_duration, render_duration
+from bot.domain.timefmt import clock_time
+
+Length = Literal["short", "long"]
+LENGTHS: tuple[Length, ...] = get_args(Length)
+SHORT_LIMIT = 280
+ELLIPSIS = "…"
+
+SUSPECTED_WARNING = "Security must review this draft before it is published: the assessment is 'suspected'."
+CONFIRMED_WARNING = "Confirmed security incident: legal and security must approve this text."
+IMPACT_SHORTENED = f"The impact text was shortened to fit the {SHORT_LIMIT}-character limit of a short draft."
+IMPACT_LEFT_OUT = (
+    f"The impact text was left out: not even its first word fits in a {SHORT_LIMIT}-character short draft."
+)
+
+# Trimmed from the end of an impact text or of a shortened one (closing quotes and brackets stay).
+_TRAILING = " \t.,;:!?…·-–—([{«‹“‘¿¡/\\"
+# The longest next-update time clock_time can give ("23:59" and a zone abbreviation).
+_LONGEST_CLOCK_TIME = "23:59 " + "W" * 6
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    language: str
+    length: Length
+    status: Status
+    attack: Attack
+    warnings: tuple[str, ...] = ()
+
+
+def compose(
+    *,
+    status: Status,
+    attack: Attack,
+    language: str,
+    length: Length,
+    public_name: str,
+    impact: str,
+    next_update: datetime | None,
+    zone: ZoneInfo,
+    duration: timedelta | None,
+) -> Draft:
+    """The draft for `status`; `duration` is required when resolved and ignored otherwise."""
+    words = load_language(language)
+    duration_text = ""
+    if status is Status.RESOLVED:
+        if duration is None:
+            raise ValueError("A resolved draft needs the duration of the incident.")
+        duration_text = public_duration(duration, words)
+    next_update_text = clock_time(next_update, zone) if next_update is not None else None
+    values = _values(words, status, attack, length, public_name, next_update_text, duration_text)
+    text, impact_note = _fill(words, _template_key(status, attack, length), length, values, impact)
+    if length == "short" and len(text) > SHORT_LIMIT:
+        raise ValueError(
+            f"The short {words.code} draft for {status.value} is {len(text)} characters even without "
+            f"the impact text; the limit is {SHORT_LIMIT}. Choose a shorter public name."
+        )
+    warnings = [*_security_warnings(attack), *([impact_note] if impact_note else [])]
+    return Draft(
+        text=text,
+        language=words.code,
+        length=length,
+        status=status,
+        attack=attack,
+        warnings=tuple(warnings),
+    )
+
+
+def check_public_name(public_name: str, languages: Iterable[str] | None = None) -> None:
+    """Refuse (ValueError) a public name with which some short draft cannot fit 280 characters.
+
+    Every short template of every language (default: all available) is tried with an
+    empty impact, the longest next-update time and the longest duration phrase.
+    """
+    problems = []
+    for code in available_languages() if languages is None else languages:
+        words = load_language(code)
+        longest = _longest_duration_phrase(words)
+        for status in Status:
+            for attack in Attack:
+                values = _values(words, status, attack, "short", public_name, _LONGEST_CLOCK_TIME, longest)
+                text = _tidy(words.text(f"{_template_key(status, attack, 'short')}.general").format_map(values))
+                if len(text) > SHORT_LIMIT:
+                    problems.append(f"{words.code} {status.value} ({attack.value}): {len(text)} characters")
+    if problems:
+        raise ValueError(
+            f"The public name {public_name!r} is too long for short drafts (limit {SHORT_LIMIT} "
+            f"characters even without an impact text): {', '.join(problems)}."
+        )
+
+
+def shorten_at_word(text: str, limit: int) -> str:
+    """`text` (whitespace collapsed) in at most `limit` characters, cut between words with "…".
+
+    Trailing punctuation before the "…" is trimmed; "" when not even the first word fits.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    room = limit - len(ELLIPSIS)
+    if room <= 0:
+        return ""
+    cut = text[:room]
+    if text[room] != " ":
+        space = cut.rfind(" ")
+        cut = cut[:space] if space >= 0 else ""
+    cut = cut.rstrip(_TRAILING)
+    return cut + ELLIPSIS if cut else ""
+
+
+def _template_key(status: Status, attack: Attack, length: Length) -> str:
+    family = "draft_security_incident" if attack is Attack.CONFIRMED else "draft"
+    return f"{family}.{status.value}.{length}"
+
+
+def _values(
+    words: Language,
+    status: Status,
+    attack: Attack,
+    length: Length,
+    public_name: str,
+    next_update_text: str | None,
+    duration_text: str,
+) -> dict[str, str]:
+    name = " ".join(public_name.split())
+    if not name:
+        raise ValueError("The public name is empty.")
+    security_line = words.text(f"draft_lines.no_evidence.{length}") if attack is Attack.NO_EVIDENCE else ""
+    next_update_line = ""
+    if status.is_open and next_update_text is not None:
+        next_update_line = words.text(f"draft_lines.next_update.{length}").format(next_update=next_update_text)
+    return {
+        "public_name": name,
+        "impact": "",
+        "security_line": security_line,
+        "next_update_line": next_update_line,
+        "duration": duration_text if status is Status.RESOLVED else "",
+    }
+
+
+def _fill(words: Language, key: str, length: Length, values: dict[str, str], impact: str) -> tuple[str, str | None]:
+    """The text and, when the impact text had to be shortened or left out, a note saying so."""
+    impact = " ".join(impact.split()).rstrip(_TRAILING)
+    general = words.text(f"{key}.general")
+    if not impact:
+        return _tidy(general.format_map(values)), None
+    with_impact = words.text(f"{key}.with_impact")
+    text = _tidy(with_impact.format_map(values | {"impact": impact}))
+    if length == "long" or len(text) <= SHORT_LIMIT:
+        return text, None
+    budget = SHORT_LIMIT - len(_tidy(with_impact.format_map(values)))
+    while budget > 0:
+        shortened = shorten_at_word(impact, budget)
+        if not shortened:
+            break
+        text = _tidy(with_impact.format_map(values | {"impact": shortened}))
+        if len(text) <= SHORT_LIMIT:
+            return text, IMPACT_SHORTENED
+        budget -= len(text) - SHORT_LIMIT
+    return _tidy(general.format_map(values)), IMPACT_LEFT_OUT
+
+
+def _tidy(text: str) -> str:
+    """One space between words where an empty line was left out; "…." becomes "…"."""
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" ?\n ?", "\n", text)
+    return text.replace(ELLIPSIS + ".", ELLIPSIS).strip()
+
+
+def _security_warnings(attack: Attack) -> tuple[str, ...]:
+    if attack is Attack.SUSPECTED:
+        return (SUSPECTED_WARNING,)
+    if attack is Attack.CONFIRMED:
+        return (CONFIRMED_WARNING,)
+    return ()
+
+
+def _longest_duration_phrase(words: Language) -> str:
+    """The longest public duration this language can say (counts with words, and 999)."""
+    counts = [*range(1, len(words.words("duration.number_words"))), 999]
+    phrases = (
+        render_duration(RoundedDuration(qualifier, unit, count, half), words)
+        for qualifier in Qualifier
+        for unit in Unit
+        for count in counts
+        for half in (False, True)
+        if not (half and unit is Unit.MINUTE)
+    )
+    return max(phrases, key=len)

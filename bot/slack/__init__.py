@@ -1,0 +1,1 @@
+"""Everything that speaks Slack: command parsing, listeners, Block Kit builders, the app."""

@@ -1,0 +1,377 @@
+"""`/incident ...` text -> a typed command. Pure: no Slack calls, no clock, no storage.
+
+`parse(text)` returns one of the frozen dataclasses below (the `Command` union) or raises
+`UsageError(message, usage=...)` saying what is wrong and how to write it.
+
+Reading rules:
+- subcommands, statuses, `INC-n`, `sevN`, `short`/`long` and language codes are case-insensitive;
+- `INC-n` right after the subcommand names the incident (`incident=None`: this channel's);
+- `--at TIME` (also `—at`/`–at`, which autocorrect makes of `--at`) is the last option and
+  takes the rest of the text; TIME is kept as typed (whitespace collapsed) and read later by
+  `bot.domain.timeparse.parse_at`, which needs the clock and the zone;
+- Slack escapes `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text is unescaped so it holds
+  what the person typed; the `lead` mention is read from the raw text;
+- one-line texts (title, impact) have whitespace collapsed; multi-line texts (status message,
+  note, close summary, reopen reason) keep their lines, trimmed, with at most one blank line
+  in a row. Length limits are the domain's (`bot.domain.incident`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
+from bot.domain.timeparse import ACCEPTED_FORMS
+from bot.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    severity: int
+    title: str  # "" when none was given: the app asks for it in a modal
+    at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetStatus:
+    incident: int | None
+    status: Status  # never RESOLVED: `status ... resolved` parses as `Close`
+    message: str
+    at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    incident: int | None
+    summary: str
+    at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    incident: int | None
+    text: str
+    at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    incident: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetSeverity:
+    incident: int | None
+    severity: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetLead:
+    incident: int | None
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetAttack:
+    incident: int | None
+    attack: Attack
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    incident: int | None
+    language: str | None  # a 2-3 letter code, lower case; checked against settings later
+    length: str | None  # "short" | "long"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    incident: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen:
+    incident: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListIncidents:
+    all: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+IncidentChange: TypeAlias = SetStatus | Close | Note | Impact | SetSeverity | SetLead | SetAttack | Reopen
+"""The commands that change an existing incident (named by `incident`, or this channel's)."""
+
+Command: TypeAlias = Open | IncidentChange | Draft | Timeline | ListIncidents | Help
+
+USAGE: dict[str, str] = {
+    "open": "`/incident open [sev1..sev4] <title> [--at TIME]`",
+    "status": ("`/incident status [INC-n] <investigating|identified|monitoring|resolved> [message] [--at TIME]`"),
+    "note": "`/incident note [INC-n] <text> [--at TIME]`",
+    "impact": "`/incident impact [INC-n] <what customers experience>`",
+    "sev": "`/incident sev [INC-n] <1-4>`",
+    "lead": "`/incident lead [INC-n] <@person>`",
+    "attack": "`/incident attack [INC-n] <no-evidence|suspected|confirmed>`",
+    "draft": "`/incident draft [INC-n] [en|fr|...] [short|long]`",
+    "timeline": "`/incident timeline [INC-n]`",
+    "close": "`/incident close [INC-n] [summary] [--at TIME]`",
+    "reopen": "`/incident reopen [INC-n] [reason]`",
+    "list": "`/incident list [all]`",
+    "help": "`/incident help`",
+}
+
+HELP_TEXT = "\n".join(
+    [
+        *USAGE.values(),
+        "",
+        "`INC-n` names an incident; in the incident's own channel you can leave it out.",
+        f"`--at TIME` backdates an event and comes last. TIME is {ACCEPTED_FORMS}",
+    ]
+)
+
+_TAKES_AT = frozenset({"open", "status", "note", "close"})
+_AT = re.compile(r"(?:^|(?<=\s))(?:--|\u2014|\u2013)at(?:=|\s|$)", re.IGNORECASE)
+_SEV = re.compile(r"sev-?(\d{1,9})", re.IGNORECASE)
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+_STATUSES = "investigating, identified, monitoring or resolved"
+_ATTACKS = "no-evidence, suspected or confirmed"
+
+
+def parse(text: str) -> Command:
+    """Read the text of `/incident ...` (everything after the command itself)."""
+    body, at = _split_at(text)
+    name, rest = _next_word(body)
+    subcommand = name.lower()
+    if subcommand in ("", "help"):
+        return Help()
+    read = _READERS.get(subcommand)
+    if read is None:
+        raise UsageError(_unknown_subcommand(name), usage=HELP_TEXT)
+    usage = USAGE[subcommand]
+    if at is not None and subcommand not in _TAKES_AT:
+        raise UsageError(
+            f"`/incident {subcommand}` does not take --at: only open, status, note and close can be backdated.",
+            usage=usage,
+        )
+    if at == "":
+        raise UsageError("Give a time after --at, for example `--at 21:41` or `--at 10m ago`.", usage=usage)
+    try:
+        return read(rest, at)
+    except _Malformed as malformed:
+        raise UsageError(malformed.message, usage=usage) from None
+
+
+class _Malformed(Exception):
+    """Raised by a reader; `parse` adds the usage line of the subcommand."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- one reader per subcommand: (text after the subcommand, --at TIME or None) -> Command ---
+
+
+def _open(rest: str, at: str | None) -> Command:
+    word, after = _next_word(rest)
+    match = _SEV.fullmatch(word)
+    if match is None:
+        return Open(severity=DEFAULT_SEVERITY, title=_one_line(rest), at=at)
+    return Open(severity=_severity(int(match[1]), word), title=_one_line(after), at=at)
+
+
+def _status(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    word, message = _next_word(rest)
+    if not word:
+        raise _Malformed(f"Which status? Use {_STATUSES}.")
+    try:
+        status = Status(word.lower())
+    except ValueError:
+        raise _Malformed(f"'{word}' is not a status. Use {_STATUSES}.") from None
+    if status is Status.RESOLVED:
+        return Close(incident=incident, summary=_lines(message), at=at)
+    return SetStatus(incident=incident, status=status, message=_lines(message), at=at)
+
+
+def _close(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    return Close(incident=incident, summary=_lines(rest), at=at)
+
+
+def _note(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    text = _lines(rest)
+    if not text:
+        raise _Malformed("What should the note say? Write it after `note`.")
+    return Note(incident=incident, text=text, at=at)
+
+
+def _impact(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    text = _one_line(rest)
+    if not text:
+        raise _Malformed("What do customers experience? Say it in their words, e.g. `they cannot log in`.")
+    return Impact(incident=incident, text=text)
+
+
+def _sev(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    word, extra = _next_word(rest)
+    if not word:
+        raise _Malformed("Which severity? Use 1, 2, 3 or 4 (1 is the most severe).")
+    match = re.fullmatch(r"(?:sev-?)?(\d{1,9})", word, re.IGNORECASE)
+    if match is None:
+        raise _Malformed(f"'{word}' is not a severity. Use 1, 2, 3 or 4 (1 is the most severe).")
+    severity = _severity(int(match[1]), word)
+    if extra.strip():
+        raise _Malformed(f"Unexpected '{_one_line(extra)}' after the severity: give just 1, 2, 3 or 4.")
+    return SetSeverity(incident=incident, severity=severity)
+
+
+def _lead(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    mention = rest.strip()
+    match = _MENTION.fullmatch(mention)
+    if match is not None:
+        return SetLead(incident=incident, user_id=match[1])
+    if _MENTION.search(mention):
+        raise _Malformed("Mention exactly one person: the incident has one lead.")
+    raise _Malformed("Who should lead? Mention the person: type @ and pick them, e.g. `/incident lead @alice`.")
+
+
+def _attack(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    words = rest.lower().replace("_", " ").replace("-", " ").split()
+    if not words:
+        raise _Malformed(f"Which assessment? Use {_ATTACKS}.")
+    spoken = "-".join(words)
+    if spoken in ("no-evidence", "noevidence"):
+        return SetAttack(incident=incident, attack=Attack.NO_EVIDENCE)
+    if spoken in ("suspected", "confirmed"):
+        return SetAttack(incident=incident, attack=Attack(spoken))
+    if spoken == "none":
+        raise _Malformed(
+            "'none' is not an assessment: the bot only ever claims there is no evidence of an attack, "
+            f"so say no-evidence. Use {_ATTACKS}."
+        )
+    raise _Malformed(f"'{_one_line(rest)}' is not an assessment. Use {_ATTACKS}.")
+
+
+def _draft(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    language: str | None = None
+    length: str | None = None
+    for word in rest.split():
+        lowered = word.lower()
+        if lowered in ("short", "long"):
+            if length is not None:
+                raise _Malformed("Give one length: short or long.")
+            length = lowered
+        elif _LANGUAGE.fullmatch(lowered):
+            if language is not None:
+                raise _Malformed("Give one language per draft, e.g. `fr`.")
+            language = lowered
+        else:
+            raise _Malformed(f"'{word}' is neither a language code (en, fr, ...) nor a length (short or long).")
+    return Draft(incident=incident, language=language, length=length)
+
+
+def _timeline(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    if rest.strip():
+        raise _Malformed(f"Unexpected '{_one_line(rest)}': `timeline` takes only an incident name.")
+    return Timeline(incident=incident)
+
+
+def _reopen(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    return Reopen(incident=incident, reason=_lines(rest))
+
+
+def _list(rest: str, at: str | None) -> Command:
+    words = rest.lower().split()
+    if words not in ([], ["all"]):
+        raise _Malformed(f"Unexpected '{_one_line(rest)}': `list` takes only `all`.")
+    return ListIncidents(all=bool(words))
+
+
+_READERS: dict[str, Callable[[str, str | None], Command]] = {
+    "open": _open,
+    "status": _status,
+    "note": _note,
+    "impact": _impact,
+    "sev": _sev,
+    "lead": _lead,
+    "attack": _attack,
+    "draft": _draft,
+    "timeline": _timeline,
+    "close": _close,
+    "reopen": _reopen,
+    "list": _list,
+}
+
+
+# --- pieces ----------------------------------------------------------------------------------
+
+
+def _split_at(text: str) -> tuple[str, str | None]:
+    """`... --at TIME` -> (`...`, `TIME` with whitespace collapsed); no `--at` -> (text, None)."""
+    marks = list(_AT.finditer(text))
+    if not marks:
+        return text, None
+    last = marks[-1]
+    return text[: last.start()], " ".join(text[last.end() :].split())
+
+
+def _next_word(text: str) -> tuple[str, str]:
+    """The first word and the rest (its leading whitespace dropped, its line breaks kept)."""
+    parts = text.split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) == 2 else ""
+
+
+def _take_incident(rest: str) -> tuple[int | None, str]:
+    word, after = _next_word(rest)
+    number = parse_name(word)
+    return (None, rest) if number is None else (number, after)
+
+
+def _severity(number: int, written: str) -> int:
+    if number not in SEVERITIES:
+        raise _Malformed(f"'{written}' is not a severity: severities go from sev1 (the most severe) to sev4.")
+    return number
+
+
+def _unknown_subcommand(name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), [*USAGE], n=1)
+    hint = f" Did you mean `{close[0]}`?" if close else ""
+    return f"Unknown subcommand '{name}'.{hint} Here is what `/incident` understands:"
+
+
+def _unescape(text: str) -> str:
+    return _ENTITY.sub(lambda entity: _UNESCAPED[entity[1]], text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_unescape(text).split())
+
+
+def _lines(text: str) -> str:
+    kept = "\n".join(line.rstrip() for line in _unescape(text).strip().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", kept)
