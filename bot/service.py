@@ -1,0 +1,327 @@
+"""IncidentService: one method per user action (SPEC section 3), one transaction each.
+
+Each method parses what it still must (`--at`), loads the incident (row-locked), applies the
+pure rule from `bot.domain.incident`, writes the change, its timeline entry and the Slack work
+to send (outbox rows) in the same transaction, and returns what happened. A `UserError`
+raised anywhere rolls the transaction back: nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.domain import durations as durations_of
+from bot.domain import incident as rules
+from bot.domain.durations import Durations
+from bot.domain.incident import Attack, Incident, Status, TimelineEntry
+from bot.domain.timeparse import parse_at
+from bot.effect_kinds import EffectKind
+from bot.errors import NotFound
+from bot.storage import outbox
+from bot.storage import repository as repo
+from bot.storage.db import Database
+from bot.storage.repository import StoredIncident
+
+Clock = Callable[[], datetime]
+TRIGGER_LIFETIME = timedelta(seconds=3)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a command was typed: the workspace, the channel, and the INC-n given (if any)."""
+
+    team_id: str
+    channel_id: str | None = None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The outcome of a change: the incident after it and the entry that records it."""
+
+    incident: Incident
+    entry: TimelineEntry
+    durations: Durations | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    incident: Incident
+    entries: list[TimelineEntry]
+    durations: Durations
+
+
+class IncidentService:
+    def __init__(self, db: Database, *, zone: ZoneInfo, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.zone = zone
+        self.clock = clock
+
+    # --- opening -----------------------------------------------------------------------------
+
+    def open(
+        self,
+        *,
+        team_id: str,
+        actor: str,
+        title: str,
+        severity: int = rules.DEFAULT_SEVERITY,
+        at: str | None = None,
+        origin_channel: str | None = None,
+        response_url: str | None = None,
+    ) -> Changed:
+        title = rules.clean_title(title)
+        rules.check_severity(severity)
+        with self.db.write() as session:
+            number = repo.allocate_number(session=session, team_id=team_id)
+            now = self.clock()  # read once the workspace row lock is held
+            started = parse_at(at, now=now, zone=self.zone) if at else now
+            incident, entry = rules.open_incident(
+                number=number,
+                title=title,
+                severity=severity,
+                actor=actor,
+                started_at=started,
+                now=now,
+                zone=self.zone,
+            )
+            incident_id = repo.insert_incident(
+                session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
+            )
+            entry_id = repo.add_entry(session=session, incident_id=incident_id, entry=entry)
+            effects: list[tuple[EffectKind, dict[str, object]]] = [
+                (EffectKind.CREATE_CHANNEL, {}),
+                (EffectKind.INVITE, {"users": [actor]}),
+                (EffectKind.SET_TOPIC, {}),
+                (EffectKind.POST_CARD, {}),
+                (EffectKind.POST_TIMELINE, {"entry_id": entry_id}),
+                (EffectKind.ANNOUNCE, {"entry_id": entry_id}),
+            ]
+            if response_url:
+                effects.append((EffectKind.TELL_CHANNEL_READY, {"response_url": response_url, "user": actor}))
+            for kind, payload in effects:
+                outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload=payload)
+        return Changed(incident=incident, entry=entry)
+
+    # --- status ------------------------------------------------------------------------------
+
+    def set_status(
+        self, where: Where, *, actor: str, status: Status, message: str = "", at: str | None = None
+    ) -> Changed:
+        with self.db.write() as session:
+            stored = self._locate(session, where)
+            now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
+            when = parse_at(at, now=now, zone=self.zone) if at else now
+            changed, entry = rules.change_status(
+                stored.incident, to=status, actor=actor, at=when, now=now, zone=self.zone, message=message
+            )
+            return self._record(session, stored, changed, entry, now)
+
+    def close(self, where: Where, *, actor: str, summary: str = "", at: str | None = None) -> Changed:
+        return self.set_status(where, actor=actor, status=Status.RESOLVED, message=summary, at=at)
+
+    def reopen(self, where: Where, *, actor: str, reason: str = "") -> Changed:
+        with self.db.write() as session:
+            stored = self._locate(session, where)
+            now = self.clock()
+            changed, entry = rules.reopen(stored.incident, actor=actor, now=now, reason=reason)
+            return self._record(session, stored, changed, entry, now)
+
+    # --- the other changes -------------------------------------------------------------------
+
+    def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
+        with self.db.write() as session:
+            stored = self._locate(session, where)
+            now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
+            when = parse_at(at, now=now, zone=self.zone) if at else now
+            entry = rules.add_note(stored.incident, text=text, actor=actor, at=when, now=now, zone=self.zone)
+            return self._record(session, stored, stored.incident, entry, now)
+
+    def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
+        with self.db.write() as session:
+            stored = self._locate(session, where)
+            now = self.clock()
+            changed, entry = rules.set_impact(stored.incident, text=text, actor=actor, now=now)
+            return self._record(session, stored, changed, entry, now)
+
+    def set_severity(self, where: Where, *, actor: str, severity: int) -> Changed:
+        with self.db.write() as session:
+            stored = self._locate(session, where)
+            now = self.clock()
+            changed, entry = rules.set_severity(stored.incident, severity=severity, actor=actor, now=now)
+            return self._record(session, stored, changed, entry, now)
+
+    def set_lead(self, where: Where, *, actor: str, lead: str) -> Changed:
+        with self.db.write() as session:
+            stored = self._locate(session, where)
+            now = self.clock()
+            changed, entry = rules.set_lead(stored.incident, lead=lead, actor=actor, now=now)
+            return self._record(session, stored, changed, entry, now)
+
+    def set_attack(self, where: Where, *, actor: str, attack: Attack) -> Changed:
+        with self.db.write() as session:
+            stored = self._locate(session, where)
+            now = self.clock()
+            changed, entry = rules.set_attack(stored.incident, attack=attack, actor=actor, now=now)
+            return self._record(session, stored, changed, entry, now)
+
+    def request_message(self, *, channel_id: str, ts: str, requested_by: str, event_id: str | None) -> bool:
+        """A :pushpin: on a message of an incident channel: fetch it after the ack, then add it.
+
+        False (and nothing written) when the event was already handled, the channel is not an
+        incident channel, or the message is already on the timeline.
+        """
+        now = self.clock()
+        with self.db.write() as session:
+            if event_id is not None and not repo.remember_event(session=session, event_id=event_id, now=now):
+                return False
+            stored = repo.get_by_channel(session=session, channel_id=channel_id)
+            if stored is None or repo.has_source(session=session, incident_id=stored.id, source=f"{channel_id}/{ts}"):
+                return False
+            payload = {"channel": channel_id, "ts": ts, "user": requested_by}
+            outbox.enqueue(
+                session=session, incident_id=stored.id, kind=EffectKind.FETCH_MESSAGE, now=now, payload=payload
+            )
+            return True
+
+    def add_message(self, *, channel_id: str, author: str, text: str, message_ts: str, added_by: str) -> Changed | None:
+        """Copy a message of an incident channel to its timeline at its original time, once.
+
+        None when that message is already on the timeline.
+        """
+        now = self.clock()
+        posted_at = datetime.fromtimestamp(float(message_ts), UTC)
+        with self.db.write() as session:
+            stored = repo.get_by_channel(session=session, channel_id=channel_id, for_update=True)
+            if stored is None:
+                raise NotFound("This is not an incident channel: only its own messages can join its timeline.")
+            source = f"{channel_id}/{message_ts}"
+            if repo.has_source(session=session, incident_id=stored.id, source=source):
+                return None
+            entry = rules.add_message(
+                stored.incident, text=text, author=author, posted_at=posted_at, now=now, source=source
+            )
+            entry_id = repo.add_entry(session=session, incident_id=stored.id, entry=entry)
+            outbox.enqueue(
+                session=session,
+                incident_id=stored.id,
+                kind=EffectKind.ACKNOWLEDGE_MESSAGE,
+                now=now,
+                payload={"entry_id": entry_id, "ts": message_ts, "user": added_by},
+            )
+            return Changed(incident=stored.incident, entry=entry)
+
+    def request_open_modal(self, *, trigger_id: str, severity: int, channel_id: str | None) -> None:
+        """`/incident open` without a title: open the modal right after the ack (triggers last 3 s)."""
+        now = self.clock()
+        with self.db.write() as session:
+            outbox.enqueue(
+                session=session,
+                incident_id=None,
+                kind=EffectKind.OPEN_VIEW,
+                now=now,
+                payload={
+                    "trigger_id": trigger_id,
+                    "modal": {"severity": severity, "private_metadata": channel_id or ""},
+                },
+                expires_at=now + TRIGGER_LIFETIME,
+            )
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def list_incidents(self, *, team_id: str, everything: bool = False) -> list[Incident]:
+        with self.db.read() as session:
+            if everything:
+                rows = repo.list_recent(session=session, team_id=team_id, limit=20)
+            else:
+                rows = repo.list_open(session=session, team_id=team_id)
+            return [stored.incident for stored in rows]
+
+    def timeline(self, where: Where) -> Timeline:
+        now = self.clock()
+        with self.db.read() as session:
+            stored = self._locate(session, where, lock=False)
+            entries = [item.entry for item in repo.timeline(session=session, incident_id=stored.id)]
+        return Timeline(
+            incident=stored.incident,
+            entries=entries,
+            durations=durations_of.compute(stored.incident, entries, until=now),
+        )
+
+    def names_for(self, incident: Incident, entries: list[TimelineEntry]) -> dict[str, str]:
+        """Display names of everyone the timeline shows, from the users.info cache."""
+        people = {incident.lead, incident.opened_by}
+        people |= {entry.actor for entry in entries}
+        people |= {entry.text for entry in entries if entry.kind is rules.EntryKind.LEAD}
+        with self.db.read() as session:
+            return repo.names(session=session, user_ids=people)
+
+    def get(self, where: Where) -> Incident:
+        with self.db.read() as session:
+            return self._locate(session, where, lock=False).incident
+
+    # --- shared steps ------------------------------------------------------------------------
+
+    def _locate(self, session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
+        if where.number is not None:
+            stored = repo.get_by_number(session=session, team_id=where.team_id, number=where.number, for_update=lock)
+            if stored is None:
+                raise NotFound(f"There is no {rules.format_name(where.number)} in this workspace.")
+            return stored
+        stored = (
+            repo.get_by_channel(session=session, channel_id=where.channel_id, for_update=lock)
+            if where.channel_id
+            else None
+        )
+        if stored is None:
+            raise NotFound(
+                "This is not an incident channel: name the incident right after the subcommand, "
+                "e.g. `/incident note INC-7 <text>`."
+            )
+        return stored
+
+    def _record(
+        self,
+        session: Session,
+        stored: StoredIncident,
+        changed: Incident,
+        entry: TimelineEntry,
+        now: datetime,
+    ) -> Changed:
+        """Write the change, its entry, the durations at a close, and what Slack must show."""
+        repo.save_incident(session=session, incident_id=stored.id, incident=changed, now=now)
+        entry_id = repo.add_entry(session=session, incident_id=stored.id, entry=entry)
+        durations = None
+        if entry.status_to is Status.RESOLVED:
+            entries = [item.entry for item in repo.timeline(session=session, incident_id=stored.id)]
+            durations = durations_of.compute(changed, entries, until=now)
+            repo.save_durations(session=session, incident_id=stored.id, durations=durations)
+        kinds = [EffectKind.POST_TIMELINE, EffectKind.UPDATE_CARD]
+        if _changes_topic(stored.incident, changed):
+            kinds.append(EffectKind.SET_TOPIC)
+        if stored.incident.lead != changed.lead:
+            outbox.enqueue(
+                session=session,
+                incident_id=stored.id,
+                kind=EffectKind.INVITE,
+                now=now,
+                payload={"users": [changed.lead]},
+            )
+        if entry.status_to is Status.RESOLVED or entry.kind is rules.EntryKind.REOPENED:
+            kinds.append(EffectKind.ANNOUNCE)
+        for kind in kinds:
+            outbox.enqueue(session=session, incident_id=stored.id, kind=kind, now=now, payload={"entry_id": entry_id})
+        return Changed(incident=changed, entry=entry, durations=durations)
+
+
+def _changes_topic(before: Incident, after: Incident) -> bool:
+    return (before.severity, before.status, before.lead) != (after.severity, after.status, after.lead)

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the repository (the only SQL) and Alembic migrations."""

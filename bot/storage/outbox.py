@@ -1,0 +1,140 @@
+"""The outbox in SQL: Slack work recorded with each change, claimed and sent after the ack.
+
+Effects of one incident are sent strictly in the order they were recorded (the channel must
+exist before the card is posted into it): only the oldest pending effect of an incident may
+be claimed. Effects without an incident (opening a modal) are independent of each other.
+A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from bot.effect_kinds import EffectKind
+from bot.storage.tables import EffectRow
+
+LEASE = timedelta(seconds=120)
+
+
+@dataclass(frozen=True)
+class Effect:
+    id: int
+    incident_id: int | None
+    kind: EffectKind
+    payload: dict[str, Any]
+    attempts: int
+    expires_at: datetime | None
+
+
+def enqueue(
+    *,
+    session: Session,
+    incident_id: int | None,
+    kind: EffectKind,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    expires_at: datetime | None = None,
+) -> None:
+    session.add(
+        EffectRow(
+            incident_id=incident_id,
+            kind=kind.value,
+            payload=json.dumps(payload or {}, sort_keys=True),
+            created_at=now,
+            not_before=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
+    """Ids of effects that may be sent now: the head of each incident's queue, due, unleased."""
+    heads = (
+        select(func.min(EffectRow.id).label("id"))
+        .where(EffectRow.state == "pending", col(EffectRow.incident_id).is_not(None))
+        .group_by(col(EffectRow.incident_id))
+    )
+    free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+    query = (
+        select(EffectRow.id)
+        .where(
+            EffectRow.state == "pending",
+            EffectRow.not_before <= now,
+            free,
+            or_(col(EffectRow.incident_id).is_(None), col(EffectRow.id).in_(heads)),
+        )
+        .order_by(col(EffectRow.not_before), col(EffectRow.id))
+        .limit(limit)
+    )
+    return [int(i) for i in session.exec(query) if i is not None]
+
+
+def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Effect | None:
+    """Lease one effect; None when another sender got it first."""
+    free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+    result = session.execute(
+        update(EffectRow)
+        .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending", free)
+        .values(claimed_by=worker, claimed_until=now + LEASE)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return None
+    row = session.get_one(EffectRow, effect_id)
+    session.refresh(row)
+    return Effect(
+        id=effect_id,
+        incident_id=row.incident_id,
+        kind=EffectKind(row.kind),
+        payload=json.loads(row.payload),
+        attempts=row.attempts,
+        expires_at=row.expires_at,
+    )
+
+
+def has_later(*, session: Session, effect: Effect) -> bool:
+    """A later pending effect of the same kind for the same incident makes this one redundant."""
+    query = select(EffectRow.id).where(
+        EffectRow.incident_id == effect.incident_id,
+        EffectRow.kind == effect.kind.value,
+        EffectRow.state == "pending",
+        col(EffectRow.id) > effect.id,
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def mark_done(*, session: Session, effect_id: int, now: datetime, note: str | None = None) -> None:
+    session.execute(
+        update(EffectRow)
+        .where(col(EffectRow.id) == effect_id)
+        .values(state="done", done_at=now, claimed_until=None, last_error=note)
+    )
+
+
+def mark_failed(*, session: Session, effect_id: int, now: datetime, retry_at: datetime | None, error: str) -> None:
+    """Try again at `retry_at`; with no `retry_at` the effect is given up (state `dead`)."""
+    values: dict[str, Any] = {
+        "attempts": EffectRow.attempts + 1,
+        "claimed_until": None,
+        "last_error": error[:500],
+    }
+    if retry_at is None:
+        values.update(state="dead", done_at=now)
+    else:
+        values["not_before"] = retry_at
+    session.execute(update(EffectRow).where(col(EffectRow.id) == effect_id).values(**values))
+
+
+def pending_count(*, session: Session) -> int:
+    query = select(func.count()).select_from(EffectRow).where(EffectRow.state == "pending")
+    return int(session.exec(query).one())
+
+
+def next_due(*, session: Session) -> datetime | None:
+    query = select(func.min(EffectRow.not_before)).where(EffectRow.state == "pending")
+    return session.exec(query).one()

@@ -1,0 +1,298 @@
+"""Incidents and their timelines in SQL: rows <-> domain objects. Flat functions, one query each.
+
+Every function takes the caller's session (keyword-only) and never commits: the service owns
+the transaction. `for_update=True` takes the incident's row lock on PostgreSQL, so concurrent
+changes to one incident apply one after the other (SQLite's BEGIN IMMEDIATE already does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from bot.domain.durations import Durations
+from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
+from bot.storage.tables import IncidentRow, SlackEventRow, SlackUserRow, TimelineRow, WorkspaceRow
+
+
+@dataclass(frozen=True)
+class StoredIncident:
+    """An incident with what only storage and Slack know about it."""
+
+    id: int
+    team_id: str
+    incident: Incident
+    channel_name: str | None
+    card_ts: str | None
+    origin_channel: str | None
+    last_update_at: datetime
+    last_reminded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    id: int
+    entry: TimelineEntry
+
+
+def _upsert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which offers ON CONFLICT on both PostgreSQL and SQLite."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def allocate_number(*, session: Session, team_id: str) -> int:
+    """The workspace's next incident number; the row lock makes concurrent callers queue."""
+    session.execute(_upsert(session)(WorkspaceRow).values(team_id=team_id, last_number=0).on_conflict_do_nothing())
+    number = session.execute(
+        update(WorkspaceRow)
+        .where(col(WorkspaceRow.team_id) == team_id)
+        .values(last_number=WorkspaceRow.last_number + 1)
+        .returning(col(WorkspaceRow.last_number))
+    ).scalar_one()
+    return int(number)
+
+
+# --- incidents -------------------------------------------------------------------------------
+
+
+def insert_incident(
+    *, session: Session, team_id: str, incident: Incident, origin_channel: str | None, now: datetime
+) -> int:
+    row = IncidentRow(
+        team_id=team_id, origin_channel=origin_channel, updated_at=now, last_update_at=now, **_columns(incident)
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def save_incident(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> None:
+    """Write the incident's domain fields; people will be told, so it counts as an update."""
+    session.execute(
+        update(IncidentRow)
+        .where(col(IncidentRow.id) == incident_id)
+        .values(updated_at=now, last_update_at=now, **_columns(incident))
+    )
+
+
+def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> None:
+    session.execute(
+        update(IncidentRow)
+        .where(col(IncidentRow.id) == incident_id)
+        .values(channel_id=channel_id, channel_name=channel_name)
+    )
+
+
+def set_card(*, session: Session, incident_id: int, card_ts: str) -> None:
+    session.execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
+
+
+def get_by_number(*, session: Session, team_id: str, number: int, for_update: bool = False) -> StoredIncident | None:
+    query = select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.number == number)
+    row = session.exec(query.with_for_update() if for_update else query).first()
+    return _stored(row) if row else None
+
+
+def get_by_channel(*, session: Session, channel_id: str, for_update: bool = False) -> StoredIncident | None:
+    query = select(IncidentRow).where(IncidentRow.channel_id == channel_id)
+    row = session.exec(query.with_for_update() if for_update else query).first()
+    return _stored(row) if row else None
+
+
+def get_by_id(*, session: Session, incident_id: int) -> StoredIncident:
+    return _stored(session.get_one(IncidentRow, incident_id))
+
+
+def list_open(*, session: Session, team_id: str) -> list[StoredIncident]:
+    """Open incidents, newest first; served by the partial index ix_incident_open."""
+    query = (
+        select(IncidentRow)
+        .where(IncidentRow.team_id == team_id, IncidentRow.status != Status.RESOLVED.value)
+        .order_by(col(IncidentRow.number).desc())
+    )
+    return [_stored(row) for row in session.exec(query)]
+
+
+def list_recent(*, session: Session, team_id: str, limit: int = 20) -> list[StoredIncident]:
+    query = (
+        select(IncidentRow).where(IncidentRow.team_id == team_id).order_by(col(IncidentRow.number).desc()).limit(limit)
+    )
+    return [_stored(row) for row in session.exec(query)]
+
+
+def mark_reminded(*, session: Session, incident_id: int, previous: datetime | None, now: datetime) -> bool:
+    """Claim a reminder: True for exactly one caller when several workers race."""
+    condition = (
+        col(IncidentRow.last_reminded_at).is_(None)
+        if previous is None
+        else col(IncidentRow.last_reminded_at) == previous
+    )
+    result = session.execute(
+        update(IncidentRow).where(col(IncidentRow.id) == incident_id, condition).values(last_reminded_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _columns(incident: Incident) -> dict[str, Any]:
+    """The incident's domain fields as column values."""
+    return {
+        "number": incident.number,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status.value,
+        "lead": incident.lead,
+        "opened_by": incident.opened_by,
+        "attack": incident.attack.value,
+        "impact": incident.impact,
+        "channel_id": incident.channel_id,
+        "impact_started_at": incident.impact_started_at,
+        "opened_at": incident.opened_at,
+        "status_since": incident.status_since,
+        "resolved_at": incident.resolved_at,
+    }
+
+
+def _stored(row: IncidentRow) -> StoredIncident:
+    assert row.id is not None
+    incident = Incident(
+        number=row.number,
+        title=row.title,
+        severity=row.severity,
+        status=Status(row.status),
+        lead=row.lead,
+        opened_by=row.opened_by,
+        attack=Attack(row.attack),
+        impact=row.impact,
+        channel_id=row.channel_id,
+        impact_started_at=row.impact_started_at,
+        opened_at=row.opened_at,
+        status_since=row.status_since,
+        resolved_at=row.resolved_at,
+    )
+    return StoredIncident(
+        id=row.id,
+        team_id=row.team_id,
+        incident=incident,
+        channel_name=row.channel_name,
+        card_ts=row.card_ts,
+        origin_channel=row.origin_channel,
+        last_update_at=row.last_update_at,
+        last_reminded_at=row.last_reminded_at,
+    )
+
+
+# --- timeline --------------------------------------------------------------------------------
+
+
+def add_entry(*, session: Session, incident_id: int, entry: TimelineEntry) -> int:
+    row = TimelineRow(
+        incident_id=incident_id,
+        at=entry.at,
+        recorded_at=entry.recorded_at,
+        actor=entry.actor,
+        kind=entry.kind.value,
+        text=entry.text,
+        status_from=entry.status_from.value if entry.status_from else None,
+        status_to=entry.status_to.value if entry.status_to else None,
+        source=entry.source,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def has_source(*, session: Session, incident_id: int, source: str) -> bool:
+    query = select(TimelineRow.id).where(TimelineRow.incident_id == incident_id, TimelineRow.source == source)
+    return session.exec(query).first() is not None
+
+
+def timeline(*, session: Session, incident_id: int) -> list[StoredEntry]:
+    """Every entry in event order (ties in the order they were recorded)."""
+    query = (
+        select(TimelineRow)
+        .where(TimelineRow.incident_id == incident_id)
+        .order_by(col(TimelineRow.at), col(TimelineRow.id))
+    )
+    return [_entry(row) for row in session.exec(query)]
+
+
+def get_entry(*, session: Session, entry_id: int) -> StoredEntry:
+    return _entry(session.get_one(TimelineRow, entry_id))
+
+
+def _entry(row: TimelineRow) -> StoredEntry:
+    assert row.id is not None
+    return StoredEntry(
+        id=row.id,
+        entry=TimelineEntry(
+            at=row.at,
+            recorded_at=row.recorded_at,
+            actor=row.actor,
+            kind=EntryKind(row.kind),
+            text=row.text,
+            status_from=Status(row.status_from) if row.status_from else None,
+            status_to=Status(row.status_to) if row.status_to else None,
+            source=row.source,
+        ),
+    )
+
+
+# --- Slack bookkeeping -----------------------------------------------------------------------
+
+
+def remember_event(*, session: Session, event_id: str, now: datetime) -> bool:
+    """Record a Slack event id; False when it was already recorded (a redelivery)."""
+    result = session.execute(
+        _upsert(session)(SlackEventRow).values(event_id=event_id, received_at=now).on_conflict_do_nothing()
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def get_user(*, session: Session, user_id: str) -> SlackUserRow | None:
+    return session.get(SlackUserRow, user_id)
+
+
+def put_user(*, session: Session, user_id: str, name: str, is_guest: bool, now: datetime) -> None:
+    values = {"name": name, "is_guest": is_guest, "checked_at": now}
+    statement = _upsert(session)(SlackUserRow).values(user_id=user_id, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=["user_id"], set_=values))
+
+
+def count_incidents(*, session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(IncidentRow)).one())
+
+
+def save_durations(*, session: Session, incident_id: int, durations: Durations) -> None:
+    """Store the durations reported at a close (SPEC section 5), in seconds."""
+
+    def seconds(value: timedelta | None) -> float | None:
+        return value.total_seconds() if value is not None else None
+
+    session.execute(
+        update(IncidentRow)
+        .where(col(IncidentRow.id) == incident_id)
+        .values(
+            total_seconds=seconds(durations.total),
+            identify_seconds=seconds(durations.to_identify),
+            mitigate_seconds=seconds(durations.to_mitigate),
+            detection_lag_seconds=seconds(durations.detection_lag),
+        )
+    )
+
+
+def names(*, session: Session, user_ids: set[str]) -> dict[str, str]:
+    """Display names known for these users (from the users.info cache)."""
+    query = select(SlackUserRow).where(col(SlackUserRow.user_id).in_(user_ids))
+    return {row.user_id: row.name for row in session.exec(query) if row.name}

@@ -1,0 +1,154 @@
+"""The tables. Every datetime column is `UtcDateTime`: aware UTC in, aware UTC out.
+
+SQLite keeps no time zone, so values are normalised to UTC before they are written and the
+UTC zone is re-attached when they are read: that happens here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Dialect, Index, Text, UniqueConstraint, text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend; a naive value is refused, never guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; use an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+OPEN = text("status != 'resolved'")
+
+
+class WorkspaceRow(SQLModel, table=True):
+    """One row per Slack workspace: the last incident number handed out there."""
+
+    __tablename__ = "workspace"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    last_number: int = Field(default=0)
+
+
+class IncidentRow(SQLModel, table=True):
+    __tablename__ = "incident"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number", name="uq_incident_team_number"),
+        Index("ix_incident_open", "team_id", "number", sqlite_where=OPEN, postgresql_where=OPEN),
+        Index("ix_incident_channel", "channel_id", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    number: int
+    title: str = Field(max_length=150)
+    severity: int
+    status: str = Field(max_length=16)
+    lead: str = Field(max_length=32)
+    opened_by: str = Field(max_length=32)
+    attack: str = Field(max_length=16)
+    impact: str = Field(default="", sa_column=Column(Text, nullable=False))
+    channel_id: str | None = Field(default=None, max_length=32)
+    channel_name: str | None = Field(default=None, max_length=80)
+    card_ts: str | None = Field(default=None, max_length=32)
+    origin_channel: str | None = Field(default=None, max_length=32)
+    impact_started_at: datetime = utc_column()
+    opened_at: datetime = utc_column()
+    status_since: datetime = utc_column()
+    resolved_at: datetime | None = utc_column(nullable=True)
+    updated_at: datetime = utc_column()
+    last_update_at: datetime = utc_column()  # the last change people were told about
+    last_reminded_at: datetime | None = utc_column(nullable=True)
+    # durations stored at the latest close (SPEC section 5), in seconds
+    total_seconds: float | None = None
+    identify_seconds: float | None = None
+    mitigate_seconds: float | None = None
+    detection_lag_seconds: float | None = None
+
+
+class TimelineRow(SQLModel, table=True):
+    __tablename__ = "timeline_entry"
+    __table_args__ = (
+        Index("ix_timeline_incident_at", "incident_id", "at", "id"),
+        UniqueConstraint("incident_id", "source", name="uq_timeline_source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    at: datetime = utc_column()
+    recorded_at: datetime = utc_column()
+    actor: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status_from: str | None = Field(default=None, max_length=16)
+    status_to: str | None = Field(default=None, max_length=16)
+    source: str | None = Field(default=None, max_length=64)
+
+
+PENDING = text("state = 'pending'")
+
+
+class EffectRow(SQLModel, table=True):
+    """Outbox: Slack work recorded in the command's transaction and sent after the ack."""
+
+    __tablename__ = "effect"
+    __table_args__ = (
+        Index("ix_effect_pending", "not_before", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+        Index("ix_effect_incident", "incident_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    kind: str = Field(max_length=32)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=16)  # pending | done | dead
+    attempts: int = Field(default=0)
+    created_at: datetime = utc_column()
+    not_before: datetime = utc_column()
+    expires_at: datetime | None = utc_column(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = utc_column(nullable=True)
+    done_at: datetime | None = utc_column(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class SlackEventRow(SQLModel, table=True):
+    """Slack event ids already handled, so a redelivered event records nothing twice."""
+
+    __tablename__ = "slack_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = utc_column()
+
+
+class SlackUserRow(SQLModel, table=True):
+    """What users.info said about a person, cached so the check never waits on Slack twice."""
+
+    __tablename__ = "slack_user"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=120)
+    is_guest: bool = Field(default=False)
+    checked_at: datetime = utc_column()

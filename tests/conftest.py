@@ -1,0 +1,147 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), a service, a clock.
+
+PostgreSQL tests use `TEST_POSTGRES_URL` (default: the local server, database `test`) and
+create a database of their own per test session. When the server is unreachable they skip,
+saying why, except under CI (`CI=true`), where an unreachable PostgreSQL is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.service import IncidentService
+from bot.storage.db import Database
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TABLES = ("effect", "timeline_entry", "draft", "incident", "workspace", "slack_event", "slack_user")
+
+
+class FakeClock:
+    """A clock the test moves by hand: aware UTC, thread-safe enough for reading."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start.astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, moment: datetime) -> datetime:
+        self.now = moment.astimezone(UTC)
+        return self.now
+
+
+@pytest.fixture
+def sqlite_db() -> Iterator[Database]:
+    db = Database("sqlite://")
+    db.upgrade()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sqlite_file_db(tmp_path: object) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path}/incidents.db")
+    db.upgrade()
+    yield db
+    db.dispose()
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to head."""
+    admin_url = _postgres_admin_url()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        admin.dispose()
+        reason = f"PostgreSQL is not reachable at {make_url(admin_url).render_as_string(hide_password=True)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} and CI=true requires it: {error.orig}")
+        pytest.skip(f"{reason}; set TEST_POSTGRES_URL to run the PostgreSQL tests")
+    name = f"incident_bot_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    Database(url).upgrade()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_db(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    with db.engine.begin() as connection:
+        existing = [t for t in TABLES if connection.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
+        connection.execute(text(f"TRUNCATE {', '.join(existing)} RESTART IDENTITY CASCADE"))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """The same test on SQLite and on PostgreSQL."""
+    name = "sqlite_db" if request.param == "sqlite" else "pg_db"
+    db = request.getfixturevalue(name)
+    assert isinstance(db, Database)
+    return db
+
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def service(sqlite_db: Database) -> IncidentService:
+    return IncidentService(sqlite_db, zone=KOLKATA)
+
+
+def database_state(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table: compare before and after to prove nothing was written."""
+    state: dict[str, list[tuple[object, ...]]] = {}
+    with db.engine.connect() as connection:
+        for table in TABLES:
+            exists = connection.execute(
+                text("SELECT 1 FROM sqlite_master WHERE name = :t")
+                if db.is_sqlite
+                else text("SELECT to_regclass(:t) IS NOT NULL WHERE to_regclass(:t) IS NOT NULL"),
+                {"t": table},
+            ).first()
+            if exists:
+                rows = connection.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()  # noqa: S608
+                state[table] = [tuple(row) for row in rows]
+    return state
+
+
+@pytest.fixture
+def unchanged() -> object:
+    """`with unchanged(db): ...` fails the test if the block wrote anything to the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def check(db: Database) -> Iterator[None]:
+        before = database_state(db)
+        yield
+        assert database_state(db) == before, "the database changed"
+
+    return check

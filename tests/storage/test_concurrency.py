@@ -1,0 +1,117 @@
+"""Concurrent writers: numbers are never duplicated or reused, and no change is lost.
+
+Real processes, each with its own engine and connections, released at once by a barrier.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.domain.incident import Status
+from bot.errors import RuleRefused
+from bot.service import IncidentService, Where
+from bot.storage.db import Database
+from bot.storage.tables import IncidentRow, TimelineRow
+
+ZONE = ZoneInfo("UTC")
+FORK = multiprocessing.get_context("fork")
+
+
+def _open_many(url: str, count: int, barrier: object, results: object) -> None:
+    service = IncidentService(Database(url), zone=ZONE)
+    barrier.wait()  # type: ignore[attr-defined]
+    for i in range(count):
+        changed = service.open(team_id="T1", actor="U1", title=f"Outage {i}")
+        results.put(changed.incident.number)  # type: ignore[attr-defined]
+
+
+def _change_status(url: str, seed: int, count: int, barrier: object, results: object) -> None:
+    service = IncidentService(Database(url), zone=ZONE)
+    chooser = random.Random(seed)
+    barrier.wait()  # type: ignore[attr-defined]
+    for _ in range(count):
+        target = chooser.choice([Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING])
+        try:
+            service.set_status(Where("T1", number=1), actor=f"U{seed}", status=target)
+            results.put("changed")  # type: ignore[attr-defined]
+        except RuleRefused:
+            results.put("refused")  # type: ignore[attr-defined]
+
+
+def _run_processes(target: Callable[..., None], argument_sets: list[tuple[object, ...]]) -> list[object]:
+    barrier = FORK.Barrier(len(argument_sets))
+    results = FORK.Queue()
+    processes = [FORK.Process(target=target, args=(*args, barrier, results)) for args in argument_sets]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+        assert process.exitcode == 0, f"a writer process failed with exit code {process.exitcode}"
+    collected = []
+    while not results.empty():
+        collected.append(results.get())
+    return collected
+
+
+def _numbers_in(db: Database) -> list[int]:
+    with db.read() as session:
+        return sorted(session.exec(select(IncidentRow.number)).all())
+
+
+@pytest.mark.postgres
+def test_four_processes_opening_fifty_incidents_at_once_get_numbers_1_to_50_on_postgres(pg_db: Database) -> None:
+    url = pg_db.url.render_as_string(hide_password=False)
+    handed_out = _run_processes(_open_many, [(url, 13), (url, 13), (url, 12), (url, 12)])
+    assert sorted(handed_out) == list(range(1, 51))  # type: ignore[type-var]
+    assert _numbers_in(pg_db) == list(range(1, 51))
+
+
+def test_four_processes_opening_fifty_incidents_at_once_get_numbers_1_to_50_on_sqlite(
+    sqlite_file_db: Database,
+) -> None:
+    url = sqlite_file_db.url.render_as_string(hide_password=False)
+    handed_out = _run_processes(_open_many, [(url, 13), (url, 13), (url, 12), (url, 12)])
+    assert sorted(handed_out) == list(range(1, 51))  # type: ignore[type-var]
+    assert _numbers_in(sqlite_file_db) == list(range(1, 51))
+
+
+def _assert_status_history_is_consistent(db: Database, changed: int) -> None:
+    with db.read() as session:
+        entries = session.exec(
+            select(TimelineRow).where(TimelineRow.kind == "status").order_by(TimelineRow.id)  # type: ignore[arg-type]
+        ).all()
+        incident = session.exec(select(IncidentRow)).one()
+    assert len(entries) == changed, "every accepted change is on the timeline, none lost"
+    current = Status.INVESTIGATING.value
+    for entry in entries:
+        assert entry.status_from == current, "each change starts from the status the previous one left"
+        assert entry.status_to != entry.status_from, "no change to the same status without a message"
+        current = entry.status_to or ""
+    assert incident.status == current
+
+
+@pytest.mark.postgres
+def test_twenty_concurrent_status_changes_on_one_incident_lose_nothing_and_break_no_rule_on_postgres(
+    pg_db: Database,
+) -> None:
+    IncidentService(pg_db, zone=ZONE).open(team_id="T1", actor="U1", title="Checkout fails")
+    url = pg_db.url.render_as_string(hide_password=False)
+    outcomes = _run_processes(_change_status, [(url, seed, 5) for seed in range(4)])
+    assert len(outcomes) == 20
+    _assert_status_history_is_consistent(pg_db, outcomes.count("changed"))
+
+
+def test_twenty_concurrent_status_changes_on_one_incident_lose_nothing_and_break_no_rule_on_sqlite(
+    sqlite_file_db: Database,
+) -> None:
+    IncidentService(sqlite_file_db, zone=ZONE).open(team_id="T1", actor="U1", title="Checkout fails")
+    url = sqlite_file_db.url.render_as_string(hide_password=False)
+    outcomes = _run_processes(_change_status, [(url, seed, 5) for seed in range(4)])
+    assert len(outcomes) == 20
+    _assert_status_history_is_consistent(sqlite_file_db, outcomes.count("changed"))

@@ -1,0 +1,94 @@
+"""Migrations and what storage promises: the schema, aware UTC times, the indexes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from bot.domain.incident import Status
+from bot.service import IncidentService, Where
+from bot.storage import repository as repo
+from bot.storage.db import Database
+from bot.storage.tables import SQLModel
+
+
+def test_upgrade_from_an_empty_database_creates_every_table(tmp_path: object) -> None:
+    db = Database(f"sqlite:///{tmp_path}/fresh.db")
+    db.upgrade()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"incident", "timeline_entry", "effect", "workspace", "slack_event", "slack_user"} <= tables
+    assert "alembic_version" in tables
+
+
+def test_upgrading_twice_changes_nothing(sqlite_file_db: Database) -> None:
+    sqlite_file_db.upgrade()
+    with sqlite_file_db.engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert len(versions) == 1
+
+
+def test_the_orm_tables_match_the_migrated_schema(any_db: Database) -> None:
+    with any_db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
+
+
+def test_sqlite_runs_in_wal_mode(sqlite_file_db: Database) -> None:
+    with sqlite_file_db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_times_come_back_aware_in_utc_whatever_zone_they_went_in(any_db: Database) -> None:
+    service = IncidentService(any_db, zone=ZoneInfo("Asia/Kolkata"))
+    kolkata_time = datetime(2022, 2, 17, 21, 41, tzinfo=ZoneInfo("Asia/Kolkata"))
+    service.clock = lambda: kolkata_time
+    service.open(team_id="T1", actor="U1", title="Down")
+    with any_db.read() as session:
+        stored = repo.get_by_number(session=session, team_id="T1", number=1)
+    assert stored is not None
+    opened = stored.incident.opened_at
+    assert opened.tzinfo is UTC
+    assert opened == datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+
+
+def test_a_naive_datetime_is_refused_by_storage(sqlite_db: Database) -> None:
+    service = IncidentService(sqlite_db, zone=ZoneInfo("UTC"))
+    service.clock = lambda: datetime(2022, 2, 17, 16, 11)  # noqa: DTZ001  (the mistake under test)
+    with pytest.raises(ValueError, match="timezone-aware|naive"):
+        service.open(team_id="T1", actor="U1", title="Down")
+
+
+def test_times_compare_correctly_across_offsets_in_queries(any_db: Database) -> None:
+    service = IncidentService(any_db, zone=ZoneInfo("UTC"))
+    start = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+    service.clock = lambda: start
+    service.open(team_id="T1", actor="U1", title="Down")
+    service.clock = lambda: start.astimezone(timezone(timedelta(hours=-8))) + timedelta(minutes=25)
+    service.set_status(Where("T1", number=1), actor="U1", status=Status.IDENTIFIED)
+    timeline = service.timeline(Where("T1", number=1))
+    assert [entry.at - start for entry in timeline.entries] == [timedelta(0), timedelta(minutes=25)]
+
+
+def test_open_incidents_and_timelines_have_their_indexes(sqlite_db: Database) -> None:
+    with sqlite_db.engine.connect() as connection:
+        plans = {
+            "open": connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT * FROM incident WHERE team_id = 'T1' AND status != 'resolved' "
+                "ORDER BY number DESC"
+            ).all(),
+            "channel": connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT * FROM incident WHERE channel_id = 'C1'"
+            ).all(),
+            "timeline": connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT * FROM timeline_entry WHERE incident_id = 1 ORDER BY at, id"
+            ).all(),
+        }
+    assert "ix_incident_open" in str(plans["open"])
+    assert "ix_incident_channel" in str(plans["channel"])
+    assert "ix_timeline_incident_at" in str(plans["timeline"])
