@@ -1,0 +1,268 @@
+"""``SlackEmulator``: an offline Slack on loopback, for tests and ``incident-bot demo``.
+
+It plays both directions of Slack: the Web API the bot calls (point
+``slack_sdk.WebClient(base_url=emulator.api_url, token=emulator.bot_token)`` at it), and the
+signed requests Slack sends to the app when people act (``emulator.connect_app(...)`` then
+``emulator.as_user("alice").slash("open sev1 Checkout down")``).
+
+Outages: ``down()`` answers every Web API call with 503 while the server keeps listening (the
+faults and response URL endpoints keep working, so another process can call ``up`` over HTTP).
+``down(refuse_connections=True)`` closes the listening socket instead, so clients get
+"connection refused"; ``up()`` listens again on the same port. That mode is Python-only.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from zoneinfo import ZoneInfo
+
+from bot.emulator.app_connection import AppConnection, AppResponse
+from bot.emulator.faults import ANY_METHOD, Call, CallLog, Faults
+from bot.emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
+from bot.emulator.server import Router, ServerThread
+from bot.emulator.spec import load_spec
+from bot.emulator.state import Workspace, monotonic_clock, wall_clock
+from bot.emulator.transcript import render_channel
+from bot.emulator.user_actions import UserActions
+from bot.emulator.web_api import WebApi
+
+SYSTEM_SUBTYPES = frozenset({"channel_join", "channel_topic", "pinned_item"})
+
+
+class SlackEmulator:
+    """A Slack workspace served over HTTP on ``127.0.0.1`` (a context manager)."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = wall_clock,
+        monotonic: Callable[[], float] = monotonic_clock,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.workspace = Workspace(clock=clock, monotonic=monotonic)
+        self.faults = Faults()
+        self.log = CallLog()
+        self._closing = threading.Event()
+        self._app: AppConnection | None = None
+        web_api = WebApi(
+            workspace=self.workspace,
+            spec=load_spec(),
+            faults=self.faults,
+            log=self.log,
+            base_url=lambda: self.url,
+            closing=self._closing,
+        )
+        router = Router(web_api=web_api, workspace=self.workspace, faults=self.faults, log=self.log)
+        self._server = ServerThread(router, host, port)
+        self.url = f"http://{host}:{self._server.port}"
+
+    # lifecycle
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL, as ``slack_sdk.WebClient(base_url=...)`` expects it."""
+        return f"{self.url}/api/"
+
+    @property
+    def bot_token(self) -> str:
+        """The only token the Web API accepts."""
+        return self.workspace.bot_token
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """Exceptions the server hit while answering (empty unless the emulator has a bug)."""
+        return list(self._server.internal_errors)
+
+    def close(self) -> None:
+        """Stop serving and join every server thread (waiting calls are released)."""
+        self._closing.set()
+        self._server.stop()
+
+    def __enter__(self) -> SlackEmulator:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # faults and the call log
+
+    def set_latency(self, seconds: float, method: str = ANY_METHOD) -> None:
+        """Delay every Web API answer (or ``method``'s) by ``seconds``."""
+        self.faults.set_latency(seconds, method)
+
+    def fail_next(self, method: str = ANY_METHOD, *, status: int = 500, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``status``."""
+        self.faults.fail_next(method, status=status, times=times)
+
+    def rate_limit_next(self, method: str = ANY_METHOD, *, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with 429 ``ratelimited`` and ``Retry-After``."""
+        self.faults.rate_limit_next(method, retry_after=retry_after, times=times)
+
+    def down(self, *, refuse_connections: bool = False) -> None:
+        """Start an outage: 503 for every Web API call, or refused connections (see module doc)."""
+        self.faults.set_down(True)
+        if refuse_connections:
+            self._server.stop()
+
+    def up(self) -> None:
+        """End an outage (listening again on the same port if the socket was closed)."""
+        self.faults.set_down(False)
+        if not self._closing.is_set():
+            self._server.start()
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """The Web API calls answered so far, oldest first (only ``method``'s when given)."""
+        return self.log.calls(method)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault (latency, queued failures, outage flag)."""
+        self.faults.clear()
+
+    # the workspace as people see it
+
+    def add_user(
+        self,
+        name: str,
+        *,
+        real_name: str | None = None,
+        tz: str = "Asia/Kolkata",
+        is_admin: bool = False,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+    ) -> User:
+        """Add a person to the workspace (no channel yet); returns a copy of it."""
+        user = self.workspace.add_user(
+            name,
+            real_name=real_name,
+            tz=tz,
+            is_admin=is_admin,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
+        )
+        return copy.deepcopy(user)
+
+    def user(self, user_id_or_name: str) -> User:
+        """A copy of the user with this id or name; KeyError when there is none."""
+        found = self.workspace.user(user_id_or_name)
+        if found is None:
+            raise KeyError(user_id_or_name)
+        return copy.deepcopy(found)
+
+    def add_bot_to(self, channel: str) -> None:
+        """Make the bot a member of ``channel`` (id or name), as if invited."""
+        with self.workspace.lock:
+            self.workspace.join(self._channel(channel).id, self.workspace.bot.id)
+
+    def add_member(self, channel: str, user: str) -> None:
+        """Make a person (id or name) a member of ``channel``."""
+        with self.workspace.lock:
+            self.workspace.join(self._channel(channel).id, self.user(user).id)
+
+    def _channel(self, channel: str) -> Channel:
+        found = self.workspace.channel(channel)
+        if found is None:
+            raise KeyError(channel)
+        return found
+
+    def channel(self, channel: str) -> Channel:
+        """A copy of the channel with this id or name; KeyError when there is none."""
+        with self.workspace.lock:
+            return copy.deepcopy(self._channel(channel))
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        """A copy of the channel called ``name`` (``#`` optional), or None."""
+        wanted = name.removeprefix("#")
+        with self.workspace.lock:
+            found = next((c for c in self.workspace.channels.values() if c.name == wanted and not c.is_im), None)
+            return copy.deepcopy(found) if found is not None else None
+
+    def messages(self, channel: str, *, include_system: bool = False) -> list[Message]:
+        """Copies of the channel's messages, oldest first (joins/topic/pin notices only if asked)."""
+        with self.workspace.lock:
+            stored = self.workspace.messages[self._channel(channel).id]
+            return [copy.deepcopy(m) for m in stored if include_system or m.subtype not in SYSTEM_SUBTYPES]
+
+    def message(self, channel: str, ts: str) -> Message:
+        """A copy of one message; KeyError when there is none."""
+        with self.workspace.lock:
+            found = self.workspace.message(self._channel(channel).id, ts)
+            if found is None:
+                raise KeyError(ts)
+            return copy.deepcopy(found)
+
+    def ephemerals(self, channel: str, user: str) -> list[Ephemeral]:
+        """Copies of the ephemeral messages ``user`` (id or name) got in ``channel``, oldest first."""
+        with self.workspace.lock:
+            channel_id, user_id = self._channel(channel).id, self.user(user).id
+            return [copy.deepcopy(e) for e in self.workspace.ephemerals if (e.channel, e.user) == (channel_id, user_id)]
+
+    def response_url_posts(self) -> list[ResponseUrlPost]:
+        """Every POST the app made to a response URL, in order."""
+        with self.workspace.lock:
+            return list(self.workspace.response_url_posts)
+
+    def views(self, user: str | None = None, *, open_only: bool = False) -> list[View]:
+        """Copies of the views opened (for ``user`` when given), oldest first."""
+        with self.workspace.lock:
+            user_id = self.user(user).id if user is not None else None
+            return [
+                copy.deepcopy(v)
+                for v in self.workspace.views.values()
+                if (user_id is None or v.user == user_id) and (v.is_open or not open_only)
+            ]
+
+    def transcript(self, channel: str, zone: ZoneInfo, *, viewer: str | None = None) -> str:
+        """The channel as a person reads it (``viewer`` also sees their ephemeral messages)."""
+        viewer_id = self.user(viewer).id if viewer is not None else None
+        return render_channel(self.workspace, self._channel(channel).id, zone, viewer=viewer_id)
+
+    # Slack's side: requests to the app
+
+    def connect_app(self, request_url: str, signing_secret: str, *, timeout: float = 10.0) -> None:
+        """Tell the emulator where the app listens (its Request URL) and its signing secret."""
+        self._app = AppConnection(request_url, signing_secret, timeout=timeout)
+
+    @property
+    def app(self) -> AppConnection:
+        """The app connection; RuntimeError before ``connect_app``."""
+        if self._app is None:
+            raise RuntimeError("call connect_app(request_url=..., signing_secret=...) first")
+        return self._app
+
+    def as_user(self, user: str) -> UserActions:
+        """Act as the person with this name or id."""
+        found = self.workspace.user(user)
+        if found is None:
+            raise KeyError(user)
+        return UserActions(ws=self.workspace, user=found, connection=lambda: self.app, base_url=self.url)
+
+    def mint_trigger(self, user: str) -> str:
+        """A fresh trigger id for ``user`` (id or name), as if they had just clicked or typed."""
+        return self.workspace.mint_trigger(self.user(user).id)
+
+    def url_verification(self, challenge: str | None = None) -> AppResponse:
+        """Send Slack's ``url_verification`` handshake."""
+        return self.app.url_verification(challenge or secrets.token_urlsafe(24))
+
+    def redeliver(self, event_id: str, *, retry_num: int = 1, retry_reason: str = "http_timeout") -> AppResponse:
+        """Deliver an event again, as Slack retries it (same ``event_id``, retry headers)."""
+        return self.app.redeliver(event_id, retry_num=retry_num, retry_reason=retry_reason)
+
+    def send(
+        self,
+        body: bytes | str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> AppResponse:
+        """Low level: POST any body to the app, signed (or with the given bad ``signature``)."""
+        return self.app.send(body, content_type, headers, timestamp=timestamp, signature=signature)

@@ -1,0 +1,169 @@
+"""Fault injection for the Web API side, and the log of every call the emulator answered.
+
+``Faults`` holds what a test asked for: latency (for every method or per method), queued
+failures (HTTP 500/503) and rate limits (HTTP 429 with ``Retry-After``) consumed one call at a
+time, and an outage switch (``down``: every Web API call answers 503). ``method="*"`` targets
+any method. The same operations are reachable over HTTP with ``POST /_emulator/faults``
+(see ``apply_fault_command``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.emulator.records import JSON
+
+ANY_METHOD = "*"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One queued fault: an HTTP status, and a ``Retry-After`` for 429."""
+
+    status: int
+    retry_after: int | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API call as answered: method, arguments, wall time, HTTP status and JSON body."""
+
+    method: str
+    args: JSON
+    at: float
+    status: int
+    response: JSON
+
+    @property
+    def ok(self) -> bool:
+        """Whether Slack would call this call a success (HTTP 200 and ``ok: true``)."""
+        return self.status == 200 and bool(self.response.get("ok"))
+
+    @property
+    def error(self) -> str | None:
+        """The error code, None for a success."""
+        error = self.response.get("error")
+        return None if error is None else str(error)
+
+    def to_json(self) -> JSON:
+        """The call as JSON (for ``GET /_emulator/calls``)."""
+        return {
+            "method": self.method,
+            "args": self.args,
+            "at": self.at,
+            "status": self.status,
+            "response": self.response,
+        }
+
+
+@dataclass
+class Faults:
+    """The faults currently injected (thread-safe)."""
+
+    latency: float = 0.0
+    method_latency: dict[str, float] = field(default_factory=dict)
+    is_down: bool = False
+    _queued: dict[str, deque[Failure]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set_latency(self, seconds: float, method: str = ANY_METHOD) -> None:
+        """Add ``seconds`` before answering every call (or only calls of ``method``)."""
+        with self._lock:
+            if method == ANY_METHOD:
+                self.latency = seconds
+            else:
+                self.method_latency[method] = seconds
+
+    def latency_for(self, method: str) -> float:
+        """The delay to add before answering a call of ``method``."""
+        with self._lock:
+            return self.latency + self.method_latency.get(method, 0.0)
+
+    def fail_next(self, method: str = ANY_METHOD, *, status: int = 500, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``status`` (500, 503...)."""
+        self._queue(method, Failure(status=status), times)
+
+    def rate_limit_next(self, method: str = ANY_METHOD, *, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with 429 and ``Retry-After``."""
+        self._queue(method, Failure(status=429, retry_after=retry_after), times)
+
+    def _queue(self, method: str, failure: Failure, times: int) -> None:
+        with self._lock:
+            self._queued.setdefault(method, deque()).extend([failure] * times)
+
+    def take(self, method: str) -> Failure | None:
+        """Consume the next queued fault for ``method`` (its own queue first, then ``*``)."""
+        with self._lock:
+            for key in (method, ANY_METHOD):
+                queue = self._queued.get(key)
+                if queue:
+                    return queue.popleft()
+            return None
+
+    def set_down(self, down: bool) -> None:
+        """Switch the outage on (every Web API call answers 503) or off."""
+        with self._lock:
+            self.is_down = down
+
+    def clear(self) -> None:
+        """Remove every injected fault."""
+        with self._lock:
+            self.latency = 0.0
+            self.method_latency.clear()
+            self.is_down = False
+            self._queued.clear()
+
+
+def apply_fault_command(faults: Faults, command: dict[str, Any]) -> None:
+    """Apply one ``POST /_emulator/faults`` command, e.g. ``{"action": "fail_next", ...}``.
+
+    Actions: ``latency`` (seconds, method), ``fail_next`` (method, status, times),
+    ``rate_limit_next`` (method, retry_after, times), ``down``, ``up``, ``clear``.
+    Raises ValueError for an unknown action or bad fields.
+    """
+    action = command.get("action")
+    method = str(command.get("method", ANY_METHOD))
+    try:
+        if action == "latency":
+            faults.set_latency(float(command["seconds"]), method)
+        elif action == "fail_next":
+            faults.fail_next(method, status=int(command.get("status", 500)), times=int(command.get("times", 1)))
+        elif action == "rate_limit_next":
+            retry_after = int(command.get("retry_after", 1))
+            faults.rate_limit_next(method, retry_after=retry_after, times=int(command.get("times", 1)))
+        elif action == "down":
+            faults.set_down(True)
+        elif action == "up":
+            faults.set_down(False)
+        elif action == "clear":
+            faults.clear()
+        else:
+            raise ValueError(f"unknown fault action: {action!r}")
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"bad fault command {command!r}: {error}") from None
+
+
+class CallLog:
+    """Every Web API call answered, in order (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._calls: list[Call] = []
+        self._lock = threading.Lock()
+
+    def add(self, call: Call) -> None:
+        """Record one call."""
+        with self._lock:
+            self._calls.append(call)
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """The calls so far, oldest first (only ``method``'s when given)."""
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def clear(self) -> None:
+        """Forget every recorded call."""
+        with self._lock:
+            self._calls.clear()

@@ -1,0 +1,110 @@
+"""Web API methods about who is calling and for whom: ``auth.test``, ``users.*``, ``views.*``."""
+
+from __future__ import annotations
+
+import secrets
+
+from bot.emulator.arguments import ApiError, invalid_arguments
+from bot.emulator.method_context import Handler, MethodCall
+from bot.emulator.records import JSON, View
+from bot.emulator.validation import check_view, with_block_ids
+
+
+def auth_test(call: MethodCall) -> JSON:
+    """``auth.test``: the bot's identity."""
+    return {
+        "ok": True,
+        "url": f"{call.base_url}/",
+        "team": call.ws.team_name,
+        "user": call.caller.name,
+        "team_id": call.ws.team_id,
+        "user_id": call.caller.id,
+        "bot_id": call.ws.bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+def users_info(call: MethodCall) -> JSON:
+    """``users.info``."""
+    user = call.user(call.args.text("user"))
+    return {"ok": True, "user": user.to_slack(call.ws.clock())}
+
+
+def users_list(call: MethodCall) -> JSON:
+    """``users.list``: everyone, in one page."""
+    now = call.ws.clock()
+    return {
+        "ok": True,
+        "members": [user.to_slack(now) for user in call.ws.users.values()],
+        "cache_ts": int(now),
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def new_hash(call: MethodCall) -> str:
+    """A fresh view hash (``views.update`` compares it to detect races)."""
+    return f"{call.ws.now()}.{secrets.token_hex(4)}"
+
+
+def stored_view_body(view: JSON) -> JSON:
+    """The view as Slack stores it (blocks get their block ids)."""
+    return {**view, "blocks": with_block_ids(list(view.get("blocks", [])))}
+
+
+def views_open(call: MethodCall) -> JSON:
+    """``views.open``: exchanges a trigger id (once, within its lifetime) for a modal."""
+    trigger = call.ws.triggers.get(call.args.text("trigger_id"))
+    if trigger is None:
+        raise ApiError("invalid_trigger_id")
+    if trigger.used:
+        raise ApiError("exchanged_trigger_id")
+    if call.ws.monotonic() - trigger.minted_at > call.ws.trigger_ttl:
+        raise ApiError("expired_trigger_id")
+    body = check_view(call.args.json_value("view"))
+    trigger.used = True
+    view_id = call.ws.mint_id("V")
+    view = View(
+        id=view_id,
+        user=trigger.user,
+        team_id=call.ws.team_id,
+        app_id=call.ws.app_id,
+        bot_id=call.ws.bot_id,
+        body=stored_view_body(body),
+        hash=new_hash(call),
+        root_view_id=view_id,
+    )
+    call.ws.views[view.id] = view
+    return {"ok": True, "view": view.to_slack()}
+
+
+def views_update(call: MethodCall) -> JSON:
+    """``views.update``: by ``view_id`` or ``external_id``; a stale ``hash`` is a conflict."""
+    view_id = call.args.opt_text("view_id")
+    external_id = call.args.opt_text("external_id")
+    if view_id is None and external_id is None:
+        raise invalid_arguments(["[ERROR] either view_id or external_id is required"])
+    view = next(
+        (
+            v
+            for v in call.ws.views.values()
+            if v.is_open and (v.id == view_id or (external_id and v.body.get("external_id") == external_id))
+        ),
+        None,
+    )
+    if view is None:
+        raise ApiError("not_found")
+    expected = call.args.opt_text("hash")
+    if expected is not None and expected != view.hash:
+        raise ApiError("hash_conflict")
+    view.body = stored_view_body(check_view(call.args.json_value("view")))
+    view.hash = new_hash(call)
+    return {"ok": True, "view": view.to_slack()}
+
+
+HANDLERS: dict[str, Handler] = {
+    "auth.test": auth_test,
+    "users.info": users_info,
+    "users.list": users_list,
+    "views.open": views_open,
+    "views.update": views_update,
+}

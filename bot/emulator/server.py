@@ -1,0 +1,158 @@
+"""The emulator's HTTP server on loopback (standard library only).
+
+Routes:
+
+- ``GET|POST /api/<method>``: the Slack Web API (``web_api.WebApi``);
+- ``POST /response_url/<id>``: response URLs handed to the app with interactions;
+- ``POST /_emulator/faults``: inject faults from another process (``faults.apply_fault_command``);
+- ``GET /_emulator/calls``: the call log as JSON;
+- ``GET /archives/...``: permalinks resolve to a small text page.
+
+Requests are HTTP/1.0 (one per connection) and each is served by its own non-daemon thread,
+which ``close()`` joins. An exception in a route is answered 500 and kept in ``internal_errors``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.emulator.faults import CallLog, Faults, apply_fault_command
+from bot.emulator.replies import post_to_response_url
+from bot.emulator.state import Workspace
+from bot.emulator.web_api import WebApi
+
+
+class Router:
+    """Maps a request (verb, path, headers, body) to a status, JSON body and headers."""
+
+    def __init__(self, *, web_api: WebApi, workspace: Workspace, faults: Faults, log: CallLog) -> None:
+        self.web_api = web_api
+        self.workspace = workspace
+        self.faults = faults
+        self.log = log
+
+    def route(self, verb: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, dict[str, str]]:
+        """Answer one request; the body is JSON unless it is a ``str`` (plain text)."""
+        parts = urlsplit(target)
+        path = parts.path
+        if path.startswith("/api/"):
+            reply = self.web_api.handle(path.removeprefix("/api/"), headers, parts.query, body)
+            return reply.status, reply.body, reply.headers
+        if path.startswith("/response_url/") and verb == "POST":
+            status, answer = post_to_response_url(
+                self.workspace, path.removeprefix("/response_url/"), body, headers.get("Content-Type", "")
+            )
+            return status, answer, {}
+        if path == "/_emulator/faults" and verb == "POST":
+            try:
+                apply_fault_command(self.faults, json.loads(body or b"{}"))
+            except ValueError as error:
+                return 400, {"ok": False, "error": str(error)}, {}
+            return 200, {"ok": True}, {}
+        if path == "/_emulator/calls" and verb == "GET":
+            return 200, {"ok": True, "calls": [call.to_json() for call in self.log.calls()]}, {}
+        if path.startswith("/archives/") and verb == "GET":
+            return 200, f"Slack emulator permalink: {path}\n", {}
+        return 404, {"ok": False, "error": "not_found"}, {}
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that joins its request threads on close and stays quiet."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], router: Router) -> None:
+        self.router = router
+        self.internal_errors: list[str] = []
+        super().__init__(address, RequestHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Record instead of printing a traceback (e.g. a client that hung up)."""
+        self.internal_errors.append(f"connection error from {client_address}")
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """Reads one request, asks the router, writes the answer; never logs to stderr."""
+
+    server: EmulatorHTTPServer
+    timeout = 10
+    server_version = "SlackEmulator/1.0"
+
+    def do_GET(self) -> None:
+        """Serve a GET."""
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        """Serve a POST."""
+        self._serve("POST")
+
+    def _serve(self, verb: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {key: value for key, value in self.headers.items()}
+        try:
+            status, answer, extra = self.server.router.route(verb, self.path, headers, body)
+        except Exception as error:  # noqa: BLE001 - answer 500 and keep the error for the test to see
+            self.server.internal_errors.append(f"{verb} {self.path}: {error!r}")
+            status, answer, extra = 500, {"ok": False, "error": "fatal_error", "detail": repr(error)}, {}
+        if isinstance(answer, str):
+            payload, content_type = answer.encode(), "text/plain; charset=utf-8"
+        else:
+            payload, content_type = json.dumps(answer).encode(), "application/json; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in extra.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: the call log records what matters."""
+
+
+class ServerThread:
+    """Runs an ``EmulatorHTTPServer`` in a daemon thread; can stop and restart on the same port."""
+
+    def __init__(self, router: Router, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.router = router
+        self.host = host
+        self.internal_errors: list[str] = []
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = port
+        self.start()
+
+    @property
+    def listening(self) -> bool:
+        """Whether the listening socket is open."""
+        return self._server is not None
+
+    def start(self) -> None:
+        """Open the listening socket (on the same port as before, once bound) and serve."""
+        if self._server is not None:
+            return
+        server = EmulatorHTTPServer((self.host, self.port), self.router)
+        server.internal_errors = self.internal_errors
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="slack-emulator", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Close the listening socket and wait for every request thread to finish."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        self._server = None
+        self._thread = None

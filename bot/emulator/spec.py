@@ -1,0 +1,108 @@
+"""Slack's published Web API spec, as the emulator checks every call against it.
+
+Provenance: ``slack_web_api_methods.json`` (next to this module) is derived by
+``tools/extract_slack_spec.py`` from Slack's published OpenAPI (Swagger 2.0) file
+``web-api/slack_web_openapi_v2.json`` of ``slackapi/slack-api-specs``, MIT licensed; the
+license is shipped as ``LICENSE-slack-api-specs``. For each method it keeps the HTTP verb,
+every argument with its ``required`` flag (``token`` excluded) and the documented error codes.
+
+The 2017-era spec misses a few errors that Slack documents on its method pages today
+(``invalid_blocks``, the ``views.*`` errors, ...). They are listed in ``DOCUMENTED_ELSEWHERE``
+so that every error the emulator answers is either in the spec or named here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+METHODS_FILE = "slack_web_api_methods.json"
+
+# Errors any method can answer (transport, auth, arguments, emulator faults).
+GENERIC_ERRORS = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "invalid_arguments",
+        "unknown_method",
+        "ratelimited",
+        "fatal_error",
+        "service_unavailable",
+        "not_implemented_by_emulator",
+    }
+)
+
+# Errors documented on api.slack.com method pages but absent from the OpenAPI file's enums.
+DOCUMENTED_ELSEWHERE: dict[str, frozenset[str]] = {
+    "chat.postMessage": frozenset({"invalid_blocks", "invalid_blocks_format"}),
+    "chat.update": frozenset({"invalid_blocks", "invalid_blocks_format"}),
+    "chat.postEphemeral": frozenset({"invalid_blocks", "invalid_blocks_format", "user_not_found"}),
+    "conversations.history": frozenset({"not_in_channel", "invalid_cursor"}),
+    "conversations.list": frozenset({"invalid_cursor"}),
+    "pins.add": frozenset({"not_in_channel"}),
+    "reactions.add": frozenset({"channel_not_found"}),
+    "views.open": frozenset({"invalid_trigger_id", "expired_trigger_id", "exchanged_trigger_id", "invalid_blocks"}),
+    "views.update": frozenset({"not_found", "hash_conflict", "invalid_blocks"}),
+}
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One Web API method as the spec describes it."""
+
+    name: str
+    verb: str
+    params: dict[str, bool]
+    errors: frozenset[str]
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the arguments the spec marks required, in spec order."""
+        return [name for name, required in self.params.items() if required]
+
+    def allows_error(self, error: str) -> bool:
+        """Whether answering ``error`` for this method is backed by Slack's documentation."""
+        return (
+            error in self.errors or error in GENERIC_ERRORS or error in DOCUMENTED_ELSEWHERE.get(self.name, frozenset())
+        )
+
+
+@dataclass(frozen=True)
+class WebApiSpec:
+    """All methods of Slack's Web API spec, by name (``chat.postMessage``)."""
+
+    source: str
+    methods: dict[str, MethodSpec]
+
+    def get(self, name: str) -> MethodSpec | None:
+        """The method called ``name``, or None when Slack has no such method."""
+        return self.methods.get(name)
+
+    def missing_required(self, name: str, args: dict[str, Any]) -> list[str]:
+        """The required arguments of ``name`` that ``args`` lacks (absent, null or empty)."""
+        method = self.methods[name]
+        return [param for param in method.required if args.get(param) in (None, "")]
+
+
+def parse_extract(data: dict[str, Any]) -> WebApiSpec:
+    """Build the spec from the JSON extract's content."""
+    methods = {
+        name: MethodSpec(
+            name=name,
+            verb=str(entry["verb"]),
+            params={str(key): bool(value) for key, value in entry["params"].items()},
+            errors=frozenset(str(error) for error in entry["errors"]),
+        )
+        for name, entry in data["methods"].items()
+    }
+    return WebApiSpec(source=str(data["source"]), methods=methods)
+
+
+@cache
+def load_spec() -> WebApiSpec:
+    """The spec shipped with the package (read once)."""
+    text = resources.files("bot.emulator").joinpath(METHODS_FILE).read_text(encoding="utf-8")
+    return parse_extract(json.loads(text))

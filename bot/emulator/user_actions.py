@@ -1,0 +1,279 @@
+"""What a person does in Slack that reaches the app: commands, clicks, modals, shortcuts, reactions.
+
+``UserActions`` acts as one workspace user. Each action changes the state as Slack would
+(mints a trigger id and a response URL, adds the reaction...), sends the signed request to the
+app, then applies Slack's handling of the app's ack (a slash command's reply shown to the user,
+a modal closed or kept open with errors...). Every action returns the app's ``AppResponse``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.emulator import payloads
+from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse
+from bot.emulator.arguments import ApiError
+from bot.emulator.methods_messages import add_reaction
+from bot.emulator.records import Channel, User, View
+from bot.emulator.replies import show_reply
+from bot.emulator.state import GENERAL, Workspace
+from bot.emulator.validation import check_view
+
+USER_MENTION = re.compile(r"(?<![\w<|])@([a-z0-9][a-z0-9._-]*)")
+CHANNEL_MENTION = re.compile(r"(?<![\w<|&])#([a-z0-9][a-z0-9_-]*)")
+
+
+def escape_text(text: str) -> str:
+    """Escape ``&``, ``<`` and ``>`` as Slack does in text people type."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def typed_text(ws: Workspace, text: str) -> str:
+    """Text as Slack delivers what a person typed: escaped, ``@name``/``#name`` turned into mentions.
+
+    Mentions are converted only for users and channels that exist (Slack's "escape channels,
+    users, and links" app setting), e.g. ``@bob`` -> ``<@U0BOB|bob>``.
+    """
+
+    def user(match: re.Match[str]) -> str:
+        found = next((u for u in ws.users.values() if u.name == match.group(1)), None)
+        return f"<@{found.id}|{found.name}>" if found is not None else match[0]
+
+    def channel(match: re.Match[str]) -> str:
+        found = ws.channel(match.group(1))
+        return f"<#{found.id}|{found.name}>" if found is not None else match[0]
+
+    return CHANNEL_MENTION.sub(channel, USER_MENTION.sub(user, escape_text(text)))
+
+
+class UserActions:
+    """One person's actions in the workspace (``emulator.as_user("alice")``)."""
+
+    def __init__(self, *, ws: Workspace, user: User, connection: Callable[[], AppConnection], base_url: str) -> None:
+        self.ws = ws
+        self.user = user
+        self._connection = connection
+        self._base_url = base_url
+
+    def _channel(self, channel: str) -> Channel:
+        found = self.ws.channel(channel)
+        if found is None:
+            raise ValueError(f"no channel {channel!r}")
+        return found
+
+    def _response_url(self, channel_id: str | None, source: str, message_ts: str | None = None) -> str:
+        url = self.ws.mint_response_url(self.user.id, channel_id, source=source, message_ts=message_ts)
+        return f"{self._base_url}/response_url/{url.id}"
+
+    def slash(self, text: str, *, channel: str = GENERAL, command: str = "/incident", raw: bool = False) -> AppResponse:
+        """Type ``{command} {text}`` in ``channel``; ``raw=True`` sends ``text`` unescaped, as given.
+
+        Slack shows the ack's text/blocks to the user only (or in the channel with
+        ``response_type: in_channel``); an ack that is late (> 3 s) or not 200 shows Slack's error.
+        """
+        with self.ws.lock:
+            target = self._channel(channel)
+            fields = payloads.slash_form(
+                self.ws,
+                user=self.user,
+                channel=target,
+                command=command,
+                text=text if raw else typed_text(self.ws, text),
+                response_url=self._response_url(target.id, "command"),
+                trigger_id=self.ws.mint_trigger(self.user.id),
+            )
+        response = self._connection().send_form(fields)
+        self._show_command_ack(response, target.id, command)
+        return response
+
+    def _show_command_ack(self, response: AppResponse, channel_id: str, command: str) -> None:
+        """Show what Slack shows after a slash command: the ack's message, or Slack's error."""
+        error: str | None = None
+        if not response.acked_in_time:
+            error = "operation_timeout" if response.elapsed > SLACK_ACK_SECONDS else "dispatch_failed"
+        elif response.body is not None:
+            body = response.body if isinstance(response.body, dict) else {"text": str(response.body).strip()}
+            try:
+                show_reply(self.ws, user_id=self.user.id, channel_id=channel_id, body=body, source="command_ack")
+            except ApiError as refused:
+                error = refused.error
+        if error is not None:
+            notice = f'{command} failed with the error "{error}"'
+            self.ws.post_ephemeral(channel_id, self.user.id, notice, None, source="slack")
+
+    def click(self, channel: str, message_ts: str, action_id: str) -> AppResponse:
+        """Click the button ``action_id`` of a message in the channel."""
+        with self.ws.lock:
+            target = self._channel(channel)
+            message = self.ws.message(target.id, message_ts)
+            if message is None:
+                raise ValueError(f"no message {message_ts} in {channel}")
+            block_id, element = payloads.find_action(message.blocks, action_id)
+            container = {"type": "message", "message_ts": message_ts, "channel_id": target.id, "is_ephemeral": False}
+            payload = payloads.block_actions(
+                self.ws,
+                user=self.user,
+                container=container,
+                action=payloads.action_json(block_id, element, self.ws.next_ts(target.id)),
+                trigger_id=self.ws.mint_trigger(self.user.id),
+                response_url=self._response_url(target.id, "message", message_ts),
+                channel=target,
+                message=message.to_slack(self.ws.team_id),
+            )
+        return self._connection().send_payload(payload)
+
+    def click_ephemeral(self, channel: str, message_ts: str, action_id: str) -> AppResponse:
+        """Click a button of an ephemeral message this user sees in the channel."""
+        with self.ws.lock:
+            target = self._channel(channel)
+            ephemeral = next(
+                (
+                    e
+                    for e in self.ws.ephemerals
+                    if e.channel == target.id and e.ts == message_ts and e.user == self.user.id
+                ),
+                None,
+            )
+            if ephemeral is None:
+                raise ValueError(f"{self.user.name} has no ephemeral message {message_ts} in {channel}")
+            block_id, element = payloads.find_action(ephemeral.blocks, action_id)
+            container = {"type": "message", "message_ts": message_ts, "channel_id": target.id, "is_ephemeral": True}
+            payload = payloads.block_actions(
+                self.ws,
+                user=self.user,
+                container=container,
+                action=payloads.action_json(block_id, element, self.ws.next_ts(target.id)),
+                trigger_id=self.ws.mint_trigger(self.user.id),
+                response_url=self._response_url(target.id, "ephemeral", message_ts),
+                channel=target,
+            )
+        return self._connection().send_payload(payload)
+
+    def _open_view(self, view_id: str) -> View:
+        view = self.ws.views.get(view_id)
+        if view is None or not view.is_open or view.user != self.user.id:
+            raise ValueError(f"view {view_id} is not open for {self.user.name}")
+        return view
+
+    def click_in_view(self, view_id: str, action_id: str) -> AppResponse:
+        """Click a button inside a modal this user has open."""
+        with self.ws.lock:
+            view = self._open_view(view_id)
+            block_id, element = payloads.find_action(view.body.get("blocks", []), action_id)
+            payload = payloads.block_actions(
+                self.ws,
+                user=self.user,
+                container={"type": "view", "view_id": view.id},
+                action=payloads.action_json(block_id, element, f"{self.ws.clock():.6f}"),
+                trigger_id=self.ws.mint_trigger(self.user.id),
+                response_url=None,
+                view=view.to_slack(),
+            )
+        return self._connection().send_payload(payload)
+
+    def submit_view(self, view_id: str, values: Mapping[str, Any] | None = None) -> AppResponse:
+        """Submit a modal with ``values`` keyed by block id or action id (see ``state_values``).
+
+        An empty ack closes the view; ``response_action`` ``errors`` keeps it open, ``update``
+        replaces it, ``push`` stacks a new one, ``clear`` closes all of the user's views.
+        """
+        with self.ws.lock:
+            view = self._open_view(view_id)
+            state = payloads.state_values(view.body.get("blocks", []), values or {})
+            payload = payloads.view_submission(
+                self.ws, user=self.user, view=view, values=state, trigger_id=self.ws.mint_trigger(self.user.id)
+            )
+        response = self._connection().send_payload(payload)
+        if response.acked_in_time:
+            self._apply_submission_ack(view, response.json)
+        return response
+
+    def _apply_submission_ack(self, view: View, ack: Mapping[str, Any]) -> None:
+        try:
+            self._apply_response_action(view, ack)
+        except ApiError as error:
+            raise ValueError(f"the app answered view_submission with an invalid view: {error.body()}") from None
+
+    def _apply_response_action(self, view: View, ack: Mapping[str, Any]) -> None:
+        with self.ws.lock:
+            action = ack.get("response_action")
+            if action == "errors":
+                return
+            if action == "update":
+                view.body = check_view(ack.get("view"))
+                return
+            if action == "push":
+                pushed_id = self.ws.mint_id("V")
+                self.ws.views[pushed_id] = View(
+                    id=pushed_id,
+                    user=view.user,
+                    team_id=view.team_id,
+                    app_id=view.app_id,
+                    bot_id=view.bot_id,
+                    body=check_view(ack.get("view")),
+                    hash=view.hash,
+                    root_view_id=view.root_view_id,
+                    previous_view_id=view.id,
+                )
+                return
+            closing = [v for v in self.ws.views.values() if v.user == self.user.id] if action == "clear" else [view]
+            for item in closing:
+                item.is_open = False
+
+    def message_shortcut(self, channel: str, message_ts: str, callback_id: str) -> AppResponse:
+        """Run the message shortcut ``callback_id`` on a message (e.g. "Add to timeline")."""
+        with self.ws.lock:
+            target = self._channel(channel)
+            message = self.ws.message(target.id, message_ts)
+            if message is None:
+                raise ValueError(f"no message {message_ts} in {channel}")
+            payload = payloads.message_action(
+                self.ws,
+                user=self.user,
+                channel=target,
+                message=message.to_slack(self.ws.team_id),
+                callback_id=callback_id,
+                trigger_id=self.ws.mint_trigger(self.user.id),
+                response_url=self._response_url(target.id, "shortcut"),
+                action_ts=f"{self.ws.clock():.6f}",
+            )
+        return self._connection().send_payload(payload)
+
+    def react(self, channel: str, message_ts: str, name: str = "pushpin") -> AppResponse | None:
+        """Add a reaction; the app gets a ``reaction_added`` event if the bot is in the channel.
+
+        Returns the app's response, or None when Slack would not deliver the event (bot absent).
+        """
+        connection = self._connection()
+        with self.ws.lock:
+            target = self._channel(channel)
+            message = self.ws.message(target.id, message_ts)
+            if message is None:
+                raise ValueError(f"no message {message_ts} in {channel}")
+            if not add_reaction(message.reactions, name, self.user.id):
+                raise ValueError(f"{self.user.name} already reacted :{name}: to {message_ts}")
+            if self.ws.bot.id not in target.members:
+                return None
+            event = {
+                "type": "reaction_added",
+                "user": self.user.id,
+                "reaction": name,
+                "item_user": message.user,
+                "item": {"type": "message", "channel": target.id, "ts": message_ts},
+                "event_ts": f"{self.ws.clock():.6f}",
+            }
+            envelope = payloads.event_callback(
+                self.ws, event=event, event_id=self.ws.mint_id("Ev"), event_time=self.ws.now()
+            )
+        return connection.send_event(envelope)
+
+    def post_message(self, channel: str, text: str, *, raw: bool = False, thread_ts: str | None = None) -> str:
+        """Post a message as this person (state only, no event); returns its ts."""
+        with self.ws.lock:
+            target = self._channel(channel)
+            if self.user.id not in target.members:
+                raise ValueError(f"{self.user.name} is not a member of {channel}")
+            content = text if raw else typed_text(self.ws, text)
+            return self.ws.post(target.id, self.user.id, content, thread_ts=thread_ts).ts

@@ -1,0 +1,158 @@
+"""Fault injection: latency, 5xx, 429 with Retry-After, outages, from Python and over HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+
+from bot.emulator import SlackEmulator
+
+
+def post_fault(emulator: SlackEmulator, command: dict[str, Any]) -> int:
+    request = urllib.request.Request(  # noqa: S310 - loopback emulator
+        f"{emulator.url}/_emulator/faults",
+        data=json.dumps(command).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback emulator
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code
+
+
+def test_a_rate_limit_is_a_429_with_retry_after_that_the_client_raises(
+    client: WebClient, emulator: SlackEmulator
+) -> None:
+    emulator.rate_limit_next("chat.postMessage", retry_after=7)
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel="C0GENERAL", text="x")
+    response = caught.value.response
+    assert response.status_code == 429
+    assert response["error"] == "ratelimited"
+    assert response.headers["Retry-After"] == "7"
+
+
+def test_the_rate_limit_retry_handler_waits_and_succeeds(emulator: SlackEmulator) -> None:
+    client = WebClient(
+        token=emulator.bot_token,
+        base_url=emulator.api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+    emulator.rate_limit_next("conversations.create", retry_after=1)
+    started = time.monotonic()
+    assert client.conversations_create(name="after-the-wait")["ok"] is True
+    assert time.monotonic() - started >= 1.0
+    assert [c.status for c in emulator.calls("conversations.create")] == [429, 200]
+
+
+def test_a_rate_limit_on_one_method_leaves_others_alone(client: WebClient, emulator: SlackEmulator) -> None:
+    emulator.rate_limit_next("chat.postMessage", times=2)
+    assert client.auth_test()["ok"] is True
+    for _ in range(2):
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="C0GENERAL", text="x")
+    assert client.conversations_create(name="fine")["ok"] is True
+
+
+def test_fail_next_answers_5xx_the_given_number_of_times(client: WebClient, emulator: SlackEmulator) -> None:
+    emulator.fail_next("conversations.create", status=503, times=2)
+    statuses = []
+    for _ in range(3):
+        try:
+            client.conversations_create(name="third-time-lucky")
+            statuses.append(200)
+        except SlackApiError as error:
+            statuses.append(error.response.status_code)
+    assert statuses == [503, 503, 200]
+    assert [c.ok for c in emulator.calls("conversations.create")] == [False, False, True]
+
+
+def test_fail_next_for_any_method_hits_the_next_call(client: WebClient, emulator: SlackEmulator) -> None:
+    emulator.fail_next(status=500)
+    with pytest.raises(SlackApiError) as caught:
+        client.auth_test()
+    assert caught.value.response.status_code == 500
+    assert client.auth_test()["ok"] is True
+
+
+def test_latency_delays_every_call(client: WebClient, emulator: SlackEmulator) -> None:
+    emulator.set_latency(0.3)
+    started = time.monotonic()
+    client.auth_test()
+    assert time.monotonic() - started >= 0.3
+
+
+def test_latency_for_one_method_leaves_others_fast(client: WebClient, emulator: SlackEmulator) -> None:
+    emulator.set_latency(0.4, "chat.postMessage")
+    started = time.monotonic()
+    client.auth_test()
+    assert time.monotonic() - started < 0.3
+
+
+def test_down_answers_503_to_everything_until_up(client: WebClient, emulator: SlackEmulator) -> None:
+    emulator.down()
+    with pytest.raises(SlackApiError) as caught:
+        client.auth_test()
+    assert caught.value.response.status_code == 503
+    emulator.up()
+    assert client.auth_test()["ok"] is True
+
+
+def test_down_can_refuse_connections_and_come_back_on_the_same_port(emulator: SlackEmulator) -> None:
+    client = WebClient(token=emulator.bot_token, base_url=emulator.api_url, retry_handlers=[], timeout=2)
+    url = emulator.url
+    emulator.down(refuse_connections=True)
+    with pytest.raises(urllib.error.URLError):
+        client.auth_test()
+    emulator.up()
+    assert emulator.url == url
+    assert client.auth_test()["ok"] is True
+
+
+def test_the_connection_retry_handler_gets_through_once_the_emulator_is_back(emulator: SlackEmulator) -> None:
+    client = WebClient(
+        token=emulator.bot_token,
+        base_url=emulator.api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=5, interval_calculator=FixedValueRetryIntervalCalculator(0.1))
+        ],
+    )
+    emulator.down(refuse_connections=True)
+    back = threading.Timer(0.2, emulator.up)
+    back.start()
+    try:
+        assert client.auth_test()["ok"] is True
+    finally:
+        back.join()
+    assert [c.status for c in emulator.calls("auth.test")] == [200]
+
+
+def test_faults_can_be_injected_over_http_from_another_process(client: WebClient, emulator: SlackEmulator) -> None:
+    assert post_fault(emulator, {"action": "rate_limit_next", "method": "auth.test", "retry_after": 2}) == 200
+    with pytest.raises(SlackApiError) as caught:
+        client.auth_test()
+    assert caught.value.response.status_code == 429
+    assert post_fault(emulator, {"action": "down"}) == 200
+    with pytest.raises(SlackApiError):
+        client.auth_test()
+    assert post_fault(emulator, {"action": "up"}) == 200
+    assert client.auth_test()["ok"] is True
+    assert post_fault(emulator, {"action": "explode"}) == 400
+
+
+def test_the_call_log_is_readable_over_http(client: WebClient, emulator: SlackEmulator) -> None:
+    client.auth_test()
+    with urllib.request.urlopen(f"{emulator.url}/_emulator/calls") as response:  # noqa: S310 - loopback emulator
+        calls = json.loads(response.read())["calls"]
+    assert [(c["method"], c["status"], c["response"]["ok"]) for c in calls] == [("auth.test", 200, True)]
