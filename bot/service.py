@@ -22,6 +22,7 @@ from bot.domain.incident import Attack, Incident, Status, TimelineEntry
 from bot.domain.timeparse import parse_at
 from bot.effect_kinds import EffectKind
 from bot.errors import NotFound
+from bot.storage import drafts as stored_drafts
 from bot.storage import outbox
 from bot.storage import repository as repo
 from bot.storage.db import Database
@@ -118,7 +119,7 @@ class IncidentService:
         self, where: Where, *, actor: str, status: Status, message: str = "", at: str | None = None
     ) -> Changed:
         with self.db.write() as session:
-            stored = self._locate(session, where)
+            stored = self.locate(session, where)
             now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
             when = parse_at(at, now=now, zone=self.zone) if at else now
             changed, entry = rules.change_status(
@@ -131,7 +132,7 @@ class IncidentService:
 
     def reopen(self, where: Where, *, actor: str, reason: str = "") -> Changed:
         with self.db.write() as session:
-            stored = self._locate(session, where)
+            stored = self.locate(session, where)
             now = self.clock()
             changed, entry = rules.reopen(stored.incident, actor=actor, now=now, reason=reason)
             return self._record(session, stored, changed, entry, now)
@@ -140,7 +141,7 @@ class IncidentService:
 
     def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
         with self.db.write() as session:
-            stored = self._locate(session, where)
+            stored = self.locate(session, where)
             now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
             when = parse_at(at, now=now, zone=self.zone) if at else now
             entry = rules.add_note(stored.incident, text=text, actor=actor, at=when, now=now, zone=self.zone)
@@ -148,28 +149,28 @@ class IncidentService:
 
     def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
         with self.db.write() as session:
-            stored = self._locate(session, where)
+            stored = self.locate(session, where)
             now = self.clock()
             changed, entry = rules.set_impact(stored.incident, text=text, actor=actor, now=now)
             return self._record(session, stored, changed, entry, now)
 
     def set_severity(self, where: Where, *, actor: str, severity: int) -> Changed:
         with self.db.write() as session:
-            stored = self._locate(session, where)
+            stored = self.locate(session, where)
             now = self.clock()
             changed, entry = rules.set_severity(stored.incident, severity=severity, actor=actor, now=now)
             return self._record(session, stored, changed, entry, now)
 
     def set_lead(self, where: Where, *, actor: str, lead: str) -> Changed:
         with self.db.write() as session:
-            stored = self._locate(session, where)
+            stored = self.locate(session, where)
             now = self.clock()
             changed, entry = rules.set_lead(stored.incident, lead=lead, actor=actor, now=now)
             return self._record(session, stored, changed, entry, now)
 
     def set_attack(self, where: Where, *, actor: str, attack: Attack) -> Changed:
         with self.db.write() as session:
-            stored = self._locate(session, where)
+            stored = self.locate(session, where)
             now = self.clock()
             changed, entry = rules.set_attack(stored.incident, attack=attack, actor=actor, now=now)
             return self._record(session, stored, changed, entry, now)
@@ -182,10 +183,10 @@ class IncidentService:
         """
         now = self.clock()
         with self.db.write() as session:
-            if event_id is not None and not repo.remember_event(session=session, event_id=event_id, now=now):
-                return False
             stored = repo.get_by_channel(session=session, channel_id=channel_id)
             if stored is None or repo.has_source(session=session, incident_id=stored.id, source=f"{channel_id}/{ts}"):
+                return False
+            if event_id is not None and not repo.remember_event(session=session, event_id=event_id, now=now):
                 return False
             payload = {"channel": channel_id, "ts": ts, "user": requested_by}
             outbox.enqueue(
@@ -249,13 +250,17 @@ class IncidentService:
     def timeline(self, where: Where) -> Timeline:
         now = self.clock()
         with self.db.read() as session:
-            stored = self._locate(session, where, lock=False)
+            stored = self.locate(session, where, lock=False)
             entries = [item.entry for item in repo.timeline(session=session, incident_id=stored.id)]
         return Timeline(
             incident=stored.incident,
             entries=entries,
             durations=durations_of.compute(stored.incident, entries, until=now),
         )
+
+    def is_incident_channel(self, channel_id: str) -> bool:
+        with self.db.read() as session:
+            return repo.get_by_channel(session=session, channel_id=channel_id) is not None
 
     def names_for(self, incident: Incident, entries: list[TimelineEntry]) -> dict[str, str]:
         """Display names of everyone the timeline shows, from the users.info cache."""
@@ -267,11 +272,12 @@ class IncidentService:
 
     def get(self, where: Where) -> Incident:
         with self.db.read() as session:
-            return self._locate(session, where, lock=False).incident
+            return self.locate(session, where, lock=False).incident
 
     # --- shared steps ------------------------------------------------------------------------
 
-    def _locate(self, session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
+    def locate(self, session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
+        """The incident named by `where` (row-locked unless `lock=False`), or NotFound."""
         if where.number is not None:
             stored = repo.get_by_number(session=session, team_id=where.team_id, number=where.number, for_update=lock)
             if stored is None:
@@ -305,6 +311,8 @@ class IncidentService:
             entries = [item.entry for item in repo.timeline(session=session, incident_id=stored.id)]
             durations = durations_of.compute(changed, entries, until=now)
             repo.save_durations(session=session, incident_id=stored.id, durations=durations)
+        if (changed.status, changed.attack) != (stored.incident.status, stored.incident.attack):
+            stored_drafts.mark_stale(session=session, incident_id=stored.id, incident=changed, now=now)
         kinds = [EffectKind.POST_TIMELINE, EffectKind.UPDATE_CARD]
         if _changes_topic(stored.incident, changed):
             kinds.append(EffectKind.SET_TOPIC)

@@ -28,7 +28,7 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Qualifier, RoundedDuration, Unit
-from bot.domain.incident import Attack, Status
+from bot.domain.incident import Attack, Incident, Status
 from bot.domain.language import Language, available_languages, load_language, public_duration, render_duration
 from bot.domain.timefmt import clock_time
 
@@ -58,6 +58,29 @@ class Draft:
     status: Status
     attack: Attack
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    """A draft as stored: its text, where it stands (proposed, published, discarded, stale) and who decided."""
+
+    id: int
+    incident_id: int
+    status: Status
+    attack: Attack
+    language: str
+    length: str
+    text: str
+    warnings: tuple[str, ...]
+    state: str
+    state_reason: str
+    created_by: str
+    created_at: datetime
+    edited_by: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    message_ts: str | None
+    published_ts: str | None
 
 
 def compose(
@@ -219,3 +242,12 @@ def _longest_duration_phrase(words: Language) -> str:
         if not (half and unit is Unit.MINUTE)
     )
     return max(phrases, key=len)
+
+
+def stale_reason(written_for: Status, written_under: Attack, incident: Incident) -> str:
+    """Why a draft written for a status under an assessment no longer fits ("" when it does)."""
+    if written_under is not incident.attack:
+        return f"the security assessment changed to {incident.attack.value} after it was written."
+    if written_for is not incident.status:
+        return f"{incident.name} is {incident.status.value} now; this was written for {written_for.value}."
+    return ""

@@ -152,3 +152,29 @@ class SlackUserRow(SQLModel, table=True):
     name: str = Field(default="", max_length=120)
     is_guest: bool = Field(default=False)
     checked_at: datetime = utc_column()
+
+
+class DraftRow(SQLModel, table=True):
+    """A public update drafted for one status, language and length, waiting for a person."""
+
+    __tablename__ = "draft"
+    __table_args__ = (Index("ix_draft_incident_state", "incident_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    status: str = Field(max_length=16)  # the incident status it was written for
+    attack: str = Field(max_length=16)  # the assessment it was written under
+    language: str = Field(max_length=16)
+    length: str = Field(max_length=8)  # short | long
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    warnings: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+    state: str = Field(default="proposed", max_length=16)  # proposed | published | discarded | stale
+    state_reason: str = Field(default="", max_length=300)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = utc_column()
+    edited_by: str | None = Field(default=None, max_length=32)
+    edited_at: datetime | None = utc_column(nullable=True)
+    decided_by: str | None = Field(default=None, max_length=32)  # who published or discarded it
+    decided_at: datetime | None = utc_column(nullable=True)
+    message_ts: str | None = Field(default=None, max_length=32)  # the draft's message in the incident channel
+    published_ts: str | None = Field(default=None, max_length=32)  # its post in INCIDENT_STATUS_CHANNEL

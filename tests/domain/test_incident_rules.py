@@ -176,7 +176,7 @@ def test_a_copied_message_keeps_its_author_text_and_original_time() -> None:
 
 def test_naive_datetimes_are_a_programming_error_not_a_guess() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        rules.add_note(incident_in(INV), text="x", actor="U2", at=datetime(2022, 2, 17), now=START, zone=UTC_ZONE)  # noqa: DTZ001
+        rules.add_note(incident_in(INV), text="x", actor="U2", at=datetime(2022, 2, 17), now=START, zone=UTC_ZONE)
 
 
 @pytest.mark.parametrize(("word", "number"), [("INC-7", 7), ("inc-42", 42), ("Inc-1", 1), ("INC7", None), ("7", None)])

@@ -1,0 +1,134 @@
+"""`incident-bot`: serve | socket | worker | demo | db upgrade.
+
+Reads `.env` (python-dotenv) and the environment, checks every setting the command needs and
+stops with the names of the missing ones before doing anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from dotenv import load_dotenv
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+
+log = logging.getLogger("bot")
+
+REQUIRED = {
+    "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
+    "worker": ("SLACK_BOT_TOKEN",),
+    "db": (),
+    "demo": (),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    load_dotenv()
+    configure_logging()
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return run_demo(os.environ)
+    try:
+        settings = load_settings(os.environ, require=REQUIRED[args.command])
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    match args.command:
+        case "db":
+            from bot.storage.db import Database
+
+            Database(settings.database_url).upgrade()
+            print("database is up to date")
+            return 0
+        case "serve":
+            return _serve(settings, host=args.host, port=args.port or settings.port)
+        case "socket":
+            return _socket(settings)
+        case "worker":
+            return _worker(settings, once=args.once, poll_seconds=args.poll)
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="incident-bot", description="Slack incident bot")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="serve POST /slack/events and GET /healthz over HTTP (local use)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
+    commands.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
+    worker = commands.add_parser("worker", help="send pending Slack work and reminders")
+    worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
+    database = commands.add_parser("db", help="database maintenance")
+    database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
+    commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")
+    return parser
+
+
+def _serve(settings: Settings, *, host: str, port: int) -> int:
+    from bot.runtime import build
+    from bot.serve import make_http_server
+
+    runtime = build(settings).start_background()
+    runtime.identity.resolve()
+    server = make_http_server(runtime.wsgi(), host=host, port=port)
+    log.info("listening on http://%s:%s/slack/events", host, server.server_port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        runtime.stop()
+    return 0
+
+
+def _socket(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.runtime import build
+
+    runtime = build(settings).start_background()
+    runtime.identity.resolve()
+    handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
+    try:
+        handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
+    finally:
+        runtime.stop()
+    return 0
+
+
+def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
+    from bot.runtime import build
+
+    runtime = build(settings)
+    log.info("worker started")
+    try:
+        while True:
+            sent = runtime.sender.drain()
+            if sent:
+                log.info("sent %d pending Slack effects", sent)
+            if once:
+                return 0
+            time.sleep(poll_seconds)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        runtime.db.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

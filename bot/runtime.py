@@ -1,0 +1,104 @@
+"""Assembling the bot from its settings: database, service, Slack client, sender, app.
+
+Entry points (`bot.wsgi`, `incident-bot serve|socket|worker|demo`) build a `Runtime` and start
+what they need; nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.effects import EffectSender, SenderThread
+from bot.service import Clock, IncidentService, utc_now
+from bot.slack.app import SlackHttp, create_app
+from bot.slack.delivery import Delivery
+from bot.slack.identity import BotIdentity
+from bot.slack.responder import Responder
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT_SECONDS = 30
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    service: IncidentService
+    client: WebClient
+    identity: BotIdentity
+    sender: EffectSender
+    sender_thread: SenderThread
+    responder: Responder
+    _app: App | None = field(default=None, repr=False)
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = create_app(self.settings, self.service, self.client, after_ack=self, identity=self.identity)
+        return self._app
+
+    def wsgi(self) -> SlackHttp:
+        return SlackHttp(self.app, self.service)
+
+    # the listeners' AfterAck
+    def notify(self) -> None:
+        self.sender_thread.notify()
+
+    def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:
+        self.responder.respond(response_url, messages)
+
+    def start_background(self) -> Runtime:
+        self.sender_thread.start()
+        self.responder.start()
+        return self
+
+    def stop(self) -> None:
+        self.sender_thread.stop()
+        self.responder.stop()
+        self.db.dispose()
+
+
+def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Runtime:
+    db = Database(settings.database_url)
+    if migrate:
+        db.upgrade()
+    service = IncidentService(db, zone=settings.zone, clock=clock)
+    client = WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        retry_handlers=[],  # the outbox retries, with backoff and Retry-After, across restarts
+    )
+    identity = BotIdentity(client)
+    delivery = Delivery(client, settings, bot_user_id=identity.user_id)
+    sender = EffectSender(db, delivery, clock=clock)
+    sender.on_message = lambda payload, message: _add_fetched(service, payload, message)
+    return Runtime(
+        settings=settings,
+        db=db,
+        service=service,
+        client=client,
+        identity=identity,
+        sender=sender,
+        sender_thread=SenderThread(sender),
+        responder=Responder(),
+    )
+
+
+def _add_fetched(service: IncidentService, payload: dict[str, Any], message: dict[str, Any]) -> None:
+    """A message fetched after a :pushpin: joins the timeline (once)."""
+    service.add_message(
+        channel_id=str(payload["channel"]),
+        author=str(message.get("user") or message.get("bot_id") or ""),
+        text=str(message.get("text") or ""),
+        message_ts=str(message["ts"]),
+        added_by=str(payload.get("user", "")),
+    )

@@ -1,0 +1,99 @@
+"""The Bolt app: `create_app(settings, service, client)` and the HTTP face around it.
+
+`SlackHttp` is Bolt's WSGI adapter plus `GET /healthz`, and it repairs one Bolt trap: a form
+body that merely contains the word "payload" (e.g. `/incident note payload service down`) is
+parsed by Bolt as empty and answered 404; we parse such bodies as the form they are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.context import BoltContext
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.drafting import DraftService
+from bot.people import MemberCheck
+from bot.service import IncidentService
+from bot.slack.handlers import CommandRunner
+from bot.slack.identity import BotIdentity
+from bot.slack.listeners import AfterAck, register
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    service: IncidentService,
+    client: WebClient,
+    *,
+    after_ack: AfterAck,
+    identity: BotIdentity | None = None,
+) -> App:
+    identity = identity or BotIdentity(client)
+    app = App(
+        # Bolt's own client carries no token: `authorize` supplies it per request.
+        client=WebClient(base_url=client.base_url, timeout=client.timeout, retry_handlers=[]),
+        signing_secret=settings.signing_secret,
+        authorize=identity.authorizer(),
+        process_before_response=True,
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    members = MemberCheck(service.db, client, clock=service.clock)
+    drafts = DraftService(service, settings)
+    runner = CommandRunner(service, drafts, settings, ensure_can_change=members.ensure_can_change)
+    register(app, runner, after_ack)
+
+    @app.error
+    def unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        log.error("unhandled %s for a %s request", type(error).__name__, body.get("type") or "command")
+        return BoltResponse(status=500, body="")
+
+    return app
+
+
+def repair_form_body(request: BoltRequest) -> BoltRequest:
+    """Bolt reads any form body containing "payload" as a payload form; read it as it is."""
+    raw = request.raw_body
+    if request.body or not raw or raw.startswith("{"):
+        return request
+    form = dict(parse_qsl(raw, keep_blank_values=True))
+    if form and "payload" not in form:
+        request.body = form
+        request.context = build_context(BoltContext(), form)
+    return request
+
+
+class SlackHttp(SlackRequestHandler):
+    """WSGI: `POST /slack/events` through Bolt, `GET /healthz` answered from the database."""
+
+    def __init__(self, app: App, service: IncidentService) -> None:
+        super().__init__(app, path="/slack/events")
+        self.service = service
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        return self.app.dispatch(repair_form_body(bolt_request))
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            healthy = self.service.db.ping()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            body = b'{"ok": true}' if healthy else b'{"ok": false, "error": "database unreachable"}'
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return super().__call__(environ, start_response)

@@ -1,0 +1,234 @@
+"""Pure Block Kit builders: the card, the topic, replies, lists and the open-incident modal.
+
+Every builder escapes the user text it shows; nothing here calls Slack or reads storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.durations import Durations, short
+from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry
+from bot.domain.timefmt import clock_time, day_and_time
+from bot.slack.lines import STATUS_EMOJI, duration_lines, timeline_lines
+from bot.slack.text import (
+    HEADER_LIMIT,
+    TOPIC_LIMIT,
+    escape,
+    escape_within,
+    messages,
+    section,
+    sections,
+    shorten,
+)
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+ATTACK_WORDS = {
+    Attack.NO_EVIDENCE: "No evidence of an attack",
+    Attack.SUSPECTED: ":warning: Attack suspected: security must review public updates",
+    Attack.CONFIRMED: ":rotating_light: Security incident confirmed",
+}
+OPEN_MODAL_ID = "incident.open"
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    element: Block = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def name_of(user_id: str, names: Mapping[str, str]) -> str:
+    return escape(names[user_id]) if user_id in names else f"<@{user_id}>"
+
+
+def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total: str | None = None) -> list[Block]:
+    """The pinned summary: updated in place after every change."""
+    status = incident.status
+    since = day_and_time(incident.status_since, zone, relative_to=incident.impact_started_at)
+    fields = [
+        f"*Status*\n{STATUS_EMOJI[status]} {status.value.capitalize()} since {since}",
+        f"*Severity*\nsev{incident.severity}",
+        f"*Lead*\n{name_of(incident.lead, names)}",
+        f"*Security*\n{ATTACK_WORDS[incident.attack]}",
+        f"*Impact began*\n{day_and_time(incident.impact_started_at, zone)}",
+        f"*Opened by*\n{name_of(incident.opened_by, names)} at {clock_time(incident.opened_at, zone)}",
+    ]
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(shorten(f"{incident.name}: {incident.title}", HEADER_LIMIT))},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
+    ]
+    if incident.impact:
+        blocks.append(section(f"*Customer impact*\n{escape(incident.impact)}"))
+    if status is Status.RESOLVED and total is not None:
+        blocks.append(section(f"*Resolved* after *{total}*"))
+    blocks.append({"type": "actions", "block_id": "incident.card", "elements": card_buttons(incident)})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": "Change it with `/incident` here; `/incident help` for all."}],
+        }
+    )
+    return blocks
+
+
+def card_buttons(incident: Incident) -> list[Block]:
+    value = str(incident.number)
+    if incident.status is Status.RESOLVED:
+        return [
+            button("Draft update", "incident.draft", value),
+            button("Reopen", "incident.reopen", value),
+        ]
+    elements = [
+        button(status.value.capitalize(), f"incident.status.{status.value}", value)
+        for status in STATUS_ORDER
+        if status.is_open and status is not incident.status
+    ]
+    elements.append(button("Draft update", "incident.draft", value))
+    close = button("Resolve", "incident.close", value, style="primary")
+    close["confirm"] = {
+        "title": plain("Resolve the incident?"),
+        "text": {
+            "type": "mrkdwn",
+            "text": f"{incident.name} will be marked resolved and its durations reported.",
+        },
+        "confirm": plain("Resolve"),
+        "deny": plain("Not yet"),
+    }
+    elements.append(close)
+    return elements
+
+
+def topic(incident: Incident, names: Mapping[str, str]) -> str:
+    lead = names.get(incident.lead, "unassigned" if not incident.lead else incident.lead)
+    text = f"sev{incident.severity} · {incident.status.value} · lead: {lead} · {incident.name}: {incident.title}"
+    return escape_within(text, TOPIC_LIMIT)
+
+
+def announcement(incident: Incident, channel_id: str | None, names: Mapping[str, str], *, total: str | None) -> str:
+    where = f" in <#{channel_id}>" if channel_id else ""
+    title = escape(incident.title)
+    if incident.status is Status.RESOLVED:
+        after = f" after {total}" if total else ""
+        return f":white_check_mark: *{incident.name}* resolved{after}: {title}"
+    lead = name_of(incident.lead, names)
+    return f":rotating_light: *{incident.name}* (sev{incident.severity}) {title}. Lead: {lead}. Follow it{where}."
+
+
+def reopened_announcement(incident: Incident, channel_id: str | None) -> str:
+    where = f" in <#{channel_id}>" if channel_id else ""
+    return f":leftwards_arrow_with_hook: *{incident.name}* reopened: {escape(incident.title)}. Follow it{where}."
+
+
+def channel_ready(incident: Incident, channel_id: str) -> str:
+    return f"{incident.name} has its channel: <#{channel_id}>. You are in it and the summary card is pinned there."
+
+
+def error_reply(message: str, usage: str = "") -> Message:
+    text = f":warning: {escape(message)}"
+    if usage:
+        text += f"\n{escape(usage)}"
+    return {"response_type": "ephemeral", "text": text}
+
+
+def reply(text: str) -> Message:
+    return {"response_type": "ephemeral", "text": text}
+
+
+def changed_reply(incident: Incident, summary: str, durations: Durations | None = None) -> Message:
+    text = f"{incident.name}: {summary}"
+    if durations is not None:
+        text += "\n" + "\n".join(duration_lines(durations))
+    return reply(text)
+
+
+def drafted_reply(incident: Incident, count: int, warnings: Sequence[str]) -> Message:
+    where = f" in <#{incident.channel_id}>" if incident.channel_id else " in its channel"
+    drafts = "a public update draft" if count == 1 else f"{count} public update drafts"
+    text = f"{incident.name}: {drafts} posted{where}. Nothing is published until someone presses Publish."
+    for warning in warnings:
+        text += f"\n:warning: {escape(warning)}"
+    return reply(text)
+
+
+def timeline_messages(
+    incident: Incident,
+    entries: Sequence[TimelineEntry],
+    durations: Durations,
+    names: Mapping[str, str],
+    zone: ZoneInfo,
+) -> list[Message]:
+    """The whole timeline as ephemeral messages, each within Slack's limits."""
+    status_word = "resolved" if incident.status is Status.RESOLVED else f"{incident.status.value}, so far"
+    lines = [
+        f"*{incident.name}: {escape(incident.title)}*",
+        f"sev{incident.severity} · {status_word} · total {short(durations.total)}",
+        *timeline_lines(incident, entries, names, zone),
+    ]
+    if incident.status is Status.RESOLVED:
+        lines.extend(duration_lines(durations))
+    return [
+        {"response_type": "ephemeral", "text": f"Timeline of {incident.name}", "blocks": chunk}
+        for chunk in messages(sections(lines))
+    ]
+
+
+def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, *, everything: bool) -> Message:
+    if not incidents:
+        return reply("No open incidents." if not everything else "No incidents yet.")
+    heading = "The 20 most recent incidents" if everything else f"Open incidents ({len(incidents)})"
+    lines = [f"*{heading}*"]
+    for incident in incidents:
+        channel = f" <#{incident.channel_id}>" if incident.channel_id else ""
+        since = day_and_time(incident.impact_started_at, zone, relative_to=now)
+        lines.append(
+            f"{STATUS_EMOJI[incident.status]} *{incident.name}* sev{incident.severity} "
+            f"{incident.status.value} · {escape(incident.title)} · since {since}{channel}"
+        )
+    chunks = list(messages(sections(lines)))
+    return {"response_type": "ephemeral", "text": heading, "blocks": chunks[0]}
+
+
+def open_modal(*, severity: int = 2, private_metadata: str = "") -> dict[str, Any]:
+    options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
+    return {
+        "type": "modal",
+        "callback_id": OPEN_MODAL_ID,
+        "private_metadata": private_metadata,
+        "title": plain("Open an incident"),
+        "submit": plain("Open"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "title",
+                "label": plain("What is broken?"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": 150,
+                    "placeholder": plain("Users see 'Something went wrong' on the home page"),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "severity",
+                "label": plain("Severity"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": options,
+                    "initial_option": options[severity - 1],
+                },
+            },
+        ],
+    }

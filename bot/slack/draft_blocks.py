@@ -1,0 +1,96 @@
+"""Block Kit for public drafts: the draft message with Publish / Edit / Discard, and the edit modal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.drafts import SHORT_LIMIT, DraftRecord
+from bot.domain.language import load_language
+from bot.domain.timefmt import clock_time
+from bot.slack.blocks import Block, button, name_of, plain
+from bot.slack.text import escape
+
+EDIT_MODAL_ID = "draft.edit"
+LONG_EDIT_LIMIT = 2900
+
+
+def draft_label(draft: DraftRecord) -> str:
+    return f"{load_language(draft.language).name} · {draft.length} · for *{draft.status.value}*"
+
+
+def draft_message(
+    draft: DraftRecord, names: Mapping[str, str], zone: ZoneInfo, *, status_channel: str | None
+) -> tuple[str, list[Block]]:
+    """The draft as posted in the incident channel; its buttons only while it can be published."""
+    header = f":memo: *Public update draft* ({draft_label(draft)}), by {name_of(draft.created_by, names)}"
+    if draft.edited_by:
+        header += f", edited by {name_of(draft.edited_by, names)}"
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": header}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape(draft.text)}},
+    ]
+    notes = [f":warning: {escape(warning)}" for warning in draft.warnings]
+    if draft.length == "short":
+        notes.append(f"{len(draft.text)}/{SHORT_LIMIT} characters")
+    when = clock_time(draft.decided_at, zone) if draft.decided_at else ""
+    who = name_of(draft.decided_by, names) if draft.decided_by else "someone"
+    if draft.state == "proposed":
+        where = f"<#{status_channel}>" if status_channel else "the status channel (not configured yet)"
+        notes.append(f"Nothing is published until someone presses Publish; it will post to {where}.")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes[:10]]})
+        blocks.append({"type": "actions", "block_id": f"draft.{draft.id}", "elements": _buttons(draft, status_channel)})
+    else:
+        outcome = {
+            "published": f":white_check_mark: Published by {who} at {when}",
+            "discarded": f":wastebasket: Discarded by {who} at {when}",
+            "stale": f":warning: Stale: {escape(draft.state_reason)} Draft again with `/incident draft`.",
+        }[draft.state]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]})
+    return f"Public update draft ({draft.language}, {draft.length}): {draft.state}", blocks
+
+
+def _buttons(draft: DraftRecord, status_channel: str | None) -> list[Block]:
+    value = str(draft.id)
+    publish = button("Publish", "draft.publish", value, style="primary")
+    publish["confirm"] = {
+        "title": plain("Publish this update?"),
+        "text": {
+            "type": "mrkdwn",
+            "text": f"It will be posted to <#{status_channel}> as written." if status_channel else "Publish it?",
+        },
+        "confirm": plain("Publish"),
+        "deny": plain("Not yet"),
+    }
+    return [publish, button("Edit", "draft.edit", value), button("Discard", "draft.discard", value, style="danger")]
+
+
+def edit_modal(draft: DraftRecord) -> dict[str, Any]:
+    limit = SHORT_LIMIT if draft.length == "short" else LONG_EDIT_LIMIT
+    return {
+        "type": "modal",
+        "callback_id": EDIT_MODAL_ID,
+        "private_metadata": str(draft.id),
+        "title": plain("Edit the draft"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "text",
+                "label": plain(f"{load_language(draft.language).name}, {draft.length} (at most {limit} characters)"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "initial_value": draft.text,
+                },
+            }
+        ],
+    }
+
+
+def published_text(draft: DraftRecord) -> str:
+    """What goes to the status channel: the approved words, escaped, nothing added."""
+    return escape(draft.text)

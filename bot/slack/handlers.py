@@ -1,0 +1,151 @@
+"""A parsed command -> the service call -> the reply. Used by the slash command and the buttons.
+
+No Bolt here: `CommandRunner.run` takes a typed command and where it came from, and returns the
+reply to acknowledge with plus any follow-up messages (a long timeline) to send after the ack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.domain.durations import short
+from bot.domain.incident import Attack
+from bot.domain.timefmt import day_and_time
+from bot.drafting import DraftService
+from bot.service import Changed, IncidentService, Where
+from bot.slack import blocks, commands
+from bot.slack.text import escape
+
+Message = dict[str, Any]
+
+ATTACK_REPLIES = {
+    Attack.NO_EVIDENCE: "Public drafts will say there is no evidence of a security breach or attack.",
+    Attack.SUSPECTED: (
+        "Public drafts will make no claim about security, and security must review them before publishing."
+    ),
+    Attack.CONFIRMED: "Public drafts now use the security-incident wording; legal and security must approve them.",
+}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who asked, where, and how to answer them later."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    response_url: str | None = None
+    trigger_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: Message
+    followups: list[Message] = field(default_factory=list)
+
+
+class CommandRunner:
+    def __init__(
+        self,
+        service: IncidentService,
+        drafts: DraftService,
+        settings: Settings,
+        *,
+        ensure_can_change: Callable[[str], None],
+    ) -> None:
+        self.service = service
+        self.drafts = drafts
+        self.settings = settings
+        self.ensure_can_change = ensure_can_change
+
+    def run(self, command: commands.Command, asked: Invocation) -> Reply:
+        if isinstance(command, commands.Help):
+            return Reply(blocks.reply(escape(commands.HELP_TEXT)))
+        if isinstance(command, commands.ListIncidents):
+            return self._list(command, asked)
+        if isinstance(command, commands.Timeline):
+            return self._timeline(command, asked)
+        self.ensure_can_change(asked.user_id)
+        if isinstance(command, commands.Open):
+            return self._open(command, asked)
+        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
+        actor = asked.user_id
+        service = self.service
+        match command:
+            case commands.SetStatus(status=status, message=message, at=at):
+                changed = service.set_status(where, actor=actor, status=status, message=message, at=at)
+                if changed.entry.status_from is changed.entry.status_to:
+                    return _said(changed, f"update posted ({status.value}).")
+                return _said(changed, f"now *{status.value}*.")
+            case commands.Close(summary=summary, at=at):
+                changed = service.close(where, actor=actor, summary=summary, at=at)
+                return Reply(blocks.changed_reply(changed.incident, "resolved.", changed.durations))
+            case commands.Note(text=text, at=at):
+                return _said(service.note(where, actor=actor, text=text, at=at), "note added to the timeline.")
+            case commands.Impact(text=text):
+                changed = service.set_impact(where, actor=actor, text=text)
+                return _said(changed, f"customer impact set: {escape(changed.incident.impact)}")
+            case commands.SetSeverity(severity=severity):
+                return _said(service.set_severity(where, actor=actor, severity=severity), f"now sev{severity}.")
+            case commands.SetLead(user_id=lead):
+                return _said(service.set_lead(where, actor=actor, lead=lead), f"<@{lead}> is now the lead.")
+            case commands.SetAttack(attack=attack):
+                changed = service.set_attack(where, actor=actor, attack=attack)
+                return _said(changed, f"security assessment *{attack.value}*. {ATTACK_REPLIES[attack]}")
+            case commands.Reopen(reason=reason):
+                return _said(service.reopen(where, actor=actor, reason=reason), "reopened: back to investigating.")
+            case commands.Draft(language=language, length=length):
+                drafted = self.drafts.draft(where, actor=actor, language=language, length=length)
+                return Reply(blocks.drafted_reply(drafted.incident, len(drafted.drafts), drafted.warnings))
+        raise AssertionError(f"unhandled command {command!r}")
+
+    def _open(self, command: commands.Open, asked: Invocation) -> Reply:
+        if not command.title:
+            if asked.trigger_id is None:
+                return Reply(blocks.reply("Give the incident a title: " + escape(commands.USAGE["open"])))
+            self.service.request_open_modal(
+                trigger_id=asked.trigger_id, severity=command.severity, channel_id=asked.channel_id
+            )
+            return Reply({})
+        changed = self.service.open(
+            team_id=asked.team_id,
+            actor=asked.user_id,
+            title=command.title,
+            severity=command.severity,
+            at=command.at,
+            origin_channel=asked.channel_id,
+            response_url=asked.response_url,
+        )
+        return Reply(blocks.reply(self.opened_text(changed)))
+
+    def opened_text(self, changed: Changed) -> str:
+        incident = changed.incident
+        text = (
+            f"Opened *{incident.name}* (sev{incident.severity}): {escape(incident.title)}. "
+            "I am creating its channel and will tell you here when it is ready."
+        )
+        lag = incident.opened_at - incident.impact_started_at
+        if lag.total_seconds() >= 60:
+            began = day_and_time(incident.impact_started_at, self.settings.zone, relative_to=incident.opened_at)
+            text += f" Impact began {began}, {short(lag)} before it was reported."
+        return text
+
+    def _list(self, command: commands.ListIncidents, asked: Invocation) -> Reply:
+        incidents = self.service.list_incidents(team_id=asked.team_id, everything=command.all)
+        return Reply(blocks.incident_list(incidents, self.settings.zone, self.service.clock(), everything=command.all))
+
+    def _timeline(self, command: commands.Timeline, asked: Invocation) -> Reply:
+        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
+        timeline = self.service.timeline(where)
+        names = self.service.names_for(timeline.incident, timeline.entries)
+        pages = blocks.timeline_messages(
+            timeline.incident, timeline.entries, timeline.durations, names, self.settings.zone
+        )
+        return Reply(pages[0], followups=pages[1:])
+
+
+def _said(changed: Changed, what: str) -> Reply:
+    return Reply(blocks.reply(f"{changed.incident.name}: {what}"))

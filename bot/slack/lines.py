@@ -1,0 +1,102 @@
+"""One timeline entry as one line of mrkdwn: time, who, what. User text is escaped here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.durations import Durations, short
+from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.timefmt import day_and_time
+from bot.slack.text import escape
+
+STATUS_EMOJI = {
+    Status.INVESTIGATING: ":mag:",
+    Status.IDENTIFIED: ":bulb:",
+    Status.MONITORING: ":eyes:",
+    Status.RESOLVED: ":white_check_mark:",
+}
+BACKDATED_AFTER = timedelta(minutes=1)
+
+
+def who(user_id: str, names: Mapping[str, str]) -> str:
+    """A person's name as plain text (no mention, so nobody is pinged by the timeline)."""
+    name = names.get(user_id)
+    return f"*{escape(name)}*" if name else f"<@{user_id}>"
+
+
+def quoted(text: str) -> str:
+    return "\n".join(f">{line}" for line in escape(text).splitlines()) if text else ""
+
+
+def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str]) -> str:
+    """The action of `entry`, in words, with its user text escaped."""
+    text = escape(entry.text)
+    to = entry.status_to
+    match entry.kind:
+        case EntryKind.OPENED:
+            return f"opened {incident.name}: {escape(incident.title)}"
+        case EntryKind.STATUS if to is Status.RESOLVED:
+            return f"{STATUS_EMOJI[to]} resolved {incident.name}" + (f": {text}" if text else "")
+        case EntryKind.STATUS if to is not None and to is entry.status_from:
+            return f"posted an update ({to.value}): {text}"
+        case EntryKind.STATUS if to is not None:
+            line = f"{STATUS_EMOJI[to]} set the status to *{to.value}*"
+            return line + (f": {text}" if text else "")
+        case EntryKind.REOPENED:
+            return f":leftwards_arrow_with_hook: reopened {incident.name}" + (f": {text}" if text else "")
+        case EntryKind.NOTE:
+            return f":memo: {text}"
+        case EntryKind.IMPACT:
+            return f"set the customer impact: {text}"
+        case EntryKind.SEVERITY:
+            return f"changed the severity: {text}"
+        case EntryKind.LEAD:
+            return f"made {who(entry.text, names)} the incident lead"
+        case EntryKind.ATTACK:
+            return f":shield: changed the security assessment: {text}"
+        case EntryKind.MESSAGE:
+            return f":pushpin: {text}"
+        case EntryKind.DRAFT:
+            return f":memo: drafted public updates: {text}"
+        case EntryKind.PUBLISHED:
+            return f":mega: published the {text}"
+        case _:
+            return text
+
+
+def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zone: ZoneInfo) -> str:
+    """`` `22:06 IST` *alice* set the status to *identified* `` (dates shown after the first day)."""
+    when = day_and_time(entry.at, zone, relative_to=incident.impact_started_at)
+    text = f"`{when}` {who(entry.actor, names)} {what(entry, incident, names)}"
+    if entry.recorded_at - entry.at > BACKDATED_AFTER:
+        text += f" _(recorded {day_and_time(entry.recorded_at, zone, relative_to=entry.at)})_"
+    return text
+
+
+def duration_lines(durations: Durations) -> list[str]:
+    """The report posted at a close (SPEC section 5)."""
+    parts = [f"Total *{short(durations.total)}*"]
+    if durations.to_identify is not None:
+        parts.append(f"time to identify *{short(durations.to_identify)}*")
+    if durations.to_mitigate is not None:
+        parts.append(f"time to mitigate *{short(durations.to_mitigate)}*")
+    lines = [" · ".join(parts)]
+    phases = [
+        f"{status.value} {short(spent)}" for status, spent in durations.in_status.items() if spent.total_seconds() > 0
+    ]
+    if phases:
+        lines.append("Time in each status: " + " · ".join(phases))
+    if durations.detection_lag is not None:
+        lines.append(f"Detected {short(durations.detection_lag)} after the impact began")
+    return lines
+
+
+def timeline_lines(
+    incident: Incident,
+    entries: Sequence[TimelineEntry],
+    names: Mapping[str, str],
+    zone: ZoneInfo,
+) -> list[str]:
+    return [line(entry, incident, names, zone) for entry in entries]

@@ -1,0 +1,231 @@
+"""Bolt listeners, thin: read the request, run it, acknowledge, then wake the sender.
+
+With `process_before_response=True` the HTTP response leaves when a listener returns, so a
+listener does only the database transaction and `ack()`. Slack work goes through the outbox
+(`notify`); ephemeral follow-ups go through the responder. Nothing after `ack()` can raise.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from slack_bolt import Ack, App
+
+from bot.domain.incident import Status
+from bot.errors import UsageError, UserError
+from bot.slack import blocks, commands, draft_blocks
+from bot.slack.handlers import CommandRunner, Invocation, Reply
+
+log = logging.getLogger(__name__)
+
+PIN_REACTION = "pushpin"
+ADD_TO_TIMELINE = "incident.add_to_timeline"
+
+
+class AfterAck(Protocol):
+    """What a listener hands over once it has acknowledged."""
+
+    def notify(self) -> None: ...  # there is new outbox work
+
+    def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None: ...
+
+
+def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
+    service = runner.service
+
+    @app.command("/incident")
+    def incident_command(ack: Ack, body: dict[str, Any]) -> None:
+        asked = _invocation(body, channel_id=body.get("channel_id"))
+        text = str(body.get("text", ""))
+        reply = _run(lambda: runner.run(commands.parse(text), asked), subcommand=_first_word(text))
+        ack(**reply.message)
+        _hand_over(after, asked.response_url, reply.followups)
+
+    @app.action({"type": "block_actions", "action_id": _ACTION_PATTERN})
+    def card_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        action = body["actions"][0]
+        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
+        reply = _run(lambda: runner.run(_button_command(action["action_id"], action.get("value", "")), asked))
+        _hand_over(after, asked.response_url, [reply.message, *reply.followups])
+
+    @app.view(blocks.OPEN_MODAL_ID)
+    def open_modal_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        view = body["view"]
+        values = view["state"]["values"]
+        title = str((values.get("title", {}).get("value", {}) or {}).get("value") or "")
+        chosen = (values.get("severity", {}).get("value", {}) or {}).get("selected_option") or {}
+        asked = _invocation(body, channel_id=view.get("private_metadata") or None)
+        try:
+            runner.run(commands.Open(severity=int(chosen.get("value", 2)), title=title, at=None), asked)
+        except UserError as error:
+            ack(response_action="errors", errors={"title": error.message})
+            return
+        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
+            reference = _log_unexpected("modal submission")
+            ack(response_action="errors", errors={"title": f"Something went wrong on our side (ref {reference})."})
+            return
+        ack()
+        _hand_over(after)
+
+    @app.shortcut(ADD_TO_TIMELINE)
+    def add_to_timeline(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        message = body.get("message") or {}
+        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
+
+        def add() -> Reply:
+            runner.ensure_can_change(asked.user_id)
+            added = service.add_message(
+                channel_id=asked.channel_id or "",
+                author=str(message.get("user") or message.get("bot_id") or ""),
+                text=str(message.get("text") or ""),
+                message_ts=str(message.get("ts")),
+                added_by=asked.user_id,
+            )
+            if added is None:
+                return Reply(blocks.reply("That message is already on the timeline."))
+            return Reply(blocks.reply(f"Added to the {added.incident.name} timeline."))
+
+        reply = _run(add)
+        _hand_over(after, asked.response_url, [reply.message])
+
+    @app.event("reaction_added")
+    def pushpin(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        channel = str(item.get("channel"))
+        pinned = event.get("reaction") == PIN_REACTION and item.get("type") == "message"
+        if pinned and service.is_incident_channel(channel):
+            try:
+                runner.ensure_can_change(str(event.get("user")))
+                service.request_message(
+                    channel_id=channel,
+                    ts=str(item.get("ts")),
+                    requested_by=str(event.get("user")),
+                    event_id=body.get("event_id"),
+                )
+            except UserError as error:
+                log.info("pushpin by %s ignored: %s", event.get("user"), error.message)
+        ack()
+        _hand_over(after)
+
+    @app.action({"type": "block_actions", "action_id": re.compile(r"^draft\.(publish|edit|discard)$")})
+    def draft_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        action = body["actions"][0]
+        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
+        draft_id = int(action.get("value") or 0)
+        decision = action["action_id"].removeprefix("draft.")
+
+        def decide() -> Reply:
+            runner.ensure_can_change(asked.user_id)
+            if decision == "edit":
+                runner.drafts.request_edit_modal(draft_id, trigger_id=str(asked.trigger_id))
+                return Reply({})
+            if decision == "discard":
+                runner.drafts.discard(draft_id, actor=asked.user_id)
+                return Reply(blocks.reply("Draft discarded."))
+            runner.drafts.publish(draft_id, actor=asked.user_id)
+            return Reply(blocks.reply(f"Published to <#{runner.settings.status_channel}>."))
+
+        reply = _run(decide)
+        _hand_over(after, asked.response_url, [reply.message])
+
+    @app.view(draft_blocks.EDIT_MODAL_ID)
+    def draft_edited(ack: Ack, body: dict[str, Any]) -> None:
+        view = body["view"]
+        text = str(((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "")
+        user = str((body.get("user") or {}).get("id") or "")
+        try:
+            runner.ensure_can_change(user)
+            runner.drafts.edit(int(view.get("private_metadata") or 0), actor=user, text=text)
+        except UserError as error:
+            ack(response_action="errors", errors={"text": error.message})
+            return
+        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
+            reference = _log_unexpected("draft edit")
+            ack(response_action="errors", errors={"text": f"Something went wrong on our side (ref {reference})."})
+            return
+        ack()
+        _hand_over(after)
+
+    @app.event("reaction_removed")
+    def reaction_removed(ack: Ack) -> None:
+        ack()  # the timeline keeps what was added; nothing to do
+
+
+_ACTION_PATTERN = re.compile(r"^incident\.(status\.[a-z]+|close|reopen|draft)$")
+
+
+def _hand_over(after: AfterAck, response_url: str | None = None, messages: list[dict[str, Any]] | None = None) -> None:
+    """After ack(): wake the sender and queue follow-ups. Never raises: with
+    process_before_response, an exception here would turn the acknowledged request into an error."""
+    try:
+        after.notify()
+        if messages:
+            after.respond(response_url, messages)
+    except Exception:
+        log.exception("handing over after the ack failed; the worker will send pending Slack work")
+
+
+def _button_command(action_id: str, value: str) -> commands.Command:
+    """A card button is the same command as its slash form, with the same rules."""
+    number = int(value) if value.isdigit() else None
+    if action_id.startswith("incident.status."):
+        status = Status(action_id.removeprefix("incident.status."))
+        if status is Status.RESOLVED:
+            return commands.Close(incident=number, summary="", at=None)
+        return commands.SetStatus(incident=number, status=status, message="", at=None)
+    if action_id == "incident.close":
+        return commands.Close(incident=number, summary="", at=None)
+    if action_id == "incident.reopen":
+        return commands.Reopen(incident=number, reason="")
+    return commands.Draft(incident=number, language=None, length=None)
+
+
+def _invocation(body: dict[str, Any], *, channel_id: str | None) -> Invocation:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    team = body.get("team")
+    team_id = team.get("id") if isinstance(team, dict) else body.get("team_id")
+    if not team_id and isinstance(user, dict):
+        team_id = user.get("team_id")
+    return Invocation(
+        team_id=str(team_id or ""),
+        user_id=str(user_id or ""),
+        channel_id=channel_id,
+        response_url=body.get("response_url"),
+        trigger_id=body.get("trigger_id"),
+    )
+
+
+def _run(action: Callable[[], Reply], *, subcommand: str = "") -> Reply:
+    """Run a request; known refusals become the reply, anything else is logged with a reference."""
+    try:
+        return action()
+    except UsageError as error:
+        usage = error.usage or commands.USAGE.get(subcommand, "")
+        return Reply(blocks.error_reply(error.message, usage))
+    except UserError as error:
+        return Reply(blocks.error_reply(error.message))
+    except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
+        reference = _log_unexpected(subcommand or "request")
+        return Reply(
+            blocks.error_reply(f"Something went wrong on our side and nothing was changed. Reference: {reference}.")
+        )
+
+
+def _log_unexpected(what: str) -> str:
+    reference = uuid.uuid4().hex[:8]
+    log.exception("unexpected error in %s (ref %s at %s)", what, reference, datetime.now(UTC).isoformat())
+    return reference
+
+
+def _first_word(text: str) -> str:
+    words = text.split(maxsplit=1)
+    return words[0].lower() if words else ""

@@ -1,0 +1,95 @@
+"""Slack's text rules: escaping user text and keeping messages inside Slack's limits.
+
+Escaping is the one defence that stops a title like `<!channel> down` from pinging a whole
+channel: every piece of user text passes through `escape` before it reaches Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+SECTION_LIMIT = 3000  # characters of mrkdwn in one section
+MESSAGE_BLOCK_LIMIT = 50  # blocks in one message
+HEADER_LIMIT = 150  # characters of plain text in a header
+TOPIC_LIMIT = 250  # characters in a channel topic
+FALLBACK_LIMIT = 3000  # the notification text we send with blocks
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped as Slack asks: `&`, `<`, `>`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
+    """At most `limit` characters, cut at a word boundary when there is one nearby."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ellipsis)]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + ellipsis
+
+
+def escape_within(text: str, limit: int) -> str:
+    """`text` escaped and, if need be, shortened at a word so that the escaped form fits `limit`."""
+    budget = limit
+    escaped = escape(text)
+    while len(escaped) > limit:
+        budget -= max(1, len(escaped) - limit)
+        escaped = escape(shorten(text, budget))
+    return escaped
+
+
+def _safe_cut(text: str, limit: int) -> int:
+    """Where to cut escaped `text` at or before `limit`: at a line break or space, never in `&lt;`."""
+    for separator in ("\n", " "):
+        position = text.rfind(separator, limit // 2, limit)
+        if position > 0:
+            return position
+    amp = text.rfind("&", max(0, limit - 4), limit)  # entities are at most 5 characters: `&amp;`
+    if amp > 0 and text.find(";", amp) >= limit:
+        return amp
+    return limit
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of already-escaped mrkdwn, each at most `limit` characters."""
+    pieces = []
+    while len(text) > limit:
+        cut = _safe_cut(text, limit)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def pack_lines(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
+    """Join escaped lines into as few section texts as fit, splitting any line that is too long."""
+    sections: list[str] = []
+    current = ""
+    for line in lines:
+        for piece in split_text(line, limit):
+            if current and len(current) + 1 + len(piece) > limit:
+                sections.append(current)
+                current = ""
+            current = f"{current}\n{piece}" if current else piece
+    if current:
+        sections.append(current)
+    return sections
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def sections(lines: Iterable[str]) -> list[dict[str, Any]]:
+    return [section(text) for text in pack_lines(lines)]
+
+
+def messages(blocks: Sequence[dict[str, Any]], limit: int = MESSAGE_BLOCK_LIMIT) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive runs of at most `limit` blocks: one message each."""
+    for start in range(0, len(blocks), limit):
+        yield list(blocks[start : start + limit])

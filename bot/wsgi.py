@@ -1,0 +1,21 @@
+"""The gunicorn target: `gunicorn bot.wsgi:application` (see the Procfile).
+
+The only module that builds the app at import time. Each gunicorn worker process imports it,
+so each gets its own outbox sender thread (do not use --preload: threads do not survive fork).
+"""
+
+from __future__ import annotations
+
+import os
+
+from dotenv import load_dotenv
+
+from bot.config import load_settings
+from bot.logs import configure_logging
+from bot.runtime import build
+
+load_dotenv()
+configure_logging()
+runtime = build(load_settings(os.environ, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))).start_background()
+runtime.identity.resolve()
+application = runtime.wsgi()

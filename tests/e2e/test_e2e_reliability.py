@@ -1,0 +1,182 @@
+"""Slack slow, failing or down: the ack stays fast, and nothing people did is lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from e2e_stack import SIGNING_SECRET, Stack, bot_lines, sections_of
+
+from bot.emulator import ANNOUNCE, SlackEmulator
+from bot.service import Where
+from bot.slack.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
+
+INC_1 = Where(team_id="T0EMULATOR", number=1)
+
+
+def warm_member_cache(stack: Stack, *names: str) -> None:
+    """Each person's first change asks users.info; do it while Slack is healthy."""
+    for name in names:
+        stack.user(name).slash("note INC-999 warming up")  # refused (no INC-999) after the member check
+
+
+def test_the_ack_arrives_in_under_3_seconds_while_every_web_api_call_takes_4(stack: Stack) -> None:
+    warm_member_cache(stack, "alice")
+    stack.emulator.set_latency(4.0)
+    answers = [stack.user("alice").slash("open sev1 Checkout fails")]
+    channel_wait = time.monotonic()
+    for text in ("status INC-1 identified", "note INC-1 rolled back", "sev INC-1 2", "close INC-1 fixed"):
+        answers.append(stack.user("alice").slash(text))
+    for answer in answers:
+        assert answer.status == 200
+        assert answer.elapsed < 3.0, f"ack took {answer.elapsed:.2f}s"
+        assert not answer.json["text"].startswith(":warning:")
+    assert time.monotonic() - channel_wait < 10  # nobody waited for Slack
+    stack.emulator.set_latency(0.0)
+    stack.settle(timeout=120)
+    assert any("resolved INC-1: fixed" in line for line in bot_lines(stack, stack.channel_of(1)))
+
+
+def test_a_rate_limited_call_is_retried_after_retry_after(stack: Stack) -> None:
+    warm_member_cache(stack, "alice")
+    stack.emulator.rate_limit_next("conversations.create", retry_after=1)
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle(timeout=30)
+    created = [call for call in stack.emulator.calls("conversations.create")]
+    assert [call.status for call in created] == [429, 200]
+    assert created[1].at - created[0].at >= 0.9  # honoured Retry-After
+    assert stack.channel_of(1)
+
+
+def test_server_errors_are_retried_until_slack_answers(stack: Stack) -> None:
+    warm_member_cache(stack, "alice")
+    stack.emulator.fail_next("chat.postMessage", status=503, times=2)
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle(timeout=30)
+    channel = stack.channel_of(1)
+    assert any("opened INC-1" in line for line in bot_lines(stack, channel))
+
+
+def run_worker(emulator: SlackEmulator, database_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
+        "INCIDENT_TIMEZONE": "Asia/Kolkata",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker", "--poll", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for(condition: Callable[[], Any], timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_an_incident_opened_while_slack_is_down_gets_its_channel_after_a_restart_without_duplicates(
+    make_stack: Callable[..., Stack], tmp_path: Any
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/restart.db"
+    emulator = SlackEmulator()
+    stack = make_stack(emulator=emulator, database_url=database_url)
+    warm_member_cache(stack, "alice")
+    emulator.down()
+    answer = stack.user("alice").slash("open sev1 Payments are down")
+    assert answer.status == 200 and "Opened *INC-1*" in answer.json["text"]
+    time.sleep(1.0)  # the web process tries and fails
+    assert emulator.channel_by_name("inc-1-payments-are-down") is None
+    stack.runtime.stop()  # the web process dies; the work is in the database
+    emulator.up()
+    worker = run_worker(emulator, database_url)
+    try:
+        channel = wait_for(lambda: emulator.channel_by_name("inc-1-payments-are-down"), timeout=30)
+        wait_for(lambda: any(m.pinned for m in emulator.messages(channel.id)), timeout=30)
+        wait_for(lambda: any("opened INC-1" in line for line in bot_lines(stack, channel.id)), timeout=30)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=10)[0].decode()
+    created = [call for call in emulator.calls("conversations.create") if call.ok]
+    assert len(created) == 1, output
+    assert len([m for m in emulator.messages(channel.id) if m.pinned]) == 1
+    with emulator.workspace.lock:
+        names = [c.name for c in emulator.workspace.channels.values() if c.name.startswith("inc-1")]
+    assert names == ["inc-1-payments-are-down"]
+
+
+def test_a_channel_created_just_before_a_crash_is_adopted_not_duplicated(stack: Stack) -> None:
+    """conversations.create succeeded but the bot died before recording it: it finds its own channel."""
+    warm_member_cache(stack, "alice")
+    stack.emulator.workspace.create_channel("inc-1-payments-are-down", creator="U0BOT")
+    stack.user("alice").slash("open sev1 Payments are down")
+    stack.settle()
+    assert stack.channel_of(1) == stack.emulator.channel_by_name("inc-1-payments-are-down").id  # type: ignore[union-attr]
+    assert stack.emulator.channel_by_name("inc-1-payments-are-down-2") is None
+
+
+def test_a_70_entry_timeline_is_split_within_slacks_limits(stack: Stack) -> None:
+    stack.user("alice").slash("open sev1 Checkout fails")
+    service = stack.runtime.service
+    for index in range(69):
+        service.note(INC_1, actor="U0ALICE", text=f"step {index:02d} " + "checked the logs again; " * 120)
+    answer = stack.user("alice").slash("timeline INC-1")
+    stack.settle()
+    pages = [answer.json] + [post.body for post in stack.emulator.response_url_posts() if "blocks" in post.body]
+    assert len(pages) >= 2, "a long timeline takes several messages"
+    shown = ""
+    for page in pages:
+        assert len(page["blocks"]) <= MESSAGE_BLOCK_LIMIT
+        for text in sections_of(page["blocks"]):
+            assert len(text) <= SECTION_LIMIT
+            shown += text + "\n"
+    positions = [shown.index(f"step {index:02d} ") for index in range(69)]
+    assert positions == sorted(positions), "every entry, in order"
+    assert "opened INC-1" in shown
+
+
+def test_a_failure_after_the_ack_does_not_spoil_the_answer(stack: Stack) -> None:
+    """With process_before_response, an exception after ack() used to turn the reply into an error."""
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("responder exploded")
+
+    stack.runtime.responder.respond = broken  # type: ignore[method-assign]
+    stack.runtime.sender_thread.notify = broken  # type: ignore[method-assign]
+    answer = stack.user("alice").slash("open sev1 Checkout fails")
+    assert answer.status == 200
+    assert "Opened *INC-1*" in answer.json["text"]
+    timeline = stack.user("alice").slash("timeline INC-1")
+    assert timeline.status == 200 and "opened INC-1" in str(timeline.json["blocks"])
+
+
+@pytest.mark.parametrize("missing", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"])
+def test_serve_refuses_to_start_naming_the_missing_setting(missing: str, tmp_path: Any) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_"))}
+    env.update({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    del env[missing]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert f"{missing} is required and not set" in result.stderr
