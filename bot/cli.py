@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
     commands.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
-    worker = commands.add_parser("worker", help="send pending Slack work and reminders")
+    worker = commands.add_parser("worker", help="send pending Slack work (retries after a crash or a Slack outage)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
     database = commands.add_parser("db", help="database maintenance")

@@ -87,6 +87,9 @@ class EffectSender:
         try:
             view = self._view(effect)
             delivered = self.delivery.send(effect.kind, effect.payload, view, progress=self._progress(effect))
+            if delivered.message is not None and self.on_message is not None:
+                # Before the fetch is marked done: a crash in between fetches again; adding is idempotent.
+                self.on_message(effect.payload, delivered.message)
         except Retry as retry:
             wait = timedelta(seconds=retry.after_seconds) if retry.after_seconds else backoff(effect.attempts)
             log.info("effect %s %s: retry in %ss (%s)", effect.id, effect.kind, wait.total_seconds(), retry)
@@ -179,8 +182,6 @@ class EffectSender:
         with self.db.write() as session:
             self._remember(session, effect, delivered)
             outbox.mark_done(session=session, effect_id=effect.id, now=self.clock(), note=delivered.note)
-        if delivered.message is not None and self.on_message is not None:
-            self.on_message(effect.payload, delivered.message)
 
     def _finish(self, effect: Effect, *, error: str) -> None:
         with self.db.write() as session:

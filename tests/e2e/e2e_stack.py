@@ -1,71 +1,14 @@
-"""The end-to-end harness: the whole bot over real HTTP against the Slack emulator.
-
-The WSGI app runs under a real threaded server; the emulator sends it real signed requests
-and answers its Web API calls. `Stack.settle()` waits until every due Slack effect was sent.
-"""
+"""Helpers for the end-to-end tests: reading what the bot posted, as a person would."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings, load_settings
-from bot.emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 from bot.emulator.records import Message
-from bot.runtime import Runtime
-from bot.serve import ThreadingWSGIServer
-from bot.storage import outbox
+from bot.sandbox import Sandbox
 
-SIGNING_SECRET = "e2e-signing-secret"
-
-
-@dataclass
-class Stack:
-    emulator: SlackEmulator
-    runtime: Runtime
-    server: ThreadingWSGIServer
-    url: str
-
-    def user(self, name: str) -> UserActions:
-        return self.emulator.as_user(name)
-
-    def settle(self, timeout: float = 15.0) -> None:
-        """Wait until the bot has sent every pending Slack effect and every ephemeral follow-up."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.runtime.sender_thread.notify()
-            with self.runtime.db.read() as session:
-                pending = outbox.pending_count(session=session)
-            if pending == 0:
-                self.runtime.responder.join_queue()
-                return
-            time.sleep(0.02)
-        raise AssertionError("the outbox did not settle in time")
-
-    def channel_of(self, number: int) -> str:
-        incident = self.runtime.service.list_incidents(team_id="T0EMULATOR", everything=True)
-        for item in incident:
-            if item.number == number and item.channel_id:
-                return item.channel_id
-        raise AssertionError(f"INC-{number} has no channel yet")
-
-
-def settings_for(emulator: SlackEmulator, database_url: str, **overrides: str) -> Settings:
-    environ = {
-        "SLACK_BOT_TOKEN": emulator.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": database_url,
-        "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
-        "INCIDENT_STATUS_CHANNEL": STATUS,
-        "INCIDENT_TIMEZONE": "Asia/Kolkata",
-        "INCIDENT_PUBLIC_NAME": "Chirper",
-        "INCIDENT_LANGUAGES": "en,fr",
-        **overrides,
-    }
-    return load_settings(environ, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+Stack = Sandbox  # the end-to-end tests' name for a running sandbox
 
 
 KOLKATA = ZoneInfo("Asia/Kolkata")

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from e2e_stack import SIGNING_SECRET, Stack, bot_lines, sections_of
+from e2e_stack import Stack, bot_lines, sections_of
 
 from bot.emulator import ANNOUNCE, SlackEmulator
+from bot.sandbox import SIGNING_SECRET
 from bot.service import Where
 from bot.slack.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
 

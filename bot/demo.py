@@ -1,0 +1,122 @@
+"""`incident-bot demo`: the 2022-02-17 outage replayed offline, printed as people would read it.
+
+Everything real but Slack: the Bolt app over HTTP on loopback, signed slash commands and
+clicks sent by the built-in Slack emulator, the real database code (a temporary SQLite file
+unless DATABASE_URL is set). The clock is simulated so the story keeps its real times
+(Asia/Kolkata): open at 21:41, identified at 22:06, monitoring at 23:10, resolved at 23:39.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
+from bot.sandbox import TEAM_ID, Sandbox
+from bot.service import Where
+
+ZONE = ZoneInfo("Asia/Kolkata")
+STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)
+
+
+class StoryClock:
+    """The demo's clock: stands still between steps, moved forward by the story."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, hour: int, minute: int) -> None:
+        self.now = self.now.replace(hour=hour, minute=minute, second=0)
+
+    def timestamp(self) -> float:
+        return self.now.timestamp()
+
+
+def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
+        database_url = environ.get("DATABASE_URL") or f"sqlite:///{Path(folder) / 'demo.db'}"
+        clock = StoryClock(STORY_START)
+        emulator = SlackEmulator(clock=clock.timestamp)
+        with Sandbox(database_url=database_url, clock=clock, emulator=emulator) as sandbox:
+            _replay(sandbox, clock)
+            _print(sandbox, out)
+    out.write(f"\n(replayed in {time.perf_counter() - started:.1f} s, offline)\n")
+    return 0
+
+
+def _replay(sandbox: Sandbox, clock: StoryClock) -> None:
+    alice, bob = sandbox.user("alice"), sandbox.user("bob")
+    steps: list[tuple[tuple[int, int], str, str, str | None]] = [
+        ((21, 41), "alice", "open sev1 Something went wrong on the home page", GENERAL),
+        (
+            (21, 44),
+            "alice",
+            'impact Users in India and the United States see "Something went wrong" on the home page',
+            None,
+        ),
+        ((21, 47), "alice", "draft", None),
+        ((22, 6), "bob", "status identified A bad configuration push to the home page service", None),
+        ((22, 20), "bob", "note Rolled back the configuration push; errors are dropping", None),
+        ((23, 10), "bob", "status monitoring Fix deployed everywhere; watching error rates", None),
+        ((23, 39), "alice", "close The home page works again for everyone", None),
+        ((23, 41), "alice", "draft", None),
+    ]
+    for (hour, minute), who, text, where in steps:
+        clock.at(hour, minute)
+        person = alice if who == "alice" else bob
+        channel = where or sandbox.channel_of(1)
+        answer = person.slash(text, channel=channel)
+        if answer.status != 200:
+            raise RuntimeError(f"/incident {text} was answered {answer.status}")
+        sandbox.settle()
+        if text == "open sev1 Something went wrong on the home page":
+            sandbox.emulator.add_member(sandbox.channel_of(1), "bob")  # bob joins the channel
+        if text == "draft":
+            _publish_english_short(sandbox, who)
+
+
+def _publish_english_short(sandbox: Sandbox, who: str) -> None:
+    """A person reads the drafts and presses Publish on the English short one."""
+    channel = sandbox.channel_of(1)
+    for message in reversed(sandbox.emulator.messages(channel)):
+        text = str(message.blocks)
+        if "Public update draft" in text and "English · short" in text and "draft.publish" in text:
+            sandbox.user(who).click(channel, message.ts, "draft.publish")
+            sandbox.settle()
+            return
+    raise RuntimeError("no English short draft to publish")
+
+
+def _print(sandbox: Sandbox, out: TextIO) -> None:
+    emulator = sandbox.emulator
+    channel = sandbox.channel_of(1)
+    rule = "=" * 78
+    for title, channel_id in (
+        ("The incident channel", channel),
+        ("#incidents (announcements)", ANNOUNCE),
+        ("#status (what the public saw: only what a person published)", STATUS),
+    ):
+        out.write(f"{rule}\n{title}\n{rule}\n{emulator.transcript(channel_id, ZONE)}\n\n")
+    timeline = sandbox.runtime.service.timeline(Where(TEAM_ID, number=1))
+    durations = timeline.durations
+    from bot.domain.durations import short
+    from bot.domain.language import public_duration
+
+    out.write(f"{rule}\nDurations of INC-1\n{rule}\n")
+    out.write(f"total              {short(durations.total)}  ({public_duration(durations.total, 'en')};")
+    out.write(f" {public_duration(durations.total, 'fr')})\n")
+    out.write(f"time to identify   {short(durations.to_identify or timedelta())}\n")
+    out.write(f"time to mitigate   {short(durations.to_mitigate or timedelta())}\n")
+    for status, spent in durations.in_status.items():
+        if spent:
+            out.write(f"  {status.value:<16} {short(spent)}\n")

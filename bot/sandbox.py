@@ -1,0 +1,95 @@
+"""A whole offline Slack and bot on loopback: the emulator, the real app over HTTP, the real database.
+
+`incident-bot demo` and the end-to-end tests use it: people act through the emulator
+(`sandbox.user("alice").slash("open sev1 ...")`), which signs and sends requests to the app
+exactly as Slack would; the app's Slack calls go back to the emulator.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from types import TracebackType
+
+from bot.config import Settings, load_settings
+from bot.emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
+from bot.runtime import Runtime, build
+from bot.serve import ThreadingWSGIServer, make_http_server
+from bot.service import Clock, utc_now
+from bot.storage import outbox
+
+SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105  (only the local emulator knows it)
+TEAM_ID = "T0EMULATOR"
+
+
+def sandbox_settings(emulator: SlackEmulator, database_url: str, overrides: Mapping[str, str]) -> Settings:
+    environ = {
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
+        "INCIDENT_STATUS_CHANNEL": STATUS,
+        "INCIDENT_TIMEZONE": "Asia/Kolkata",
+        "INCIDENT_PUBLIC_NAME": "Chirper",
+        "INCIDENT_LANGUAGES": "en,fr",
+        **overrides,
+    }
+    return load_settings(environ, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+
+
+class Sandbox:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        clock: Clock = utc_now,
+        emulator: SlackEmulator | None = None,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
+        self.emulator = emulator or SlackEmulator()
+        self.emulator.add_bot_to(ANNOUNCE)
+        self.settings = sandbox_settings(self.emulator, database_url, settings or {})
+        self.runtime: Runtime = build(self.settings, clock=clock).start_background()
+        self.server: ThreadingWSGIServer = make_http_server(self.runtime.wsgi(), host="127.0.0.1", port=0)
+        self._serving = threading.Thread(target=self.server.serve_forever, name="sandbox-http", daemon=True)
+        self._serving.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.emulator.connect_app(f"{self.url}/slack/events", SIGNING_SECRET)
+
+    def user(self, name: str) -> UserActions:
+        return self.emulator.as_user(name)
+
+    def settle(self, timeout: float = 15.0) -> None:
+        """Wait until the bot has sent every pending Slack effect and every ephemeral follow-up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.runtime.sender_thread.notify()
+            with self.runtime.db.read() as session:
+                pending = outbox.pending_count(session=session)
+            if pending == 0:
+                self.runtime.responder.join_queue()
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"Slack work still pending after {timeout} s")
+
+    def channel_of(self, number: int) -> str:
+        for incident in self.runtime.service.list_incidents(team_id=TEAM_ID, everything=True):
+            if incident.number == number and incident.channel_id:
+                return incident.channel_id
+        raise LookupError(f"INC-{number} has no channel yet")
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.runtime.stop()
+        self.emulator.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
