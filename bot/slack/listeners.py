@@ -154,10 +154,6 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         ack()
         _hand_over(after)
 
-    @app.event("reaction_removed")
-    def reaction_removed(ack: Ack) -> None:
-        ack()  # the timeline keeps what was added; nothing to do
-
 
 _ACTION_PATTERN = re.compile(r"^incident\.(status\.[a-z]+|close|reopen|draft)$")
 

@@ -166,13 +166,28 @@ def test_a_failure_after_the_ack_does_not_spoil_the_answer(stack: Stack) -> None
     assert timeline.status == 200 and "opened INC-1" in str(timeline.json["blocks"])
 
 
-@pytest.mark.parametrize("missing", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"])
-def test_serve_refuses_to_start_naming_the_missing_setting(missing: str, tmp_path: Any) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_"))}
-    env.update({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+@pytest.mark.parametrize(
+    ("command", "missing"),
+    [
+        ("serve", "SLACK_BOT_TOKEN"),
+        ("serve", "SLACK_SIGNING_SECRET"),
+        ("socket", "SLACK_APP_TOKEN"),
+        ("worker", "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_start_up_refuses_to_run_naming_the_missing_setting(command: str, missing: str, tmp_path: Any) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        }
+    )
     del env[missing]
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "bot.cli", command],
         env=env,
         capture_output=True,
         text=True,
@@ -181,3 +196,4 @@ def test_serve_refuses_to_start_naming_the_missing_setting(missing: str, tmp_pat
     )
     assert result.returncode == 2
     assert f"{missing} is required and not set" in result.stderr
+    assert not (tmp_path / "x.db").exists(), "nothing was started"

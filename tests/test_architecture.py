@@ -1,0 +1,51 @@
+"""Import rules of ARCHITECTURE.md: the domain is pure; the Slack layer never touches SQL."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent / "bot"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def modules_under(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).glob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules_under("domain"), ids=lambda p: p.name)
+def test_the_domain_imports_only_the_standard_library_and_itself(path: Path) -> None:
+    for module in imported_modules(path):
+        top = module.split(".")[0]
+        allowed = (
+            top in sys.stdlib_module_names or module.startswith(("bot.domain", "bot.errors")) or top == "__future__"
+        )
+        assert allowed, f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", modules_under("slack"), ids=lambda p: p.name)
+def test_the_slack_layer_never_imports_sql(path: Path) -> None:
+    for module in imported_modules(path):
+        assert not module.startswith(("sqlmodel", "sqlalchemy", "bot.storage")), f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_entry_points_read_the_environment(path: Path) -> None:
+    entry_points = {"cli.py", "wsgi.py", "logs.py", "env.py"}
+    if path.name in entry_points:
+        return
+    text = path.read_text()
+    assert "os.environ" not in text and "getenv(" not in text, f"{path} reads the environment"

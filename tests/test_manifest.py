@@ -1,0 +1,93 @@
+"""The Slack app manifest declares what the code needs: command, shortcut, events, scopes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.demo import STORY_START, StoryClock
+from bot.emulator import SlackEmulator
+from bot.sandbox import Sandbox
+from bot.slack.listeners import ADD_TO_TIMELINE
+
+MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
+
+# The bot scope each Web API method needs (Slack's method documentation); None: no scope.
+SCOPE_OF_METHOD = {
+    "auth.test": None,
+    "chat.getPermalink": None,
+    "chat.postEphemeral": "chat:write",
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "conversations.create": "channels:manage",
+    "conversations.history": "channels:history",
+    "conversations.info": "channels:read",
+    "conversations.invite": "channels:manage",
+    "conversations.join": "channels:join",
+    "conversations.list": "channels:read",
+    "conversations.setTopic": "channels:manage",
+    "pins.add": "pins:write",
+    "reactions.add": "reactions:write",
+    "users.info": "users:read",
+    "views.open": None,
+}
+
+
+def scopes() -> set[str]:
+    return set(MANIFEST["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_slash_command_escapes_mentions_so_lead_can_read_them() -> None:
+    (command,) = MANIFEST["features"]["slash_commands"]
+    assert command["command"] == "/incident"
+    assert command["should_escape"] is True
+    assert command["url"].endswith("/slack/events")
+
+
+def test_every_request_url_is_the_one_endpoint_the_app_serves() -> None:
+    settings = MANIFEST["settings"]
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_the_shortcut_has_the_callback_id_the_app_listens_for() -> None:
+    (shortcut,) = MANIFEST["features"]["shortcuts"]
+    assert (shortcut["name"], shortcut["type"], shortcut["callback_id"]) == (
+        "Add to timeline",
+        "message",
+        ADD_TO_TIMELINE,
+    )
+
+
+def test_the_pushpin_event_is_subscribed_with_the_scope_it_needs() -> None:
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["reaction_added"]
+    assert "reactions:read" in scopes()
+
+
+@pytest.fixture(scope="module")
+def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """Every Web API method the bot called while replaying the demo story plus a pushpin."""
+    from bot.demo import _replay
+
+    clock = StoryClock(STORY_START)
+    emulator = SlackEmulator(clock=clock.timestamp)
+    database = tmp_path_factory.mktemp("manifest") / "calls.db"
+    with Sandbox(database_url=f"sqlite:///{database}", clock=clock, emulator=emulator) as sandbox:
+        _replay(sandbox, clock)
+        channel = sandbox.channel_of(1)
+        ts = sandbox.user("bob").post_message(channel, "error rate is flat")
+        sandbox.user("bob").react(channel, ts, "pushpin")
+        sandbox.settle()
+        return {call.method for call in emulator.calls()}
+
+
+def test_the_scopes_cover_every_web_api_method_the_bot_calls(methods_the_bot_calls: set[str]) -> None:
+    unknown = methods_the_bot_calls - set(SCOPE_OF_METHOD)
+    assert not unknown, f"add the scopes of {unknown} to SCOPE_OF_METHOD and the manifest"
+    needed: set[Any] = {SCOPE_OF_METHOD[method] for method in methods_the_bot_calls} - {None}
+    assert needed <= scopes()
+    assert {"conversations.create", "pins.add", "reactions.add", "conversations.history"} <= methods_the_bot_calls
