@@ -74,3 +74,20 @@ def test_secrets_never_appear_in_the_settings_repr() -> None:
     for secret in ("xoxb-secret-token", "signing-secret-value", "xapp-secret", "hunter2"):
         assert secret not in shown
     assert "postgresql+psycopg://bot:***@db/incidents" in shown
+
+
+def test_a_language_file_with_a_missing_phrase_is_refused_at_start_up() -> None:
+    from importlib import resources
+
+    folder = resources.files("bot.domain").joinpath("wording")
+    english = folder.joinpath("en.toml").read_text(encoding="utf-8")
+    broken = english.replace('long = "We\'ll post our next update by {next_update}."\n', "")
+    assert broken != english, "the phrase to remove is in en.toml"
+    path = folder.joinpath("zz.toml")
+    path.write_text(broken, encoding="utf-8")  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(ConfigError) as error:
+            load_settings({"INCIDENT_LANGUAGES": "en,zz"})
+    finally:
+        path.unlink()  # type: ignore[attr-defined]
+    assert "draft_lines.next_update.long" in str(error.value)
