@@ -1,0 +1,104 @@
+"""The production path: the Procfile's `web` line (gunicorn, gthread, Bolt's WSGI adapter)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import ANNOUNCE, SlackEmulator
+from bot.sandbox import SIGNING_SECRET
+
+PROCFILE = Path(__file__).parent.parent.parent / "Procfile"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def web_command(port: int) -> list[str]:
+    line = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
+    expanded = line.removeprefix("web:").replace("$PORT", str(port))
+    expanded = expanded.replace("${WEB_CONCURRENCY:-1}", "1").replace("${WEB_THREADS:-8}", "8")
+    arguments = shlex.split(expanded)
+    assert arguments[0] == "gunicorn"
+    return [sys.executable, "-m", "gunicorn", *arguments[1:]]
+
+
+@pytest.fixture
+def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
+    emulator = SlackEmulator()
+    emulator.add_bot_to(ANNOUNCE)
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))},
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/web.db",
+        "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
+        "INCIDENT_TIMEZONE": "Asia/Kolkata",
+    }
+    process = subprocess.Popen(
+        web_command(port), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:  # noqa: S310
+                if answer.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError(process.communicate()[0].decode())
+    emulator.connect_app(f"{url}/slack/events", SIGNING_SECRET)
+    yield emulator, url
+    process.terminate()
+    process.wait(15)
+    emulator.close()
+
+
+def wait_for_channel(emulator: SlackEmulator, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        channel = emulator.channel_by_name(name)
+        if channel is not None and any(m.pinned for m in emulator.messages(channel.id)):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"#{name} with its pinned card did not appear")
+
+
+def test_the_procfile_web_process_serves_commands_and_sends_slack_work_after_the_ack(
+    gunicorn_app: tuple[SlackEmulator, str],
+) -> None:
+    emulator, _ = gunicorn_app
+    answer = emulator.as_user("alice").slash("open sev1 Checkout fails")
+    assert answer.status == 200 and "Opened *INC-1*" in answer.json["text"]
+    wait_for_channel(emulator, "inc-1-checkout-fails", timeout=15)
+
+
+def test_under_gunicorn_the_ack_stays_under_3_seconds_while_slack_takes_4_per_call(
+    gunicorn_app: tuple[SlackEmulator, str],
+) -> None:
+    emulator, _ = gunicorn_app
+    emulator.as_user("alice").slash("list all")
+    emulator.as_user("alice").slash("note INC-404 warm the member check")  # users.info while healthy
+    emulator.set_latency(4.0)
+    answers = [emulator.as_user("alice").slash(f"open sev2 Outage number {n}") for n in range(3)]
+    assert all(answer.status == 200 for answer in answers)
+    assert max(answer.elapsed for answer in answers) < 3.0
+    emulator.set_latency(0.0)
+    wait_for_channel(emulator, "inc-3-outage-number-2", timeout=90)

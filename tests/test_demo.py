@@ -1,0 +1,31 @@
+"""`incident-bot demo` replays the 2022-02-17 story offline and prints what people would read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_durations(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "#inc-1-something-went-wrong-on-the-home-page",
+        "21:41 IST",  # times in the configured zone
+        "*alice* opened INC-1: Something went wrong on the home page",
+        "22:06 IST` *bob* :bulb: set the status to *identified*",
+        "Total *1h 58m* · time to identify *25m* · time to mitigate *1h 29m*",
+        "📌",  # the pinned card
+        ":white_check_mark: *INC-1* resolved after 1h 58m",
+        "Chirper was disrupted for almost two hours",
+        "pendant près de deux heures",
+        "total              1h 58m",
+    ):
+        assert expected in out, expected
+    assert list(tmp_path.iterdir()) == [], "the demo leaves no database behind"
