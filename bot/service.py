@@ -30,6 +30,7 @@ from bot.storage.repository import StoredIncident
 
 Clock = Callable[[], datetime]
 TRIGGER_LIFETIME = timedelta(seconds=3)
+Rule = Callable[[Incident, datetime], tuple[Incident, TimelineEntry]]  # a change: (incident, now) -> result
 
 
 def utc_now() -> datetime:
@@ -85,7 +86,7 @@ class IncidentService:
         with self.db.write() as session:
             number = repo.allocate_number(session=session, team_id=team_id)
             now = self.clock()  # read once the workspace row lock is held
-            started = parse_at(at, now=now, zone=self.zone) if at else now
+            started = self._when(at, now)
             incident, entry = rules.open_incident(
                 number=number,
                 title=title,
@@ -118,62 +119,41 @@ class IncidentService:
     def set_status(
         self, where: Where, *, actor: str, status: Status, message: str = "", at: str | None = None
     ) -> Changed:
-        with self.db.write() as session:
-            stored = self.locate(session, where)
-            now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
-            when = parse_at(at, now=now, zone=self.zone) if at else now
-            changed, entry = rules.change_status(
-                stored.incident, to=status, actor=actor, at=when, now=now, zone=self.zone, message=message
-            )
-            return self._record(session, stored, changed, entry, now)
+        return self._apply(
+            where,
+            lambda incident, now: rules.change_status(
+                incident, to=status, actor=actor, at=self._when(at, now), now=now, zone=self.zone, message=message
+            ),
+        )
 
     def close(self, where: Where, *, actor: str, summary: str = "", at: str | None = None) -> Changed:
         return self.set_status(where, actor=actor, status=Status.RESOLVED, message=summary, at=at)
 
     def reopen(self, where: Where, *, actor: str, reason: str = "") -> Changed:
-        with self.db.write() as session:
-            stored = self.locate(session, where)
-            now = self.clock()
-            changed, entry = rules.reopen(stored.incident, actor=actor, now=now, reason=reason)
-            return self._record(session, stored, changed, entry, now)
+        return self._apply(where, lambda incident, now: rules.reopen(incident, actor=actor, now=now, reason=reason))
 
     # --- the other changes -------------------------------------------------------------------
 
     def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
-        with self.db.write() as session:
-            stored = self.locate(session, where)
-            now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
-            when = parse_at(at, now=now, zone=self.zone) if at else now
-            entry = rules.add_note(stored.incident, text=text, actor=actor, at=when, now=now, zone=self.zone)
-            return self._record(session, stored, stored.incident, entry, now)
+        def add(incident: Incident, now: datetime) -> tuple[Incident, TimelineEntry]:
+            when = self._when(at, now)
+            return incident, rules.add_note(incident, text=text, actor=actor, at=when, now=now, zone=self.zone)
+
+        return self._apply(where, add)
 
     def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
-        with self.db.write() as session:
-            stored = self.locate(session, where)
-            now = self.clock()
-            changed, entry = rules.set_impact(stored.incident, text=text, actor=actor, now=now)
-            return self._record(session, stored, changed, entry, now)
+        return self._apply(where, lambda incident, now: rules.set_impact(incident, text=text, actor=actor, now=now))
 
     def set_severity(self, where: Where, *, actor: str, severity: int) -> Changed:
-        with self.db.write() as session:
-            stored = self.locate(session, where)
-            now = self.clock()
-            changed, entry = rules.set_severity(stored.incident, severity=severity, actor=actor, now=now)
-            return self._record(session, stored, changed, entry, now)
+        return self._apply(
+            where, lambda incident, now: rules.set_severity(incident, severity=severity, actor=actor, now=now)
+        )
 
     def set_lead(self, where: Where, *, actor: str, lead: str) -> Changed:
-        with self.db.write() as session:
-            stored = self.locate(session, where)
-            now = self.clock()
-            changed, entry = rules.set_lead(stored.incident, lead=lead, actor=actor, now=now)
-            return self._record(session, stored, changed, entry, now)
+        return self._apply(where, lambda incident, now: rules.set_lead(incident, lead=lead, actor=actor, now=now))
 
     def set_attack(self, where: Where, *, actor: str, attack: Attack) -> Changed:
-        with self.db.write() as session:
-            stored = self.locate(session, where)
-            now = self.clock()
-            changed, entry = rules.set_attack(stored.incident, attack=attack, actor=actor, now=now)
-            return self._record(session, stored, changed, entry, now)
+        return self._apply(where, lambda incident, now: rules.set_attack(incident, attack=attack, actor=actor, now=now))
 
     def request_message(self, *, channel_id: str, ts: str, requested_by: str, event_id: str | None) -> bool:
         """A :pushpin: on a message of an incident channel: fetch it after the ack, then add it.
@@ -275,6 +255,18 @@ class IncidentService:
             return self.locate(session, where, lock=False).incident
 
     # --- shared steps ------------------------------------------------------------------------
+
+    def _apply(self, where: Where, rule: Rule) -> Changed:
+        """One change in one transaction: lock the incident, apply the rule, record it all."""
+        with self.db.write() as session:
+            stored = self.locate(session, where)
+            now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
+            changed, entry = rule(stored.incident, now)
+            return self._record(session, stored, changed, entry, now)
+
+    def _when(self, at: str | None, now: datetime) -> datetime:
+        """The moment a change happened: `--at TIME`, or now."""
+        return parse_at(at, now=now, zone=self.zone) if at else now
 
     def locate(self, session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
         """The incident named by `where` (row-locked unless `lock=False`), or NotFound."""

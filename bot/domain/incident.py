@@ -119,31 +119,30 @@ def parse_name(word: str) -> int | None:
 # --- checks on user text -------------------------------------------------------------------
 
 
-def clean_title(title: str) -> str:
-    cleaned = " ".join(title.split())
-    if not cleaned:
-        raise UsageError("The title is empty.")
-    if len(cleaned) > TITLE_MAX:
-        raise UsageError(f"The title is {len(cleaned)} characters long; the limit is {TITLE_MAX}.")
+def checked_text(text: str, *, what: str, limit: int, one_line: bool, empty: str | None = None) -> str:
+    """User text trimmed (and collapsed to one line if `one_line`), within `limit` characters.
+
+    `empty` is the refusal for an empty text; without it an empty text is allowed.
+    """
+    cleaned = " ".join(text.split()) if one_line else text.strip()
+    if not cleaned and empty is not None:
+        raise UsageError(empty)
+    if len(cleaned) > limit:
+        raise UsageError(f"The {what} is {len(cleaned)} characters long; the limit is {limit}.")
     return cleaned
+
+
+def clean_title(title: str) -> str:
+    return checked_text(title, what="title", limit=TITLE_MAX, one_line=True, empty="The title is empty.")
 
 
 def clean_note(text: str) -> str:
-    cleaned = text.strip()
-    if not cleaned:
-        raise UsageError("The note is empty.")
-    if len(cleaned) > NOTE_MAX:
-        raise UsageError(f"The note is {len(cleaned)} characters long; the limit is {NOTE_MAX}.")
-    return cleaned
+    return checked_text(text, what="note", limit=NOTE_MAX, one_line=False, empty="The note is empty.")
 
 
 def clean_impact(text: str) -> str:
-    cleaned = " ".join(text.split())
-    if not cleaned:
-        raise UsageError("The impact text is empty: say what customers experience.")
-    if len(cleaned) > IMPACT_MAX:
-        raise UsageError(f"The impact text is {len(cleaned)} characters long; the limit is {IMPACT_MAX}.")
-    return cleaned
+    empty = "The impact text is empty: say what customers experience."
+    return checked_text(text, what="impact text", limit=IMPACT_MAX, one_line=True, empty=empty)
 
 
 def check_severity(severity: int) -> int:
@@ -236,9 +235,7 @@ def change_status(
     message: str = "",
 ) -> tuple[Incident, TimelineEntry]:
     """Move to `to` (resolved included); the same status with a message is an update."""
-    message = message.strip()
-    if len(message) > NOTE_MAX:
-        raise UsageError(f"The message is {len(message)} characters long; the limit is {NOTE_MAX}.")
+    message = checked_text(message, what="message", limit=NOTE_MAX, one_line=False)
     refusal = transition_refusal(incident.name, incident.status, to, has_message=bool(message))
     if refusal:
         raise RuleRefused(refusal)
@@ -271,9 +268,7 @@ def change_status(
 
 def reopen(incident: Incident, *, actor: str, now: datetime, reason: str = "") -> tuple[Incident, TimelineEntry]:
     """Back to investigating; the earlier resolution stays on the timeline."""
-    reason = reason.strip()
-    if len(reason) > NOTE_MAX:
-        raise UsageError(f"The reason is {len(reason)} characters long; the limit is {NOTE_MAX}.")
+    reason = checked_text(reason, what="reason", limit=NOTE_MAX, one_line=False)
     if incident.status.is_open:
         raise RuleRefused(f"{incident.name} is not resolved (it is {incident.status.value}).")
     changed = replace(incident, status=Status.INVESTIGATING, status_since=now, resolved_at=None)

@@ -182,9 +182,10 @@ def timeline_messages(
     ]
 
 
-def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, *, everything: bool) -> Message:
+def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, *, everything: bool) -> list[Message]:
+    """The list, as ephemeral messages within Slack's limits (many open incidents need several)."""
     if not incidents:
-        return reply("No open incidents." if not everything else "No incidents yet.")
+        return [reply("No open incidents." if not everything else "No incidents yet.")]
     heading = "The 20 most recent incidents" if everything else f"Open incidents ({len(incidents)})"
     lines = [f"*{heading}*"]
     for incident in incidents:
@@ -194,8 +195,7 @@ def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, 
             f"{STATUS_EMOJI[incident.status]} *{incident.name}* sev{incident.severity} "
             f"{incident.status.value} · {escape(incident.title)} · since {since}{channel}"
         )
-    chunks = list(messages(sections(lines)))
-    return {"response_type": "ephemeral", "text": heading, "blocks": chunks[0]}
+    return [{"response_type": "ephemeral", "text": heading, "blocks": chunk} for chunk in messages(sections(lines))]
 
 
 def open_modal(*, severity: int = 2, private_metadata: str = "") -> dict[str, Any]:

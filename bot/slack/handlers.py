@@ -135,7 +135,8 @@ class CommandRunner:
 
     def _list(self, command: commands.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(team_id=asked.team_id, everything=command.all)
-        return Reply(blocks.incident_list(incidents, self.settings.zone, self.service.clock(), everything=command.all))
+        pages = blocks.incident_list(incidents, self.settings.zone, self.service.clock(), everything=command.all)
+        return Reply(pages[0], followups=pages[1:])
 
     def _timeline(self, command: commands.Timeline, asked: Invocation) -> Reply:
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)

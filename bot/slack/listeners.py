@@ -61,17 +61,8 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         title = str((values.get("title", {}).get("value", {}) or {}).get("value") or "")
         chosen = (values.get("severity", {}).get("value", {}) or {}).get("selected_option") or {}
         asked = _invocation(body, channel_id=view.get("private_metadata") or None)
-        try:
-            runner.run(commands.Open(severity=int(chosen.get("value", 2)), title=title, at=None), asked)
-        except UserError as error:
-            ack(response_action="errors", errors={"title": error.message})
-            return
-        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
-            reference = _log_unexpected("modal submission")
-            ack(response_action="errors", errors={"title": f"Something went wrong on our side (ref {reference})."})
-            return
-        ack()
-        _hand_over(after)
+        command = commands.Open(severity=int(chosen.get("value", 2)), title=title, at=None)
+        _submit(ack, after, "title", lambda: runner.run(command, asked))
 
     @app.shortcut(ADD_TO_TIMELINE)
     def add_to_timeline(ack: Ack, body: dict[str, Any]) -> None:
@@ -141,21 +132,31 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         view = body["view"]
         text = str(((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "")
         user = str((body.get("user") or {}).get("id") or "")
-        try:
+        draft_id = int(view.get("private_metadata") or 0)
+
+        def save() -> None:
             runner.ensure_can_change(user)
-            runner.drafts.edit(int(view.get("private_metadata") or 0), actor=user, text=text)
-        except UserError as error:
-            ack(response_action="errors", errors={"text": error.message})
-            return
-        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
-            reference = _log_unexpected("draft edit")
-            ack(response_action="errors", errors={"text": f"Something went wrong on our side (ref {reference})."})
-            return
-        ack()
-        _hand_over(after)
+            runner.drafts.edit(draft_id, actor=user, text=text)
+
+        _submit(ack, after, "text", save)
 
 
 _ACTION_PATTERN = re.compile(r"^incident\.(status\.[a-z]+|close|reopen|draft)$")
+
+
+def _submit(ack: Ack, after: AfterAck, field: str, action: Callable[[], object]) -> None:
+    """A modal submission: errors are shown in the modal under `field`, success closes it."""
+    try:
+        action()
+    except UserError as error:
+        ack(response_action="errors", errors={field: error.message})
+        return
+    except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
+        reference = _log_unexpected("modal submission")
+        ack(response_action="errors", errors={field: f"Something went wrong on our side (ref {reference})."})
+        return
+    ack()
+    _hand_over(after)
 
 
 def _hand_over(after: AfterAck, response_url: str | None = None, messages: list[dict[str, Any]] | None = None) -> None:

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.emulator import GENERAL, SlackEmulator
 
+from .samples import MODAL
 from .signed_app import SIGNING_SECRET, serve_wsgi
 
 CARD: list[dict[str, Any]] = [
@@ -29,20 +30,6 @@ CARD: list[dict[str, Any]] = [
         ],
     },
 ]
-MODAL: dict[str, Any] = {
-    "type": "modal",
-    "callback_id": "incident.open",
-    "title": {"type": "plain_text", "text": "Open an incident"},
-    "submit": {"type": "plain_text", "text": "Open"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "title",
-            "label": {"type": "plain_text", "text": "Title"},
-            "element": {"type": "plain_text_input", "action_id": "value"},
-        }
-    ],
-}
 
 
 def build_app(emulator: SlackEmulator, seen: dict[str, Any]) -> App:

@@ -11,20 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.emulator import SlackEmulator
 
-MODAL: dict[str, Any] = {
-    "type": "modal",
-    "callback_id": "incident.open",
-    "title": {"type": "plain_text", "text": "Open an incident"},
-    "submit": {"type": "plain_text", "text": "Open"},
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "title",
-            "label": {"type": "plain_text", "text": "Title"},
-            "element": {"type": "plain_text_input", "action_id": "value"},
-        }
-    ],
-}
+from .samples import MODAL
 
 
 class FakeMonotonic:
