@@ -18,34 +18,18 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
-from bot.sandbox import TEAM_ID, Sandbox
+from bot.sandbox import TEAM_ID, ManualClock, Sandbox
 from bot.service import Where
 
 ZONE = ZoneInfo("Asia/Kolkata")
 STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)
 
 
-class StoryClock:
-    """The demo's clock: stands still between steps, moved forward by the story."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, hour: int, minute: int) -> None:
-        self.now = self.now.replace(hour=hour, minute=minute, second=0)
-
-    def timestamp(self) -> float:
-        return self.now.timestamp()
-
-
 def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
         database_url = environ.get("DATABASE_URL") or f"sqlite:///{Path(folder) / 'demo.db'}"
-        clock = StoryClock(STORY_START)
+        clock = ManualClock(STORY_START)
         emulator = SlackEmulator(clock=clock.timestamp)
         with Sandbox(database_url=database_url, clock=clock, emulator=emulator) as sandbox:
             _replay(sandbox, clock)
@@ -54,7 +38,7 @@ def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def _replay(sandbox: Sandbox, clock: StoryClock) -> None:
+def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
     alice, bob = sandbox.user("alice"), sandbox.user("bob")
     steps: list[tuple[tuple[int, int], str, str, str | None]] = [
         ((21, 41), "alice", "open sev1 Something went wrong on the home page", GENERAL),
@@ -72,7 +56,7 @@ def _replay(sandbox: Sandbox, clock: StoryClock) -> None:
         ((23, 41), "alice", "draft", None),
     ]
     for (hour, minute), who, text, where in steps:
-        clock.at(hour, minute)
+        clock.set(clock.now.replace(hour=hour, minute=minute))
         person = alice if who == "alice" else bob
         channel = where or sandbox.channel_of(1)
         answer = person.slash(text, channel=channel)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from bot.config import Settings, load_settings
@@ -37,6 +38,30 @@ def sandbox_settings(emulator: SlackEmulator, database_url: str, overrides: Mapp
         **overrides,
     }
     return load_settings(environ, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+
+
+class ManualClock:
+    """A clock that stands still until moved: the demo's story time, the tests' frozen time.
+
+    Gives aware datetimes to the bot (`clock()`) and Unix seconds to the emulator (`timestamp`).
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, moment: datetime) -> datetime:
+        self.now = moment
+        return self.now
+
+    def timestamp(self) -> float:
+        return self.now.timestamp()
 
 
 class Sandbox:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,24 +25,6 @@ TABLES = ("effect", "timeline_entry", "draft", "incident", "workspace", "slack_e
 # What a person's request may change. `slack_user` is left out: it caches what users.info said
 # about the person asking (needed to refuse guests), not anything they asked for.
 REQUEST_TABLES = tuple(table for table in TABLES if table != "slack_user")
-
-
-class FakeClock:
-    """A clock the test moves by hand: aware UTC, thread-safe enough for reading."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start.astimezone(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-    def set(self, moment: datetime) -> datetime:
-        self.now = moment.astimezone(UTC)
-        return self.now
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.demo import STORY_START, StoryClock
+from bot.demo import STORY_START
 from bot.emulator import SlackEmulator
-from bot.sandbox import Sandbox
+from bot.sandbox import ManualClock, Sandbox
 from bot.slack.listeners import ADD_TO_TIMELINE
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
@@ -73,7 +73,7 @@ def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """Every Web API method the bot called while replaying the demo story plus a pushpin."""
     from bot.demo import _replay
 
-    clock = StoryClock(STORY_START)
+    clock = ManualClock(STORY_START)
     emulator = SlackEmulator(clock=clock.timestamp)
     database = tmp_path_factory.mktemp("manifest") / "calls.db"
     with Sandbox(database_url=f"sqlite:///{database}", clock=clock, emulator=emulator) as sandbox:

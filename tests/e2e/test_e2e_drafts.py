@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from e2e_stack import Stack, bot_lines, sections_of
+from e2e_stack import Stack, bot_lines, card_of, sections_of
 
 from bot.domain.incident import EntryKind
 from bot.emulator import STATUS
 from bot.emulator.records import Message
+from bot.sandbox import ManualClock
 from bot.service import Where
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)
@@ -170,15 +173,39 @@ def test_changing_the_assessment_marks_older_drafts_stale_and_they_cannot_be_pub
     assert any("This draft is stale" in reply for reply in replies)
 
 
-def test_the_resolved_draft_and_the_close_message_agree_on_the_duration(stack: Stack, opened: str) -> None:
-    stack.user("alice").slash("close", channel=opened)
+def test_the_resolved_draft_and_the_close_message_agree_on_the_duration(make_stack: Callable[..., Stack]) -> None:
+    clock = ManualClock(datetime(2020, 10, 15, 22, 30, tzinfo=ZoneInfo("Europe/Paris")))
+    stack = make_stack(clock=clock, settings={"INCIDENT_TIMEZONE": "Europe/Paris"})
+    stack.user("alice").slash("open sev1 Worldwide outage")
     stack.settle()
-    closing = bot_lines(stack, opened)[-1]
+    channel = stack.channel_of(1)
+    clock.advance(hours=1, minutes=55)
+    stack.user("alice").slash("close Service restored for everyone", channel=channel)
+    stack.user("alice").slash("draft", channel=channel)
+    stack.settle()
+    closing = next(line for line in bot_lines(stack, channel) if "resolved INC-1" in line)
+    assert "Total *1h 55m*" in closing
+    assert "for almost two hours" in draft_text(find_draft(stack, channel, "English · short"))
+    assert "pendant près de deux heures" in draft_text(find_draft(stack, channel, "Français · long"))
+
+
+def test_the_card_draft_button_drafts_every_language_and_length(stack: Stack, opened: str) -> None:
+    card = card_of(stack, opened)
+    stack.user("bob").click(opened, card.ts, "incident.draft")
+    stack.settle()
+    assert len(drafts_in(stack, opened)) == 4
+
+
+def test_draft_and_published_text_are_escaped(stack: Stack, opened: str) -> None:
+    stack.user("alice").slash("impact <!channel> cannot log in & pay", channel=opened, raw=True)
     stack.user("alice").slash("draft en short", channel=opened)
     stack.settle()
-    text = draft_text(find_draft(stack, opened, "English · short"))
-    assert "Total *0s*" in closing or "Total *" in closing
-    assert "for less than a minute" in text
+    draft = find_draft(stack, opened, "English · short")
+    assert "&lt;!channel&gt; cannot log in &amp; pay" in draft_text(draft)
+    stack.user("alice").click(opened, draft.ts, "draft.publish")
+    stack.settle()
+    (published,) = status_posts(stack)
+    assert "<!channel>" not in published and "&lt;!channel&gt;" in published
 
 
 def test_a_draft_in_an_unknown_language_says_which_exist_and_stores_nothing(

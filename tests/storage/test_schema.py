@@ -92,3 +92,72 @@ def test_open_incidents_and_timelines_have_their_indexes(sqlite_db: Database) ->
     assert "ix_incident_open" in str(plans["open"])
     assert "ix_incident_channel" in str(plans["channel"])
     assert "ix_timeline_incident_at" in str(plans["timeline"])
+
+
+def _upgrade(url: str, barrier: object) -> None:
+    database = Database(url)
+    barrier.wait()  # type: ignore[attr-defined]
+    database.upgrade()
+
+
+def _fresh_postgres_database(admin_url: str) -> str:
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"incident_bot_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(admin_url: str, url: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_many_processes_starting_at_once_migrate_a_fresh_postgres_database_once(postgres_url: str) -> None:
+    import multiprocessing
+
+    url = _fresh_postgres_database(postgres_url)
+    try:
+        fork = multiprocessing.get_context("fork")
+        barrier = fork.Barrier(4)
+        processes = [fork.Process(target=_upgrade, args=(url, barrier)) for _ in range(4)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(60)
+        assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+        db = Database(url)
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
+        db.dispose()
+    finally:
+        _drop_postgres_database(postgres_url, url)
+
+
+def test_incident_bot_db_upgrade_creates_the_schema(tmp_path: object) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/cli.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database is up to date" in result.stdout
+    assert "incident" in inspect(Database(env["DATABASE_URL"]).engine).get_table_names()
