@@ -2,29 +2,37 @@
 
 What it measures, through the real `IncidentService` (default clock) on a `Database` built
 exactly as the bot builds it (SQLite: a file in a temp dir, WAL; PostgreSQL: a fresh database
-that is created and dropped here):
+that is created and dropped here), once with 1,000 incidents / ~10,000 timeline entries stored
+and once with 100,000 / ~1,000,000:
 
-* writes: `open`, `note` and `set_status` (alternating open statuses), p50 and p99;
-* reads: `list` of open incidents and `timeline` of one random incident, p50 and p99, with
-  1,000 incidents / 10,000 timeline entries stored and with 100,000 / 1,000,000, and the
-  ratio of the two, so a reader sees whether the reads stay flat as history piles up;
+* reads: `list` of open incidents and `timeline` of a random incident, p50 and p99, and the
+  ratio large/small, so a reader sees whether reads stay flat as history piles up;
+* writes: `open`, `note` and `set_status` (cycling through the open statuses), p50 and p99;
 * the bulk-load time of each data set (SQLAlchemy Core `insert()` executemany, not the service);
-* the query plans (`EXPLAIN QUERY PLAN` / `EXPLAIN ANALYZE`) of the exact statements the
-  service sent for `list` and `timeline` at the large size.
+* the plans (`EXPLAIN QUERY PLAN` / `EXPLAIN ANALYZE`) of the exact statements the service
+  sent for `list` and `timeline` at the large size.
+
+Both data sets are loaded first; then every operation alternates between them call by call,
+so noise from other processes hits both sizes alike and their ratio means something on a
+shared machine. Next to wall time it reports this process's CPU time per call ("client CPU"):
+on SQLite that is all the work; on PostgreSQL wall minus client CPU is the server, the round
+trips and the commit's flush.
 
 Data shape: one workspace, an incident every ~30 minutes, ~10 timeline entries each
-(opened, identified, monitoring, resolved and 2-10 notes), inserted in time order across
-incidents as a live bot would; all resolved except the 10 newest and 2 forgotten old ones.
+(opened, identified, monitoring, resolved and 2-10 notes), written in time order across
+incidents as a live bot writes them; all resolved except the 10 newest and 2 forgotten old
+ones. After the load, PostgreSQL gets `VACUUM ANALYZE` (what autovacuum would do shortly after)
+and SQLite a WAL checkpoint; SQLite gets no `ANALYZE`, as the bot never runs one.
 
 Run it from the repository root after `pip install -e .`:
 
-    python bench/storage.py                      # both backends, full size (a few minutes)
+    python bench/storage.py                      # both backends, full size: about two minutes
     python bench/storage.py --backend sqlite --quick
     python bench/storage.py --iterations 1000
 
 PostgreSQL is reached as BENCH_POSTGRES_URL (default
-postgresql+psycopg://postgres@127.0.0.1:5432/postgres); when it does not answer, it is
-skipped with a message. This is a benchmark that prints numbers, not a test: it asserts nothing.
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres, whose role may create databases); when
+it does not answer, it is skipped with a message. This prints numbers; it is not a test.
 """
 
 from __future__ import annotations
@@ -87,14 +95,20 @@ class Plan:
     sizes: tuple[int, int]  # incidents stored: (small, large)
     iterations: int
     warmup: int
-    entries_per_incident: int = 10
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def parse_plan(argv: list[str] | None = None) -> Plan:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="200 and 5,000 incidents: a smoke run in seconds")
-    parser.add_argument("--iterations", type=int, default=None, help="timed calls per operation (default 500)")
+    parser.add_argument("--quick", action="store_true", help="200 and 5,000 incidents, 50 calls: a smoke run")
+    parser.add_argument("--iterations", type=positive, help="timed calls per operation and size (default 500)")
     args = parser.parse_args(argv)
     iterations = args.iterations or (50 if args.quick else 500)
     return Plan(
@@ -398,8 +412,9 @@ def query_plans(db: Database, service: IncidentService, count: int) -> list[tupl
     ):
         with captured(db) as statements:
             call()
-        for statement, parameters in statements:
-            plans.append((label, short_sql(statement, parameters), explain(db, statement, parameters)))
+        for index, (statement, parameters) in enumerate(statements, start=1):
+            name = f"{label}, statement {index} of {len(statements)}"
+            plans.append((name, short_sql(statement, parameters), explain(db, statement, parameters)))
     return plans
 
 
@@ -564,6 +579,8 @@ def latency_lines(title: str, names: tuple[str, ...], results: list[BackendResul
             ratios = f"{high.p50_ms / low.p50_ms:.2f}x | {high.p99_ms / low.p99_ms:.2f}x"
             numbers = " | ".join(f"{cell:.2f}" for cell in cells)
             lines.append(f"| {result.backend} | {name} | {numbers} | {ratios} | {high.cpu_p50_ms:.2f} |")
+    lines += ["", "Client CPU: this process's CPU time per call; wall minus it is time spent waiting (on the"]
+    lines.append("PostgreSQL server, round trips and the commit's flush, or for a CPU taken by another process).")
     return lines
 
 
