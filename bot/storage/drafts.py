@@ -13,6 +13,7 @@ from bot.domain.drafts import Draft, DraftRecord, stale_reason
 from bot.domain.incident import Attack, Incident, Status
 from bot.effect_kinds import EffectKind
 from bot.storage import outbox
+from bot.storage.repository import core
 from bot.storage.tables import DraftRow
 
 
@@ -50,7 +51,7 @@ def proposed(*, session: Session, incident_id: int) -> list[DraftRecord]:
 
 
 def change(*, session: Session, draft_id: int, **values: Any) -> None:
-    session.execute(update(DraftRow).where(col(DraftRow.id) == draft_id).values(**values))
+    core(session).execute(update(DraftRow).where(col(DraftRow.id) == draft_id).values(**values))
 
 
 def _stored(row: DraftRow) -> DraftRecord:

@@ -17,7 +17,8 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.effect_kinds import EffectKind
-from bot.storage.tables import EffectRow
+from bot.storage.repository import core
+from bot.storage.tables import PENDING, EffectRow
 
 LEASE = timedelta(seconds=120)
 
@@ -64,7 +65,7 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
     query = (
         select(EffectRow.id)
         .where(
-            EffectRow.state == "pending",
+            PENDING,  # the partial index's own condition, as a literal
             EffectRow.not_before <= now,
             free,
             or_(col(EffectRow.incident_id).is_(None), col(EffectRow.id).in_(heads)),
@@ -78,7 +79,7 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
 def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Effect | None:
     """Lease one effect; None when another sender got it first."""
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
-    result = session.execute(
+    result = core(session).execute(
         update(EffectRow)
         .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending", free)
         .values(claimed_by=worker, claimed_until=now + LEASE)
@@ -109,7 +110,7 @@ def has_later(*, session: Session, effect: Effect) -> bool:
 
 
 def mark_done(*, session: Session, effect_id: int, now: datetime, note: str | None = None) -> None:
-    session.execute(
+    core(session).execute(
         update(EffectRow)
         .where(col(EffectRow.id) == effect_id)
         .values(state="done", done_at=now, claimed_until=None, last_error=note)
@@ -127,7 +128,7 @@ def mark_failed(*, session: Session, effect_id: int, now: datetime, retry_at: da
         values.update(state="dead", done_at=now)
     else:
         values["not_before"] = retry_at
-    session.execute(update(EffectRow).where(col(EffectRow.id) == effect_id).values(**values))
+    core(session).execute(update(EffectRow).where(col(EffectRow.id) == effect_id).values(**values))
 
 
 def pending_count(*, session: Session) -> int:

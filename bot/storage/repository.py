@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
-from bot.storage.tables import IncidentRow, SlackEventRow, SlackUserRow, TimelineRow, WorkspaceRow
+from bot.storage.tables import OPEN, IncidentRow, SlackEventRow, SlackUserRow, TimelineRow, WorkspaceRow
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,13 @@ class StoredEntry:
     entry: TimelineEntry
 
 
+def core(session: Session) -> Connection:
+    """The session's connection, for plain UPDATEs without ORM bookkeeping (it was a third of a
+    status change's time, see BENCHMARKS.md). A row updated this way must not be read back
+    through the ORM in the same transaction: the session would still hold the old values."""
+    return session.connection()
+
+
 def _upsert(session: Session) -> Callable[..., Any]:
     """The dialect's INSERT, which offers ON CONFLICT on both PostgreSQL and SQLite."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -53,12 +61,16 @@ def _upsert(session: Session) -> Callable[..., Any]:
 def allocate_number(*, session: Session, team_id: str) -> int:
     """The workspace's next incident number; the row lock makes concurrent callers queue."""
     session.execute(_upsert(session)(WorkspaceRow).values(team_id=team_id, last_number=0).on_conflict_do_nothing())
-    number = session.execute(
-        update(WorkspaceRow)
-        .where(col(WorkspaceRow.team_id) == team_id)
-        .values(last_number=WorkspaceRow.last_number + 1)
-        .returning(col(WorkspaceRow.last_number))
-    ).scalar_one()
+    number = (
+        core(session)
+        .execute(
+            update(WorkspaceRow)
+            .where(col(WorkspaceRow.team_id) == team_id)
+            .values(last_number=WorkspaceRow.last_number + 1)
+            .returning(col(WorkspaceRow.last_number))
+        )
+        .scalar_one()
+    )
     return int(number)
 
 
@@ -79,7 +91,7 @@ def insert_incident(
 
 def save_incident(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> None:
     """Write the incident's domain fields; people will be told, so it counts as an update."""
-    session.execute(
+    core(session).execute(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id)
         .values(updated_at=now, last_update_at=now, **_columns(incident))
@@ -87,7 +99,7 @@ def save_incident(*, session: Session, incident_id: int, incident: Incident, now
 
 
 def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> None:
-    session.execute(
+    core(session).execute(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id)
         .values(channel_id=channel_id, channel_name=channel_name)
@@ -95,7 +107,7 @@ def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_
 
 
 def set_card(*, session: Session, incident_id: int, card_ts: str) -> None:
-    session.execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
+    core(session).execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
 
 
 def get_by_number(*, session: Session, team_id: str, number: int, for_update: bool = False) -> StoredIncident | None:
@@ -118,7 +130,7 @@ def list_open(*, session: Session, team_id: str) -> list[StoredIncident]:
     """Open incidents, newest first; served by the partial index ix_incident_open."""
     query = (
         select(IncidentRow)
-        .where(IncidentRow.team_id == team_id, IncidentRow.status != Status.RESOLVED.value)
+        .where(IncidentRow.team_id == team_id, OPEN)  # the partial index's own condition, as a literal
         .order_by(col(IncidentRow.number).desc())
     )
     return [_stored(row) for row in session.exec(query)]
@@ -129,19 +141,6 @@ def list_recent(*, session: Session, team_id: str, limit: int = 20) -> list[Stor
         select(IncidentRow).where(IncidentRow.team_id == team_id).order_by(col(IncidentRow.number).desc()).limit(limit)
     )
     return [_stored(row) for row in session.exec(query)]
-
-
-def mark_reminded(*, session: Session, incident_id: int, previous: datetime | None, now: datetime) -> bool:
-    """Claim a reminder: True for exactly one caller when several workers race."""
-    condition = (
-        col(IncidentRow.last_reminded_at).is_(None)
-        if previous is None
-        else col(IncidentRow.last_reminded_at) == previous
-    )
-    result = session.execute(
-        update(IncidentRow).where(col(IncidentRow.id) == incident_id, condition).values(last_reminded_at=now)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def _columns(incident: Incident) -> dict[str, Any]:
@@ -280,7 +279,7 @@ def save_durations(*, session: Session, incident_id: int, durations: Durations) 
     def seconds(value: timedelta | None) -> float | None:
         return value.total_seconds() if value is not None else None
 
-    session.execute(
+    core(session).execute(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id)
         .values(
