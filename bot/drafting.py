@@ -89,14 +89,8 @@ class DraftService:
                     self._enqueue(session, stored.id, EffectKind.POST_DRAFT, draft_id, now)
                     written.append(draft_id)
             described = ", ".join(f"{load_language(c).name} {s}" for c in codes for s in lengths)
-            entry = TimelineEntry(
-                at=now,
-                recorded_at=now,
-                actor=actor,
-                kind=EntryKind.DRAFT,
-                text=f"{described} ({incident.status.value})",
-            )
-            self._post_entry(session, stored.id, entry, now)
+            what = f"{described} ({incident.status.value})"
+            self._post_entry(session, stored.id, actor, EntryKind.DRAFT, what, now)
             result = [self._get(session, draft_id) for draft_id in written]
         warnings = list(dict.fromkeys(w for draft in result for w in draft.warnings))
         return Drafted(incident=incident, drafts=result, warnings=warnings)
@@ -122,15 +116,8 @@ class DraftService:
             )
             self._enqueue(session, draft.incident_id, EffectKind.PUBLISH_DRAFT, draft.id, now)
             self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
-            language = load_language(draft.language).name
-            entry = TimelineEntry(
-                at=now,
-                recorded_at=now,
-                actor=actor,
-                kind=EntryKind.PUBLISHED,
-                text=f"{language} {draft.length} update: {draft.text}",
-            )
-            self._post_entry(session, draft.incident_id, entry, now)
+            what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
+            self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
             return self._get(session, draft.id)
 
     def edit(self, draft_id: int, *, actor: str, text: str) -> DraftRecord:
@@ -211,7 +198,9 @@ class DraftService:
         outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload={"draft_id": draft_id})
 
     @staticmethod
-    def _post_entry(session: Session, incident_id: int, entry: TimelineEntry, now: datetime) -> None:
+    def _post_entry(session: Session, incident_id: int, actor: str, kind: EntryKind, text: str, now: datetime) -> None:
+        """A timeline entry for what happened now, and its line in the incident channel."""
+        entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=kind, text=text)
         entry_id = repo.add_entry(session=session, incident_id=incident_id, entry=entry)
         outbox.enqueue(
             session=session,

@@ -16,7 +16,7 @@ from bot.emulator import payloads
 from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse
 from bot.emulator.arguments import ApiError
 from bot.emulator.methods_messages import add_reaction
-from bot.emulator.records import Channel, User, View
+from bot.emulator.records import JSON, Channel, User, View
 from bot.emulator.replies import show_reply
 from bot.emulator.state import GENERAL, Workspace
 from bot.emulator.validation import check_view
@@ -110,17 +110,8 @@ class UserActions:
             message = self.ws.message(target.id, message_ts)
             if message is None:
                 raise ValueError(f"no message {message_ts} in {channel}")
-            block_id, element = payloads.find_action(message.blocks, action_id)
-            container = {"type": "message", "message_ts": message_ts, "channel_id": target.id, "is_ephemeral": False}
-            payload = payloads.block_actions(
-                self.ws,
-                user=self.user,
-                container=container,
-                action=payloads.action_json(block_id, element, self.ws.next_ts(target.id)),
-                trigger_id=self.ws.mint_trigger(self.user.id),
-                response_url=self._response_url(target.id, "message", message_ts),
-                channel=target,
-                message=message.to_slack(self.ws.team_id),
+            payload = self._click_payload(
+                target, message_ts, message.blocks, action_id, message=message.to_slack(self.ws.team_id)
             )
         return self._connection().send_payload(payload)
 
@@ -138,18 +129,26 @@ class UserActions:
             )
             if ephemeral is None:
                 raise ValueError(f"{self.user.name} has no ephemeral message {message_ts} in {channel}")
-            block_id, element = payloads.find_action(ephemeral.blocks, action_id)
-            container = {"type": "message", "message_ts": message_ts, "channel_id": target.id, "is_ephemeral": True}
-            payload = payloads.block_actions(
-                self.ws,
-                user=self.user,
-                container=container,
-                action=payloads.action_json(block_id, element, self.ws.next_ts(target.id)),
-                trigger_id=self.ws.mint_trigger(self.user.id),
-                response_url=self._response_url(target.id, "ephemeral", message_ts),
-                channel=target,
-            )
+            payload = self._click_payload(target, message_ts, ephemeral.blocks, action_id, message=None)
         return self._connection().send_payload(payload)
+
+    def _click_payload(
+        self, target: Channel, message_ts: str, blocks: list[JSON], action_id: str, *, message: JSON | None
+    ) -> JSON:
+        """The block_actions payload of a click on a message (``message=None``: an ephemeral one)."""
+        block_id, element = payloads.find_action(blocks, action_id)
+        ephemeral = message is None
+        container = {"type": "message", "message_ts": message_ts, "channel_id": target.id, "is_ephemeral": ephemeral}
+        return payloads.block_actions(
+            self.ws,
+            user=self.user,
+            container=container,
+            action=payloads.action_json(block_id, element, self.ws.next_ts(target.id)),
+            trigger_id=self.ws.mint_trigger(self.user.id),
+            response_url=self._response_url(target.id, "ephemeral" if ephemeral else "message", message_ts),
+            channel=target,
+            message=message,
+        )
 
     def _open_view(self, view_id: str) -> View:
         view = self.ws.views.get(view_id)

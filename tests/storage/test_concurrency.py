@@ -64,21 +64,19 @@ def _numbers_in(db: Database) -> list[int]:
         return sorted(session.exec(select(IncidentRow.number)).all())
 
 
-@pytest.mark.postgres
-def test_four_processes_opening_fifty_incidents_at_once_get_numbers_1_to_50_on_postgres(pg_db: Database) -> None:
-    url = pg_db.url.render_as_string(hide_password=False)
-    handed_out = _run_processes(_open_many, [(url, 13), (url, 13), (url, 12), (url, 12)])
-    assert sorted(handed_out) == list(range(1, 51))  # type: ignore[type-var]
-    assert _numbers_in(pg_db) == list(range(1, 51))
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest) -> Database:
+    """A database several processes can open: a SQLite file, or PostgreSQL."""
+    db = request.getfixturevalue("sqlite_file_db" if request.param == "sqlite" else "pg_db")
+    assert isinstance(db, Database)
+    return db
 
 
-def test_four_processes_opening_fifty_incidents_at_once_get_numbers_1_to_50_on_sqlite(
-    sqlite_file_db: Database,
-) -> None:
-    url = sqlite_file_db.url.render_as_string(hide_password=False)
+def test_four_processes_opening_fifty_incidents_at_once_get_numbers_1_to_50(shared_db: Database) -> None:
+    url = shared_db.url.render_as_string(hide_password=False)
     handed_out = _run_processes(_open_many, [(url, 13), (url, 13), (url, 12), (url, 12)])
     assert sorted(handed_out) == list(range(1, 51))  # type: ignore[type-var]
-    assert _numbers_in(sqlite_file_db) == list(range(1, 51))
+    assert _numbers_in(shared_db) == list(range(1, 51))
 
 
 def _assert_status_history_is_consistent(db: Database, changed: int) -> None:
@@ -96,22 +94,11 @@ def _assert_status_history_is_consistent(db: Database, changed: int) -> None:
     assert incident.status == current
 
 
-@pytest.mark.postgres
-def test_twenty_concurrent_status_changes_on_one_incident_lose_nothing_and_break_no_rule_on_postgres(
-    pg_db: Database,
+def test_twenty_concurrent_status_changes_on_one_incident_lose_nothing_and_break_no_rule(
+    shared_db: Database,
 ) -> None:
-    IncidentService(pg_db, zone=ZONE).open(team_id="T1", actor="U1", title="Checkout fails")
-    url = pg_db.url.render_as_string(hide_password=False)
+    IncidentService(shared_db, zone=ZONE).open(team_id="T1", actor="U1", title="Checkout fails")
+    url = shared_db.url.render_as_string(hide_password=False)
     outcomes = _run_processes(_change_status, [(url, seed, 5) for seed in range(4)])
     assert len(outcomes) == 20
-    _assert_status_history_is_consistent(pg_db, outcomes.count("changed"))
-
-
-def test_twenty_concurrent_status_changes_on_one_incident_lose_nothing_and_break_no_rule_on_sqlite(
-    sqlite_file_db: Database,
-) -> None:
-    IncidentService(sqlite_file_db, zone=ZONE).open(team_id="T1", actor="U1", title="Checkout fails")
-    url = sqlite_file_db.url.render_as_string(hide_password=False)
-    outcomes = _run_processes(_change_status, [(url, seed, 5) for seed in range(4)])
-    assert len(outcomes) == 20
-    _assert_status_history_is_consistent(sqlite_file_db, outcomes.count("changed"))
+    _assert_status_history_is_consistent(shared_db, outcomes.count("changed"))
