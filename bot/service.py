@@ -108,8 +108,10 @@ class IncidentService:
                 (EffectKind.POST_TIMELINE, {"entry_id": entry_id}),
                 (EffectKind.ANNOUNCE, {"entry_id": entry_id}),
             ]
-            if response_url:
-                effects.append((EffectKind.TELL_CHANNEL_READY, {"response_url": response_url, "user": actor}))
+            # where the channel is: through the command's response_url, or (from the modal) an
+            # ephemeral message in the channel the modal was opened from
+            ready = {"response_url": response_url, "origin": origin_channel, "user": actor}
+            effects.append((EffectKind.TELL_CHANNEL_READY, ready))
             for kind, payload in effects:
                 outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload=payload)
         return Changed(incident=incident, entry=entry)

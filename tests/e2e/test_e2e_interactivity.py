@@ -69,6 +69,7 @@ def test_resolve_and_reopen_buttons(stack: Stack, opened: str) -> None:
 
 
 def test_open_without_a_title_opens_a_modal_whose_submission_opens_the_incident(stack: Stack) -> None:
+    stack.emulator.add_bot_to(GENERAL)  # so the bot can tell alice, in #general, where the channel is
     answer = stack.user("alice").slash("open sev1")
     assert answer.status == 200
     stack.settle()
@@ -79,7 +80,10 @@ def test_open_without_a_title_opens_a_modal_whose_submission_opens_the_incident(
     stack.settle()
     incident = stack.runtime.service.get(Where("T0EMULATOR", number=1))
     assert (incident.title, incident.severity) == ("Search is down", 1)
-    assert stack.emulator.channel_by_name("inc-1-search-is-down") is not None
+    channel = stack.emulator.channel_by_name("inc-1-search-is-down")
+    assert channel is not None
+    told = [e.text for e in stack.emulator.ephemerals(GENERAL, stack.emulator.user("alice").id)]
+    assert f"INC-1 has its channel: <#{channel.id}>. You are in it and the summary card is pinned there." in told
 
 
 def test_a_modal_title_over_150_characters_is_refused_in_the_modal(stack: Stack, unchanged: object) -> None:
