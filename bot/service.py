@@ -110,7 +110,7 @@ class IncidentService:
             ]
             # where the channel is: through the command's response_url, or (from the modal) an
             # ephemeral message in the channel the modal was opened from
-            ready = {"response_url": response_url, "origin": origin_channel, "user": actor}
+            ready: dict[str, object] = {"response_url": response_url, "origin": origin_channel, "user": actor}
             effects.append((EffectKind.TELL_CHANNEL_READY, ready))
             for kind, payload in effects:
                 outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload=payload)
