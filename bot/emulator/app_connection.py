@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -59,6 +59,26 @@ def parse_body(raw: bytes) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+class AppTransport(Protocol):
+    """How people's actions reach the app: signed HTTP (``AppConnection``) or Socket Mode."""
+
+    def send_form(self, fields: list[tuple[str, str]]) -> AppResponse:
+        """Deliver a slash command's fields."""
+        ...
+
+    def send_payload(self, payload: JSON) -> AppResponse:
+        """Deliver an interaction payload."""
+        ...
+
+    def send_event(self, envelope: JSON) -> AppResponse:
+        """Deliver an Events API ``event_callback`` and keep it for redelivery."""
+        ...
+
+    def redeliver(self, event_id: str, *, retry_num: int = 1, retry_reason: str = "http_timeout") -> AppResponse:
+        """Deliver a kept event again, marked as Slack's retry number ``retry_num``."""
+        ...
 
 
 class AppConnection:

@@ -1,14 +1,16 @@
 """``SlackEmulator``: an offline Slack on loopback, for tests and ``incident-bot demo``.
 
 It plays both directions of Slack: the Web API the bot calls (point
-``slack_sdk.WebClient(base_url=emulator.api_url, token=emulator.bot_token)`` at it), and the
-signed requests Slack sends to the app when people act (``emulator.connect_app(...)`` then
-``emulator.as_user("alice").slash("open sev1 Checkout down")``).
+``slack_sdk.WebClient(base_url=emulator.api_url, token=emulator.bot_token)`` at it), and what
+Slack sends to the app when people act (``emulator.as_user("alice").slash("open sev1 ...")``):
+signed HTTP requests after ``emulator.connect_app(...)``, or Socket Mode envelopes after
+``emulator.connect_socket_mode()``, to an app connected with ``emulator.app_token``
+(``emulator.socket_mode`` waits for and inspects its connections).
 
 Outages: ``down()`` answers every Web API call with 503 while the server keeps listening (the
 faults and response URL endpoints keep working, so another process can call ``up`` over HTTP).
-``down(refuse_connections=True)`` closes the listening socket instead, so clients get
-"connection refused"; ``up()`` listens again on the same port. That mode is Python-only.
+``down(refuse_connections=True)`` closes the listening socket and Socket Mode connections instead,
+so clients get "connection refused"; ``up()`` listens again on the same port (Python-only).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from collections.abc import Callable
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
-from bot.emulator.app_connection import AppConnection, AppResponse
+from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
 from bot.emulator.faults import ANY_METHOD, Call, CallLog, Faults
 from bot.emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
 from bot.emulator.server import Router, ServerThread
+from bot.emulator.socket_mode import SocketModeHub
+from bot.emulator.socket_transport import SocketModeTransport
 from bot.emulator.spec import load_spec
 from bot.emulator.state import Workspace, monotonic_clock, wall_clock
 from bot.emulator.transcript import render_channel
@@ -49,6 +53,8 @@ class SlackEmulator:
         self.log = CallLog()
         self._closing = threading.Event()
         self._app: AppConnection | None = None
+        self._transport: AppTransport | None = None
+        self.socket_mode = SocketModeHub(app_id=self.workspace.app_id)
         web_api = WebApi(
             workspace=self.workspace,
             spec=load_spec(),
@@ -56,8 +62,11 @@ class SlackEmulator:
             log=self.log,
             base_url=lambda: self.url,
             closing=self._closing,
+            socket_mode=self.socket_mode,
         )
-        router = Router(web_api=web_api, workspace=self.workspace, faults=self.faults, log=self.log)
+        router = Router(
+            web_api=web_api, workspace=self.workspace, faults=self.faults, log=self.log, socket_mode=self.socket_mode
+        )
         self._server = ServerThread(router, host, port)
         self.url = f"http://{host}:{self._server.port}"
 
@@ -70,8 +79,13 @@ class SlackEmulator:
 
     @property
     def bot_token(self) -> str:
-        """The only token the Web API accepts."""
+        """The bot token: every Web API method but ``apps.connections.open`` takes it."""
         return self.workspace.bot_token
+
+    @property
+    def app_token(self) -> str:
+        """The app-level token (``xapp-...``): only ``apps.connections.open`` takes it."""
+        return self.socket_mode.app_token
 
     @property
     def internal_errors(self) -> list[str]:
@@ -226,8 +240,19 @@ class SlackEmulator:
     # Slack's side: requests to the app
 
     def connect_app(self, request_url: str, signing_secret: str, *, timeout: float = 10.0) -> None:
-        """Tell the emulator where the app listens (its Request URL) and its signing secret."""
+        """Tell the emulator where the app listens (its Request URL) and its signing secret.
+
+        From now on people's actions reach the app over HTTP.
+        """
         self._app = AppConnection(request_url, signing_secret, timeout=timeout)
+        self._transport = self._app
+
+    def connect_socket_mode(self, *, ack_timeout: float = SLACK_ACK_SECONDS) -> None:
+        """Turn Socket Mode on: from now on people's actions reach the app as envelopes over its
+        WebSocket connection (``socket_mode.wait_connected()`` waits for it), each waiting
+        ``ack_timeout`` seconds for the ack. An action with no connection open answers status 0.
+        """
+        self._transport = SocketModeTransport(self.socket_mode, ack_timeout=ack_timeout)
 
     @property
     def app(self) -> AppConnection:
@@ -241,7 +266,12 @@ class SlackEmulator:
         found = self.workspace.user(user)
         if found is None:
             raise KeyError(user)
-        return UserActions(ws=self.workspace, user=found, connection=lambda: self.app, base_url=self.url)
+        return UserActions(ws=self.workspace, user=found, connection=self._delivery, base_url=self.url)
+
+    def _delivery(self) -> AppTransport:
+        if self._transport is None:
+            raise RuntimeError("call connect_app(request_url=..., signing_secret=...) or connect_socket_mode() first")
+        return self._transport
 
     def mint_trigger(self, user: str) -> str:
         """A fresh trigger id for ``user`` (id or name), as if they had just clicked or typed."""
@@ -252,8 +282,8 @@ class SlackEmulator:
         return self.app.url_verification(challenge or secrets.token_urlsafe(24))
 
     def redeliver(self, event_id: str, *, retry_num: int = 1, retry_reason: str = "http_timeout") -> AppResponse:
-        """Deliver an event again, as Slack retries it (same ``event_id``, retry headers)."""
-        return self.app.redeliver(event_id, retry_num=retry_num, retry_reason=retry_reason)
+        """Deliver an event again, as Slack retries it (same ``event_id``, retry headers or fields)."""
+        return self._delivery().redeliver(event_id, retry_num=retry_num, retry_reason=retry_reason)
 
     def send(
         self,

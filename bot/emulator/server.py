@@ -6,10 +6,14 @@ Routes:
 - ``POST /response_url/<id>``: response URLs handed to the app with interactions;
 - ``POST /_emulator/faults``: inject faults from another process (``faults.apply_fault_command``);
 - ``GET /_emulator/calls``: the call log as JSON;
-- ``GET /archives/...``: permalinks resolve to a small text page.
+- ``GET /archives/...``: permalinks resolve to a small text page;
+- ``GET /socket-mode/<ticket>``: a WebSocket handshake for Socket Mode (``socket_mode``); a
+  malformed handshake is answered 400, an unknown or used ticket 401.
 
 Requests are HTTP/1.0 (one per connection) and each is served by its own non-daemon thread,
-which ``close()`` joins. An exception in a route is answered 500 and kept in ``internal_errors``.
+which ``close()`` joins; a Socket Mode connection keeps its thread until it closes, and
+stopping the server closes every one first. An exception in a route is answered 500 and kept
+in ``internal_errors``.
 """
 
 from __future__ import annotations
@@ -22,18 +26,23 @@ from urllib.parse import urlsplit
 
 from bot.emulator.faults import CallLog, Faults, apply_fault_command
 from bot.emulator.replies import post_to_response_url
+from bot.emulator.socket_mode import SOCKET_MODE_PATH, SocketModeHub
 from bot.emulator.state import Workspace
 from bot.emulator.web_api import WebApi
+from bot.emulator.websocket import WebSocket, handshake_problem, handshake_response
 
 
 class Router:
     """Maps a request (verb, path, headers, body) to a status, JSON body and headers."""
 
-    def __init__(self, *, web_api: WebApi, workspace: Workspace, faults: Faults, log: CallLog) -> None:
+    def __init__(
+        self, *, web_api: WebApi, workspace: Workspace, faults: Faults, log: CallLog, socket_mode: SocketModeHub
+    ) -> None:
         self.web_api = web_api
         self.workspace = workspace
         self.faults = faults
         self.log = log
+        self.socket_mode = socket_mode
 
     def route(self, verb: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, dict[str, str]]:
         """Answer one request; the body is JSON unless it is a ``str`` (plain text)."""
@@ -84,12 +93,30 @@ class RequestHandler(BaseHTTPRequestHandler):
     server_version = "SlackEmulator/1.0"
 
     def do_GET(self) -> None:
-        """Serve a GET."""
+        """Serve a GET (a Socket Mode WebSocket handshake included)."""
+        if urlsplit(self.path).path.startswith(SOCKET_MODE_PATH):
+            self._socket_mode()
+            return
         self._serve("GET")
 
     def do_POST(self) -> None:
         """Serve a POST."""
         self._serve("POST")
+
+    def _socket_mode(self) -> None:
+        """Upgrade to a WebSocket and serve the app's Socket Mode connection until it closes."""
+        hub = self.server.router.socket_mode
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        ticket = urlsplit(self.path).path.removeprefix(SOCKET_MODE_PATH)
+        status, problem = 400, handshake_problem(headers)
+        if problem is None and not hub.take_ticket(ticket):
+            status, problem = 401, "unknown or already used Socket Mode ticket: call apps.connections.open"
+        if problem is not None:
+            self._write(status, problem, {})
+            return
+        self.connection.settimeout(None)  # an idle connection is normal; stopping the server ends it
+        self.connection.sendall(handshake_response(headers["sec-websocket-key"]))
+        hub.serve(WebSocket(self.connection, self.rfile.read))
 
     def _serve(self, verb: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -100,6 +127,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         except Exception as error:  # noqa: BLE001 - answer 500 and keep the error for the test to see
             self.server.internal_errors.append(f"{verb} {self.path}: {error!r}")
             status, answer, extra = 500, {"ok": False, "error": "fatal_error", "detail": repr(error)}, {}
+        self._write(status, answer, extra)
+
+    def _write(self, status: int, answer: Any, extra: dict[str, str]) -> None:
         if isinstance(answer, str):
             payload, content_type = answer.encode(), "text/plain; charset=utf-8"
         else:
@@ -140,6 +170,7 @@ class ServerThread:
         server = EmulatorHTTPServer((self.host, self.port), self.router)
         server.internal_errors = self.internal_errors
         self.port = server.server_address[1]
+        self.router.socket_mode.reopen()
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="slack-emulator", daemon=True
@@ -147,11 +178,12 @@ class ServerThread:
         self._thread.start()
 
     def stop(self) -> None:
-        """Close the listening socket and wait for every request thread to finish."""
+        """Close the listening socket and Socket Mode connections; wait for every request thread."""
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
         server.shutdown()
+        self.router.socket_mode.close_all()
         server.server_close()
         thread.join()
         self._server = None

@@ -1,9 +1,10 @@
 """What a person does in Slack that reaches the app: commands, clicks, modals, shortcuts, reactions.
 
 ``UserActions`` acts as one workspace user. Each action changes the state as Slack would
-(mints a trigger id and a response URL, adds the reaction...), sends the signed request to the
-app, then applies Slack's handling of the app's ack (a slash command's reply shown to the user,
-a modal closed or kept open with errors...). Every action returns the app's ``AppResponse``.
+(mints a trigger id and a response URL, adds the reaction...), sends it to the app (a signed
+HTTP request, or a Socket Mode envelope once the emulator is in Socket Mode), then applies
+Slack's handling of the app's ack (a slash command's reply shown to the user, a modal closed or
+kept open with errors...). Every action returns the app's ``AppResponse``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.emulator import payloads
-from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse
+from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppResponse, AppTransport
 from bot.emulator.arguments import ApiError
 from bot.emulator.methods_messages import add_reaction
 from bot.emulator.records import JSON, Channel, User, View
@@ -51,7 +52,7 @@ def typed_text(ws: Workspace, text: str) -> str:
 class UserActions:
     """One person's actions in the workspace (``emulator.as_user("alice")``)."""
 
-    def __init__(self, *, ws: Workspace, user: User, connection: Callable[[], AppConnection], base_url: str) -> None:
+    def __init__(self, *, ws: Workspace, user: User, connection: Callable[[], AppTransport], base_url: str) -> None:
         self.ws = ws
         self.user = user
         self._connection = connection

@@ -2,7 +2,8 @@
 
 The order of checks follows Slack: an outage answers 503 before anything; then injected
 latency; an unknown method is a 404 ``unknown_method``; injected failures and rate limits; the
-bearer token (``not_authed`` / ``invalid_auth``); methods the emulator does not implement answer
+bearer token (``not_authed`` / ``invalid_auth``, and ``not_allowed_token_type`` for the app-level
+token outside ``apps.connections.open`` or the bot token for it); methods the emulator does not implement answer
 ``not_implemented_by_emulator``; required arguments missing (per the spec) are
 ``invalid_arguments``; then the method runs under the workspace lock.
 
@@ -25,6 +26,7 @@ from bot.emulator.arguments import ApiError, Args, invalid_arguments
 from bot.emulator.faults import Call, CallLog, Faults
 from bot.emulator.method_context import Handler, MethodCall
 from bot.emulator.records import JSON
+from bot.emulator.socket_mode import SocketModeHub
 from bot.emulator.spec import WebApiSpec
 from bot.emulator.state import Workspace
 
@@ -34,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     **methods_people.HANDLERS,
 }
 JSON_ARGUMENTS = ("blocks", "view", "attachments")
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})  # the only ones an app-level token may call
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class WebApi:
         log: CallLog,
         base_url: Callable[[], str],
         closing: threading.Event,
+        socket_mode: SocketModeHub,
     ) -> None:
         self.workspace = workspace
         self.spec = spec
@@ -95,6 +99,7 @@ class WebApi:
         self.log = log
         self.base_url = base_url
         self.closing = closing
+        self.socket_mode = socket_mode
 
     def handle(self, method: str, headers: Mapping[str, str], query: str, body: bytes) -> Reply:
         """Answer one HTTP request to ``/api/<method>`` and log it."""
@@ -127,8 +132,12 @@ class WebApi:
             return Reply(failure.status, {"ok": False, "error": error})
         if token is None:
             raise ApiError("not_authed")
-        if token != self.workspace.bot_token:
+        if token not in (self.workspace.bot_token, self.socket_mode.app_token):
             raise ApiError("invalid_auth")
+        if (token == self.socket_mode.app_token) != (method in APP_LEVEL_METHODS):
+            raise ApiError("not_allowed_token_type")
+        if method == "apps.connections.open":
+            return Reply(200, {"ok": True, "url": self.socket_mode.open_url(self.base_url())})
         handler = HANDLERS.get(method)
         if handler is None:
             return Reply(200, {"ok": False, "error": "not_implemented_by_emulator", "req_method": method})

@@ -1,7 +1,9 @@
-"""Fixtures for the emulator's tests: a running emulator, a real WebClient, a signature-checking app."""
+"""Fixtures for the emulator's tests: a running emulator, a real WebClient, a signature-checking app,
+and Socket Mode apps (slack_sdk's client, and a bare one)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +12,8 @@ from slack_sdk import WebClient
 from bot.emulator import SlackEmulator
 
 from .signed_app import SIGNING_SECRET, SignedApp, serve_wsgi
+from .socket_apps import SdkApp, open_url
+from .ws_client import RawApp
 
 
 @pytest.fixture
@@ -41,3 +45,27 @@ def signed_app(emulator: SlackEmulator) -> Iterator[SignedApp]:
     with serve_wsgi(app) as url:
         emulator.connect_app(request_url=url, signing_secret=SIGNING_SECRET)
         yield app
+
+
+@pytest.fixture
+def sdk_app(emulator: SlackEmulator) -> Iterator[SdkApp]:
+    """slack_sdk's Socket Mode client connected to the emulator, which delivers actions over the socket."""
+    connected = SdkApp(emulator)
+    connected.client.connect()
+    assert emulator.socket_mode.wait_connected(timeout=5)
+    emulator.connect_socket_mode()
+    yield connected
+    emulator.socket_mode.close_all()  # the emulator hangs up first, so the client stops reading at once
+    deadline = time.monotonic() + 5
+    while connected.client.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.01)  # slack_sdk's disconnect() is not safe to run twice at once: let its reader finish
+    connected.client.close()
+
+
+@pytest.fixture
+def raw_app(emulator: SlackEmulator) -> Iterator[RawApp]:
+    """A bare Socket Mode app (see ``RawApp``) connected to the emulator, which is in Socket Mode."""
+    connected = RawApp(open_url(emulator))
+    emulator.connect_socket_mode()
+    yield connected
+    connected.close()

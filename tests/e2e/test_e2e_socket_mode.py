@@ -1,0 +1,156 @@
+"""`incident-bot socket`, the real command in its own process, reached by Socket Mode only.
+
+The emulator is switched to Socket Mode before the bot starts: the bot opens its WebSocket with
+`apps.connections.open` and its app-level token, and every command, click and event reaches it
+as an envelope on that socket (no request URL exists). Its Slack work still goes over the Web API.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from e2e_stack import shown
+
+from bot.emulator import ANNOUNCE, BOT_USER_ID, SlackEmulator
+from bot.emulator.records import Channel, Message
+
+SOCKET_COMMAND = [sys.executable, "-m", "bot.cli", "socket"]
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+START_SECONDS = 20.0
+SETTLE_SECONDS = 10.0
+
+T = TypeVar("T")
+
+
+@dataclass
+class SocketBot:
+    """`incident-bot socket` running against the emulator, with its combined output in `log`."""
+
+    emulator: SlackEmulator
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, what: str, found: Callable[[], T | None], timeout: float = SETTLE_SECONDS) -> T:
+        """Poll until `found()` gives something; fail naming `what`, with the bot's output."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = found()
+            if result is not None and result is not False:
+                return result
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"{what} did not happen (exit status {self.process.poll()}):\n{self.output()}")
+
+
+def bot_environment(emulator: SlackEmulator, database_url: str) -> dict[str, str]:
+    """The process environment: only the emulator's Slack, no proxy (the WebSocket is on loopback)."""
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SLACK_", "INCIDENT_", "DATABASE_")) and name not in PROXY_VARIABLES
+    }
+    return {
+        **kept,
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_APP_TOKEN": emulator.app_token,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": database_url,
+        "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
+        "INCIDENT_TIMEZONE": "Asia/Kolkata",
+    }
+
+
+@pytest.fixture
+def socket_bot(tmp_path: Path) -> Iterator[SocketBot]:
+    """Start `incident-bot socket` and wait for its connection; it is killed at the end if still running."""
+    emulator = SlackEmulator()
+    emulator.add_bot_to(ANNOUNCE)
+    emulator.connect_socket_mode()
+    log = tmp_path / "incident-bot-socket.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            SOCKET_COMMAND,
+            env=bot_environment(emulator, f"sqlite:///{tmp_path}/socket.db"),
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    bot = SocketBot(emulator, process, log)
+    try:
+        bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
+        yield bot
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        emulator.close()
+
+
+def incident_channel(emulator: SlackEmulator, name: str) -> tuple[Channel, Message] | None:
+    """The channel called `name` and its pinned card, once both exist."""
+    channel = emulator.channel_by_name(name)
+    if channel is None:
+        return None
+    pinned = [message for message in emulator.messages(channel.id) if message.pinned]
+    return (channel, pinned[0]) if pinned else None
+
+
+def bot_line(emulator: SlackEmulator, channel: str, text: str) -> str | None:
+    """The first line the bot posted in `channel` that contains `text`."""
+    return next((shown(m) for m in emulator.messages(channel) if m.user == BOT_USER_ID and text in shown(m)), None)
+
+
+def test_incident_bot_socket_answers_commands_clicks_and_events_over_socket_mode_then_stops_on_ctrl_c(
+    socket_bot: SocketBot,
+) -> None:
+    emulator, alice = socket_bot.emulator, socket_bot.emulator.as_user("alice")
+    assert [call.ok for call in emulator.calls("apps.connections.open")] == [True]
+
+    opened = alice.slash("open sev1 Checkout fails")
+    assert opened.status == 200 and opened.acked_in_time, opened.error
+    assert "Opened *INC-1*" in opened.json["text"]
+    channel, card = socket_bot.wait_for(
+        "#inc-1-checkout-fails with its pinned card", lambda: incident_channel(emulator, "inc-1-checkout-fails")
+    )
+    assert "INC-1: Checkout fails" in str(card.blocks)
+
+    clicked = alice.click(channel.id, card.ts, "incident.status.identified")
+    assert clicked.status == 200 and clicked.acked_in_time, clicked.error
+    line = socket_bot.wait_for(
+        "the status change's timeline line", lambda: bot_line(emulator, channel.id, "set the status to *identified*")
+    )
+    assert "*alice*" in line and "IST`" in line, "who, and the time in INCIDENT_TIMEZONE"
+
+    ts = alice.post_message(channel.id, "rolled back deploy 4411")
+    reacted = alice.react(channel.id, ts, "pushpin")
+    assert reacted is not None and reacted.status == 200 and reacted.acked_in_time, reacted and reacted.error
+    socket_bot.wait_for(
+        "the :pushpin:ed message's copy to the timeline",
+        lambda: any(r.name == "white_check_mark" for r in emulator.message(channel.id, ts).reactions),
+    )
+
+    refused = alice.slash("note checked the logs --at 25:99", channel=channel.id)
+    assert refused.status == 200 and refused.acked_in_time, refused.error
+    assert refused.json["text"].startswith(":warning:") and "25:99 is not a time of day" in refused.json["text"]
+    assert any("25:99 is not a time of day" in e.text for e in emulator.ephemerals(channel.id, "alice"))
+
+    acks = [message for message in emulator.socket_mode.received() if "envelope_id" in message]
+    assert len(acks) == 4, "one ack per envelope: two commands, a click and an event"
+    assert emulator.internal_errors == []
+
+    socket_bot.process.send_signal(signal.SIGTERM)  # how platforms stop a process
+    assert socket_bot.process.wait(timeout=10) == 0
+    assert emulator.socket_mode.wait_disconnected(timeout=5)
