@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
+from types import FrameType
 
 from dotenv import load_dotenv
 
@@ -37,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     load_dotenv()
     configure_logging()
+    signal.signal(signal.SIGTERM, _interrupt)  # platforms stop processes with SIGTERM: stop as on Ctrl-C
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -106,9 +109,16 @@ def _socket(settings: Settings) -> int:
     handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
     try:
         handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
+    except KeyboardInterrupt:
+        pass
     finally:
         runtime.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """The SIGTERM handler: stop the way Ctrl-C does (threads stopped, connections closed)."""
+    raise KeyboardInterrupt
 
 
 def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
