@@ -20,7 +20,6 @@ class EffectKind(StrEnum):
     POST_DRAFT = "draft.post"
     UPDATE_DRAFT = "draft.update"
     PUBLISH_DRAFT = "draft.publish"
-    REMIND = "reminder.post"
 
 
 # Rendered from the incident's current state when sent, so only the newest pending one matters.

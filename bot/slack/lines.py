@@ -26,10 +26,6 @@ def who(user_id: str, names: Mapping[str, str]) -> str:
     return f"*{escape(name)}*" if name else f"<@{user_id}>"
 
 
-def quoted(text: str) -> str:
-    return "\n".join(f">{line}" for line in escape(text).splitlines()) if text else ""
-
-
 def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str]) -> str:
     """The action of `entry`, in words, with its user text escaped."""
     text = escape(entry.text)

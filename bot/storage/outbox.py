@@ -134,8 +134,3 @@ def mark_failed(*, session: Session, effect_id: int, now: datetime, retry_at: da
 def pending_count(*, session: Session) -> int:
     query = select(func.count()).select_from(EffectRow).where(EffectRow.state == "pending")
     return int(session.exec(query).one())
-
-
-def next_due(*, session: Session) -> datetime | None:
-    query = select(func.min(EffectRow.not_before)).where(EffectRow.state == "pending")
-    return session.exec(query).one()

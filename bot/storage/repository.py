@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -267,10 +267,6 @@ def put_user(*, session: Session, user_id: str, name: str, is_guest: bool, now: 
     values = {"name": name, "is_guest": is_guest, "checked_at": now}
     statement = _upsert(session)(SlackUserRow).values(user_id=user_id, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["user_id"], set_=values))
-
-
-def count_incidents(*, session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(IncidentRow)).one())
 
 
 def save_durations(*, session: Session, incident_id: int, durations: Durations) -> None:
