@@ -17,7 +17,7 @@ from bot.emulator import payloads
 from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppResponse, AppTransport
 from bot.emulator.arguments import ApiError
 from bot.emulator.methods_messages import add_reaction
-from bot.emulator.records import JSON, Channel, User, View
+from bot.emulator.records import JSON, Channel, Message, User, View
 from bot.emulator.replies import show_reply
 from bot.emulator.state import GENERAL, Workspace
 from bot.emulator.validation import check_view
@@ -108,9 +108,7 @@ class UserActions:
         """Click the button ``action_id`` of a message in the channel."""
         with self.ws.lock:
             target = self._channel(channel)
-            message = self.ws.message(target.id, message_ts)
-            if message is None:
-                raise ValueError(f"no message {message_ts} in {channel}")
+            message = self._message(target, message_ts, channel)
             payload = self._click_payload(
                 target, message_ts, message.blocks, action_id, message=message.to_slack(self.ws.team_id)
             )
@@ -132,6 +130,13 @@ class UserActions:
                 raise ValueError(f"{self.user.name} has no ephemeral message {message_ts} in {channel}")
             payload = self._click_payload(target, message_ts, ephemeral.blocks, action_id, message=None)
         return self._connection().send_payload(payload)
+
+    def _message(self, target: Channel, message_ts: str, named: str) -> Message:
+        """The stored message a person acts on (``named``: the channel as the caller wrote it)."""
+        message = self.ws.message(target.id, message_ts)
+        if message is None:
+            raise ValueError(f"no message {message_ts} in {named}")
+        return message
 
     def _click_payload(
         self, target: Channel, message_ts: str, blocks: list[JSON], action_id: str, *, message: JSON | None
@@ -226,9 +231,7 @@ class UserActions:
         """Run the message shortcut ``callback_id`` on a message (e.g. "Add to timeline")."""
         with self.ws.lock:
             target = self._channel(channel)
-            message = self.ws.message(target.id, message_ts)
-            if message is None:
-                raise ValueError(f"no message {message_ts} in {channel}")
+            message = self._message(target, message_ts, channel)
             payload = payloads.message_action(
                 self.ws,
                 user=self.user,
@@ -249,9 +252,7 @@ class UserActions:
         connection = self._connection()
         with self.ws.lock:
             target = self._channel(channel)
-            message = self.ws.message(target.id, message_ts)
-            if message is None:
-                raise ValueError(f"no message {message_ts} in {channel}")
+            message = self._message(target, message_ts, channel)
             if not add_reaction(message.reactions, name, self.user.id):
                 raise ValueError(f"{self.user.name} already reacted :{name}: to {message_ts}")
             if self.ws.bot.id not in target.members:

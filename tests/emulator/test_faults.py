@@ -16,19 +16,11 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot.emulator import SlackEmulator
 
+from .samples import post_json
+
 
 def post_fault(emulator: SlackEmulator, command: dict[str, Any]) -> int:
-    request = urllib.request.Request(  # noqa: S310 - loopback emulator
-        f"{emulator.url}/_emulator/faults",
-        data=json.dumps(command).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback emulator
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code
+    return post_json(f"{emulator.url}/_emulator/faults", command)
 
 
 def test_a_rate_limit_is_a_429_with_retry_after_that_the_client_raises(
