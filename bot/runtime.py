@@ -46,7 +46,7 @@ class Runtime:
         return self._app
 
     def wsgi(self) -> SlackHttp:
-        return SlackHttp(self.app, self.service)
+        return SlackHttp(self.app, self.service, signing_secret=self.settings.signing_secret or "")
 
     # the listeners' AfterAck
     def notify(self) -> None:

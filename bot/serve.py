@@ -1,13 +1,23 @@
-"""`incident-bot serve`: the same WSGI app as production, on a local threaded HTTP server."""
+"""`incident-bot serve`: the same WSGI app as production, on a local threaded HTTP server.
+
+gunicorn decodes chunked request bodies for the app; wsgiref does not, so `dechunked` does it
+here (the app reads at most its size cap of them, see `bot.slack.inbound`).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from socketserver import ThreadingMixIn
+from typing import IO, TYPE_CHECKING
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from wsgiref.types import WSGIApplication
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
+
+_MAX_CHUNK_LINE = 1024
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -20,7 +30,52 @@ class QuietHandler(WSGIRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
+class ChunkedBody:
+    """A `Transfer-Encoding: chunked` request body read as plain bytes, chunk by chunk."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.left = 0  # bytes left in the current chunk
+        self.done = False
+
+    def read(self, size: int = -1) -> bytes:
+        out = bytearray()
+        while not self.done and (size < 0 or len(out) < size):
+            if self.left == 0 and not self._next_chunk():
+                break
+            want = self.left if size < 0 else min(self.left, size - len(out))
+            piece = self.raw.read(want)
+            if not piece:  # the client went away mid-chunk
+                self.done = True
+                break
+            out += piece
+            self.left -= len(piece)
+            if self.left == 0:
+                self.raw.readline(_MAX_CHUNK_LINE)  # the CRLF after the chunk
+        return bytes(out)
+
+    def _next_chunk(self) -> bool:
+        line = self.raw.readline(_MAX_CHUNK_LINE).split(b";")[0].strip()
+        try:
+            self.left = int(line, 16)
+        except ValueError:
+            self.left = 0
+        if self.left <= 0:
+            self.done = True
+        return not self.done
+
+
+def dechunked(app: WSGIApplication) -> WSGIApplication:
+    def decode(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
+            environ["wsgi.input"] = ChunkedBody(environ["wsgi.input"])
+        return app(environ, start_response)
+
+    return decode
+
+
 def make_http_server(app: WSGIApplication, *, host: str, port: int) -> ThreadingWSGIServer:
-    server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    """A threaded server; `port=0` picks any free port (see `server.server_port`)."""
+    server = make_server(host, port, dechunked(app), server_class=ThreadingWSGIServer, handler_class=QuietHandler)
     assert isinstance(server, ThreadingWSGIServer)
     return server

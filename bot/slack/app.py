@@ -1,12 +1,15 @@
 """The Bolt app: `create_app(settings, service, client)` and the HTTP face around it.
 
-`SlackHttp` is Bolt's WSGI adapter plus `GET /healthz`, and it repairs one Bolt trap: a form
+`SlackHttp` is Bolt's WSGI adapter plus `GET /healthz`. Before Bolt sees a body it is read
+with a size cap, its signature checked and its shape checked (`bot.slack.inbound`): 413, 401
+or 400 with a short reason, never a 5xx, nothing stored. It also repairs one Bolt trap: a form
 body that merely contains the word "payload" (e.g. `/incident note payload service down`) is
 parsed by Bolt as empty and answered 404; we parse such bodies as the form they are.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -14,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
@@ -24,6 +27,7 @@ from bot.config import Settings
 from bot.drafting import DraftService
 from bot.people import MemberCheck
 from bot.service import IncidentService
+from bot.slack import inbound
 from bot.slack.handlers import CommandRunner
 from bot.slack.identity import BotIdentity
 from bot.slack.listeners import AfterAck, register
@@ -81,19 +85,38 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 class SlackHttp(SlackRequestHandler):
     """WSGI: `POST /slack/events` through Bolt, `GET /healthz` answered from the database."""
 
-    def __init__(self, app: App, service: IncidentService) -> None:
+    def __init__(self, app: App, service: IncidentService, *, signing_secret: str) -> None:
         super().__init__(app, path="/slack/events")
         self.service = service
+        self.signing_secret = signing_secret
 
-    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+    def events(self, environ: WSGIEnvironment) -> BoltResponse:
+        """`POST /slack/events`: refused cheaply when too big, unsigned or malformed; else Bolt."""
+        try:
+            body = inbound.read_body(environ)
+            headers = inbound.request_headers(environ)
+            inbound.check_signature(self.signing_secret, headers, body)
+            inbound.check_shape(headers, body)
+            bolt_request = BoltRequest(body=body.decode(), query=environ.get("QUERY_STRING", ""), headers=dict(headers))
+        except inbound.Refusal as refusal:
+            log.info("refused a request to /slack/events: %s %s", refusal.status, refusal.reason)
+            return BoltResponse(status=refusal.status, body=json.dumps({"error": refusal.reason}))
+        except (ValueError, TypeError, AttributeError, KeyError) as error:  # what Bolt's body parsing raises
+            log.info("refused a request Bolt cannot read: %s", type(error).__name__)
+            return BoltResponse(status=400, body='{"error": "malformed body"}')
         return self.app.dispatch(repair_form_body(bolt_request))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if path == "/healthz" and method in ("GET", "HEAD"):
             healthy = self.service.db.ping()
             status = "200 OK" if healthy else "503 Service Unavailable"
             body = b'{"ok": true}' if healthy else b'{"ok": false, "error": "database unreachable"}'
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if path == self.path and method == "POST":
+            answer = self.events(environ)
+            response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+            start_response(response.status, response.get_headers())
+            return response.get_body()
         return super().__call__(environ, start_response)

@@ -61,7 +61,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         title = str((values.get("title", {}).get("value", {}) or {}).get("value") or "")
         chosen = (values.get("severity", {}).get("value", {}) or {}).get("selected_option") or {}
         asked = _invocation(body, channel_id=view.get("private_metadata") or None)
-        command = commands.Open(severity=int(chosen.get("value", 2)), title=title, at=None)
+        command = commands.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None)
         _submit(ack, after, "title", lambda: runner.run(command, asked))
 
     @app.shortcut(ADD_TO_TIMELINE)
@@ -110,7 +110,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         ack()
         action = body["actions"][0]
         asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
-        draft_id = int(action.get("value") or 0)
+        draft_id = _number(action.get("value")) or 0
         decision = action["action_id"].removeprefix("draft.")
 
         def decide() -> Reply:
@@ -132,7 +132,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         view = body["view"]
         text = str(((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "")
         user = str((body.get("user") or {}).get("id") or "")
-        draft_id = int(view.get("private_metadata") or 0)
+        draft_id = _number(view.get("private_metadata")) or 0
 
         def save() -> None:
             runner.ensure_can_change(user)
@@ -170,9 +170,16 @@ def _hand_over(after: AfterAck, response_url: str | None = None, messages: list[
         log.exception("handing over after the ack failed; the worker will send pending Slack work")
 
 
+def _number(text: object) -> int | None:
+    """A number Slack hands back to us (button value, view metadata), None if it is not one."""
+    if isinstance(text, str) and 0 < len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def _button_command(action_id: str, value: str) -> commands.Command:
     """A card button is the same command as its slash form, with the same rules."""
-    number = int(value) if value.isdigit() else None
+    number = _number(value)
     if action_id.startswith("incident.status."):
         status = Status(action_id.removeprefix("incident.status."))
         if status is Status.RESOLVED:

@@ -1,0 +1,187 @@
+"""Bad requests to POST /slack/events: 400, 401 or 413 with a reason, never a 5xx, nothing stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+from e2e_stack import Stack
+
+from bot.emulator import GENERAL
+from bot.sandbox import SIGNING_SECRET
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+ALICE = {"id": "U0ALICE", "team_id": "T0EMULATOR"}
+
+
+def payload(body: Any) -> str:
+    return "payload=" + quote(json.dumps(body))
+
+
+def command(**fields: str) -> str:
+    base = {"command": "/incident", "text": "open sev1 forged", "team_id": "T0EMULATOR"}
+    base.update({"user_id": "U0ALICE", "channel_id": GENERAL, "response_url": "http://127.0.0.1:9/r"})
+    return urlencode({k: v for k, v in {**base, **fields}.items() if v != "-"})
+
+
+MALFORMED = [
+    ("payload=%7Bnot-json", FORM, "payload is not JSON"),
+    ("payload=%5B1%2C2%5D", FORM, "payload is not a JSON object"),
+    ("payload=%22text%22", FORM, "payload is not a JSON object"),
+    (payload({"user": ALICE}), FORM, "payload has no type"),
+    (payload({"type": "block_actions", "actions": [{"action_id": "incident.close"}]}), FORM, "no user.id"),
+    (payload({"type": "block_actions", "user": ALICE}), FORM, "block_actions needs a non-empty list of actions"),
+    (payload({"type": "block_actions", "user": ALICE, "actions": ["incident.close"]}), FORM, "action_id"),
+    (
+        payload({"type": "block_actions", "user": ALICE, "actions": [{"action_id": "draft.publish", "value": 7}]}),
+        FORM,
+        "an action's value must be a string",
+    ),
+    (payload({"type": "block_actions", "user": ALICE, "channel": "C1", "actions": []}), FORM, "channel"),
+    (payload({"type": "message_action", "user": ALICE}), FORM, "a message_action needs a callback_id"),
+    (
+        payload({"type": "message_action", "user": ALICE, "callback_id": "incident.add_to_timeline"}),
+        FORM,
+        "a message_action needs message.ts",
+    ),
+    (payload({"type": "view_submission", "user": ALICE, "view": {}}), FORM, "view.callback_id"),
+    (
+        payload(
+            {
+                "type": "view_submission",
+                "user": ALICE,
+                "view": {"type": "modal", "callback_id": "x", "state": {"values": {"t": 1}}},
+            }
+        ),
+        FORM,
+        "view.state.values must map blocks to objects",
+    ),
+    (command(user_id="-"), FORM, "a slash command needs user_id"),
+    (command(team_id="", channel_id="-"), FORM, "a slash command needs team_id, channel_id"),
+    ("text=open+sev1+forged", FORM, "a slash command needs command, team_id, user_id, channel_id"),
+    ("command=/incident&&text=x", FORM, "the body is not URL-encoded form data"),
+    ("command=%ff%fe", FORM, "the body is not URL-encoded form data"),
+    (command() + "&user_id=U0BOB", FORM, "the form field user_id is repeated"),
+    ("{not json", JSON, "the body is not JSON"),
+    ("[1, 2]", JSON, "the body is not a JSON object"),
+    ('{"event": {}}', JSON, "the body has no type"),
+    ('{"type": "url_verification"}', JSON, "url_verification needs a challenge"),
+    ('{"type": "event_callback", "event": "x"}', JSON, "event_callback needs an event with a type"),
+    ('{"type": "event_callback", "event": {"type": "reaction_added"}}', JSON, "event_callback needs team_id"),
+    (
+        '{"type": "event_callback", "team_id": "T0EMULATOR", "event_id": "Ev1", '
+        '"event": {"type": "reaction_added", "item": "x"}}',
+        JSON,
+        "event.item is not an object",
+    ),
+    (command(), "text/plain", "Content-Type must be application/x-www-form-urlencoded or application/json"),
+    (command(), "", "Content-Type must be"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type", "reason"), MALFORMED, ids=[m[2][:50] for m in MALFORMED])
+def test_a_malformed_signed_body_gets_400_with_the_reason_and_nothing_is_stored(
+    stack: Stack, unchanged: Any, body: str, content_type: str, reason: str
+) -> None:
+    stack.user("alice").slash("open sev2 Checkout fails")
+    stack.settle()
+    calls_before = len(stack.emulator.calls())
+    with unchanged(stack.runtime.db):
+        answer = stack.emulator.send(body, content_type)
+        stack.settle()
+    assert answer.status == 400
+    assert reason in answer.json["error"]
+    assert len(stack.emulator.calls()) == calls_before, "nothing was sent to Slack"
+
+
+def signed_raw(body: bytes) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def test_a_signed_body_that_is_not_utf8_gets_400(stack: Stack, unchanged: Any) -> None:
+    import urllib.error
+    import urllib.request
+
+    body = b"command=/incident&text=\xff\xfe"
+    headers = {"Content-Type": FORM, **signed_raw(body)}
+    request = urllib.request.Request(f"{stack.url}/slack/events", data=body, headers=headers, method="POST")  # noqa: S310 - the local sandbox
+    with unchanged(stack.runtime.db), pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310 - the local sandbox
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read()) == {"error": "the body is not UTF-8"}
+
+
+def test_a_malformed_body_with_a_bad_signature_gets_401_not_a_reason(stack: Stack, unchanged: Any) -> None:
+    with unchanged(stack.runtime.db):
+        answer = stack.emulator.send("payload=%7Bnot-json", FORM, signature="v0=" + "0" * 64)
+    assert answer.status == 401
+    assert "JSON" not in json.dumps(answer.json)
+
+
+def test_well_formed_requests_still_reach_the_bot(stack: Stack) -> None:
+    """The shape checks accept what Slack sends: a command, a click, a shortcut, an event."""
+    assert "Opened *INC-1*" in stack.user("alice").slash("open sev2 Checkout fails").json["text"]
+    stack.settle()
+    channel = stack.channel_of(1)
+    card = next(m for m in stack.emulator.messages(channel) if m.pinned)
+    assert stack.user("alice").click(channel, card.ts, "incident.status.identified").status == 200
+    stack.settle()
+    pinned = stack.user("alice").post_message(channel, "the cache is cold")
+    assert stack.user("alice").react(channel, pinned) is not None
+    shortcut = stack.user("alice").post_message(channel, "rolled back the deploy")
+    assert stack.user("alice").message_shortcut(channel, shortcut, "incident.add_to_timeline").status == 200
+    stack.settle()
+    timeline = str(stack.user("alice").slash("timeline", channel=channel).json)
+    for recorded in ("identified", "the cache is cold", "rolled back the deploy"):
+        assert recorded in timeline
+    assert stack.emulator.send("ssl_check=1&token=x", FORM).status == 200
+
+
+def click(action_id: str, value: str) -> str:
+    action = {"action_id": action_id, "value": value, "block_id": "b", "type": "button"}
+    return payload(
+        {"type": "block_actions", "user": ALICE, "team": {"id": "T0EMULATOR"}, "channel": {"id": GENERAL}}
+        | {"actions": [action], "response_url": "http://127.0.0.1:9/response_url/unused", "trigger_id": "1.2"}
+    )
+
+
+ODD_VALUES = [
+    ("a draft button whose value is no draft", click("draft.publish", "not-a-draft")),
+    ("a draft button whose value is a huge number", click("draft.discard", "9" * 5000)),
+    ("a card button whose value is not a digit we wrote", click("incident.status.identified", "²")),
+    (
+        "an edited draft whose metadata is no draft",
+        payload(
+            {
+                "type": "view_submission",
+                "user": ALICE,
+                "view": {
+                    "type": "modal",
+                    "callback_id": "draft.edit",
+                    "private_metadata": "x",
+                    "state": {"values": {}},
+                },
+            }
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "body"), ODD_VALUES, ids=[case for case, _ in ODD_VALUES])
+def test_values_slack_hands_back_that_we_never_wrote_get_no_5xx_and_change_nothing(
+    stack: Stack, unchanged: Any, case: str, body: str
+) -> None:
+    stack.user("alice").slash("open sev2 Checkout fails")
+    stack.settle()
+    with unchanged(stack.runtime.db):
+        answer = stack.emulator.send(body, FORM)
+        stack.settle()
+    assert 200 <= answer.status < 300
