@@ -1,7 +1,8 @@
 """`incident-bot`: serve | socket | worker | demo | db upgrade.
 
-Reads `.env` (python-dotenv) and the environment, checks every setting the command needs and
-stops with the names of the missing ones before doing anything else.
+Reads `.env` from the current directory and the environment, checks every setting the command
+needs and the database, and stops with one line per problem (exit status 2) before doing
+anything else (`bot.startup`).
 """
 
 from __future__ import annotations
@@ -10,15 +11,12 @@ import argparse
 import logging
 import os
 import signal
-import sys
 import time
 from collections.abc import Sequence
 from types import FrameType
 
-from dotenv import load_dotenv
-
-from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
+from bot.config import Settings
+from bot.startup import read_dotenv, start
 
 log = logging.getLogger("bot")
 
@@ -37,18 +35,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    load_dotenv()
-    configure_logging()
     signal.signal(signal.SIGTERM, _interrupt)  # platforms stop processes with SIGTERM: stop as on Ctrl-C
     if args.command == "demo":
         from bot.demo import run_demo
 
+        read_dotenv()
         return run_demo(os.environ)
     try:
-        settings = load_settings(os.environ, require=REQUIRED[args.command])
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
+        settings = start(REQUIRED[args.command])
+    except SystemExit as refused:  # the problems are printed, one line each
+        return int(refused.code or 2)
     match args.command:
         case "db":
             from bot.storage.db import Database
@@ -57,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("database is up to date")
             return 0
         case "serve":
-            return _serve(settings, host=args.host, port=args.port or settings.port)
+            return _serve(settings, host=args.host, port=settings.port if args.port is None else args.port)
         case "socket":
             return _socket(settings)
         case "worker":
@@ -70,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="serve POST /slack/events and GET /healthz over HTTP (local use)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
+    serve.add_argument("--port", type=_port, default=None, help="port (default $PORT or 3000; 0: any free port)")
     commands.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
     worker = commands.add_parser("worker", help="send pending Slack work (retries after a crash or a Slack outage)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
@@ -79,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 picks a free one)")
+    return int(text)
 
 
 def _serve(settings: Settings, *, host: str, port: int) -> int:

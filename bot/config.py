@@ -1,7 +1,12 @@
 """Settings, read once from the environment by the entry points (SPEC section 2).
 
 `load_settings(environ, require=...)` checks everything at start-up and names every
-variable that is missing or wrong in one error, so a deployment fails fast and says why.
+variable that is missing or wrong in one error, so a deployment fails fast and says why:
+`ConfigError.problems` holds one line per problem, each naming the variable and showing a
+correct value. Secrets are never repeated in them.
+
+`DATABASE_URL` may be written the way hosting platforms set it (`postgres://...`, Heroku
+and Render; `postgresql://...`): both mean PostgreSQL through psycopg 3.
 """
 
 from __future__ import annotations
@@ -18,7 +23,55 @@ DEFAULT_REMINDERS = "sev1=30m,sev2=60m,sev3=off,sev4=off"
 
 
 class ConfigError(Exception):
-    """The environment cannot run the bot; the message names every variable at fault."""
+    """The environment cannot run the bot; `problems` has one line per variable at fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Cannot start: " + "; ".join(problems) + ".")
+        self.problems = problems
+
+
+EXAMPLES = {
+    "SLACK_BOT_TOKEN": "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+    "SLACK_APP_TOKEN": "xapp-1-A0123456789-1234567890123-abcdef",
+    "SLACK_API_URL": DEFAULT_API_URL,
+    "DATABASE_URL": "postgresql+psycopg://user:password@db-host:5432/incidents",
+    "PORT": "3000",
+    "INCIDENT_ANNOUNCE_CHANNEL": "C0123ABCDEF",
+    "INCIDENT_STATUS_CHANNEL": "C0123ABCDEF",
+    "INCIDENT_TIMEZONE": "Asia/Kolkata",
+    "INCIDENT_PUBLIC_NAME": "Chirper",
+    "INCIDENT_LANGUAGES": "en,fr",
+    "INCIDENT_REMINDERS": DEFAULT_REMINDERS,
+    "LOG_LEVEL": "INFO",
+}
+TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+
+
+def problem(name: str, why: str, value: str | None = None) -> str:
+    """One line: the variable (and its value, never a secret's), what is wrong, a value that works."""
+    named = name if value is None else f"{name}={value!r}"
+    return f"{named} {why}; e.g. {name}={EXAMPLES[name]}"
+
+
+def database_url(text: str) -> str:
+    """The SQLAlchemy URL for `text`; `postgres://` and `postgresql://` mean psycopg 3.
+
+    Raises ValueError with the reason when the bot cannot use it.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    for prefix in ("postgres://", "postgresql://"):
+        if text.startswith(prefix):
+            text = "postgresql+psycopg://" + text.removeprefix(prefix)
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        raise ValueError("is not a database URL") from None
+    if url.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise ValueError(f"uses {url.drivername!r}: only sqlite and postgresql work")
+    return text
 
 
 @dataclass(frozen=True)
@@ -86,27 +139,27 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
 
     for name in require:
         if get(name) is None:
-            problems.append(f"{name} is required and not set")
+            problems.append(problem(name, "is required and not set"))
 
     zone = ZoneInfo("UTC")
     zone_name = get("INCIDENT_TIMEZONE") or "UTC"
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"INCIDENT_TIMEZONE={zone_name!r} is not an IANA time zone (e.g. Asia/Kolkata)")
+        problems.append(problem("INCIDENT_TIMEZONE", "is not an IANA time zone", zone_name))
 
     port = 3000
     port_text = get("PORT") or "3000"
     if port_text.isdigit() and 0 < int(port_text) < 65536:
         port = int(port_text)
     else:
-        problems.append(f"PORT={port_text!r} is not a TCP port number")
+        problems.append(problem("PORT", "is not a TCP port number (1-65535)", port_text))
 
     reminders = parse_reminders(DEFAULT_REMINDERS)
     try:
         reminders = parse_reminders(get("INCIDENT_REMINDERS") or DEFAULT_REMINDERS)
     except ValueError as error:
-        problems.append(f"INCIDENT_REMINDERS: {error}")
+        problems.append(problem("INCIDENT_REMINDERS", f"is not valid: {error}", get("INCIDENT_REMINDERS")))
 
     languages = tuple(code.strip().lower() for code in (get("INCIDENT_LANGUAGES") or "en").split(",") if code.strip())
     public_name = get("INCIDENT_PUBLIC_NAME") or "our service"
@@ -114,23 +167,35 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
 
     api_url = get("SLACK_API_URL") or DEFAULT_API_URL
     if not api_url.startswith(("http://", "https://")):
-        problems.append(f"SLACK_API_URL={api_url!r} must be an http(s) URL")
+        problems.append(problem("SLACK_API_URL", "is not an http(s) URL", api_url))
     if not api_url.endswith("/"):
         api_url += "/"
 
     for name in ("INCIDENT_ANNOUNCE_CHANNEL", "INCIDENT_STATUS_CHANNEL"):
         value = get(name)
         if value is not None and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
-            problems.append(f"{name}={value!r} must be a channel ID such as C0123ABCDEF, not a name")
+            problems.append(problem(name, "is not a channel ID (see the channel's details, at the bottom)", value))
+
+    for name, prefix in TOKEN_PREFIXES.items():
+        token = get(name)
+        if token is not None and not token.startswith(prefix):
+            shown = f"it starts with {token[:5]!r}" if re.fullmatch(r"x[a-z]{3}-", token[:5]) else "it does not"
+            problems.append(problem(name, f"must start with {prefix} ({shown})"))
+
+    database = DEFAULT_DATABASE_URL
+    try:
+        database = database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    except ValueError as error:
+        problems.append(problem("DATABASE_URL", str(error), _redact_url(get("DATABASE_URL") or "")))
 
     if problems:
-        raise ConfigError("Cannot start: " + "; ".join(problems) + ".")
+        raise ConfigError(problems)
     return Settings(
         bot_token=get("SLACK_BOT_TOKEN"),
         signing_secret=get("SLACK_SIGNING_SECRET"),
         app_token=get("SLACK_APP_TOKEN"),
         api_url=api_url,
-        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=database,
         port=port,
         announce_channel=get("INCIDENT_ANNOUNCE_CHANNEL"),
         status_channel=get("INCIDENT_STATUS_CHANNEL"),
@@ -149,14 +214,16 @@ def _wording_problems(languages: tuple[str, ...], public_name: str) -> list[str]
     known = available_languages()
     unknown = [code for code in languages if code not in known]
     if unknown:
-        return [f"INCIDENT_LANGUAGES has {', '.join(unknown)}; available: {', '.join(known)}"]
+        return [problem("INCIDENT_LANGUAGES", f"has {', '.join(unknown)}; available: {', '.join(known)}")]
     problems = []
     try:
         check_languages(languages)
     except ValueError as error:
-        problems.append(f"INCIDENT_LANGUAGES: {error}")
+        problems.append(problem("INCIDENT_LANGUAGES", f"cannot be used: {error}"))
     try:
         check_public_name(public_name)
-    except ValueError as error:
-        problems.append(f"INCIDENT_PUBLIC_NAME: {error}")
+    except ValueError:
+        problems.append(
+            problem("INCIDENT_PUBLIC_NAME", f"is too long ({len(public_name)} characters) for 280-character drafts")
+        )
     return problems

@@ -2,20 +2,18 @@
 
 The only module that builds the app at import time. Each gunicorn worker process imports it,
 so each gets its own outbox sender thread (do not use --preload: threads do not survive fork).
+A setting problem prints one line each and exits with status 4, gunicorn's "App failed to
+load", so gunicorn stops instead of booting workers again and again (the Procfile's config,
+`bot.gunicorn_config`, checks the same in the master first and exits 2).
 """
 
 from __future__ import annotations
 
-import os
-
-from dotenv import load_dotenv
-
-from bot.config import load_settings
-from bot.logs import configure_logging
 from bot.runtime import build
+from bot.startup import WEB_REQUIRES, start
 
-load_dotenv()
-configure_logging()
-runtime = build(load_settings(os.environ, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))).start_background()
+GUNICORN_APP_LOAD_ERROR = 4
+
+runtime = build(start(WEB_REQUIRES, exit_status=GUNICORN_APP_LOAD_ERROR)).start_background()
 runtime.identity.resolve()
 application = runtime.wsgi()

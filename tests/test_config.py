@@ -21,31 +21,77 @@ def test_defaults_follow_the_spec() -> None:
     assert settings.reminders == {1: timedelta(minutes=30), 2: timedelta(minutes=60), 3: None, 4: None}
 
 
-def test_every_missing_required_variable_is_named_at_once() -> None:
+def test_every_missing_required_variable_is_named_at_once_one_line_each() -> None:
     with pytest.raises(ConfigError) as error:
         load_settings({}, require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
-    assert "SLACK_BOT_TOKEN is required and not set" in str(error.value)
-    assert "SLACK_SIGNING_SECRET is required and not set" in str(error.value)
+    assert [line.split("; e.g. ")[0] for line in error.value.problems] == [
+        "SLACK_BOT_TOKEN is required and not set",
+        "SLACK_SIGNING_SECRET is required and not set",
+    ]
 
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("INCIDENT_TIMEZONE", "Asia/Kolkatta", "INCIDENT_TIMEZONE='Asia/Kolkatta' is not an IANA time zone"),
-        ("PORT", "eighty", "PORT='eighty' is not a TCP port number"),
+        (
+            "INCIDENT_TIMEZONE",
+            "Asia/Kolkatta",
+            "INCIDENT_TIMEZONE='Asia/Kolkatta' is not an IANA time zone; e.g. INCIDENT_TIMEZONE=Asia/Kolkata",
+        ),
+        ("PORT", "eighty", "PORT='eighty' is not a TCP port number (1-65535); e.g. PORT=3000"),
         ("PORT", "70000", "is not a TCP port number"),
         ("INCIDENT_REMINDERS", "sev1=soon", "'soon' is not a duration"),
         ("INCIDENT_REMINDERS", "sev9=30m", "'sev9=30m' is not sevN=<duration>"),
-        ("INCIDENT_LANGUAGES", "en,de", "INCIDENT_LANGUAGES has de; available: en, fr"),
-        ("INCIDENT_PUBLIC_NAME", "A" * 200, "INCIDENT_PUBLIC_NAME: The public name"),
-        ("SLACK_API_URL", "slack.com/api", "must be an http(s) URL"),
-        ("INCIDENT_STATUS_CHANNEL", "#status", "must be a channel ID such as C0123ABCDEF"),
+        ("INCIDENT_LANGUAGES", "en,de", "INCIDENT_LANGUAGES has de; available: en, fr; e.g. INCIDENT_LANGUAGES=en,fr"),
+        (
+            "INCIDENT_PUBLIC_NAME",
+            "A" * 200,
+            "INCIDENT_PUBLIC_NAME is too long (200 characters) for 280-character drafts",
+        ),
+        (
+            "SLACK_API_URL",
+            "slack.com/api",
+            "SLACK_API_URL='slack.com/api' is not an http(s) URL; e.g. SLACK_API_URL=https://slack.com/api/",
+        ),
+        ("INCIDENT_STATUS_CHANNEL", "#status", "INCIDENT_STATUS_CHANNEL='#status' is not a channel ID"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
+        ("SLACK_APP_TOKEN", "xoxb-bot-token", "SLACK_APP_TOKEN must start with xapp- (it starts with 'xoxb-')"),
+        ("SLACK_APP_TOKEN", "secret-value", "SLACK_APP_TOKEN must start with xapp- (it does not)"),
+        ("DATABASE_URL", "db.example.com:5432", "DATABASE_URL='db.example.com:5432' is not a database URL"),
+        (
+            "DATABASE_URL",
+            "mysql://bot:hunter2@db/x",
+            "DATABASE_URL='mysql://bot:***@db/x' uses 'mysql': only sqlite and postgresql work",
+        ),
     ],
 )
-def test_a_wrong_setting_is_refused_with_its_name(name: str, value: str, message: str) -> None:
+def test_a_wrong_setting_is_refused_in_one_line_naming_it_with_an_example(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match="Cannot start") as error:
         load_settings({name: value})
-    assert message in str(error.value)
+    [line] = error.value.problems
+    assert line.startswith(name)
+    assert message in line
+    assert f"; e.g. {name}=" in line
+
+
+@pytest.mark.parametrize("secret", ["xoxp-123-456-secretpart", "hunter2"])
+def test_a_refused_token_or_password_is_not_repeated(secret: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"SLACK_BOT_TOKEN": secret, "DATABASE_URL": f"mysql://bot:{secret}@db/x"})
+    assert "secretpart" not in str(error.value) and "hunter2" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "postgres://bot:pw@db.example.com:5432/incidents",
+        "postgresql://bot:pw@db.example.com:5432/incidents",
+        "postgresql+psycopg://bot:pw@db.example.com:5432/incidents",
+    ],
+)
+def test_postgres_urls_as_hosting_platforms_write_them_mean_psycopg(written: str) -> None:
+    url = load_settings({"DATABASE_URL": written}).database_url
+    assert url == "postgresql+psycopg://bot:pw@db.example.com:5432/incidents"
 
 
 def test_the_api_url_gets_the_trailing_slash_slack_sdk_needs() -> None:

@@ -1,0 +1,82 @@
+"""What every entry point does first: read `.env`, check every setting, reach the database.
+
+`.env` is read from the CURRENT directory (where the operator runs the command), never
+from where the package is installed; variables already in the environment win.
+Every problem is one line on stderr naming the variable and a value that works, and the
+process exits with status 2: no traceback, nothing started. Under gunicorn the master
+checks before forking (`bot.gunicorn_config`), so the lines appear once and gunicorn
+exits 2 instead of booting workers that fail.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NoReturn
+
+from dotenv import load_dotenv
+
+from bot.config import ConfigError, Settings, load_settings, problem
+from bot.logs import configure_logging, log_level_problem
+
+CONNECT_TIMEOUT_SECONDS = 10
+WEB_REQUIRES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+def read_dotenv() -> None:
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def check(require: Iterable[str]) -> tuple[Settings | None, list[str]]:
+    """The settings, and one line per problem (settings first, then the database)."""
+    read_dotenv()
+    problems = [line for line in [log_level_problem(os.environ.get("LOG_LEVEL"))] if line]
+    try:
+        settings = load_settings(os.environ, require=require)
+    except ConfigError as error:
+        return None, problems + error.problems
+    if not problems:
+        problems += [line for line in [database_problem(settings)] if line]
+    return settings, problems
+
+
+def start(require: Iterable[str], *, exit_status: int = 2) -> Settings:
+    """Checked settings with logging configured; on any problem print the lines and exit."""
+    settings, problems = check(require)
+    if problems or settings is None:
+        refuse(problems, exit_status=exit_status)
+    configure_logging()
+    # Bolt's App reads SLACK_BOT_TOKEN from the environment behind our back and warns that it
+    # "will be unused" next to our client; the settings hold it now, so the environment need not.
+    os.environ.pop("SLACK_BOT_TOKEN", None)
+    return settings
+
+
+def refuse(problems: list[str], *, exit_status: int = 2) -> NoReturn:
+    for line in problems:
+        print(f"incident-bot cannot start: {line}", file=sys.stderr)
+    sys.stderr.flush()
+    raise SystemExit(exit_status)
+
+
+def database_problem(settings: Settings) -> str | None:
+    """One line when the database cannot be reached, else None."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = make_url(settings.database_url)
+    postgres = url.get_backend_name() == "postgresql"
+    engine = create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS} if postgres else {})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        shown = url.render_as_string(hide_password=True)
+        return problem("DATABASE_URL", f"cannot be reached ({reason})", shown)
+    finally:
+        engine.dispose()
+    return None

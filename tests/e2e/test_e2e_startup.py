@@ -1,0 +1,161 @@
+"""Starting the bot as an operator does: from a folder holding a `.env`, Heroku-style URLs,
+every setting wrong once (one line naming it, exit status 2, no traceback), under gunicorn too."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from as_operator import Started, clean_environment, heroku_style, write_dotenv
+from test_e2e_gunicorn import free_port, web_command
+
+from bot.config import EXAMPLES, load_settings
+from bot.emulator import SlackEmulator
+from bot.sandbox import SIGNING_SECRET
+
+PREFIX = "incident-bot cannot start: "
+
+
+@pytest.fixture(scope="module")
+def started(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Started, SlackEmulator]]:
+    """`incident-bot serve --port 0` with every setting in `.env`, PostgreSQL as Heroku writes it."""
+    folder = tmp_path_factory.mktemp("operator")
+    with SlackEmulator() as emulator:
+        write_dotenv(
+            folder,
+            {
+                "SLACK_BOT_TOKEN": emulator.bot_token,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": emulator.api_url,
+                "DATABASE_URL": heroku_style(postgres_url),
+                "LOG_LEVEL": "LOUD",  # wrong, but the environment below wins
+            },
+        )
+        server = Started(folder, clean_environment(LOG_LEVEL="INFO"))
+        try:
+            emulator.connect_app(f"{server.url}/slack/events", SIGNING_SECRET)
+            yield server, emulator
+        finally:
+            server.stop()
+
+
+@pytest.mark.postgres
+def test_serve_reads_the_dotenv_of_its_folder_and_a_postgres_url_as_heroku_sets_it(
+    started: tuple[Started, SlackEmulator],
+) -> None:
+    server, emulator = started
+    assert server.healthy()
+    answer = emulator.as_user("alice").slash("open sev2 Search is slow")
+    assert answer.status == 200 and "Opened *INC-1*" in answer.json["text"]
+
+
+@pytest.mark.postgres
+def test_serve_on_port_0_listens_on_a_free_port_and_says_which(started: tuple[Started, SlackEmulator]) -> None:
+    server, _ = started
+    assert server.port not in (0, 3000)
+    assert f"listening on http://127.0.0.1:{server.port}/slack/events" in server.output()
+
+
+@pytest.mark.postgres
+def test_starting_emits_no_warning(started: tuple[Started, SlackEmulator]) -> None:
+    server, _ = started
+    assert server.healthy()
+    output = server.output()
+    assert " WARNING " not in output and "will be unused" not in output, output
+
+
+@pytest.fixture
+def good_folder(tmp_path: Path) -> Path:
+    """A folder whose `.env` starts the bot (the database file is never created on refusal)."""
+    write_dotenv(
+        tmp_path,
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+            "SLACK_SIGNING_SECRET": "signing-secret",
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/incidents.db",
+        },
+    )
+    return tmp_path
+
+
+BAD_SETTINGS = [
+    ("DATABASE_URL", "db.example.com:5432/incidents", "DATABASE_URL='db.example.com:5432/incidents' is not a database URL"),  # noqa: E501
+    ("DATABASE_URL", "mysql://bot:hunter2@db/incidents", "DATABASE_URL='mysql://bot:***@db/incidents' uses 'mysql': only sqlite and postgresql work"),  # noqa: E501
+    ("DATABASE_URL", "postgres://bot:hunter2@127.0.0.1:1/incidents", """DATABASE_URL='postgresql+psycopg://bot:***@127.0.0.1:1/incidents' cannot be reached (connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused)"""),  # noqa: E501
+    ("DATABASE_URL", "sqlite:////nonexistent/folder/incidents.db", "DATABASE_URL='sqlite:////nonexistent/folder/incidents.db' cannot be reached (unable to open database file)"),  # noqa: E501
+    ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not a level (DEBUG, INFO, WARNING, ERROR, CRITICAL)"),
+    ("SLACK_BOT_TOKEN", "xoxp-1-2-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
+    ("SLACK_BOT_TOKEN", "", "SLACK_BOT_TOKEN is required and not set"),
+    ("SLACK_SIGNING_SECRET", " ", "SLACK_SIGNING_SECRET is required and not set"),
+    ("SLACK_APP_TOKEN", "xoxb-1-2-abc", "SLACK_APP_TOKEN must start with xapp- (it starts with 'xoxb-')"),
+    ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL='slack.com/api' is not an http(s) URL"),
+    ("PORT", "eighty", "PORT='eighty' is not a TCP port number (1-65535)"),
+    ("INCIDENT_TIMEZONE", "Mars/Olympus", "INCIDENT_TIMEZONE='Mars/Olympus' is not an IANA time zone"),
+    ("INCIDENT_ANNOUNCE_CHANNEL", "#incidents", "INCIDENT_ANNOUNCE_CHANNEL='#incidents' is not a channel ID (see the channel's details, at the bottom)"),  # noqa: E501
+    ("INCIDENT_STATUS_CHANNEL", "status", "INCIDENT_STATUS_CHANNEL='status' is not a channel ID (see the channel's details, at the bottom)"),  # noqa: E501
+    ("INCIDENT_LANGUAGES", "en,de", "INCIDENT_LANGUAGES has de; available: en, fr"),
+    ("INCIDENT_REMINDERS", "sev1=soon", "INCIDENT_REMINDERS='sev1=soon' is not valid: 'soon' is not a duration such as 30m, 2h, 90s or off"),  # noqa: E501
+    ("INCIDENT_PUBLIC_NAME", "A" * 300, "INCIDENT_PUBLIC_NAME is too long (300 characters) for 280-character drafts"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value", "line"), BAD_SETTINGS, ids=[f"{n}={v[:20]}" for n, v, _ in BAD_SETTINGS])
+def test_a_wrong_setting_stops_serve_with_one_line_naming_it(
+    good_folder: Path, name: str, value: str, line: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
+        env=clean_environment(**{name: value}),
+        cwd=good_folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"{PREFIX}{line}; e.g. {name}={EXAMPLES[name]}"]
+    assert "hunter2" not in result.stderr
+    assert not (good_folder / "incidents.db").exists(), "nothing was started"
+
+
+def test_the_procfile_web_line_stops_once_with_one_line_per_problem_and_status_2(good_folder: Path) -> None:
+    command = web_command(free_port())
+    command[command.index("--workers") + 1] = "3"
+    result = subprocess.run(
+        command,
+        env=clean_environment(LOG_LEVEL="LOUD", SLACK_BOT_TOKEN="xoxp-1-2-user"),
+        cwd=good_folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    ours = [line for line in result.stderr.splitlines() if line.startswith(PREFIX)]
+    assert [line.removeprefix(PREFIX).split("=")[0].split()[0] for line in ours] == ["LOG_LEVEL", "SLACK_BOT_TOKEN"]
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr
+
+
+def test_gunicorn_without_the_procfile_config_stops_instead_of_rebooting_workers(good_folder: Path) -> None:
+    command = [sys.executable, "-m", "gunicorn", "bot.wsgi:application", "--bind", f"127.0.0.1:{free_port()}"]
+    result = subprocess.run(
+        command,
+        env=clean_environment(INCIDENT_TIMEZONE="Mars/Olympus"),
+        cwd=good_folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    ours = [line for line in result.stderr.splitlines() if line.startswith(PREFIX)]
+    assert ours == [
+        f"{PREFIX}INCIDENT_TIMEZONE='Mars/Olympus' is not an IANA time zone; e.g. INCIDENT_TIMEZONE=Asia/Kolkata"
+    ]
+    assert "Traceback" not in result.stderr and result.stderr.count("Booting worker") == 1
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _, _ in BAD_SETTINGS} - {"LOG_LEVEL"}))
+def test_the_example_each_line_shows_is_accepted(name: str) -> None:
+    load_settings({name: EXAMPLES[name]})
