@@ -2,7 +2,8 @@
 
 Accepted forms (`ACCEPTED_FORMS` says the same to people):
 
-    21:41, 9:05                      today in the zone, or yesterday if that is still to come
+    21:41, 9:05                      its most recent past occurrence in the zone, accepted only
+                                     when that is within the last 12 hours (RECENT_CLOCK)
     2022-02-17 21:41                 a wall-clock time in the zone (`T` instead of the space too)
     2022-02-17T21:41:00+05:30        an ISO 8601 timestamp with its offset; also `Z`, `+0530`,
     2022-02-17 21:41+05:30           and a space instead of `T`
@@ -16,7 +17,9 @@ Wall-clock rules: a local time that clocks skipped (spring forward) is refused; 
 that happened twice (clocks going back) means its first occurrence (`fold=0`, the earlier
 instant); give an ISO timestamp with an offset to name the second one.
 
-Dated, ISO and `ago` times after `now` are refused. Whether a time is before the incident
+Dated, ISO and `ago` times after `now` are refused. An HH:MM whose most recent occurrence is
+more than 12 hours ago is refused naming the two dates the person may mean (today's and
+yesterday's), so `--at 21:50` typed at 21:41 never silently means yesterday. Whether a time is before the incident
 started is not checked here: that is `bot.domain.incident.check_event_time`.
 """
 
@@ -30,14 +33,16 @@ from functools import cache
 from typing import NoReturn
 from zoneinfo import ZoneInfo, available_timezones
 
+from bot.domain.durations import short
 from bot.domain.timefmt import day_and_time, require_aware
 from bot.errors import BadTime
 
 MAX_AGO = timedelta(hours=10_000)
+RECENT_CLOCK = timedelta(hours=12)
 EARLIEST_YEAR = 1970
 
 ACCEPTED_FORMS = (
-    "HH:MM (today, or yesterday if that time is still to come), YYYY-MM-DD HH:MM, "
+    "HH:MM (within the last 12 hours), YYYY-MM-DD HH:MM, "
     "an ISO 8601 time with offset (2022-02-17T21:41+05:30), or 10m ago / 2h ago. "
     "HH:MM and YYYY-MM-DD HH:MM may end with a time zone: 21:41 Asia/Kolkata."
 )
@@ -105,16 +110,49 @@ def _wall_clock(match: re.Match[str], now: datetime, zone: ZoneInfo) -> datetime
 
 
 def _latest_past(clock: time, now: datetime, place: ZoneInfo, match: re.Match[str]) -> datetime:
-    """`clock` today in `place`, or yesterday when today's is still to come."""
+    """`clock`'s most recent past occurrence in `place`, if within RECENT_CLOCK; else refused."""
     local_now = now.astimezone(place).replace(tzinfo=None)
     today = datetime.combine(local_now.date(), clock)
+    yesterday = today - timedelta(days=1)
     if not _skipped(today, place):
         at = _to_utc(today.replace(tzinfo=place), match)
         if at <= now:
-            return at
+            if now - at <= RECENT_CLOCK:
+                return at
+            raise BadTime(_long_ago(match, today, yesterday, now - at, place))
     elif today <= local_now:
         _refuse_skipped(today, place)
-    return _wall_to_utc(today - timedelta(days=1), place, match)
+    at = _wall_to_utc(yesterday, place, match)
+    if now - at <= RECENT_CLOCK:
+        return at
+    raise BadTime(_not_yet(match, today, yesterday, now - at, place))
+
+
+def _not_yet(match: re.Match[str], today: datetime, yesterday: datetime, ago: timedelta, place: ZoneInfo) -> str:
+    clock, written = _clock_text(today), _written_date(yesterday, match, place)
+    return (
+        f"{clock} has not happened yet today ({today:%Y-%m-%d}); did you mean yesterday, "
+        f"{yesterday:%Y-%m-%d} {clock} ({short(ago)} ago)? Write the date: `--at {written}`."
+    )
+
+
+def _long_ago(match: re.Match[str], today: datetime, yesterday: datetime, ago: timedelta, place: ZoneInfo) -> str:
+    clock = _clock_text(today)
+    return (
+        f"{clock} today ({today:%Y-%m-%d}) was {short(ago)} ago, more than 12 hours: write the date, "
+        f"`--at {_written_date(today, match, place)}`, or `--at {_written_date(yesterday, match, place)}` "
+        "for yesterday."
+    )
+
+
+def _clock_text(local: datetime) -> str:
+    return f"{local:%H:%M:%S}" if local.second or local.microsecond else f"{local:%H:%M}"
+
+
+def _written_date(local: datetime, match: re.Match[str], place: ZoneInfo) -> str:
+    """How to write `local` with its date, keeping the zone the person gave."""
+    zone = f" {place.key}" if match["zone"] else ""
+    return f"{local:%Y-%m-%d} {_clock_text(local)}{zone}"
 
 
 def _wall_to_utc(local: datetime, place: ZoneInfo, match: re.Match[str]) -> datetime:

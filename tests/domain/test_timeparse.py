@@ -29,9 +29,8 @@ def utc(year: int, month: int, day: int, hour: int, minute: int, second: int = 0
     [
         # HH:MM
         ("21:41", NOW, KOLKATA, utc(2022, 2, 17, 16, 11)),
-        ("9:05", NOW, KOLKATA, utc(2022, 2, 17, 3, 35)),
+        ("11:05", NOW, KOLKATA, utc(2022, 2, 17, 5, 35)),
         ("22:30", NOW, KOLKATA, NOW),
-        ("23:00", NOW, KOLKATA, utc(2022, 2, 16, 17, 30)),
         ("23:50", JUST_AFTER_MIDNIGHT_IN_INDIA, KOLKATA, utc(2022, 2, 17, 18, 20)),
         ("00:01", JUST_AFTER_MIDNIGHT_IN_INDIA, KOLKATA, utc(2022, 2, 17, 18, 31)),
         ("21:41 Asia/Kolkata", NOW, PARIS, utc(2022, 2, 17, 16, 11)),
@@ -63,7 +62,7 @@ def utc(year: int, month: int, day: int, hour: int, minute: int, second: int = 0
         ("2022-03-27 03:00", AFTER_BOTH_CHANGES_IN_PARIS, PARIS, utc(2022, 3, 27, 1, 0)),
         ("01:30", SPRING_FORWARD_NOON_IN_PARIS, PARIS, utc(2022, 3, 27, 0, 30)),
         ("03:30", SPRING_FORWARD_NOON_IN_PARIS, PARIS, utc(2022, 3, 27, 1, 30)),
-        ("02:30", SPRING_FORWARD_BEFORE_THE_JUMP_IN_PARIS, PARIS, utc(2022, 3, 26, 1, 30)),
+        ("23:30", SPRING_FORWARD_BEFORE_THE_JUMP_IN_PARIS, PARIS, utc(2022, 3, 26, 22, 30)),
         # ... and back on 2022-10-30 (03:00 -> 02:00): the repeated hour means its first pass
         ("2022-10-30 01:30", AFTER_BOTH_CHANGES_IN_PARIS, PARIS, utc(2022, 10, 29, 23, 30)),
         ("2022-10-30 02:30", AFTER_BOTH_CHANGES_IN_PARIS, PARIS, utc(2022, 10, 30, 0, 30)),
@@ -137,6 +136,83 @@ def test_an_unusable_time_is_refused_with_a_message_that_says_why(text: str, mes
     assert message in refused.value.message
 
 
+# 21:41 IST on 2022-02-17, the evening of the second outage.
+AT_2141_IST = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "zone", "expected"),
+    [
+        ("21:40", AT_2141_IST, KOLKATA, utc(2022, 2, 17, 16, 10)),  # just past
+        ("21:41", AT_2141_IST, KOLKATA, AT_2141_IST),  # this very minute
+        ("09:41", AT_2141_IST, KOLKATA, utc(2022, 2, 17, 4, 11)),  # exactly 12 hours ago
+        ("23:50", datetime(2022, 2, 17, 18, 35, tzinfo=UTC), KOLKATA, utc(2022, 2, 17, 18, 20)),  # before midnight
+        ("16:11", AT_2141_IST, ZoneInfo("UTC"), AT_2141_IST),
+        ("17:11 Europe/Paris", AT_2141_IST, KOLKATA, AT_2141_IST),
+        # Paris, 2022-03-27 at 13:10 CEST: 01:00 CET was 11h10m ago, though the wall clock moved 12h10m
+        ("01:00", datetime(2022, 3, 27, 11, 10, tzinfo=UTC), PARIS, utc(2022, 3, 27, 0, 0)),
+    ],
+)
+def test_hh_mm_within_the_last_12_hours_is_its_most_recent_past_occurrence(
+    text: str, now: datetime, zone: ZoneInfo, expected: datetime
+) -> None:
+    assert parse_at(text, now=now, zone=zone) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "zone", "message"),
+    [
+        (
+            "21:50",
+            AT_2141_IST,
+            KOLKATA,
+            "21:50 has not happened yet today (2022-02-17); did you mean yesterday, 2022-02-16 21:50 "
+            "(23h 51m ago)? Write the date: `--at 2022-02-16 21:50`.",
+        ),
+        (
+            "09:40",
+            AT_2141_IST,
+            KOLKATA,
+            "09:40 today (2022-02-17) was 12h 1m ago, more than 12 hours: write the date, "
+            "`--at 2022-02-17 09:40`, or `--at 2022-02-16 09:40` for yesterday.",
+        ),
+        (
+            "21:50 Europe/Paris",
+            AT_2141_IST,
+            KOLKATA,
+            "21:50 has not happened yet today (2022-02-17); did you mean yesterday, 2022-02-16 21:50 "
+            "(19h 21m ago)? Write the date: `--at 2022-02-16 21:50 Europe/Paris`.",
+        ),
+        (
+            "00:10",
+            datetime(2022, 2, 17, 18, 35, tzinfo=UTC),  # 00:05 IST on the 18th
+            KOLKATA,
+            "00:10 has not happened yet today (2022-02-18); did you mean yesterday, 2022-02-17 00:10 "
+            "(23h 55m ago)? Write the date: `--at 2022-02-17 00:10`.",
+        ),
+        (  # Paris, 2022-10-30 at 12:45 CET: 00:50 CEST was 12h55m ago, though the wall clock moved 11h55m
+            "00:50",
+            datetime(2022, 10, 30, 11, 45, tzinfo=UTC),
+            PARIS,
+            "00:50 today (2022-10-30) was 12h 55m ago, more than 12 hours: write the date, "
+            "`--at 2022-10-30 00:50`, or `--at 2022-10-29 00:50` for yesterday.",
+        ),
+        (  # Paris, 2022-03-27 at 01:30 CET, before the jump: today's 02:30 never comes, yesterday's is 23h ago
+            "02:30",
+            SPRING_FORWARD_BEFORE_THE_JUMP_IN_PARIS,
+            PARIS,
+            "02:30 has not happened yet today (2022-03-27); did you mean yesterday, 2022-03-26 02:30 (23h ago)?",
+        ),
+    ],
+)
+def test_hh_mm_further_back_than_12_hours_is_refused_naming_both_dates(
+    text: str, now: datetime, zone: ZoneInfo, message: str
+) -> None:
+    with pytest.raises(BadTime) as refused:
+        parse_at(text, now=now, zone=zone)
+    assert message in refused.value.message
+
+
 def test_hh_mm_that_clocks_skipped_today_is_refused_once_that_hour_has_passed() -> None:
     with pytest.raises(BadTime) as refused:
         parse_at("02:30", now=SPRING_FORWARD_NOON_IN_PARIS, zone=PARIS)
@@ -157,18 +233,18 @@ ZONES_WITH_ODD_RULES = ["UTC", "Asia/Kolkata", "Europe/Paris", "America/New_York
     now=st.datetimes(datetime(2000, 1, 2), datetime(2035, 12, 31), timezones=st.just(UTC)),
     zone_name=st.sampled_from(ZONES_WITH_ODD_RULES),
 )
-def test_hh_mm_is_the_latest_past_moment_showing_that_time_on_the_clock(
+def test_hh_mm_is_the_latest_past_moment_showing_that_time_on_the_clock_within_12_hours(
     hour: int, minute: int, now: datetime, zone_name: str
 ) -> None:
     zone = ZoneInfo(zone_name)
     try:
         at = parse_at(f"{hour:02}:{minute:02}", now=now, zone=zone)
     except BadTime as refused:
-        assert "did not happen" in refused.message
+        assert any(why in refused.message for why in ("did not happen", "not happened yet", "more than 12 hours"))
         return
     local = at.astimezone(zone)
     assert (local.hour, local.minute) == (hour, minute)
-    assert now - timedelta(hours=26) < at <= now
+    assert now - timedelta(hours=12) <= at <= now
 
 
 @given(st.lists(st.sampled_from([*"0123456789:-+ TZmh", "ago", " min", "UTC", "Europe/Paris"])).map("".join))

@@ -28,6 +28,8 @@ BAD_AT = [
     ("25:99", "25:99 is not a time of day"),
     ("2022-02-30 21:00", "2022-02-30 is not a date: February 2022 has 28 days"),
     ("21:41 Asia/Kolkatta", "Unknown time zone 'Asia/Kolkatta'"),
+    ("23:30", "23:30 has not happened yet today (2022-02-17); did you mean yesterday, 2022-02-16 23:30"),
+    ("10:30", "10:30 today (2022-02-17) was 12h 30m ago, more than 12 hours: write the date"),
     ("2022-02-18 10:00", "is in the future"),
     ("2022-02-17T23:30:00+05:30", "is in the future"),
     ("21:00", "is before INC-1 started (21:41 IST)"),
@@ -46,7 +48,7 @@ def test_a_bad_at_on_a_note_is_refused_with_its_reason_and_nothing_is_written(
     assert message in refusal.value.message
 
 
-@pytest.mark.parametrize(("at", "message"), BAD_AT[:6])
+@pytest.mark.parametrize(("at", "message"), BAD_AT[:8])
 def test_a_bad_at_on_open_is_refused_and_no_number_is_used(
     service: IncidentService, unchanged: Any, at: str, message: str
 ) -> None:
