@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.startup import read_dotenv, start
 
 log = logging.getLogger("bot")
@@ -40,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         read_dotenv()
+        configure_logging()
         return run_demo(os.environ)
     try:
         settings = start(REQUIRED[args.command])
