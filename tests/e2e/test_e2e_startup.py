@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,3 +161,49 @@ def test_gunicorn_without_the_procfile_config_stops_instead_of_rebooting_workers
 @pytest.mark.parametrize("name", sorted({name for name, _, _ in BAD_SETTINGS} - {"LOG_LEVEL"}))
 def test_the_example_each_line_shows_is_accepted(name: str) -> None:
     load_settings({name: EXAMPLES[name]})
+
+
+@pytest.mark.postgres
+def test_the_procfile_web_line_starts_from_a_folder_with_a_dotenv_without_a_warning(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    with SlackEmulator() as emulator:
+        write_dotenv(
+            tmp_path,
+            {
+                "SLACK_BOT_TOKEN": emulator.bot_token,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": emulator.api_url,
+                "DATABASE_URL": heroku_style(postgres_url),
+            },
+        )
+        port = free_port()
+        log = tmp_path / "web.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                web_command(port), env=clean_environment(), cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT
+            )
+            try:
+                wait_for_health(port, process)
+                emulator.connect_app(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
+                answer = emulator.as_user("alice").slash("list")
+                assert answer.status == 200
+            finally:
+                process.terminate()
+                process.wait(15)
+    text = log.read_text()
+    assert "Booting worker" in text
+    assert "WARNING" not in text and "will be unused" not in text, text
+
+
+def wait_for_health(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as health:
+                assert health.status == 200
+                return
+        except OSError:
+            assert process.poll() is None, "gunicorn stopped"
+            assert time.monotonic() < deadline, "gunicorn did not come up"
+            time.sleep(0.1)
