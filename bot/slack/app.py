@@ -107,14 +107,13 @@ class SlackHttp(SlackRequestHandler):
         return self.app.dispatch(repair_form_body(bolt_request))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
-        if path == "/healthz" and method in ("GET", "HEAD"):
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = self.service.db.ping()
             status = "200 OK" if healthy else "503 Service Unavailable"
             body = b'{"ok": true}' if healthy else b'{"ok": false, "error": "database unreachable"}'
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        if path == self.path and method == "POST":
+        if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "POST":
             answer = self.events(environ)
             response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
             start_response(response.status, response.get_headers())

@@ -104,7 +104,8 @@ def _view(view: Any) -> str | None:
         return "a view payload needs view.callback_id and view.type"
     if not isinstance(view.get("private_metadata", ""), str):
         return "view.private_metadata must be a string"
-    values = (view.get("state") or {}).get("values", {}) if isinstance(view.get("state") or {}, dict) else None
+    state = view.get("state") or {}
+    values = state.get("values", {}) if isinstance(state, dict) else None
     if not isinstance(values, dict) or not all(
         isinstance(block, dict) and all(isinstance(element, dict) for element in block.values())
         for block in values.values()

@@ -62,6 +62,11 @@ MALFORMED = [
         FORM,
         "view.state.values must map blocks to objects",
     ),
+    (  # passes our checks, but Bolt's own reading of the body raises on it
+        payload({"type": "block_actions", "user": ALICE, "enterprise": 5, "actions": [{"action_id": "x"}]}),
+        FORM,
+        "malformed body",
+    ),
     (command(user_id="-"), FORM, "a slash command needs user_id"),
     (command(team_id="", channel_id="-"), FORM, "a slash command needs team_id, channel_id"),
     ("text=open+sev1+forged", FORM, "a slash command needs command, team_id, user_id, channel_id"),
