@@ -190,3 +190,30 @@ def test_values_slack_hands_back_that_we_never_wrote_get_no_5xx_and_change_nothi
         answer = stack.emulator.send(body, FORM)
         stack.settle()
     assert 200 <= answer.status < 300
+
+
+def test_an_oversized_signed_command_gets_413_and_nothing_is_stored(stack: Stack, unchanged: Any) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    from bot.slack.inbound import MAX_BODY_BYTES
+
+    body = command(text="note " + "x" * MAX_BODY_BYTES).encode()
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: {FORM}\r\nContent-Length: {len(body)}\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in signed_raw(body).items())
+        + "\r\n"
+    ).encode()
+    address = urlsplit(stack.url)
+    with unchanged(stack.runtime.db), socket.create_connection((address.hostname, address.port)) as connection:
+        connection.sendall(head + body[:1000])
+        connection.settimeout(10)
+        answer = b""
+        while not answer.endswith(b"}"):
+            piece = connection.recv(4096)
+            if not piece:
+                break
+            answer += piece
+    assert answer.startswith(b"HTTP/1.0 413") or answer.startswith(b"HTTP/1.1 413")
+    assert b"the body is over 1048576 bytes" in answer
