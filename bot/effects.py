@@ -22,6 +22,7 @@ from bot.domain import durations as durations_of
 from bot.domain.durations import Durations
 from bot.domain.incident import EntryKind, Incident, Status
 from bot.effect_kinds import SUPERSEDED_BY_LATER
+from bot.logs import log_context
 from bot.slack.delivery import Delivered, Delivery, GiveUp, IncidentView, Retry
 from bot.storage import drafts as stored_drafts
 from bot.storage import outbox
@@ -68,7 +69,9 @@ class EffectSender:
                 with self.db.write() as session:
                     effect = outbox.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
                 if effect is not None:
-                    self._run(effect)
+                    ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind.value}
+                    with log_context(**ids):
+                        self._run(effect)
                     handled += 1
                     progressed = True
             if not progressed:

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.effects import EffectSender, SenderThread
+from bot.metrics import CountingWebClient
 from bot.service import Clock, IncidentService, utc_now
 from bot.slack.app import SlackHttp, create_app
 from bot.slack.delivery import Delivery
@@ -45,8 +46,8 @@ class Runtime:
             self._app = create_app(self.settings, self.service, self.client, after_ack=self, identity=self.identity)
         return self._app
 
-    def wsgi(self) -> SlackHttp:
-        return SlackHttp(self.app, self.service)
+    def wsgi(self, *, multiprocess_metrics: bool = False) -> SlackHttp:
+        return SlackHttp(self.app, self.service, multiprocess_metrics=multiprocess_metrics)
 
     # the listeners' AfterAck
     def notify(self) -> None:
@@ -71,7 +72,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     if migrate:
         db.upgrade()
     service = IncidentService(db, zone=settings.zone, clock=clock)
-    client = WebClient(
+    client = CountingWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=SLACK_TIMEOUT_SECONDS,

@@ -240,6 +240,11 @@ class IncidentService:
             durations=durations_of.compute(stored.incident, entries, until=now),
         )
 
+    def outbox_counts(self) -> dict[str, int]:
+        """Slack work by outbox state (pending, held, dead), for /metrics."""
+        with self.db.read() as session:
+            return outbox.count_by_state(session=session)
+
     def is_incident_channel(self, channel_id: str) -> bool:
         with self.db.read() as session:
             return repo.get_by_channel(session=session, channel_id=channel_id) is not None

@@ -20,6 +20,7 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.config import Settings
 from bot.drafting import DraftService
 from bot.people import MemberCheck
@@ -79,17 +80,22 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 
 
 class SlackHttp(SlackRequestHandler):
-    """WSGI: `POST /slack/events` through Bolt, `GET /healthz` answered from the database."""
+    """WSGI: `POST /slack/events` through Bolt, `GET /healthz` from the database, `GET /metrics`."""
 
-    def __init__(self, app: App, service: IncidentService) -> None:
+    def __init__(self, app: App, service: IncidentService, *, multiprocess_metrics: bool = False) -> None:
         super().__init__(app, path="/slack/events")
         self.service = service
+        self.multiprocess_metrics = multiprocess_metrics  # gunicorn workers sum their counters (bot.metrics)
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
         return self.app.dispatch(repair_form_body(bolt_request))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body = metrics.scrape(self.service.outbox_counts, multiprocess=self.multiprocess_metrics)
+            start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))])
+            return [body]
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = self.service.db.ping()
             status = "200 OK" if healthy else "503 Service Unavailable"

@@ -134,3 +134,9 @@ def mark_failed(*, session: Session, effect_id: int, now: datetime, retry_at: da
 def pending_count(*, session: Session) -> int:
     query = select(func.count()).select_from(EffectRow).where(EffectRow.state == "pending")
     return int(session.exec(query).one())
+
+
+def count_by_state(*, session: Session) -> dict[str, int]:
+    """How many effects are in each state that is not done (for /metrics)."""
+    query = select(EffectRow.state, func.count()).where(EffectRow.state != "done").group_by(col(EffectRow.state))
+    return {str(state): int(count) for state, count in session.exec(query)}

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.emulator import ANNOUNCE, SlackEmulator
 from bot.sandbox import SIGNING_SECRET
@@ -26,10 +27,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def web_command(port: int) -> list[str]:
+def web_command(port: int, *, workers: int = 1) -> list[str]:
     line = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
     expanded = line.removeprefix("web:").replace("$PORT", str(port))
-    expanded = expanded.replace("${WEB_CONCURRENCY:-1}", "1").replace("${WEB_THREADS:-8}", "8")
+    expanded = expanded.replace("${WEB_CONCURRENCY:-1}", str(workers)).replace("${WEB_THREADS:-8}", "8")
     arguments = shlex.split(expanded)
     assert arguments[0] == "gunicorn"
     return [sys.executable, "-m", "gunicorn", *arguments[1:]]
@@ -37,6 +38,11 @@ def web_command(port: int) -> list[str]:
 
 @pytest.fixture
 def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
+    yield from run_web(tmp_path, workers=1)
+
+
+def run_web(tmp_path: Path, *, workers: int, **more_env: str) -> Iterator[tuple[SlackEmulator, str]]:
+    """The Procfile's web process with `workers` gunicorn workers, connected to a fresh emulator."""
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
     port = free_port()
@@ -48,9 +54,10 @@ def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
         "DATABASE_URL": f"sqlite:///{tmp_path}/web.db",
         "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
         "INCIDENT_TIMEZONE": "Asia/Kolkata",
+        **more_env,
     }
     process = subprocess.Popen(
-        web_command(port), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        web_command(port, workers=workers), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -102,3 +109,29 @@ def test_under_gunicorn_the_ack_stays_under_3_seconds_while_slack_takes_4_per_ca
     assert max(answer.elapsed for answer in answers) < 3.0
     emulator.set_latency(0.0)
     wait_for_channel(emulator, "inc-3-outage-number-2", timeout=90)
+
+
+def scraped(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """`GET /metrics` as {(sample name, labels): value}."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=5) as answer:  # noqa: S310
+        text = answer.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_with_two_gunicorn_workers_every_scrape_counts_the_acks_of_both(tmp_path: Path) -> None:
+    metric_files = tmp_path / "metrics"
+    running = run_web(tmp_path, workers=2, PROMETHEUS_MULTIPROC_DIR=str(metric_files))
+    emulator, url = next(running)
+    try:
+        for n in range(24):
+            assert emulator.as_user("alice").slash(f"note INC-404 note {n}").status == 200
+        refused = (("command", "note"), ("outcome", "refused"))
+        assert len(list(metric_files.glob("counter_*.db"))) == 2, "both workers counted something"
+        # Whichever worker answers the scrape, it reports the acks of both.
+        assert {scraped(url)[("incident_bot_acks_total", refused)] for _ in range(6)} == {24.0}
+    finally:
+        running.close()
