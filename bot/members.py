@@ -148,7 +148,7 @@ class MemberCheck:
             status = error.response.status_code if error.response is not None else 0
             code = error.response.get("error") if error.response is not None else None
             log.warning("users.info for %s failed: HTTP %s %s", user_id, status, code or "")
-            what = f"Slack answered with the error `{code}`" if code else f"Slack is failing (HTTP {status})"
+            what = f"Slack answered with the error `{code}`" if status == 200 else f"Slack is failing (HTTP {status})"
             raise SlackUnavailable(unknown_member(what)) from None
         except OSError as error:
             log.warning("users.info for %s failed: %s", user_id, type(error).__name__)
