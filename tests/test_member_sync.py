@@ -105,10 +105,10 @@ def test_a_failing_page_ends_the_round_and_the_next_try_starts_over(
 
 
 def test_one_process_syncs_every_few_hours_and_the_others_skip(
-    sqlite_db: Database, emulator: SlackEmulator, clock: ManualClock
+    any_db: Database, emulator: SlackEmulator, clock: ManualClock
 ) -> None:
-    first, _ = make_sync(sqlite_db, emulator, clock)
-    second, _ = make_sync(sqlite_db, emulator, clock)
+    first, _ = make_sync(any_db, emulator, clock)
+    second, _ = make_sync(any_db, emulator, clock)
     assert first.run() == 5
     assert second.run() is None
     clock.advance(hours=3, minutes=59)
