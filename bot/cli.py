@@ -125,6 +125,8 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     from bot.runtime import build
 
     runtime = build(settings)
+    if not once:
+        runtime.member_sync.start()  # keeps the members table current, as web processes do
     log.info("worker started")
     try:
         while True:
@@ -137,6 +139,7 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        runtime.member_sync.stop()
         runtime.db.dispose()
 
 

@@ -1,4 +1,4 @@
-"""Assembling the bot from its settings: database, service, Slack client, sender, app.
+"""Assembling the bot from its settings: database, service, Slack client, sender, members, app.
 
 Entry points (`bot.wsgi`, `incident-bot serve|socket|worker|demo`) build a `Runtime` and start
 what they need; nothing here reads the environment.
@@ -7,6 +7,7 @@ what they need; nothing here reads the environment.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.effects import EffectSender, SenderThread
+from bot.member_sync import MemberSync, MemberSyncThread
+from bot.members import MemberCheck
 from bot.metrics import CountingWebClient
 from bot.service import Clock, IncidentService, utc_now
 from bot.slack.app import SlackHttp, create_app
@@ -38,12 +41,16 @@ class Runtime:
     sender: EffectSender
     sender_thread: SenderThread
     responder: Responder
+    members: MemberCheck
+    member_sync: MemberSyncThread
     _app: App | None = field(default=None, repr=False)
 
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = create_app(self.settings, self.service, self.client, after_ack=self, identity=self.identity)
+            self._app = create_app(
+                self.settings, self.service, self.client, after_ack=self, identity=self.identity, members=self.members
+            )
         return self._app
 
     def wsgi(self, *, multiprocess_metrics: bool = False) -> SlackHttp:
@@ -57,11 +64,14 @@ class Runtime:
         self.responder.respond(response_url, messages)
 
     def start_background(self) -> Runtime:
+        """The sender, the responder and the member sync (waiting briefly for its first round)."""
         self.sender_thread.start()
         self.responder.start()
+        self.member_sync.start()
         return self
 
     def stop(self) -> None:
+        self.member_sync.stop()
         self.sender_thread.stop()
         self.responder.stop()
         self.db.dispose()
@@ -82,6 +92,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
     sender = EffectSender(db, delivery, clock=clock)
     sender.on_message = lambda payload, message: _add_fetched(service, payload, message)
+    members = MemberCheck(db, client, clock=clock)
+    sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
     return Runtime(
         settings=settings,
         db=db,
@@ -91,6 +103,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
         sender=sender,
         sender_thread=SenderThread(sender),
         responder=Responder(),
+        members=members,
+        member_sync=MemberSyncThread(sync),
     )
 
 

@@ -77,6 +77,7 @@ class Sandbox:
         self.emulator.add_bot_to(ANNOUNCE)
         self.settings = sandbox_settings(self.emulator, database_url, settings or {})
         self.runtime: Runtime = build(self.settings, clock=clock).start_background()
+        self.runtime.member_sync.first_round.wait(30)  # everyone known before anyone acts, however slow the host
         self.server: ThreadingWSGIServer = make_http_server(self.runtime.wsgi(), host="127.0.0.1", port=0)
         self._serving = threading.Thread(target=self.server.serve_forever, name="sandbox-http", daemon=True)
         self._serving.start()

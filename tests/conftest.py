@@ -21,10 +21,11 @@ from bot.service import IncidentService
 from bot.storage.db import Database
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-TABLES = ("effect", "timeline_entry", "draft", "incident", "workspace", "slack_event", "slack_user")
-# What a person's request may change. `slack_user` is left out: it caches what users.info said
-# about the person asking (needed to refuse guests), not anything they asked for.
-REQUEST_TABLES = tuple(table for table in TABLES if table != "slack_user")
+TABLES = ("effect", "timeline_entry", "draft", "incident", "workspace", "slack_event", "member", "member_sync")
+# What a person's request may change. The members tables are left out: they hold what Slack says
+# about the workspace's members (the one asking may be learned on the way), not anything asked for.
+MEMBER_TABLES = ("member", "member_sync")
+REQUEST_TABLES = tuple(table for table in TABLES if table not in MEMBER_TABLES)
 
 
 @pytest.fixture

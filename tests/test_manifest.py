@@ -32,6 +32,7 @@ SCOPE_OF_METHOD = {
     "pins.add": "pins:write",
     "reactions.add": "reactions:write",
     "users.info": "users:read",
+    "users.list": "users:read",
     "views.open": None,
 }
 
@@ -63,9 +64,9 @@ def test_the_shortcut_has_the_callback_id_the_app_listens_for() -> None:
     )
 
 
-def test_the_pushpin_event_is_subscribed_with_the_scope_it_needs() -> None:
-    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["reaction_added"]
-    assert "reactions:read" in scopes()
+def test_the_pushpin_and_member_events_are_subscribed_with_the_scopes_they_need() -> None:
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["reaction_added", "user_change", "team_join"]
+    assert {"reactions:read", "users:read"} <= scopes()
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
+from bot.emulator.admin_actions import AdminActions
 from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
 from bot.emulator.faults import ANY_METHOD, Call, CallLog, Faults
 from bot.emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
@@ -260,6 +261,11 @@ class SlackEmulator:
         if self._app is None:
             raise RuntimeError("call connect_app(request_url=..., signing_secret=...) first")
         return self._app
+
+    @property
+    def admin(self) -> AdminActions:
+        """A workspace admin: members turned guest or deactivated, newcomers (events to the app)."""
+        return AdminActions(ws=self.workspace, connection=self._delivery)
 
     def as_user(self, user: str) -> UserActions:
         """Act as the person with this name or id."""

@@ -23,11 +23,11 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.config import Settings
 from bot.drafting import DraftService
-from bot.people import MemberCheck
+from bot.members import MemberCheck
 from bot.service import IncidentService
 from bot.slack.handlers import CommandRunner
 from bot.slack.identity import BotIdentity
-from bot.slack.listeners import AfterAck, register
+from bot.slack.listeners import AfterAck, register, register_member_events
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -42,6 +42,7 @@ def create_app(
     *,
     after_ack: AfterAck,
     identity: BotIdentity | None = None,
+    members: MemberCheck | None = None,
 ) -> App:
     identity = identity or BotIdentity(client)
     app = App(
@@ -54,10 +55,11 @@ def create_app(
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    members = MemberCheck(service.db, client, clock=service.clock)
+    members = members or MemberCheck(service.db, client, clock=service.clock)
     drafts = DraftService(service, settings)
     runner = CommandRunner(service, drafts, settings, ensure_can_change=members.ensure_can_change)
     register(app, runner, after_ack)
+    register_member_events(app, members.learn)
 
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -151,6 +151,19 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         _submit(ack, after, "text", save)
 
 
+def register_member_events(app: App, learn: Callable[[dict[str, Any]], object]) -> None:
+    """`user_change` and `team_join`: store the member at once (a member turned guest is refused
+    from now on). Acknowledged only once stored, so Slack redelivers what could not be stored."""
+
+    @app.event("user_change")
+    @app.event("team_join")
+    def member_changed(ack: Ack, event: dict[str, Any]) -> None:
+        user = event.get("user")
+        if isinstance(user, dict) and user.get("id"):
+            learn(user)
+        ack()
+
+
 _ACTION_PATTERN = re.compile(r"^incident\.(status\.[a-z]+|close|reopen|draft)$")
 
 

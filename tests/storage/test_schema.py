@@ -21,7 +21,7 @@ def test_upgrade_from_an_empty_database_creates_every_table(tmp_path: object) ->
     db = Database(f"sqlite:///{tmp_path}/fresh.db")
     db.upgrade()
     tables = set(inspect(db.engine).get_table_names())
-    assert {"incident", "timeline_entry", "effect", "workspace", "slack_event", "slack_user"} <= tables
+    assert {"incident", "timeline_entry", "effect", "workspace", "slack_event", "member", "member_sync"} <= tables
     assert "alembic_version" in tables
 
 
