@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.domain import durations as durations_of
+from bot.domain import markup
 from bot.domain.durations import Durations
 from bot.domain.incident import EntryKind, Incident, Status
 from bot.effect_kinds import SUPERSEDED_BY_LATER
@@ -138,8 +139,10 @@ class EffectSender:
             if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
                 durations = self._durations_until(session, stored.id, entry_id, stored.incident)
             people = {stored.incident.lead, stored.incident.opened_by}
+            people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
             if entry is not None:
                 people |= {entry.actor, entry.text} if entry.kind is EntryKind.LEAD else {entry.actor}
+                people |= markup.user_ids(entry.text)
             if draft is not None:
                 people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}
             names = repo.names(session=session, user_ids=people)

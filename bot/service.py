@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.domain import durations as durations_of
 from bot.domain import incident as rules
+from bot.domain import markup
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, Incident, Status, TimelineEntry
 from bot.domain.timeparse import parse_at
@@ -253,6 +254,7 @@ class IncidentService:
         """Display names of everyone the timeline shows, from the users.info cache."""
         people = {incident.lead, incident.opened_by}
         people |= {entry.actor for entry in entries}
+        people |= markup.user_ids(incident.title) | {p for entry in entries for p in markup.user_ids(entry.text)}
         people |= {entry.text for entry in entries if entry.kind is rules.EntryKind.LEAD}
         with self.db.read() as session:
             return repo.names(session=session, user_ids=people)

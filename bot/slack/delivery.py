@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.markup import for_public
 from bot.effect_kinds import EffectKind
 from bot.slack import blocks, draft_blocks
 from bot.slack.channels import channel_name
@@ -232,7 +233,7 @@ class Delivery:
         incident = view.incident
         reopened = view.entry is not None and view.entry.kind is EntryKind.REOPENED
         if reopened:
-            text = blocks.reopened_announcement(incident, incident.channel_id)
+            text = blocks.reopened_announcement(incident, incident.channel_id, view.names)
         else:
             total = short(view.durations.total) if view.durations else None
             text = blocks.announcement(incident, incident.channel_id, view.names, total=total)
@@ -285,7 +286,7 @@ class Delivery:
 
 def _fallback(incident: Incident) -> str:
     """The notification text that goes with blocks: Slack parses it too, so it is escaped."""
-    return escape(f"{incident.name} ({incident.status.value}, sev{incident.severity}): {incident.title}")
+    return escape(f"{incident.name} ({incident.status.value}, sev{incident.severity}): {for_public(incident.title)}")
 
 
 def _classify(error: SlackApiError) -> Delivered:
