@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 
 from e2e_stack import Stack
@@ -63,7 +64,11 @@ def test_the_outbox_gauge_shows_work_waiting_while_slack_is_down_and_none_after(
     stack.user("alice").slash("note INC-1 still down")
     during = scrape(stack)
     assert during[("incident_bot_outbox_effects", (("state", "pending"),))] >= 2
-    assert grew(before, during, "incident_bot_slack_calls_total", method="conversations.create", result="network") >= 1
+    deadline = time.monotonic() + 10  # the sender tries on its own thread, right after the ack
+    while not grew(before, during, "incident_bot_slack_calls_total", method="conversations.create", result="network"):
+        assert time.monotonic() < deadline, "no failed conversations.create counted"
+        time.sleep(0.05)
+        during = scrape(stack)
     stack.emulator.up()
     stack.settle(timeout=60)
     after = scrape(stack)
