@@ -20,6 +20,7 @@ from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
 from bot.metrics import CountingWebClient
 from bot.service import Clock, IncidentService, utc_now
+from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
 from bot.slack.delivery import Delivery
 from bot.slack.identity import BotIdentity
@@ -110,10 +111,12 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
 
 def _add_fetched(service: IncidentService, payload: dict[str, Any], message: dict[str, Any]) -> None:
     """A message fetched after a :pushpin: joins the timeline (once)."""
+    author = copied.author_of(message)
     service.add_message(
         channel_id=str(payload["channel"]),
-        author=str(message.get("user") or message.get("bot_id") or ""),
-        text=str(message.get("text") or ""),
+        author=author.id,
+        bot_name=author.bot_name,
+        text=copied.words_of(message),
         message_ts=str(message["ts"]),
         added_by=str(payload.get("user", "")),
     )

@@ -24,6 +24,7 @@ SCOPE_OF_METHOD = {
     "chat.update": "chat:write",
     "conversations.create": "channels:manage",
     "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
     "conversations.info": "channels:read",
     "conversations.invite": "channels:manage",
     "conversations.join": "channels:join",
@@ -82,6 +83,8 @@ def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         channel = sandbox.channel_of(1)
         ts = sandbox.user("bob").post_message(channel, "error rate is flat")
         sandbox.user("bob").react(channel, ts, "pushpin")
+        reply = sandbox.user("bob").post_message(channel, "and latency too", thread_ts=ts)
+        sandbox.user("bob").react(channel, reply, "pushpin")
         sandbox.settle()
         return {call.method for call in emulator.calls()}
 
@@ -92,3 +95,8 @@ def test_the_scopes_cover_every_web_api_method_the_bot_calls(methods_the_bot_cal
     needed: set[Any] = {SCOPE_OF_METHOD[method] for method in methods_the_bot_calls} - {None}
     assert needed <= scopes()
     assert {"conversations.create", "pins.add", "reactions.add", "conversations.history"} <= methods_the_bot_calls
+    assert "conversations.replies" in methods_the_bot_calls  # the pinned thread reply
+
+
+def test_the_apps_messages_tab_is_on_so_it_can_tell_people_things_in_a_direct_message() -> None:
+    assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.emulator.admin_actions import AdminActions
 from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
 from bot.emulator.faults import ANY_METHOD, Call, CallLog, Faults
+from bot.emulator.integration_posts import IntegrationPosts
 from bot.emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
 from bot.emulator.server import Router, ServerThread
 from bot.emulator.socket_mode import SocketModeHub
@@ -186,6 +187,19 @@ class SlackEmulator:
             raise KeyError(channel)
         return found
 
+    def create_channel(self, name: str, *, members: list[str], private: bool = False, direct: bool = False) -> str:
+        """A conversation of people (names or ids), without the bot: a private channel, or with
+        ``direct`` a direct message between them. Returns its id."""
+        with self.workspace.lock:
+            people = [self.user(member).id for member in members]
+            channel_id = f"D{''.join(people)}" if direct else None
+            channel = self.workspace.create_channel(
+                name, creator=people[0], is_private=private or direct, channel_id=channel_id
+            )
+            channel.is_im = direct
+            channel.members = people
+            return channel.id
+
     def channel(self, channel: str) -> Channel:
         """A copy of the channel with this id or name; KeyError when there is none."""
         with self.workspace.lock:
@@ -261,6 +275,11 @@ class SlackEmulator:
         if self._app is None:
             raise RuntimeError("call connect_app(request_url=..., signing_secret=...) first")
         return self._app
+
+    @property
+    def posts(self) -> IntegrationPosts:
+        """Alerts from integrations, file shares and deletions (state only, as people's posts)."""
+        return IntegrationPosts(ws=self.workspace)
 
     @property
     def admin(self) -> AdminActions:

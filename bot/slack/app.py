@@ -27,7 +27,7 @@ from bot.members import MemberCheck
 from bot.service import IncidentService
 from bot.slack.handlers import CommandRunner
 from bot.slack.identity import BotIdentity
-from bot.slack.listeners import AfterAck, register, register_member_events
+from bot.slack.listeners import AfterAck, register, register_every_other_event, register_member_events
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -60,6 +60,7 @@ def create_app(
     runner = CommandRunner(service, drafts, settings, ensure_can_change=members.ensure_can_change)
     register(app, runner, after_ack)
     register_member_events(app, members.learn)
+    register_every_other_event(app)  # last: it matches whatever the listeners above did not
 
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -133,7 +133,7 @@ class Delivery:
             case EffectKind.POST_TIMELINE:
                 return self._post_timeline(view, channel)
             case EffectKind.FETCH_MESSAGE:
-                return self._fetch(channel, str(payload["ts"]))
+                return self._fetch(view, channel, payload)
             case EffectKind.ACKNOWLEDGE_MESSAGE:
                 self._tolerate(self.client.reactions_add, channel=channel, timestamp=payload["ts"], name=ACK_REACTION)
             case _:
@@ -252,17 +252,48 @@ class Delivery:
                 raise Retry(f"response_url answered {response.status_code}")
             return Delivered(note=None if response.status_code == 200 else f"response_url {response.status_code}")
         origin, user = payload.get("origin"), payload.get("user")
-        if origin and user:
-            self._tolerate(self.client.chat_postEphemeral, channel=origin, user=user, text=text)
-        return Delivered()
+        if not user:
+            return Delivered(note="nobody to tell")
+        if origin:
+            try:
+                self.client.chat_postEphemeral(channel=origin, user=user, text=text)
+                return Delivered()
+            except SlackApiError as error:
+                # A DM or private channel the bot is not in: Slack will not take an ephemeral there.
+                if error.response.get("error") not in UNREACHABLE_ORIGIN:
+                    raise
+        self.client.chat_postMessage(channel=user, text=text)  # a direct message from the app
+        return Delivered(note="told in a direct message")
 
-    def _fetch(self, channel: str, ts: str) -> Delivered:
+    def _fetch(self, view: IncidentView, channel: str, payload: Mapping[str, Any]) -> Delivered:
+        """The message a :pushpin: was put on: a top-level message, or a reply inside a thread
+        (`reaction_added` does not say which). When Slack has no such message any more, the
+        person who reacted is told, so a pin is never lost without a word."""
+        ts = str(payload["ts"])
         page = self.client.conversations_history(channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1)
-        history: list[dict[str, Any]] = page.get("messages") or []
-        found = [message for message in history if message.get("ts") == ts]
+        found = [message for message in page.get("messages") or [] if message.get("ts") == ts]
         if not found:
-            raise GiveUp(f"message {ts} not found")
-        return Delivered(message=dict(found[0]))
+            found = [message for message in self._thread_of(channel, ts) if message.get("ts") == ts]
+        if found:
+            return Delivered(message=dict(found[0]))
+        user = payload.get("user")
+        if user:
+            text = (
+                f"I could not add that message to the {view.incident.name} timeline: Slack no longer has it "
+                "(was it deleted?). Add what it said with `/incident note`."
+            )
+            self._tolerate(self.client.chat_postEphemeral, channel=channel, user=str(user), text=text)
+        return Delivered(note=f"message {ts} not found; {user or 'nobody'} told")
+
+    def _thread_of(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The thread holding message `ts` (its parent and the replies at `ts`); [] when none."""
+        try:
+            thread = self.client.conversations_replies(channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True)
+        except SlackApiError as error:
+            if error.response.get("error") == "thread_not_found":
+                return []
+            raise
+        return list(thread.get("messages") or [])
 
     def post_joining(self, channel: str, **message: Any) -> str:
         """chat.postMessage (returns the ts), joining the public channel first if the bot is not in it."""
@@ -282,6 +313,10 @@ class Delivery:
         except SlackApiError as error:
             if error.response.get("error") not in HARMLESS_ERRORS:
                 raise
+
+
+# chat.postEphemeral's answers when the bot cannot speak where the person opened the modal.
+UNREACHABLE_ORIGIN = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"})
 
 
 def _fallback(incident: Incident) -> str:

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 
 from bot import metrics
 from bot.domain.incident import Status
 from bot.errors import UsageError, UserError
-from bot.slack import blocks, commands, draft_blocks
+from bot.slack import blocks, commands, copied, draft_blocks
 from bot.slack.handlers import CommandRunner, Invocation, Reply
 
 log = logging.getLogger(__name__)
@@ -77,10 +77,12 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
 
         def add() -> Reply:
             runner.ensure_can_change(asked.user_id)
+            author = copied.author_of(message)
             added = service.add_message(
                 channel_id=asked.channel_id or "",
-                author=str(message.get("user") or message.get("bot_id") or ""),
-                text=str(message.get("text") or ""),
+                author=author.id,
+                bot_name=author.bot_name,
+                text=copied.words_of(message),
                 message_ts=str(message.get("ts")),
                 added_by=asked.user_id,
             )
@@ -161,6 +163,33 @@ def register_member_events(app: App, learn: Callable[[dict[str, Any]], object]) 
         user = event.get("user")
         if isinstance(user, dict) and user.get("id"):
             learn(user)
+        ack()
+
+
+def register_every_other_event(app: App) -> None:
+    """Slack expects 200 for every event delivery, and retries (then disables the subscription)
+    otherwise: events the bot does not act on are acknowledged, logged at debug and counted in
+    /metrics; `app_rate_limited` (Slack dropped events for a minute) is logged as a warning.
+    Registered last: listeners match in the order they were registered."""
+
+    @app.middleware
+    def rate_limited(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        if body.get("type") != "app_rate_limited":
+            next()
+            return None
+        minute = body.get("minute_rate_limited")
+        when = (
+            datetime.fromtimestamp(int(minute), UTC).strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
+        )
+        log.warning("Slack rate-limited event deliveries to this app in the minute of %s: events were dropped", when)
+        metrics.EVENTS_IGNORED.labels(type="app_rate_limited").inc()
+        return BoltResponse(status=200, body="")
+
+    @app.event(re.compile(r".*"))
+    def any_other_event(ack: Ack, event: dict[str, Any]) -> None:
+        kind = str(event.get("type") or "unknown")
+        log.debug("event %s acknowledged; the bot does not act on it", kind)
+        metrics.EVENTS_IGNORED.labels(type=kind if re.fullmatch(r"[a-z_]{1,40}", kind) else "unknown").inc()
         ack()
 
 

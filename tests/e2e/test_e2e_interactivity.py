@@ -137,3 +137,23 @@ def test_the_add_to_timeline_shortcut_copies_the_message(stack: Stack, opened: s
     assert timeline_kinds(stack).count(EntryKind.MESSAGE) == 1
     replies = [post.body.get("text", "") for post in stack.emulator.response_url_posts()]
     assert "Added to the INC-1 timeline." in replies
+
+
+@pytest.mark.parametrize("where", ["private", "direct"])
+def test_opening_through_the_modal_from_where_the_bot_is_not_tells_the_opener_in_a_direct_message(
+    stack: Stack, where: str
+) -> None:
+    origin = stack.emulator.create_channel(
+        "war-room", members=["alice", "bob"], private=where == "private", direct=where == "direct"
+    )
+    assert stack.user("alice").slash("open sev1", channel=origin).status == 200
+    stack.settle()
+    (view,) = stack.emulator.views(stack.emulator.user("alice").id, open_only=True)
+    assert stack.user("alice").submit_view(view.id, {"title": "Search is down"}).status == 200
+    stack.settle()
+    channel = stack.emulator.channel_by_name("inc-1-search-is-down")
+    assert channel is not None
+    alice = stack.emulator.user("alice").id
+    direct = [m.text for m in stack.emulator.messages(f"D{alice}") if m.user == "U0BOT"]
+    assert direct == [f"INC-1 has its channel: <#{channel.id}>. You are in it and the summary card is pinned there."]
+    assert stack.emulator.messages(origin) == []  # nothing was posted where the bot is not
