@@ -36,7 +36,7 @@ def web_command(port: int) -> list[str]:
 
 
 @pytest.fixture
-def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
+def gunicorn_app(tmp_path: Path, database_url: str) -> Iterator[tuple[SlackEmulator, str]]:
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
     port = free_port()
@@ -45,7 +45,7 @@ def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
         "SLACK_BOT_TOKEN": emulator.bot_token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/web.db",
+        "DATABASE_URL": database_url,
         "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
         "INCIDENT_TIMEZONE": "Asia/Kolkata",
     }

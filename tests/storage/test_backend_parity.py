@@ -8,6 +8,9 @@ which SQLite ignores."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from bot.effect_kinds import EffectKind
 from bot.storage import outbox, repository
@@ -68,3 +71,11 @@ def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Dat
         assert outbox.claim(session=session, effect_id=effect_id, worker=worker, now=NOW) is not None
     with any_db.write() as session:
         assert outbox.claim(session=session, effect_id=effect_id, worker="other", now=NOW) is None
+
+
+def test_the_unchanged_check_notices_a_write_on_either_backend(any_db: Database, unchanged: Any) -> None:
+    """The refusal tests prove "nothing was stored" with it, so it must see a change everywhere."""
+    with pytest.raises(AssertionError, match="the database changed"), unchanged(any_db), any_db.write() as session:
+        repository.remember_event(session=session, event_id="Ev0CHANGE", now=NOW)
+    with unchanged(any_db), any_db.read() as session:
+        repository.get_user(session=session, user_id="U0NOBODY")
