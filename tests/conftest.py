@@ -65,6 +65,9 @@ def postgres_url() -> Iterator[str]:
     name = f"incident_bot_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throwaway database needs no crash durability: commits skip the WAL flush wait,
+        # about half of each write transaction's time (an end-to-end open makes ~45 of them).
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     Database(url).upgrade()
     yield url
