@@ -72,7 +72,10 @@ def test_the_pushpin_and_member_events_are_subscribed_with_the_scopes_they_need(
 
 @pytest.fixture(scope="module")
 def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    """Every Web API method the bot called while replaying the demo story plus a pushpin."""
+    """Every Web API method the bot called while replaying the demo story plus a pushpin.
+
+    On SQLite only: which methods are called does not depend on the database, and the commands
+    and the pushpin run on PostgreSQL in tests/e2e (this fixture is module-scoped, theirs are not)."""
     from bot.demo import _replay
 
     clock = ManualClock(STORY_START)

@@ -21,6 +21,7 @@ from bot.storage.repository import core
 from bot.storage.tables import PENDING, EffectRow
 
 LEASE = timedelta(seconds=120)
+WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
 
 
 @dataclass(frozen=True)
@@ -77,24 +78,36 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
 
 
 def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Effect | None:
-    """Lease one effect; None when another sender got it first."""
+    """Lease one effect; None when another sender got it first.
+
+    `worker` only labels the lease for people reading the table; a long host name is cut from
+    the left, keeping the process and sender ids that tell senders apart."""
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
-    result = core(session).execute(
-        update(EffectRow)
-        .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending", free)
-        .values(claimed_by=worker, claimed_until=now + LEASE)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    claimed = (
+        core(session)
+        .execute(
+            update(EffectRow)
+            .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending", free)
+            .values(claimed_by=worker[-WORKER_LABEL_MAX:], claimed_until=now + LEASE)
+            .returning(
+                col(EffectRow.incident_id),
+                col(EffectRow.kind),
+                col(EffectRow.payload),
+                col(EffectRow.attempts),
+                col(EffectRow.expires_at),
+            )
+        )
+        .first()
+    )  # RETURNING, not rowcount: what the database says it updated, the same on every dialect
+    if claimed is None:
         return None
-    row = session.get_one(EffectRow, effect_id)
-    session.refresh(row)
     return Effect(
         id=effect_id,
-        incident_id=row.incident_id,
-        kind=EffectKind(row.kind),
-        payload=json.loads(row.payload),
-        attempts=row.attempts,
-        expires_at=row.expires_at,
+        incident_id=claimed.incident_id,
+        kind=EffectKind(claimed.kind),
+        payload=json.loads(claimed.payload),
+        attempts=claimed.attempts,
+        expires_at=claimed.expires_at,
     )
 
 

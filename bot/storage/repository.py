@@ -252,11 +252,17 @@ def _entry(row: TimelineRow) -> StoredEntry:
 
 
 def remember_event(*, session: Session, event_id: str, now: datetime) -> bool:
-    """Record a Slack event id; False when it was already recorded (a redelivery)."""
-    result = session.execute(
-        _upsert(session)(SlackEventRow).values(event_id=event_id, received_at=now).on_conflict_do_nothing()
+    """Record a Slack event id; False when it was already recorded (a redelivery).
+
+    RETURNING, not rowcount: psycopg 3 reports -1 for this statement through SQLAlchemy, so a
+    rowcount test took every first delivery on PostgreSQL for a redelivery."""
+    inserted = core(session).execute(
+        _upsert(session)(SlackEventRow)
+        .values(event_id=event_id, received_at=now)
+        .on_conflict_do_nothing()
+        .returning(col(SlackEventRow.event_id))
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return inserted.first() is not None
 
 
 def save_durations(*, session: Session, incident_id: int, durations: Durations) -> None:

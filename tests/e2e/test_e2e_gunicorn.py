@@ -37,11 +37,13 @@ def web_command(port: int, *, workers: int = 1) -> list[str]:
 
 
 @pytest.fixture
-def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
-    yield from run_web(tmp_path, workers=1)
+def gunicorn_app(tmp_path: Path, database_url: str) -> Iterator[tuple[SlackEmulator, str]]:
+    yield from run_web(tmp_path, database_url, workers=1)
 
 
-def run_web(tmp_path: Path, *, workers: int, **more_env: str) -> Iterator[tuple[SlackEmulator, str]]:
+def run_web(
+    tmp_path: Path, database_url: str, *, workers: int, **more_env: str
+) -> Iterator[tuple[SlackEmulator, str]]:
     """The Procfile's web process with `workers` gunicorn workers, connected to a fresh emulator."""
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
@@ -51,7 +53,7 @@ def run_web(tmp_path: Path, *, workers: int, **more_env: str) -> Iterator[tuple[
         "SLACK_BOT_TOKEN": emulator.bot_token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/web.db",
+        "DATABASE_URL": database_url,
         "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
         "INCIDENT_TIMEZONE": "Asia/Kolkata",
         **more_env,
@@ -121,9 +123,9 @@ def scraped(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def test_with_two_gunicorn_workers_every_scrape_counts_the_acks_of_both(tmp_path: Path) -> None:
+def test_with_two_gunicorn_workers_every_scrape_counts_the_acks_of_both(tmp_path: Path, database_url: str) -> None:
     metric_files = tmp_path / "metrics"
-    running = run_web(tmp_path, workers=2, PROMETHEUS_MULTIPROC_DIR=str(metric_files))
+    running = run_web(tmp_path, database_url, workers=2, PROMETHEUS_MULTIPROC_DIR=str(metric_files))
     emulator, url = next(running)
     try:
         for n in range(24):

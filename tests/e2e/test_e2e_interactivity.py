@@ -97,6 +97,7 @@ def test_a_modal_title_over_150_characters_is_refused_in_the_modal(stack: Stack,
 
 
 def test_a_pushpin_adds_the_message_once_even_when_slack_redelivers_the_event(stack: Stack, opened: str) -> None:
+    """On both backends: on PostgreSQL every first delivery used to be taken for a redelivery."""
     ts = stack.user("bob").post_message(opened, "rolled back deploy 4411")
     delivered = stack.user("bob").react(opened, ts, "pushpin")
     assert delivered is not None and delivered.status == 200
@@ -110,6 +111,8 @@ def test_a_pushpin_adds_the_message_once_even_when_slack_redelivers_the_event(st
     assert copied[0].at.timestamp() == pytest.approx(float(ts), abs=1)
     reactions = stack.emulator.message(opened, ts).reactions
     assert any(reaction.name == "white_check_mark" for reaction in reactions)
+    shown = str(stack.user("alice").slash("timeline", channel=opened).json["blocks"])
+    assert shown.count("rolled back deploy 4411") == 1
 
 
 def test_a_second_pushpin_by_someone_else_does_not_copy_the_message_again(stack: Stack, opened: str) -> None:

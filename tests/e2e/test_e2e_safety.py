@@ -179,7 +179,12 @@ def test_the_health_check_answers_200_with_the_database_and_503_without(stack: S
 
     with urllib.request.urlopen(f"{stack.url}/healthz", timeout=5) as response:  # noqa: S310
         assert (response.status, json.loads(response.read())) == (200, {"ok": True})
-    stack.runtime.service.db = Database("sqlite:////nonexistent/directory/incidents.db")  # the database is gone
+    gone = (
+        "sqlite:////nonexistent/directory/incidents.db"
+        if stack.runtime.db.is_sqlite
+        else "postgresql+psycopg://postgres@127.0.0.1:1/incidents"  # nothing listens on port 1
+    )
+    stack.runtime.service.db = Database(gone)  # the database is gone
     with pytest.raises(urllib.error.HTTPError) as failure:
         urllib.request.urlopen(f"{stack.url}/healthz", timeout=5)  # noqa: S310
     assert failure.value.code == 503
