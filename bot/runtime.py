@@ -13,6 +13,8 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import health
+from bot.backoff import Backoff
 from bot.config import Settings
 from bot.effects import EffectSender, SenderThread
 from bot.service import Clock, IncidentService, utc_now
@@ -46,7 +48,13 @@ class Runtime:
         return self._app
 
     def wsgi(self) -> SlackHttp:
-        return SlackHttp(self.app, self.service)
+        return SlackHttp(self.app, problem=lambda: health.problem(self.db, self.settings.zone))
+
+    def check_token(self) -> None:
+        """auth.test at start-up: raises `TokenRejected` (the caller exits with its one line) when
+        Slack refuses the token; when it accepts it, held Slack work is checked at once."""
+        if self.identity.check_token():
+            self.sender.check_now()
 
     # the listeners' AfterAck
     def notify(self) -> None:
@@ -66,7 +74,9 @@ class Runtime:
         self.db.dispose()
 
 
-def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Runtime:
+def build(
+    settings: Settings, *, clock: Clock = utc_now, migrate: bool = True, backoff: Backoff | None = None
+) -> Runtime:
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
@@ -79,7 +89,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     )
     identity = BotIdentity(client)
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
-    sender = EffectSender(db, delivery, clock=clock)
+    sender = EffectSender(db, delivery, clock=clock, backoff=backoff)
     sender.on_message = lambda payload, message: _add_fetched(service, payload, message)
     return Runtime(
         settings=settings,
