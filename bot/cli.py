@@ -14,11 +14,15 @@ import sys
 import time
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("bot")
 
@@ -85,8 +89,10 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
     from bot.runtime import build
     from bot.serve import make_http_server
 
-    runtime = build(settings).start_background()
-    runtime.identity.resolve()
+    runtime = build(settings)
+    if not _token_accepted(runtime):
+        return 2
+    runtime.start_background()
     server = make_http_server(runtime.wsgi(), host=host, port=port)
     log.info("listening on http://%s:%s/slack/events", host, server.server_port)
     try:
@@ -104,8 +110,10 @@ def _socket(settings: Settings) -> int:
 
     from bot.runtime import build
 
-    runtime = build(settings).start_background()
-    runtime.identity.resolve()
+    runtime = build(settings)
+    if not _token_accepted(runtime):
+        return 2
+    runtime.start_background()
     handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
     try:
         handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
@@ -125,6 +133,8 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     from bot.runtime import build
 
     runtime = build(settings)
+    if not _token_accepted(runtime):
+        return 2
     log.info("worker started")
     try:
         while True:
@@ -138,6 +148,19 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
         return 0
     finally:
         runtime.db.dispose()
+
+
+def _token_accepted(runtime: Runtime) -> bool:
+    """auth.test before anything starts: a token Slack refuses stops the command with one line."""
+    from bot.slack.identity import TokenRejected
+
+    try:
+        runtime.check_token()
+    except TokenRejected as error:
+        print(error, file=sys.stderr)
+        runtime.db.dispose()
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -69,7 +69,9 @@ class BotIdentity:
             log.warning("auth.test answered %s %s; starting anyway", error.response.status_code, code)
             return False
         except OSError as error:
-            log.warning("Slack cannot be reached (%s); starting anyway, Slack work waits", type(error).__name__)
+            reason = getattr(error, "reason", error)  # urllib wraps the socket's error
+            cause = type(reason if isinstance(reason, BaseException) else error).__name__
+            log.warning("Slack cannot be reached (%s); starting anyway, Slack work waits", cause)
             return False
         with self._lock:
             self._user_id, self._bot_id = result.get("user_id"), result.get("bot_id")
