@@ -1,4 +1,4 @@
-"""`incident-bot`: serve | socket | worker | demo | db upgrade.
+"""`incident-bot`: serve | socket | worker | outbox | demo | db upgrade.
 
 Reads `.env` (python-dotenv) and the environment, checks every setting the command needs and
 stops with the names of the missing ones before doing anything else.
@@ -20,6 +20,7 @@ from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
+from bot.outbox_cli import add_outbox_parser
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -30,6 +31,7 @@ REQUIRED = {
     "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
     "worker": ("SLACK_BOT_TOKEN",),
+    "outbox": (),
     "db": (),
     "demo": (),
 }
@@ -66,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _socket(settings)
         case "worker":
             return _worker(settings, once=args.once, poll_seconds=args.poll)
+        case "outbox":
+            from bot.outbox_cli import run_outbox
+
+            return run_outbox(settings, args)
     return 2
 
 
@@ -79,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="send pending Slack work (retries after a crash or a Slack outage)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
+    add_outbox_parser(commands)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")
