@@ -184,7 +184,11 @@ class EffectSender:
     def _check(self, pause: Effect) -> bool:
         """The paused outbox's check: send the oldest held effect again; True when the pause ended."""
         with self.db.read() as session:
+            oldest = outbox.auth_hold(session=session)
             held = outbox.oldest_held(session=session)
+        if oldest is not None and oldest.id != pause.id:  # two senders paused at once: one check is enough
+            self._done(pause, Delivered(note="a second pause"))
+            return True
         if held is None:  # a person sent it all again (`incident-bot outbox retry`)
             return self._resume()
         now = self.clock()
@@ -223,7 +227,8 @@ class EffectSender:
         """End the pause: held work is pending again, due now."""
         with self.db.write() as session:
             released = outbox.release_held(session=session, now=self.clock())
-        log.warning("Slack accepts the bot token again: %d held effects are sent now", released)
+        if released:
+            log.warning("Slack accepts the bot token again: %d held effects are sent now", released)
         return True
 
     def _progress(self, effect: Effect) -> Callable[[Delivered], None]:

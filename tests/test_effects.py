@@ -314,3 +314,22 @@ def test_two_senders_share_one_pause_and_one_check(
     second.drain()
     assert len(slack.tried) == 2, "one failure, then one check for both"
     assert len([row for row in effects(sqlite_db, "pending") if row.kind == "outbox.auth_hold"]) == 1
+
+
+def test_a_second_pause_started_by_a_racing_sender_adds_no_second_check(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failing = refuse()
+    sender.drain()
+    with sqlite_db.write() as session:  # what two senders holding at the same instant on PostgreSQL may leave
+        session.add(EffectRow(kind="outbox.auth_hold", created_at=clock(), not_before=clock(), last_error="x"))
+    clock.advance(seconds=60)
+    sender.drain()
+    assert len(slack.tried) == 2, "one failure, then one check"
+    slack.failing = None
+    clock.advance(seconds=60)
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+    assert effects(sqlite_db, "pending", "held") == []
+    assert health.problem(sqlite_db, KOLKATA) is None

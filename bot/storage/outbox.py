@@ -173,7 +173,12 @@ def hold(*, session: Session, effect_id: int, now: datetime, error: str, check_a
     True when this started the pause, False when the outbox was paused already.
     """
     mark_held(session=session, effect_id=effect_id, error=error)
-    if auth_hold(session=session) is not None:
+    # Locked: a `release_held` running meanwhile either ends the pause first (then this one
+    # starts a new pause) or waits and releases this effect too (PostgreSQL; SQLite serialises
+    # writers anyway). Two senders holding at the very same moment may both start one: the
+    # sender keeps the oldest (`EffectSender._check`).
+    pause = select(EffectRow.id).where(PENDING, EffectRow.kind == AUTH_HOLD).limit(1).with_for_update()
+    if session.exec(pause).first() is not None:
         return False
     session.add(EffectRow(kind=AUTH_HOLD, created_at=now, not_before=check_at, last_error=error[:500]))
     return True
@@ -212,20 +217,23 @@ def oldest_held(*, session: Session) -> Effect | None:
 
 
 def release_held(*, session: Session, now: datetime) -> int:
-    """End the pause: every held effect is pending again, due now. Returns how many were held."""
+    """End the pause: every held effect is pending again, due now. Returns how many were held.
+
+    The pause's row is updated (locked) first, so a `hold` racing with this either waits and
+    then starts a new pause, or is seen held and released (see `hold`).
+    """
+    core(session).execute(
+        update(EffectRow)
+        .where(PENDING, col(EffectRow.kind) == AUTH_HOLD)
+        .values(state="done", done_at=now, claimed_until=None)
+    )
     released = core(session).execute(
         update(EffectRow)
         .where(col(EffectRow.state) == HELD)
         .values(state="pending", not_before=now, claimed_until=None)
         .returning(col(EffectRow.id))
     )
-    count = len(released.all())
-    core(session).execute(
-        update(EffectRow)
-        .where(PENDING, col(EffectRow.kind) == AUTH_HOLD)
-        .values(state="done", done_at=now, claimed_until=None)
-    )
-    return count
+    return len(released.all())
 
 
 def check_now(*, session: Session, now: datetime) -> None:
