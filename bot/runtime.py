@@ -14,7 +14,6 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import health
-from bot.backoff import Backoff
 from bot.config import Settings
 from bot.effects import EffectSender, SenderThread
 from bot.service import Clock, IncidentService, utc_now
@@ -74,9 +73,7 @@ class Runtime:
         self.db.dispose()
 
 
-def build(
-    settings: Settings, *, clock: Clock = utc_now, migrate: bool = True, backoff: Backoff | None = None
-) -> Runtime:
+def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Runtime:
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
@@ -89,7 +86,7 @@ def build(
     )
     identity = BotIdentity(client)
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
-    sender = EffectSender(db, delivery, clock=clock, backoff=backoff)
+    sender = EffectSender(db, delivery, clock=clock)
     sender.on_message = lambda payload, message: _add_fetched(service, payload, message)
     return Runtime(
         settings=settings,
