@@ -47,7 +47,7 @@ class Runtime:
         return self._app
 
     def wsgi(self) -> SlackHttp:
-        return SlackHttp(self.app, problem=lambda: health.problem(self.db, self.settings.zone))
+        return SlackHttp(self.app, problem=lambda: health.problem(self.service.db, self.settings.zone))
 
     def check_token(self) -> None:
         """auth.test at start-up: raises `TokenRejected` (the caller exits with its one line) when
