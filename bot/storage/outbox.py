@@ -10,7 +10,8 @@ permission: kept, sent again once Slack accepts it). While work is held the outb
 one pending row of kind `outbox.auth_hold` (its `created_at` is when the refusals began, its
 `not_before` the next check, its `last_error` Slack's error code): a pending row, so finding it
 uses the pending index however large the table grows, and claiming it is an ordinary claim, so
-one sender at a time checks.
+one sender at a time checks. Held rows themselves have no index: they are looked for only by
+that check (once a minute while paused), by the release, and by `incident-bot outbox`.
 """
 
 from __future__ import annotations
