@@ -14,11 +14,11 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import health, metrics
 from bot.config import Settings
 from bot.effects import EffectSender, SenderThread
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
-from bot.metrics import CountingWebClient
 from bot.service import Clock, IncidentService, utc_now
 from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
@@ -55,7 +55,18 @@ class Runtime:
         return self._app
 
     def wsgi(self, *, multiprocess_metrics: bool = False) -> SlackHttp:
-        return SlackHttp(self.app, self.service, multiprocess_metrics=multiprocess_metrics)
+        """The HTTP app; `multiprocess_metrics` under gunicorn (workers sum their counters)."""
+        return SlackHttp(
+            self.app,
+            problem=lambda: health.problem(self.service.db, self.settings.zone),
+            metrics_text=lambda: metrics.scrape(self.service.outbox_counts, multiprocess=multiprocess_metrics),
+        )
+
+    def check_token(self) -> None:
+        """auth.test at start-up: raises `TokenRejected` (the caller exits with its one line) when
+        Slack refuses the token; when it accepts it, held Slack work is checked at once."""
+        if self.identity.check_token():
+            self.sender.check_now()
 
     # the listeners' AfterAck
     def notify(self) -> None:
@@ -83,7 +94,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     if migrate:
         db.upgrade()
     service = IncidentService(db, zone=settings.zone, clock=clock)
-    client = CountingWebClient(
+    client = metrics.CountingWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=SLACK_TIMEOUT_SECONDS,

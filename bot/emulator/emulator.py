@@ -133,12 +133,20 @@ class SlackEmulator:
         if not self._closing.is_set():
             self._server.start()
 
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """Refuse the bot token: every call with it answers ``error`` (see ``Faults.refuse_token``)."""
+        self.faults.refuse_token(error)
+
+    def restore_token(self) -> None:
+        """Accept the bot token again."""
+        self.faults.refuse_token(None)
+
     def calls(self, method: str | None = None) -> list[Call]:
         """The Web API calls answered so far, oldest first (only ``method``'s when given)."""
         return self.log.calls(method)
 
     def clear_faults(self) -> None:
-        """Remove every injected fault (latency, queued failures, outage flag)."""
+        """Remove every injected fault (latency, queued failures, outage flag, refused token)."""
         self.faults.clear()
 
     # the workspace as people see it

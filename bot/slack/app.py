@@ -7,8 +7,9 @@ parsed by Bolt as empty and answered 404; we parse such bodies as the form they 
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -83,12 +84,15 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 
 
 class SlackHttp(SlackRequestHandler):
-    """WSGI: `POST /slack/events` through Bolt, `GET /healthz` from the database, `GET /metrics`."""
+    """WSGI: `POST /slack/events` through Bolt; `GET /healthz`: 200, or 503 with what `problem`
+    says; `GET /metrics`: what `metrics_text` renders (bot.metrics)."""
 
-    def __init__(self, app: App, service: IncidentService, *, multiprocess_metrics: bool = False) -> None:
+    def __init__(
+        self, app: App, *, problem: Callable[[], str | None], metrics_text: Callable[[], bytes] | None = None
+    ) -> None:
         super().__init__(app, path="/slack/events")
-        self.service = service
-        self.multiprocess_metrics = multiprocess_metrics  # gunicorn workers sum their counters (bot.metrics)
+        self.problem = problem
+        self.metrics_text = metrics_text
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
@@ -96,13 +100,13 @@ class SlackHttp(SlackRequestHandler):
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            body = metrics.scrape(self.service.outbox_counts, multiprocess=self.multiprocess_metrics)
+            body = self.metrics_text() if self.metrics_text else b""
             start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))])
             return [body]
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = self.service.db.ping()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            body = b'{"ok": true}' if healthy else b'{"ok": false, "error": "database unreachable"}'
+            problem = self.problem()
+            status = "200 OK" if problem is None else "503 Service Unavailable"
+            body = json.dumps({"ok": True} if problem is None else {"ok": False, "error": problem}).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         return super().__call__(environ, start_response)

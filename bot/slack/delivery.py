@@ -1,8 +1,9 @@
 """Sending one outbox effect to Slack. No storage here: the sender passes in what it read.
 
 `Delivery.send` either returns what Slack gave back that must be remembered (a channel, the
-card's ts, a fetched message) or raises: `Retry` for what should be tried again later, `GiveUp`
-for what never will work. Errors that Slack answers are classified in one place (`_classify`).
+card's ts, a fetched message) or raises: `Retry` for what should be tried again later, `Hold`
+when Slack refuses the token or a permission, `GiveUp` for what never will work. Errors that
+Slack answers are classified in one place (`bot.slack.failures.classify`).
 """
 
 from __future__ import annotations
@@ -24,29 +25,17 @@ from bot.domain.markup import for_public
 from bot.effect_kinds import EffectKind
 from bot.slack import blocks, draft_blocks
 from bot.slack.channels import channel_name
+from bot.slack.failures import GiveUp, Retry, classify
 from bot.slack.lines import duration_lines, line
 from bot.slack.text import FALLBACK_LIMIT, escape, messages, section, sections, split_text
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 HARMLESS_ERRORS = frozenset({"already_in_channel", "already_pinned", "already_reacted", "cant_invite_self"})
 ACK_REACTION = "white_check_mark"
 DRAFT_KINDS = frozenset(
     {EffectKind.POST_DRAFT, EffectKind.UPDATE_DRAFT, EffectKind.PUBLISH_DRAFT, EffectKind.OPEN_VIEW}
 )
-
-
-class Retry(Exception):
-    """Try this effect again, not before `after_seconds` (Slack's Retry-After when it sent one)."""
-
-    def __init__(self, reason: str, after_seconds: float | None = None) -> None:
-        super().__init__(reason)
-        self.after_seconds = after_seconds
-
-
-class GiveUp(Exception):
-    """This effect can never succeed (e.g. the channel was deleted); stop trying."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +80,7 @@ class Delivery:
         try:
             return self._send(kind, payload, view, progress)
         except SlackApiError as error:
-            return _classify(error)
+            classify(error)
         except OSError as error:  # connection refused, reset, timed out
             raise Retry(f"network: {type(error).__name__}") from error
 
@@ -322,14 +311,3 @@ UNREACHABLE_ORIGIN = frozenset({"channel_not_found", "not_in_channel", "user_not
 def _fallback(incident: Incident) -> str:
     """The notification text that goes with blocks: Slack parses it too, so it is escaped."""
     return escape(f"{incident.name} ({incident.status.value}, sev{incident.severity}): {for_public(incident.title)}")
-
-
-def _classify(error: SlackApiError) -> Delivered:
-    status = error.response.status_code
-    code = str(error.response.get("error", ""))
-    if status == 429 or code == "ratelimited":
-        retry_after = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
-        raise Retry("ratelimited", after_seconds=float(retry_after) if retry_after else None) from error
-    if status >= 500 or code in TRANSIENT_ERRORS:
-        raise Retry(f"slack {status} {code}") from error
-    raise GiveUp(f"slack error {code or status}") from error

@@ -41,9 +41,7 @@ def gunicorn_app(tmp_path: Path, database_url: str) -> Iterator[tuple[SlackEmula
     yield from run_web(tmp_path, database_url, workers=1)
 
 
-def run_web(
-    tmp_path: Path, database_url: str, *, workers: int, **more_env: str
-) -> Iterator[tuple[SlackEmulator, str]]:
+def run_web(tmp_path: Path, database_url: str, *, workers: int, **more_env: str) -> Iterator[tuple[SlackEmulator, str]]:
     """The Procfile's web process with `workers` gunicorn workers, connected to a fresh emulator."""
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
