@@ -8,6 +8,7 @@ saying why, except under CI (`CI=true`), where an unreachable PostgreSQL is a fa
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,7 +71,9 @@ def postgres_url() -> Iterator[str]:
         # about half of each write transaction's time (an end-to-end open makes ~45 of them).
         connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    Database(url).upgrade()
+    migrated = Database(url)
+    migrated.upgrade()
+    migrated.dispose()
     yield url
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -85,21 +88,44 @@ def postgres_admin(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+_previous_user: list[str] = ["(none yet)"]  # the last test that used the session's database
+
+
+def _leftover_sessions(postgres_admin: Engine, wait_seconds: float = 5.0) -> list[str]:
+    """Other connections to the database still open after a test (a thread or process it left)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with postgres_admin.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT application_name, state, left(query, 120) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        if not rows or time.monotonic() > deadline:
+            return [" | ".join(str(value) for value in row) for row in rows]
+        time.sleep(0.05)
+
+
 @pytest.fixture
-def clean_postgres_url(postgres_url: str, postgres_admin: Engine) -> str:
+def clean_postgres_url(postgres_url: str, postgres_admin: Engine, request: pytest.FixtureRequest) -> Iterator[str]:
     """The session's PostgreSQL database, emptied (schema kept): every test starts from nothing.
 
     Every table but Alembic's is emptied, whatever migrations added. Whoever used the database
-    in the previous test must be gone by now (engines disposed, processes ended): TRUNCATE waits
-    for their locks, and `lock_timeout` turns a leftover into an error instead of a hang.
+    in the previous test must be gone by now (engines disposed, threads and processes ended): a
+    connection still open fails this test naming the one that left it, since its writes would
+    land in this test's tables.
     """
+    leftovers = _leftover_sessions(postgres_admin)
+    assert not leftovers, f"{_previous_user[0]} left connections open: {leftovers}"
     with postgres_admin.begin() as connection:
         connection.execute(text("SET LOCAL lock_timeout = '10s'"))
         tables = connection.execute(
             text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
         ).scalars()
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    return postgres_url
+    yield postgres_url
+    _previous_user[0] = request.node.nodeid
 
 
 @pytest.fixture

@@ -12,24 +12,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from e2e_stack import KOLKATA, Stack, card_of, shown
 from sqlmodel import col, select
-from test_e2e_reliability import wait_for, warm_member_cache
+from test_e2e_reliability import wait_for
 
 from bot.emulator import ANNOUNCE
 from bot.sandbox import ManualClock
 from bot.storage.tables import EffectRow
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/e2e.db"
-    request.getfixturevalue("pg_db")  # emptied
-    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
@@ -38,10 +29,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def stack(make_stack: Callable[..., Stack], clock: ManualClock, database_url: str) -> Stack:
-    started = make_stack(clock=clock, database_url=database_url)
-    warm_member_cache(started, "alice")  # the guest check's users.info, while Slack is healthy
-    return started
+def stack(make_stack: Callable[..., Stack], clock: ManualClock) -> Stack:
+    return make_stack(clock=clock)  # on SQLite and PostgreSQL (the `database_url` fixture)
 
 
 def healthz(stack: Stack) -> tuple[int, dict[str, object]]:

@@ -78,4 +78,4 @@ def test_the_unchanged_check_notices_a_write_on_either_backend(any_db: Database,
     with pytest.raises(AssertionError, match="the database changed"), unchanged(any_db), any_db.write() as session:
         repository.remember_event(session=session, event_id="Ev0CHANGE", now=NOW)
     with unchanged(any_db), any_db.read() as session:
-        repository.get_user(session=session, user_id="U0NOBODY")
+        repository.names(session=session, user_ids={"U0NOBODY"})
