@@ -1,4 +1,4 @@
-"""`incident-bot`: serve | socket | worker | demo | db upgrade.
+"""`incident-bot`: serve | socket | worker | outbox | demo | db upgrade.
 
 Reads `.env` from the current directory and the environment, checks every setting the command
 needs and the database, and stops with one line per problem (exit status 2) before doing
@@ -11,13 +11,19 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.logs import configure_logging
+from bot.outbox_cli import add_outbox_parser
 from bot.startup import read_dotenv, start
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("bot")
 
@@ -25,6 +31,7 @@ REQUIRED = {
     "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
     "worker": ("SLACK_BOT_TOKEN",),
+    "outbox": (),
     "db": (),
     "demo": (),
 }
@@ -60,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _socket(settings)
         case "worker":
             return _worker(settings, once=args.once, poll_seconds=args.poll)
+        case "outbox":
+            from bot.outbox_cli import run_outbox
+
+            return run_outbox(settings, args)
     return 2
 
 
@@ -73,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="send pending Slack work (retries after a crash or a Slack outage)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
+    add_outbox_parser(commands)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")
@@ -89,8 +101,10 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
     from bot.runtime import build
     from bot.serve import make_http_server
 
-    runtime = build(settings).start_background()
-    runtime.identity.resolve()
+    runtime = build(settings)
+    if not _token_accepted(runtime):
+        return 2
+    runtime.start_background()
     server = make_http_server(runtime.wsgi(), host=host, port=port)
     log.info("listening on http://%s:%s/slack/events", host, server.server_port)
     try:
@@ -108,8 +122,10 @@ def _socket(settings: Settings) -> int:
 
     from bot.runtime import build
 
-    runtime = build(settings).start_background()
-    runtime.identity.resolve()
+    runtime = build(settings)
+    if not _token_accepted(runtime):
+        return 2
+    runtime.start_background()
     handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
     try:
         handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
@@ -129,6 +145,10 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     from bot.runtime import build
 
     runtime = build(settings)
+    if not _token_accepted(runtime):
+        return 2
+    if not once:
+        runtime.member_sync.start()  # keeps the members table current, as web processes do
     log.info("worker started")
     try:
         while True:
@@ -141,7 +161,21 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        runtime.member_sync.stop()
         runtime.db.dispose()
+
+
+def _token_accepted(runtime: Runtime) -> bool:
+    """auth.test before anything starts: a token Slack refuses stops the command with one line."""
+    from bot.slack.identity import TokenRejected
+
+    try:
+        runtime.check_token()
+    except TokenRejected as error:
+        print(error, file=sys.stderr)
+        runtime.db.dispose()
+        return False
+    return True
 
 
 if __name__ == "__main__":

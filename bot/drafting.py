@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.domain import drafts as wording
 from bot.domain import durations as durations_of
+from bot.domain import markup
 from bot.domain.drafts import DraftRecord
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
@@ -69,6 +70,9 @@ class DraftService:
             next_update = None
             if incident.status.is_open:
                 next_update = next_update_by(now, self.settings.reminder_after(incident.severity))
+            # Public words only: link labels, names without ids, no markup (docs/behaviour.md).
+            names = repo.names(session=session, user_ids=markup.user_ids(incident.impact))
+            impact = markup.for_public(incident.impact, names)
             written = []
             for code in codes:
                 for size in lengths:
@@ -78,7 +82,7 @@ class DraftService:
                         language=code,
                         length=size,
                         public_name=self.settings.public_name,
-                        impact=incident.impact,
+                        impact=impact,
                         next_update=next_update,
                         zone=self.settings.zone,
                         duration=duration,

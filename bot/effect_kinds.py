@@ -20,6 +20,8 @@ class EffectKind(StrEnum):
     POST_DRAFT = "draft.post"
     UPDATE_DRAFT = "draft.update"
     PUBLISH_DRAFT = "draft.publish"
+    # Not Slack work: the outbox's pause while Slack refuses the token (see bot.effects.EffectSender)
+    AUTH_HOLD = "outbox.auth_hold"
 
 
 # Rendered from the incident's current state when sent, so only the newest pending one matters.

@@ -2,8 +2,23 @@
 
 Web processes run one `SenderThread` (woken right after each ack); `incident-bot worker`
 runs the same loop to pick up whatever is left after a crash or a Slack outage. Each effect is
-claimed by one sender at a time; a failure leaves it pending with a backoff, honouring
-Slack's Retry-After. Transient failures are retried until they succeed.
+claimed by one sender at a time. What a failure does (`bot.slack.failures`):
+
+- 5xx and network errors: the effect stays pending and is tried again after `Backoff.after`
+  (exponential with jitter, at most 30 s), so once Slack answers again every queue moves
+  within 30 s; a 429 waits exactly Slack's Retry-After. Tried until it succeeds.
+- `GiveUp` (the channel was deleted, ...): the effect is given up (`dead`); the rest goes on.
+- `Hold` (`invalid_auth`, `token_revoked`, `account_inactive`, `missing_scope`, ...): the
+  effect is held, never discarded, and the whole outbox pauses. One token serves the whole
+  workspace, so while Slack refuses it every other call would be refused too: rather than let
+  each effect fail once a minute, nothing else is sent and a single check runs every
+  `Backoff.held_every` (60 s): the oldest held effect, sent again (a real call, so a missing
+  scope is noticed as surely as a revoked token). The check is a pending outbox row
+  (`outbox.auth_hold`) claimed like any effect, so across every process one sender checks at a
+  time, and `/healthz` reads the pause from it. When the check goes through, every held effect is
+  pending again, in its incident's order. A successful `auth.test` at start-up (a new token) or
+  `incident-bot outbox retry` makes the check due at once.
+- anything else is a bug: retried with backoff, given up after `MAX_ATTEMPTS_FOR_BUGS`.
 """
 
 from __future__ import annotations
@@ -12,17 +27,18 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.domain import durations as durations_of
-from bot.domain.durations import Durations
-from bot.domain.incident import EntryKind, Incident, Status
-from bot.effect_kinds import SUPERSEDED_BY_LATER
-from bot.slack.delivery import Delivered, Delivery, GiveUp, IncidentView, Retry
+from bot.backoff import Backoff
+from bot.effect_kinds import SUPERSEDED_BY_LATER, EffectKind
+from bot.effect_view import read_view
+from bot.logs import log_context
+from bot.slack.delivery import Delivered, IncidentView, Progress
+from bot.slack.failures import GiveUp, Hold, Retry
 from bot.storage import drafts as stored_drafts
 from bot.storage import outbox
 from bot.storage import repository as repo
@@ -31,13 +47,15 @@ from bot.storage.outbox import Effect
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = timedelta(minutes=5)
 MAX_ATTEMPTS_FOR_BUGS = 5
 
 
-def backoff(attempts: int) -> timedelta:
-    """1 s, 2 s, 4 s ... capped at five minutes."""
-    return min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
+class Sends(Protocol):
+    """What the sender needs of `bot.slack.delivery.Delivery` (tests give a fake)."""
+
+    def send(
+        self, kind: EffectKind, payload: Mapping[str, Any], view: IncidentView | None, progress: Progress = ...
+    ) -> Delivered: ...
 
 
 class EffectSender:
@@ -46,15 +64,17 @@ class EffectSender:
     def __init__(
         self,
         db: Database,
-        delivery: Delivery,
+        delivery: Sends,
         *,
         clock: Callable[[], datetime],
         on_message: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.db = db
         self.delivery = delivery
         self.clock = clock
         self.on_message = on_message  # (the fetch effect's payload, the message Slack returned)
+        self.backoff = backoff or Backoff()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
     def drain(self) -> int:
@@ -62,102 +82,158 @@ class EffectSender:
         handled = 0
         while True:
             with self.db.read() as session:
-                due = outbox.claimable(session=session, now=self.clock())
+                paused = outbox.auth_hold(session=session)
+                due = [] if paused else outbox.claimable(session=session, now=self.clock())
+            if paused is not None and paused.next_check <= self.clock():
+                due = [paused.id]  # while paused, the check is the only thing sent
             progressed = False
             for effect_id in due:
                 with self.db.write() as session:
                     effect = outbox.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
                 if effect is not None:
-                    self._run(effect)
-                    handled += 1
                     progressed = True
+                    handled += 1
+                    ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind.value}
+                    with log_context(**ids):
+                        sent = self._run(effect)
+                    if not sent:
+                        break  # Slack refused the token: the outbox is paused, stop this round
             if not progressed:
                 return handled
 
-    def _run(self, effect: Effect) -> None:
-        now = self.clock()
-        if effect.expires_at is not None and now > effect.expires_at:
-            self._finish(effect, error="expired before it could be sent")
-            return
-        if effect.kind in SUPERSEDED_BY_LATER:
-            with self.db.read() as session:
-                if outbox.has_later(session=session, effect=effect):
-                    self._done(effect, Delivered(note="superseded by a later one"))
-                    return
+    def check_now(self) -> None:
+        """The token was accepted (auth.test at start-up): check held work at once, not in a minute."""
+        with self.db.write() as session:
+            outbox.check_now(session=session, now=self.clock())
+
+    def _run(self, effect: Effect) -> bool:
+        """Send one claimed effect and record the outcome; False when the outbox is paused now."""
+        if effect.kind is EffectKind.AUTH_HOLD:
+            return self._check(effect)
+        if self._skipped(effect):
+            return True
         try:
-            view = self._view(effect)
-            delivered = self.delivery.send(effect.kind, effect.payload, view, progress=self._progress(effect))
-            if delivered.message is not None and self.on_message is not None:
-                # Before the fetch is marked done: a crash in between fetches again; adding is idempotent.
-                self.on_message(effect.payload, delivered.message)
+            delivered = self._send(effect)
         except Retry as retry:
-            wait = timedelta(seconds=retry.after_seconds) if retry.after_seconds else backoff(effect.attempts)
-            log.info("effect %s %s: retry in %ss (%s)", effect.id, effect.kind, wait.total_seconds(), retry)
-            with self.db.write() as session:
-                outbox.mark_failed(
-                    session=session,
-                    effect_id=effect.id,
-                    now=self.clock(),
-                    retry_at=self.clock() + wait,
-                    error=str(retry),
-                )
-            return
+            self._retry_later(effect, retry)
+        except Hold as refused:
+            self._hold(effect, str(refused))
+            return False
         except GiveUp as error:
             log.warning("effect %s %s given up: %s", effect.id, effect.kind, error)
             self._finish(effect, error=str(error))
-            return
         except Exception as error:  # a bug: keep the effect, but not forever
             log.exception("effect %s %s failed unexpectedly", effect.id, effect.kind)
-            retry_at = None if effect.attempts + 1 >= MAX_ATTEMPTS_FOR_BUGS else self.clock() + backoff(effect.attempts)
-            with self.db.write() as session:
-                outbox.mark_failed(
-                    session=session,
-                    effect_id=effect.id,
-                    now=self.clock(),
-                    retry_at=retry_at,
-                    error=repr(error),
-                )
-            return
-        self._done(effect, delivered)
+            self._bug(effect, error)
+        else:
+            self._done(effect, delivered)
+        return True
 
-    def _view(self, effect: Effect) -> IncidentView | None:
-        """Everything the delivery needs, read now (so cards and topics show the latest state)."""
-        draft_id = effect.payload.get("draft_id")
-        entry_id = effect.payload.get("entry_id")
+    def _skipped(self, effect: Effect) -> bool:
+        """Settled without Slack: expired (a modal's trigger), or superseded by a later card or topic."""
+        if effect.expires_at is not None and self.clock() > effect.expires_at:
+            self._finish(effect, error="expired before it could be sent")
+            return True
+        if effect.kind in SUPERSEDED_BY_LATER:
+            with self.db.read() as session:
+                later = outbox.has_later(session=session, effect=effect)
+            if later:
+                self._done(effect, Delivered(note="superseded by a later one"))
+                return True
+        return False
+
+    def _send(self, effect: Effect) -> Delivered:
+        """Deliver the effect; raises what `Delivery.send` raises (and any bug)."""
+        view = read_view(self.db, effect)
+        delivered = self.delivery.send(effect.kind, effect.payload, view, progress=self._progress(effect))
+        if delivered.message is not None and self.on_message is not None:
+            # Before the fetch is marked done: a crash in between fetches again; adding is idempotent.
+            self.on_message(effect.payload, delivered.message)
+        return delivered
+
+    def _wait(self, retry: Retry, attempts: int) -> timedelta:
+        """Slack's Retry-After exactly when it sent one; else backoff with jitter."""
+        if retry.after_seconds is not None:
+            return timedelta(seconds=retry.after_seconds)
+        return self.backoff.after(attempts)
+
+    def _retry_later(self, effect: Effect, retry: Retry) -> None:
+        wait = self._wait(retry, effect.attempts)
+        log.info("effect %s %s: retry in %.1fs (%s)", effect.id, effect.kind, wait.total_seconds(), retry)
+        now = self.clock()
+        with self.db.write() as session:
+            outbox.mark_failed(session=session, effect_id=effect.id, now=now, retry_at=now + wait, error=str(retry))
+
+    def _bug(self, effect: Effect, error: Exception) -> None:
+        now = self.clock()
+        last = effect.attempts + 1 >= MAX_ATTEMPTS_FOR_BUGS
+        retry_at = None if last else now + self.backoff.after(effect.attempts)
+        with self.db.write() as session:
+            outbox.mark_failed(session=session, effect_id=effect.id, now=now, retry_at=retry_at, error=repr(error))
+
+    def _hold(self, effect: Effect, error: str) -> None:
+        now = self.clock()
+        with self.db.write() as session:
+            started = outbox.hold(
+                session=session, effect_id=effect.id, now=now, error=error, check_at=now + self.backoff.held_every
+            )
+        if started:
+            log.error(
+                "Slack refused the bot token (%s): Slack work is held, nothing is lost; checking every %ds. "
+                "Fix SLACK_BOT_TOKEN or the app's scopes; `incident-bot outbox` lists the held work",
+                error,
+                self.backoff.held_every.total_seconds(),
+            )
+
+    def _check(self, pause: Effect) -> bool:
+        """The paused outbox's check: send the oldest held effect again; True when the pause ended."""
         with self.db.read() as session:
-            draft = stored_drafts.get(session=session, draft_id=int(draft_id)) if draft_id else None
-            incident_id = effect.incident_id if draft is None else draft.incident_id
-            if incident_id is None:
-                return None
-            stored = repo.get_by_id(session=session, incident_id=incident_id)
-            entry = repo.get_entry(session=session, entry_id=int(entry_id)).entry if entry_id else None
-            durations = None
-            if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
-                durations = self._durations_until(session, stored.id, entry_id, stored.incident)
-            people = {stored.incident.lead, stored.incident.opened_by}
-            if entry is not None:
-                people |= {entry.actor, entry.text} if entry.kind is EntryKind.LEAD else {entry.actor}
-            if draft is not None:
-                people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}
-            names = repo.names(session=session, user_ids=people)
-        return IncidentView(
-            incident=stored.incident,
-            channel_name=stored.channel_name,
-            card_ts=stored.card_ts,
-            names=names,
-            entry=entry,
-            durations=durations,
-            draft=draft,
-        )
+            oldest = outbox.auth_hold(session=session)
+            held = outbox.oldest_held(session=session)
+        if oldest is not None and oldest.id != pause.id:  # two senders paused at once: one check is enough
+            self._done(pause, Delivered(note="a second pause"))
+            return True
+        if held is None:  # a person sent it all again (`incident-bot outbox retry`)
+            return self._resume()
+        now = self.clock()
+        if self._skipped(held):  # settled without Slack: check with the next held effect, now
+            with self.db.write() as session:
+                outbox.postpone(session=session, effect_id=pause.id, until=now)
+            return True
+        try:
+            delivered = self._send(held)
+        except Hold as refused:
+            log.warning("Slack still refuses the bot token (%s); %s stays held", refused, held.kind)
+            with self.db.write() as session:
+                outbox.mark_held(session=session, effect_id=held.id, error=str(refused))
+                outbox.postpone(
+                    session=session, effect_id=pause.id, until=now + self.backoff.held_every, error=str(refused)
+                )
+            return False
+        except Retry as retry:  # Slack is down as well: check again soon, as for any outage
+            with self.db.write() as session:
+                outbox.mark_held(session=session, effect_id=held.id, error=str(retry))
+                outbox.postpone(session=session, effect_id=pause.id, until=now + self._wait(retry, pause.attempts))
+            return False
+        except GiveUp as error:  # Slack took the token and refused only this effect
+            log.warning("effect %s %s given up: %s", held.id, held.kind, error)
+            self._finish(held, error=str(error))
+        except Exception as error:
+            log.exception("effect %s %s failed unexpectedly", held.id, held.kind)
+            self._resume()
+            self._bug(held, error)
+            return True
+        else:
+            self._done(held, delivered)
+        return self._resume()
 
-    @staticmethod
-    def _durations_until(session: Session, incident_id: int, entry_id: object, incident: Incident) -> Durations:
-        """Durations as they stood at `entry_id` (the close being reported), or now."""
-        entries = repo.timeline(session=session, incident_id=incident_id)
-        if entry_id:
-            entries = [item for item in entries if item.id <= int(str(entry_id))]
-        until = max((item.entry.at for item in entries), default=None)
-        return durations_of.compute(incident, [item.entry for item in entries], until=until)
+    def _resume(self) -> bool:
+        """End the pause: held work is pending again, due now."""
+        with self.db.write() as session:
+            released = outbox.release_held(session=session, now=self.clock())
+        if released:
+            log.warning("Slack accepts the bot token again: %d held effects are sent now", released)
+        return True
 
     def _progress(self, effect: Effect) -> Callable[[Delivered], None]:
         def save(delivered: Delivered) -> None:

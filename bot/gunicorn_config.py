@@ -1,15 +1,45 @@
 """gunicorn settings for the Procfile's web line (`--config python:bot.gunicorn_config`).
 
-`on_starting` runs once in the gunicorn master, before it binds or forks: a setting problem is
-printed once, one line each, and gunicorn exits with status 2 (see `bot.startup`).
+`on_starting` runs once in the gunicorn master, before it binds or forks:
+- a setting problem is printed once, one line each, and gunicorn exits with status 2 (see
+  `bot.startup`);
+- metrics across worker processes: each worker keeps its counters in files under
+  `PROMETHEUS_MULTIPROC_DIR` (a fresh temporary folder unless the operator sets one, emptied at
+  start), and any worker's `GET /metrics` answers the sum over all of them (see bot/metrics.py).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 from bot.startup import WEB_REQUIRES, check, refuse
+
+_made: list[str] = [""]  # the temporary folder this master made, removed when it exits
 
 
 def on_starting(server: object) -> None:
     _, problems = check(WEB_REQUIRES)
     if problems:
         refuse(problems)
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _made[0] = tempfile.mkdtemp(prefix="incident-bot-metrics-")
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for stale in Path(folder).glob("*.db"):  # counters of an earlier run would be added in
+        stale.unlink()
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker ended: its live gauges no longer count (its counters do, as Prometheus expects)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(getattr(worker, "pid", 0))  # type: ignore[no-untyped-call]  # untyped upstream
+
+
+def on_exit(server: object) -> None:
+    if _made[0]:
+        shutil.rmtree(_made[0], ignore_errors=True)

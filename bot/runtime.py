@@ -1,4 +1,4 @@
-"""Assembling the bot from its settings: database, service, Slack client, sender, app.
+"""Assembling the bot from its settings: database, service, Slack client, sender, members, app.
 
 Entry points (`bot.wsgi`, `incident-bot serve|socket|worker|demo`) build a `Runtime` and start
 what they need; nothing here reads the environment.
@@ -7,15 +7,20 @@ what they need; nothing here reads the environment.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import health, metrics
 from bot.config import Settings
 from bot.effects import EffectSender, SenderThread
+from bot.member_sync import MemberSync, MemberSyncThread
+from bot.members import MemberCheck
 from bot.service import Clock, IncidentService, utc_now
+from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
 from bot.slack.delivery import Delivery
 from bot.slack.identity import BotIdentity
@@ -37,16 +42,32 @@ class Runtime:
     sender: EffectSender
     sender_thread: SenderThread
     responder: Responder
+    members: MemberCheck
+    member_sync: MemberSyncThread
     _app: App | None = field(default=None, repr=False)
 
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = create_app(self.settings, self.service, self.client, after_ack=self, identity=self.identity)
+            self._app = create_app(
+                self.settings, self.service, self.client, after_ack=self, identity=self.identity, members=self.members
+            )
         return self._app
 
-    def wsgi(self) -> SlackHttp:
-        return SlackHttp(self.app, self.service, signing_secret=self.settings.signing_secret or "")
+    def wsgi(self, *, multiprocess_metrics: bool = False) -> SlackHttp:
+        """The HTTP app; `multiprocess_metrics` under gunicorn (workers sum their counters)."""
+        return SlackHttp(
+            self.app,
+            signing_secret=self.settings.signing_secret or "",
+            problem=lambda: health.problem(self.service.db, self.settings.zone),
+            metrics_text=lambda: metrics.scrape(self.service.outbox_counts, multiprocess=multiprocess_metrics),
+        )
+
+    def check_token(self) -> None:
+        """auth.test at start-up: raises `TokenRejected` (the caller exits with its one line) when
+        Slack refuses the token; when it accepts it, held Slack work is checked at once."""
+        if self.identity.check_token():
+            self.sender.check_now()
 
     # the listeners' AfterAck
     def notify(self) -> None:
@@ -56,11 +77,14 @@ class Runtime:
         self.responder.respond(response_url, messages)
 
     def start_background(self) -> Runtime:
+        """The sender, the responder and the member sync (waiting briefly for its first round)."""
         self.sender_thread.start()
         self.responder.start()
+        self.member_sync.start()
         return self
 
     def stop(self) -> None:
+        self.member_sync.stop()
         self.sender_thread.stop()
         self.responder.stop()
         self.db.dispose()
@@ -71,7 +95,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     if migrate:
         db.upgrade()
     service = IncidentService(db, zone=settings.zone, clock=clock)
-    client = WebClient(
+    client = metrics.CountingWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=SLACK_TIMEOUT_SECONDS,
@@ -81,6 +105,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
     sender = EffectSender(db, delivery, clock=clock)
     sender.on_message = lambda payload, message: _add_fetched(service, payload, message)
+    members = MemberCheck(db, client, clock=clock)
+    sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
     return Runtime(
         settings=settings,
         db=db,
@@ -90,15 +116,19 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
         sender=sender,
         sender_thread=SenderThread(sender),
         responder=Responder(),
+        members=members,
+        member_sync=MemberSyncThread(sync),
     )
 
 
 def _add_fetched(service: IncidentService, payload: dict[str, Any], message: dict[str, Any]) -> None:
     """A message fetched after a :pushpin: joins the timeline (once)."""
+    author = copied.author_of(message)
     service.add_message(
         channel_id=str(payload["channel"]),
-        author=str(message.get("user") or message.get("bot_id") or ""),
-        text=str(message.get("text") or ""),
+        author=author.id,
+        bot_name=author.bot_name,
+        text=copied.words_of(message),
         message_ts=str(message["ts"]),
         added_by=str(payload.get("user", "")),
     )

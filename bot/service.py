@@ -17,15 +17,17 @@ from sqlmodel import Session
 
 from bot.domain import durations as durations_of
 from bot.domain import incident as rules
+from bot.domain import markup
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, Incident, Status, TimelineEntry
 from bot.domain.timeparse import parse_at
 from bot.effect_kinds import EffectKind
 from bot.errors import NotFound
 from bot.storage import drafts as stored_drafts
-from bot.storage import outbox
+from bot.storage import members, outbox
 from bot.storage import repository as repo
 from bot.storage.db import Database
+from bot.storage.members import Member
 from bot.storage.repository import StoredIncident
 
 Clock = Callable[[], datetime]
@@ -176,10 +178,13 @@ class IncidentService:
             )
             return True
 
-    def add_message(self, *, channel_id: str, author: str, text: str, message_ts: str, added_by: str) -> Changed | None:
+    def add_message(
+        self, *, channel_id: str, author: str, text: str, message_ts: str, added_by: str, bot_name: str | None = None
+    ) -> Changed | None:
         """Copy a message of an incident channel to its timeline at its original time, once.
 
-        None when that message is already on the timeline.
+        None when that message is already on the timeline. A bot author (an alert integration) is
+        remembered under its `bot_name`, so the timeline shows that name instead of an id.
         """
         now = self.clock()
         posted_at = datetime.fromtimestamp(float(message_ts), UTC)
@@ -194,6 +199,9 @@ class IncidentService:
                 stored.incident, text=text, author=author, posted_at=posted_at, now=now, source=source
             )
             entry_id = repo.add_entry(session=session, incident_id=stored.id, entry=entry)
+            if bot_name:
+                bot = Member(user_id=author, team_id=stored.team_id, display_name=bot_name, real_name="", is_bot=True)
+                members.put(session=session, members=[bot], learned_at=now)
             outbox.enqueue(
                 session=session,
                 incident_id=stored.id,
@@ -240,6 +248,11 @@ class IncidentService:
             durations=durations_of.compute(stored.incident, entries, until=now),
         )
 
+    def outbox_counts(self) -> dict[str, int]:
+        """Slack work by outbox state (pending, held, dead), for /metrics."""
+        with self.db.read() as session:
+            return outbox.count_by_state(session=session)
+
     def is_incident_channel(self, channel_id: str) -> bool:
         with self.db.read() as session:
             return repo.get_by_channel(session=session, channel_id=channel_id) is not None
@@ -248,6 +261,7 @@ class IncidentService:
         """Display names of everyone the timeline shows, from the users.info cache."""
         people = {incident.lead, incident.opened_by}
         people |= {entry.actor for entry in entries}
+        people |= markup.user_ids(incident.title) | {p for entry in entries for p in markup.user_ids(entry.text)}
         people |= {entry.text for entry in entries if entry.kind is rules.EntryKind.LEAD}
         with self.db.read() as session:
             return repo.names(session=session, user_ids=people)

@@ -19,7 +19,7 @@ from typing import NoReturn
 from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings, problem
-from bot.logs import configure_logging, log_level_problem
+from bot.logs import configure_logging, log_format_problem, log_level_problem
 
 CONNECT_TIMEOUT_SECONDS = 10
 WEB_REQUIRES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
@@ -32,7 +32,8 @@ def read_dotenv() -> None:
 def check(require: Iterable[str]) -> tuple[Settings | None, list[str]]:
     """The settings, and one line per problem (settings first, then the database)."""
     read_dotenv()
-    problems = [line for line in [log_level_problem(os.environ.get("LOG_LEVEL"))] if line]
+    logging = [log_level_problem(os.environ.get("LOG_LEVEL")), log_format_problem(os.environ.get("LOG_FORMAT"))]
+    problems = [line for line in logging if line]
     try:
         settings = load_settings(os.environ, require=require)
     except ConfigError as error:

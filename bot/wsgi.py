@@ -9,11 +9,20 @@ load", so gunicorn stops instead of booting workers again and again (the Procfil
 
 from __future__ import annotations
 
+import os
+import sys
+
 from bot.runtime import build
+from bot.slack.identity import TokenRejected
 from bot.startup import WEB_REQUIRES, start
 
-GUNICORN_APP_LOAD_ERROR = 4
+GUNICORN_WORKER_BOOT_ERROR = 3  # a worker exiting with it makes the gunicorn master stop
+GUNICORN_APP_LOAD_ERROR = 4  # likewise
 
 runtime = build(start(WEB_REQUIRES, exit_status=GUNICORN_APP_LOAD_ERROR)).start_background()
-runtime.identity.resolve()
-application = runtime.wsgi()
+try:
+    runtime.check_token()
+except TokenRejected as refused:  # one line, then the master stops instead of booting workers forever
+    print(refused, file=sys.stderr)
+    raise SystemExit(GUNICORN_WORKER_BOOT_ERROR) from None
+application = runtime.wsgi(multiprocess_metrics=bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR")))

@@ -8,12 +8,14 @@ saying why, except under CI (`CI=true`), where an unreachable PostgreSQL is a fa
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -21,10 +23,11 @@ from bot.service import IncidentService
 from bot.storage.db import Database
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-TABLES = ("effect", "timeline_entry", "draft", "incident", "workspace", "slack_event", "slack_user")
-# What a person's request may change. `slack_user` is left out: it caches what users.info said
-# about the person asking (needed to refuse guests), not anything they asked for.
-REQUEST_TABLES = tuple(table for table in TABLES if table != "slack_user")
+TABLES = ("effect", "timeline_entry", "draft", "incident", "workspace", "slack_event", "member", "member_sync")
+# What a person's request may change. The members tables are left out: they hold what Slack says
+# about the workspace's members (the one asking may be learned on the way), not anything asked for.
+MEMBER_TABLES = ("member", "member_sync")
+REQUEST_TABLES = tuple(table for table in TABLES if table not in MEMBER_TABLES)
 
 
 @pytest.fixture
@@ -64,25 +67,78 @@ def postgres_url() -> Iterator[str]:
     name = f"incident_bot_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throwaway database needs no crash durability: commits skip the WAL flush wait,
+        # about half of each write transaction's time (an end-to-end open makes ~45 of them).
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    Database(url).upgrade()
+    migrated = Database(url)
+    migrated.upgrade()
+    migrated.dispose()
     yield url
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_admin(postgres_url: str) -> Iterator[Engine]:
+    """One engine for emptying the session's database between tests."""
+    engine = create_engine(postgres_url, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+_previous_user: list[str] = ["(none yet)"]  # the last test that used the session's database
+
+
+def _leftover_sessions(postgres_admin: Engine, wait_seconds: float = 5.0) -> list[str]:
+    """Other connections to the database still open after a test (a thread or process it left)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        with postgres_admin.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT application_name, state, left(query, 120) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        if not rows or time.monotonic() > deadline:
+            return [" | ".join(str(value) for value in row) for row in rows]
+        time.sleep(0.05)
+
+
 @pytest.fixture
-def pg_db(postgres_url: str) -> Iterator[Database]:
-    db = Database(postgres_url)
-    with db.engine.begin() as connection:
-        existing = [t for t in TABLES if connection.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
-        connection.execute(text(f"TRUNCATE {', '.join(existing)} RESTART IDENTITY CASCADE"))
+def clean_postgres_url(postgres_url: str, postgres_admin: Engine, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The session's PostgreSQL database, emptied (schema kept): every test starts from nothing.
+
+    Every table but Alembic's is emptied, whatever migrations added. Whoever used the database
+    in the previous test must be gone by now (engines disposed, threads and processes ended): a
+    connection still open fails this test naming the one that left it, since its writes would
+    land in this test's tables.
+    """
+    leftovers = _leftover_sessions(postgres_admin)
+    assert not leftovers, f"{_previous_user[0]} left connections open: {leftovers}"
+    with postgres_admin.begin() as connection:
+        connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+        ).scalars()
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    yield postgres_url
+    _previous_user[0] = request.node.nodeid
+
+
+@pytest.fixture
+def pg_db(clean_postgres_url: str) -> Iterator[Database]:
+    db = Database(clean_postgres_url)
     yield db
     db.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
 def any_db(request: pytest.FixtureRequest) -> Database:
     """The same test on SQLite and on PostgreSQL."""
     name = "sqlite_db" if request.param == "sqlite" else "pg_db"
@@ -91,27 +147,38 @@ def any_db(request: pytest.FixtureRequest) -> Database:
     return db
 
 
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database for a whole bot (sandbox or process): a SQLite file, or PostgreSQL.
+
+    The bot opens and disposes its own engine; with PostgreSQL it must be stopped before the test
+    ends (the sandbox fixtures and the process fixtures do), so the next test can empty the tables.
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/incidents.db"
+    url = request.getfixturevalue("clean_postgres_url")
+    assert isinstance(url, str)
+    return url
+
+
 KOLKATA = ZoneInfo("Asia/Kolkata")
 PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
-def service(sqlite_db: Database) -> IncidentService:
-    return IncidentService(sqlite_db, zone=KOLKATA)
+def service(any_db: Database) -> IncidentService:
+    """The service on SQLite and on PostgreSQL (every test using it runs on both)."""
+    return IncidentService(any_db, zone=KOLKATA)
 
 
 def database_state(db: Database) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table: compare before and after to prove nothing was written."""
+    """Every row of every table, on SQLite or PostgreSQL: compare before and after to prove
+    nothing was written."""
     state: dict[str, list[tuple[object, ...]]] = {}
     with db.engine.connect() as connection:
+        existing = set(inspect(connection).get_table_names())
         for table in REQUEST_TABLES:
-            exists = connection.execute(
-                text("SELECT 1 FROM sqlite_master WHERE name = :t")
-                if db.is_sqlite
-                else text("SELECT to_regclass(:t) IS NOT NULL WHERE to_regclass(:t) IS NOT NULL"),
-                {"t": table},
-            ).first()
-            if exists:
+            if table in existing:
                 rows = connection.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()  # noqa: S608
                 state[table] = [tuple(row) for row in rows]
     return state

@@ -24,6 +24,7 @@ SCOPE_OF_METHOD = {
     "chat.update": "chat:write",
     "conversations.create": "channels:manage",
     "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
     "conversations.info": "channels:read",
     "conversations.invite": "channels:manage",
     "conversations.join": "channels:join",
@@ -32,6 +33,7 @@ SCOPE_OF_METHOD = {
     "pins.add": "pins:write",
     "reactions.add": "reactions:write",
     "users.info": "users:read",
+    "users.list": "users:read",
     "views.open": None,
 }
 
@@ -63,14 +65,17 @@ def test_the_shortcut_has_the_callback_id_the_app_listens_for() -> None:
     )
 
 
-def test_the_pushpin_event_is_subscribed_with_the_scope_it_needs() -> None:
-    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["reaction_added"]
-    assert "reactions:read" in scopes()
+def test_the_pushpin_and_member_events_are_subscribed_with_the_scopes_they_need() -> None:
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["reaction_added", "user_change", "team_join"]
+    assert {"reactions:read", "users:read"} <= scopes()
 
 
 @pytest.fixture(scope="module")
 def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    """Every Web API method the bot called while replaying the demo story plus a pushpin."""
+    """Every Web API method the bot called while replaying the demo story plus a pushpin.
+
+    On SQLite only: which methods are called does not depend on the database, and the commands
+    and the pushpin run on PostgreSQL in tests/e2e (this fixture is module-scoped, theirs are not)."""
     from bot.demo import _replay
 
     clock = ManualClock(STORY_START)
@@ -81,6 +86,8 @@ def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         channel = sandbox.channel_of(1)
         ts = sandbox.user("bob").post_message(channel, "error rate is flat")
         sandbox.user("bob").react(channel, ts, "pushpin")
+        reply = sandbox.user("bob").post_message(channel, "and latency too", thread_ts=ts)
+        sandbox.user("bob").react(channel, reply, "pushpin")
         sandbox.settle()
         return {call.method for call in emulator.calls()}
 
@@ -91,3 +98,8 @@ def test_the_scopes_cover_every_web_api_method_the_bot_calls(methods_the_bot_cal
     needed: set[Any] = {SCOPE_OF_METHOD[method] for method in methods_the_bot_calls} - {None}
     assert needed <= scopes()
     assert {"conversations.create", "pins.add", "reactions.add", "conversations.history"} <= methods_the_bot_calls
+    assert "conversations.replies" in methods_the_bot_calls  # the pinned thread reply
+
+
+def test_the_apps_messages_tab_is_on_so_it_can_tell_people_things_in_a_direct_message() -> None:
+    assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True

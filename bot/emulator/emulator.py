@@ -22,8 +22,10 @@ from collections.abc import Callable
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
+from bot.emulator.admin_actions import AdminActions
 from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
 from bot.emulator.faults import ANY_METHOD, Call, CallLog, Faults
+from bot.emulator.integration_posts import IntegrationPosts
 from bot.emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
 from bot.emulator.server import Router, ServerThread
 from bot.emulator.socket_mode import SocketModeHub
@@ -131,12 +133,20 @@ class SlackEmulator:
         if not self._closing.is_set():
             self._server.start()
 
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """Refuse the bot token: every call with it answers ``error`` (see ``Faults.refuse_token``)."""
+        self.faults.refuse_token(error)
+
+    def restore_token(self) -> None:
+        """Accept the bot token again."""
+        self.faults.refuse_token(None)
+
     def calls(self, method: str | None = None) -> list[Call]:
         """The Web API calls answered so far, oldest first (only ``method``'s when given)."""
         return self.log.calls(method)
 
     def clear_faults(self) -> None:
-        """Remove every injected fault (latency, queued failures, outage flag)."""
+        """Remove every injected fault (latency, queued failures, outage flag, refused token)."""
         self.faults.clear()
 
     # the workspace as people see it
@@ -184,6 +194,19 @@ class SlackEmulator:
         if found is None:
             raise KeyError(channel)
         return found
+
+    def create_channel(self, name: str, *, members: list[str], private: bool = False, direct: bool = False) -> str:
+        """A conversation of people (names or ids), without the bot: a private channel, or with
+        ``direct`` a direct message between them. Returns its id."""
+        with self.workspace.lock:
+            people = [self.user(member).id for member in members]
+            channel_id = f"D{''.join(people)}" if direct else None
+            channel = self.workspace.create_channel(
+                name, creator=people[0], is_private=private or direct, channel_id=channel_id
+            )
+            channel.is_im = direct
+            channel.members = people
+            return channel.id
 
     def channel(self, channel: str) -> Channel:
         """A copy of the channel with this id or name; KeyError when there is none."""
@@ -260,6 +283,16 @@ class SlackEmulator:
         if self._app is None:
             raise RuntimeError("call connect_app(request_url=..., signing_secret=...) first")
         return self._app
+
+    @property
+    def posts(self) -> IntegrationPosts:
+        """Alerts from integrations, file shares and deletions (state only, as people's posts)."""
+        return IntegrationPosts(ws=self.workspace)
+
+    @property
+    def admin(self) -> AdminActions:
+        """A workspace admin: members turned guest or deactivated, newcomers (events to the app)."""
+        return AdminActions(ws=self.workspace, connection=self._delivery)
 
     def as_user(self, user: str) -> UserActions:
         """Act as the person with this name or id."""

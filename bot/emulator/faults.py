@@ -2,9 +2,10 @@
 
 ``Faults`` holds what a test asked for: latency (for every method or per method), queued
 failures (HTTP 500/503) and rate limits (HTTP 429 with ``Retry-After``) consumed one call at a
-time, and an outage switch (``down``: every Web API call answers 503). ``method="*"`` targets
-any method. The same operations are reachable over HTTP with ``POST /_emulator/faults``
-(see ``apply_fault_command``).
+time, an outage switch (``down``: every Web API call answers 503), and a refused bot token
+(``revoke_token``: every call made with it answers ``token_revoked``, ``invalid_auth`` or
+``account_inactive`` until ``restore_token``). ``method="*"`` targets any method. The same
+operations are reachable over HTTP with ``POST /_emulator/faults`` (see ``apply_fault_command``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from bot.emulator.records import JSON
 
 ANY_METHOD = "*"
+TOKEN_REFUSALS = frozenset({"token_revoked", "invalid_auth", "account_inactive"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Faults:
     latency: float = 0.0
     method_latency: dict[str, float] = field(default_factory=dict)
     is_down: bool = False
+    token_refusal: str | None = None  # the error every call with the bot token answers, when refused
     _queued: dict[str, deque[Failure]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,12 +111,20 @@ class Faults:
         with self._lock:
             self.is_down = down
 
+    def refuse_token(self, error: str | None) -> None:
+        """Refuse the bot token with ``error`` (one of ``TOKEN_REFUSALS``), or accept it again (None)."""
+        if error is not None and error not in TOKEN_REFUSALS:
+            raise ValueError(f"a refused token answers one of {sorted(TOKEN_REFUSALS)}, not {error!r}")
+        with self._lock:
+            self.token_refusal = error
+
     def clear(self) -> None:
         """Remove every injected fault."""
         with self._lock:
             self.latency = 0.0
             self.method_latency.clear()
             self.is_down = False
+            self.token_refusal = None
             self._queued.clear()
 
 
@@ -121,7 +132,8 @@ def apply_fault_command(faults: Faults, command: dict[str, Any]) -> None:
     """Apply one ``POST /_emulator/faults`` command, e.g. ``{"action": "fail_next", ...}``.
 
     Actions: ``latency`` (seconds, method), ``fail_next`` (method, status, times),
-    ``rate_limit_next`` (method, retry_after, times), ``down``, ``up``, ``clear``.
+    ``rate_limit_next`` (method, retry_after, times), ``down``, ``up``, ``revoke_token`` (error,
+    default ``token_revoked``), ``restore_token``, ``clear``.
     Raises ValueError for an unknown action or bad fields.
     """
     action = command.get("action")
@@ -138,6 +150,10 @@ def apply_fault_command(faults: Faults, command: dict[str, Any]) -> None:
             faults.set_down(True)
         elif action == "up":
             faults.set_down(False)
+        elif action == "revoke_token":
+            faults.refuse_token(str(command.get("error", "token_revoked")))
+        elif action == "restore_token":
+            faults.refuse_token(None)
         elif action == "clear":
             faults.clear()
         else:

@@ -129,6 +129,43 @@ def history(call: MethodCall) -> JSON:
     }
 
 
+def replies(call: MethodCall) -> JSON:
+    """``conversations.replies``: a thread, oldest first: its parent, then the replies in range.
+
+    ``ts`` may name the parent or any reply of the thread (or an unthreaded message: then only it).
+    """
+    channel = call.member_channel()
+    ts = call.args.opt_text("ts")
+    found = next((m for m in call.ws.messages[channel.id] if m.ts == ts), None) if ts else None
+    if found is None:
+        raise ApiError("thread_not_found")
+    parent_ts = found.thread_ts or found.ts
+    latest = parse_ts(call.args.opt_text("latest"), "invalid_ts_latest")
+    oldest = parse_ts(call.args.opt_text("oldest"), "invalid_ts_oldest")
+    inclusive = call.args.flag("inclusive")
+    limit = min(max(call.args.integer("limit", DEFAULT_PAGE), 1), MAX_PAGE)
+    cursor = call.args.opt_text("cursor")
+    start = parse_ts(decode_cursor(cursor, "next_ts:"), "invalid_cursor") if cursor else None
+
+    def shown(ts: int, is_parent: bool) -> bool:
+        above = oldest is None or ts > oldest or (inclusive and ts == oldest)
+        below = latest is None or ts < latest or (inclusive and ts == latest)
+        return (is_parent or (above and below)) and (start is None or ts >= start)
+
+    thread = [
+        m
+        for m in call.ws.messages[channel.id]
+        if (m.ts == parent_ts or m.thread_ts == parent_ts) and shown(ts_micros(m.ts), m.ts == parent_ts)
+    ]
+    page, rest = thread[:limit], thread[limit:]
+    return {
+        "ok": True,
+        "messages": [m.to_slack(call.ws.team_id) for m in page],
+        "has_more": bool(rest),
+        "response_metadata": {"next_cursor": encode_cursor(f"next_ts:{rest[0].ts}") if rest else ""},
+    }
+
+
 def join(call: MethodCall) -> JSON:
     """``conversations.join``: the caller joins a public channel (a warning if already in it)."""
     channel = call.channel()
@@ -180,6 +217,7 @@ HANDLERS: dict[str, Handler] = {
     "conversations.setTopic": set_topic,
     "conversations.info": info,
     "conversations.history": history,
+    "conversations.replies": replies,
     "conversations.join": join,
     "conversations.list": list_conversations,
 }

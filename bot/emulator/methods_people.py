@@ -6,6 +6,7 @@ import secrets
 
 from bot.emulator.arguments import ApiError, invalid_arguments
 from bot.emulator.method_context import Handler, MethodCall
+from bot.emulator.methods_conversations import decode_cursor, encode_cursor
 from bot.emulator.records import JSON, View
 from bot.emulator.validation import check_view, with_block_ids
 
@@ -24,6 +25,9 @@ def auth_test(call: MethodCall) -> JSON:
     }
 
 
+MAX_USERS_PAGE = 1000
+
+
 def users_info(call: MethodCall) -> JSON:
     """``users.info``."""
     user = call.user(call.args.text("user"))
@@ -31,13 +35,24 @@ def users_info(call: MethodCall) -> JSON:
 
 
 def users_list(call: MethodCall) -> JSON:
-    """``users.list``: everyone, in one page."""
+    """``users.list``: everyone (deactivated accounts and bots too), sorted by id.
+
+    As Slack does: without ``limit`` (or ``limit=0``) one page holds everyone; with it, pages of
+    at most ``limit`` (capped at ``MAX_USERS_PAGE``) chained by ``response_metadata.next_cursor``
+    (empty on the last page); a cursor Slack did not hand out is ``invalid_cursor``.
+    """
     now = call.ws.clock()
+    limit = max(call.args.integer("limit", 0), 0)
+    cursor = call.args.opt_text("cursor")
+    start = decode_cursor(cursor, "user:") if cursor else ""
+    everyone = [user for user in sorted(call.ws.users.values(), key=lambda u: u.id) if user.id >= start]
+    size = min(limit, MAX_USERS_PAGE) if limit else len(everyone)
+    page, rest = everyone[:size], everyone[size:]
     return {
         "ok": True,
-        "members": [user.to_slack(now) for user in call.ws.users.values()],
+        "members": [user.to_slack(now) for user in page],
         "cache_ts": int(now),
-        "response_metadata": {"next_cursor": ""},
+        "response_metadata": {"next_cursor": encode_cursor(f"user:{rest[0].id}") if rest else ""},
     }
 
 

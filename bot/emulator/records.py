@@ -147,11 +147,20 @@ class Message:
     edited: JSON | None = None
     pinned: bool = False
     reactions: list[Reaction] = field(default_factory=list)
+    attachments: list[JSON] = field(default_factory=list)  # legacy attachments (alert integrations)
+    files: list[JSON] = field(default_factory=list)  # a file share's files
+    username: str | None = None  # an integration's name as it posted
+    bot_profile: JSON | None = None  # the posting app's bot user (name, icons)
 
     def to_slack(self, team_id: str) -> JSON:
         """The message object of ``conversations.history`` and interaction payloads."""
-        data: JSON = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts}
+        data: JSON = {"type": "message", "text": self.text, "ts": self.ts}
+        if self.user:  # an integration's message (subtype bot_message) has no user
+            data["user"] = self.user
         data["team"] = team_id
+        for name in ("attachments", "files", "username", "bot_profile"):
+            if getattr(self, name):
+                data[name] = copy.deepcopy(getattr(self, name))
         if self.subtype:
             data["subtype"] = self.subtype
         if self.bot_id:

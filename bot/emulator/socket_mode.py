@@ -172,6 +172,11 @@ class SocketModeHub:
         with self._changed:
             return self._changed.wait_for(lambda: len(self._connections) >= count, timeout)
 
+    def wait_open_count(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until exactly ``count`` connections are open (a closed one forgotten); False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._connections) == count, timeout)
+
     def wait_disconnected(self, timeout: float = 10.0) -> bool:
         """Wait until no connection is open; False on timeout."""
         with self._changed:

@@ -2,8 +2,9 @@
 
 The order of checks follows Slack: an outage answers 503 before anything; then injected
 latency; an unknown method is a 404 ``unknown_method``; injected failures and rate limits; the
-bearer token (``not_authed`` / ``invalid_auth``, and ``not_allowed_token_type`` for the app-level
-token outside ``apps.connections.open`` or the bot token for it); methods the emulator does not implement answer
+bearer token (``not_authed`` / ``invalid_auth``, the refusal of a revoked bot token, and
+``not_allowed_token_type`` for the app-level token outside ``apps.connections.open`` or the bot
+token for it); methods the emulator does not implement answer
 ``not_implemented_by_emulator``; required arguments missing (per the spec) are
 ``invalid_arguments``; then the method runs under the workspace lock.
 
@@ -134,6 +135,9 @@ class WebApi:
             raise ApiError("not_authed")
         if token not in (self.workspace.bot_token, self.socket_mode.app_token):
             raise ApiError("invalid_auth")
+        refusal = self.faults.token_refusal
+        if refusal is not None and token == self.workspace.bot_token:
+            raise ApiError(refusal)
         if (token == self.socket_mode.app_token) != (method in APP_LEVEL_METHODS):
             raise ApiError("not_allowed_token_type")
         if method == "apps.connections.open":

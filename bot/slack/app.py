@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -23,14 +23,15 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.config import Settings
 from bot.drafting import DraftService
-from bot.people import MemberCheck
+from bot.members import MemberCheck
 from bot.service import IncidentService
 from bot.slack import inbound
 from bot.slack.handlers import CommandRunner
 from bot.slack.identity import BotIdentity
-from bot.slack.listeners import AfterAck, register
+from bot.slack.listeners import AfterAck, register, register_every_other_event, register_member_events
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -45,6 +46,7 @@ def create_app(
     *,
     after_ack: AfterAck,
     identity: BotIdentity | None = None,
+    members: MemberCheck | None = None,
 ) -> App:
     identity = identity or BotIdentity(client)
     app = App(
@@ -57,10 +59,12 @@ def create_app(
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    members = MemberCheck(service.db, client, clock=service.clock)
+    members = members or MemberCheck(service.db, client, clock=service.clock)
     drafts = DraftService(service, settings)
     runner = CommandRunner(service, drafts, settings, ensure_can_change=members.ensure_can_change)
     register(app, runner, after_ack)
+    register_member_events(app, members.learn)
+    register_every_other_event(app)  # last: it matches whatever the listeners above did not
 
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:
@@ -83,12 +87,21 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 
 
 class SlackHttp(SlackRequestHandler):
-    """WSGI: `POST /slack/events` through Bolt, `GET /healthz` answered from the database."""
+    """WSGI: `POST /slack/events` through Bolt; `GET /healthz`: 200, or 503 with what `problem`
+    says; `GET /metrics`: what `metrics_text` renders (bot.metrics)."""
 
-    def __init__(self, app: App, service: IncidentService, *, signing_secret: str) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        signing_secret: str,
+        problem: Callable[[], str | None],
+        metrics_text: Callable[[], bytes] | None = None,
+    ) -> None:
         super().__init__(app, path="/slack/events")
-        self.service = service
         self.signing_secret = signing_secret
+        self.problem = problem
+        self.metrics_text = metrics_text
 
     def events(self, environ: WSGIEnvironment) -> BoltResponse:
         """`POST /slack/events`: refused cheaply when too big, unsigned or malformed; else Bolt."""
@@ -107,10 +120,14 @@ class SlackHttp(SlackRequestHandler):
         return self.app.dispatch(repair_form_body(bolt_request))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body = self.metrics_text() if self.metrics_text else b""
+            start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))])
+            return [body]
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = self.service.db.ping()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            body = b'{"ok": true}' if healthy else b'{"ok": false, "error": "database unreachable"}'
+            problem = self.problem()
+            status = "200 OK" if problem is None else "503 Service Unavailable"
+            body = json.dumps({"ok": True} if problem is None else {"ok": False, "error": problem}).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "POST":

@@ -1,6 +1,7 @@
 """Pure Block Kit builders: the card, the topic, replies, lists and the open-incident modal.
 
-Every builder escapes the user text it shows; nothing here calls Slack or reads storage.
+Every builder renders the user text it shows with `markup.for_slack` (escaped, links clickable,
+names without pings); nothing here calls Slack or reads storage.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry
+from bot.domain.markup import SOMEONE, for_public, for_slack
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.slack.lines import STATUS_EMOJI, duration_lines, timeline_lines
 from bot.slack.text import (
@@ -48,7 +50,8 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
 
 
 def name_of(user_id: str, names: Mapping[str, str]) -> str:
-    return escape(names[user_id]) if user_id in names else f"<@{user_id}>"
+    """A person by name, never a mention or a raw id."""
+    return escape(names.get(user_id) or SOMEONE)
 
 
 def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total: str | None = None) -> list[Block]:
@@ -64,11 +67,14 @@ def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total:
         f"*Opened by*\n{name_of(incident.opened_by, names)} at {clock_time(incident.opened_at, zone)}",
     ]
     blocks: list[Block] = [
-        {"type": "header", "text": plain(shorten(f"{incident.name}: {incident.title}", HEADER_LIMIT))},
+        {
+            "type": "header",
+            "text": plain(shorten(f"{incident.name}: {for_public(incident.title, names)}", HEADER_LIMIT)),
+        },
         {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
     ]
     if incident.impact:
-        blocks.append(section(f"*Customer impact*\n{escape(incident.impact)}"))
+        blocks.append(section(f"*Customer impact*\n{for_slack(incident.impact, names)}"))
     if status is Status.RESOLVED and total is not None:
         blocks.append(section(f"*Resolved* after *{total}*"))
     blocks.append({"type": "actions", "block_id": "incident.card", "elements": card_buttons(incident)})
@@ -109,14 +115,15 @@ def card_buttons(incident: Incident) -> list[Block]:
 
 
 def topic(incident: Incident, names: Mapping[str, str]) -> str:
-    lead = names.get(incident.lead, "unassigned" if not incident.lead else incident.lead)
-    text = f"sev{incident.severity} · {incident.status.value} · lead: {lead} · {incident.name}: {incident.title}"
+    lead = (names.get(incident.lead) or SOMEONE) if incident.lead else "unassigned"
+    title = for_public(incident.title, names)  # a topic shows no links: plain words
+    text = f"sev{incident.severity} · {incident.status.value} · lead: {lead} · {incident.name}: {title}"
     return escape_within(text, TOPIC_LIMIT)
 
 
 def announcement(incident: Incident, channel_id: str | None, names: Mapping[str, str], *, total: str | None) -> str:
     where = f" in <#{channel_id}>" if channel_id else ""
-    title = escape(incident.title)
+    title = for_slack(incident.title, names)
     if incident.status is Status.RESOLVED:
         after = f" after {total}" if total else ""
         return f":white_check_mark: *{incident.name}* resolved{after}: {title}"
@@ -124,9 +131,10 @@ def announcement(incident: Incident, channel_id: str | None, names: Mapping[str,
     return f":rotating_light: *{incident.name}* (sev{incident.severity}) {title}. Lead: {lead}. Follow it{where}."
 
 
-def reopened_announcement(incident: Incident, channel_id: str | None) -> str:
+def reopened_announcement(incident: Incident, channel_id: str | None, names: Mapping[str, str]) -> str:
     where = f" in <#{channel_id}>" if channel_id else ""
-    return f":leftwards_arrow_with_hook: *{incident.name}* reopened: {escape(incident.title)}. Follow it{where}."
+    title = for_slack(incident.title, names)
+    return f":leftwards_arrow_with_hook: *{incident.name}* reopened: {title}. Follow it{where}."
 
 
 def channel_ready(incident: Incident, channel_id: str) -> str:
@@ -170,7 +178,7 @@ def timeline_messages(
     """The whole timeline as ephemeral messages, each within Slack's limits."""
     status_word = "resolved" if incident.status is Status.RESOLVED else f"{incident.status.value}, so far"
     lines = [
-        f"*{incident.name}: {escape(incident.title)}*",
+        f"*{incident.name}: {for_slack(incident.title, names)}*",
         f"sev{incident.severity} · {status_word} · total {short(durations.total)}",
         *timeline_lines(incident, entries, names, zone),
     ]
@@ -193,7 +201,7 @@ def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, 
         since = day_and_time(incident.impact_started_at, zone, relative_to=now)
         lines.append(
             f"{STATUS_EMOJI[incident.status]} *{incident.name}* sev{incident.severity} "
-            f"{incident.status.value} · {escape(incident.title)} · since {since}{channel}"
+            f"{incident.status.value} · {for_slack(incident.title)} · since {since}{channel}"
         )
     return [{"response_type": "ephemeral", "text": heading, "blocks": chunk} for chunk in messages(sections(lines))]
 

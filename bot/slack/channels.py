@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.domain.markup import for_public
+
 NAME_LIMIT = 80
 
 
 def slug(title: str) -> str:
-    """Lower-case ASCII letters, digits and single hyphens: `Login fails (EU)` -> `login-fails-eu`."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    """Lower-case ASCII letters, digits and single hyphens: `Login fails (EU)` -> `login-fails-eu`.
+
+    Made from the words a reader sees: `<!subteam^S0ONCALL|@oncall> paged` -> `oncall-paged`."""
+    ascii_title = unicodedata.normalize("NFKD", for_public(title)).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
 
 

@@ -1,8 +1,9 @@
 """Sending one outbox effect to Slack. No storage here: the sender passes in what it read.
 
 `Delivery.send` either returns what Slack gave back that must be remembered (a channel, the
-card's ts, a fetched message) or raises: `Retry` for what should be tried again later, `GiveUp`
-for what never will work. Errors that Slack answers are classified in one place (`_classify`).
+card's ts, a fetched message) or raises: `Retry` for what should be tried again later, `Hold`
+when Slack refuses the token or a permission, `GiveUp` for what never will work. Errors that
+Slack answers are classified in one place (`bot.slack.failures.classify`).
 """
 
 from __future__ import annotations
@@ -20,32 +21,21 @@ from bot.config import Settings
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.markup import for_public
 from bot.effect_kinds import EffectKind
 from bot.slack import blocks, draft_blocks
 from bot.slack.channels import channel_name
+from bot.slack.failures import GiveUp, Retry, classify
 from bot.slack.lines import duration_lines, line
 from bot.slack.text import FALLBACK_LIMIT, escape, messages, section, sections, split_text
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 HARMLESS_ERRORS = frozenset({"already_in_channel", "already_pinned", "already_reacted", "cant_invite_self"})
 ACK_REACTION = "white_check_mark"
 DRAFT_KINDS = frozenset(
     {EffectKind.POST_DRAFT, EffectKind.UPDATE_DRAFT, EffectKind.PUBLISH_DRAFT, EffectKind.OPEN_VIEW}
 )
-
-
-class Retry(Exception):
-    """Try this effect again, not before `after_seconds` (Slack's Retry-After when it sent one)."""
-
-    def __init__(self, reason: str, after_seconds: float | None = None) -> None:
-        super().__init__(reason)
-        self.after_seconds = after_seconds
-
-
-class GiveUp(Exception):
-    """This effect can never succeed (e.g. the channel was deleted); stop trying."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +80,7 @@ class Delivery:
         try:
             return self._send(kind, payload, view, progress)
         except SlackApiError as error:
-            return _classify(error)
+            classify(error)
         except OSError as error:  # connection refused, reset, timed out
             raise Retry(f"network: {type(error).__name__}") from error
 
@@ -132,7 +122,7 @@ class Delivery:
             case EffectKind.POST_TIMELINE:
                 return self._post_timeline(view, channel)
             case EffectKind.FETCH_MESSAGE:
-                return self._fetch(channel, str(payload["ts"]))
+                return self._fetch(view, channel, payload)
             case EffectKind.ACKNOWLEDGE_MESSAGE:
                 self._tolerate(self.client.reactions_add, channel=channel, timestamp=payload["ts"], name=ACK_REACTION)
             case _:
@@ -232,7 +222,7 @@ class Delivery:
         incident = view.incident
         reopened = view.entry is not None and view.entry.kind is EntryKind.REOPENED
         if reopened:
-            text = blocks.reopened_announcement(incident, incident.channel_id)
+            text = blocks.reopened_announcement(incident, incident.channel_id, view.names)
         else:
             total = short(view.durations.total) if view.durations else None
             text = blocks.announcement(incident, incident.channel_id, view.names, total=total)
@@ -251,17 +241,48 @@ class Delivery:
                 raise Retry(f"response_url answered {response.status_code}")
             return Delivered(note=None if response.status_code == 200 else f"response_url {response.status_code}")
         origin, user = payload.get("origin"), payload.get("user")
-        if origin and user:
-            self._tolerate(self.client.chat_postEphemeral, channel=origin, user=user, text=text)
-        return Delivered()
+        if not user:
+            return Delivered(note="nobody to tell")
+        if origin:
+            try:
+                self.client.chat_postEphemeral(channel=origin, user=user, text=text)
+                return Delivered()
+            except SlackApiError as error:
+                # A DM or private channel the bot is not in: Slack will not take an ephemeral there.
+                if error.response.get("error") not in UNREACHABLE_ORIGIN:
+                    raise
+        self.client.chat_postMessage(channel=user, text=text)  # a direct message from the app
+        return Delivered(note="told in a direct message")
 
-    def _fetch(self, channel: str, ts: str) -> Delivered:
+    def _fetch(self, view: IncidentView, channel: str, payload: Mapping[str, Any]) -> Delivered:
+        """The message a :pushpin: was put on: a top-level message, or a reply inside a thread
+        (`reaction_added` does not say which). When Slack has no such message any more, the
+        person who reacted is told, so a pin is never lost without a word."""
+        ts = str(payload["ts"])
         page = self.client.conversations_history(channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1)
-        history: list[dict[str, Any]] = page.get("messages") or []
-        found = [message for message in history if message.get("ts") == ts]
+        found = [message for message in page.get("messages") or [] if message.get("ts") == ts]
         if not found:
-            raise GiveUp(f"message {ts} not found")
-        return Delivered(message=dict(found[0]))
+            found = [message for message in self._thread_of(channel, ts) if message.get("ts") == ts]
+        if found:
+            return Delivered(message=dict(found[0]))
+        user = payload.get("user")
+        if user:
+            text = (
+                f"I could not add that message to the {view.incident.name} timeline: Slack no longer has it "
+                "(was it deleted?). Add what it said with `/incident note`."
+            )
+            self._tolerate(self.client.chat_postEphemeral, channel=channel, user=str(user), text=text)
+        return Delivered(note=f"message {ts} not found; {user or 'nobody'} told")
+
+    def _thread_of(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The thread holding message `ts` (its parent and the replies at `ts`); [] when none."""
+        try:
+            thread = self.client.conversations_replies(channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True)
+        except SlackApiError as error:
+            if error.response.get("error") == "thread_not_found":
+                return []
+            raise
+        return list(thread.get("messages") or [])
 
     def post_joining(self, channel: str, **message: Any) -> str:
         """chat.postMessage (returns the ts), joining the public channel first if the bot is not in it."""
@@ -283,17 +304,10 @@ class Delivery:
                 raise
 
 
+# chat.postEphemeral's answers when the bot cannot speak where the person opened the modal.
+UNREACHABLE_ORIGIN = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"})
+
+
 def _fallback(incident: Incident) -> str:
     """The notification text that goes with blocks: Slack parses it too, so it is escaped."""
-    return escape(f"{incident.name} ({incident.status.value}, sev{incident.severity}): {incident.title}")
-
-
-def _classify(error: SlackApiError) -> Delivered:
-    status = error.response.status_code
-    code = str(error.response.get("error", ""))
-    if status == 429 or code == "ratelimited":
-        retry_after = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
-        raise Retry("ratelimited", after_seconds=float(retry_after) if retry_after else None) from error
-    if status >= 500 or code in TRANSIENT_ERRORS:
-        raise Retry(f"slack {status} {code}") from error
-    raise GiveUp(f"slack error {code or status}") from error
+    return escape(f"{incident.name} ({incident.status.value}, sev{incident.severity}): {for_public(incident.title)}")

@@ -13,6 +13,7 @@ from typing import Any
 from bot.config import Settings
 from bot.domain.durations import short
 from bot.domain.incident import Attack
+from bot.domain.markup import for_slack
 from bot.domain.timefmt import day_and_time
 from bot.drafting import DraftService
 from bot.service import Changed, IncidentService, Where
@@ -87,7 +88,7 @@ class CommandRunner:
                 return _said(service.note(where, actor=actor, text=text, at=at), "note added to the timeline.")
             case commands.Impact(text=text):
                 changed = service.set_impact(where, actor=actor, text=text)
-                return _said(changed, f"customer impact set: {escape(changed.incident.impact)}")
+                return _said(changed, f"customer impact set: {for_slack(changed.incident.impact)}")
             case commands.SetSeverity(severity=severity):
                 return _said(service.set_severity(where, actor=actor, severity=severity), f"now sev{severity}.")
             case commands.SetLead(user_id=lead):
@@ -124,7 +125,7 @@ class CommandRunner:
     def opened_text(self, changed: Changed) -> str:
         incident = changed.incident
         text = (
-            f"Opened *{incident.name}* (sev{incident.severity}): {escape(incident.title)}. "
+            f"Opened *{incident.name}* (sev{incident.severity}): {for_slack(incident.title)}. "
             "I am creating its channel and will tell you here when it is ready."
         )
         lag = incident.opened_at - incident.impact_started_at

@@ -1,6 +1,8 @@
 """The bot's own Slack identity (its user id), learnt from auth.test once and kept.
 
 Requests never wait for it: `authorize` hands Bolt whatever is known, without calling Slack.
+At start-up `check_token` asks auth.test once: a token Slack refuses stops the bot with one line
+(`TokenRejected`); a Slack that cannot be reached does not (incidents must open while it is down).
 """
 
 from __future__ import annotations
@@ -14,6 +16,21 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
+
+# auth.test's answers that mean this token will never work: a person must replace it.
+REJECTED = frozenset({"not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive"})
+CHECK_TIMEOUT_SECONDS = 5  # start-up does not wait long for a Slack that does not answer
+
+
+class TokenRejected(Exception):
+    """Slack refused SLACK_BOT_TOKEN at start-up; the message is the one line to show (no secret in it)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            f"Slack refused SLACK_BOT_TOKEN ({code}): copy the app's current Bot User OAuth Token "
+            "(api.slack.com/apps > OAuth & Permissions) into SLACK_BOT_TOKEN and start again"
+        )
+        self.code = code
 
 
 class BotIdentity:
@@ -34,6 +51,31 @@ class BotIdentity:
                     return None
                 self._user_id, self._bot_id = result.get("user_id"), result.get("bot_id")
             return self._user_id
+
+    def check_token(self) -> bool:
+        """auth.test now: True when Slack accepted the token, False when Slack could not be asked.
+
+        Raises `TokenRejected` when Slack refused it. Learns the bot's identity on the way.
+        """
+        client = WebClient(
+            token=self.client.token, base_url=self.client.base_url, timeout=CHECK_TIMEOUT_SECONDS, retry_handlers=[]
+        )
+        try:
+            result = client.auth_test()
+        except SlackApiError as error:
+            code = str(error.response.get("error", ""))
+            if code in REJECTED:
+                raise TokenRejected(code) from None
+            log.warning("auth.test answered %s %s; starting anyway", error.response.status_code, code)
+            return False
+        except OSError as error:
+            reason = getattr(error, "reason", error)  # urllib wraps the socket's error
+            cause = type(reason if isinstance(reason, BaseException) else error).__name__
+            log.warning("Slack cannot be reached (%s); starting anyway, Slack work waits", cause)
+            return False
+        with self._lock:
+            self._user_id, self._bot_id = result.get("user_id"), result.get("bot_id")
+        return True
 
     def user_id(self) -> str:
         """The bot's user id; raises OSError when Slack cannot tell us yet (the caller retries)."""

@@ -1,4 +1,4 @@
-"""One timeline entry as one line of mrkdwn: time, who, what. User text is escaped here."""
+"""One timeline entry as one line of mrkdwn: time, who, what. User text is rendered (and escaped) here."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.markup import SOMEONE, for_slack
 from bot.domain.timefmt import day_and_time
 from bot.slack.text import escape
 
@@ -21,18 +22,17 @@ BACKDATED_AFTER = timedelta(minutes=1)
 
 
 def who(user_id: str, names: Mapping[str, str]) -> str:
-    """A person's name as plain text (no mention, so nobody is pinged by the timeline)."""
-    name = names.get(user_id)
-    return f"*{escape(name)}*" if name else f"<@{user_id}>"
+    """A person's name as plain text: never a mention (nobody is pinged), never a raw id."""
+    return f"*{escape(names.get(user_id) or SOMEONE)}*"
 
 
 def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str]) -> str:
-    """The action of `entry`, in words, with its user text escaped."""
-    text = escape(entry.text)
+    """The action of `entry`, in words, with its user text rendered for Slack (links, names, no pings)."""
+    text = for_slack(entry.text, names)
     to = entry.status_to
     match entry.kind:
         case EntryKind.OPENED:
-            return f"opened {incident.name}: {escape(incident.title)}"
+            return f"opened {incident.name}: {for_slack(incident.title, names)}"
         case EntryKind.STATUS if to is Status.RESOLVED:
             return f"{STATUS_EMOJI[to]} resolved {incident.name}" + (f": {text}" if text else "")
         case EntryKind.STATUS if to is not None and to is entry.status_from:

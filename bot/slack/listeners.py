@@ -14,11 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 
+from bot import metrics
 from bot.domain.incident import Status
 from bot.errors import UsageError, UserError
-from bot.slack import blocks, commands, draft_blocks
+from bot.slack import blocks, commands, copied, draft_blocks
 from bot.slack.handlers import CommandRunner, Invocation, Reply
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,11 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         ack()
         action = body["actions"][0]
         asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
-        reply = _run(lambda: runner.run(_button_command(action["action_id"], action.get("value", "")), asked))
+
+        def press() -> Reply:
+            return runner.run(_button_command(action["action_id"], action.get("value", "")), asked)
+
+        reply = _run(press, label="button")
         _hand_over(after, asked.response_url, [reply.message, *reply.followups])
 
     @app.view(blocks.OPEN_MODAL_ID)
@@ -72,10 +77,12 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
 
         def add() -> Reply:
             runner.ensure_can_change(asked.user_id)
+            author = copied.author_of(message)
             added = service.add_message(
                 channel_id=asked.channel_id or "",
-                author=str(message.get("user") or message.get("bot_id") or ""),
-                text=str(message.get("text") or ""),
+                author=author.id,
+                bot_name=author.bot_name,
+                text=copied.words_of(message),
                 message_ts=str(message.get("ts")),
                 added_by=asked.user_id,
             )
@@ -83,7 +90,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
                 return Reply(blocks.reply("That message is already on the timeline."))
             return Reply(blocks.reply(f"Added to the {added.incident.name} timeline."))
 
-        reply = _run(add)
+        reply = _run(add, label="shortcut")
         _hand_over(after, asked.response_url, [reply.message])
 
     @app.event("reaction_added")
@@ -91,7 +98,11 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         item = event.get("item") or {}
         channel = str(item.get("channel"))
         pinned = event.get("reaction") == PIN_REACTION and item.get("type") == "message"
-        if pinned and service.is_incident_channel(channel):
+        if not (pinned and service.is_incident_channel(channel)):
+            metrics.EVENTS_IGNORED.labels(type="reaction_added").inc()
+            ack()
+            return
+        with metrics.acknowledging("pushpin") as outcome:
             try:
                 runner.ensure_can_change(str(event.get("user")))
                 service.request_message(
@@ -101,8 +112,9 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
                     event_id=body.get("event_id"),
                 )
             except UserError as error:
+                outcome.value = "refused"
                 log.info("pushpin by %s ignored: %s", event.get("user"), error.message)
-        ack()
+            ack()
         _hand_over(after)
 
     @app.action({"type": "block_actions", "action_id": re.compile(r"^draft\.(publish|edit|discard)$")})
@@ -124,7 +136,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
             runner.drafts.publish(draft_id, actor=asked.user_id)
             return Reply(blocks.reply(f"Published to <#{runner.settings.status_channel}>."))
 
-        reply = _run(decide)
+        reply = _run(decide, label="draft_button")
         _hand_over(after, asked.response_url, [reply.message])
 
     @app.view(draft_blocks.EDIT_MODAL_ID)
@@ -141,21 +153,64 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         _submit(ack, after, "text", save)
 
 
+def register_member_events(app: App, learn: Callable[[dict[str, Any]], object]) -> None:
+    """`user_change` and `team_join`: store the member at once (a member turned guest is refused
+    from now on). Acknowledged only once stored, so Slack redelivers what could not be stored."""
+
+    @app.event("user_change")
+    @app.event("team_join")
+    def member_changed(ack: Ack, event: dict[str, Any]) -> None:
+        user = event.get("user")
+        if isinstance(user, dict) and user.get("id"):
+            learn(user)
+        ack()
+
+
+def register_every_other_event(app: App) -> None:
+    """Slack expects 200 for every event delivery, and retries (then disables the subscription)
+    otherwise: events the bot does not act on are acknowledged, logged at debug and counted in
+    /metrics; `app_rate_limited` (Slack dropped events for a minute) is logged as a warning.
+    Registered last: listeners match in the order they were registered."""
+
+    @app.middleware
+    def rate_limited(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        if body.get("type") != "app_rate_limited":
+            next()
+            return None
+        minute = body.get("minute_rate_limited")
+        when = (
+            datetime.fromtimestamp(int(minute), UTC).strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
+        )
+        log.warning("Slack rate-limited event deliveries to this app in the minute of %s: events were dropped", when)
+        metrics.EVENTS_IGNORED.labels(type="app_rate_limited").inc()
+        return BoltResponse(status=200, body="")
+
+    @app.event(re.compile(r".*"))
+    def any_other_event(ack: Ack, event: dict[str, Any]) -> None:
+        kind = str(event.get("type") or "unknown")
+        log.debug("event %s acknowledged; the bot does not act on it", kind)
+        metrics.EVENTS_IGNORED.labels(type=kind if re.fullmatch(r"[a-z_]{1,40}", kind) else "unknown").inc()
+        ack()
+
+
 _ACTION_PATTERN = re.compile(r"^incident\.(status\.[a-z]+|close|reopen|draft)$")
 
 
 def _submit(ack: Ack, after: AfterAck, field: str, action: Callable[[], object]) -> None:
     """A modal submission: errors are shown in the modal under `field`, success closes it."""
-    try:
-        action()
-    except UserError as error:
-        ack(response_action="errors", errors={field: error.message})
-        return
-    except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
-        reference = _log_unexpected("modal submission")
-        ack(response_action="errors", errors={field: f"Something went wrong on our side (ref {reference})."})
-        return
-    ack()
+    with metrics.acknowledging("modal") as outcome:
+        try:
+            action()
+        except UserError as error:
+            outcome.value = "refused"
+            ack(response_action="errors", errors={field: error.message})
+            return
+        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
+            outcome.value = "error"
+            reference = _log_unexpected("modal submission")
+            ack(response_action="errors", errors={field: f"Something went wrong on our side (ref {reference})."})
+            return
+        ack()
     _hand_over(after)
 
 
@@ -208,20 +263,33 @@ def _invocation(body: dict[str, Any], *, channel_id: str | None) -> Invocation:
     )
 
 
-def _run(action: Callable[[], Reply], *, subcommand: str = "") -> Reply:
-    """Run a request; known refusals become the reply, anything else is logged with a reference."""
-    try:
-        return action()
-    except UsageError as error:
-        usage = error.usage or commands.USAGE.get(subcommand, "")
-        return Reply(blocks.error_reply(error.message, usage))
-    except UserError as error:
-        return Reply(blocks.error_reply(error.message))
-    except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
-        reference = _log_unexpected(subcommand or "request")
-        return Reply(
-            blocks.error_reply(f"Something went wrong on our side and nothing was changed. Reference: {reference}.")
-        )
+def _run(action: Callable[[], Reply], *, subcommand: str = "", label: str = "") -> Reply:
+    """Run a request; known refusals become the reply, anything else is logged with a reference.
+
+    Counted and timed in /metrics under `label` (a slash command's own subcommand by default)."""
+    with metrics.acknowledging(label or _command_label(subcommand)) as outcome:
+        try:
+            return action()
+        except UsageError as error:
+            outcome.value = "refused"
+            usage = error.usage or commands.USAGE.get(subcommand, "")
+            return Reply(blocks.error_reply(error.message, usage))
+        except UserError as error:
+            outcome.value = "refused"
+            return Reply(blocks.error_reply(error.message))
+        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
+            outcome.value = "error"
+            reference = _log_unexpected(subcommand or "request")
+            return Reply(
+                blocks.error_reply(f"Something went wrong on our side and nothing was changed. Reference: {reference}.")
+            )
+
+
+def _command_label(subcommand: str) -> str:
+    """A metric label from what was typed: known subcommands only, so the label set stays small."""
+    if not subcommand:
+        return "help"
+    return subcommand if subcommand in commands.USAGE else "unknown"
 
 
 def _log_unexpected(what: str) -> str:

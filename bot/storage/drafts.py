@@ -78,11 +78,21 @@ def _stored(row: DraftRow) -> DraftRecord:
 
 
 def mark_stale(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> None:
-    """After a change of status or assessment, proposed drafts that no longer fit become stale."""
+    """After a change of status or assessment, proposed drafts that no longer fit become stale.
+
+    Only drafts still proposed when the row is written: on PostgreSQL (READ COMMITTED) a draft
+    listed here may be published or discarded meanwhile, and that decision must stand."""
     for draft in proposed(session=session, incident_id=incident_id):
         reason = stale_reason(draft.status, draft.attack, incident)
-        if reason:
-            change(session=session, draft_id=draft.id, state="stale", state_reason=reason, decided_at=now)
+        if not reason:
+            continue
+        staled = core(session).execute(
+            update(DraftRow)
+            .where(col(DraftRow.id) == draft.id, col(DraftRow.state) == "proposed")
+            .values(state="stale", state_reason=reason, decided_at=now)
+            .returning(col(DraftRow.id))
+        )
+        if staled.first() is not None:
             outbox.enqueue(
                 session=session,
                 incident_id=incident_id,

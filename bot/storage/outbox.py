@@ -4,6 +4,14 @@ Effects of one incident are sent strictly in the order they were recorded (the c
 exist before the card is posted into it): only the oldest pending effect of an incident may
 be claimed. Effects without an incident (opening a modal) are independent of each other.
 A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
+
+States: `pending` (to send), `done`, `dead` (given up), `held` (Slack refused the token or a
+permission: kept, sent again once Slack accepts it). While work is held the outbox is paused by
+one pending row of kind `outbox.auth_hold` (its `created_at` is when the refusals began, its
+`not_before` the next check, its `last_error` Slack's error code): a pending row, so finding it
+uses the pending index however large the table grows, and claiming it is an ordinary claim, so
+one sender at a time checks. Held rows themselves have no index: they are looked for only by
+that check (once a minute while paused), by the release, and by `incident-bot outbox`.
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ from bot.storage.repository import core
 from bot.storage.tables import PENDING, EffectRow
 
 LEASE = timedelta(seconds=120)
+WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
+HELD = "held"
+AUTH_HOLD = EffectKind.AUTH_HOLD.value
 
 
 @dataclass(frozen=True)
@@ -77,24 +88,36 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
 
 
 def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Effect | None:
-    """Lease one effect; None when another sender got it first."""
+    """Lease one effect; None when another sender got it first.
+
+    `worker` only labels the lease for people reading the table; a long host name is cut from
+    the left, keeping the process and sender ids that tell senders apart."""
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
-    result = core(session).execute(
-        update(EffectRow)
-        .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending", free)
-        .values(claimed_by=worker, claimed_until=now + LEASE)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    claimed = (
+        core(session)
+        .execute(
+            update(EffectRow)
+            .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending", free)
+            .values(claimed_by=worker[-WORKER_LABEL_MAX:], claimed_until=now + LEASE)
+            .returning(
+                col(EffectRow.incident_id),
+                col(EffectRow.kind),
+                col(EffectRow.payload),
+                col(EffectRow.attempts),
+                col(EffectRow.expires_at),
+            )
+        )
+        .first()
+    )  # RETURNING, not rowcount: what the database says it updated, the same on every dialect
+    if claimed is None:
         return None
-    row = session.get_one(EffectRow, effect_id)
-    session.refresh(row)
     return Effect(
         id=effect_id,
-        incident_id=row.incident_id,
-        kind=EffectKind(row.kind),
-        payload=json.loads(row.payload),
-        attempts=row.attempts,
-        expires_at=row.expires_at,
+        incident_id=claimed.incident_id,
+        kind=EffectKind(claimed.kind),
+        payload=json.loads(claimed.payload),
+        attempts=claimed.attempts,
+        expires_at=claimed.expires_at,
     )
 
 
@@ -134,3 +157,109 @@ def mark_failed(*, session: Session, effect_id: int, now: datetime, retry_at: da
 def pending_count(*, session: Session) -> int:
     query = select(func.count()).select_from(EffectRow).where(EffectRow.state == "pending")
     return int(session.exec(query).one())
+
+
+def count_by_state(*, session: Session) -> dict[str, int]:
+    """How many effects are in each state that is not done (for /metrics)."""
+    query = (
+        select(EffectRow.state, func.count())
+        .where(EffectRow.state != "done", EffectRow.kind != AUTH_HOLD)  # the pause itself is no work
+        .group_by(col(EffectRow.state))
+    )
+    return {str(state): int(count) for state, count in session.exec(query)}
+
+
+# --- holding work while Slack refuses the token -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthHold:
+    """The outbox is paused: Slack has refused the token (`error`) since `since`."""
+
+    id: int
+    since: datetime
+    error: str
+    next_check: datetime
+
+
+def auth_hold(*, session: Session) -> AuthHold | None:
+    """The pause, if any (the oldest, should two senders have started one at the same moment)."""
+    query = select(EffectRow).where(PENDING, EffectRow.kind == AUTH_HOLD).order_by(col(EffectRow.id)).limit(1)
+    row = session.exec(query).first()
+    if row is None or row.id is None:
+        return None
+    return AuthHold(id=row.id, since=row.created_at, error=row.last_error or "refused", next_check=row.not_before)
+
+
+def hold(*, session: Session, effect_id: int, now: datetime, error: str, check_at: datetime) -> bool:
+    """Keep the effect as held work and pause the outbox until a check at `check_at`.
+
+    True when this started the pause, False when the outbox was paused already.
+    """
+    mark_held(session=session, effect_id=effect_id, error=error)
+    # Locked: a `release_held` running meanwhile either ends the pause first (then this one
+    # starts a new pause) or waits and releases this effect too (PostgreSQL; SQLite serialises
+    # writers anyway). Two senders holding at the very same moment may both start one: the
+    # sender keeps the oldest (`EffectSender._check`).
+    pause = select(EffectRow.id).where(PENDING, EffectRow.kind == AUTH_HOLD).limit(1).with_for_update()
+    if session.exec(pause).first() is not None:
+        return False
+    session.add(EffectRow(kind=AUTH_HOLD, created_at=now, not_before=check_at, last_error=error[:500]))
+    return True
+
+
+def mark_held(*, session: Session, effect_id: int, error: str) -> None:
+    """The effect failed again while held (or is held now): count it, keep it held."""
+    core(session).execute(
+        update(EffectRow)
+        .where(col(EffectRow.id) == effect_id)
+        .values(state=HELD, attempts=EffectRow.attempts + 1, claimed_until=None, last_error=error[:500])
+    )
+
+
+def postpone(*, session: Session, effect_id: int, until: datetime, error: str | None = None) -> None:
+    """Check again at `until` (the pause's own row); `error` replaces the reason shown when given."""
+    values: dict[str, Any] = {"attempts": EffectRow.attempts + 1, "not_before": until, "claimed_until": None}
+    if error is not None:
+        values["last_error"] = error[:500]
+    core(session).execute(update(EffectRow).where(col(EffectRow.id) == effect_id).values(**values))
+
+
+def oldest_held(*, session: Session) -> Effect | None:
+    """The held effect to check the token with: the first to have been recorded."""
+    row = session.exec(select(EffectRow).where(EffectRow.state == HELD).order_by(col(EffectRow.id)).limit(1)).first()
+    if row is None or row.id is None:
+        return None
+    return Effect(
+        id=row.id,
+        incident_id=row.incident_id,
+        kind=EffectKind(row.kind),
+        payload=json.loads(row.payload),
+        attempts=row.attempts,
+        expires_at=row.expires_at,
+    )
+
+
+def release_held(*, session: Session, now: datetime) -> int:
+    """End the pause: every held effect is pending again, due now. Returns how many were held.
+
+    The pause's row is updated (locked) first, so a `hold` racing with this either waits and
+    then starts a new pause, or is seen held and released (see `hold`).
+    """
+    core(session).execute(
+        update(EffectRow)
+        .where(PENDING, col(EffectRow.kind) == AUTH_HOLD)
+        .values(state="done", done_at=now, claimed_until=None)
+    )
+    released = core(session).execute(
+        update(EffectRow)
+        .where(col(EffectRow.state) == HELD)
+        .values(state="pending", not_before=now, claimed_until=None)
+        .returning(col(EffectRow.id))
+    )
+    return len(released.all())
+
+
+def check_now(*, session: Session, now: datetime) -> None:
+    """Make the pause's next check due now (the token was just accepted, or a person asked)."""
+    core(session).execute(update(EffectRow).where(PENDING, col(EffectRow.kind) == AUTH_HOLD).values(not_before=now))

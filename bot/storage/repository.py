@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
-from bot.storage.tables import OPEN, IncidentRow, SlackEventRow, SlackUserRow, TimelineRow, WorkspaceRow
+from bot.storage.tables import OPEN, IncidentRow, MemberRow, SlackEventRow, TimelineRow, WorkspaceRow
 
 
 @dataclass(frozen=True)
@@ -252,21 +252,17 @@ def _entry(row: TimelineRow) -> StoredEntry:
 
 
 def remember_event(*, session: Session, event_id: str, now: datetime) -> bool:
-    """Record a Slack event id; False when it was already recorded (a redelivery)."""
-    result = session.execute(
-        _upsert(session)(SlackEventRow).values(event_id=event_id, received_at=now).on_conflict_do_nothing()
+    """Record a Slack event id; False when it was already recorded (a redelivery).
+
+    RETURNING, not rowcount: psycopg 3 reports -1 for this statement through SQLAlchemy, so a
+    rowcount test took every first delivery on PostgreSQL for a redelivery."""
+    inserted = core(session).execute(
+        _upsert(session)(SlackEventRow)
+        .values(event_id=event_id, received_at=now)
+        .on_conflict_do_nothing()
+        .returning(col(SlackEventRow.event_id))
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
-
-
-def get_user(*, session: Session, user_id: str) -> SlackUserRow | None:
-    return session.get(SlackUserRow, user_id)
-
-
-def put_user(*, session: Session, user_id: str, name: str, is_guest: bool, now: datetime) -> None:
-    values = {"name": name, "is_guest": is_guest, "checked_at": now}
-    statement = _upsert(session)(SlackUserRow).values(user_id=user_id, **values)
-    session.execute(statement.on_conflict_do_update(index_elements=["user_id"], set_=values))
+    return inserted.first() is not None
 
 
 def save_durations(*, session: Session, incident_id: int, durations: Durations) -> None:
@@ -288,6 +284,10 @@ def save_durations(*, session: Session, incident_id: int, durations: Durations) 
 
 
 def names(*, session: Session, user_ids: set[str]) -> dict[str, str]:
-    """Display names known for these users (from the users.info cache)."""
-    query = select(SlackUserRow).where(col(SlackUserRow.user_id).in_(user_ids))
-    return {row.user_id: row.name for row in session.exec(query) if row.name}
+    """The names Slack shows for these members (display name, else full name), where known."""
+    query = select(MemberRow).where(col(MemberRow.user_id).in_(user_ids))
+    return {
+        row.user_id: row.display_name or row.real_name
+        for row in session.exec(query)
+        if row.display_name or row.real_name
+    }

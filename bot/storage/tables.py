@@ -143,15 +143,34 @@ class SlackEventRow(SQLModel, table=True):
     received_at: datetime = utc_column()
 
 
-class SlackUserRow(SQLModel, table=True):
-    """What users.info said about a person, cached so the check never waits on Slack twice."""
+class MemberRow(SQLModel, table=True):
+    """A workspace member as Slack last described them (users.list, user_change, team_join, users.info).
 
-    __tablename__ = "slack_user"
+    `updated_at` is when the bot learned this description; an older one never overwrites a newer one.
+    """
+
+    __tablename__ = "member"
 
     user_id: str = Field(primary_key=True, max_length=32)
-    name: str = Field(default="", max_length=120)
-    is_guest: bool = Field(default=False)
-    checked_at: datetime = utc_column()
+    team_id: str = Field(default="", max_length=32)
+    display_name: str = Field(default="", max_length=120)
+    real_name: str = Field(default="", max_length=250)
+    is_bot: bool = Field(default=False)
+    deleted: bool = Field(default=False)
+    is_restricted: bool = Field(default=False)  # a guest
+    is_ultra_restricted: bool = Field(default=False)  # a single-channel guest
+    updated_at: datetime = utc_column()
+
+
+class MemberSyncRow(SQLModel, table=True):
+    """The users.list sync, claimed by one process at a time and done every few hours at most."""
+
+    __tablename__ = "member_sync"
+
+    name: str = Field(primary_key=True, max_length=32)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = utc_column(nullable=True)
+    finished_at: datetime | None = utc_column(nullable=True)
 
 
 class DraftRow(SQLModel, table=True):

@@ -1,9 +1,11 @@
-"""Fixtures that start the whole bot over real HTTP against the Slack emulator (bot.sandbox)."""
+"""Fixtures that start the whole bot over real HTTP against the Slack emulator (bot.sandbox).
+
+Every test that uses them runs twice: on SQLite and on PostgreSQL (the `database_url` fixture).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,12 +15,13 @@ from bot.sandbox import Sandbox
 
 
 @pytest.fixture
-def make_stack(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
-    """Start a sandbox (emulator + app + database); each is stopped after the test."""
+def make_stack(database_url: str) -> Iterator[Callable[..., Sandbox]]:
+    """Start a sandbox (emulator + app + database); each is stopped after the test, which disposes
+    its engine before the next test empties the PostgreSQL tables."""
     started: list[Sandbox] = []
 
-    def start(*, emulator: SlackEmulator | None = None, database_url: str | None = None, **options: Any) -> Sandbox:
-        sandbox = Sandbox(database_url=database_url or f"sqlite:///{tmp_path}/e2e.db", emulator=emulator, **options)
+    def start(*, emulator: SlackEmulator | None = None, **options: Any) -> Sandbox:
+        sandbox = Sandbox(database_url=database_url, emulator=emulator, **options)
         started.append(sandbox)
         return sandbox
 

@@ -196,16 +196,17 @@ def test_the_card_draft_button_drafts_every_language_and_length(stack: Stack, op
     assert len(drafts_in(stack, opened)) == 4
 
 
-def test_draft_and_published_text_are_escaped(stack: Stack, opened: str) -> None:
-    stack.user("alice").slash("impact <!channel> cannot log in & pay", channel=opened, raw=True)
+def test_draft_and_published_text_carry_no_slack_markup_and_are_escaped(stack: Stack, opened: str) -> None:
+    stack.user("alice").slash("impact <!channel> cannot log in & pay <b>now</b>", channel=opened, raw=True)
     stack.user("alice").slash("draft en short", channel=opened)
     stack.settle()
     draft = find_draft(stack, opened, "English · short")
-    assert "&lt;!channel&gt; cannot log in &amp; pay" in draft_text(draft)
+    assert "Chirper: cannot log in &amp; pay &lt;b&gt;now&lt;/b&gt;." in draft_text(draft)
     stack.user("alice").click(opened, draft.ts, "draft.publish")
     stack.settle()
     (published,) = status_posts(stack)
-    assert "<!channel>" not in published and "&lt;!channel&gt;" in published
+    assert "cannot log in &amp; pay &lt;b&gt;now&lt;/b&gt;" in published
+    assert "channel" not in published and "<!" not in published
 
 
 def test_a_draft_in_an_unknown_language_says_which_exist_and_stores_nothing(

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.emulator import ANNOUNCE, SlackEmulator
 from bot.sandbox import SIGNING_SECRET
@@ -26,17 +27,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def web_command(port: int) -> list[str]:
+def web_command(port: int, *, workers: int = 1) -> list[str]:
     line = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
     expanded = line.removeprefix("web:").replace("$PORT", str(port))
-    expanded = expanded.replace("${WEB_CONCURRENCY:-1}", "1").replace("${WEB_THREADS:-8}", "8")
+    expanded = expanded.replace("${WEB_CONCURRENCY:-1}", str(workers)).replace("${WEB_THREADS:-8}", "8")
     arguments = shlex.split(expanded)
     assert arguments[0] == "gunicorn"
     return [sys.executable, "-m", "gunicorn", *arguments[1:]]
 
 
 @pytest.fixture
-def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
+def gunicorn_app(tmp_path: Path, database_url: str) -> Iterator[tuple[SlackEmulator, str]]:
+    yield from run_web(tmp_path, database_url, workers=1)
+
+
+def run_web(tmp_path: Path, database_url: str, *, workers: int, **more_env: str) -> Iterator[tuple[SlackEmulator, str]]:
+    """The Procfile's web process with `workers` gunicorn workers, connected to a fresh emulator."""
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
     port = free_port()
@@ -45,12 +51,13 @@ def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
         "SLACK_BOT_TOKEN": emulator.bot_token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/web.db",
+        "DATABASE_URL": database_url,
         "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
         "INCIDENT_TIMEZONE": "Asia/Kolkata",
+        **more_env,
     }
     process = subprocess.Popen(
-        web_command(port), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        web_command(port, workers=workers), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -65,10 +72,12 @@ def gunicorn_app(tmp_path: Path) -> Iterator[tuple[SlackEmulator, str]]:
         process.kill()
         raise AssertionError(process.communicate()[0].decode())
     emulator.connect_app(f"{url}/slack/events", SIGNING_SECRET)
-    yield emulator, url
-    process.terminate()
-    process.wait(15)
-    emulator.close()
+    try:
+        yield emulator, url
+    finally:  # also when the caller closes the generator early
+        process.terminate()
+        process.wait(15)
+        emulator.close()
 
 
 def wait_for_channel(emulator: SlackEmulator, name: str, timeout: float) -> None:
@@ -95,10 +104,37 @@ def test_under_gunicorn_the_ack_stays_under_3_seconds_while_slack_takes_4_per_ca
 ) -> None:
     emulator, _ = gunicorn_app
     emulator.as_user("alice").slash("list all")
-    emulator.as_user("alice").slash("note INC-404 warm the member check")  # users.info while healthy
     emulator.set_latency(4.0)
     answers = [emulator.as_user("alice").slash(f"open sev2 Outage number {n}") for n in range(3)]
     assert all(answer.status == 200 for answer in answers)
     assert max(answer.elapsed for answer in answers) < 3.0
     emulator.set_latency(0.0)
     wait_for_channel(emulator, "inc-3-outage-number-2", timeout=90)
+
+
+def scraped(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """`GET /metrics` as {(sample name, labels): value}."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=5) as answer:  # noqa: S310
+        text = answer.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_with_two_gunicorn_workers_every_scrape_counts_the_acks_of_both(tmp_path: Path, database_url: str) -> None:
+    metric_files = tmp_path / "metrics"
+    running = run_web(tmp_path, database_url, workers=2, PROMETHEUS_MULTIPROC_DIR=str(metric_files))
+    emulator, url = next(running)
+    try:
+        sent = 0
+        while len(list(metric_files.glob("histogram_*.db"))) < 2:  # until both workers timed an ack
+            assert sent < 500, "the second worker never took a request"
+            assert emulator.as_user("alice").slash(f"note INC-404 note {sent}").status == 200
+            sent += 1
+        refused = (("command", "note"), ("outcome", "refused"))
+        # Whichever worker answers the scrape, it reports the acks of both.
+        assert sent > 1 and {scraped(url)[("incident_bot_acks_total", refused)] for _ in range(6)} == {float(sent)}
+    finally:
+        running.close()

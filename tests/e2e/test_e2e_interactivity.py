@@ -97,6 +97,7 @@ def test_a_modal_title_over_150_characters_is_refused_in_the_modal(stack: Stack,
 
 
 def test_a_pushpin_adds_the_message_once_even_when_slack_redelivers_the_event(stack: Stack, opened: str) -> None:
+    """On both backends: on PostgreSQL every first delivery used to be taken for a redelivery."""
     ts = stack.user("bob").post_message(opened, "rolled back deploy 4411")
     delivered = stack.user("bob").react(opened, ts, "pushpin")
     assert delivered is not None and delivered.status == 200
@@ -110,6 +111,8 @@ def test_a_pushpin_adds_the_message_once_even_when_slack_redelivers_the_event(st
     assert copied[0].at.timestamp() == pytest.approx(float(ts), abs=1)
     reactions = stack.emulator.message(opened, ts).reactions
     assert any(reaction.name == "white_check_mark" for reaction in reactions)
+    shown = str(stack.user("alice").slash("timeline", channel=opened).json["blocks"])
+    assert shown.count("rolled back deploy 4411") == 1
 
 
 def test_a_second_pushpin_by_someone_else_does_not_copy_the_message_again(stack: Stack, opened: str) -> None:
@@ -137,3 +140,23 @@ def test_the_add_to_timeline_shortcut_copies_the_message(stack: Stack, opened: s
     assert timeline_kinds(stack).count(EntryKind.MESSAGE) == 1
     replies = [post.body.get("text", "") for post in stack.emulator.response_url_posts()]
     assert "Added to the INC-1 timeline." in replies
+
+
+@pytest.mark.parametrize("where", ["private", "direct"])
+def test_opening_through_the_modal_from_where_the_bot_is_not_tells_the_opener_in_a_direct_message(
+    stack: Stack, where: str
+) -> None:
+    origin = stack.emulator.create_channel(
+        "war-room", members=["alice", "bob"], private=where == "private", direct=where == "direct"
+    )
+    assert stack.user("alice").slash("open sev1", channel=origin).status == 200
+    stack.settle()
+    (view,) = stack.emulator.views(stack.emulator.user("alice").id, open_only=True)
+    assert stack.user("alice").submit_view(view.id, {"title": "Search is down"}).status == 200
+    stack.settle()
+    channel = stack.emulator.channel_by_name("inc-1-search-is-down")
+    assert channel is not None
+    alice = stack.emulator.user("alice").id
+    direct = [m.text for m in stack.emulator.messages(f"D{alice}") if m.user == "U0BOT"]
+    assert direct == [f"INC-1 has its channel: <#{channel.id}>. You are in it and the summary card is pinned there."]
+    assert stack.emulator.messages(origin) == []  # nothing was posted where the bot is not

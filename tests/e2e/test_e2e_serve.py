@@ -15,7 +15,7 @@ from bot.emulator import SlackEmulator
 from bot.sandbox import SIGNING_SECRET
 
 
-def test_incident_bot_serve_answers_health_checks_and_signed_commands(tmp_path: Path) -> None:
+def test_incident_bot_serve_answers_health_checks_and_signed_commands(tmp_path: Path, database_url: str) -> None:
     port = free_port()
     with SlackEmulator() as emulator:
         env = {
@@ -23,7 +23,7 @@ def test_incident_bot_serve_answers_health_checks_and_signed_commands(tmp_path: 
             "SLACK_BOT_TOKEN": emulator.bot_token,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": emulator.api_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
+            "DATABASE_URL": database_url,
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],

@@ -74,7 +74,7 @@ def bot_environment(emulator: SlackEmulator, database_url: str) -> dict[str, str
 
 
 @pytest.fixture
-def socket_bot(tmp_path: Path) -> Iterator[SocketBot]:
+def socket_bot(tmp_path: Path, database_url: str) -> Iterator[SocketBot]:
     """Start `incident-bot socket` and wait for its connection; it is killed at the end if still running."""
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
@@ -83,7 +83,7 @@ def socket_bot(tmp_path: Path) -> Iterator[SocketBot]:
     with log.open("wb") as output:
         process = subprocess.Popen(
             SOCKET_COMMAND,
-            env=bot_environment(emulator, f"sqlite:///{tmp_path}/socket.db"),
+            env=bot_environment(emulator, database_url),
             cwd=tmp_path,
             stdout=output,
             stderr=subprocess.STDOUT,

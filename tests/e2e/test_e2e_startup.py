@@ -90,6 +90,7 @@ BAD_SETTINGS = [
     ("DATABASE_URL", "postgres://bot:hunter2@127.0.0.1:1/incidents", """DATABASE_URL='postgresql+psycopg://bot:***@127.0.0.1:1/incidents' cannot be reached (connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused)"""),  # noqa: E501
     ("DATABASE_URL", "sqlite:////nonexistent/folder/incidents.db", "DATABASE_URL='sqlite:////nonexistent/folder/incidents.db' cannot be reached (unable to open database file)"),  # noqa: E501
     ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not a level (DEBUG, INFO, WARNING, ERROR, CRITICAL)"),
+    ("LOG_FORMAT", "yaml", "LOG_FORMAT='yaml' is not a format (text or json)"),
     ("SLACK_BOT_TOKEN", "xoxp-1-2-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
     ("SLACK_BOT_TOKEN", "", "SLACK_BOT_TOKEN is required and not set"),
     ("SLACK_SIGNING_SECRET", " ", "SLACK_SIGNING_SECRET is required and not set"),

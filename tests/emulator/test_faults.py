@@ -148,3 +148,46 @@ def test_the_call_log_is_readable_over_http(client: WebClient, emulator: SlackEm
     with urllib.request.urlopen(f"{emulator.url}/_emulator/calls") as response:  # noqa: S310 - loopback emulator
         calls = json.loads(response.read())["calls"]
     assert [(c["method"], c["status"], c["response"]["ok"]) for c in calls] == [("auth.test", 200, True)]
+
+
+def refusal(client: WebClient, call: str = "auth_test", **arguments: Any) -> tuple[int, str]:
+    with pytest.raises(SlackApiError) as caught:
+        getattr(client, call)(**arguments)
+    return caught.value.response.status_code, str(caught.value.response["error"])
+
+
+def test_a_revoked_token_is_refused_by_every_method_until_restored(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str
+) -> None:
+    emulator.revoke_token()
+    assert refusal(client) == (200, "token_revoked")
+    assert refusal(client, "chat_postMessage", channel=bot_channel, text="x") == (200, "token_revoked")
+    assert refusal(client, "conversations_create", name="nope") == (200, "token_revoked")
+    emulator.restore_token()
+    assert client.chat_postMessage(channel=bot_channel, text="x")["ok"] is True
+    assert [m.text for m in emulator.messages(bot_channel)] == ["x"], "nothing was posted while refused"
+    assert emulator.channel_by_name("nope") is None
+
+
+def test_the_token_can_be_refused_as_invalid_auth_or_account_inactive(
+    client: WebClient, emulator: SlackEmulator
+) -> None:
+    emulator.revoke_token("invalid_auth")
+    assert refusal(client) == (200, "invalid_auth")
+    emulator.revoke_token("account_inactive")
+    assert refusal(client) == (200, "account_inactive")
+    with pytest.raises(ValueError, match="a refused token answers one of"):
+        emulator.revoke_token("channel_not_found")
+    emulator.clear_faults()
+    assert client.auth_test()["ok"] is True
+
+
+def test_the_token_can_be_revoked_and_restored_over_http(client: WebClient, emulator: SlackEmulator) -> None:
+    assert post_fault(emulator, {"action": "revoke_token"}) == 200
+    assert refusal(client) == (200, "token_revoked")
+    assert post_fault(emulator, {"action": "revoke_token", "error": "invalid_auth"}) == 200
+    assert refusal(client) == (200, "invalid_auth")
+    assert post_fault(emulator, {"action": "revoke_token", "error": "ok"}) == 400
+    assert refusal(client) == (200, "invalid_auth"), "a bad command changes nothing"
+    assert post_fault(emulator, {"action": "restore_token"}) == 200
+    assert client.auth_test()["ok"] is True

@@ -123,5 +123,7 @@ def test_the_newest_connection_gets_the_envelopes(emulator: SlackEmulator, raw_a
         assert [e["type"] for e in newer.envelopes] == ["slash_commands"] and raw_app.envelopes == []
     finally:
         newer.close()
+    # The close travels to the emulator like any message: deliver once it has been seen there.
+    assert emulator.socket_mode.wait_open_count(1)
     assert emulator.as_user("alice").slash("list").status == 200
     assert [e["type"] for e in raw_app.envelopes] == ["slash_commands"]

@@ -71,6 +71,31 @@ def test_tests_can_add_users_who_then_appear_in_users_list(client: WebClient, em
     )
 
 
+def test_users_list_pages_by_limit_and_cursor_until_the_cursor_is_empty(
+    client: WebClient, emulator: SlackEmulator
+) -> None:
+    for n in range(4):
+        emulator.add_user(f"person{n}")
+    seen: list[str] = []
+    cursors: list[str] = []
+    cursor = None
+    while True:
+        page = client.users_list(limit=3, cursor=cursor)
+        assert 1 <= len(page["members"]) <= 3
+        seen += [member["id"] for member in page["members"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+        cursors.append(cursor)
+    assert len(cursors) == 2 and len(set(cursors)) == 2
+    assert seen == sorted(emulator.workspace.users) and len(seen) == 9  # each once, in id order
+    assert [m["id"] for m in client.users_list()["members"]] == seen  # no limit: one page
+
+
+def test_users_list_refuses_a_cursor_it_did_not_hand_out(client: WebClient) -> None:
+    assert error_of(lambda: client.users_list(limit=2, cursor="bm90LWEtY3Vyc29y")) == "invalid_cursor"
+
+
 def mint_trigger(emulator: SlackEmulator, user: str = "U0ALICE") -> str:
     return emulator.mint_trigger(user)
 

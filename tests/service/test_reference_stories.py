@@ -41,8 +41,8 @@ def test_the_2022_02_17_outage_reports_1h_58m_with_25m_to_identify_and_1h_29m_to
     assert durations.detection_lag is None
 
 
-def test_the_2020_10_15_outage_crosses_midnight_in_paris_and_reads_almost_two_hours(sqlite_db: Database) -> None:
-    service = IncidentService(sqlite_db, zone=ZoneInfo("Europe/Paris"))
+def test_the_2020_10_15_outage_crosses_midnight_in_paris_and_reads_almost_two_hours(any_db: Database) -> None:
+    service = IncidentService(any_db, zone=ZoneInfo("Europe/Paris"))
     with freeze_time("2020-10-15 22:30:00+02:00") as clock:
         service.open(team_id="T1", actor="U1", title="Worldwide outage", severity=1)
         clock.move_to("2020-10-16 00:25:00+02:00")
@@ -81,18 +81,18 @@ def test_a_reopened_incident_counts_only_the_time_it_was_not_resolved(service: I
     assert closed.durations.in_status[Status.RESOLVED] == timedelta(hours=1, minutes=20)
 
 
-def test_durations_stored_at_close_are_what_was_reported(sqlite_db: Database) -> None:
+def test_durations_stored_at_close_are_what_was_reported(any_db: Database) -> None:
     from sqlmodel import select
 
     from bot.storage.tables import IncidentRow
 
-    service = IncidentService(sqlite_db, zone=ZoneInfo("UTC"))
+    service = IncidentService(any_db, zone=ZoneInfo("UTC"))
     with freeze_time("2022-02-17 16:11:00+00:00") as clock:
         service.open(team_id="T1", actor="U1", title="Down")
         clock.move_to("2022-02-17 16:36:00+00:00")
         service.set_status(INC_1, actor="U1", status=Status.IDENTIFIED)
         clock.move_to("2022-02-17 18:09:00+00:00")
         service.close(INC_1, actor="U1")
-    with sqlite_db.read() as session:
+    with any_db.read() as session:
         row = session.exec(select(IncidentRow)).one()
     assert (row.total_seconds, row.identify_seconds, row.mitigate_seconds) == (7080.0, 1500.0, 7080.0)

@@ -7,19 +7,27 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import threading
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
+from bot.domain.drafts import compose
 from bot.domain.incident import Status
 from bot.errors import RuleRefused
 from bot.service import IncidentService, Where
+from bot.storage import drafts as stored_drafts
+from bot.storage import repository as repo
 from bot.storage.db import Database
 from bot.storage.tables import IncidentRow, TimelineRow
 
 ZONE = ZoneInfo("UTC")
+NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
 FORK = multiprocessing.get_context("fork")
 
 
@@ -102,3 +110,57 @@ def test_twenty_concurrent_status_changes_on_one_incident_lose_nothing_and_break
     outcomes = _run_processes(_change_status, [(url, seed, 5) for seed in range(4)])
     assert len(outcomes) == 20
     _assert_status_history_is_consistent(shared_db, outcomes.count("changed"))
+
+
+def _wait_until_someone_waits_for_a_lock(db: Database) -> None:
+    """Poll PostgreSQL until a connection of this database is blocked on a row lock."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    with db.engine.connect() as connection:
+        while connection.execute(query).scalar() == 0:
+            assert time.monotonic() < deadline, "nobody ever waited for the lock"
+            time.sleep(0.01)
+            connection.rollback()  # a fresh snapshot of pg_stat_activity each time
+
+
+@pytest.mark.parametrize("decided", ["published", "discarded"])
+def test_a_draft_decided_while_the_status_changes_stays_decided(pg_db: Database, decided: str) -> None:
+    """PostgreSQL only: under READ COMMITTED the status change saw the draft still proposed, waited
+    for the decision's row lock, then overwrote it with `stale`. SQLite's BEGIN IMMEDIATE runs
+    writers one after the other, so this interleaving cannot happen there."""
+    service = IncidentService(pg_db, zone=ZONE)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    incident = service.get(Where("T1", number=1))
+    draft = compose(
+        status=incident.status,
+        attack=incident.attack,
+        language="en",
+        length="short",
+        public_name="Chirper",
+        impact="",
+        next_update=None,
+        zone=ZONE,
+        duration=None,
+    )
+    with pg_db.write() as session:
+        stored = repo.get_by_number(session=session, team_id="T1", number=1)
+        assert stored is not None
+        draft_id = stored_drafts.insert(session=session, incident_id=stored.id, draft=draft, actor="U1", now=NOW)
+    changed: list[object] = []
+    with pg_db.write() as session:
+        assert stored_drafts.get(session=session, draft_id=draft_id, for_update=True) is not None
+        stored_drafts.change(session=session, draft_id=draft_id, state=decided, decided_by="U1", decided_at=NOW)
+        status_change = threading.Thread(
+            target=lambda: changed.append(
+                service.set_status(Where("T1", number=1), actor="U2", status=Status.IDENTIFIED)
+            )
+        )
+        status_change.start()
+        _wait_until_someone_waits_for_a_lock(pg_db)
+    status_change.join(10)
+    assert len(changed) == 1, "the status change went through"
+    with pg_db.read() as session:
+        after = stored_drafts.get(session=session, draft_id=draft_id)
+    assert after is not None and (after.state, after.decided_by) == (decided, "U1")

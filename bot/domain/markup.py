@@ -1,0 +1,240 @@
+"""People's text and Slack's markup in it: one model, rendered for each audience.
+
+Text arrives from Slack with entities in angle brackets (docs/behaviour.md, "People's text"):
+`<@U0BOB|bob>` a person, `<#C0GEN|general>` a channel, `<!subteam^S0ONCALL|@oncall>` a user group,
+`<!here>` `<!channel>` `<!everyone>` special mentions, `<!date^1645114260^{date_short}|Feb 17>` a
+date, `<https://shop.example.com|the shop>` a link, and `:fire:` emoji codes; `&`, `<` and `>`
+typed by people arrive as `&amp;`, `&lt;`, `&gt;`. The bot stores text with those three
+unescaped (`stored_form`) and entities kept as they came, so `parse` reads it back losslessly.
+
+Three renderings, one per audience:
+- `for_slack`: mrkdwn for the bot's own messages. Links stay clickable, channels show by name,
+  people and groups show as `@Name` in plain text: nothing the bot repeats notifies anyone.
+- `for_public`: plain words for drafts, the status page and feeds: link labels (or the bare
+  host), names without ids, `#general` without id, no markup, no emoji codes, no `@here`.
+- `words`: only the words (channel names are made from them).
+
+Lengths are counted on what the reader sees: `len(for_public(text))`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+SPECIAL_MENTIONS = frozenset({"here", "channel", "everyone"})
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+SOMEONE = "someone"  # a person whose name nobody knows: never their id
+
+_ENTITY = re.compile(r"<([^<>\n]{1,1000})>")
+_EMOJI = re.compile(r":(?:[a-z][a-z0-9_+'-]{0,59}|\+1|-1):(?::skin-tone-[2-6]:)?")  # never `21:41:05`
+_ID = r"[A-Z0-9]{2,40}"
+_UNESCAPED = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+_ESCAPED_ENTITY = re.compile(r"&(amp|lt|gt);")
+
+
+@dataclass(frozen=True)
+class Plain:
+    text: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    label: str  # what Slack put after `|`, often the handle; may be empty
+    raw: str = field(default="", compare=False)  # as written, so that nothing is lost
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    label: str
+    raw: str = field(default="", compare=False)  # as written, so that nothing is lost
+
+
+@dataclass(frozen=True)
+class UserGroup:
+    id: str
+    label: str  # usually `@handle`
+    raw: str = field(default="", compare=False)  # as written, so that nothing is lost
+
+
+@dataclass(frozen=True)
+class Special:
+    name: str  # here, channel, everyone
+    raw: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+    raw: str = field(default="", compare=False)  # as written, so that nothing is lost
+
+
+@dataclass(frozen=True)
+class Emoji:
+    code: str  # without the colons
+
+
+@dataclass(frozen=True)
+class Date:
+    fallback: str
+    raw: str = field(default="", compare=False)
+
+
+Piece = Plain | User | Channel | UserGroup | Special | Link | Emoji | Date
+
+
+def stored_form(slack_text: str) -> str:
+    """Text as Slack sends it (`&lt;` for a typed `<`) -> as the bot stores it (entities kept)."""
+    return _ESCAPED_ENTITY.sub(lambda entity: _UNESCAPED[entity[0]], slack_text)
+
+
+def parse(text: str) -> list[Piece]:
+    """The pieces of stored text, in order; joined back with `source` they give the text again."""
+    pieces: list[Piece] = []
+    position = 0
+    for match in _ENTITY.finditer(text):
+        entity = _entity(match[1])
+        if entity is None:
+            continue
+        pieces.extend(_plain_and_emoji(text[position : match.start()]))
+        pieces.append(entity)
+        position = match.end()
+    pieces.extend(_plain_and_emoji(text[position:]))
+    return pieces
+
+
+def _entity(inside: str) -> Piece | None:
+    """What `<inside>` stands for, or None when it is just text between angle brackets."""
+    target, _, label = inside.partition("|")
+    if re.fullmatch(rf"@{_ID}", target):
+        return User(id=target[1:], label=label, raw=f"<{inside}>")
+    if re.fullmatch(rf"#{_ID}", target):
+        return Channel(id=target[1:], label=label, raw=f"<{inside}>")
+    if re.fullmatch(rf"!subteam\^{_ID}", target):
+        return UserGroup(id=target.removeprefix("!subteam^"), label=label, raw=f"<{inside}>")
+    if target.startswith("!") and target[1:] in SPECIAL_MENTIONS:
+        return Special(name=target[1:], raw=f"<{inside}>")
+    if re.fullmatch(r"!date\^\d+\^[^|]*(\^[^|]*)?", target):
+        return Date(fallback=label, raw=f"<{inside}>")
+    if target.startswith(LINK_SCHEMES) and not any(c.isspace() for c in target):
+        return Link(url=target, label=label, raw=f"<{inside}>")
+    return None
+
+
+def _plain_and_emoji(text: str) -> Iterator[Piece]:
+    position = 0
+    for match in _EMOJI.finditer(text):
+        if match.start() > position:
+            yield Plain(text[position : match.start()])
+        yield Emoji(code=match[0].strip(":"))
+        position = match.end()
+    if position < len(text):
+        yield Plain(text[position:])
+
+
+def source(pieces: list[Piece]) -> str:
+    """The stored text the pieces came from (the inverse of `parse`)."""
+    return "".join(_source(piece) for piece in pieces)
+
+
+def _source(piece: Piece) -> str:
+    match piece:
+        case Plain(text):
+            return text
+        case Emoji(code):
+            return f":{code}:"
+        case _:
+            return piece.raw or _written(piece)
+
+
+def _written(piece: User | Channel | UserGroup | Special | Link | Date) -> str:
+    """How an entity built in code (not parsed) is written."""
+    match piece:
+        case User(id, label):
+            return f"<@{id}|{label}>" if label else f"<@{id}>"
+        case Channel(id, label):
+            return f"<#{id}|{label}>" if label else f"<#{id}>"
+        case UserGroup(id, label):
+            return f"<!subteam^{id}|{label}>" if label else f"<!subteam^{id}>"
+        case Special(name):
+            return f"<!{name}>"
+        case Link(url, label):
+            return f"<{url}|{label}>" if label else f"<{url}>"
+    return piece.fallback
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped as Slack asks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def for_slack(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Safe mrkdwn: clickable links and channels, people and groups by name, no notification."""
+    names = names or {}
+    return "".join(_slack(piece, names) for piece in parse(text))
+
+
+def _slack(piece: Piece, names: Mapping[str, str]) -> str:
+    match piece:
+        case Plain(text):
+            return escape(text)
+        case Channel(id, _):
+            return f"<#{id}>"  # Slack shows the channel's current name; a channel never notifies
+        case Link(url, label):
+            return f"<{escape(url)}|{escape(label or _bare(url))}>"
+        case Emoji(code):
+            return f":{code}:"
+        case Special(name):
+            return f"@{name}"  # as words: the bot's copy notifies nobody
+        case _:
+            return escape(_public(piece, names))
+
+
+def for_public(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Plain words: what a reader of the status page or a social post should see."""
+    names = names or {}
+    shown = "".join(_public(piece, names) for piece in parse(text))
+    return re.sub(r"[ \t]{2,}", " ", shown).strip()
+
+
+def _public(piece: Piece, names: Mapping[str, str]) -> str:
+    match piece:
+        case Plain(text):
+            return text
+        case User(id, label):
+            return "@" + (names.get(id) or label.lstrip("@") or SOMEONE)
+        case Channel(id, label):
+            return "#" + (names.get(id) or label.lstrip("#") or "channel")
+        case UserGroup(id, label):
+            return "@" + (names.get(id) or label.lstrip("@") or "team")
+        case Special():
+            return ""  # `@here` addresses people in Slack, nobody reading the status page
+        case Link(url, label):
+            return label or _bare(url)
+        case Emoji():
+            return ""
+        case Date(fallback):
+            return fallback
+    raise AssertionError(piece)
+
+
+def _bare(url: str) -> str:
+    """`https://shop.example.com/checkout?x=1` -> `shop.example.com`; `mailto:a@b.c` -> `a@b.c`."""
+    if url.startswith("mailto:"):
+        return url.removeprefix("mailto:").split("?")[0]
+    return urlsplit(url).hostname or url
+
+
+def user_ids(text: str) -> set[str]:
+    """The people mentioned in `text` (whose names the renderings want)."""
+    return {piece.id for piece in parse(text) if isinstance(piece, User)}
+
+
+def words(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Only the words of what a reader sees (`@`, `#` and punctuation are left to the caller)."""
+    return " ".join(re.findall(r"\w+", for_public(text, names)))

@@ -1,0 +1,61 @@
+"""What the delivery of one outbox effect needs, read from storage when it is sent.
+
+Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
+shows the incident as it is now (moved out of `bot.effects` unchanged).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.domain import durations as durations_of
+from bot.domain import markup
+from bot.domain.durations import Durations
+from bot.domain.incident import EntryKind, Incident, Status
+from bot.slack.delivery import IncidentView
+from bot.storage import drafts as stored_drafts
+from bot.storage import repository as repo
+from bot.storage.db import Database
+from bot.storage.outbox import Effect
+
+
+def read_view(db: Database, effect: Effect) -> IncidentView | None:
+    """Everything the delivery needs, read now (so cards and topics show the latest state)."""
+    draft_id = effect.payload.get("draft_id")
+    entry_id = effect.payload.get("entry_id")
+    with db.read() as session:
+        draft = stored_drafts.get(session=session, draft_id=int(draft_id)) if draft_id else None
+        incident_id = effect.incident_id if draft is None else draft.incident_id
+        if incident_id is None:
+            return None
+        stored = repo.get_by_id(session=session, incident_id=incident_id)
+        entry = repo.get_entry(session=session, entry_id=int(entry_id)).entry if entry_id else None
+        durations = None
+        if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
+            durations = _durations_until(session, stored.id, entry_id, stored.incident)
+        people = {stored.incident.lead, stored.incident.opened_by}
+        people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
+        if entry is not None:
+            people |= {entry.actor, entry.text} if entry.kind is EntryKind.LEAD else {entry.actor}
+            people |= markup.user_ids(entry.text)
+        if draft is not None:
+            people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}
+        names = repo.names(session=session, user_ids=people)
+    return IncidentView(
+        incident=stored.incident,
+        channel_name=stored.channel_name,
+        card_ts=stored.card_ts,
+        names=names,
+        entry=entry,
+        durations=durations,
+        draft=draft,
+    )
+
+
+def _durations_until(session: Session, incident_id: int, entry_id: object, incident: Incident) -> Durations:
+    """Durations as they stood at `entry_id` (the close being reported), or now."""
+    entries = repo.timeline(session=session, incident_id=incident_id)
+    if entry_id:
+        entries = [item for item in entries if item.id <= int(str(entry_id))]
+    until = max((item.entry.at for item in entries), default=None)
+    return durations_of.compute(incident, [item.entry for item in entries], until=until)

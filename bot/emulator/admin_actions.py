@@ -1,0 +1,69 @@
+"""What a workspace admin does that Slack tells the app about: members changing and joining.
+
+``AdminActions`` (``emulator.admin``) changes a member as Slack's admin pages would, then sends
+the app the event Slack sends to apps with ``users:read``: ``user_change`` with the whole new
+user object, or ``team_join`` for a newcomer. Slack delivers these whatever channels the bot is
+in. Every action returns the app's ``AppResponse``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from bot.emulator import payloads
+from bot.emulator.app_connection import AppResponse, AppTransport
+from bot.emulator.records import JSON, User
+from bot.emulator.state import GENERAL, Workspace
+
+
+class AdminActions:
+    """A workspace admin's actions (``emulator.admin``)."""
+
+    def __init__(self, *, ws: Workspace, connection: Callable[[], AppTransport]) -> None:
+        self.ws = ws
+        self._connection = connection
+
+    def _user(self, user: str) -> User:
+        found = self.ws.user(user)
+        if found is None:
+            raise KeyError(user)
+        return found
+
+    def turn_into_guest(self, user: str, *, single_channel: bool = False) -> AppResponse:
+        """Make a full member (id or name) a guest (``single_channel``: a single-channel guest)."""
+        return self._change(user, is_restricted=True, is_ultra_restricted=single_channel)
+
+    def turn_into_member(self, user: str) -> AppResponse:
+        """Make a guest (id or name) a full member."""
+        return self._change(user, is_restricted=False, is_ultra_restricted=False)
+
+    def deactivate(self, user: str) -> AppResponse:
+        """Deactivate an account (id or name): it stays in users.list with ``deleted: true``."""
+        return self._change(user, deleted=True)
+
+    def _change(self, user: str, **changes: bool) -> AppResponse:
+        connection = self._connection()
+        with self.ws.lock:
+            changed = self._user(user)
+            for name, value in changes.items():
+                setattr(changed, name, value)
+            envelope = self._event("user_change", changed, cache_ts=self.ws.now())
+        return connection.send_event(envelope)
+
+    def join(self, name: str, *, real_name: str | None = None, guest: bool = False) -> tuple[User, AppResponse]:
+        """A new person joins the workspace (and #general, as Slack does for members).
+
+        Returns a copy of the new user and the app's response to ``team_join``."""
+        connection = self._connection()
+        with self.ws.lock:
+            user = self.ws.add_user(name, real_name=real_name, is_restricted=guest)
+            if not guest:
+                self.ws.join(GENERAL, user.id)
+            envelope = self._event("team_join", user)
+        return copy.deepcopy(user), connection.send_event(envelope)
+
+    def _event(self, kind: str, user: User, **fields: object) -> JSON:
+        event: JSON = {"type": kind, "user": user.to_slack(self.ws.clock()), **fields}
+        event["event_ts"] = f"{self.ws.clock():.6f}"
+        return payloads.event_callback(self.ws, event=event, event_id=self.ws.mint_id("Ev"), event_time=self.ws.now())

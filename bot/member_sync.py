@@ -1,0 +1,176 @@
+"""Keeping the members table current: every page of `users.list`, at start-up and every few hours.
+
+`MemberSync.run()` walks `users.list` with cursor paging (`limit` members a page), storing each
+page as it comes; a 429 is waited out exactly as long as its Retry-After says, then the same page
+is asked again. Any other failure ends the round; the next round starts over.
+
+Across processes a lease in the database (`member_sync`) lets one process at a time sync, and
+only when no sync finished in the last `every`: a fleet of web processes and workers starting
+together pages through users.list once, not once each.
+
+`MemberSyncThread` tries a round at start and then every few minutes (`CHECK_EVERY`); the lease
+turns all but one try every `every` into a single cheap query, and a failed round is retried at
+the next try. `start()` waits for the first round at most `first_wait` seconds: a small workspace is
+then known before the first request is served, while a large one or a slow Slack never holds a
+process back longer than that (the first ack does not need the sync anyway: known members are
+read from the database, and an unknown one costs one bounded users.info call).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.members import from_slack
+from bot.storage import members as stored
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200  # Slack's advice for users.list
+EVERY = timedelta(hours=4)
+CHECK_EVERY = timedelta(minutes=5)
+LEASE = timedelta(minutes=30)
+MAX_RATE_LIMITED = 20  # 429s in one round before giving up until the next round
+SLACK_TIMEOUT_SECONDS = 30
+
+
+class SyncFailed(Exception):
+    """A round ended before the last page; what is stored so far stays."""
+
+
+class MemberSync:
+    """One round of users.list into the members table (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        *,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], Any],
+        on_page: Callable[[], None] = lambda: None,
+        every: timedelta = EVERY,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.sleep = sleep
+        self.on_page = on_page  # e.g. forget the members this process cached
+        self.every = every
+        self.page_size = page_size
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        # A client of its own: retries are ours (429 Retry-After), never the SDK's.
+        self.client = type(client)(  # the same class: counted in /metrics like every other call
+            token=client.token, base_url=client.base_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=[]
+        )
+
+    def run(self) -> int | None:
+        """Sync if this process wins the lease; the number of members stored, None when skipped.
+
+        Raises SyncFailed when Slack fails before the last page."""
+        with self.db.write() as session:
+            claimed = stored.claim_sync(
+                session=session, worker=self.worker, now=self.clock(), every=self.every, lease=LEASE
+            )
+        if not claimed:
+            return None
+        finished: datetime | None = None
+        try:
+            count = self._walk()
+            finished = self.clock()
+            return count
+        finally:
+            with self.db.write() as session:
+                stored.release_sync(session=session, worker=self.worker, finished_at=finished)
+
+    def _walk(self) -> int:
+        cursor = ""
+        count = 0
+        rate_limited = 0
+        while True:
+            learned_at = self.clock()
+            try:
+                page = self.client.users_list(limit=self.page_size, cursor=cursor or None)
+            except SlackApiError as error:
+                wait = _retry_after(error)
+                if wait is None or rate_limited >= MAX_RATE_LIMITED:
+                    raise SyncFailed(f"users.list failed: {_describe(error)}") from None
+                rate_limited += 1
+                log.info("users.list rate limited; waiting %s s as Slack asks", wait)
+                self.sleep(wait)
+                continue
+            except OSError as error:
+                raise SyncFailed(f"users.list failed: {type(error).__name__}") from None
+            members = [from_slack(user) for user in page.get("members") or []]
+            with self.db.write() as session:
+                stored.put(session=session, members=members, learned_at=learned_at)
+            self.on_page()
+            count += len(members)
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                log.info("members synced: %d from users.list", count)
+                return count
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    """Seconds Slack asked to wait, for a 429; None for any other failure."""
+    response = error.response
+    if response is None or response.status_code != 429:
+        return None
+    headers = {str(key).lower(): value for key, value in (response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _describe(error: SlackApiError) -> str:
+    response = error.response
+    if response is None:
+        return "no answer"
+    return f"HTTP {response.status_code} {response.get('error') or ''}".strip()
+
+
+class MemberSyncThread:
+    """A round at start, then a try every `check_every`, until stopped."""
+
+    def __init__(self, sync: MemberSync, *, first_wait: float = 2.0, check_every: timedelta = CHECK_EVERY) -> None:
+        self.sync = sync
+        self.first_wait = first_wait
+        self.check_every = check_every
+        self.first_round = threading.Event()  # set when the first round ended, however it ended
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="member-sync", daemon=True)
+
+    def start(self) -> MemberSyncThread:
+        self._thread.start()
+        self.first_round.wait(self.first_wait)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sync.run()
+            except SyncFailed as failed:
+                log.warning("%s; trying again in %s", failed, self.check_every)
+            except Exception:  # the database may be briefly away; the next try starts over
+                log.exception("member sync failed; trying again in %s", self.check_every)
+            self.first_round.set()
+            self._stop.wait(self.check_every.total_seconds())

@@ -1,0 +1,165 @@
+"""Who may change incidents: workspace members yes; guests (restricted and single-channel guests)
+and deactivated accounts no.
+
+The rule: no Slack call before an acknowledgement for a member the bot already knows. Slack
+does not say in a slash command whether the person is a guest, so the bot keeps the workspace's
+members in the database (`member`): every page of `users.list` at start-up and every few hours
+(`bot.member_sync`), and `user_change` / `team_join` events the moment they arrive. A known
+member's check reads that table, or this process's small cache of recently checked members,
+and never waits on Slack: a slow or absent Slack cannot stop anyone from opening an incident.
+
+Only someone the bot has never heard of (joined while the bot was away and no sync has run
+since) costs one `users.info` call, bounded to 1 second with no retry. If Slack does not answer
+in time, the person is told exactly that and nothing is written; what Slack said is stored
+otherwise, so the next command is served from the database.
+
+The in-process cache holds at most `CACHE_SIZE` members for at most `CACHE_SECONDS`. An event
+handled by this process updates it at once (a member turned guest is refused from that moment);
+an event handled by another process reaches this one's cache within `CACHE_SECONDS`, the time
+an entry lives before the database is read again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import Forbidden, SlackUnavailable
+from bot.storage import members as stored
+from bot.storage.db import Database
+from bot.storage.members import Member
+
+log = logging.getLogger(__name__)
+
+LOOKUP_TIMEOUT_SECONDS = 1  # users.info for an unknown person; Slack wants the ack within 3
+CACHE_SIZE = 5000
+CACHE_SECONDS = 30.0
+
+GUESTS_REFUSED = "Workspace guests cannot change incidents. Ask a member of the team to do it."
+DEACTIVATED_REFUSED = "This Slack account is deactivated, so it cannot change incidents."
+
+
+def from_slack(user: Mapping[str, Any]) -> Member:
+    """A member from Slack's user object (users.list, users.info, user_change, team_join)."""
+    profile = user.get("profile") or {}
+    return Member(
+        user_id=str(user["id"]),
+        team_id=str(user.get("team_id") or profile.get("team") or ""),
+        display_name=str(profile.get("display_name") or "")[:120],
+        real_name=str(profile.get("real_name") or user.get("real_name") or user.get("name") or "")[:250],
+        is_bot=bool(user.get("is_bot")),
+        deleted=bool(user.get("deleted")),
+        is_restricted=bool(user.get("is_restricted")),
+        is_ultra_restricted=bool(user.get("is_ultra_restricted")),
+    )
+
+
+class RecentMembers:
+    """A bounded, thread-safe cache of members checked lately, each kept `seconds` at most."""
+
+    def __init__(
+        self, *, size: int = CACHE_SIZE, seconds: float = CACHE_SECONDS, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.size = size
+        self.seconds = seconds
+        self.monotonic = monotonic
+        self._entries: OrderedDict[str, tuple[Member, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str) -> Member | None:
+        with self._lock:
+            entry = self._entries.get(user_id)
+            if entry is None:
+                return None
+            if self.monotonic() - entry[1] > self.seconds:
+                del self._entries[user_id]
+                return None
+            self._entries.move_to_end(user_id)
+            return entry[0]
+
+    def put(self, member: Member) -> None:
+        with self._lock:
+            self._entries[member.user_id] = (member, self.monotonic())
+            self._entries.move_to_end(member.user_id)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class MemberCheck:
+    """`ensure_can_change(user_id)` before any change; `learn(...)` when Slack describes someone."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        *,
+        clock: Callable[[], datetime],
+        recent: RecentMembers | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.recent = recent or RecentMembers()
+        # A client of its own: a short timeout, no retries, same base URL and token.
+        self.client = type(client)(  # the same class: counted in /metrics like every other call
+            token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT_SECONDS, retry_handlers=[]
+        )
+
+    def ensure_can_change(self, user_id: str) -> None:
+        """Raise Forbidden for guests and deactivated accounts; SlackUnavailable when the person is
+        unknown and Slack cannot say who they are."""
+        member = self.recent.get(user_id) or self._stored(user_id) or self._look_up(user_id)
+        if member.deleted:
+            raise Forbidden(DEACTIVATED_REFUSED)
+        if member.is_guest:
+            raise Forbidden(GUESTS_REFUSED)
+
+    def learn(self, user: Mapping[str, Any]) -> Member:
+        """Store what Slack just said about someone (an event, a lookup) and use it at once."""
+        member = from_slack(user)
+        with self.db.write() as session:
+            stored.put(session=session, members=[member], learned_at=self.clock())
+        self.recent.put(member)
+        return member
+
+    def _stored(self, user_id: str) -> Member | None:
+        with self.db.read() as session:
+            member = stored.get(session=session, user_id=user_id)
+        if member is not None:
+            self.recent.put(member)
+        return member
+
+    def _look_up(self, user_id: str) -> Member:
+        """users.info for someone the bot has never heard of: one bounded call, no retry."""
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            status = error.response.status_code if error.response is not None else 0
+            code = error.response.get("error") if error.response is not None else None
+            log.warning("users.info for %s failed: HTTP %s %s", user_id, status, code or "")
+            what = f"Slack answered with the error `{code}`" if status == 200 else f"Slack is failing (HTTP {status})"
+            raise SlackUnavailable(unknown_member(what)) from None
+        except OSError as error:
+            log.warning("users.info for %s failed: %s", user_id, type(error).__name__)
+            raise SlackUnavailable(unknown_member(f"Slack did not answer within {LOOKUP_TIMEOUT_SECONDS} s")) from None
+        return self.learn(user)
+
+
+def unknown_member(what: str) -> str:
+    """The reply to someone the bot does not know yet when Slack cannot tell who they are."""
+    return (
+        f"I could not check your Slack account: I have not seen it before, and when I asked, {what}."
+        " Nothing was changed. Please try again in a few minutes; meanwhile a teammate who has"
+        " used the bot before can run the command."
+    )

@@ -1,0 +1,122 @@
+"""Slack markup in people's text, read once and shown to each audience as it should be."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain import markup
+from bot.domain.markup import Channel, Emoji, Link, Plain, Special, User, UserGroup
+
+NAMES = {"U0BOB": "Bob Martin", "C0GEN": "general"}
+IMPACT = (
+    "<!subteam^S0ONCALL|@oncall> says <https://shop.example.com/checkout|the checkout> fails for "
+    "<@U0BOB|bob> :fire: see <#C0GEN|general> <!here>"
+)
+
+
+def test_every_kind_of_entity_is_read_as_what_it_stands_for() -> None:
+    assert markup.parse(IMPACT) == [
+        UserGroup(id="S0ONCALL", label="@oncall"),
+        Plain(" says "),
+        Link(url="https://shop.example.com/checkout", label="the checkout"),
+        Plain(" fails for "),
+        User(id="U0BOB", label="bob"),
+        Plain(" "),
+        Emoji(code="fire"),
+        Plain(" see "),
+        Channel(id="C0GEN", label="general"),
+        Plain(" "),
+        Special(name="here"),
+    ]
+
+
+def test_public_text_has_link_labels_names_and_no_markup_or_ids() -> None:
+    assert markup.for_public(IMPACT, NAMES) == ("@oncall says the checkout fails for @Bob Martin see #general")
+
+
+def test_in_slack_links_and_channels_stay_clickable_and_nobody_is_notified() -> None:
+    shown = markup.for_slack(IMPACT, NAMES)
+    assert shown == (
+        "@oncall says <https://shop.example.com/checkout|the checkout> fails for @Bob Martin :fire: see <#C0GEN> @here"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "public"),
+    [
+        ("<https://shop.example.com/checkout?x=1&y=2>", "shop.example.com"),
+        ("write to <mailto:ops@example.com|ops@example.com>", "write to ops@example.com"),
+        ("<mailto:ops@example.com>", "ops@example.com"),
+        ("<@U0NOBODY>", "@someone"),
+        ("<@U0NOBODY|carol>", "@carol"),
+        ("<#C0OTHER>", "#channel"),
+        ("<!date^1645114260^{date_short}|Feb 17>", "Feb 17"),
+        ("a <b & c> d", "a <b & c> d"),
+        ("<javascript:alert(1)|click>", "<javascript:alert(1)|click>"),
+        ("down since 21:41:05 :rotating_light: :+1:", "down since 21:41:05"),
+    ],
+)
+def test_public_forms(text: str, public: str) -> None:
+    assert markup.for_public(text) == public
+
+
+def test_text_that_only_looks_like_markup_is_shown_literally_and_escaped_in_slack() -> None:
+    assert markup.for_slack("a <b & c> d <javascript:x|y>") == "a &lt;b &amp; c&gt; d &lt;javascript:x|y&gt;"
+
+
+def test_slack_escapes_are_undone_once_when_text_is_stored() -> None:
+    assert markup.stored_form("1 &lt; 2 &amp;&amp; <@U0BOB|bob> &amp;lt;") == "1 < 2 && <@U0BOB|bob> &lt;"
+
+
+def test_channel_words_are_the_words_people_read() -> None:
+    title = "<!subteam^S0ONCALL|@oncall> paged: <https://shop.example.com/x|checkout> down"
+    assert markup.words(title) == "oncall paged checkout down"
+
+
+# Properties over generated markup ------------------------------------------------------------
+
+ids = st.from_regex(r"Q9[0-9]{1,10}", fullmatch=True)  # "Q" appears nowhere else: an id shown is an id leaked
+labels = st.text(alphabet=st.characters(blacklist_characters="<>|\nQ", blacklist_categories=("Cs",)), max_size=20)
+plain = st.text(alphabet=st.characters(blacklist_characters="<>Q", blacklist_categories=("Cs",)), max_size=30)
+entities = st.one_of(
+    st.builds(lambda i, label: f"<@U{i}|{label}>" if label else f"<@U{i}>", ids, labels),
+    st.builds(lambda i, label: f"<#C{i}|{label}>" if label else f"<#C{i}>", ids, labels),
+    st.builds(lambda i, label: f"<!subteam^S{i}|@{label}>", ids, labels),
+    st.sampled_from(["<!here>", "<!channel>", "<!everyone>"]),
+    st.builds(
+        lambda path, label: f"<https://example.com/{path}|{label}>",
+        st.from_regex(r"[a-z0-9/]{0,10}", fullmatch=True),
+        labels,
+    ),
+    st.sampled_from([":fire:", ":rotating_light:", ":+1:"]),
+)
+texts = st.lists(st.one_of(plain, entities), max_size=8).map("".join)
+
+
+@given(texts)
+def test_parsing_loses_nothing(text: str) -> None:
+    assert markup.source(markup.parse(text)) == text
+
+
+@given(texts)
+def test_public_text_never_carries_markup_or_ids(text: str) -> None:
+    public = markup.for_public(text)
+    assert not re.search(r"<[@#!]|<https?://|<mailto:|:fire:|:rotating_light:|:\+1:", public)
+    assert "Q9" not in public
+
+
+@given(texts)
+def test_the_bots_slack_copy_never_notifies_anyone(text: str) -> None:
+    shown = markup.for_slack(text)
+    assert not re.search(r"<[@!]", shown)
+    # Every angle bracket left is a link or a channel the bot wrote; the rest is escaped.
+    assert re.sub(r"<#CQ9[0-9]+>|<https://[^<>|]*\|[^<>]*>", "", shown).count("<") == 0
+
+
+@given(texts)
+def test_channel_words_are_only_words(text: str) -> None:
+    assert re.fullmatch(r"[\w ]*", markup.words(text))

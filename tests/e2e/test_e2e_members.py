@@ -1,0 +1,132 @@
+"""Who may change incidents, with Slack slow or down: known members never wait on Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from e2e_stack import Stack
+from sqlalchemy import text
+
+from bot.emulator import SlackEmulator
+from bot.sandbox import TEAM_ID, Sandbox
+from bot.storage import members as stored
+
+SLOW = 2.5  # seconds for every Web API answer: Slack at its worst that still answers
+
+
+def incidents(stack: Stack) -> list[str]:
+    return [i.title for i in stack.runtime.service.list_incidents(team_id=TEAM_ID, everything=True)]
+
+
+def member_rows(stack: Stack) -> list[tuple[Any, ...]]:
+    with stack.runtime.db.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text("SELECT * FROM member ORDER BY user_id"))]
+
+
+def test_a_known_member_opens_an_incident_while_every_slack_call_takes_2_5_seconds(stack: Stack) -> None:
+    stack.emulator.set_latency(SLOW)
+    answer = stack.user("alice").slash("open sev1 Checkout fails")
+    assert "Opened *INC-1* (sev1): Checkout fails." in answer.json["text"]
+    assert incidents(stack) == ["Checkout fails"]
+    assert stack.emulator.calls("users.info") == []
+
+
+def test_a_known_member_opens_an_incident_while_slack_is_down(stack: Stack) -> None:
+    stack.emulator.down()
+    answer = stack.user("bob").slash("open sev1 Slack itself is down")
+    assert "Opened *INC-1* (sev1): Slack itself is down." in answer.json["text"]
+    assert incidents(stack) == ["Slack itself is down"]
+    stack.emulator.up()
+    stack.settle(timeout=60)
+    assert stack.channel_of(1)
+
+
+def test_a_guest_is_refused_while_slack_is_down(stack: Stack, unchanged: Any) -> None:
+    stack.emulator.down()
+    with unchanged(stack.runtime.db):
+        answer = stack.user("gina").slash("open sev1 Guest outage")
+    assert (
+        answer.json["text"] == ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "what"),
+    [("down", "Slack is failing (HTTP 503)"), ("slow", "Slack did not answer within 1 s")],
+)
+def test_someone_unknown_is_told_what_happened_when_slack_cannot_say_who_they_are(
+    stack: Stack, unchanged: Any, fault: str, what: str
+) -> None:
+    carol = stack.emulator.add_user("carol")  # joined while no event reached the bot
+    stack.emulator.add_member("general", carol.id)
+    members_before = member_rows(stack)
+    if fault == "down":
+        stack.emulator.down()
+    else:
+        stack.emulator.set_latency(SLOW)
+    with unchanged(stack.runtime.db):
+        answer = stack.user("carol").slash("open sev1 Checkout fails")
+    assert answer.json["text"] == (
+        f":warning: I could not check your Slack account: I have not seen it before, and when I asked, {what}."
+        " Nothing was changed. Please try again in a few minutes; meanwhile a teammate who has used the bot"
+        " before can run the command."
+    )
+    assert member_rows(stack) == members_before
+    assert incidents(stack) == []
+
+
+def test_someone_unknown_is_looked_up_once_then_known(stack: Stack) -> None:
+    carol = stack.emulator.add_user("carol")
+    stack.emulator.add_member("general", carol.id)
+    assert "Opened *INC-1*" in stack.user("carol").slash("open sev2 Search is slow").json["text"]
+    assert "note added" in stack.user("carol").slash("note INC-1 looking at the index").json["text"]
+    assert [call.args.get("user") for call in stack.emulator.calls("users.info")] == [carol.id]
+
+
+def test_a_member_turned_guest_is_refused_from_the_user_change_event_on(stack: Stack, unchanged: Any) -> None:
+    stack.user("bob").slash("open sev2 Checkout fails")
+    stack.settle()
+    assert stack.emulator.admin.turn_into_guest("bob").status == 200
+    with unchanged(stack.runtime.db):
+        answer = stack.user("bob").slash("note INC-1 still here")
+    assert (
+        answer.json["text"] == ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."
+    )
+    assert stack.emulator.admin.turn_into_member("bob").status == 200
+    assert "note added" in stack.user("bob").slash("note INC-1 back again").json["text"]
+    assert stack.emulator.calls("users.info") == []
+
+
+def test_a_deactivated_account_is_refused(stack: Stack, unchanged: Any) -> None:
+    stack.emulator.admin.deactivate("bob")
+    with unchanged(stack.runtime.db):
+        answer = stack.user("bob").slash("open sev2 Checkout fails")
+    assert answer.json["text"] == ":warning: This Slack account is deactivated, so it cannot change incidents."
+
+
+def test_a_newcomer_is_known_from_team_join_without_asking_slack(stack: Stack) -> None:
+    nora, response = stack.emulator.admin.join("nora", real_name="Nora Newcomer")
+    assert response.status == 200
+    stack.emulator.set_latency(SLOW)
+    answer = stack.user("nora").slash("open sev2 Login loops")
+    assert "Opened *INC-1* (sev2): Login loops." in answer.json["text"]
+    assert stack.emulator.calls("users.info") == []
+    with stack.runtime.db.read() as session:
+        assert stored.get(session=session, user_id=nora.id) == stored.Member(
+            user_id=nora.id, team_id=TEAM_ID, display_name="nora", real_name="Nora Newcomer"
+        )
+
+
+def test_start_up_walks_every_page_of_users_list(make_stack: Callable[..., Sandbox]) -> None:
+    emulator = SlackEmulator()
+    for n in range(450):
+        emulator.add_user(f"person{n:03d}")
+    stack = make_stack(emulator=emulator)
+    pages = emulator.calls("users.list")
+    assert [call.status for call in pages] == [200, 200, 200]
+    assert "cursor" not in pages[0].args
+    assert [bool(call.response["response_metadata"]["next_cursor"]) for call in pages] == [True, True, False]
+    with stack.runtime.db.read() as session:
+        assert stored.count(session=session) == 455  # the bot, alice, bob, gina, ursula and 450 more

@@ -1,0 +1,111 @@
+"""The token is checked with auth.test at start-up: refused → one line and exit; unreachable → start anyway."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_e2e_gunicorn import free_port, web_command
+from test_e2e_reliability import wait_for
+
+from bot.emulator import ANNOUNCE, SlackEmulator
+from bot.sandbox import SIGNING_SECRET
+
+
+def environment(emulator: SlackEmulator, tmp_path: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))},
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": emulator.app_token,
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db",
+        "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
+    }
+
+
+def refused_line(code: str) -> str:
+    return (
+        f"Slack refused SLACK_BOT_TOKEN ({code}): copy the app's current Bot User OAuth Token "
+        "(api.slack.com/apps > OAuth & Permissions) into SLACK_BOT_TOKEN and start again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [("serve", "invalid_auth"), ("socket", "token_revoked"), ("worker", "account_inactive")],
+)
+def test_a_refused_token_stops_the_bot_at_start_up_with_one_line_and_status_2(
+    command: str, code: str, tmp_path: Path
+) -> None:
+    with SlackEmulator() as emulator:
+        emulator.revoke_token(code)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", command],
+            env=environment(emulator, tmp_path),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert [call.method for call in emulator.calls()] == ["auth.test"], "nothing else was tried"
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [refused_line(code)]
+    assert emulator.bot_token not in result.stderr + result.stdout
+
+
+def test_gunicorn_stops_instead_of_restarting_workers_when_the_token_is_refused(tmp_path: Path) -> None:
+    with SlackEmulator() as emulator:
+        emulator.revoke_token("token_revoked")
+        result = subprocess.run(
+            web_command(free_port()),
+            env=environment(emulator, tmp_path),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 3  # gunicorn's "worker failed to boot": the master stops
+    output = result.stdout + result.stderr
+    assert output.count(refused_line("token_revoked")) == 1
+    assert "Traceback" not in output
+
+
+def test_the_bot_starts_while_slack_is_unreachable_and_works_once_it_is_back(tmp_path: Path) -> None:
+    port = free_port()
+    with SlackEmulator() as emulator:
+        emulator.down(refuse_connections=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+            env=environment(emulator, tmp_path),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            health = wait_for(lambda: _health(port), timeout=30)
+            assert health == 200
+            emulator.up()
+            emulator.connect_app(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
+            answer = emulator.as_user("alice").slash("open sev2 Search is slow")
+            assert answer.status == 200 and "Opened *INC-1*" in answer.json["text"]
+            wait_for(lambda: emulator.channel_by_name("inc-1-search-is-slow"), timeout=30)
+        finally:
+            process.terminate()
+            _, errors = process.communicate(timeout=15)
+    assert "Slack cannot be reached (ConnectionRefusedError); starting anyway, Slack work waits" in errors
+
+
+def _health(port: int) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+            return int(answer.status)
+    except OSError:
+        time.sleep(0.05)
+        return None

@@ -1,0 +1,335 @@
+"""The outbox sender with a fake Slack and a fake clock: backoff, Retry-After, held work, give-up, order.
+
+No HTTP and no sleeping: the clock is moved by hand and `drain()` is called where the sender
+thread would call it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot import health
+from bot.backoff import Backoff
+from bot.effect_kinds import EffectKind
+from bot.effects import MAX_ATTEMPTS_FOR_BUGS, EffectSender
+from bot.sandbox import ManualClock
+from bot.service import IncidentService, Where
+from bot.slack.failures import GiveUp, Hold, Retry
+from bot.storage.db import Database
+from bot.storage.tables import EffectRow
+from tests.conftest import KOLKATA
+from tests.fake_slack import OPENING, FakeSlack
+
+START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)  # 21:41 in Kolkata
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def slack() -> FakeSlack:
+    return FakeSlack()
+
+
+@pytest.fixture
+def service(sqlite_db: Database, clock: ManualClock) -> IncidentService:
+    return IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
+
+
+def make_sender(db: Database, slack: FakeSlack, clock: ManualClock, jitter: float = 1.0) -> EffectSender:
+    return EffectSender(db, slack, clock=clock, backoff=Backoff(random=lambda: jitter))
+
+
+@pytest.fixture
+def sender(sqlite_db: Database, slack: FakeSlack, clock: ManualClock) -> EffectSender:
+    return make_sender(sqlite_db, slack, clock)
+
+
+def open_incident(service: IncidentService, title: str = "Checkout fails") -> int:
+    return service.open(team_id="T1", actor="U1", title=title).incident.number
+
+
+def effects(db: Database, *states: str) -> list[EffectRow]:
+    with db.read() as session:
+        rows = session.exec(select(EffectRow).order_by(col(EffectRow.id))).all()
+    return [row for row in rows if not states or row.state in states]
+
+
+def wait_of(db: Database, clock: ManualClock) -> timedelta:
+    """How long until the next try of the oldest pending effect (the head of the queue)."""
+    return effects(db, "pending")[0].not_before - clock()
+
+
+def stepping(clock: ManualClock, sender: EffectSender, *, seconds: float, until: datetime) -> Iterator[datetime]:
+    """Move the clock in steps, draining after each, as the sender thread would."""
+    while clock() < until:
+        clock.advance(seconds=seconds)
+        sender.drain()
+        yield clock()
+
+
+# --- backoff -----------------------------------------------------------------------------------
+
+
+def test_backoff_doubles_from_one_second_and_never_exceeds_30_seconds() -> None:
+    longest = Backoff(random=lambda: 1.0)
+    waits = [longest.after(attempts).total_seconds() for attempts in range(10)]
+    assert waits == [1, 2, 4, 8, 16, 30, 30, 30, 30, 30]
+
+
+def test_backoff_jitter_spreads_the_wait_between_one_second_and_the_ceiling() -> None:
+    assert Backoff(random=lambda: 0.0).after(7) == timedelta(seconds=1)
+    assert Backoff(random=lambda: 0.5).after(3) == timedelta(seconds=4.5)  # halfway between 1 s and 8 s
+    seeded = random.Random(7)
+    spread = {Backoff(random=seeded.random).after(9).total_seconds() for _ in range(50)}
+    assert len(spread) > 40 and all(1 <= wait <= 30 for wait in spread)
+
+
+# --- retries -----------------------------------------------------------------------------------
+
+
+def test_a_server_error_waits_its_backoff_and_holds_back_the_rest_of_that_incident(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failures.append(Retry("slack 503 service_unavailable"))
+    sender.drain()
+    assert slack.sent == []
+    assert wait_of(sqlite_db, clock) == timedelta(seconds=1)
+    clock.advance(seconds=0.9)
+    sender.drain()
+    assert slack.sent == []
+    clock.advance(seconds=0.1)
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+
+
+def test_after_six_server_errors_in_a_row_the_next_try_is_30_seconds_later_not_more(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failures.extend(Retry("slack 500 fatal_error") for _ in range(7))
+    waits = []
+    for _ in range(7):
+        sender.drain()
+        wait = wait_of(sqlite_db, clock)
+        waits.append(wait.total_seconds())
+        clock.advance(seconds=wait.total_seconds())
+    assert waits == [1, 2, 4, 8, 16, 30, 30]
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+
+
+def test_a_rate_limit_waits_exactly_retry_after_without_jitter(
+    sqlite_db: Database, service: IncidentService, slack: FakeSlack, clock: ManualClock
+) -> None:
+    sender = make_sender(sqlite_db, slack, clock, jitter=0.37)
+    open_incident(service)
+    slack.failures.append(Retry("ratelimited", after_seconds=7))
+    sender.drain()
+    assert wait_of(sqlite_db, clock) == timedelta(seconds=7)
+    clock.advance(seconds=6.999)
+    sender.drain()
+    assert slack.sent == []
+    clock.advance(seconds=0.001)
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+
+
+def test_once_slack_answers_again_every_incident_is_sent_within_30_seconds_in_its_order(
+    sqlite_db: Database, service: IncidentService, slack: FakeSlack, clock: ManualClock
+) -> None:
+    sender = EffectSender(sqlite_db, slack, clock=clock, backoff=Backoff(random=random.Random(3).random))
+    slack.failing = lambda: Retry("network: ConnectionRefusedError")
+    for title in ("Checkout fails", "Search is slow", "Login loops"):
+        open_incident(service, title)
+        sender.drain()
+    for _ in stepping(clock, sender, seconds=10, until=START + timedelta(minutes=5)):
+        service.note(Where("T1", number=1), actor="U1", text=f"still down at {clock():%H:%M:%S}")
+    assert slack.sent == []
+    back = clock()
+    slack.failing = None
+    for _ in stepping(clock, sender, seconds=1, until=back + timedelta(seconds=30)):
+        pass
+    assert effects(sqlite_db, "pending") == []
+    for number in (1, 2, 3):
+        assert slack.sent_for(number)[: len(OPENING)] == OPENING
+    notes = slack.sent_for(1)[len(OPENING) :]
+    assert notes == [EffectKind.POST_TIMELINE] * 30 + [EffectKind.UPDATE_CARD], "older card updates superseded"
+    posted = [entry for number, entry in slack.entries if number == 1]
+    assert len(set(posted)) == len(posted) == 31 and posted == sorted(posted), "each entry once, in order"
+
+
+def test_an_effect_slack_can_never_accept_is_given_up_and_the_rest_goes_on(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database
+) -> None:
+    open_incident(service)
+    slack.failures.append(GiveUp("slack error channel_not_found"))
+    sender.drain()
+    dead = effects(sqlite_db, "dead")
+    assert [(row.kind, row.last_error) for row in dead] == [("channel.create", "slack error channel_not_found")]
+    assert slack.sent_for(1) == OPENING[1:]
+
+
+def test_a_bug_is_retried_with_backoff_and_given_up_after_five_attempts(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failures.extend(KeyError("channel") for _ in range(MAX_ATTEMPTS_FOR_BUGS))
+    for _ in range(MAX_ATTEMPTS_FOR_BUGS):
+        sender.drain()
+        clock.advance(seconds=30)
+    [dead] = effects(sqlite_db, "dead")
+    assert dead.attempts == MAX_ATTEMPTS_FOR_BUGS and "KeyError" in (dead.last_error or "")
+    assert slack.sent_for(1) == OPENING[1:]
+
+
+# --- held for auth -----------------------------------------------------------------------------
+
+
+def refuse(code: str = "invalid_auth") -> Callable[[], Exception]:
+    return lambda: Hold(code)
+
+
+def test_a_refused_token_holds_the_work_and_pauses_the_whole_outbox_after_one_call(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    open_incident(service, "Search is slow")
+    slack.failing = refuse("token_revoked")
+    sender.drain()
+    assert slack.tried == [(EffectKind.CREATE_CHANNEL, 1)]
+    [held] = effects(sqlite_db, "held")
+    assert (held.kind, held.last_error) == ("channel.create", "token_revoked")
+    assert len([row for row in effects(sqlite_db, "pending") if row.kind != "outbox.auth_hold"]) == 13
+    for _ in stepping(clock, sender, seconds=1, until=START + timedelta(seconds=59)):
+        pass
+    assert len(slack.tried) == 1, "nothing else is tried before the next check"
+    assert health.problem(sqlite_db, KOLKATA) == "slack auth failing since 21:41: token_revoked"
+
+
+def test_a_paused_outbox_checks_once_a_minute_with_the_oldest_held_effect(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failing = refuse()
+    sender.drain()
+    for _ in stepping(clock, sender, seconds=5, until=START + timedelta(minutes=5)):
+        pass
+    assert slack.tried == [(EffectKind.CREATE_CHANNEL, 1)] * 6  # the first failure, then one check a minute
+    [held] = effects(sqlite_db, "held")
+    assert held.attempts == 6
+    assert health.problem(sqlite_db, KOLKATA) == "slack auth failing since 21:41: invalid_auth"
+
+
+def test_when_slack_accepts_the_token_again_held_work_is_sent_in_order_and_once(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failing = refuse()
+    sender.drain()
+    service.note(Where("T1", number=1), actor="U1", text="rolled back")
+    open_incident(service, "Search is slow")
+    clock.advance(seconds=90)
+    slack.failing = None
+    assert health.problem(sqlite_db, KOLKATA) is not None
+    sender.drain()
+    assert slack.sent_for(1) == [*OPENING, EffectKind.POST_TIMELINE, EffectKind.UPDATE_CARD]
+    assert slack.sent_for(2) == OPENING
+    assert effects(sqlite_db, "pending", "held") == []
+    assert health.problem(sqlite_db, KOLKATA) is None
+
+
+def test_a_token_accepted_at_start_up_checks_held_work_at_once(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database
+) -> None:
+    open_incident(service)
+    slack.failing = refuse()
+    sender.drain()
+    slack.failing = None
+    sender.drain()
+    assert slack.sent == [], "the next check is a minute away"
+    sender.check_now()
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+
+
+def test_a_missing_scope_holds_and_resumes_like_a_refused_token(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failures.append(Hold("missing_scope"))
+    sender.drain()
+    assert health.problem(sqlite_db, KOLKATA) == "slack auth failing since 21:41: missing_scope"
+    clock.advance(seconds=60)
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+
+
+def test_slack_down_during_a_check_keeps_the_work_held_and_checks_again_within_30_seconds(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failures.extend([Hold("invalid_auth"), Retry("slack 503 service_unavailable")])
+    sender.drain()
+    clock.advance(seconds=60)
+    sender.drain()
+    assert [row.kind for row in effects(sqlite_db, "held")] == ["channel.create"]
+    assert health.problem(sqlite_db, KOLKATA) == "slack auth failing since 21:41: invalid_auth"
+    clock.advance(seconds=1)  # the check's first backoff
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+
+
+def test_a_held_effect_slack_then_refuses_for_good_is_given_up_and_the_rest_resumes(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failures.extend([Hold("invalid_auth"), GiveUp("slack error name_taken")])
+    sender.drain()
+    clock.advance(seconds=60)
+    sender.drain()
+    assert [row.kind for row in effects(sqlite_db, "dead")] == ["channel.create"]
+    assert slack.sent_for(1) == OPENING[1:]
+    assert health.problem(sqlite_db, KOLKATA) is None
+
+
+def test_two_senders_share_one_pause_and_one_check(
+    service: IncidentService, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    first, second = make_sender(sqlite_db, slack, clock), make_sender(sqlite_db, slack, clock)
+    open_incident(service)
+    slack.failing = refuse()
+    first.drain()
+    second.drain()
+    clock.advance(seconds=60)
+    first.drain()
+    second.drain()
+    assert len(slack.tried) == 2, "one failure, then one check for both"
+    assert len([row for row in effects(sqlite_db, "pending") if row.kind == "outbox.auth_hold"]) == 1
+
+
+def test_a_second_pause_started_by_a_racing_sender_adds_no_second_check(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    open_incident(service)
+    slack.failing = refuse()
+    sender.drain()
+    with sqlite_db.write() as session:  # what two senders holding at the same instant on PostgreSQL may leave
+        session.add(EffectRow(kind="outbox.auth_hold", created_at=clock(), not_before=clock(), last_error="x"))
+    clock.advance(seconds=60)
+    sender.drain()
+    assert len(slack.tried) == 2, "one failure, then one check"
+    slack.failing = None
+    clock.advance(seconds=60)
+    sender.drain()
+    assert slack.sent_for(1) == OPENING
+    assert effects(sqlite_db, "pending", "held") == []
+    assert health.problem(sqlite_db, KOLKATA) is None

@@ -1,0 +1,89 @@
+"""The member check: from the database or the recent cache, events applied at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.emulator import SlackEmulator
+from bot.errors import Forbidden
+from bot.members import CACHE_SECONDS, MemberCheck, RecentMembers
+from bot.storage.db import Database
+from bot.storage.members import Member
+
+NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emu:
+        yield emu
+
+
+def check(db: Database, emulator: SlackEmulator, monotonic: FakeMonotonic) -> MemberCheck:
+    client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
+    return MemberCheck(db, client, clock=lambda: NOW, recent=RecentMembers(monotonic=monotonic))
+
+
+def bob(**changes: Any) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": "U0BOB", "team_id": "T0EMULATOR", "name": "bob", "real_name": "Bob Martin"}
+    return {**user, "profile": {"display_name": "bob", "real_name": "Bob Martin"}, **changes}
+
+
+def test_a_known_member_is_checked_without_slack_and_then_without_the_database(
+    sqlite_db: Database, emulator: SlackEmulator
+) -> None:
+    members = check(sqlite_db, emulator, FakeMonotonic())
+    members.learn(bob())
+    emulator.down()
+    members.ensure_can_change("U0BOB")
+    members.db = None  # type: ignore[assignment]  # any database access would now fail
+    members.ensure_can_change("U0BOB")
+    assert emulator.calls("users.info") == []
+
+
+def test_a_user_change_in_this_process_applies_to_the_very_next_check(
+    sqlite_db: Database, emulator: SlackEmulator
+) -> None:
+    members = check(sqlite_db, emulator, FakeMonotonic())
+    members.learn(bob())
+    members.ensure_can_change("U0BOB")
+    members.learn(bob(is_restricted=True))
+    with pytest.raises(Forbidden, match="Workspace guests cannot change incidents"):
+        members.ensure_can_change("U0BOB")
+
+
+def test_another_process_sees_a_user_change_once_its_cache_entry_expires(
+    sqlite_db: Database, emulator: SlackEmulator
+) -> None:
+    clock = FakeMonotonic()
+    here, there = check(sqlite_db, emulator, clock), check(sqlite_db, emulator, clock)
+    here.learn(bob())
+    there.ensure_can_change("U0BOB")  # cached there
+    here.learn(bob(is_restricted=True, is_ultra_restricted=True))
+    there.ensure_can_change("U0BOB")  # still cached: the documented delay
+    clock.now += CACHE_SECONDS + 1
+    with pytest.raises(Forbidden):
+        there.ensure_can_change("U0BOB")
+
+
+def test_the_recent_cache_keeps_at_most_its_size_dropping_the_least_recently_used() -> None:
+    recent = RecentMembers(size=2, monotonic=FakeMonotonic())
+    people = [Member(user_id=f"U{n}", team_id="T", display_name=f"p{n}", real_name="") for n in range(3)]
+    recent.put(people[0])
+    recent.put(people[1])
+    assert recent.get("U0") == people[0]  # now the most recently used
+    recent.put(people[2])
+    assert (recent.get("U0"), recent.get("U1"), recent.get("U2")) == (people[0], None, people[2])
