@@ -77,10 +77,11 @@ class EffectSender:
         self.backoff = backoff or Backoff()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
-    def drain(self) -> int:
-        """Send everything that is due now; return how many effects were handled."""
+    def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
+        """Send everything that is due now (or until `stopping()` says so between two effects);
+        return how many effects were handled."""
         handled = 0
-        while True:
+        while not stopping():
             with self.db.read() as session:
                 paused = outbox.auth_hold(session=session)
                 due = [] if paused else outbox.claimable(session=session, now=self.clock())
@@ -88,6 +89,8 @@ class EffectSender:
                 due = [paused.id]  # while paused, the check is the only thing sent
             progressed = False
             for effect_id in due:
+                if stopping():
+                    break
                 with self.db.write() as session:
                     effect = outbox.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
                 if effect is not None:
@@ -100,6 +103,7 @@ class EffectSender:
                         break  # Slack refused the token: the outbox is paused, stop this round
             if not progressed:
                 return handled
+        return handled
 
     def check_now(self) -> None:
         """The token was accepted (auth.test at start-up): check held work at once, not in a minute."""
@@ -291,6 +295,6 @@ class SenderThread:
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
             try:
-                self.sender.drain()
+                self.sender.drain(stopping=self._stop.is_set)
             except Exception:  # the database may be briefly away; the next round tries again
                 log.exception("outbox drain failed; retrying in %ss", self.poll_seconds)

@@ -333,3 +333,23 @@ def test_a_second_pause_started_by_a_racing_sender_adds_no_second_check(
     assert slack.sent_for(1) == OPENING
     assert effects(sqlite_db, "pending", "held") == []
     assert health.problem(sqlite_db, KOLKATA) is None
+
+
+# --- stopping ------------------------------------------------------------------------------------
+
+
+def test_a_stopping_sender_finishes_the_effect_in_hand_and_leaves_the_rest_pending(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database
+) -> None:
+    """A process shutting down while Slack is slow must not keep sending (and writing) after it stopped."""
+    open_incident(service)
+    open_incident(service, "Search is down")
+    asked = [False]
+
+    def stopping() -> bool:
+        asked[0] = asked[0] or len(slack.sent) >= 1  # the stop arrives during the first send
+        return asked[0]
+
+    assert sender.drain(stopping=stopping) == 1
+    assert len(slack.sent) == 1
+    assert len(effects(sqlite_db, "pending")) == len(effects(sqlite_db)) - 1
