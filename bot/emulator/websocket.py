@@ -31,6 +31,7 @@ NORMAL_CLOSURE, GOING_AWAY = CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 CLOSE_TIMEOUT = 2.0  # how long a closed connection waits for the client to hang up its TCP side
 LOGGER = logging.getLogger(__name__)
+LOGGER.setLevel(logging.WARNING)  # the library's "connection open/closed" chatter stays out of the app's logs
 
 
 class ConnectionEnded(Exception):
