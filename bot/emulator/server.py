@@ -1,4 +1,4 @@
-"""The emulator's HTTP server on loopback (standard library only).
+"""The emulator's HTTP server on loopback (the standard library's http.server; WebSockets by ``websockets``).
 
 Routes:
 
@@ -7,8 +7,9 @@ Routes:
 - ``POST /_emulator/faults``: inject faults from another process (``faults.apply_fault_command``);
 - ``GET /_emulator/calls``: the call log as JSON;
 - ``GET /archives/...``: permalinks resolve to a small text page;
-- ``GET /socket-mode/<ticket>``: a WebSocket handshake for Socket Mode (``socket_mode``); a
-  malformed handshake is answered 400, an unknown or used ticket 401.
+- ``GET /socket-mode/<ticket>``: a WebSocket handshake for Socket Mode (``socket_mode``), checked
+  and answered by the ``websockets`` library (``websocket``): a malformed handshake is refused as
+  the library decides (400, 426, ...), an unknown or used ticket is answered 401.
 
 Requests are HTTP/1.0 (one per connection) and each is served by its own non-daemon thread,
 which ``close()`` joins; a Socket Mode connection keeps its thread until it closes, and
@@ -29,7 +30,7 @@ from bot.emulator.replies import post_to_response_url
 from bot.emulator.socket_mode import SOCKET_MODE_PATH, SocketModeHub
 from bot.emulator.state import Workspace
 from bot.emulator.web_api import WebApi
-from bot.emulator.websocket import WebSocket, handshake_problem, handshake_response
+from bot.emulator.websocket import WebSocket
 
 
 class Router:
@@ -106,17 +107,19 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _socket_mode(self) -> None:
         """Upgrade to a WebSocket and serve the app's Socket Mode connection until it closes."""
         hub = self.server.router.socket_mode
-        headers = {key.lower(): value for key, value in self.headers.items()}
         ticket = urlsplit(self.path).path.removeprefix(SOCKET_MODE_PATH)
-        status, problem = 400, handshake_problem(headers)
-        if problem is None and not hub.take_ticket(ticket):
-            status, problem = 401, "unknown or already used Socket Mode ticket: call apps.connections.open"
-        if problem is not None:
-            self._write(status, problem, {})
-            return
+
+        def refusal() -> str | None:
+            if hub.take_ticket(ticket):
+                return None
+            return "unknown or already used Socket Mode ticket: call apps.connections.open\n"
+
+        websocket = WebSocket(self.connection, self.rfile.read1)
         self.connection.settimeout(None)  # an idle connection is normal; stopping the server ends it
-        self.connection.sendall(handshake_response(headers["sec-websocket-key"]))
-        hub.serve(WebSocket(self.connection, self.rfile.read))
+        if websocket.accept(self.command, self.path, self.request_version, self.headers.items(), refusal):
+            hub.serve(websocket)
+            websocket.wait_closed()
+        self.close_connection = True
 
     def _serve(self, verb: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -1,195 +1,109 @@
-"""The WebSocket protocol (RFC 6455), server side, on the standard library only.
+"""The server end of a Socket Mode WebSocket: the ``websockets`` library's protocol on a socket.
 
-What the emulator's Socket Mode endpoint needs and no more: the opening handshake
-(``Sec-WebSocket-Accept``), frames of every length encoding, masking (clients must mask, the
-server must not), text messages, fragmented messages with control frames in between, ping and
-pong, and the closing handshake. Binary messages and extensions are refused (Slack uses neither):
-an offending client gets a close frame with the RFC's status code.
+RFC 6455 itself (the opening handshake, frames, masking, ping and pong, the closing handshake, the
+close codes for a client that breaks the protocol) is the library's Sans-I/O ``ServerProtocol``;
+this module only moves bytes between it and the socket of the upgraded HTTP request, and adds what
+Slack does on top: text messages only (a binary message is closed with ``1003 unsupported data``,
+a text message that is not UTF-8 with ``1007 invalid data``).
+
+``WebSocket`` is what ``socket_mode.SocketModeHub`` uses: ``send_text``, ``send_close``,
+``receive`` (None once the connection is closed) and ``abort``. One thread reads; any thread may
+send (a lock serialises every use of the protocol and every write).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
+import logging
 import socket
-import struct
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
-CONTROL_OPCODES = frozenset({CLOSE, PING, PONG})
-KNOWN_OPCODES = frozenset({CONTINUATION, TEXT, BINARY, *CONTROL_OPCODES})
-NORMAL_CLOSURE, GOING_AWAY, PROTOCOL_ERROR, UNSUPPORTED_DATA = 1000, 1001, 1002, 1003
-NO_STATUS, INVALID_PAYLOAD, MESSAGE_TOO_BIG = 1005, 1007, 1009
+from websockets.datastructures import Headers
+from websockets.exceptions import InvalidState
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.http11 import Request
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+NORMAL_CLOSURE, GOING_AWAY = CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+CLOSE_TIMEOUT = 2.0  # how long a closed connection waits for the client to hang up its TCP side
+LOGGER = logging.getLogger(__name__)
+LOGGER.setLevel(logging.WARNING)  # the library's "connection open/closed" chatter stays out of the app's logs
 
 
 class ConnectionEnded(Exception):
-    """The peer closed the TCP connection (or it broke) in the middle of nowhere."""
-
-
-class ProtocolError(Exception):
-    """The peer broke RFC 6455; ``code`` is the close status to answer with."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One frame as read from the wire, unmasked."""
-
-    fin: bool
-    opcode: int
-    payload: bytes
-
-
-def accept_key(key: str) -> str:
-    """The ``Sec-WebSocket-Accept`` value for a client's ``Sec-WebSocket-Key``."""
-    digest = hashlib.sha1((key + GUID).encode("ascii"), usedforsecurity=False).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
-def handshake_problem(headers: Mapping[str, str]) -> str | None:
-    """What is wrong with an opening handshake's headers (keys in lower case), None when valid."""
-    if headers.get("upgrade", "").strip().lower() != "websocket":
-        return "Upgrade: websocket is required"
-    if "upgrade" not in [token.strip().lower() for token in headers.get("connection", "").split(",")]:
-        return "Connection: Upgrade is required"
-    if headers.get("sec-websocket-version", "").strip() != "13":
-        return "Sec-WebSocket-Version: 13 is required"
-    try:
-        nonce = base64.b64decode(headers.get("sec-websocket-key", "").strip(), validate=True)
-    except binascii.Error:
-        nonce = b""
-    if len(nonce) != 16:
-        return "Sec-WebSocket-Key must be 16 bytes in base64"
-    return None
-
-
-def handshake_response(key: str) -> bytes:
-    """The server's ``101 Switching Protocols`` answer to a valid handshake."""
-    lines = [
-        "HTTP/1.1 101 Switching Protocols",
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        f"Sec-WebSocket-Accept: {accept_key(key.strip())}",
-    ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
-
-
-def encode_frame(opcode: int, payload: bytes = b"", *, fin: bool = True, mask: bytes | None = None) -> bytes:
-    """One frame on the wire; ``mask`` (4 bytes) masks it, as clients must and servers must not."""
-    head = bytes([(0x80 if fin else 0) | opcode])
-    mask_bit = 0x80 if mask is not None else 0
-    length = len(payload)
-    if length < 126:
-        head += bytes([mask_bit | length])
-    elif length < 1 << 16:
-        head += bytes([mask_bit | 126]) + struct.pack("!H", length)
-    else:
-        head += bytes([mask_bit | 127]) + struct.pack("!Q", length)
-    if mask is None:
-        return head + payload
-    return head + mask + apply_mask(payload, mask)
-
-
-def apply_mask(payload: bytes, mask: bytes) -> bytes:
-    """XOR ``payload`` with the 4-byte ``mask`` (masking and unmasking are the same)."""
-    repeated = (mask * (len(payload) // 4 + 1))[: len(payload)]
-    return (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(len(payload), "big")
-
-
-def read_frame(read_exact: Callable[[int], bytes], *, from_client: bool = True) -> Frame:
-    """Read one frame; a server reads ``from_client`` frames, which must be masked.
-
-    Raises ``ConnectionEnded`` at end of stream and ``ProtocolError`` for a frame RFC 6455 forbids.
-    """
-    first, second = read_exact(2)
-    fin, opcode, masked = bool(first & 0x80), first & 0x0F, bool(second & 0x80)
-    if first & 0x70:
-        raise ProtocolError(PROTOCOL_ERROR, "reserved bits set without a negotiated extension")
-    if opcode not in KNOWN_OPCODES:
-        raise ProtocolError(PROTOCOL_ERROR, f"unknown opcode {opcode:#x}")
-    if masked != from_client:
-        raise ProtocolError(PROTOCOL_ERROR, "client frames must be masked" if from_client else "server frames are not")
-    length = second & 0x7F
-    if length == 126:
-        (length,) = struct.unpack("!H", read_exact(2))
-    elif length == 127:
-        (length,) = struct.unpack("!Q", read_exact(8))
-    if opcode in CONTROL_OPCODES and (length > 125 or not fin):
-        raise ProtocolError(PROTOCOL_ERROR, "control frames are unfragmented and at most 125 bytes")
-    if length > MAX_MESSAGE_BYTES:
-        raise ProtocolError(MESSAGE_TOO_BIG, f"frame of {length} bytes")
-    mask = read_exact(4) if masked else None
-    payload = read_exact(length) if length else b""
-    return Frame(fin, opcode, apply_mask(payload, mask) if mask is not None else payload)
-
-
-def close_payload(code: int, reason: str = "") -> bytes:
-    """The body of a close frame: the status code, then the reason in UTF-8."""
-    return struct.pack("!H", code) + reason.encode("utf-8")[:123]
+    """The connection is closing or closed: nothing more can be sent."""
 
 
 class WebSocket:
-    """The server's end of one WebSocket connection, after the handshake.
+    """One WebSocket connection on ``sock``; ``read(size)`` returns what is available (b"" at the end).
 
-    One thread reads (``receive``); any thread may send (a lock keeps frames whole). Pings are
-    answered with pongs as they arrive; a close frame is answered with a close frame.
+    ``read`` is the HTTP server's buffered reader, so bytes the client sent right after its
+    handshake request are not lost.
     """
 
     def __init__(self, sock: socket.socket, read: Callable[[int], bytes]) -> None:
         self._sock = sock
         self._read = read
-        self._send_lock = threading.Lock()
-        self.close_sent: int | None = None
-        self.close_received: int | None = None
-        self.pongs: list[bytes] = []
+        self._lock = threading.Lock()
+        self._protocol = ServerProtocol(max_size=MAX_MESSAGE_BYTES, logger=LOGGER)
+        self._messages: deque[str] = deque()
+        self._fragments: list[bytes] = []
 
-    def _read_exact(self, size: int) -> bytes:
-        chunks: list[bytes] = []
-        missing = size
-        while missing:
+    def accept(
+        self,
+        method: str,
+        path: str,
+        version: str,
+        headers: Iterable[tuple[str, str]],
+        refusal: Callable[[], str | None],
+    ) -> bool:
+        """Answer the opening handshake the HTTP server parsed; True once ``101`` was sent.
+
+        The library checks the request and refuses a bad one itself (400, 426, ... naming what is
+        wrong); ``refusal()`` is asked only about a valid one, and its text is answered ``401``.
+        """
+        request = Request(path, Headers(list(headers)), method, version)
+        with self._lock:
             try:
-                chunk = self._read(missing)
-            except OSError as error:
-                raise ConnectionEnded(repr(error)) from None
-            if not chunk:
-                raise ConnectionEnded("end of stream")
-            chunks.append(chunk)
-            missing -= len(chunk)
-        return b"".join(chunks)
-
-    def _send(self, opcode: int, payload: bytes) -> None:
-        with self._send_lock:
-            if self.close_sent is not None:
-                raise ConnectionEnded("the close frame was already sent")
-            self._sock.sendall(encode_frame(opcode, payload))
+                # The library's parser expects the request's bytes before frames: give it them back.
+                self._protocol.receive_data(request.serialize())
+            except UnicodeEncodeError:
+                pass
+            parsed = [event for event in self._protocol.events_received() if isinstance(event, Request)]
+            if not parsed:  # the library refused to parse it: answer 400 unless it answered itself
+                pending = self._protocol.data_to_send()
+                if not any(pending):
+                    refused = self._protocol.reject(400, "Failed to open a WebSocket connection.\n")
+                    pending.insert(0, refused.serialize())
+                self._write(pending)
+                return False
+            response = self._protocol.accept(parsed[0])
+            if response.status_code == 101 and (problem := refusal()) is not None:
+                response = self._protocol.reject(401, problem)
+            self._protocol.send_response(response)
+            self._flush()
+            return response.status_code == 101
 
     def send_text(self, text: str) -> None:
-        """Send one text message (unfragmented); ``ConnectionEnded`` once closing."""
-        self._send(TEXT, text.encode("utf-8"))
-
-    def send_ping(self, payload: bytes = b"") -> None:
-        """Send a ping; the peer's pong lands in ``pongs``."""
-        self._send(PING, payload)
+        """Send one text message; ``ConnectionEnded`` once the connection is closing."""
+        with self._lock:
+            try:
+                self._protocol.send_text(text.encode("utf-8"))
+            except InvalidState:
+                raise ConnectionEnded(f"the connection is {self._protocol.state.name.lower()}") from None
+            self._write(self._protocol.data_to_send(), quiet=False)
 
     def send_close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
-        """Start (or answer) the closing handshake; later sends are refused. Sends at most once."""
-        with self._send_lock:
-            if self.close_sent is not None:
+        """Start the closing handshake (at most once); later sends raise ``ConnectionEnded``."""
+        with self._lock:
+            if self._protocol.state is not State.OPEN:
                 return
-            self.close_sent = code
-            try:
-                self._sock.sendall(encode_frame(CLOSE, close_payload(code, reason)))
-            except OSError:
-                pass
+            self._protocol.send_close(code, reason)
+            self._flush()
 
     def abort(self) -> None:
         """Shut the TCP connection down both ways: a blocked ``receive`` returns None at once."""
@@ -200,51 +114,84 @@ class WebSocket:
 
     def receive(self) -> str | None:
         """The next text message; None once the connection is closed (close frame, error or EOF)."""
-        parts: list[bytes] = []
-        size = 0
-        while True:
-            try:
-                frame = read_frame(self._read_exact)
-                if frame.opcode in CONTROL_OPCODES:
-                    if self._control(frame):
-                        return None
-                    continue
-                if (frame.opcode == CONTINUATION) != bool(parts):
-                    raise ProtocolError(PROTOCOL_ERROR, "a continuation frame must follow an unfinished message")
-                if frame.opcode == BINARY:
-                    raise ProtocolError(UNSUPPORTED_DATA, "binary messages are not part of Socket Mode")
-                size += len(frame.payload)
-                if size > MAX_MESSAGE_BYTES:
-                    raise ProtocolError(MESSAGE_TOO_BIG, f"message of more than {MAX_MESSAGE_BYTES} bytes")
-                parts.append(frame.payload)
-                if frame.fin:
-                    return self._text(b"".join(parts))
-            except ProtocolError as error:
-                self.send_close(error.code, error.reason)
-                return None
-            except ConnectionEnded:
-                return None
+        while not self._messages:
+            with self._lock:
+                if self._ended():
+                    return None
+            self._pump(keep=True)
+        return self._messages.popleft()
 
-    def _control(self, frame: Frame) -> bool:
-        """Handle a control frame; True when it closed the connection."""
-        if frame.opcode == PING:
-            try:
-                self._send(PONG, frame.payload)
-            except (ConnectionEnded, OSError):
-                pass
-            return False
-        if frame.opcode == PONG:
-            self.pongs.append(frame.payload)
-            return False
-        if len(frame.payload) == 1:
-            raise ProtocolError(PROTOCOL_ERROR, "a close payload has a 2-byte status code")
-        self.close_received = struct.unpack("!H", frame.payload[:2])[0] if frame.payload else NO_STATUS
-        self.send_close(NORMAL_CLOSURE if self.close_received == NO_STATUS else self.close_received)
-        return True
+    def wait_closed(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Once ``receive`` gave None, or after ``send_close``: finish the closing handshake.
 
-    @staticmethod
-    def _text(data: bytes) -> str:
+        Reads (and drops messages) until the client closes TCP, ``timeout`` seconds at most: a
+        close frame still on its way is answered, and the socket is not closed with unread bytes
+        (which would reset the connection and could lose the close frame sent to the client).
+        """
+        deadline = time.monotonic() + timeout
+        while self._protocol.state is not State.CLOSED and (left := deadline - time.monotonic()) > 0:
+            try:
+                self._sock.settimeout(left)
+            except OSError:
+                return
+            if not self._pump(keep=False):
+                return
+
+    def _pump(self, *, keep: bool) -> bool:
+        """Read once and feed the protocol; ``keep`` the text messages. False when reading timed out."""
+        timed_out = False
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ProtocolError(INVALID_PAYLOAD, "text messages must be UTF-8") from None
+            data = self._read(65536)
+        except TimeoutError:
+            data, timed_out = b"", True
+        except OSError:
+            data = b""
+        with self._lock:
+            if data:
+                self._protocol.receive_data(data)
+            else:
+                self._protocol.receive_eof()
+            events = self._protocol.events_received()
+            if keep:
+                self._take(events)
+            self._flush()
+        return not timed_out
+
+    def _ended(self) -> bool:
+        """Whether the client's close frame came, the connection failed or TCP ended."""
+        protocol = self._protocol
+        return protocol.state is State.CLOSED or protocol.close_rcvd is not None or protocol.eof_sent
+
+    def _take(self, events: Iterable[object]) -> None:
+        """Keep the text messages of ``events``; fail the connection on what Socket Mode never sends."""
+        for event in events:
+            if not isinstance(event, Frame) or event.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+                continue
+            if event.opcode is Opcode.BINARY:
+                self._protocol.fail(CloseCode.UNSUPPORTED_DATA, "binary messages are not part of Socket Mode")
+                return
+            self._fragments.append(bytes(event.data))
+            if not event.fin:
+                continue
+            data, self._fragments = b"".join(self._fragments), []
+            try:
+                self._messages.append(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                self._protocol.fail(CloseCode.INVALID_DATA, "text messages must be UTF-8")
+                return
+
+    def _flush(self) -> None:
+        """Write what the protocol has to send (caller holds the lock)."""
+        self._write(self._protocol.data_to_send())
+
+    def _write(self, chunks: list[bytes], *, quiet: bool = True) -> None:
+        """Send ``chunks``; b"" is the protocol's end of stream (half-close). ``quiet`` swallows OSError."""
+        try:
+            for chunk in chunks:
+                if chunk:
+                    self._sock.sendall(chunk)
+                else:
+                    self._sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            if not quiet:
+                raise

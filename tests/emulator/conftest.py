@@ -1,5 +1,5 @@
 """Fixtures for the emulator's tests: a running emulator, a real WebClient, a signature-checking app,
-and Socket Mode apps (slack_sdk's client, and a bare one)."""
+and Socket Mode apps (slack_sdk's client, and the ``websockets`` library's client)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
+from websockets.sync.client import ClientConnection
 
 from bot.emulator import SlackEmulator
 
 from .signed_app import SIGNING_SECRET, SignedApp, serve_wsgi
-from .socket_apps import SdkApp, open_url
-from .ws_client import RawApp
+from .socket_apps import SdkApp, open_url, raw_connection, receive_json
 
 
 @pytest.fixture
@@ -63,9 +63,9 @@ def sdk_app(emulator: SlackEmulator) -> Iterator[SdkApp]:
 
 
 @pytest.fixture
-def raw_app(emulator: SlackEmulator) -> Iterator[RawApp]:
-    """A bare Socket Mode app (see ``RawApp``) connected to the emulator, which is in Socket Mode."""
-    connected = RawApp(open_url(emulator))
-    emulator.connect_socket_mode()
-    yield connected
-    connected.close()
+def raw_socket(emulator: SlackEmulator) -> Iterator[ClientConnection]:
+    """The ``websockets`` client on a Socket Mode connection, Slack's hello read; the emulator is in Socket Mode."""
+    with raw_connection(open_url(emulator)) as connection:
+        assert receive_json(connection)["type"] == "hello"
+        emulator.connect_socket_mode()
+        yield connection

@@ -8,12 +8,13 @@ import time
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from bot.emulator import APP_TOKEN, GENERAL, SlackEmulator
-from bot.emulator.websocket import CLOSE, PING, PONG
 
-from .socket_apps import SdkApp, open_url
-from .ws_client import RawClient
+from .socket_apps import UPGRADE_HEADERS, SdkApp, open_url, plain_handshake, raw_connection, receive_json
+
+RFC_SAMPLE_KEY, RFC_SAMPLE_ACCEPT = "dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
 
 def test_apps_connections_open_with_the_app_token_gives_a_loopback_websocket_url(emulator: SlackEmulator) -> None:
@@ -53,69 +54,69 @@ def test_the_app_token_calls_no_other_method(emulator: SlackEmulator) -> None:
     assert emulator.messages(GENERAL) == []
 
 
-def test_the_websocket_handshake_answers_the_accept_key_and_slacks_hello_comes_first(emulator: SlackEmulator) -> None:
-    client = RawClient(open_url(emulator))
-    try:
-        status, headers = client.handshake(key="dGhlIHNhbXBsZSBub25jZQ==")
-        assert status == 101
-        assert headers["upgrade"].lower() == "websocket" and headers["connection"].lower() == "upgrade"
-        assert headers["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        hello = client.message()
+def test_the_websocket_handshake_answers_the_accept_key_of_rfc_6455s_sample_nonce(emulator: SlackEmulator) -> None:
+    response, _ = plain_handshake(open_url(emulator), {**UPGRADE_HEADERS, "Sec-WebSocket-Key": RFC_SAMPLE_KEY})
+    assert response.status == 101
+    assert response.getheader("Upgrade", "").lower() == "websocket"
+    assert response.getheader("Connection", "").lower() == "upgrade"
+    assert response.getheader("Sec-WebSocket-Accept") == RFC_SAMPLE_ACCEPT
+
+
+def test_slacks_hello_comes_first_on_a_connection(emulator: SlackEmulator) -> None:
+    with raw_connection(open_url(emulator)) as connection:
+        hello = receive_json(connection)
         assert hello["type"] == "hello" and hello["num_connections"] == 1
         assert hello["connection_info"] == {"app_id": "A0EMULATOR"}
         assert set(hello["debug_info"]) == {"host", "build_number", "approximate_connection_time"}
-        assert emulator.socket_mode.wait_connected(timeout=2)
-    finally:
-        client.close()
-    assert emulator.socket_mode.wait_disconnected(timeout=2)
+        assert emulator.socket_mode.wait_connected(timeout=5)
+    assert emulator.socket_mode.wait_disconnected(timeout=5)
 
 
 def test_a_ticket_opens_one_connection_only(emulator: SlackEmulator) -> None:
     url = open_url(emulator)
-    first, second = RawClient(url), RawClient(url)
-    try:
-        assert first.handshake()[0] == 101
-        status, headers = second.handshake()
-        assert status == 401 and "apps.connections.open" in second.body(headers)
-    finally:
-        first.close()
-        second.close()
+    with raw_connection(url):
+        with pytest.raises(InvalidStatus) as caught:
+            raw_connection(url)
+    assert caught.value.response.status_code == 401
+    assert b"apps.connections.open" in caught.value.response.body
+    assert emulator.socket_mode.connections_opened == 1
 
 
-def test_a_malformed_handshake_is_a_400_and_leaves_the_ticket_usable(emulator: SlackEmulator) -> None:
+@pytest.mark.parametrize(
+    ("headers", "status", "named"),
+    [
+        ({**UPGRADE_HEADERS, "Sec-WebSocket-Version": "8", "Sec-WebSocket-Key": RFC_SAMPLE_KEY}, 400, "Version"),
+        ({**UPGRADE_HEADERS, "Sec-WebSocket-Key": "c2hvcnQ="}, 400, "Sec-WebSocket-Key"),
+        ({"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": RFC_SAMPLE_KEY}, 426, "Connection"),
+        ({**UPGRADE_HEADERS, "Sec-WebSocket-Key": RFC_SAMPLE_KEY, "Content-Length": "5"}, 400, "WebSocket"),
+    ],
+    ids=["an old protocol version", "a key that is not 16 bytes", "no upgrade asked", "a request with a body"],
+)
+def test_a_malformed_handshake_is_refused_naming_the_problem_and_leaves_the_ticket_usable(
+    emulator: SlackEmulator, headers: dict[str, str], status: int, named: str
+) -> None:
     url = open_url(emulator)
-    refused, accepted = RawClient(url), RawClient(url)
-    try:
-        status, headers = refused.handshake(Sec_WebSocket_Version="8")
-        assert status == 400 and "Sec-WebSocket-Version: 13" in refused.body(headers)
-        assert accepted.handshake()[0] == 101
-    finally:
-        refused.close()
-        accepted.close()
+    response, body = plain_handshake(url, headers)
+    assert response.status == status and named in body
+    assert emulator.socket_mode.connections_opened == 0
+    with raw_connection(url) as connection:
+        assert receive_json(connection)["type"] == "hello"
 
 
 def test_a_made_up_ticket_is_a_401(emulator: SlackEmulator) -> None:
-    client = RawClient(f"ws://{emulator.url.removeprefix('http://')}/socket-mode/made-up")
-    try:
-        assert client.handshake()[0] == 401
-    finally:
-        client.close()
+    with pytest.raises(InvalidStatus) as caught:
+        raw_connection(f"ws://{emulator.url.removeprefix('http://')}/socket-mode/made-up")
+    assert caught.value.response.status_code == 401
+    assert emulator.socket_mode.connections_opened == 0
 
 
 def test_pings_get_pongs_and_a_close_gets_a_close(emulator: SlackEmulator) -> None:
-    client = RawClient(open_url(emulator))
-    try:
-        client.handshake()
-        client.message()  # hello
-        client.send_frame(PING, b"session:1700000000.0")
-        pong = client.frame()
-        assert (pong.opcode, pong.payload) == (PONG, b"session:1700000000.0")
-        client.send_frame(CLOSE, (1000).to_bytes(2, "big"))
-        assert client.close_code() == 1000
-        assert client.at_end()
-    finally:
-        client.close()
-    assert emulator.socket_mode.wait_disconnected(timeout=2)
+    with raw_connection(open_url(emulator)) as connection:
+        receive_json(connection)  # hello
+        assert connection.ping(b"session:1700000000.0").wait(timeout=5), "the pong with the ping's payload came"
+        connection.close(1000)
+        assert connection.close_code == 1000, "the close was answered with the same code, then TCP ended"
+    assert emulator.socket_mode.wait_disconnected(timeout=5)
 
 
 def test_after_slacks_disconnect_message_the_client_reconnects_and_actions_still_arrive(
@@ -136,28 +137,25 @@ def test_after_slacks_disconnect_message_the_client_reconnects_and_actions_still
 def test_closing_the_emulator_hangs_up_with_1001_at_once_and_leaves_no_thread() -> None:
     before = set(threading.enumerate())
     emulator = SlackEmulator()
-    client = RawClient(open_url(emulator))
-    client.handshake()
-    client.message()  # hello
-    started = time.monotonic()
-    emulator.close()
-    assert time.monotonic() - started < 2
-    assert client.close_code() == 1001
-    client.close()
+    with raw_connection(open_url(emulator)) as connection:
+        receive_json(connection)  # hello
+        started = time.monotonic()
+        emulator.close()
+        assert time.monotonic() - started < 2
+        with pytest.raises(ConnectionClosed) as caught:
+            connection.recv(timeout=5)
+        assert caught.value.rcvd is not None and caught.value.rcvd.code == 1001
     assert set(threading.enumerate()) - before == set()
 
 
 def test_an_outage_that_refuses_connections_drops_the_socket_and_up_accepts_new_ones(emulator: SlackEmulator) -> None:
-    client = RawClient(open_url(emulator))
-    client.handshake()
-    client.message()  # hello
-    emulator.down(refuse_connections=True)
-    assert client.close_code() == 1001
-    client.close()
+    with raw_connection(open_url(emulator)) as connection:
+        receive_json(connection)  # hello
+        emulator.down(refuse_connections=True)
+        with pytest.raises(ConnectionClosed) as caught:
+            connection.recv(timeout=5)
+        assert caught.value.rcvd is not None and caught.value.rcvd.code == 1001
     assert emulator.socket_mode.connection_count == 0
     emulator.up()
-    again = RawClient(open_url(emulator))
-    try:
-        assert again.handshake()[0] == 101
-    finally:
-        again.close()
+    with raw_connection(open_url(emulator)) as again:
+        assert receive_json(again)["type"] == "hello"
