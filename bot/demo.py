@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
 from bot.service import Where
+from slack_emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
 
 ZONE = ZoneInfo("Asia/Kolkata")
 STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)

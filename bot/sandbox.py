@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from bot.config import Settings, load_settings
-from bot.emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 from bot.runtime import Runtime, build
 from bot.serve import ThreadingWSGIServer, make_http_server
 from bot.service import Clock, utc_now
 from bot.storage import outbox
+from slack_emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105  (only the local emulator knows it)
 TEAM_ID = "T0EMULATOR"

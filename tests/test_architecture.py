@@ -49,3 +49,23 @@ def test_only_entry_points_read_the_environment(path: Path) -> None:
         return
     text = path.read_text()
     assert "os.environ" not in text and "getenv(" not in text, f"{path} reads the environment"
+
+
+EMULATOR = ROOT.parent / "slack_emulator"
+# The only parts of the product that may start the offline Slack: the demo and the sandbox it and
+# the tests run in. Everything else talks to Slack only through slack_sdk.
+MAY_USE_THE_EMULATOR = {"demo.py", "sandbox.py"}
+
+
+@pytest.mark.parametrize("path", sorted(EMULATOR.rglob("*.py")), ids=lambda p: str(p.relative_to(EMULATOR)))
+def test_the_emulator_imports_nothing_of_the_bot(path: Path) -> None:
+    for module in imported_modules(path):
+        assert module.split(".")[0] != "bot", f"slack_emulator/{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_demo_and_the_sandbox_reach_the_emulator(path: Path) -> None:
+    if path.relative_to(ROOT).as_posix() in MAY_USE_THE_EMULATOR:
+        return
+    for module in imported_modules(path):
+        assert module.split(".")[0] != "slack_emulator", f"bot/{path.relative_to(ROOT)} imports {module}"

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.demo import STORY_START
-from bot.emulator import SlackEmulator
 from bot.sandbox import ManualClock, Sandbox
 from bot.slack.listeners import ADD_TO_TIMELINE
+from slack_emulator import SlackEmulator
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
 

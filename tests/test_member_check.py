@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.emulator import SlackEmulator
 from bot.errors import Forbidden
 from bot.members import CACHE_SECONDS, MemberCheck, RecentMembers
 from bot.storage.db import Database
 from bot.storage.members import Member
+from slack_emulator import SlackEmulator
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
 

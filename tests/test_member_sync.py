@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk import WebClient
 
-from bot.emulator import SlackEmulator
 from bot.member_sync import MemberSync, MemberSyncThread, SyncFailed
 from bot.sandbox import ManualClock
 from bot.storage import members as stored
 from bot.storage.db import Database
 from bot.storage.members import Member
+from slack_emulator import SlackEmulator
 
 START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
 

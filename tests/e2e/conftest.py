@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import SlackEmulator
 from bot.sandbox import Sandbox
+from slack_emulator import SlackEmulator
 
 
 @pytest.fixture

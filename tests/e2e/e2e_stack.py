@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.emulator.records import Message
 from bot.sandbox import Sandbox
+from slack_emulator.records import Message
 
 Stack = Sandbox  # the end-to-end tests' name for a running sandbox
 

@@ -12,8 +12,8 @@ from urllib.parse import quote, urlencode
 import pytest
 from e2e_stack import Stack
 
-from bot.emulator import GENERAL
 from bot.sandbox import SIGNING_SECRET
+from slack_emulator import GENERAL
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

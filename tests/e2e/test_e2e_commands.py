@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from e2e_stack import Stack, bot_lines, card_of
 
-from bot.emulator import ANNOUNCE, GENERAL
+from slack_emulator import ANNOUNCE, GENERAL
 
 
 @pytest.fixture

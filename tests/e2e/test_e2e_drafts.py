@@ -11,10 +11,10 @@ import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of
 
 from bot.domain.incident import EntryKind
-from bot.emulator import STATUS
-from bot.emulator.records import Message
 from bot.sandbox import ManualClock
 from bot.service import Where
+from slack_emulator import STATUS
+from slack_emulator.records import Message
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)
 REASSURANCE = "no evidence of a security breach or attack"

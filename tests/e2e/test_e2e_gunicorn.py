@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.emulator import ANNOUNCE, SlackEmulator
 from bot.sandbox import SIGNING_SECRET
+from slack_emulator import ANNOUNCE, SlackEmulator
 
 PROCFILE = Path(__file__).parent.parent.parent / "Procfile"
 

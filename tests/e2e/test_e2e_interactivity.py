@@ -6,8 +6,8 @@ import pytest
 from e2e_stack import Stack, bot_lines, card_of
 
 from bot.domain.incident import EntryKind
-from bot.emulator import GENERAL
 from bot.service import Where
+from slack_emulator import GENERAL
 
 
 @pytest.fixture

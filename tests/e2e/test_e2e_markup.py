@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from e2e_stack import Stack, bot_lines, card_of, sections_of
 
-from bot.emulator import STATUS
+from slack_emulator import STATUS
 
 EVERY_ENTITY = (
     "<!subteam^S0ONCALL|@oncall> says <https://shop.example.com/checkout|the checkout> fails for "

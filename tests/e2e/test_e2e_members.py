@@ -9,9 +9,9 @@ import pytest
 from e2e_stack import Stack
 from sqlalchemy import text
 
-from bot.emulator import SlackEmulator
 from bot.sandbox import TEAM_ID, Sandbox
 from bot.storage import members as stored
+from slack_emulator import SlackEmulator
 
 SLOW = 2.5  # seconds for every Web API answer: Slack at its worst that still answers
 

@@ -13,9 +13,9 @@ from urllib.request import urlopen
 import pytest
 from e2e_stack import Stack
 
-from bot.emulator.app_connection import AppConnection
 from bot.sandbox import SIGNING_SECRET, TEAM_ID
 from bot.service import Where
+from slack_emulator.app_connection import AppConnection
 
 CORPUS = sorted((Path(__file__).parent.parent / "slack_payloads").glob("*.json"))
 FORM = "application/x-www-form-urlencoded"

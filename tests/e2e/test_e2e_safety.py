@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from e2e_stack import Stack
 
-from bot.emulator import ANNOUNCE, GENERAL
 from bot.storage.db import Database
+from slack_emulator import ANNOUNCE, GENERAL
 
 
 def slash_body(stack: Stack, text: str) -> str:

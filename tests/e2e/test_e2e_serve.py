@@ -11,8 +11,8 @@ from pathlib import Path
 
 from test_e2e_gunicorn import free_port
 
-from bot.emulator import SlackEmulator
 from bot.sandbox import SIGNING_SECRET
+from slack_emulator import SlackEmulator
 
 
 def test_incident_bot_serve_answers_health_checks_and_signed_commands(tmp_path: Path, database_url: str) -> None:

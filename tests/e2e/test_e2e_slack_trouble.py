@@ -18,9 +18,9 @@ from e2e_stack import KOLKATA, Stack, card_of, shown
 from sqlmodel import col, select
 from test_e2e_reliability import wait_for
 
-from bot.emulator import ANNOUNCE
 from bot.sandbox import ManualClock
 from bot.storage.tables import EffectRow
+from slack_emulator import ANNOUNCE
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from typing import TypeVar
 import pytest
 from e2e_stack import shown
 
-from bot.emulator import ANNOUNCE, BOT_USER_ID, SlackEmulator
-from bot.emulator.records import Channel, Message
+from slack_emulator import ANNOUNCE, BOT_USER_ID, SlackEmulator
+from slack_emulator.records import Channel, Message
 
 SOCKET_COMMAND = [sys.executable, "-m", "bot.cli", "socket"]
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")

@@ -13,8 +13,8 @@ import pytest
 from test_e2e_gunicorn import free_port, web_command
 from test_e2e_reliability import wait_for
 
-from bot.emulator import ANNOUNCE, SlackEmulator
 from bot.sandbox import SIGNING_SECRET
+from slack_emulator import ANNOUNCE, SlackEmulator
 
 
 def environment(emulator: SlackEmulator, tmp_path: Path) -> dict[str, str]:

@@ -15,16 +15,16 @@ from as_operator import Started, clean_environment, heroku_style, write_dotenv
 from test_e2e_gunicorn import free_port, web_command
 
 from bot.config import EXAMPLES, load_settings
-from bot.emulator import SlackEmulator
 from bot.sandbox import SIGNING_SECRET
+from slack_emulator import SlackEmulator
 
 PREFIX = "incident-bot cannot start: "
 
 
-@pytest.fixture(scope="module")
-def started(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Started, SlackEmulator]]:
+@pytest.fixture
+def started(clean_postgres_url: str, tmp_path: Path) -> Iterator[tuple[Started, SlackEmulator]]:
     """`incident-bot serve --port 0` with every setting in `.env`, PostgreSQL as Heroku writes it."""
-    folder = tmp_path_factory.mktemp("operator")
+    folder = tmp_path
     with SlackEmulator() as emulator:
         write_dotenv(
             folder,
@@ -32,7 +32,7 @@ def started(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 "SLACK_BOT_TOKEN": emulator.bot_token,
                 "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "SLACK_API_URL": emulator.api_url,
-                "DATABASE_URL": heroku_style(postgres_url),
+                "DATABASE_URL": heroku_style(clean_postgres_url),
                 "LOG_LEVEL": "LOUD",  # wrong, but the environment below wins
             },
         )
@@ -166,7 +166,7 @@ def test_the_example_each_line_shows_is_accepted(name: str) -> None:
 
 @pytest.mark.postgres
 def test_the_procfile_web_line_starts_from_a_folder_with_a_dotenv_without_a_warning(
-    postgres_url: str, tmp_path: Path
+    clean_postgres_url: str, tmp_path: Path
 ) -> None:
     with SlackEmulator() as emulator:
         write_dotenv(
@@ -175,7 +175,7 @@ def test_the_procfile_web_line_starts_from_a_folder_with_a_dotenv_without_a_warn
                 "SLACK_BOT_TOKEN": emulator.bot_token,
                 "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "SLACK_API_URL": emulator.api_url,
-                "DATABASE_URL": heroku_style(postgres_url),
+                "DATABASE_URL": heroku_style(clean_postgres_url),
             },
         )
         port = free_port()

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from websockets.sync.client import ClientConnection
 
-from bot.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .signed_app import SIGNING_SECRET, SignedApp, serve_wsgi
 from .socket_apps import SdkApp, open_url, raw_connection, receive_json

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 BUTTONS: list[dict[str, Any]] = [
     {"type": "section", "block_id": "summary", "text": {"type": "mrkdwn", "text": "*INC-1* investigating"}},

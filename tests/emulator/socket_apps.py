@@ -15,7 +15,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.sync.client import ClientConnection, connect
 
-from bot.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 Answer = Callable[[SocketModeRequest], dict[str, Any] | None]
 UPGRADE_HEADERS = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.emulator import GENERAL, SlackEmulator
+from slack_emulator import GENERAL, SlackEmulator
 
 from .samples import MODAL
 from .signed_app import SIGNING_SECRET, serve_wsgi

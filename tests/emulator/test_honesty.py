@@ -9,11 +9,11 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.emulator import SlackEmulator, web_api
-from bot.emulator.arguments import ApiError
-from bot.emulator.method_context import MethodCall
-from bot.emulator.records import JSON
-from bot.emulator.spec import load_spec
+from slack_emulator import SlackEmulator, web_api
+from slack_emulator.arguments import ApiError
+from slack_emulator.method_context import MethodCall
+from slack_emulator.records import JSON
+from slack_emulator.spec import load_spec
 
 
 def test_an_error_is_allowed_when_the_spec_or_slacks_method_page_documents_it() -> None:

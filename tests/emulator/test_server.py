@@ -11,7 +11,7 @@ import warnings
 import pytest
 from slack_sdk import WebClient
 
-from bot.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 
 def test_the_emulator_listens_on_loopback_and_gives_the_api_url_slack_sdk_expects() -> None:

@@ -6,7 +6,7 @@ import time
 
 from slack_sdk import WebClient
 
-from bot.emulator import GENERAL, SlackEmulator
+from slack_emulator import GENERAL, SlackEmulator
 
 from .samples import MODAL, post_json
 from .signed_app import SignedApp

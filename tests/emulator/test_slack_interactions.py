@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.emulator import GENERAL, SlackEmulator
+from slack_emulator import GENERAL, SlackEmulator
 
 from .samples import BUTTONS, MODAL, card, open_modal, post_json
 from .signed_app import SignedApp

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from bot.emulator import APP_TOKEN, GENERAL, SlackEmulator
+from slack_emulator import APP_TOKEN, GENERAL, SlackEmulator
 
 from .socket_apps import UPGRADE_HEADERS, SdkApp, open_url, plain_handshake, raw_connection, receive_json
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 from websockets.sync.client import ClientConnection
 
-from bot.emulator import GENERAL, SlackEmulator
+from slack_emulator import GENERAL, SlackEmulator
 
 from .samples import card, open_modal
 from .socket_apps import SdkApp, open_url, raw_connection, receive_json

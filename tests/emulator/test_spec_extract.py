@@ -2,46 +2,34 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from importlib import resources
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from bot.emulator.spec import DOCUMENTED_ELSEWHERE, load_spec
-from bot.emulator.web_api import HANDLERS
+from slack_emulator import extract_spec
+from slack_emulator.spec import DOCUMENTED_ELSEWHERE, load_spec
+from slack_emulator.web_api import HANDLERS
 
-REPO = Path(__file__).resolve().parents[2]
-OPENAPI = Path("/work/shared/slack/web-api-openapi-v2.json")
-
-
-def load_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("extract_slack_spec", REPO / "tools" / "extract_slack_spec.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+OPENAPI = extract_spec.DEFAULT_SPEC  # Slack's OpenAPI file, in shared/ beside the checkout
 
 
 @pytest.mark.skipif(not OPENAPI.exists(), reason=f"Slack's OpenAPI file is not available at {OPENAPI}")
 def test_the_vendored_extract_is_exactly_what_the_tool_derives_from_slacks_openapi_file() -> None:
-    tool = load_tool()
-    derived = tool.derive(json.loads(OPENAPI.read_text(encoding="utf-8")))
-    vendored = resources.files("bot.emulator").joinpath("slack_web_api_methods.json").read_text(encoding="utf-8")
+    derived = extract_spec.derive(json.loads(OPENAPI.read_text(encoding="utf-8")))
+    vendored = resources.files("slack_emulator").joinpath("slack_web_api_methods.json").read_text(encoding="utf-8")
     assert json.loads(vendored) == derived
-    assert vendored == tool.render(derived)
+    assert vendored == extract_spec.render(derived)
 
 
 @pytest.mark.skipif(not OPENAPI.exists(), reason=f"Slack's OpenAPI file is not available at {OPENAPI}")
 def test_the_shipped_license_is_slacks_license_for_the_spec() -> None:
-    shipped = resources.files("bot.emulator").joinpath("LICENSE-slack-api-specs").read_text(encoding="utf-8")
+    shipped = resources.files("slack_emulator").joinpath("LICENSE-slack-api-specs").read_text(encoding="utf-8")
     assert shipped == (OPENAPI.parent / "LICENSE-slack-api-specs").read_text(encoding="utf-8")
 
 
 def test_the_license_ships_with_the_package_and_is_mit() -> None:
-    shipped = resources.files("bot.emulator").joinpath("LICENSE-slack-api-specs").read_text(encoding="utf-8")
+    shipped = resources.files("slack_emulator").joinpath("LICENSE-slack-api-specs").read_text(encoding="utf-8")
     assert shipped.startswith("MIT License")
 
 

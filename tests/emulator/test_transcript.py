@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from bot.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 CARD: list[dict[str, Any]] = [

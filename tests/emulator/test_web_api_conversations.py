@@ -9,7 +9,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.emulator import ANNOUNCE, GENERAL, SlackEmulator
+from slack_emulator import ANNOUNCE, GENERAL, SlackEmulator
 
 
 def error_of(call: Callable[[], Any]) -> str:

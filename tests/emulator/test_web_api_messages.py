@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.emulator import GENERAL, SlackEmulator
+from slack_emulator import GENERAL, SlackEmulator
 
 CARD: list[dict[str, Any]] = [
     {"type": "header", "text": {"type": "plain_text", "text": "INC-1 Checkout down"}},

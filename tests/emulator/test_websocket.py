@@ -11,7 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import ClientConnection
 
-from bot.emulator import SlackEmulator
+from slack_emulator import SlackEmulator
 
 from .socket_apps import receive_json
 

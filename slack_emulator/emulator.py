@@ -22,19 +22,19 @@ from collections.abc import Callable
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
-from bot.emulator.admin_actions import AdminActions
-from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
-from bot.emulator.faults import ANY_METHOD, Call, CallLog, Faults
-from bot.emulator.integration_posts import IntegrationPosts
-from bot.emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
-from bot.emulator.server import Router, ServerThread
-from bot.emulator.socket_mode import SocketModeHub
-from bot.emulator.socket_transport import SocketModeTransport
-from bot.emulator.spec import load_spec
-from bot.emulator.state import Workspace, monotonic_clock, wall_clock
-from bot.emulator.transcript import render_channel
-from bot.emulator.user_actions import UserActions
-from bot.emulator.web_api import WebApi
+from slack_emulator.admin_actions import AdminActions
+from slack_emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
+from slack_emulator.faults import ANY_METHOD, Call, CallLog, Faults
+from slack_emulator.integration_posts import IntegrationPosts
+from slack_emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
+from slack_emulator.server import Router, ServerThread
+from slack_emulator.socket_mode import SocketModeHub
+from slack_emulator.socket_transport import SocketModeTransport
+from slack_emulator.spec import load_spec
+from slack_emulator.state import Workspace, monotonic_clock, wall_clock
+from slack_emulator.transcript import render_channel
+from slack_emulator.user_actions import UserActions
+from slack_emulator.web_api import WebApi
 
 SYSTEM_SUBTYPES = frozenset({"channel_join", "channel_topic", "pinned_item"})
 

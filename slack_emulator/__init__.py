@@ -6,12 +6,12 @@ see ``spec.py``) and sends the app what Slack sends when people act
 Mode envelopes over a WebSocket (``socket_mode.py``, ``websocket.py``).
 """
 
-from bot.emulator.app_connection import AppResponse
-from bot.emulator.emulator import SlackEmulator
-from bot.emulator.faults import Call
-from bot.emulator.socket_mode import APP_TOKEN, SocketModeHub
-from bot.emulator.state import ANNOUNCE, BOT_TOKEN, BOT_USER_ID, GENERAL, STATUS, TEAM_ID
-from bot.emulator.user_actions import UserActions
+from slack_emulator.app_connection import AppResponse
+from slack_emulator.emulator import SlackEmulator
+from slack_emulator.faults import Call
+from slack_emulator.socket_mode import APP_TOKEN, SocketModeHub
+from slack_emulator.state import ANNOUNCE, BOT_TOKEN, BOT_USER_ID, GENERAL, STATUS, TEAM_ID
+from slack_emulator.user_actions import UserActions
 
 __all__ = [
     "ANNOUNCE",

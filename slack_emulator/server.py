@@ -25,12 +25,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.emulator.faults import CallLog, Faults, apply_fault_command
-from bot.emulator.replies import post_to_response_url
-from bot.emulator.socket_mode import SOCKET_MODE_PATH, SocketModeHub
-from bot.emulator.state import Workspace
-from bot.emulator.web_api import WebApi
-from bot.emulator.websocket import WebSocket
+from slack_emulator.faults import CallLog, Faults, apply_fault_command
+from slack_emulator.replies import post_to_response_url
+from slack_emulator.socket_mode import SOCKET_MODE_PATH, SocketModeHub
+from slack_emulator.state import Workspace
+from slack_emulator.web_api import WebApi
+from slack_emulator.websocket import WebSocket
 
 
 class Router:

@@ -2,7 +2,7 @@
 
 Input: Slack's Web API spec, Swagger 2.0 (``slackapi/slack-api-specs``,
 ``web-api/slack_web_openapi_v2.json``, MIT licensed). Output:
-``bot/emulator/slack_web_api_methods.json``, one entry per method::
+``slack_emulator/slack_web_api_methods.json``, one entry per method::
 
     {"chat.postMessage": {"verb": "POST",
                           "params": {"channel": true, "text": false, ...},
@@ -12,7 +12,7 @@ Input: Slack's Web API spec, Swagger 2.0 (``slackapi/slack-api-specs``,
 whether the spec marks it required; ``errors`` is the error enum of the method's error
 response schema (empty when the spec lists none). The license is copied next to the output.
 
-Usage: ``python tools/extract_slack_spec.py [SPEC_JSON] [OUTPUT_DIR]``.
+Usage: ``python -m slack_emulator.extract_spec [SPEC_JSON] [OUTPUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = Path("/work/shared/slack/web-api-openapi-v2.json")
-DEFAULT_OUTPUT_DIR = REPO / "bot" / "emulator"
+HERE = Path(__file__).resolve().parent
+DEFAULT_SPEC = HERE.parent.parent / "shared" / "slack" / "web-api-openapi-v2.json"  # shared/ beside the checkout
+DEFAULT_OUTPUT_DIR = HERE
 OUTPUT_NAME = "slack_web_api_methods.json"
 LICENSE_NAME = "LICENSE-slack-api-specs"
 SOURCE = "slackapi/slack-api-specs web-api/slack_web_openapi_v2.json (MIT, see LICENSE-slack-api-specs)"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.emulator.arguments import ApiError
-from bot.emulator.method_context import Handler, MethodCall
-from bot.emulator.records import JSON, Reaction
-from bot.emulator.validation import check_blocks, check_text, with_block_ids
+from slack_emulator.arguments import ApiError
+from slack_emulator.method_context import Handler, MethodCall
+from slack_emulator.records import JSON, Reaction
+from slack_emulator.validation import check_blocks, check_text, with_block_ids
 
 
 def message_content(call: MethodCall, *, required: bool = True) -> tuple[str | None, list[JSON] | None]:

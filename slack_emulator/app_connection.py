@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.emulator.records import JSON
+from slack_emulator.records import JSON
 
 FORM = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.emulator.arguments import ApiError, Args
-from bot.emulator.records import JSON, Channel, Message, User
-from bot.emulator.state import Workspace
+from slack_emulator.arguments import ApiError, Args
+from slack_emulator.records import JSON, Channel, Message, User
+from slack_emulator.state import Workspace
 
 
 @dataclass(frozen=True)

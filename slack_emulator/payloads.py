@@ -11,8 +11,8 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bot.emulator.records import JSON, Channel, User, View
-from bot.emulator.state import Workspace
+from slack_emulator.records import JSON, Channel, User, View
+from slack_emulator.state import Workspace
 
 VERIFICATION_TOKEN = "emulator-verification-token"  # noqa: S105 - Slack's deprecated, public field
 

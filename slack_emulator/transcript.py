@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.emulator.records import JSON, Message, ts_micros
-from bot.emulator.state import Workspace
+from slack_emulator.records import JSON, Message, ts_micros
+from slack_emulator.state import Workspace
 
 MARKUP = re.compile(r"<([^<>]+)>")
 INDENT = "  "

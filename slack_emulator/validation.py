@@ -17,8 +17,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.emulator.arguments import ApiError
-from bot.emulator.records import JSON
+from slack_emulator.arguments import ApiError
+from slack_emulator.records import JSON
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

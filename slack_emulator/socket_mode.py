@@ -27,9 +27,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppResponse
-from bot.emulator.records import JSON
-from bot.emulator.websocket import GOING_AWAY, NORMAL_CLOSURE, ConnectionEnded, WebSocket
+from slack_emulator.app_connection import SLACK_ACK_SECONDS, AppResponse
+from slack_emulator.records import JSON
+from slack_emulator.websocket import GOING_AWAY, NORMAL_CLOSURE, ConnectionEnded, WebSocket
 
 APP_TOKEN = "xapp-emulator-token"  # noqa: S105 - a fixed fake app-level token, only valid against the emulator
 SOCKET_MODE_PATH = "/socket-mode/"

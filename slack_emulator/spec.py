@@ -1,7 +1,7 @@
 """Slack's published Web API spec, as the emulator checks every call against it.
 
 Provenance: ``slack_web_api_methods.json`` (next to this module) is derived by
-``tools/extract_slack_spec.py`` from Slack's published OpenAPI (Swagger 2.0) file
+``slack_emulator/extract_spec.py`` from Slack's published OpenAPI (Swagger 2.0) file
 ``web-api/slack_web_openapi_v2.json`` of ``slackapi/slack-api-specs``, MIT licensed; the
 license is shipped as ``LICENSE-slack-api-specs``. For each method it keeps the HTTP verb,
 every argument with its ``required`` flag (``token`` excluded) and the documented error codes.
@@ -132,6 +132,6 @@ def parse_extract(data: dict[str, Any]) -> WebApiSpec:
 @cache
 def load_spec() -> WebApiSpec:
     """The spec shipped with the package plus ``NEWER_METHODS`` (read once)."""
-    text = resources.files("bot.emulator").joinpath(METHODS_FILE).read_text(encoding="utf-8")
+    text = resources.files("slack_emulator").joinpath(METHODS_FILE).read_text(encoding="utf-8")
     extract = parse_extract(json.loads(text))
     return WebApiSpec(source=extract.source, methods={**extract.methods, **NEWER_METHODS})

@@ -12,10 +12,10 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.emulator.arguments import ApiError
-from bot.emulator.records import JSON, ResponseUrl, ResponseUrlPost
-from bot.emulator.state import RESPONSE_URL_MAX_USES, Workspace
-from bot.emulator.validation import check_blocks, check_text, with_block_ids
+from slack_emulator.arguments import ApiError
+from slack_emulator.records import JSON, ResponseUrl, ResponseUrlPost
+from slack_emulator.state import RESPONSE_URL_MAX_USES, Workspace
+from slack_emulator.validation import check_blocks, check_text, with_block_ids
 
 
 def reply_content(body: JSON) -> tuple[str, list[JSON]] | None:

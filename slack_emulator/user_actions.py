@@ -13,14 +13,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.emulator import payloads
-from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppResponse, AppTransport
-from bot.emulator.arguments import ApiError
-from bot.emulator.methods_messages import add_reaction
-from bot.emulator.records import JSON, Channel, Message, User, View
-from bot.emulator.replies import show_reply
-from bot.emulator.state import GENERAL, Workspace
-from bot.emulator.validation import check_view
+from slack_emulator import payloads
+from slack_emulator.app_connection import SLACK_ACK_SECONDS, AppResponse, AppTransport
+from slack_emulator.arguments import ApiError
+from slack_emulator.methods_messages import add_reaction
+from slack_emulator.records import JSON, Channel, Message, User, View
+from slack_emulator.replies import show_reply
+from slack_emulator.state import GENERAL, Workspace
+from slack_emulator.validation import check_view
 
 USER_MENTION = re.compile(r"(?<![\w<|])@([a-z0-9][a-z0-9._-]*)")
 CHANNEL_MENTION = re.compile(r"(?<![\w<|&])#([a-z0-9][a-z0-9_-]*)")

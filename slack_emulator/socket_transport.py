@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 import threading
 
-from bot.emulator.app_connection import SLACK_ACK_SECONDS, AppResponse
-from bot.emulator.records import JSON
-from bot.emulator.socket_mode import SocketModeHub
+from slack_emulator.app_connection import SLACK_ACK_SECONDS, AppResponse
+from slack_emulator.records import JSON
+from slack_emulator.socket_mode import SocketModeHub
 
 RESPONDING_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
 

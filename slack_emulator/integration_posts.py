@@ -8,8 +8,8 @@ a ``bot_profile``, often with attachments or blocks and no ``text``; a file shar
 
 from __future__ import annotations
 
-from bot.emulator.records import JSON, Message
-from bot.emulator.state import Workspace
+from slack_emulator.records import JSON, Message
+from slack_emulator.state import Workspace
 
 
 class IntegrationPosts:

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.emulator import methods_conversations, methods_messages, methods_people
-from bot.emulator.arguments import ApiError, Args, invalid_arguments
-from bot.emulator.faults import Call, CallLog, Faults
-from bot.emulator.method_context import Handler, MethodCall
-from bot.emulator.records import JSON
-from bot.emulator.socket_mode import SocketModeHub
-from bot.emulator.spec import WebApiSpec
-from bot.emulator.state import Workspace
+from slack_emulator import methods_conversations, methods_messages, methods_people
+from slack_emulator.arguments import ApiError, Args, invalid_arguments
+from slack_emulator.faults import Call, CallLog, Faults
+from slack_emulator.method_context import Handler, MethodCall
+from slack_emulator.records import JSON
+from slack_emulator.socket_mode import SocketModeHub
+from slack_emulator.spec import WebApiSpec
+from slack_emulator.state import Workspace
 
 HANDLERS: dict[str, Handler] = {
     **methods_conversations.HANDLERS,

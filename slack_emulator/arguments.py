@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.emulator.records import JSON
+from slack_emulator.records import JSON
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 

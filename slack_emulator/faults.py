@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.emulator.records import JSON
+from slack_emulator.records import JSON
 
 ANY_METHOD = "*"
 TOKEN_REFUSALS = frozenset({"token_revoked", "invalid_auth", "account_inactive"})

@@ -7,9 +7,9 @@ import binascii
 import re
 from decimal import InvalidOperation
 
-from bot.emulator.arguments import ApiError
-from bot.emulator.method_context import Handler, MethodCall
-from bot.emulator.records import JSON, Channel, ts_micros
+from slack_emulator.arguments import ApiError
+from slack_emulator.method_context import Handler, MethodCall
+from slack_emulator.records import JSON, Channel, ts_micros
 
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 MAX_NAME_CHARS = 80

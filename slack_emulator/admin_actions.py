@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
-from bot.emulator import payloads
-from bot.emulator.app_connection import AppResponse, AppTransport
-from bot.emulator.records import JSON, User
-from bot.emulator.state import GENERAL, Workspace
+from slack_emulator import payloads
+from slack_emulator.app_connection import AppResponse, AppTransport
+from slack_emulator.records import JSON, User
+from slack_emulator.state import GENERAL, Workspace
 
 
 class AdminActions:

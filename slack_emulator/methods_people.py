@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from bot.emulator.arguments import ApiError, invalid_arguments
-from bot.emulator.method_context import Handler, MethodCall
-from bot.emulator.methods_conversations import decode_cursor, encode_cursor
-from bot.emulator.records import JSON, View
-from bot.emulator.validation import check_view, with_block_ids
+from slack_emulator.arguments import ApiError, invalid_arguments
+from slack_emulator.method_context import Handler, MethodCall
+from slack_emulator.methods_conversations import decode_cursor, encode_cursor
+from slack_emulator.records import JSON, View
+from slack_emulator.validation import check_view, with_block_ids
 
 
 def auth_test(call: MethodCall) -> JSON:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.emulator.records import (
+from slack_emulator.records import (
     JSON,
     Channel,
     Ephemeral,
