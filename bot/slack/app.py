@@ -29,9 +29,9 @@ from bot.drafting import DraftService
 from bot.members import MemberCheck
 from bot.service import IncidentService
 from bot.slack import inbound
-from bot.slack.handlers import CommandRunner
 from bot.slack.identity import BotIdentity
 from bot.slack.listeners import AfterAck, register, register_every_other_event, register_member_events
+from bot.slack.run import CommandRunner
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
