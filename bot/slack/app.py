@@ -60,7 +60,7 @@ def create_app(
         logger=logging.getLogger("bot.slack.bolt"),
     )
     members = members or MemberCheck(service.db, client, clock=service.clock)
-    drafts = DraftService(service, settings)
+    drafts = DraftService(service.db, settings, clock=service.clock)
     runner = CommandRunner(service, drafts, settings, ensure_can_change=members.ensure_can_change)
     register(app, runner, after_ack)
     register_member_events(app, members.learn)
