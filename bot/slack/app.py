@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.config import Settings
-from bot.drafting import DraftService
+from bot.drafts import DraftService
 from bot.members import MemberCheck
 from bot.service import IncidentService
 from bot.slack import inbound

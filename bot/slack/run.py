@@ -15,7 +15,7 @@ from bot.domain.durations import short
 from bot.domain.incident import Attack
 from bot.domain.markup import for_slack
 from bot.domain.timefmt import day_and_time
-from bot.drafting import DraftService
+from bot.drafts import DraftService
 from bot.service import Changed, IncidentService, Where
 from bot.slack import blocks, parse
 from bot.slack.text import escape

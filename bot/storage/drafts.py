@@ -1,5 +1,5 @@
 """Drafts of public updates in SQL: stores and reads, decides nothing (the rules are in
-`bot.domain.drafts`, the Slack work is queued by `bot.drafting`). Same conventions as the
+`bot.domain.drafts`, the Slack work is queued by `bot.drafts`). Same conventions as the
 repository: keyword-only session."""
 
 from __future__ import annotations
