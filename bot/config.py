@@ -1,4 +1,4 @@
-"""Settings, read once from the environment by the entry points (SPEC section 2).
+"""Settings, read once from the environment by the entry points (docs/behaviour.md, Running it).
 
 `load_settings(environ, require=...)` checks everything at start-up and names every
 variable that is missing or wrong in one error, so a deployment fails fast and says why:

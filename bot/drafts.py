@@ -1,4 +1,4 @@
-"""Public updates: draft, edit, discard and publish (SPEC section 6), one transaction each.
+"""Public updates: draft, edit, discard and publish (docs/behaviour.md, Public drafts), one transaction each.
 
 A draft is written from the incident as it stands (status, assessment, impact, durations)
 and posted in the incident channel with Publish / Edit / Discard. Nothing reaches

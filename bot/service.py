@@ -1,4 +1,4 @@
-"""IncidentService: one method per user action (SPEC section 3), one transaction each.
+"""IncidentService: one method per user action (docs/behaviour.md, The slash command), one transaction each.
 
 Each method parses what it still must (`--at`), loads the incident (row-locked), applies the
 pure rule from `bot.domain.incident`, writes the change, its timeline entry and the Slack work

@@ -1,4 +1,5 @@
-"""Import rules of ARCHITECTURE.md: the domain is pure; the Slack layer never touches SQL."""
+"""How the code is layered (README, Layout): the domain is pure; the Slack layer never touches SQL;
+one name per thing (no import aliases, no public class name twice)."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ class IncidentRow(SQLModel, table=True):
     updated_at: datetime = utc_column()
     last_update_at: datetime = utc_column()  # the last change people were told about
     last_reminded_at: datetime | None = utc_column(nullable=True)
-    # durations stored at the latest close (SPEC section 5), in seconds
+    # durations stored at the latest close (docs/behaviour.md, Durations), in seconds
     total_seconds: float | None = None
     identify_seconds: float | None = None
     mitigate_seconds: float | None = None

@@ -1,4 +1,4 @@
-"""Public drafts (SPEC section 6): what each may and may not claim, and the 280-character rule."""
+"""Public drafts (docs/behaviour.md, Public drafts): what each may and may not claim, and the 280-character rule."""
 
 from __future__ import annotations
 
