@@ -187,7 +187,7 @@ class DraftRow(SQLModel, table=True):
     length: str = Field(max_length=8)  # short | long
     text: str = Field(sa_column=Column(Text, nullable=False))
     warnings: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
-    state: str = Field(default="proposed", max_length=16)  # proposed | published | discarded | stale
+    state: str = Field(default="proposed", max_length=16)  # a DraftState (bot.domain.drafts)
     state_reason: str = Field(default="", max_length=300)
     created_by: str = Field(max_length=32)
     created_at: datetime = utc_column()
