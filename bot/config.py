@@ -1,4 +1,4 @@
-"""Settings, read once from the environment by the entry points (SPEC section 2).
+"""Settings, read once from the environment by the entry points (docs/behaviour.md, Running it).
 
 `load_settings(environ, require=...)` checks everything at start-up and names every
 variable that is missing or wrong in one error, so a deployment fails fast and says why:
@@ -130,6 +130,9 @@ def parse_reminders(text: str) -> dict[int, timedelta | None]:
     return cadence
 
 
+DEFAULTS = Settings()  # what an unset variable means: stated once, in Settings' fields
+
+
 def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) -> Settings:
     """Read and check every setting; raise ConfigError naming each bad or missing variable."""
     problems: list[str] = []
@@ -142,31 +145,32 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         if get(name) is None:
             problems.append(problem(name, "is required and not set"))
 
-    zone = ZoneInfo("UTC")
-    zone_name = get("INCIDENT_TIMEZONE") or "UTC"
+    zone = DEFAULTS.zone
+    zone_name = get("INCIDENT_TIMEZONE") or DEFAULTS.zone.key
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(problem("INCIDENT_TIMEZONE", "is not an IANA time zone", zone_name))
 
-    port = 3000
-    port_text = get("PORT") or "3000"
+    port = DEFAULTS.port
+    port_text = get("PORT") or str(DEFAULTS.port)
     if port_text.isdigit() and 0 < int(port_text) < 65536:
         port = int(port_text)
     else:
         problems.append(problem("PORT", "is not a TCP port number (1-65535)", port_text))
 
-    reminders = parse_reminders(DEFAULT_REMINDERS)
+    reminders = DEFAULTS.reminders
     try:
         reminders = parse_reminders(get("INCIDENT_REMINDERS") or DEFAULT_REMINDERS)
     except ValueError as error:
         problems.append(problem("INCIDENT_REMINDERS", f"is not valid: {error}", get("INCIDENT_REMINDERS")))
 
-    languages = tuple(code.strip().lower() for code in (get("INCIDENT_LANGUAGES") or "en").split(",") if code.strip())
-    public_name = get("INCIDENT_PUBLIC_NAME") or "our service"
+    language_text = get("INCIDENT_LANGUAGES") or ",".join(DEFAULTS.languages)
+    languages = tuple(code.strip().lower() for code in language_text.split(",") if code.strip())
+    public_name = get("INCIDENT_PUBLIC_NAME") or DEFAULTS.public_name
     problems.extend(_wording_problems(languages, public_name))
 
-    api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+    api_url = get("SLACK_API_URL") or DEFAULTS.api_url
     if not api_url.startswith(("http://", "https://")):
         problems.append(problem("SLACK_API_URL", "is not an http(s) URL", api_url))
     if not api_url.endswith("/"):
@@ -183,9 +187,9 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
             shown = f"it starts with {token[:5]!r}" if re.fullmatch(r"x[a-z]{3}-", token[:5]) else "it does not"
             problems.append(problem(name, f"must start with {prefix} ({shown})"))
 
-    database = DEFAULT_DATABASE_URL
+    database = DEFAULTS.database_url
     try:
-        database = database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+        database = database_url(get("DATABASE_URL") or DEFAULTS.database_url)
     except ValueError as error:
         problems.append(problem("DATABASE_URL", str(error), _redact_url(get("DATABASE_URL") or "")))
 
@@ -202,7 +206,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         status_channel=get("INCIDENT_STATUS_CHANNEL"),
         zone=zone,
         public_name=public_name,
-        languages=languages or ("en",),
+        languages=languages or DEFAULTS.languages,
         reminders=reminders,
     )
 

@@ -30,7 +30,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.members import from_slack
-from bot.storage import members as stored
+from bot.storage import members
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class MemberSync:
 
         Raises SyncFailed when Slack fails before the last page."""
         with self.db.write() as session:
-            claimed = stored.claim_sync(
+            claimed = members.claim_sync(
                 session=session, worker=self.worker, now=self.clock(), every=self.every, lease=LEASE
             )
         if not claimed:
@@ -90,7 +90,7 @@ class MemberSync:
             return count
         finally:
             with self.db.write() as session:
-                stored.release_sync(session=session, worker=self.worker, finished_at=finished)
+                members.release_sync(session=session, worker=self.worker, finished_at=finished)
 
     def _walk(self) -> int:
         cursor = ""
@@ -110,11 +110,11 @@ class MemberSync:
                 continue
             except OSError as error:
                 raise SyncFailed(f"users.list failed: {type(error).__name__}") from None
-            members = [from_slack(user) for user in page.get("members") or []]
+            learned = [from_slack(user) for user in page.get("members") or []]
             with self.db.write() as session:
-                stored.put(session=session, members=members, learned_at=learned_at)
+                members.put(session=session, members=learned, learned_at=learned_at)
             self.on_page()
-            count += len(members)
+            count += len(learned)
             cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 log.info("members synced: %d from users.list", count)

@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import Forbidden, SlackUnavailable
-from bot.storage import members as stored
+from bot.storage import members
 from bot.storage.db import Database
 from bot.storage.members import Member
 
@@ -129,13 +129,13 @@ class MemberCheck:
         """Store what Slack just said about someone (an event, a lookup) and use it at once."""
         member = from_slack(user)
         with self.db.write() as session:
-            stored.put(session=session, members=[member], learned_at=self.clock())
+            members.put(session=session, members=[member], learned_at=self.clock())
         self.recent.put(member)
         return member
 
     def _stored(self, user_id: str) -> Member | None:
         with self.db.read() as session:
-            member = stored.get(session=session, user_id=user_id)
+            member = members.get(session=session, user_id=user_id)
         if member is not None:
             self.recent.put(member)
         return member

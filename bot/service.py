@@ -1,4 +1,4 @@
-"""IncidentService: one method per user action (SPEC section 3), one transaction each.
+"""IncidentService: one method per user action (docs/behaviour.md, The slash command), one transaction each.
 
 Each method parses what it still must (`--at`), loads the incident (row-locked), applies the
 pure rule from `bot.domain.incident`, writes the change, its timeline entry and the Slack work
@@ -15,17 +15,33 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.domain import durations as durations_of
-from bot.domain import incident as rules
-from bot.domain import markup
+from bot.domain import durations, markup
+from bot.domain.drafts import now_stale
 from bot.domain.durations import Durations
-from bot.domain.incident import Attack, Incident, Status, TimelineEntry
+from bot.domain.incident import (
+    DEFAULT_SEVERITY,
+    Attack,
+    EntryKind,
+    Incident,
+    Status,
+    TimelineEntry,
+    add_message,
+    add_note,
+    change_status,
+    check_severity,
+    clean_title,
+    format_name,
+    open_incident,
+    reopen,
+    set_attack,
+    set_impact,
+    set_lead,
+    set_severity,
+)
 from bot.domain.timeparse import parse_at
 from bot.effect_kinds import EffectKind
 from bot.errors import NotFound
-from bot.storage import drafts as stored_drafts
-from bot.storage import members, outbox
-from bot.storage import repository as repo
+from bot.storage import drafts, members, outbox, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
 from bot.storage.repository import StoredIncident
@@ -78,18 +94,18 @@ class IncidentService:
         team_id: str,
         actor: str,
         title: str,
-        severity: int = rules.DEFAULT_SEVERITY,
+        severity: int = DEFAULT_SEVERITY,
         at: str | None = None,
         origin_channel: str | None = None,
         response_url: str | None = None,
     ) -> Changed:
-        title = rules.clean_title(title)
-        rules.check_severity(severity)
+        title = clean_title(title)
+        check_severity(severity)
         with self.db.write() as session:
-            number = repo.allocate_number(session=session, team_id=team_id)
+            number = repository.allocate_number(session=session, team_id=team_id)
             now = self.clock()  # read once the workspace row lock is held
             started = self._when(at, now)
-            incident, entry = rules.open_incident(
+            incident, entry = open_incident(
                 number=number,
                 title=title,
                 severity=severity,
@@ -98,10 +114,10 @@ class IncidentService:
                 now=now,
                 zone=self.zone,
             )
-            incident_id = repo.insert_incident(
+            incident_id = repository.insert_incident(
                 session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
             )
-            entry_id = repo.add_entry(session=session, incident_id=incident_id, entry=entry)
+            entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
             effects: list[tuple[EffectKind, dict[str, object]]] = [
                 (EffectKind.CREATE_CHANNEL, {}),
                 (EffectKind.INVITE, {"users": [actor]}),
@@ -125,7 +141,7 @@ class IncidentService:
     ) -> Changed:
         return self._apply(
             where,
-            lambda incident, now: rules.change_status(
+            lambda incident, now: change_status(
                 incident, to=status, actor=actor, at=self._when(at, now), now=now, zone=self.zone, message=message
             ),
         )
@@ -134,30 +150,28 @@ class IncidentService:
         return self.set_status(where, actor=actor, status=Status.RESOLVED, message=summary, at=at)
 
     def reopen(self, where: Where, *, actor: str, reason: str = "") -> Changed:
-        return self._apply(where, lambda incident, now: rules.reopen(incident, actor=actor, now=now, reason=reason))
+        return self._apply(where, lambda incident, now: reopen(incident, actor=actor, now=now, reason=reason))
 
     # --- the other changes -------------------------------------------------------------------
 
     def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
         def add(incident: Incident, now: datetime) -> tuple[Incident, TimelineEntry]:
             when = self._when(at, now)
-            return incident, rules.add_note(incident, text=text, actor=actor, at=when, now=now, zone=self.zone)
+            return incident, add_note(incident, text=text, actor=actor, at=when, now=now, zone=self.zone)
 
         return self._apply(where, add)
 
     def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
-        return self._apply(where, lambda incident, now: rules.set_impact(incident, text=text, actor=actor, now=now))
+        return self._apply(where, lambda incident, now: set_impact(incident, text=text, actor=actor, now=now))
 
     def set_severity(self, where: Where, *, actor: str, severity: int) -> Changed:
-        return self._apply(
-            where, lambda incident, now: rules.set_severity(incident, severity=severity, actor=actor, now=now)
-        )
+        return self._apply(where, lambda incident, now: set_severity(incident, severity=severity, actor=actor, now=now))
 
     def set_lead(self, where: Where, *, actor: str, lead: str) -> Changed:
-        return self._apply(where, lambda incident, now: rules.set_lead(incident, lead=lead, actor=actor, now=now))
+        return self._apply(where, lambda incident, now: set_lead(incident, lead=lead, actor=actor, now=now))
 
     def set_attack(self, where: Where, *, actor: str, attack: Attack) -> Changed:
-        return self._apply(where, lambda incident, now: rules.set_attack(incident, attack=attack, actor=actor, now=now))
+        return self._apply(where, lambda incident, now: set_attack(incident, attack=attack, actor=actor, now=now))
 
     def request_message(self, *, channel_id: str, ts: str, requested_by: str, event_id: str | None) -> bool:
         """A :pushpin: on a message of an incident channel: fetch it after the ack, then add it.
@@ -167,10 +181,12 @@ class IncidentService:
         """
         now = self.clock()
         with self.db.write() as session:
-            stored = repo.get_by_channel(session=session, channel_id=channel_id)
-            if stored is None or repo.has_source(session=session, incident_id=stored.id, source=f"{channel_id}/{ts}"):
+            stored = repository.get_by_channel(session=session, channel_id=channel_id)
+            if stored is None or repository.has_source(
+                session=session, incident_id=stored.id, source=f"{channel_id}/{ts}"
+            ):
                 return False
-            if event_id is not None and not repo.remember_event(session=session, event_id=event_id, now=now):
+            if event_id is not None and not repository.remember_event(session=session, event_id=event_id, now=now):
                 return False
             payload = {"channel": channel_id, "ts": ts, "user": requested_by}
             outbox.enqueue(
@@ -189,16 +205,14 @@ class IncidentService:
         now = self.clock()
         posted_at = datetime.fromtimestamp(float(message_ts), UTC)
         with self.db.write() as session:
-            stored = repo.get_by_channel(session=session, channel_id=channel_id, for_update=True)
+            stored = repository.get_by_channel(session=session, channel_id=channel_id, for_update=True)
             if stored is None:
                 raise NotFound("This is not an incident channel: only its own messages can join its timeline.")
             source = f"{channel_id}/{message_ts}"
-            if repo.has_source(session=session, incident_id=stored.id, source=source):
+            if repository.has_source(session=session, incident_id=stored.id, source=source):
                 return None
-            entry = rules.add_message(
-                stored.incident, text=text, author=author, posted_at=posted_at, now=now, source=source
-            )
-            entry_id = repo.add_entry(session=session, incident_id=stored.id, entry=entry)
+            entry = add_message(stored.incident, text=text, author=author, posted_at=posted_at, now=now, source=source)
+            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
             if bot_name:
                 bot = Member(user_id=author, team_id=stored.team_id, display_name=bot_name, real_name="", is_bot=True)
                 members.put(session=session, members=[bot], learned_at=now)
@@ -232,20 +246,20 @@ class IncidentService:
     def list_incidents(self, *, team_id: str, everything: bool = False) -> list[Incident]:
         with self.db.read() as session:
             if everything:
-                rows = repo.list_recent(session=session, team_id=team_id, limit=20)
+                rows = repository.list_recent(session=session, team_id=team_id, limit=20)
             else:
-                rows = repo.list_open(session=session, team_id=team_id)
+                rows = repository.list_open(session=session, team_id=team_id)
             return [stored.incident for stored in rows]
 
     def timeline(self, where: Where) -> Timeline:
         now = self.clock()
         with self.db.read() as session:
-            stored = self.locate(session, where, lock=False)
-            entries = [item.entry for item in repo.timeline(session=session, incident_id=stored.id)]
+            stored = locate(session, where, lock=False)
+            entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
         return Timeline(
             incident=stored.incident,
             entries=entries,
-            durations=durations_of.compute(stored.incident, entries, until=now),
+            durations=durations.compute(stored.incident, entries, until=now),
         )
 
     def outbox_counts(self) -> dict[str, int]:
@@ -255,27 +269,27 @@ class IncidentService:
 
     def is_incident_channel(self, channel_id: str) -> bool:
         with self.db.read() as session:
-            return repo.get_by_channel(session=session, channel_id=channel_id) is not None
+            return repository.get_by_channel(session=session, channel_id=channel_id) is not None
 
     def names_for(self, incident: Incident, entries: list[TimelineEntry]) -> dict[str, str]:
         """Display names of everyone the timeline shows, from the users.info cache."""
         people = {incident.lead, incident.opened_by}
         people |= {entry.actor for entry in entries}
         people |= markup.user_ids(incident.title) | {p for entry in entries for p in markup.user_ids(entry.text)}
-        people |= {entry.text for entry in entries if entry.kind is rules.EntryKind.LEAD}
+        people |= {entry.text for entry in entries if entry.kind is EntryKind.LEAD}
         with self.db.read() as session:
-            return repo.names(session=session, user_ids=people)
+            return repository.names(session=session, user_ids=people)
 
     def get(self, where: Where) -> Incident:
         with self.db.read() as session:
-            return self.locate(session, where, lock=False).incident
+            return locate(session, where, lock=False).incident
 
     # --- shared steps ------------------------------------------------------------------------
 
     def _apply(self, where: Where, rule: Rule) -> Changed:
         """One change in one transaction: lock the incident, apply the rule, record it all."""
         with self.db.write() as session:
-            stored = self.locate(session, where)
+            stored = locate(session, where)
             now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
             changed, entry = rule(stored.incident, now)
             return self._record(session, stored, changed, entry, now)
@@ -283,25 +297,6 @@ class IncidentService:
     def _when(self, at: str | None, now: datetime) -> datetime:
         """The moment a change happened: `--at TIME`, or now."""
         return parse_at(at, now=now, zone=self.zone) if at else now
-
-    def locate(self, session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
-        """The incident named by `where` (row-locked unless `lock=False`), or NotFound."""
-        if where.number is not None:
-            stored = repo.get_by_number(session=session, team_id=where.team_id, number=where.number, for_update=lock)
-            if stored is None:
-                raise NotFound(f"There is no {rules.format_name(where.number)} in this workspace.")
-            return stored
-        stored = (
-            repo.get_by_channel(session=session, channel_id=where.channel_id, for_update=lock)
-            if where.channel_id
-            else None
-        )
-        if stored is None:
-            raise NotFound(
-                "This is not an incident channel: name the incident right after the subcommand, "
-                "e.g. `/incident note INC-7 <text>`."
-            )
-        return stored
 
     def _record(
         self,
@@ -312,15 +307,21 @@ class IncidentService:
         now: datetime,
     ) -> Changed:
         """Write the change, its entry, the durations at a close, and what Slack must show."""
-        repo.save_incident(session=session, incident_id=stored.id, incident=changed, now=now)
-        entry_id = repo.add_entry(session=session, incident_id=stored.id, entry=entry)
-        durations = None
+        repository.save_incident(session=session, incident_id=stored.id, incident=changed, now=now)
+        entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+        measured = None
         if entry.status_to is Status.RESOLVED:
-            entries = [item.entry for item in repo.timeline(session=session, incident_id=stored.id)]
-            durations = durations_of.compute(changed, entries, until=now)
-            repo.save_durations(session=session, incident_id=stored.id, durations=durations)
+            entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
+            measured = durations.compute(changed, entries, until=now)
+            repository.save_durations(session=session, incident_id=stored.id, durations=measured)
         if (changed.status, changed.attack) != (stored.incident.status, stored.incident.attack):
-            stored_drafts.mark_stale(session=session, incident_id=stored.id, incident=changed, now=now)
+            proposed = drafts.proposed(session=session, incident_id=stored.id)
+            for draft, reason in now_stale(proposed, changed):
+                if drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now):
+                    payload = {"draft_id": draft.id}
+                    outbox.enqueue(
+                        session=session, incident_id=stored.id, kind=EffectKind.UPDATE_DRAFT, now=now, payload=payload
+                    )
         kinds = [EffectKind.POST_TIMELINE, EffectKind.UPDATE_CARD]
         if _changes_topic(stored.incident, changed):
             kinds.append(EffectKind.SET_TOPIC)
@@ -332,11 +333,31 @@ class IncidentService:
                 now=now,
                 payload={"users": [changed.lead]},
             )
-        if entry.status_to is Status.RESOLVED or entry.kind is rules.EntryKind.REOPENED:
+        if entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED:
             kinds.append(EffectKind.ANNOUNCE)
         for kind in kinds:
             outbox.enqueue(session=session, incident_id=stored.id, kind=kind, now=now, payload={"entry_id": entry_id})
-        return Changed(incident=changed, entry=entry, durations=durations)
+        return Changed(incident=changed, entry=entry, durations=measured)
+
+
+def locate(session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
+    """The incident named by `where` (row-locked unless `lock=False`), or NotFound."""
+    if where.number is not None:
+        stored = repository.get_by_number(session=session, team_id=where.team_id, number=where.number, for_update=lock)
+        if stored is None:
+            raise NotFound(f"There is no {format_name(where.number)} in this workspace.")
+        return stored
+    stored = (
+        repository.get_by_channel(session=session, channel_id=where.channel_id, for_update=lock)
+        if where.channel_id
+        else None
+    )
+    if stored is None:
+        raise NotFound(
+            "This is not an incident channel: name the incident right after the subcommand, "
+            "e.g. `/incident note INC-7 <text>`."
+        )
+    return stored
 
 
 def _changes_topic(before: Incident, after: Incident) -> bool:

@@ -21,9 +21,10 @@ Slack escaping is not done here: the Slack layer escapes what it shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -31,10 +32,12 @@ from bot.domain.durations import Qualifier, RoundedDuration, Unit
 from bot.domain.incident import Attack, Incident, Status
 from bot.domain.language import Language, available_languages, load_language, public_duration, render_duration
 from bot.domain.timefmt import clock_time
+from bot.errors import RuleRefused, UsageError
 
 Length = Literal["short", "long"]
 LENGTHS: tuple[Length, ...] = get_args(Length)
 SHORT_LIMIT = 280
+LONG_LIMIT = 2900  # a long draft must fit one Slack section with its label
 ELLIPSIS = "…"
 
 SUSPECTED_WARNING = "Security must review this draft before it is published: the assessment is 'suspected'."
@@ -60,6 +63,15 @@ class Draft:
     warnings: tuple[str, ...] = ()
 
 
+class DraftState(StrEnum):
+    """Where a draft stands. Only a proposed draft can be published, edited or discarded."""
+
+    PROPOSED = "proposed"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+    STALE = "stale"  # written for another status or assessment than the incident has now
+
+
 @dataclass(frozen=True)
 class DraftRecord:
     """A draft as stored: its text, where it stands (proposed, published, discarded, stale) and who decided."""
@@ -72,7 +84,7 @@ class DraftRecord:
     length: str
     text: str
     warnings: tuple[str, ...]
-    state: str
+    state: DraftState
     state_reason: str
     created_by: str
     created_at: datetime
@@ -251,3 +263,30 @@ def stale_reason(written_for: Status, written_under: Attack, incident: Incident)
     if written_for is not incident.status:
         return f"{incident.name} is {incident.status.value} now; this was written for {written_for.value}."
     return ""
+
+
+def now_stale(drafts: Iterable[DraftRecord], incident: Incident) -> Iterator[tuple[DraftRecord, str]]:
+    """The proposed drafts that no longer fit the incident as it is now, each with why."""
+    for draft in drafts:
+        reason = stale_reason(draft.status, draft.attack, incident)
+        if draft.state is DraftState.PROPOSED and reason:
+            yield draft, reason
+
+
+def check_proposed(draft: DraftRecord) -> None:
+    """Only a proposed draft can be published, edited or discarded: a draft is decided once."""
+    if draft.state is DraftState.PUBLISHED:
+        raise RuleRefused(f"This draft was already published by <@{draft.decided_by}>; it is published once.")
+    if draft.state is DraftState.DISCARDED:
+        raise RuleRefused(f"This draft was discarded by <@{draft.decided_by}>.")
+    if draft.state is DraftState.STALE:
+        raise RuleRefused(f"This draft is stale: {draft.state_reason} Draft again with `/incident draft`.")
+
+
+def check_edit(draft: DraftRecord, text: str) -> None:
+    """An edited text must say something and fit its length's limit."""
+    limit = SHORT_LIMIT if draft.length == "short" else LONG_LIMIT
+    if not text:
+        raise UsageError("The draft is empty; write the update or discard the draft.")
+    if len(text) > limit:
+        raise UsageError(f"A {draft.length} update is at most {limit} characters; this one is {len(text)}.")

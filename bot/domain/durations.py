@@ -46,7 +46,7 @@ _OPEN_STATUSES = tuple(status for status in Status if status.is_open)
 
 @dataclass(frozen=True)
 class Durations:
-    """What the close report says (SPEC section 5); every length a `timedelta`.
+    """What the close report says (docs/behaviour.md, Durations); every length a `timedelta`.
 
     `in_status` has investigating, identified and monitoring (zero when skipped) and,
     only for a reopened incident, the time spent resolved before each reopen.

@@ -25,13 +25,13 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.config import Settings
-from bot.drafting import DraftService
+from bot.drafts import DraftService
 from bot.members import MemberCheck
 from bot.service import IncidentService
 from bot.slack import inbound
-from bot.slack.handlers import CommandRunner
 from bot.slack.identity import BotIdentity
 from bot.slack.listeners import AfterAck, register, register_every_other_event, register_member_events
+from bot.slack.run import CommandRunner
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -60,7 +60,7 @@ def create_app(
         logger=logging.getLogger("bot.slack.bolt"),
     )
     members = members or MemberCheck(service.db, client, clock=service.clock)
-    drafts = DraftService(service, settings)
+    drafts = DraftService(service.db, settings, clock=service.clock)
     runner = CommandRunner(service, drafts, settings, ensure_can_change=members.ensure_can_change)
     register(app, runner, after_ack)
     register_member_events(app, members.learn)

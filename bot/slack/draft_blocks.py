@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.drafts import SHORT_LIMIT, DraftRecord
+from bot.domain.drafts import LONG_LIMIT, SHORT_LIMIT, DraftRecord, DraftState
 from bot.domain.language import load_language
 from bot.domain.timefmt import clock_time
 from bot.slack.blocks import Block, button, name_of, plain
 from bot.slack.text import escape
 
 EDIT_MODAL_ID = "draft.edit"
-LONG_EDIT_LIMIT = 2900
 
 
 def draft_label(draft: DraftRecord) -> str:
@@ -36,16 +35,16 @@ def draft_message(
         notes.append(f"{len(draft.text)}/{SHORT_LIMIT} characters")
     when = clock_time(draft.decided_at, zone) if draft.decided_at else ""
     who = name_of(draft.decided_by, names) if draft.decided_by else "someone"
-    if draft.state == "proposed":
+    if draft.state is DraftState.PROPOSED:
         where = f"<#{status_channel}>" if status_channel else "the status channel (not configured yet)"
         notes.append(f"Nothing is published until someone presses Publish; it will post to {where}.")
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes[:10]]})
         blocks.append({"type": "actions", "block_id": f"draft.{draft.id}", "elements": _buttons(draft, status_channel)})
     else:
         outcome = {
-            "published": f":white_check_mark: Published by {who} at {when}",
-            "discarded": f":wastebasket: Discarded by {who} at {when}",
-            "stale": f":warning: Stale: {escape(draft.state_reason)} Draft again with `/incident draft`.",
+            DraftState.PUBLISHED: f":white_check_mark: Published by {who} at {when}",
+            DraftState.DISCARDED: f":wastebasket: Discarded by {who} at {when}",
+            DraftState.STALE: f":warning: Stale: {escape(draft.state_reason)} Draft again with `/incident draft`.",
         }[draft.state]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]})
     return f"Public update draft ({draft.language}, {draft.length}): {draft.state}", blocks
@@ -67,7 +66,7 @@ def _buttons(draft: DraftRecord, status_channel: str | None) -> list[Block]:
 
 
 def edit_modal(draft: DraftRecord) -> dict[str, Any]:
-    limit = SHORT_LIMIT if draft.length == "short" else LONG_EDIT_LIMIT
+    limit = SHORT_LIMIT if draft.length == "short" else LONG_LIMIT
     return {
         "type": "modal",
         "callback_id": EDIT_MODAL_ID,

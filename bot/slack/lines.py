@@ -72,7 +72,7 @@ def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
 
 
 def duration_lines(durations: Durations) -> list[str]:
-    """The report posted at a close (SPEC section 5)."""
+    """The report posted at a close (docs/behaviour.md, Durations)."""
     parts = [f"Total *{short(durations.total)}*"]
     if durations.to_identify is not None:
         parts.append(f"time to identify *{short(durations.to_identify)}*")

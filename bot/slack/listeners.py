@@ -19,8 +19,8 @@ from slack_bolt import Ack, App, BoltResponse
 from bot import metrics
 from bot.domain.incident import Status
 from bot.errors import UsageError, UserError
-from bot.slack import blocks, commands, copied, draft_blocks
-from bot.slack.handlers import CommandRunner, Invocation, Reply
+from bot.slack import blocks, copied, draft_blocks, parse
+from bot.slack.run import CommandRunner, Invocation, Reply
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
     def incident_command(ack: Ack, body: dict[str, Any]) -> None:
         asked = _invocation(body, channel_id=body.get("channel_id"))
         text = str(body.get("text", ""))
-        reply = _run(lambda: runner.run(commands.parse(text), asked), subcommand=_first_word(text))
+        reply = _run(lambda: runner.run(parse.parse(text), asked), subcommand=_first_word(text))
         ack(**reply.message)
         _hand_over(after, asked.response_url, reply.followups)
 
@@ -66,7 +66,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         title = str((values.get("title", {}).get("value", {}) or {}).get("value") or "")
         chosen = (values.get("severity", {}).get("value", {}) or {}).get("selected_option") or {}
         asked = _invocation(body, channel_id=view.get("private_metadata") or None)
-        command = commands.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None)
+        command = parse.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None)
         _submit(ack, after, "title", lambda: runner.run(command, asked))
 
     @app.shortcut(ADD_TO_TIMELINE)
@@ -232,19 +232,19 @@ def _number(text: object) -> int | None:
     return None
 
 
-def _button_command(action_id: str, value: str) -> commands.Command:
+def _button_command(action_id: str, value: str) -> parse.Command:
     """A card button is the same command as its slash form, with the same rules."""
     number = _number(value)
     if action_id.startswith("incident.status."):
         status = Status(action_id.removeprefix("incident.status."))
         if status is Status.RESOLVED:
-            return commands.Close(incident=number, summary="", at=None)
-        return commands.SetStatus(incident=number, status=status, message="", at=None)
+            return parse.Close(incident=number, summary="", at=None)
+        return parse.SetStatus(incident=number, status=status, message="", at=None)
     if action_id == "incident.close":
-        return commands.Close(incident=number, summary="", at=None)
+        return parse.Close(incident=number, summary="", at=None)
     if action_id == "incident.reopen":
-        return commands.Reopen(incident=number, reason="")
-    return commands.Draft(incident=number, language=None, length=None)
+        return parse.Reopen(incident=number, reason="")
+    return parse.WriteDrafts(incident=number, language=None, length=None)
 
 
 def _invocation(body: dict[str, Any], *, channel_id: str | None) -> Invocation:
@@ -272,7 +272,7 @@ def _run(action: Callable[[], Reply], *, subcommand: str = "", label: str = "") 
             return action()
         except UsageError as error:
             outcome.value = "refused"
-            usage = error.usage or commands.USAGE.get(subcommand, "")
+            usage = error.usage or parse.USAGE.get(subcommand, "")
             return Reply(blocks.error_reply(error.message, usage))
         except UserError as error:
             outcome.value = "refused"
@@ -289,7 +289,7 @@ def _command_label(subcommand: str) -> str:
     """A metric label from what was typed: known subcommands only, so the label set stays small."""
     if not subcommand:
         return "help"
-    return subcommand if subcommand in commands.USAGE else "unknown"
+    return subcommand if subcommand in parse.USAGE else "unknown"
 
 
 def _log_unexpected(what: str) -> str:

@@ -1,18 +1,17 @@
-"""Drafts of public updates in SQL. Same conventions as the repository: keyword-only session."""
+"""Drafts of public updates in SQL: stores and reads, decides nothing (the rules are in
+`bot.domain.drafts`, the Slack work is queued by `bot.drafts`). Same conventions as the
+repository: keyword-only session."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.domain.drafts import Draft, DraftRecord, stale_reason
-from bot.domain.incident import Attack, Incident, Status
-from bot.effect_kinds import EffectKind
-from bot.storage import outbox
+from bot.domain.drafts import Draft, DraftRecord, DraftState
+from bot.domain.incident import Attack, Status
 from bot.storage.repository import core
 from bot.storage.tables import DraftRow
 
@@ -44,13 +43,58 @@ def get(*, session: Session, draft_id: int, for_update: bool = False) -> DraftRe
 def proposed(*, session: Session, incident_id: int) -> list[DraftRecord]:
     query = (
         select(DraftRow)
-        .where(DraftRow.incident_id == incident_id, DraftRow.state == "proposed")
+        .where(DraftRow.incident_id == incident_id, DraftRow.state == DraftState.PROPOSED.value)
         .order_by(col(DraftRow.id))
     )
     return [_stored(row) for row in session.exec(query)]
 
 
-def change(*, session: Session, draft_id: int, **values: Any) -> None:
+def edit(*, session: Session, draft_id: int, text: str, actor: str, now: datetime) -> None:
+    _set(session, draft_id, text=text, edited_by=actor, edited_at=now)
+
+
+def publish(*, session: Session, draft_id: int, actor: str, now: datetime) -> None:
+    _set(session, draft_id, state=DraftState.PUBLISHED.value, decided_by=actor, decided_at=now)
+
+
+def discard(*, session: Session, draft_id: int, actor: str, now: datetime) -> None:
+    _set(session, draft_id, state=DraftState.DISCARDED.value, decided_by=actor, decided_at=now)
+
+
+def mark_stale(*, session: Session, draft_id: int, reason: str, now: datetime) -> bool:
+    """Stale, if still proposed when the row is written (False otherwise).
+
+    On PostgreSQL (READ COMMITTED) a draft read as proposed may be published or discarded
+    meanwhile, and that decision must stand."""
+    staled = core(session).execute(
+        update(DraftRow)
+        .where(col(DraftRow.id) == draft_id, col(DraftRow.state) == DraftState.PROPOSED.value)
+        .values(state=DraftState.STALE.value, state_reason=reason, decided_at=now)
+        .returning(col(DraftRow.id))
+    )
+    return staled.first() is not None
+
+
+def record_message(*, session: Session, draft_id: int, message_ts: str) -> None:
+    """The draft's message in the incident channel, once Slack has it."""
+    _set(session, draft_id, message_ts=message_ts)
+
+
+def record_published(*, session: Session, draft_id: int, published_ts: str) -> None:
+    """The draft's post in INCIDENT_STATUS_CHANNEL, once Slack has it."""
+    _set(session, draft_id, published_ts=published_ts)
+
+
+def change(*, session: Session, draft_id: int, message_ts: str | None = None, published_ts: str | None = None) -> None:
+    """The outbox sender's call (bot/effects.py) until it moves to bot/outbox and calls
+    record_message / record_published; only the two Slack timestamps can be set here."""
+    if message_ts is not None:
+        record_message(session=session, draft_id=draft_id, message_ts=message_ts)
+    if published_ts is not None:
+        record_published(session=session, draft_id=draft_id, published_ts=published_ts)
+
+
+def _set(session: Session, draft_id: int, **values: object) -> None:
     core(session).execute(update(DraftRow).where(col(DraftRow.id) == draft_id).values(**values))
 
 
@@ -65,7 +109,7 @@ def _stored(row: DraftRow) -> DraftRecord:
         length=row.length,
         text=row.text,
         warnings=tuple(json.loads(row.warnings)),
-        state=row.state,
+        state=DraftState(row.state),
         state_reason=row.state_reason,
         created_by=row.created_by,
         created_at=row.created_at,
@@ -75,28 +119,3 @@ def _stored(row: DraftRow) -> DraftRecord:
         message_ts=row.message_ts,
         published_ts=row.published_ts,
     )
-
-
-def mark_stale(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> None:
-    """After a change of status or assessment, proposed drafts that no longer fit become stale.
-
-    Only drafts still proposed when the row is written: on PostgreSQL (READ COMMITTED) a draft
-    listed here may be published or discarded meanwhile, and that decision must stand."""
-    for draft in proposed(session=session, incident_id=incident_id):
-        reason = stale_reason(draft.status, draft.attack, incident)
-        if not reason:
-            continue
-        staled = core(session).execute(
-            update(DraftRow)
-            .where(col(DraftRow.id) == draft.id, col(DraftRow.state) == "proposed")
-            .values(state="stale", state_reason=reason, decided_at=now)
-            .returning(col(DraftRow.id))
-        )
-        if staled.first() is not None:
-            outbox.enqueue(
-                session=session,
-                incident_id=incident_id,
-                kind=EffectKind.UPDATE_DRAFT,
-                now=now,
-                payload={"draft_id": draft.id},
-            )

@@ -266,7 +266,7 @@ def remember_event(*, session: Session, event_id: str, now: datetime) -> bool:
 
 
 def save_durations(*, session: Session, incident_id: int, durations: Durations) -> None:
-    """Store the durations reported at a close (SPEC section 5), in seconds."""
+    """Store the durations reported at a close (docs/behaviour.md, Durations), in seconds."""
 
     def seconds(value: timedelta | None) -> float | None:
         return value.total_seconds() if value is not None else None

@@ -81,7 +81,7 @@ class IncidentRow(SQLModel, table=True):
     updated_at: datetime = utc_column()
     last_update_at: datetime = utc_column()  # the last change people were told about
     last_reminded_at: datetime | None = utc_column(nullable=True)
-    # durations stored at the latest close (SPEC section 5), in seconds
+    # durations stored at the latest close (docs/behaviour.md, Durations), in seconds
     total_seconds: float | None = None
     identify_seconds: float | None = None
     mitigate_seconds: float | None = None
@@ -187,7 +187,7 @@ class DraftRow(SQLModel, table=True):
     length: str = Field(max_length=8)  # short | long
     text: str = Field(sa_column=Column(Text, nullable=False))
     warnings: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
-    state: str = Field(default="proposed", max_length=16)  # proposed | published | discarded | stale
+    state: str = Field(default="proposed", max_length=16)  # a DraftState (bot.domain.drafts)
     state_reason: str = Field(default="", max_length=300)
     created_by: str = Field(max_length=32)
     created_at: datetime = utc_column()

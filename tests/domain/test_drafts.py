@@ -1,9 +1,10 @@
-"""Public drafts (SPEC section 6): what each may and may not claim, and the 280-character rule."""
+"""Public drafts (docs/behaviour.md, Public drafts): what each may and may not claim, and the 280-character rule."""
 
 from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,16 +17,23 @@ from bot.domain.drafts import (
     IMPACT_LEFT_OUT,
     IMPACT_SHORTENED,
     LENGTHS,
+    LONG_LIMIT,
     SHORT_LIMIT,
     SUSPECTED_WARNING,
     Draft,
+    DraftRecord,
+    DraftState,
     Length,
+    check_edit,
+    check_proposed,
     check_public_name,
     compose,
+    now_stale,
     shorten_at_word,
 )
-from bot.domain.incident import Attack, Status
+from bot.domain.incident import Attack, Status, open_incident
 from bot.domain.language import available_languages, public_duration
+from bot.errors import RuleRefused, UsageError
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 PARIS = ZoneInfo("Europe/Paris")
@@ -362,3 +370,74 @@ def test_every_short_draft_fits_280_characters_and_never_cuts_a_word(
         shown = [s for s in (shorten_at_word(collapsed, n) for n in range(2, SHORT_LIMIT)) if s and s in result.text]
         assert shown, "the shortened impact text must appear in the draft"
         assert all(words_are_whole(s, collapsed) for s in shown)
+
+
+def _record(draft_id: int, state: DraftState, status: Status, attack: Attack) -> DraftRecord:
+    at = datetime(2022, 2, 17, 21, 41, tzinfo=UTC)
+    return DraftRecord(
+        id=draft_id,
+        incident_id=1,
+        status=status,
+        attack=attack,
+        language="en",
+        length="short",
+        text="We are investigating.",
+        warnings=(),
+        state=state,
+        state_reason="",
+        created_by="U1",
+        created_at=at,
+        edited_by=None,
+        decided_by=None,
+        decided_at=None,
+        message_ts=None,
+        published_ts=None,
+    )
+
+
+def test_only_proposed_drafts_that_no_longer_fit_become_stale_each_with_why() -> None:
+    at = datetime(2022, 2, 17, 21, 41, tzinfo=UTC)
+    opened, _ = open_incident(
+        number=7, title="Checkout fails", severity=2, actor="U1", started_at=at, now=at, zone=ZoneInfo("UTC")
+    )
+    incident = replace(opened, status=Status.IDENTIFIED)
+    drafts = [
+        _record(1, DraftState.PROPOSED, Status.INVESTIGATING, Attack.NO_EVIDENCE),
+        _record(2, DraftState.PROPOSED, Status.IDENTIFIED, Attack.NO_EVIDENCE),
+        _record(3, DraftState.PUBLISHED, Status.INVESTIGATING, Attack.NO_EVIDENCE),
+        _record(4, DraftState.PROPOSED, Status.IDENTIFIED, Attack.SUSPECTED),
+    ]
+
+    stale = [(draft.id, reason) for draft, reason in now_stale(drafts, incident)]
+
+    assert stale == [
+        (1, "INC-7 is identified now; this was written for investigating."),
+        (4, "the security assessment changed to no-evidence after it was written."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "refusal"),
+    [
+        (DraftState.PUBLISHED, "already published by <@U2>; it is published once"),
+        (DraftState.DISCARDED, "discarded by <@U2>"),
+        (DraftState.STALE, "stale"),
+    ],
+)
+def test_a_decided_draft_cannot_be_decided_again(state: DraftState, refusal: str) -> None:
+    decided = replace(_record(1, state, Status.INVESTIGATING, Attack.NO_EVIDENCE), decided_by="U2")
+
+    with pytest.raises(RuleRefused, match=re.escape(refusal)):
+        check_proposed(decided)
+    check_proposed(_record(2, DraftState.PROPOSED, Status.INVESTIGATING, Attack.NO_EVIDENCE))
+
+
+@pytest.mark.parametrize(("length", "limit"), [("short", SHORT_LIMIT), ("long", LONG_LIMIT)])
+def test_an_edited_draft_must_say_something_and_fit_its_length(length: str, limit: int) -> None:
+    record = replace(_record(1, DraftState.PROPOSED, Status.INVESTIGATING, Attack.NO_EVIDENCE), length=length)
+
+    with pytest.raises(UsageError, match="empty"):
+        check_edit(record, "")
+    with pytest.raises(UsageError, match=f"at most {limit} characters; this one is {limit + 1}"):
+        check_edit(record, "x" * (limit + 1))
+    check_edit(record, "x" * limit)

@@ -1,4 +1,4 @@
-"""Durations from the timeline (SPEC section 5) and their short form."""
+"""Durations from the timeline (docs/behaviour.md, Durations) and their short form."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The incident lifecycle rules of SPEC section 3, on plain datetimes."""
+"""The incident lifecycle rules (docs/behaviour.md, The slash command), on plain datetimes."""
 
 from __future__ import annotations
 

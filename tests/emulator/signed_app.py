@@ -7,36 +7,22 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk.signature import SignatureVerifier
+
+from bot.serve import make_http_server
 
 SIGNING_SECRET = "test-signing-secret"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class QuietHandler(WSGIRequestHandler):
-    """wsgiref's handler without the access log on stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet."""
-
-
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """A wsgiref server answering each request in its own thread, joined on close."""
-
-    daemon_threads = False
-    block_on_close = True
-
-
 @contextmanager
 def serve_wsgi(app: WSGIApp) -> Iterator[str]:
     """Serve a WSGI app on loopback in a thread; yields its ``/slack/events`` URL."""
-    server = make_server("127.0.0.1", 0, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    server = make_http_server(app, host="127.0.0.1", port=0)  # the product's own server
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
     thread.start()
     try:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.domain.drafts import compose
+from bot.domain.drafts import DraftState, compose
 from bot.domain.incident import Status
 from bot.errors import RuleRefused
 from bot.service import IncidentService, Where
@@ -125,8 +125,8 @@ def _wait_until_someone_waits_for_a_lock(db: Database) -> None:
             connection.rollback()  # a fresh snapshot of pg_stat_activity each time
 
 
-@pytest.mark.parametrize("decided", ["published", "discarded"])
-def test_a_draft_decided_while_the_status_changes_stays_decided(pg_db: Database, decided: str) -> None:
+@pytest.mark.parametrize("decided", [DraftState.PUBLISHED, DraftState.DISCARDED])
+def test_a_draft_decided_while_the_status_changes_stays_decided(pg_db: Database, decided: DraftState) -> None:
     """PostgreSQL only: under READ COMMITTED the status change saw the draft still proposed, waited
     for the decision's row lock, then overwrote it with `stale`. SQLite's BEGIN IMMEDIATE runs
     writers one after the other, so this interleaving cannot happen there."""
@@ -151,7 +151,8 @@ def test_a_draft_decided_while_the_status_changes_stays_decided(pg_db: Database,
     changed: list[object] = []
     with pg_db.write() as session:
         assert stored_drafts.get(session=session, draft_id=draft_id, for_update=True) is not None
-        stored_drafts.change(session=session, draft_id=draft_id, state=decided, decided_by="U1", decided_at=NOW)
+        decide = stored_drafts.publish if decided is DraftState.PUBLISHED else stored_drafts.discard
+        decide(session=session, draft_id=draft_id, actor="U1", now=NOW)
         status_change = threading.Thread(
             target=lambda: changed.append(
                 service.set_status(Where("T1", number=1), actor="U2", status=Status.IDENTIFIED)

@@ -15,9 +15,9 @@ from bot.domain.durations import short
 from bot.domain.incident import Attack
 from bot.domain.markup import for_slack
 from bot.domain.timefmt import day_and_time
-from bot.drafting import DraftService
+from bot.drafts import DraftService
 from bot.service import Changed, IncidentService, Where
-from bot.slack import blocks, commands
+from bot.slack import blocks, parse
 from bot.slack.text import escape
 
 Message = dict[str, Any]
@@ -62,51 +62,51 @@ class CommandRunner:
         self.settings = settings
         self.ensure_can_change = ensure_can_change
 
-    def run(self, command: commands.Command, asked: Invocation) -> Reply:
-        if isinstance(command, commands.Help):
-            return Reply(blocks.reply(escape(commands.HELP_TEXT)))
-        if isinstance(command, commands.ListIncidents):
+    def run(self, command: parse.Command, asked: Invocation) -> Reply:
+        if isinstance(command, parse.Help):
+            return Reply(blocks.reply(escape(parse.HELP_TEXT)))
+        if isinstance(command, parse.ListIncidents):
             return self._list(command, asked)
-        if isinstance(command, commands.Timeline):
+        if isinstance(command, parse.ShowTimeline):
             return self._timeline(command, asked)
         self.ensure_can_change(asked.user_id)
-        if isinstance(command, commands.Open):
+        if isinstance(command, parse.Open):
             return self._open(command, asked)
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
         actor = asked.user_id
         service = self.service
         match command:
-            case commands.SetStatus(status=status, message=message, at=at):
+            case parse.SetStatus(status=status, message=message, at=at):
                 changed = service.set_status(where, actor=actor, status=status, message=message, at=at)
                 if changed.entry.status_from is changed.entry.status_to:
                     return _said(changed, f"update posted ({status.value}).")
                 return _said(changed, f"now *{status.value}*.")
-            case commands.Close(summary=summary, at=at):
+            case parse.Close(summary=summary, at=at):
                 changed = service.close(where, actor=actor, summary=summary, at=at)
                 return Reply(blocks.changed_reply(changed.incident, "resolved.", changed.durations))
-            case commands.Note(text=text, at=at):
+            case parse.Note(text=text, at=at):
                 return _said(service.note(where, actor=actor, text=text, at=at), "note added to the timeline.")
-            case commands.Impact(text=text):
+            case parse.Impact(text=text):
                 changed = service.set_impact(where, actor=actor, text=text)
                 return _said(changed, f"customer impact set: {for_slack(changed.incident.impact)}")
-            case commands.SetSeverity(severity=severity):
+            case parse.SetSeverity(severity=severity):
                 return _said(service.set_severity(where, actor=actor, severity=severity), f"now sev{severity}.")
-            case commands.SetLead(user_id=lead):
+            case parse.SetLead(user_id=lead):
                 return _said(service.set_lead(where, actor=actor, lead=lead), f"<@{lead}> is now the lead.")
-            case commands.SetAttack(attack=attack):
+            case parse.SetAttack(attack=attack):
                 changed = service.set_attack(where, actor=actor, attack=attack)
                 return _said(changed, f"security assessment *{attack.value}*. {ATTACK_REPLIES[attack]}")
-            case commands.Reopen(reason=reason):
+            case parse.Reopen(reason=reason):
                 return _said(service.reopen(where, actor=actor, reason=reason), "reopened: back to investigating.")
-            case commands.Draft(language=language, length=length):
+            case parse.WriteDrafts(language=language, length=length):
                 drafted = self.drafts.draft(where, actor=actor, language=language, length=length)
                 return Reply(blocks.drafted_reply(drafted.incident, len(drafted.drafts), drafted.warnings))
         raise AssertionError(f"unhandled command {command!r}")
 
-    def _open(self, command: commands.Open, asked: Invocation) -> Reply:
+    def _open(self, command: parse.Open, asked: Invocation) -> Reply:
         if not command.title:
             if asked.trigger_id is None:
-                return Reply(blocks.reply("Give the incident a title: " + escape(commands.USAGE["open"])))
+                return Reply(blocks.reply("Give the incident a title: " + escape(parse.USAGE["open"])))
             self.service.request_open_modal(
                 trigger_id=asked.trigger_id, severity=command.severity, channel_id=asked.channel_id
             )
@@ -134,12 +134,12 @@ class CommandRunner:
             text += f" Impact began {began}, {short(lag)} before it was reported."
         return text
 
-    def _list(self, command: commands.ListIncidents, asked: Invocation) -> Reply:
+    def _list(self, command: parse.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(team_id=asked.team_id, everything=command.all)
         pages = blocks.incident_list(incidents, self.settings.zone, self.service.clock(), everything=command.all)
         return Reply(pages[0], followups=pages[1:])
 
-    def _timeline(self, command: commands.Timeline, asked: Invocation) -> Reply:
+    def _timeline(self, command: parse.ShowTimeline, asked: Invocation) -> Reply:
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
         timeline = self.service.timeline(where)
         names = self.service.names_for(timeline.incident, timeline.entries)

@@ -1,4 +1,4 @@
-"""Public updates: draft, edit, discard and publish (SPEC section 6), one transaction each.
+"""Public updates: draft, edit, discard and publish (docs/behaviour.md, Public drafts), one transaction each.
 
 A draft is written from the incident as it stands (status, assessment, impact, durations)
 and posted in the incident channel with Publish / Edit / Discard. Nothing reaches
@@ -17,20 +17,24 @@ from typing import cast
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.domain import drafts as wording
-from bot.domain import durations as durations_of
-from bot.domain import markup
-from bot.domain.drafts import DraftRecord
+from bot.domain import durations, markup
+from bot.domain.drafts import (
+    LENGTHS,
+    DraftRecord,
+    Length,
+    check_edit,
+    check_proposed,
+    compose,
+    stale_reason,
+)
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
 from bot.effect_kinds import EffectKind
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
-from bot.service import TRIGGER_LIFETIME, IncidentService, Where
-from bot.storage import drafts as stored_drafts
-from bot.storage import outbox
-from bot.storage import repository as repo
+from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
+from bot.storage import drafts, outbox, repository
+from bot.storage.db import Database
 
-LONG_LIMIT = 2900  # a long draft must fit one Slack section with its label
 NEXT_UPDATE_STEP = timedelta(minutes=5)
 
 
@@ -51,32 +55,32 @@ def next_update_by(now: datetime, cadence: timedelta | None) -> datetime | None:
 
 
 class DraftService:
-    def __init__(self, incidents: IncidentService, settings: Settings) -> None:
-        self.incidents = incidents
-        self.db = incidents.db
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock) -> None:
+        self.db = db
         self.settings = settings
+        self.clock = clock
 
     def draft(self, where: Where, *, actor: str, language: str | None, length: str | None) -> Drafted:
         codes = [self._language(language)] if language else list(self.settings.languages)
-        lengths = [cast(wording.Length, length)] if length else list(wording.LENGTHS)
+        lengths = [cast(Length, length)] if length else list(LENGTHS)
         with self.db.write() as session:
-            stored = self.incidents.locate(session, where)
-            now = self.incidents.clock()
+            stored = locate(session, where)
+            now = self.clock()
             incident = stored.incident
             duration = None
             if incident.status is Status.RESOLVED:
-                entries = [item.entry for item in repo.timeline(session=session, incident_id=stored.id)]
-                duration = durations_of.compute(incident, entries, until=now).total
+                entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
+                duration = durations.compute(incident, entries, until=now).total
             next_update = None
             if incident.status.is_open:
                 next_update = next_update_by(now, self.settings.reminder_after(incident.severity))
             # Public words only: link labels, names without ids, no markup (docs/behaviour.md).
-            names = repo.names(session=session, user_ids=markup.user_ids(incident.impact))
+            names = repository.names(session=session, user_ids=markup.user_ids(incident.impact))
             impact = markup.for_public(incident.impact, names)
             written = []
             for code in codes:
                 for size in lengths:
-                    draft = wording.compose(
+                    draft = compose(
                         status=incident.status,
                         attack=incident.attack,
                         language=code,
@@ -87,9 +91,7 @@ class DraftService:
                         zone=self.settings.zone,
                         duration=duration,
                     )
-                    draft_id = stored_drafts.insert(
-                        session=session, incident_id=stored.id, draft=draft, actor=actor, now=now
-                    )
+                    draft_id = drafts.insert(session=session, incident_id=stored.id, draft=draft, actor=actor, now=now)
                     self._enqueue(session, stored.id, EffectKind.POST_DRAFT, draft_id, now)
                     written.append(draft_id)
             described = ", ".join(f"{load_language(c).name} {s}" for c in codes for s in lengths)
@@ -108,16 +110,15 @@ class DraftService:
             )
         with self.db.write() as session:
             draft = self._get(session, draft_id, lock=True)
-            self._check_open(draft)
-            incident = repo.get_by_id(session=session, incident_id=draft.incident_id).incident
-            now = self.incidents.clock()
-            reason = wording.stale_reason(draft.status, draft.attack, incident)
+            check_proposed(draft)
+            incident = repository.get_by_id(session=session, incident_id=draft.incident_id).incident
+            now = self.clock()
+            reason = stale_reason(draft.status, draft.attack, incident)
             if reason:
-                self._set_state(session, draft, "stale", reason, None, now)
+                drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now)
+                self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
                 raise RuleRefused(f"This draft is stale: {reason} Draft again with `/incident draft`.")
-            stored_drafts.change(
-                session=session, draft_id=draft.id, state="published", decided_by=actor, decided_at=now
-            )
+            drafts.publish(session=session, draft_id=draft.id, actor=actor, now=now)
             self._enqueue(session, draft.incident_id, EffectKind.PUBLISH_DRAFT, draft.id, now)
             self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
@@ -128,30 +129,27 @@ class DraftService:
         text = text.strip()
         with self.db.write() as session:
             draft = self._get(session, draft_id, lock=True)
-            self._check_open(draft)
-            limit = wording.SHORT_LIMIT if draft.length == "short" else LONG_LIMIT
-            if not text:
-                raise UsageError("The draft is empty; write the update or discard the draft.")
-            if len(text) > limit:
-                raise UsageError(f"A {draft.length} update is at most {limit} characters; this one is {len(text)}.")
-            now = self.incidents.clock()
-            stored_drafts.change(session=session, draft_id=draft.id, text=text, edited_by=actor, edited_at=now)
+            check_proposed(draft)
+            check_edit(draft, text)
+            now = self.clock()
+            drafts.edit(session=session, draft_id=draft.id, text=text, actor=actor, now=now)
             self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
             return self._get(session, draft.id)
 
     def discard(self, draft_id: int, *, actor: str) -> DraftRecord:
         with self.db.write() as session:
             draft = self._get(session, draft_id, lock=True)
-            self._check_open(draft)
-            now = self.incidents.clock()
-            self._set_state(session, draft, "discarded", "", actor, now)
+            check_proposed(draft)
+            now = self.clock()
+            drafts.discard(session=session, draft_id=draft.id, actor=actor, now=now)
+            self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
             return self._get(session, draft.id)
 
     def request_edit_modal(self, draft_id: int, *, trigger_id: str) -> None:
         """Open the edit modal right after the ack (Slack's trigger lasts 3 seconds)."""
         with self.db.write() as session:
-            self._check_open(self._get(session, draft_id))
-            now = self.incidents.clock()
+            check_proposed(self._get(session, draft_id))
+            now = self.clock()
             outbox.enqueue(
                 session=session,
                 incident_id=None,  # not queued behind the incident's other Slack work
@@ -175,27 +173,10 @@ class DraftService:
             raise UsageError(f"There is no wording in '{code}' yet; available: {known}.") from None
 
     def _get(self, session: Session, draft_id: int, *, lock: bool = False) -> DraftRecord:
-        draft = stored_drafts.get(session=session, draft_id=draft_id, for_update=lock)
+        draft = drafts.get(session=session, draft_id=draft_id, for_update=lock)
         if draft is None:
             raise NotFound("That draft no longer exists.")
         return draft
-
-    @staticmethod
-    def _check_open(draft: DraftRecord) -> None:
-        if draft.state == "published":
-            raise RuleRefused(f"This draft was already published by <@{draft.decided_by}>; it is published once.")
-        if draft.state == "discarded":
-            raise RuleRefused(f"This draft was discarded by <@{draft.decided_by}>.")
-        if draft.state == "stale":
-            raise RuleRefused(f"This draft is stale: {draft.state_reason} Draft again with `/incident draft`.")
-
-    def _set_state(
-        self, session: Session, draft: DraftRecord, state: str, reason: str, actor: str | None, now: datetime
-    ) -> None:
-        stored_drafts.change(
-            session=session, draft_id=draft.id, state=state, state_reason=reason, decided_by=actor, decided_at=now
-        )
-        self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
 
     @staticmethod
     def _enqueue(session: Session, incident_id: int, kind: EffectKind, draft_id: int, now: datetime) -> None:
@@ -205,7 +186,7 @@ class DraftService:
     def _post_entry(session: Session, incident_id: int, actor: str, kind: EntryKind, text: str, now: datetime) -> None:
         """A timeline entry for what happened now, and its line in the incident channel."""
         entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=kind, text=text)
-        entry_id = repo.add_entry(session=session, incident_id=incident_id, entry=entry)
+        entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
         outbox.enqueue(
             session=session,
             incident_id=incident_id,

@@ -83,14 +83,14 @@ class SetAttack:
 
 
 @dataclass(frozen=True, slots=True)
-class Draft:
+class WriteDrafts:
     incident: int | None
     language: str | None  # a 2-3 letter code, lower case; checked against settings later
     length: str | None  # "short" | "long"
 
 
 @dataclass(frozen=True, slots=True)
-class Timeline:
+class ShowTimeline:
     incident: int | None
 
 
@@ -113,7 +113,7 @@ class Help:
 IncidentChange: TypeAlias = SetStatus | Close | Note | Impact | SetSeverity | SetLead | SetAttack | Reopen
 """The commands that change an existing incident (named by `incident`, or this channel's)."""
 
-Command: TypeAlias = Open | IncidentChange | Draft | Timeline | ListIncidents | Help
+Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Help
 
 USAGE: dict[str, str] = {
     "open": "`/incident open [sev1..sev4] <title> [--at TIME]`",
@@ -288,14 +288,14 @@ def _draft(rest: str, at: str | None) -> Command:
             language = lowered
         else:
             raise _Malformed(f"'{word}' is neither a language code (en, fr, ...) nor a length (short or long).")
-    return Draft(incident=incident, language=language, length=length)
+    return WriteDrafts(incident=incident, language=language, length=length)
 
 
 def _timeline(rest: str, at: str | None) -> Command:
     incident, rest = _take_incident(rest)
     if rest.strip():
         raise _Malformed(f"Unexpected '{_one_line(rest)}': `timeline` takes only an incident name.")
-    return Timeline(incident=incident)
+    return ShowTimeline(incident=incident)
 
 
 def _reopen(rest: str, at: str | None) -> Command:

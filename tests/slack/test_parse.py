@@ -4,12 +4,11 @@ from hypothesis import strategies as st
 
 from bot.domain.incident import Attack, Status
 from bot.errors import UsageError
-from bot.slack.commands import (
+from bot.slack.parse import (
     HELP_TEXT,
     USAGE,
     Close,
     Command,
-    Draft,
     Help,
     Impact,
     IncidentChange,
@@ -21,7 +20,8 @@ from bot.slack.commands import (
     SetLead,
     SetSeverity,
     SetStatus,
-    Timeline,
+    ShowTimeline,
+    WriteDrafts,
     parse,
 )
 
@@ -92,13 +92,13 @@ from bot.slack.commands import (
         ("attack INC-5 Suspected", SetAttack(incident=5, attack=Attack.SUSPECTED)),
         ("attack inc-5 CONFIRMED", SetAttack(incident=5, attack=Attack.CONFIRMED)),
         # draft
-        ("draft", Draft(incident=None, language=None, length=None)),
-        ("draft FR", Draft(incident=None, language="fr", length=None)),
-        ("draft INC-9 fr Long", Draft(incident=9, language="fr", length="long")),
-        ("draft short en", Draft(incident=None, language="en", length="short")),
+        ("draft", WriteDrafts(incident=None, language=None, length=None)),
+        ("draft FR", WriteDrafts(incident=None, language="fr", length=None)),
+        ("draft INC-9 fr Long", WriteDrafts(incident=9, language="fr", length="long")),
+        ("draft short en", WriteDrafts(incident=None, language="en", length="short")),
         # timeline, reopen, list, help
-        ("timeline", Timeline(incident=None)),
-        ("Timeline INC-9", Timeline(incident=9)),
+        ("timeline", ShowTimeline(incident=None)),
+        ("Timeline INC-9", ShowTimeline(incident=9)),
         ("reopen", Reopen(incident=None, reason="")),
         ("reopen INC-9 errors are back", Reopen(incident=9, reason="errors are back")),
         ("list", ListIncidents(all=False)),
@@ -242,4 +242,4 @@ def test_any_text_reads_as_a_command_or_a_usage_error(text: str) -> None:
         assert refused.message
         assert refused.usage
         return
-    assert isinstance(command, Open | IncidentChange | Draft | Timeline | ListIncidents | Help)
+    assert isinstance(command, Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Help)
