@@ -57,7 +57,7 @@ class BotIdentity:
 
         Raises `TokenRejected` when Slack refused it. Learns the bot's identity on the way.
         """
-        client = WebClient(
+        client = type(self.client)(  # the same class: counted in /metrics like every other call
             token=self.client.token, base_url=self.client.base_url, timeout=CHECK_TIMEOUT_SECONDS, retry_handlers=[]
         )
         try:
