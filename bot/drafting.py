@@ -23,11 +23,11 @@ from bot.domain import markup
 from bot.domain.drafts import DraftRecord
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
-from bot.effect_kinds import EffectKind
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
+from bot.outbox import store as outbox
+from bot.outbox.kinds import EffectKind
 from bot.service import TRIGGER_LIFETIME, IncidentService, Where
 from bot.storage import drafts as stored_drafts
-from bot.storage import outbox
 from bot.storage import repository as repo
 
 LONG_LIMIT = 2900  # a long draft must fit one Slack section with its label

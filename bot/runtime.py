@@ -16,13 +16,13 @@ from slack_sdk import WebClient
 
 from bot import health, metrics
 from bot.config import Settings
-from bot.effects import EffectSender, SenderThread
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
+from bot.outbox.delivery import Delivery
+from bot.outbox.sender import EffectSender, SenderThread
 from bot.service import Clock, IncidentService, utc_now
 from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
-from bot.slack.delivery import Delivery
 from bot.slack.identity import BotIdentity
 from bot.slack.responder import Responder
 from bot.storage.db import Database

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from bot.config import Settings, load_settings
+from bot.outbox import store as outbox
 from bot.runtime import Runtime, build
 from bot.serve import ThreadingWSGIServer, make_http_server
 from bot.service import Clock, utc_now
-from bot.storage import outbox
 from slack_emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105  (only the local emulator knows it)

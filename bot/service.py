@@ -21,10 +21,11 @@ from bot.domain import markup
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, Incident, Status, TimelineEntry
 from bot.domain.timeparse import parse_at
-from bot.effect_kinds import EffectKind
 from bot.errors import NotFound
+from bot.outbox import store as outbox
+from bot.outbox.kinds import EffectKind
 from bot.storage import drafts as stored_drafts
-from bot.storage import members, outbox
+from bot.storage import members
 from bot.storage import repository as repo
 from bot.storage.db import Database
 from bot.storage.members import Member

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from bot.domain.drafts import Draft, DraftRecord, stale_reason
 from bot.domain.incident import Attack, Incident, Status
-from bot.effect_kinds import EffectKind
-from bot.storage import outbox
+from bot.outbox import store as outbox
+from bot.outbox.kinds import EffectKind
 from bot.storage.repository import core
 from bot.storage.tables import DraftRow
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.effect_kinds import EffectKind
-from bot.storage import outbox, repository
+from bot.outbox import store as outbox
+from bot.outbox.kinds import EffectKind
+from bot.storage import repository
 from bot.storage.db import Database
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 Web processes run one `SenderThread` (woken right after each ack); `incident-bot worker`
 runs the same loop to pick up whatever is left after a crash or a Slack outage. Each effect is
-claimed by one sender at a time. What a failure does (`bot.slack.failures`):
+claimed by one sender at a time. What a failure does (`bot.outbox.failures`):
 
 - 5xx and network errors: the effect stays pending and is tried again after `Backoff.after`
   (exponential with jitter, at most 30 s), so once Slack answers again every queue moves
@@ -33,17 +33,17 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.backoff import Backoff
-from bot.effect_kinds import SUPERSEDED_BY_LATER, EffectKind
-from bot.effect_view import read_view
 from bot.logs import log_context
-from bot.slack.delivery import Delivered, IncidentView, Progress
-from bot.slack.failures import GiveUp, Hold, Retry
+from bot.outbox import store as outbox
+from bot.outbox.backoff import Backoff
+from bot.outbox.delivery import Delivered, IncidentView, Progress
+from bot.outbox.failures import GiveUp, Hold, Retry
+from bot.outbox.kinds import SUPERSEDED_BY_LATER, EffectKind
+from bot.outbox.store import Effect
+from bot.outbox.view import read_view
 from bot.storage import drafts as stored_drafts
-from bot.storage import outbox
 from bot.storage import repository as repo
 from bot.storage.db import Database
-from bot.storage.outbox import Effect
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ MAX_ATTEMPTS_FOR_BUGS = 5
 
 
 class Sends(Protocol):
-    """What the sender needs of `bot.slack.delivery.Delivery` (tests give a fake)."""
+    """What the sender needs of `bot.outbox.delivery.Delivery` (tests give a fake)."""
 
     def send(
         self, kind: EffectKind, payload: Mapping[str, Any], view: IncidentView | None, progress: Progress = ...

@@ -19,9 +19,9 @@ from bot.domain.durations import short
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.outbox.admin import Unsent
+    from bot.outbox.store import AuthHold
     from bot.storage.db import Database
-    from bot.storage.outbox import AuthHold
-    from bot.storage.outbox_admin import Unsent
 
 STATES = {"pending": "pending", "held": "held", "dead": "given up", "done": "sent"}
 ERROR_WIDTH = 60
@@ -46,7 +46,8 @@ def run_outbox(settings: Settings, args: argparse.Namespace, *, clock: Callable[
     try:
         if args.outbox_action == "retry":
             return _retry(db, args.id, everything=args.everything, now=now)
-        from bot.storage import outbox, outbox_admin
+        from bot.outbox import admin as outbox_admin
+        from bot.outbox import store as outbox
 
         with db.read() as session:
             effects = outbox_admin.unsent(session=session)
@@ -118,7 +119,7 @@ def _describe(effect: Unsent) -> str:
 
 
 def _retry(db: Database, target: str | None, *, everything: bool, now: datetime) -> int:
-    from bot.storage import outbox_admin
+    from bot.outbox import admin as outbox_admin
 
     def refuse(message: str) -> int:
         print(message, file=sys.stderr)

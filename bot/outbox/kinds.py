@@ -20,7 +20,7 @@ class EffectKind(StrEnum):
     POST_DRAFT = "draft.post"
     UPDATE_DRAFT = "draft.update"
     PUBLISH_DRAFT = "draft.publish"
-    # Not Slack work: the outbox's pause while Slack refuses the token (see bot.effects.EffectSender)
+    # Not Slack work: the outbox's pause while Slack refuses the token (see bot.outbox.sender)
     AUTH_HOLD = "outbox.auth_hold"
 
 

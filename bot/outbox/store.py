@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.effect_kinds import EffectKind
+from bot.outbox.kinds import EffectKind
 from bot.storage.repository import core
 from bot.storage.tables import PENDING, EffectRow
 

@@ -3,7 +3,7 @@
 `Delivery.send` either returns what Slack gave back that must be remembered (a channel, the
 card's ts, a fetched message) or raises: `Retry` for what should be tried again later, `Hold`
 when Slack refuses the token or a permission, `GiveUp` for what never will work. Errors that
-Slack answers are classified in one place (`bot.slack.failures.classify`).
+Slack answers are classified in one place (`bot.outbox.failures.classify`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.markup import for_public
-from bot.effect_kinds import EffectKind
+from bot.outbox.failures import GiveUp, Retry, classify
+from bot.outbox.kinds import EffectKind
 from bot.slack import blocks, draft_blocks
 from bot.slack.channels import channel_name
-from bot.slack.failures import GiveUp, Retry, classify
 from bot.slack.lines import duration_lines, line
 from bot.slack.text import FALLBACK_LIMIT, escape, messages, section, sections, split_text
 

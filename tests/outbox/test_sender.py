@@ -14,16 +14,16 @@ import pytest
 from sqlmodel import col, select
 
 from bot import health
-from bot.backoff import Backoff
-from bot.effect_kinds import EffectKind
-from bot.effects import MAX_ATTEMPTS_FOR_BUGS, EffectSender
+from bot.outbox.backoff import Backoff
+from bot.outbox.failures import GiveUp, Hold, Retry
+from bot.outbox.kinds import EffectKind
+from bot.outbox.sender import MAX_ATTEMPTS_FOR_BUGS, EffectSender
 from bot.sandbox import ManualClock
 from bot.service import IncidentService, Where
-from bot.slack.failures import GiveUp, Hold, Retry
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow
 from tests.conftest import KOLKATA
-from tests.fake_slack import OPENING, FakeSlack
+from tests.outbox.fake_delivery import OPENING, FakeSlack
 
 START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)  # 21:41 in Kolkata
 

@@ -6,8 +6,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.effect_kinds import EffectKind
-from bot.slack.delivery import Delivered, IncidentView, Progress
+from bot.outbox.delivery import Delivered, IncidentView, Progress
+from bot.outbox.kinds import EffectKind
 
 OPENING = [
     EffectKind.CREATE_CHANNEL,

@@ -1,7 +1,7 @@
 """What the delivery of one outbox effect needs, read from storage when it is sent.
 
 Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
-shows the incident as it is now (moved out of `bot.effects` unchanged).
+shows the incident as it is now (moved out of the sender).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from bot.domain import durations as durations_of
 from bot.domain import markup
 from bot.domain.durations import Durations
 from bot.domain.incident import EntryKind, Incident, Status
-from bot.slack.delivery import IncidentView
+from bot.outbox.delivery import IncidentView
+from bot.outbox.store import Effect
 from bot.storage import drafts as stored_drafts
 from bot.storage import repository as repo
 from bot.storage.db import Database
-from bot.storage.outbox import Effect
 
 
 def read_view(db: Database, effect: Effect) -> IncidentView | None:

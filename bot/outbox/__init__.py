@@ -1,0 +1,1 @@
+"""The outbox: Slack work recorded with each change, sent after the ack."""
