@@ -24,8 +24,8 @@ from bot.domain.drafts import DraftRecord
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
+from bot.outbox import payloads as work
 from bot.outbox import store as outbox
-from bot.outbox.kinds import EffectKind
 from bot.service import TRIGGER_LIFETIME, IncidentService, Where
 from bot.storage import drafts as stored_drafts
 from bot.storage import repository as repo
@@ -90,7 +90,7 @@ class DraftService:
                     draft_id = stored_drafts.insert(
                         session=session, incident_id=stored.id, draft=draft, actor=actor, now=now
                     )
-                    self._enqueue(session, stored.id, EffectKind.POST_DRAFT, draft_id, now)
+                    self._enqueue(session, stored.id, work.PostDraft(draft_id=draft_id), now)
                     written.append(draft_id)
             described = ", ".join(f"{load_language(c).name} {s}" for c in codes for s in lengths)
             what = f"{described} ({incident.status.value})"
@@ -118,8 +118,8 @@ class DraftService:
             stored_drafts.change(
                 session=session, draft_id=draft.id, state="published", decided_by=actor, decided_at=now
             )
-            self._enqueue(session, draft.incident_id, EffectKind.PUBLISH_DRAFT, draft.id, now)
-            self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
+            self._enqueue(session, draft.incident_id, work.PublishDraft(draft_id=draft.id), now)
+            self._enqueue(session, draft.incident_id, work.UpdateDraft(draft_id=draft.id), now)
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
             return self._get(session, draft.id)
@@ -136,7 +136,7 @@ class DraftService:
                 raise UsageError(f"A {draft.length} update is at most {limit} characters; this one is {len(text)}.")
             now = self.incidents.clock()
             stored_drafts.change(session=session, draft_id=draft.id, text=text, edited_by=actor, edited_at=now)
-            self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
+            self._enqueue(session, draft.incident_id, work.UpdateDraft(draft_id=draft.id), now)
             return self._get(session, draft.id)
 
     def discard(self, draft_id: int, *, actor: str) -> DraftRecord:
@@ -155,9 +155,8 @@ class DraftService:
             outbox.enqueue(
                 session=session,
                 incident_id=None,  # not queued behind the incident's other Slack work
-                kind=EffectKind.OPEN_VIEW,
+                payload=work.OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id),
                 now=now,
-                payload={"trigger_id": trigger_id, "draft_id": draft_id},
                 expires_at=now + TRIGGER_LIFETIME,
             )
 
@@ -195,21 +194,15 @@ class DraftService:
         stored_drafts.change(
             session=session, draft_id=draft.id, state=state, state_reason=reason, decided_by=actor, decided_at=now
         )
-        self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
+        self._enqueue(session, draft.incident_id, work.UpdateDraft(draft_id=draft.id), now)
 
     @staticmethod
-    def _enqueue(session: Session, incident_id: int, kind: EffectKind, draft_id: int, now: datetime) -> None:
-        outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload={"draft_id": draft_id})
+    def _enqueue(session: Session, incident_id: int, payload: work.Payload, now: datetime) -> None:
+        outbox.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
 
     @staticmethod
     def _post_entry(session: Session, incident_id: int, actor: str, kind: EntryKind, text: str, now: datetime) -> None:
         """A timeline entry for what happened now, and its line in the incident channel."""
         entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=kind, text=text)
         entry_id = repo.add_entry(session=session, incident_id=incident_id, entry=entry)
-        outbox.enqueue(
-            session=session,
-            incident_id=incident_id,
-            kind=EffectKind.POST_TIMELINE,
-            now=now,
-            payload={"entry_id": entry_id},
-        )
+        outbox.enqueue(session=session, incident_id=incident_id, payload=work.PostTimeline(entry_id=entry_id), now=now)

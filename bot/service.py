@@ -22,8 +22,8 @@ from bot.domain.durations import Durations
 from bot.domain.incident import Attack, Incident, Status, TimelineEntry
 from bot.domain.timeparse import parse_at
 from bot.errors import NotFound
+from bot.outbox import payloads as work
 from bot.outbox import store as outbox
-from bot.outbox.kinds import EffectKind
 from bot.storage import drafts as stored_drafts
 from bot.storage import members
 from bot.storage import repository as repo
@@ -103,20 +103,19 @@ class IncidentService:
                 session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
             )
             entry_id = repo.add_entry(session=session, incident_id=incident_id, entry=entry)
-            effects: list[tuple[EffectKind, dict[str, object]]] = [
-                (EffectKind.CREATE_CHANNEL, {}),
-                (EffectKind.INVITE, {"users": [actor]}),
-                (EffectKind.SET_TOPIC, {}),
-                (EffectKind.POST_CARD, {}),
-                (EffectKind.POST_TIMELINE, {"entry_id": entry_id}),
-                (EffectKind.ANNOUNCE, {"entry_id": entry_id}),
+            effects: list[work.Payload] = [
+                work.CreateChannel(),
+                work.Invite(users=(actor,)),
+                work.SetTopic(),
+                work.PostCard(),
+                work.PostTimeline(entry_id=entry_id),
+                work.Announce(entry_id=entry_id),
+                # where the channel is: through the command's response_url, or (from the modal) an
+                # ephemeral message in the channel the modal was opened from
+                work.TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
             ]
-            # where the channel is: through the command's response_url, or (from the modal) an
-            # ephemeral message in the channel the modal was opened from
-            ready: dict[str, object] = {"response_url": response_url, "origin": origin_channel, "user": actor}
-            effects.append((EffectKind.TELL_CHANNEL_READY, ready))
-            for kind, payload in effects:
-                outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload=payload)
+            for payload in effects:
+                outbox.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
         return Changed(incident=incident, entry=entry)
 
     # --- status ------------------------------------------------------------------------------
@@ -173,10 +172,8 @@ class IncidentService:
                 return False
             if event_id is not None and not repo.remember_event(session=session, event_id=event_id, now=now):
                 return False
-            payload = {"channel": channel_id, "ts": ts, "user": requested_by}
-            outbox.enqueue(
-                session=session, incident_id=stored.id, kind=EffectKind.FETCH_MESSAGE, now=now, payload=payload
-            )
+            fetch = work.FetchMessage(channel=channel_id, ts=ts, user=requested_by)
+            outbox.enqueue(session=session, incident_id=stored.id, payload=fetch, now=now)
             return True
 
     def add_message(
@@ -203,30 +200,16 @@ class IncidentService:
             if bot_name:
                 bot = Member(user_id=author, team_id=stored.team_id, display_name=bot_name, real_name="", is_bot=True)
                 members.put(session=session, members=[bot], learned_at=now)
-            outbox.enqueue(
-                session=session,
-                incident_id=stored.id,
-                kind=EffectKind.ACKNOWLEDGE_MESSAGE,
-                now=now,
-                payload={"entry_id": entry_id, "ts": message_ts, "user": added_by},
-            )
+            acknowledge = work.AcknowledgeMessage(entry_id=entry_id, ts=message_ts, user=added_by)
+            outbox.enqueue(session=session, incident_id=stored.id, payload=acknowledge, now=now)
             return Changed(incident=stored.incident, entry=entry)
 
     def request_open_modal(self, *, trigger_id: str, severity: int, channel_id: str | None) -> None:
         """`/incident open` without a title: open the modal right after the ack (triggers last 3 s)."""
         now = self.clock()
         with self.db.write() as session:
-            outbox.enqueue(
-                session=session,
-                incident_id=None,
-                kind=EffectKind.OPEN_VIEW,
-                now=now,
-                payload={
-                    "trigger_id": trigger_id,
-                    "modal": {"severity": severity, "private_metadata": channel_id or ""},
-                },
-                expires_at=now + TRIGGER_LIFETIME,
-            )
+            modal = work.OpenIncidentModal(trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "")
+            outbox.enqueue(session=session, incident_id=None, payload=modal, now=now, expires_at=now + TRIGGER_LIFETIME)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -321,22 +304,20 @@ class IncidentService:
             durations = durations_of.compute(changed, entries, until=now)
             repo.save_durations(session=session, incident_id=stored.id, durations=durations)
         if (changed.status, changed.attack) != (stored.incident.status, stored.incident.attack):
-            stored_drafts.mark_stale(session=session, incident_id=stored.id, incident=changed, now=now)
-        kinds = [EffectKind.POST_TIMELINE, EffectKind.UPDATE_CARD]
-        if _changes_topic(stored.incident, changed):
-            kinds.append(EffectKind.SET_TOPIC)
+            for draft_id in stored_drafts.mark_stale(session=session, incident_id=stored.id, incident=changed, now=now):
+                outbox.enqueue(
+                    session=session, incident_id=stored.id, payload=work.UpdateDraft(draft_id=draft_id), now=now
+                )
+        effects: list[work.Payload] = []
         if stored.incident.lead != changed.lead:
-            outbox.enqueue(
-                session=session,
-                incident_id=stored.id,
-                kind=EffectKind.INVITE,
-                now=now,
-                payload={"users": [changed.lead]},
-            )
+            effects.append(work.Invite(users=(changed.lead,)))
+        effects += [work.PostTimeline(entry_id=entry_id), work.UpdateCard(entry_id=entry_id)]
+        if _changes_topic(stored.incident, changed):
+            effects.append(work.SetTopic(entry_id=entry_id))
         if entry.status_to is Status.RESOLVED or entry.kind is rules.EntryKind.REOPENED:
-            kinds.append(EffectKind.ANNOUNCE)
-        for kind in kinds:
-            outbox.enqueue(session=session, incident_id=stored.id, kind=kind, now=now, payload={"entry_id": entry_id})
+            effects.append(work.Announce(entry_id=entry_id))
+        for payload in effects:
+            outbox.enqueue(session=session, incident_id=stored.id, payload=payload, now=now)
         return Changed(incident=changed, entry=entry, durations=durations)
 
 

@@ -1,4 +1,5 @@
-"""Import rules of ARCHITECTURE.md: the domain is pure; the Slack layer never touches SQL."""
+"""Import rules of ARCHITECTURE.md: the domain is pure; the Slack layer never touches SQL; storage
+only stores. The outbox (bot/outbox) is where Slack calls and its table meet: it may use both."""
 
 from __future__ import annotations
 
@@ -40,6 +41,17 @@ def test_the_domain_imports_only_the_standard_library_and_itself(path: Path) -> 
 def test_the_slack_layer_never_imports_sql(path: Path) -> None:
     for module in imported_modules(path):
         assert not module.startswith(("sqlmodel", "sqlalchemy", "bot.storage")), f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", modules_under("storage"), ids=lambda p: p.name)
+def test_storage_only_stores_and_never_decides_what_slack_should_do(path: Path) -> None:
+    """Slack work is recorded by the service through bot.outbox, which may use storage, not the reverse."""
+    for module in imported_modules(path):
+        top = module.split(".")[0]
+        assert top not in ("slack_sdk", "slack_bolt"), f"storage/{path.name} imports {module}"
+        assert not module.startswith(("bot.outbox", "bot.slack", "bot.service")), (
+            f"storage/{path.name} imports {module}"
+        )
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))

@@ -11,8 +11,6 @@ from sqlmodel import Session, col, select
 
 from bot.domain.drafts import Draft, DraftRecord, stale_reason
 from bot.domain.incident import Attack, Incident, Status
-from bot.outbox import store as outbox
-from bot.outbox.kinds import EffectKind
 from bot.storage.repository import core
 from bot.storage.tables import DraftRow
 
@@ -77,26 +75,23 @@ def _stored(row: DraftRow) -> DraftRecord:
     )
 
 
-def mark_stale(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> None:
-    """After a change of status or assessment, proposed drafts that no longer fit become stale.
+def mark_stale(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> list[int]:
+    """After a change of status or assessment, proposed drafts that no longer fit become stale;
+    returns their ids (their messages in the channel must show it).
 
     Only drafts still proposed when the row is written: on PostgreSQL (READ COMMITTED) a draft
     listed here may be published or discarded meanwhile, and that decision must stand."""
+    staled: list[int] = []
     for draft in proposed(session=session, incident_id=incident_id):
         reason = stale_reason(draft.status, draft.attack, incident)
         if not reason:
             continue
-        staled = core(session).execute(
+        changed = core(session).execute(
             update(DraftRow)
             .where(col(DraftRow.id) == draft.id, col(DraftRow.state) == "proposed")
             .values(state="stale", state_reason=reason, decided_at=now)
             .returning(col(DraftRow.id))
         )
-        if staled.first() is not None:
-            outbox.enqueue(
-                session=session,
-                incident_id=incident_id,
-                kind=EffectKind.UPDATE_DRAFT,
-                now=now,
-                payload={"draft_id": draft.id},
-            )
+        if changed.first() is not None:
+            staled.append(draft.id)
+    return staled
