@@ -184,6 +184,10 @@ class AboutDraft(Protocol):
     def draft_id(self) -> int: ...
 
 
+class UnreadablePayload(ValueError):
+    """A stored row this version cannot read: a kind it does not know, or not the keys it needs."""
+
+
 def encode(payload: Payload) -> str:
     """The payload as stored in the `payload` column."""
     data: dict[str, Any] = asdict(payload)
@@ -193,14 +197,17 @@ def encode(payload: Payload) -> str:
 
 
 def decode(kind: str, text: str) -> Payload:
-    """The payload of a stored row of `kind`; raises ValueError for a kind this version does not know."""
-    data: dict[str, Any] = json.loads(text) if text else {}
-    if kind == EffectKind.OPEN_INCIDENT_MODAL:
-        if "draft_id" in data:  # an edit modal recorded before it had its own kind
-            kind = EffectKind.OPEN_DRAFT_EDITOR
-        else:
-            data = {"trigger_id": data["trigger_id"], **data["modal"]}
-    cls = PAYLOADS[EffectKind(kind)]
-    known = {field.name for field in fields(cls)}
-    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
-    return cls(**{key: value for key, value in values.items() if key in known})
+    """The payload of a stored row of `kind`; raises `UnreadablePayload` when this version cannot read it."""
+    try:
+        data: dict[str, Any] = json.loads(text) if text else {}
+        if kind == EffectKind.OPEN_INCIDENT_MODAL:
+            if "draft_id" in data:  # an edit modal recorded before it had its own kind
+                kind = EffectKind.OPEN_DRAFT_EDITOR
+            else:
+                data = {"trigger_id": data["trigger_id"], **data["modal"]}
+        cls = PAYLOADS[EffectKind(kind)]
+        known = {field.name for field in fields(cls)}
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**{key: value for key, value in values.items() if key in known})
+    except (ValueError, KeyError, TypeError) as error:
+        raise UnreadablePayload(f"this version cannot read a {kind} payload ({error})") from error

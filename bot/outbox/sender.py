@@ -37,7 +37,7 @@ from bot.outbox import store as outbox
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import GiveUp, Hold, Retry
 from bot.outbox.kinds import SUPERSEDED_BY_LATER
-from bot.outbox.payloads import AuthCheck, Payload
+from bot.outbox.payloads import AuthCheck, Payload, UnreadablePayload
 from bot.outbox.results import (
     CardPosted,
     ChannelCreated,
@@ -99,8 +99,7 @@ class EffectSender:
             for effect_id in due:
                 if stopping():
                     break
-                with self.db.write() as session:
-                    effect = outbox.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
+                effect = self._claim(effect_id)
                 if effect is not None:
                     progressed = True
                     handled += 1
@@ -112,6 +111,20 @@ class EffectSender:
             if not progressed:
                 return handled
         return handled
+
+    def _claim(self, effect_id: int) -> Effect | None:
+        """Lease the effect; an effect this version cannot read (a newer kind, after a rollback) is
+        given up with the reason, so `incident-bot outbox retry` can send it once it can."""
+        try:
+            with self.db.write() as session:
+                return outbox.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
+        except UnreadablePayload as error:
+            log.error("effect %s given up: %s", effect_id, error)
+            with self.db.write() as session:
+                outbox.mark_failed(
+                    session=session, effect_id=effect_id, now=self.clock(), retry_at=None, error=str(error)
+                )
+            return None
 
     def check_now(self) -> None:
         """The token was accepted (auth.test at start-up): check held work at once, not in a minute."""

@@ -178,6 +178,22 @@ def test_an_effect_slack_can_never_accept_is_given_up_and_the_rest_goes_on(
     assert slack.sent_for(1) == OPENING[1:]
 
 
+def test_work_this_version_cannot_read_is_given_up_with_the_reason_and_the_rest_goes_on(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    """A row of a newer version's kind, left after a rollback: `incident-bot outbox retry` can send it later."""
+    with sqlite_db.write() as session:
+        session.add(EffectRow(kind="channel.archive", payload="{}", created_at=clock(), not_before=clock()))
+    open_incident(service)
+    sender.drain()
+    [dead] = effects(sqlite_db, "dead")
+    assert (dead.kind, dead.last_error) == (
+        "channel.archive",
+        "this version cannot read a channel.archive payload ('channel.archive' is not a valid EffectKind)",
+    )
+    assert slack.sent_for(1) == OPENING
+
+
 def test_a_bug_is_retried_with_backoff_and_given_up_after_five_attempts(
     service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
 ) -> None:
