@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.logs import configure_logging
-from bot.outbox_cli import add_outbox_parser
+from bot.outbox.cli import add_outbox_parser
 from bot.startup import read_dotenv, start
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "worker":
             return _worker(settings, once=args.once, poll_seconds=args.poll)
         case "outbox":
-            from bot.outbox_cli import run_outbox
+            from bot.outbox.cli import run_outbox
 
             return run_outbox(settings, args)
     return 2

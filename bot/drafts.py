@@ -29,10 +29,10 @@ from bot.domain.drafts import (
 )
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
-from bot.effect_kinds import EffectKind
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
+from bot.outbox import payloads, store
 from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
-from bot.storage import drafts, outbox, repository
+from bot.storage import drafts, repository
 from bot.storage.db import Database
 
 NEXT_UPDATE_STEP = timedelta(minutes=5)
@@ -92,7 +92,7 @@ class DraftService:
                         duration=duration,
                     )
                     draft_id = drafts.insert(session=session, incident_id=stored.id, draft=draft, actor=actor, now=now)
-                    self._enqueue(session, stored.id, EffectKind.POST_DRAFT, draft_id, now)
+                    self._enqueue(session, stored.id, payloads.PostDraft(draft_id=draft_id), now)
                     written.append(draft_id)
             described = ", ".join(f"{load_language(c).name} {s}" for c in codes for s in lengths)
             what = f"{described} ({incident.status.value})"
@@ -116,11 +116,11 @@ class DraftService:
             reason = stale_reason(draft.status, draft.attack, incident)
             if reason:
                 drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now)
-                self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
+                self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
                 raise RuleRefused(f"This draft is stale: {reason} Draft again with `/incident draft`.")
             drafts.publish(session=session, draft_id=draft.id, actor=actor, now=now)
-            self._enqueue(session, draft.incident_id, EffectKind.PUBLISH_DRAFT, draft.id, now)
-            self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
+            self._enqueue(session, draft.incident_id, payloads.PublishDraft(draft_id=draft.id), now)
+            self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
             return self._get(session, draft.id)
@@ -133,7 +133,7 @@ class DraftService:
             check_edit(draft, text)
             now = self.clock()
             drafts.edit(session=session, draft_id=draft.id, text=text, actor=actor, now=now)
-            self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
+            self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
             return self._get(session, draft.id)
 
     def discard(self, draft_id: int, *, actor: str) -> DraftRecord:
@@ -142,7 +142,7 @@ class DraftService:
             check_proposed(draft)
             now = self.clock()
             drafts.discard(session=session, draft_id=draft.id, actor=actor, now=now)
-            self._enqueue(session, draft.incident_id, EffectKind.UPDATE_DRAFT, draft.id, now)
+            self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
             return self._get(session, draft.id)
 
     def request_edit_modal(self, draft_id: int, *, trigger_id: str) -> None:
@@ -150,12 +150,11 @@ class DraftService:
         with self.db.write() as session:
             check_proposed(self._get(session, draft_id))
             now = self.clock()
-            outbox.enqueue(
+            store.enqueue(
                 session=session,
                 incident_id=None,  # not queued behind the incident's other Slack work
-                kind=EffectKind.OPEN_VIEW,
+                payload=payloads.OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id),
                 now=now,
-                payload={"trigger_id": trigger_id, "draft_id": draft_id},
                 expires_at=now + TRIGGER_LIFETIME,
             )
 
@@ -179,18 +178,14 @@ class DraftService:
         return draft
 
     @staticmethod
-    def _enqueue(session: Session, incident_id: int, kind: EffectKind, draft_id: int, now: datetime) -> None:
-        outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload={"draft_id": draft_id})
+    def _enqueue(session: Session, incident_id: int, payload: payloads.Payload, now: datetime) -> None:
+        store.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
 
     @staticmethod
     def _post_entry(session: Session, incident_id: int, actor: str, kind: EntryKind, text: str, now: datetime) -> None:
         """A timeline entry for what happened now, and its line in the incident channel."""
         entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=kind, text=text)
         entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-        outbox.enqueue(
-            session=session,
-            incident_id=incident_id,
-            kind=EffectKind.POST_TIMELINE,
-            now=now,
-            payload={"entry_id": entry_id},
+        store.enqueue(
+            session=session, incident_id=incident_id, payload=payloads.PostTimeline(entry_id=entry_id), now=now
         )

@@ -16,13 +16,15 @@ from slack_sdk import WebClient
 
 from bot import health, metrics
 from bot.config import Settings
-from bot.effects import EffectSender, SenderThread
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
+from bot.outbox.delivery import Delivery
+from bot.outbox.results import MessageFetched
+from bot.outbox.sender import EffectSender
+from bot.outbox.sender_thread import SenderThread
 from bot.service import Clock, IncidentService, utc_now
 from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
-from bot.slack.delivery import Delivery
 from bot.slack.identity import BotIdentity
 from bot.slack.responder import Responder
 from bot.storage.db import Database
@@ -104,7 +106,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     identity = BotIdentity(client)
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
     sender = EffectSender(db, delivery, clock=clock)
-    sender.on_message = lambda payload, message: _add_fetched(service, payload, message)
+    sender.on_message = lambda fetched: _add_fetched(service, fetched)
     members = MemberCheck(db, client, clock=clock)
     sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
     return Runtime(
@@ -121,14 +123,15 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     )
 
 
-def _add_fetched(service: IncidentService, payload: dict[str, Any], message: dict[str, Any]) -> None:
+def _add_fetched(service: IncidentService, fetched: MessageFetched) -> None:
     """A message fetched after a :pushpin: joins the timeline (once)."""
+    message = fetched.message
     author = copied.author_of(message)
     service.add_message(
-        channel_id=str(payload["channel"]),
+        channel_id=fetched.channel,
         author=author.id,
         bot_name=author.bot_name,
         text=copied.words_of(message),
         message_ts=str(message["ts"]),
-        added_by=str(payload.get("user", "")),
+        added_by=fetched.added_by,
     )

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from bot.config import Settings, load_settings
+from bot.outbox import store
 from bot.runtime import Runtime, build
 from bot.serve import ThreadingWSGIServer, make_http_server
 from bot.service import Clock, utc_now
-from bot.storage import outbox
 from slack_emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105  (only the local emulator knows it)
@@ -99,7 +99,7 @@ class Sandbox:
         while time.monotonic() < deadline:
             self.runtime.sender_thread.notify()
             with self.runtime.db.read() as session:
-                pending = outbox.pending_count(session=session)
+                pending = store.pending_count(session=session)
             if pending == 0:
                 self.runtime.responder.join_queue()
                 return

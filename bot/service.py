@@ -39,9 +39,9 @@ from bot.domain.incident import (
     set_severity,
 )
 from bot.domain.timeparse import parse_at
-from bot.effect_kinds import EffectKind
 from bot.errors import NotFound
-from bot.storage import drafts, members, outbox, repository
+from bot.outbox import payloads, store
+from bot.storage import drafts, members, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
 from bot.storage.repository import StoredIncident
@@ -118,20 +118,19 @@ class IncidentService:
                 session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
             )
             entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-            effects: list[tuple[EffectKind, dict[str, object]]] = [
-                (EffectKind.CREATE_CHANNEL, {}),
-                (EffectKind.INVITE, {"users": [actor]}),
-                (EffectKind.SET_TOPIC, {}),
-                (EffectKind.POST_CARD, {}),
-                (EffectKind.POST_TIMELINE, {"entry_id": entry_id}),
-                (EffectKind.ANNOUNCE, {"entry_id": entry_id}),
+            effects: list[payloads.Payload] = [
+                payloads.CreateChannel(),
+                payloads.Invite(users=(actor,)),
+                payloads.SetTopic(),
+                payloads.PostCard(),
+                payloads.PostTimeline(entry_id=entry_id),
+                payloads.Announce(entry_id=entry_id),
+                # where the channel is: through the command's response_url, or (from the modal) an
+                # ephemeral message in the channel the modal was opened from
+                payloads.TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
             ]
-            # where the channel is: through the command's response_url, or (from the modal) an
-            # ephemeral message in the channel the modal was opened from
-            ready: dict[str, object] = {"response_url": response_url, "origin": origin_channel, "user": actor}
-            effects.append((EffectKind.TELL_CHANNEL_READY, ready))
-            for kind, payload in effects:
-                outbox.enqueue(session=session, incident_id=incident_id, kind=kind, now=now, payload=payload)
+            for payload in effects:
+                store.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
         return Changed(incident=incident, entry=entry)
 
     # --- status ------------------------------------------------------------------------------
@@ -188,10 +187,8 @@ class IncidentService:
                 return False
             if event_id is not None and not repository.remember_event(session=session, event_id=event_id, now=now):
                 return False
-            payload = {"channel": channel_id, "ts": ts, "user": requested_by}
-            outbox.enqueue(
-                session=session, incident_id=stored.id, kind=EffectKind.FETCH_MESSAGE, now=now, payload=payload
-            )
+            fetch = payloads.FetchMessage(channel=channel_id, ts=ts, user=requested_by)
+            store.enqueue(session=session, incident_id=stored.id, payload=fetch, now=now)
             return True
 
     def add_message(
@@ -216,30 +213,18 @@ class IncidentService:
             if bot_name:
                 bot = Member(user_id=author, team_id=stored.team_id, display_name=bot_name, real_name="", is_bot=True)
                 members.put(session=session, members=[bot], learned_at=now)
-            outbox.enqueue(
-                session=session,
-                incident_id=stored.id,
-                kind=EffectKind.ACKNOWLEDGE_MESSAGE,
-                now=now,
-                payload={"entry_id": entry_id, "ts": message_ts, "user": added_by},
-            )
+            acknowledge = payloads.AcknowledgeMessage(entry_id=entry_id, ts=message_ts, user=added_by)
+            store.enqueue(session=session, incident_id=stored.id, payload=acknowledge, now=now)
             return Changed(incident=stored.incident, entry=entry)
 
     def request_open_modal(self, *, trigger_id: str, severity: int, channel_id: str | None) -> None:
         """`/incident open` without a title: open the modal right after the ack (triggers last 3 s)."""
         now = self.clock()
         with self.db.write() as session:
-            outbox.enqueue(
-                session=session,
-                incident_id=None,
-                kind=EffectKind.OPEN_VIEW,
-                now=now,
-                payload={
-                    "trigger_id": trigger_id,
-                    "modal": {"severity": severity, "private_metadata": channel_id or ""},
-                },
-                expires_at=now + TRIGGER_LIFETIME,
+            modal = payloads.OpenIncidentModal(
+                trigger_id=trigger_id, severity=severity, private_metadata=channel_id or ""
             )
+            store.enqueue(session=session, incident_id=None, payload=modal, now=now, expires_at=now + TRIGGER_LIFETIME)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -265,7 +250,7 @@ class IncidentService:
     def outbox_counts(self) -> dict[str, int]:
         """Slack work by outbox state (pending, held, dead), for /metrics."""
         with self.db.read() as session:
-            return outbox.count_by_state(session=session)
+            return store.count_by_state(session=session)
 
     def is_incident_channel(self, channel_id: str) -> bool:
         with self.db.read() as session:
@@ -318,25 +303,18 @@ class IncidentService:
             proposed = drafts.proposed(session=session, incident_id=stored.id)
             for draft, reason in now_stale(proposed, changed):
                 if drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now):
-                    payload = {"draft_id": draft.id}
-                    outbox.enqueue(
-                        session=session, incident_id=stored.id, kind=EffectKind.UPDATE_DRAFT, now=now, payload=payload
-                    )
-        kinds = [EffectKind.POST_TIMELINE, EffectKind.UPDATE_CARD]
-        if _changes_topic(stored.incident, changed):
-            kinds.append(EffectKind.SET_TOPIC)
+                    update = payloads.UpdateDraft(draft_id=draft.id)
+                    store.enqueue(session=session, incident_id=stored.id, payload=update, now=now)
+        effects: list[payloads.Payload] = []
         if stored.incident.lead != changed.lead:
-            outbox.enqueue(
-                session=session,
-                incident_id=stored.id,
-                kind=EffectKind.INVITE,
-                now=now,
-                payload={"users": [changed.lead]},
-            )
+            effects.append(payloads.Invite(users=(changed.lead,)))
+        effects += [payloads.PostTimeline(entry_id=entry_id), payloads.UpdateCard(entry_id=entry_id)]
+        if _changes_topic(stored.incident, changed):
+            effects.append(payloads.SetTopic(entry_id=entry_id))
         if entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED:
-            kinds.append(EffectKind.ANNOUNCE)
-        for kind in kinds:
-            outbox.enqueue(session=session, incident_id=stored.id, kind=kind, now=now, payload={"entry_id": entry_id})
+            effects.append(payloads.Announce(entry_id=entry_id))
+        for payload in effects:
+            store.enqueue(session=session, incident_id=stored.id, payload=payload, now=now)
         return Changed(incident=changed, entry=entry, durations=measured)
 
 

@@ -11,7 +11,7 @@ SCRIPT = """
 import logging
 from bot.logs import configure_logging, log_context
 configure_logging()
-log = logging.getLogger("bot.effects")
+log = logging.getLogger("bot.outbox.sender")
 log.info("plain line")
 with log_context(effect_id=7, incident_id=3, effect_kind="card.post"):
     log.warning("effect %s failed", 7)
@@ -39,7 +39,11 @@ def test_json_lines_carry_level_logger_message_and_the_effect_being_sent() -> No
         "with a traceback",
         "after the block",
     ]
-    assert lines[0]["level"] == "INFO" and lines[0]["logger"] == "bot.effects" and lines[0]["time"].endswith("+00:00")
+    assert (
+        lines[0]["level"] == "INFO"
+        and lines[0]["logger"] == "bot.outbox.sender"
+        and lines[0]["time"].endswith("+00:00")
+    )
     assert "effect_id" not in lines[0] and "effect_id" not in lines[3]
     assert (lines[1]["effect_id"], lines[1]["incident_id"], lines[1]["effect_kind"]) == (7, 3, "card.post")
     assert "ValueError: boom" in lines[2]["exception"]
@@ -48,4 +52,4 @@ def test_json_lines_carry_level_logger_message_and_the_effect_being_sent() -> No
 def test_the_default_format_is_one_readable_line_per_record() -> None:
     lines = run_logging(LOG_FORMAT="")
     assert len(lines) > 4  # the traceback spans lines
-    assert lines[0].endswith("INFO bot.effects: plain line")
+    assert lines[0].endswith("INFO bot.outbox.sender: plain line")

@@ -85,15 +85,6 @@ def record_published(*, session: Session, draft_id: int, published_ts: str) -> N
     _set(session, draft_id, published_ts=published_ts)
 
 
-def change(*, session: Session, draft_id: int, message_ts: str | None = None, published_ts: str | None = None) -> None:
-    """The outbox sender's call (bot/effects.py) until it moves to bot/outbox and calls
-    record_message / record_published; only the two Slack timestamps can be set here."""
-    if message_ts is not None:
-        record_message(session=session, draft_id=draft_id, message_ts=message_ts)
-    if published_ts is not None:
-        record_published(session=session, draft_id=draft_id, published_ts=published_ts)
-
-
 def _set(session: Session, draft_id: int, **values: object) -> None:
     core(session).execute(update(DraftRow).where(col(DraftRow.id) == draft_id).values(**values))
 

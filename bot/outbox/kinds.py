@@ -1,4 +1,8 @@
-"""The kinds of Slack work the service records in the outbox (shared by storage and Slack)."""
+"""The kinds of Slack work the outbox records: the `kind` column of each row.
+
+Each kind has one payload class (`bot.outbox.payloads`); the value is what is stored, so a value
+never changes once released (rows of a deployed database must still load).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ class EffectKind(StrEnum):
     TELL_CHANNEL_READY = "reply.channel_ready"
     FETCH_MESSAGE = "message.fetch"
     ACKNOWLEDGE_MESSAGE = "message.acknowledge"
-    OPEN_VIEW = "view.open"
+    OPEN_INCIDENT_MODAL = "view.open"  # (until the edit modal had its own kind, both modals were this one)
+    OPEN_DRAFT_EDITOR = "view.open_draft"
     POST_DRAFT = "draft.post"
     UPDATE_DRAFT = "draft.update"
     PUBLISH_DRAFT = "draft.publish"
-    # Not Slack work: the outbox's pause while Slack refuses the token (see bot.effects.EffectSender)
+    # Not Slack work: the outbox's pause while Slack refuses the token (see bot.outbox.sender)
     AUTH_HOLD = "outbox.auth_hold"
 
 

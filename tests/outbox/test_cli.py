@@ -11,16 +11,16 @@ import pytest
 from sqlmodel import col, select
 
 from bot import health
-from bot.backoff import Backoff
 from bot.cli import main
-from bot.effects import EffectSender
+from bot.outbox.backoff import Backoff
+from bot.outbox.failures import GiveUp, Hold
+from bot.outbox.sender import EffectSender
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
-from bot.slack.failures import GiveUp, Hold
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow
 from tests.conftest import KOLKATA
-from tests.fake_slack import OPENING, FakeSlack
+from tests.outbox.fake_delivery import OPENING, FakeSlack
 
 Unchanged = Callable[[Database], AbstractContextManager[None]]
 

@@ -1,8 +1,8 @@
 """The outbox sender: claims pending Slack work, sends it, and remembers the outcome.
 
-Web processes run one `SenderThread` (woken right after each ack); `incident-bot worker`
-runs the same loop to pick up whatever is left after a crash or a Slack outage. Each effect is
-claimed by one sender at a time. What a failure does (`bot.slack.failures`):
+Web processes run one `SenderThread` (`bot.outbox.sender_thread`, woken right after each ack);
+`incident-bot worker` runs the same loop to pick up whatever is left after a crash or a Slack outage. Each effect is
+claimed by one sender at a time. What a failure does (`bot.outbox.failures`):
 
 - 5xx and network errors: the effect stays pending and is tried again after `Backoff.after`
   (exponential with jitter, at most 30 s), so once Slack answers again every queue moves
@@ -26,24 +26,33 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlmodel import Session
 
-from bot.backoff import Backoff
-from bot.effect_kinds import SUPERSEDED_BY_LATER, EffectKind
-from bot.effect_view import read_view
 from bot.logs import log_context
-from bot.slack.delivery import Delivered, IncidentView, Progress
-from bot.slack.failures import GiveUp, Hold, Retry
-from bot.storage import drafts as stored_drafts
-from bot.storage import outbox
-from bot.storage import repository as repo
+from bot.outbox import store
+from bot.outbox.backoff import Backoff
+from bot.outbox.failures import GiveUp, Hold, Retry
+from bot.outbox.kinds import SUPERSEDED_BY_LATER
+from bot.outbox.payloads import AuthCheck, Payload, UnreadablePayload
+from bot.outbox.results import (
+    CardPosted,
+    ChannelCreated,
+    DraftPosted,
+    DraftPublished,
+    MessageFetched,
+    Nothing,
+    Progress,
+    Result,
+    note_of,
+)
+from bot.outbox.store import Effect
+from bot.outbox.view import IncidentView, read_view
+from bot.storage import drafts, repository
 from bot.storage.db import Database
-from bot.storage.outbox import Effect
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +60,9 @@ MAX_ATTEMPTS_FOR_BUGS = 5
 
 
 class Sends(Protocol):
-    """What the sender needs of `bot.slack.delivery.Delivery` (tests give a fake)."""
+    """What the sender needs of `bot.outbox.delivery.Delivery` (tests give a fake)."""
 
-    def send(
-        self, kind: EffectKind, payload: Mapping[str, Any], view: IncidentView | None, progress: Progress = ...
-    ) -> Delivered: ...
+    def send(self, payload: Payload, view: IncidentView | None, progress: Progress = ...) -> Result: ...
 
 
 class EffectSender:
@@ -67,13 +74,13 @@ class EffectSender:
         delivery: Sends,
         *,
         clock: Callable[[], datetime],
-        on_message: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+        on_message: Callable[[MessageFetched], None] | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.db = db
         self.delivery = delivery
         self.clock = clock
-        self.on_message = on_message  # (the fetch effect's payload, the message Slack returned)
+        self.on_message = on_message  # a message fetched after a :pushpin:, to copy to the timeline
         self.backoff = backoff or Backoff()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
@@ -83,16 +90,15 @@ class EffectSender:
         handled = 0
         while not stopping():
             with self.db.read() as session:
-                paused = outbox.auth_hold(session=session)
-                due = [] if paused else outbox.claimable(session=session, now=self.clock())
+                paused = store.auth_hold(session=session)
+                due = [] if paused else store.claimable(session=session, now=self.clock())
             if paused is not None and paused.next_check <= self.clock():
                 due = [paused.id]  # while paused, the check is the only thing sent
             progressed = False
             for effect_id in due:
                 if stopping():
                     break
-                with self.db.write() as session:
-                    effect = outbox.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
+                effect = self._claim(effect_id)
                 if effect is not None:
                     progressed = True
                     handled += 1
@@ -105,19 +111,33 @@ class EffectSender:
                 return handled
         return handled
 
+    def _claim(self, effect_id: int) -> Effect | None:
+        """Lease the effect; an effect this version cannot read (a newer kind, after a rollback) is
+        given up with the reason, so `incident-bot outbox retry` can send it once it can."""
+        try:
+            with self.db.write() as session:
+                return store.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
+        except UnreadablePayload as error:
+            log.error("effect %s given up: %s", effect_id, error)
+            with self.db.write() as session:
+                store.mark_failed(
+                    session=session, effect_id=effect_id, now=self.clock(), retry_at=None, error=str(error)
+                )
+            return None
+
     def check_now(self) -> None:
         """The token was accepted (auth.test at start-up): check held work at once, not in a minute."""
         with self.db.write() as session:
-            outbox.check_now(session=session, now=self.clock())
+            store.check_now(session=session, now=self.clock())
 
     def _run(self, effect: Effect) -> bool:
         """Send one claimed effect and record the outcome; False when the outbox is paused now."""
-        if effect.kind is EffectKind.AUTH_HOLD:
+        if isinstance(effect.payload, AuthCheck):
             return self._check(effect)
         if self._skipped(effect):
             return True
         try:
-            delivered = self._send(effect)
+            result = self._send(effect)
         except Retry as retry:
             self._retry_later(effect, retry)
         except Hold as refused:
@@ -130,7 +150,7 @@ class EffectSender:
             log.exception("effect %s %s failed unexpectedly", effect.id, effect.kind)
             self._bug(effect, error)
         else:
-            self._done(effect, delivered)
+            self._done(effect, result)
         return True
 
     def _skipped(self, effect: Effect) -> bool:
@@ -140,20 +160,19 @@ class EffectSender:
             return True
         if effect.kind in SUPERSEDED_BY_LATER:
             with self.db.read() as session:
-                later = outbox.has_later(session=session, effect=effect)
+                later = store.has_later(session=session, effect=effect)
             if later:
-                self._done(effect, Delivered(note="superseded by a later one"))
+                self._done(effect, Nothing(note="superseded by a later one"))
                 return True
         return False
 
-    def _send(self, effect: Effect) -> Delivered:
+    def _send(self, effect: Effect) -> Result:
         """Deliver the effect; raises what `Delivery.send` raises (and any bug)."""
-        view = read_view(self.db, effect)
-        delivered = self.delivery.send(effect.kind, effect.payload, view, progress=self._progress(effect))
-        if delivered.message is not None and self.on_message is not None:
+        result = self.delivery.send(effect.payload, read_view(self.db, effect), progress=self._progress(effect))
+        if isinstance(result, MessageFetched) and self.on_message is not None:
             # Before the fetch is marked done: a crash in between fetches again; adding is idempotent.
-            self.on_message(effect.payload, delivered.message)
-        return delivered
+            self.on_message(result)
+        return result
 
     def _wait(self, retry: Retry, attempts: int) -> timedelta:
         """Slack's Retry-After exactly when it sent one; else backoff with jitter."""
@@ -166,19 +185,19 @@ class EffectSender:
         log.info("effect %s %s: retry in %.1fs (%s)", effect.id, effect.kind, wait.total_seconds(), retry)
         now = self.clock()
         with self.db.write() as session:
-            outbox.mark_failed(session=session, effect_id=effect.id, now=now, retry_at=now + wait, error=str(retry))
+            store.mark_failed(session=session, effect_id=effect.id, now=now, retry_at=now + wait, error=str(retry))
 
     def _bug(self, effect: Effect, error: Exception) -> None:
         now = self.clock()
         last = effect.attempts + 1 >= MAX_ATTEMPTS_FOR_BUGS
         retry_at = None if last else now + self.backoff.after(effect.attempts)
         with self.db.write() as session:
-            outbox.mark_failed(session=session, effect_id=effect.id, now=now, retry_at=retry_at, error=repr(error))
+            store.mark_failed(session=session, effect_id=effect.id, now=now, retry_at=retry_at, error=repr(error))
 
     def _hold(self, effect: Effect, error: str) -> None:
         now = self.clock()
         with self.db.write() as session:
-            started = outbox.hold(
+            started = store.hold(
                 session=session, effect_id=effect.id, now=now, error=error, check_at=now + self.backoff.held_every
             )
         if started:
@@ -192,32 +211,32 @@ class EffectSender:
     def _check(self, pause: Effect) -> bool:
         """The paused outbox's check: send the oldest held effect again; True when the pause ended."""
         with self.db.read() as session:
-            oldest = outbox.auth_hold(session=session)
-            held = outbox.oldest_held(session=session)
+            oldest = store.auth_hold(session=session)
+            held = store.oldest_held(session=session)
         if oldest is not None and oldest.id != pause.id:  # two senders paused at once: one check is enough
-            self._done(pause, Delivered(note="a second pause"))
+            self._done(pause, Nothing(note="a second pause"))
             return True
         if held is None:  # a person sent it all again (`incident-bot outbox retry`)
             return self._resume()
         now = self.clock()
         if self._skipped(held):  # settled without Slack: check with the next held effect, now
             with self.db.write() as session:
-                outbox.postpone(session=session, effect_id=pause.id, until=now)
+                store.postpone(session=session, effect_id=pause.id, until=now)
             return True
         try:
-            delivered = self._send(held)
+            result = self._send(held)
         except Hold as refused:
             log.warning("Slack still refuses the bot token (%s); %s stays held", refused, held.kind)
             with self.db.write() as session:
-                outbox.mark_held(session=session, effect_id=held.id, error=str(refused))
-                outbox.postpone(
+                store.mark_held(session=session, effect_id=held.id, error=str(refused))
+                store.postpone(
                     session=session, effect_id=pause.id, until=now + self.backoff.held_every, error=str(refused)
                 )
             return False
         except Retry as retry:  # Slack is down as well: check again soon, as for any outage
             with self.db.write() as session:
-                outbox.mark_held(session=session, effect_id=held.id, error=str(retry))
-                outbox.postpone(session=session, effect_id=pause.id, until=now + self._wait(retry, pause.attempts))
+                store.mark_held(session=session, effect_id=held.id, error=str(retry))
+                store.postpone(session=session, effect_id=pause.id, until=now + self._wait(retry, pause.attempts))
             return False
         except GiveUp as error:  # Slack took the token and refused only this effect
             log.warning("effect %s %s given up: %s", held.id, held.kind, error)
@@ -228,73 +247,46 @@ class EffectSender:
             self._bug(held, error)
             return True
         else:
-            self._done(held, delivered)
+            self._done(held, result)
         return self._resume()
 
     def _resume(self) -> bool:
         """End the pause: held work is pending again, due now."""
         with self.db.write() as session:
-            released = outbox.release_held(session=session, now=self.clock())
+            released = store.release_held(session=session, now=self.clock())
         if released:
             log.warning("Slack accepts the bot token again: %d held effects are sent now", released)
         return True
 
-    def _progress(self, effect: Effect) -> Callable[[Delivered], None]:
-        def save(delivered: Delivered) -> None:
+    def _progress(self, effect: Effect) -> Progress:
+        def save(result: Result) -> None:
             with self.db.write() as session:
-                self._remember(session, effect, delivered)
+                self._remember(session, effect, result)
 
         return save
 
-    def _remember(self, session: Session, effect: Effect, delivered: Delivered) -> None:
-        if delivered.channel is not None and effect.incident_id is not None:
-            channel_id, name = delivered.channel
-            repo.set_channel(session=session, incident_id=effect.incident_id, channel_id=channel_id, channel_name=name)
-        if delivered.card_ts is not None and effect.incident_id is not None:
-            repo.set_card(session=session, incident_id=effect.incident_id, card_ts=delivered.card_ts)
-        draft_id = effect.payload.get("draft_id")
-        if delivered.draft_message_ts is not None and draft_id:
-            stored_drafts.change(session=session, draft_id=int(draft_id), message_ts=delivered.draft_message_ts)
-        if delivered.draft_published_ts is not None and draft_id:
-            stored_drafts.change(session=session, draft_id=int(draft_id), published_ts=delivered.draft_published_ts)
+    def _remember(self, session: Session, effect: Effect, result: Result) -> None:
+        """Store what Slack gave back: every kind of result is handled here."""
+        incident_id = effect.incident_id
+        match result:
+            case ChannelCreated() if incident_id is not None:
+                repository.set_channel(
+                    session=session, incident_id=incident_id, channel_id=result.channel_id, channel_name=result.name
+                )
+            case CardPosted() if incident_id is not None:
+                repository.set_card(session=session, incident_id=incident_id, card_ts=result.ts)
+            case DraftPosted():
+                drafts.record_message(session=session, draft_id=result.draft_id, message_ts=result.ts)
+            case DraftPublished():
+                drafts.record_published(session=session, draft_id=result.draft_id, published_ts=result.ts)
+            case _:  # Nothing to store; a fetched message was handed to `on_message` (`_send`)
+                pass
 
-    def _done(self, effect: Effect, delivered: Delivered) -> None:
+    def _done(self, effect: Effect, result: Result) -> None:
         with self.db.write() as session:
-            self._remember(session, effect, delivered)
-            outbox.mark_done(session=session, effect_id=effect.id, now=self.clock(), note=delivered.note)
+            self._remember(session, effect, result)
+            store.mark_done(session=session, effect_id=effect.id, now=self.clock(), note=note_of(result))
 
     def _finish(self, effect: Effect, *, error: str) -> None:
         with self.db.write() as session:
-            outbox.mark_failed(session=session, effect_id=effect.id, now=self.clock(), retry_at=None, error=error)
-
-
-class SenderThread:
-    """One background thread per process that drains the outbox, woken after every ack."""
-
-    def __init__(self, sender: EffectSender, *, poll_seconds: float = 1.0) -> None:
-        self.sender = sender
-        self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="effect-sender", daemon=True)
-
-    def start(self) -> SenderThread:
-        self._thread.start()
-        return self
-
-    def notify(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-            try:
-                self.sender.drain(stopping=self._stop.is_set)
-            except Exception:  # the database may be briefly away; the next round tries again
-                log.exception("outbox drain failed; retrying in %ss", self.poll_seconds)
+            store.mark_failed(session=session, effect_id=effect.id, now=self.clock(), retry_at=None, error=error)

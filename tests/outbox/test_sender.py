@@ -14,16 +14,16 @@ import pytest
 from sqlmodel import col, select
 
 from bot import health
-from bot.backoff import Backoff
-from bot.effect_kinds import EffectKind
-from bot.effects import MAX_ATTEMPTS_FOR_BUGS, EffectSender
+from bot.outbox.backoff import Backoff
+from bot.outbox.failures import GiveUp, Hold, Retry
+from bot.outbox.kinds import EffectKind
+from bot.outbox.sender import MAX_ATTEMPTS_FOR_BUGS, EffectSender
 from bot.sandbox import ManualClock
 from bot.service import IncidentService, Where
-from bot.slack.failures import GiveUp, Hold, Retry
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow
 from tests.conftest import KOLKATA
-from tests.fake_slack import OPENING, FakeSlack
+from tests.outbox.fake_delivery import OPENING, FakeSlack
 
 START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)  # 21:41 in Kolkata
 
@@ -176,6 +176,22 @@ def test_an_effect_slack_can_never_accept_is_given_up_and_the_rest_goes_on(
     dead = effects(sqlite_db, "dead")
     assert [(row.kind, row.last_error) for row in dead] == [("channel.create", "slack error channel_not_found")]
     assert slack.sent_for(1) == OPENING[1:]
+
+
+def test_work_this_version_cannot_read_is_given_up_with_the_reason_and_the_rest_goes_on(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    """A row of a newer version's kind, left after a rollback: `incident-bot outbox retry` can send it later."""
+    with sqlite_db.write() as session:
+        session.add(EffectRow(kind="channel.archive", payload="{}", created_at=clock(), not_before=clock()))
+    open_incident(service)
+    sender.drain()
+    [dead] = effects(sqlite_db, "dead")
+    assert (dead.kind, dead.last_error) == (
+        "channel.archive",
+        "this version cannot read a channel.archive payload ('channel.archive' is not a valid EffectKind)",
+    )
+    assert slack.sent_for(1) == OPENING
 
 
 def test_a_bug_is_retried_with_backoff_and_given_up_after_five_attempts(

@@ -19,9 +19,9 @@ from bot.domain.durations import short
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.outbox.admin import Unsent
+    from bot.outbox.store import AuthHold
     from bot.storage.db import Database
-    from bot.storage.outbox import AuthHold
-    from bot.storage.outbox_admin import Unsent
 
 STATES = {"pending": "pending", "held": "held", "dead": "given up", "done": "sent"}
 ERROR_WIDTH = 60
@@ -46,11 +46,11 @@ def run_outbox(settings: Settings, args: argparse.Namespace, *, clock: Callable[
     try:
         if args.outbox_action == "retry":
             return _retry(db, args.id, everything=args.everything, now=now)
-        from bot.storage import outbox, outbox_admin
+        from bot.outbox import admin, store
 
         with db.read() as session:
-            effects = outbox_admin.unsent(session=session)
-            paused = outbox.auth_hold(session=session)
+            effects = admin.unsent(session=session)
+            paused = store.auth_hold(session=session)
         print(render(effects, paused, now=now, zone=settings.zone))
         return 0
     finally:
@@ -118,7 +118,7 @@ def _describe(effect: Unsent) -> str:
 
 
 def _retry(db: Database, target: str | None, *, everything: bool, now: datetime) -> int:
-    from bot.storage import outbox_admin
+    from bot.outbox import admin
 
     def refuse(message: str) -> int:
         print(message, file=sys.stderr)
@@ -128,19 +128,19 @@ def _retry(db: Database, target: str | None, *, everything: bool, now: datetime)
         return refuse(RETRY_USAGE)
     if everything:
         with db.write() as session:
-            count = outbox_admin.send_again(session=session, now=now)
+            count = admin.send_again(session=session, now=now)
         print(f"{count} effects will be sent again now" if count else "Nothing held or given up: nothing to retry.")
         return 0
     assert target is not None
     effect_id = int(target) if target.isdigit() else None
     with db.write() as session:
-        found = None if effect_id is None else outbox_admin.find(session=session, effect_id=effect_id)
+        found = None if effect_id is None else admin.find(session=session, effect_id=effect_id)
         if found is None:
             return refuse(f"No Slack work has the ID {target!r}: IDs are the first column of `incident-bot outbox`.")
         if found.state == "done":
             return refuse(f"{_describe(found)} was sent already: nothing to retry.")
         if found.state == "pending":
             return refuse(f"{_describe(found)} is pending already (next try {_when(found.not_before, now)}).")
-        outbox_admin.send_again(session=session, now=now, effect_id=found.id)
+        admin.send_again(session=session, now=now, effect_id=found.id)
     print(f"{_describe(found)} will be sent again now.")
     return 0

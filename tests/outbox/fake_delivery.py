@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
-from bot.effect_kinds import EffectKind
-from bot.slack.delivery import Delivered, IncidentView, Progress
+from bot.outbox.kinds import EffectKind
+from bot.outbox.payloads import CreateChannel, Payload, PostTimeline
+from bot.outbox.results import ChannelCreated, Nothing, Progress, Result
+from bot.outbox.view import IncidentView
 
 OPENING = [
     EffectKind.CREATE_CHANNEL,
@@ -30,25 +31,19 @@ class FakeSlack:
         self.sent: list[tuple[EffectKind, int | None]] = []
         self.entries: list[tuple[int | None, int]] = []  # (incident, timeline entry) posted, in order
 
-    def send(
-        self,
-        kind: EffectKind,
-        payload: Mapping[str, Any],
-        view: IncidentView | None,
-        progress: Progress = lambda _: None,
-    ) -> Delivered:
+    def send(self, payload: Payload, view: IncidentView | None, progress: Progress = lambda _: None) -> Result:
         number = None if view is None else view.incident.number
-        self.tried.append((kind, number))
+        self.tried.append((payload.kind, number))
         if self.failures:
             raise self.failures.popleft()
         if self.failing is not None:
             raise self.failing()
-        self.sent.append((kind, number))
-        if kind is EffectKind.POST_TIMELINE:
-            self.entries.append((number, int(payload["entry_id"])))
-        if kind is EffectKind.CREATE_CHANNEL:
-            return Delivered(channel=(f"C{number}", f"inc-{number}"))
-        return Delivered()
+        self.sent.append((payload.kind, number))
+        if isinstance(payload, PostTimeline):
+            self.entries.append((number, payload.entry_id))
+        if isinstance(payload, CreateChannel):
+            return ChannelCreated(channel_id=f"C{number}", name=f"inc-{number}")
+        return Nothing()
 
     def sent_for(self, number: int) -> list[EffectKind]:
         return [kind for kind, sent_number in self.sent if sent_number == number]

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.slack.failures import GiveUp, Hold, Retry, classify
+from bot.outbox.failures import GiveUp, Hold, Retry, classify
 
 
 def answer(status: int, error: str, headers: dict[str, str] | None = None) -> SlackApiError:

@@ -16,7 +16,6 @@ that check (once a minute while paused), by the release, and by `incident-bot ou
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +23,8 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.effect_kinds import EffectKind
+from bot.outbox.kinds import EffectKind
+from bot.outbox.payloads import Payload, decode, encode
 from bot.storage.repository import core
 from bot.storage.tables import PENDING, EffectRow
 
@@ -38,26 +38,29 @@ AUTH_HOLD = EffectKind.AUTH_HOLD.value
 class Effect:
     id: int
     incident_id: int | None
-    kind: EffectKind
-    payload: dict[str, Any]
+    payload: Payload
     attempts: int
     expires_at: datetime | None
+
+    @property
+    def kind(self) -> EffectKind:
+        return self.payload.kind
 
 
 def enqueue(
     *,
     session: Session,
     incident_id: int | None,
-    kind: EffectKind,
+    payload: Payload,
     now: datetime,
-    payload: dict[str, Any] | None = None,
     expires_at: datetime | None = None,
 ) -> None:
+    """Record Slack work for after the commit; `incident_id` None: not queued behind an incident's work."""
     session.add(
         EffectRow(
             incident_id=incident_id,
-            kind=kind.value,
-            payload=json.dumps(payload or {}, sort_keys=True),
+            kind=payload.kind.value,
+            payload=encode(payload),
             created_at=now,
             not_before=now,
             expires_at=expires_at,
@@ -114,8 +117,7 @@ def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Ef
     return Effect(
         id=effect_id,
         incident_id=claimed.incident_id,
-        kind=EffectKind(claimed.kind),
-        payload=json.loads(claimed.payload),
+        payload=decode(claimed.kind, claimed.payload),
         attempts=claimed.attempts,
         expires_at=claimed.expires_at,
     )
@@ -233,8 +235,7 @@ def oldest_held(*, session: Session) -> Effect | None:
     return Effect(
         id=row.id,
         incident_id=row.incident_id,
-        kind=EffectKind(row.kind),
-        payload=json.loads(row.payload),
+        payload=decode(row.kind, row.payload),
         attempts=row.attempts,
         expires_at=row.expires_at,
     )

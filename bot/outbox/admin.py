@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.storage.outbox import AUTH_HOLD, HELD, check_now
+from bot.outbox.store import AUTH_HOLD, HELD, check_now
 from bot.storage.repository import core
 from bot.storage.tables import EffectRow, IncidentRow
 

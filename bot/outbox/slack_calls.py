@@ -1,0 +1,80 @@
+"""Web API calls the delivery makes in more than one step or with tolerated answers.
+
+Errors that are not tolerated here propagate as `SlackApiError`, for `bot.outbox.failures.classify`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+HARMLESS_ERRORS = frozenset({"already_in_channel", "already_pinned", "already_reacted", "cant_invite_self"})
+# chat.postEphemeral's answers when the bot cannot speak where the person opened the modal.
+UNREACHABLE_ORIGIN = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"})
+
+
+def error_code(error: SlackApiError) -> str | None:
+    code = error.response.get("error")
+    return None if code is None else str(code)
+
+
+def tolerate(method: Callable[..., Any], **arguments: Any) -> None:
+    """Call a Web API method whose 'already done' answers count as success (already pinned, ...)."""
+    try:
+        method(**arguments)
+    except SlackApiError as error:
+        if error_code(error) not in HARMLESS_ERRORS:
+            raise
+
+
+def post_joining(client: WebClient, channel: str, **message: Any) -> str:
+    """chat.postMessage (returns the ts), joining the public channel first if the bot is not in it."""
+    try:
+        return str(client.chat_postMessage(channel=channel, **message)["ts"])
+    except SlackApiError as error:
+        if error_code(error) != "not_in_channel":
+            raise
+    client.conversations_join(channel=channel)
+    return str(client.chat_postMessage(channel=channel, **message)["ts"])
+
+
+def find_channel(client: WebClient, name: str) -> dict[str, Any] | None:
+    """The public, unarchived channel called `name`, paging through conversations.list."""
+    cursor = None
+    while True:
+        page = client.conversations_list(types="public_channel", exclude_archived=True, limit=1000, cursor=cursor)
+        channels: list[dict[str, Any]] = page.get("channels") or []
+        for channel in channels:
+            if channel.get("name") == name:
+                return dict(channel)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+
+
+def thread_of(client: WebClient, channel: str, ts: str) -> list[dict[str, Any]]:
+    """The thread holding message `ts` (its parent and the replies at `ts`); [] when none."""
+    try:
+        thread = client.conversations_replies(channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True)
+    except SlackApiError as error:
+        if error_code(error) == "thread_not_found":
+            return []
+        raise
+    return list(thread.get("messages") or [])
+
+
+def tell_ephemeral_or_directly(client: WebClient, *, origin: str | None, user: str, text: str) -> bool:
+    """An ephemeral message to `user` in `origin`, or a direct message from the app where Slack will
+    not take one (a DM or private channel the bot is not in); True when it went as a direct message."""
+    if origin:
+        try:
+            client.chat_postEphemeral(channel=origin, user=user, text=text)
+            return False
+        except SlackApiError as error:
+            if error_code(error) not in UNREACHABLE_ORIGIN:
+                raise
+    client.chat_postMessage(channel=user, text=text)
+    return True

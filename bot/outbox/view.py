@@ -1,0 +1,78 @@
+"""What the delivery of one effect needs, read from storage when it is sent (`IncidentView`).
+
+Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
+shows the incident as it is now. A payload about a timeline entry or a draft (`AboutEntry`,
+`AboutDraft`) has that entry or draft read too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot.domain import markup
+from bot.domain.drafts import DraftRecord
+from bot.domain.durations import Durations, compute
+from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.outbox.payloads import AboutDraft, AboutEntry
+from bot.outbox.store import Effect
+from bot.storage import drafts, repository
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What the sender read from storage for one effect."""
+
+    incident: Incident
+    channel_name: str | None = None
+    card_ts: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
+    entry: TimelineEntry | None = None
+    durations: Durations | None = None
+    draft: DraftRecord | None = None
+
+
+def read_view(db: Database, effect: Effect) -> IncidentView | None:
+    """Everything the delivery needs, read now (so cards and topics show the latest state)."""
+    payload = effect.payload
+    draft_id = payload.draft_id if isinstance(payload, AboutDraft) else None
+    entry_id = payload.entry_id if isinstance(payload, AboutEntry) else None
+    with db.read() as session:
+        draft = drafts.get(session=session, draft_id=draft_id) if draft_id else None
+        incident_id = effect.incident_id if draft is None else draft.incident_id
+        if incident_id is None:
+            return None
+        stored = repository.get_by_id(session=session, incident_id=incident_id)
+        entry = repository.get_entry(session=session, entry_id=entry_id).entry if entry_id else None
+        durations = None
+        if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
+            durations = _durations_until(session, stored.id, entry_id, stored.incident)
+        people = {stored.incident.lead, stored.incident.opened_by}
+        people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
+        if entry is not None:
+            people |= {entry.actor, entry.text} if entry.kind is EntryKind.LEAD else {entry.actor}
+            people |= markup.user_ids(entry.text)
+        if draft is not None:
+            people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}
+        names = repository.names(session=session, user_ids=people)
+    return IncidentView(
+        incident=stored.incident,
+        channel_name=stored.channel_name,
+        card_ts=stored.card_ts,
+        names=names,
+        entry=entry,
+        durations=durations,
+        draft=draft,
+    )
+
+
+def _durations_until(session: Session, incident_id: int, entry_id: int | None, incident: Incident) -> Durations:
+    """Durations as they stood at `entry_id` (the close being reported), or now."""
+    entries = repository.timeline(session=session, incident_id=incident_id)
+    if entry_id:
+        entries = [item for item in entries if item.id <= entry_id]
+    until = max((item.entry.at for item in entries), default=None)
+    return compute(incident, [item.entry for item in entries], until=until)
