@@ -184,8 +184,18 @@ def test_list_shows_open_incidents_and_list_all_the_resolved_ones_too(bot: Dispa
         assert "INC-1" in str(bot.command("list all").json["blocks"])
 
 
-def test_list_with_nothing_open_says_so(bot: DispatchBot) -> None:
+def test_list_with_nothing_open_says_so_and_list_all_still_shows_the_resolved(bot: DispatchBot) -> None:
     assert bot.command("list").text == "No open incidents."
+    bot.command("close", channel=bot.open())
+    assert bot.command("list").text == "No open incidents."
+    assert "*INC-1* sev2 resolved · Checkout fails" in str(bot.command("list all").json["blocks"])
+
+
+def test_an_update_in_the_same_status_needs_a_message(bot: DispatchBot, unchanged: Any) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        refused = bot.command("status investigating", user=BOB, channel=channel)
+    assert refused.text.startswith(":warning: INC-1 is already investigating")
 
 
 @pytest.mark.parametrize("words", ["help", ""])

@@ -65,10 +65,17 @@ def test_a_member_turned_guest_by_user_change_is_refused_from_the_next_request_o
     answer = bot.command("note second", user=BOB, channel=channel)
     assert answer.text.startswith(":warning: Workspace guests cannot change incidents.")
     assert [entry.text for entry in bot.timeline(1) if entry.kind == "note"] == ["first"]
+    assert bot.send(event({"type": "user_change", "user": user(BOB)}, event_id="Ev0UC3")).status == 200
+    assert bot.command("note third", user=BOB, channel=channel).text == "INC-1: note added to the timeline."
 
 
 def test_a_newcomer_from_team_join_opens_an_incident_without_slack_being_asked(bot: DispatchBot) -> None:
-    assert bot.send(event({"type": "team_join", "user": user("U0NEWCOMER")}, event_id="Ev0TJ1")).status == 200
+    newcomer = {**user("U0NEWCOMER"), "profile": {"display_name": "nora", "real_name": "Nora Newcomer"}}
+    assert bot.send(event({"type": "team_join", "user": newcomer}, event_id="Ev0TJ1")).status == 200
+    with bot.db.read() as session:
+        assert members.get(session=session, user_id="U0NEWCOMER") == members.Member(
+            user_id="U0NEWCOMER", team_id=TEAM, display_name="nora", real_name="Nora Newcomer"
+        )
     assert bot.command("open Search is down", user="U0NEWCOMER").text.startswith("Opened *INC-1*")
     assert bot.incident(1).opened_by == "U0NEWCOMER" and bot.slack.calls == []
     assert known_members(bot) == 4  # alice, bob, the guest and the newcomer

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from bolt_requests import button, event, message_shortcut, slash, text_input, view_submission
+from bolt_requests import TEAM, button, event, message_shortcut, slash, text_input, view_submission
 from dispatch_bot import ALICE, BOB, GENERAL, GUEST, STRANGER, DispatchBot, member
 
 from bot.storage import members
@@ -109,6 +109,18 @@ def test_a_malformed_command_says_what_is_wrong_shows_the_usage_and_stores_nothi
     assert answer.json["response_type"] == "ephemeral"
 
 
+def test_a_draft_in_a_language_without_wording_says_which_exist_and_stores_nothing(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        answer = bot.command("draft es", user=BOB, channel=channel)
+    assert answer.text == (
+        ":warning: There is no wording in 'es' yet; available: en, fr.\n"
+        "`/incident draft [INC-n] [en|fr|...] [short|long]`"
+    )
+
+
 def test_an_unreadable_at_time_says_which_forms_work_and_stores_nothing(bot: DispatchBot, unchanged: Any) -> None:
     channel = bot.open()
     with unchanged(bot.db):
@@ -174,5 +186,10 @@ def test_someone_unknown_costs_one_users_info_call_and_is_told_slack_could_not_s
 
 
 def test_a_known_member_opens_an_incident_without_slack_being_asked_anything(bot: DispatchBot) -> None:
-    assert bot.command("open Everything is down", user=ALICE).text.startswith("Opened *INC-1*")
+    assert bot.command("open sev1 Everything is down", user=ALICE).text.startswith(
+        "Opened *INC-1* (sev1): Everything is down."
+    )
+    assert [incident.title for incident in bot.service.list_incidents(team_id=TEAM, everything=True)] == [
+        "Everything is down"
+    ]
     assert bot.slack.calls == []
