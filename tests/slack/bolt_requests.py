@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,7 +31,8 @@ def signed(body: str, *, content_type: str, secret: str = SIGNING_SECRET, retry:
     """`body` as Slack would send it, signed now with `secret` (a wrong secret: a forged request)."""
     timestamp = str(int(time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    headers: dict[str, str | list[str]] = {
+    assert signature is not None
+    headers: dict[str, str | Sequence[str]] = {
         "content-type": [content_type],
         "x-slack-request-timestamp": [timestamp],
         "x-slack-signature": [signature],

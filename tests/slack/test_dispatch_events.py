@@ -12,7 +12,7 @@ from dispatch_bot import BOB, GENERAL, DispatchBot
 
 from bot.storage import members
 
-OTHER_EVENTS = [
+OTHER_EVENTS: list[dict[str, Any]] = [
     {"type": "message", "channel": GENERAL, "user": BOB, "text": "lunch?", "ts": "1700000000.000100"},
     {"type": "message", "subtype": "channel_join", "channel": GENERAL, "user": BOB, "ts": "1700000000.000200"},
     {"type": "app_mention", "channel": GENERAL, "user": BOB, "text": "<@U0BOT> hi", "ts": "1700000000.000300"},
