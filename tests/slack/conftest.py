@@ -1,7 +1,7 @@
 """`bot`: the real Bolt app on SQLite and PostgreSQL, driven in-process (see dispatch_bot.py).
 
-Here `sqlite_db` is a copy of one SQLite file migrated once per session: migrating takes
-longer than most of these tests.
+Slack is one tripwire for the session, emptied before each test. Here `sqlite_db` is a copy
+of one SQLite file migrated once per session: migrating takes longer than most of these tests.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dispatch_bot import DispatchBot, dispatch_bot
+from dispatch_bot import DispatchBot, Tripwire, dispatch_bot
 
 from bot.storage.db import Database
 
@@ -34,6 +34,12 @@ def sqlite_db(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
+@pytest.fixture(scope="session")
+def slack_tripwire() -> Iterator[Tripwire]:
+    with Tripwire() as slack:
+        yield slack
+
+
 @pytest.fixture
-def bot(any_db: Database) -> Iterator[DispatchBot]:
-    yield from dispatch_bot(any_db)
+def bot(any_db: Database, slack_tripwire: Tripwire) -> Iterator[DispatchBot]:
+    yield from dispatch_bot(any_db, slack_tripwire)

@@ -154,28 +154,28 @@ def member(user_id: str, **flags: bool) -> members.Member:
     return members.Member(user_id=user_id, team_id=TEAM, display_name=name, real_name=name.title(), **flags)
 
 
-def dispatch_bot(db: Database) -> Iterator[DispatchBot]:
+def dispatch_bot(db: Database, slack: Tripwire) -> Iterator[DispatchBot]:
     """The bot with alice and bob (members) and a guest known, Slack a tripwire that must stay untouched."""
-    with Tripwire() as slack:
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": "xoxb-0000000000-0000000000000-dispatchdispatchdispatch",
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": slack.url,
-                "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
-                "INCIDENT_STATUS_CHANNEL": STATUS,
-                "INCIDENT_LANGUAGES": "en,fr",
-                "INCIDENT_PUBLIC_NAME": "Chirper",
-            },
-            require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
-        )
-        service = IncidentService(db, zone=settings.zone)
-        client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=2, retry_handlers=[])
-        with db.write() as session:
-            known = [member(ALICE), member(BOB), member(GUEST, is_restricted=True)]
-            members.put(session=session, members=known, learned_at=datetime.now(UTC))
-        after = Handover()
-        check = MemberCheck(db, client, clock=service.clock)
-        app = create_app(settings, service, client, after_ack=after, members=check)
-        yield DispatchBot(app=app, service=service, db=db, settings=settings, after=after, slack=slack)
-        assert slack.calls == [], f"Slack was called while handling requests: {slack.calls}"
+    slack.calls.clear()
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-0000000000-0000000000000-dispatchdispatchdispatch",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
+            "INCIDENT_STATUS_CHANNEL": STATUS,
+            "INCIDENT_LANGUAGES": "en,fr",
+            "INCIDENT_PUBLIC_NAME": "Chirper",
+        },
+        require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+    )
+    service = IncidentService(db, zone=settings.zone)
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=2, retry_handlers=[])
+    with db.write() as session:
+        known = [member(ALICE), member(BOB), member(GUEST, is_restricted=True)]
+        members.put(session=session, members=known, learned_at=datetime.now(UTC))
+    after = Handover()
+    check = MemberCheck(db, client, clock=service.clock)
+    app = create_app(settings, service, client, after_ack=after, members=check)
+    yield DispatchBot(app=app, service=service, db=db, settings=settings, after=after, slack=slack)
+    assert slack.calls == [], f"Slack was called while handling requests: {slack.calls}"
