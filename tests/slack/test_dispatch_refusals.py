@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 from bolt_requests import TEAM, button, event, message_shortcut, slash, text_input, view_submission
-from dispatch_bot import ALICE, BOB, GENERAL, GUEST, STRANGER, DispatchBot, member
-
-from bot.storage import members
+from dispatch_bot import ALICE, BOB, GENERAL, GUEST, STRANGER, DispatchBot
 
 GUESTS_REFUSED = ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."
 
@@ -77,8 +75,8 @@ def test_a_guest_submitting_the_open_modal_sees_the_refusal_in_it(bot: DispatchB
 
 
 def test_a_deactivated_account_is_refused(bot: DispatchBot, unchanged: Any) -> None:
-    with bot.db.write() as session:
-        members.put(session=session, members=[member(BOB, deleted=True)], learned_at=bot.service.clock())
+    deactivated = {"id": BOB, "team_id": TEAM, "name": "bob", "deleted": True, "profile": {"display_name": "bob"}}
+    assert bot.send(event({"type": "user_change", "user": deactivated}, event_id="Ev0DEACT")).status == 200
     with unchanged(bot.db):
         answer = bot.command("open Everything is down", user=BOB)
     assert answer.text == ":warning: This Slack account is deactivated, so it cannot change incidents."
