@@ -1,0 +1,193 @@
+"""Refusals through Bolt's App.dispatch: guests, malformed commands, unknown incidents, forged
+requests. Each says why (or answers 401) and stores nothing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from bolt_requests import TEAM, button, event, message_shortcut, slash, text_input, view_submission
+from dispatch_bot import ALICE, BOB, GENERAL, GUEST, STRANGER, DispatchBot
+
+GUESTS_REFUSED = ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."
+
+INCIDENT_CHANGES = [
+    "status monitoring fix deployed",
+    "close",
+    "note restarted the workers",
+    "impact Payments fail",
+    "sev 1",
+    f"lead <@{GUEST}>",
+    "attack suspected",
+    "draft",
+]
+
+
+@pytest.mark.parametrize("words", ["open sev1 Everything is down", *INCIDENT_CHANGES])
+def test_a_guest_is_refused_every_change_and_nothing_is_stored(bot: DispatchBot, unchanged: Any, words: str) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        answer = bot.command(words, user=GUEST, channel=channel)
+    assert answer.text == GUESTS_REFUSED
+
+
+def test_a_guest_may_still_read_the_timeline_and_the_list(bot: DispatchBot, unchanged: Any) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        assert "Checkout fails" in str(bot.command("timeline", user=GUEST, channel=channel).json["blocks"])
+        assert "INC-1" in str(bot.command("list", user=GUEST).json["blocks"])
+
+
+@pytest.mark.parametrize("action_id", ["incident.status.identified", "incident.close", "incident.draft"])
+def test_a_guest_pressing_a_card_button_is_told_why_and_nothing_is_stored(
+    bot: DispatchBot, unchanged: Any, action_id: str
+) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        assert bot.send(button(action_id, "1", user=GUEST, channel=channel)).status == 200
+    assert bot.after.texts() == [GUESTS_REFUSED]
+
+
+def test_a_guest_cannot_publish_or_discard_a_draft_or_copy_or_pin_a_message(bot: DispatchBot, unchanged: Any) -> None:
+    channel = bot.open()
+    bot.command("draft", channel=channel)
+    draft = str(bot.drafts()[0][0])
+    message = {"type": "message", "user": BOB, "text": "db failover done", "ts": f"{time.time():.6f}"}
+    pin = {"type": "reaction_added", "user": GUEST, "reaction": "pushpin"}
+    with unchanged(bot.db):
+        assert bot.send(button("draft.publish", draft, user=GUEST, channel=channel)).status == 200
+        assert bot.send(button("draft.discard", draft, user=GUEST, channel=channel)).status == 200
+        assert (
+            bot.send(message_shortcut("incident.add_to_timeline", message, user=GUEST, channel=channel)).status == 200
+        )
+        item = {"type": "message", "channel": channel, "ts": message["ts"]}
+        assert bot.send(event({**pin, "item": item}, event_id="Ev0GUESTPIN")).status == 200
+    assert bot.after.texts() == [GUESTS_REFUSED] * 3
+
+
+def test_a_guest_submitting_the_open_modal_sees_the_refusal_in_it(bot: DispatchBot, unchanged: Any) -> None:
+    values = {"title": text_input("Search is down"), "severity": {"value": {"selected_option": {"value": "1"}}}}
+    with unchanged(bot.db):
+        answer = bot.send(view_submission("incident.open", values, user=GUEST, private_metadata=GENERAL))
+    assert answer.json["response_action"] == "errors"
+    assert "Workspace guests cannot change incidents" in answer.json["errors"]["title"]
+
+
+def test_a_deactivated_account_is_refused(bot: DispatchBot, unchanged: Any) -> None:
+    deactivated = {"id": BOB, "team_id": TEAM, "name": "bob", "deleted": True, "profile": {"display_name": "bob"}}
+    assert bot.send(event({"type": "user_change", "user": deactivated}, event_id="Ev0DEACT")).status == 200
+    with unchanged(bot.db):
+        answer = bot.command("open Everything is down", user=BOB)
+    assert answer.text == ":warning: This Slack account is deactivated, so it cannot change incidents."
+
+
+@pytest.mark.parametrize(
+    ("words", "reply"),
+    [
+        ("status", "Which status? Use investigating, identified, monitoring or resolved."),
+        ("sev 9", "'9' is not a severity: severities go from sev1 (the most severe) to sev4."),
+        ("open sev9 Search down", "'sev9' is not a severity"),
+        ("lead nobody", "Who should lead? Mention the person"),
+        ("note", "What should the note say?"),
+        ("attack maybe", "'maybe' is not an assessment."),
+        ("draft klingon", "'klingon' is neither a language code"),
+        ("frobnicate now", "Unknown subcommand 'frobnicate'."),
+        ("stauts monitoring", "Did you mean `status`?"),
+    ],
+)
+def test_a_malformed_command_says_what_is_wrong_shows_the_usage_and_stores_nothing(
+    bot: DispatchBot, unchanged: Any, words: str, reply: str
+) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        answer = bot.command(words, user=BOB, channel=channel)
+    assert answer.text.startswith(":warning: ") and reply in answer.text
+    assert "`/incident " in answer.text
+    assert answer.json["response_type"] == "ephemeral"
+
+
+def test_a_draft_in_a_language_without_wording_says_which_exist_and_stores_nothing(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        answer = bot.command("draft es", user=BOB, channel=channel)
+    assert answer.text == (
+        ":warning: There is no wording in 'es' yet; available: en, fr.\n"
+        "`/incident draft [INC-n] [en|fr|...] [short|long]`"
+    )
+
+
+def test_an_unreadable_at_time_says_which_forms_work_and_stores_nothing(bot: DispatchBot, unchanged: Any) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        answer = bot.command("status monitoring fix deployed --at yesterday-ish", user=BOB, channel=channel)
+    assert answer.text.startswith(":warning: 'yesterday-ish' is not a time I can read. Use HH:MM")
+
+
+@pytest.mark.parametrize("words", ["status INC-9 monitoring", "note INC-9 hello", "close INC-9", "timeline INC-9"])
+def test_an_unknown_incident_is_named_in_the_refusal_and_nothing_is_stored(
+    bot: DispatchBot, unchanged: Any, words: str
+) -> None:
+    bot.open()
+    with unchanged(bot.db):
+        assert bot.command(words, user=BOB).text == ":warning: There is no INC-9 in this workspace."
+
+
+def test_a_change_outside_an_incident_channel_without_inc_n_says_how_to_name_it(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    bot.open()
+    with unchanged(bot.db):
+        answer = bot.command("note restarted the workers", user=BOB, channel=GENERAL)
+    assert answer.text.startswith(":warning: This is not an incident channel: name the incident")
+
+
+def test_a_card_button_for_an_unknown_incident_is_refused_and_nothing_is_stored(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    bot.open()
+    with unchanged(bot.db):
+        assert bot.send(button("incident.close", "9", user=BOB, channel=GENERAL)).status == 200
+    assert bot.after.texts() == [":warning: There is no INC-9 in this workspace."]
+
+
+@pytest.mark.parametrize("kind", ["slash command", "button", "event"])
+def test_a_request_with_a_bad_signature_gets_401_and_nothing_is_stored(
+    bot: DispatchBot, unchanged: Any, kind: str
+) -> None:
+    channel = bot.open()
+    forged = {
+        "slash command": lambda: slash("close", user=BOB, channel=channel, secret="not-the-secret"),
+        "button": lambda: button("incident.close", "1", user=BOB, channel=channel),
+        "event": lambda: event({"type": "reaction_added", "user": BOB, "reaction": "pushpin", "item": {}}),
+    }[kind]()
+    if kind != "slash command":  # signed right, then tampered with
+        forged.headers["x-slack-signature"] = ["v0=" + "0" * 64]
+    notified = bot.after.notified
+    with unchanged(bot.db):
+        assert bot.send(forged).status == 401
+    assert bot.after.notified == notified and bot.after.responses == []
+
+
+def test_someone_unknown_costs_one_users_info_call_and_is_told_slack_could_not_say(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    """The tripwire at work: the only path that may call Slack before the ack is the lookup of
+    someone the bot has never heard of, and that call is what the tripwire sees."""
+    with unchanged(bot.db):
+        answer = bot.command("open Everything is down", user=STRANGER)
+    assert answer.text.startswith(":warning: I could not check your Slack account: I have not seen it before")
+    assert len(bot.slack.calls) == 1 and bot.slack.calls[0].startswith("POST /api/users.info")
+    bot.slack.calls.clear()
+
+
+def test_a_known_member_opens_an_incident_without_slack_being_asked_anything(bot: DispatchBot) -> None:
+    assert bot.command("open sev1 Everything is down", user=ALICE).text.startswith(
+        "Opened *INC-1* (sev1): Everything is down."
+    )
+    assert [incident.title for incident in bot.service.list_incidents(team_id=TEAM, everything=True)] == [
+        "Everything is down"
+    ]
+    assert bot.slack.calls == []
