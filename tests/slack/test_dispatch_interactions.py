@@ -145,7 +145,7 @@ def test_edit_queues_the_edit_modal_and_its_submission_saves_the_new_text(bot: D
     channel, draft = drafted(bot)
     before = len(bot.effects())
     assert bot.send(button("draft.edit", str(draft), user=BOB, channel=channel)).status == 200
-    assert bot.effects()[before:] == ["view.open"]
+    assert bot.effects()[before:] == ["view.open_draft"]
     submitted = view_submission(
         "draft.edit", {"text": text_input("We fixed it.")}, user=BOB, private_metadata=str(draft)
     )
