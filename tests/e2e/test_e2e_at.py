@@ -11,15 +11,20 @@ from e2e_stack import KOLKATA, Stack, bot_lines
 from bot.sandbox import ManualClock
 
 
-def test_close_at_a_time_still_to_come_today_is_refused_naming_both_dates_and_nothing_changes(
-    make_stack: Callable[..., Stack], unchanged: Any
-) -> None:
+def opened_at_21_30_now_21_41(make_stack: Callable[..., Stack]) -> tuple[Stack, str]:
+    """INC-1 opened at 21:30 IST; the clock now reads 21:41 (the stack and the incident channel)."""
     clock = ManualClock(datetime(2022, 2, 17, 21, 30, tzinfo=KOLKATA))
     stack = make_stack(clock=clock)
     stack.user("alice").slash("open sev1 Something went wrong")
     stack.settle()
-    channel = stack.channel_of(1)
     clock.set(datetime(2022, 2, 17, 21, 41, tzinfo=KOLKATA))
+    return stack, stack.channel_of(1)
+
+
+def test_close_at_a_time_still_to_come_today_is_refused_naming_both_dates_and_nothing_changes(
+    make_stack: Callable[..., Stack], unchanged: Any
+) -> None:
+    stack, channel = opened_at_21_30_now_21_41(make_stack)
     lines_before, calls_before = bot_lines(stack, channel), len(stack.emulator.calls())
     with unchanged(stack.runtime.db):
         answer = stack.user("alice").slash("close Fixed the cache --at 21:50", channel=channel)
@@ -33,12 +38,7 @@ def test_close_at_a_time_still_to_come_today_is_refused_naming_both_dates_and_no
 
 
 def test_close_at_a_time_minutes_ago_is_accepted(make_stack: Callable[..., Stack]) -> None:
-    clock = ManualClock(datetime(2022, 2, 17, 21, 30, tzinfo=KOLKATA))
-    stack = make_stack(clock=clock)
-    stack.user("alice").slash("open sev1 Something went wrong")
-    stack.settle()
-    channel = stack.channel_of(1)
-    clock.set(datetime(2022, 2, 17, 21, 41, tzinfo=KOLKATA))
+    stack, channel = opened_at_21_30_now_21_41(make_stack)
     stack.user("alice").slash("close Fixed the cache --at 21:40", channel=channel)
     stack.settle()
     closing = next(line for line in bot_lines(stack, channel) if "resolved INC-1" in line)
