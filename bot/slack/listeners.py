@@ -67,7 +67,13 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         chosen = (values.get("severity", {}).get("value", {}) or {}).get("selected_option") or {}
         asked = _invocation(body, channel_id=view.get("private_metadata") or None)
         command = parse.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None)
-        _submit(ack, after, "title", lambda: runner.run(command, asked))
+
+        def open_titled() -> object:
+            if not title.strip():  # the modal's own field: never answered by another modal
+                raise UsageError("Give the incident a title: what is broken, in a few words.")
+            return runner.run(command, asked)
+
+        _submit(ack, after, "title", open_titled)
 
     @app.shortcut(ADD_TO_TIMELINE)
     def add_to_timeline(ack: Ack, body: dict[str, Any]) -> None:
@@ -77,6 +83,8 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
 
         def add() -> Reply:
             runner.ensure_can_change(asked.user_id)
+            if not message.get("ts"):
+                raise UsageError("Slack did not say which message that was; try the shortcut again.")
             author = copied.author_of(message)
             added = service.add_message(
                 channel_id=asked.channel_id or "",
@@ -97,7 +105,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
     def pushpin(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         item = event.get("item") or {}
         channel = str(item.get("channel"))
-        pinned = event.get("reaction") == PIN_REACTION and item.get("type") == "message"
+        pinned = event.get("reaction") == PIN_REACTION and item.get("type") == "message" and bool(item.get("ts"))
         if not (pinned and service.is_incident_channel(channel)):
             metrics.EVENTS_IGNORED.labels(type="reaction_added").inc()
             ack()

@@ -171,3 +171,36 @@ def test_discard_marks_the_draft_and_it_can_no_longer_be_published(bot: Dispatch
     with unchanged(bot.db):
         assert bot.send(button("draft.publish", str(draft), user=BOB, channel=channel)).status == 200
     assert "discarded" in bot.after.texts()[-1]
+
+
+def test_the_open_modal_submitted_with_no_title_at_all_says_so_in_the_modal_and_stores_nothing(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    values = {"severity": {"value": {"selected_option": {"value": "2"}}}}
+    with unchanged(bot.db):
+        answer = bot.send(view_submission("incident.open", values, user=ALICE, private_metadata=GENERAL))
+    assert answer.json == {
+        "response_action": "errors",
+        "errors": {"title": "Give the incident a title: what is broken, in a few words."},
+    }
+
+
+def test_a_shortcut_on_a_message_without_its_timestamp_says_so_and_stores_nothing(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    channel = bot.open()
+    message = {key: value for key, value in MESSAGE.items() if key != "ts"}
+    with unchanged(bot.db):
+        answer = bot.send(message_shortcut("incident.add_to_timeline", message, user=ALICE, channel=channel))
+    assert answer.status == 200
+    assert "Slack did not say which message that was" in bot.after.texts()[-1]
+
+
+def test_a_pushpin_event_without_the_messages_timestamp_is_acknowledged_and_ignored(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    channel = bot.open()
+    item = {"type": "message", "channel": channel}
+    with unchanged(bot.db):
+        delivered = bot.send(event({"type": "reaction_added", "user": BOB, "reaction": "pushpin", "item": item}))
+    assert delivered.status == 200
