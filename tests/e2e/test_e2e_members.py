@@ -130,3 +130,21 @@ def test_start_up_walks_every_page_of_users_list(make_stack: Callable[..., Sandb
     assert [bool(call.response["response_metadata"]["next_cursor"]) for call in pages] == [True, True, False]
     with stack.runtime.db.read() as session:
         assert stored.count(session=session) == 455  # the bot, alice, bob, gina, ursula and 450 more
+
+
+def test_after_a_restart_with_slack_already_down_a_known_member_still_opens_an_incident(
+    make_stack: Callable[..., Sandbox],
+) -> None:
+    """A cold start during the outage: the members learnt before it are in the database."""
+    emulator = SlackEmulator()
+    before = make_stack(emulator=emulator)  # learns the workspace's members while Slack is up
+    before.server.shutdown()
+    before.runtime.stop()  # the web process dies; the emulator (Slack) lives on
+    emulator.down()
+    after = make_stack(emulator=emulator)  # starts while every Slack call fails
+    answer = after.user("alice").slash("open sev1 Slack and the home page are down")
+    assert "Opened *INC-1* (sev1): Slack and the home page are down." in answer.json["text"]
+    assert incidents(after) == ["Slack and the home page are down"]
+    emulator.up()
+    after.settle(timeout=60)
+    assert after.channel_of(1)
