@@ -255,13 +255,8 @@ def _sev(rest: str, at: str | None) -> Command:
 
 def _lead(rest: str, at: str | None) -> Command:
     incident, rest = _take_incident(rest)
-    mention = rest.strip()
-    match = _MENTION.fullmatch(mention)
-    if match is not None:
-        return SetLead(incident=incident, user_id=match[1])
-    if _MENTION.search(mention):
-        raise _Malformed("Mention exactly one person: the incident has one lead.")
-    raise _Malformed("Who should lead? Mention the person: type @ and pick them, e.g. `/incident lead @alice`.")
+    missing = "Who should lead? Mention the person: type @ and pick them, e.g. `/incident lead @alice`."
+    return SetLead(incident=incident, user_id=_one_person(rest, "the incident has one lead", missing))
 
 
 def _role(rest: str, at: str | None) -> Command:
@@ -273,18 +268,13 @@ def _role(rest: str, at: str | None) -> Command:
         role = Role(word.lower())
     except ValueError:
         raise _Malformed(f"'{_one_line(word)}' is not a role. Use {_ROLES}.") from None
-    who = rest.strip()
-    if who.lower() == "none":
+    if rest.strip().lower() == "none":
         return SetRole(incident=incident, role=role, user_id=None)
-    match = _MENTION.fullmatch(who)
-    if match is not None:
-        return SetRole(incident=incident, role=role, user_id=match[1])
-    if _MENTION.search(who):
-        raise _Malformed(f"Mention exactly one person: the {role.value} role is held by one person.")
-    raise _Malformed(
+    missing = (
         f"Who should take the {role.value} role? Mention the person (type @ and pick them), "
         f"or say `none` to clear it, e.g. `/incident role {role.value} @alice`."
     )
+    return SetRole(incident=incident, role=role, user_id=_one_person(rest, f"one person holds the {role}", missing))
 
 
 def _attack(rest: str, at: str | None) -> Command:
@@ -384,6 +374,16 @@ def _take_incident(rest: str) -> tuple[int | None, str]:
     word, after = _next_word(rest)
     number = parse_name(word)
     return (None, rest) if number is None else (number, after)
+
+
+def _one_person(text: str, why_one: str, missing: str) -> str:
+    """The user id of the one mention that is all of `text` (`<@U123>` or `<@U123|name>`)."""
+    match = _MENTION.fullmatch(text.strip())
+    if match is not None:
+        return match[1]
+    if _MENTION.search(text):
+        raise _Malformed(f"Mention exactly one person: {why_one}.")
+    raise _Malformed(missing)
 
 
 def _severity(number: int, written: str) -> int:
