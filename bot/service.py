@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.domain import durations, markup
+from bot.domain import durations, markup, roles
 from bot.domain.drafts import now_stale
 from bot.domain.durations import Durations
 from bot.domain.incident import (
@@ -35,9 +35,9 @@ from bot.domain.incident import (
     reopen,
     set_attack,
     set_impact,
-    set_lead,
     set_severity,
 )
+from bot.domain.roles import Role, change_role, check_person, entry_people
 from bot.domain.timeparse import parse_at
 from bot.errors import NotFound
 from bot.outbox import payloads, store
@@ -167,7 +167,18 @@ class IncidentService:
         return self._apply(where, lambda incident, now: set_severity(incident, severity=severity, actor=actor, now=now))
 
     def set_lead(self, where: Where, *, actor: str, lead: str) -> Changed:
-        return self._apply(where, lambda incident, now: set_lead(incident, lead=lead, actor=actor, now=now))
+        return self.set_role(where, actor=actor, role=Role.LEAD, person=lead)
+
+    def set_role(self, where: Where, *, actor: str, role: Role, person: str | None) -> Changed:
+        """Give a role to a person (a bot, a guest or a deactivated account is refused), or clear it."""
+        with self.db.write() as session:
+            stored = locate(session, where)
+            member = members.get(session=session, user_id=person) if person else None
+            if member is not None:
+                check_person(role, is_bot=member.is_bot, is_guest=member.is_guest, deleted=member.deleted)
+            now = self.clock()  # read once the row lock is held
+            changed, entry = change_role(stored.incident, role=role, person=person, actor=actor, now=now)
+            return self._record(session, stored, changed, entry, now)
 
     def set_attack(self, where: Where, *, actor: str, attack: Attack) -> Changed:
         return self._apply(where, lambda incident, now: set_attack(incident, attack=attack, actor=actor, now=now))
@@ -258,10 +269,10 @@ class IncidentService:
 
     def names_for(self, incident: Incident, entries: list[TimelineEntry]) -> dict[str, str]:
         """Display names of everyone the timeline shows, from the users.info cache."""
-        people = {incident.lead, incident.opened_by}
+        people = roles.people(incident) | {incident.opened_by}
         people |= {entry.actor for entry in entries}
         people |= markup.user_ids(incident.title) | {p for entry in entries for p in markup.user_ids(entry.text)}
-        people |= {entry.text for entry in entries if entry.kind is EntryKind.LEAD}
+        people |= {p for entry in entries for p in entry_people(entry)}
         with self.db.read() as session:
             return repository.names(session=session, user_ids=people)
 
@@ -306,8 +317,9 @@ class IncidentService:
                     update = payloads.UpdateDraft(draft_id=draft.id)
                     store.enqueue(session=session, incident_id=stored.id, payload=update, now=now)
         effects: list[payloads.Payload] = []
-        if stored.incident.lead != changed.lead:
-            effects.append(payloads.Invite(users=(changed.lead,)))
+        newcomers = roles.people(changed) - roles.people(stored.incident)
+        if newcomers:  # a new role holder joins the channel
+            effects.append(payloads.Invite(users=tuple(sorted(newcomers))))
         effects += [payloads.PostTimeline(entry_id=entry_id), payloads.UpdateCard(entry_id=entry_id)]
         if _changes_topic(stored.incident, changed):
             effects.append(payloads.SetTopic(entry_id=entry_id))

@@ -54,6 +54,7 @@ class EntryKind(StrEnum):
     IMPACT = "impact"
     SEVERITY = "severity"
     LEAD = "lead"
+    ROLE = "role"  # comms or scribe assigned or cleared (bot.domain.roles)
     ATTACK = "attack"
     MESSAGE = "message"  # a Slack message added with :pushpin: or "Add to timeline"
     DRAFT = "draft"
@@ -91,6 +92,8 @@ class Incident:
     opened_at: datetime  # the bot was told
     status_since: datetime  # the current status began
     resolved_at: datetime | None  # the latest resolution while resolved
+    comms: str | None = None  # the comms lead (bot.domain.roles); None: unset
+    scribe: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("impact_started_at", "opened_at", "status_since"):

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.domain import markup
+from bot.domain import markup, roles
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
-from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.incident import Incident, Status, TimelineEntry
 from bot.outbox.payloads import AboutDraft, AboutEntry
 from bot.outbox.store import Effect
 from bot.storage import drafts, repository
@@ -50,10 +50,10 @@ def read_view(db: Database, effect: Effect) -> IncidentView | None:
         durations = None
         if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
             durations = _durations_until(session, stored.id, entry_id, stored.incident)
-        people = {stored.incident.lead, stored.incident.opened_by}
+        people = roles.people(stored.incident) | {stored.incident.opened_by}
         people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
         if entry is not None:
-            people |= {entry.actor, entry.text} if entry.kind is EntryKind.LEAD else {entry.actor}
+            people |= {entry.actor} | roles.entry_people(entry)
             people |= markup.user_ids(entry.text)
         if draft is not None:
             people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}

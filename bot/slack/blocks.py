@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry
 from bot.domain.markup import SOMEONE, for_public, for_slack
+from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.slack.lines import STATUS_EMOJI, duration_lines, timeline_lines
 from bot.slack.text import (
@@ -61,7 +62,7 @@ def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total:
     fields = [
         f"*Status*\n{STATUS_EMOJI[status]} {status.value.capitalize()} since {since}",
         f"*Severity*\nsev{incident.severity}",
-        f"*Lead*\n{name_of(incident.lead, names)}",
+        *role_fields(incident, names),
         f"*Security*\n{ATTACK_WORDS[incident.attack]}",
         f"*Impact began*\n{day_and_time(incident.impact_started_at, zone)}",
         f"*Opened by*\n{name_of(incident.opened_by, names)} at {clock_time(incident.opened_at, zone)}",
@@ -85,6 +86,14 @@ def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total:
         }
     )
     return blocks
+
+
+def role_fields(incident: Incident, names: Mapping[str, str]) -> list[str]:
+    """`*Lead*\nalice`, `*Comms*\nbob`, `*Scribe*\nnone`: every role, by name."""
+    return [
+        f"*{role.value.capitalize()}*\n{name_of(person, names) if (person := holder(incident, role)) else 'none'}"
+        for role in Role
+    ]
 
 
 def card_buttons(incident: Incident) -> list[Block]:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.markup import SOMEONE, for_slack
+from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.domain.timefmt import day_and_time
 from bot.slack.text import escape
 
@@ -48,8 +49,11 @@ def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str]) -> 
             return f"set the customer impact: {text}"
         case EntryKind.SEVERITY:
             return f"changed the severity: {text}"
-        case EntryKind.LEAD:
-            return f"made {who(entry.text, names)} the incident lead"
+        case EntryKind.LEAD | EntryKind.ROLE:
+            role, person = read_entry(entry)
+            if person is None:
+                return f"cleared the {role.value} role"
+            return f"made {who(person, names)} the {ROLE_TITLES[role]}"
         case EntryKind.ATTACK:
             return f":shield: changed the security assessment: {text}"
         case EntryKind.MESSAGE:

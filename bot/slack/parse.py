@@ -10,7 +10,7 @@ Reading rules:
   takes the rest of the text; TIME is kept as typed (whitespace collapsed) and read later by
   `bot.domain.timeparse.parse_at`, which needs the clock and the zone;
 - Slack escapes `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text is unescaped so it holds
-  what the person typed; the `lead` mention is read from the raw text;
+  what the person typed; the `lead` and `role` mentions are read from the raw text;
 - one-line texts (title, impact) have whitespace collapsed; multi-line texts (status message,
   note, close summary, reopen reason) keep their lines, trimmed, with at most one blank line
   in a row. Length limits are the domain's (`bot.domain.incident`).
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
+from bot.domain.roles import Role
 from bot.domain.timeparse import ACCEPTED_FORMS
 from bot.errors import UsageError
 
@@ -77,6 +78,13 @@ class SetLead:
 
 
 @dataclass(frozen=True, slots=True)
+class SetRole:
+    incident: int | None
+    role: Role
+    user_id: str | None  # None: clear the role
+
+
+@dataclass(frozen=True, slots=True)
 class SetAttack:
     incident: int | None
     attack: Attack
@@ -110,7 +118,7 @@ class Help:
     pass
 
 
-IncidentChange: TypeAlias = SetStatus | Close | Note | Impact | SetSeverity | SetLead | SetAttack | Reopen
+IncidentChange: TypeAlias = SetStatus | Close | Note | Impact | SetSeverity | SetLead | SetRole | SetAttack | Reopen
 """The commands that change an existing incident (named by `incident`, or this channel's)."""
 
 Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Help
@@ -122,6 +130,7 @@ USAGE: dict[str, str] = {
     "impact": "`/incident impact [INC-n] <what customers experience>`",
     "sev": "`/incident sev [INC-n] <1-4>`",
     "lead": "`/incident lead [INC-n] <@person>`",
+    "role": "`/incident role [INC-n] <lead|comms|scribe> <@person|none>`",
     "attack": "`/incident attack [INC-n] <no-evidence|suspected|confirmed>`",
     "draft": "`/incident draft [INC-n] [en|fr|...] [short|long]`",
     "timeline": "`/incident timeline [INC-n]`",
@@ -149,6 +158,7 @@ _ENTITY = re.compile(r"&(amp|lt|gt);")
 _UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 _STATUSES = "investigating, identified, monitoring or resolved"
 _ATTACKS = "no-evidence, suspected or confirmed"
+_ROLES = "lead, comms or scribe"
 
 
 def parse(text: str) -> Command:
@@ -245,13 +255,26 @@ def _sev(rest: str, at: str | None) -> Command:
 
 def _lead(rest: str, at: str | None) -> Command:
     incident, rest = _take_incident(rest)
-    mention = rest.strip()
-    match = _MENTION.fullmatch(mention)
-    if match is not None:
-        return SetLead(incident=incident, user_id=match[1])
-    if _MENTION.search(mention):
-        raise _Malformed("Mention exactly one person: the incident has one lead.")
-    raise _Malformed("Who should lead? Mention the person: type @ and pick them, e.g. `/incident lead @alice`.")
+    missing = "Who should lead? Mention the person: type @ and pick them, e.g. `/incident lead @alice`."
+    return SetLead(incident=incident, user_id=_one_person(rest, "the incident has one lead", missing))
+
+
+def _role(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    word, rest = _next_word(rest)
+    if not word:
+        raise _Malformed(f"Which role? Use {_ROLES}.")
+    try:
+        role = Role(word.lower())
+    except ValueError:
+        raise _Malformed(f"'{_one_line(word)}' is not a role. Use {_ROLES}.") from None
+    if rest.strip().lower() == "none":
+        return SetRole(incident=incident, role=role, user_id=None)
+    missing = (
+        f"Who should take the {role.value} role? Mention the person (type @ and pick them), "
+        f"or say `none` to clear it, e.g. `/incident role {role.value} @alice`."
+    )
+    return SetRole(incident=incident, role=role, user_id=_one_person(rest, f"one person holds the {role}", missing))
 
 
 def _attack(rest: str, at: str | None) -> Command:
@@ -317,6 +340,7 @@ _READERS: dict[str, Callable[[str, str | None], Command]] = {
     "impact": _impact,
     "sev": _sev,
     "lead": _lead,
+    "role": _role,
     "attack": _attack,
     "draft": _draft,
     "timeline": _timeline,
@@ -350,6 +374,16 @@ def _take_incident(rest: str) -> tuple[int | None, str]:
     word, after = _next_word(rest)
     number = parse_name(word)
     return (None, rest) if number is None else (number, after)
+
+
+def _one_person(text: str, why_one: str, missing: str) -> str:
+    """The user id of the one mention that is all of `text` (`<@U123>` or `<@U123|name>`)."""
+    match = _MENTION.fullmatch(text.strip())
+    if match is not None:
+        return match[1]
+    if _MENTION.search(text):
+        raise _Malformed(f"Mention exactly one person: {why_one}.")
+    raise _Malformed(missing)
 
 
 def _severity(number: int, written: str) -> int:

@@ -14,10 +14,12 @@ from bot.config import Settings
 from bot.domain.durations import short
 from bot.domain.incident import Attack
 from bot.domain.markup import for_slack
+from bot.domain.roles import ROLE_TITLES, Role, read_entry
 from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
 from bot.service import Changed, IncidentService, Where
 from bot.slack import blocks, parse
+from bot.slack.lines import who
 from bot.slack.text import escape
 
 Message = dict[str, Any]
@@ -92,7 +94,9 @@ class CommandRunner:
             case parse.SetSeverity(severity=severity):
                 return _said(service.set_severity(where, actor=actor, severity=severity), f"now sev{severity}.")
             case parse.SetLead(user_id=lead):
-                return _said(service.set_lead(where, actor=actor, lead=lead), f"<@{lead}> is now the lead.")
+                return self._role_set(service.set_role(where, actor=actor, role=Role.LEAD, person=lead))
+            case parse.SetRole(role=role, user_id=person):
+                return self._role_set(service.set_role(where, actor=actor, role=role, person=person))
             case parse.SetAttack(attack=attack):
                 changed = service.set_attack(where, actor=actor, attack=attack)
                 return _said(changed, f"security assessment *{attack.value}*. {ATTACK_REPLIES[attack]}")
@@ -133,6 +137,14 @@ class CommandRunner:
             began = day_and_time(incident.impact_started_at, self.settings.zone, relative_to=incident.opened_at)
             text += f" Impact began {began}, {short(lag)} before it was reported."
         return text
+
+    def _role_set(self, changed: Changed) -> Reply:
+        """`*bob* is now the comms lead.`: by name, never a mention (nobody is pinged by a reply)."""
+        role, person = read_entry(changed.entry)
+        if person is None:
+            return _said(changed, f"the {role.value} role is cleared.")
+        names = self.service.names_for(changed.incident, [changed.entry])
+        return _said(changed, f"{who(person, names)} is now the {ROLE_TITLES[role]}.")
 
     def _list(self, command: parse.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(team_id=asked.team_id, everything=command.all)

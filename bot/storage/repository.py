@@ -151,6 +151,8 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "severity": incident.severity,
         "status": incident.status.value,
         "lead": incident.lead,
+        "comms": incident.comms,
+        "scribe": incident.scribe,
         "opened_by": incident.opened_by,
         "attack": incident.attack.value,
         "impact": incident.impact,
@@ -178,6 +180,8 @@ def _stored(row: IncidentRow) -> StoredIncident:
         opened_at=row.opened_at,
         status_since=row.status_since,
         resolved_at=row.resolved_at,
+        comms=row.comms,
+        scribe=row.scribe,
     )
     return StoredIncident(
         id=row.id,

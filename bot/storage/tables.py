@@ -67,6 +67,8 @@ class IncidentRow(SQLModel, table=True):
     severity: int
     status: str = Field(max_length=16)
     lead: str = Field(max_length=32)
+    comms: str | None = Field(default=None, max_length=32)  # bot.domain.roles; None: unset
+    scribe: str | None = Field(default=None, max_length=32)
     opened_by: str = Field(max_length=32)
     attack: str = Field(max_length=16)
     impact: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -71,7 +71,7 @@ def test_note_impact_sev_lead_and_attack_each_land_on_the_timeline(stack: Stack,
     bob_id = stack.emulator.user("bob").id
     assert (
         bob.slash(f"lead <@{bob_id}|bob>", channel=opened, raw=True).json["text"]
-        == f"INC-1: <@{bob_id}> is now the lead."
+        == "INC-1: *bob* is now the incident lead."
     )
     assert "security assessment *suspected*" in bob.slash("attack suspected", channel=opened).json["text"]
     stack.settle()
@@ -83,6 +83,30 @@ def test_note_impact_sev_lead_and_attack_each_land_on_the_timeline(stack: Stack,
     assert any("no-evidence -&gt; suspected" in line for line in lines)
     assert bob_id in stack.emulator.channel(opened).members
     assert "lead: bob" in stack.emulator.channel(opened).topic.value
+
+
+def test_comms_and_scribe_show_on_the_card_by_name_join_the_channel_and_land_on_the_timeline(
+    stack: Stack, opened: str
+) -> None:
+    bob = stack.emulator.user("bob").id
+    alice = stack.user("alice")
+    assert alice.slash(f"role comms <@{bob}|bob>", channel=opened, raw=True).json["text"] == (
+        "INC-1: *bob* is now the comms lead."
+    )
+    assert alice.slash("role INC-1 scribe <@U0ALICE|alice>", channel=GENERAL, raw=True).json["text"] == (
+        "INC-1: *alice* is now the scribe."
+    )
+    assert alice.slash("role scribe none", channel=opened).json["text"] == "INC-1: the scribe role is cleared."
+    stack.settle()
+    card = str(card_of(stack, opened).blocks)
+    assert "*Lead*\\nalice" in card and "*Comms*\\nbob" in card and "*Scribe*\\nnone" in card
+    lines = bot_lines(stack, opened)
+    assert any("*alice* made *bob* the comms lead" in line for line in lines)
+    assert any("*alice* made *alice* the scribe" in line for line in lines)
+    assert any("*alice* cleared the scribe role" in line for line in lines)
+    assert not any(bob in line or "<@" in line for line in lines)
+    assert bob in stack.emulator.channel(opened).members
+    assert "lead: alice" in stack.emulator.channel(opened).topic.value
 
 
 def test_close_reports_the_durations_and_announces_it(stack: Stack, opened: str) -> None:

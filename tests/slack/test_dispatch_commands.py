@@ -88,10 +88,17 @@ CHANGES: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
     ("sev 1", "INC-1: now sev1.", {"severity": 1}, "severity", ["timeline.post", "card.update", "channel.topic"]),
     (
         f"lead <@{BOB}|bob>",
-        f"INC-1: <@{BOB}> is now the lead.",
+        "INC-1: *bob* is now the incident lead.",
         {"lead": BOB},
         "lead",
         ["timeline.post", "card.update", "channel.topic", "channel.invite"],
+    ),
+    (
+        f"role comms <@{BOB}|bob>",
+        "INC-1: *bob* is now the comms lead.",
+        {"comms": BOB},
+        "role",
+        ["timeline.post", "card.update", "channel.invite"],
     ),
     (
         "attack suspected",
@@ -204,7 +211,8 @@ def test_help_and_a_bare_command_show_every_usage_line_and_store_nothing(
 ) -> None:
     with unchanged(bot.db):
         text = bot.command(words).text
-    for subcommand in ("open", "status", "note", "impact", "sev", "lead", "attack", "draft", "timeline", "close"):
+    subcommands = ("open", "status", "note", "impact", "sev", "lead", "role", "attack", "draft", "timeline", "close")
+    for subcommand in subcommands:
         assert f"/incident {subcommand}" in text
     assert "reopen" in text and "list" in text
 

@@ -3,6 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.incident import Attack, Status
+from bot.domain.roles import Role
 from bot.errors import UsageError
 from bot.slack.parse import (
     HELP_TEXT,
@@ -18,6 +19,7 @@ from bot.slack.parse import (
     Reopen,
     SetAttack,
     SetLead,
+    SetRole,
     SetSeverity,
     SetStatus,
     ShowTimeline,
@@ -85,6 +87,13 @@ from bot.slack.parse import (
         ("lead <@U123ABC>", SetLead(incident=None, user_id="U123ABC")),
         ("lead INC-2 <@U123ABC|alice>", SetLead(incident=2, user_id="U123ABC")),
         ("lead <@W0ENTERPRISE>", SetLead(incident=None, user_id="W0ENTERPRISE")),
+        # role
+        ("role comms <@U123ABC>", SetRole(incident=None, role=Role.COMMS, user_id="U123ABC")),
+        ("ROLE inc-2 Scribe <@U123ABC|alice>", SetRole(incident=2, role=Role.SCRIBE, user_id="U123ABC")),
+        ("role lead <@U123ABC>", SetRole(incident=None, role=Role.LEAD, user_id="U123ABC")),
+        ("role comms none", SetRole(incident=None, role=Role.COMMS, user_id=None)),
+        ("role INC-3 scribe None", SetRole(incident=3, role=Role.SCRIBE, user_id=None)),
+        ("role lead none", SetRole(incident=None, role=Role.LEAD, user_id=None)),
         # attack
         ("attack no-evidence", SetAttack(incident=None, attack=Attack.NO_EVIDENCE)),
         ("attack no_evidence", SetAttack(incident=None, attack=Attack.NO_EVIDENCE)),
@@ -179,6 +188,13 @@ def test_impact_text_is_one_line_unescaped() -> None:
         ("lead alice", "Mention the person: type @ and pick them", "lead"),
         ("lead @alice", "Mention the person: type @ and pick them", "lead"),
         ("lead <@U1AAA> <@U2BBB>", "Mention exactly one person", "lead"),
+        ("role", "Which role? Use lead, comms or scribe.", "role"),
+        ("role INC-3", "Which role? Use lead, comms or scribe.", "role"),
+        ("role boss <@U1AAA>", "'boss' is not a role. Use lead, comms or scribe.", "role"),
+        ("role comms", "Who should take the comms role? Mention the person", "role"),
+        ("role scribe @alice", "Who should take the scribe role? Mention the person", "role"),
+        ("role comms <@U1AAA> <@U2BBB>", "Mention exactly one person", "role"),
+        ("role comms none please", "Who should take the comms role?", "role"),
         ("attack", "Which assessment? Use no-evidence, suspected or confirmed.", "attack"),
         ("attack maybe", "'maybe' is not an assessment. Use no-evidence, suspected or confirmed.", "attack"),
         ("attack none", "'none' is not an assessment", "attack"),
@@ -196,6 +212,7 @@ def test_impact_text_is_one_line_unescaped() -> None:
         ("impact slow pages --at 21:41", "`/incident impact` does not take --at", "impact"),
         ("sev 1 --at 21:41", "`/incident sev` does not take --at", "sev"),
         ("lead <@U123ABC> --at 21:41", "`/incident lead` does not take --at", "lead"),
+        ("role comms none --at 21:41", "`/incident role` does not take --at", "role"),
         ("attack confirmed --at 21:41", "`/incident attack` does not take --at", "attack"),
         ("draft --at 21:41", "`/incident draft` does not take --at", "draft"),
         ("reopen INC-3 --at 21:41", "`/incident reopen` does not take --at", "reopen"),

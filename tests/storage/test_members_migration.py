@@ -2,45 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-from alembic import command
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from migrating import migrate
+from sqlalchemy import inspect, text
 
 from bot.storage import members as stored
 from bot.storage import repository as repo
-from bot.storage.db import Database, alembic_config
+from bot.storage.db import Database
 from bot.storage.members import Member
 
 CHECKED = datetime(2022, 2, 17, 16, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    """A database with no tables at all, on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/old.db"
-        return
-    server = make_url(request.getfixturevalue("postgres_url"))
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"incident_bot_migration_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def migrate(db: Database, revision: str, *, down: bool = False) -> None:
-    with db.engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def test_the_cached_people_become_members_and_keep_their_names_and_guest_flags(empty_url: str) -> None:
