@@ -110,7 +110,7 @@ class DraftService:
             )
         with self.db.write() as session:
             draft = self._get(session, draft_id, lock=True)
-            check_proposed(draft)
+            check_proposed(draft, self._decider(session, draft))
             incident = repository.get_by_id(session=session, incident_id=draft.incident_id).incident
             now = self.clock()
             reason = stale_reason(draft.status, draft.attack, incident)
@@ -129,7 +129,7 @@ class DraftService:
         text = text.strip()
         with self.db.write() as session:
             draft = self._get(session, draft_id, lock=True)
-            check_proposed(draft)
+            check_proposed(draft, self._decider(session, draft))
             check_edit(draft, text)
             now = self.clock()
             drafts.edit(session=session, draft_id=draft.id, text=text, actor=actor, now=now)
@@ -139,7 +139,7 @@ class DraftService:
     def discard(self, draft_id: int, *, actor: str) -> DraftRecord:
         with self.db.write() as session:
             draft = self._get(session, draft_id, lock=True)
-            check_proposed(draft)
+            check_proposed(draft, self._decider(session, draft))
             now = self.clock()
             drafts.discard(session=session, draft_id=draft.id, actor=actor, now=now)
             self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
@@ -148,7 +148,8 @@ class DraftService:
     def request_edit_modal(self, draft_id: int, *, trigger_id: str) -> None:
         """Open the edit modal right after the ack (Slack's trigger lasts 3 seconds)."""
         with self.db.write() as session:
-            check_proposed(self._get(session, draft_id))
+            draft = self._get(session, draft_id)
+            check_proposed(draft, self._decider(session, draft))
             now = self.clock()
             store.enqueue(
                 session=session,
@@ -176,6 +177,11 @@ class DraftService:
         if draft is None:
             raise NotFound("That draft no longer exists.")
         return draft
+
+    @staticmethod
+    def _decider(session: Session, draft: DraftRecord) -> dict[str, str]:
+        """The name of whoever published or discarded the draft, for a refusal to show."""
+        return repository.names(session=session, user_ids={draft.decided_by}) if draft.decided_by else {}
 
     @staticmethod
     def _enqueue(session: Session, incident_id: int, payload: payloads.Payload, now: datetime) -> None:

@@ -21,7 +21,7 @@ Slack escaping is not done here: the Slack layer escapes what it shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -273,12 +273,15 @@ def now_stale(drafts: Iterable[DraftRecord], incident: Incident) -> Iterator[tup
             yield draft, reason
 
 
-def check_proposed(draft: DraftRecord) -> None:
-    """Only a proposed draft can be published, edited or discarded: a draft is decided once."""
+def check_proposed(draft: DraftRecord, names: Mapping[str, str]) -> None:
+    """Only a proposed draft can be published, edited or discarded: a draft is decided once.
+
+    The refusal names who decided (from `names`), never by a raw id."""
+    who = names.get(draft.decided_by or "") or "someone"
     if draft.state is DraftState.PUBLISHED:
-        raise RuleRefused(f"This draft was already published by <@{draft.decided_by}>; it is published once.")
+        raise RuleRefused(f"This draft was already published by {who}; it is published once.")
     if draft.state is DraftState.DISCARDED:
-        raise RuleRefused(f"This draft was discarded by <@{draft.decided_by}>.")
+        raise RuleRefused(f"This draft was discarded by {who}.")
     if draft.state is DraftState.STALE:
         raise RuleRefused(f"This draft is stale: {draft.state_reason} Draft again with `/incident draft`.")
 

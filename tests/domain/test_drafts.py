@@ -419,8 +419,8 @@ def test_only_proposed_drafts_that_no_longer_fit_become_stale_each_with_why() ->
 @pytest.mark.parametrize(
     ("state", "refusal"),
     [
-        (DraftState.PUBLISHED, "already published by <@U2>; it is published once"),
-        (DraftState.DISCARDED, "discarded by <@U2>"),
+        (DraftState.PUBLISHED, "already published by Priya; it is published once"),
+        (DraftState.DISCARDED, "discarded by Priya."),
         (DraftState.STALE, "stale"),
     ],
 )
@@ -428,8 +428,14 @@ def test_a_decided_draft_cannot_be_decided_again(state: DraftState, refusal: str
     decided = replace(_record(1, state, Status.INVESTIGATING, Attack.NO_EVIDENCE), decided_by="U2")
 
     with pytest.raises(RuleRefused, match=re.escape(refusal)):
-        check_proposed(decided)
-    check_proposed(_record(2, DraftState.PROPOSED, Status.INVESTIGATING, Attack.NO_EVIDENCE))
+        check_proposed(decided, {"U2": "Priya"})
+    check_proposed(_record(2, DraftState.PROPOSED, Status.INVESTIGATING, Attack.NO_EVIDENCE), {})
+
+
+def test_a_refusal_never_shows_the_raw_id_of_someone_the_bot_does_not_know() -> None:
+    decided = replace(_record(1, DraftState.PUBLISHED, Status.INVESTIGATING, Attack.NO_EVIDENCE), decided_by="U2")
+    with pytest.raises(RuleRefused, match="already published by someone;"):
+        check_proposed(decided, {})
 
 
 @pytest.mark.parametrize(("length", "limit"), [("short", SHORT_LIMIT), ("long", LONG_LIMIT)])

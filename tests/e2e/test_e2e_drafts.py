@@ -141,7 +141,7 @@ def test_discard_marks_the_draft_and_it_can_no_longer_be_published(stack: Stack,
     assert "Discarded by alice" in str(find_draft(stack, opened, "Français · long").blocks)
     assert status_posts(stack) == []
     replies = [post.body.get("text", "") for post in stack.emulator.response_url_posts()]
-    assert any("This draft was discarded by" in reply for reply in replies)
+    assert any("This draft was discarded by alice." in reply for reply in replies)  # a name, never an id
 
 
 def test_suspected_attack_drafts_make_no_reassurance_and_warn_the_drafter(stack: Stack, opened: str) -> None:
