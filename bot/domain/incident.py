@@ -14,10 +14,12 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.markup import visible_length
 from bot.domain.timefmt import day_and_time, require_aware
 from bot.errors import BadTime, RuleRefused, UsageError
 
 TITLE_MAX = 150
+MARKUP_ALLOWANCE = 20  # written text may be this many times its visible limit (links, mentions)
 NOTE_MAX = 3000
 IMPACT_MAX = 1000
 SEVERITIES = (1, 2, 3, 4)
@@ -130,8 +132,11 @@ def checked_text(text: str, *, what: str, limit: int, one_line: bool, empty: str
     cleaned = " ".join(text.split()) if one_line else text.strip()
     if not cleaned and empty is not None:
         raise UsageError(empty)
-    if len(cleaned) > limit:
-        raise UsageError(f"The {what} is {len(cleaned)} characters long; the limit is {limit}.")
+    shown = visible_length(cleaned)  # what a reader sees: a link's label, not its address
+    if shown > limit:
+        raise UsageError(f"The {what} is {shown} characters long; the limit is {limit}.")
+    if len(cleaned) > limit * MARKUP_ALLOWANCE:
+        raise UsageError(f"The {what} holds too much markup ({len(cleaned)} characters as written).")
     return cleaned
 
 

@@ -230,6 +230,22 @@ def _bare(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
+def visible_length(text: str) -> int:
+    """How many characters a reader sees in Slack: a link as its label, a person as `@name`, an
+    emoji as one glyph (the limits on titles and notes count this, not the markup)."""
+    return sum(_visible(piece) for piece in parse(text))
+
+
+def _visible(piece: Piece) -> int:
+    match piece:
+        case Emoji():
+            return 1
+        case Special(name):
+            return len(name) + 1
+        case _:
+            return len(_public(piece, {}))
+
+
 def user_ids(text: str) -> set[str]:
     """The people mentioned in `text` (whose names the renderings want)."""
     return {piece.id for piece in parse(text) if isinstance(piece, User)}

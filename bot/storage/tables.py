@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, DateTime, Dialect, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -63,7 +63,9 @@ class IncidentRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     number: int
-    title: str = Field(max_length=150)
+    # As written, Slack markup included: the 150-character limit counts what a reader sees (domain).
+    # PostgreSQL stores it as TEXT (migration 0005); SQLite never enforced VARCHAR lengths.
+    title: str = Field(sa_column=Column(String(150).with_variant(Text(), "postgresql"), nullable=False))
     severity: int
     status: str = Field(max_length=16)
     lead: str = Field(max_length=32)

@@ -182,3 +182,21 @@ def test_naive_datetimes_are_a_programming_error_not_a_guess() -> None:
 @pytest.mark.parametrize(("word", "number"), [("INC-7", 7), ("inc-42", 42), ("Inc-1", 1), ("INC7", None), ("7", None)])
 def test_incident_names_are_read_case_insensitively(word: str, number: int | None) -> None:
     assert rules.parse_name(word) == number
+
+
+def test_limits_count_what_the_reader_sees_not_the_markup_around_it() -> None:
+    dashboard = f"<https://grafana.example.com/d/{'a' * 130}|dashboard>"
+    assert rules.clean_title(f"Checkout: see {dashboard}") == f"Checkout: see {dashboard}"  # 23 seen, 186 written
+    mentions = " ".join(["<@U0BOB|bob>"] * 12)
+    assert rules.clean_title(mentions) == mentions  # 59 seen, 155 written
+    rules.clean_note(" ".join(["<@U0BOB|bob>"] * 400))  # 1,999 seen, 5,199 written
+
+
+def test_a_title_that_reads_longer_than_150_is_refused_with_what_is_seen_counted() -> None:
+    with pytest.raises(UsageError, match="The title is 151 characters long; the limit is 150"):
+        rules.clean_title("x" * 146 + " <https://example.com|link>")  # 146 + 1 + 4 seen
+
+
+def test_text_that_is_mostly_markup_is_refused_plainly() -> None:
+    with pytest.raises(UsageError, match="holds too much markup"):
+        rules.clean_title(" ".join(["<https://example.com/" + "a" * 300 + "|x>"] * 11))

@@ -223,3 +223,9 @@ def test_a_note_mentioning_the_word_payload_is_read_as_the_note_it_is(bot: Dispa
         "INC-1: note added to the timeline."
     )
     assert bot.timeline(1)[-1].text == "the payload service is timing out"
+
+
+def test_a_title_with_a_long_link_counts_its_label_and_is_stored_whole(bot: DispatchBot) -> None:
+    dashboard = f"<https://grafana.example.com/d/{'a' * 130}|dashboard>"
+    bot.open(f"Checkout fails: see {dashboard}")
+    assert bot.incident(1).title == f"Checkout fails: see {dashboard}"  # 186 characters as written
