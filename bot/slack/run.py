@@ -149,7 +149,11 @@ class CommandRunner:
     def _list(self, command: parse.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(team_id=asked.team_id, everything=command.all)
         pages = blocks.incident_list(incidents, self.settings.zone, self.service.clock(), everything=command.all)
-        return Reply(pages[0], followups=pages[1:])
+        if len(pages) == 1:
+            return Reply(pages[0])
+        # Several messages: all through the response URL, one after the other, so they arrive in
+        # order (a follow-up could otherwise overtake the acknowledgement that carries page one).
+        return Reply({}, followups=pages)
 
     def _timeline(self, command: parse.ShowTimeline, asked: Invocation) -> Reply:
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
@@ -158,7 +162,11 @@ class CommandRunner:
         pages = blocks.timeline_messages(
             timeline.incident, timeline.entries, timeline.durations, names, self.settings.zone
         )
-        return Reply(pages[0], followups=pages[1:])
+        if len(pages) == 1:
+            return Reply(pages[0])
+        # Several messages: all through the response URL, one after the other, so they arrive in
+        # order (a follow-up could otherwise overtake the acknowledgement that carries page one).
+        return Reply({}, followups=pages)
 
 
 def _said(changed: Changed, what: str) -> Reply:
