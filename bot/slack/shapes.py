@@ -135,7 +135,12 @@ def _json_body(text: str) -> str | None:
                 return f"event_callback needs {name}"
         if "item" in event and not isinstance(event["item"], dict):
             return "event.item is not an object"
+        if event["type"] in MEMBER_EVENTS and not _object_with(event.get("user"), "id"):
+            return f"{event['type']} needs a user object with an id"
     return None
+
+
+MEMBER_EVENTS = frozenset({"user_change", "team_join"})  # they write the members table
 
 
 def _object_with(value: Any, key: str) -> bool:

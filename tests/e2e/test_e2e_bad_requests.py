@@ -85,6 +85,12 @@ MALFORMED = [
         JSON,
         "event.item is not an object",
     ),
+    (
+        '{"type": "event_callback", "team_id": "T0EMULATOR", "event_id": "Ev2", '
+        '"event": {"type": "team_join", "user": {"id": 5}}}',
+        JSON,
+        "team_join needs a user object with an id",
+    ),
     (command(), "text/plain", "Content-Type must be application/x-www-form-urlencoded or application/json"),
     (command(), "", "Content-Type must be"),
 ]
