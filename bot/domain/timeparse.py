@@ -14,8 +14,9 @@ Accepted forms (`ACCEPTED_FORMS` says the same to people):
 Seconds (`21:41:30`) are accepted wherever minutes are. Dates before 1970 are refused.
 
 Wall-clock rules: a local time that clocks skipped (spring forward) is refused; a local time
-that happened twice (clocks going back) means its first occurrence (`fold=0`, the earlier
-instant); give an ISO timestamp with an offset to name the second one.
+that happened twice (clocks going back) means, written as HH:MM, its most recent past
+occurrence, and written with a date, its first occurrence (`fold=0`, the earlier instant); give
+an ISO timestamp with an offset to name either exactly.
 
 Dated, ISO and `ago` times after `now` are refused. An HH:MM whose most recent occurrence is
 more than 12 hours ago is refused naming the two dates the person may mean (today's and
@@ -115,7 +116,9 @@ def _latest_past(clock: time, now: datetime, place: ZoneInfo, match: re.Match[st
     today = datetime.combine(local_now.date(), clock)
     yesterday = today - timedelta(days=1)
     if not _skipped(today, place):
-        at = _to_utc(today.replace(tzinfo=place), match)
+        # A time the clocks passed twice today (they went back): its later pass if that is past.
+        later = _to_utc(today.replace(tzinfo=place, fold=1), match)
+        at = later if later <= now else _to_utc(today.replace(tzinfo=place, fold=0), match)
         if at <= now:
             if now - at <= RECENT_CLOCK:
                 return at

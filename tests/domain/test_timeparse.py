@@ -63,12 +63,13 @@ def utc(year: int, month: int, day: int, hour: int, minute: int, second: int = 0
         ("01:30", SPRING_FORWARD_NOON_IN_PARIS, PARIS, utc(2022, 3, 27, 0, 30)),
         ("03:30", SPRING_FORWARD_NOON_IN_PARIS, PARIS, utc(2022, 3, 27, 1, 30)),
         ("23:30", SPRING_FORWARD_BEFORE_THE_JUMP_IN_PARIS, PARIS, utc(2022, 3, 26, 22, 30)),
-        # ... and back on 2022-10-30 (03:00 -> 02:00): the repeated hour means its first pass
+        # ... and back on 2022-10-30 (03:00 -> 02:00): a dated repeated time means its first pass
         ("2022-10-30 01:30", AFTER_BOTH_CHANGES_IN_PARIS, PARIS, utc(2022, 10, 29, 23, 30)),
         ("2022-10-30 02:30", AFTER_BOTH_CHANGES_IN_PARIS, PARIS, utc(2022, 10, 30, 0, 30)),
         ("2022-10-30 03:30", AFTER_BOTH_CHANGES_IN_PARIS, PARIS, utc(2022, 10, 30, 2, 30)),
         ("2022-10-30T02:30+01:00", AFTER_BOTH_CHANGES_IN_PARIS, PARIS, utc(2022, 10, 30, 1, 30)),
-        ("02:30", FALL_BACK_MORNING_IN_PARIS, PARIS, utc(2022, 10, 30, 0, 30)),
+        ("02:30", FALL_BACK_MORNING_IN_PARIS, PARIS, utc(2022, 10, 30, 1, 30)),  # HH:MM: its latest pass
+        ("02:30", datetime(2022, 10, 30, 1, 0, tzinfo=UTC), PARIS, utc(2022, 10, 30, 0, 30)),  # at 02:00 CET
     ],
 )
 def test_a_readable_time_is_the_expected_utc_instant(
