@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,7 @@ from bot.storage.members import Member
 log = logging.getLogger(__name__)
 
 LOOKUP_TIMEOUT_SECONDS = 1  # users.info for an unknown person; Slack wants the ack within 3
+MAX_LOOKUPS_AT_ONCE = 5  # people named in one message the members table does not know yet
 CACHE_SIZE = 5000
 CACHE_SECONDS = 30.0
 
@@ -132,6 +133,15 @@ class MemberCheck:
             members.put(session=session, members=[member], learned_at=self.clock())
         self.recent.put(member)
         return member
+
+    def look_up_unknown(self, user_ids: Iterable[str]) -> None:
+        """Learn the names of people the members table lacks (a lead named before the bot heard of
+        them), so what the bot posts shows a name; never called before an acknowledgement."""
+        for user_id in sorted(user_ids)[:MAX_LOOKUPS_AT_ONCE]:
+            try:
+                self._look_up(user_id)
+            except SlackUnavailable:
+                return  # Slack is failing: the names follow once it answers and someone is shown again
 
     def _stored(self, user_id: str) -> Member | None:
         with self.db.read() as session:

@@ -108,6 +108,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     sender = EffectSender(db, delivery, clock=clock)
     sender.on_message = lambda fetched: _add_fetched(service, fetched)
     members = MemberCheck(db, client, clock=clock)
+    sender.learn_people = members.look_up_unknown
     sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
     return Runtime(
         settings=settings,

@@ -81,6 +81,7 @@ class EffectSender:
         self.delivery = delivery
         self.clock = clock
         self.on_message = on_message  # a message fetched after a :pushpin:, to copy to the timeline
+        self.learn_people: Callable[[frozenset[str]], None] | None = None  # names the table lacks
         self.backoff = backoff or Backoff()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
@@ -168,7 +169,11 @@ class EffectSender:
 
     def _send(self, effect: Effect) -> Result:
         """Deliver the effect; raises what `Delivery.send` raises (and any bug)."""
-        result = self.delivery.send(effect.payload, read_view(self.db, effect), progress=self._progress(effect))
+        view = read_view(self.db, effect)
+        if view is not None and view.unnamed and self.learn_people is not None:
+            self.learn_people(view.unnamed)  # after the ack: asking Slack costs nobody a wait
+            view = read_view(self.db, effect)
+        result = self.delivery.send(effect.payload, view, progress=self._progress(effect))
         if isinstance(result, MessageFetched) and self.on_message is not None:
             # Before the fetch is marked done: a crash in between fetches again; adding is idempotent.
             self.on_message(result)

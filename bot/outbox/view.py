@@ -33,6 +33,7 @@ class IncidentView:
     entry: TimelineEntry | None = None
     durations: Durations | None = None
     draft: DraftRecord | None = None
+    unnamed: frozenset[str] = frozenset()  # people shown whose names the members table lacks
 
 
 def read_view(db: Database, effect: Effect) -> IncidentView | None:
@@ -58,11 +59,13 @@ def read_view(db: Database, effect: Effect) -> IncidentView | None:
         if draft is not None:
             people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}
         names = repository.names(session=session, user_ids=people)
+        unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
         incident=stored.incident,
         channel_name=stored.channel_name,
         card_ts=stored.card_ts,
         names=names,
+        unnamed=unnamed,
         entry=entry,
         durations=durations,
         draft=draft,

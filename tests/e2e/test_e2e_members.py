@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from e2e_stack import Stack
+from e2e_stack import Stack, shown
 from sqlalchemy import text
 
 from bot.sandbox import TEAM_ID, Sandbox
@@ -148,3 +148,18 @@ def test_after_a_restart_with_slack_already_down_a_known_member_still_opens_an_i
     emulator.up()
     after.settle(timeout=60)
     assert after.channel_of(1)
+
+
+def test_a_lead_the_bot_never_heard_of_is_shown_by_name_once_slack_says_who_they_are(stack: Stack) -> None:
+    """Named before any event or sync told the bot about them: it asks Slack after the ack."""
+    newbie = stack.emulator.add_user("newbie", real_name="Nina Newbie")  # no team_join reached the bot
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    answer = stack.user("alice").slash("lead @newbie", channel=channel)
+    assert answer.status == 200
+    stack.settle()
+    assert [call.args.get("user") for call in stack.emulator.calls("users.info")] == [newbie.id]
+    lines = [shown(m) for m in stack.emulator.messages(channel) if m.user == "U0BOT"]
+    assert any("made *newbie* the incident lead" in line for line in lines), lines
+    assert "lead: newbie" in stack.emulator.channel(channel).topic.value
