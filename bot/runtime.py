@@ -92,7 +92,14 @@ class Runtime:
         self.db.dispose()
 
 
-def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -> Runtime:
+def build(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    migrate: bool = True,
+    slack_timeout: int = SLACK_TIMEOUT_SECONDS,
+) -> Runtime:
+    """Everything the bot runs; `slack_timeout` bounds each Web API call (tests shorten it)."""
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
@@ -100,7 +107,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, migrate: bool = True) -
     client = metrics.CountingWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=SLACK_TIMEOUT_SECONDS,
+        timeout=slack_timeout,
         retry_handlers=[],  # the outbox retries, with backoff and Retry-After, across restarts
     )
     identity = BotIdentity(client)

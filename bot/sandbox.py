@@ -15,7 +15,7 @@ from types import TracebackType
 
 from bot.config import Settings, load_settings
 from bot.outbox import store
-from bot.runtime import Runtime, build
+from bot.runtime import SLACK_TIMEOUT_SECONDS, Runtime, build
 from bot.serve import ThreadingWSGIServer, make_http_server
 from bot.service import Clock, utc_now
 from slack_emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
@@ -73,11 +73,13 @@ class Sandbox:
         clock: Clock = utc_now,
         emulator: SlackEmulator | None = None,
         settings: Mapping[str, str] | None = None,
+        slack_timeout: int = SLACK_TIMEOUT_SECONDS,
     ) -> None:
+        """`slack_timeout`: how long the bot waits for each Slack call (short in tests of a slow Slack)."""
         self.emulator = emulator or SlackEmulator()
         self.emulator.add_bot_to(ANNOUNCE)
         self.settings = sandbox_settings(self.emulator, database_url, settings or {})
-        self.runtime: Runtime = build(self.settings, clock=clock).start_background()
+        self.runtime: Runtime = build(self.settings, clock=clock, slack_timeout=slack_timeout).start_background()
         self.runtime.member_sync.first_round.wait(30)  # everyone known before anyone acts, however slow the host
         self.server: ThreadingWSGIServer = make_http_server(self.runtime.wsgi(), host="127.0.0.1", port=0)
         self._serving = threading.Thread(

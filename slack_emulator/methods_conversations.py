@@ -99,7 +99,8 @@ def parse_ts(value: str | None, error: str) -> int | None:
 
 
 def history(call: MethodCall) -> JSON:
-    """``conversations.history``: top-level messages, newest first, with cursor pagination."""
+    """``conversations.history``: top-level messages, newest first, with cursor pagination;
+    with ``include_all_metadata``, each message's ``metadata``."""
     channel = call.member_channel()
     latest = parse_ts(call.args.opt_text("latest"), "invalid_ts_latest")
     oldest = parse_ts(call.args.opt_text("oldest"), "invalid_ts_oldest")
@@ -107,6 +108,7 @@ def history(call: MethodCall) -> JSON:
     limit = min(max(call.args.integer("limit", DEFAULT_PAGE), 1), MAX_PAGE)
     cursor = call.args.opt_text("cursor")
     start = decode_cursor(cursor, "next_ts:") if cursor else None
+    with_metadata = call.args.flag("include_all_metadata")
 
     def in_range(ts: int) -> bool:
         above = oldest is None or ts > oldest or (inclusive and ts == oldest)
@@ -122,7 +124,7 @@ def history(call: MethodCall) -> JSON:
     page, rest = messages[:limit], messages[limit:]
     return {
         "ok": True,
-        "messages": [m.to_slack(call.ws.team_id) for m in page],
+        "messages": [m.to_slack(call.ws.team_id, with_metadata=with_metadata) for m in page],
         "has_more": bool(rest),
         "pin_count": sum(1 for m in call.ws.messages[channel.id] if m.pinned),
         "response_metadata": {"next_cursor": encode_cursor(f"next_ts:{rest[0].ts}") if rest else ""},

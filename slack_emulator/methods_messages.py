@@ -23,16 +23,32 @@ def message_content(call: MethodCall, *, required: bool = True) -> tuple[str | N
     return text, blocks
 
 
+def message_metadata(call: MethodCall) -> JSON | None:
+    """``metadata``: an object with a string ``event_type`` and an object ``event_payload``."""
+    metadata = call.args.json_value("metadata", error="invalid_metadata_format")
+    if metadata is None:
+        return None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise ApiError("invalid_metadata_format")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+
+
 def post_message(call: MethodCall) -> JSON:
-    """``chat.postMessage``: the caller must be a member of the channel."""
+    """``chat.postMessage``: the caller must be a member of the channel; ``metadata`` is kept."""
     channel = call.member_channel()
     text, blocks = message_content(call)
+    metadata = message_metadata(call)
     message = call.ws.post(
         channel.id,
         call.caller.id,
         text or "",
         blocks=with_block_ids(blocks or []),
         thread_ts=call.args.opt_text("thread_ts"),
+        metadata=metadata,
     )
     return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_slack(call.ws.team_id)}
 

@@ -151,9 +151,11 @@ class Message:
     files: list[JSON] = field(default_factory=list)  # a file share's files
     username: str | None = None  # an integration's name as it posted
     bot_profile: JSON | None = None  # the posting app's bot user (name, icons)
+    metadata: JSON | None = None  # the app's message metadata (``event_type``, ``event_payload``)
 
-    def to_slack(self, team_id: str) -> JSON:
-        """The message object of ``conversations.history`` and interaction payloads."""
+    def to_slack(self, team_id: str, *, with_metadata: bool = False) -> JSON:
+        """The message object of ``conversations.history`` and interaction payloads; its
+        ``metadata`` only when asked for (``include_all_metadata``), as Slack does."""
         data: JSON = {"type": "message", "text": self.text, "ts": self.ts}
         if self.user:  # an integration's message (subtype bot_message) has no user
             data["user"] = self.user
@@ -178,6 +180,8 @@ class Message:
             data["reactions"] = [
                 {"name": r.name, "users": list(r.users), "count": len(r.users)} for r in self.reactions
             ]
+        if with_metadata and self.metadata is not None:
+            data["metadata"] = copy.deepcopy(self.metadata)
         return data
 
 

@@ -10,13 +10,13 @@ The 2017-era spec misses a few errors that Slack documents on its method pages t
 (``invalid_blocks``, the ``views.*`` errors, ...). They are listed in ``DOCUMENTED_ELSEWHERE``
 so that every error the emulator answers is either in the spec or named here. Methods Slack added
 after that spec (``apps.connections.open``, for Socket Mode) are described in ``NEWER_METHODS``
-from their method pages.
+from their method pages, and arguments added since (message ``metadata``) in ``NEWER_ARGUMENTS``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -39,7 +39,7 @@ GENERIC_ERRORS = frozenset(
 
 # Errors documented on api.slack.com method pages but absent from the OpenAPI file's enums.
 DOCUMENTED_ELSEWHERE: dict[str, frozenset[str]] = {
-    "chat.postMessage": frozenset({"invalid_blocks", "invalid_blocks_format"}),
+    "chat.postMessage": frozenset({"invalid_blocks", "invalid_blocks_format", "invalid_metadata_format"}),
     "chat.update": frozenset({"invalid_blocks", "invalid_blocks_format"}),
     "chat.postEphemeral": frozenset({"invalid_blocks", "invalid_blocks_format", "user_not_found"}),
     "conversations.history": frozenset({"not_in_channel", "invalid_cursor"}),
@@ -71,6 +71,12 @@ class MethodSpec:
             error in self.errors or error in GENERIC_ERRORS or error in DOCUMENTED_ELSEWHERE.get(self.name, frozenset())
         )
 
+
+# Arguments added after the OpenAPI file, as the methods' api.slack.com pages describe them (all optional).
+NEWER_ARGUMENTS: dict[str, frozenset[str]] = {
+    "chat.postMessage": frozenset({"metadata"}),
+    "conversations.history": frozenset({"include_all_metadata"}),
+}
 
 # Methods newer than the OpenAPI file, as their api.slack.com pages describe them.
 NEWER_METHODS: dict[str, MethodSpec] = {
@@ -131,7 +137,11 @@ def parse_extract(data: dict[str, Any]) -> WebApiSpec:
 
 @cache
 def load_spec() -> WebApiSpec:
-    """The spec shipped with the package plus ``NEWER_METHODS`` (read once)."""
+    """The spec shipped with the package plus ``NEWER_ARGUMENTS`` and ``NEWER_METHODS`` (read once)."""
     text = resources.files("slack_emulator").joinpath(METHODS_FILE).read_text(encoding="utf-8")
     extract = parse_extract(json.loads(text))
-    return WebApiSpec(source=extract.source, methods={**extract.methods, **NEWER_METHODS})
+    methods = dict(extract.methods)
+    for name, arguments in NEWER_ARGUMENTS.items():
+        method = methods[name]
+        methods[name] = replace(method, params={**method.params, **dict.fromkeys(sorted(arguments), False)})
+    return WebApiSpec(source=extract.source, methods={**methods, **NEWER_METHODS})

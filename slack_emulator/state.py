@@ -229,6 +229,7 @@ class Workspace:
         blocks: list[JSON] | None = None,
         subtype: str | None = None,
         thread_ts: str | None = None,
+        metadata: JSON | None = None,
     ) -> Message:
         """Store a new message from ``user_id``; bot messages carry the bot and app ids."""
         with self.lock:
@@ -243,6 +244,7 @@ class Workspace:
                 app_id=self.app_id if is_bot else None,
                 subtype=subtype,
                 thread_ts=thread_ts,
+                metadata=metadata,
             )
             self.messages[channel_id].append(message)
             return message

@@ -13,6 +13,7 @@ they did. One concept per module:
     slack_calls.py   Web API calls in several steps or with tolerated answers
     results.py       one typed result per thing Slack gives back (ChannelCreated, CardPosted, ...)
     failures.py      Retry / Hold / GiveUp, and `classify` for Slack's error answers
+    attempts.py      Attempt: the effect id and whether the last try may have posted (idempotent posts)
     backoff.py       the wait before a retry
     sender.py        EffectSender: claims, sends, remembers results, retries, holds, gives up
     sender_thread.py the background thread of each web process

@@ -23,6 +23,7 @@ from bot.domain.durations import short
 from bot.domain.incident import EntryKind, Incident, Status
 from bot.domain.markup import for_public
 from bot.outbox import payloads
+from bot.outbox.attempts import Attempt
 from bot.outbox.failures import GiveUp, Retry, classify
 from bot.outbox.results import (
     CardPosted,
@@ -38,6 +39,7 @@ from bot.outbox.slack_calls import (
     error_code,
     find_channel,
     post_joining,
+    posted_before,
     tell_ephemeral_or_directly,
     thread_of,
     tolerate,
@@ -59,15 +61,26 @@ class Delivery:
         self.settings = settings
         self.bot_user_id = bot_user_id
 
-    def send(self, payload: payloads.Payload, view: IncidentView | None, progress: Progress = lambda _: None) -> Result:
+    def send(
+        self,
+        payload: payloads.Payload,
+        view: IncidentView | None,
+        progress: Progress = lambda _: None,
+        *,
+        attempt: Attempt,
+    ) -> Result:
+        """Send `payload`; every message posted carries `attempt`'s effect id, and when the previous
+        attempt may have reached Slack, what it posted is found and not posted again."""
         try:
-            return self._send(payload, view, progress)
+            return self._send(payload, view, progress, attempt)
         except SlackApiError as error:
             classify(error)
-        except OSError as error:  # connection refused, reset, timed out
-            raise Retry(f"network: {type(error).__name__}") from error
+        except OSError as error:  # connection refused, reset, timed out: the request may have arrived
+            raise Retry(f"network: {type(error).__name__}", maybe_sent=True) from error
 
-    def _send(self, payload: payloads.Payload, view: IncidentView | None, progress: Progress) -> Result:
+    def _send(
+        self, payload: payloads.Payload, view: IncidentView | None, progress: Progress, attempt: Attempt
+    ) -> Result:
         match payload:
             case payloads.OpenIncidentModal():
                 modal = blocks.open_modal(severity=payload.severity, private_metadata=payload.private_metadata)
@@ -87,13 +100,13 @@ class Delivery:
                 )
                 return Nothing()
             case payloads.PostCard():
-                return self._post_card(_about(view, payload), progress)
+                return self._post_card(_about(view, payload), progress, attempt)
             case payloads.UpdateCard():
                 return self._update_card(_about(view, payload))
             case payloads.PostTimeline():
-                return self._post_timeline(_about(view, payload))
+                return self._post_timeline(_about(view, payload), attempt)
             case payloads.Announce():
-                return self._announce(_about(view, payload))
+                return self._announce(_about(view, payload), attempt)
             case payloads.TellChannelReady():
                 return self._tell_channel_ready(_about(view, payload), payload)
             case payloads.FetchMessage():
@@ -107,9 +120,10 @@ class Delivery:
                 self.client.views_open(trigger_id=payload.trigger_id, view=modal)
                 return Nothing()
             case payloads.PostDraft() | payloads.UpdateDraft():
-                return self._show_draft(_about(view, payload), posting=isinstance(payload, payloads.PostDraft))
+                posting = isinstance(payload, payloads.PostDraft)
+                return self._show_draft(_about(view, payload), attempt, posting=posting)
             case payloads.PublishDraft():
-                return self._publish_draft(_about(view, payload))
+                return self._publish_draft(_about(view, payload), attempt)
             case payloads.AuthCheck():
                 raise GiveUp("the outbox's pause is not Slack work")
             case _:
@@ -136,13 +150,18 @@ class Delivery:
                 return ChannelCreated(channel_id=existing["id"], name=name, adopted=True)
         raise GiveUp(f"no free channel name for {incident.name}")
 
-    def _post_card(self, view: IncidentView, progress: Progress) -> Result:
+    def _post_card(self, view: IncidentView, progress: Progress, attempt: Attempt) -> Result:
         channel = _channel(view)
         card_ts = view.card_ts
         if card_ts is None:
+            card_ts = posted_before(self.client, channel, attempt).get(0)
+        if card_ts is None:
             card = blocks.card(view.incident, view.names, self.settings.zone)
-            posted = self.client.chat_postMessage(channel=channel, blocks=card, text=_fallback(view.incident))
+            posted = self.client.chat_postMessage(
+                channel=channel, blocks=card, text=_fallback(view.incident), metadata=attempt.metadata()
+            )
             card_ts = str(posted["ts"])
+        if view.card_ts is None:
             progress(CardPosted(ts=card_ts))  # remembered before pinning: a retry won't post twice
         tolerate(self.client.pins_add, channel=channel, timestamp=card_ts)
         return CardPosted(ts=card_ts)
@@ -156,7 +175,7 @@ class Delivery:
         self.client.chat_update(channel=channel, ts=view.card_ts, blocks=card, text=_fallback(view.incident))
         return Nothing()
 
-    def _post_timeline(self, view: IncidentView) -> Result:
+    def _post_timeline(self, view: IncidentView, attempt: Attempt) -> Result:
         channel = _channel(view)
         entry = view.entry
         if entry is None:
@@ -165,11 +184,16 @@ class Delivery:
         lines = [text]
         if entry.status_to is Status.RESOLVED and entry.kind is EntryKind.STATUS and view.durations:
             lines.extend(duration_lines(view.durations))
-        for chunk in messages(sections(lines)):
-            self.client.chat_postMessage(channel=channel, blocks=chunk, text=split_text(text, FALLBACK_LIMIT)[0])
-        return Nothing()
+        already = posted_before(self.client, channel, attempt)
+        for part, chunk in enumerate(messages(sections(lines))):
+            if part not in already:
+                fallback = split_text(text, FALLBACK_LIMIT)[0]
+                self.client.chat_postMessage(
+                    channel=channel, blocks=chunk, text=fallback, metadata=attempt.metadata(part)
+                )
+        return Nothing(note="found already posted" if already else None)
 
-    def _show_draft(self, view: IncidentView, *, posting: bool) -> Result:
+    def _show_draft(self, view: IncidentView, attempt: Attempt, *, posting: bool) -> Result:
         """Post the draft with its buttons, or update its message to show what became of it."""
         draft = _draft(view)
         channel = _channel(view)
@@ -177,36 +201,44 @@ class Delivery:
             draft, view.names, self.settings.zone, status_channel=self.settings.status_channel
         )
         if posting:
-            posted = self.client.chat_postMessage(channel=channel, text=fallback, blocks=message)
-            return DraftPosted(draft_id=draft.id, ts=str(posted["ts"]))
+            ts = posted_before(self.client, channel, attempt).get(0)
+            if ts is None:
+                posted = self.client.chat_postMessage(
+                    channel=channel, text=fallback, blocks=message, metadata=attempt.metadata()
+                )
+                ts = str(posted["ts"])
+            return DraftPosted(draft_id=draft.id, ts=ts)
         if draft.message_ts is None:
             return Nothing(note="draft message not posted yet")
         self.client.chat_update(channel=channel, ts=draft.message_ts, text=fallback, blocks=message)
         return Nothing()
 
-    def _publish_draft(self, view: IncidentView) -> Result:
+    def _publish_draft(self, view: IncidentView, attempt: Attempt) -> Result:
         draft = _draft(view)
         target = self.settings.status_channel
         if target is None:
             raise GiveUp("INCIDENT_STATUS_CHANNEL is not set")
         if draft.published_ts is not None:
             return Nothing(note="already posted")
-        text = draft_blocks.published_text(draft)
-        return DraftPublished(
-            draft_id=draft.id, ts=post_joining(self.client, target, text=text, blocks=[section(text)])
-        )
+        ts = posted_before(self.client, target, attempt).get(0)
+        if ts is None:
+            text = draft_blocks.published_text(draft)
+            ts = post_joining(self.client, target, text=text, blocks=[section(text)], metadata=attempt.metadata())
+        return DraftPublished(draft_id=draft.id, ts=ts)
 
-    def _announce(self, view: IncidentView) -> Result:
+    def _announce(self, view: IncidentView, attempt: Attempt) -> Result:
         target = self.settings.announce_channel
         if target is None:
             return Nothing(note="no INCIDENT_ANNOUNCE_CHANNEL")
+        if posted_before(self.client, target, attempt):
+            return Nothing(note="found already posted")
         incident = view.incident
         if view.entry is not None and view.entry.kind is EntryKind.REOPENED:
             text = blocks.reopened_announcement(incident, incident.channel_id, view.names)
         else:
             total = short(view.durations.total) if view.durations else None
             text = blocks.announcement(incident, incident.channel_id, view.names, total=total)
-        post_joining(self.client, target, blocks=[section(text)], text=text)
+        post_joining(self.client, target, blocks=[section(text)], text=text, metadata=attempt.metadata())
         return Nothing()
 
     def _tell_channel_ready(self, view: IncidentView, payload: payloads.TellChannelReady) -> Result:

@@ -6,7 +6,9 @@ claimed by one sender at a time. What a failure does (`bot.outbox.failures`):
 
 - 5xx and network errors: the effect stays pending and is tried again after `Backoff.after`
   (exponential with jitter, at most 30 s), so once Slack answers again every queue moves
-  within 30 s; a 429 waits exactly Slack's Retry-After. Tried until it succeeds.
+  within 30 s; a 429 waits exactly Slack's Retry-After. Tried until it succeeds. Such a failure
+  may have reached Slack (a timeout after Slack posted): the next attempt is told so
+  (`Attempt.maybe_sent`), and the delivery looks for what it posted before posting again.
 - `GiveUp` (the channel was deleted, ...): the effect is given up (`dead`); the rest goes on.
 - `Hold` (`invalid_auth`, `token_revoked`, `account_inactive`, `missing_scope`, ...): the
   effect is held, never discarded, and the whole outbox pauses. One token serves the whole
@@ -34,8 +36,9 @@ from sqlmodel import Session
 
 from bot.logs import log_context
 from bot.outbox import store
+from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
-from bot.outbox.failures import GiveUp, Hold, Retry
+from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.kinds import SUPERSEDED_BY_LATER
 from bot.outbox.payloads import AuthCheck, Payload, UnreadablePayload
 from bot.outbox.results import (
@@ -62,7 +65,9 @@ MAX_ATTEMPTS_FOR_BUGS = 5
 class Sends(Protocol):
     """What the sender needs of `bot.outbox.delivery.Delivery` (tests give a fake)."""
 
-    def send(self, payload: Payload, view: IncidentView | None, progress: Progress = ...) -> Result: ...
+    def send(
+        self, payload: Payload, view: IncidentView | None, progress: Progress = ..., *, attempt: Attempt
+    ) -> Result: ...
 
 
 class EffectSender:
@@ -169,11 +174,12 @@ class EffectSender:
 
     def _send(self, effect: Effect) -> Result:
         """Deliver the effect; raises what `Delivery.send` raises (and any bug)."""
+        attempt = Attempt(effect_id=effect.id, maybe_sent=failed_ambiguously(effect.last_error))
         view = read_view(self.db, effect)
         if view is not None and view.unnamed and self.learn_people is not None:
             self.learn_people(view.unnamed)  # after the ack: asking Slack costs nobody a wait
             view = read_view(self.db, effect)
-        result = self.delivery.send(effect.payload, view, progress=self._progress(effect))
+        result = self.delivery.send(effect.payload, view, progress=self._progress(effect), attempt=attempt)
         if isinstance(result, MessageFetched) and self.on_message is not None:
             # Before the fetch is marked done: a crash in between fetches again; adding is idempotent.
             self.on_message(result)

@@ -11,6 +11,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.outbox.attempts import LOOKUP_LIMIT, Attempt, posted_parts
+
 HARMLESS_ERRORS = frozenset({"already_in_channel", "already_pinned", "already_reacted", "cant_invite_self"})
 # chat.postEphemeral's answers when the bot cannot speak where the person opened the modal.
 UNREACHABLE_ORIGIN = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"})
@@ -39,6 +41,20 @@ def post_joining(client: WebClient, channel: str, **message: Any) -> str:
             raise
     client.conversations_join(channel=channel)
     return str(client.chat_postMessage(channel=channel, **message)["ts"])
+
+
+def posted_before(client: WebClient, channel: str, attempt: Attempt) -> dict[int, str]:
+    """What an ambiguously failed earlier attempt at this effect posted in `channel` (part: ts),
+    read from the channel's newest messages; {} for a first attempt or a clean failure."""
+    if not attempt.maybe_sent:
+        return {}
+    try:
+        page = client.conversations_history(channel=channel, include_all_metadata=True, limit=LOOKUP_LIMIT)
+    except SlackApiError as error:
+        if error_code(error) == "not_in_channel":  # nothing can have been posted there yet
+            return {}
+        raise
+    return posted_parts(list(page.get("messages") or []), attempt.effect_id)
 
 
 def find_channel(client: WebClient, name: str) -> dict[str, Any] | None:

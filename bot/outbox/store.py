@@ -41,6 +41,7 @@ class Effect:
     payload: Payload
     attempts: int
     expires_at: datetime | None
+    last_error: str | None = None  # why the previous attempt failed
 
     @property
     def kind(self) -> EffectKind:
@@ -108,6 +109,7 @@ def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Ef
                 col(EffectRow.payload),
                 col(EffectRow.attempts),
                 col(EffectRow.expires_at),
+                col(EffectRow.last_error),
             )
         )
         .first()
@@ -120,6 +122,7 @@ def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Ef
         payload=decode(claimed.kind, claimed.payload),
         attempts=claimed.attempts,
         expires_at=claimed.expires_at,
+        last_error=claimed.last_error,
     )
 
 
@@ -238,6 +241,7 @@ def oldest_held(*, session: Session) -> Effect | None:
         payload=decode(row.kind, row.payload),
         attempts=row.attempts,
         expires_at=row.expires_at,
+        last_error=row.last_error,
     )
 
 

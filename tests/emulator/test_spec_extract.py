@@ -53,3 +53,10 @@ def test_every_method_the_emulator_implements_is_a_real_slack_method() -> None:
 def test_errors_documented_outside_the_spec_are_only_for_real_methods() -> None:
     spec = load_spec()
     assert sorted(name for name in DOCUMENTED_ELSEWHERE if spec.get(name) is None) == []
+
+
+def test_arguments_slack_added_after_the_spec_are_known_and_optional() -> None:
+    spec = load_spec()
+    assert spec.methods["chat.postMessage"].params["metadata"] is False
+    assert spec.methods["conversations.history"].params["include_all_metadata"] is False
+    assert spec.methods["chat.postMessage"].required == ["channel"]

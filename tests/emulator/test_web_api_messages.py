@@ -139,3 +139,34 @@ def test_a_reaction_is_added_once_per_name(client: WebClient, emulator: SlackEmu
         error_of(lambda: client.reactions_add(channel=bot_channel, timestamp="1.000001", name="eyes"))
         == "message_not_found"
     )
+
+
+def test_message_metadata_is_kept_and_returned_by_history_only_when_asked_for(
+    client: WebClient, bot_channel: str
+) -> None:
+    metadata = {"event_type": "incident_bot_effect", "event_payload": {"effect_id": 7}}
+    ts = client.chat_postMessage(channel=bot_channel, text="with metadata", metadata=metadata)["ts"]
+    client.chat_postMessage(channel=bot_channel, text="without")
+    asked = client.conversations_history(channel=bot_channel, include_all_metadata=True, limit=10)["messages"]
+    assert [(m["text"], m.get("metadata")) for m in asked[:2]] == [("without", None), ("with metadata", metadata)]
+    assert asked[1]["ts"] == ts
+    plain = client.conversations_history(channel=bot_channel, limit=10)["messages"]
+    assert all("metadata" not in m for m in plain)
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"event_payload": {}},
+        {"event_type": "x", "event_payload": "not an object"},
+        {"event_type": 3, "event_payload": {}},
+    ],
+)
+def test_malformed_metadata_is_refused_and_nothing_is_posted(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str, metadata: dict[str, Any]
+) -> None:
+    before = list(emulator.messages(bot_channel))
+    assert error_of(lambda: client.chat_postMessage(channel=bot_channel, text="x", metadata=metadata)) == (
+        "invalid_metadata_format"
+    )
+    assert list(emulator.messages(bot_channel)) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
+from bot.outbox.attempts import Attempt
 from bot.outbox.kinds import EffectKind
 from bot.outbox.payloads import CreateChannel, Payload, PostTimeline
 from bot.outbox.results import ChannelCreated, Nothing, Progress, Result
@@ -30,9 +31,13 @@ class FakeSlack:
         self.tried: list[tuple[EffectKind, int | None]] = []
         self.sent: list[tuple[EffectKind, int | None]] = []
         self.entries: list[tuple[int | None, int]] = []  # (incident, timeline entry) posted, in order
+        self.attempts: list[Attempt] = []  # what the sender told the delivery of each try
 
-    def send(self, payload: Payload, view: IncidentView | None, progress: Progress = lambda _: None) -> Result:
+    def send(
+        self, payload: Payload, view: IncidentView | None, progress: Progress = lambda _: None, *, attempt: Attempt
+    ) -> Result:
         number = None if view is None else view.incident.number
+        self.attempts.append(attempt)
         self.tried.append((payload.kind, number))
         if self.failures:
             raise self.failures.popleft()
