@@ -30,6 +30,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.members import from_slack
+from bot.metrics import client_like
 from bot.storage import members
 from bot.storage.db import Database
 
@@ -68,10 +69,7 @@ class MemberSync:
         self.every = every
         self.page_size = page_size
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        # A client of its own: retries are ours (429 Retry-After), never the SDK's.
-        self.client = type(client)(  # the same class: counted in /metrics like every other call
-            token=client.token, base_url=client.base_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=[]
-        )
+        self.client = client_like(client, timeout=SLACK_TIMEOUT_SECONDS)  # retries are ours (Retry-After)
 
     def run(self) -> int | None:
         """Sync if this process wins the lease; the number of members stored, None when skipped.

@@ -33,6 +33,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import Forbidden, SlackUnavailable
+from bot.metrics import client_like
 from bot.storage import members
 from bot.storage.db import Database
 from bot.storage.members import Member
@@ -112,10 +113,7 @@ class MemberCheck:
         self.db = db
         self.clock = clock
         self.recent = recent or RecentMembers()
-        # A client of its own: a short timeout, no retries, same base URL and token.
-        self.client = type(client)(  # the same class: counted in /metrics like every other call
-            token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT_SECONDS, retry_handlers=[]
-        )
+        self.client = client_like(client, timeout=LOOKUP_TIMEOUT_SECONDS)  # short: only one try
 
     def ensure_can_change(self, user_id: str) -> None:
         """Raise Forbidden for guests and deactivated accounts; SlackUnavailable when the person is

@@ -93,6 +93,12 @@ class CountingWebClient(WebClient):
         return response
 
 
+def client_like(client: WebClient, *, timeout: int) -> WebClient:
+    """A client for calls of its own: `client`'s class (so it is counted here too), token and URL,
+    its own `timeout`, and no slack_sdk retries (the caller decides what a failure means)."""
+    return type(client)(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
+
+
 class OutboxCollector(Collector):
     """The outbox by state, counted in the database when scraped."""
 

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import short
 from bot.domain.incident import EntryKind, Incident, Status
-from bot.domain.markup import for_public
+from bot.domain.markup import escape, for_public
 from bot.outbox import payloads
 from bot.outbox.attempts import Attempt
 from bot.outbox.failures import GiveUp, Retry, classify
@@ -48,7 +48,7 @@ from bot.outbox.view import IncidentView
 from bot.slack import blocks, draft_blocks
 from bot.slack.channels import channel_name
 from bot.slack.lines import duration_lines, line
-from bot.slack.text import FALLBACK_LIMIT, escape, messages, section, sections, split_text
+from bot.slack.text import FALLBACK_LIMIT, messages, section, sections, split_text
 
 log = logging.getLogger(__name__)
 

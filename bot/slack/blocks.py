@@ -13,14 +13,13 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry
-from bot.domain.markup import SOMEONE, for_public, for_slack
+from bot.domain.markup import SOMEONE, escape, for_public, for_slack
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.slack.lines import STATUS_EMOJI, duration_lines, timeline_lines
 from bot.slack.text import (
     HEADER_LIMIT,
     TOPIC_LIMIT,
-    escape,
     escape_within,
     messages,
     section,

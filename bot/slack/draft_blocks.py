@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.drafts import LONG_LIMIT, SHORT_LIMIT, DraftRecord, DraftState
 from bot.domain.language import load_language
+from bot.domain.markup import escape
 from bot.domain.timefmt import clock_time
 from bot.slack.blocks import Block, button, name_of, plain
-from bot.slack.text import escape
 
 EDIT_MODAL_ID = "draft.edit"
 

@@ -15,6 +15,8 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.metrics import client_like
+
 log = logging.getLogger(__name__)
 
 # auth.test's answers that mean this token will never work: a person must replace it.
@@ -57,9 +59,7 @@ class BotIdentity:
 
         Raises `TokenRejected` when Slack refused it. Learns the bot's identity on the way.
         """
-        client = type(self.client)(  # the same class: counted in /metrics like every other call
-            token=self.client.token, base_url=self.client.base_url, timeout=CHECK_TIMEOUT_SECONDS, retry_handlers=[]
-        )
+        client = client_like(self.client, timeout=CHECK_TIMEOUT_SECONDS)
         try:
             result = client.auth_test()
         except SlackApiError as error:

@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
-from bot.domain.markup import SOMEONE, for_slack
+from bot.domain.markup import SOMEONE, escape, for_slack
 from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.domain.timefmt import day_and_time
-from bot.slack.text import escape
 
 STATUS_EMOJI = {
     Status.INVESTIGATING: ":mag:",

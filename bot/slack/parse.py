@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
+from bot.domain.markup import stored_form
 from bot.domain.roles import Role
 from bot.domain.timeparse import ACCEPTED_FORMS
 from bot.errors import UsageError
@@ -154,8 +155,6 @@ _AT = re.compile(r"(?:^|(?<=\s))(?:--|\u2014|\u2013)at(?:=|\s|$)", re.IGNORECASE
 _SEV = re.compile(r"sev-?(\d{1,9})", re.IGNORECASE)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
-_ENTITY = re.compile(r"&(amp|lt|gt);")
-_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 _STATUSES = "investigating, identified, monitoring or resolved"
 _ATTACKS = "no-evidence, suspected or confirmed"
 _ROLES = "lead, comms or scribe"
@@ -398,14 +397,10 @@ def _unknown_subcommand(name: str) -> str:
     return f"Unknown subcommand '{name}'.{hint} Here is what `/incident` understands:"
 
 
-def _unescape(text: str) -> str:
-    return _ENTITY.sub(lambda entity: _UNESCAPED[entity[1]], text)
-
-
 def _one_line(text: str) -> str:
-    return " ".join(_unescape(text).split())
+    return " ".join(stored_form(text).split())
 
 
 def _lines(text: str) -> str:
-    kept = "\n".join(line.rstrip() for line in _unescape(text).strip().splitlines())
+    kept = "\n".join(line.rstrip() for line in stored_form(text).strip().splitlines())
     return re.sub(r"\n{3,}", "\n\n", kept)

@@ -13,14 +13,13 @@ from typing import Any
 from bot.config import Settings
 from bot.domain.durations import short
 from bot.domain.incident import Attack
-from bot.domain.markup import for_slack
+from bot.domain.markup import escape, for_slack
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
 from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
 from bot.service import Changed, IncidentService, Where
 from bot.slack import blocks, parse
 from bot.slack.lines import who
-from bot.slack.text import escape
 
 Message = dict[str, Any]
 

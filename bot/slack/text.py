@@ -9,16 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from bot.domain.markup import escape
+
 SECTION_LIMIT = 3000  # characters of mrkdwn in one section
 MESSAGE_BLOCK_LIMIT = 50  # blocks in one message
 HEADER_LIMIT = 150  # characters of plain text in a header
 TOPIC_LIMIT = 250  # characters in a channel topic
 FALLBACK_LIMIT = 3000  # the notification text we send with blocks
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, escaped as Slack asks: `&`, `<`, `>`."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.sandbox import Sandbox
 from slack_emulator.records import Message
@@ -12,6 +15,21 @@ Stack = Sandbox  # the end-to-end tests' name for a running sandbox
 
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
+
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def metrics_at(url: str) -> Samples:
+    """`GET <url>/metrics`, in Prometheus' text format, as {(sample name, sorted labels): value}."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=5) as answer:  # noqa: S310 - loopback
+        assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = answer.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def shown(message: Message) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+from e2e_stack import metrics_at
 
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import ANNOUNCE, SlackEmulator
@@ -112,17 +112,6 @@ def test_under_gunicorn_the_ack_stays_under_3_seconds_while_slack_takes_4_per_ca
     wait_for_channel(emulator, "inc-3-outage-number-2", timeout=90)
 
 
-def scraped(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """`GET /metrics` as {(sample name, labels): value}."""
-    with urllib.request.urlopen(f"{url}/metrics", timeout=5) as answer:  # noqa: S310
-        text = answer.read().decode()
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
-
-
 def test_with_two_gunicorn_workers_every_scrape_counts_the_acks_of_both(tmp_path: Path, database_url: str) -> None:
     metric_files = tmp_path / "metrics"
     running = run_web(tmp_path, database_url, workers=2, PROMETHEUS_MULTIPROC_DIR=str(metric_files))
@@ -135,6 +124,6 @@ def test_with_two_gunicorn_workers_every_scrape_counts_the_acks_of_both(tmp_path
             sent += 1
         refused = (("command", "note"), ("outcome", "refused"))
         # Whichever worker answers the scrape, it reports the acks of both.
-        assert sent > 1 and {scraped(url)[("incident_bot_acks_total", refused)] for _ in range(6)} == {float(sent)}
+        assert sent > 1 and {metrics_at(url)[("incident_bot_acks_total", refused)] for _ in range(6)} == {float(sent)}
     finally:
         running.close()

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import time
-import urllib.request
 
-from e2e_stack import Stack
-from prometheus_client.parser import text_string_to_metric_families
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+from e2e_stack import Samples, Stack, metrics_at
 
 
 def scrape(stack: Stack) -> Samples:
-    with urllib.request.urlopen(f"{stack.url}/metrics", timeout=5) as answer:  # noqa: S310
-        assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-        text = answer.read().decode()
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
+    return metrics_at(stack.url)
 
 
 def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
