@@ -163,3 +163,16 @@ def test_a_lead_the_bot_never_heard_of_is_shown_by_name_once_slack_says_who_they
     lines = [shown(m) for m in stack.emulator.messages(channel) if m.user == "U0BOT"]
     assert any("made *newbie* the incident lead" in line for line in lines), lines
     assert "lead: newbie" in stack.emulator.channel(channel).topic.value
+
+
+def test_a_lead_named_while_slack_is_down_is_shown_by_name_once_slack_is_back(stack: Stack) -> None:
+    stack.emulator.add_user("newbie", real_name="Nina Newbie")  # no team_join reached the bot
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.emulator.down()
+    assert stack.user("alice").slash("lead @newbie", channel=channel).status == 200
+    stack.emulator.up()
+    stack.settle(timeout=60)
+    lines = [shown(m) for m in stack.emulator.messages(channel) if m.user == "U0BOT"]
+    assert any("made *newbie* the incident lead" in line for line in lines), lines
