@@ -30,7 +30,13 @@ from bot.domain.drafts import (
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
-from bot.outbox import payloads, store
+from bot.outbox import store
+from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
+from bot.outbox.kinds.post_draft import PostDraft
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.publish_draft import PublishDraft
+from bot.outbox.kinds.update_draft import UpdateDraft
+from bot.outbox.payload import Payload
 from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
 from bot.storage import drafts, repository
 from bot.storage.db import Database
@@ -92,7 +98,7 @@ class DraftService:
                         duration=duration,
                     )
                     draft_id = drafts.insert(session=session, incident_id=stored.id, draft=draft, actor=actor, now=now)
-                    self._enqueue(session, stored.id, payloads.PostDraft(draft_id=draft_id), now)
+                    self._enqueue(session, stored.id, PostDraft(draft_id=draft_id), now)
                     written.append(draft_id)
             described = ", ".join(f"{load_language(c).name} {s}" for c in codes for s in lengths)
             what = f"{described} ({incident.status.value})"
@@ -116,11 +122,11 @@ class DraftService:
             reason = stale_reason(draft.status, draft.attack, incident)
             if reason:
                 drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now)
-                self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
+                self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
                 raise RuleRefused(f"This draft is stale: {reason} Draft again with `/incident draft`.")
             drafts.publish(session=session, draft_id=draft.id, actor=actor, now=now)
-            self._enqueue(session, draft.incident_id, payloads.PublishDraft(draft_id=draft.id), now)
-            self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
+            self._enqueue(session, draft.incident_id, PublishDraft(draft_id=draft.id), now)
+            self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
             return self._get(session, draft.id)
@@ -133,7 +139,7 @@ class DraftService:
             check_edit(draft, text)
             now = self.clock()
             drafts.edit(session=session, draft_id=draft.id, text=text, actor=actor, now=now)
-            self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
+            self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             return self._get(session, draft.id)
 
     def discard(self, draft_id: int, *, actor: str) -> DraftRecord:
@@ -142,7 +148,7 @@ class DraftService:
             check_proposed(draft, self._decider(session, draft))
             now = self.clock()
             drafts.discard(session=session, draft_id=draft.id, actor=actor, now=now)
-            self._enqueue(session, draft.incident_id, payloads.UpdateDraft(draft_id=draft.id), now)
+            self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             return self._get(session, draft.id)
 
     def request_edit_modal(self, draft_id: int, *, trigger_id: str) -> None:
@@ -154,7 +160,7 @@ class DraftService:
             store.enqueue(
                 session=session,
                 incident_id=None,  # not queued behind the incident's other Slack work
-                payload=payloads.OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id),
+                payload=OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id),
                 now=now,
                 expires_at=now + TRIGGER_LIFETIME,
             )
@@ -184,7 +190,7 @@ class DraftService:
         return repository.names(session=session, user_ids={draft.decided_by}) if draft.decided_by else {}
 
     @staticmethod
-    def _enqueue(session: Session, incident_id: int, payload: payloads.Payload, now: datetime) -> None:
+    def _enqueue(session: Session, incident_id: int, payload: Payload, now: datetime) -> None:
         store.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
 
     @staticmethod
@@ -192,6 +198,4 @@ class DraftService:
         """A timeline entry for what happened now, and its line in the incident channel."""
         entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=kind, text=text)
         entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-        store.enqueue(
-            session=session, incident_id=incident_id, payload=payloads.PostTimeline(entry_id=entry_id), now=now
-        )
+        store.enqueue(session=session, incident_id=incident_id, payload=PostTimeline(entry_id=entry_id), now=now)

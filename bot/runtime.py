@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
 from bot.outbox.delivery import Delivery
-from bot.outbox.results import MessageFetched
+from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.sender import EffectSender
 from bot.outbox.sender_thread import SenderThread
 from bot.service import Clock, IncidentService, utc_now

@@ -40,7 +40,20 @@ from bot.domain.incident import (
 from bot.domain.roles import Role, change_role, check_person, entry_people
 from bot.domain.timeparse import parse_at
 from bot.errors import NotFound
-from bot.outbox import payloads, store
+from bot.outbox import store
+from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
+from bot.outbox.kinds.announce import Announce
+from bot.outbox.kinds.create_channel import CreateChannel
+from bot.outbox.kinds.fetch_message import FetchMessage
+from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
+from bot.outbox.kinds.post_card import PostCard
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.set_topic import SetTopic
+from bot.outbox.kinds.tell_channel_ready import TellChannelReady
+from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.kinds.update_draft import UpdateDraft
+from bot.outbox.payload import Payload
 from bot.storage import drafts, members, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
@@ -118,16 +131,16 @@ class IncidentService:
                 session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
             )
             entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-            effects: list[payloads.Payload] = [
-                payloads.CreateChannel(),
-                payloads.Invite(users=(actor,)),
-                payloads.SetTopic(),
-                payloads.PostCard(),
-                payloads.PostTimeline(entry_id=entry_id),
-                payloads.Announce(entry_id=entry_id),
+            effects: list[Payload] = [
+                CreateChannel(),
+                Invite(users=(actor,)),
+                SetTopic(),
+                PostCard(),
+                PostTimeline(entry_id=entry_id),
+                Announce(entry_id=entry_id),
                 # where the channel is: through the command's response_url, or (from the modal) an
                 # ephemeral message in the channel the modal was opened from
-                payloads.TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
+                TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
             ]
             for payload in effects:
                 store.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
@@ -198,7 +211,7 @@ class IncidentService:
                 return False
             if event_id is not None and not repository.remember_event(session=session, event_id=event_id, now=now):
                 return False
-            fetch = payloads.FetchMessage(channel=channel_id, ts=ts, user=requested_by)
+            fetch = FetchMessage(channel=channel_id, ts=ts, user=requested_by)
             store.enqueue(session=session, incident_id=stored.id, payload=fetch, now=now)
             return True
 
@@ -224,7 +237,7 @@ class IncidentService:
             if bot_name:
                 bot = Member(user_id=author, team_id=stored.team_id, display_name=bot_name, real_name="", is_bot=True)
                 members.put(session=session, members=[bot], learned_at=now)
-            acknowledge = payloads.AcknowledgeMessage(entry_id=entry_id, ts=message_ts, user=added_by)
+            acknowledge = AcknowledgeMessage(entry_id=entry_id, ts=message_ts, user=added_by)
             store.enqueue(session=session, incident_id=stored.id, payload=acknowledge, now=now)
             return Changed(incident=stored.incident, entry=entry)
 
@@ -232,9 +245,7 @@ class IncidentService:
         """`/incident open` without a title: open the modal right after the ack (triggers last 3 s)."""
         now = self.clock()
         with self.db.write() as session:
-            modal = payloads.OpenIncidentModal(
-                trigger_id=trigger_id, severity=severity, private_metadata=channel_id or ""
-            )
+            modal = OpenIncidentModal(trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "")
             store.enqueue(session=session, incident_id=None, payload=modal, now=now, expires_at=now + TRIGGER_LIFETIME)
 
     # --- reading -----------------------------------------------------------------------------
@@ -314,17 +325,17 @@ class IncidentService:
             proposed = drafts.proposed(session=session, incident_id=stored.id)
             for draft, reason in now_stale(proposed, changed):
                 if drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now):
-                    update = payloads.UpdateDraft(draft_id=draft.id)
+                    update = UpdateDraft(draft_id=draft.id)
                     store.enqueue(session=session, incident_id=stored.id, payload=update, now=now)
-        effects: list[payloads.Payload] = []
+        effects: list[Payload] = []
         newcomers = roles.people(changed) - roles.people(stored.incident)
         if newcomers:  # a new role holder joins the channel
-            effects.append(payloads.Invite(users=tuple(sorted(newcomers))))
-        effects += [payloads.PostTimeline(entry_id=entry_id), payloads.UpdateCard(entry_id=entry_id)]
+            effects.append(Invite(users=tuple(sorted(newcomers))))
+        effects += [PostTimeline(entry_id=entry_id), UpdateCard(entry_id=entry_id)]
         if _changes_topic(stored.incident, changed):
-            effects.append(payloads.SetTopic(entry_id=entry_id))
+            effects.append(SetTopic(entry_id=entry_id))
         if entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED:
-            effects.append(payloads.Announce(entry_id=entry_id))
+            effects.append(Announce(entry_id=entry_id))
         for payload in effects:
             store.enqueue(session=session, incident_id=stored.id, payload=payload, now=now)
         return Changed(incident=changed, entry=entry, durations=measured)

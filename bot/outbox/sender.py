@@ -38,23 +38,14 @@ from bot.logs import log_context
 from bot.outbox import store
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
+from bot.outbox.codec import UnreadablePayload
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
-from bot.outbox.kinds import SUPERSEDED_BY_LATER
-from bot.outbox.payloads import AuthCheck, Payload, UnreadablePayload
-from bot.outbox.results import (
-    CardPosted,
-    ChannelCreated,
-    DraftPosted,
-    DraftPublished,
-    MessageFetched,
-    Nothing,
-    Progress,
-    Result,
-    note_of,
-)
+from bot.outbox.kinds.auth_hold import AuthCheck
+from bot.outbox.kinds.fetch_message import MessageFetched
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing, Progress, Result
 from bot.outbox.store import Effect
 from bot.outbox.view import IncidentView, read_view
-from bot.storage import drafts, repository
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -108,7 +99,7 @@ class EffectSender:
                 if effect is not None:
                     progressed = True
                     handled += 1
-                    ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind.value}
+                    ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind}
                     with log_context(**ids):
                         sent = self._run(effect)
                     if not sent:
@@ -164,7 +155,7 @@ class EffectSender:
         if effect.expires_at is not None and self.clock() > effect.expires_at:
             self._finish(effect, error="expired before it could be sent")
             return True
-        if effect.kind in SUPERSEDED_BY_LATER:
+        if effect.payload.superseded_by_later:
             with self.db.read() as session:
                 later = store.has_later(session=session, effect=effect)
             if later:
@@ -175,10 +166,10 @@ class EffectSender:
     def _send(self, effect: Effect) -> Result:
         """Deliver the effect; raises what `Delivery.send` raises (and any bug)."""
         attempt = Attempt(effect_id=effect.id, maybe_sent=failed_ambiguously(effect.last_error))
-        view = read_view(self.db, effect)
+        view = read_view(self.db, effect.payload, effect.incident_id)
         if view is not None and view.unnamed and self.learn_people is not None:
             self.learn_people(view.unnamed)  # after the ack: asking Slack costs nobody a wait
-            view = read_view(self.db, effect)
+            view = read_view(self.db, effect.payload, effect.incident_id)
         result = self.delivery.send(effect.payload, view, progress=self._progress(effect), attempt=attempt)
         if isinstance(result, MessageFetched) and self.on_message is not None:
             # Before the fetch is marked done: a crash in between fetches again; adding is idempotent.
@@ -277,26 +268,14 @@ class EffectSender:
         return save
 
     def _remember(self, session: Session, effect: Effect, result: Result) -> None:
-        """Store what Slack gave back: every kind of result is handled here."""
-        incident_id = effect.incident_id
-        match result:
-            case ChannelCreated() if incident_id is not None:
-                repository.set_channel(
-                    session=session, incident_id=incident_id, channel_id=result.channel_id, channel_name=result.name
-                )
-            case CardPosted() if incident_id is not None:
-                repository.set_card(session=session, incident_id=incident_id, card_ts=result.ts)
-            case DraftPosted():
-                drafts.record_message(session=session, draft_id=result.draft_id, message_ts=result.ts)
-            case DraftPublished():
-                drafts.record_published(session=session, draft_id=result.draft_id, published_ts=result.ts)
-            case _:  # Nothing to store; a fetched message was handed to `on_message` (`_send`)
-                pass
+        """Store what Slack gave back (each kind's result knows what; a fetched message was handed
+        to `on_message` already, in `_send`)."""
+        result.remember(session, effect.incident_id)
 
     def _done(self, effect: Effect, result: Result) -> None:
         with self.db.write() as session:
             self._remember(session, effect, result)
-            store.mark_done(session=session, effect_id=effect.id, now=self.clock(), note=note_of(result))
+            store.mark_done(session=session, effect_id=effect.id, now=self.clock(), note=result.outcome())
 
     def _finish(self, effect: Effect, *, error: str) -> None:
         with self.db.write() as session:

@@ -23,15 +23,16 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.outbox.kinds import EffectKind
-from bot.outbox.payloads import Payload, decode, encode
+from bot.outbox.codec import decode, encode
+from bot.outbox.kinds.auth_hold import AuthCheck
+from bot.outbox.payload import Payload
 from bot.storage.repository import core
 from bot.storage.tables import PENDING, EffectRow
 
 LEASE = timedelta(seconds=120)
 WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
 HELD = "held"
-AUTH_HOLD = EffectKind.AUTH_HOLD.value
+AUTH_HOLD = AuthCheck.kind
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Effect:
     last_error: str | None = None  # why the previous attempt failed
 
     @property
-    def kind(self) -> EffectKind:
+    def kind(self) -> str:
         return self.payload.kind
 
 
@@ -60,7 +61,7 @@ def enqueue(
     session.add(
         EffectRow(
             incident_id=incident_id,
-            kind=payload.kind.value,
+            kind=payload.kind,
             payload=encode(payload),
             created_at=now,
             not_before=now,
@@ -130,7 +131,7 @@ def has_later(*, session: Session, effect: Effect) -> bool:
     """A later pending effect of the same kind for the same incident makes this one redundant."""
     query = select(EffectRow.id).where(
         EffectRow.incident_id == effect.incident_id,
-        EffectRow.kind == effect.kind.value,
+        EffectRow.kind == effect.kind,
         EffectRow.state == "pending",
         col(EffectRow.id) > effect.id,
     )

@@ -1,14 +1,15 @@
 """What the delivery of one effect needs, read from storage when it is sent (`IncidentView`).
 
 Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
-shows the incident as it is now. A payload about a timeline entry or a draft (`AboutEntry`,
-`AboutDraft`) has that entry or draft read too.
+shows the incident as it is now. A payload about a timeline entry or a draft (a field named
+`entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from sqlmodel import Session
 
@@ -16,10 +17,20 @@ from bot.domain import markup, roles
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
-from bot.outbox.payloads import AboutDraft, AboutEntry
-from bot.outbox.store import Effect
 from bot.storage import drafts, repository
 from bot.storage.db import Database
+
+
+@runtime_checkable
+class AboutEntry(Protocol):
+    @property
+    def entry_id(self) -> int | None: ...
+
+
+@runtime_checkable
+class AboutDraft(Protocol):
+    @property
+    def draft_id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -36,14 +47,14 @@ class IncidentView:
     unnamed: frozenset[str] = frozenset()  # people shown whose names the members table lacks
 
 
-def read_view(db: Database, effect: Effect) -> IncidentView | None:
-    """Everything the delivery needs, read now (so cards and topics show the latest state)."""
-    payload = effect.payload
+def read_view(db: Database, payload: object, incident_id: int | None) -> IncidentView | None:
+    """Everything sending `payload` (of incident `incident_id`, or of its draft's) needs, read now
+    (so cards and topics show the latest state); None when it is about no incident."""
     draft_id = payload.draft_id if isinstance(payload, AboutDraft) else None
     entry_id = payload.entry_id if isinstance(payload, AboutEntry) else None
     with db.read() as session:
         draft = drafts.get(session=session, draft_id=draft_id) if draft_id else None
-        incident_id = effect.incident_id if draft is None else draft.incident_id
+        incident_id = incident_id if draft is None else draft.incident_id
         if incident_id is None:
             return None
         stored = repository.get_by_id(session=session, incident_id=incident_id)

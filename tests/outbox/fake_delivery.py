@@ -6,19 +6,25 @@ from collections import deque
 from collections.abc import Callable
 
 from bot.outbox.attempts import Attempt
-from bot.outbox.kinds import EffectKind
-from bot.outbox.payloads import CreateChannel, Payload, PostTimeline
-from bot.outbox.results import ChannelCreated, Nothing, Progress, Result
+from bot.outbox.kinds.announce import Announce
+from bot.outbox.kinds.create_channel import ChannelCreated, CreateChannel
+from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.post_card import PostCard
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.set_topic import SetTopic
+from bot.outbox.kinds.tell_channel_ready import TellChannelReady
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing, Progress, Result
 from bot.outbox.view import IncidentView
 
 OPENING = [
-    EffectKind.CREATE_CHANNEL,
-    EffectKind.INVITE,
-    EffectKind.SET_TOPIC,
-    EffectKind.POST_CARD,
-    EffectKind.POST_TIMELINE,
-    EffectKind.ANNOUNCE,
-    EffectKind.TELL_CHANNEL_READY,
+    CreateChannel.kind,
+    Invite.kind,
+    SetTopic.kind,
+    PostCard.kind,
+    PostTimeline.kind,
+    Announce.kind,
+    TellChannelReady.kind,
 ]
 
 
@@ -28,8 +34,8 @@ class FakeSlack:
     def __init__(self) -> None:
         self.failures: deque[Exception] = deque()
         self.failing: Callable[[], Exception] | None = None
-        self.tried: list[tuple[EffectKind, int | None]] = []
-        self.sent: list[tuple[EffectKind, int | None]] = []
+        self.tried: list[tuple[str, int | None]] = []
+        self.sent: list[tuple[str, int | None]] = []
         self.entries: list[tuple[int | None, int]] = []  # (incident, timeline entry) posted, in order
         self.attempts: list[Attempt] = []  # what the sender told the delivery of each try
 
@@ -50,5 +56,5 @@ class FakeSlack:
             return ChannelCreated(channel_id=f"C{number}", name=f"inc-{number}")
         return Nothing()
 
-    def sent_for(self, number: int) -> list[EffectKind]:
+    def sent_for(self, number: int) -> list[str]:
         return [kind for kind, sent_number in self.sent if sent_number == number]

@@ -11,7 +11,7 @@ import pytest
 from bot.outbox.attempts import EVENT_TYPE, Attempt, posted_parts
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import Retry, classify, failed_ambiguously
-from bot.outbox.kinds import EffectKind
+from bot.outbox.kinds.create_channel import CreateChannel
 from bot.outbox.sender import EffectSender
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
@@ -33,7 +33,7 @@ def tries_of_first_effect(failure: Exception, sqlite_db: Database) -> list[Attem
     sender.drain()
     clock.advance(seconds=31)
     sender.drain()
-    assert slack.sent[0][0] is EffectKind.CREATE_CHANNEL
+    assert slack.sent[0][0] == CreateChannel.kind
     first = slack.attempts[0].effect_id
     return [attempt for attempt in slack.attempts if attempt.effect_id == first]
 

@@ -106,7 +106,7 @@ def test_the_outbox_lists_pending_held_and_given_up_work_with_the_reason(
     assert held[1:6] == ["held", "channel.create", "INC-2", "1", "5m"]
     assert held[-2:] == ["after the auth check", "token_revoked"]
     pending = [row for row in rows.values() if row[1] == "pending"]
-    assert [row[2] for row in pending] == [kind.value for kind in OPENING[1:]]
+    assert [row[2] for row in pending] == OPENING[1:]
     assert all(row[3] == "INC-2" for row in pending)
     assert "6 pending, 1 held, 1 given up." in output
 

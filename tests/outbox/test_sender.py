@@ -16,7 +16,9 @@ from sqlmodel import col, select
 from bot import health
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import GiveUp, Hold, Retry
-from bot.outbox.kinds import EffectKind
+from bot.outbox.kinds.create_channel import CreateChannel
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.sender import MAX_ATTEMPTS_FOR_BUGS, EffectSender
 from bot.sandbox import ManualClock
 from bot.service import IncidentService, Where
@@ -162,7 +164,7 @@ def test_once_slack_answers_again_every_incident_is_sent_within_30_seconds_in_it
     for number in (1, 2, 3):
         assert slack.sent_for(number)[: len(OPENING)] == OPENING
     notes = slack.sent_for(1)[len(OPENING) :]
-    assert notes == [EffectKind.POST_TIMELINE] * 30 + [EffectKind.UPDATE_CARD], "older card updates superseded"
+    assert notes == [PostTimeline.kind] * 30 + [UpdateCard.kind], "older card updates superseded"
     posted = [entry for number, entry in slack.entries if number == 1]
     assert len(set(posted)) == len(posted) == 31 and posted == sorted(posted), "each entry once, in order"
 
@@ -189,7 +191,7 @@ def test_work_this_version_cannot_read_is_given_up_with_the_reason_and_the_rest_
     [dead] = effects(sqlite_db, "dead")
     assert (dead.kind, dead.last_error) == (
         "channel.archive",
-        "this version cannot read a channel.archive payload ('channel.archive' is not a valid EffectKind)",
+        "this version cannot read a channel.archive payload ('channel.archive' is not a kind this version knows)",
     )
     assert slack.sent_for(1) == OPENING
 
@@ -221,7 +223,7 @@ def test_a_refused_token_holds_the_work_and_pauses_the_whole_outbox_after_one_ca
     open_incident(service, "Search is slow")
     slack.failing = refuse("token_revoked")
     sender.drain()
-    assert slack.tried == [(EffectKind.CREATE_CHANNEL, 1)]
+    assert slack.tried == [(CreateChannel.kind, 1)]
     [held] = effects(sqlite_db, "held")
     assert (held.kind, held.last_error) == ("channel.create", "token_revoked")
     assert len([row for row in effects(sqlite_db, "pending") if row.kind != "outbox.auth_hold"]) == 13
@@ -239,7 +241,7 @@ def test_a_paused_outbox_checks_once_a_minute_with_the_oldest_held_effect(
     sender.drain()
     for _ in stepping(clock, sender, seconds=5, until=START + timedelta(minutes=5)):
         pass
-    assert slack.tried == [(EffectKind.CREATE_CHANNEL, 1)] * 6  # the first failure, then one check a minute
+    assert slack.tried == [(CreateChannel.kind, 1)] * 6  # the first failure, then one check a minute
     [held] = effects(sqlite_db, "held")
     assert held.attempts == 6
     assert health.problem(sqlite_db, KOLKATA) == "slack auth failing since 21:41: invalid_auth"
@@ -257,7 +259,7 @@ def test_when_slack_accepts_the_token_again_held_work_is_sent_in_order_and_once(
     slack.failing = None
     assert health.problem(sqlite_db, KOLKATA) is not None
     sender.drain()
-    assert slack.sent_for(1) == [*OPENING, EffectKind.POST_TIMELINE, EffectKind.UPDATE_CARD]
+    assert slack.sent_for(1) == [*OPENING, PostTimeline.kind, UpdateCard.kind]
     assert slack.sent_for(2) == OPENING
     assert effects(sqlite_db, "pending", "held") == []
     assert health.problem(sqlite_db, KOLKATA) is None

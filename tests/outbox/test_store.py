@@ -12,58 +12,73 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.outbox import payloads as work
 from bot.outbox import store as outbox
-from bot.outbox.kinds import EffectKind
-from bot.outbox.payloads import UnreadablePayload, decode, encode
+from bot.outbox.codec import UnreadablePayload, decode, encode
+from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
+from bot.outbox.kinds.announce import Announce
+from bot.outbox.kinds.auth_hold import AuthCheck
+from bot.outbox.kinds.create_channel import CreateChannel
+from bot.outbox.kinds.fetch_message import FetchMessage
+from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
+from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
+from bot.outbox.kinds.post_card import PostCard
+from bot.outbox.kinds.post_draft import PostDraft
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.publish_draft import PublishDraft
+from bot.outbox.kinds.set_topic import SetTopic
+from bot.outbox.kinds.tell_channel_ready import TellChannelReady
+from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.kinds.update_draft import UpdateDraft
+from bot.outbox.payload import Payload
+from bot.outbox.registry import KINDS
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
-MODAL = work.OpenIncidentModal(trigger_id="t1", severity=2, private_metadata="C0ORIGIN")
+MODAL = OpenIncidentModal(trigger_id="t1", severity=2, private_metadata="C0ORIGIN")
 
 # Each payload and its JSON: the keys the untyped outbox wrote (what a deployed database holds).
 STORED_AS = [
-    (work.CreateChannel(), "channel.create", {}),
-    (work.Invite(users=("U1",)), "channel.invite", {"users": ["U1"]}),
-    (work.SetTopic(), "channel.topic", {"entry_id": None}),
-    (work.SetTopic(entry_id=4), "channel.topic", {"entry_id": 4}),
-    (work.PostCard(), "card.post", {}),
-    (work.UpdateCard(entry_id=4), "card.update", {"entry_id": 4}),
-    (work.PostTimeline(entry_id=4), "timeline.post", {"entry_id": 4}),
-    (work.Announce(entry_id=4), "announce", {"entry_id": 4}),
+    (CreateChannel(), "channel.create", {}),
+    (Invite(users=("U1",)), "channel.invite", {"users": ["U1"]}),
+    (SetTopic(), "channel.topic", {"entry_id": None}),
+    (SetTopic(entry_id=4), "channel.topic", {"entry_id": 4}),
+    (PostCard(), "card.post", {}),
+    (UpdateCard(entry_id=4), "card.update", {"entry_id": 4}),
+    (PostTimeline(entry_id=4), "timeline.post", {"entry_id": 4}),
+    (Announce(entry_id=4), "announce", {"entry_id": 4}),
     (
-        work.TellChannelReady(user="U1", response_url="https://hooks.example/r", origin="C0ORIGIN"),
+        TellChannelReady(user="U1", response_url="https://hooks.example/r", origin="C0ORIGIN"),
         "reply.channel_ready",
         {"response_url": "https://hooks.example/r", "origin": "C0ORIGIN", "user": "U1"},
     ),
     (
-        work.FetchMessage(channel="C1", ts="1.5", user="U2"),
+        FetchMessage(channel="C1", ts="1.5", user="U2"),
         "message.fetch",
         {"channel": "C1", "ts": "1.5", "user": "U2"},
     ),
     (
-        work.AcknowledgeMessage(entry_id=4, ts="1.5", user="U2"),
+        AcknowledgeMessage(entry_id=4, ts="1.5", user="U2"),
         "message.acknowledge",
         {"entry_id": 4, "ts": "1.5", "user": "U2"},
     ),
     (MODAL, "view.open", {"trigger_id": "t1", "modal": {"severity": 2, "private_metadata": "C0ORIGIN"}}),
-    (work.OpenDraftEditor(trigger_id="t2", draft_id=9), "view.open_draft", {"trigger_id": "t2", "draft_id": 9}),
-    (work.PostDraft(draft_id=9), "draft.post", {"draft_id": 9}),
-    (work.UpdateDraft(draft_id=9), "draft.update", {"draft_id": 9}),
-    (work.PublishDraft(draft_id=9), "draft.publish", {"draft_id": 9}),
-    (work.AuthCheck(), "outbox.auth_hold", {}),
+    (OpenDraftEditor(trigger_id="t2", draft_id=9), "view.open_draft", {"trigger_id": "t2", "draft_id": 9}),
+    (PostDraft(draft_id=9), "draft.post", {"draft_id": 9}),
+    (UpdateDraft(draft_id=9), "draft.update", {"draft_id": 9}),
+    (PublishDraft(draft_id=9), "draft.publish", {"draft_id": 9}),
+    (AuthCheck(), "outbox.auth_hold", {}),
 ]
 
 
 def test_every_kind_of_slack_work_has_exactly_one_payload() -> None:
-    assert set(work.PAYLOADS) == set(EffectKind)
-    assert {kind for _, kind, _ in STORED_AS} == {kind.value for kind in EffectKind}
+    assert {kind for _, kind, _ in STORED_AS} == set(KINDS)
 
 
 @pytest.mark.parametrize(("payload", "kind", "stored"), STORED_AS, ids=lambda value: str(value)[:40])
 def test_a_payload_is_stored_as_the_untyped_outbox_stored_it_and_reads_back_the_same(
-    payload: work.Payload, kind: str, stored: dict[str, object]
+    payload: Payload, kind: str, stored: dict[str, object]
 ) -> None:
     assert payload.kind == kind
     assert json.loads(encode(payload)) == stored
@@ -72,12 +87,12 @@ def test_a_payload_is_stored_as_the_untyped_outbox_stored_it_and_reads_back_the_
 
 def test_an_edit_modal_recorded_before_it_had_its_own_kind_still_opens_the_draft_editor() -> None:
     legacy = decode("view.open", json.dumps({"trigger_id": "t2", "draft_id": 9}))
-    assert legacy == work.OpenDraftEditor(trigger_id="t2", draft_id=9)
+    assert legacy == OpenDraftEditor(trigger_id="t2", draft_id=9)
 
 
 def test_rows_without_their_optional_keys_load() -> None:
-    assert decode("reply.channel_ready", '{"user": "U1"}') == work.TellChannelReady(user="U1")
-    assert decode("channel.topic", "{}") == work.SetTopic()  # as an opening recorded it
+    assert decode("reply.channel_ready", '{"user": "U1"}') == TellChannelReady(user="U1")
+    assert decode("channel.topic", "{}") == SetTopic()  # as an opening recorded it
 
 
 @pytest.mark.parametrize(
@@ -118,7 +133,7 @@ def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_en
         taken_over = outbox.claim(session=session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE * 2)
     assert claimed is not None and refused is None and taken_over is not None
     assert (claimed.kind, claimed.payload, claimed.incident_id, claimed.attempts) == (
-        EffectKind.OPEN_INCIDENT_MODAL,
+        OpenIncidentModal.kind,
         MODAL,
         None,
         0,

@@ -12,8 +12,7 @@ import pytest
 from bolt_requests import TEAM
 from dispatch_bot import ALICE, BOB, GENERAL, GUEST, DispatchBot, member
 
-from bot.outbox import payloads
-from bot.outbox.store import Effect
+from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.view import read_view
 from bot.slack import blocks
 from bot.storage import members, repository
@@ -26,8 +25,7 @@ def card_fields(bot: DispatchBot) -> list[str]:
     with bot.db.read() as session:
         incident_id = repository.get_by_number(session=session, team_id=TEAM, number=1)
     assert incident_id is not None
-    work = Effect(id=0, incident_id=incident_id.id, payload=payloads.UpdateCard(), attempts=0, expires_at=None)
-    view = read_view(bot.db, work)
+    view = read_view(bot.db, UpdateCard(), incident_id.id)
     assert view is not None
     card = blocks.card(view.incident, view.names, bot.settings.zone)
     return [field["text"] for field in card[1]["fields"]]

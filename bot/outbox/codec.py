@@ -1,0 +1,53 @@
+"""The outbox's `payload` column: the only code that writes or reads its JSON.
+
+A payload is stored as a JSON object of its dataclass fields by name (tuples as lists), as the
+outbox stored its work before the payloads had types, so rows of a deployed database load
+unchanged. Reading ignores keys a kind no longer has and gives a missing field its default.
+Two shapes are older than that rule and are converted here, for `view.open` only: the incident
+modal nests its fields under "modal", and an edit modal recorded before it had its own kind is
+a `view.open` row with a "draft_id". No other kind may need a case here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from typing import Any
+
+from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
+from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
+from bot.outbox.payload import Payload
+from bot.outbox.registry import KINDS
+
+MODAL_FIELDS = ("severity", "private_metadata")  # stored under "modal" by the incident modal
+
+
+class UnreadablePayload(ValueError):
+    """A stored row this version cannot read: a kind it does not know, or not the keys it needs."""
+
+
+def encode(payload: Payload) -> str:
+    """The payload as stored in the `payload` column."""
+    data: dict[str, Any] = asdict(payload)
+    if isinstance(payload, OpenIncidentModal):  # the shape this kind has always been stored in
+        data = {"trigger_id": data["trigger_id"], "modal": {key: data[key] for key in MODAL_FIELDS}}
+    return json.dumps(data, sort_keys=True)
+
+
+def decode(kind: str, text: str) -> Payload:
+    """The payload of a stored row of `kind`; raises `UnreadablePayload` when this version cannot read it."""
+    try:
+        data: dict[str, Any] = json.loads(text) if text else {}
+        if kind == OpenIncidentModal.kind:
+            if "draft_id" in data:  # an edit modal recorded before it had its own kind
+                kind = OpenDraftEditor.kind
+            else:
+                data = {"trigger_id": data["trigger_id"], **data["modal"]}
+        if kind not in KINDS:
+            raise ValueError(f"{kind!r} is not a kind this version knows")
+        cls = KINDS[kind]
+        known = {field.name for field in fields(cls)}
+        values = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+        return cls(**{key: value for key, value in values.items() if key in known})
+    except (ValueError, KeyError, TypeError) as error:
+        raise UnreadablePayload(f"this version cannot read a {kind} payload ({error})") from error

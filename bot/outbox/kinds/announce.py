@@ -1,0 +1,37 @@
+"""announce: an opening, close or reopening in INCIDENT_ANNOUNCE_CHANNEL (`entry_id` says which)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.domain.durations import short
+from bot.domain.incident import EntryKind
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing
+from bot.outbox.sending import Sending
+from bot.outbox.slack_calls import post_joining, posted_before
+from bot.slack import blocks
+from bot.slack.text import section
+
+
+@dataclass(frozen=True)
+class Announce(Payload):
+    kind: ClassVar[str] = "announce"
+    entry_id: int
+
+    def send(self, slack: Sending) -> Nothing:
+        view = slack.about()
+        target = slack.settings.announce_channel
+        if target is None:
+            return Nothing(note="no INCIDENT_ANNOUNCE_CHANNEL")
+        if posted_before(slack.client, target, slack.attempt):
+            return Nothing(note="found already posted")
+        incident = view.incident
+        if view.entry is not None and view.entry.kind is EntryKind.REOPENED:
+            text = blocks.reopened_announcement(incident, incident.channel_id, view.names)
+        else:
+            total = short(view.durations.total) if view.durations else None
+            text = blocks.announcement(incident, incident.channel_id, view.names, total=total)
+        post_joining(slack.client, target, blocks=[section(text)], text=text, metadata=slack.attempt.metadata())
+        return Nothing()

@@ -1,0 +1,22 @@
+"""view.open_draft: the modal that edits a draft status update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing
+from bot.outbox.sending import Sending
+from bot.slack import draft_blocks
+
+
+@dataclass(frozen=True)
+class OpenDraftEditor(Payload):
+    kind: ClassVar[str] = "view.open_draft"
+    trigger_id: str
+    draft_id: int
+
+    def send(self, slack: Sending) -> Nothing:
+        slack.client.views_open(trigger_id=self.trigger_id, view=draft_blocks.edit_modal(slack.draft()))
+        return Nothing()

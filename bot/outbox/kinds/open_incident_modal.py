@@ -1,0 +1,31 @@
+"""view.open: the modal of `/incident open` typed without a title.
+
+Stored with its fields under "modal" (`{"trigger_id": ..., "modal": {"severity": ..., ...}}`),
+the shape it has always had; `bot.outbox.codec` converts. Until the draft editor had its own
+kind, it was a `view.open` row too (with a "draft_id"), which the codec reads as one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing
+from bot.outbox.sending import Sending
+from bot.slack import blocks
+
+
+@dataclass(frozen=True)
+class OpenIncidentModal(Payload):
+    """`/incident open` without a title; `private_metadata` is the channel it was typed in."""
+
+    kind: ClassVar[str] = "view.open"
+    trigger_id: str
+    severity: int
+    private_metadata: str = ""
+
+    def send(self, slack: Sending) -> Nothing:
+        modal = blocks.open_modal(severity=self.severity, private_metadata=self.private_metadata)
+        slack.client.views_open(trigger_id=self.trigger_id, view=modal)
+        return Nothing()

@@ -1,0 +1,46 @@
+"""card.post: post and pin the incident's card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from sqlmodel import Session
+
+from bot.outbox.payload import Payload
+from bot.outbox.results import Result
+from bot.outbox.sending import Sending, fallback
+from bot.outbox.slack_calls import posted_before, tolerate
+from bot.slack import blocks
+from bot.storage import repository
+
+
+@dataclass(frozen=True)
+class CardPosted(Result):
+    ts: str
+
+    def remember(self, session: Session, incident_id: int | None) -> None:
+        if incident_id is not None:
+            repository.set_card(session=session, incident_id=incident_id, card_ts=self.ts)
+
+
+@dataclass(frozen=True)
+class PostCard(Payload):
+    kind: ClassVar[str] = "card.post"
+
+    def send(self, slack: Sending) -> CardPosted:
+        view = slack.about()
+        channel = slack.channel()
+        card_ts = view.card_ts
+        if card_ts is None:
+            card_ts = posted_before(slack.client, channel, slack.attempt).get(0)
+        if card_ts is None:
+            card = blocks.card(view.incident, view.names, slack.settings.zone)
+            posted = slack.client.chat_postMessage(
+                channel=channel, blocks=card, text=fallback(view.incident), metadata=slack.attempt.metadata()
+            )
+            card_ts = str(posted["ts"])
+        if view.card_ts is None:
+            slack.progress(CardPosted(ts=card_ts))  # remembered before pinning: a retry won't post twice
+        tolerate(slack.client.pins_add, channel=channel, timestamp=card_ts)
+        return CardPosted(ts=card_ts)

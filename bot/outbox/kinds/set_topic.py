@@ -1,0 +1,23 @@
+"""channel.topic: the channel's topic, rendered from the incident as it is when sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing
+from bot.outbox.sending import Sending
+from bot.slack import blocks
+
+
+@dataclass(frozen=True)
+class SetTopic(Payload):
+    kind: ClassVar[str] = "channel.topic"
+    superseded_by_later: ClassVar[bool] = True
+    entry_id: int | None = None
+
+    def send(self, slack: Sending) -> Nothing:
+        about = slack.about()
+        slack.client.conversations_setTopic(channel=slack.channel(), topic=blocks.topic(about.incident, about.names))
+        return Nothing()

@@ -1,0 +1,29 @@
+"""card.update: the card as the incident is when sent; durations as they stood at `entry_id` (a close)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.domain.durations import short
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing
+from bot.outbox.sending import Sending, fallback
+from bot.slack import blocks
+
+
+@dataclass(frozen=True)
+class UpdateCard(Payload):
+    kind: ClassVar[str] = "card.update"
+    superseded_by_later: ClassVar[bool] = True
+    entry_id: int | None = None
+
+    def send(self, slack: Sending) -> Nothing:
+        view = slack.about()
+        channel = slack.channel()
+        if view.card_ts is None:
+            return Nothing(note="no card yet")
+        total = short(view.durations.total) if view.durations else None
+        card = blocks.card(view.incident, view.names, slack.settings.zone, total=total)
+        slack.client.chat_update(channel=channel, ts=view.card_ts, blocks=card, text=fallback(view.incident))
+        return Nothing()
