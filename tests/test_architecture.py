@@ -55,6 +55,49 @@ def test_storage_only_stores_and_never_decides_what_slack_should_do(path: Path) 
         )
 
 
+# A kind of Slack work (bot/outbox/kinds/) says what it stores and sends, with the outbox's shared
+# helpers and the Slack layer's renderings; it never reaches the table or the sender (the registry
+# finds it), another kind, Bolt's listeners or the service.
+KIND_MAY_IMPORT = (
+    "bot.domain",
+    "bot.errors",
+    "bot.config",
+    "bot.outbox.payload",
+    "bot.outbox.results",
+    "bot.outbox.sending",
+    "bot.outbox.slack_calls",
+    "bot.outbox.attempts",
+    "bot.outbox.failures",
+    "bot.slack.blocks",
+    "bot.slack.draft_blocks",
+    "bot.slack.channels",
+    "bot.slack.lines",
+    "bot.slack.text",
+    "bot.storage.repository",
+    "bot.storage.drafts",
+)
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module or name imported, dotted in full (`from bot.slack import blocks`: bot.slack.blocks)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("path", modules_under("outbox/kinds"), ids=lambda p: p.name)
+def test_a_kind_of_slack_work_imports_only_what_it_renders_and_the_outbox_helpers(path: Path) -> None:
+    for name in imported_names(path):
+        if name.split(".")[0] == "bot":
+            allowed = any(name == prefix or name.startswith(f"{prefix}.") for prefix in KIND_MAY_IMPORT)
+            assert allowed, f"outbox/kinds/{path.name} imports {name}"
+
+
 @pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_entry_points_read_the_environment(path: Path) -> None:
     entry_points = {"cli.py", "wsgi.py", "logs.py", "env.py", "startup.py", "gunicorn_config.py"}

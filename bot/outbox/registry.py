@@ -7,7 +7,6 @@ the bot at start-up (`KindError`) rather than leaving rows nobody can read.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import pkgutil
 from types import ModuleType
@@ -30,8 +29,8 @@ def payload_of(module: ModuleType) -> type[Payload]:
     if len(defined) != 1:
         raise KindError(f"{module.__name__} defines {len(defined)} payloads, not one")
     [payload] = defined
-    params = getattr(payload, "__dataclass_params__", None)
-    if "kind" not in vars(payload) or not dataclasses.is_dataclass(payload) or not (params and params.frozen):
+    params = vars(payload).get("__dataclass_params__")  # set by @dataclass on this class itself
+    if "kind" not in vars(payload) or params is None or not params.frozen:
         raise KindError(f"{payload.__name__} must be a frozen dataclass with a `kind` of its own")
     return payload
 

@@ -1,0 +1,24 @@
+"""view.open: the modal of `/incident open` typed without a title.
+
+Its delivery as people see it in Slack is tested end to end (tests/e2e/).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
+from tests.outbox.kinds.stored import assert_stored_as
+
+# As the outbox stored them in a run of the test suite (rows a deployed database holds).
+STORED = [
+    (
+        OpenIncidentModal(trigger_id="trigger.1", severity=3, private_metadata="C0GENERAL"),
+        '{"modal": {"private_metadata": "C0GENERAL", "severity": 3}, "trigger_id": "trigger.1"}',
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "text"), STORED)
+def test_rows_stored_by_released_versions_still_load(payload: OpenIncidentModal, text: str) -> None:
+    assert_stored_as(payload, text)

@@ -1,0 +1,21 @@
+"""card.post: post and pin the incident's card.
+
+Its delivery as people see it in Slack is tested end to end (tests/e2e/).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.outbox.kinds.post_card import PostCard
+from tests.outbox.kinds.stored import assert_stored_as
+
+# As the outbox stored them in a run of the test suite (rows a deployed database holds).
+STORED = [
+    (PostCard(), "{}"),
+]
+
+
+@pytest.mark.parametrize(("payload", "text"), STORED)
+def test_rows_stored_by_released_versions_still_load(payload: PostCard, text: str) -> None:
+    assert_stored_as(payload, text)
