@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.incident import EntryKind, TimelineEntry
 from bot.domain.timefmt import require_aware
 
 SNOOZES = (timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1))
@@ -197,3 +198,42 @@ def record(promises: list[Promise], now: datetime) -> PromiseRecord:
         missed=tuple(p.promised_by for p in promises if p.settled_at is None and p.promised_by < now),
         pending=tuple(p.promised_by for p in promises if p.settled_at is None and p.promised_by >= now),
     )
+
+
+# --- timeline entries ------------------------------------------------------------------------
+# Their text holds the times as ISO 8601 (UTC), so lines are rendered in the configured zone.
+
+
+def promise_entry(promise: Promise, *, actor: str) -> TimelineEntry:
+    """ "Update promised by 22:20 was kept / missed": recorded when the next update is published."""
+    if promise.settled_at is None:
+        raise ValueError("an unsettled promise has no outcome yet")
+    text = f"{promise.promised_by.isoformat()} {promise.settled_at.isoformat()}"
+    at = promise.settled_at
+    return TimelineEntry(at=at, recorded_at=at, actor=actor, kind=EntryKind.PROMISE, text=text)
+
+
+def read_promise_entry(entry: TimelineEntry) -> Promise:
+    promised, _, settled = entry.text.partition(" ")
+    return Promise(
+        promised_by=datetime.fromisoformat(promised), made_at=entry.at, settled_at=datetime.fromisoformat(settled)
+    )
+
+
+def snooze_entry(length: timedelta, remind_at: datetime, *, actor: str, now: datetime) -> TimelineEntry:
+    text = f"{int(length.total_seconds())} {require_aware(remind_at).isoformat()}"
+    return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.SNOOZED, text=text)
+
+
+def read_snooze_entry(entry: TimelineEntry) -> tuple[timedelta, datetime]:
+    seconds, _, until = entry.text.partition(" ")
+    return timedelta(seconds=int(seconds)), datetime.fromisoformat(until)
+
+
+def no_update_entry(due: datetime | None, *, actor: str, now: datetime) -> TimelineEntry:
+    text = require_aware(due).isoformat() if due is not None else ""
+    return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.NO_UPDATE, text=text)
+
+
+def read_no_update_entry(entry: TimelineEntry) -> datetime | None:
+    return datetime.fromisoformat(entry.text) if entry.text else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import assert_never
 
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ from bot.domain.drafts import DraftRecord
 from bot.domain.durations import short
 from bot.domain.incident import EntryKind, Incident, Status
 from bot.domain.markup import escape, for_public
+from bot.domain.reminders import ReminderKind
 from bot.outbox import payloads
 from bot.outbox.attempts import Attempt
 from bot.outbox.failures import GiveUp, Retry, classify
@@ -45,9 +47,9 @@ from bot.outbox.slack_calls import (
     tolerate,
 )
 from bot.outbox.view import IncidentView
-from bot.slack import blocks, draft_blocks
+from bot.slack import blocks, draft_blocks, reminder_blocks
 from bot.slack.channels import channel_name
-from bot.slack.lines import duration_lines, line
+from bot.slack.lines import duration_lines, line, promise_line
 from bot.slack.text import FALLBACK_LIMIT, messages, section, sections, split_text
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,8 @@ class Delivery:
                 return self._show_draft(_about(view, payload), attempt, posting=posting)
             case payloads.PublishDraft():
                 return self._publish_draft(_about(view, payload), attempt)
+            case payloads.PostReminder():
+                return self._post_reminder(_about(view, payload), payload, attempt)
             case payloads.AuthCheck():
                 raise GiveUp("the outbox's pause is not Slack work")
             case _:
@@ -184,6 +188,8 @@ class Delivery:
         lines = [text]
         if entry.status_to is Status.RESOLVED and entry.kind is EntryKind.STATUS and view.durations:
             lines.extend(duration_lines(view.durations))
+            kept = promise_line(view.promises, self.settings.zone) if view.promises else None
+            lines.extend([kept] if kept else [])
         already = posted_before(self.client, channel, attempt)
         for part, chunk in enumerate(messages(sections(lines))):
             if part not in already:
@@ -225,6 +231,25 @@ class Delivery:
             text = draft_blocks.published_text(draft)
             ts = post_joining(self.client, target, text=text, blocks=[section(text)], metadata=attempt.metadata())
         return DraftPublished(draft_id=draft.id, ts=ts)
+
+    def _post_reminder(self, view: IncidentView, payload: payloads.PostReminder, attempt: Attempt) -> Result:
+        """A nudge or escalation, unless the incident was resolved since it was claimed."""
+        channel = _channel(view)
+        if not view.incident.status.is_open:
+            return Nothing(note="resolved since")
+        if posted_before(self.client, channel, attempt):
+            return Nothing(note="found already posted")
+        fallback, message = reminder_blocks.reminder_message(
+            view.incident,
+            kind=ReminderKind(payload.reminder),
+            due=datetime.fromisoformat(payload.due),
+            noticed_at=datetime.fromisoformat(payload.noticed_at),
+            late=timedelta(seconds=payload.late_seconds),
+            version=payload.version,
+            zone=self.settings.zone,
+        )
+        self.client.chat_postMessage(channel=channel, blocks=message, text=fallback, metadata=attempt.metadata())
+        return Nothing()
 
     def _announce(self, view: IncidentView, attempt: Attempt) -> Result:
         target = self.settings.announce_channel

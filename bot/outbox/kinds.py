@@ -25,6 +25,7 @@ class EffectKind(StrEnum):
     POST_DRAFT = "draft.post"
     UPDATE_DRAFT = "draft.update"
     PUBLISH_DRAFT = "draft.publish"
+    POST_REMINDER = "reminder.post"
     # Not Slack work: the outbox's pause while Slack refuses the token (see bot.outbox.sender)
     AUTH_HOLD = "outbox.auth_hold"
 

@@ -145,6 +145,19 @@ class PublishDraft:
 
 
 @dataclass(frozen=True)
+class PostReminder:
+    """A nudge or an escalation about an overdue public update (bot.domain.reminders), with its
+    buttons; `version` is the schedule's version once it was claimed (the buttons' key)."""
+
+    kind: ClassVar[EffectKind] = EffectKind.POST_REMINDER
+    reminder: str  # a ReminderKind: nudge | escalation
+    due: str  # ISO 8601: the update was due by
+    noticed_at: str  # ISO 8601: when the scheduler claimed it
+    late_seconds: float  # how long after its time it was claimed (a downtime, a clock jump)
+    version: int
+
+
+@dataclass(frozen=True)
 class AuthCheck:
     """Not Slack work: the row that pauses the outbox while Slack refuses the token."""
 
@@ -167,6 +180,7 @@ Payload = (
     | PostDraft
     | UpdateDraft
     | PublishDraft
+    | PostReminder
     | AuthCheck
 )
 PAYLOADS: dict[EffectKind, type[Payload]] = {cls.kind: cls for cls in get_args(Payload)}

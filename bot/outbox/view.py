@@ -16,9 +16,10 @@ from bot.domain import markup, roles
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
+from bot.domain.reminders import PromiseRecord, record
 from bot.outbox.payloads import AboutDraft, AboutEntry
 from bot.outbox.store import Effect
-from bot.storage import drafts, repository
+from bot.storage import drafts, reminders, repository
 from bot.storage.db import Database
 
 
@@ -32,6 +33,7 @@ class IncidentView:
     names: Mapping[str, str] = field(default_factory=dict)
     entry: TimelineEntry | None = None
     durations: Durations | None = None
+    promises: PromiseRecord | None = None  # at a close: the public updates promised and kept
     draft: DraftRecord | None = None
     unnamed: frozenset[str] = frozenset()  # people shown whose names the members table lacks
 
@@ -48,9 +50,12 @@ def read_view(db: Database, effect: Effect) -> IncidentView | None:
             return None
         stored = repository.get_by_id(session=session, incident_id=incident_id)
         entry = repository.get_entry(session=session, entry_id=entry_id).entry if entry_id else None
-        durations = None
+        durations = promises = None
         if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
             durations = _durations_until(session, stored.id, entry_id, stored.incident)
+        if entry is not None and entry.status_to is Status.RESOLVED:
+            made = reminders.promises(session=session, incident_id=stored.id, made_until=entry.recorded_at)
+            promises = record(made, entry.recorded_at)
         people = roles.people(stored.incident) | {stored.incident.opened_by}
         people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
         if entry is not None:
@@ -68,6 +73,7 @@ def read_view(db: Database, effect: Effect) -> IncidentView | None:
         unnamed=unnamed,
         entry=entry,
         durations=durations,
+        promises=promises,
         draft=draft,
     )
 

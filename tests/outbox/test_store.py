@@ -52,6 +52,23 @@ STORED_AS = [
     (work.PostDraft(draft_id=9), "draft.post", {"draft_id": 9}),
     (work.UpdateDraft(draft_id=9), "draft.update", {"draft_id": 9}),
     (work.PublishDraft(draft_id=9), "draft.publish", {"draft_id": 9}),
+    (
+        work.PostReminder(
+            reminder="nudge",
+            due="2022-02-17T16:50:00+00:00",
+            noticed_at="2022-02-17T16:51:00+00:00",
+            late_seconds=60.0,
+            version=3,
+        ),
+        "reminder.post",
+        {
+            "reminder": "nudge",
+            "due": "2022-02-17T16:50:00+00:00",
+            "noticed_at": "2022-02-17T16:51:00+00:00",
+            "late_seconds": 60.0,
+            "version": 3,
+        },
+    ),
     (work.AuthCheck(), "outbox.auth_hold", {}),
 ]
 
