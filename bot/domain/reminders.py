@@ -29,7 +29,8 @@ from bot.domain.incident import EntryKind, TimelineEntry
 from bot.domain.timefmt import require_aware
 
 SNOOZES = (timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1))
-LATE_AFTER = timedelta(minutes=1)  # a reminder sent later than this after its time says so
+LATE_AFTER = timedelta(minutes=2)  # a reminder sent later than this after its time says so (the
+# scheduler looks at least once a minute, so only a downtime or a clock jump makes one this late)
 
 
 class ReminderKind(StrEnum):

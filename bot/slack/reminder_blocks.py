@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.durations import short
 from bot.domain.incident import Incident
 from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind
 from bot.domain.timefmt import clock_time
 from bot.errors import UsageError
 from bot.slack.blocks import button
+from bot.slack.lines import minutes
 from bot.slack.text import section
 
 Block = dict[str, Any]
@@ -73,19 +73,17 @@ def reminder_message(
     """The notification text and the blocks of a nudge or an escalation."""
     who = mentions(incident, kind)
     due_at = clock_time(due, zone)
-    ago = short(max(noticed_at - due, timedelta(0)))
+    overdue = noticed_at - due
+    ago = f", {minutes(overdue)} ago" if overdue >= timedelta(minutes=1) else ""
     if kind is ReminderKind.NUDGE:
         text = (
-            f":alarm_clock: {who} the next public update of *{incident.name}* was due by *{due_at}* "
-            f"({ago} ago) and none has been published. Draft one, snooze this reminder, or say none is needed now."
+            f":alarm_clock: {who} the next public update of *{incident.name}* was due by *{due_at}*{ago}, "
+            "and none has been published. Draft one, snooze this reminder, or say none is needed now."
         )
     else:
-        text = (
-            f":rotating_light: {who} *{incident.name}* still has no public update: one was due by "
-            f"*{due_at}*, {ago} ago."
-        )
+        text = f":rotating_light: {who} *{incident.name}* still has no public update: one was due by *{due_at}*{ago}."
     if late >= LATE_AFTER:
-        text += f"\n_This reminder comes {short(late)} after its time: the bot was not running then._"
+        text += f"\n_This reminder comes {minutes(late)} after its time: the bot was not running then._"
     value = key(incident.number, version)
     elements = [button("Draft update", DRAFT, str(incident.number), style="primary")]
     elements += [
