@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from e2e_stack import Stack, shown
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import Engine, create_engine, text, update
 from test_e2e_gunicorn import free_port, web_command
 
 from bot.sandbox import SIGNING_SECRET, TEAM_ID, ManualClock, Sandbox
@@ -161,6 +161,11 @@ def test_draft_update_on_the_reminder_posts_the_drafts(make_stack: Callable[...,
 # --- several processes ---------------------------------------------------------------------------
 
 
+def pending(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM effect WHERE state = 'pending'")).scalar_one())
+
+
 class Processes:
     """The Procfile's web process (two gunicorn workers) and two `incident-bot worker`s on one database."""
 
@@ -212,26 +217,19 @@ def test_two_web_workers_and_two_workers_starting_after_a_downtime_send_the_over
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
     emulator.add_bot_to(STATUS)
-    running = Processes(emulator, database_url, tmp_path)
-    try:
-        emulator.as_user("alice").slash("open sev1 Checkout fails")
-        wait_for(lambda: emulator.channel_by_name("inc-1-checkout-fails") is not None, 30, "the channel")
-        channel_found = emulator.channel_by_name("inc-1-checkout-fails")
-        assert channel_found is not None
-        channel = channel_found.id
-        assert emulator.as_user("alice").slash("role comms @bob", channel=channel).status == 200
-        wait_for(lambda: any("comms lead" in shown(m) for m in emulator.messages(channel)), 30, "the role line")
-    finally:
-        running.stop()
-    # Everything stopped; meanwhile the deadline passed 10 minutes ago (the bot was down).
-    overdue = datetime.now(UTC) - timedelta(minutes=10)
     engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(update(IncidentRow).values(update_due=overdue, remind_at=overdue))  # stored as the bot does
-    running = Processes(emulator, database_url, tmp_path)
     try:
-        wait_for(lambda: len(reminders_in(emulator, channel)) >= 1, 30, "the overdue nudge")
-        time.sleep(5)  # every process has made its first round by now, and the outbox is drained
+        channel = _open_with_bob_as_comms_then_stop(emulator, database_url, tmp_path, engine)
+        # Everything stopped; meanwhile the deadline passed 10 minutes ago (the bot was down).
+        overdue = datetime.now(UTC) - timedelta(minutes=10)
+        with engine.begin() as connection:
+            connection.execute(update(IncidentRow).values(update_due=overdue, remind_at=overdue))  # as the bot stores
+        running = Processes(emulator, database_url, tmp_path)
+        try:
+            wait_for(lambda: len(reminders_in(emulator, channel)) >= 1, 30, "the overdue nudge")
+            time.sleep(5)  # every process has made its first round by now, and the outbox is drained
+        finally:
+            running.stop()
         nudges = [shown(m) for m in reminders_in(emulator, channel)]
         assert len(nudges) == 1, nudges
         assert nudges[0].startswith(":alarm_clock: <@U0BOB> the next public update of *INC-1* was due by *")
@@ -240,6 +238,22 @@ def test_two_web_workers_and_two_workers_starting_after_a_downtime_send_the_over
             queued = connection.execute(text("SELECT count(*) FROM effect WHERE kind = 'reminder.post'")).scalar_one()
         assert queued == 1
     finally:
-        running.stop()
         engine.dispose()
         emulator.close()
+
+
+def _open_with_bob_as_comms_then_stop(emulator: SlackEmulator, database_url: str, folder: Path, engine: Engine) -> str:
+    """INC-1 opened through the running processes, bob its comms lead; the processes stopped
+    once nothing is in flight (work a stopped process had claimed would wait for its lease)."""
+    running = Processes(emulator, database_url, folder)
+    try:
+        emulator.as_user("alice").slash("open sev1 Checkout fails")
+        wait_for(lambda: emulator.channel_by_name("inc-1-checkout-fails") is not None, 30, "the channel")
+        found = emulator.channel_by_name("inc-1-checkout-fails")
+        assert found is not None
+        assert emulator.as_user("alice").slash("role comms @bob", channel=found.id).status == 200
+        wait_for(lambda: any("comms lead" in shown(m) for m in emulator.messages(found.id)), 30, "the role line")
+        wait_for(lambda: pending(engine) == 0, 30, "the outbox emptied")
+        return found.id
+    finally:
+        running.stop()
