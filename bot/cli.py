@@ -149,8 +149,11 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
         return 2
     if not once:
         runtime.member_sync.start()  # keeps the members table current, as web processes do
+        runtime.reminder_thread.start()  # update reminders, as web processes do
     log.info("worker started")
     try:
+        if once:
+            runtime.reminders.send_due()
         while True:
             sent = runtime.sender.drain()
             if sent:
@@ -161,6 +164,7 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        runtime.reminder_thread.stop()
         runtime.member_sync.stop()
         runtime.db.dispose()
 

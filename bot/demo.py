@@ -3,7 +3,9 @@
 Everything real but Slack: the Bolt app over HTTP on loopback, signed slash commands and
 clicks sent by the built-in Slack emulator, the real database code (a temporary SQLite file
 unless DATABASE_URL is set). The clock is simulated so the story keeps its real times
-(Asia/Kolkata): open at 21:41, identified at 22:06, monitoring at 23:10, resolved at 23:39.
+(Asia/Kolkata): open at 21:41, identified at 22:06, monitoring at 23:10, resolved at 23:39. The
+first public update promises the next by 22:20; when that passes the bot nudges the comms lead,
+whose update at 22:25 is 5 minutes late, and the close reports every promise.
 """
 
 from __future__ import annotations
@@ -40,32 +42,38 @@ def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
 
 def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
     alice, bob = sandbox.user("alice"), sandbox.user("bob")
-    steps: list[tuple[tuple[int, int], str, str, str | None]] = [
+    # (time, who, what they type; None: only time passes, and the bot sends what is due), where
+    steps: list[tuple[tuple[int, int], str, str | None, str | None]] = [
         ((21, 41), "alice", "open sev1 Something went wrong on the home page", GENERAL),
+        ((21, 43), "alice", "role comms @bob", None),
         (
             (21, 44),
             "alice",
             'impact Users in India and the United States see "Something went wrong" on the home page',
             None,
         ),
-        ((21, 47), "alice", "draft", None),
+        ((21, 47), "alice", "draft", None),  # published: "Next update by 22:20 IST"
         ((22, 6), "bob", "status identified A bad configuration push to the home page service", None),
-        ((22, 20), "bob", "note Rolled back the configuration push; errors are dropping", None),
+        ((22, 19), "bob", "note Rolled back the configuration push; errors are dropping", None),
+        ((22, 21), "bob", None, None),  # the 22:20 promise has passed: the bot nudges bob, the comms lead
+        ((22, 25), "bob", "draft en short", None),  # published 5 minutes late; promises 22:55
+        ((22, 50), "bob", "draft en short", None),  # kept; promises 23:20
         ((23, 10), "bob", "status monitoring Fix deployed everywhere; watching error rates", None),
+        ((23, 12), "bob", "draft en short", None),  # kept; promises 23:45
         ((23, 39), "alice", "close The home page works again for everyone", None),
-        ((23, 41), "alice", "draft", None),
+        ((23, 41), "alice", "draft", None),  # the resolved update keeps the 23:45 promise
     ]
     for (hour, minute), who, text, where in steps:
         clock.set(clock.now.replace(hour=hour, minute=minute))
         person = alice if who == "alice" else bob
-        channel = where or sandbox.channel_of(1)
-        answer = person.slash(text, channel=channel)
-        if answer.status != 200:
-            raise RuntimeError(f"/incident {text} was answered {answer.status}")
+        if text is not None:
+            answer = person.slash(text, channel=where or sandbox.channel_of(1))
+            if answer.status != 200:
+                raise RuntimeError(f"/incident {text} was answered {answer.status}")
         sandbox.settle()
         if text == "open sev1 Something went wrong on the home page":
             sandbox.emulator.add_member(sandbox.channel_of(1), "bob")  # bob joins the channel
-        if text == "draft":
+        if text is not None and text.startswith("draft"):
             _publish_english_short(sandbox, who)
 
 

@@ -9,13 +9,13 @@ written for another status or another security assessment is stale and cannot be
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import cast
 
 from sqlmodel import Session
 
+from bot import deadlines
 from bot.config import Settings
 from bot.domain import durations, markup
 from bot.domain.drafts import (
@@ -29,6 +29,8 @@ from bot.domain.drafts import (
 )
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
+from bot.domain.reminders import deadline_after
+from bot.domain.timefmt import clock_time
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
 from bot.outbox import store
 from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
@@ -41,23 +43,12 @@ from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
 from bot.storage import drafts, repository
 from bot.storage.db import Database
 
-NEXT_UPDATE_STEP = timedelta(minutes=5)
-
 
 @dataclass(frozen=True)
 class Drafted:
     incident: Incident
     drafts: list[DraftRecord]
     warnings: list[str]
-
-
-def next_update_by(now: datetime, cadence: timedelta | None) -> datetime | None:
-    """When the next public update is promised: now + the severity's cadence, up to 5 minutes."""
-    if cadence is None:
-        return None
-    due = now + cadence
-    step = NEXT_UPDATE_STEP.total_seconds()
-    return datetime.fromtimestamp(math.ceil(due.timestamp() / step) * step, due.tzinfo)
 
 
 class DraftService:
@@ -77,9 +68,9 @@ class DraftService:
             if incident.status is Status.RESOLVED:
                 entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
                 duration = durations.compute(incident, entries, until=now).total
-            next_update = None
+            next_update = None  # the deadline publishing it will set (docs/behaviour.md, Update promises and reminders)
             if incident.status.is_open:
-                next_update = next_update_by(now, self.settings.reminder_after(incident.severity))
+                next_update = deadline_after(now, self.settings.reminder_after(incident.severity))
             # Public words only: link labels, names without ids, no markup (docs/behaviour.md).
             names = repository.names(session=session, user_ids=markup.user_ids(incident.impact))
             impact = markup.for_public(incident.impact, names)
@@ -97,7 +88,14 @@ class DraftService:
                         zone=self.settings.zone,
                         duration=duration,
                     )
-                    draft_id = drafts.insert(session=session, incident_id=stored.id, draft=draft, actor=actor, now=now)
+                    draft_id = drafts.insert(
+                        session=session,
+                        incident_id=stored.id,
+                        draft=draft,
+                        actor=actor,
+                        now=now,
+                        promises_by=next_update,
+                    )
                     self._enqueue(session, stored.id, PostDraft(draft_id=draft_id), now)
                     written.append(draft_id)
             described = ", ".join(f"{load_language(c).name} {s}" for c in codes for s in lengths)
@@ -124,11 +122,20 @@ class DraftService:
                 drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now)
                 self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
                 raise RuleRefused(f"This draft is stale: {reason} Draft again with `/incident draft`.")
+            if draft.promises_by is not None and draft.promises_by <= now:
+                promised = clock_time(draft.promises_by, self.settings.zone)
+                raise RuleRefused(
+                    f"This draft promises the next update by {promised}, which has passed: "
+                    "draft again with `/incident draft` for a promise you can keep."
+                )
             drafts.publish(session=session, draft_id=draft.id, actor=actor, now=now)
             self._enqueue(session, draft.incident_id, PublishDraft(draft_id=draft.id), now)
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
+            answered = deadlines.on_publish(session, draft, incident, actor, now, self.settings.reminders)
+            if answered is not None:  # "Update promised by 22:20 was missed (published 22:25, 5 min late)"
+                self._post_entry(session, draft.incident_id, actor, answered.kind, answered.text, now)
             return self._get(session, draft.id)
 
     def edit(self, draft_id: int, *, actor: str, text: str) -> DraftRecord:

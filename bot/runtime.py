@@ -22,6 +22,8 @@ from bot.outbox.delivery import Delivery
 from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.sender import EffectSender
 from bot.outbox.sender_thread import SenderThread
+from bot.reminder_thread import ReminderThread
+from bot.reminders import ReminderService
 from bot.service import Clock, IncidentService, utc_now
 from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
@@ -46,6 +48,8 @@ class Runtime:
     responder: Responder
     members: MemberCheck
     member_sync: MemberSyncThread
+    reminders: ReminderService
+    reminder_thread: ReminderThread
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -74,18 +78,21 @@ class Runtime:
     # the listeners' AfterAck
     def notify(self) -> None:
         self.sender_thread.notify()
+        self.reminder_thread.notify()  # the change may have moved a deadline
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:
         self.responder.respond(response_url, messages)
 
     def start_background(self) -> Runtime:
-        """The sender, the responder and the member sync (waiting briefly for its first round)."""
+        """The sender, the responder, the reminders and the member sync (waiting briefly for its first round)."""
         self.sender_thread.start()
         self.responder.start()
+        self.reminder_thread.start()
         self.member_sync.start()
         return self
 
     def stop(self) -> None:
+        self.reminder_thread.stop()
         self.member_sync.stop()
         self.sender_thread.stop()
         self.responder.stop()
@@ -103,7 +110,7 @@ def build(
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
-    service = IncidentService(db, zone=settings.zone, clock=clock)
+    service = IncidentService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     client = metrics.CountingWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
@@ -117,6 +124,8 @@ def build(
     members = MemberCheck(db, client, clock=clock)
     sender.learn_people = members.look_up_unknown
     sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
+    sender_thread = SenderThread(sender)
+    reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     return Runtime(
         settings=settings,
         db=db,
@@ -124,10 +133,12 @@ def build(
         client=client,
         identity=identity,
         sender=sender,
-        sender_thread=SenderThread(sender),
+        sender_thread=sender_thread,
         responder=Responder(),
         members=members,
         member_sync=MemberSyncThread(sync),
+        reminders=reminders,
+        reminder_thread=ReminderThread(reminders, after_round=sender_thread.notify),
     )
 
 

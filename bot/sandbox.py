@@ -96,7 +96,9 @@ class Sandbox:
         return self.emulator.as_user(name)
 
     def settle(self, timeout: float = 15.0) -> None:
-        """Wait until the bot has sent every pending Slack effect and every ephemeral follow-up."""
+        """Send the reminders due now, then wait until the bot has sent every pending Slack effect
+        and every ephemeral follow-up."""
+        self.runtime.reminders.send_due()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.runtime.sender_thread.notify()

@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot import deadlines
+from bot.config import DEFAULTS
+from bot.deadlines import Cadences
 from bot.domain import durations, markup, roles
 from bot.domain.drafts import now_stale
 from bot.domain.durations import Durations
@@ -94,10 +97,13 @@ class Timeline:
 
 
 class IncidentService:
-    def __init__(self, db: Database, *, zone: ZoneInfo, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, db: Database, *, zone: ZoneInfo, clock: Clock = utc_now, cadences: Cadences = DEFAULTS.reminders
+    ) -> None:
         self.db = db
         self.zone = zone
         self.clock = clock
+        self.cadences = cadences  # INCIDENT_REMINDERS: the next-update deadline per severity
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -131,6 +137,7 @@ class IncidentService:
                 session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
             )
             entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
+            deadlines.on_open(session, incident_id, incident, now, self.cadences)
             effects: list[Payload] = [
                 CreateChannel(),
                 Invite(users=(actor,)),
@@ -316,6 +323,7 @@ class IncidentService:
         """Write the change, its entry, the durations at a close, and what Slack must show."""
         repository.save_incident(session=session, incident_id=stored.id, incident=changed, now=now)
         entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+        deadlines.on_change(session, stored, changed, entry, now, self.cadences)
         measured = None
         if entry.status_to is Status.RESOLVED:
             entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]

@@ -70,6 +70,7 @@ KIND_MAY_IMPORT = (
     "bot.outbox.failures",
     "bot.slack.blocks",
     "bot.slack.draft_blocks",
+    "bot.slack.reminder_blocks",
     "bot.slack.channels",
     "bot.slack.lines",
     "bot.slack.text",

@@ -26,6 +26,12 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         "Chirper was disrupted for almost two hours",
         "pendant près de deux heures",
         "total              1h 58m",
+        # the 22:20 promise: a nudge to the comms lead, an update 5 minutes late, the record at the close
+        "22:21 IST  incident-bot\n  :alarm_clock: @bob the next public update of *INC-1* was due by *22:20 IST*, 1 min",
+        "[Draft update] [Snooze 15 min] [Snooze 30 min] [Snooze 1 h] [Still investigating: no update needed now]",
+        "`22:25 IST` :hourglass: Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)",
+        "Public updates: 4 promised, 2 kept, 1 late by 5 min, 1 due by 23:45 IST",
+        "`23:41 IST` :white_check_mark: Update promised by 23:45 IST was kept (published 23:41 IST)",
     ):
         assert expected in out, expected
     assert list(tmp_path.iterdir()) == [], "the demo leaves no database behind"

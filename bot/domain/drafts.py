@@ -93,6 +93,7 @@ class DraftRecord:
     decided_at: datetime | None
     message_ts: str | None
     published_ts: str | None
+    promises_by: datetime | None = None  # its "next update by" (bot.domain.reminders), if any
 
 
 def compose(

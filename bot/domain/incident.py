@@ -61,6 +61,9 @@ class EntryKind(StrEnum):
     MESSAGE = "message"  # a Slack message added with :pushpin: or "Add to timeline"
     DRAFT = "draft"
     PUBLISHED = "published"
+    PROMISE = "promise"  # a published update answered the previous promise, kept or late (bot.domain.reminders)
+    SNOOZED = "snoozed"  # the update reminder was snoozed
+    NO_UPDATE = "no_update"  # "no update needed now": the deadline was reset
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from bot.domain import markup, roles
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
-from bot.storage import drafts, repository
+from bot.domain.reminders import PromiseRecord, record
+from bot.storage import drafts, reminders, repository
 from bot.storage.db import Database
 
 
@@ -43,6 +44,7 @@ class IncidentView:
     names: Mapping[str, str] = field(default_factory=dict)
     entry: TimelineEntry | None = None
     durations: Durations | None = None
+    promises: PromiseRecord | None = None  # at a close: the public updates promised and kept
     draft: DraftRecord | None = None
     unnamed: frozenset[str] = frozenset()  # people shown whose names the members table lacks
 
@@ -59,9 +61,12 @@ def read_view(db: Database, payload: object, incident_id: int | None) -> Inciden
             return None
         stored = repository.get_by_id(session=session, incident_id=incident_id)
         entry = repository.get_entry(session=session, entry_id=entry_id).entry if entry_id else None
-        durations = None
+        durations = promises = None
         if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
             durations = _durations_until(session, stored.id, entry_id, stored.incident)
+        if entry is not None and entry.status_to is Status.RESOLVED:
+            made = reminders.promises(session=session, incident_id=stored.id, made_until=entry.recorded_at)
+            promises = record(made, entry.recorded_at)
         people = roles.people(stored.incident) | {stored.incident.opened_by}
         people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
         if entry is not None:
@@ -79,6 +84,7 @@ def read_view(db: Database, payload: object, incident_id: int | None) -> Inciden
         unnamed=unnamed,
         entry=entry,
         durations=durations,
+        promises=promises,
         draft=draft,
     )
 

@@ -27,6 +27,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.drafts import DraftService
 from bot.members import MemberCheck
+from bot.reminders import ReminderService
 from bot.service import IncidentService
 from bot.slack import inbound
 from bot.slack.identity import BotIdentity
@@ -61,7 +62,8 @@ def create_app(
     )
     members = members or MemberCheck(service.db, client, clock=service.clock)
     drafts = DraftService(service.db, settings, clock=service.clock)
-    runner = CommandRunner(service, drafts, settings, ensure_can_change=members.ensure_can_change)
+    reminders = ReminderService(service.db, zone=settings.zone, clock=service.clock, cadences=settings.reminders)
+    runner = CommandRunner(service, drafts, settings, reminders=reminders, ensure_can_change=members.ensure_can_change)
     register(app, runner, after_ack)
     register_member_events(app, members.learn)
     register_every_other_event(app)  # last: it matches whatever the listeners above did not

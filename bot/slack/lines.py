@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.markup import SOMEONE, escape, for_slack
+from bot.domain.reminders import PromiseRecord, read_no_update_entry, read_promise_entry, read_snooze_entry
 from bot.domain.roles import ROLE_TITLES, read_entry
-from bot.domain.timefmt import day_and_time
+from bot.domain.timefmt import clock_time, day_and_time
 
 STATUS_EMOJI = {
     Status.INVESTIGATING: ":mag:",
@@ -26,8 +27,40 @@ def who(user_id: str, names: Mapping[str, str]) -> str:
     return f"*{escape(names.get(user_id) or SOMEONE)}*"
 
 
-def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str]) -> str:
+def minutes(length: timedelta) -> str:
+    """`14 min`, `42 s`, `1h 5m`: how late, as people say it."""
+    seconds = length.total_seconds()
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    return short(length)
+
+
+def promise_outcome(entry: TimelineEntry, zone: ZoneInfo) -> str:
+    """`Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)`."""
+    promise = read_promise_entry(entry)
+    promised, published = clock_time(promise.promised_by, zone), clock_time(entry.at, zone)
+    if promise.kept:
+        return f":white_check_mark: Update promised by {promised} was kept (published {published})"
+    late = minutes(promise.late or timedelta(0))
+    return f":hourglass: Update promised by {promised} was missed (published {published}, {late} late)"
+
+
+def reminder_what(entry: TimelineEntry, zone: ZoneInfo) -> str:
+    """A snooze or a "no update needed now", in words."""
+    if entry.kind is EntryKind.SNOOZED:
+        length, until = read_snooze_entry(entry)
+        return f":zzz: snoozed the update reminder for {minutes(length)} (next reminder at {clock_time(until, zone)})"
+    due = read_no_update_entry(entry)
+    after = f"; the next one is due by {clock_time(due, zone)}" if due else ""
+    return f"said no public update is needed now: still investigating{after}"
+
+
+def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zone: ZoneInfo) -> str:
     """The action of `entry`, in words, with its user text rendered for Slack (links, names, no pings)."""
+    if entry.kind in (EntryKind.SNOOZED, EntryKind.NO_UPDATE):
+        return reminder_what(entry, zone)
     text = for_slack(entry.text, names)
     to = entry.status_to
     match entry.kind:
@@ -68,7 +101,9 @@ def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str]) -> 
 def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zone: ZoneInfo) -> str:
     """`` `22:06 IST` *alice* set the status to *identified* `` (dates shown after the first day)."""
     when = day_and_time(entry.at, zone, relative_to=incident.impact_started_at)
-    text = f"`{when}` {who(entry.actor, names)} {what(entry, incident, names)}"
+    if entry.kind is EntryKind.PROMISE:  # the bot's own record: nobody did it
+        return f"`{when}` {promise_outcome(entry, zone)}"
+    text = f"`{when}` {who(entry.actor, names)} {what(entry, incident, names, zone)}"
     if entry.recorded_at - entry.at > BACKDATED_AFTER:
         text += f" _(recorded {day_and_time(entry.recorded_at, zone, relative_to=entry.at)})_"
     return text
@@ -90,6 +125,21 @@ def duration_lines(durations: Durations) -> list[str]:
     if durations.detection_lag is not None:
         lines.append(f"Detected {short(durations.detection_lag)} after the impact began")
     return lines
+
+
+def promise_line(record: PromiseRecord, zone: ZoneInfo) -> str | None:
+    """`Public updates: 4 promised, 3 kept, 1 late by 14 min` (None when nothing was promised)."""
+    if record.promised == 0:
+        return None
+    parts = [f"{record.promised} promised", f"{record.kept} kept"]
+    if record.late:
+        parts.append(f"{len(record.late)} late by " + " and ".join(minutes(late) for late in record.late))
+    if record.missed:
+        due = ", ".join(clock_time(when, zone) for when in record.missed)
+        parts.append(f"{len(record.missed)} missed with no update since (due by {due})")
+    if record.pending:
+        parts.append(f"{len(record.pending)} due by " + ", ".join(clock_time(when, zone) for when in record.pending))
+    return "Public updates: " + ", ".join(parts)
 
 
 def timeline_lines(

@@ -147,6 +147,14 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         reply = _run(decide, label="draft_button")
         _hand_over(after, asked.response_url, [reply.message])
 
+    @app.action({"type": "block_actions", "action_id": re.compile(r"^reminder\.(snooze\.\d{1,3}|no_update)$")})
+    def reminder_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        action = body["actions"][0]
+        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
+        reply = _run(lambda: runner.answer_reminder(action["action_id"], action.get("value"), asked), label="reminder")
+        _hand_over(after, asked.response_url, [reply.message])
+
     @app.view(draft_blocks.EDIT_MODAL_ID)
     def draft_edited(ack: Ack, body: dict[str, Any]) -> None:
         view = body["view"]

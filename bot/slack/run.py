@@ -17,9 +17,11 @@ from bot.domain.markup import escape, for_slack
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
 from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
+from bot.errors import UsageError
+from bot.reminders import ReminderService
 from bot.service import Changed, IncidentService, Where
-from bot.slack import blocks, parse
-from bot.slack.lines import who
+from bot.slack import blocks, parse, reminder_blocks
+from bot.slack.lines import minutes, who
 
 Message = dict[str, Any]
 
@@ -56,10 +58,12 @@ class CommandRunner:
         drafts: DraftService,
         settings: Settings,
         *,
+        reminders: ReminderService,
         ensure_can_change: Callable[[str], None],
     ) -> None:
         self.service = service
         self.drafts = drafts
+        self.reminders = reminders
         self.settings = settings
         self.ensure_can_change = ensure_can_change
 
@@ -144,6 +148,24 @@ class CommandRunner:
             return _said(changed, f"the {role.value} role is cleared.")
         names = self.service.names_for(changed.incident, [changed.entry])
         return _said(changed, f"{who(person, names)} is now the {ROLE_TITLES[role]}.")
+
+    def answer_reminder(self, action_id: str, value: object, asked: Invocation) -> Reply:
+        """A reminder's Snooze or "no update needed now" button (docs/behaviour.md, Update promises
+        and reminders): members only, once per reminder."""
+        self.ensure_can_change(asked.user_id)
+        found = reminder_blocks.read_key(value)
+        if found is None:
+            raise UsageError("That button carries no reminder I can read; use the latest reminder's buttons.")
+        number, version = found
+        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=number)
+        if action_id == reminder_blocks.NO_UPDATE:
+            answered = self.reminders.no_update_needed(where, actor=asked.user_id, version=version)
+            said = "no public update needed now."
+        else:
+            length = reminder_blocks.snooze_length(action_id)
+            answered = self.reminders.snooze(where, actor=asked.user_id, version=version, length=length)
+            said = f"reminder snoozed for {minutes(length)}."
+        return Reply(blocks.reply(f"{answered.incident.name}: {said} {self.reminders.describe(answered.schedule)}"))
 
     def _list(self, command: parse.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(team_id=asked.team_id, everything=command.all)

@@ -16,7 +16,9 @@ from bot.storage.repository import core
 from bot.storage.tables import DraftRow
 
 
-def insert(*, session: Session, incident_id: int, draft: Draft, actor: str, now: datetime) -> int:
+def insert(
+    *, session: Session, incident_id: int, draft: Draft, actor: str, now: datetime, promises_by: datetime | None = None
+) -> int:
     row = DraftRow(
         incident_id=incident_id,
         status=draft.status.value,
@@ -27,6 +29,7 @@ def insert(*, session: Session, incident_id: int, draft: Draft, actor: str, now:
         warnings=json.dumps(list(draft.warnings)),
         created_by=actor,
         created_at=now,
+        promises_by=promises_by,
     )
     session.add(row)
     session.flush()
@@ -109,4 +112,5 @@ def _stored(row: DraftRow) -> DraftRecord:
         decided_at=row.decided_at,
         message_ts=row.message_ts,
         published_ts=row.published_ts,
+        promises_by=row.promises_by,
     )

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
+from bot.domain.reminders import OFF, Schedule
 from bot.storage.tables import OPEN, IncidentRow, MemberRow, SlackEventRow, TimelineRow, WorkspaceRow
 
 
@@ -35,6 +36,8 @@ class StoredIncident:
     origin_channel: str | None
     last_update_at: datetime
     last_reminded_at: datetime | None
+    schedule: Schedule = OFF  # the next public update and its reminders (bot.storage.reminders)
+    reminder_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,10 @@ def _stored(row: IncidentRow) -> StoredIncident:
         origin_channel=row.origin_channel,
         last_update_at=row.last_update_at,
         last_reminded_at=row.last_reminded_at,
+        schedule=Schedule(
+            due=row.update_due, since=row.update_due_since, remind_at=row.remind_at, sent=row.reminders_sent
+        ),
+        reminder_version=row.reminder_version,
     )
 
 

@@ -41,6 +41,7 @@ def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
 
 
 OPEN = text("status != 'resolved'")
+REMINDING = text("remind_at IS NOT NULL")
 
 
 class WorkspaceRow(SQLModel, table=True):
@@ -58,6 +59,7 @@ class IncidentRow(SQLModel, table=True):
         UniqueConstraint("team_id", "number", name="uq_incident_team_number"),
         Index("ix_incident_open", "team_id", "number", sqlite_where=OPEN, postgresql_where=OPEN),
         Index("ix_incident_channel", "channel_id", unique=True),
+        Index("ix_incident_remind_at", "remind_at", sqlite_where=REMINDING, postgresql_where=REMINDING),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,6 +87,12 @@ class IncidentRow(SQLModel, table=True):
     updated_at: datetime = utc_column()
     last_update_at: datetime = utc_column()  # the last change people were told about
     last_reminded_at: datetime | None = utc_column(nullable=True)
+    # the next public update (docs/behaviour.md, Update promises and reminders; bot.domain.reminders)
+    update_due: datetime | None = utc_column(nullable=True)  # due by; None: no deadline (off, resolved)
+    update_due_since: datetime | None = utc_column(nullable=True)  # the cadence counted from
+    remind_at: datetime | None = utc_column(nullable=True)  # the next nudge or escalation
+    reminders_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # for this deadline
+    reminder_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # +1 at each change
     # durations stored at the latest close (docs/behaviour.md, Durations), in seconds
     total_seconds: float | None = None
     identify_seconds: float | None = None
@@ -201,3 +209,19 @@ class DraftRow(SQLModel, table=True):
     decided_at: datetime | None = utc_column(nullable=True)
     message_ts: str | None = Field(default=None, max_length=32)  # the draft's message in the incident channel
     published_ts: str | None = Field(default=None, max_length=32)  # its post in INCIDENT_STATUS_CHANNEL
+    promises_by: datetime | None = utc_column(nullable=True)  # its "next update by", if any
+
+
+class PromiseRow(SQLModel, table=True):
+    """A published update's "next update by", and when the next public update came (kept or late)."""
+
+    __tablename__ = "update_promise"
+    __table_args__ = (Index("ix_update_promise_incident", "incident_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    draft_id: int | None = Field(default=None, foreign_key="draft.id")  # the update that promised
+    made_at: datetime = utc_column()
+    promised_by: datetime = utc_column()
+    settled_at: datetime | None = utc_column(nullable=True)  # the next public update was published
+    settled_by: int | None = Field(default=None, foreign_key="draft.id")  # ... this one

@@ -11,7 +11,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import posted_before
-from bot.slack.lines import duration_lines, line
+from bot.slack.lines import duration_lines, line, promise_line
 from bot.slack.text import FALLBACK_LIMIT, messages, sections, split_text
 
 
@@ -31,6 +31,8 @@ class PostTimeline(Payload):
         lines = [text]
         if entry.status_to is Status.RESOLVED and entry.kind is EntryKind.STATUS and view.durations:
             lines.extend(duration_lines(view.durations))
+            kept = promise_line(view.promises, slack.settings.zone) if view.promises else None
+            lines.extend([kept] if kept else [])
         already = posted_before(slack.client, channel, slack.attempt)
         for part, chunk in enumerate(messages(sections(lines))):
             if part not in already:

@@ -1,0 +1,71 @@
+"""The reminder scheduler: one thread in each web process and in `incident-bot worker`.
+
+It sleeps until the earliest stored reminder time, never longer than `cap_seconds` (60 s: the
+longest a deadline written by another process waits to be seen), and is woken at once when this
+process changes a deadline (after every ack). Each round sends what is due (`ReminderService.send_due`,
+which claims each reminder in the database, so several processes never send one twice) and wakes
+the outbox sender. A round at start-up sends whatever fell due while nothing was running.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from bot.reminders import ReminderService
+
+log = logging.getLogger(__name__)
+
+CAP_SECONDS = 60.0
+RETRY_SECONDS = 1.0  # after a failed round, or when something due could not be sent this round
+
+
+class ReminderThread:
+    def __init__(
+        self, reminders: ReminderService, *, after_round: Callable[[], None], cap_seconds: float = CAP_SECONDS
+    ) -> None:
+        self.reminders = reminders
+        self.after_round = after_round  # wake the outbox sender: a reminder was queued
+        self.cap_seconds = cap_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="reminders", daemon=True)
+
+    def start(self) -> ReminderThread:
+        self._thread.start()
+        return self
+
+    def notify(self) -> None:
+        """A deadline may have changed: look again now."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def run_round(self) -> float:
+        """Send what is due; the seconds to sleep until the next reminder time (capped)."""
+        sent = self.reminders.send_due()
+        if sent:
+            log.info("queued %d update reminders", sent)
+            self.after_round()
+        earliest = self.reminders.earliest()
+        if earliest is None:
+            return self.cap_seconds
+        wait = (earliest - self.reminders.clock()).total_seconds()
+        if wait <= 0:  # still due: another process is sending it, or it failed this round
+            return RETRY_SECONDS
+        return min(wait, self.cap_seconds)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wait = self.run_round()
+            except Exception:  # the database may be briefly away; the next round tries again
+                log.exception("reminder round failed; retrying in %ss", RETRY_SECONDS)
+                wait = RETRY_SECONDS
+            self._wake.wait(wait)
+            self._wake.clear()

@@ -1,0 +1,94 @@
+"""The reminder message (docs/behaviour.md, Update promises and reminders): pure Block Kit.
+
+A nudge mentions the comms lead (the lead when there is none), an escalation the comms lead and
+the lead: these are the only mentions the bot makes on purpose, of people holding a role. The
+buttons carry `<INC number>:<schedule version>`, so a click on an answered reminder changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.incident import Incident
+from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind
+from bot.domain.timefmt import clock_time
+from bot.errors import UsageError
+from bot.slack.blocks import button
+from bot.slack.lines import minutes
+from bot.slack.text import section
+
+Block = dict[str, Any]
+
+SNOOZE_PREFIX = "reminder.snooze."  # + minutes: reminder.snooze.15
+NO_UPDATE = "reminder.no_update"
+DRAFT = "incident.draft"  # the card's own Draft update button
+
+
+def snooze_label(length: timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    return f"Snooze {minutes} min" if minutes < 60 else f"Snooze {minutes // 60} h"
+
+
+def snooze_length(action_id: str) -> timedelta:
+    """`reminder.snooze.15` -> 15 minutes; only the lengths the buttons offer."""
+    for length in SNOOZES:
+        if action_id == f"{SNOOZE_PREFIX}{int(length.total_seconds() // 60)}":
+            return length
+    raise UsageError("That snooze length is not one the reminder offers (15 min, 30 min, 1 h).")
+
+
+def key(number: int, version: int) -> str:
+    return f"{number}:{version}"
+
+
+def read_key(value: object) -> tuple[int, int] | None:
+    """`"7:12"` -> (7, 12); anything else (a forged or damaged value) -> None."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    number, _, version = value.partition(":")
+    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    return int(number), int(version)
+
+
+def mentions(incident: Incident, kind: ReminderKind) -> str:
+    people = [incident.comms or incident.lead]
+    if kind is ReminderKind.ESCALATION and incident.lead not in people:
+        people.append(incident.lead)
+    return " ".join(f"<@{person}>" for person in people)
+
+
+def reminder_message(
+    incident: Incident,
+    *,
+    kind: ReminderKind,
+    due: datetime,
+    noticed_at: datetime,
+    late: timedelta,
+    version: int,
+    zone: ZoneInfo,
+) -> tuple[str, list[Block]]:
+    """The notification text and the blocks of a nudge or an escalation."""
+    who = mentions(incident, kind)
+    due_at = clock_time(due, zone)
+    overdue = noticed_at - due
+    ago = f", {minutes(overdue)} ago" if overdue >= timedelta(minutes=1) else ""
+    if kind is ReminderKind.NUDGE:
+        text = (
+            f":alarm_clock: {who} the next public update of *{incident.name}* was due by *{due_at}*{ago}, "
+            "and none has been published. Draft one, snooze this reminder, or say none is needed now."
+        )
+    else:
+        text = f":rotating_light: {who} *{incident.name}* still has no public update: one was due by *{due_at}*{ago}."
+    if late >= LATE_AFTER:
+        text += f"\n_This reminder comes {minutes(late)} after its time: the bot was not running then._"
+    value = key(incident.number, version)
+    elements = [button("Draft update", DRAFT, str(incident.number), style="primary")]
+    elements += [
+        button(snooze_label(length), f"{SNOOZE_PREFIX}{int(length.total_seconds() // 60)}", value) for length in SNOOZES
+    ]
+    elements.append(button("Still investigating: no update needed now", NO_UPDATE, value))
+    fallback = f"{who} {incident.name}: the public update due by {due_at} is overdue"
+    return fallback, [section(text), {"type": "actions", "block_id": "incident.reminder", "elements": elements}]
