@@ -14,6 +14,7 @@ stays usable then, for a corrected upload). Nothing is stored on a refusal.
 
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import Any
 
@@ -126,18 +127,18 @@ def complete_upload(call: MethodCall) -> JSON:
     for file, title in files:
         file.title = title
         file.completed = True
-    for channel in targets:
-        message = call.ws.post(
-            channel.id, call.caller.id, text, blocks=blocks, subtype="file_share", thread_ts=thread_ts
-        )
-        message.upload = True
+    messages = [
+        call.ws.post(channel.id, call.caller.id, text, blocks=blocks, subtype="file_share", thread_ts=thread_ts)
+        for channel in targets
+    ]
+    for channel, message in zip(targets, messages, strict=True):
         for file, _ in files:
             file.shares[channel.id] = FileShare(ts=message.ts, kind=share_kind(channel))
-        message.files = [file.to_slack(team_id=call.ws.team_id, base_url=call.base_url) for file, _ in files]
-    return {
-        "ok": True,
-        "files": [file.to_slack(team_id=call.ws.team_id, base_url=call.base_url) for file, _ in files],
-    }
+    shown = [file.to_slack(team_id=call.ws.team_id, base_url=call.base_url) for file, _ in files]
+    for message in messages:
+        message.upload = True
+        message.files = copy.deepcopy(shown)
+    return {"ok": True, "files": shown}
 
 
 HANDLERS: dict[str, Handler] = {

@@ -241,3 +241,15 @@ def test_a_share_in_a_thread_with_blocks_and_no_comment(
     params["blocks"] = "[not json"  # no invalid_blocks_format on this method's page: invalid_arguments
     assert error_of(lambda: client.api_call("files.completeUploadExternal", params=params)) == "invalid_arguments"
     assert emulator.files.get(other).completed is False
+
+
+def test_sharing_in_two_channels_posts_one_message_in_each(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str
+) -> None:
+    other = client.conversations_create(name="inc-2-status")["channel"]["id"]
+    answer = client.files_upload_v2(channels=[bot_channel, other], content="abc", filename="retro.md")
+    assert answer["file"]["channels"] == [bot_channel, other]
+    for channel in (bot_channel, other):
+        (shared,) = [m for m in emulator.messages(channel) if m.files]
+        assert shared.files[0]["channels"] == [bot_channel, other]
+    assert emulator.files.get(answer["file"]["id"]).channels == [bot_channel, other]
