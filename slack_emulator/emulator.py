@@ -33,6 +33,7 @@ from slack_emulator.socket_transport import SocketModeTransport
 from slack_emulator.spec import load_spec
 from slack_emulator.state import Workspace, monotonic_clock, wall_clock
 from slack_emulator.transcript import render_channel
+from slack_emulator.uploads import UploadedFiles
 from slack_emulator.user_actions import UserActions
 from slack_emulator.web_api import WebApi
 
@@ -288,6 +289,11 @@ class SlackEmulator:
     def posts(self) -> IntegrationPosts:
         """Alerts from integrations, file shares and deletions (state only, as people's posts)."""
         return IntegrationPosts(ws=self.workspace)
+
+    @property
+    def files(self) -> UploadedFiles:
+        """The files the app uploaded: ``files.get(file_id).content`` is what it sent."""
+        return UploadedFiles(ws=self.workspace)
 
     @property
     def admin(self) -> AdminActions:

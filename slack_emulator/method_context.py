@@ -25,15 +25,18 @@ class MethodCall:
         Raises ``channel_not_found`` when there is none, or when it is private and the caller
         is not a member (Slack hides those).
         """
-        value = self.args.opt_text(name)
+        return self.conversation(self.args.opt_text(name))
+
+    def conversation(self, value: str | None, *, error: str = "channel_not_found") -> Channel:
+        """The conversation ``value`` names (see ``channel``); raises ``error`` when there is none."""
         if value is None:
-            raise ApiError("channel_not_found")
+            raise ApiError(error)
         user = self.ws.users.get(value)
         if user is not None and value.startswith(("U", "W")):
             return self.ws.direct_channel(user.id)
         channel = self.ws.channel(value)
         if channel is None or (channel.is_private and self.caller.id not in channel.members):
-            raise ApiError("channel_not_found")
+            raise ApiError(error)
         return channel
 
     def member_channel(self, name: str = "channel") -> Channel:

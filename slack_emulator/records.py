@@ -152,6 +152,7 @@ class Message:
     username: str | None = None  # an integration's name as it posted
     bot_profile: JSON | None = None  # the posting app's bot user (name, icons)
     metadata: JSON | None = None  # the app's message metadata (``event_type``, ``event_payload``)
+    upload: bool = False  # a file share made by the poster's own upload (files.completeUploadExternal)
 
     def to_slack(self, team_id: str, *, with_metadata: bool = False) -> JSON:
         """The message object of ``conversations.history`` and interaction payloads; its
@@ -165,6 +166,8 @@ class Message:
                 data[name] = copy.deepcopy(getattr(self, name))
         if self.subtype:
             data["subtype"] = self.subtype
+        if self.upload:
+            data["upload"] = True
         if self.bot_id:
             data["bot_id"] = self.bot_id
             data["app_id"] = self.app_id

@@ -4,6 +4,8 @@ Routes:
 
 - ``GET|POST /api/<method>``: the Slack Web API (``web_api.WebApi``);
 - ``POST /response_url/<id>``: response URLs handed to the app with interactions;
+- ``POST /upload/v1/<ticket>``: the upload URLs of ``files.getUploadURLExternal``
+  (``methods_files.receive_upload``; 503 during an outage, like the Web API);
 - ``POST /_emulator/faults``: inject faults from another process (``faults.apply_fault_command``);
 - ``GET /_emulator/calls``: the call log as JSON;
 - ``GET /archives/...``: permalinks resolve to a small text page;
@@ -26,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from slack_emulator.faults import CallLog, Faults, apply_fault_command
+from slack_emulator.methods_files import UPLOAD_PATH, receive_upload
 from slack_emulator.replies import post_to_response_url
 from slack_emulator.socket_mode import SOCKET_MODE_PATH, SocketModeHub
 from slack_emulator.state import Workspace
@@ -57,6 +60,13 @@ class Router:
                 self.workspace, path.removeprefix("/response_url/"), body, headers.get("Content-Type", "")
             )
             return status, answer, {}
+        if path.startswith(UPLOAD_PATH) and verb == "POST":
+            if self.faults.is_down:
+                return 503, "service unavailable\n", {}
+            ticket = path.removeprefix(UPLOAD_PATH)
+            content_type = next((value for key, value in headers.items() if key.lower() == "content-type"), "")
+            status, text = receive_upload(self.workspace, ticket, content_type, body)
+            return status, text, {}
         if path == "/_emulator/faults" and verb == "POST":
             try:
                 apply_fault_command(self.faults, json.loads(body or b"{}"))

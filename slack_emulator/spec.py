@@ -9,8 +9,9 @@ every argument with its ``required`` flag (``token`` excluded) and the documente
 The 2017-era spec misses a few errors that Slack documents on its method pages today
 (``invalid_blocks``, the ``views.*`` errors, ...). They are listed in ``DOCUMENTED_ELSEWHERE``
 so that every error the emulator answers is either in the spec or named here. Methods Slack added
-after that spec (``apps.connections.open``, for Socket Mode) are described in ``NEWER_METHODS``
-from their method pages, and arguments added since (message ``metadata``) in ``NEWER_ARGUMENTS``.
+after that spec (``apps.connections.open``, for Socket Mode; ``files.getUploadURLExternal`` and
+``files.completeUploadExternal``, Slack's file upload) are described in ``NEWER_METHODS`` from their
+method pages, and arguments added since (message ``metadata``) in ``NEWER_ARGUMENTS``.
 """
 
 from __future__ import annotations
@@ -78,7 +79,43 @@ NEWER_ARGUMENTS: dict[str, frozenset[str]] = {
     "conversations.history": frozenset({"include_all_metadata"}),
 }
 
-# Methods newer than the OpenAPI file, as their api.slack.com pages describe them.
+# The errors every method page on docs.slack.dev lists after the method's own (auth, tokens,
+# arguments, transport, service), as the files.* pages below show them.
+COMMON_ERRORS = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "access_denied",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "org_login_required",
+        "ekm_access_denied",
+        "missing_scope",
+        "not_allowed_token_type",
+        "method_deprecated",
+        "deprecated_endpoint",
+        "two_factor_setup_required",
+        "enterprise_is_restricted",
+        "invalid_arguments",
+        "invalid_arg_name",
+        "invalid_array_arg",
+        "invalid_charset",
+        "invalid_form_data",
+        "invalid_post_type",
+        "missing_post_type",
+        "team_added_to_org",
+        "ratelimited",
+        "accesslimited",
+        "request_timeout",
+        "service_unavailable",
+        "fatal_error",
+        "internal_error",
+    }
+)
+
+# Methods newer than the OpenAPI file, as their api.slack.com / docs.slack.dev pages describe them.
 NEWER_METHODS: dict[str, MethodSpec] = {
     "apps.connections.open": MethodSpec(
         name="apps.connections.open",
@@ -98,6 +135,52 @@ NEWER_METHODS: dict[str, MethodSpec] = {
                 "fatal_error",
                 "internal_error",
                 "service_unavailable",
+            }
+        ),
+    ),
+    # https://docs.slack.dev/reference/methods/files.getUploadURLExternal
+    "files.getUploadURLExternal": MethodSpec(
+        name="files.getUploadURLExternal",
+        verb="POST",
+        params={"filename": True, "length": True, "alt_txt": False, "snippet_type": False},
+        errors=COMMON_ERRORS
+        | frozenset(
+            {
+                "alt_txt_too_large",
+                "file_upload_size_restricted",
+                "file_uploads_disabled",
+                "missing_argument",
+                "snippet_too_large",
+                "storage_limit_reached",
+                "unknown_snippet_type",
+                "unknown_subtype",
+            }
+        ),
+    ),
+    # https://docs.slack.dev/reference/methods/files.completeUploadExternal
+    "files.completeUploadExternal": MethodSpec(
+        name="files.completeUploadExternal",
+        verb="POST",
+        params={
+            "files": True,
+            "blocks": False,
+            "channel_id": False,
+            "channels": False,
+            "initial_comment": False,
+            "thread_ts": False,
+        },
+        errors=COMMON_ERRORS
+        | frozenset(
+            {
+                "access_denied",
+                "channel_not_found",
+                "file_not_found",
+                "file_update_failed",
+                "invalid_blocks",
+                "invalid_channel",
+                "not_in_channel",
+                "posting_to_channel_denied",
+                "channels_limit_exceeded",
             }
         ),
     ),

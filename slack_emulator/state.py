@@ -1,4 +1,4 @@
-"""The emulated Slack workspace: users, channels, messages, views, triggers, response URLs.
+"""The emulated Slack workspace: users, channels, messages, views, triggers, response URLs, files.
 
 One ``Workspace`` is shared by the HTTP handler threads and the test's thread: every read or
 change happens under ``workspace.lock`` (re-entrant). It starts with the team ``T0EMULATOR``,
@@ -27,6 +27,7 @@ from slack_emulator.records import (
     User,
     View,
 )
+from slack_emulator.uploads import UploadedFile
 
 TEAM_ID = "T0EMULATOR"
 TEAM_DOMAIN = "emulator"
@@ -84,6 +85,7 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.response_url_posts: list[ResponseUrlPost] = []
+        self.files: dict[str, UploadedFile] = {}  # by file id, as files.getUploadURLExternal minted them
         self._counter = itertools.count(1)
         self._last_micros: dict[str, int] = {}
         self.bot = self.add_user("incident-bot", real_name="Incident Bot", user_id=BOT_USER_ID, is_bot=True)

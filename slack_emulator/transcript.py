@@ -5,8 +5,9 @@ Oldest first; a date line when the day changes; each message headed by its local
 blocks (header, section text, fields and accessory, context, buttons as ``[Close]``...) or its
 plain text, ``(edited)`` when edited, reactions, and thread replies indented under it. Slack's
 markup is resolved: ``<@U…>`` -> ``@name``, ``<#C…|name>`` -> ``#name``, ``<!date…|fallback>``
--> fallback, links -> their label, then ``&lt;`` ``&gt;`` ``&amp;`` are unescaped. System messages
-(joins, topic changes, pins) are one line each.
+-> fallback, links -> their label, then ``&lt;`` ``&gt;`` ``&amp;`` are unescaped. A file share
+shows its comment and then ``📎 <title>`` per file. System messages (joins, topic changes, pins)
+are one line each.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Entry:
     edited: bool = False
     reactions: tuple[tuple[str, int], ...] = ()
     only_you: bool = False
+    files: tuple[str, ...] = ()  # the titles of a file share's files
 
 
 def resolve_markup(ws: Workspace, text: str) -> str:
@@ -134,8 +136,8 @@ def body_lines(ws: Workspace, entry: Entry) -> list[str]:
     """The message's visible lines: blocks when it has them, else its text."""
     lines = [part for block in entry.blocks for line in block_lines(block) for part in line.splitlines() or [""]]
     if not lines:
-        lines = entry.text.splitlines() or [""]
-    return [resolve_markup(ws, line) for line in lines]
+        lines = entry.text.splitlines() or ([] if entry.files else [""])
+    return [resolve_markup(ws, line) for line in lines] + [f"📎 {title}" for title in entry.files]
 
 
 def entry_of(message: Message) -> Entry:
@@ -150,6 +152,7 @@ def entry_of(message: Message) -> Entry:
         pinned=message.pinned,
         edited=message.edited is not None,
         reactions=reactions,
+        files=tuple(str(f.get("title") or f.get("name") or "") for f in message.files),
     )
 
 
@@ -158,7 +161,7 @@ def render_entry(ws: Workspace, entry: Entry, zone: ZoneInfo, prefix: str = "") 
     moment = datetime.fromtimestamp(ts_micros(entry.ts) / 1_000_000, UTC).astimezone(zone)
     clock = moment.strftime("%H:%M %Z")
     author = ws.users[entry.user].name if entry.user in ws.users else entry.user
-    if entry.subtype is not None:
+    if entry.subtype not in (None, "file_share"):
         text = entry.text.replace(f"<@{entry.user}>", author, 1)
         return [f"{prefix}{clock}  · {resolve_markup(ws, text)}"]
     marks = (" 📌" if entry.pinned else "") + ("  (only visible to you)" if entry.only_you else "")

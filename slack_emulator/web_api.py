@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from slack_emulator import methods_conversations, methods_messages, methods_people
+from slack_emulator import methods_conversations, methods_files, methods_messages, methods_people
 from slack_emulator.arguments import ApiError, Args, invalid_arguments
 from slack_emulator.faults import Call, CallLog, Faults
 from slack_emulator.method_context import Handler, MethodCall
@@ -33,6 +33,7 @@ from slack_emulator.state import Workspace
 
 HANDLERS: dict[str, Handler] = {
     **methods_conversations.HANDLERS,
+    **methods_files.HANDLERS,
     **methods_messages.HANDLERS,
     **methods_people.HANDLERS,
 }
@@ -150,7 +151,8 @@ class WebApi:
             raise invalid_arguments([f"[ERROR] missing required field: {name}" for name in missing])
         for name in JSON_ARGUMENTS:
             if isinstance(args.get(name), str):
-                error = "invalid_blocks_format" if name == "blocks" else "invalid_arguments"
+                blocks_format = name == "blocks" and method_spec.allows_error("invalid_blocks_format")
+                error = "invalid_blocks_format" if blocks_format else "invalid_arguments"
                 args[name] = Args(args).json_value(name, error=error)
         with self.workspace.lock:
             call = MethodCall(self.workspace, Args(args), self.workspace.bot, self.base_url())

@@ -30,6 +30,8 @@ SCOPE_OF_METHOD = {
     "conversations.join": "channels:join",
     "conversations.list": "channels:read",
     "conversations.setTopic": "channels:manage",
+    "files.completeUploadExternal": "files:write",
+    "files.getUploadURLExternal": "files:write",
     "pins.add": "pins:write",
     "reactions.add": "reactions:write",
     "users.info": "users:read",
@@ -99,6 +101,12 @@ def test_the_scopes_cover_every_web_api_method_the_bot_calls(methods_the_bot_cal
     assert needed <= scopes()
     assert {"conversations.create", "pins.add", "reactions.add", "conversations.history"} <= methods_the_bot_calls
     assert "conversations.replies" in methods_the_bot_calls  # the pinned thread reply
+
+
+def test_the_file_upload_methods_are_covered_before_the_bot_calls_them() -> None:
+    """The retrospective document will be uploaded with Slack's two upload methods (``files:write``)."""
+    upload = {SCOPE_OF_METHOD["files.getUploadURLExternal"], SCOPE_OF_METHOD["files.completeUploadExternal"]}
+    assert upload == {"files:write"} and upload <= scopes()
 
 
 def test_the_apps_messages_tab_is_on_so_it_can_tell_people_things_in_a_direct_message() -> None:

@@ -22,6 +22,14 @@ def test_an_error_is_allowed_when_the_spec_or_slacks_method_page_documents_it() 
     assert spec.methods["views.open"].allows_error("expired_trigger_id")
     assert spec.methods["chat.postMessage"].allows_error("invalid_auth")
     assert not spec.methods["chat.postMessage"].allows_error("name_taken")
+    assert spec.methods["files.completeUploadExternal"].allows_error("not_in_channel")  # a docs.slack.dev page
+    assert spec.methods["files.getUploadURLExternal"].params == {
+        "filename": True,
+        "length": True,
+        "alt_txt": False,
+        "snippet_type": False,
+    }
+    assert not spec.methods["files.completeUploadExternal"].allows_error("invalid_blocks_format")
 
 
 def test_a_handler_answering_an_undocumented_error_is_a_loud_500(
