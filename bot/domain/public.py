@@ -22,7 +22,7 @@ RESOLVED_SHOWN_FOR = timedelta(days=90)  # resolved incidents stay on the page t
 RECENT_LIMIT = 50  # incidents in incidents.json and the history feeds
 
 
-class Impact(StrEnum):
+class PublicImpact(StrEnum):
     """Statuspage's words for how bad it is, used for incidents and for the overall indicator."""
 
     NONE = "none"
@@ -31,8 +31,8 @@ class Impact(StrEnum):
     CRITICAL = "critical"
 
 
-IMPACT_OF_SEVERITY = {1: Impact.CRITICAL, 2: Impact.MAJOR, 3: Impact.MINOR, 4: Impact.MINOR}
-_RANK = list(Impact)
+IMPACT_OF_SEVERITY = {1: PublicImpact.CRITICAL, 2: PublicImpact.MAJOR, 3: PublicImpact.MINOR, 4: PublicImpact.MINOR}
+_RANK = list(PublicImpact)
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ class ListedIncident:
     updates: tuple[PublishedUpdate, ...]
 
     @property
-    def impact(self) -> Impact:
-        return IMPACT_OF_SEVERITY.get(self.severity, Impact.MINOR)
+    def impact(self) -> PublicImpact:
+        return IMPACT_OF_SEVERITY.get(self.severity, PublicImpact.MINOR)
 
     @property
     def latest(self) -> PublishedUpdate:
@@ -115,10 +115,10 @@ def _choose(drafts: list[PublishedUpdate], language: str, order: Sequence[str]) 
     )
 
 
-def indicator(incidents: Iterable[ListedIncident]) -> Impact:
+def indicator(incidents: Iterable[ListedIncident]) -> PublicImpact:
     """The overall state: the worst impact among incidents the public reads as open."""
     impacts = [incident.impact for incident in incidents if incident.status.is_open]
-    return max(impacts, key=_RANK.index, default=Impact.NONE)
+    return max(impacts, key=_RANK.index, default=PublicImpact.NONE)
 
 
 def last_changed(incidents: Iterable[ListedIncident]) -> datetime | None:
