@@ -37,7 +37,7 @@ _RANK = list(PublicImpact)
 
 @dataclass(frozen=True)
 class PublishedUpdate:
-    """One published draft. `batch` is when it was drafted: drafts of one batch are one update."""
+    """One published draft. `batch` is when it was drafted: drafts of one batch (and status) are one update."""
 
     draft_id: int
     batch: datetime
@@ -92,9 +92,9 @@ class ShownUpdate:
 
 def updates_for(incident: ListedIncident, language: str, order: Sequence[str]) -> list[ShownUpdate]:
     """The incident's updates for a reader of `language`, newest first, one per batch."""
-    batches: dict[datetime, list[PublishedUpdate]] = {}
+    batches: dict[tuple[datetime, Status], list[PublishedUpdate]] = {}
     for update in incident.updates:
-        batches.setdefault(update.batch, []).append(update)
+        batches.setdefault((update.batch, update.status), []).append(update)
     shown = [_choose(drafts, language, order) for drafts in batches.values()]
     return sorted(shown, key=lambda update: (update.published_at, update.batch), reverse=True)
 
@@ -136,4 +136,4 @@ def incident_id(namespace: str, incident: ListedIncident) -> uuid.UUID:
 
 
 def update_id(namespace: str, incident: ListedIncident, update: ShownUpdate) -> uuid.UUID:
-    return public_id(namespace, "incident", incident.key, "update", update.batch.isoformat())
+    return public_id(namespace, "incident", incident.key, "update", update.batch.isoformat(), update.status.value)

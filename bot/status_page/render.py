@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,12 +32,20 @@ class FeedView:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("bot.status_page", "templates"),
         autoescape=select_autoescape(["html", "xml"], default=True),
         undefined=StrictUndefined,
         auto_reload=False,
     )
+    environment.filters["html_source"] = html_source
+    return environment
+
+
+def html_source(text: str) -> str:
+    """Plain text as the HTML that shows it (RSS descriptions are HTML); the template escapes it again
+    for XML, so a reader shows `<script>` as those characters."""
+    return str(html.escape(text, quote=False)).replace("\n", "<br>\n")
 
 
 def page_html(page: PageView) -> bytes:
