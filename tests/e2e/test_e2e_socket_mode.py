@@ -176,6 +176,8 @@ def test_incident_bot_socket_with_status_port_serves_the_public_status_page(tmp_
         )
     bot = SocketBot(emulator, process, log)
     try:
+        # the page starts before the Socket Mode connection: once connected, the line is in the log
+        bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
         found = bot.wait_for(
             "the status page line", lambda: re.search(r"status page on (http://\S+)/status", bot.output())
         )
