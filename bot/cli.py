@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "serve":
             return _serve(settings, host=args.host, port=settings.port if args.port is None else args.port)
         case "socket":
-            return _socket(settings)
+            return _socket(settings, status_host=args.status_host, status_port=args.status_port)
         case "worker":
             return _worker(settings, once=args.once, poll_seconds=args.poll)
         case "outbox":
@@ -80,7 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve POST /slack/events and GET /healthz over HTTP (local use)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=None, help="port (default $PORT or 3000; 0: any free port)")
-    commands.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
+    socket = commands.add_parser("socket", help="connect to Slack with Socket Mode (SLACK_APP_TOKEN)")
+    socket.add_argument(
+        "--status-port", type=_port, default=None, help="also serve the public status page on this port (0: any free)"
+    )
+    socket.add_argument("--status-host", default="0.0.0.0", help="address for the status page (default 0.0.0.0)")  # noqa: S104
     worker = commands.add_parser("worker", help="send pending Slack work (retries after a crash or a Slack outage)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
@@ -117,15 +122,20 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
     return 0
 
 
-def _socket(settings: Settings) -> int:
+def _socket(settings: Settings, *, status_host: str, status_port: int | None) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.runtime import build
+    from bot.serve import make_http_server
 
     runtime = build(settings)
     if not _token_accepted(runtime):
         return 2
     runtime.start_background()
+    if status_port is not None:  # Socket Mode has no web process: the public page gets its own server
+        server = make_http_server(runtime.status_site(), host=status_host, port=status_port)
+        threading.Thread(target=server.serve_forever, name="status-page", daemon=True).start()
+        log.info("status page on http://%s:%s/status", status_host, server.server_port)
     handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
     try:
         handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated

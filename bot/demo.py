@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,8 @@ def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
         with Sandbox(database_url=database_url, clock=clock, emulator=emulator) as sandbox:
             _replay(sandbox, clock)
             _print(sandbox, out)
+            page = _write_status_page(sandbox)
+    out.write(f"\nThe public status page it would serve now (GET /status): {page}\n")
     out.write(f"\n(replayed in {time.perf_counter() - started:.1f} s, offline)\n")
     return 0
 
@@ -46,6 +49,7 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
     steps: list[tuple[tuple[int, int], str, str | None, str | None]] = [
         ((21, 41), "alice", "open sev1 Something went wrong on the home page", GENERAL),
         ((21, 43), "alice", "role comms @bob", None),
+        ((21, 43), "alice", "public-title Home page errors", None),
         (
             (21, 44),
             "alice",
@@ -75,6 +79,16 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
             sandbox.emulator.add_member(sandbox.channel_of(1), "bob")  # bob joins the channel
         if text is not None and text.startswith("draft"):
             _publish_english_short(sandbox, who)
+
+
+def _write_status_page(sandbox: Sandbox) -> Path:
+    """The page as a reader would fetch it, saved where a browser can open it (the temporary
+    folder, so the current one stays clean)."""
+    with urllib.request.urlopen(f"{sandbox.url}/status", timeout=10) as answer:  # noqa: S310 - loopback
+        body = answer.read()
+    path = Path(tempfile.gettempdir()) / "incident-bot-demo-status.html"
+    path.write_bytes(body)
+    return path
 
 
 def _publish_english_short(sandbox: Sandbox, who: str) -> None:

@@ -129,6 +129,9 @@ class DraftService:
                     "draft again with `/incident draft` for a promise you can keep."
                 )
             drafts.publish(session=session, draft_id=draft.id, actor=actor, now=now)
+            # on the status page from now on (docs/behaviour.md, Status page)
+            resolved = draft.status is Status.RESOLVED
+            repository.mark_published(session=session, incident_id=draft.incident_id, at=now, resolved=resolved)
             self._enqueue(session, draft.incident_id, PublishDraft(draft_id=draft.id), now)
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"

@@ -29,6 +29,7 @@ from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
 from bot.slack.identity import BotIdentity
 from bot.slack.responder import Responder
+from bot.status_page.site import StatusSite
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,12 @@ class Runtime:
             signing_secret=self.settings.signing_secret or "",
             problem=lambda: health.problem(self.service.db, self.settings.zone),
             metrics_text=lambda: metrics.scrape(self.service.outbox_counts, multiprocess=multiprocess_metrics),
+            public_site=self.status_site(),
         )
+
+    def status_site(self) -> StatusSite:
+        """The public status page and feeds (served by the web process, or `socket --status-port`)."""
+        return StatusSite(self.db, self.settings, clock=self.service.clock)
 
     def check_token(self) -> None:
         """auth.test at start-up: raises `TokenRejected` (the caller exits with its one line) when

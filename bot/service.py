@@ -38,6 +38,7 @@ from bot.domain.incident import (
     reopen,
     set_attack,
     set_impact,
+    set_public_title,
     set_severity,
 )
 from bot.domain.roles import Role, change_role, check_person, entry_people
@@ -182,6 +183,17 @@ class IncidentService:
 
     def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
         return self._apply(where, lambda incident, now: set_impact(incident, text=text, actor=actor, now=now))
+
+    def set_public_title(self, where: Where, *, actor: str, text: str) -> Changed:
+        """The incident's name on the status page, stored in public words (no markup, no ids)."""
+        with self.db.write() as session:
+            stored = locate(session, where)
+            names = repository.names(session=session, user_ids=markup.user_ids(text))
+            now = self.clock()  # read once the row lock is held
+            changed, entry = set_public_title(
+                stored.incident, text=markup.for_public(text, names), actor=actor, now=now
+            )
+            return self._record(session, stored, changed, entry, now)
 
     def set_severity(self, where: Where, *, actor: str, severity: int) -> Changed:
         return self._apply(where, lambda incident, now: set_severity(incident, severity=severity, actor=actor, now=now))

@@ -35,3 +35,8 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
     ):
         assert expected in out, expected
     assert list(tmp_path.iterdir()) == [], "the demo leaves no database behind"
+    written = next(line for line in out.splitlines() if "(GET /status): " in line).split("(GET /status): ")[1]
+    page = Path(written).read_text()
+    assert "All systems operational" in page and "Home page errors" in page, "resolved, under its public title"
+    assert "Disrupted for almost two hours." in page
+    assert "Something went wrong on the home page" not in page, "never the internal title"

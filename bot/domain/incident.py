@@ -22,6 +22,7 @@ TITLE_MAX = 150
 MARKUP_ALLOWANCE = 20  # written text may be this many times its visible limit (links, mentions)
 NOTE_MAX = 3000
 IMPACT_MAX = 1000
+PUBLIC_TITLE_MAX = 150
 SEVERITIES = (1, 2, 3, 4)
 DEFAULT_SEVERITY = 2
 
@@ -64,6 +65,7 @@ class EntryKind(StrEnum):
     PROMISE = "promise"  # a published update answered the previous promise, kept or late (bot.domain.reminders)
     SNOOZED = "snoozed"  # the update reminder was snoozed
     NO_UPDATE = "no_update"  # "no update needed now": the deadline was reset
+    PUBLIC_TITLE = "public_title"  # the incident's name on the status page and feeds
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class Incident:
     resolved_at: datetime | None  # the latest resolution while resolved
     comms: str | None = None  # the comms lead (bot.domain.roles); None: unset
     scribe: str | None = None
+    public_title: str = ""  # its name on the status page, in public words; "": a neutral phrase
 
     def __post_init__(self) -> None:
         for name in ("impact_started_at", "opened_at", "status_since"):
@@ -322,6 +325,16 @@ def set_impact(incident: Incident, *, text: str, actor: str, now: datetime) -> t
         raise RuleRefused(f"{incident.name} already has that impact text.")
     entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.IMPACT, text=text)
     return replace(incident, impact=text), entry
+
+
+def set_public_title(incident: Incident, *, text: str, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
+    """The name the public reads on the status page and feeds (`text` already in public words)."""
+    empty = "The public title is empty: write the name the public should read, e.g. `Home page errors`."
+    text = checked_text(text, what="public title", limit=PUBLIC_TITLE_MAX, one_line=True, empty=empty)
+    if text == incident.public_title:
+        raise RuleRefused(f"{incident.name} already has that public title.")
+    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.PUBLIC_TITLE, text=text)
+    return replace(incident, public_title=text), entry
 
 
 def set_severity(incident: Incident, *, severity: int, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:

@@ -35,7 +35,7 @@ from bot.slack.listeners import AfterAck, register, register_every_other_event, 
 from bot.slack.run import CommandRunner
 
 if TYPE_CHECKING:
-    from wsgiref.types import StartResponse, WSGIEnvironment
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 
 class SlackHttp(SlackRequestHandler):
     """WSGI: `POST /slack/events` through Bolt; `GET /healthz`: 200, or 503 with what `problem`
-    says; `GET /metrics`: what `metrics_text` renders (bot.metrics)."""
+    says; `GET /metrics`: what `metrics_text` renders (bot.metrics); any other GET or HEAD goes
+    to `public_site` (the status page, bot.status_page), unsigned."""
 
     def __init__(
         self,
@@ -99,11 +100,13 @@ class SlackHttp(SlackRequestHandler):
         signing_secret: str,
         problem: Callable[[], str | None],
         metrics_text: Callable[[], bytes] | None = None,
+        public_site: WSGIApplication | None = None,
     ) -> None:
         super().__init__(app, path="/slack/events")
         self.signing_secret = signing_secret
         self.problem = problem
         self.metrics_text = metrics_text
+        self.public_site = public_site
 
     def events(self, environ: WSGIEnvironment) -> BoltResponse:
         """`POST /slack/events`: refused cheaply when too big, unsigned or malformed; else Bolt."""
@@ -132,6 +135,9 @@ class SlackHttp(SlackRequestHandler):
             body = json.dumps({"ok": True} if problem is None else {"ok": False, "error": problem}).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        public = environ.get("REQUEST_METHOD") in ("GET", "HEAD") and environ.get("PATH_INFO") != self.path
+        if public and self.public_site is not None:  # the status page: no signature, read-only
+            return self.public_site(environ, start_response)
         if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "POST":
             answer = self.events(environ)
             response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)

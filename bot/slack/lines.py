@@ -79,6 +79,8 @@ def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
             return f":memo: {text}"
         case EntryKind.IMPACT:
             return f"set the customer impact: {text}"
+        case EntryKind.PUBLIC_TITLE:
+            return f"set the public title (status page and feeds): {text}"
         case EntryKind.SEVERITY:
             return f"changed the severity: {text}"
         case EntryKind.LEAD | EntryKind.ROLE:

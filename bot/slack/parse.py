@@ -67,6 +67,12 @@ class Impact:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicTitle:
+    incident: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class SetSeverity:
     incident: int | None
     severity: int
@@ -119,7 +125,9 @@ class Help:
     pass
 
 
-IncidentChange: TypeAlias = SetStatus | Close | Note | Impact | SetSeverity | SetLead | SetRole | SetAttack | Reopen
+IncidentChange: TypeAlias = (
+    SetStatus | Close | Note | Impact | PublicTitle | SetSeverity | SetLead | SetRole | SetAttack | Reopen
+)
 """The commands that change an existing incident (named by `incident`, or this channel's)."""
 
 Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Help
@@ -129,6 +137,7 @@ USAGE: dict[str, str] = {
     "status": ("`/incident status [INC-n] <investigating|identified|monitoring|resolved> [message] [--at TIME]`"),
     "note": "`/incident note [INC-n] <text> [--at TIME]`",
     "impact": "`/incident impact [INC-n] <what customers experience>`",
+    "public-title": "`/incident public-title [INC-n] <the name the public reads on the status page>`",
     "sev": "`/incident sev [INC-n] <1-4>`",
     "lead": "`/incident lead [INC-n] <@person>`",
     "role": "`/incident role [INC-n] <lead|comms|scribe> <@person|none>`",
@@ -238,6 +247,14 @@ def _impact(rest: str, at: str | None) -> Command:
     return Impact(incident=incident, text=text)
 
 
+def _public_title(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    text = _one_line(rest)
+    if not text:
+        raise _Malformed("What should the public read? Give the name for the status page, e.g. `Home page errors`.")
+    return PublicTitle(incident=incident, text=text)
+
+
 def _sev(rest: str, at: str | None) -> Command:
     incident, rest = _take_incident(rest)
     word, extra = _next_word(rest)
@@ -337,6 +354,7 @@ _READERS: dict[str, Callable[[str, str | None], Command]] = {
     "status": _status,
     "note": _note,
     "impact": _impact,
+    "public-title": _public_title,
     "sev": _sev,
     "lead": _lead,
     "role": _role,

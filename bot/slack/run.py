@@ -94,6 +94,10 @@ class CommandRunner:
             case parse.Impact(text=text):
                 changed = service.set_impact(where, actor=actor, text=text)
                 return _said(changed, f"customer impact set: {for_slack(changed.incident.impact)}")
+            case parse.PublicTitle(text=text):
+                changed = service.set_public_title(where, actor=actor, text=text)
+                title = escape(changed.incident.public_title)
+                return _said(changed, f"the status page and feeds will call it “{title}”.")
             case parse.SetSeverity(severity=severity):
                 return _said(service.set_severity(where, actor=actor, severity=severity), f"now sev{severity}.")
             case parse.SetLead(user_id=lead):

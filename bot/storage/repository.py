@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -21,7 +21,15 @@ from sqlmodel import Session, col, select
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
 from bot.domain.reminders import OFF, Schedule
-from bot.storage.tables import OPEN, IncidentRow, MemberRow, SlackEventRow, TimelineRow, WorkspaceRow
+from bot.storage.tables import (
+    OPEN,
+    IncidentRow,
+    MemberRow,
+    SlackEventRow,
+    TimelineRow,
+    UtcDateTime,
+    WorkspaceRow,
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,19 @@ def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_
     )
 
 
+def mark_published(*, session: Session, incident_id: int, at: datetime, resolved: bool) -> None:
+    """An update was published at `at`: the incident is listed (from its first), and publicly
+    resolved when this update said so, open again when it did not."""
+    core(session).execute(
+        update(IncidentRow)
+        .where(col(IncidentRow.id) == incident_id)
+        .values(
+            listed_at=func.coalesce(IncidentRow.listed_at, literal(at, UtcDateTime())),
+            public_resolved_at=at if resolved else None,
+        )
+    )
+
+
 def set_card(*, session: Session, incident_id: int, card_ts: str) -> None:
     core(session).execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
 
@@ -164,6 +185,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "opened_at": incident.opened_at,
         "status_since": incident.status_since,
         "resolved_at": incident.resolved_at,
+        "public_title": incident.public_title or None,
     }
 
 
@@ -185,6 +207,7 @@ def _stored(row: IncidentRow) -> StoredIncident:
         resolved_at=row.resolved_at,
         comms=row.comms,
         scribe=row.scribe,
+        public_title=row.public_title or "",
     )
     return StoredIncident(
         id=row.id,

@@ -42,6 +42,10 @@ def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
 
 OPEN = text("status != 'resolved'")
 REMINDING = text("remind_at IS NOT NULL")
+# Listed on the status page (a first update published) and not publicly resolved yet.
+PUBLIC_OPEN = text("listed_at IS NOT NULL AND public_resolved_at IS NULL")
+PUBLIC_RESOLVED = text("public_resolved_at IS NOT NULL")
+LISTED = text("listed_at IS NOT NULL")
 
 
 class WorkspaceRow(SQLModel, table=True):
@@ -60,6 +64,14 @@ class IncidentRow(SQLModel, table=True):
         Index("ix_incident_open", "team_id", "number", sqlite_where=OPEN, postgresql_where=OPEN),
         Index("ix_incident_channel", "channel_id", unique=True),
         Index("ix_incident_remind_at", "remind_at", sqlite_where=REMINDING, postgresql_where=REMINDING),
+        Index("ix_incident_listed", "listed_at", sqlite_where=LISTED, postgresql_where=LISTED),
+        Index("ix_incident_public_open", "listed_at", sqlite_where=PUBLIC_OPEN, postgresql_where=PUBLIC_OPEN),
+        Index(
+            "ix_incident_public_resolved",
+            "public_resolved_at",
+            sqlite_where=PUBLIC_RESOLVED,
+            postgresql_where=PUBLIC_RESOLVED,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -98,6 +110,10 @@ class IncidentRow(SQLModel, table=True):
     identify_seconds: float | None = None
     mitigate_seconds: float | None = None
     detection_lag_seconds: float | None = None
+    # the public face (docs/behaviour.md, Status page): built only from published updates
+    public_title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    listed_at: datetime | None = utc_column(nullable=True)  # its first public update
+    public_resolved_at: datetime | None = utc_column(nullable=True)  # its latest update said resolved
 
 
 class TimelineRow(SQLModel, table=True):

@@ -154,3 +154,42 @@ def test_incident_bot_socket_answers_commands_clicks_and_events_over_socket_mode
     socket_bot.process.send_signal(signal.SIGTERM)  # how platforms stop a process
     assert socket_bot.process.wait(timeout=10) == 0
     assert emulator.socket_mode.wait_disconnected(timeout=5)
+
+
+def test_incident_bot_socket_with_status_port_serves_the_public_status_page(tmp_path: Path, database_url: str) -> None:
+    """Socket Mode has no web process: `--status-port` serves the page and feeds, and only them."""
+    import re
+    import urllib.error
+    import urllib.request
+
+    emulator = SlackEmulator()
+    emulator.connect_socket_mode()
+    log = tmp_path / "incident-bot-socket.log"
+    command = [*SOCKET_COMMAND, "--status-host", "127.0.0.1", "--status-port", "0"]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            env={**bot_environment(emulator, database_url), "INCIDENT_LANGUAGES": "en,fr"},
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    bot = SocketBot(emulator, process, log)
+    try:
+        # the page starts before the Socket Mode connection: once connected, the line is in the log
+        bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
+        found = bot.wait_for(
+            "the status page line", lambda: re.search(r"status page on (http://\S+)/status", bot.output())
+        )
+        base = found.group(1)
+        with urllib.request.urlopen(f"{base}/status?lang=fr", timeout=5) as answer:  # noqa: S310 - loopback
+            assert answer.status == 200 and "Tous les services fonctionnent" in answer.read().decode()
+        with urllib.request.urlopen(f"{base}/api/v2/status.json", timeout=5) as answer:  # noqa: S310 - loopback
+            assert b'"indicator":"none"' in answer.read()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/slack/events", timeout=5)  # noqa: S310 - loopback
+        assert refused.value.code == 404
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+        emulator.close()

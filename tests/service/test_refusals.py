@@ -103,6 +103,30 @@ REFUSALS: list[tuple[str, Callable[[IncidentService], object], type[UserError], 
     ),
     ("reopen open", lambda s: s.reopen(INC_1, actor="U1"), RuleRefused, "INC-1 is not resolved"),
     ("empty impact", lambda s: s.set_impact(INC_1, actor="U1", text=" "), UsageError, "impact text is empty"),
+    (
+        "empty public title",
+        lambda s: s.set_public_title(INC_1, actor="U1", text=" "),
+        UsageError,
+        "public title is empty",
+    ),
+    (
+        "public title of emoji only",
+        lambda s: s.set_public_title(INC_1, actor="U1", text=":fire: :boom:"),
+        UsageError,
+        "public title is empty",
+    ),
+    (
+        "long public title",
+        lambda s: s.set_public_title(INC_1, actor="U1", text="p" * 151),
+        UsageError,
+        "the limit is 150",
+    ),
+    (
+        "public title on an unknown incident",
+        lambda s: s.set_public_title(Where("T1", number=9), actor="U1", text="Errors"),
+        NotFound,
+        "There is no INC-9",
+    ),
 ]
 
 
@@ -118,6 +142,13 @@ def test_each_refusal_says_why_and_writes_nothing(
     with freeze_time(NOW), unchanged(opened.db), pytest.raises(error) as refusal:
         action(opened)
     assert message in refusal.value.message
+
+
+def test_the_same_public_title_again_is_refused_and_writes_nothing(opened: IncidentService, unchanged: Any) -> None:
+    with freeze_time(NOW):
+        opened.set_public_title(INC_1, actor="U1", text="Home page errors")
+    with freeze_time(NOW), unchanged(opened.db), pytest.raises(RuleRefused, match="already has that public title"):
+        opened.set_public_title(INC_1, actor="U2", text="Home   page errors")
 
 
 def test_closing_twice_refuses_the_second_and_keeps_the_first_resolution(

@@ -85,6 +85,13 @@ CHANGES: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
         "impact",
         ["timeline.post", "card.update"],
     ),
+    (
+        "public-title Checkout <https://shop.example.com|errors> :fire:",
+        "INC-1: the status page and feeds will call it “Checkout errors”.",
+        {"public_title": "Checkout errors"},
+        "public_title",
+        ["timeline.post", "card.update"],
+    ),
     ("sev 1", "INC-1: now sev1.", {"severity": 1}, "severity", ["timeline.post", "card.update", "channel.topic"]),
     (
         f"lead <@{BOB}|bob>",

@@ -16,6 +16,7 @@ from bot.slack.parse import (
     ListIncidents,
     Note,
     Open,
+    PublicTitle,
     Reopen,
     SetAttack,
     SetLead,
@@ -158,6 +159,11 @@ def test_a_status_message_keeps_its_lines() -> None:
     )
 
 
+def test_public_title_is_one_line_unescaped_and_may_name_the_incident() -> None:
+    assert parse("Public-Title INC-4 Home page\n&lt;errors&gt;") == PublicTitle(incident=4, text="Home page <errors>")
+    assert parse("public-title Login problems") == PublicTitle(incident=None, text="Login problems")
+
+
 def test_impact_text_is_one_line_unescaped() -> None:
     assert parse("impact they see\n&lt;Something went wrong&gt;") == Impact(
         incident=None, text="they see <Something went wrong>"
@@ -210,6 +216,9 @@ def test_impact_text_is_one_line_unescaped() -> None:
         ("note INC-3 db failover --at", "Give a time after --at", "note"),
         ("status monitoring \u2014at   ", "Give a time after --at", "status"),
         ("impact slow pages --at 21:41", "`/incident impact` does not take --at", "impact"),
+        ("public-title", "What should the public read?", "public-title"),
+        ("public-title INC-3   ", "What should the public read?", "public-title"),
+        ("public-title Errors --at 21:41", "`/incident public-title` does not take --at", "public-title"),
         ("sev 1 --at 21:41", "`/incident sev` does not take --at", "sev"),
         ("lead <@U123ABC> --at 21:41", "`/incident lead` does not take --at", "lead"),
         ("role comms none --at 21:41", "`/incident role` does not take --at", "role"),

@@ -1,0 +1,139 @@
+"""What the public may read about incidents (docs/behaviour.md, Status page): pure rules.
+
+Only what a person published reaches the status page and the feeds: the published drafts of
+listed incidents, their public title (else a neutral phrase per language), their severity as a
+Statuspage impact, and the duration stored at their close. Drafts written together (one
+`/incident draft`) are one update in several languages and lengths: a reader sees it once, in
+their language when it was published in it (else in the first configured language it was
+published in, marked as such), the long text before the short one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.incident import Status
+
+RESOLVED_SHOWN_FOR = timedelta(days=90)  # resolved incidents stay on the page this long
+RECENT_LIMIT = 50  # incidents in incidents.json and the history feeds
+
+
+class PublicImpact(StrEnum):
+    """Statuspage's words for how bad it is, used for incidents and for the overall indicator."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+IMPACT_OF_SEVERITY = {1: PublicImpact.CRITICAL, 2: PublicImpact.MAJOR, 3: PublicImpact.MINOR, 4: PublicImpact.MINOR}
+_RANK = list(PublicImpact)
+
+
+@dataclass(frozen=True)
+class PublishedUpdate:
+    """One published draft. `batch` is when it was drafted: drafts of one batch (and status) are one update."""
+
+    draft_id: int
+    batch: datetime
+    status: Status
+    language: str
+    length: str
+    text: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class ListedIncident:
+    """An incident on the status page: it has at least one published update."""
+
+    key: int  # the stored id; shown only as a stable opaque id (`public_id`)
+    public_title: str  # "" when nobody set one
+    severity: int
+    listed_at: datetime  # its first published update
+    resolved_at: datetime | None  # its latest published update said resolved
+    lasted: timedelta | None  # stored at its latest close
+    updates: tuple[PublishedUpdate, ...]
+
+    @property
+    def impact(self) -> PublicImpact:
+        return IMPACT_OF_SEVERITY.get(self.severity, PublicImpact.MINOR)
+
+    @property
+    def latest(self) -> PublishedUpdate:
+        return max(self.updates, key=lambda update: (update.published_at, update.draft_id))
+
+    @property
+    def status(self) -> Status:
+        """What the public was last told: the status of the latest published update."""
+        return self.latest.status
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.latest.published_at
+
+
+@dataclass(frozen=True)
+class ShownUpdate:
+    """One update as a reader of `language` sees it."""
+
+    batch: datetime
+    status: Status
+    language: str  # the language of `text`
+    text: str
+    published_at: datetime
+    fallback: bool  # not in the reader's language
+
+
+def updates_for(incident: ListedIncident, language: str, order: Sequence[str]) -> list[ShownUpdate]:
+    """The incident's updates for a reader of `language`, newest first, one per batch."""
+    batches: dict[tuple[datetime, Status], list[PublishedUpdate]] = {}
+    for update in incident.updates:
+        batches.setdefault((update.batch, update.status), []).append(update)
+    shown = [_choose(drafts, language, order) for drafts in batches.values()]
+    return sorted(shown, key=lambda update: (update.published_at, update.batch), reverse=True)
+
+
+def _choose(drafts: list[PublishedUpdate], language: str, order: Sequence[str]) -> ShownUpdate:
+    def preference(update: PublishedUpdate) -> tuple[int, int, int, datetime]:
+        rank = order.index(update.language) if update.language in order else len(order)
+        return (update.language != language, rank, update.length != "long", update.published_at)
+
+    chosen = min(drafts, key=preference)
+    return ShownUpdate(
+        batch=chosen.batch,
+        status=chosen.status,
+        language=chosen.language,
+        text=chosen.text,
+        published_at=min(update.published_at for update in drafts),
+        fallback=chosen.language != language,
+    )
+
+
+def indicator(incidents: Iterable[ListedIncident]) -> PublicImpact:
+    """The overall state: the worst impact among incidents the public reads as open."""
+    impacts = [incident.impact for incident in incidents if incident.status.is_open]
+    return max(impacts, key=_RANK.index, default=PublicImpact.NONE)
+
+
+def last_changed(incidents: Iterable[ListedIncident]) -> datetime | None:
+    """When what the public can read last changed (Last-Modified)."""
+    return max((update.published_at for incident in incidents for update in incident.updates), default=None)
+
+
+def public_id(namespace: str, *parts: object) -> uuid.UUID:
+    """A stable opaque id: the same incident or update always gets the same one on this site."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "/".join(["incident-bot", namespace, *map(str, parts)]))
+
+
+def incident_id(namespace: str, incident: ListedIncident) -> uuid.UUID:
+    return public_id(namespace, "incident", incident.key)
+
+
+def update_id(namespace: str, incident: ListedIncident, update: ShownUpdate) -> uuid.UUID:
+    return public_id(namespace, "incident", incident.key, "update", update.batch.isoformat(), update.status.value)

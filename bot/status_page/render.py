@@ -1,0 +1,57 @@
+"""Jinja2 templates shipped in this package, autoescaped (HTML and XML alike), strict about names."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from bot.domain.language import Language
+from bot.status_page.views import Moment, PageView, PublicIncident, UpdateView
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str  # urn:uuid:..., the same for this update in every feed and language
+    incident: PublicIncident
+    update: UpdateView
+
+
+@dataclass(frozen=True)
+class FeedView:
+    language: Language
+    id: str
+    title: str
+    public_name: str
+    base: str  # https://status.example.com, no trailing slash
+    updated: Moment
+    entries: list[FeedEntry]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("bot.status_page", "templates"),
+        autoescape=select_autoescape(["html", "xml"], default=True),
+        undefined=StrictUndefined,
+        auto_reload=False,
+    )
+    environment.filters["html_source"] = html_source
+    return environment
+
+
+def html_source(text: str) -> str:
+    """Plain text as the HTML that shows it (RSS descriptions are HTML); the template escapes it again
+    for XML, so a reader shows `<script>` as those characters."""
+    return str(html.escape(text, quote=False)).replace("\n", "<br>\n")
+
+
+def page_html(page: PageView) -> bytes:
+    return _environment().get_template("status.html").render(page=page).encode()
+
+
+def feed_xml(kind: str, feed: FeedView) -> bytes:
+    """`kind` is "atom" or "rss"."""
+    return _environment().get_template(f"history.{kind}.xml").render(feed=feed).encode()

@@ -1,0 +1,215 @@
+"""`StatusSite`: the public routes as a WSGI app, one indexed query each, cached by ETag.
+
+Answers GET and HEAD only (the caller routes nothing else here): 200 with `ETag` (a hash of the
+body), `Last-Modified` (the latest published update shown) and `Cache-Control: public,
+max-age=30`; 304 when `If-None-Match` matches (or, without it, `If-Modified-Since` is not older);
+404 for any other path; 503 when the database cannot answer. Never a Slack call, never a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+from wsgiref.util import application_uri
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import Settings
+from bot.domain.language import Language, load_language
+from bot.domain.public import (
+    RECENT_LIMIT,
+    RESOLVED_SHOWN_FOR,
+    ListedIncident,
+    indicator,
+    last_changed,
+    public_id,
+    update_id,
+)
+from bot.status_page import render, statuspage
+from bot.status_page.negotiate import choose_language
+from bot.status_page.views import PageView, PublicIncident, incident_view, moment, newest_first
+from bot.storage import public
+from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Answer:
+    def __init__(self, body: bytes, content_type: str, modified: datetime | None) -> None:
+        self.body, self.content_type, self.modified = body, content_type, modified
+
+
+class StatusSite:
+    PATHS = frozenset(
+        {
+            "/status",
+            "/status/history.atom",
+            "/status/history.rss",
+            "/api/v2/summary.json",
+            "/api/v2/status.json",
+            "/api/v2/incidents.json",
+            "/api/v2/incidents/unresolved.json",
+        }
+    )
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.namespace = settings.public_name
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path not in self.PATHS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _plain(start_response, "404 Not Found", b"not found\n")
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        language = load_language(
+            choose_language(
+                (query.get("lang") or [None])[0], environ.get("HTTP_ACCEPT_LANGUAGE"), self.settings.languages
+            )
+        )
+        try:
+            answer = self.answer(path, language, application_uri(environ).rstrip("/"))
+        except SQLAlchemyError as error:
+            log.warning("status page: the database did not answer (%s)", type(error).__name__)
+            return _plain(start_response, "503 Service Unavailable", b"the status page is unavailable, try again\n")
+        etag = '"' + hashlib.sha256(answer.body).hexdigest()[:32] + '"'
+        headers = [
+            ("ETag", etag),
+            ("Cache-Control", "public, max-age=30"),
+            ("Vary", "Accept-Language"),
+        ]
+        if answer.modified is not None:
+            headers.append(("Last-Modified", format_datetime(answer.modified.astimezone(UTC), usegmt=True)))
+        if _not_modified(environ, etag, answer.modified):
+            start_response("304 Not Modified", headers)
+            return []
+        headers += [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))]
+        start_response("200 OK", headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
+
+    def answer(self, path: str, language: Language, base: str) -> Answer:
+        now = self.clock()
+        with self.db.read() as session:
+            if path == "/status":
+                listed = public.page(session=session, resolved_since=now - RESOLVED_SHOWN_FOR)
+            elif path in ("/api/v2/incidents.json", "/status/history.atom", "/status/history.rss"):
+                listed = public.recent(session=session, limit=RECENT_LIMIT)
+            else:
+                listed = public.unresolved(session=session)
+        modified = last_changed(listed)
+        if path == "/status":
+            return Answer(render.page_html(self.page(listed, language)), HTML, modified)
+        if path.startswith("/status/history."):
+            kind = path.rsplit(".", 1)[1]
+            feed = self.feed(listed, language, base, modified)
+            return Answer(render.feed_xml(kind, feed), f"application/{kind}+xml; charset=utf-8", modified)
+        return Answer(_json(self.document(path, listed, language, base, modified)), JSON, modified)
+
+    def page(self, listed: list[ListedIncident], language: Language) -> PageView:
+        views = [self._view(incident, language) for incident in newest_first(listed)]
+        return PageView(
+            language=language,
+            public_name=self.settings.public_name,
+            indicator=indicator(listed),
+            open=[view for view in views if view.status.is_open],
+            past=[view for view in views if not view.status.is_open],
+            languages=[load_language(code) for code in self.settings.languages],
+            zone=self.settings.zone,
+        )
+
+    def feed(
+        self, listed: list[ListedIncident], language: Language, base: str, modified: datetime | None
+    ) -> render.FeedView:
+        views = [self._view(incident, language, feed=True) for incident in listed]
+        entries = [
+            render.FeedEntry(
+                id=f"urn:uuid:{update_id(self.namespace, view.listed, update.key)}", incident=view, update=update
+            )
+            for view in views
+            for update in view.updates
+        ]
+        entries.sort(key=lambda entry: (entry.update.key.published_at, entry.id), reverse=True)
+        name = self.settings.public_name
+        return render.FeedView(
+            language=language,
+            id=f"urn:uuid:{public_id(self.namespace, 'feed', language.code)}",
+            title=language.text("page.history").format(public_name=name),
+            public_name=name,
+            base=base,
+            updated=moment(modified or EPOCH, self.settings.zone),
+            entries=entries,
+        )
+
+    def document(
+        self, path: str, listed: list[ListedIncident], language: Language, base: str, modified: datetime | None
+    ) -> dict[str, Any]:
+        head = statuspage.page(
+            namespace=self.namespace,
+            name=self.settings.public_name,
+            url=f"{base}/status",
+            zone=self.settings.zone.key,
+            updated=modified,
+        )
+        incidents = [
+            statuspage.incident(self._view(incident, language), namespace=self.namespace, base=base)
+            for incident in newest_first(listed)
+        ]
+        state = statuspage.status(indicator(listed))
+        if path == "/api/v2/status.json":
+            return {"page": head, "status": state}
+        if path == "/api/v2/summary.json":
+            return {
+                "page": head,
+                "components": [],
+                "incidents": incidents,
+                "scheduled_maintenances": [],
+                "status": state,
+            }
+        return {"page": head, "incidents": incidents}
+
+    def _view(self, incident: ListedIncident, language: Language, *, feed: bool = False) -> PublicIncident:
+        return incident_view(
+            incident, language, self.settings.languages, self.settings.zone, namespace=self.namespace, feed=feed
+        )
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    """JSON safe to embed anywhere: `<`, `>` and `&` as \\u escapes."""
+    text = json.dumps(document, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+
+
+def _not_modified(environ: WSGIEnvironment, etag: str, modified: datetime | None) -> bool:
+    matches = environ.get("HTTP_IF_NONE_MATCH")
+    if matches is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in matches.split(",")}
+        return "*" in tags or etag in tags
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if since is None or modified is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if when.tzinfo is None:
+        return False
+    return modified.replace(microsecond=0) <= when
+
+
+def _plain(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]

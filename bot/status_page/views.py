@@ -1,0 +1,134 @@
+"""Listed incidents -> what one reader sees, in one language: the view the templates render.
+
+Every user text passes `clean` (characters XML cannot carry are dropped; in feeds, bidi controls
+too, so a right-to-left override cannot reorder a feed reader's line). Times are given twice:
+in INCIDENT_TIMEZONE with its abbreviation, and in UTC for `<time datetime>` and the feeds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+
+from bot.domain.incident import Status
+from bot.domain.language import Language, load_language, public_duration
+from bot.domain.public import RESOLVED_SHOWN_FOR, ListedIncident, PublicImpact, ShownUpdate, incident_id, updates_for
+from bot.domain.timefmt import day_and_time
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str, *, feed: bool = False) -> str:
+    text = _NOT_XML.sub("", text)
+    return _BIDI_CONTROLS.sub("", text) if feed else text
+
+
+@dataclass(frozen=True)
+class Moment:
+    utc: str  # 2022-02-17T16:17:00Z
+    shown: str  # 2022-02-17 21:47 IST
+    rfc822: str  # Thu, 17 Feb 2022 16:17:00 +0000 (RSS)
+
+    def html(self) -> Markup:
+        return Markup('<time datetime="{}">{}</time>').format(self.utc, self.shown)
+
+
+def moment(value: datetime, zone: ZoneInfo) -> Moment:
+    utc = value.astimezone(UTC)
+    return Moment(utc=utc.strftime("%Y-%m-%dT%H:%M:%SZ"), shown=day_and_time(utc, zone), rfc822=format_datetime(utc))
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    key: ShownUpdate
+    status: str  # in the reader's words
+    text: str
+    language: str
+    posted: Moment
+    fallback: str  # "Published in English." when not in the reader's language, else ""
+
+
+@dataclass(frozen=True)
+class PublicIncident:
+    listed: ListedIncident
+    anchor: str
+    name: str
+    status: Status
+    status_label: str
+    impact: PublicImpact
+    updates: list[UpdateView]
+    resolved: Moment | None
+    disrupted: str  # "Disrupted for almost two hours." or ""
+
+
+@dataclass(frozen=True)
+class PageView:
+    language: Language
+    public_name: str
+    indicator: PublicImpact
+    open: list[PublicIncident]
+    past: list[PublicIncident]
+    languages: list[Language]
+    zone: ZoneInfo
+
+    def word(self, key: str, **parts: object) -> Markup:
+        """The reader's wording for `page.<key>`, escaped, with `parts` filled in (Markup kept)."""
+        return escape(self.language.text(f"page.{key}")).format(**parts)
+
+    @property
+    def title(self) -> str:
+        return self.language.text("page.title").format(public_name=self.public_name)
+
+    @property
+    def days(self) -> int:
+        return RESOLVED_SHOWN_FOR.days
+
+
+def incident_view(
+    incident: ListedIncident,
+    language: Language,
+    order: Sequence[str],
+    zone: ZoneInfo,
+    *,
+    namespace: str,
+    feed: bool = False,
+) -> PublicIncident:
+    updates = [
+        UpdateView(
+            key=shown,
+            status=language.text(f"page.status.{shown.status.value}"),
+            text=clean(shown.text, feed=feed),
+            language=shown.language,
+            posted=moment(shown.published_at, zone),
+            fallback=language.text("page.fallback").format(language=load_language(shown.language).name)
+            if shown.fallback
+            else "",
+        )
+        for shown in updates_for(incident, language.code, order)
+    ]
+    resolved = incident.resolved_at if not incident.status.is_open else None
+    disrupted = ""
+    if resolved is not None and incident.lasted is not None:
+        disrupted = language.text("page.disrupted").format(duration=public_duration(incident.lasted, language))
+    return PublicIncident(
+        listed=incident,
+        anchor=f"incident-{incident_id(namespace, incident).hex[:12]}",
+        name=clean(incident.public_title, feed=feed) or language.text("page.neutral_title"),
+        status=incident.status,
+        status_label=language.text(f"page.status.{incident.status.value}"),
+        impact=incident.impact,
+        updates=updates,
+        resolved=moment(resolved, zone) if resolved is not None else None,
+        disrupted=disrupted,
+    )
+
+
+def newest_first(incidents: Sequence[ListedIncident]) -> list[ListedIncident]:
+    return sorted(incidents, key=lambda incident: (incident.updated_at, incident.key), reverse=True)

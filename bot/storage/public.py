@@ -1,0 +1,109 @@
+"""The status page's reads: listed incidents with their published drafts, one indexed query each.
+
+An incident is listed from its first published update (`listed_at`, set at Publish); it reads
+as open until an update saying resolved is published (`public_resolved_at`). Three partial
+indexes serve the three shapes: open (`ix_incident_public_open`), resolved since a cutoff
+(`ix_incident_public_resolved`), the most recently listed (`ix_incident_listed`). Drafts are
+joined through `ix_draft_incident_state`. Nothing else of the incident is read: not its title,
+timeline, notes or people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CompoundSelect, Select, select, union_all
+from sqlmodel import Session, col
+
+from bot.domain.drafts import DraftState
+from bot.domain.incident import Status
+from bot.domain.public import ListedIncident, PublishedUpdate
+from bot.storage.tables import LISTED, PUBLIC_OPEN, PUBLIC_RESOLVED, DraftRow, IncidentRow
+
+_INCIDENT = (
+    col(IncidentRow.id),
+    col(IncidentRow.public_title),
+    col(IncidentRow.severity),
+    col(IncidentRow.listed_at),
+    col(IncidentRow.public_resolved_at),
+    col(IncidentRow.total_seconds),
+)
+_DRAFT = (
+    col(DraftRow.id),
+    col(DraftRow.created_at),
+    col(DraftRow.status),
+    col(DraftRow.language),
+    col(DraftRow.length),
+    col(DraftRow.text),
+    col(DraftRow.decided_at),
+)
+
+
+def _open_ids() -> Select[Any]:
+    return select(col(IncidentRow.id)).where(PUBLIC_OPEN)
+
+
+def _resolved_ids(since: datetime) -> Select[Any]:
+    return select(col(IncidentRow.id)).where(PUBLIC_RESOLVED, col(IncidentRow.public_resolved_at) >= since)
+
+
+def page(*, session: Session, resolved_since: datetime) -> list[ListedIncident]:
+    """Incidents the public reads as open, and those resolved since `resolved_since`."""
+    return _read(session, union_all(_open_ids(), _resolved_ids(resolved_since)))
+
+
+def unresolved(*, session: Session) -> list[ListedIncident]:
+    return _read(session, _open_ids())
+
+
+def recent(*, session: Session, limit: int) -> list[ListedIncident]:
+    """The `limit` incidents listed most recently, open or resolved."""
+    latest = select(col(IncidentRow.id)).where(LISTED).order_by(col(IncidentRow.listed_at).desc()).limit(limit)
+    return _read(session, select(latest.subquery().c.id))
+
+
+def _read(session: Session, chosen: Select[Any] | CompoundSelect[Any]) -> list[ListedIncident]:
+    """The chosen incidents' published drafts: `IN (chosen)` makes both planners look the few
+    chosen ids up in ix_draft_incident_state instead of scanning every draft."""
+    query = (
+        select(*_INCIDENT, *_DRAFT)
+        .select_from(DraftRow)
+        .join(IncidentRow, col(IncidentRow.id) == col(DraftRow.incident_id))
+        .where(col(DraftRow.incident_id).in_(chosen), col(DraftRow.state) == DraftState.PUBLISHED)
+    )
+    rows = session.execute(query).all()
+    return _incidents(rows)
+
+
+def _incidents(rows: Sequence[Any]) -> list[ListedIncident]:
+    heads: dict[int, Any] = {}
+    updates: dict[int, list[PublishedUpdate]] = {}
+    for row in rows:
+        key, title, severity, listed_at, resolved_at, seconds, *draft = row
+        heads.setdefault(key, (title, severity, listed_at, resolved_at, seconds))
+        draft_id, batch, status, language, length, text, published_at = draft
+        updates.setdefault(key, []).append(
+            PublishedUpdate(
+                draft_id=draft_id,
+                batch=batch,
+                status=Status(status),
+                language=language,
+                length=length,
+                text=text,
+                published_at=published_at,
+            )
+        )
+    return [
+        ListedIncident(
+            key=key,
+            public_title=title or "",
+            severity=severity,
+            listed_at=listed_at,
+            resolved_at=resolved_at,
+            lasted=timedelta(seconds=seconds) if seconds is not None else None,
+            updates=tuple(updates[key]),
+        )
+        for key, (title, severity, listed_at, resolved_at, seconds) in heads.items()
+    ]

@@ -1,0 +1,128 @@
+"""The status page in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`)
+loads /status in English and French at desktop and phone widths, on both backends. Screenshots go
+to build/screenshots/ (kept by CI as artifacts). Without Chromium the tests skip, saying so, except
+under CI=true, where a missing browser is a failure (.ci/run installs it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_stack import KOLKATA, Stack
+from status_site import publish
+
+from bot.sandbox import ManualClock
+
+SCREENSHOTS = Path(__file__).parent.parent.parent / "build" / "screenshots"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+SIZES = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        reason = "Chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}, and CI=true requires the browser tests")
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def site(make_stack: Callable[..., Stack]) -> Stack:
+    """One open incident with two published updates (English and French) and one resolved incident."""
+    clock = ManualClock(datetime(2022, 2, 17, 21, 41, tzinfo=KOLKATA))
+    stack = make_stack(clock=clock)
+    for number, title in ((1, "Search is slow"), (2, "Home page broken")):
+        stack.user("alice").slash(f"open sev{number} {title}")
+        stack.settle()
+        channel = stack.channel_of(number)
+        stack.user("alice").slash("impact Pages load slowly or show an error", channel=channel)
+        clock.advance(minutes=6)
+        stack.user("alice").slash("draft", channel=channel)
+        stack.settle()
+        publish(stack, channel, "English · long")
+        publish(stack, channel, "Français · long")
+    first = stack.channel_of(1)
+    stack.user("alice").slash("public-title Slow search results", channel=first)
+    clock.advance(minutes=52)
+    stack.user("alice").slash("close", channel=first)
+    stack.user("alice").slash("draft en long", channel=first)
+    stack.settle()
+    publish(stack, first, "English · long")
+    return stack
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two `rgb(...)`/`rgba(...)` colours."""
+
+    def luminance(colour: str) -> float:
+        red, green, blue = (int(part) / 255 for part in colour[colour.index("(") + 1 :].rstrip(")").split(",")[:3])
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+READ_PAGE = """
+const styleOf = (selector) => { const e = document.querySelector(selector); const s = getComputedStyle(e);
+  return [s.color, s.backgroundColor]; };
+return {
+  overflow: document.documentElement.scrollWidth - window.innerWidth,
+  width: window.innerWidth,
+  landmarks: ['header', 'nav', 'main', 'footer'].filter((t) => document.querySelector(t)),
+  headings: [...document.querySelectorAll('h1, h2, h3')].map((h) => h.tagName + ' ' + h.innerText),
+  state: document.querySelector('.state').innerText,
+  stateColours: styleOf('.state'),
+  textColours: [getComputedStyle(document.querySelector('.text')).color,
+                getComputedStyle(document.body).backgroundColor],
+  updates: [...document.querySelectorAll('.text')].map((p) => p.innerText),
+  times: [...document.querySelectorAll('time')].map((t) => [t.getAttribute('datetime'), t.innerText]),
+  scripts: document.querySelectorAll('script').length,
+};
+"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize(("language", "state", "open_heading"), [
+    ("en", "Partial outage", "H2 Current incidents"),
+    ("fr", "Panne partielle", "H2 Incidents en cours"),
+])  # fmt: skip
+def test_the_page_reads_well_in_a_browser_in_each_language_and_width(
+    browser: Any, site: Stack, language: str, state: str, open_heading: str, size: str, request: pytest.FixtureRequest
+) -> None:
+    width, height, mobile = SIZES[size]
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1, "mobile": mobile},
+    )
+    browser.get(f"{site.url}/status?lang={language}")
+    seen = browser.execute_script(READ_PAGE)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    backend = request.node.callspec.params["database_url"]
+    browser.get_screenshot_as_file(str(SCREENSHOTS / f"status-{language}-{size}-{backend}.png"))
+    assert seen["width"] == width and seen["overflow"] <= 0, "nothing wider than the screen"
+    assert seen["landmarks"] == ["header", "nav", "main", "footer"]
+    headings = seen["headings"]
+    assert headings[0].startswith("H1 ") and open_heading in headings
+    assert headings.index(open_heading) < headings.index("H3 Slow search results")
+    assert seen["state"] == state and seen["scripts"] == 0
+    assert contrast(*seen["stateColours"]) >= 4.5 and contrast(*seen["textColours"]) >= 4.5
+    assert any("IST" in shown and stamp.endswith("Z") for stamp, shown in seen["times"])
+    assert all("Pages load slowly or show an error" in update for update in seen["updates"]), "the impact as typed"
