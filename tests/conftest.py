@@ -23,7 +23,18 @@ from bot.service import IncidentService
 from bot.storage.db import Database
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-TABLES = ("effect", "timeline_entry", "draft", "incident", "workspace", "slack_event", "member", "member_sync")
+TABLES = (
+    "follow_up",
+    "incident_link",
+    "effect",
+    "timeline_entry",
+    "draft",
+    "incident",
+    "workspace",
+    "slack_event",
+    "member",
+    "member_sync",
+)
 # What a person's request may change. The members tables are left out: they hold what Slack says
 # about the workspace's members (the one asking may be learned on the way), not anything asked for.
 MEMBER_TABLES = ("member", "member_sync")

@@ -61,6 +61,9 @@ class EntryKind(StrEnum):
     MESSAGE = "message"  # a Slack message added with :pushpin: or "Add to timeline"
     DRAFT = "draft"
     PUBLISHED = "published"
+    RELATED = "related"  # a similar earlier incident found at open, or a link made or removed
+    FOLLOW_UP = "follow_up"  # a follow-up added or finished
+    RETRO = "retro"  # the retrospective marked done or waived
 
 
 @dataclass(frozen=True)
