@@ -9,7 +9,7 @@ so the answer is the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col, select
@@ -52,8 +52,8 @@ def unlink(*, session: Session, first_id: int, second_id: int) -> bool:
     return deleted.first() is not None
 
 
-def related(*, session: Session, incident_id: int) -> list[StoredIncident]:
-    """The incidents linked to this one, oldest impact first."""
+def related(*, session: Session, incident_id: int) -> list[tuple[StoredIncident, timedelta | None]]:
+    """The incidents linked to this one, oldest impact first, with their stored total duration."""
     other = (
         select(IncidentLinkRow.second_id)
         .where(IncidentLinkRow.first_id == incident_id)
@@ -64,14 +64,15 @@ def related(*, session: Session, incident_id: int) -> list[StoredIncident]:
         .where(col(IncidentRow.id).in_(other))
         .order_by(col(IncidentRow.impact_started_at), col(IncidentRow.id))
     )
-    return [_stored(row) for row in session.exec(query)]
+    return [(_stored(row), _total(row)) for row in session.exec(query)]
 
 
 def begun_between(
     *, session: Session, team_id: str, since: datetime, until: datetime, other_than: int
-) -> list[StoredIncident]:
-    """Incidents of the workspace whose impact began in [since, until], other than one: the
-    candidates of the recurrence check (served by ix_incident_team_started)."""
+) -> list[tuple[StoredIncident, timedelta | None]]:
+    """Incidents of the workspace whose impact began in [since, until], other than one, with the
+    total duration stored at their latest close: the candidates of the recurrence check (served
+    by ix_incident_team_started)."""
     query = (
         select(IncidentRow)
         .where(
@@ -82,7 +83,13 @@ def begun_between(
         )
         .order_by(col(IncidentRow.impact_started_at), col(IncidentRow.id))
     )
-    return [_stored(row) for row in session.exec(query)]
+    return [(_stored(row), _total(row)) for row in session.exec(query)]
+
+
+def _total(row: IncidentRow) -> timedelta | None:
+    if row.status != "resolved" or row.total_seconds is None:
+        return None
+    return timedelta(seconds=row.total_seconds)
 
 
 # --- follow-ups ------------------------------------------------------------------------------
