@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -99,7 +98,9 @@ def test_a_bad_relation_is_refused_and_nothing_is_stored(
 def test_a_follow_up_is_added_then_done_once(service: IncidentService, after: AftermathService) -> None:
     with freeze_time("2022-02-17 10:00:00+05:30"):
         service.open(team_id="T1", actor="U1", title="Search slow", severity=2)
-        number, entry = after.add_follow_up(INC_1, actor="U1", text="Alert on p99 latency", owner="U2", due="2022-02-24")
+        number, entry = after.add_follow_up(
+            INC_1, actor="U1", text="Alert on p99 latency", owner="U2", due="2022-02-24"
+        )
         assert entry.text == f"added follow-up #{number}: Alert on p99 latency (<@U2>, due 2022-02-24)"
         after.finish_follow_up(team_id="T1", follow_up_id=number, actor="U2")
         with pytest.raises(RuleRefused, match="already done"):
@@ -172,7 +173,8 @@ def test_the_record_renders_as_commonmark_and_validates_as_json(
     assert not [token for token in tokens if token.type in ("html_block", "html_inline")]
     headings = [tokens[index + 1].content for index, token in enumerate(tokens) if token.type == "heading_open"]
     assert headings[:3] == ["INC-2: Something went wrong on the home page", "Summary", "Impact"]
-    assert {"Timeline", "Public updates", "Related incidents", "Follow-ups", "Causes", "What to change"} <= set(headings)
+    expected = {"Timeline", "Public updates", "Related incidents", "Follow-ups", "Causes", "What to change"}
+    assert expected <= set(headings)
     html = MarkdownIt("commonmark").render(document)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert '<a href="https://grafana.example/d/1">the *board*</a>' in html
