@@ -19,6 +19,7 @@ from bot.domain.aftermath import (
     clean_follow_up,
     follow_up_done_entry,
     follow_up_entry,
+    groups,
     parse_due,
     relation_entry,
     retro_decision,
@@ -45,6 +46,7 @@ class Insights:
     until: datetime
     by_severity: dict[int, int]
     spreads: dict[str, insights.Spread]
+    repeat_groups: list[tuple[int, ...]]  # incident numbers linked as related, in groups
 
 
 class AftermathService:
@@ -144,7 +146,8 @@ class AftermathService:
                 measure: insights.spread(session=session, team_id=team_id, since=since, until=until, measure=measure)
                 for measure in insights.MEASURES
             }
-        return Insights(since=since, until=until, by_severity=counts, spreads=spreads)
+            pairs = aftermath.linked_numbers(session=session, team_id=team_id, since=since, until=until)
+        return Insights(since=since, until=until, by_severity=counts, spreads=spreads, repeat_groups=groups(pairs))
 
     def recent_insights(self, *, team_id: str, window: str) -> Insights:
         now = self.clock()

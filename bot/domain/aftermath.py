@@ -171,3 +171,24 @@ def working_days_before(moment: datetime, days: int, zone: ZoneInfo) -> datetime
         if local.weekday() < 5:
             counted += 1
     return local.astimezone(moment.tzinfo)
+
+
+def groups(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, ...]]:
+    """Related pairs joined into groups (INC-1~INC-2, INC-2~INC-5 -> INC-1, INC-2, INC-5),
+    biggest first, then by their first number."""
+    parent: dict[int, int] = {}
+
+    def root(number: int) -> int:
+        parent.setdefault(number, number)
+        while parent[number] != number:
+            parent[number] = parent[parent[number]]
+            number = parent[number]
+        return number
+
+    for first, second in pairs:
+        parent[root(first)] = root(second)
+    joined: dict[int, list[int]] = {}
+    for number in parent:
+        joined.setdefault(root(number), []).append(number)
+    found = [tuple(sorted(members)) for members in joined.values() if len(members) > 1]
+    return sorted(found, key=lambda group: (-len(group), group[0]))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain.retro import FollowUp, RetroState
@@ -218,3 +219,23 @@ def claim_retro_reminders(*, session: Session, resolved_before: datetime, now: d
     if not ids:
         return []
     return [_stored(row) for row in session.exec(select(IncidentRow).where(col(IncidentRow.id).in_(ids)))]
+
+
+def linked_numbers(*, session: Session, team_id: str, since: datetime, until: datetime) -> list[tuple[int, int]]:
+    """Pairs of related incidents (by number) whose impacts both began in [since, until)."""
+    first = aliased(IncidentRow)
+    second = aliased(IncidentRow)
+    query = (
+        select(first.number, second.number)
+        .select_from(IncidentLinkRow)
+        .join(first, col(first.id) == IncidentLinkRow.first_id)
+        .join(second, col(second.id) == IncidentLinkRow.second_id)
+        .where(
+            first.team_id == team_id,
+            col(first.impact_started_at) >= since,
+            col(first.impact_started_at) < until,
+            col(second.impact_started_at) >= since,
+            col(second.impact_started_at) < until,
+        )
+    )
+    return [(int(low), int(high)) for low, high in session.exec(query)]
