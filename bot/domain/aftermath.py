@@ -27,6 +27,7 @@ from bot.domain.similarity import likeness, signature
 from bot.errors import RuleRefused, UsageError
 
 RECURRENCE_WINDOW = timedelta(days=30)
+RECURRENCE_SOURCE = "recurrence"  # the `source` of the recurrence line: the bot's finding, no one's act
 RETRO_REMINDER_WORKING_DAYS = 3
 FOLLOW_UP_MAX = 300
 WAIVE_REASON_MAX = 300
@@ -94,7 +95,15 @@ def relation_entry(*, other: Incident, linked: bool, actor: str, now: datetime) 
 
 
 def recurrence_entry(text: str, *, actor: str, now: datetime) -> TimelineEntry:
-    return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.RELATED, text=text)
+    """The recurrence line; `actor` is who opened the incident, but the line is the bot's own
+    finding (`is_finding`), so renderers show it without a name."""
+    return TimelineEntry(
+        at=now, recorded_at=now, actor=actor, kind=EntryKind.RELATED, text=text, source=RECURRENCE_SOURCE
+    )
+
+
+def is_finding(entry: TimelineEntry) -> bool:
+    return entry.kind is EntryKind.RELATED and entry.source == RECURRENCE_SOURCE
 
 
 # --- follow-ups ----------------------------------------------------------------------------

@@ -186,6 +186,8 @@ def _durations(record: Record) -> list[str]:
 
 
 def _entry(entry: TimelineEntry, record: Record) -> str:
+    if entry.kind is EntryKind.RELATED and entry.source:  # the recurrence check's finding: no one's act
+        return f"**{both_times(entry.at, record.zone)}** {rich(entry.text, record.names)}"
     who = name_of(entry.actor, record.names)
     return f"**{both_times(entry.at, record.zone)}** {who}: {_what(entry, record)}"
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.aftermath import is_finding
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.markup import SOMEONE, escape, for_slack
@@ -68,6 +69,8 @@ def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str]) -> 
 def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zone: ZoneInfo) -> str:
     """`` `22:06 IST` *alice* set the status to *identified* `` (dates shown after the first day)."""
     when = day_and_time(entry.at, zone, relative_to=incident.impact_started_at)
+    if is_finding(entry):  # the bot's own finding ("2nd similar incident in 7 days: ..."), nobody's act
+        return f"`{when}` :repeat: {for_slack(entry.text, names)}"
     text = f"`{when}` {who(entry.actor, names)} {what(entry, incident, names)}"
     if entry.recorded_at - entry.at > BACKDATED_AFTER:
         text += f" _(recorded {day_and_time(entry.recorded_at, zone, relative_to=entry.at)})_"

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.retro import FollowUp, RetroState
 from bot.storage.repository import StoredIncident, _stored, _upsert, core
-from bot.storage.tables import FollowUpRow, IncidentLinkRow, IncidentRow
+from bot.storage.tables import FollowUpRow, IncidentLinkRow, IncidentRow, WorkspaceRow
 
 
 @dataclass(frozen=True)
@@ -239,3 +239,8 @@ def linked_numbers(*, session: Session, team_id: str, since: datetime, until: da
         )
     )
     return [(int(low), int(high)) for low, high in session.exec(query)]
+
+
+def teams(*, session: Session) -> list[str]:
+    """The Slack workspaces that have opened incidents here."""
+    return sorted(session.exec(select(WorkspaceRow.team_id)))
