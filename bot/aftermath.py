@@ -26,12 +26,13 @@ from bot.domain.aftermath import (
     retro_entry,
 )
 from bot.domain.incident import TimelineEntry
-from bot.domain.retro import PublishedUpdate, Record, RelatedIncident, RetroState
+from bot.domain.retro import PublishedUpdate, Record, RelatedIncident, RetroState, markdown
 from bot.domain.roles import entry_people
 from bot.errors import NotFound, RuleRefused
 from bot.outbox import store
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.kinds.upload_retro import UploadRetro
 from bot.service import Clock, Where, locate
 from bot.storage import aftermath, drafts, insights, members, repository
 from bot.storage.db import Database
@@ -128,6 +129,25 @@ class AftermathService:
             entry = retro_entry(state, note, actor=actor, now=now)
             _record(session, stored, entry, now)
             return entry
+
+    def request_retro(self, where: Where, *, actor: str) -> Record:
+        """Render the retrospective now and queue its upload to the incident channel."""
+        with self.db.write() as session:
+            stored = locate(session, where, lock=False)
+            now = self.clock()
+            record = _read_record(session, stored, now=now, zone=self.zone)
+            if stored.incident.channel_id is None and not stored.channel_name:
+                raise RuleRefused(f"{stored.incident.name} has no channel yet: try again in a moment.")
+            name = stored.incident.name
+            state = " (a draft: the incident is still open)" if record.is_draft else ""
+            upload = UploadRetro(
+                filename=f"{name}-retrospective.md",
+                title=f"{name} retrospective",
+                comment=markup.escape(f"Retrospective of {name}{state}, built from the record."),
+                document=markdown(record),
+            )
+            store.enqueue(session=session, incident_id=stored.id, payload=upload, now=now)
+            return record
 
     def record(self, where: Where) -> Record:
         """Everything the retrospective says, read in one transaction."""

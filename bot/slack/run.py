@@ -120,6 +120,12 @@ class CommandRunner:
             case parse.Relate(other=other, linked=linked):
                 self.aftermath.relate(where, actor=actor, other_number=other, linked=linked)
                 return Reply(blocks.reply(f"{format_name(other)} is {'now' if linked else 'no longer'} related."))
+            case parse.Retro(decision=None):
+                record = self.aftermath.request_retro(where, actor=actor)
+                draft = " It is a draft: the incident is still open." if record.is_draft else ""
+                return Reply(
+                    blocks.reply(f"{record.incident.name}: the retrospective is on its way to the channel.{draft}")
+                )
             case parse.Retro(decision=decision, reason=reason) if decision is not None:
                 self.aftermath.decide_retro(where, actor=actor, state=decision, reason=reason)
                 return Reply(blocks.reply(f"Retrospective marked {decision.value}."))

@@ -7,8 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from bolt_requests import TEAM
 from dispatch_bot import ALICE, BOB, GENERAL, GUEST, DispatchBot
 from freezegun import freeze_time
+
+from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.view import read_view
+from bot.slack import blocks
+from bot.storage import repository
 
 GUESTS_REFUSED = ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."
 
@@ -104,3 +110,31 @@ def test_the_second_similar_incident_in_a_week_says_so_on_its_timeline(bot: Disp
         in timeline
     )
     assert ALICE not in timeline
+
+
+def card_text(bot: DispatchBot, number: int) -> str:
+    """INC-n's card as the sender renders it now (read from storage when sent)."""
+    with bot.db.read() as session:
+        stored = repository.get_by_number(session=session, team_id=TEAM, number=number)
+    assert stored is not None
+    payload = UpdateCard()
+    view = read_view(bot.db, payload, stored.id)
+    assert view is not None
+    card = blocks.card(view.incident, view.names, bot.settings.zone, related=view.related, follow_ups=view.follow_ups)
+    return "\n".join(str(block.get("text", {}).get("text", "")) for block in card if block["type"] == "section")
+
+
+def test_the_card_lists_related_incidents_and_once_resolved_the_follow_ups(bot: DispatchBot) -> None:
+    with freeze_time("2022-02-11 08:35:00"):
+        bot.open("Something went wrong on home page")
+    with freeze_time("2022-02-17 16:11:00"):
+        channel = bot.open("Home page errors for users in India")
+        bot.command(f"followup Alert on home page 5xx <@{BOB}> due 2022-02-24", channel=channel)
+        assert "*Related incidents*\nINC-1 Something went wrong on home page (Feb 11, still open)" in card_text(bot, 2)
+        assert "Follow-ups" not in card_text(bot, 2)
+        bot.command("close", channel=channel)
+        assert "*Follow-ups*\n:black_square_button: #1 Alert on home page 5xx (bob, due 2022-02-24)" in card_text(
+            bot, 2
+        )
+        bot.command("followup done 1")
+        assert ":white_check_mark: #1 Alert on home page 5xx" in card_text(bot, 2)
