@@ -15,21 +15,28 @@ from sqlmodel import Session
 
 from bot.domain import durations, markup, roles
 from bot.domain.aftermath import (
+    FOLLOW_UP_REMINDER_EVERY,
+    RETRO_REMINDER_WINDOW,
+    RETRO_REMINDER_WORKING_DAYS,
     check_relation,
     clean_follow_up,
     follow_up_done_entry,
     follow_up_entry,
+    follow_up_reminder,
     groups,
     parse_due,
     relation_entry,
     retro_decision,
     retro_entry,
+    retro_reminder,
+    working_days_before,
 )
 from bot.domain.incident import TimelineEntry
 from bot.domain.retro import PublishedUpdate, Record, RelatedIncident, RetroState, markdown
 from bot.domain.roles import entry_people
 from bot.errors import NotFound, RuleRefused
 from bot.outbox import store
+from bot.outbox.kinds.post_notice import PostNotice
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.upload_retro import UploadRetro
@@ -155,6 +162,35 @@ class AftermathService:
         with self.db.read() as session:
             stored = locate(session, where, lock=False)
             return _read_record(session, stored, now=now, zone=self.zone)
+
+    # --- reminders after the fire -------------------------------------------------------------
+
+    def send_due_reminders(self) -> int:
+        """Queue the reminders due now, each claimed in the database so that several processes
+        send it once: owners of overdue follow-ups (again each week while overdue), and the lead
+        of an incident whose retrospective is still pending 3 working days after the close."""
+        now = self.clock()
+        today = now.astimezone(self.zone).date()
+        queued = 0
+        with self.db.write() as session:
+            overdue = aftermath.claim_overdue_follow_ups(
+                session=session, today=today, reminded_before=now - FOLLOW_UP_REMINDER_EVERY, now=now
+            )
+            for found in overdue:
+                text = follow_up_reminder(found.follow_up, self._name(session, found.incident_id), today)
+                store.enqueue(session=session, incident_id=found.incident_id, payload=PostNotice(text=text), now=now)
+            due_before = working_days_before(now, RETRO_REMINDER_WORKING_DAYS, self.zone)
+            pending = aftermath.claim_retro_reminders(
+                session=session, resolved_after=due_before - RETRO_REMINDER_WINDOW, resolved_before=due_before, now=now
+            )
+            for stored in pending:
+                text = retro_reminder(stored.incident)
+                store.enqueue(session=session, incident_id=stored.id, payload=PostNotice(text=text), now=now)
+            queued = len(overdue) + len(pending)
+        return queued
+
+    def _name(self, session: Session, incident_id: int) -> str:
+        return repository.get_by_id(session=session, incident_id=incident_id).incident.name
 
     # --- insights ----------------------------------------------------------------------------
 

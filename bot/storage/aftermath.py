@@ -199,8 +199,10 @@ def decide_retro(*, session: Session, incident_id: int, state: RetroState, note:
     return decided.first() is not None
 
 
-def claim_retro_reminders(*, session: Session, resolved_before: datetime, now: datetime) -> list[StoredIncident]:
-    """Resolved incidents whose retrospective is still pending, resolved before `resolved_before`
+def claim_retro_reminders(
+    *, session: Session, resolved_after: datetime, resolved_before: datetime, now: datetime
+) -> list[StoredIncident]:
+    """Resolved incidents whose retrospective is still pending, resolved between the two times
     and never reminded: marked reminded in the same statement (one reminder, whatever the workers)."""
     claimed = core(session).execute(
         update(IncidentRow)
@@ -209,6 +211,7 @@ def claim_retro_reminders(*, session: Session, resolved_before: datetime, now: d
                 col(IncidentRow.status) == "resolved",
                 col(IncidentRow.retro_state) == RetroState.PENDING.value,
                 col(IncidentRow.resolved_at) < resolved_before,
+                col(IncidentRow.resolved_at) >= resolved_after,
                 col(IncidentRow.retro_reminded_at).is_(None),
             )
         )

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from freezegun import freeze_time
 from markdown_it import MarkdownIt
+from sqlalchemy import text
 
 from bot.aftermath import AftermathService
 from bot.domain.incident import EntryKind, Status
@@ -193,3 +194,73 @@ def test_an_open_incident_gets_a_draft_document(service: IncidentService, after:
     data = as_data(record)
     assert data["draft"] is True
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+
+
+def _notices(db: Database) -> list[str]:
+    """The reminders queued in the outbox (notice.post), oldest first."""
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT payload FROM effect WHERE kind = 'notice.post' ORDER BY id")).scalars()
+        return [json.loads(row)["text"] for row in rows]
+
+
+def test_an_overdue_follow_up_reminds_its_owner_once_a_week_until_done(
+    any_db: Database, service: IncidentService
+) -> None:
+    with freeze_time("2022-02-17 10:00:00+05:30") as clock:
+        after = AftermathService(any_db, zone=KOLKATA, clock=lambda: datetime.now(UTC))
+        service.open(team_id="T1", actor="U1", title="Search slow", severity=2)
+        number, _ = after.add_follow_up(INC_1, actor="U1", text="Add a <slow> alert", owner="U2", due="2022-02-18")
+        after.add_follow_up(INC_1, actor="U1", text="Nobody owns this", owner=None, due="2022-02-18")
+        clock.move_to("2022-02-18 23:00:00+05:30")
+        assert after.send_due_reminders() == 0  # due today: not overdue yet
+        clock.move_to("2022-02-19 09:00:00+05:30")
+        assert after.send_due_reminders() == 1
+        assert after.send_due_reminders() == 0  # claimed: a second look (another process) sends nothing
+        clock.move_to("2022-02-25 09:00:00+05:30")
+        assert after.send_due_reminders() == 0  # a week has not passed
+        clock.move_to("2022-02-26 09:01:00+05:30")
+        assert after.send_due_reminders() == 1
+        after.finish_follow_up(team_id="T1", follow_up_id=number, actor="U2")
+        clock.move_to("2022-03-10 09:00:00+05:30")
+        assert after.send_due_reminders() == 0
+    assert _notices(any_db) == [
+        f"<@U2> follow-up #{number} of INC-1 was due 2022-02-18 ({days} day{'s' if days > 1 else ''} ago): "
+        f"Add a &lt;slow&gt; alert\nWhen it is done: `/incident followup done {number}`."
+        for days in (1, 8)
+    ]
+
+
+def test_a_pending_retrospective_reminds_the_lead_once_three_working_days_after_the_close(
+    any_db: Database, service: IncidentService
+) -> None:
+    with freeze_time("2022-02-18 18:00:00+05:30") as clock:  # a Friday
+        after = AftermathService(any_db, zone=KOLKATA, clock=lambda: datetime.now(UTC))
+        service.open(team_id="T1", actor="U1", title="Search slow", severity=2)
+        service.open(team_id="T1", actor="U1", title="Checkout fails", severity=2)
+        clock.tick(600)
+        service.close(INC_1, actor="U1")
+        service.close(INC_2, actor="U1")
+        after.decide_retro(INC_2, actor="U1", state=RetroState.DONE)
+        clock.move_to("2022-02-23 18:09:00+05:30")  # Wednesday: Mon, Tue, Wed are 3 working days, 1 minute short
+        assert after.send_due_reminders() == 0
+        clock.move_to("2022-02-23 18:11:00+05:30")
+        assert after.send_due_reminders() == 1
+        clock.move_to("2022-03-01 18:11:00+05:30")
+        assert after.send_due_reminders() == 0  # once
+    assert _notices(any_db) == [
+        "<@U1> the retrospective of INC-1 is still to do, 3 working days after the close. "
+        "`/incident retro` builds it from the record; `/incident retro done` or "
+        "`/incident retro waived <reason>` records the decision."
+    ]
+
+
+def test_a_close_older_than_two_weeks_is_not_reminded_after_a_long_downtime(
+    any_db: Database, service: IncidentService
+) -> None:
+    with freeze_time("2022-02-01 10:00:00+05:30") as clock:
+        after = AftermathService(any_db, zone=KOLKATA, clock=lambda: datetime.now(UTC))
+        service.open(team_id="T1", actor="U1", title="Search slow", severity=2)
+        service.close(INC_1, actor="U1")
+        clock.move_to("2022-03-01 10:00:00+05:30")
+        assert after.send_due_reminders() == 0
+    assert _notices(any_db) == []

@@ -6,7 +6,8 @@ Create Date: 2026-11-30
 
 `incident_link` holds each related pair once (lower id first). `follow_up` holds actions with
 an optional owner and due date. Four columns on `incident` record whether the retrospective is
-pending, done or waived, and when its reminder went out. `ix_incident_team_started` serves the
+pending, done or waived, and when its reminder went out (incidents already resolved count as
+reminded: an upgrade must not remind every old incident at once). `ix_incident_team_started` serves the
 recurrence check (incidents begun in the 30 days before) and the insights' windows.
 """
 
@@ -29,6 +30,8 @@ def upgrade() -> None:
     op.add_column("incident", sa.Column("retro_note", sa.String(length=300), nullable=False, server_default=""))
     op.add_column("incident", sa.Column("retro_decided_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("incident", sa.Column("retro_reminded_at", sa.DateTime(timezone=True), nullable=True))
+    # incidents closed before this version are not reminded of a retrospective nobody asked for
+    op.execute(sa.text("UPDATE incident SET retro_reminded_at = CURRENT_TIMESTAMP WHERE status = 'resolved'"))
     op.create_table(
         "incident_link",
         sa.Column("first_id", sa.Integer(), sa.ForeignKey("incident.id"), primary_key=True),
