@@ -198,10 +198,7 @@ class AftermathService:
         until = until or self.clock()
         with self.db.read() as session:
             counts = insights.by_severity(session=session, team_id=team_id, since=since, until=until)
-            spreads = {
-                measure: insights.spread(session=session, team_id=team_id, since=since, until=until, measure=measure)
-                for measure in insights.MEASURES
-            }
+            spreads = insights.spreads(session=session, team_id=team_id, since=since, until=until)
             pairs = aftermath.linked_numbers(session=session, team_id=team_id, since=since, until=until)
         return Insights(since=since, until=until, by_severity=counts, spreads=spreads, repeat_groups=groups(pairs))
 

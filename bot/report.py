@@ -15,6 +15,7 @@ from bot.aftermath import Insights
 from bot.domain.durations import short
 from bot.domain.incident import SEVERITIES
 
+SHOWN_GROUPS = 5  # in Slack; the report lists every group
 MEASURE_NAMES = {
     "identify": "time to identify",
     "mitigate": "time to mitigate",
@@ -107,5 +108,8 @@ def as_slack_lines(found: Insights, zone: ZoneInfo) -> Sequence[str]:
         else:
             lines.append(f"*{name.capitalize()}*: no resolved incident measured")
     groups = _groups(found)
-    lines.append("*Repeat offenders*: " + ("; ".join(groups) if groups else "none"))
+    shown = "; ".join(groups[:SHOWN_GROUPS]) if groups else "none"
+    if len(groups) > SHOWN_GROUPS:
+        shown += f"; and {len(groups) - SHOWN_GROUPS} more groups (`incident-bot report` lists them all)"
+    lines.append("*Repeat offenders*: " + shown)
     return lines

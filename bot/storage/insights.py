@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select, union_all
 from sqlmodel import Session, col
 
 from bot.domain.incident import Status
@@ -57,28 +57,46 @@ def by_severity(*, session: Session, team_id: str, since: datetime, until: datet
     return {int(severity): int(count) for severity, count in core(session).execute(query)}
 
 
-def spread(*, session: Session, team_id: str, since: datetime, until: datetime, measure: str) -> Spread:
-    """Median and p90 of one stored duration over the resolved incidents of the window."""
-    value = MEASURES[measure]
-    ranked = (
-        select(
-            cast(col(value), Float).label("x"),
-            func.row_number().over(order_by=col(value)).label("rank"),
-            func.count().over().label("n"),
-        )
+def spreads(*, session: Session, team_id: str, since: datetime, until: datetime) -> dict[str, Spread]:
+    """Median and p90 of every stored duration over the resolved incidents of the window, in one
+    statement: the window's rows are read once (a CTE), then ranked per measure."""
+    rows = (
+        select(*(col(value).label(measure) for measure, value in MEASURES.items()))
         .where(_window(team_id, since, until), col(IncidentRow.status) == Status.RESOLVED.value)
-        .where(col(value).is_not(None))
-        .subquery()
+        .cte("resolved_in_window")
     )
-    median_rank = (50 * ranked.c.n + 99) // 100
-    p90_rank = (90 * ranked.c.n + 99) // 100
-    query = select(
-        func.max(ranked.c.n),
-        func.max(_when(ranked.c.rank == median_rank, ranked.c.x)),
-        func.max(_when(ranked.c.rank == p90_rank, ranked.c.x)),
-    )
-    count, median, p90 = core(session).execute(query).one()
-    return Spread(int(count or 0), _float(median), _float(p90))
+    parts = []
+    for measure in MEASURES:
+        value = rows.c[measure]
+        ranked = (
+            select(
+                cast(value, Float).label("x"),
+                func.row_number().over(order_by=value).label("rank"),
+                func.count().over().label("n"),
+            )
+            .where(value.is_not(None))
+            .subquery(f"ranked_{measure}")
+        )
+        median_rank = (50 * ranked.c.n + 99) // 100
+        p90_rank = (90 * ranked.c.n + 99) // 100
+        parts.append(
+            select(
+                literal(measure).label("measure"),
+                func.max(ranked.c.n).label("n"),
+                func.max(_when(ranked.c.rank == median_rank, ranked.c.x)).label("median"),
+                func.max(_when(ranked.c.rank == p90_rank, ranked.c.x)).label("p90"),
+            )
+        )
+    answer = {
+        str(measure): Spread(int(count or 0), _float(median), _float(p90))
+        for measure, count, median, p90 in core(session).execute(union_all(*parts))
+    }
+    return {measure: answer[measure] for measure in MEASURES}
+
+
+def spread(*, session: Session, team_id: str, since: datetime, until: datetime, measure: str) -> Spread:
+    """One measure's median and p90 (`spreads` computes them all at once)."""
+    return spreads(session=session, team_id=team_id, since=since, until=until)[measure]
 
 
 def _when(condition: ColumnElement[bool], value: ColumnElement[float]) -> ColumnElement[float | None]:
