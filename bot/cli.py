@@ -1,4 +1,4 @@
-"""`incident-bot`: serve | socket | worker | outbox | demo | db upgrade.
+"""`incident-bot`: serve | socket | worker | outbox | export | report | demo | db upgrade.
 
 Reads `.env` from the current directory and the environment, checks every setting the command
 needs and the database, and stops with one line per problem (exit status 2) before doing
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from bot.aftermath_cli import add_aftermath_parsers, run_export, run_report
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.outbox.cli import add_outbox_parser
@@ -33,6 +34,8 @@ REQUIRED = {
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
     "worker": ("SLACK_BOT_TOKEN",),
     "outbox": (),
+    "export": (),
+    "report": (),
     "db": (),
     "demo": (),
 }
@@ -72,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.outbox.cli import run_outbox
 
             return run_outbox(settings, args)
+        case "export":
+            return run_export(settings, args)
+        case "report":
+            return run_report(settings, args)
     return 2
 
 
@@ -90,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
     add_outbox_parser(commands)
+    add_aftermath_parsers(commands)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")

@@ -58,6 +58,7 @@ from bot.outbox.kinds.tell_channel_ready import TellChannelReady
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.outbox.payload import Payload
+from bot.recurrence import record_recurrence
 from bot.storage import drafts, members, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
@@ -145,6 +146,19 @@ class IncidentService:
                 SetTopic(),
                 PostCard(),
                 PostTimeline(entry_id=entry_id),
+            ]
+            recurrence = record_recurrence(
+                session,
+                team_id=team_id,
+                incident_id=incident_id,
+                incident=incident,
+                actor=actor,
+                now=now,
+                zone=self.zone,
+            )
+            if recurrence is not None:  # "2nd similar incident in 7 days: ..." right after the opening line
+                effects.append(PostTimeline(entry_id=recurrence[0]))
+            effects += [
                 Announce(entry_id=entry_id),
                 # where the channel is: through the command's response_url, or (from the modal) an
                 # ephemeral message in the channel the modal was opened from

@@ -24,6 +24,8 @@ from bot.storage.db import Database
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "follow_up",
+    "incident_link",
     "effect",
     "timeline_entry",
     "update_promise",

@@ -66,6 +66,9 @@ class EntryKind(StrEnum):
     SNOOZED = "snoozed"  # the update reminder was snoozed
     NO_UPDATE = "no_update"  # "no update needed now": the deadline was reset
     PUBLIC_TITLE = "public_title"  # the incident's name on the status page and feeds
+    RELATED = "related"  # a similar earlier incident found at open, or a link made or removed
+    FOLLOW_UP = "follow_up"  # a follow-up added or finished
+    RETRO = "retro"  # the retrospective marked done or waived
 
 
 @dataclass(frozen=True)

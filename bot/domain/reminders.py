@@ -24,9 +24,11 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from bot.domain.durations import short
 from bot.domain.incident import EntryKind, TimelineEntry
-from bot.domain.timefmt import require_aware
+from bot.domain.timefmt import clock_time, require_aware
 
 SNOOZES = (timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1))
 LATE_AFTER = timedelta(minutes=2)  # a reminder sent later than this after its time says so (the
@@ -238,3 +240,31 @@ def no_update_entry(due: datetime | None, *, actor: str, now: datetime) -> Timel
 
 def read_no_update_entry(entry: TimelineEntry) -> datetime | None:
     return datetime.fromisoformat(entry.text) if entry.text else None
+
+
+# --- how promises read -------------------------------------------------------------------
+
+
+def minutes(length: timedelta) -> str:
+    """`14 min`, `42 s`, `1h 5m`: how late, as people say it."""
+    seconds = length.total_seconds()
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    return short(length)
+
+
+def promise_line(record: PromiseRecord, zone: ZoneInfo) -> str | None:
+    """`Public updates: 4 promised, 3 kept, 1 late by 14 min` (None when nothing was promised)."""
+    if record.promised == 0:
+        return None
+    parts = [f"{record.promised} promised", f"{record.kept} kept"]
+    if record.late:
+        parts.append(f"{len(record.late)} late by " + " and ".join(minutes(late) for late in record.late))
+    if record.missed:
+        due = ", ".join(clock_time(when, zone) for when in record.missed)
+        parts.append(f"{len(record.missed)} missed with no update since (due by {due})")
+    if record.pending:
+        parts.append(f"{len(record.pending)} due by " + ", ".join(clock_time(when, zone) for when in record.pending))
+    return "Public updates: " + ", ".join(parts)

@@ -2,7 +2,8 @@
 
 Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
 shows the incident as it is now. A payload about a timeline entry or a draft (a field named
-`entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too.
+`entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too; a card
+(a payload with `shows_card`) has the related incidents and the follow-ups read too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
 from bot.domain.reminders import PromiseRecord, record
-from bot.storage import drafts, reminders, repository
+from bot.domain.retro import FollowUp, RelatedIncident
+from bot.storage import aftermath, drafts, reminders, repository
 from bot.storage.db import Database
 
 
@@ -47,6 +49,8 @@ class IncidentView:
     promises: PromiseRecord | None = None  # at a close: the public updates promised and kept
     draft: DraftRecord | None = None
     unnamed: frozenset[str] = frozenset()  # people shown whose names the members table lacks
+    related: tuple[RelatedIncident, ...] = ()  # read for a card only (`shows_card`)
+    follow_ups: tuple[FollowUp, ...] = ()  # read for a card only
 
 
 def read_view(db: Database, payload: object, incident_id: int | None) -> IncidentView | None:
@@ -74,6 +78,15 @@ def read_view(db: Database, payload: object, incident_id: int | None) -> Inciden
             people |= markup.user_ids(entry.text)
         if draft is not None:
             people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}
+        related: tuple[RelatedIncident, ...] = ()
+        follow_ups: tuple[FollowUp, ...] = ()
+        if getattr(payload, "shows_card", False):
+            related = tuple(
+                RelatedIncident(other.incident.number, other.incident.title, other.incident.impact_started_at, total)
+                for other, total in aftermath.related(session=session, incident_id=stored.id)
+            )
+            follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
+            people |= {item.owner for item in follow_ups if item.owner}
         names = repository.names(session=session, user_ids=people)
         unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
@@ -86,6 +99,8 @@ def read_view(db: Database, payload: object, incident_id: int | None) -> Inciden
         durations=durations,
         promises=promises,
         draft=draft,
+        related=related,
+        follow_ups=follow_ups,
     )
 
 

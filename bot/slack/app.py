@@ -24,6 +24,7 @@ from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 
 from bot import metrics
+from bot.aftermath import AftermathService
 from bot.config import Settings
 from bot.drafts import DraftService
 from bot.members import MemberCheck
@@ -63,7 +64,15 @@ def create_app(
     members = members or MemberCheck(service.db, client, clock=service.clock)
     drafts = DraftService(service.db, settings, clock=service.clock)
     reminders = ReminderService(service.db, zone=settings.zone, clock=service.clock, cadences=settings.reminders)
-    runner = CommandRunner(service, drafts, settings, reminders=reminders, ensure_can_change=members.ensure_can_change)
+    aftermath = AftermathService(service.db, zone=settings.zone, clock=service.clock)
+    runner = CommandRunner(
+        service,
+        drafts,
+        settings,
+        reminders=reminders,
+        aftermath=aftermath,
+        ensure_can_change=members.ensure_can_change,
+    )
     register(app, runner, after_ack)
     register_member_events(app, members.learn)
     register_every_other_event(app)  # last: it matches whatever the listeners above did not

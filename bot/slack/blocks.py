@@ -12,8 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Durations, short
-from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry
+from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
 from bot.domain.markup import SOMEONE, escape, for_public, for_slack
+from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.slack.lines import STATUS_EMOJI, duration_lines, timeline_lines
@@ -54,8 +55,17 @@ def name_of(user_id: str, names: Mapping[str, str]) -> str:
     return escape(names.get(user_id) or SOMEONE)
 
 
-def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total: str | None = None) -> list[Block]:
-    """The pinned summary: updated in place after every change."""
+def card(
+    incident: Incident,
+    names: Mapping[str, str],
+    zone: ZoneInfo,
+    *,
+    total: str | None = None,
+    related: Sequence[RelatedIncident] = (),
+    follow_ups: Sequence[FollowUp] = (),
+) -> list[Block]:
+    """The pinned summary: updated in place after every change. Related incidents are listed
+    always, follow-ups once the incident is resolved."""
     status = incident.status
     since = day_and_time(incident.status_since, zone, relative_to=incident.impact_started_at)
     fields = [
@@ -77,6 +87,10 @@ def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total:
         blocks.append(section(f"*Customer impact*\n{for_slack(incident.impact, names)}"))
     if status is Status.RESOLVED and total is not None:
         blocks.append(section(f"*Resolved* after *{total}*"))
+    if related:
+        blocks.extend(sections(listing("Related incidents", [related_line(other, names, zone) for other in related])))
+    if status is Status.RESOLVED and follow_ups:
+        blocks.extend(sections(listing("Follow-ups", [follow_up_line(item, names) for item in follow_ups])))
     blocks.append({"type": "actions", "block_id": "incident.card", "elements": card_buttons(incident)})
     blocks.append(
         {
@@ -85,6 +99,28 @@ def card(incident: Incident, names: Mapping[str, str], zone: ZoneInfo, *, total:
         }
     )
     return blocks
+
+
+def related_line(other: RelatedIncident, names: Mapping[str, str], zone: ZoneInfo) -> str:
+    started = other.impact_started_at.astimezone(zone)
+    lasted = short(other.total) if other.total is not None else "still open"
+    return f"{format_name(other.number)} {for_slack(other.title, names)} ({started:%b} {started.day}, {lasted})"
+
+
+def follow_up_line(item: FollowUp, names: Mapping[str, str]) -> str:
+    mark = ":white_check_mark:" if item.done_at is not None else ":black_square_button:"
+    details = [name_of(item.owner, names) if item.owner else "no owner"]
+    if item.due is not None:
+        details.append(f"due {item.due.isoformat()}")
+    return f"{mark} #{item.id} {for_slack(item.text, names)} ({', '.join(details)})"
+
+
+def listing(heading: str, lines: Sequence[str], limit: int = 10) -> list[str]:
+    """`*heading*` and up to `limit` lines, then how many more: the card stays short."""
+    shown = [f"*{heading}*", *lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"_and {len(lines) - limit} more_")
+    return shown
 
 
 def role_fields(incident: Incident, names: Mapping[str, str]) -> list[str]:

@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.aftermath import is_finding
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.markup import SOMEONE, escape, for_slack
-from bot.domain.reminders import PromiseRecord, read_no_update_entry, read_promise_entry, read_snooze_entry
+from bot.domain.reminders import minutes, read_no_update_entry, read_promise_entry, read_snooze_entry
 from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.domain.timefmt import clock_time, day_and_time
 
@@ -25,16 +26,6 @@ BACKDATED_AFTER = timedelta(minutes=1)
 def who(user_id: str, names: Mapping[str, str]) -> str:
     """A person's name as plain text: never a mention (nobody is pinged), never a raw id."""
     return f"*{escape(names.get(user_id) or SOMEONE)}*"
-
-
-def minutes(length: timedelta) -> str:
-    """`14 min`, `42 s`, `1h 5m`: how late, as people say it."""
-    seconds = length.total_seconds()
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    return short(length)
 
 
 def promise_outcome(entry: TimelineEntry, zone: ZoneInfo) -> str:
@@ -105,6 +96,8 @@ def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
     when = day_and_time(entry.at, zone, relative_to=incident.impact_started_at)
     if entry.kind is EntryKind.PROMISE:  # the bot's own record: nobody did it
         return f"`{when}` {promise_outcome(entry, zone)}"
+    if is_finding(entry):  # the bot's own finding ("2nd similar incident in 7 days: ..."), nobody's act
+        return f"`{when}` :repeat: {for_slack(entry.text, names)}"
     text = f"`{when}` {who(entry.actor, names)} {what(entry, incident, names, zone)}"
     if entry.recorded_at - entry.at > BACKDATED_AFTER:
         text += f" _(recorded {day_and_time(entry.recorded_at, zone, relative_to=entry.at)})_"
@@ -127,21 +120,6 @@ def duration_lines(durations: Durations) -> list[str]:
     if durations.detection_lag is not None:
         lines.append(f"Detected {short(durations.detection_lag)} after the impact began")
     return lines
-
-
-def promise_line(record: PromiseRecord, zone: ZoneInfo) -> str | None:
-    """`Public updates: 4 promised, 3 kept, 1 late by 14 min` (None when nothing was promised)."""
-    if record.promised == 0:
-        return None
-    parts = [f"{record.promised} promised", f"{record.kept} kept"]
-    if record.late:
-        parts.append(f"{len(record.late)} late by " + " and ".join(minutes(late) for late in record.late))
-    if record.missed:
-        due = ", ".join(clock_time(when, zone) for when in record.missed)
-        parts.append(f"{len(record.missed)} missed with no update since (due by {due})")
-    if record.pending:
-        parts.append(f"{len(record.pending)} due by " + ", ".join(clock_time(when, zone) for when in record.pending))
-    return "Public updates: " + ", ".join(parts)
 
 
 def timeline_lines(

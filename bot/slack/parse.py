@@ -26,6 +26,7 @@ from typing import TypeAlias
 
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
 from bot.domain.markup import stored_form
+from bot.domain.retro import RetroState
 from bot.domain.roles import Role
 from bot.domain.timeparse import ACCEPTED_FORMS
 from bot.errors import UsageError
@@ -121,6 +122,38 @@ class ListIncidents:
 
 
 @dataclass(frozen=True, slots=True)
+class AddFollowUp:
+    incident: int | None
+    text: str
+    owner: str | None  # a user id
+    due: str | None  # as typed; the date is checked against today by the domain
+
+
+@dataclass(frozen=True, slots=True)
+class FinishFollowUp:
+    follow_up: int
+
+
+@dataclass(frozen=True, slots=True)
+class Relate:
+    incident: int | None
+    other: int
+    linked: bool  # False: `unrelated`
+
+
+@dataclass(frozen=True, slots=True)
+class Retro:
+    incident: int | None
+    decision: RetroState | None  # None: build and upload the document
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    window: str  # "30d" | "90d"
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     pass
 
@@ -130,7 +163,10 @@ IncidentChange: TypeAlias = (
 )
 """The commands that change an existing incident (named by `incident`, or this channel's)."""
 
-Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Help
+Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
+"""The commands about what outlives the incident (bot.aftermath)."""
+
+Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | Help
 
 USAGE: dict[str, str] = {
     "open": "`/incident open [sev1..sev4] <title> [--at TIME]`",
@@ -147,6 +183,11 @@ USAGE: dict[str, str] = {
     "close": "`/incident close [INC-n] [summary] [--at TIME]`",
     "reopen": "`/incident reopen [INC-n] [reason]`",
     "list": "`/incident list [all]`",
+    "followup": "`/incident followup [INC-n] <text> [@owner] [due YYYY-MM-DD]` · `/incident followup done <id>`",
+    "related": "`/incident related [INC-n] INC-m`",
+    "unrelated": "`/incident unrelated [INC-n] INC-m`",
+    "retro": "`/incident retro [INC-n]` · `/incident retro [INC-n] done` · `/incident retro [INC-n] waived <reason>`",
+    "stats": "`/incident stats [30d|90d]`",
     "help": "`/incident help`",
 }
 
@@ -349,6 +390,62 @@ def _list(rest: str, at: str | None) -> Command:
     return ListIncidents(all=bool(words))
 
 
+def _followup(rest: str, at: str | None) -> Command:
+    word, after = _next_word(rest)
+    if word.lower() == "done":
+        number = re.fullmatch(r"#?(\d{1,9})", after.strip())
+        if number is None:
+            raise _Malformed("Which follow-up is done? Give its number, e.g. `/incident followup done 3`.")
+        return FinishFollowUp(follow_up=int(number[1]))
+    incident, rest = _take_incident(rest)
+    words = rest.split()
+    due = None
+    if len(words) >= 2 and words[-2].lower() == "due":
+        due, words = words[-1], words[:-2]
+    owner = None
+    if words and (mention := _MENTION.fullmatch(words[-1])):
+        owner, words = mention[1], words[:-1]
+    text = _one_line(" ".join(words))
+    if not text:
+        raise _Malformed(
+            "What should be done? Write it after `followup`, e.g. `/incident followup Alert on 5xx @dana`."
+        )
+    return AddFollowUp(incident=incident, text=text, owner=owner, due=due)
+
+
+def _related(rest: str, at: str | None, *, linked: bool) -> Command:
+    words = rest.split()
+    numbers = [parse_name(word) for word in words]
+    if not words or len(words) > 2 or None in numbers:
+        verb = "related" if linked else "unrelated"
+        raise _Malformed(f"Name the other incident, e.g. `/incident {verb} INC-3` (or `{verb} INC-7 INC-3` elsewhere).")
+    if len(numbers) == 1:
+        return Relate(incident=None, other=numbers[0] or 0, linked=linked)
+    return Relate(incident=numbers[0], other=numbers[1] or 0, linked=linked)
+
+
+def _retro(rest: str, at: str | None) -> Command:
+    incident, rest = _take_incident(rest)
+    word, reason = _next_word(rest)
+    match word.lower():
+        case "":
+            return Retro(incident=incident, decision=None, reason="")
+        case "done":
+            if reason.strip():
+                raise _Malformed("`retro done` takes no text.")
+            return Retro(incident=incident, decision=RetroState.DONE, reason="")
+        case "waived" | "waive":
+            return Retro(incident=incident, decision=RetroState.WAIVED, reason=_one_line(reason))
+    raise _Malformed(f"Unexpected '{_one_line(rest)}': `retro` takes `done` or `waived <reason>`, or nothing.")
+
+
+def _stats(rest: str, at: str | None) -> Command:
+    window = rest.strip().lower() or "30d"
+    if window not in ("30d", "90d"):
+        raise _Malformed(f"'{_one_line(rest)}' is not a window: use 30d or 90d.")
+    return Stats(window=window)
+
+
 _READERS: dict[str, Callable[[str, str | None], Command]] = {
     "open": _open,
     "status": _status,
@@ -364,6 +461,11 @@ _READERS: dict[str, Callable[[str, str | None], Command]] = {
     "close": _close,
     "reopen": _reopen,
     "list": _list,
+    "followup": _followup,
+    "related": lambda rest, at: _related(rest, at, linked=True),
+    "unrelated": lambda rest, at: _related(rest, at, linked=False),
+    "retro": _retro,
+    "stats": _stats,
 }
 
 

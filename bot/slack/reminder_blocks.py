@@ -12,11 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import Incident
-from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind
+from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind, minutes
 from bot.domain.timefmt import clock_time
 from bot.errors import UsageError
 from bot.slack.blocks import button
-from bot.slack.lines import minutes
 from bot.slack.text import section
 
 Block = dict[str, Any]

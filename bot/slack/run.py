@@ -10,10 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import report
+from bot.aftermath import AftermathService
 from bot.config import Settings
 from bot.domain.durations import short
-from bot.domain.incident import Attack
+from bot.domain.incident import Attack, format_name
 from bot.domain.markup import escape, for_slack
+from bot.domain.reminders import minutes
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
 from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
@@ -21,7 +24,7 @@ from bot.errors import UsageError
 from bot.reminders import ReminderService
 from bot.service import Changed, IncidentService, Where
 from bot.slack import blocks, parse, reminder_blocks
-from bot.slack.lines import minutes, who
+from bot.slack.lines import who
 
 Message = dict[str, Any]
 
@@ -59,11 +62,13 @@ class CommandRunner:
         settings: Settings,
         *,
         reminders: ReminderService,
+        aftermath: AftermathService,
         ensure_can_change: Callable[[str], None],
     ) -> None:
         self.service = service
         self.drafts = drafts
         self.reminders = reminders
+        self.aftermath = aftermath
         self.settings = settings
         self.ensure_can_change = ensure_can_change
 
@@ -74,9 +79,15 @@ class CommandRunner:
             return self._list(command, asked)
         if isinstance(command, parse.ShowTimeline):
             return self._timeline(command, asked)
+        if isinstance(command, parse.Stats):
+            found = self.aftermath.recent_insights(team_id=asked.team_id, window=command.window)
+            return Reply(blocks.reply("\n".join(report.as_slack_lines(found, self.settings.zone))))
         self.ensure_can_change(asked.user_id)
         if isinstance(command, parse.Open):
             return self._open(command, asked)
+        if isinstance(command, parse.FinishFollowUp):
+            self.aftermath.finish_follow_up(team_id=asked.team_id, follow_up_id=command.follow_up, actor=asked.user_id)
+            return Reply(blocks.reply(f"Follow-up #{command.follow_up} is done."))
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
         actor = asked.user_id
         service = self.service
@@ -112,6 +123,21 @@ class CommandRunner:
             case parse.WriteDrafts(language=language, length=length):
                 drafted = self.drafts.draft(where, actor=actor, language=language, length=length)
                 return Reply(blocks.drafted_reply(drafted.incident, len(drafted.drafts), drafted.warnings))
+            case parse.AddFollowUp(text=text, owner=owner, due=due):
+                number, _ = self.aftermath.add_follow_up(where, actor=actor, text=text, owner=owner, due=due)
+                return Reply(blocks.reply(f"Follow-up #{number} added: {for_slack(text)}"))
+            case parse.Relate(other=other, linked=linked):
+                self.aftermath.relate(where, actor=actor, other_number=other, linked=linked)
+                return Reply(blocks.reply(f"{format_name(other)} is {'now' if linked else 'no longer'} related."))
+            case parse.Retro(decision=None):
+                record = self.aftermath.request_retro(where, actor=actor)
+                draft = " It is a draft: the incident is still open." if record.is_draft else ""
+                return Reply(
+                    blocks.reply(f"{record.incident.name}: the retrospective is on its way to the channel.{draft}")
+                )
+            case parse.Retro(decision=decision, reason=reason) if decision is not None:
+                self.aftermath.decide_retro(where, actor=actor, state=decision, reason=reason)
+                return Reply(blocks.reply(f"Retrospective marked {decision.value}."))
         raise AssertionError(f"unhandled command {command!r}")
 
     def _open(self, command: parse.Open, asked: Invocation) -> Reply:

@@ -114,3 +114,13 @@ def _stored(row: DraftRow) -> DraftRecord:
         published_ts=row.published_ts,
         promises_by=row.promises_by,
     )
+
+
+def published(*, session: Session, incident_id: int) -> list[DraftRecord]:
+    """The incident's published updates, in the order they were published."""
+    query = (
+        select(DraftRow)
+        .where(DraftRow.incident_id == incident_id, DraftRow.state == DraftState.PUBLISHED.value)
+        .order_by(col(DraftRow.decided_at), col(DraftRow.id))
+    )
+    return [_stored(row) for row in session.exec(query)]

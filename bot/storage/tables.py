@@ -6,7 +6,7 @@ UTC zone is re-attached when they are read: that happens here and nowhere else.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Dialect, Index, String, Text, UniqueConstraint, text
@@ -72,6 +72,8 @@ class IncidentRow(SQLModel, table=True):
             sqlite_where=PUBLIC_RESOLVED,
             postgresql_where=PUBLIC_RESOLVED,
         ),
+        # the recurrence check and the insights read incidents by when their impact began
+        Index("ix_incident_team_started", "team_id", "impact_started_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -114,6 +116,11 @@ class IncidentRow(SQLModel, table=True):
     public_title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     listed_at: datetime | None = utc_column(nullable=True)  # its first public update
     public_resolved_at: datetime | None = utc_column(nullable=True)  # its latest update said resolved
+    # the retrospective (bot.domain.retro.RetroState): pending until marked done or waived
+    retro_state: str = Field(default="pending", max_length=16)
+    retro_note: str = Field(default="", max_length=300)  # why it was waived
+    retro_decided_at: datetime | None = utc_column(nullable=True)
+    retro_reminded_at: datetime | None = utc_column(nullable=True)
 
 
 class TimelineRow(SQLModel, table=True):
@@ -133,6 +140,48 @@ class TimelineRow(SQLModel, table=True):
     status_from: str | None = Field(default=None, max_length=16)
     status_to: str | None = Field(default=None, max_length=16)
     source: str | None = Field(default=None, max_length=64)
+
+
+class IncidentLinkRow(SQLModel, table=True):
+    """Two incidents a responder linked as related (`/incident related`), stored once per pair.
+
+    `first_id` < `second_id`, so a pair has one row whichever side linked it.
+    """
+
+    __tablename__ = "incident_link"
+    __table_args__ = (Index("ix_incident_link_second", "second_id"),)
+
+    first_id: int = Field(foreign_key="incident.id", primary_key=True)
+    second_id: int = Field(foreign_key="incident.id", primary_key=True)
+    linked_by: str = Field(max_length=32)
+    linked_at: datetime = utc_column()
+
+
+class FollowUpRow(SQLModel, table=True):
+    """An action to take after an incident (`/incident followup`); people name it by its id."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        Index("ix_follow_up_incident", "incident_id"),
+        Index(
+            "ix_follow_up_open_due",
+            "due",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int = Field(foreign_key="incident.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner: str | None = Field(default=None, max_length=32)
+    due: date | None = None
+    created_by: str = Field(max_length=32)
+    created_at: datetime = utc_column()
+    done_by: str | None = Field(default=None, max_length=32)
+    done_at: datetime | None = utc_column(nullable=True)
+    reminded_at: datetime | None = utc_column(nullable=True)
 
 
 PENDING = text("state = 'pending'")

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import open_incident
-from bot.domain.reminders import Promise, no_update_entry, promise_entry, record, snooze_entry
-from bot.slack.lines import line, promise_line
+from bot.domain.reminders import Promise, no_update_entry, promise_entry, promise_line, record, snooze_entry
+from bot.slack.lines import line
 
 IST = ZoneInfo("Asia/Kolkata")
 

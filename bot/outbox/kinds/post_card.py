@@ -27,6 +27,7 @@ class CardPosted(Result):
 @dataclass(frozen=True)
 class PostCard(Payload):
     kind: ClassVar[str] = "card.post"
+    shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
 
     def send(self, slack: Sending) -> CardPosted:
         view = slack.about()
@@ -35,7 +36,9 @@ class PostCard(Payload):
         if card_ts is None:
             card_ts = posted_before(slack.client, channel, slack.attempt).get(0)
         if card_ts is None:
-            card = blocks.card(view.incident, view.names, slack.settings.zone)
+            card = blocks.card(
+                view.incident, view.names, slack.settings.zone, related=view.related, follow_ups=view.follow_ups
+            )
             posted = slack.client.chat_postMessage(
                 channel=channel, blocks=card, text=fallback(view.incident), metadata=slack.attempt.metadata()
             )

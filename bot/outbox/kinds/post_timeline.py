@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.domain.incident import EntryKind, Status
+from bot.domain.reminders import promise_line
 from bot.outbox.failures import GiveUp
 from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import posted_before
-from bot.slack.lines import duration_lines, line, promise_line
+from bot.slack.lines import duration_lines, line
 from bot.slack.text import FALLBACK_LIMIT, messages, sections, split_text
 
 

@@ -15,6 +15,7 @@ from bot.slack import blocks
 @dataclass(frozen=True)
 class UpdateCard(Payload):
     kind: ClassVar[str] = "card.update"
+    shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
     superseded_by_later: ClassVar[bool] = True
     entry_id: int | None = None
 
@@ -24,6 +25,13 @@ class UpdateCard(Payload):
         if view.card_ts is None:
             return Nothing(note="no card yet")
         total = short(view.durations.total) if view.durations else None
-        card = blocks.card(view.incident, view.names, slack.settings.zone, total=total)
+        card = blocks.card(
+            view.incident,
+            view.names,
+            slack.settings.zone,
+            total=total,
+            related=view.related,
+            follow_ups=view.follow_ups,
+        )
         slack.client.chat_update(channel=channel, ts=view.card_ts, blocks=card, text=fallback(view.incident))
         return Nothing()

@@ -1,0 +1,272 @@
+"""After the fire (docs/behaviour.md, After the fire): related incidents, follow-ups, the
+retrospective and insights, one transaction per action, as in `bot.service`.
+
+Each change writes its timeline entry and queues the Slack work (the timeline line, the card)
+in the same transaction; a `UserError` anywhere rolls it all back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.domain import durations, markup, roles
+from bot.domain.aftermath import (
+    FOLLOW_UP_REMINDER_EVERY,
+    RETRO_REMINDER_WINDOW,
+    RETRO_REMINDER_WORKING_DAYS,
+    check_relation,
+    clean_follow_up,
+    follow_up_done_entry,
+    follow_up_entry,
+    follow_up_reminder,
+    groups,
+    parse_due,
+    relation_entry,
+    retro_decision,
+    retro_entry,
+    retro_reminder,
+    working_days_before,
+)
+from bot.domain.incident import TimelineEntry
+from bot.domain.reminders import promise_line, record
+from bot.domain.retro import PublishedUpdate, Record, RelatedIncident, RetroState, markdown
+from bot.domain.roles import entry_people
+from bot.errors import NotFound, RuleRefused
+from bot.outbox import store
+from bot.outbox.kinds.post_notice import PostNotice
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.kinds.upload_retro import UploadRetro
+from bot.service import Clock, Where, locate
+from bot.storage import aftermath, drafts, insights, members, reminders, repository
+from bot.storage.db import Database
+from bot.storage.repository import StoredIncident
+
+STATS_WINDOWS = {"30d": 30, "90d": 90}
+
+
+@dataclass(frozen=True)
+class Insights:
+    since: datetime
+    until: datetime
+    by_severity: dict[int, int]
+    spreads: dict[str, insights.Spread]
+    repeat_groups: list[tuple[int, ...]]  # incident numbers linked as related, in groups
+
+
+class AftermathService:
+    def __init__(self, db: Database, *, zone: ZoneInfo, clock: Clock) -> None:
+        self.db = db
+        self.zone = zone
+        self.clock = clock
+
+    # --- related incidents -------------------------------------------------------------------
+
+    def relate(self, where: Where, *, actor: str, other_number: int, linked: bool) -> TimelineEntry:
+        with self.db.write() as session:
+            stored = locate(session, where)
+            other = locate(session, Where(team_id=stored.team_id, number=other_number), lock=False)
+            check_relation(stored.incident, other.incident)
+            now = self.clock()
+            if linked:
+                if not aftermath.link(session=session, first_id=stored.id, second_id=other.id, actor=actor, now=now):
+                    raise RuleRefused(f"{stored.incident.name} and {other.incident.name} are already related.")
+            elif not aftermath.unlink(session=session, first_id=stored.id, second_id=other.id):
+                raise RuleRefused(f"{stored.incident.name} and {other.incident.name} are not related.")
+            entry = relation_entry(other=other.incident, linked=linked, actor=actor, now=now)
+            _record(session, stored, entry, now)
+            return entry
+
+    # --- follow-ups --------------------------------------------------------------------------
+
+    def add_follow_up(
+        self, where: Where, *, actor: str, text: str, owner: str | None, due: str | None
+    ) -> tuple[int, TimelineEntry]:
+        text = clean_follow_up(text)
+        with self.db.write() as session:
+            stored = locate(session, where)
+            now = self.clock()
+            due_date = parse_due(due, now=now, zone=self.zone) if due is not None else None
+            if owner is not None:
+                _check_owner(session, owner)
+            follow_up_id = aftermath.add_follow_up(
+                session=session,
+                team_id=stored.team_id,
+                incident_id=stored.id,
+                text=text,
+                owner=owner,
+                due=due_date,
+                actor=actor,
+                now=now,
+            )
+            entry = follow_up_entry(
+                follow_up_id=follow_up_id, text=text, owner=owner, due=due_date, actor=actor, now=now
+            )
+            _record(session, stored, entry, now)
+            return follow_up_id, entry
+
+    def finish_follow_up(self, *, team_id: str, follow_up_id: int, actor: str) -> TimelineEntry:
+        with self.db.write() as session:
+            found = aftermath.get_follow_up(session=session, team_id=team_id, follow_up_id=follow_up_id)
+            if found is None:
+                raise NotFound(f"There is no follow-up #{follow_up_id} in this workspace.")
+            stored = repository.get_by_id(session=session, incident_id=found.incident_id)
+            now = self.clock()
+            if not aftermath.finish_follow_up(session=session, follow_up_id=follow_up_id, actor=actor, now=now):
+                raise RuleRefused(f"Follow-up #{follow_up_id} is already done.")
+            entry = follow_up_done_entry(follow_up_id=follow_up_id, text=found.follow_up.text, actor=actor, now=now)
+            _record(session, stored, entry, now)
+            return entry
+
+    # --- the retrospective -------------------------------------------------------------------
+
+    def decide_retro(self, where: Where, *, actor: str, state: RetroState, reason: str = "") -> TimelineEntry:
+        note = retro_decision(state, reason=reason)
+        with self.db.write() as session:
+            stored = locate(session, where)
+            if stored.incident.status.is_open:
+                raise RuleRefused(f"{stored.incident.name} is still open: close it before marking its retrospective.")
+            now = self.clock()
+            if not aftermath.decide_retro(session=session, incident_id=stored.id, state=state, note=note, now=now):
+                current = aftermath.retro_status(session=session, incident_id=stored.id)
+                raise RuleRefused(f"The retrospective of {stored.incident.name} is already {current.state.value}.")
+            entry = retro_entry(state, note, actor=actor, now=now)
+            _record(session, stored, entry, now)
+            return entry
+
+    def request_retro(self, where: Where, *, actor: str) -> Record:
+        """Render the retrospective now and queue its upload to the incident channel."""
+        with self.db.write() as session:
+            stored = locate(session, where, lock=False)
+            now = self.clock()
+            record = _read_record(session, stored, now=now, zone=self.zone)
+            if stored.incident.channel_id is None and not stored.channel_name:
+                raise RuleRefused(f"{stored.incident.name} has no channel yet: try again in a moment.")
+            name = stored.incident.name
+            state = " (a draft: the incident is still open)" if record.is_draft else ""
+            upload = UploadRetro(
+                filename=f"{name}-retrospective.md",
+                title=f"{name} retrospective",
+                comment=markup.escape(f"Retrospective of {name}{state}, built from the record."),
+                document=markdown(record),
+            )
+            store.enqueue(session=session, incident_id=stored.id, payload=upload, now=now)
+            return record
+
+    def record(self, where: Where) -> Record:
+        """Everything the retrospective says, read in one transaction."""
+        now = self.clock()
+        with self.db.read() as session:
+            stored = locate(session, where, lock=False)
+            return _read_record(session, stored, now=now, zone=self.zone)
+
+    # --- reminders after the fire -------------------------------------------------------------
+
+    def send_due_reminders(self) -> int:
+        """Queue the reminders due now, each claimed in the database so that several processes
+        send it once: owners of overdue follow-ups (again each week while overdue), and the lead
+        of an incident whose retrospective is still pending 3 working days after the close."""
+        now = self.clock()
+        today = now.astimezone(self.zone).date()
+        queued = 0
+        with self.db.write() as session:
+            overdue = aftermath.claim_overdue_follow_ups(
+                session=session, today=today, reminded_before=now - FOLLOW_UP_REMINDER_EVERY, now=now
+            )
+            for found in overdue:
+                text = follow_up_reminder(found.follow_up, self._name(session, found.incident_id), today)
+                store.enqueue(session=session, incident_id=found.incident_id, payload=PostNotice(text=text), now=now)
+            due_before = working_days_before(now, RETRO_REMINDER_WORKING_DAYS, self.zone)
+            pending = aftermath.claim_retro_reminders(
+                session=session, resolved_after=due_before - RETRO_REMINDER_WINDOW, resolved_before=due_before, now=now
+            )
+            for stored in pending:
+                text = retro_reminder(stored.incident)
+                store.enqueue(session=session, incident_id=stored.id, payload=PostNotice(text=text), now=now)
+            queued = len(overdue) + len(pending)
+        return queued
+
+    def _name(self, session: Session, incident_id: int) -> str:
+        return repository.get_by_id(session=session, incident_id=incident_id).incident.name
+
+    # --- insights ----------------------------------------------------------------------------
+
+    def insights(self, *, team_id: str, since: datetime, until: datetime | None = None) -> Insights:
+        until = until or self.clock()
+        with self.db.read() as session:
+            counts = insights.by_severity(session=session, team_id=team_id, since=since, until=until)
+            spreads = insights.spreads(session=session, team_id=team_id, since=since, until=until)
+            pairs = aftermath.linked_numbers(session=session, team_id=team_id, since=since, until=until)
+        return Insights(since=since, until=until, by_severity=counts, spreads=spreads, repeat_groups=groups(pairs))
+
+    def recent_insights(self, *, team_id: str, window: str) -> Insights:
+        now = self.clock()
+        return self.insights(team_id=team_id, since=now - timedelta(days=STATS_WINDOWS[window]), until=now)
+
+
+def _check_owner(session: Session, owner: str) -> None:
+    member = members.get(session=session, user_id=owner)
+    if member is not None:
+        check_person_as_owner(is_bot=member.is_bot, is_guest=member.is_guest, deleted=member.deleted)
+
+
+def check_person_as_owner(*, is_bot: bool, is_guest: bool, deleted: bool) -> None:
+    if is_bot:
+        raise RuleRefused("An app or bot cannot own a follow-up: mention a person.")
+    if deleted:
+        raise RuleRefused("That Slack account is deactivated, so it cannot own a follow-up.")
+    del is_guest  # a guest may own an action (a contractor fixing their part)
+
+
+def _record(session: Session, stored: StoredIncident, entry: TimelineEntry, now: datetime) -> None:
+    entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+    for payload in (PostTimeline(entry_id=entry_id), UpdateCard(entry_id=entry_id)):
+        store.enqueue(session=session, incident_id=stored.id, payload=payload, now=now)
+
+
+def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zone: ZoneInfo) -> Record:
+    incident = stored.incident
+    entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
+    updates = [
+        PublishedUpdate(
+            at=draft.decided_at or draft.created_at,
+            by=draft.decided_by or draft.created_by,
+            language=draft.language,
+            length=draft.length,
+            status=draft.status,
+            text=draft.text,
+        )
+        for draft in drafts.published(session=session, incident_id=stored.id)
+    ]
+    related = [
+        RelatedIncident(
+            number=other.incident.number,
+            title=other.incident.title,
+            impact_started_at=other.incident.impact_started_at,
+            total=total,
+        )
+        for other, total in aftermath.related(session=session, incident_id=stored.id)
+    ]
+    follow_ups = aftermath.follow_ups(session=session, incident_id=stored.id)
+    retro = aftermath.retro_status(session=session, incident_id=stored.id)
+    kept = promise_line(record(reminders.promises(session=session, incident_id=stored.id), now), zone)
+    people = roles.people(incident) | {incident.opened_by} | {entry.actor for entry in entries}
+    people |= {person for entry in entries for person in entry_people(entry) | markup.user_ids(entry.text)}
+    people |= {update.by for update in updates} | {f.owner for f in follow_ups if f.owner}
+    return Record(
+        incident=incident,
+        entries=entries,
+        durations=durations.compute(incident, entries, until=now),
+        names=repository.names(session=session, user_ids=people),
+        zone=zone,
+        updates=updates,
+        related=related,
+        follow_ups=follow_ups,
+        promises=kept or "",
+        retro_state=retro.state,
+        retro_note=retro.note,
+    )

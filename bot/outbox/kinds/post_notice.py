@@ -1,0 +1,36 @@
+"""notice.post: a message of the bot's own in the incident channel, its text decided when queued.
+
+For reminders after the fire (an overdue follow-up to its owner, a pending retrospective to the
+lead): the text is mrkdwn the service wrote, with people's text already escaped and the person
+reminded mentioned on purpose. A retry after an ambiguous failure looks for the earlier post
+first, so nobody is reminded twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing
+from bot.outbox.sending import Sending
+from bot.outbox.slack_calls import posted_before
+from bot.slack.text import FALLBACK_LIMIT, section, split_text
+
+
+@dataclass(frozen=True)
+class PostNotice(Payload):
+    kind: ClassVar[str] = "notice.post"
+    text: str
+
+    def send(self, slack: Sending) -> Nothing:
+        channel = slack.channel()
+        if posted_before(slack.client, channel, slack.attempt):
+            return Nothing(note="found already posted")
+        slack.client.chat_postMessage(
+            channel=channel,
+            blocks=[section(self.text)],
+            text=split_text(self.text, FALLBACK_LIMIT)[0],
+            metadata=slack.attempt.metadata(),
+        )
+        return Nothing()

@@ -1,0 +1,37 @@
+"""retro.upload: the retrospective document, as a Markdown file shared in the incident channel.
+
+The document is rendered when a person asks for it (`/incident retro`): the payload carries it,
+so what is uploaded is the record as it stood then, whatever changes before Slack takes it.
+Slack's upload flow is three calls (files.getUploadURLExternal, the upload, then
+files.completeUploadExternal, which shares the file with the comment); slack_sdk's
+`files_upload_v2` makes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.outbox.payload import Payload
+from bot.outbox.results import Nothing
+from bot.outbox.sending import Sending
+
+
+@dataclass(frozen=True)
+class UploadRetro(Payload):
+    kind: ClassVar[str] = "retro.upload"
+    filename: str  # "INC-2-retrospective.md"
+    title: str  # "INC-2 retrospective"
+    comment: str  # mrkdwn, escaped: who asked, and whether it is a draft
+    document: str  # the Markdown (bot.domain.retro.markdown)
+
+    def send(self, slack: Sending) -> Nothing:
+        channel = slack.channel()
+        slack.client.files_upload_v2(
+            channel=channel,
+            content=self.document,
+            filename=self.filename,
+            title=self.title,
+            initial_comment=self.comment,
+        )
+        return Nothing()

@@ -1,0 +1,107 @@
+"""Insights over many incidents, computed in SQL on SQLite and PostgreSQL alike.
+
+Percentiles are nearest-rank (the smallest value with at least p% of the values at or below
+it), computed with window functions both backends have: `ROW_NUMBER() OVER (ORDER BY x)` and
+`COUNT(*) OVER ()`, and the rank `ceil(p * n / 100)` in integer arithmetic. Durations are the
+ones stored at each incident's latest close (`bot.storage.repository.save_durations`), so a
+reopened incident counts with its latest resolution, and only while it is resolved.
+
+The window is by impact start (`impact_started_at`, aware UTC), which the index
+`ix_incident_team_started` serves; `since` is inclusive, `until` exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select, union_all
+from sqlmodel import Session, col
+
+from bot.domain.incident import Status
+from bot.storage.repository import core
+from bot.storage.tables import IncidentRow
+
+MEASURES = {
+    "identify": IncidentRow.identify_seconds,
+    "mitigate": IncidentRow.mitigate_seconds,
+    "total": IncidentRow.total_seconds,
+    "detection_lag": IncidentRow.detection_lag_seconds,
+}
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How many incidents had the measure, and its median and 90th percentile in seconds."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+
+def _window(team_id: str, since: datetime, until: datetime) -> ColumnElement[bool]:
+    return and_(
+        col(IncidentRow.team_id) == team_id,
+        col(IncidentRow.impact_started_at) >= since,
+        col(IncidentRow.impact_started_at) < until,
+    )
+
+
+def by_severity(*, session: Session, team_id: str, since: datetime, until: datetime) -> dict[int, int]:
+    """Incidents whose impact began in the window, per severity (1..4; absent: none)."""
+    query = (
+        select(col(IncidentRow.severity), func.count())
+        .where(_window(team_id, since, until))
+        .group_by(col(IncidentRow.severity))
+    )
+    return {int(severity): int(count) for severity, count in core(session).execute(query)}
+
+
+def spreads(*, session: Session, team_id: str, since: datetime, until: datetime) -> dict[str, Spread]:
+    """Median and p90 of every stored duration over the resolved incidents of the window, in one
+    statement: the window's rows are read once (a CTE), then ranked per measure."""
+    rows = (
+        select(*(col(value).label(measure) for measure, value in MEASURES.items()))
+        .where(_window(team_id, since, until), col(IncidentRow.status) == Status.RESOLVED.value)
+        .cte("resolved_in_window")
+    )
+    parts = []
+    for measure in MEASURES:
+        value = rows.c[measure]
+        ranked = (
+            select(
+                cast(value, Float).label("x"),
+                func.row_number().over(order_by=value).label("rank"),
+                func.count().over().label("n"),
+            )
+            .where(value.is_not(None))
+            .subquery(f"ranked_{measure}")
+        )
+        median_rank = (50 * ranked.c.n + 99) // 100
+        p90_rank = (90 * ranked.c.n + 99) // 100
+        parts.append(
+            select(
+                literal(measure).label("measure"),
+                func.max(ranked.c.n).label("n"),
+                func.max(_when(ranked.c.rank == median_rank, ranked.c.x)).label("median"),
+                func.max(_when(ranked.c.rank == p90_rank, ranked.c.x)).label("p90"),
+            )
+        )
+    answer = {
+        str(measure): Spread(int(count or 0), _float(median), _float(p90))
+        for measure, count, median, p90 in core(session).execute(union_all(*parts))
+    }
+    return {measure: answer[measure] for measure in MEASURES}
+
+
+def spread(*, session: Session, team_id: str, since: datetime, until: datetime, measure: str) -> Spread:
+    """One measure's median and p90 (`spreads` computes them all at once)."""
+    return spreads(session=session, team_id=team_id, since=since, until=until)[measure]
+
+
+def _when(condition: ColumnElement[bool], value: ColumnElement[float]) -> ColumnElement[float | None]:
+    return case((condition, value), else_=None)
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
