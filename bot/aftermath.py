@@ -33,7 +33,7 @@ from bot.domain.aftermath import (
 )
 from bot.domain.incident import TimelineEntry
 from bot.domain.reminders import promise_line, record
-from bot.domain.retro import PublishedUpdate, Record, RelatedIncident, RetroState, markdown
+from bot.domain.retro import Record, RelatedIncident, RetroState, UpdateOnRecord, markdown
 from bot.domain.roles import entry_people
 from bot.errors import NotFound, RuleRefused
 from bot.outbox import store
@@ -232,7 +232,7 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
     incident = stored.incident
     entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
     updates = [
-        PublishedUpdate(
+        UpdateOnRecord(
             at=draft.decided_at or draft.created_at,
             by=draft.decided_by or draft.created_by,
             language=draft.language,

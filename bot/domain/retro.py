@@ -36,7 +36,7 @@ class RetroState(StrEnum):
 
 
 @dataclass(frozen=True)
-class PublishedUpdate:
+class UpdateOnRecord:
     at: datetime
     by: str  # Slack user id
     language: str
@@ -71,7 +71,7 @@ class Record:
     durations: Durations
     names: Mapping[str, str]
     zone: ZoneInfo
-    updates: Sequence[PublishedUpdate] = ()
+    updates: Sequence[UpdateOnRecord] = ()
     related: Sequence[RelatedIncident] = ()
     follow_ups: Sequence[FollowUp] = ()
     promises: str = ""  # the promise record's summary line, when reminders kept one
