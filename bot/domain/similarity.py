@@ -153,18 +153,24 @@ def _close(first: str, second: str) -> bool:
     """One edit apart (two for long words), for words of five letters or more: a typo."""
     shortest = min(len(first), len(second))
     allowed = 2 if shortest >= 9 else 1
-    return shortest >= 5 and abs(len(first) - len(second)) <= allowed and _edits(first, second) <= allowed
+    return shortest >= 5 and abs(len(first) - len(second)) <= allowed and edits(first, second) <= allowed
 
 
-def _edits(first: str, second: str) -> int:
-    """Levenshtein distance."""
-    previous = list(range(len(second) + 1))
-    for row, mine in enumerate(first, start=1):
-        current = [row]
-        for column, theirs in enumerate(second, start=1):
-            current.append(min(previous[column] + 1, current[column - 1] + 1, previous[column - 1] + (mine != theirs)))
-        previous = current
-    return previous[-1]
+def edits(first: str, second: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+    neighbouring letters, one edit each (the typos people make: `hompage`, `stauts`)."""
+    rows = [[0] * (len(second) + 1) for _ in range(len(first) + 1)]
+    for i in range(len(first) + 1):
+        rows[i][0] = i
+    for j in range(len(second) + 1):
+        rows[0][j] = j
+    for i in range(1, len(first) + 1):
+        for j in range(1, len(second) + 1):
+            cost = first[i - 1] != second[j - 1]
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and first[i - 1] == second[j - 2] and first[i - 2] == second[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
 
 
 def _strings(value: object) -> list[str]:

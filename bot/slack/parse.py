@@ -18,7 +18,6 @@ Reading rules:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, pa
 from bot.domain.markup import stored_form
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
+from bot.domain.similarity import edits
 from bot.domain.timeparse import ACCEPTED_FORMS
 from bot.errors import UsageError
 
@@ -512,9 +512,20 @@ def _severity(number: int, written: str) -> int:
 
 
 def _unknown_subcommand(name: str) -> str:
-    close = difflib.get_close_matches(name.lower(), [*USAGE], n=1)
-    hint = f" Did you mean `{close[0]}`?" if close else ""
+    close = suggestion(name.lower(), [*USAGE])
+    hint = f" Did you mean `{close}`?" if close else ""
     return f"Unknown subcommand '{name}'.{hint} Here is what `/incident` understands:"
+
+
+def suggestion(typed: str, known: list[str]) -> str | None:
+    """The subcommand `typed` most likely meant: fewest edits (a swap of two letters is one edit,
+    the typo people make most: `stauts` is `status`, not `stats`), then the same length, then
+    the order of `known`; at most a third of the letters wrong."""
+    ranked = sorted((edits(typed, word), abs(len(word) - len(typed)), index, word) for index, word in enumerate(known))
+    best = ranked[0] if ranked else None
+    if best is None or best[0] > max(1, len(typed) // 3):
+        return None
+    return best[3]
 
 
 def _one_line(text: str) -> str:

@@ -269,3 +269,19 @@ def test_any_text_reads_as_a_command_or_a_usage_error(text: str) -> None:
         assert refused.usage
         return
     assert isinstance(command, Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Help)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("stauts", "status"), ("stat", "stats"), ("folowup", "followup"), ("relatd", "related"), ("retor", "retro")],
+)
+def test_a_typo_suggests_the_subcommand_one_edit_away_a_swap_counting_as_one(typed: str, meant: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        parse(f"{typed} INC-1")
+    assert f"Did you mean `{meant}`?" in refused.value.message
+
+
+def test_a_word_far_from_every_subcommand_gets_no_suggestion() -> None:
+    with pytest.raises(UsageError) as refused:
+        parse("xyzzy")
+    assert "Did you mean" not in refused.value.message
