@@ -56,7 +56,7 @@ def test_the_scheduler_nudges_the_comms_lead_at_the_deadline_then_escalates_once
     stack.settle()
     channel = stack.channel_of(1)
     stack.user("alice").slash("role comms @bob", channel=channel)
-    wait_for(lambda: len(reminders_in(stack.emulator, channel)) >= 2, 20, "a nudge and an escalation")
+    wait_for(lambda: len(reminders_in(stack.emulator, channel)) >= 2, 60, "a nudge and an escalation")
     time.sleep(3)  # a cadence and more: nothing else comes
     texts = [shown(message) for message in reminders_in(stack.emulator, channel)]
     assert len(texts) == 2, texts
