@@ -150,7 +150,7 @@ class AftermathService:
             state = " (a draft: the incident is still open)" if record.is_draft else ""
             upload = UploadRetro(
                 filename=f"{name}-retrospective.md",
-                title=f"{name} retrospective",
+                title=f"{name} retrospective, {now.astimezone(self.zone):%Y-%m-%d %H:%M:%S %Z}",
                 comment=markup.escape(f"Retrospective of {name}{state}, built from the record."),
                 document=markdown(record),
             )

@@ -171,7 +171,7 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     log.info("worker started")
     try:
         if once:
-            runtime.reminders.send_due()
+            runtime.send_due_reminders()
         while True:
             sent = runtime.sender.drain()
             if sent:

@@ -3,6 +3,7 @@
 It sleeps until the earliest stored reminder time, never longer than `cap_seconds` (60 s: the
 longest a deadline written by another process waits to be seen), and is woken at once when this
 process changes a deadline (after every ack). Each round sends what is due (`ReminderService.send_due`,
+and the reminders after the fire, `AftermathService.send_due_reminders`, each claimed the same way;
 which claims each reminder in the database, so several processes never send one twice) and wakes
 the outbox sender. A round at start-up sends whatever fell due while nothing was running.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.reminders import ReminderService
 
@@ -23,9 +24,15 @@ RETRY_SECONDS = 1.0  # after a failed round, or when something due could not be 
 
 class ReminderThread:
     def __init__(
-        self, reminders: ReminderService, *, after_round: Callable[[], None], cap_seconds: float = CAP_SECONDS
+        self,
+        reminders: ReminderService,
+        *,
+        after_round: Callable[[], None],
+        cap_seconds: float = CAP_SECONDS,
+        also: Sequence[Callable[[], int]] = (),
     ) -> None:
         self.reminders = reminders
+        self.also = also  # other reminders looked at every round (after the fire: bot.aftermath)
         self.after_round = after_round  # wake the outbox sender: a reminder was queued
         self.cap_seconds = cap_seconds
         self._wake = threading.Event()
@@ -48,7 +55,7 @@ class ReminderThread:
 
     def run_round(self) -> float:
         """Send what is due; the seconds to sleep until the next reminder time (capped)."""
-        sent = self.reminders.send_due()
+        sent = self.reminders.send_due() + sum(send() for send in self.also)
         if sent:
             log.info("queued %d update reminders", sent)
             self.after_round()

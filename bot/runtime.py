@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import health, metrics
+from bot.aftermath import AftermathService
 from bot.config import Settings
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
@@ -50,6 +51,7 @@ class Runtime:
     members: MemberCheck
     member_sync: MemberSyncThread
     reminders: ReminderService
+    aftermath: AftermathService
     reminder_thread: ReminderThread
     _app: App | None = field(default=None, repr=False)
 
@@ -88,6 +90,10 @@ class Runtime:
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:
         self.responder.respond(response_url, messages)
+
+    def send_due_reminders(self) -> int:
+        """One scheduler round now, without the thread: update reminders and those after the fire."""
+        return self.reminders.send_due() + self.aftermath.send_due_reminders()
 
     def start_background(self) -> Runtime:
         """The sender, the responder, the reminders and the member sync (waiting briefly for its first round)."""
@@ -132,6 +138,7 @@ def build(
     sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
     sender_thread = SenderThread(sender)
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
+    aftermath = AftermathService(db, zone=settings.zone, clock=clock)
     return Runtime(
         settings=settings,
         db=db,
@@ -144,7 +151,10 @@ def build(
         members=members,
         member_sync=MemberSyncThread(sync),
         reminders=reminders,
-        reminder_thread=ReminderThread(reminders, after_round=sender_thread.notify),
+        aftermath=aftermath,
+        reminder_thread=ReminderThread(
+            reminders, after_round=sender_thread.notify, also=(aftermath.send_due_reminders,)
+        ),
     )
 
 

@@ -98,7 +98,7 @@ class Sandbox:
     def settle(self, timeout: float = 15.0) -> None:
         """Send the reminders due now, then wait until the bot has sent every pending Slack effect
         and every ephemeral follow-up."""
-        self.runtime.reminders.send_due()
+        self.runtime.send_due_reminders()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.runtime.sender_thread.notify()

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import short
 from bot.domain.incident import EntryKind, Incident, TimelineEntry, checked_text
-from bot.domain.markup import for_slack
+from bot.domain.markup import escape, for_slack
 from bot.domain.retro import FollowUp, RetroState
 from bot.domain.similarity import likeness, signature
 from bot.errors import RuleRefused, UsageError
@@ -188,11 +188,12 @@ def retro_entry(state: RetroState, note: str, *, actor: str, now: datetime) -> T
 
 def retro_reminder(incident: Incident) -> str:
     """The reminder to the lead of a resolved incident whose retrospective is still to do."""
-    return (
-        f"<@{incident.lead}> the retrospective of {incident.name} is still to do, "
-        f"{RETRO_REMINDER_WORKING_DAYS} working days after the close. `/incident retro` builds it from the record; "
-        "`/incident retro done` or `/incident retro waived <reason>` records the decision."
+    said = (
+        f"the retrospective of {incident.name} is still to do, {RETRO_REMINDER_WORKING_DAYS} working days after "
+        "the close. `/incident retro` builds it from the record; `/incident retro done` or "
+        "`/incident retro waived <reason>` records the decision."
     )
+    return f"<@{incident.lead}> {escape(said)}"
 
 
 def working_days_before(moment: datetime, days: int, zone: ZoneInfo) -> datetime:

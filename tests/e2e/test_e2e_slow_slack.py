@@ -103,3 +103,21 @@ def test_a_publish_whose_post_timed_out_after_slack_posted_it_is_published_once(
     with stack.runtime.db.read() as session:
         recorded = session.exec(select(DraftRow.published_ts).where(DraftRow.message_ts == draft.ts)).one()
     assert recorded == next(m.ts for m in stack.emulator.messages(STATUS) if m.user == "U0BOT")
+
+
+def test_a_retrospective_whose_upload_timed_out_after_slack_shared_it_is_shared_once(
+    stack: Stack, clock: ManualClock
+) -> None:
+    stack.user("alice").slash("open sev1 Home page broken")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.emulator.set_latency(SLOWER, "files.completeUploadExternal")
+    stack.user("alice").slash("retro", channel=channel)
+    wait_for(lambda: stack.emulator.files.shared_in(channel), timeout=15)  # shared, though the bot gave up
+    (kind,) = wait_for(lambda: timed_out_effects(stack), timeout=15)
+    assert kind == "retro.upload"
+    stack.emulator.set_latency(0.0, "files.completeUploadExternal")
+    clock.advance(seconds=31)
+    stack.settle()
+    assert len(stack.emulator.files.shared_in(channel)) == 1
+    assert len([m for m in stack.emulator.messages(channel) if m.files]) == 1

@@ -250,7 +250,7 @@ def test_a_pending_retrospective_reminds_the_lead_once_three_working_days_after_
     assert _notices(any_db) == [
         "<@U1> the retrospective of INC-1 is still to do, 3 working days after the close. "
         "`/incident retro` builds it from the record; `/incident retro done` or "
-        "`/incident retro waived <reason>` records the decision."
+        "`/incident retro waived &lt;reason&gt;` records the decision."
     ]
 
 

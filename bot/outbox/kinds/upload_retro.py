@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.outbox.attempts import LOOKUP_LIMIT
 from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
@@ -21,12 +22,14 @@ from bot.outbox.sending import Sending
 class UploadRetro(Payload):
     kind: ClassVar[str] = "retro.upload"
     filename: str  # "INC-2-retrospective.md"
-    title: str  # "INC-2 retrospective"
+    title: str  # "INC-2 retrospective, 2022-02-17 22:30 IST": unique per request (see _shared_before)
     comment: str  # mrkdwn, escaped: who asked, and whether it is a draft
     document: str  # the Markdown (bot.domain.retro.markdown)
 
     def send(self, slack: Sending) -> Nothing:
         channel = slack.channel()
+        if slack.attempt.maybe_sent and self._shared_before(slack, channel):
+            return Nothing(note="found already uploaded")
         slack.client.files_upload_v2(
             channel=channel,
             content=self.document,
@@ -35,3 +38,13 @@ class UploadRetro(Payload):
             initial_comment=self.comment,
         )
         return Nothing()
+
+    def _shared_before(self, slack: Sending, channel: str) -> bool:
+        """Whether an earlier attempt's upload reached the channel (Slack's answer was lost): a file
+        message cannot carry metadata, so the file's title, unique per request, identifies it."""
+        page = slack.client.conversations_history(channel=channel, limit=LOOKUP_LIMIT)
+        return any(
+            file.get("title") == self.title
+            for message in page.get("messages") or []
+            for file in message.get("files") or []
+        )
