@@ -1,11 +1,14 @@
-"""`incident-bot demo`: the 2022-02-17 outage replayed offline, printed as people would read it.
+"""`incident-bot demo`: the February 2022 outages replayed offline, printed as people would read it.
 
 Everything real but Slack: the Bolt app over HTTP on loopback, signed slash commands and
 clicks sent by the built-in Slack emulator, the real database code (a temporary SQLite file
 unless DATABASE_URL is set). The clock is simulated so the story keeps its real times
 (Asia/Kolkata): open at 21:41, identified at 22:06, monitoring at 23:10, resolved at 23:39. The
 first public update promises the next by 22:20; when that passes the bot nudges the comms lead,
-whose update at 22:25 is 5 minutes late, and the close reports every promise.
+whose update at 22:25 is 5 minutes late, and the close reports every promise. Six days
+earlier, on 2022-02-11, the home page had already failed for an hour (INC-1): when INC-2 opens,
+the bot says it is the second similar incident in 7 days. The demo ends with INC-2's
+retrospective, built from the record.
 """
 
 from __future__ import annotations
@@ -20,27 +23,49 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.domain.retro import markdown
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
 from bot.service import Where
 from slack_emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
 
 ZONE = ZoneInfo("Asia/Kolkata")
+FIRST_START = datetime(2022, 2, 11, 14, 5, tzinfo=ZONE)
 STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)
+STORY = 2  # the incident number of the 2022-02-17 outage: INC-1 is the one of 2022-02-11
 
 
 def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
         database_url = environ.get("DATABASE_URL") or f"sqlite:///{Path(folder) / 'demo.db'}"
-        clock = ManualClock(STORY_START)
+        clock = ManualClock(FIRST_START)
         emulator = SlackEmulator(clock=clock.timestamp)
         with Sandbox(database_url=database_url, clock=clock, emulator=emulator) as sandbox:
+            _replay_first(sandbox, clock)
+            clock.set(STORY_START)
             _replay(sandbox, clock)
             _print(sandbox, out)
             page = _write_status_page(sandbox)
+            out.write(f"{'=' * 78}\nThe retrospective of INC-{STORY} (incident-bot export INC-{STORY})\n{'=' * 78}\n")
+            out.write(markdown(sandbox.runtime.aftermath.record(Where(TEAM_ID, number=STORY))))
     out.write(f"\nThe public status page it would serve now (GET /status): {page}\n")
     out.write(f"\n(replayed in {time.perf_counter() - started:.1f} s, offline)\n")
     return 0
+
+
+def _replay_first(sandbox: Sandbox, clock: ManualClock) -> None:
+    """2022-02-11: the home page fails for an hour and two minutes (INC-1)."""
+    alice = sandbox.user("alice")
+    for (hour, minute), text, where in (
+        ((14, 5), "open sev2 Something went wrong on home page", GENERAL),
+        ((14, 30), "status identified The new image CDN returns errors", None),
+        ((15, 7), "close Rolled back to the old CDN", None),
+    ):
+        clock.set(clock.now.replace(hour=hour, minute=minute))
+        answer = alice.slash(text, channel=where or sandbox.channel_of(1))
+        if answer.status != 200:
+            raise RuntimeError(f"/incident {text} was answered {answer.status}")
+        sandbox.settle()
 
 
 def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
@@ -66,17 +91,19 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
         ((23, 12), "bob", "draft en short", None),  # kept; promises 23:45
         ((23, 39), "alice", "close The home page works again for everyone", None),
         ((23, 41), "alice", "draft", None),  # the resolved update keeps the 23:45 promise
+        ((23, 45), "alice", "followup Alert when the home page serves errors @bob due 2022-02-24", None),
+        ((23, 46), "alice", "followup Check configuration pushes before they reach every region", None),
     ]
     for (hour, minute), who, text, where in steps:
         clock.set(clock.now.replace(hour=hour, minute=minute))
         person = alice if who == "alice" else bob
         if text is not None:
-            answer = person.slash(text, channel=where or sandbox.channel_of(1))
+            answer = person.slash(text, channel=where or sandbox.channel_of(STORY))
             if answer.status != 200:
                 raise RuntimeError(f"/incident {text} was answered {answer.status}")
         sandbox.settle()
         if text == "open sev1 Something went wrong on the home page":
-            sandbox.emulator.add_member(sandbox.channel_of(1), "bob")  # bob joins the channel
+            sandbox.emulator.add_member(sandbox.channel_of(STORY), "bob")  # bob joins the channel
         if text is not None and text.startswith("draft"):
             _publish_english_short(sandbox, who)
 
@@ -93,7 +120,7 @@ def _write_status_page(sandbox: Sandbox) -> Path:
 
 def _publish_english_short(sandbox: Sandbox, who: str) -> None:
     """A person reads the drafts and presses Publish on the English short one."""
-    channel = sandbox.channel_of(1)
+    channel = sandbox.channel_of(STORY)
     for message in reversed(sandbox.emulator.messages(channel)):
         text = str(message.blocks)
         if "Public update draft" in text and "English · short" in text and "draft.publish" in text:
@@ -105,7 +132,7 @@ def _publish_english_short(sandbox: Sandbox, who: str) -> None:
 
 def _print(sandbox: Sandbox, out: TextIO) -> None:
     emulator = sandbox.emulator
-    channel = sandbox.channel_of(1)
+    channel = sandbox.channel_of(STORY)
     rule = "=" * 78
     for title, channel_id in (
         ("The incident channel", channel),
@@ -113,12 +140,12 @@ def _print(sandbox: Sandbox, out: TextIO) -> None:
         ("#status (what the public saw: only what a person published)", STATUS),
     ):
         out.write(f"{rule}\n{title}\n{rule}\n{emulator.transcript(channel_id, ZONE)}\n\n")
-    timeline = sandbox.runtime.service.timeline(Where(TEAM_ID, number=1))
+    timeline = sandbox.runtime.service.timeline(Where(TEAM_ID, number=STORY))
     durations = timeline.durations
     from bot.domain.durations import short
     from bot.domain.language import public_duration
 
-    out.write(f"{rule}\nDurations of INC-1\n{rule}\n")
+    out.write(f"{rule}\nDurations of INC-{STORY}\n{rule}\n")
     out.write(f"total              {short(durations.total)}  ({public_duration(durations.total, 'en')};")
     out.write(f" {public_duration(durations.total, 'fr')})\n")
     out.write(f"time to identify   {short(durations.to_identify or timedelta())}\n")

@@ -268,3 +268,24 @@ def promise_line(record: PromiseRecord, zone: ZoneInfo) -> str | None:
     if record.pending:
         parts.append(f"{len(record.pending)} due by " + ", ".join(clock_time(when, zone) for when in record.pending))
     return "Public updates: " + ", ".join(parts)
+
+
+def promise_words(entry: TimelineEntry, zone: ZoneInfo) -> str:
+    """`Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)`, or `... was kept
+    (published 22:18 IST)`: a promise's outcome, the bot's own record (nobody's act)."""
+    promise = read_promise_entry(entry)
+    promised, published = clock_time(promise.promised_by, zone), clock_time(entry.at, zone)
+    if promise.kept:
+        return f"Update promised by {promised} was kept (published {published})"
+    late = minutes(promise.late or timedelta(0))
+    return f"Update promised by {promised} was missed (published {published}, {late} late)"
+
+
+def reminder_words(entry: TimelineEntry, zone: ZoneInfo) -> str:
+    """A snooze or a "no update needed now", as what the person did."""
+    if entry.kind is EntryKind.SNOOZED:
+        length, until = read_snooze_entry(entry)
+        return f"snoozed the update reminder for {minutes(length)} (next reminder at {clock_time(until, zone)})"
+    due = read_no_update_entry(entry)
+    after = f"; the next one is due by {clock_time(due, zone)}" if due else ""
+    return f"said no public update is needed now: still investigating{after}"

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import markup
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.reminders import promise_words, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
 
 WRITE_HERE = "_To be written by the team._"
@@ -188,6 +189,8 @@ def _durations(record: Record) -> list[str]:
 def _entry(entry: TimelineEntry, record: Record) -> str:
     if entry.kind is EntryKind.RELATED and entry.source:  # the recurrence check's finding: no one's act
         return f"**{both_times(entry.at, record.zone)}** {rich(entry.text, record.names)}"
+    if entry.kind is EntryKind.PROMISE:  # the bot's own record of a promise kept or missed
+        return f"**{both_times(entry.at, record.zone)}** {escape(promise_words(entry, record.zone))}"
     who = name_of(entry.actor, record.names)
     return f"**{both_times(entry.at, record.zone)}** {who}: {_what(entry, record)}"
 
@@ -212,6 +215,12 @@ def _what(entry: TimelineEntry, record: Record) -> str:
             return f"made {name_of(person, record.names)} the {ROLE_TITLES[role]}"
         case EntryKind.IMPACT:
             return f"set the customer impact: {text}"
+        case EntryKind.PUBLIC_TITLE:
+            return f"set the public title (status page and feeds): {text}"
+        case EntryKind.SNOOZED | EntryKind.NO_UPDATE:
+            return escape(reminder_words(entry, record.zone))
+        case EntryKind.NOTE | EntryKind.MESSAGE:
+            return text
         case EntryKind.SEVERITY:
             return f"changed the severity: {text}"
         case EntryKind.ATTACK:

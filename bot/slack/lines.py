@@ -10,9 +10,9 @@ from bot.domain.aftermath import is_finding
 from bot.domain.durations import Durations, short
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.markup import SOMEONE, escape, for_slack
-from bot.domain.reminders import minutes, read_no_update_entry, read_promise_entry, read_snooze_entry
+from bot.domain.reminders import promise_words, read_promise_entry, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
-from bot.domain.timefmt import clock_time, day_and_time
+from bot.domain.timefmt import day_and_time
 
 STATUS_EMOJI = {
     Status.INVESTIGATING: ":mag:",
@@ -29,23 +29,14 @@ def who(user_id: str, names: Mapping[str, str]) -> str:
 
 
 def promise_outcome(entry: TimelineEntry, zone: ZoneInfo) -> str:
-    """`Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)`."""
-    promise = read_promise_entry(entry)
-    promised, published = clock_time(promise.promised_by, zone), clock_time(entry.at, zone)
-    if promise.kept:
-        return f":white_check_mark: Update promised by {promised} was kept (published {published})"
-    late = minutes(promise.late or timedelta(0))
-    return f":hourglass: Update promised by {promised} was missed (published {published}, {late} late)"
+    """`:hourglass: Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)`."""
+    emoji = ":white_check_mark:" if read_promise_entry(entry).kept else ":hourglass:"
+    return f"{emoji} {promise_words(entry, zone)}"
 
 
 def reminder_what(entry: TimelineEntry, zone: ZoneInfo) -> str:
     """A snooze or a "no update needed now", in words."""
-    if entry.kind is EntryKind.SNOOZED:
-        length, until = read_snooze_entry(entry)
-        return f":zzz: snoozed the update reminder for {minutes(length)} (next reminder at {clock_time(until, zone)})"
-    due = read_no_update_entry(entry)
-    after = f"; the next one is due by {clock_time(due, zone)}" if due else ""
-    return f"said no public update is needed now: still investigating{after}"
+    return (":zzz: " if entry.kind is EntryKind.SNOOZED else "") + reminder_words(entry, zone)
 
 
 def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zone: ZoneInfo) -> str:
