@@ -20,7 +20,8 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         "21:41 IST",  # times in the configured zone
         "*alice* opened INC-2: Something went wrong on the home page",
         # the second outage in a week: named at once
-        "`21:41 IST` :repeat: 2nd similar incident in 7 days: INC-1 “Something went wrong on home page” (Feb 11, 1h 2m)"[4:],
+        "`21:41 IST` :repeat: 2nd similar incident in 7 days: "
+        "INC-1 “Something went wrong on home page” (Feb 11, 1h 2m)",
         "22:06 IST` *bob* :bulb: set the status to *identified*",
         "Total *1h 58m* · time to identify *25m* · time to mitigate *1h 29m*",
         "📌",  # the pinned card
