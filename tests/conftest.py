@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.cli import main
 from bot.service import IncidentService
 from bot.storage.db import Database
 
@@ -208,3 +209,35 @@ def unchanged() -> object:
         assert database_state(db) == before, "the database changed"
 
     return check
+
+
+# --- the console entry point's tests (tests/outbox/test_cli.py, tests/test_aftermath_cli.py) ---------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database the CLI opens through DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/incidents.db"
+        Database(url).upgrade()
+        return url
+    request.getfixturevalue("pg_db")  # emptied
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def run_cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
+    """`incident-bot <argv>` as an operator runs it: no .env of the developer's, no Slack tokens."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("INCIDENT_TIMEZONE", "Asia/Kolkata")
+    return lambda *argv: main(list(argv))

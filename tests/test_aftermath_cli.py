@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
 import pytest
 from freezegun import freeze_time
 
-from bot.cli import main
 from bot.domain.incident import Status
 from bot.service import IncidentService, Where
 from bot.storage.db import Database
@@ -22,31 +21,9 @@ from tests.conftest import KOLKATA, database_state
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "export.schema.json").read_text())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/incidents.db"
-        Database(url).upgrade()
-        return url
-    request.getfixturevalue("pg_db")  # emptied
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("INCIDENT_TIMEZONE", "Asia/Kolkata")
-    return lambda *argv: main(list(argv))
+def cli(run_cli: Callable[..., int]) -> Callable[..., int]:
+    return lambda *argv: run_cli(*argv)
 
 
 @pytest.fixture

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
 from bot import health
-from bot.cli import main
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import GiveUp, Hold
 from bot.outbox.sender import EffectSender
@@ -25,32 +23,9 @@ from tests.outbox.fake_delivery import OPENING, FakeSlack
 Unchanged = Callable[[Database], AbstractContextManager[None]]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated database the CLI opens through DATABASE_URL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/incidents.db"
-        Database(url).upgrade()
-        return url
-    request.getfixturevalue("pg_db")  # emptied
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("INCIDENT_TIMEZONE", "Asia/Kolkata")
-    return lambda *argv: main(["outbox", *argv])
+def cli(run_cli: Callable[..., int]) -> Callable[..., int]:
+    return lambda *argv: run_cli("outbox", *argv)
 
 
 @pytest.fixture
