@@ -56,6 +56,7 @@ class Insights:
     by_severity: dict[int, int]
     spreads: dict[str, insights.Spread]
     repeat_groups: list[tuple[int, ...]]  # incident numbers linked as related, in groups
+    promises: insights.PromiseCounts
 
 
 class AftermathService:
@@ -201,7 +202,15 @@ class AftermathService:
             counts = insights.by_severity(session=session, team_id=team_id, since=since, until=until)
             spreads = insights.spreads(session=session, team_id=team_id, since=since, until=until)
             pairs = aftermath.linked_numbers(session=session, team_id=team_id, since=since, until=until)
-        return Insights(since=since, until=until, by_severity=counts, spreads=spreads, repeat_groups=groups(pairs))
+            promised = insights.promises(session=session, team_id=team_id, since=since, until=until)
+        return Insights(
+            since=since,
+            until=until,
+            by_severity=counts,
+            spreads=spreads,
+            repeat_groups=groups(pairs),
+            promises=promised,
+        )
 
     def recent_insights(self, *, team_id: str, window: str) -> Insights:
         now = self.clock()

@@ -48,6 +48,13 @@ def rows(found: Insights) -> list[Row]:
             Row(f"{name}: p90", spread.p90, seconds=True),
         ]
     table += [Row("repeat offenders: groups of related incidents", len(found.repeat_groups))]
+    kept = found.promises
+    table += [
+        Row("public updates promised", kept.promised),
+        Row("public updates: promises kept", kept.kept),
+        Row("public updates: promises kept late", kept.late),
+        Row("public updates: promises missed", kept.missed),
+    ]
     return table
 
 
@@ -89,6 +96,12 @@ def as_json(found: Insights) -> str:
             for measure, spread in found.spreads.items()
         },
         "repeat_offenders": [[f"INC-{number}" for number in group] for group in found.repeat_groups],
+        "public_update_promises": {
+            "promised": found.promises.promised,
+            "kept": found.promises.kept,
+            "late": found.promises.late,
+            "missed": found.promises.missed,
+        },
     }
     return json.dumps(data, indent=2) + "\n"
 
@@ -107,6 +120,12 @@ def as_slack_lines(found: Insights, zone: ZoneInfo) -> Sequence[str]:
             lines.append(f"*{name.capitalize()}*: median {median}, p90 {p90} ({spread.count} incidents)")
         else:
             lines.append(f"*{name.capitalize()}*: no resolved incident measured")
+    kept = found.promises
+    lines.append(
+        f"*Public updates*: {kept.promised} promised, {kept.kept} kept, {kept.late} late, {kept.missed} missed"
+        if kept.promised
+        else "*Public updates*: none promised"
+    )
     groups = _groups(found)
     shown = "; ".join(groups[:SHOWN_GROUPS]) if groups else "none"
     if len(groups) > SHOWN_GROUPS:

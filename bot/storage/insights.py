@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from bot.domain.incident import Status
 from bot.storage.repository import core
-from bot.storage.tables import IncidentRow
+from bot.storage.tables import IncidentRow, PromiseRow
 
 MEASURES = {
     "identify": IncidentRow.identify_seconds,
@@ -97,6 +97,36 @@ def spreads(*, session: Session, team_id: str, since: datetime, until: datetime)
 def spread(*, session: Session, team_id: str, since: datetime, until: datetime, measure: str) -> Spread:
     """One measure's median and p90 (`spreads` computes them all at once)."""
     return spreads(session=session, team_id=team_id, since=since, until=until)[measure]
+
+
+@dataclass(frozen=True)
+class PromiseCounts:
+    """Public updates promised ("next update by") in the window's incidents, and what came of them."""
+
+    promised: int
+    kept: int  # the next update came by the promised time
+    late: int  # it came, later
+    missed: int  # the time passed (before `until`) with no update since
+
+
+def promises(*, session: Session, team_id: str, since: datetime, until: datetime) -> PromiseCounts:
+    """One statement: the promises of the incidents whose impact began in the window."""
+    kept = and_(col(PromiseRow.settled_at).is_not(None), col(PromiseRow.settled_at) <= col(PromiseRow.promised_by))
+    late = and_(col(PromiseRow.settled_at).is_not(None), col(PromiseRow.settled_at) > col(PromiseRow.promised_by))
+    missed = and_(col(PromiseRow.settled_at).is_(None), col(PromiseRow.promised_by) < until)
+    query = (
+        select(
+            func.count(),
+            func.count(case((kept, 1))),
+            func.count(case((late, 1))),
+            func.count(case((missed, 1))),
+        )
+        .select_from(PromiseRow)
+        .join(IncidentRow, col(IncidentRow.id) == col(PromiseRow.incident_id))
+        .where(_window(team_id, since, until))
+    )
+    promised, kept_count, late_count, missed_count = core(session).execute(query).one()
+    return PromiseCounts(int(promised), int(kept_count), int(late_count), int(missed_count))
 
 
 def _when(condition: ColumnElement[bool], value: ColumnElement[float]) -> ColumnElement[float | None]:

@@ -73,3 +73,32 @@ def test_the_window_is_by_impact_start_and_per_workspace(any_db: Database) -> No
         service.open(team_id="T2", actor="U1", title="Other workspace", severity=1)
     with any_db.read() as session:
         assert insights.by_severity(session=session, team_id="T1", since=SINCE, until=UNTIL) == {2: 1}
+
+
+def test_public_update_promises_are_counted_kept_late_and_missed(any_db: Database) -> None:
+    """The demo's promises by hand: 21:47 promises 22:20 (the 22:25 update: late), 22:25 promises
+    22:55 (the 22:50 update: kept), 22:50 promises 23:20 (no update since: missed by 23:30)."""
+    from bot.config import Settings, parse_reminders
+    from bot.drafts import DraftService
+    from bot.service import utc_now
+
+    ist = ZoneInfo("Asia/Kolkata")
+    cadences = parse_reminders("sev1=30m,sev2=60m,sev3=off,sev4=off")
+    settings = Settings(zone=ist, status_channel="C0STATUS", public_name="Chirper", reminders=cadences)
+    service = IncidentService(any_db, zone=ist, clock=utc_now, cadences=cadences)
+    drafts = DraftService(any_db, settings, clock=utc_now)
+    where = Where(team_id="T1", number=1)
+
+    def publish() -> None:
+        drafted = drafts.draft(where, actor="U1", language="en", length="short")
+        drafts.publish(drafted.drafts[0].id, actor="U1")
+
+    with freeze_time("2022-02-17 21:41:00+05:30") as clock:
+        service.open(team_id="T1", actor="U1", title="Something went wrong on the home page", severity=1)
+        for moment in ("21:47", "22:25", "22:50"):
+            clock.move_to(f"2022-02-17 {moment}:00+05:30")
+            publish()
+        clock.move_to("2022-02-17 23:30:00+05:30")
+        with any_db.read() as session:
+            counted = insights.promises(session=session, team_id="T1", since=SINCE, until=datetime.now(UTC))
+    assert counted == insights.PromiseCounts(promised=3, kept=1, late=1, missed=1)
