@@ -126,6 +126,13 @@ def last_changed(incidents: Iterable[ListedIncident]) -> datetime | None:
     return max((update.published_at for incident in incidents for update in incident.updates), default=None)
 
 
+def leaves_page(incidents: Iterable[ListedIncident]) -> datetime | None:
+    """Until when the page of these incidents stays as it is by itself: the oldest resolved one
+    leaves it RESOLVED_SHOWN_FOR after it was resolved (None: none will)."""
+    resolved = [incident.resolved_at for incident in incidents if incident.resolved_at is not None]
+    return min(resolved) + RESOLVED_SHOWN_FOR if resolved else None
+
+
 def public_id(namespace: str, *parts: object) -> uuid.UUID:
     """A stable opaque id: the same incident or update always gets the same one on this site."""
     return uuid.uuid5(uuid.NAMESPACE_URL, "/".join(["incident-bot", namespace, *map(str, parts)]))

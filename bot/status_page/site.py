@@ -8,7 +8,6 @@ max-age=30`; 304 when `If-None-Match` matches (or, without it, `If-Modified-Sinc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -28,10 +27,12 @@ from bot.domain.public import (
     ListedIncident,
     indicator,
     last_changed,
+    leaves_page,
     public_id,
     update_id,
 )
 from bot.status_page import render, statuspage
+from bot.status_page.cache import Answer, AnswerCache
 from bot.status_page.negotiate import choose_language
 from bot.status_page.views import PageView, PublicIncident, incident_view, moment, newest_first
 from bot.storage import public
@@ -45,11 +46,6 @@ log = logging.getLogger(__name__)
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class Answer:
-    def __init__(self, body: bytes, content_type: str, modified: datetime | None) -> None:
-        self.body, self.content_type, self.modified = body, content_type, modified
 
 
 class StatusSite:
@@ -70,6 +66,7 @@ class StatusSite:
         self.settings = settings
         self.clock = clock
         self.namespace = settings.public_name
+        self.cache = AnswerCache()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -86,7 +83,7 @@ class StatusSite:
         except SQLAlchemyError as error:
             log.warning("status page: the database did not answer (%s)", type(error).__name__)
             return _plain(start_response, "503 Service Unavailable", b"the status page is unavailable, try again\n")
-        etag = '"' + hashlib.sha256(answer.body).hexdigest()[:32] + '"'
+        etag = answer.etag
         headers = [
             ("ETag", etag),
             ("Cache-Control", "public, max-age=30"),
@@ -102,6 +99,22 @@ class StatusSite:
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
 
     def answer(self, path: str, language: Language, base: str) -> Answer:
+        """The answer kept for this version of the public data, else rendered now (see cache.py)."""
+        key = (path, language.code, base)
+        with self.db.read() as session:
+            version = public.version(session=session)
+        kept = self.cache.get(key, version, self.clock())
+        if kept is not None:
+            return kept
+        with self.cache.rendering:
+            kept = self.cache.get(key, version, self.clock())  # rendered meanwhile by another thread
+            if kept is None:
+                kept = self.render(path, language, base)
+                self.cache.put(key, version, kept)
+            return kept
+
+    def render(self, path: str, language: Language, base: str) -> Answer:
+        """Read (after the version was read) and render: one indexed query."""
         now = self.clock()
         with self.db.read() as session:
             if path == "/status":
@@ -112,7 +125,7 @@ class StatusSite:
                 listed = public.unresolved(session=session)
         modified = last_changed(listed)
         if path == "/status":
-            return Answer(render.page_html(self.page(listed, language)), HTML, modified)
+            return Answer(render.page_html(self.page(listed, language)), HTML, modified, until=leaves_page(listed))
         if path.startswith("/status/history."):
             kind = path.rsplit(".", 1)[1]
             feed = self.feed(listed, language, base, modified)

@@ -6,6 +6,11 @@ indexes serve the three shapes: open (`ix_incident_public_open`), resolved since
 (`ix_incident_public_resolved`), the most recently listed (`ix_incident_listed`). Drafts are
 joined through `ix_draft_incident_state`. Nothing else of the incident is read: not its title,
 timeline, notes or people.
+
+`version` is one primary-key lookup: it goes up (`changed`, `changed_if_listed`) in the same
+transaction as every write of something these reads return, so a page rendered from a read
+made after reading version V shows at least everything up to V. Whoever stores something new
+that the page shows must call one of them.
 """
 
 from __future__ import annotations
@@ -14,13 +19,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, select, union_all
+from sqlalchemy import CompoundSelect, Select, exists, select, union_all, update
 from sqlmodel import Session, col
 
 from bot.domain.drafts import DraftState
 from bot.domain.incident import Status
 from bot.domain.public import ListedIncident, PublishedUpdate
-from bot.storage.tables import LISTED, PUBLIC_OPEN, PUBLIC_RESOLVED, DraftRow, IncidentRow
+from bot.storage.tables import LISTED, PUBLIC_OPEN, PUBLIC_RESOLVED, DraftRow, IncidentRow, PublicVersionRow
 
 _INCIDENT = (
     col(IncidentRow.id),
@@ -39,6 +44,29 @@ _DRAFT = (
     col(DraftRow.text),
     col(DraftRow.decided_at),
 )
+
+
+def version(*, session: Session) -> int | None:
+    """The version of what the public can read (None: no version row, so nothing may be cached)."""
+    found = session.execute(select(col(PublicVersionRow.version)).where(col(PublicVersionRow.id) == 1)).scalar()
+    return int(found) if found is not None else None
+
+
+def changed(*, session: Session) -> None:
+    """Something the public can read changed in this transaction (the row lock orders writers)."""
+    session.connection().execute(
+        update(PublicVersionRow).where(col(PublicVersionRow.id) == 1).values(version=PublicVersionRow.version + 1)
+    )
+
+
+def changed_if_listed(*, session: Session, incident_id: int) -> None:
+    """`changed`, when the incident is on the status page (an unlisted one changes nothing public)."""
+    listed = exists().where(col(IncidentRow.id) == incident_id, LISTED)
+    session.connection().execute(
+        update(PublicVersionRow)
+        .where(col(PublicVersionRow.id) == 1, listed)
+        .values(version=PublicVersionRow.version + 1)
+    )
 
 
 def _open_ids() -> Select[Any]:

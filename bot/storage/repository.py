@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot.domain.durations import Durations
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
 from bot.domain.reminders import OFF, Schedule
+from bot.storage import public
 from bot.storage.tables import (
     OPEN,
     IncidentRow,
@@ -107,6 +108,7 @@ def save_incident(*, session: Session, incident_id: int, incident: Incident, now
         .where(col(IncidentRow.id) == incident_id)
         .values(updated_at=now, last_update_at=now, **_columns(incident))
     )
+    public.changed_if_listed(session=session, incident_id=incident_id)  # its severity or public title
 
 
 def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> None:
@@ -128,6 +130,7 @@ def mark_published(*, session: Session, incident_id: int, at: datetime, resolved
             public_resolved_at=at if resolved else None,
         )
     )
+    public.changed(session=session)
 
 
 def set_card(*, session: Session, incident_id: int, card_ts: str) -> None:
@@ -315,6 +318,7 @@ def save_durations(*, session: Session, incident_id: int, durations: Durations) 
             detection_lag_seconds=seconds(durations.detection_lag),
         )
     )
+    public.changed_if_listed(session=session, incident_id=incident_id)  # "Disrupted for ..." on the page
 
 
 def names(*, session: Session, user_ids: set[str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -275,6 +275,17 @@ class DraftRow(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)  # the draft's message in the incident channel
     published_ts: str | None = Field(default=None, max_length=32)  # its post in INCIDENT_STATUS_CHANNEL
     promises_by: datetime | None = utc_column(nullable=True)  # its "next update by", if any
+    corrected_by: str | None = Field(default=None, max_length=32)  # the latest correction once published
+    corrected_at: datetime | None = utc_column(nullable=True)
+
+
+class PublicVersionRow(SQLModel, table=True):
+    """One row (id 1): goes up with every change the status page or a feed can show (bot.storage.public)."""
+
+    __tablename__ = "public_version"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class PromiseRow(SQLModel, table=True):
