@@ -109,11 +109,13 @@ def measure(site: StatusSite, iterations: int) -> dict[tuple[str, str], tuple[fl
     for _ in range(iterations):
         for path in ROUTES:
             for way in WAYS:
+                kept = site.cache
                 if way == "rendered":
                     site.cache = AnswerCache()
                 started = time.perf_counter()
                 call(site, path)
                 results[path, way].append((time.perf_counter() - started) * 1000)
+                site.cache = kept
     return {
         key: (statistics.median(times), statistics.quantiles(times, n=100)[98], sizes[key[0]])
         for key, times in results.items()

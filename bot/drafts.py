@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot import deadlines
 from bot.config import Settings
 from bot.domain import durations, markup
+from bot.domain.corrections import check_correctable, check_correction
 from bot.domain.drafts import (
     LENGTHS,
     DraftRecord,
@@ -33,6 +34,8 @@ from bot.domain.reminders import deadline_after
 from bot.domain.timefmt import clock_time
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
 from bot.outbox import store
+from bot.outbox.kinds.correct_published import CorrectPublished
+from bot.outbox.kinds.open_correction_editor import OpenCorrectionEditor
 from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
 from bot.outbox.kinds.post_draft import PostDraft
 from bot.outbox.kinds.post_timeline import PostTimeline
@@ -152,6 +155,21 @@ class DraftService:
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             return self._get(session, draft.id)
 
+    def correct(self, draft_id: int, *, actor: str, text: str) -> DraftRecord:
+        """A published update's words corrected: its posts updated, the page and feeds showing
+        them as updated, the timeline saying who and when (docs/behaviour.md, Status page)."""
+        text = text.strip()
+        with self.db.write() as session:
+            draft = self._get(session, draft_id, lock=True)
+            check_correction(draft, text)
+            now = self.clock()
+            drafts.correct(session=session, draft_id=draft.id, text=text, actor=actor, now=now)
+            self._enqueue(session, draft.incident_id, CorrectPublished(draft_id=draft.id), now)
+            self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
+            what = f"{load_language(draft.language).name} {draft.length} update: {text}"
+            self._post_entry(session, draft.incident_id, actor, EntryKind.CORRECTED, what, now)
+            return self._get(session, draft.id)
+
     def discard(self, draft_id: int, *, actor: str) -> DraftRecord:
         with self.db.write() as session:
             draft = self._get(session, draft_id, lock=True)
@@ -161,16 +179,23 @@ class DraftService:
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             return self._get(session, draft.id)
 
-    def request_edit_modal(self, draft_id: int, *, trigger_id: str) -> None:
-        """Open the edit modal right after the ack (Slack's trigger lasts 3 seconds)."""
+    def request_edit_modal(self, draft_id: int, *, trigger_id: str, correcting: bool = False) -> None:
+        """Open the edit modal (the correction modal once published, `correcting`) right after the
+        ack (Slack's trigger lasts 3 seconds)."""
         with self.db.write() as session:
             draft = self._get(session, draft_id)
-            check_proposed(draft, self._decider(session, draft))
+            payload: Payload
+            if correcting:
+                check_correctable(draft)
+                payload = OpenCorrectionEditor(trigger_id=trigger_id, draft_id=draft_id)
+            else:
+                check_proposed(draft, self._decider(session, draft))
+                payload = OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id)
             now = self.clock()
             store.enqueue(
                 session=session,
                 incident_id=None,  # not queued behind the incident's other Slack work
-                payload=OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id),
+                payload=payload,
                 now=now,
                 expires_at=now + TRIGGER_LIFETIME,
             )

@@ -94,6 +94,8 @@ class DraftRecord:
     message_ts: str | None
     published_ts: str | None
     promises_by: datetime | None = None  # its "next update by" (bot.domain.reminders), if any
+    corrected_by: str | None = None  # the latest correction once published (bot.domain.corrections)
+    corrected_at: datetime | None = None
 
 
 def compose(

@@ -62,6 +62,7 @@ class EntryKind(StrEnum):
     MESSAGE = "message"  # a Slack message added with :pushpin: or "Add to timeline"
     DRAFT = "draft"
     PUBLISHED = "published"
+    CORRECTED = "corrected"  # a published update's text was corrected
     PROMISE = "promise"  # a published update answered the previous promise, kept or late (bot.domain.reminders)
     SNOOZED = "snoozed"  # the update reminder was snoozed
     NO_UPDATE = "no_update"  # "no update needed now": the deadline was reset

@@ -46,6 +46,11 @@ class PublishedUpdate:
     length: str
     text: str
     published_at: datetime
+    corrected_at: datetime | None = None  # its text was corrected then (shown as "updated")
+
+    @property
+    def changed_at(self) -> datetime:
+        return self.corrected_at or self.published_at
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,11 @@ class ListedIncident:
     def updated_at(self) -> datetime:
         return self.latest.published_at
 
+    @property
+    def changed_at(self) -> datetime:
+        """What the public can read of it last changed: a publication or a correction."""
+        return max(update.changed_at for update in self.updates)
+
 
 @dataclass(frozen=True)
 class ShownUpdate:
@@ -88,6 +98,11 @@ class ShownUpdate:
     text: str
     published_at: datetime
     fallback: bool  # not in the reader's language
+    corrected_at: datetime | None = None  # the text shown was corrected then
+
+    @property
+    def changed_at(self) -> datetime:
+        return self.corrected_at or self.published_at
 
 
 def updates_for(incident: ListedIncident, language: str, order: Sequence[str]) -> list[ShownUpdate]:
@@ -112,6 +127,7 @@ def _choose(drafts: list[PublishedUpdate], language: str, order: Sequence[str]) 
         text=chosen.text,
         published_at=min(update.published_at for update in drafts),
         fallback=chosen.language != language,
+        corrected_at=chosen.corrected_at,
     )
 
 
@@ -122,8 +138,8 @@ def indicator(incidents: Iterable[ListedIncident]) -> PublicImpact:
 
 
 def last_changed(incidents: Iterable[ListedIncident]) -> datetime | None:
-    """When what the public can read last changed (Last-Modified)."""
-    return max((update.published_at for incident in incidents for update in incident.updates), default=None)
+    """When what the public can read last changed (Last-Modified): a publication or a correction."""
+    return max((incident.changed_at for incident in incidents), default=None)
 
 
 def leaves_page(incidents: Iterable[ListedIncident]) -> datetime | None:

@@ -227,6 +227,8 @@ def _what(entry: TimelineEntry, record: Record) -> str:
             return f"changed the security assessment: {text}"
         case EntryKind.PUBLISHED:
             return f"published the {text}"
+        case EntryKind.CORRECTED:
+            return f"corrected the published {text}"
         case EntryKind.DRAFT:
             return f"drafted public updates: {text}"
         case _:

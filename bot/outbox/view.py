@@ -77,7 +77,7 @@ def read_view(db: Database, payload: object, incident_id: int | None) -> Inciden
             people |= {entry.actor} | roles.entry_people(entry)
             people |= markup.user_ids(entry.text)
         if draft is not None:
-            people |= {draft.created_by, draft.edited_by or "", draft.decided_by or ""}
+            people |= {draft.created_by, draft.edited_by or "", draft.decided_by or "", draft.corrected_by or ""}
         related: tuple[RelatedIncident, ...] = ()
         follow_ups: tuple[FollowUp, ...] = ()
         if getattr(payload, "shows_card", False):

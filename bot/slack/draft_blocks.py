@@ -13,6 +13,7 @@ from bot.domain.timefmt import clock_time
 from bot.slack.blocks import Block, button, name_of, plain
 
 EDIT_MODAL_ID = "draft.edit"
+CORRECT_MODAL_ID = "draft.correct"
 
 
 def draft_label(draft: DraftRecord) -> str:
@@ -47,6 +48,8 @@ def draft_message(
             DraftState.STALE: f":warning: Stale: {escape(draft.state_reason)} Draft again with `/incident draft`.",
         }[draft.state]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]})
+        if draft.state is DraftState.PUBLISHED:
+            blocks += _correction(draft, names, zone)
     return f"Public update draft ({draft.language}, {draft.length}): {draft.state}", blocks
 
 
@@ -65,13 +68,33 @@ def _buttons(draft: DraftRecord, status_channel: str | None) -> list[Block]:
     return [publish, button("Edit", "draft.edit", value), button("Discard", "draft.discard", value, style="danger")]
 
 
-def edit_modal(draft: DraftRecord) -> dict[str, Any]:
+def _correction(draft: DraftRecord, names: Mapping[str, str], zone: ZoneInfo) -> list[Block]:
+    """Under a published update: who corrected it last and when, and Edit to correct it."""
+    blocks: list[Block] = []
+    if draft.corrected_by and draft.corrected_at:
+        when = clock_time(draft.corrected_at, zone)
+        said = f":pencil2: Corrected by {name_of(draft.corrected_by, names)} at {when}"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": said}]})
+    edit = button("Edit", "draft.correct", str(draft.id))
+    blocks.append({"type": "actions", "block_id": f"published.{draft.id}", "elements": [edit]})
+    return blocks
+
+
+def published_message(draft: DraftRecord, names: Mapping[str, str], zone: ZoneInfo) -> tuple[str, list[Block]]:
+    """The update as posted in INCIDENT_STATUS_CHANNEL: the approved words, escaped, nothing added
+    to them; under them, its correction if any and Edit."""
+    text = published_text(draft)
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, *_correction(draft, names, zone)]
+
+
+def edit_modal(draft: DraftRecord, *, correcting: bool = False) -> dict[str, Any]:
+    """The draft's words to edit, or, once published, to correct (`correcting`)."""
     limit = SHORT_LIMIT if draft.length == "short" else LONG_LIMIT
     return {
         "type": "modal",
-        "callback_id": EDIT_MODAL_ID,
+        "callback_id": CORRECT_MODAL_ID if correcting else EDIT_MODAL_ID,
         "private_metadata": str(draft.id),
-        "title": plain("Edit the draft"),
+        "title": plain("Correct the update" if correcting else "Edit the draft"),
         "submit": plain("Save"),
         "close": plain("Cancel"),
         "blocks": [

@@ -78,6 +78,8 @@ def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
             return f":memo: drafted public updates: {text}"
         case EntryKind.PUBLISHED:
             return f":mega: published the {text}"
+        case EntryKind.CORRECTED:
+            return f":pencil2: corrected the published {text}"
         case _:
             return text
 

@@ -125,7 +125,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
             ack()
         _hand_over(after)
 
-    @app.action({"type": "block_actions", "action_id": re.compile(r"^draft\.(publish|edit|discard)$")})
+    @app.action({"type": "block_actions", "action_id": re.compile(r"^draft\.(publish|edit|discard|correct)$")})
     def draft_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         action = body["actions"][0]
@@ -135,8 +135,10 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
 
         def decide() -> Reply:
             runner.ensure_can_change(asked.user_id)
-            if decision == "edit":
-                runner.drafts.request_edit_modal(draft_id, trigger_id=str(asked.trigger_id))
+            if decision in ("edit", "correct"):
+                runner.drafts.request_edit_modal(
+                    draft_id, trigger_id=str(asked.trigger_id), correcting=decision == "correct"
+                )
                 return Reply({})
             if decision == "discard":
                 runner.drafts.discard(draft_id, actor=asked.user_id)
@@ -156,15 +158,17 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         _hand_over(after, asked.response_url, [reply.message])
 
     @app.view(draft_blocks.EDIT_MODAL_ID)
+    @app.view(draft_blocks.CORRECT_MODAL_ID)
     def draft_edited(ack: Ack, body: dict[str, Any]) -> None:
         view = body["view"]
         text = str(((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "")
         user = str((body.get("user") or {}).get("id") or "")
         draft_id = _number(view.get("private_metadata")) or 0
+        save_as = runner.drafts.correct if view.get("callback_id") == draft_blocks.CORRECT_MODAL_ID else runner.drafts.edit
 
         def save() -> None:
             runner.ensure_can_change(user)
-            runner.drafts.edit(draft_id, actor=user, text=text)
+            save_as(draft_id, actor=user, text=text)
 
         _submit(ack, after, "text", save)
 

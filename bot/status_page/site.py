@@ -109,11 +109,11 @@ class StatusSite:
         with self.cache.rendering:
             kept = self.cache.get(key, version, self.clock())  # rendered meanwhile by another thread
             if kept is None:
-                kept = self.render(path, language, base)
+                kept = self.rendered(path, language, base)
                 self.cache.put(key, version, kept)
             return kept
 
-    def render(self, path: str, language: Language, base: str) -> Answer:
+    def rendered(self, path: str, language: Language, base: str) -> Answer:
         """Read (after the version was read) and render: one indexed query."""
         now = self.clock()
         with self.db.read() as session:

@@ -52,6 +52,9 @@ class UpdateView:
     text: str
     language: str
     posted: Moment
+    corrected: Moment | None  # its text was corrected then
+    updated: Moment  # the correction, else the publication
+    correction: str  # "updated 2022-02-17 22:05 IST" in the reader's words, or ""
     fallback: str  # "Published in English." when not in the reader's language, else ""
 
 
@@ -107,6 +110,11 @@ def incident_view(
             text=clean(shown.text, feed=feed),
             language=shown.language,
             posted=moment(shown.published_at, zone),
+            corrected=moment(shown.corrected_at, zone) if shown.corrected_at else None,
+            updated=moment(shown.changed_at, zone),
+            correction=language.text("page.corrected").format(time=day_and_time(shown.corrected_at, zone))
+            if shown.corrected_at
+            else "",
             fallback=language.text("page.fallback").format(language=load_language(shown.language).name)
             if shown.fallback
             else "",

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.drafts import Draft, DraftRecord, DraftState
 from bot.domain.incident import Attack, Status
+from bot.storage import public
 from bot.storage.repository import core
 from bot.storage.tables import DraftRow
 
@@ -58,6 +59,12 @@ def edit(*, session: Session, draft_id: int, text: str, actor: str, now: datetim
 
 def publish(*, session: Session, draft_id: int, actor: str, now: datetime) -> None:
     _set(session, draft_id, state=DraftState.PUBLISHED.value, decided_by=actor, decided_at=now)
+
+
+def correct(*, session: Session, draft_id: int, text: str, actor: str, now: datetime) -> None:
+    """A published update's corrected words; the page shows them from this transaction on."""
+    _set(session, draft_id, text=text, corrected_by=actor, corrected_at=now)
+    public.changed(session=session)
 
 
 def discard(*, session: Session, draft_id: int, actor: str, now: datetime) -> None:
@@ -113,6 +120,8 @@ def _stored(row: DraftRow) -> DraftRecord:
         message_ts=row.message_ts,
         published_ts=row.published_ts,
         promises_by=row.promises_by,
+        corrected_by=row.corrected_by,
+        corrected_at=row.corrected_at,
     )
 
 

@@ -43,6 +43,7 @@ _DRAFT = (
     col(DraftRow.length),
     col(DraftRow.text),
     col(DraftRow.decided_at),
+    col(DraftRow.corrected_at),
 )
 
 
@@ -111,7 +112,7 @@ def _incidents(rows: Sequence[Any]) -> list[ListedIncident]:
     for row in rows:
         key, title, severity, listed_at, resolved_at, seconds, *draft = row
         heads.setdefault(key, (title, severity, listed_at, resolved_at, seconds))
-        draft_id, batch, status, language, length, text, published_at = draft
+        draft_id, batch, status, language, length, text, published_at, corrected_at = draft
         updates.setdefault(key, []).append(
             PublishedUpdate(
                 draft_id=draft_id,
@@ -121,6 +122,7 @@ def _incidents(rows: Sequence[Any]) -> list[ListedIncident]:
                 length=length,
                 text=text,
                 published_at=published_at,
+                corrected_at=corrected_at,
             )
         )
     return [

@@ -13,7 +13,6 @@ from bot.outbox.results import Nothing, Result
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import post_joining, posted_before
 from bot.slack import draft_blocks
-from bot.slack.text import section
 from bot.storage import drafts
 
 
@@ -42,8 +41,6 @@ class PublishDraft(Payload):
             return Nothing(note="already posted")
         ts = posted_before(slack.client, target, slack.attempt).get(0)
         if ts is None:
-            text = draft_blocks.published_text(draft)
-            ts = post_joining(
-                slack.client, target, text=text, blocks=[section(text)], metadata=slack.attempt.metadata()
-            )
+            text, blocks = draft_blocks.published_message(draft, slack.about().names, slack.settings.zone)
+            ts = post_joining(slack.client, target, text=text, blocks=blocks, metadata=slack.attempt.metadata())
         return DraftPublished(draft_id=draft.id, ts=ts)
