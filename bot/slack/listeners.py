@@ -164,7 +164,9 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         text = str(((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "")
         user = str((body.get("user") or {}).get("id") or "")
         draft_id = _number(view.get("private_metadata")) or 0
-        save_as = runner.drafts.correct if view.get("callback_id") == draft_blocks.CORRECT_MODAL_ID else runner.drafts.edit
+        save_as = (
+            runner.drafts.correct if view.get("callback_id") == draft_blocks.CORRECT_MODAL_ID else runner.drafts.edit
+        )
 
         def save() -> None:
             runner.ensure_can_change(user)

@@ -18,5 +18,7 @@ class OpenCorrectionEditor(Payload):
     draft_id: int
 
     def send(self, slack: Sending) -> Nothing:
-        slack.client.views_open(trigger_id=self.trigger_id, view=draft_blocks.edit_modal(slack.draft(), correcting=True))
+        slack.client.views_open(
+            trigger_id=self.trigger_id, view=draft_blocks.edit_modal(slack.draft(), correcting=True)
+        )
         return Nothing()
