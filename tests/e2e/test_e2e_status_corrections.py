@@ -105,7 +105,7 @@ def test_the_page_feeds_and_json_show_the_correction_as_updated_at_once(
 def test_an_empty_correction_is_refused_in_the_modal_and_nothing_changes(
     published: tuple[Stack, str, ManualClock], unchanged: Any
 ) -> None:
-    stack, channel, _ = published
+    stack, _, _ = published
     stack.user("bob").click(STATUS, status_post(stack).ts, "draft.correct")
     stack.settle()
     (view,) = stack.emulator.views(stack.emulator.user("bob").id, open_only=True)

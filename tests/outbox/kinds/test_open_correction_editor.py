@@ -1,0 +1,21 @@
+"""view.open_correction: the modal that corrects a published update.
+
+Its delivery as people see it in Slack is tested end to end (tests/e2e/test_e2e_status_corrections.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.outbox.kinds.open_correction_editor import OpenCorrectionEditor
+from tests.outbox.kinds.stored import assert_stored_as
+
+# As the outbox stores them (rows a deployed database holds).
+STORED = [
+    (OpenCorrectionEditor(trigger_id="trigger.2", draft_id=1), '{"draft_id": 1, "trigger_id": "trigger.2"}'),
+]
+
+
+@pytest.mark.parametrize(("payload", "text"), STORED)
+def test_rows_stored_by_released_versions_still_load(payload: OpenCorrectionEditor, text: str) -> None:
+    assert_stored_as(payload, text)
