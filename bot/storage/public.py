@@ -66,6 +66,18 @@ def changed(*, session: Session) -> None:
     )
 
 
+def shown_differently(*, session: Session, incident_id: int, severity: int, public_title: str | None) -> bool:
+    """Would the page show this listed incident differently with this severity and public title?
+    (Asked before saving an incident: a note or a status change alone changes nothing public.)"""
+    differs = exists().where(
+        col(IncidentRow.id) == incident_id,
+        LISTED,
+        (col(IncidentRow.severity) != severity)
+        | (func.coalesce(col(IncidentRow.public_title), "") != (public_title or "")),
+    )
+    return bool(session.execute(select(differs)).scalar())
+
+
 def changed_if_listed(*, session: Session, incident_id: int) -> None:
     """`changed`, when the incident is on the status page (an unlisted one changes nothing public)."""
     listed = select(exists().where(col(IncidentRow.id) == incident_id, LISTED))

@@ -103,12 +103,17 @@ def insert_incident(
 
 def save_incident(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> None:
     """Write the incident's domain fields; people will be told, so it counts as an update."""
+    columns = _columns(incident)
+    public_change = public.shown_differently(
+        session=session, incident_id=incident_id, severity=incident.severity, public_title=columns["public_title"]
+    )
     core(session).execute(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id)
-        .values(updated_at=now, last_update_at=now, **_columns(incident))
+        .values(updated_at=now, last_update_at=now, **columns)
     )
-    public.changed_if_listed(session=session, incident_id=incident_id)  # its severity or public title
+    if public_change:  # a listed incident's severity or public title
+        public.changed(session=session)
 
 
 def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
+from bot.domain.incident import Status
 from bot.drafts import DraftService
 from bot.service import IncidentService, Where
 from bot.status_page.site import StatusSite
@@ -109,3 +110,19 @@ def test_a_resolved_incident_leaves_the_page_90_days_later_without_any_change(wo
     assert all("Service disruption" in page for page in world.everywhere())
     world.clock.now += timedelta(minutes=1)
     assert all("Service disruption" not in page for page in world.everywhere())
+
+
+def test_a_note_or_a_status_change_leaves_the_kept_page_alone(world: World, any_db: Database) -> None:
+    world.publish()
+    world.everywhere()
+
+    def version() -> int | None:
+        with any_db.read() as session:
+            return public.version(session=session)
+
+    before = version()
+    world.incidents.note(INC_1, actor=ALICE, text="rolled back deploy 4411")
+    world.incidents.set_status(INC_1, actor=ALICE, status=Status.IDENTIFIED)
+    assert version() == before, "nothing the public reads changed"
+    world.incidents.set_severity(INC_1, actor=ALICE, severity=1)
+    assert version() == (before or 0) + 1
