@@ -30,10 +30,10 @@ from typing import Any
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from status_page import backend, load  # noqa: E402  (the same data as the in-process benchmark)
+from status_page import backend, load
 
-from bot.sandbox import SIGNING_SECRET  # noqa: E402
-from slack_emulator import ANNOUNCE, SlackEmulator  # noqa: E402
+from bot.sandbox import SIGNING_SECRET
+from slack_emulator import ANNOUNCE, SlackEmulator
 
 ROOT = Path(__file__).parent.parent
 

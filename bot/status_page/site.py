@@ -101,8 +101,8 @@ class StatusSite:
     def answer(self, path: str, language: Language, base: str) -> Answer:
         """The answer kept for this version of the public data, else rendered now (see cache.py)."""
         key = (path, language.code, base)
-        with self.db.read() as session:
-            version = public.version(session=session)
+        with self.db.glance() as connection:
+            version = public.version(session=connection)
         kept = self.cache.get(key, version, self.clock())
         if kept is not None:
             return kept

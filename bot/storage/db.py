@@ -33,6 +33,9 @@ class Database:
         self.url = make_url(url)
         self.engine = _create_engine(url)
         self._read_engine = self.engine.execution_options(incident_bot_readonly=True)
+        self._single = (
+            self._read_engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -47,6 +50,13 @@ class Database:
     def read(self) -> Iterator[Session]:
         with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def glance(self) -> Iterator[Connection]:
+        """For one read statement alone: on PostgreSQL outside any transaction (no BEGIN, no
+        COMMIT: one round trip), on SQLite a plain read transaction (in-process, as cheap)."""
+        with self._single.connect() as connection:
+            yield connection
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

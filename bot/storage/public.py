@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Select, any_, exists, func, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from bot.domain.drafts import DraftState
@@ -49,7 +50,7 @@ _DRAFT = (
 )
 
 
-def version(*, session: Session) -> int | None:
+def version(*, session: Session | Connection) -> int | None:
     """The version of what the public can read (None: no version row, so nothing may be cached)."""
     found = session.execute(select(col(PublicVersionRow.version)).where(col(PublicVersionRow.id) == 1)).scalar()
     return int(found) if found is not None else None
