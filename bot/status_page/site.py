@@ -1,7 +1,8 @@
-"""`StatusSite`: the public routes as a WSGI app, one indexed query each, cached by ETag.
+"""`StatusSite`: the public routes as a WSGI app: each answer rendered from one indexed query
+once per change of the public version and kept until the next (cache.py), cached by ETag.
 
 Answers GET and HEAD only (the caller routes nothing else here): 200 with `ETag` (a hash of the
-body), `Last-Modified` (the latest published update shown) and `Cache-Control: public,
+body), `Last-Modified` (the latest published update or correction shown) and `Cache-Control: public,
 max-age=30`; 304 when `If-None-Match` matches (or, without it, `If-Modified-Since` is not older);
 404 for any other path; 503 when the database cannot answer. Never a Slack call, never a secret.
 """
