@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.demo import STORY_START
+from bot.demo import FIRST_START, STORY, STORY_START
 from bot.sandbox import ManualClock, Sandbox
 from bot.slack.listeners import ADD_TO_TIMELINE
 from slack_emulator import SlackEmulator
@@ -74,18 +74,22 @@ def test_the_pushpin_and_member_events_are_subscribed_with_the_scopes_they_need(
 
 @pytest.fixture(scope="module")
 def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    """Every Web API method the bot called while replaying the demo story plus a pushpin.
+    """Every Web API method the bot called while replaying the demo's two stories, plus a pushpin and
+    the retrospective's upload.
 
     On SQLite only: which methods are called does not depend on the database, and the commands
     and the pushpin run on PostgreSQL in tests/e2e (this fixture is module-scoped, theirs are not)."""
-    from bot.demo import _replay
+    from bot.demo import _replay, _replay_first
 
-    clock = ManualClock(STORY_START)
+    clock = ManualClock(FIRST_START)
     emulator = SlackEmulator(clock=clock.timestamp)
     database = tmp_path_factory.mktemp("manifest") / "calls.db"
     with Sandbox(database_url=f"sqlite:///{database}", clock=clock, emulator=emulator) as sandbox:
+        _replay_first(sandbox, clock)
+        clock.set(STORY_START)
         _replay(sandbox, clock)
-        channel = sandbox.channel_of(1)
+        channel = sandbox.channel_of(STORY)
+        sandbox.user("alice").slash("retro", channel=channel)
         ts = sandbox.user("bob").post_message(channel, "error rate is flat")
         sandbox.user("bob").react(channel, ts, "pushpin")
         reply = sandbox.user("bob").post_message(channel, "and latency too", thread_ts=ts)
@@ -103,8 +107,10 @@ def test_the_scopes_cover_every_web_api_method_the_bot_calls(methods_the_bot_cal
     assert "conversations.replies" in methods_the_bot_calls  # the pinned thread reply
 
 
-def test_the_file_upload_methods_are_covered_before_the_bot_calls_them() -> None:
-    """The retrospective document will be uploaded with Slack's two upload methods (``files:write``)."""
+def test_the_retrospective_is_uploaded_with_the_two_upload_methods_and_files_write(
+    methods_the_bot_calls: set[str],
+) -> None:
+    assert {"files.getUploadURLExternal", "files.completeUploadExternal"} <= methods_the_bot_calls
     upload = {SCOPE_OF_METHOD["files.getUploadURLExternal"], SCOPE_OF_METHOD["files.completeUploadExternal"]}
     assert upload == {"files:write"} and upload <= scopes()
 
