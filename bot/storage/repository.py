@@ -166,6 +166,11 @@ def get_by_id(*, session: Session, incident_id: int) -> StoredIncident:
     return _stored(session.get_one(IncidentRow, incident_id))
 
 
+def newest_id(*, session: Session) -> int | None:
+    """The id of the incident stored last, if any."""
+    return session.exec(select(IncidentRow.id).order_by(col(IncidentRow.id).desc()).limit(1)).first()
+
+
 def list_open(*, session: Session, team_id: str) -> list[StoredIncident]:
     """Open incidents, newest first; served by the partial index ix_incident_open."""
     query = (
