@@ -118,7 +118,9 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
     if not _token_accepted(runtime):
         return 2
     runtime.start_background()
-    server = make_http_server(runtime.wsgi(), host=host, port=port)
+    application = runtime.wsgi()
+    runtime.warm_up()
+    server = make_http_server(application, host=host, port=port)
     log.info("listening on http://%s:%s/slack/events", host, server.server_port)
     try:
         server.serve_forever()

@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import health, metrics
+from bot import health, metrics, warm
 from bot.aftermath import AftermathService
 from bot.config import Settings
 from bot.member_sync import MemberSync, MemberSyncThread
@@ -94,6 +94,11 @@ class Runtime:
     def send_due_reminders(self) -> int:
         """One scheduler round now, without the thread: update reminders and those after the fire."""
         return self.reminders.send_due() + self.aftermath.send_due_reminders()
+
+    def warm_up(self, *, request_threads: int = 8) -> None:
+        """Before serving: the app built, its first statements compiled, a connection per thread."""
+        assert self.app is not None
+        warm.warm_up(self.db, now=self.service.clock(), connections=request_threads)
 
     def start_background(self) -> Runtime:
         """The sender, the responder, the reminders and the member sync (waiting briefly for its first round)."""

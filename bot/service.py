@@ -1,9 +1,14 @@
 """IncidentService: one method per user action (docs/behaviour.md, The slash command), one transaction each.
 
-Each method parses what it still must (`--at`), loads the incident (row-locked), applies the
-pure rule from `bot.domain.incident`, writes the change, its timeline entry and the Slack work
-to send (outbox rows) in the same transaction, and returns what happened. A `UserError`
-raised anywhere rolls the transaction back: nothing is written.
+Each method parses what it still must (`--at`), loads the incident (row-locked when it changes
+the incident), applies the pure rule from `bot.domain.incident`, writes the change, its timeline
+entry and the Slack work to send (outbox rows) in the same transaction, and returns what
+happened. A `UserError` raised anywhere rolls the transaction back: nothing is written.
+
+Only what must be serialised is: numbering (the workspace row) and changes to the incident
+itself (its row lock on PostgreSQL). A note changes nothing on the incident, so it takes no lock
+and writes only its entry and its timeline line: notes to one incident never wait for each
+other (SQLite still runs one write transaction at a time, as it always does).
 """
 
 from __future__ import annotations
@@ -164,8 +169,7 @@ class IncidentService:
                 # ephemeral message in the channel the modal was opened from
                 TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
             ]
-            for payload in effects:
-                store.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
+            store.enqueue_all(session=session, incident_id=incident_id, payloads=effects, now=now)
         return Changed(incident=incident, entry=entry)
 
     # --- status ------------------------------------------------------------------------------
@@ -189,11 +193,15 @@ class IncidentService:
     # --- the other changes -------------------------------------------------------------------
 
     def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
-        def add(incident: Incident, now: datetime) -> tuple[Incident, TimelineEntry]:
-            when = self._when(at, now)
-            return incident, add_note(incident, text=text, actor=actor, at=when, now=now, zone=self.zone)
-
-        return self._apply(where, add)
+        """A timeline entry and its line in the channel; the incident itself is not written (or locked)."""
+        with self.db.write() as session:
+            stored = locate(session, where, lock=False)
+            now = self.clock()
+            entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
+            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+            post = PostTimeline(entry_id=entry_id)  # the card shows no notes: it stays as it is
+            store.enqueue(session=session, incident_id=stored.id, payload=post, now=now)
+        return Changed(incident=stored.incident, entry=entry)
 
     def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
         return self._apply(where, lambda incident, now: set_impact(incident, text=text, actor=actor, now=now))
@@ -370,8 +378,7 @@ class IncidentService:
             effects.append(SetTopic(entry_id=entry_id))
         if entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED:
             effects.append(Announce(entry_id=entry_id))
-        for payload in effects:
-            store.enqueue(session=session, incident_id=stored.id, payload=payload, now=now)
+        store.enqueue_all(session=session, incident_id=stored.id, payloads=effects, now=now)
         return Changed(incident=changed, entry=entry, durations=measured)
 
 

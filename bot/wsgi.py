@@ -4,7 +4,9 @@ The only module that builds the app at import time. Each gunicorn worker process
 so each gets its own outbox sender thread (do not use --preload: threads do not survive fork).
 A setting problem prints one line each and exits with status 4, gunicorn's "App failed to
 load", so gunicorn stops instead of booting workers again and again (the Procfile's config,
-`bot.gunicorn_config`, checks the same in the master first and exits 2).
+`bot.gunicorn_config`, checks the same in the master first and exits 2). The worker serves
+nothing, `/healthz` included, before this module is imported: by then the token was checked,
+the members synced (or 2 s passed) and the first statements warmed (`bot.warm`).
 """
 
 from __future__ import annotations
@@ -26,3 +28,5 @@ except TokenRejected as refused:  # one line, then the master stops instead of b
     print(refused, file=sys.stderr)
     raise SystemExit(GUNICORN_WORKER_BOOT_ERROR) from None
 application = runtime.wsgi(multiprocess_metrics=bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR")))
+threads = os.environ.get("WEB_THREADS", "")  # the Procfile's --threads
+runtime.warm_up(request_threads=int(threads) if threads.isdigit() else 8)  # before gunicorn serves /healthz

@@ -19,6 +19,8 @@ they did. One concept per module:
     attempts.py      Attempt: the effect id and whether the last try may have posted (idempotent posts)
     backoff.py       the wait before a retry
     sender.py        EffectSender: claims, sends, remembers results, retries, holds, gives up
+    runs.py          claiming and settling a run: consecutive effects of one incident sent at once
+    together.py      RunSender: sends a run (`Payload.send_together`) and settles it as one
     sender_thread.py the background thread of each web process
     cli.py           `incident-bot outbox` and `outbox retry`
 

@@ -9,7 +9,7 @@ what never will work. Slack's error answers are classified in one place
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -48,8 +48,27 @@ class Delivery:
             attempt=attempt,
             progress=progress,
         )
+        return self._classified(lambda: payload.send(slack))
+
+    def send_together(self, payloads: Sequence[Payload], views: Sequence[IncidentView], *, attempt: Attempt) -> Result:
+        """Send a run (`bot.outbox.runs`): payloads of one kind queued one behind the other, one
+        view each, their effect ids in `attempt.together`."""
+        payload = payloads[0]
+        slack = Sending(
+            kind=payload.kind,
+            client=self.client,
+            settings=self.settings,
+            bot_user_id=self.bot_user_id,
+            view=views[0],
+            attempt=attempt,
+            progress=lambda _: None,
+            together=tuple(views),
+        )
+        return self._classified(lambda: payload.send_together(slack))
+
+    def _classified(self, send: Callable[[], Result]) -> Result:
         try:
-            return payload.send(slack)
+            return send()
         except SlackApiError as error:
             classify(error)
         except OSError as error:  # connection refused, reset, timed out: the request may have arrived

@@ -23,8 +23,16 @@ class Payload(ABC):
     kind: ClassVar[str]
     # Rendered from the incident's state when sent, so only the newest pending one of an incident matters.
     superseded_by_later: ClassVar[bool] = False
+    # Consecutive pending ones of an incident are claimed and sent together (`bot.outbox.runs`).
+    coalesces: ClassVar[bool] = False
 
     @abstractmethod
     def send(self, slack: Sending) -> Result:
         """Do the work in Slack; raise `Retry`, `Hold` or `GiveUp` (`bot.outbox.failures`) when it
         cannot be done now; `SlackApiError`s are classified by the caller (`bot.outbox.delivery`)."""
+
+    def send_together(self, slack: Sending) -> Result:
+        """Send this payload and the ones queued right behind it (a run: `slack.attempt.together`
+        their effect ids, `slack.together` what was read for each, this one's first) in as few
+        Slack calls as fit; only kinds that coalesce."""
+        raise NotImplementedError(f"{self.kind} is sent one at a time")

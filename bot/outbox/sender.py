@@ -35,7 +35,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from bot.logs import log_context
-from bot.outbox import store
+from bot.outbox import runs, store
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
 from bot.outbox.codec import UnreadablePayload
@@ -45,6 +45,7 @@ from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing, Progress, Result
 from bot.outbox.store import Effect
+from bot.outbox.together import RunSender, SendsTogether
 from bot.outbox.view import IncidentView, read_view
 from bot.storage.db import Database
 
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS_FOR_BUGS = 5
 
 
-class Sends(Protocol):
+class Sends(SendsTogether, Protocol):
     """What the sender needs of `bot.outbox.delivery.Delivery` (tests give a fake)."""
 
     def send(
@@ -80,6 +81,15 @@ class EffectSender:
         self.learn_people: Callable[[frozenset[str]], None] | None = None  # names the table lacks
         self.backoff = backoff or Backoff()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.runs = RunSender(
+            db,
+            delivery,
+            clock=clock,
+            backoff=self.backoff,
+            hold=self._hold,
+            learn=self._learn,
+            max_attempts_for_bugs=MAX_ATTEMPTS_FOR_BUGS,
+        )
 
     def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
         """Send everything that is due now (or until `stopping()` says so between two effects);
@@ -95,32 +105,47 @@ class EffectSender:
             for effect_id in due:
                 if stopping():
                     break
-                effect = self._claim(effect_id)
-                if effect is not None:
+                run = self._claim(effect_id, together=paused is None)
+                if run:
                     progressed = True
-                    handled += 1
+                    handled += len(run)
+                    effect = run[0]
                     ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind}
                     with log_context(**ids):
-                        sent = self._run(effect)
+                        sent = self._run(effect) if len(run) == 1 else self.runs.run(run)
                     if not sent:
                         break  # Slack refused the token: the outbox is paused, stop this round
             if not progressed:
                 return handled
         return handled
 
-    def _claim(self, effect_id: int) -> Effect | None:
-        """Lease the effect; an effect this version cannot read (a newer kind, after a rollback) is
-        given up with the reason, so `incident-bot outbox retry` can send it once it can."""
+    def _claim(self, effect_id: int, *, together: bool = True) -> list[Effect]:
+        """Lease the effect, and with it the run queued behind it when its kind coalesces
+        (`bot.outbox.runs`); [] when another sender got it first. An effect this version cannot
+        read (a newer kind, after a rollback) is given up with the reason, so `incident-bot outbox
+        retry` can send it once it can."""
         try:
             with self.db.write() as session:
-                return store.claim(session=session, effect_id=effect_id, worker=self.worker, now=self.clock())
+                now = self.clock()
+                effect = store.claim(session=session, effect_id=effect_id, worker=self.worker, now=now)
+                if effect is None:
+                    return []
+                if not (together and effect.payload.coalesces) or failed_ambiguously(effect.last_error):
+                    return [
+                        effect
+                    ]  # after an ambiguous failure the head is sent alone: what it posted is found by part
+                return [effect, *runs.claim_followers(session=session, head=effect, worker=self.worker, now=now)]
         except UnreadablePayload as error:
             log.error("effect %s given up: %s", effect_id, error)
             with self.db.write() as session:
                 store.mark_failed(
                     session=session, effect_id=effect_id, now=self.clock(), retry_at=None, error=str(error)
                 )
-            return None
+            return []
+
+    def _learn(self, people: frozenset[str]) -> None:
+        if self.learn_people is not None:
+            self.learn_people(people)
 
     def check_now(self) -> None:
         """The token was accepted (auth.test at start-up): check held work at once, not in a minute."""

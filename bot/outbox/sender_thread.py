@@ -13,9 +13,12 @@ log = logging.getLogger(__name__)
 class SenderThread:
     """One background thread per process that drains the outbox, woken after every ack."""
 
-    def __init__(self, sender: EffectSender, *, poll_seconds: float = 1.0) -> None:
+    def __init__(self, sender: EffectSender, *, poll_seconds: float = 1.0, gather_seconds: float = 0.05) -> None:
         self.sender = sender
         self.poll_seconds = poll_seconds
+        # Woken by an ack, wait this long first: the notes acknowledged meanwhile join the same run
+        # (bot.outbox.runs), and the sender's transactions stay out of the way of the acks.
+        self.gather_seconds = gather_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="effect-sender", daemon=True)
@@ -34,7 +37,8 @@ class SenderThread:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
+            if self._wake.wait(self.poll_seconds):
+                self._stop.wait(self.gather_seconds)
             self._wake.clear()
             try:
                 self.sender.drain(stopping=self._stop.is_set)

@@ -35,6 +35,7 @@ class Sending:
     view: IncidentView | None
     attempt: Attempt
     progress: Progress  # remember a step at once, before the next call may fail
+    together: tuple[IncidentView, ...] = ()  # a run sent at once (`Payload.send_together`): one view each
 
     def about(self) -> IncidentView:
         """The incident the work is about (read by the sender); GiveUp when there is none."""

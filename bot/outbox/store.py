@@ -16,11 +16,12 @@ that check (once a minute while paused), by the release, and by `incident-bot ou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox.codec import decode, encode
@@ -49,6 +50,9 @@ class Effect:
         return self.payload.kind
 
 
+_ENQUEUE = insert(EffectRow)
+
+
 def enqueue(
     *,
     session: Session,
@@ -58,16 +62,33 @@ def enqueue(
     expires_at: datetime | None = None,
 ) -> None:
     """Record Slack work for after the commit; `incident_id` None: not queued behind an incident's work."""
-    session.add(
-        EffectRow(
-            incident_id=incident_id,
-            kind=payload.kind,
-            payload=encode(payload),
-            created_at=now,
-            not_before=now,
-            expires_at=expires_at,
-        )
-    )
+    enqueue_all(session=session, incident_id=incident_id, payloads=[payload], now=now, expires_at=expires_at)
+
+
+def enqueue_all(
+    *,
+    session: Session,
+    incident_id: int | None,
+    payloads: Sequence[Payload],
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> None:
+    """Record several pieces of Slack work at once, in this order (one statement, built once)."""
+    rows = [
+        {
+            "incident_id": incident_id,
+            "kind": payload.kind,
+            "payload": encode(payload),
+            "state": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "not_before": now,
+            "expires_at": expires_at,
+        }
+        for payload in payloads
+    ]
+    if rows:
+        core(session).execute(_ENQUEUE, rows)
 
 
 def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:

@@ -8,7 +8,7 @@ shows the incident as it is now. A payload about a timeline entry or a draft (a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -56,39 +56,50 @@ class IncidentView:
 def read_view(db: Database, payload: object, incident_id: int | None) -> IncidentView | None:
     """Everything sending `payload` (of incident `incident_id`, or of its draft's) needs, read now
     (so cards and topics show the latest state); None when it is about no incident."""
+    with db.read() as session:
+        return _read(session, payload, incident_id)
+
+
+def read_views(db: Database, payloads: Sequence[object], incident_id: int) -> list[IncidentView]:
+    """`read_view` for each of a run's payloads (`bot.outbox.runs`), in one transaction."""
+    with db.read() as session:
+        views = [_read(session, payload, incident_id) for payload in payloads]
+    return [view for view in views if view is not None]
+
+
+def _read(session: Session, payload: object, incident_id: int | None) -> IncidentView | None:
     draft_id = payload.draft_id if isinstance(payload, AboutDraft) else None
     entry_id = payload.entry_id if isinstance(payload, AboutEntry) else None
-    with db.read() as session:
-        draft = drafts.get(session=session, draft_id=draft_id) if draft_id else None
-        incident_id = incident_id if draft is None else draft.incident_id
-        if incident_id is None:
-            return None
-        stored = repository.get_by_id(session=session, incident_id=incident_id)
-        entry = repository.get_entry(session=session, entry_id=entry_id).entry if entry_id else None
-        durations = promises = None
-        if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
-            durations = _durations_until(session, stored.id, entry_id, stored.incident)
-        if entry is not None and entry.status_to is Status.RESOLVED:
-            made = reminders.promises(session=session, incident_id=stored.id, made_until=entry.recorded_at)
-            promises = record(made, entry.recorded_at)
-        people = roles.people(stored.incident) | {stored.incident.opened_by}
-        people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
-        if entry is not None:
-            people |= {entry.actor} | roles.entry_people(entry)
-            people |= markup.user_ids(entry.text)
-        if draft is not None:
-            people |= {draft.created_by, draft.edited_by or "", draft.decided_by or "", draft.corrected_by or ""}
-        related: tuple[RelatedIncident, ...] = ()
-        follow_ups: tuple[FollowUp, ...] = ()
-        if getattr(payload, "shows_card", False):
-            related = tuple(
-                RelatedIncident(other.incident.number, other.incident.title, other.incident.impact_started_at, total)
-                for other, total in aftermath.related(session=session, incident_id=stored.id)
-            )
-            follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
-            people |= {item.owner for item in follow_ups if item.owner}
-        names = repository.names(session=session, user_ids=people)
-        unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
+    draft = drafts.get(session=session, draft_id=draft_id) if draft_id else None
+    incident_id = incident_id if draft is None else draft.incident_id
+    if incident_id is None:
+        return None
+    stored = repository.get_by_id(session=session, incident_id=incident_id)
+    entry = repository.get_entry(session=session, entry_id=entry_id).entry if entry_id else None
+    durations = promises = None
+    if stored.incident.status is Status.RESOLVED or (entry and entry.status_to is Status.RESOLVED):
+        durations = _durations_until(session, stored.id, entry_id, stored.incident)
+    if entry is not None and entry.status_to is Status.RESOLVED:
+        made = reminders.promises(session=session, incident_id=stored.id, made_until=entry.recorded_at)
+        promises = record(made, entry.recorded_at)
+    people = roles.people(stored.incident) | {stored.incident.opened_by}
+    people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
+    if entry is not None:
+        people |= {entry.actor} | roles.entry_people(entry)
+        people |= markup.user_ids(entry.text)
+    if draft is not None:
+        people |= {draft.created_by, draft.edited_by or "", draft.decided_by or "", draft.corrected_by or ""}
+    related: tuple[RelatedIncident, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
+    if getattr(payload, "shows_card", False):
+        related = tuple(
+            RelatedIncident(other.incident.number, other.incident.title, other.incident.impact_started_at, total)
+            for other, total in aftermath.related(session=session, incident_id=stored.id)
+        )
+        follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
+        people |= {item.owner for item in follow_ups if item.owner}
+    names = repository.names(session=session, user_ids=people)
+    unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
         incident=stored.incident,
         channel_name=stored.channel_name,

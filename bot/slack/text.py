@@ -78,6 +78,25 @@ def pack_lines(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
     return sections
 
 
+def whole_lines(lines: Iterable[tuple[int, str]]) -> list[tuple[list[int], list[str]]]:
+    """Escaped lines, each with the id of what it reports, packed into as few messages as fit:
+    (ids, section texts) per message, at most `MESSAGE_BLOCK_LIMIT` sections of at most
+    `SECTION_LIMIT` characters, in order, and never a line cut between two messages."""
+    packed: list[tuple[list[int], list[str]]] = []
+    ids: list[int] = []
+    texts: list[str] = []
+    for line_id, line in lines:
+        grown = texts[:-1] + pack_lines([texts[-1], line]) if texts else pack_lines([line])
+        if len(grown) > MESSAGE_BLOCK_LIMIT and ids:
+            packed.append((ids, texts))
+            ids, grown = [], pack_lines([line])
+        ids.append(line_id)
+        texts = grown
+    if ids:
+        packed.append((ids, texts))
+    return packed
+
+
 def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 

@@ -11,7 +11,7 @@ lock (`BEGIN IMMEDIATE`) on SQLite, so many processes may start at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from importlib.resources import files
 from typing import Any
 
@@ -57,6 +57,23 @@ class Database:
         COMMIT: one round trip), on SQLite a plain read transaction (in-process, as cheap)."""
         with self._single.connect() as connection:
             yield connection
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[Session]:
+        """A write transaction that is always rolled back: statements run (and are compiled and
+        cached) without changing anything."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.begin()
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def open_connections(self, count: int) -> None:
+        """Open up to `count` pooled connections now, so the first requests do not each connect."""
+        with ExitStack() as held:
+            for _ in range(count):
+                held.enter_context(self._read_engine.connect()).execute(text("SELECT 1"))
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -1,8 +1,13 @@
 """Incidents and their timelines in SQL: rows <-> domain objects. Flat functions, one query each.
 
 Every function takes the caller's session (keyword-only) and never commits: the service owns
-the transaction. `for_update=True` takes the incident's row lock on PostgreSQL, so concurrent
-changes to one incident apply one after the other (SQLite's BEGIN IMMEDIATE already does).
+the transaction. `for_update=True` takes the incident's row lock on PostgreSQL (`FOR NO KEY
+UPDATE`), so concurrent changes to one incident apply one after the other (SQLite's BEGIN
+IMMEDIATE already does); adding a timeline entry or outbox row never waits for that lock.
+
+The statements on the acknowledgement's path (reading an incident, writing it, adding a timeline
+entry) are Core statements built once at import, executed with their parameters: no ORM
+bookkeeping and no statement building per call (see BENCHMARKS.md, "Acknowledgements").
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, update
+from sqlalchemy import bindparam, func, insert, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -101,17 +106,17 @@ def insert_incident(
     return row.id
 
 
+_SAVE_INCIDENT = update(IncidentRow).where(col(IncidentRow.id) == bindparam("incident_row_id"))
+
+
 def save_incident(*, session: Session, incident_id: int, incident: Incident, now: datetime) -> None:
     """Write the incident's domain fields; people will be told, so it counts as an update."""
     columns = _columns(incident)
     public_change = public.shown_differently(
         session=session, incident_id=incident_id, severity=incident.severity, public_title=columns["public_title"]
     )
-    core(session).execute(
-        update(IncidentRow)
-        .where(col(IncidentRow.id) == incident_id)
-        .values(updated_at=now, last_update_at=now, **columns)
-    )
+    values = {"incident_row_id": incident_id, "updated_at": now, "last_update_at": now, **columns}
+    core(session).execute(_SAVE_INCIDENT, values)
     if public_change:  # a listed incident's severity or public title
         public.changed(session=session)
 
@@ -142,20 +147,36 @@ def set_card(*, session: Session, incident_id: int, card_ts: str) -> None:
     core(session).execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
 
 
+_INCIDENT = IncidentRow.__table__.select()  # type: ignore[attr-defined]  # every column, as a Core row
+_BY_NUMBER = _INCIDENT.where(
+    col(IncidentRow.team_id) == bindparam("team_id"), col(IncidentRow.number) == bindparam("number")
+)
+_BY_CHANNEL = _INCIDENT.where(col(IncidentRow.channel_id) == bindparam("channel_id"))
+# FOR NO KEY UPDATE: changes to one incident queue for each other, while a note's insert (whose
+# foreign key takes FOR KEY SHARE on the incident) never waits for them.
+_LOCKED = {
+    False: (_BY_NUMBER, _BY_CHANNEL),
+    True: (_BY_NUMBER.with_for_update(key_share=True), _BY_CHANNEL.with_for_update(key_share=True)),
+}
+
+
 def get_by_number(*, session: Session, team_id: str, number: int, for_update: bool = False) -> StoredIncident | None:
-    query = select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.number == number)
-    row = session.exec(query.with_for_update() if for_update else query).first()
+    row = core(session).execute(_LOCKED[for_update][0], {"team_id": team_id, "number": number}).first()
     return _stored(row) if row else None
 
 
 def get_by_channel(*, session: Session, channel_id: str, for_update: bool = False) -> StoredIncident | None:
-    query = select(IncidentRow).where(IncidentRow.channel_id == channel_id)
-    row = session.exec(query.with_for_update() if for_update else query).first()
+    row = core(session).execute(_LOCKED[for_update][1], {"channel_id": channel_id}).first()
     return _stored(row) if row else None
 
 
 def get_by_id(*, session: Session, incident_id: int) -> StoredIncident:
     return _stored(session.get_one(IncidentRow, incident_id))
+
+
+def newest_id(*, session: Session) -> int | None:
+    """The id of the incident stored last, if any."""
+    return session.exec(select(IncidentRow.id).order_by(col(IncidentRow.id).desc()).limit(1)).first()
 
 
 def list_open(*, session: Session, team_id: str) -> list[StoredIncident]:
@@ -197,7 +218,8 @@ def _columns(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _stored(row: IncidentRow) -> StoredIncident:
+def _stored(row: Any) -> StoredIncident:
+    """An incident from its row: an `IncidentRow`, or a Core row of the same columns."""
     assert row.id is not None
     incident = Incident(
         number=row.number,
@@ -236,22 +258,24 @@ def _stored(row: IncidentRow) -> StoredIncident:
 # --- timeline --------------------------------------------------------------------------------
 
 
+_ADD_ENTRY = insert(TimelineRow).returning(col(TimelineRow.id))
+
+
 def add_entry(*, session: Session, incident_id: int, entry: TimelineEntry) -> int:
-    row = TimelineRow(
-        incident_id=incident_id,
-        at=entry.at,
-        recorded_at=entry.recorded_at,
-        actor=entry.actor,
-        kind=entry.kind.value,
-        text=entry.text,
-        status_from=entry.status_from.value if entry.status_from else None,
-        status_to=entry.status_to.value if entry.status_to else None,
-        source=entry.source,
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    values = {
+        "incident_id": incident_id,
+        "at": entry.at,
+        "recorded_at": entry.recorded_at,
+        "actor": entry.actor,
+        "kind": entry.kind.value,
+        "text": entry.text,
+        "status_from": entry.status_from.value if entry.status_from else None,
+        "status_to": entry.status_to.value if entry.status_to else None,
+        "source": entry.source,
+    }
+    entry_id = core(session).execute(_ADD_ENTRY, values).scalar_one()
+    assert entry_id is not None
+    return entry_id
 
 
 def has_source(*, session: Session, incident_id: int, source: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bot.outbox.attempts import Attempt
 from bot.outbox.kinds.announce import Announce
@@ -38,6 +38,7 @@ class FakeSlack:
         self.sent: list[tuple[str, int | None]] = []
         self.entries: list[tuple[int | None, int]] = []  # (incident, timeline entry) posted, in order
         self.attempts: list[Attempt] = []  # what the sender told the delivery of each try
+        self.runs: list[int] = []  # how many effects each successful call sent (several: a run)
 
     def send(
         self, payload: Payload, view: IncidentView | None, progress: Progress = lambda _: None, *, attempt: Attempt
@@ -50,10 +51,27 @@ class FakeSlack:
         if self.failing is not None:
             raise self.failing()
         self.sent.append((payload.kind, number))
+        self.runs.append(1)
         if isinstance(payload, PostTimeline):
             self.entries.append((number, payload.entry_id))
         if isinstance(payload, CreateChannel):
             return ChannelCreated(channel_id=f"C{number}", name=f"inc-{number}")
+        return Nothing()
+
+    def send_together(self, payloads: Sequence[Payload], views: Sequence[IncidentView], *, attempt: Attempt) -> Result:
+        """Answers like `Delivery.send_together`: one call for the whole run."""
+        number = views[0].incident.number
+        self.attempts.append(attempt)
+        self.tried += [(payload.kind, number) for payload in payloads]
+        if self.failures:
+            raise self.failures.popleft()
+        if self.failing is not None:
+            raise self.failing()
+        for payload in payloads:
+            self.sent.append((payload.kind, number))
+            if isinstance(payload, PostTimeline):
+                self.entries.append((number, payload.entry_id))
+        self.runs.append(len(payloads))
         return Nothing()
 
     def sent_for(self, number: int) -> list[str]:

@@ -153,8 +153,11 @@ def test_once_slack_answers_again_every_incident_is_sent_within_30_seconds_in_it
     for title in ("Checkout fails", "Search is slow", "Login loops"):
         open_incident(service, title)
         sender.drain()
-    for _ in stepping(clock, sender, seconds=10, until=START + timedelta(minutes=5)):
-        service.note(Where("T1", number=1), actor="U1", text=f"still down at {clock():%H:%M:%S}")
+    for step, _ in enumerate(stepping(clock, sender, seconds=10, until=START + timedelta(minutes=5))):
+        if step % 10 == 9:  # a change the card shows: the card is updated (each time superseding the last)
+            service.set_impact(Where("T1", number=1), actor="U1", text=f"impact as of {clock():%H:%M:%S}")
+        else:
+            service.note(Where("T1", number=1), actor="U1", text=f"still down at {clock():%H:%M:%S}")
     assert slack.sent == []
     back = clock()
     slack.failing = None
@@ -259,7 +262,7 @@ def test_when_slack_accepts_the_token_again_held_work_is_sent_in_order_and_once(
     slack.failing = None
     assert health.problem(sqlite_db, KOLKATA) is not None
     sender.drain()
-    assert slack.sent_for(1) == [*OPENING, PostTimeline.kind, UpdateCard.kind]
+    assert slack.sent_for(1) == [*OPENING, PostTimeline.kind]
     assert slack.sent_for(2) == OPENING
     assert effects(sqlite_db, "pending", "held") == []
     assert health.problem(sqlite_db, KOLKATA) is None

@@ -76,7 +76,7 @@ CHANGES: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
         "INC-1: note added to the timeline.",
         {},
         "note",
-        ["timeline.post", "card.update"],
+        ["timeline.post"],  # the card shows no notes: it is not edited
     ),
     (
         "impact Payments fail at checkout",

@@ -52,6 +52,14 @@ def _change_status(url: str, seed: int, count: int, barrier: object, results: ob
             results.put("refused")  # type: ignore[attr-defined]
 
 
+def _note_many(url: str, writer: int, count: int, barrier: object, results: object) -> None:
+    service = IncidentService(Database(url), zone=ZONE)
+    barrier.wait()  # type: ignore[attr-defined]
+    for i in range(count):
+        service.note(Where("T1", number=1), actor=f"U{writer}", text=f"writer {writer} note {i}")
+        results.put("noted")  # type: ignore[attr-defined]
+
+
 def _run_processes(target: Callable[..., None], argument_sets: list[tuple[object, ...]]) -> list[object]:
     barrier = FORK.Barrier(len(argument_sets))
     results = FORK.Queue()
@@ -110,6 +118,40 @@ def test_twenty_concurrent_status_changes_on_one_incident_lose_nothing_and_break
     outcomes = _run_processes(_change_status, [(url, seed, 5) for seed in range(4)])
     assert len(outcomes) == 20
     _assert_status_history_is_consistent(shared_db, outcomes.count("changed"))
+
+
+def test_four_processes_noting_one_incident_at_once_put_every_note_on_its_timeline_once_in_each_writers_order(
+    shared_db: Database,
+) -> None:
+    IncidentService(shared_db, zone=ZONE).open(team_id="T1", actor="U1", title="Checkout fails")
+    url = shared_db.url.render_as_string(hide_password=False)
+    outcomes = _run_processes(_note_many, [(url, writer, 25) for writer in range(4)])
+    assert outcomes == ["noted"] * 100
+    with shared_db.read() as session:
+        stored = repo.get_by_number(session=session, team_id="T1", number=1)
+        assert stored is not None
+        texts = [item.entry.text for item in repo.timeline(session=session, incident_id=stored.id)][1:]
+    assert sorted(texts) == sorted(f"writer {w} note {i}" for w in range(4) for i in range(25)), "each note once"
+    for writer in range(4):
+        mine = [text for text in texts if text.startswith(f"writer {writer} ")]
+        assert mine == [f"writer {writer} note {i}" for i in range(25)], "in the order its writer added them"
+
+
+def test_a_note_goes_through_while_a_change_holds_the_incidents_row_lock(pg_db: Database) -> None:
+    """PostgreSQL only (SQLite runs one write transaction at a time): only changes to the incident
+    itself wait for each other; a note takes no lock on it."""
+    service = IncidentService(pg_db, zone=ZONE)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    noted: list[object] = []
+    with pg_db.write() as session:
+        assert repo.get_by_number(session=session, team_id="T1", number=1, for_update=True) is not None
+        note = threading.Thread(
+            target=lambda: noted.append(service.note(Where("T1", number=1), actor="U2", text="rolled back"))
+        )
+        note.start()
+        note.join(20)
+        assert len(noted) == 1, "the note was added while the incident stayed locked"
+    assert [entry.text for entry in service.timeline(Where("T1", number=1)).entries][-1] == "rolled back"
 
 
 def _wait_until_someone_waits_for_a_lock(db: Database) -> None:

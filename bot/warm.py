@@ -1,0 +1,62 @@
+"""Warm start: what a web process does before it answers `/healthz` 200 (docs/behaviour.md, Running it).
+
+Building the app, checking the token and the first round of the member sync happen in
+`bot.runtime`; this module makes the first command as fast as the next ones. The statements an
+acknowledgement sends are run once in a transaction that is rolled back, so SQLAlchemy has
+compiled and cached them, and the connection pool holds a connection per request thread: the
+first command after a start no longer pays for compiling statements or connecting.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from bot.domain.incident import EntryKind, TimelineEntry
+from bot.outbox import store
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.storage import members, repository
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+NOBODY = "U0WARMUP"  # an id Slack never hands out (its ids are upper-case letters and digits after U/W)
+
+
+def warm_up(db: Database, *, now: datetime, connections: int) -> None:
+    """Run the acknowledgement's statements once, rolled back, and open `connections` connections.
+
+    Never fails a start: a database that is away now is reported by /healthz, not here."""
+    started = time.monotonic()
+    try:
+        db.open_connections(connections)
+        with db.read() as session:  # the member check reads outside the command's transaction
+            members.get(session=session, user_id=NOBODY)
+        with db.rehearsal() as session:
+            _rehearse(session, now)
+    except SQLAlchemyError as error:
+        log.warning("warm-up skipped: %s", str(error).splitlines()[0])
+        return
+    log.info("warm: statements compiled, %d connections open, in %.0f ms", connections, _ms(started))
+
+
+def _rehearse(session: Session, now: datetime) -> None:
+    members.get(session=session, user_id=NOBODY)
+    repository.get_by_number(session=session, team_id=NOBODY, number=0)
+    repository.get_by_number(session=session, team_id=NOBODY, number=0, for_update=True)
+    repository.get_by_channel(session=session, channel_id=NOBODY)
+    repository.get_by_channel(session=session, channel_id=NOBODY, for_update=True)
+    incident_id = repository.newest_id(session=session)
+    if incident_id is None:  # a new install: nothing to note on yet
+        return
+    entry = TimelineEntry(at=now, recorded_at=now, actor=NOBODY, kind=EntryKind.NOTE, text="warm-up")
+    entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
+    store.enqueue(session=session, incident_id=incident_id, payload=PostTimeline(entry_id=entry_id), now=now)
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000

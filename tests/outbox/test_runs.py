@@ -1,0 +1,147 @@
+"""Runs (bot.outbox.runs): timeline lines waiting for one channel go out together, each once, in order.
+
+A fake Slack (one call per `send`/`send_together`) and a manual clock; the two-sender test runs
+real threads against one database, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.outbox.attempts import Attempt
+from bot.outbox.failures import Retry
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.payload import Payload
+from bot.outbox.results import Result
+from bot.outbox.runs import MAX_RUN
+from bot.outbox.sender import EffectSender
+from bot.outbox.view import IncidentView
+from bot.sandbox import ManualClock
+from bot.service import IncidentService, Where
+from bot.storage import repository
+from bot.storage.db import Database
+from bot.storage.tables import EffectRow
+from tests.conftest import KOLKATA
+from tests.outbox.fake_delivery import OPENING, FakeSlack
+from tests.outbox.test_sender import make_sender
+
+START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+
+
+def entry_ids(db: Database, number: int) -> list[int]:
+    """The incident's timeline entries, in timeline order (the opening line first)."""
+    with db.read() as session:
+        stored = repository.get_by_number(session=session, team_id="T1", number=number)
+        assert stored is not None
+        return [item.id for item in repository.timeline(session=session, incident_id=stored.id)]
+
+
+def pending(db: Database) -> list[EffectRow]:
+    with db.read() as session:
+        return list(session.exec(select(EffectRow).where(col(EffectRow.state) == "pending")).all())
+
+
+def test_notes_waiting_for_one_channel_are_sent_in_one_call_each_line_once_and_in_order(sqlite_db: Database) -> None:
+    clock, slack = ManualClock(START), FakeSlack()
+    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    sender = make_sender(sqlite_db, slack, clock)
+    sender.drain()
+    for n in range(30):
+        service.note(Where("T1", number=1), actor="U1", text=f"step {n}")
+    assert sender.drain() == 30
+    assert slack.runs[-1] == 30, "the 30 lines went out in one call"
+    assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1), "every line once, in timeline order"
+    assert pending(sqlite_db) == []
+
+
+def test_a_run_stops_at_other_work_of_the_incident_and_at_the_run_limit(sqlite_db: Database) -> None:
+    clock, slack = ManualClock(START), FakeSlack()
+    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    sender = make_sender(sqlite_db, slack, clock)
+    sender.drain()
+    for n in range(3):
+        service.note(Where("T1", number=1), actor="U1", text=f"before {n}")
+    service.set_severity(Where("T1", number=1), actor="U1", severity=1)  # a line, then the card and topic
+    for n in range(MAX_RUN + 5):
+        service.note(Where("T1", number=1), actor="U1", text=f"after {n}")
+    sender.drain()
+    assert slack.runs[len(OPENING) :] == [4, 1, 1, MAX_RUN, 5]
+    assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1)
+
+
+def test_a_run_slack_fails_is_tried_again_whole_and_then_sent_once(sqlite_db: Database) -> None:
+    clock, slack = ManualClock(START), FakeSlack()
+    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    sender = make_sender(sqlite_db, slack, clock)
+    sender.drain()
+    for n in range(5):
+        service.note(Where("T1", number=1), actor="U1", text=f"step {n}")
+    slack.failures.append(Retry("HTTP 500"))  # clean: Slack said so before doing anything
+    sender.drain()
+    assert {row.attempts for row in pending(sqlite_db)} == {1} and len(pending(sqlite_db)) == 5
+    clock.advance(seconds=31)
+    sender.drain()
+    assert slack.runs[-1] == 5
+    assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1)
+
+
+class SlowSlack(FakeSlack):
+    """Takes a moment per call, so two senders really overlap."""
+
+    def send(self, payload: Payload, view: IncidentView | None, progress: object = None, *, attempt: Attempt) -> Result:
+        time.sleep(0.002)
+        return super().send(payload, view, attempt=attempt)
+
+    def send_together(self, payloads: Sequence[Payload], views: Sequence[IncidentView], *, attempt: Attempt) -> Result:
+        time.sleep(0.002)
+        return super().send_together(payloads, views, attempt=attempt)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest) -> Database:
+    """A database several threads can use at once: a SQLite file, or PostgreSQL."""
+    db = request.getfixturevalue("sqlite_file_db" if request.param == "sqlite" else "pg_db")
+    assert isinstance(db, Database)
+    return db
+
+
+def test_two_senders_draining_at_once_never_send_one_line_twice_and_keep_each_incidents_order(
+    shared_db: Database,
+) -> None:
+    service = IncidentService(shared_db, zone=KOLKATA)
+    slack = SlowSlack()
+    senders = [EffectSender(shared_db, slack, clock=lambda: datetime.now(UTC)) for _ in range(2)]
+    for number in (1, 2, 3):
+        service.open(team_id="T1", actor="U1", title=f"Outage {number}")
+    stop = threading.Event()
+
+    def keep_draining(sender: EffectSender) -> None:
+        while not stop.is_set():
+            sender.drain()
+
+    threads = [threading.Thread(target=keep_draining, args=(sender,)) for sender in senders]
+    for thread in threads:
+        thread.start()
+    for n in range(40):
+        for number in (1, 2, 3):
+            service.note(Where("T1", number=number), actor="U1", text=f"note {n}")
+    deadline = datetime.now(UTC) + timedelta(seconds=60)
+    while pending(shared_db) and datetime.now(UTC) < deadline:
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    assert pending(shared_db) == []
+    for number in (1, 2, 3):
+        posted = [entry for posted_in, entry in slack.entries if posted_in == number]
+        assert posted == entry_ids(shared_db, number), f"INC-{number}: every line once, in order"
+    assert PostTimeline.kind in {kind for kind, _ in slack.sent}
