@@ -24,11 +24,12 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.background import Background
 from bot.members import from_slack
 from bot.metrics import client_like
 from bot.storage import members
@@ -141,34 +142,27 @@ def _describe(error: SlackApiError) -> str:
     return f"HTTP {response.status_code} {response.get('error') or ''}".strip()
 
 
-class MemberSyncThread:
+class MemberSyncThread(Background):
     """A round at start, then a try every `check_every`, until stopped."""
 
     def __init__(self, sync: MemberSync, *, first_wait: float = 2.0, check_every: timedelta = CHECK_EVERY) -> None:
+        super().__init__("member-sync")
         self.sync = sync
         self.first_wait = first_wait
         self.check_every = check_every
+        self.retry_seconds = check_every.total_seconds()
         self.first_round = threading.Event()  # set when the first round ended, however it ended
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="member-sync", daemon=True)
 
-    def start(self) -> MemberSyncThread:
-        self._thread.start()
+    def start(self) -> Self:
+        super().start()
         self.first_round.wait(self.first_wait)
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.sync.run()
-            except SyncFailed as failed:
-                log.warning("%s; trying again in %s", failed, self.check_every)
-            except Exception:  # the database may be briefly away; the next try starts over
-                log.exception("member sync failed; trying again in %s", self.check_every)
+    def run_round(self) -> float:
+        try:
+            self.sync.run()
+        except SyncFailed as failed:
+            log.warning("%s; trying again in %s", failed, self.check_every)
+        finally:
             self.first_round.set()
-            self._stop.wait(self.check_every.total_seconds())
+        return self.check_every.total_seconds()

@@ -11,9 +11,9 @@ the outbox sender. A round at start-up sends whatever fell due while nothing was
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 
+from bot.background import Background
 from bot.reminders import ReminderService
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ CAP_SECONDS = 60.0
 RETRY_SECONDS = 1.0  # after a failed round, or when something due could not be sent this round
 
 
-class ReminderThread:
+class ReminderThread(Background):
     def __init__(
         self,
         reminders: ReminderService,
@@ -31,27 +31,12 @@ class ReminderThread:
         cap_seconds: float = CAP_SECONDS,
         also: Sequence[Callable[[], int]] = (),
     ) -> None:
+        super().__init__("reminders")
         self.reminders = reminders
         self.also = also  # other reminders looked at every round (after the fire: bot.aftermath)
         self.after_round = after_round  # wake the outbox sender: a reminder was queued
         self.cap_seconds = cap_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="reminders", daemon=True)
-
-    def start(self) -> ReminderThread:
-        self._thread.start()
-        return self
-
-    def notify(self) -> None:
-        """A deadline may have changed: look again now."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self.retry_seconds = RETRY_SECONDS
 
     def run_round(self) -> float:
         """Send what is due; the seconds to sleep until the next reminder time (capped)."""
@@ -66,13 +51,3 @@ class ReminderThread:
         if wait <= 0:  # still due: another process is sending it, or it failed this round
             return RETRY_SECONDS
         return min(wait, self.cap_seconds)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                wait = self.run_round()
-            except Exception:  # the database may be briefly away; the next round tries again
-                log.exception("reminder round failed; retrying in %ss", RETRY_SECONDS)
-                wait = RETRY_SECONDS
-            self._wake.wait(wait)
-            self._wake.clear()

@@ -1,0 +1,64 @@
+"""One background thread doing rounds until stopped: the outbox sender, the reminder scheduler and
+the member sync each are one (`bot.outbox.sender_thread`, `bot.reminder_thread`, `bot.member_sync`).
+
+A round returns how long to sleep before the next; `notify()` cuts the sleep short (after an ack);
+`stop()` ends the sleep and waits for the round in hand. A round that raises is logged and the
+next one comes after `retry_seconds`: the database or Slack may be briefly away.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Self
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    retry_seconds = 1.0
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def notify(self) -> None:
+        """Something changed: start the next round now."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep `seconds` unless stopped meanwhile (not cut short by `notify`)."""
+        self._stop.wait(seconds)
+
+    def run_round(self) -> float:
+        """One round; the seconds to sleep before the next."""
+        raise NotImplementedError
+
+    def woken(self) -> None:
+        """Called when `notify` cut a sleep short, before the next round."""
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wait = self.run_round()
+            except Exception:  # the database may be briefly away; the next round tries again
+                log.exception("%s round failed; retrying in %ss", self.name, self.retry_seconds)
+                wait = self.retry_seconds
+            if self._wake.wait(wait) and not self._stop.is_set():
+                self.woken()
+            self._wake.clear()
