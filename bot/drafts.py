@@ -32,6 +32,7 @@ from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import UnknownLanguage, available_languages, load_language
 from bot.domain.reminders import deadline_after
 from bot.domain.timefmt import clock_time
+from bot.domain.visibility import refuse_publishing
 from bot.errors import NotFound, RuleRefused, UsageError, UserError
 from bot.outbox import store
 from bot.outbox.kinds.correct_published import CorrectPublished
@@ -119,6 +120,7 @@ class DraftService:
             draft = self._get(session, draft_id, lock=True)
             check_proposed(draft, self._decider(session, draft))
             incident = repository.get_by_id(session=session, incident_id=draft.incident_id).incident
+            refuse_publishing(incident)  # a private incident's drafts never leave its channel
             now = self.clock()
             reason = stale_reason(draft.status, draft.attack, incident)
             if reason:

@@ -70,6 +70,7 @@ class EntryKind(StrEnum):
     RELATED = "related"  # a similar earlier incident found at open, or a link made or removed
     FOLLOW_UP = "follow_up"  # a follow-up added or finished
     RETRO = "retro"  # the retrospective marked done or waived
+    VISIBILITY = "visibility"  # made private or public (bot.domain.visibility); text is the new one
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,15 @@ class Incident:
     comms: str | None = None  # the comms lead (bot.domain.roles); None: unset
     scribe: str | None = None
     public_title: str = ""  # its name on the status page, in public words; "": a neutral phrase
+    private: bool = False  # never public, hidden from `list` outside it (bot.domain.visibility)
+    public_since: datetime | None = None  # made public after being private: older updates stay hidden
 
     def __post_init__(self) -> None:
         for name in ("impact_started_at", "opened_at", "status_since"):
             object.__setattr__(self, name, require_aware(getattr(self, name), name))
-        if self.resolved_at is not None:
-            object.__setattr__(self, "resolved_at", require_aware(self.resolved_at, "resolved_at"))
+        for optional in ("resolved_at", "public_since"):
+            if getattr(self, optional) is not None:
+                object.__setattr__(self, optional, require_aware(getattr(self, optional), optional))
 
     @property
     def name(self) -> str:
@@ -210,6 +214,7 @@ def open_incident(
     started_at: datetime,
     now: datetime,
     zone: ZoneInfo,
+    private: bool = False,
 ) -> tuple[Incident, TimelineEntry]:
     title = clean_title(title)
     check_severity(severity)
@@ -230,6 +235,7 @@ def open_incident(
         opened_at=now,
         status_since=started_at,
         resolved_at=None,
+        private=private,
     )
     entry = TimelineEntry(
         at=started_at,

@@ -13,6 +13,7 @@ from bot.domain.markup import SOMEONE, escape, for_slack
 from bot.domain.reminders import promise_words, read_promise_entry, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.domain.timefmt import day_and_time
+from bot.domain.visibility import PRIVATE
 
 STATUS_EMOJI = {
     Status.INVESTIGATING: ":mag:",
@@ -61,6 +62,10 @@ def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
             return f":memo: {text}"
         case EntryKind.IMPACT:
             return f"set the customer impact: {text}"
+        case EntryKind.VISIBILITY if entry.text == PRIVATE:
+            return ":lock: made the incident private: off the status page and feeds, not announced"
+        case EntryKind.VISIBILITY:
+            return ":unlock: made the incident public: the next published update puts it on the status page"
         case EntryKind.PUBLIC_TITLE:
             return f"set the public title (status page and feeds): {text}"
         case EntryKind.SEVERITY:

@@ -37,6 +37,13 @@ class Open:
     severity: int
     title: str  # "" when none was given: the app asks for it in a modal
     at: str | None
+    private: bool = False  # `--private`: a private channel, no announcement, never public
+
+
+@dataclass(frozen=True, slots=True)
+class SetVisibility:
+    incident: int | None
+    private: bool  # `private` or `public`
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +166,17 @@ class Help:
 
 
 IncidentChange: TypeAlias = (
-    SetStatus | Close | Note | Impact | PublicTitle | SetSeverity | SetLead | SetRole | SetAttack | Reopen
+    SetStatus
+    | Close
+    | Note
+    | Impact
+    | PublicTitle
+    | SetSeverity
+    | SetLead
+    | SetRole
+    | SetAttack
+    | Reopen
+    | SetVisibility
 )
 """The commands that change an existing incident (named by `incident`, or this channel's)."""
 
@@ -169,7 +186,7 @@ Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
 Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | Help
 
 USAGE: dict[str, str] = {
-    "open": "`/incident open [sev1..sev4] <title> [--at TIME]`",
+    "open": "`/incident open [--private] [sev1..sev4] <title> [--at TIME]`",
     "status": ("`/incident status [INC-n] <investigating|identified|monitoring|resolved> [message] [--at TIME]`"),
     "note": "`/incident note [INC-n] <text> [--at TIME]`",
     "impact": "`/incident impact [INC-n] <what customers experience>`",
@@ -178,6 +195,8 @@ USAGE: dict[str, str] = {
     "lead": "`/incident lead [INC-n] <@person>`",
     "role": "`/incident role [INC-n] <lead|comms|scribe> <@person|none>`",
     "attack": "`/incident attack [INC-n] <no-evidence|suspected|confirmed>`",
+    "private": "`/incident private [INC-n]`",
+    "public": "`/incident public [INC-n]`",
     "draft": "`/incident draft [INC-n] [en|fr|...] [short|long]`",
     "timeline": "`/incident timeline [INC-n]`",
     "close": "`/incident close [INC-n] [summary] [--at TIME]`",
@@ -202,6 +221,7 @@ HELP_TEXT = "\n".join(
 
 _TAKES_AT = frozenset({"open", "status", "note", "close"})
 _AT = re.compile(r"(?:^|(?<=\s))(?:--|\u2014|\u2013)at(?:=|\s|$)", re.IGNORECASE)
+_PRIVATE = re.compile(r"(?:--|\u2014|\u2013)private", re.IGNORECASE)
 _SEV = re.compile(r"sev-?(\d{1,9})", re.IGNORECASE)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
@@ -228,6 +248,12 @@ def parse(text: str) -> Command:
         )
     if at == "":
         raise UsageError("Give a time after --at, for example `--at 21:41` or `--at 10m ago`.", usage=usage)
+    if subcommand != "open" and _PRIVATE.fullmatch(_next_word(_take_incident(rest)[1])[0]):
+        raise UsageError(
+            f"`--private` goes only with `open`: `/incident {subcommand}` does not take it. "
+            "To make an incident private, use `/incident private [INC-n]`.",
+            usage=usage,
+        )
     try:
         return read(rest, at)
     except _Malformed as malformed:
@@ -246,11 +272,19 @@ class _Malformed(Exception):
 
 
 def _open(rest: str, at: str | None) -> Command:
+    private = False
+    severity: int | None = None
     word, after = _next_word(rest)
-    match = _SEV.fullmatch(word)
-    if match is None:
-        return Open(severity=DEFAULT_SEVERITY, title=_one_line(rest), at=at)
-    return Open(severity=_severity(int(match[1]), word), title=_one_line(after), at=at)
+    while word:  # `--private` and `sevN` come before the title, in either order, once each
+        if _PRIVATE.fullmatch(word) and not private:
+            private = True
+        elif (match := _SEV.fullmatch(word)) and severity is None:
+            severity = _severity(int(match[1]), word)
+        else:
+            break
+        rest = after
+        word, after = _next_word(rest)
+    return Open(severity=severity or DEFAULT_SEVERITY, title=_one_line(rest), at=at, private=private)
 
 
 def _status(rest: str, at: str | None) -> Command:
@@ -350,6 +384,14 @@ def _attack(rest: str, at: str | None) -> Command:
             f"so say no-evidence. Use {_ATTACKS}."
         )
     raise _Malformed(f"'{_one_line(rest)}' is not an assessment. Use {_ATTACKS}.")
+
+
+def _visibility(rest: str, at: str | None, *, private: bool) -> Command:
+    incident, rest = _take_incident(rest)
+    if rest.strip():
+        verb = "private" if private else "public"
+        raise _Malformed(f"Unexpected '{_one_line(rest)}': `{verb}` takes only an incident name.")
+    return SetVisibility(incident=incident, private=private)
 
 
 def _draft(rest: str, at: str | None) -> Command:
@@ -456,6 +498,8 @@ _READERS: dict[str, Callable[[str, str | None], Command]] = {
     "lead": _lead,
     "role": _role,
     "attack": _attack,
+    "private": lambda rest, at: _visibility(rest, at, private=True),
+    "public": lambda rest, at: _visibility(rest, at, private=False),
     "draft": _draft,
     "timeline": _timeline,
     "close": _close,

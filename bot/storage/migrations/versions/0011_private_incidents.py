@@ -1,0 +1,33 @@
+"""private incidents: a flag, and when one was made public
+
+Revision ID: 0011
+Revises: 0009
+Create Date: 2026-12-01
+
+`private` marks an incident that never reaches the public (docs/behaviour.md, Private
+incidents); `public_since` is when a private incident was made public: updates published
+before then stay off the status page and feeds. Existing incidents are public, as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("incident", sa.Column("private", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("incident", sa.Column("public_since", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("incident") as batch:
+        batch.drop_column("public_since")
+        batch.drop_column("private")
