@@ -168,8 +168,9 @@ class IncidentService:
             )
             if recurrence is not None:  # "2nd similar incident in 7 days: ..." right after the opening line
                 effects.append(PostTimeline(entry_id=recurrence[0]))
+            if not private:  # a private incident is never announced (docs/behaviour.md, Private incidents)
+                effects.append(Announce(entry_id=entry_id))
             effects += [
-                Announce(entry_id=entry_id),
                 # where the channel is: through the command's response_url, or (from the modal) an
                 # ephemeral message in the channel the modal was opened from
                 TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
@@ -409,7 +410,7 @@ class IncidentService:
         effects += [PostTimeline(entry_id=entry_id), UpdateCard(entry_id=entry_id)]
         if _changes_topic(stored.incident, changed):
             effects.append(SetTopic(entry_id=entry_id))
-        if entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED:
+        if (entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED) and not changed.private:
             effects.append(Announce(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, payloads=effects, now=now)
         return Changed(incident=changed, entry=entry, durations=measured)

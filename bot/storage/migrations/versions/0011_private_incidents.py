@@ -28,6 +28,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("incident") as batch:
-        batch.drop_column("public_since")
-        batch.drop_column("private")
+    for column in ("public_since", "private"):
+        op.drop_column("incident", column)
