@@ -26,6 +26,7 @@ from bot.deadlines import Cadences
 from bot.domain import durations, markup, roles
 from bot.domain.drafts import now_stale
 from bot.domain.durations import Durations
+from bot.domain.impacts import set_impact
 from bot.domain.incident import (
     DEFAULT_SEVERITY,
     Attack,
@@ -42,10 +43,10 @@ from bot.domain.incident import (
     open_incident,
     reopen,
     set_attack,
-    set_impact,
     set_public_title,
     set_severity,
 )
+from bot.domain.language import checked_language
 from bot.domain.roles import Role, change_role, check_person, entry_people
 from bot.domain.timeparse import parse_at
 from bot.domain.visibility import make_private, make_public, visible_to
@@ -106,12 +107,19 @@ class Timeline:
 
 class IncidentService:
     def __init__(
-        self, db: Database, *, zone: ZoneInfo, clock: Clock = utc_now, cadences: Cadences = DEFAULTS.reminders
+        self,
+        db: Database,
+        *,
+        zone: ZoneInfo,
+        clock: Clock = utc_now,
+        cadences: Cadences = DEFAULTS.reminders,
+        languages: tuple[str, ...] = DEFAULTS.languages,
     ) -> None:
         self.db = db
         self.zone = zone
         self.clock = clock
         self.cadences = cadences  # INCIDENT_REMINDERS: the next-update deadline per severity
+        self.languages = languages  # INCIDENT_LANGUAGES: the first is the default impact text's
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -209,8 +217,17 @@ class IncidentService:
             store.enqueue(session=session, incident_id=stored.id, payload=post, now=now)
         return Changed(incident=stored.incident, entry=entry)
 
-    def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
-        return self._apply(where, lambda incident, now: set_impact(incident, text=text, actor=actor, now=now))
+    def set_impact(self, where: Where, *, actor: str, text: str, language: str | None = None) -> Changed:
+        """What customers experience, in `language` (None: the default one's); docs/behaviour.md, Public drafts."""
+        if language is not None:
+            language = checked_language(language)
+        default = self.languages[0]
+        return self._apply(
+            where,
+            lambda incident, now: set_impact(
+                incident, text=text, language=language, default_language=default, actor=actor, now=now
+            ),
+        )
 
     def set_public_title(self, where: Where, *, actor: str, text: str) -> Changed:
         """The incident's name on the status page, stored in public words (no markup, no ids)."""

@@ -98,7 +98,7 @@ class Incident:
     lead: str
     opened_by: str
     attack: Attack
-    impact: str
+    impact: str  # in the default language; every language's in `impacts`
     channel_id: str | None
     impact_started_at: datetime  # the outage began (backdated with --at)
     opened_at: datetime  # the bot was told
@@ -107,6 +107,7 @@ class Incident:
     comms: str | None = None  # the comms lead (bot.domain.roles); None: unset
     scribe: str | None = None
     public_title: str = ""  # its name on the status page, in public words; "": a neutral phrase
+    impacts: tuple[tuple[str, str], ...] = ()  # (language, text), the default first (bot.domain.impacts)
     private: bool = False  # never public, hidden from `list` outside it (bot.domain.visibility)
     public_since: datetime | None = None  # made public after being private: older updates stay hidden
 
@@ -327,14 +328,6 @@ def add_message(
     return TimelineEntry(
         at=min(at, now), recorded_at=now, actor=author, kind=EntryKind.MESSAGE, text=text, source=source
     )
-
-
-def set_impact(incident: Incident, *, text: str, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
-    text = clean_impact(text)
-    if text == incident.impact:
-        raise RuleRefused(f"{incident.name} already has that impact text.")
-    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.IMPACT, text=text)
-    return replace(incident, impact=text), entry
 
 
 def set_public_title(incident: Incident, *, text: str, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:

@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import markup
 from bot.domain.durations import Durations, short
+from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.language import load_language
 from bot.domain.reminders import promise_words, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
 
@@ -214,7 +216,9 @@ def _what(entry: TimelineEntry, record: Record) -> str:
                 return f"cleared the {role.value} role"
             return f"made {name_of(person, record.names)} the {ROLE_TITLES[role]}"
         case EntryKind.IMPACT:
-            return f"set the customer impact: {text}"
+            code, said = read_impact_entry(entry)
+            language = f" ({load_language(code).name})" if code else ""
+            return f"set the customer impact{language}: {rich(said, record.names)}"
         case EntryKind.PUBLIC_TITLE:
             return f"set the public title (status page and feeds): {text}"
         case EntryKind.SNOOZED | EntryKind.NO_UPDATE:

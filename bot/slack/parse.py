@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
+from bot.domain.language import available_languages
 from bot.domain.markup import stored_form
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
@@ -72,6 +73,7 @@ class Note:
 class Impact:
     incident: int | None
     text: str
+    language: str | None = None  # None: the default language's text; checked against the wordings later
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,7 @@ USAGE: dict[str, str] = {
     "open": "`/incident open [--private] [sev1..sev4] <title> [--at TIME]`",
     "status": ("`/incident status [INC-n] <investigating|identified|monitoring|resolved> [message] [--at TIME]`"),
     "note": "`/incident note [INC-n] <text> [--at TIME]`",
-    "impact": "`/incident impact [INC-n] <what customers experience>`",
+    "impact": "`/incident impact [INC-n] [en|fr|...] <what customers experience>`",
     "public-title": "`/incident public-title [INC-n] <the name the public reads on the status page>`",
     "sev": "`/incident sev [INC-n] <1-4>`",
     "lead": "`/incident lead [INC-n] <@person>`",
@@ -315,11 +317,21 @@ def _note(rest: str, at: str | None) -> Command:
 
 
 def _impact(rest: str, at: str | None) -> Command:
+    """`impact [INC-n] [en|fr|...] <text>`: a first word is a language when the bot has wording in
+    it (`fr`), or when written as a code with a colon (`de:`, refused later if unknown); any other
+    first word is text (`it fails at login`)."""
     incident, rest = _take_incident(rest)
+    word, after = _next_word(rest)
+    code = word.lower().removesuffix(":")
+    language = None
+    if _LANGUAGE.fullmatch(code) and (word.endswith(":") or code in available_languages()):
+        language, rest = code, after
     text = _one_line(rest)
+    if not text and language:
+        raise _Malformed(f"What do customers experience? Write it in that language after `{language}`.")
     if not text:
         raise _Malformed("What do customers experience? Say it in their words, e.g. `they cannot log in`.")
-    return Impact(incident=incident, text=text)
+    return Impact(incident=incident, text=text, language=language)
 
 
 def _public_title(rest: str, at: str | None) -> Command:

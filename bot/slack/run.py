@@ -14,7 +14,9 @@ from bot import report
 from bot.aftermath import AftermathService
 from bot.config import Settings
 from bot.domain.durations import short
+from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import Attack, format_name
+from bot.domain.language import load_language
 from bot.domain.markup import escape, for_slack
 from bot.domain.reminders import minutes
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
@@ -117,9 +119,10 @@ class CommandRunner:
                 return Reply(blocks.changed_reply(changed.incident, "resolved.", changed.durations))
             case parse.Note(text=text, at=at):
                 return _said(service.note(where, actor=actor, text=text, at=at), "note added to the timeline.")
-            case parse.Impact(text=text):
-                changed = service.set_impact(where, actor=actor, text=text)
-                return _said(changed, f"customer impact set: {for_slack(changed.incident.impact)}")
+            case parse.Impact(text=text, language=language):
+                changed = service.set_impact(where, actor=actor, text=text, language=language)
+                code, said = read_impact_entry(changed.entry)
+                return _said(changed, f"customer impact in {load_language(code or 'en').name} set: {for_slack(said)}")
             case parse.PublicTitle(text=text):
                 changed = service.set_public_title(where, actor=actor, text=text)
                 title = escape(changed.incident.public_title)

@@ -12,6 +12,7 @@ bookkeeping and no statement building per call (see BENCHMARKS.md, "Acknowledgem
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -241,6 +242,9 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "opened_by": incident.opened_by,
         "attack": incident.attack.value,
         "impact": incident.impact,
+        "impacts": json.dumps([list(pair) for pair in incident.impacts], ensure_ascii=False)
+        if incident.impacts
+        else None,
         "channel_id": incident.channel_id,
         "impact_started_at": incident.impact_started_at,
         "opened_at": incident.opened_at,
@@ -264,6 +268,7 @@ def _stored(row: Any) -> StoredIncident:
         opened_by=row.opened_by,
         attack=Attack(row.attack),
         impact=row.impact,
+        impacts=tuple((str(code), str(text)) for code, text in json.loads(row.impacts)) if row.impacts else (),
         channel_id=row.channel_id,
         impact_started_at=row.impact_started_at,
         opened_at=row.opened_at,

@@ -90,6 +90,8 @@ class IncidentRow(SQLModel, table=True):
     opened_by: str = Field(max_length=32)
     attack: str = Field(max_length=16)
     impact: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # every language's impact text, `[["en", "..."], ["fr", "..."]]`, the default first (bot.domain.impacts)
+    impacts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     channel_id: str | None = Field(default=None, max_length=32)
     channel_name: str | None = Field(default=None, max_length=80)
     card_ts: str | None = Field(default=None, max_length=32)
