@@ -171,3 +171,13 @@ def test_open_private_without_anything_else_and_no_trigger_asks_for_a_title(bot:
     with unchanged(bot.db):
         answer = bot.command("open --private", trigger_id=None)
     assert "Give the incident a title" in answer.text
+
+
+@pytest.mark.parametrize(
+    "first", ["open sev1 Checkout fails for everyone", "open --private sev1 Checkout fails for everyone"]
+)
+def test_a_public_incident_is_never_told_of_a_similar_private_one(bot: DispatchBot, first: str) -> None:
+    bot.command(first)
+    bot.command("open sev1 Checkout fails for everyone")
+    found = [entry.text for entry in bot.timeline(2) if entry.kind == "related"]
+    assert len(found) == (0 if "--private" in first else 1)
