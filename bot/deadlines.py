@@ -30,9 +30,12 @@ def _promised(session: Session, incident_id: int) -> datetime | None:
 
 def on_open(session: Session, incident_id: int, incident: Incident, now: datetime, cadences: Cadences) -> None:
     """The first public update is due one cadence after the incident opened."""
-    reminders.save_schedule(
-        session=session, incident_id=incident_id, schedule=reset(now, cadences.get(incident.severity))
-    )
+    reminders.save_schedule(session=session, incident_id=incident_id, schedule=reset(now, cadence(incident, cadences)))
+
+
+def cadence(incident: Incident, cadences: Cadences) -> timedelta | None:
+    """How often the public expects an update: never from a private incident (nothing is published)."""
+    return None if incident.private else cadences.get(incident.severity)
 
 
 def on_change(
@@ -40,14 +43,14 @@ def on_change(
 ) -> None:
     """After a change: a status change or a reopening resets the deadline (never past a public
     promise), a close clears it, a severity change counts the new cadence; the rest leave it."""
-    cadence = cadences.get(changed.severity)
+    every = cadence(changed, cadences)
     status_changed = entry.kind is EntryKind.STATUS and entry.status_from is not entry.status_to
     if changed.status is Status.RESOLVED:
         schedule = OFF
-    elif status_changed or entry.kind is EntryKind.REOPENED:
-        schedule = reset(now, cadence, promised=_promised(session, stored.id))
+    elif status_changed or entry.kind in (EntryKind.REOPENED, EntryKind.VISIBILITY):
+        schedule = reset(now, every, promised=_promised(session, stored.id))
     elif entry.kind is EntryKind.SEVERITY:
-        schedule = severity_changed(stored.schedule, now, cadence, promised=_promised(session, stored.id))
+        schedule = severity_changed(stored.schedule, now, every, promised=_promised(session, stored.id))
     else:
         return
     if schedule != stored.schedule:
@@ -74,6 +77,6 @@ def on_publish(
                 made_at=now,
                 promised_by=draft.promises_by,
             )
-        schedule = published(now, cadences.get(incident.severity), promise=draft.promises_by)
+        schedule = published(now, cadence(incident, cadences), promise=draft.promises_by)
         reminders.save_schedule(session=session, incident_id=draft.incident_id, schedule=schedule)
     return entry

@@ -9,7 +9,7 @@ written for another status or another security assessment is stale and cannot be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
@@ -28,11 +28,13 @@ from bot.domain.drafts import (
     compose,
     stale_reason,
 )
+from bot.domain.impacts import fallback_warning, impact_for, impacts_of
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
-from bot.domain.language import UnknownLanguage, available_languages, load_language
+from bot.domain.language import checked_language, load_language
 from bot.domain.reminders import deadline_after
 from bot.domain.timefmt import clock_time
-from bot.errors import NotFound, RuleRefused, UsageError, UserError
+from bot.domain.visibility import refuse_publishing
+from bot.errors import NotFound, RuleRefused, UserError
 from bot.outbox import store
 from bot.outbox.kinds.correct_published import CorrectPublished
 from bot.outbox.kinds.open_correction_editor import OpenCorrectionEditor
@@ -61,7 +63,7 @@ class DraftService:
         self.clock = clock
 
     def draft(self, where: Where, *, actor: str, language: str | None, length: str | None) -> Drafted:
-        codes = [self._language(language)] if language else list(self.settings.languages)
+        codes = [checked_language(language)] if language else list(self.settings.languages)
         lengths = [cast(Length, length)] if length else list(LENGTHS)
         with self.db.write() as session:
             stored = locate(session, where)
@@ -74,11 +76,14 @@ class DraftService:
             next_update = None  # the deadline publishing it will set (docs/behaviour.md, Update promises and reminders)
             if incident.status.is_open:
                 next_update = deadline_after(now, self.settings.reminder_after(incident.severity))
+            default = self.settings.languages[0]
+            every = " ".join(text for _, text in impacts_of(incident, default))
             # Public words only: link labels, names without ids, no markup (docs/behaviour.md).
-            names = repository.names(session=session, user_ids=markup.user_ids(incident.impact))
-            impact = markup.for_public(incident.impact, names)
+            names = repository.names(session=session, user_ids=markup.user_ids(every))
             written = []
             for code in codes:
+                said, quoted_from = impact_for(incident, code, default)  # the reader's language when it has one
+                impact = markup.for_public(said, names)
                 for size in lengths:
                     draft = compose(
                         status=incident.status,
@@ -91,6 +96,8 @@ class DraftService:
                         zone=self.settings.zone,
                         duration=duration,
                     )
+                    if quoted_from is not None:  # "The Français draft quotes the English impact text"
+                        draft = replace(draft, warnings=(*draft.warnings, fallback_warning(code, quoted_from)))
                     draft_id = drafts.insert(
                         session=session,
                         incident_id=stored.id,
@@ -119,6 +126,7 @@ class DraftService:
             draft = self._get(session, draft_id, lock=True)
             check_proposed(draft, self._decider(session, draft))
             incident = repository.get_by_id(session=session, incident_id=draft.incident_id).incident
+            refuse_publishing(incident)  # a private incident's drafts never leave its channel
             now = self.clock()
             reason = stale_reason(draft.status, draft.attack, incident)
             if reason:
@@ -205,13 +213,6 @@ class DraftService:
             return self._get(session, draft_id)
 
     # --- shared steps ------------------------------------------------------------------------
-
-    def _language(self, code: str) -> str:
-        try:
-            return load_language(code).code
-        except UnknownLanguage:
-            known = ", ".join(available_languages())
-            raise UsageError(f"There is no wording in '{code}' yet; available: {known}.") from None
 
     def _get(self, session: Session, draft_id: int, *, lock: bool = False) -> DraftRecord:
         draft = drafts.get(session=session, draft_id=draft_id, for_update=lock)

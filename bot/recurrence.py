@@ -31,6 +31,8 @@ def record_recurrence(
         Earlier(id=stored.id, incident=stored.incident, total=total)
         for stored, total in candidates
         if stored.incident.number < incident.number
+        # a private incident is never named outside it (docs/behaviour.md, Private incidents)
+        and (incident.private or not stored.incident.private)
     ]
     similar = similar_earlier(incident, earlier)
     if not similar:

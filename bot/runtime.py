@@ -127,7 +127,9 @@ def build(
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
-    service = IncidentService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
+    service = IncidentService(
+        db, zone=settings.zone, clock=clock, cadences=settings.reminders, languages=settings.languages
+    )
     client = metrics.CountingWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,

@@ -26,6 +26,7 @@ from bot.deadlines import Cadences
 from bot.domain import durations, markup, roles
 from bot.domain.drafts import now_stale
 from bot.domain.durations import Durations
+from bot.domain.impacts import set_impact
 from bot.domain.incident import (
     DEFAULT_SEVERITY,
     Attack,
@@ -42,12 +43,13 @@ from bot.domain.incident import (
     open_incident,
     reopen,
     set_attack,
-    set_impact,
     set_public_title,
     set_severity,
 )
+from bot.domain.language import checked_language
 from bot.domain.roles import Role, change_role, check_person, entry_people
 from bot.domain.timeparse import parse_at
+from bot.domain.visibility import make_private, make_public, visible_to
 from bot.errors import NotFound
 from bot.outbox import store
 from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
@@ -105,12 +107,19 @@ class Timeline:
 
 class IncidentService:
     def __init__(
-        self, db: Database, *, zone: ZoneInfo, clock: Clock = utc_now, cadences: Cadences = DEFAULTS.reminders
+        self,
+        db: Database,
+        *,
+        zone: ZoneInfo,
+        clock: Clock = utc_now,
+        cadences: Cadences = DEFAULTS.reminders,
+        languages: tuple[str, ...] = DEFAULTS.languages,
     ) -> None:
         self.db = db
         self.zone = zone
         self.clock = clock
         self.cadences = cadences  # INCIDENT_REMINDERS: the next-update deadline per severity
+        self.languages = languages  # INCIDENT_LANGUAGES: the first is the default impact text's
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -124,7 +133,10 @@ class IncidentService:
         at: str | None = None,
         origin_channel: str | None = None,
         response_url: str | None = None,
+        private: bool = False,
     ) -> Changed:
+        """A new incident; `private`: a private channel, no announcement, never public
+        (docs/behaviour.md, Private incidents)."""
         title = clean_title(title)
         check_severity(severity)
         with self.db.write() as session:
@@ -139,6 +151,7 @@ class IncidentService:
                 started_at=started,
                 now=now,
                 zone=self.zone,
+                private=private,
             )
             incident_id = repository.insert_incident(
                 session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
@@ -163,8 +176,9 @@ class IncidentService:
             )
             if recurrence is not None:  # "2nd similar incident in 7 days: ..." right after the opening line
                 effects.append(PostTimeline(entry_id=recurrence[0]))
+            if not private:  # a private incident is never announced (docs/behaviour.md, Private incidents)
+                effects.append(Announce(entry_id=entry_id))
             effects += [
-                Announce(entry_id=entry_id),
                 # where the channel is: through the command's response_url, or (from the modal) an
                 # ephemeral message in the channel the modal was opened from
                 TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
@@ -203,8 +217,17 @@ class IncidentService:
             store.enqueue(session=session, incident_id=stored.id, payload=post, now=now)
         return Changed(incident=stored.incident, entry=entry)
 
-    def set_impact(self, where: Where, *, actor: str, text: str) -> Changed:
-        return self._apply(where, lambda incident, now: set_impact(incident, text=text, actor=actor, now=now))
+    def set_impact(self, where: Where, *, actor: str, text: str, language: str | None = None) -> Changed:
+        """What customers experience, in `language` (None: the default one's); docs/behaviour.md, Public drafts."""
+        if language is not None:
+            language = checked_language(language)
+        default = self.languages[0]
+        return self._apply(
+            where,
+            lambda incident, now: set_impact(
+                incident, text=text, language=language, default_language=default, actor=actor, now=now
+            ),
+        )
 
     def set_public_title(self, where: Where, *, actor: str, text: str) -> Changed:
         """The incident's name on the status page, stored in public words (no markup, no ids)."""
@@ -236,6 +259,17 @@ class IncidentService:
 
     def set_attack(self, where: Where, *, actor: str, attack: Attack) -> Changed:
         return self._apply(where, lambda incident, now: set_attack(incident, attack=attack, actor=actor, now=now))
+
+    def set_private(self, where: Where, *, actor: str, private: bool) -> Changed:
+        """Make the incident private (off the status page at once) or public (on it again from its
+        next published update): docs/behaviour.md, Private incidents."""
+        rule = make_private if private else make_public
+        with self.db.write() as session:
+            stored = locate(session, where)
+            now = self.clock()  # read once the row lock is held
+            changed, entry = rule(stored.incident, actor=actor, now=now)
+            repository.unlist(session=session, incident_id=stored.id)
+            return self._record(session, stored, changed, entry, now)
 
     def request_message(self, *, channel_id: str, ts: str, requested_by: str, event_id: str | None) -> bool:
         """A :pushpin: on a message of an incident channel: fetch it after the ack, then add it.
@@ -282,27 +316,44 @@ class IncidentService:
             store.enqueue(session=session, incident_id=stored.id, payload=acknowledge, now=now)
             return Changed(incident=stored.incident, entry=entry)
 
-    def request_open_modal(self, *, trigger_id: str, severity: int, channel_id: str | None) -> None:
+    def request_open_modal(
+        self, *, trigger_id: str, severity: int, channel_id: str | None, private: bool = False
+    ) -> None:
         """`/incident open` without a title: open the modal right after the ack (triggers last 3 s)."""
         now = self.clock()
         with self.db.write() as session:
-            modal = OpenIncidentModal(trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "")
+            modal = OpenIncidentModal(
+                trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "", private=private
+            )
             store.enqueue(session=session, incident_id=None, payload=modal, now=now, expires_at=now + TRIGGER_LIFETIME)
 
     # --- reading -----------------------------------------------------------------------------
 
-    def list_incidents(self, *, team_id: str, everything: bool = False) -> list[Incident]:
+    def list_incidents(
+        self, *, team_id: str, everything: bool = False, viewer: str | None = None, channel_id: str | None = None
+    ) -> list[Incident]:
+        """Open (or the 20 most recent) incidents `viewer` may see asking in `channel_id`: private
+        ones only to their people and in their channel (bot.domain.visibility); every one for the
+        bot's own reads (`viewer=None`)."""
         with self.db.read() as session:
             if everything:
-                rows = repository.list_recent(session=session, team_id=team_id, limit=20)
+                rows = repository.list_recent(
+                    session=session, team_id=team_id, viewer=viewer, channel_id=channel_id, limit=20
+                )
             else:
-                rows = repository.list_open(session=session, team_id=team_id)
+                rows = repository.list_open(session=session, team_id=team_id, viewer=viewer, channel_id=channel_id)
             return [stored.incident for stored in rows]
 
-    def timeline(self, where: Where) -> Timeline:
+    def timeline(self, where: Where, *, viewer: str | None = None) -> Timeline:
+        """The whole timeline; asked by a person (`viewer`), a private incident's only to its people
+        and in its own channel."""
         now = self.clock()
         with self.db.read() as session:
             stored = locate(session, where, lock=False)
+            if viewer is not None and not visible_to(stored.incident, user_id=viewer, channel_id=where.channel_id):
+                raise NotFound(
+                    f"{stored.incident.name} is private: its timeline shows only to its people and in its own channel."
+                )
             entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
         return Timeline(
             incident=stored.incident,
@@ -376,7 +427,7 @@ class IncidentService:
         effects += [PostTimeline(entry_id=entry_id), UpdateCard(entry_id=entry_id)]
         if _changes_topic(stored.incident, changed):
             effects.append(SetTopic(entry_id=entry_id))
-        if entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED:
+        if (entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED) and not changed.private:
             effects.append(Announce(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, payloads=effects, now=now)
         return Changed(incident=changed, entry=entry, durations=measured)

@@ -117,3 +117,37 @@ def test_the_retrospective_is_uploaded_with_the_two_upload_methods_and_files_wri
 
 def test_the_apps_messages_tab_is_on_so_it_can_tell_people_things_in_a_direct_message() -> None:
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+# The scope a method needs on a private channel instead (Slack's method documentation): `groups:*`.
+PRIVATE_SCOPE_OF_METHOD = {
+    "conversations.create": "groups:write",
+    "conversations.invite": "groups:write",
+    "conversations.setTopic": "groups:write",
+    "conversations.history": "groups:history",
+    "conversations.replies": "groups:history",
+    "conversations.info": "groups:read",
+    "conversations.list": "groups:read",
+}
+
+
+def test_a_private_incident_s_channel_calls_are_covered_by_the_groups_scopes(tmp_path: Path) -> None:
+    """`/incident open --private` makes a private channel: creating, inviting, setting the topic
+    and reading its messages (a pushpin) need the `groups:*` scopes, declared in the manifest."""
+    clock = ManualClock(STORY_START)
+    emulator = SlackEmulator(clock=clock.timestamp)
+    with Sandbox(database_url=f"sqlite:///{tmp_path / 'private.db'}", clock=clock, emulator=emulator) as sandbox:
+        sandbox.user("alice").slash("open --private sev1 Card numbers in the logs")
+        sandbox.settle()
+        channel = sandbox.channel_of(1)
+        ts = sandbox.user("alice").post_message(channel, "rotated the keys")
+        sandbox.user("alice").react(channel, ts, "pushpin")
+        sandbox.settle()
+    on_private = {call.method for call in emulator.calls() if call.args.get("channel") == channel}
+    created = emulator.calls("conversations.create")
+    on_private |= {call.method for call in created if (call.response.get("channel") or {}).get("id") == channel}
+    assert {"conversations.create", "conversations.invite", "conversations.history"} <= on_private
+    unknown = on_private - set(PRIVATE_SCOPE_OF_METHOD) - set(SCOPE_OF_METHOD)
+    assert not unknown, f"add the scopes of {unknown}"
+    needed = {PRIVATE_SCOPE_OF_METHOD.get(method, SCOPE_OF_METHOD.get(method)) for method in on_private} - {None}
+    assert needed <= scopes()

@@ -70,6 +70,7 @@ class EntryKind(StrEnum):
     RELATED = "related"  # a similar earlier incident found at open, or a link made or removed
     FOLLOW_UP = "follow_up"  # a follow-up added or finished
     RETRO = "retro"  # the retrospective marked done or waived
+    VISIBILITY = "visibility"  # made private or public (bot.domain.visibility); text is the new one
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Incident:
     lead: str
     opened_by: str
     attack: Attack
-    impact: str
+    impact: str  # in the default language; every language's in `impacts`
     channel_id: str | None
     impact_started_at: datetime  # the outage began (backdated with --at)
     opened_at: datetime  # the bot was told
@@ -106,12 +107,16 @@ class Incident:
     comms: str | None = None  # the comms lead (bot.domain.roles); None: unset
     scribe: str | None = None
     public_title: str = ""  # its name on the status page, in public words; "": a neutral phrase
+    impacts: tuple[tuple[str, str], ...] = ()  # (language, text), the default first (bot.domain.impacts)
+    private: bool = False  # never public, hidden from `list` outside it (bot.domain.visibility)
+    public_since: datetime | None = None  # made public after being private: older updates stay hidden
 
     def __post_init__(self) -> None:
         for name in ("impact_started_at", "opened_at", "status_since"):
             object.__setattr__(self, name, require_aware(getattr(self, name), name))
-        if self.resolved_at is not None:
-            object.__setattr__(self, "resolved_at", require_aware(self.resolved_at, "resolved_at"))
+        for optional in ("resolved_at", "public_since"):
+            if getattr(self, optional) is not None:
+                object.__setattr__(self, optional, require_aware(getattr(self, optional), optional))
 
     @property
     def name(self) -> str:
@@ -210,6 +215,7 @@ def open_incident(
     started_at: datetime,
     now: datetime,
     zone: ZoneInfo,
+    private: bool = False,
 ) -> tuple[Incident, TimelineEntry]:
     title = clean_title(title)
     check_severity(severity)
@@ -230,6 +236,7 @@ def open_incident(
         opened_at=now,
         status_since=started_at,
         resolved_at=None,
+        private=private,
     )
     entry = TimelineEntry(
         at=started_at,
@@ -321,14 +328,6 @@ def add_message(
     return TimelineEntry(
         at=min(at, now), recorded_at=now, actor=author, kind=EntryKind.MESSAGE, text=text, source=source
     )
-
-
-def set_impact(incident: Incident, *, text: str, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
-    text = clean_impact(text)
-    if text == incident.impact:
-        raise RuleRefused(f"{incident.name} already has that impact text.")
-    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.IMPACT, text=text)
-    return replace(incident, impact=text), entry
 
 
 def set_public_title(incident: Incident, *, text: str, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:

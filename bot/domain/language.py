@@ -29,6 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot.domain.durations import Qualifier, RoundedDuration, Unit, round_public
+from bot.errors import UsageError
 
 REFERENCE = "en"
 _CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
@@ -108,6 +109,15 @@ def available_languages(directory: Path | None = None) -> list[str]:
         for name in names
         if name.endswith(".toml") and _CODE.fullmatch(name.removesuffix(".toml"))
     )
+
+
+def checked_language(code: str) -> str:
+    """A language code typed by someone: one the bot has wording for, else a refusal naming those."""
+    try:
+        return load_language(code.lower()).code
+    except UnknownLanguage:
+        known = ", ".join(available_languages())
+        raise UsageError(f"There is no wording in '{code}' yet; available: {known}.") from None
 
 
 def load_language(code: str, directory: Path | None = None) -> Language:

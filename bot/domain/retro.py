@@ -13,7 +13,7 @@ An incident still open gets a document marked as a draft.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import markup
 from bot.domain.durations import Durations, short
+from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.language import load_language
 from bot.domain.reminders import promise_words, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
 
@@ -214,9 +216,13 @@ def _what(entry: TimelineEntry, record: Record) -> str:
                 return f"cleared the {role.value} role"
             return f"made {name_of(person, record.names)} the {ROLE_TITLES[role]}"
         case EntryKind.IMPACT:
-            return f"set the customer impact: {text}"
+            code, said = read_impact_entry(entry)
+            language = f" ({load_language(code).name})" if code else ""
+            return f"set the customer impact{language}: {rich(said, record.names)}"
         case EntryKind.PUBLIC_TITLE:
             return f"set the public title (status page and feeds): {text}"
+        case EntryKind.VISIBILITY:  # "private" or "public" (bot.domain.visibility)
+            return f"made the incident {text}"
         case EntryKind.SNOOZED | EntryKind.NO_UPDATE:
             return escape(reminder_words(entry, record.zone))
         case EntryKind.NOTE | EntryKind.MESSAGE:
@@ -317,6 +323,7 @@ def as_data(record: Record) -> dict[str, object]:
                 "status_from": entry.status_from.value if entry.status_from else None,
                 "status_to": entry.status_to.value if entry.status_to else None,
             }
+            | _impact_language(entry, text)
             for entry in record.entries
         ],
         "published_updates": [
@@ -352,6 +359,14 @@ def as_data(record: Record) -> dict[str, object]:
         ],
         "retrospective": {"state": record.retro_state.value, "note": record.retro_note},
     }
+
+
+def _impact_language(entry: TimelineEntry, text: Callable[[str], str]) -> dict[str, object]:
+    """An impact entry's language apart from its text (`{"language": "fr", "text": ...}`)."""
+    if entry.kind is not EntryKind.IMPACT:
+        return {}
+    code, said = read_impact_entry(entry)
+    return {"language": code, "text": text(said)} if code else {}
 
 
 def _iso(value: datetime) -> str:

@@ -20,6 +20,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.registry import KINDS
 
 MODAL_FIELDS = ("severity", "private_metadata")  # stored under "modal" by the incident modal
+MODAL_FLAGS = ("private",)  # stored under "modal" too, only when set: rows without them read as False
 
 
 class UnreadablePayload(ValueError):
@@ -30,7 +31,8 @@ def encode(payload: Payload) -> str:
     """The payload as stored in the `payload` column."""
     data: dict[str, Any] = asdict(payload)
     if isinstance(payload, OpenIncidentModal):  # the shape this kind has always been stored in
-        data = {"trigger_id": data["trigger_id"], "modal": {key: data[key] for key in MODAL_FIELDS}}
+        modal = {key: data[key] for key in MODAL_FIELDS} | {key: True for key in MODAL_FLAGS if data[key]}
+        data = {"trigger_id": data["trigger_id"], "modal": modal}
     return json.dumps(data, sort_keys=True)
 
 

@@ -72,10 +72,13 @@ def effects_posted_before(client: WebClient, channel: str, attempt: Attempt) -> 
 
 
 def find_channel(client: WebClient, name: str) -> dict[str, Any] | None:
-    """The public, unarchived channel called `name`, paging through conversations.list."""
+    """The unarchived channel called `name` (public, or private with the bot in it), paging
+    through conversations.list."""
     cursor = None
     while True:
-        page = client.conversations_list(types="public_channel", exclude_archived=True, limit=1000, cursor=cursor)
+        page = client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+        )
         channels: list[dict[str, Any]] = page.get("channels") or []
         for channel in channels:
             if channel.get("name") == name:

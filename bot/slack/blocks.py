@@ -37,6 +37,11 @@ ATTACK_WORDS = {
     Attack.CONFIRMED: ":rotating_light: Security incident confirmed",
 }
 OPEN_MODAL_ID = "incident.open"
+PRIVATE_OPTION = "private"  # the value of the open modal's Private box
+PRIVATE_NOTICE = (
+    ":lock: *Private*: not announced, never on the status page or feeds, and `list` shows it only to its "
+    "opener and role holders, or here. `/incident public` to change that."
+)
 
 
 def plain(text: str) -> dict[str, Any]:
@@ -83,6 +88,8 @@ def card(
         },
         {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
     ]
+    if incident.private:
+        blocks.append(section(PRIVATE_NOTICE))
     if incident.impact:
         blocks.append(section(f"*Customer impact*\n{for_slack(incident.impact, names)}"))
     if status is Status.RESOLVED and total is not None:
@@ -243,15 +250,24 @@ def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, 
     for incident in incidents:
         channel = f" <#{incident.channel_id}>" if incident.channel_id else ""
         since = day_and_time(incident.impact_started_at, zone, relative_to=now)
+        private = " :lock: private" if incident.private else ""
         lines.append(
-            f"{STATUS_EMOJI[incident.status]} *{incident.name}* sev{incident.severity} "
+            f"{STATUS_EMOJI[incident.status]} *{incident.name}*{private} sev{incident.severity} "
             f"{incident.status.value} · {for_slack(incident.title)} · since {since}{channel}"
         )
     return [{"response_type": "ephemeral", "text": heading, "blocks": chunk} for chunk in messages(sections(lines))]
 
 
-def open_modal(*, severity: int = 2, private_metadata: str = "") -> dict[str, Any]:
+def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool = False) -> dict[str, Any]:
     options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
+    private_option = {
+        "text": plain("Private"),
+        "value": PRIVATE_OPTION,
+        "description": plain("A private channel, no announcement, never on the status page"),
+    }
+    checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [private_option]}
+    if private:
+        checkbox["initial_options"] = [private_option]
     return {
         "type": "modal",
         "callback_id": OPEN_MODAL_ID,
@@ -281,6 +297,13 @@ def open_modal(*, severity: int = 2, private_metadata: str = "") -> dict[str, An
                     "options": options,
                     "initial_option": options[severity - 1],
                 },
+            },
+            {
+                "type": "input",
+                "block_id": "private",
+                "optional": True,
+                "label": plain("Visibility"),
+                "element": checkbox,
             },
         ],
     }

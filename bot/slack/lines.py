@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.aftermath import is_finding
 from bot.domain.durations import Durations, short
+from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.language import load_language
 from bot.domain.markup import SOMEONE, escape, for_slack
 from bot.domain.reminders import promise_words, read_promise_entry, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.domain.timefmt import day_and_time
+from bot.domain.visibility import PRIVATE
 
 STATUS_EMOJI = {
     Status.INVESTIGATING: ":mag:",
@@ -39,6 +42,13 @@ def reminder_what(entry: TimelineEntry, zone: ZoneInfo) -> str:
     return (":zzz: " if entry.kind is EntryKind.SNOOZED else "") + reminder_words(entry, zone)
 
 
+def impact_what(entry: TimelineEntry, names: Mapping[str, str]) -> str:
+    """`set the customer impact (Français): ...`; entries older than languages name none."""
+    code, text = read_impact_entry(entry)
+    language = f" ({load_language(code).name})" if code else ""
+    return f"set the customer impact{language}: {for_slack(text, names)}"
+
+
 def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zone: ZoneInfo) -> str:
     """The action of `entry`, in words, with its user text rendered for Slack (links, names, no pings)."""
     if entry.kind in (EntryKind.SNOOZED, EntryKind.NO_UPDATE):
@@ -60,7 +70,11 @@ def what(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
         case EntryKind.NOTE:
             return f":memo: {text}"
         case EntryKind.IMPACT:
-            return f"set the customer impact: {text}"
+            return impact_what(entry, names)
+        case EntryKind.VISIBILITY if entry.text == PRIVATE:
+            return ":lock: made the incident private: off the status page and feeds, not announced"
+        case EntryKind.VISIBILITY:
+            return ":unlock: made the incident public: the next published update puts it on the status page"
         case EntryKind.PUBLIC_TITLE:
             return f"set the public title (status page and feeds): {text}"
         case EntryKind.SEVERITY:

@@ -65,8 +65,10 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         values = view["state"]["values"]
         title = str((values.get("title", {}).get("value", {}) or {}).get("value") or "")
         chosen = (values.get("severity", {}).get("value", {}) or {}).get("selected_option") or {}
+        ticked = (values.get("private", {}).get("value", {}) or {}).get("selected_options") or []
+        private = any(isinstance(box, dict) and box.get("value") == blocks.PRIVATE_OPTION for box in ticked)
         asked = _invocation(body, channel_id=view.get("private_metadata") or None)
-        command = parse.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None)
+        command = parse.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None, private=private)
 
         def open_titled() -> object:
             if not title.strip():  # the modal's own field: never answered by another modal

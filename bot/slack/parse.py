@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
+from bot.domain.language import available_languages
 from bot.domain.markup import stored_form
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
@@ -37,6 +38,13 @@ class Open:
     severity: int
     title: str  # "" when none was given: the app asks for it in a modal
     at: str | None
+    private: bool = False  # `--private`: a private channel, no announcement, never public
+
+
+@dataclass(frozen=True, slots=True)
+class SetVisibility:
+    incident: int | None
+    private: bool  # `private` or `public`
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,7 @@ class Note:
 class Impact:
     incident: int | None
     text: str
+    language: str | None = None  # None: the default language's text; checked against the wordings later
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +168,17 @@ class Help:
 
 
 IncidentChange: TypeAlias = (
-    SetStatus | Close | Note | Impact | PublicTitle | SetSeverity | SetLead | SetRole | SetAttack | Reopen
+    SetStatus
+    | Close
+    | Note
+    | Impact
+    | PublicTitle
+    | SetSeverity
+    | SetLead
+    | SetRole
+    | SetAttack
+    | Reopen
+    | SetVisibility
 )
 """The commands that change an existing incident (named by `incident`, or this channel's)."""
 
@@ -169,15 +188,17 @@ Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
 Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | Help
 
 USAGE: dict[str, str] = {
-    "open": "`/incident open [sev1..sev4] <title> [--at TIME]`",
+    "open": "`/incident open [--private] [sev1..sev4] <title> [--at TIME]`",
     "status": ("`/incident status [INC-n] <investigating|identified|monitoring|resolved> [message] [--at TIME]`"),
     "note": "`/incident note [INC-n] <text> [--at TIME]`",
-    "impact": "`/incident impact [INC-n] <what customers experience>`",
+    "impact": "`/incident impact [INC-n] [en|fr|...] <what customers experience>`",
     "public-title": "`/incident public-title [INC-n] <the name the public reads on the status page>`",
     "sev": "`/incident sev [INC-n] <1-4>`",
     "lead": "`/incident lead [INC-n] <@person>`",
     "role": "`/incident role [INC-n] <lead|comms|scribe> <@person|none>`",
     "attack": "`/incident attack [INC-n] <no-evidence|suspected|confirmed>`",
+    "private": "`/incident private [INC-n]`",
+    "public": "`/incident public [INC-n]`",
     "draft": "`/incident draft [INC-n] [en|fr|...] [short|long]`",
     "timeline": "`/incident timeline [INC-n]`",
     "close": "`/incident close [INC-n] [summary] [--at TIME]`",
@@ -202,6 +223,7 @@ HELP_TEXT = "\n".join(
 
 _TAKES_AT = frozenset({"open", "status", "note", "close"})
 _AT = re.compile(r"(?:^|(?<=\s))(?:--|\u2014|\u2013)at(?:=|\s|$)", re.IGNORECASE)
+_PRIVATE = re.compile(r"(?:--|\u2014|\u2013)private", re.IGNORECASE)
 _SEV = re.compile(r"sev-?(\d{1,9})", re.IGNORECASE)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
@@ -228,6 +250,12 @@ def parse(text: str) -> Command:
         )
     if at == "":
         raise UsageError("Give a time after --at, for example `--at 21:41` or `--at 10m ago`.", usage=usage)
+    if subcommand != "open" and _PRIVATE.fullmatch(_next_word(_take_incident(rest)[1])[0]):
+        raise UsageError(
+            f"`--private` goes only with `open`: `/incident {subcommand}` does not take it. "
+            "To make an incident private, use `/incident private [INC-n]`.",
+            usage=usage,
+        )
     try:
         return read(rest, at)
     except _Malformed as malformed:
@@ -246,11 +274,19 @@ class _Malformed(Exception):
 
 
 def _open(rest: str, at: str | None) -> Command:
+    private = False
+    severity: int | None = None
     word, after = _next_word(rest)
-    match = _SEV.fullmatch(word)
-    if match is None:
-        return Open(severity=DEFAULT_SEVERITY, title=_one_line(rest), at=at)
-    return Open(severity=_severity(int(match[1]), word), title=_one_line(after), at=at)
+    while word:  # `--private` and `sevN` come before the title, in either order, once each
+        if _PRIVATE.fullmatch(word) and not private:
+            private = True
+        elif (match := _SEV.fullmatch(word)) and severity is None:
+            severity = _severity(int(match[1]), word)
+        else:
+            break
+        rest = after
+        word, after = _next_word(rest)
+    return Open(severity=severity or DEFAULT_SEVERITY, title=_one_line(rest), at=at, private=private)
 
 
 def _status(rest: str, at: str | None) -> Command:
@@ -281,11 +317,21 @@ def _note(rest: str, at: str | None) -> Command:
 
 
 def _impact(rest: str, at: str | None) -> Command:
+    """`impact [INC-n] [en|fr|...] <text>`: a first word is a language when the bot has wording in
+    it (`fr`), or when written as a code with a colon (`de:`, refused later if unknown); any other
+    first word is text (`it fails at login`)."""
     incident, rest = _take_incident(rest)
+    word, after = _next_word(rest)
+    code = word.lower().removesuffix(":")
+    language = None
+    if _LANGUAGE.fullmatch(code) and (word.endswith(":") or code in available_languages()):
+        language, rest = code, after
     text = _one_line(rest)
+    if not text and language:
+        raise _Malformed(f"What do customers experience? Write it in that language after `{language}`.")
     if not text:
         raise _Malformed("What do customers experience? Say it in their words, e.g. `they cannot log in`.")
-    return Impact(incident=incident, text=text)
+    return Impact(incident=incident, text=text, language=language)
 
 
 def _public_title(rest: str, at: str | None) -> Command:
@@ -350,6 +396,14 @@ def _attack(rest: str, at: str | None) -> Command:
             f"so say no-evidence. Use {_ATTACKS}."
         )
     raise _Malformed(f"'{_one_line(rest)}' is not an assessment. Use {_ATTACKS}.")
+
+
+def _visibility(rest: str, at: str | None, *, private: bool) -> Command:
+    incident, rest = _take_incident(rest)
+    if rest.strip():
+        verb = "private" if private else "public"
+        raise _Malformed(f"Unexpected '{_one_line(rest)}': `{verb}` takes only an incident name.")
+    return SetVisibility(incident=incident, private=private)
 
 
 def _draft(rest: str, at: str | None) -> Command:
@@ -456,6 +510,8 @@ _READERS: dict[str, Callable[[str, str | None], Command]] = {
     "lead": _lead,
     "role": _role,
     "attack": _attack,
+    "private": lambda rest, at: _visibility(rest, at, private=True),
+    "public": lambda rest, at: _visibility(rest, at, private=False),
     "draft": _draft,
     "timeline": _timeline,
     "close": _close,

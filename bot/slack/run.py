@@ -14,7 +14,9 @@ from bot import report
 from bot.aftermath import AftermathService
 from bot.config import Settings
 from bot.domain.durations import short
+from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import Attack, format_name
+from bot.domain.language import load_language
 from bot.domain.markup import escape, for_slack
 from bot.domain.reminders import minutes
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
@@ -35,6 +37,21 @@ ATTACK_REPLIES = {
     ),
     Attack.CONFIRMED: "Public drafts now use the security-incident wording; legal and security must approve them.",
 }
+
+
+SUGGEST_PRIVATE = (
+    "Consider making it private: `/incident private {name}` takes it off the status page and feeds "
+    "and out of `list` for people outside it (a suggestion: nothing changed)."
+)
+MADE_PRIVATE = (
+    "now *private*: off the status page and feeds, no announcements, Publish refused, and `list` shows it only "
+    "to its opener and role holders, or in its own channel. Its channel stays as Slack has it "
+    "(only a workspace admin can turn a public channel private)."
+)
+MADE_PUBLIC = (
+    "now *public*: it appears on the status page and feeds from the next update you publish; "
+    "nothing published before that comes back."
+)
 
 
 @dataclass(frozen=True)
@@ -102,9 +119,10 @@ class CommandRunner:
                 return Reply(blocks.changed_reply(changed.incident, "resolved.", changed.durations))
             case parse.Note(text=text, at=at):
                 return _said(service.note(where, actor=actor, text=text, at=at), "note added to the timeline.")
-            case parse.Impact(text=text):
-                changed = service.set_impact(where, actor=actor, text=text)
-                return _said(changed, f"customer impact set: {for_slack(changed.incident.impact)}")
+            case parse.Impact(text=text, language=language):
+                changed = service.set_impact(where, actor=actor, text=text, language=language)
+                code, said = read_impact_entry(changed.entry)
+                return _said(changed, f"customer impact in {load_language(code or 'en').name} set: {for_slack(said)}")
             case parse.PublicTitle(text=text):
                 changed = service.set_public_title(where, actor=actor, text=text)
                 title = escape(changed.incident.public_title)
@@ -117,7 +135,13 @@ class CommandRunner:
                 return self._role_set(service.set_role(where, actor=actor, role=role, person=person))
             case parse.SetAttack(attack=attack):
                 changed = service.set_attack(where, actor=actor, attack=attack)
-                return _said(changed, f"security assessment *{attack.value}*. {ATTACK_REPLIES[attack]}")
+                said = f"security assessment *{attack.value}*. {ATTACK_REPLIES[attack]}"
+                if attack is Attack.CONFIRMED and not changed.incident.private:
+                    said += " " + SUGGEST_PRIVATE.format(name=changed.incident.name)
+                return _said(changed, said)
+            case parse.SetVisibility(private=private):
+                changed = service.set_private(where, actor=actor, private=private)
+                return _said(changed, MADE_PRIVATE if private else MADE_PUBLIC)
             case parse.Reopen(reason=reason):
                 return _said(service.reopen(where, actor=actor, reason=reason), "reopened: back to investigating.")
             case parse.WriteDrafts(language=language, length=length):
@@ -145,7 +169,10 @@ class CommandRunner:
             if asked.trigger_id is None:
                 return Reply(blocks.reply("Give the incident a title: " + escape(parse.USAGE["open"])))
             self.service.request_open_modal(
-                trigger_id=asked.trigger_id, severity=command.severity, channel_id=asked.channel_id
+                trigger_id=asked.trigger_id,
+                severity=command.severity,
+                channel_id=asked.channel_id,
+                private=command.private,
             )
             return Reply({})
         changed = self.service.open(
@@ -156,15 +183,19 @@ class CommandRunner:
             at=command.at,
             origin_channel=asked.channel_id,
             response_url=asked.response_url,
+            private=command.private,
         )
         return Reply(blocks.reply(self.opened_text(changed)))
 
     def opened_text(self, changed: Changed) -> str:
         incident = changed.incident
+        private = ", private" if incident.private else ""
         text = (
-            f"Opened *{incident.name}* (sev{incident.severity}): {for_slack(incident.title)}. "
-            "I am creating its channel and will tell you here when it is ready."
+            f"Opened *{incident.name}* (sev{incident.severity}{private}): {for_slack(incident.title)}. "
+            f"I am creating its{private.replace(',', '')} channel and will tell you here when it is ready."
         )
+        if incident.private:
+            text += " It is not announced and never appears on the status page or feeds."
         lag = incident.opened_at - incident.impact_started_at
         if lag.total_seconds() >= 60:
             began = day_and_time(incident.impact_started_at, self.settings.zone, relative_to=incident.opened_at)
@@ -198,7 +229,9 @@ class CommandRunner:
         return Reply(blocks.reply(f"{answered.incident.name}: {said} {self.reminders.describe(answered.schedule)}"))
 
     def _list(self, command: parse.ListIncidents, asked: Invocation) -> Reply:
-        incidents = self.service.list_incidents(team_id=asked.team_id, everything=command.all)
+        incidents = self.service.list_incidents(
+            team_id=asked.team_id, everything=command.all, viewer=asked.user_id, channel_id=asked.channel_id
+        )
         pages = blocks.incident_list(incidents, self.settings.zone, self.service.clock(), everything=command.all)
         if len(pages) == 1:
             return Reply(pages[0])
@@ -208,7 +241,7 @@ class CommandRunner:
 
     def _timeline(self, command: parse.ShowTimeline, asked: Invocation) -> Reply:
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
-        timeline = self.service.timeline(where)
+        timeline = self.service.timeline(where, viewer=asked.user_id)
         names = self.service.names_for(timeline.incident, timeline.entries)
         pages = blocks.timeline_messages(
             timeline.incident, timeline.entries, timeline.durations, names, self.settings.zone

@@ -5,7 +5,7 @@ as open until an update saying resolved is published (`public_resolved_at`). Thr
 indexes serve the three shapes: open (`ix_incident_public_open`), resolved since a cutoff
 (`ix_incident_public_resolved`), the most recently listed (`ix_incident_listed`). Drafts are
 joined through `ix_draft_incident_state`. Nothing else of the incident is read: not its title,
-timeline, notes or people.
+timeline, notes or people. Private incidents never: see `_NEVER_PRIVATE`.
 
 `version` is one primary-key lookup: it goes up (`changed`, `changed_if_listed`) in the same
 transaction as every write of something these reads return, so a page rendered from a read
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, any_, exists, func, select, union_all
+from sqlalchemy import CompoundSelect, Select, any_, exists, func, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -86,6 +86,15 @@ def changed_if_listed(*, session: Session, incident_id: int) -> None:
         changed(session=session)
 
 
+# Private incidents never show (docs/behaviour.md, Private incidents): made private they are unlisted
+# at once, Publish is refused while they are; and should a row say otherwise, nothing of them is read.
+# Made public again, only what was published from then on shows.
+_NEVER_PRIVATE = (
+    col(IncidentRow.private).is_(False),
+    or_(col(IncidentRow.public_since).is_(None), col(DraftRow.decided_at) >= col(IncidentRow.public_since)),
+)
+
+
 def _open_ids() -> Select[Any]:
     return select(col(IncidentRow.id)).where(PUBLIC_OPEN)
 
@@ -125,6 +134,7 @@ def _read(session: Session, chosen: Select[Any] | CompoundSelect[Any]) -> list[L
         .select_from(DraftRow)
         .join(IncidentRow, col(IncidentRow.id) == col(DraftRow.incident_id))
         .where(among, col(DraftRow.state) == DraftState.PUBLISHED)
+        .where(*_NEVER_PRIVATE)
     )
     rows = session.execute(query).all()
     return _incidents(rows)

@@ -12,12 +12,13 @@ bookkeeping and no statement building per call (see BENCHMARKS.md, "Acknowledgem
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, update
+from sqlalchemy import bindparam, false, func, insert, literal, or_, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -143,6 +144,14 @@ def mark_published(*, session: Session, incident_id: int, at: datetime, resolved
     public.changed(session=session)
 
 
+def unlist(*, session: Session, incident_id: int) -> None:
+    """Off the status page (made private, or public again): listed anew from its next published update."""
+    public.changed_if_listed(session=session, incident_id=incident_id)  # the page no longer shows it
+    core(session).execute(
+        update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(listed_at=None, public_resolved_at=None)
+    )
+
+
 def set_card(*, session: Session, incident_id: int, card_ts: str) -> None:
     core(session).execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
 
@@ -179,19 +188,43 @@ def newest_id(*, session: Session) -> int | None:
     return session.exec(select(IncidentRow.id).order_by(col(IncidentRow.id).desc()).limit(1)).first()
 
 
-def list_open(*, session: Session, team_id: str) -> list[StoredIncident]:
-    """Open incidents, newest first; served by the partial index ix_incident_open."""
+def _shown_to(viewer: str | None, channel_id: str | None) -> Any:
+    """Public incidents, and private ones `viewer` is involved in or asks about from their own
+    channel: the rule of bot.domain.visibility.visible_to, as SQL, so `list all` still gives 20.
+    Every incident for the bot's own reads (`viewer=None`)."""
+    if viewer is None:
+        return true()
+    involved = or_(
+        col(IncidentRow.opened_by) == viewer,
+        col(IncidentRow.lead) == viewer,
+        col(IncidentRow.comms) == viewer,
+        col(IncidentRow.scribe) == viewer,
+    )
+    here = col(IncidentRow.channel_id) == channel_id if channel_id else false()
+    return or_(col(IncidentRow.private).is_(False), involved, here)
+
+
+def list_open(
+    *, session: Session, team_id: str, viewer: str | None = None, channel_id: str | None = None
+) -> list[StoredIncident]:
+    """Open incidents `viewer` may see, newest first; served by the partial index ix_incident_open."""
     query = (
         select(IncidentRow)
         .where(IncidentRow.team_id == team_id, OPEN)  # the partial index's own condition, as a literal
+        .where(_shown_to(viewer, channel_id))
         .order_by(col(IncidentRow.number).desc())
     )
     return [_stored(row) for row in session.exec(query)]
 
 
-def list_recent(*, session: Session, team_id: str, limit: int = 20) -> list[StoredIncident]:
+def list_recent(
+    *, session: Session, team_id: str, viewer: str | None = None, channel_id: str | None = None, limit: int = 20
+) -> list[StoredIncident]:
     query = (
-        select(IncidentRow).where(IncidentRow.team_id == team_id).order_by(col(IncidentRow.number).desc()).limit(limit)
+        select(IncidentRow)
+        .where(IncidentRow.team_id == team_id, _shown_to(viewer, channel_id))
+        .order_by(col(IncidentRow.number).desc())
+        .limit(limit)
     )
     return [_stored(row) for row in session.exec(query)]
 
@@ -209,12 +242,17 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "opened_by": incident.opened_by,
         "attack": incident.attack.value,
         "impact": incident.impact,
+        "impacts": json.dumps([list(pair) for pair in incident.impacts], ensure_ascii=False)
+        if incident.impacts
+        else None,
         "channel_id": incident.channel_id,
         "impact_started_at": incident.impact_started_at,
         "opened_at": incident.opened_at,
         "status_since": incident.status_since,
         "resolved_at": incident.resolved_at,
         "public_title": incident.public_title or None,
+        "private": incident.private,
+        "public_since": incident.public_since,
     }
 
 
@@ -230,6 +268,7 @@ def _stored(row: Any) -> StoredIncident:
         opened_by=row.opened_by,
         attack=Attack(row.attack),
         impact=row.impact,
+        impacts=tuple((str(code), str(text)) for code, text in json.loads(row.impacts)) if row.impacts else (),
         channel_id=row.channel_id,
         impact_started_at=row.impact_started_at,
         opened_at=row.opened_at,
@@ -238,6 +277,8 @@ def _stored(row: Any) -> StoredIncident:
         comms=row.comms,
         scribe=row.scribe,
         public_title=row.public_title or "",
+        private=row.private,
+        public_since=row.public_since,
     )
     return StoredIncident(
         id=row.id,

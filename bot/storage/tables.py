@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -90,6 +90,8 @@ class IncidentRow(SQLModel, table=True):
     opened_by: str = Field(max_length=32)
     attack: str = Field(max_length=16)
     impact: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # every language's impact text, `[["en", "..."], ["fr", "..."]]`, the default first (bot.domain.impacts)
+    impacts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     channel_id: str | None = Field(default=None, max_length=32)
     channel_name: str | None = Field(default=None, max_length=80)
     card_ts: str | None = Field(default=None, max_length=32)
@@ -116,6 +118,9 @@ class IncidentRow(SQLModel, table=True):
     public_title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     listed_at: datetime | None = utc_column(nullable=True)  # its first public update
     public_resolved_at: datetime | None = utc_column(nullable=True)  # its latest update said resolved
+    # private incidents (bot.domain.visibility): never listed; made public, only later updates show
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    public_since: datetime | None = utc_column(nullable=True)
     # the retrospective (bot.domain.retro.RetroState): pending until marked done or waived
     retro_state: str = Field(default="pending", max_length=16)
     retro_note: str = Field(default="", max_length=300)  # why it was waived

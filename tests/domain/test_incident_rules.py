@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain import incident as rules
+from bot.domain.impacts import set_impact
 from bot.domain.incident import Attack, EntryKind, Incident, Status
 from bot.errors import BadTime, RuleRefused, UsageError
 
@@ -153,7 +154,9 @@ def test_setting_the_same_severity_lead_attack_or_impact_again_is_refused() -> N
     with pytest.raises(RuleRefused, match="already assessed as no-evidence"):
         rules.set_attack(incident, attack=Attack.NO_EVIDENCE, actor="U2", now=START)
     with pytest.raises(RuleRefused, match="already has that impact"):
-        rules.set_impact(incident, text="Checkout  fails for everyone", actor="U2", now=START)
+        set_impact(
+            incident, text="Checkout  fails for everyone", language=None, default_language="en", actor="U2", now=START
+        )
 
 
 def test_a_copied_message_keeps_its_author_text_and_original_time() -> None:

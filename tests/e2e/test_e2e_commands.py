@@ -66,7 +66,8 @@ def test_note_impact_sev_lead_and_attack_each_land_on_the_timeline(stack: Stack,
     assert bob.slash("note restarted the payment workers", channel=opened).json["text"] == (
         "INC-1: note added to the timeline."
     )
-    assert "customer impact set" in bob.slash("impact Payments fail at checkout", channel=opened).json["text"]
+    impact = bob.slash("impact Payments fail at checkout", channel=opened).json["text"]
+    assert "customer impact in English set" in impact
     assert bob.slash("sev 1", channel=opened).json["text"] == "INC-1: now sev1."
     bob_id = stack.emulator.user("bob").id
     assert (
@@ -77,7 +78,7 @@ def test_note_impact_sev_lead_and_attack_each_land_on_the_timeline(stack: Stack,
     stack.settle()
     lines = bot_lines(stack, opened)
     assert any(":memo: restarted the payment workers" in line for line in lines)
-    assert any("set the customer impact: Payments fail at checkout" in line for line in lines)
+    assert any("set the customer impact (English): Payments fail at checkout" in line for line in lines)
     assert any("changed the severity: sev2 -&gt; sev1" in line for line in lines)
     assert any("the incident lead" in line for line in lines)
     assert any("no-evidence -&gt; suspected" in line for line in lines)

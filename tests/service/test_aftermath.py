@@ -264,3 +264,25 @@ def test_a_close_older_than_two_weeks_is_not_reminded_after_a_long_downtime(
         clock.move_to("2022-03-01 10:00:00+05:30")
         assert after.send_due_reminders() == 0
     assert _notices(any_db) == []
+
+
+def test_the_document_and_export_name_each_impact_s_language_and_a_visibility_change(
+    service: IncidentService, after: AftermathService
+) -> None:
+    with freeze_time("2020-10-15 22:30:00+02:00"):
+        service.open(team_id="T1", actor="U1", title="Worldwide outage", severity=1, private=True)
+        service.set_impact(INC_1, actor="U1", text="You cannot post")
+        service.set_impact(INC_1, actor="U1", text="Vous ne pouvez pas publier", language="fr")
+        service.set_private(INC_1, actor="U1", private=False)
+        record = after.record(INC_1)
+    document = markdown(record)
+    assert "set the customer impact (English): You cannot post" in document
+    assert "set the customer impact (Français): Vous ne pouvez pas publier" in document
+    assert "made the incident public" in document
+    data = as_data(record)
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    impacts = [entry for entry in data["timeline"] if entry["kind"] == "impact"]  # type: ignore[attr-defined]
+    assert [(entry["language"], entry["text"]) for entry in impacts] == [
+        ("en", "You cannot post"),
+        ("fr", "Vous ne pouvez pas publier"),
+    ]

@@ -80,7 +80,7 @@ CHANGES: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
     ),
     (
         "impact Payments fail at checkout",
-        "INC-1: customer impact set: Payments fail at checkout",
+        "INC-1: customer impact in English set: Payments fail at checkout",
         {"impact": "Payments fail at checkout"},
         "impact",
         ["timeline.post", "card.update"],

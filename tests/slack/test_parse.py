@@ -23,6 +23,7 @@ from bot.slack.parse import (
     SetRole,
     SetSeverity,
     SetStatus,
+    SetVisibility,
     ShowTimeline,
     WriteDrafts,
     parse,
@@ -44,6 +45,15 @@ from bot.slack.parse import (
         ),
         ("open  Login   fails\n for some ", Open(severity=2, title="Login fails for some", at=None)),
         ("open 500 errors on checkout", Open(severity=2, title="500 errors on checkout", at=None)),
+        ("open --private sev1 Keys leaked", Open(severity=1, title="Keys leaked", at=None, private=True)),
+        ("open SEV1 --PRIVATE Keys leaked", Open(severity=1, title="Keys leaked", at=None, private=True)),
+        ("open \u2014private Keys leaked", Open(severity=2, title="Keys leaked", at=None, private=True)),
+        ("open --private", Open(severity=2, title="", at=None, private=True)),
+        ("open Keys --private leaked", Open(severity=2, title="Keys --private leaked", at=None)),
+        ("open sev1 sev2 down", Open(severity=1, title="sev2 down", at=None)),
+        # private / public
+        ("private", SetVisibility(incident=None, private=True)),
+        ("Public INC-3", SetVisibility(incident=3, private=False)),
         # status
         ("status monitoring", SetStatus(incident=None, status=Status.MONITORING, message="", at=None)),
         (

@@ -1,4 +1,5 @@
-"""announce: an opening, close or reopening in INCIDENT_ANNOUNCE_CHANNEL (`entry_id` says which)."""
+"""announce: an opening, close or reopening in INCIDENT_ANNOUNCE_CHANNEL (`entry_id` says which);
+never for a private incident (private when it is sent)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class Announce(Payload):
         target = slack.settings.announce_channel
         if target is None:
             return Nothing(note="no INCIDENT_ANNOUNCE_CHANNEL")
+        if view.incident.private:  # docs/behaviour.md, Private incidents: never announced
+            return Nothing(note="private incident")
         if posted_before(slack.client, target, slack.attempt):
             return Nothing(note="found already posted")
         incident = view.incident

@@ -39,7 +39,7 @@ class ChannelCreated(Result):
 
 @dataclass(frozen=True)
 class CreateChannel(Payload):
-    """Create `inc-<n>-<slug>` (or adopt ours of that name, after a crash)."""
+    """Create `inc-<n>-<slug>` (or adopt ours of that name, after a crash); private for a private incident."""
 
     kind: ClassVar[str] = "channel.create"
 
@@ -50,7 +50,7 @@ class CreateChannel(Payload):
         for attempt in range(1, NAME_TRIES):
             name = channel_name(incident.number, incident.title, attempt)
             try:
-                created = slack.client.conversations_create(name=name)
+                created = slack.client.conversations_create(name=name, is_private=incident.private)
                 return ChannelCreated(channel_id=created["channel"]["id"], name=name)
             except SlackApiError as error:
                 if error_code(error) != "name_taken":

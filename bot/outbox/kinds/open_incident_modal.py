@@ -18,14 +18,16 @@ from bot.slack import blocks
 
 @dataclass(frozen=True)
 class OpenIncidentModal(Payload):
-    """`/incident open` without a title; `private_metadata` is the channel it was typed in."""
+    """`/incident open` without a title; `private_metadata` is the channel it was typed in;
+    `private`: `--private` was typed, so the modal's Private box is ticked."""
 
     kind: ClassVar[str] = "view.open"
     trigger_id: str
     severity: int
     private_metadata: str = ""
+    private: bool = False
 
     def send(self, slack: Sending) -> Nothing:
-        modal = blocks.open_modal(severity=self.severity, private_metadata=self.private_metadata)
+        modal = blocks.open_modal(severity=self.severity, private_metadata=self.private_metadata, private=self.private)
         slack.client.views_open(trigger_id=self.trigger_id, view=modal)
         return Nothing()

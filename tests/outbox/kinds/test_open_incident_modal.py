@@ -16,6 +16,10 @@ STORED = [
         OpenIncidentModal(trigger_id="trigger.1", severity=3, private_metadata="C0GENERAL"),
         '{"modal": {"private_metadata": "C0GENERAL", "severity": 3}, "trigger_id": "trigger.1"}',
     ),
+    (  # `/incident open --private` without a title: the Private box ticked
+        OpenIncidentModal(trigger_id="trigger.2", severity=2, private_metadata="C0GENERAL", private=True),
+        '{"modal": {"private": true, "private_metadata": "C0GENERAL", "severity": 2}, "trigger_id": "trigger.2"}',
+    ),
 ]
 
 

@@ -1,0 +1,59 @@
+"""Private incidents (docs/behaviour.md, Private incidents): pure rules.
+
+A private incident (opened with `--private`, or made private later) never reaches the public:
+no announcement, no status page, no feeds, and Publish is refused. In `list` and `timeline` it
+shows only to the people it is known to involve (its opener and its role holders: lead, comms,
+scribe) and to anyone asking from inside its own channel (a private channel: only its members
+can type there). The bot decides this without asking Slack, so an ack never waits for it.
+
+Made public, it appears on the status page from its next published update: what was published
+before (while it was public earlier) stays off, so nothing said before it went private
+reappears (`public_since`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.domain.incident import EntryKind, Incident, TimelineEntry
+from bot.domain.roles import people
+from bot.errors import RuleRefused
+
+PRIVATE = "private"
+PUBLIC = "public"
+
+
+def make_private(incident: Incident, *, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
+    if incident.private:
+        raise RuleRefused(f"{incident.name} is already private.")
+    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.VISIBILITY, text=PRIVATE)
+    return replace(incident, private=True), entry
+
+
+def make_public(incident: Incident, *, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
+    if not incident.private:
+        raise RuleRefused(f"{incident.name} is already public: it is not private, so there is nothing to make public.")
+    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.VISIBILITY, text=PUBLIC)
+    return replace(incident, private=False, public_since=now), entry
+
+
+def involved(incident: Incident) -> set[str]:
+    """Who a private incident shows to anywhere: its opener and its role holders."""
+    return people(incident) | {incident.opened_by}
+
+
+def visible_to(incident: Incident, *, user_id: str, channel_id: str | None) -> bool:
+    """Whether `list` or `timeline` may show the incident to `user_id` asking in `channel_id`."""
+    if not incident.private:
+        return True
+    return user_id in involved(incident) or (channel_id is not None and channel_id == incident.channel_id)
+
+
+def refuse_publishing(incident: Incident) -> None:
+    """Publish is refused while the incident is private: nothing of it reaches the public."""
+    if incident.private:
+        raise RuleRefused(
+            f"{incident.name} is private: nothing of it is published. If the public should hear about it, "
+            f"make it public first with `/incident public {incident.name}`, then publish a new draft."
+        )
