@@ -33,7 +33,7 @@ from bot.domain.aftermath import (
 )
 from bot.domain.incident import TimelineEntry
 from bot.domain.reminders import promise_line, record
-from bot.domain.retro import Record, RelatedIncident, RetroState, UpdateOnRecord, markdown
+from bot.domain.retro import Record, RetroState, UpdateOnRecord, markdown
 from bot.domain.roles import entry_people
 from bot.errors import NotFound, RuleRefused
 from bot.outbox import store
@@ -251,15 +251,7 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
         )
         for draft in drafts.published(session=session, incident_id=stored.id)
     ]
-    related = [
-        RelatedIncident(
-            number=other.incident.number,
-            title=other.incident.title,
-            impact_started_at=other.incident.impact_started_at,
-            total=total,
-        )
-        for other, total in aftermath.related(session=session, incident_id=stored.id)
-    ]
+    related = aftermath.related(session=session, incident_id=stored.id)
     follow_ups = aftermath.follow_ups(session=session, incident_id=stored.id)
     retro = aftermath.retro_status(session=session, incident_id=stored.id)
     kept = promise_line(record(reminders.promises(session=session, incident_id=stored.id), now), zone)

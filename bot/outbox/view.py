@@ -92,10 +92,7 @@ def _read(session: Session, payload: object, incident_id: int | None) -> Inciden
     related: tuple[RelatedIncident, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     if getattr(payload, "shows_card", False):
-        related = tuple(
-            RelatedIncident(other.incident.number, other.incident.title, other.incident.impact_started_at, total)
-            for other, total in aftermath.related(session=session, incident_id=stored.id)
-        )
+        related = tuple(aftermath.related(session=session, incident_id=stored.id))
         follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
         people |= {item.owner for item in follow_ups if item.owner}
     names = repository.names(session=session, user_ids=people)

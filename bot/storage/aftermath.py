@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.domain.retro import FollowUp, RetroState
+from bot.domain.retro import FollowUp, RelatedIncident, RetroState
 from bot.storage.repository import StoredIncident, _stored, _upsert, core
 from bot.storage.tables import FollowUpRow, IncidentLinkRow, IncidentRow, WorkspaceRow
 
@@ -53,7 +53,7 @@ def unlink(*, session: Session, first_id: int, second_id: int) -> bool:
     return deleted.first() is not None
 
 
-def related(*, session: Session, incident_id: int) -> list[tuple[StoredIncident, timedelta | None]]:
+def related(*, session: Session, incident_id: int) -> list[RelatedIncident]:
     """The incidents linked to this one, oldest impact first, with their stored total duration."""
     other = (
         select(IncidentLinkRow.second_id)
@@ -65,7 +65,10 @@ def related(*, session: Session, incident_id: int) -> list[tuple[StoredIncident,
         .where(col(IncidentRow.id).in_(other))
         .order_by(col(IncidentRow.impact_started_at), col(IncidentRow.id))
     )
-    return [(_stored(row), _total(row)) for row in session.exec(query)]
+    return [
+        RelatedIncident(number=row.number, title=row.title, impact_started_at=row.impact_started_at, total=_total(row))
+        for row in session.exec(query)
+    ]
 
 
 def begun_between(
