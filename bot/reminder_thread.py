@@ -3,7 +3,7 @@
 It sleeps until the earliest stored reminder time, never longer than `cap_seconds` (60 s: the
 longest a deadline written by another process waits to be seen), and is woken at once when this
 process changes a deadline (after every ack). Each round sends what is due (`ReminderService.send_due`,
-and the reminders after the fire, `AftermathService.send_due_reminders`, each claimed the same way;
+and, once per cap, the reminders after the fire, `AftermathService.send_due_reminders`, claimed the same way;
 which claims each reminder in the database, so several processes never send one twice) and wakes
 the outbox sender. A round at start-up sends whatever fell due while nothing was running.
 """
@@ -11,6 +11,7 @@ the outbox sender. A round at start-up sends whatever fell due while nothing was
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from bot.background import Background
@@ -33,14 +34,20 @@ class ReminderThread(Background):
     ) -> None:
         super().__init__("reminders")
         self.reminders = reminders
-        self.also = also  # other reminders looked at every round (after the fire: bot.aftermath)
+        # Other reminders, due by the day (after the fire: bot.aftermath): looked at once per cap, not
+        # in every round, since every ack wakes this thread and each look is a write transaction.
+        self.also = also
+        self._also_next = 0.0  # time.monotonic() of the next look
         self.after_round = after_round  # wake the outbox sender: a reminder was queued
         self.cap_seconds = cap_seconds
         self.retry_seconds = RETRY_SECONDS
 
     def run_round(self) -> float:
         """Send what is due; the seconds to sleep until the next reminder time (capped)."""
-        sent = self.reminders.send_due() + sum(send() for send in self.also)
+        sent = self.reminders.send_due()
+        if time.monotonic() >= self._also_next:
+            sent += sum(send() for send in self.also)
+            self._also_next = time.monotonic() + self.cap_seconds
         if sent:
             log.info("queued %d update reminders", sent)
             self.after_round()
