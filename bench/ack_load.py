@@ -188,18 +188,26 @@ def is_request_thread(name: str) -> bool:
 class Cpu:
     requests_ns: int  # the request threads of every worker
     total_ns: int  # every thread of every worker (the bot's sender, member sync, ...)
+    by_thread: dict[str, int]  # nanoseconds per thread name (pool threads as one), every worker
+
+
+def _family(name: str) -> str:
+    return "request threads" if is_request_thread(name) else name.split("-")[0] if name.startswith("Thread-") else name
 
 
 def cpu_between(before: dict[int, dict[int, int]], after: dict[int, dict[int, int]], folder: Path) -> Cpu:
     requests = total = 0
+    by_thread: dict[str, int] = {}
     for pid, threads in after.items():
         names = thread_names(folder, pid)
         for tid, ns in threads.items():
             used = ns - before.get(pid, {}).get(tid, 0)
             total += used
-            if is_request_thread(names.get(tid, "?")):
+            name = names.get(tid, "?")
+            by_thread[_family(name)] = by_thread.get(_family(name), 0) + used
+            if is_request_thread(name):
                 requests += used
-    return Cpu(requests, total)
+    return Cpu(requests, total, by_thread)
 
 
 def snapshot(pids: list[int]) -> dict[int, dict[int, int]]:

@@ -36,8 +36,15 @@ def _rows() -> list[tuple[str, Callable[[Measured], str]]]:
                 at(clients, lambda v: f"{v.cpu_ms(whole=True):.2f}"),
             ),
         ]
+    rows.append(("CPU/request by thread, 8 cl. (ms)", at(8, _by_thread)))
     rows.append(("failed (any level)", lambda m: str(sum(v.failed for v in m.levels.values()))))
     return rows
+
+
+def _by_thread(level: Level) -> str:
+    count = len(level.samples) or 1
+    shares = sorted(level.cpu.by_thread.items(), key=lambda item: -item[1])
+    return ", ".join(f"{name} {ns / count / 1e6:.2f}" for name, ns in shares if ns / count >= 10_000)
 
 
 def table(runs: list[Measured]) -> list[str]:
