@@ -1,11 +1,12 @@
 """The reminder scheduler: one thread in each web process and in `incident-bot worker`.
 
 It sleeps until the earliest stored reminder time, never longer than `cap_seconds` (60 s: the
-longest a deadline written by another process waits to be seen), and is woken at once when this
-process changes a deadline (after every ack). Each round sends what is due (`ReminderService.send_due`,
-and, once per cap, the reminders after the fire, `AftermathService.send_due_reminders`, claimed the same way;
-which claims each reminder in the database, so several processes never send one twice) and wakes
-the outbox sender. A round at start-up sends whatever fell due while nothing was running.
+longest a deadline written by another process waits to be seen), and is woken when this process
+may have changed a deadline (after every ack; the acks of one second make one round). Each round
+sends what is due (`ReminderService.send_due`, and once per cap the reminders after the fire,
+`AftermathService.send_due_reminders`; each reminder is claimed in the database, so several
+processes never send one twice) and wakes the outbox sender. A round at start-up sends whatever
+fell due while nothing was running.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 CAP_SECONDS = 60.0
 RETRY_SECONDS = 1.0  # after a failed round, or when something due could not be sent this round
+GATHER_SECONDS = 1.0  # woken by an ack, wait this long first: a burst of acks makes one round
 
 
 class ReminderThread(Background):
@@ -31,6 +33,7 @@ class ReminderThread(Background):
         after_round: Callable[[], None],
         cap_seconds: float = CAP_SECONDS,
         also: Sequence[Callable[[], int]] = (),
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         super().__init__("reminders")
         self.reminders = reminders
@@ -41,6 +44,12 @@ class ReminderThread(Background):
         self.after_round = after_round  # wake the outbox sender: a reminder was queued
         self.cap_seconds = cap_seconds
         self.retry_seconds = RETRY_SECONDS
+        # Deadlines are kept to the minute: a round a second after the ack that moved one is on
+        # time, and under a flood of acks the scheduler's reads stay one a second, not one an ack.
+        self.gather_seconds = gather_seconds
+
+    def woken(self) -> None:
+        self.pause(self.gather_seconds)
 
     def run_round(self) -> float:
         """Send what is due; the seconds to sleep until the next reminder time (capped)."""
