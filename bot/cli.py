@@ -178,9 +178,10 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
             sent = runtime.sender.drain()
             if sent:
                 log.info("sent %d pending Slack effects", sent)
-            if once:
+            paced = runtime.sender.next_in  # a channel's next line waits for its pace
+            if once and paced is None:
                 return 0
-            time.sleep(poll_seconds)
+            time.sleep(poll_seconds if paced is None else min(poll_seconds, paced))
     except KeyboardInterrupt:
         return 0
     finally:

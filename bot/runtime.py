@@ -21,7 +21,7 @@ from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
 from bot.outbox.delivery import Delivery
 from bot.outbox.kinds.fetch_message import MessageFetched
-from bot.outbox.sender import EffectSender
+from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender
 from bot.outbox.sender_thread import SenderThread
 from bot.reminder_thread import ReminderThread
 from bot.reminders import ReminderService
@@ -122,8 +122,11 @@ def build(
     clock: Clock = utc_now,
     migrate: bool = True,
     slack_timeout: int = SLACK_TIMEOUT_SECONDS,
+    pace_seconds: float = CHANNEL_PACE_SECONDS,
 ) -> Runtime:
-    """Everything the bot runs; `slack_timeout` bounds each Web API call (tests shorten it)."""
+    """Everything the bot runs; `slack_timeout` bounds each Web API call (tests shorten it);
+    `pace_seconds` is the least time between two messages of lines in one channel (Slack's
+    limit; the sandbox's emulator has none)."""
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
@@ -138,7 +141,7 @@ def build(
     )
     identity = BotIdentity(client)
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
-    sender = EffectSender(db, delivery, clock=clock)
+    sender = EffectSender(db, delivery, clock=clock, pace_seconds=pace_seconds)
     sender.on_message = lambda fetched: _add_fetched(service, fetched)
     members = MemberCheck(db, client, clock=clock)
     sender.learn_people = members.look_up_unknown

@@ -22,6 +22,10 @@ from slack_emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105  (only the local emulator knows it)
 TEAM_ID = "T0EMULATOR"
+# Slack takes about one message a second in a channel, so a deployed bot sends a channel's lines
+# at most once a second (bot.outbox.sender); the emulator has no such limit, and the replay and
+# the tests would wait a second after each line for nothing. Lines still gather under this pace.
+SANDBOX_PACE_SECONDS = 0.05
 STOP_POLL_SECONDS = 0.02  # how often the HTTP server checks for stop(); the default 0.5 s made every stop slow
 
 
@@ -74,12 +78,15 @@ class Sandbox:
         emulator: SlackEmulator | None = None,
         settings: Mapping[str, str] | None = None,
         slack_timeout: int = SLACK_TIMEOUT_SECONDS,
+        pace_seconds: float = SANDBOX_PACE_SECONDS,
     ) -> None:
-        """`slack_timeout`: how long the bot waits for each Slack call (short in tests of a slow Slack)."""
+        """`slack_timeout`: how long the bot waits for each Slack call (short in tests of a slow Slack);
+        `pace_seconds`: the least time between two messages of lines in one channel."""
         self.emulator = emulator or SlackEmulator()
         self.emulator.add_bot_to(ANNOUNCE)
         self.settings = sandbox_settings(self.emulator, database_url, settings or {})
-        self.runtime: Runtime = build(self.settings, clock=clock, slack_timeout=slack_timeout).start_background()
+        runtime = build(self.settings, clock=clock, slack_timeout=slack_timeout, pace_seconds=pace_seconds)
+        self.runtime: Runtime = runtime.start_background()
         self.runtime.member_sync.first_round.wait(30)  # everyone known before anyone acts, however slow the host
         self.server: ThreadingWSGIServer = make_http_server(self.runtime.wsgi(), host="127.0.0.1", port=0)
         self._serving = threading.Thread(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -43,6 +44,7 @@ from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.kinds.auth_hold import AuthCheck
 from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.payload import Payload
+from bot.outbox.registry import KINDS
 from bot.outbox.results import Nothing, Progress, Result
 from bot.outbox.store import Effect
 from bot.outbox.together import RunSender, SendsTogether
@@ -52,6 +54,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS_FOR_BUGS = 5
+CHANNEL_PACE_SECONDS = 1.0  # Slack accepts about one message per second in a channel
 
 
 class Sends(SendsTogether, Protocol):
@@ -73,6 +76,7 @@ class EffectSender:
         clock: Callable[[], datetime],
         on_message: Callable[[MessageFetched], None] | None = None,
         backoff: Backoff | None = None,
+        pace_seconds: float = 0.0,
     ) -> None:
         self.db = db
         self.delivery = delivery
@@ -81,6 +85,13 @@ class EffectSender:
         self.learn_people: Callable[[frozenset[str]], None] | None = None  # names the table lacks
         self.backoff = backoff or Backoff()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        # Lines of one incident's channel are sent at most once per `pace_seconds` (in this
+        # process): what is acknowledged meanwhile waits and goes as one message (`bot.outbox.runs`),
+        # so a busy channel costs one Slack call a second, not one a line, and stays inside Slack's
+        # limit. 0 sends at once (the tests of the sender itself).
+        self.pace_seconds = pace_seconds
+        self._posted: dict[int, float] = {}  # incident id -> time.monotonic() of its last message
+        self.next_in: float | None = None  # after `drain`: seconds until a paced line may go
         self.runs = RunSender(
             db,
             delivery,
@@ -93,19 +104,25 @@ class EffectSender:
 
     def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
         """Send everything that is due now (or until `stopping()` says so between two effects);
-        return how many effects were handled."""
+        return how many effects were handled. Lines held back by the channel's pace are left
+        pending; `next_in` says when the first of them may go (None: none waits)."""
         handled = 0
+        self.next_in = None
         while not stopping():
             with self.db.read() as session:
                 paused = store.auth_hold(session=session)
                 due = [] if paused else store.claimable(session=session, now=self.clock())
             if paused is not None and paused.next_check <= self.clock():
-                due = [paused.id]  # while paused, the check is the only thing sent
+                due = [store.Due(paused.id, None, store.AUTH_HOLD)]  # while paused, the check is the only thing sent
             progressed = False
-            for effect_id in due:
+            for head in due:
                 if stopping():
                     break
-                run = self._claim(effect_id, together=paused is None)
+                wait = self._pace(head)
+                if wait > 0:
+                    self.next_in = wait if self.next_in is None else min(self.next_in, wait)
+                    continue
+                run = self._claim(head.id, together=paused is None)
                 if run:
                     progressed = True
                     handled += len(run)
@@ -113,11 +130,27 @@ class EffectSender:
                     ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind}
                     with log_context(**ids):
                         sent = self._run(effect) if len(run) == 1 else self.runs.run(run)
+                    if effect.payload.coalesces and effect.incident_id is not None:
+                        self._posted[effect.incident_id] = time.monotonic()
                     if not sent:
                         break  # Slack refused the token: the outbox is paused, stop this round
             if not progressed:
-                return handled
+                break
+        self._forget_quiet_channels()
         return handled
+
+    def _pace(self, head: store.Due) -> float:
+        """Seconds `head` must still wait for its channel's pace (0: it may go now)."""
+        kind = KINDS.get(head.kind)
+        if self.pace_seconds <= 0 or head.incident_id is None or kind is None or not kind.coalesces:
+            return 0.0
+        last = self._posted.get(head.incident_id)
+        return 0.0 if last is None else max(0.0, last + self.pace_seconds - time.monotonic())
+
+    def _forget_quiet_channels(self) -> None:
+        quiet = time.monotonic() - self.pace_seconds
+        for incident_id in [i for i, at in self._posted.items() if at <= quiet]:
+            del self._posted[incident_id]
 
     def _claim(self, effect_id: int, *, together: bool = True) -> list[Effect]:
         """Lease the effect, and with it the run queued behind it when its kind coalesces

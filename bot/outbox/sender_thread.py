@@ -20,7 +20,8 @@ class SenderThread(Background):
 
     def run_round(self) -> float:
         self.sender.drain(stopping=self.stopping)
-        return self.poll_seconds
+        paced = self.sender.next_in  # a channel's next line waits for its pace
+        return self.poll_seconds if paced is None else min(self.poll_seconds, paced)
 
     def woken(self) -> None:
         self.pause(self.gather_seconds)

@@ -65,6 +65,22 @@ def enqueue(
     enqueue_all(session=session, incident_id=incident_id, payloads=[payload], now=now, expires_at=expires_at)
 
 
+def row(
+    *, incident_id: int | None, payload: Payload, now: datetime, expires_at: datetime | None = None
+) -> dict[str, Any]:
+    """The outbox row that records `payload` as pending work (for a statement that inserts it)."""
+    return {
+        "incident_id": incident_id,
+        "kind": payload.kind,
+        "payload": encode(payload),
+        "state": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "not_before": now,
+        "expires_at": expires_at,
+    }
+
+
 def enqueue_all(
     *,
     session: Session,
@@ -74,25 +90,22 @@ def enqueue_all(
     expires_at: datetime | None = None,
 ) -> None:
     """Record several pieces of Slack work at once, in this order (one statement, built once)."""
-    rows = [
-        {
-            "incident_id": incident_id,
-            "kind": payload.kind,
-            "payload": encode(payload),
-            "state": "pending",
-            "attempts": 0,
-            "created_at": now,
-            "not_before": now,
-            "expires_at": expires_at,
-        }
-        for payload in payloads
-    ]
+    rows = [row(incident_id=incident_id, payload=payload, now=now, expires_at=expires_at) for payload in payloads]
     if rows:
         core(session).execute(_ENQUEUE, rows)
 
 
-def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
-    """Ids of effects that may be sent now: the head of each incident's queue, due, unleased."""
+@dataclass(frozen=True)
+class Due:
+    """An effect that may be sent now (`claimable`)."""
+
+    id: int
+    incident_id: int | None
+    kind: str
+
+
+def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[Due]:
+    """Effects that may be sent now: the head of each incident's queue, due, unleased."""
     heads = (
         select(func.min(EffectRow.id).label("id"))
         .where(EffectRow.state == "pending", col(EffectRow.incident_id).is_not(None))
@@ -100,7 +113,7 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
     )
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
     query = (
-        select(EffectRow.id)
+        select(EffectRow.id, EffectRow.incident_id, EffectRow.kind)
         .where(
             PENDING,  # the partial index's own condition, as a literal
             EffectRow.not_before <= now,
@@ -110,7 +123,7 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[int]:
         .order_by(col(EffectRow.not_before), col(EffectRow.id))
         .limit(limit)
     )
-    return [int(i) for i in session.exec(query) if i is not None]
+    return [Due(int(i), incident, kind) for i, incident, kind in session.exec(query) if i is not None]
 
 
 def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Effect | None:

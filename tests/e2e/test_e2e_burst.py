@@ -7,6 +7,7 @@ On SQLite and PostgreSQL, over real HTTP against the emulator.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from e2e_stack import Stack, bot_lines
 from test_e2e_reliability import wait_for
 from test_e2e_slow_slack import SLOWER, TIMEOUT, timed_out_effects
 
+from bot.outbox.sender import CHANNEL_PACE_SECONDS
 from bot.sandbox import ManualClock
 
 
@@ -37,6 +39,28 @@ def test_forty_notes_while_every_post_takes_300_ms_are_acknowledged_and_shown_on
     assert [line.split("burst ")[1][:2] for line in shown] == [f"{n:02d}" for n in range(40)], "once each, in order"
     messages = [m for m in bot_lines(stack, channel) if "burst" in m]
     assert len(messages) < 40, "lines waiting together went out together"
+
+
+def test_at_slacks_pace_a_busy_channel_gets_about_one_message_a_second_with_every_line_once_in_order(
+    make_stack: Callable[..., Stack],
+) -> None:
+    """As deployed (one message a second in a channel, `CHANNEL_PACE_SECONDS`), with a fast Slack:
+    30 notes in about a second reach the channel in a few messages, not 30 calls."""
+    stack = make_stack(pace_seconds=CHANNEL_PACE_SECONDS)
+    alice = stack.user("alice")
+    alice.slash("open sev1 Payments are down")
+    stack.settle()
+    channel = stack.channel_of(1)
+    posts_before = len(stack.emulator.calls("chat.postMessage"))
+    started = time.monotonic()
+    answers = [alice.slash(f"note paced {n:02d} still failing", channel=channel) for n in range(30)]
+    assert [a.json["text"] for a in answers] == ["INC-1: note added to the timeline."] * 30
+    stack.settle(timeout=30)
+    seconds = time.monotonic() - started
+    shown = note_lines(stack, channel, "paced")
+    assert [line.split("paced ")[1][:2] for line in shown] == [f"{n:02d}" for n in range(30)], "once each, in order"
+    posts = len(stack.emulator.calls("chat.postMessage")) - posts_before
+    assert posts <= seconds / CHANNEL_PACE_SECONDS + 2, f"{posts} messages in {seconds:.1f} s"
 
 
 def test_a_message_of_several_lines_that_timed_out_after_slack_posted_it_is_not_posted_again(

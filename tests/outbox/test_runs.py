@@ -145,3 +145,33 @@ def test_two_senders_draining_at_once_never_send_one_line_twice_and_keep_each_in
         posted = [entry for posted_in, entry in slack.entries if posted_in == number]
         assert posted == entry_ids(shared_db, number), f"INC-{number}: every line once, in order"
     assert PostTimeline.kind in {kind for kind, _ in slack.sent}
+
+
+def test_a_busy_channel_gets_one_message_a_second_and_what_waits_meanwhile_goes_as_one(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr("bot.outbox.sender.time.monotonic", lambda: now[0])
+    clock, slack = ManualClock(START), FakeSlack()
+    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    service.open(team_id="T1", actor="U1", title="Search is down")
+    sender = EffectSender(sqlite_db, slack, clock=clock, pace_seconds=1.0)
+    sender.drain()
+    now[0] += 5
+    service.note(Where("T1", number=1), actor="U1", text="first")
+    sender.drain()
+    calls = len(slack.runs)
+    assert sender.next_in is None, "a line in a quiet channel goes at once"
+    service.note(Where("T1", number=1), actor="U1", text="second")
+    service.note(Where("T1", number=1), actor="U1", text="third")
+    service.note(Where("T1", number=2), actor="U1", text="another channel")
+    assert sender.drain() == 1, "only the other incident's line: INC-1 posted less than a second ago"
+    assert slack.runs[calls:] == [1]
+    assert sender.next_in == pytest.approx(1.0)
+    assert [effect.incident_id for effect in pending(sqlite_db)] == [1, 1]
+    now[0] += 1.0
+    assert sender.drain() == 2
+    assert slack.runs[calls:] == [1, 2], "the two lines that waited went as one message"
+    assert [entry for n, entry in slack.entries if n == 1] == entry_ids(sqlite_db, 1), "each line once, in order"
+    assert pending(sqlite_db) == [] and sender.next_in is None

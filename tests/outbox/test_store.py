@@ -72,7 +72,7 @@ def test_rows_stored_by_released_versions_are_claimed_with_their_typed_payload(a
     with any_db.read() as session:
         due = outbox.claimable(session=session, now=NOW, limit=100)
     with any_db.write() as session:
-        claimed = [outbox.claim(session=session, effect_id=effect_id, worker="web-1", now=NOW) for effect_id in due]
+        claimed = [outbox.claim(session=session, effect_id=d.id, worker="web-1", now=NOW) for d in due]
     assert [effect.payload if effect else None for effect in claimed] == [payload for payload, _ in stored_rows()]
 
 
@@ -80,7 +80,8 @@ def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_en
     with any_db.write() as session:
         outbox.enqueue(session=session, incident_id=None, payload=MODAL, now=NOW)
     with any_db.read() as session:
-        [effect_id] = outbox.claimable(session=session, now=NOW)
+        [due] = outbox.claimable(session=session, now=NOW)
+    effect_id = due.id
     with any_db.write() as session:
         claimed = outbox.claim(session=session, effect_id=effect_id, worker="web-1", now=NOW)
     with any_db.write() as session:
@@ -100,7 +101,8 @@ def test_an_effect_already_sent_cannot_be_claimed(any_db: Database) -> None:
     with any_db.write() as session:
         outbox.enqueue(session=session, incident_id=None, payload=MODAL, now=NOW)
     with any_db.read() as session:
-        [effect_id] = outbox.claimable(session=session, now=NOW)
+        [due] = outbox.claimable(session=session, now=NOW)
+    effect_id = due.id
     with any_db.write() as session:
         outbox.mark_done(session=session, effect_id=effect_id, now=NOW)
     with any_db.write() as session:
@@ -113,7 +115,8 @@ def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Dat
     with any_db.write() as session:
         outbox.enqueue(session=session, incident_id=None, payload=MODAL, now=NOW)
     with any_db.read() as session:
-        [effect_id] = outbox.claimable(session=session, now=NOW)
+        [due] = outbox.claimable(session=session, now=NOW)
+    effect_id = due.id
     with any_db.write() as session:
         assert outbox.claim(session=session, effect_id=effect_id, worker=worker, now=NOW) is not None
     with any_db.write() as session:
