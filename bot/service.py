@@ -208,6 +208,8 @@ class IncidentService:
 
     def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
         """A timeline entry and its line in the channel; the incident itself is not written (or locked)."""
+        if not self.db.is_sqlite:
+            return self._note_in_two_statements(where, actor=actor, text=text, at=at)
         with self.db.write() as session:
             stored = locate(session, where, lock=False)
             now = self.clock()
@@ -215,6 +217,26 @@ class IncidentService:
             entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
             post = PostTimeline(entry_id=entry_id)  # the card shows no notes: it stays as it is
             store.enqueue(session=session, incident_id=stored.id, payload=post, now=now)
+        return Changed(incident=stored.incident, entry=entry)
+
+    def _note_in_two_statements(self, where: Where, *, actor: str, text: str, at: str | None) -> Changed:
+        """PostgreSQL's `note`, the most frequent command, in two round trips and no transaction:
+        the incident with an id drawn for its entry, then the entry and the outbox row that posts
+        it in one statement. A note locks nothing, so reading outside the insert's statement is
+        what the transaction gave too (READ COMMITTED): the same result, three round trips fewer."""
+        with self.db.autocommit() as connection:
+            found = repository.with_next_entry_id(
+                connection, team_id=where.team_id, number=where.number, channel_id=where.channel_id
+            )
+            if found is None:
+                raise _not_found(where)
+            stored, entry_id = found
+            now = self.clock()
+            entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
+            post = store.row(incident_id=stored.id, payload=PostTimeline(entry_id=entry_id), now=now)
+            repository.add_entry_with_effect(
+                connection, entry_id=entry_id, incident_id=stored.id, entry=entry, effect=post
+            )
         return Changed(incident=stored.incident, entry=entry)
 
     def set_impact(self, where: Where, *, actor: str, text: str, language: str | None = None) -> Changed:
@@ -437,20 +459,22 @@ def locate(session: Session, where: Where, *, lock: bool = True) -> StoredIncide
     """The incident named by `where` (row-locked unless `lock=False`), or NotFound."""
     if where.number is not None:
         stored = repository.get_by_number(session=session, team_id=where.team_id, number=where.number, for_update=lock)
-        if stored is None:
-            raise NotFound(f"There is no {format_name(where.number)} in this workspace.")
-        return stored
-    stored = (
-        repository.get_by_channel(session=session, channel_id=where.channel_id, for_update=lock)
-        if where.channel_id
-        else None
-    )
+    elif where.channel_id:
+        stored = repository.get_by_channel(session=session, channel_id=where.channel_id, for_update=lock)
+    else:
+        stored = None
     if stored is None:
-        raise NotFound(
-            "This is not an incident channel: name the incident right after the subcommand, "
-            "e.g. `/incident note INC-7 <text>`."
-        )
+        raise _not_found(where)
     return stored
+
+
+def _not_found(where: Where) -> NotFound:
+    if where.number is not None:
+        return NotFound(f"There is no {format_name(where.number)} in this workspace.")
+    return NotFound(
+        "This is not an incident channel: name the incident right after the subcommand, "
+        "e.g. `/incident note INC-7 <text>`."
+    )
 
 
 def _changes_topic(before: Incident, after: Incident) -> bool:

@@ -54,6 +54,12 @@ def _rehearse(session: Session, now: datetime) -> None:
     if incident_id is None:  # a new install: nothing to note on yet
         return
     entry = TimelineEntry(at=now, recorded_at=now, actor=NOBODY, kind=EntryKind.NOTE, text="warm-up")
+    if session.get_bind().dialect.name == "postgresql":  # its note: two statements (`IncidentService.note`)
+        connection = repository.core(session)
+        repository.with_next_entry_id(connection, team_id=NOBODY, number=None, channel_id=NOBODY)
+        effect = store.row(incident_id=incident_id, payload=PostTimeline(entry_id=-1), now=now)
+        repository.add_entry_with_effect(connection, entry_id=-1, incident_id=incident_id, entry=entry, effect=effect)
+        return
     entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
     store.enqueue(session=session, incident_id=incident_id, payload=PostTimeline(entry_id=entry_id), now=now)
 

@@ -2,15 +2,23 @@
 
 SQLite: WAL, `busy_timeout`, foreign keys on, and every write transaction starts with
 `BEGIN IMMEDIATE`, so writers queue for the lock instead of failing half-way when a read
-snapshot cannot be upgraded. Read transactions use a plain deferred `BEGIN`.
+snapshot cannot be upgraded. Within one process, writers first queue on a thread lock: SQLite's
+own busy handler waits by sleeping (1, 2, 5, ... up to 100 ms between tries), which under a
+burst of acks turned a wait of a millisecond into a tail of a hundred; a thread lock hands over
+the moment the writer before commits. Read transactions use a plain deferred `BEGIN`.
 PostgreSQL: READ COMMITTED with row locks taken by the repository (`SELECT ... FOR UPDATE`).
+A pooled connection that sat idle for `PING_IDLE_SECONDS` is pinged before use and replaced when
+the server is gone (a restart, a failover, an idle timeout); a connection in steady use is not,
+so an ack does not pay a round trip to ask whether the database is there.
 Migrations run under a lock: `pg_advisory_xact_lock` on PostgreSQL, the database's own write
 lock (`BEGIN IMMEDIATE`) on SQLite, so many processes may start at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from importlib.resources import files
 from typing import Any
@@ -18,12 +26,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 MIGRATION_LOCK_KEY = 0x1_C1DE_B07  # pg advisory lock id for schema upgrades
+PING_IDLE_SECONDS = 5.0  # a PostgreSQL connection idle longer than this is pinged before use
 
 
 class Database:
@@ -36,6 +45,8 @@ class Database:
         self._single = (
             self._read_engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
+        # SQLite has one writer at a time: this process's writers queue here, not in its busy handler.
+        self._writer = threading.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -43,8 +54,16 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._one_writer(), Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def _one_writer(self) -> Iterator[None]:
+        if self._writer is None:
+            yield
+            return
+        with self._writer:
+            yield
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -59,10 +78,20 @@ class Database:
             yield connection
 
     @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """PostgreSQL only: a connection outside any transaction, for statements each atomic by
+        itself (no BEGIN or COMMIT round trips). SQLite has no use for it: its round trips are
+        in-process, and its writers must take the write lock first (`write()`)."""
+        if self.is_sqlite:
+            raise TypeError("autocommit() is for PostgreSQL; SQLite writes go through write()")
+        with self._single.connect() as connection:
+            yield connection
+
+    @contextmanager
     def rehearsal(self) -> Iterator[Session]:
         """A write transaction that is always rolled back: statements run (and are compiled and
         cached) without changing anything."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._one_writer(), Session(self.engine, expire_on_commit=False) as session:
             session.begin()
             try:
                 yield session
@@ -106,7 +135,11 @@ def alembic_config() -> Config:
 def _create_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_size=10, max_overflow=10)
+        event.listen(engine, "connect", _fresh)
+        event.listen(engine, "checkin", _fresh)
+        event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+        return engine
     in_memory = parsed.database in (None, "", ":memory:")
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     if in_memory:
@@ -115,6 +148,24 @@ def _create_engine(url: str) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _fresh(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        """Before a connection idle for a while is used: is the server still there? If not, the
+        pool drops it and checks out another (SQLAlchemy's DisconnectionError protocol)."""
+        if time.monotonic() - record.info.get("idle_since", 0.0) < PING_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("the database closed an idle connection") from error
+
+    return check
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,74 @@
+"""PostgreSQL connections the server closed while they sat in the pool (a restart, a failover, an
+idle timeout): the next command gets a live one. Connections in steady use are not pinged, so an
+acknowledgement does not pay a round trip to ask whether the database is still there."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from bot.service import IncidentService, Where
+from bot.storage import db as storage
+from bot.storage.db import Database
+from tests.conftest import KOLKATA
+
+pytestmark = pytest.mark.postgres
+
+
+def _close_from_the_server(admin: Engine) -> int:
+    """What a restart does to the pool: every other session of the database is ended."""
+    with admin.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+        connection.commit()
+    return int(ended)
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_and_the_note_is_stored(
+    pg_db: Database, postgres_admin: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = IncidentService(pg_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    assert _close_from_the_server(postgres_admin) >= 1
+    monkeypatch.setattr(storage, "PING_IDLE_SECONDS", 0.0)  # every pooled connection has now been idle long enough
+    service.note(Where("T1", number=1), actor="U1", text="rolled back the deploy")
+    assert service.timeline(Where("T1", number=1)).entries[-1].text == "rolled back the deploy"
+
+
+def test_without_the_ping_the_same_closed_connection_fails_the_command(
+    pg_db: Database, postgres_admin: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check above is what saves the command: the same sequence without it fails."""
+    service = IncidentService(pg_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    _close_from_the_server(postgres_admin)
+    monkeypatch.setattr(storage, "PING_IDLE_SECONDS", 3600.0)  # used a moment ago: not pinged
+    with pytest.raises(OperationalError):
+        service.note(Where("T1", number=1), actor="U1", text="rolled back the deploy")
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_a_note_is_two_statements(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements: list[str] = []
+    pings: list[object] = []
+    event.listen(pg_db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    ping = pg_db.engine.dialect.do_ping
+    monkeypatch.setattr(
+        pg_db.engine.dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection)
+    )
+    service = IncidentService(pg_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    statements.clear()
+    service.note(Where("T1", number=1), actor="U1", text="rolled back the deploy")
+    assert pings == []
+    assert len(statements) == 2, f"the incident with the entry's id, then the entry with its line: {statements}"
+    monkeypatch.setattr(storage, "PING_IDLE_SECONDS", 0.0)
+    service.note(Where("T1", number=1), actor="U1", text="and once idle long enough, it is")
+    assert len(pings) == 1
