@@ -290,7 +290,7 @@ class IncidentService:
             stored = locate(session, where)
             now = self.clock()  # read once the row lock is held
             changed, entry = rule(stored.incident, actor=actor, now=now)
-            repository.unlist(session=session, incident_id=stored.id)
+            repository.unlist(session=session, incident_id=stored.id, now=now)
             return self._record(session, stored, changed, entry, now)
 
     def request_message(self, *, channel_id: str, ts: str, requested_by: str, event_id: str | None) -> bool:
@@ -435,7 +435,7 @@ class IncidentService:
         if entry.status_to is Status.RESOLVED:
             entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
             measured = durations.compute(changed, entries, until=now)
-            repository.save_durations(session=session, incident_id=stored.id, durations=measured)
+            repository.save_durations(session=session, incident_id=stored.id, durations=measured, now=now)
         if (changed.status, changed.attack) != (stored.incident.status, stored.incident.attack):
             proposed = drafts.proposed(session=session, incident_id=stored.id)
             for draft, reason in now_stale(proposed, changed):

@@ -2,9 +2,10 @@
 once per change of the public version and kept until the next (cache.py), cached by ETag.
 
 Answers GET and HEAD only (the caller routes nothing else here): 200 with `ETag` (a hash of the
-body), `Last-Modified` (the latest published update or correction shown) and `Cache-Control: public,
-max-age=30`; 304 when `If-None-Match` matches (or, without it, `If-Modified-Since` is not older);
-404 for any other path; 503 when the database cannot answer. Never a Slack call, never a secret.
+body), `Last-Modified` (the latest change the public can read: an update or correction shown, or
+something that left the page) and `Cache-Control: public, max-age=30`; 304 when `If-None-Match`
+matches (or, without it, `If-Modified-Since` is not older); 404 for any other path; 503 when the
+database cannot answer. Never a Slack call, never a secret.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class StatusSite:
                 listed = public.recent(session=session, limit=RECENT_LIMIT)
             else:
                 listed = public.unresolved(session=session)
-        modified = last_changed(listed)
+            # Never backwards: something that left the page, or a new public title, changed it too.
+            modified = _latest(last_changed(listed), public.changed_at(session=session))
         if path == "/status":
             return Answer(render.page_html(self.page(listed, language)), HTML, modified, until=leaves_page(listed))
         if path.startswith("/status/history."):
@@ -205,6 +207,10 @@ def _json(document: dict[str, Any]) -> bytes:
     """JSON safe to embed anywhere: `<`, `>` and `&` as \\u escapes."""
     text = json.dumps(document, ensure_ascii=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    return max((moment for moment in moments if moment is not None), default=None)
 
 
 def _not_modified(environ: WSGIEnvironment, etag: str, modified: datetime | None) -> bool:

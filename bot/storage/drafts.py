@@ -64,7 +64,7 @@ def publish(*, session: Session, draft_id: int, actor: str, now: datetime) -> No
 def correct(*, session: Session, draft_id: int, text: str, actor: str, now: datetime) -> None:
     """A published update's corrected words; the page shows them from this transaction on."""
     _set(session, draft_id, text=text, corrected_by=actor, corrected_at=now)
-    public.changed(session=session)
+    public.changed(session=session, at=now)
 
 
 def discard(*, session: Session, draft_id: int, actor: str, now: datetime) -> None:

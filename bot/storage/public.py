@@ -56,14 +56,19 @@ def version(*, session: Session | Connection) -> int | None:
     return int(found) if found is not None else None
 
 
-def changed(*, session: Session) -> None:
-    """Something the public can read changed in this transaction (the row lock orders writers;
-    the row is made again if it went missing)."""
+def changed_at(*, session: Session) -> datetime | None:
+    """When what the public can read last changed, by any change (None: not since the upgrade)."""
+    return session.execute(select(col(PublicVersionRow.changed_at)).where(col(PublicVersionRow.id) == 1)).scalar()
+
+
+def changed(*, session: Session, at: datetime) -> None:
+    """Something the public can read changed at `at`, in this transaction (the row lock orders
+    writers; the row is made again if it went missing)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.connection().execute(
         insert(PublicVersionRow)
-        .values(id=1, version=1)
-        .on_conflict_do_update(index_elements=["id"], set_={"version": PublicVersionRow.version + 1})
+        .values(id=1, version=1, changed_at=at)
+        .on_conflict_do_update(index_elements=["id"], set_={"version": PublicVersionRow.version + 1, "changed_at": at})
     )
 
 
@@ -79,11 +84,11 @@ def shown_differently(*, session: Session, incident_id: int, severity: int, publ
     return bool(session.execute(select(differs)).scalar())
 
 
-def changed_if_listed(*, session: Session, incident_id: int) -> None:
+def changed_if_listed(*, session: Session, incident_id: int, at: datetime) -> None:
     """`changed`, when the incident is on the status page (an unlisted one changes nothing public)."""
     listed = select(exists().where(col(IncidentRow.id) == incident_id, LISTED))
     if session.execute(listed).scalar():
-        changed(session=session)
+        changed(session=session, at=at)
 
 
 # Private incidents never show (docs/behaviour.md, Private incidents): made private they are unlisted

@@ -120,7 +120,7 @@ def save_incident(*, session: Session, incident_id: int, incident: Incident, now
     values = {"incident_row_id": incident_id, "updated_at": now, "last_update_at": now, **columns}
     core(session).execute(_SAVE_INCIDENT, values)
     if public_change:  # a listed incident's severity or public title
-        public.changed(session=session)
+        public.changed(session=session, at=now)
 
 
 def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> None:
@@ -142,12 +142,12 @@ def mark_published(*, session: Session, incident_id: int, at: datetime, resolved
             public_resolved_at=at if resolved else None,
         )
     )
-    public.changed(session=session)
+    public.changed(session=session, at=at)
 
 
-def unlist(*, session: Session, incident_id: int) -> None:
+def unlist(*, session: Session, incident_id: int, now: datetime) -> None:
     """Off the status page (made private, or public again): listed anew from its next published update."""
-    public.changed_if_listed(session=session, incident_id=incident_id)  # the page no longer shows it
+    public.changed_if_listed(session=session, incident_id=incident_id, at=now)  # the page no longer shows it
     core(session).execute(
         update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(listed_at=None, public_resolved_at=None)
     )
@@ -429,7 +429,7 @@ def remember_event(*, session: Session, event_id: str, now: datetime) -> bool:
     return inserted.first() is not None
 
 
-def save_durations(*, session: Session, incident_id: int, durations: Durations) -> None:
+def save_durations(*, session: Session, incident_id: int, durations: Durations, now: datetime) -> None:
     """Store the durations reported at a close (docs/behaviour.md, Durations), in seconds."""
 
     def seconds(value: timedelta | None) -> float | None:
@@ -445,7 +445,7 @@ def save_durations(*, session: Session, incident_id: int, durations: Durations) 
             detection_lag_seconds=seconds(durations.detection_lag),
         )
     )
-    public.changed_if_listed(session=session, incident_id=incident_id)  # "Disrupted for ..." on the page
+    public.changed_if_listed(session=session, incident_id=incident_id, at=now)  # "Disrupted for ..." on the page
 
 
 def names(*, session: Session, user_ids: set[str]) -> dict[str, str]:

@@ -291,6 +291,7 @@ class PublicVersionRow(SQLModel, table=True):
 
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    changed_at: datetime | None = utc_column(nullable=True)  # when `version` last went up
 
 
 class PromiseRow(SQLModel, table=True):

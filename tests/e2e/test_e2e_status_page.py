@@ -133,6 +133,31 @@ def test_pages_carry_validators_and_answer_304_when_nothing_changed(story: tuple
     assert fetch(stack.url, "/status?lang=fr").headers["ETag"] != fetch(stack.url, "/status").headers["ETag"]
 
 
+def test_last_modified_moves_forward_when_the_page_changes_without_a_new_update(
+    story: tuple[Stack, str], clock: ManualClock
+) -> None:
+    """A new public title, then the incident made private: each changes what readers see, so a
+    reader who sends only If-Modified-Since gets the new page, never a 304 for the old one."""
+    stack, channel = story
+    publish(stack, channel, "English · short")  # 21:47 IST = 16:17 UTC
+    first = fetch(stack.url, "/status")
+    assert first.headers["Last-Modified"] == "Thu, 17 Feb 2022 16:17:00 GMT"
+    clock.set(datetime(2022, 2, 17, 21, 52, tzinfo=KOLKATA))
+    stack.user("bob").slash("public-title Home page errors", channel=channel)
+    stack.settle()
+    renamed = fetch(stack.url, "/status", If_Modified_Since=first.headers["Last-Modified"])
+    assert renamed.status == 200 and "Home page errors" in renamed.text
+    assert renamed.headers["Last-Modified"] == "Thu, 17 Feb 2022 16:22:00 GMT"
+    clock.set(datetime(2022, 2, 17, 21, 55, tzinfo=KOLKATA))
+    stack.user("alice").slash("private", channel=channel)
+    stack.settle()
+    for path in ("/status", "/status/history.atom", "/api/v2/incidents.json"):
+        gone = fetch(stack.url, path, If_Modified_Since=renamed.headers["Last-Modified"])
+        assert gone.status == 200, f"{path}: 304 would keep the private incident on the reader's screen"
+        assert "Home page errors" not in gone.text
+        assert gone.headers["Last-Modified"] == "Thu, 17 Feb 2022 16:25:00 GMT"
+
+
 def test_unknown_paths_and_writes_are_refused_and_slack_paths_keep_their_rules(stack: Stack) -> None:
     assert fetch(stack.url, "/status/secret").status == 404
     assert fetch(stack.url, "/api/v2/components.json").status == 404
