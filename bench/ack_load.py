@@ -181,7 +181,7 @@ def thread_names(folder: Path, pid: int) -> dict[int, str]:
 
 def is_request_thread(name: str) -> bool:
     """gunicorn gthread: the main thread accepts and polls keep-alive sockets, the pool serves."""
-    return name == "main" or name.startswith("ThreadPoolExecutor")
+    return name == "main" or name.startswith(("ThreadPoolExecutor", "public-reads"))
 
 
 @dataclass(frozen=True)

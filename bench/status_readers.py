@@ -1,6 +1,6 @@
 """200 concurrent readers of `/status` against the real web process, while a `note` is acked.
 
-The Procfile's web line (gunicorn, gthread, 1 worker, 8 threads, `bot.gunicorn_config`) runs on
+The Procfile's web line (gunicorn, the bot's gthread worker, 1 worker, 8 threads, `bot.gunicorn_config`) runs on
 a database holding 100,000 incidents (bench/status_page.py's data), connected to the project's
 Slack emulator, which signs every request as Slack does. First `/incident note` is typed N times
 alone (the baseline), then N times while 200 keep-alive readers (two processes of 100 threads,
