@@ -61,10 +61,53 @@ def read_view(db: Database, payload: object, incident_id: int | None) -> Inciden
 
 
 def read_views(db: Database, payloads: Sequence[object], incident_id: int) -> list[IncidentView]:
-    """`read_view` for each of a run's payloads (`bot.outbox.runs`), in one transaction."""
+    """`read_view` for each of a run's payloads (`bot.outbox.runs`), in one transaction: the
+    incident, the entries and the people's names read once for the whole run (three statements,
+    not two a line), except for a line about a close, which is read alone with its durations."""
     with db.read() as session:
-        views = [_read(session, payload, incident_id) for payload in payloads]
+        lines = _read_lines(session, payloads, incident_id)
+        views = [line or _read(session, payload, incident_id) for line, payload in zip(lines, payloads, strict=True)]
     return [view for view in views if view is not None]
+
+
+def _read_lines(session: Session, payloads: Sequence[object], incident_id: int) -> list[IncidentView | None]:
+    """The views of plain timeline lines (an entry, no draft, no card), read together; None for
+    any other payload, and for a line that needs more (a close: its durations and promises)."""
+    entry_ids = [
+        payload.entry_id
+        for payload in payloads
+        if isinstance(payload, AboutEntry) and not isinstance(payload, AboutDraft) and payload.entry_id
+    ]
+    if not entry_ids:
+        return [None] * len(payloads)
+    stored = repository.get_by_id(session=session, incident_id=incident_id)
+    if stored.incident.status is Status.RESOLVED:
+        return [None] * len(payloads)  # every line shows durations: read one by one
+    entries = repository.get_entries(session=session, entry_ids=entry_ids)
+    people = roles.people(stored.incident) | {stored.incident.opened_by}
+    people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
+    for item in entries.values():
+        people |= {item.entry.actor} | roles.entry_people(item.entry) | markup.user_ids(item.entry.text)
+    names = repository.names(session=session, user_ids=people)
+    unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
+    views: list[IncidentView | None] = []
+    for payload in payloads:
+        entry_id = payload.entry_id if isinstance(payload, AboutEntry) else None
+        found = entries.get(entry_id) if entry_id and not isinstance(payload, AboutDraft) else None
+        if found is None or found.entry.status_to is Status.RESOLVED or getattr(payload, "shows_card", False):
+            views.append(None)
+            continue
+        views.append(
+            IncidentView(
+                incident=stored.incident,
+                channel_name=stored.channel_name,
+                card_ts=stored.card_ts,
+                names=names,
+                unnamed=unnamed,
+                entry=found.entry,
+            )
+        )
+    return views
 
 
 def _read(session: Session, payload: object, incident_id: int | None) -> IncidentView | None:

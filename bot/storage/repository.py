@@ -13,7 +13,7 @@ bookkeeping and no statement building per call (see BENCHMARKS.md, "Acknowledgem
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -393,6 +393,12 @@ def timeline(*, session: Session, incident_id: int) -> list[StoredEntry]:
 
 def get_entry(*, session: Session, entry_id: int) -> StoredEntry:
     return _entry(session.get_one(TimelineRow, entry_id))
+
+
+def get_entries(*, session: Session, entry_ids: Sequence[int]) -> dict[int, StoredEntry]:
+    """Several entries by id, in one statement (a run of timeline lines, `bot.outbox.view`)."""
+    rows = session.exec(select(TimelineRow).where(col(TimelineRow.id).in_(entry_ids)))
+    return {stored.id: stored for stored in map(_entry, rows)}
 
 
 def _entry(row: TimelineRow) -> StoredEntry:

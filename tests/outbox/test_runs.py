@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from bot.outbox.attempts import Attempt
@@ -175,3 +176,27 @@ def test_a_busy_channel_gets_one_message_a_second_and_what_waits_meanwhile_goes_
     assert slack.runs[calls:] == [1, 2], "the two lines that waited went as one message"
     assert [entry for n, entry in slack.entries if n == 1] == entry_ids(sqlite_db, 1), "each line once, in order"
     assert pending(sqlite_db) == [] and sender.next_in is None
+
+
+def test_a_run_of_lines_is_read_in_a_few_statements_not_two_a_line(any_db: Database) -> None:
+    """The sender's reads are CPU the acks share: a run's incident, entries and names are read
+    once for the run (bot.outbox.view.read_views)."""
+    clock, slack = ManualClock(START), FakeSlack()
+    service = IncidentService(any_db, zone=KOLKATA, clock=clock)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    sender = make_sender(any_db, slack, clock)
+    sender.drain()
+    for n in range(30):
+        service.note(Where("T1", number=1), actor=f"U{n % 3}", text=f"step {n} with <@U9>")
+    reads: list[str] = []
+    event.listen(
+        any_db.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: reads.append(statement) if statement.lstrip().startswith("SELECT") else None,
+    )
+    assert sender.drain() == 30
+    during = list(reads)
+    assert [entry for _, entry in slack.entries] == entry_ids(any_db, 1)
+    # Two rounds of finding work, the run's claim, and its views read twice (the people whose
+    # names the members table lacks are looked up, then the views read again): 11, for 30 lines.
+    assert len(during) <= 12, "\n".join(r[:150].replace("\n", " ") for r in during)
