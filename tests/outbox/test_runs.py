@@ -48,12 +48,22 @@ def pending(db: Database) -> list[EffectRow]:
         return list(session.exec(select(EffectRow).where(col(EffectRow.state) == "pending")).all())
 
 
-def test_notes_waiting_for_one_channel_are_sent_in_one_call_each_line_once_and_in_order(sqlite_db: Database) -> None:
+def opened(
+    db: Database, *more_titles: str, pace_seconds: float = 0.0
+) -> tuple[ManualClock, FakeSlack, IncidentService, EffectSender]:
+    """INC-1 "Checkout fails" (and one incident per further title) opened, and its Slack work sent."""
     clock, slack = ManualClock(START), FakeSlack()
-    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
-    service.open(team_id="T1", actor="U1", title="Checkout fails")
-    sender = make_sender(sqlite_db, slack, clock)
+    service = IncidentService(db, zone=KOLKATA, clock=clock)
+    for title in ("Checkout fails", *more_titles):
+        service.open(team_id="T1", actor="U1", title=title)
+    sender = make_sender(db, slack, clock)
+    sender.pace_seconds = pace_seconds
     sender.drain()
+    return clock, slack, service, sender
+
+
+def test_notes_waiting_for_one_channel_are_sent_in_one_call_each_line_once_and_in_order(sqlite_db: Database) -> None:
+    _clock, slack, service, sender = opened(sqlite_db)
     for n in range(30):
         service.note(Where("T1", number=1), actor="U1", text=f"step {n}")
     assert sender.drain() == 30
@@ -63,11 +73,7 @@ def test_notes_waiting_for_one_channel_are_sent_in_one_call_each_line_once_and_i
 
 
 def test_a_run_stops_at_other_work_of_the_incident_and_at_the_run_limit(sqlite_db: Database) -> None:
-    clock, slack = ManualClock(START), FakeSlack()
-    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
-    service.open(team_id="T1", actor="U1", title="Checkout fails")
-    sender = make_sender(sqlite_db, slack, clock)
-    sender.drain()
+    _clock, slack, service, sender = opened(sqlite_db)
     for n in range(3):
         service.note(Where("T1", number=1), actor="U1", text=f"before {n}")
     service.set_severity(Where("T1", number=1), actor="U1", severity=1)  # a line, then the card and topic
@@ -79,11 +85,7 @@ def test_a_run_stops_at_other_work_of_the_incident_and_at_the_run_limit(sqlite_d
 
 
 def test_a_run_slack_fails_is_tried_again_whole_and_then_sent_once(sqlite_db: Database) -> None:
-    clock, slack = ManualClock(START), FakeSlack()
-    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
-    service.open(team_id="T1", actor="U1", title="Checkout fails")
-    sender = make_sender(sqlite_db, slack, clock)
-    sender.drain()
+    clock, slack, service, sender = opened(sqlite_db)
     for n in range(5):
         service.note(Where("T1", number=1), actor="U1", text=f"step {n}")
     slack.failures.append(Retry("HTTP 500"))  # clean: Slack said so before doing anything
@@ -153,12 +155,7 @@ def test_a_busy_channel_gets_one_message_a_second_and_what_waits_meanwhile_goes_
 ) -> None:
     now = [100.0]
     monkeypatch.setattr("bot.outbox.sender.time.monotonic", lambda: now[0])
-    clock, slack = ManualClock(START), FakeSlack()
-    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
-    service.open(team_id="T1", actor="U1", title="Checkout fails")
-    service.open(team_id="T1", actor="U1", title="Search is down")
-    sender = EffectSender(sqlite_db, slack, clock=clock, pace_seconds=1.0)
-    sender.drain()
+    _clock, slack, service, sender = opened(sqlite_db, "Search is down", pace_seconds=1.0)
     now[0] += 5
     service.note(Where("T1", number=1), actor="U1", text="first")
     sender.drain()
@@ -181,11 +178,7 @@ def test_a_busy_channel_gets_one_message_a_second_and_what_waits_meanwhile_goes_
 def test_a_run_of_lines_is_read_in_a_few_statements_not_two_a_line(any_db: Database) -> None:
     """The sender's reads are CPU the acks share: a run's incident, entries and names are read
     once for the run (bot.outbox.view.read_views)."""
-    clock, slack = ManualClock(START), FakeSlack()
-    service = IncidentService(any_db, zone=KOLKATA, clock=clock)
-    service.open(team_id="T1", actor="U1", title="Checkout fails")
-    sender = make_sender(any_db, slack, clock)
-    sender.drain()
+    _clock, slack, service, sender = opened(any_db)
     for n in range(30):
         service.note(Where("T1", number=1), actor=f"U{n % 3}", text=f"step {n} with <@U9>")
     reads: list[str] = []
