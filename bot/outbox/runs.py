@@ -13,31 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.outbox.codec import decode
-from bot.outbox.store import LEASE, WORKER_LABEL_MAX, Effect
+from bot.outbox import store
+from bot.outbox.codec import UnreadablePayload
+from bot.outbox.store import Effect
 from bot.storage.repository import core
 from bot.storage.tables import PENDING, EffectRow
 
 MAX_RUN = 100  # effects claimed together at most (the message they make is cut at Slack's limits)
-
-_CLAIM = (
-    update(EffectRow)
-    .where(col(EffectRow.id).in_(bindparam("ids", expanding=True)), col(EffectRow.state) == "pending")
-    .where(or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < bindparam("now")))
-    .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
-    .returning(
-        col(EffectRow.id),
-        col(EffectRow.incident_id),
-        col(EffectRow.kind),
-        col(EffectRow.payload),
-        col(EffectRow.attempts),
-        col(EffectRow.expires_at),
-        col(EffectRow.last_error),
-    )
-)
 
 
 def claim_followers(
@@ -58,15 +43,16 @@ def claim_followers(
         wanted.append(effect_id)
     if not wanted:
         return []
-    values = {"ids": wanted, "now": now, "worker": worker[-WORKER_LABEL_MAX:], "until": now + LEASE}
-    claimed = {row.id: row for row in core(session).execute(_CLAIM, values)}
+    claimed = store.claim_many(session=session, effect_ids=wanted, worker=worker, now=now)
     run: list[Effect] = []
-    for effect_id in wanted:  # in order, up to the first one another sender holds
+    for effect_id in wanted:  # in order, up to the first one another sender holds (or none can read)
         row = claimed.get(effect_id)
         if row is None:
             break
-        payload = decode(row.kind, row.payload)
-        run.append(Effect(effect_id, row.incident_id, payload, row.attempts, row.expires_at, row.last_error))
+        try:
+            run.append(store.effect_of(row))
+        except UnreadablePayload:
+            break  # it is given up with its reason once it is the head of the queue
     release(session=session, effect_ids=[i for i in claimed if i not in {e.id for e in run}])
     return run
 

@@ -55,6 +55,11 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS_FOR_BUGS = 5
 CHANNEL_PACE_SECONDS = 1.0  # Slack accepts about one message per second in a channel
+# Heads of incidents' queues claimed in one transaction: enough to save most claims' transactions,
+# few enough that a second sender (another process, the worker) finds heads of its own to send
+# while this one talks to Slack; a head another sender got meanwhile is skipped, not fought over.
+CLAIM_BATCH = 4
+MISSED_ROUNDS = 3  # a round that got none of its heads reads again, this many times at most
 
 
 class Sends(SendsTogether, Protocol):
@@ -105,76 +110,101 @@ class EffectSender:
     def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
         """Send everything that is due now (or until `stopping()` says so between two effects);
         return how many effects were handled. Lines held back by the channel's pace are left
-        pending; `next_in` says when the first of them may go (None: none waits)."""
+        pending; `next_in` says when the first of them may go (None: none waits).
+
+        Each round claims every head that may go now in one transaction (with the run queued
+        behind each head whose kind coalesces), then sends them one by one; what a round claimed
+        but did not send (stopping, or Slack refused the token) is given back untouched."""
         handled = 0
         self.next_in = None
+        missed = 0  # rounds in a row whose heads another sender had claimed first
         while not stopping():
             with self.db.read() as session:
                 paused = store.auth_hold(session=session)
                 due = [] if paused else store.claimable(session=session, now=self.clock())
             if paused is not None and paused.next_check <= self.clock():
                 due = [store.Due(paused.id, None, store.AUTH_HOLD)]  # while paused, the check is the only thing sent
-            progressed = False
-            for head in due:
-                if stopping():
-                    break
-                wait = self._pace(head)
-                if wait > 0:
-                    self.next_in = wait if self.next_in is None else min(self.next_in, wait)
-                    continue
-                run = self._claim(head.id, together=paused is None)
-                if run:
-                    progressed = True
-                    handled += len(run)
-                    effect = run[0]
-                    ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind}
-                    with log_context(**ids):
-                        sent = self._run(effect) if len(run) == 1 else self.runs.run(run)
-                    if effect.payload.coalesces and effect.incident_id is not None:
-                        self._posted[effect.incident_id] = time.monotonic()
-                    if not sent:
-                        break  # Slack refused the token: the outbox is paused, stop this round
-            if not progressed:
+            ready = [head for head in due if not self._paced(head)][:CLAIM_BATCH]
+            claimed = self._claim(ready, together=paused is None)
+            if not claimed:
+                missed += 1
+                if ready and missed <= MISSED_ROUNDS:
+                    continue  # others' now: the next read lists only heads nobody holds
                 break
+            missed = 0
+            for position, run in enumerate(claimed):
+                if stopping():
+                    self._give_back(claimed[position:])
+                    break
+                handled += len(run)
+                if not self._send(run):  # Slack refused the token: the outbox is paused now
+                    self._give_back(claimed[position + 1 :])
+                    break
         self._forget_quiet_channels()
         return handled
 
-    def _pace(self, head: store.Due) -> float:
-        """Seconds `head` must still wait for its channel's pace (0: it may go now)."""
+    def _paced(self, head: store.Due) -> bool:
+        """Must `head` wait for its channel's pace? (Then `next_in` counts it.)"""
         kind = KINDS.get(head.kind)
         if self.pace_seconds <= 0 or head.incident_id is None or kind is None or not kind.coalesces:
-            return 0.0
+            return False
         last = self._posted.get(head.incident_id)
-        return 0.0 if last is None else max(0.0, last + self.pace_seconds - time.monotonic())
+        wait = 0.0 if last is None else last + self.pace_seconds - time.monotonic()
+        if wait <= 0:
+            return False
+        self.next_in = wait if self.next_in is None else min(self.next_in, wait)
+        return True
 
     def _forget_quiet_channels(self) -> None:
         quiet = time.monotonic() - self.pace_seconds
         for incident_id in [i for i, at in self._posted.items() if at <= quiet]:
             del self._posted[incident_id]
 
-    def _claim(self, effect_id: int, *, together: bool = True) -> list[Effect]:
-        """Lease the effect, and with it the run queued behind it when its kind coalesces
-        (`bot.outbox.runs`); [] when another sender got it first. An effect this version cannot
-        read (a newer kind, after a rollback) is given up with the reason, so `incident-bot outbox
-        retry` can send it once it can."""
-        try:
-            with self.db.write() as session:
-                now = self.clock()
-                effect = store.claim(session=session, effect_id=effect_id, worker=self.worker, now=now)
-                if effect is None:
-                    return []
-                if not (together and effect.payload.coalesces) or failed_ambiguously(effect.last_error):
-                    return [
-                        effect
-                    ]  # after an ambiguous failure the head is sent alone: what it posted is found by part
-                return [effect, *runs.claim_followers(session=session, head=effect, worker=self.worker, now=now)]
-        except UnreadablePayload as error:
-            log.error("effect %s given up: %s", effect_id, error)
-            with self.db.write() as session:
-                store.mark_failed(
-                    session=session, effect_id=effect_id, now=self.clock(), retry_at=None, error=str(error)
-                )
+    def _send(self, run: list[Effect]) -> bool:
+        """Send one claimed run (or effect) and record the outcome; False when the outbox is paused now."""
+        effect = run[0]
+        ids = {"effect_id": effect.id, "incident_id": effect.incident_id, "effect_kind": effect.kind}
+        with log_context(**ids):
+            sent = self._run(effect) if len(run) == 1 else self.runs.run(run)
+        if effect.payload.coalesces and effect.incident_id is not None:
+            self._posted[effect.incident_id] = time.monotonic()
+        return sent
+
+    def _claim(self, heads: list[store.Due], *, together: bool = True) -> list[list[Effect]]:
+        """Lease these heads in one transaction, each with the run queued behind it when its kind
+        coalesces (`bot.outbox.runs`): the runs this sender got, in the heads' order (another
+        sender may have got some first). A head this version cannot read (a newer kind, after a
+        rollback) is given up with the reason, so `incident-bot outbox retry` can send it once it can."""
+        if not heads:
             return []
+        claimed: list[list[Effect]] = []
+        with self.db.write() as session:
+            now = self.clock()
+            rows = store.claim_many(
+                session=session, effect_ids=[head.id for head in heads], worker=self.worker, now=now
+            )
+            for head in heads:
+                if head.id not in rows:
+                    continue  # another sender's now
+                try:
+                    effect = store.effect_of(rows[head.id])
+                except UnreadablePayload as error:
+                    log.error("effect %s given up: %s", head.id, error)
+                    store.mark_failed(session=session, effect_id=head.id, now=now, retry_at=None, error=str(error))
+                    continue
+                if together and effect.payload.coalesces and not failed_ambiguously(effect.last_error):
+                    followers = runs.claim_followers(session=session, head=effect, worker=self.worker, now=now)
+                    claimed.append([effect, *followers])
+                else:  # after an ambiguous failure the head is sent alone: what it posted is found by part
+                    claimed.append([effect])
+        return claimed
+
+    def _give_back(self, claimed: list[list[Effect]]) -> None:
+        """Claimed but not sent this round: pending again at once, no attempt counted."""
+        ids = [effect.id for run in claimed for effect in run]
+        if ids:
+            with self.db.write() as session:
+                runs.release(session=session, effect_ids=ids)
 
     def _learn(self, people: frozenset[str]) -> None:
         if self.learn_people is not None:
@@ -192,7 +222,7 @@ class EffectSender:
         if self._skipped(effect):
             return True
         try:
-            result = self._send(effect)
+            result = self._deliver(effect)
         except Retry as retry:
             self._retry_later(effect, retry)
         except Hold as refused:
@@ -221,7 +251,7 @@ class EffectSender:
                 return True
         return False
 
-    def _send(self, effect: Effect) -> Result:
+    def _deliver(self, effect: Effect) -> Result:
         """Deliver the effect; raises what `Delivery.send` raises (and any bug)."""
         attempt = Attempt(effect_id=effect.id, maybe_sent=failed_ambiguously(effect.last_error))
         view = read_view(self.db, effect.payload, effect.incident_id)
@@ -284,7 +314,7 @@ class EffectSender:
                 store.postpone(session=session, effect_id=pause.id, until=now)
             return True
         try:
-            result = self._send(held)
+            result = self._deliver(held)
         except Hold as refused:
             log.warning("Slack still refuses the bot token (%s); %s stays held", refused, held.kind)
             with self.db.write() as session:

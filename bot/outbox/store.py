@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox.codec import decode, encode
@@ -126,39 +126,38 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[Due]:
     return [Due(int(i), incident, kind) for i, incident, kind in session.exec(query) if i is not None]
 
 
-def claim(*, session: Session, effect_id: int, worker: str, now: datetime) -> Effect | None:
-    """Lease one effect; None when another sender got it first.
-
-    `worker` only labels the lease for people reading the table; a long host name is cut from
-    the left, keeping the process and sender ids that tell senders apart."""
-    free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
-    claimed = (
-        core(session)
-        .execute(
-            update(EffectRow)
-            .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending", free)
-            .values(claimed_by=worker[-WORKER_LABEL_MAX:], claimed_until=now + LEASE)
-            .returning(
-                col(EffectRow.incident_id),
-                col(EffectRow.kind),
-                col(EffectRow.payload),
-                col(EffectRow.attempts),
-                col(EffectRow.expires_at),
-                col(EffectRow.last_error),
-            )
-        )
-        .first()
-    )  # RETURNING, not rowcount: what the database says it updated, the same on every dialect
-    if claimed is None:
-        return None
-    return Effect(
-        id=effect_id,
-        incident_id=claimed.incident_id,
-        payload=decode(claimed.kind, claimed.payload),
-        attempts=claimed.attempts,
-        expires_at=claimed.expires_at,
-        last_error=claimed.last_error,
+_CLAIM_MANY = (
+    update(EffectRow)
+    .where(col(EffectRow.id).in_(bindparam("ids", expanding=True)), col(EffectRow.state) == "pending")
+    .where(or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < bindparam("now")))
+    .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+    .returning(
+        col(EffectRow.id),
+        col(EffectRow.incident_id),
+        col(EffectRow.kind),
+        col(EffectRow.payload),
+        col(EffectRow.attempts),
+        col(EffectRow.expires_at),
+        col(EffectRow.last_error),
     )
+)
+
+
+def claim_many(*, session: Session, effect_ids: Sequence[int], worker: str, now: datetime) -> dict[int, Any]:
+    """Lease, in one statement, every one of `effect_ids` that is still pending and unleased; the
+    rows this sender got, by id (read each with `effect_of`). Those another sender holds are left
+    to it: on PostgreSQL the statement waits for a row being claimed meanwhile, then skips it."""
+    if not effect_ids:
+        return {}
+    values = {"ids": list(effect_ids), "now": now, "worker": worker[-WORKER_LABEL_MAX:], "until": now + LEASE}
+    return {row.id: row for row in core(session).execute(_CLAIM_MANY, values)}
+
+
+def effect_of(row: Any) -> Effect:
+    """A claimed row as the sender sends it; raises `UnreadablePayload` for a row this version
+    cannot read."""
+    payload = decode(row.kind, row.payload)
+    return Effect(row.id, row.incident_id, payload, row.attempts, row.expires_at, row.last_error)
 
 
 def has_later(*, session: Session, effect: Effect) -> bool:

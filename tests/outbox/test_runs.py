@@ -100,12 +100,16 @@ def test_a_run_slack_fails_is_tried_again_whole_and_then_sent_once(sqlite_db: Da
 class SlowSlack(FakeSlack):
     """Takes a moment per call, so two senders really overlap."""
 
+    def __init__(self, seconds: float = 0.002) -> None:
+        super().__init__()
+        self.seconds = seconds
+
     def send(self, payload: Payload, view: IncidentView | None, progress: object = None, *, attempt: Attempt) -> Result:
-        time.sleep(0.002)
+        time.sleep(self.seconds)
         return super().send(payload, view, attempt=attempt)
 
     def send_together(self, payloads: Sequence[Payload], views: Sequence[IncidentView], *, attempt: Attempt) -> Result:
-        time.sleep(0.002)
+        time.sleep(self.seconds)
         return super().send_together(payloads, views, attempt=attempt)
 
 
@@ -193,3 +197,28 @@ def test_a_run_of_lines_is_read_in_a_few_statements_not_two_a_line(any_db: Datab
     # Two rounds of finding work, the run's claim, and its views read twice (the people whose
     # names the members table lacks are looked up, then the views read again): 11, for 30 lines.
     assert len(during) <= 12, "\n".join(r[:150].replace("\n", " ") for r in during)
+
+
+def test_two_senders_share_the_incidents_each_claiming_a_few_at_a_time_and_none_is_sent_twice(
+    shared_db: Database,
+) -> None:
+    service = IncidentService(shared_db, zone=KOLKATA)
+    for number in range(1, 13):
+        service.open(team_id="T1", actor="U1", title=f"Outage {number}")
+    slacks = [SlowSlack(0.01), SlowSlack(0.01)]  # 60 calls: long enough for both threads to be at work
+    senders = [EffectSender(shared_db, slack, clock=lambda: datetime.now(UTC)) for slack in slacks]
+    threads = [threading.Thread(target=sender.drain) for sender in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    while senders[0].drain() or senders[1].drain():  # what opening queued after a sender's last round
+        pass
+    assert pending(shared_db) == []
+    assert slacks[0].sent and slacks[1].sent, "both senders sent some of the incidents' work"
+    with shared_db.read() as session:
+        done = session.exec(select(EffectRow).where(col(EffectRow.state) == "done")).all()
+    assert len(slacks[0].sent) + len(slacks[1].sent) == len(done), "each piece of work sent once"
+    for number in range(1, 13):
+        posted = [entry for slack in slacks for posted_in, entry in slack.entries if posted_in == number]
+        assert posted == entry_ids(shared_db, number), f"INC-{number}: its opening line once"

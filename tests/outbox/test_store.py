@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import Session
 
 from bot.outbox import store as outbox
 from bot.outbox.codec import UnreadablePayload, decode
@@ -65,6 +66,12 @@ def test_a_row_this_version_cannot_read_is_refused_rather_than_guessed(kind: str
         decode(kind, text)
 
 
+def claim(session: Session, *, effect_id: int, worker: str, now: datetime) -> outbox.Effect | None:
+    """One effect leased the way the sender leases a round's heads (`claim_many`)."""
+    rows = outbox.claim_many(session=session, effect_ids=[effect_id], worker=worker, now=now)
+    return outbox.effect_of(rows[effect_id]) if effect_id in rows else None
+
+
 def test_rows_stored_by_released_versions_are_claimed_with_their_typed_payload(any_db: Database) -> None:
     with any_db.write() as session:
         for payload, text in stored_rows():
@@ -72,7 +79,7 @@ def test_rows_stored_by_released_versions_are_claimed_with_their_typed_payload(a
     with any_db.read() as session:
         due = outbox.claimable(session=session, now=NOW, limit=100)
     with any_db.write() as session:
-        claimed = [outbox.claim(session=session, effect_id=d.id, worker="web-1", now=NOW) for d in due]
+        claimed = [claim(session, effect_id=d.id, worker="web-1", now=NOW) for d in due]
     assert [effect.payload if effect else None for effect in claimed] == [payload for payload, _ in stored_rows()]
 
 
@@ -83,11 +90,11 @@ def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_en
         [due] = outbox.claimable(session=session, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
-        claimed = outbox.claim(session=session, effect_id=effect_id, worker="web-1", now=NOW)
+        claimed = claim(session, effect_id=effect_id, worker="web-1", now=NOW)
     with any_db.write() as session:
-        refused = outbox.claim(session=session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE / 2)
+        refused = claim(session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE / 2)
     with any_db.write() as session:
-        taken_over = outbox.claim(session=session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE * 2)
+        taken_over = claim(session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE * 2)
     assert claimed is not None and refused is None and taken_over is not None
     assert (claimed.kind, claimed.payload, claimed.incident_id, claimed.attempts) == (
         OpenIncidentModal.kind,
@@ -106,7 +113,7 @@ def test_an_effect_already_sent_cannot_be_claimed(any_db: Database) -> None:
     with any_db.write() as session:
         outbox.mark_done(session=session, effect_id=effect_id, now=NOW)
     with any_db.write() as session:
-        assert outbox.claim(session=session, effect_id=effect_id, worker="web-1", now=NOW) is None
+        assert claim(session, effect_id=effect_id, worker="web-1", now=NOW) is None
 
 
 def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Database) -> None:
@@ -118,6 +125,6 @@ def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Dat
         [due] = outbox.claimable(session=session, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
-        assert outbox.claim(session=session, effect_id=effect_id, worker=worker, now=NOW) is not None
+        assert claim(session, effect_id=effect_id, worker=worker, now=NOW) is not None
     with any_db.write() as session:
-        assert outbox.claim(session=session, effect_id=effect_id, worker="other", now=NOW) is None
+        assert claim(session, effect_id=effect_id, worker="other", now=NOW) is None
