@@ -132,15 +132,32 @@ class EffectSender:
                     continue  # others' now: the next read lists only heads nobody holds
                 break
             missed = 0
-            for position, run in enumerate(claimed):
-                if stopping():
-                    self._give_back(claimed[position:])
-                    break
-                handled += len(run)
-                if not self._send(run):  # Slack refused the token: the outbox is paused now
-                    self._give_back(claimed[position + 1 :])
-                    break
+            handled += self._send_claimed(claimed, stopping)
         self._forget_quiet_channels()
+        return handled
+
+    def _send_claimed(self, claimed: list[list[Effect]], stopping: Callable[[], bool]) -> int:
+        """Send a round's runs one by one; how many effects were handled. What is not sent is
+        given back untouched: when stopping, when Slack refused the token (the outbox is paused
+        now), when half the lease has gone by (another sender may take a run whose lease ran out
+        while this one was talking to Slack: it would be sent twice), and when sending failed
+        (the database went away while recording an outcome): never left leased for the lease's
+        two minutes."""
+        claimed_at = self.clock()
+        handled = 0
+        for position, run in enumerate(claimed):
+            if stopping() or self.clock() - claimed_at > store.LEASE / 2:
+                self._give_back(claimed[position:])
+                return handled
+            handled += len(run)
+            try:
+                sent = self._send(run)
+            except BaseException:
+                self._give_back_if_possible(claimed[position + 1 :])
+                raise
+            if not sent:
+                self._give_back(claimed[position + 1 :])
+                return handled
         return handled
 
     def _paced(self, head: store.Due) -> bool:
@@ -198,6 +215,12 @@ class EffectSender:
                 else:  # after an ambiguous failure the head is sent alone: what it posted is found by part
                     claimed.append([effect])
         return claimed
+
+    def _give_back_if_possible(self, claimed: list[list[Effect]]) -> None:
+        try:
+            self._give_back(claimed)
+        except Exception:  # the database is away: the leases run out in two minutes instead
+            log.exception("could not give back %d claimed runs", len(claimed))
 
     def _give_back(self, claimed: list[list[Effect]]) -> None:
         """Claimed but not sent this round: pending again at once, no attempt counted."""

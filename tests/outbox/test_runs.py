@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.outbox.attempts import Attempt
@@ -22,6 +24,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Result
 from bot.outbox.runs import MAX_RUN
 from bot.outbox.sender import EffectSender
+from bot.outbox.store import Effect
 from bot.outbox.view import IncidentView
 from bot.sandbox import ManualClock
 from bot.service import IncidentService, Where
@@ -222,3 +225,58 @@ def test_two_senders_share_the_incidents_each_claiming_a_few_at_a_time_and_none_
     for number in range(1, 13):
         posted = [entry for slack in slacks for posted_in, entry in slack.entries if posted_in == number]
         assert posted == entry_ids(shared_db, number), f"INC-{number}: its opening line once"
+
+
+def test_when_recording_an_outcome_fails_the_rest_of_the_round_is_given_back_at_once(sqlite_db: Database) -> None:
+    """The database went away mid-round: the runs claimed with the failed one are pending again,
+    sent by the next round a second later, not stuck in their two-minute leases."""
+    clock, _, service, sender = opened(sqlite_db, "Search is down", "Login fails")
+    for number in (1, 2, 3):
+        service.note(Where("T1", number=number), actor="U1", text="line")
+    record = sender._done
+    failed: list[int] = []
+
+    def database_away_once(effect: Effect, result: Result) -> None:
+        if not failed:
+            failed.append(effect.id)
+            raise OperationalError("UPDATE effect", {}, Exception("the database went away"))
+        record(effect, result)
+
+    sender._done = database_away_once  # type: ignore[method-assign]
+    with pytest.raises(OperationalError):
+        sender.drain()
+    clock.advance(seconds=1)
+    assert sender.drain() == 2, "the two runs not yet sent went out in the next round"
+
+
+class SlowFirstCall(FakeSlack):
+    """The first call takes long enough for the round's leases to run out, and `meanwhile` runs then."""
+
+    def __init__(self, meanwhile: Callable[[], None]) -> None:
+        super().__init__()
+        self.meanwhile: Callable[[], None] | None = meanwhile
+
+    def send(self, payload: Payload, view: IncidentView | None, progress: object = None, *, attempt: Attempt) -> Result:
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return super().send(payload, view, attempt=attempt)
+
+
+def test_a_run_whose_lease_ran_out_while_slack_was_slow_is_sent_by_one_sender_only(sqlite_db: Database) -> None:
+    clock, _, service, _ = opened(sqlite_db, "Search is down", "Login fails")
+    for number in (1, 2, 3):
+        service.note(Where("T1", number=number), actor="U1", text="line")
+    other_slack = FakeSlack()
+    other = make_sender(sqlite_db, other_slack, clock)
+
+    def leases_run_out_and_another_sender_drains() -> None:
+        clock.advance(seconds=121)
+        other.drain()
+
+    slack = SlowFirstCall(leases_run_out_and_another_sender_drains)
+    make_sender(sqlite_db, slack, clock).drain()
+    posted = Counter(number for number, _ in slack.entries + other_slack.entries)
+    # INC-1's run was the one in flight (a call is bounded by the Slack timeout, far inside the
+    # lease); INC-2's and INC-3's were claimed with it and waited: given back, sent by one sender.
+    assert (posted[2], posted[3]) == (1, 1), posted
