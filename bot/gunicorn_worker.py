@@ -11,8 +11,10 @@ and Slack's requests find the request threads free.
 
 A new connection whose first bytes have not arrived yet waits on the poller (as gthread does for
 a connection that sent nothing), so a reader that connects and stalls holds no request thread
-either. A connection that cannot be peeked at (TLS terminated by gunicorn itself) goes to the
-request threads, as plain gthread would send it.
+either. A request already read into the parser's buffer (pipelined, or read ahead) is chosen by
+the buffered bytes. TLS terminated by gunicorn itself (unwrapped in the thread: the bytes here
+are a handshake) and HTTP/2 (one connection for every request) go to the request threads, as
+plain gthread would send them; behind a router that terminates TLS, as on Heroku, neither applies.
 
 It subclasses gunicorn's `ThreadWorker` and uses its connection bookkeeping (`enqueue_req`,
 `pending_conns`, `method_queue`, `finish_request`): pinned to gunicorn 27 in pyproject.toml.
@@ -27,7 +29,7 @@ from concurrent import futures
 from functools import partial
 from typing import Any
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import DEFAULT_WORKER_DATA_TIMEOUT, ThreadWorker
 
 PUBLIC_THREADS = 2  # threads for GET/HEAD (status page, feeds, /healthz, /metrics): cached answers
 
@@ -39,19 +41,23 @@ class SlackFirstWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn is untyp
 
     def enqueue_req(self, conn: Any) -> None:
         """Called on the worker's main thread for every request: choose its pool by its first bytes."""
-        first = _peek(conn.sock)
+        if self.cfg.is_ssl or conn.is_http2:  # TLS is unwrapped in the thread; HTTP/2 multiplexes
+            super().enqueue_req(conn)
+            return
+        first = _buffered(conn) or _peek(conn.sock)
         if first is NOT_YET:
             self._wait_for_data(conn)  # nothing arrived yet: decide once it has
-        elif first is None or first.startswith(b"POST"):  # None: cannot tell, as gthread would
+        elif first is None or first.startswith((b"POST", b"PRI ")):  # None: cannot tell, as gthread would
             super().enqueue_req(conn)
         else:
             done = self.public_pool.submit(self.handle, conn)
             done.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
 
     def _wait_for_data(self, conn: Any) -> None:
-        """gthread's own deferral: on the poller, closed after the keep-alive timeout if nothing comes."""
+        """gthread's own deferral, on the poller: a new connection gets as long as gthread gives it
+        (DEFAULT_WORKER_DATA_TIMEOUT in a thread, then the keep-alive timeout on the poller)."""
         conn.sock.setblocking(False)
-        conn.timeout = time.monotonic() + self.cfg.keepalive
+        conn.timeout = time.monotonic() + DEFAULT_WORKER_DATA_TIMEOUT + self.cfg.keepalive
         self.pending_conns.append(conn)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
 
@@ -67,6 +73,14 @@ class SlackFirstWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn is untyp
 
 
 NOT_YET = b"(nothing yet)"
+
+
+def _buffered(conn: Any) -> bytes | None:
+    """The next request's first bytes when the parser already read them off the socket (a
+    pipelined request, or one read ahead while draining a body): the socket has nothing to show."""
+    parser = getattr(conn, "parser", None)
+    buffered = parser.unreader.buf.getvalue() if parser is not None else b""
+    return buffered[:8] or None
 
 
 def _peek(sock: socket.socket) -> bytes | None:

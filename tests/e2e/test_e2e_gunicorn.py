@@ -156,3 +156,21 @@ def test_readers_holding_every_public_thread_do_not_delay_slacks_commands(
             reader.close()
     with urllib.request.urlopen(f"{url}/status", timeout=15) as page:  # noqa: S310
         assert page.status == 200, "the readers' threads are free again once the stalled ones left"
+
+
+def test_requests_sent_back_to_back_on_one_connection_are_all_answered(
+    gunicorn_app: tuple[SlackEmulator, str],
+) -> None:
+    """Pipelined requests: the second is read into gunicorn's buffer with the first, so the socket
+    shows nothing more; it is answered all the same, without waiting for bytes that never come."""
+    _, url = gunicorn_app
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: status.example\r\n\r\n"
+            b"GET /status HTTP/1.1\r\nHost: status.example\r\nConnection: close\r\n\r\n"
+        )
+        answers = b""
+        while chunk := client.recv(65536):
+            answers += chunk
+    assert answers.count(b"HTTP/1.1 200 OK") == 2, answers[:300]
