@@ -118,15 +118,19 @@ class StatusSite:
     def rendered(self, path: str, language: Language, base: str) -> Answer:
         """Read (after the version was read) and render: one indexed query."""
         now = self.clock()
+        left = None  # when the page last lost an incident to the 90-day window
         with self.db.read() as session:
             if path == "/status":
                 listed = public.page(session=session, resolved_since=now - RESOLVED_SHOWN_FOR)
+                resolved = public.last_left_page(session=session, resolved_before=now - RESOLVED_SHOWN_FOR)
+                left = resolved + RESOLVED_SHOWN_FOR if resolved is not None else None
             elif path in ("/api/v2/incidents.json", "/status/history.atom", "/status/history.rss"):
                 listed = public.recent(session=session, limit=RECENT_LIMIT)
             else:
                 listed = public.unresolved(session=session)
-            # Never backwards: something that left the page, or a new public title, changed it too.
-            modified = _latest(last_changed(listed), public.changed_at(session=session))
+            # Never backwards: something that left the page (made private, or 90 days old), or a
+            # new public title, changed it too.
+            modified = _latest(last_changed(listed), public.changed_at(session=session), left)
         if path == "/status":
             return Answer(render.page_html(self.page(listed, language)), HTML, modified, until=leaves_page(listed))
         if path.startswith("/status/history."):

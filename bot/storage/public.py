@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, any_, exists, func, or_, select, union_all
+from sqlalchemy import CompoundSelect, Select, any_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -28,7 +28,15 @@ from sqlmodel import Session, col
 from bot.domain.drafts import DraftState
 from bot.domain.incident import Status
 from bot.domain.public import ListedIncident, PublishedUpdate
-from bot.storage.tables import LISTED, PUBLIC_OPEN, PUBLIC_RESOLVED, DraftRow, IncidentRow, PublicVersionRow
+from bot.storage.tables import (
+    LISTED,
+    PUBLIC_OPEN,
+    PUBLIC_RESOLVED,
+    DraftRow,
+    IncidentRow,
+    PublicVersionRow,
+    UtcDateTime,
+)
 
 _INCIDENT = (
     col(IncidentRow.id),
@@ -65,10 +73,14 @@ def changed(*, session: Session, at: datetime) -> None:
     """Something the public can read changed at `at`, in this transaction (the row lock orders
     writers; the row is made again if it went missing)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stored, moment = col(PublicVersionRow.changed_at), literal(at, UtcDateTime())
+    later = case((or_(stored.is_(None), stored < moment), moment), else_=stored)  # never backwards
     session.connection().execute(
         insert(PublicVersionRow)
         .values(id=1, version=1, changed_at=at)
-        .on_conflict_do_update(index_elements=["id"], set_={"version": PublicVersionRow.version + 1, "changed_at": at})
+        .on_conflict_do_update(
+            index_elements=["id"], set_={"version": PublicVersionRow.version + 1, "changed_at": later}
+        )
     )
 
 
@@ -111,6 +123,16 @@ def _resolved_ids(since: datetime) -> Select[Any]:
 def page(*, session: Session, resolved_since: datetime) -> list[ListedIncident]:
     """Incidents the public reads as open, and those resolved since `resolved_since`."""
     return _read(session, union_all(_open_ids(), _resolved_ids(resolved_since)))
+
+
+def last_left_page(*, session: Session, resolved_before: datetime) -> datetime | None:
+    """When the incident that left the page last had been resolved (it left RESOLVED_SHOWN_FOR
+    later): the newest public resolution before `resolved_before`, None if none."""
+    query = select(func.max(col(IncidentRow.public_resolved_at))).where(
+        PUBLIC_RESOLVED, col(IncidentRow.public_resolved_at) < resolved_before
+    )
+    found: datetime | None = session.execute(query).scalar()
+    return found
 
 
 def unresolved(*, session: Session) -> list[ListedIncident]:

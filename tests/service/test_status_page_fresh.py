@@ -56,6 +56,17 @@ class World:
         assert answered == ["200 OK"]
         return body.decode()
 
+    def last_modified(self, path: str = "/status") -> str:
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "status.test",
+                   "SERVER_PORT": "80", "wsgi.url_scheme": "http", "HTTP_HOST": "status.test"}  # fmt: skip
+        headers: dict[str, str] = {}
+
+        def start(status: str, given: Any, info: Any = None) -> None:
+            headers.update(given)
+
+        b"".join(self.sites[0](environ, start))  # type: ignore[arg-type]
+        return headers["Last-Modified"]
+
     def everywhere(self, path: str = "/status") -> list[str]:
         return [self.get(site, path) for site in self.sites]
 
@@ -110,6 +121,17 @@ def test_a_resolved_incident_leaves_the_page_90_days_later_without_any_change(wo
     assert all("Service disruption" in page for page in world.everywhere())
     world.clock.now += timedelta(minutes=1)
     assert all("Service disruption" not in page for page in world.everywhere())
+
+
+def test_when_an_incident_leaves_the_page_last_modified_moves_to_that_moment(world: World) -> None:
+    """A reader sending only If-Modified-Since must see the page without it, not a 304."""
+    world.publish()
+    world.clock.now += timedelta(minutes=30)
+    world.incidents.close(INC_1, actor=ALICE)
+    world.publish()  # resolved at 22:11 IST = 16:41 UTC
+    assert world.last_modified() == "Thu, 17 Feb 2022 16:41:00 GMT"
+    world.clock.now += timedelta(days=90, minutes=5)
+    assert world.last_modified() == "Wed, 18 May 2022 16:41:00 GMT", "90 days after the resolution"
 
 
 def test_a_note_or_a_status_change_leaves_the_kept_page_alone(world: World, any_db: Database) -> None:
