@@ -57,6 +57,7 @@ def _rehearse(session: Session, now: datetime) -> None:
     if session.get_bind().dialect.name == "postgresql":  # its note: two statements (`IncidentService.note`)
         connection = repository.core(session)
         repository.with_next_entry_id(connection, team_id=NOBODY, number=None, channel_id=NOBODY)
+        repository.with_next_entry_id(connection, team_id=NOBODY, number=0, channel_id=None)
         effect = store.row(incident_id=incident_id, payload=PostTimeline(entry_id=-1), now=now)
         repository.add_entry_with_effect(connection, entry_id=-1, incident_id=incident_id, entry=entry, effect=effect)
         return

@@ -46,7 +46,9 @@ class Database:
             self._read_engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         # SQLite has one writer at a time: this process's writers queue here, not in its busy handler.
-        self._writer = threading.Lock() if self.is_sqlite else None
+        # Re-entrant: a write nested in a write of the same thread then fails after busy_timeout, as
+        # it did before this lock, instead of waiting for itself forever.
+        self._writer = threading.RLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
