@@ -70,7 +70,9 @@ class AftermathService:
     def relate(self, where: Where, *, actor: str, other_number: int, linked: bool) -> TimelineEntry:
         with self.db.write() as session:
             stored = locate(session, where)
-            other = locate(session, Where(team_id=stored.team_id, number=other_number), lock=False)
+            other = locate(
+                session, Where(team_id=stored.team_id, number=other_number, user_id=where.user_id), lock=False
+            )
             check_relation(stored.incident, other.incident)
             now = self.clock()
             if linked:

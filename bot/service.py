@@ -87,6 +87,7 @@ class Where:
     team_id: str
     channel_id: str | None = None
     number: int | None = None
+    user_id: str | None = None  # who asked (None: the bot itself): a private incident may refuse them
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ class IncidentService:
             if found is None:
                 raise _not_found(where)
             stored, entry_id = found
+            _check_involved(stored.incident, where)
             now = self.clock()
             entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
             post = store.row(incident_id=stored.id, payload=PostTimeline(entry_id=entry_id), now=now)
@@ -465,7 +467,18 @@ def locate(session: Session, where: Where, *, lock: bool = True) -> StoredIncide
         stored = None
     if stored is None:
         raise _not_found(where)
+    _check_involved(stored.incident, where)
     return stored
+
+
+def _check_involved(incident: Incident, where: Where) -> None:
+    """A private incident is read and changed only by its people and from its own channel
+    (docs/behaviour.md, Private incidents); the bot's own work (no `user_id`) is not asked."""
+    if where.user_id is not None and not visible_to(incident, user_id=where.user_id, channel_id=where.channel_id):
+        raise NotFound(
+            f"{incident.name} is private: only its opener and role holders, or anyone in its own channel, "
+            "can see or change it."
+        )
 
 
 def _not_found(where: Where) -> NotFound:

@@ -1,8 +1,8 @@
 """Private incidents (docs/behaviour.md, Private incidents): pure rules.
 
 A private incident (opened with `--private`, or made private later) never reaches the public:
-no announcement, no status page, no feeds, and Publish is refused. In `list` and `timeline` it
-shows only to the people it is known to involve (its opener and its role holders: lead, comms,
+no announcement, no status page, no feeds, and Publish is refused. In `list` and `timeline`, and
+for every change, it is there only for the people it is known to involve (its opener and its role holders: lead, comms,
 scribe) and to anyone asking from inside its own channel (a private channel: only its members
 can type there). The bot decides this without asking Slack, so an ack never waits for it.
 
@@ -44,7 +44,7 @@ def involved(incident: Incident) -> set[str]:
 
 
 def visible_to(incident: Incident, *, user_id: str, channel_id: str | None) -> bool:
-    """Whether `list` or `timeline` may show the incident to `user_id` asking in `channel_id`."""
+    """Whether `list`, `timeline` or a change may show or touch the incident for `user_id` asking in `channel_id`."""
     if not incident.private:
         return True
     return user_id in involved(incident) or (channel_id is not None and channel_id == incident.channel_id)

@@ -105,7 +105,9 @@ class CommandRunner:
         if isinstance(command, parse.FinishFollowUp):
             self.aftermath.finish_follow_up(team_id=asked.team_id, follow_up_id=command.follow_up, actor=asked.user_id)
             return Reply(blocks.reply(f"Follow-up #{command.follow_up} is done."))
-        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
+        where = Where(
+            team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident, user_id=asked.user_id
+        )
         actor = asked.user_id
         service = self.service
         match command:
@@ -218,7 +220,7 @@ class CommandRunner:
         if found is None:
             raise UsageError("That button carries no reminder I can read; use the latest reminder's buttons.")
         number, version = found
-        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=number)
+        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=number, user_id=asked.user_id)
         if action_id == reminder_blocks.NO_UPDATE:
             answered = self.reminders.no_update_needed(where, actor=asked.user_id, version=version)
             said = "no public update needed now."

@@ -94,6 +94,49 @@ def test_a_private_timeline_is_refused_outside_and_nothing_is_shown(bot: Dispatc
     assert "Payroll" in str(bot.command("timeline", user=BOB, channel=channel).json["blocks"])
 
 
+REFUSED = "INC-1 is private: only its opener and role holders, or anyone in its own channel, can see or change it."
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "note INC-1 I think the export job is to blame",
+        "status INC-1 identified",
+        "sev INC-1 3",
+        "role INC-1 scribe <@U0BOB>",
+        "public INC-1",
+        "close INC-1 nothing to see",
+        "impact INC-1 Payslips are visible to others",
+    ],
+)
+def test_someone_it_does_not_involve_cannot_change_it_from_outside_and_nothing_is_stored(
+    bot: DispatchBot, unchanged: Any, words: str
+) -> None:
+    open_private(bot)
+    with unchanged(bot.db):
+        answer = bot.command(words, user=BOB)
+    assert REFUSED in answer.text
+    assert "Payroll" not in answer.body
+
+
+def test_a_public_incident_cannot_be_linked_to_a_private_one_by_someone_it_does_not_involve(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    open_private(bot)
+    public_channel = bot.open("Search is slow")
+    with unchanged(bot.db):
+        answer = bot.command("related INC-1", user=BOB, channel=public_channel)
+    assert REFUSED in answer.text and "Payroll" not in answer.body
+
+
+def test_its_people_change_it_from_anywhere_and_anyone_from_inside_its_channel(bot: DispatchBot) -> None:
+    channel = open_private(bot)
+    assert "note added" in bot.command("note INC-1 from the opener, in #general", user=ALICE).text
+    assert "note added" in bot.command("note from inside its channel", user=BOB, channel=channel).text
+    bot.command(f"role comms <@{BOB}>", channel=channel)
+    assert "note added" in bot.command("note INC-1 from the comms lead, in #general", user=BOB).text
+
+
 def test_publish_is_refused_while_private_and_nothing_is_published(bot: DispatchBot, unchanged: Any) -> None:
     channel = open_private(bot)
     bot.command("draft en long", channel=channel)
