@@ -9,7 +9,9 @@ the moment the writer before commits. Read transactions use a plain deferred `BE
 PostgreSQL: READ COMMITTED with row locks taken by the repository (`SELECT ... FOR UPDATE`).
 A pooled connection that sat idle for `PING_IDLE_SECONDS` is pinged before use and replaced when
 the server is gone (a restart, a failover, an idle timeout); a connection in steady use is not,
-so an ack does not pay a round trip to ask whether the database is there.
+so an ack does not pay a round trip to ask whether the database is there. The price: right after
+a restart, a command on a connection used within those seconds fails once (an error reply,
+nothing stored), and SQLAlchemy then replaces every connection of the pool.
 Migrations run under a lock: `pg_advisory_xact_lock` on PostgreSQL, the database's own write
 lock (`BEGIN IMMEDIATE`) on SQLite, so many processes may start at once.
 """
