@@ -44,13 +44,18 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_and_the_note_is_s
 def test_without_the_ping_the_same_closed_connection_fails_the_command(
     pg_db: Database, postgres_admin: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The check above is what saves the command: the same sequence without it fails."""
+    """The check above is what saves the command: the same sequence without it fails, once; the
+    pool is then replaced, so the next command works."""
     service = IncidentService(pg_db, zone=KOLKATA)
     service.open(team_id="T1", actor="U1", title="Checkout fails")
+    pg_db.open_connections(4)  # a pool of several, as with several request threads
     _close_from_the_server(postgres_admin)
     monkeypatch.setattr(storage, "PING_IDLE_SECONDS", 3600.0)  # used a moment ago: not pinged
     with pytest.raises(OperationalError):
         service.note(Where("T1", number=1), actor="U1", text="rolled back the deploy")
+    for n in range(4):  # every other pooled connection was replaced with the one that failed
+        service.note(Where("T1", number=1), actor="U1", text=f"after the restart {n}")
+    assert service.timeline(Where("T1", number=1)).entries[-1].text == "after the restart 3"
 
 
 def test_a_connection_in_steady_use_is_not_pinged_and_a_note_is_two_statements(
