@@ -112,9 +112,9 @@ class EffectSender:
         return how many effects were handled. Lines held back by the channel's pace are left
         pending; `next_in` says when the first of them may go (None: none waits).
 
-        Each round claims every head that may go now in one transaction (with the run queued
-        behind each head whose kind coalesces), then sends them one by one; what a round claimed
-        but did not send (stopping, or Slack refused the token) is given back untouched."""
+        Each round claims up to `CLAIM_BATCH` heads that may go now in one transaction (with the
+        run queued behind each head whose kind coalesces), then sends them one by one; what a
+        round claimed but did not send is given back untouched (`_send_claimed`)."""
         handled = 0
         self.next_in = None
         missed = 0  # rounds in a row whose heads another sender had claimed first
