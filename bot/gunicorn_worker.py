@@ -47,8 +47,8 @@ class SlackFirstWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn is untyp
         first = _buffered(conn) or _peek(conn.sock)
         if first is NOT_YET:
             self._wait_for_data(conn)  # nothing arrived yet: decide once it has
-        elif first is None or first.startswith((b"POST", b"PRI ")):  # None: cannot tell, as gthread would
-            super().enqueue_req(conn)
+        elif first is None or len(first) < 4 or first.startswith((b"POST", b"PRI ")):
+            super().enqueue_req(conn)  # a POST, or cannot tell (closed, or too few bytes yet): as gthread would
         else:
             done = self.public_pool.submit(self.handle, conn)
             done.add_done_callback(lambda fut: self.method_queue.defer(self.finish_request, conn, fut))
