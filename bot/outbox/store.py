@@ -269,14 +269,7 @@ def oldest_held(*, session: Session) -> Effect | None:
     row = session.exec(select(EffectRow).where(EffectRow.state == HELD).order_by(col(EffectRow.id)).limit(1)).first()
     if row is None or row.id is None:
         return None
-    return Effect(
-        id=row.id,
-        incident_id=row.incident_id,
-        payload=decode(row.kind, row.payload),
-        attempts=row.attempts,
-        expires_at=row.expires_at,
-        last_error=row.last_error,
-    )
+    return effect_of(row)
 
 
 def release_held(*, session: Session, now: datetime) -> int:

@@ -84,10 +84,9 @@ def _read_lines(session: Session, payloads: Sequence[object], incident_id: int) 
     if stored.incident.status is Status.RESOLVED:
         return [None] * len(payloads)  # every line shows durations: read one by one
     entries = repository.get_entries(session=session, entry_ids=entry_ids)
-    people = roles.people(stored.incident) | {stored.incident.opened_by}
-    people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
+    people = _incident_people(stored.incident)
     for item in entries.values():
-        people |= {item.entry.actor} | roles.entry_people(item.entry) | markup.user_ids(item.entry.text)
+        people |= _entry_people(item.entry)
     names = repository.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     views: list[IncidentView | None] = []
@@ -125,11 +124,9 @@ def _read(session: Session, payload: object, incident_id: int | None) -> Inciden
     if entry is not None and entry.status_to is Status.RESOLVED:
         made = reminders.promises(session=session, incident_id=stored.id, made_until=entry.recorded_at)
         promises = record(made, entry.recorded_at)
-    people = roles.people(stored.incident) | {stored.incident.opened_by}
-    people |= markup.user_ids(stored.incident.title) | markup.user_ids(stored.incident.impact)
+    people = _incident_people(stored.incident)
     if entry is not None:
-        people |= {entry.actor} | roles.entry_people(entry)
-        people |= markup.user_ids(entry.text)
+        people |= _entry_people(entry)
     if draft is not None:
         people |= {draft.created_by, draft.edited_by or "", draft.decided_by or "", draft.corrected_by or ""}
     related: tuple[RelatedIncident, ...] = ()
@@ -153,6 +150,21 @@ def _read(session: Session, payload: object, incident_id: int | None) -> Inciden
         related=related,
         follow_ups=follow_ups,
     )
+
+
+def _incident_people(incident: Incident) -> set[str]:
+    """Whose names an incident's messages show: its opener, role holders and people mentioned."""
+    return (
+        roles.people(incident)
+        | {incident.opened_by}
+        | markup.user_ids(incident.title)
+        | markup.user_ids(incident.impact)
+    )
+
+
+def _entry_people(entry: TimelineEntry) -> set[str]:
+    """Whose names a timeline line shows: who did it, whom it names, whom its text mentions."""
+    return {entry.actor} | roles.entry_people(entry) | markup.user_ids(entry.text)
 
 
 def _durations_until(session: Session, incident_id: int, entry_id: int | None, incident: Incident) -> Durations:
