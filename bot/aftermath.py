@@ -145,10 +145,10 @@ class AftermathService:
         """Render the retrospective now and queue its upload to the incident channel."""
         with self.db.write() as session:
             stored = locate(session, where, lock=False)
-            now = self.clock()
-            record = _read_record(session, stored, now=now, zone=self.zone)
             if stored.incident.channel_id is None and not stored.channel_name:
                 raise RuleRefused(f"{stored.incident.name} has no channel yet: try again in a moment.")
+            now = self.clock()
+            record = _read_record(session, stored, now=now, zone=self.zone)
             name = stored.incident.name
             state = " (a draft: the incident is still open)" if record.is_draft else ""
             upload = UploadRetro(
@@ -222,15 +222,15 @@ class AftermathService:
 def _check_owner(session: Session, owner: str) -> None:
     member = members.get(session=session, user_id=owner)
     if member is not None:
-        check_person_as_owner(is_bot=member.is_bot, is_guest=member.is_guest, deleted=member.deleted)
+        check_person_as_owner(is_bot=member.is_bot, deleted=member.deleted)
 
 
-def check_person_as_owner(*, is_bot: bool, is_guest: bool, deleted: bool) -> None:
+def check_person_as_owner(*, is_bot: bool, deleted: bool) -> None:
+    """A guest may own an action (a contractor fixing their part); an app or a deactivated account not."""
     if is_bot:
         raise RuleRefused("An app or bot cannot own a follow-up: mention a person.")
     if deleted:
         raise RuleRefused("That Slack account is deactivated, so it cannot own a follow-up.")
-    del is_guest  # a guest may own an action (a contractor fixing their part)
 
 
 def _record(session: Session, stored: StoredIncident, entry: TimelineEntry, now: datetime) -> None:
