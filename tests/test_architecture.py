@@ -38,6 +38,26 @@ def test_the_domain_imports_only_the_standard_library_and_itself(path: Path) -> 
         assert allowed, f"{path.name} imports {module}"
 
 
+@pytest.mark.parametrize("path", modules_under("render"), ids=lambda p: p.name)
+def test_rendering_imports_only_the_domain_and_the_standard_library(path: Path) -> None:
+    """bot/render turns domain values into what people read; the outbox and the listeners both use
+    it, so it may reach nothing above the domain (no Slack client, no storage, no service)."""
+    for module in imported_modules(path):
+        top = module.split(".")[0]
+        allowed = (
+            top in sys.stdlib_module_names or top == "__future__" or module.startswith(("bot.domain", "bot.render"))
+        )
+        assert allowed, f"render/{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "outbox").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_outbox_never_imports_the_bolt_layer(path: Path) -> None:
+    """bot/slack (Bolt listeners, runner, app) sits above the services that record outbox work, so
+    the outbox below it renders through bot/render, never through bot/slack."""
+    for name in imported_names(path):
+        assert not name.startswith("bot.slack"), f"bot/{path.relative_to(ROOT)} imports {name}"
+
+
 @pytest.mark.parametrize("path", modules_under("slack"), ids=lambda p: p.name)
 def test_the_slack_layer_never_imports_sql(path: Path) -> None:
     for module in imported_modules(path):
@@ -56,7 +76,7 @@ def test_storage_only_stores_and_never_decides_what_slack_should_do(path: Path) 
 
 
 # A kind of Slack work (bot/outbox/kinds/) says what it stores and sends, with the outbox's shared
-# helpers and the Slack layer's renderings; it never reaches the table or the sender (the registry
+# helpers and the renderings of bot/render; it never reaches the table or the sender (the registry
 # finds it), another kind, Bolt's listeners or the service.
 KIND_MAY_IMPORT = (
     "bot.domain",
@@ -68,19 +88,14 @@ KIND_MAY_IMPORT = (
     "bot.outbox.slack_calls",
     "bot.outbox.attempts",
     "bot.outbox.failures",
-    "bot.slack.blocks",
-    "bot.slack.draft_blocks",
-    "bot.slack.reminder_blocks",
-    "bot.slack.channels",
-    "bot.slack.lines",
-    "bot.slack.text",
+    "bot.render",
     "bot.storage.repository",
     "bot.storage.drafts",
 )
 
 
 def imported_names(path: Path) -> set[str]:
-    """Every module or name imported, dotted in full (`from bot.slack import blocks`: bot.slack.blocks)."""
+    """Every module or name imported, dotted in full (`from bot.render import blocks`: bot.render.blocks)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
     for node in ast.walk(tree):

@@ -20,7 +20,7 @@ from bot.outbox.attempts import Attempt
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Progress
 from bot.outbox.view import IncidentView
-from bot.slack import draft_blocks
+from bot.render import draft_blocks
 
 
 @dataclass(frozen=True)

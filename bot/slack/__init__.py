@@ -1,1 +1,1 @@
-"""Everything that speaks Slack: command parsing, listeners, Block Kit builders, the app."""
+"""Everything that speaks Slack: command parsing, listeners, the runner, the app (renderings: `bot.render`)."""

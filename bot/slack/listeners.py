@@ -19,7 +19,8 @@ from slack_bolt import Ack, App, BoltResponse
 from bot import metrics
 from bot.domain.incident import Status
 from bot.errors import UsageError, UserError
-from bot.slack import blocks, copied, draft_blocks, parse
+from bot.render import blocks, draft_blocks
+from bot.slack import copied, parse
 from bot.slack.run import CommandRunner, Invocation, Reply
 
 log = logging.getLogger(__name__)

@@ -24,9 +24,10 @@ from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
 from bot.errors import UsageError
 from bot.reminders import ReminderService
+from bot.render import blocks, reminder_blocks
+from bot.render.lines import who
 from bot.service import Changed, IncidentService, Where
-from bot.slack import blocks, parse, reminder_blocks
-from bot.slack.lines import who
+from bot.slack import parse
 
 Message = dict[str, Any]
 
@@ -226,6 +227,8 @@ class CommandRunner:
             said = "no public update needed now."
         else:
             length = reminder_blocks.snooze_length(action_id)
+            if length is None:
+                raise UsageError("That snooze length is not one the reminder offers (15 min, 30 min, 1 h).")
             answered = self.reminders.snooze(where, actor=asked.user_id, version=version, length=length)
             said = f"reminder snoozed for {minutes(length)}."
         return Reply(blocks.reply(f"{answered.incident.name}: {said} {self.reminders.describe(answered.schedule)}"))

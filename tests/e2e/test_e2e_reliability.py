@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from e2e_stack import Stack, bot_lines, sections_of
 
+from bot.render.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
 from bot.sandbox import SIGNING_SECRET
 from bot.service import Where
-from bot.slack.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
 from slack_emulator import ANNOUNCE, SlackEmulator
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)

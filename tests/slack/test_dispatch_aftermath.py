@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.view import read_view
-from bot.slack import blocks
+from bot.render import blocks
 from bot.storage import repository
 
 GUESTS_REFUSED = ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."

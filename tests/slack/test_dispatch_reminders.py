@@ -13,8 +13,8 @@ from dispatch_bot import ALICE, BOB, GUEST, DispatchBot
 
 from bot.domain.reminders import ReminderKind
 from bot.reminders import ReminderService
+from bot.render.reminder_blocks import reminder_message
 from bot.service import Where
-from bot.slack.reminder_blocks import reminder_message
 from bot.storage import repository
 
 

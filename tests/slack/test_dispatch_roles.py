@@ -14,7 +14,7 @@ from dispatch_bot import ALICE, BOB, GENERAL, GUEST, DispatchBot, member
 
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.view import read_view
-from bot.slack import blocks
+from bot.render import blocks
 from bot.storage import members, repository
 
 ROBOT, CAROL = "U0ROBOT", "U0CAROL"

@@ -12,8 +12,8 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import post_joining, posted_before
-from bot.slack import blocks
-from bot.slack.text import section
+from bot.render import blocks
+from bot.render.text import section
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from bot.outbox.failures import GiveUp
 from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
-from bot.slack import draft_blocks
+from bot.render import draft_blocks
 
 
 @dataclass(frozen=True)

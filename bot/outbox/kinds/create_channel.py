@@ -13,7 +13,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing, Result
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import error_code, find_channel
-from bot.slack.channels import channel_name
+from bot.render.channels import channel_name
 from bot.storage import repository
 
 NAME_TRIES = 50

@@ -8,7 +8,7 @@ from typing import ClassVar
 from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
-from bot.slack import draft_blocks
+from bot.render import draft_blocks
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import ClassVar
 from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
-from bot.slack import blocks
+from bot.render import blocks
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Result
 from bot.outbox.sending import Sending, fallback
 from bot.outbox.slack_calls import posted_before, tolerate
-from bot.slack import blocks
+from bot.render import blocks
 from bot.storage import repository
 
 

@@ -15,7 +15,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import posted_before
-from bot.slack.text import FALLBACK_LIMIT, section, split_text
+from bot.render.text import FALLBACK_LIMIT, section, split_text
 
 
 @dataclass(frozen=True)

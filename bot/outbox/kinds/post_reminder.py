@@ -17,7 +17,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import posted_before
-from bot.slack import reminder_blocks
+from bot.render import reminder_blocks
 
 
 @dataclass(frozen=True)

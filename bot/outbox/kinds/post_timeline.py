@@ -15,8 +15,8 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import effects_posted_before, posted_before
-from bot.slack.lines import duration_lines, line
-from bot.slack.text import FALLBACK_LIMIT, messages, section, sections, split_text, whole_lines
+from bot.render.lines import duration_lines, line
+from bot.render.text import FALLBACK_LIMIT, messages, section, sections, split_text, whole_lines
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing, Result
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import post_joining, posted_before
-from bot.slack import draft_blocks
+from bot.render import draft_blocks
 from bot.storage import drafts
 
 

@@ -12,7 +12,7 @@ from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import tell_ephemeral_or_directly
-from bot.slack import blocks
+from bot.render import blocks
 
 WEBHOOK_TIMEOUT = 10  # seconds
 

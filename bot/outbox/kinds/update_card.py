@@ -9,7 +9,7 @@ from bot.domain.durations import short
 from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
 from bot.outbox.sending import Sending, fallback
-from bot.slack import blocks
+from bot.render import blocks
 
 
 @dataclass(frozen=True)

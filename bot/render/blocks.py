@@ -17,8 +17,8 @@ from bot.domain.markup import SOMEONE, escape, for_public, for_slack
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
-from bot.slack.lines import STATUS_EMOJI, duration_lines, timeline_lines
-from bot.slack.text import (
+from bot.render.lines import STATUS_EMOJI, duration_lines, timeline_lines
+from bot.render.text import (
     HEADER_LIMIT,
     TOPIC_LIMIT,
     escape_within,

@@ -10,7 +10,7 @@ from bot.domain.drafts import LONG_LIMIT, SHORT_LIMIT, DraftRecord, DraftState
 from bot.domain.language import load_language
 from bot.domain.markup import escape
 from bot.domain.timefmt import clock_time
-from bot.slack.blocks import Block, button, name_of, plain
+from bot.render.blocks import Block, button, name_of, plain
 
 EDIT_MODAL_ID = "draft.edit"
 CORRECT_MODAL_ID = "draft.correct"

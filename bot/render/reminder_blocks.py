@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.domain.incident import Incident
 from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind, minutes
 from bot.domain.timefmt import clock_time
-from bot.errors import UsageError
-from bot.slack.blocks import button
-from bot.slack.text import section
+from bot.render.blocks import button
+from bot.render.text import section
 
 Block = dict[str, Any]
 
@@ -30,12 +29,12 @@ def snooze_label(length: timedelta) -> str:
     return f"Snooze {minutes} min" if minutes < 60 else f"Snooze {minutes // 60} h"
 
 
-def snooze_length(action_id: str) -> timedelta:
-    """`reminder.snooze.15` -> 15 minutes; only the lengths the buttons offer."""
+def snooze_length(action_id: str) -> timedelta | None:
+    """`reminder.snooze.15` -> 15 minutes; only the lengths the buttons offer (None for others)."""
     for length in SNOOZES:
         if action_id == f"{SNOOZE_PREFIX}{int(length.total_seconds() // 60)}":
             return length
-    raise UsageError("That snooze length is not one the reminder offers (15 min, 30 min, 1 h).")
+    return None
 
 
 def key(number: int, version: int) -> str:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.incident import open_incident
 from bot.domain.reminders import Promise, no_update_entry, promise_entry, promise_line, record, snooze_entry
-from bot.slack.lines import line
+from bot.render.lines import line
 
 IST = ZoneInfo("Asia/Kolkata")
 

@@ -1,11 +1,11 @@
-"""Packing timeline lines into messages within Slack's limits (bot.slack.text.whole_lines)."""
+"""Packing timeline lines into messages within Slack's limits (bot.render.text.whole_lines)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, whole_lines
+from bot.render.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, whole_lines
 
 
 def test_short_lines_share_one_section_in_order() -> None:
