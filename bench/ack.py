@@ -1,8 +1,7 @@
 """How close the bot's acknowledgement gets to the floor: `python bench/ack.py [--quick]`.
 
-Started the same way (the Procfile's `web` line: gunicorn, one worker x 8 threads, keep-alive;
-the bot with its own gthread worker class, the floors with plain gthread), in the same run, one
-after the other on a fresh database each:
+Started the same way (the Procfile's `web` line: gunicorn gthread, one worker x 8 threads,
+keep-alive), in the same run, one after the other on a fresh database each:
 
 - floor: a bare Bolt app with `process_before_response=True` that acknowledges `/incident`;
 - floor + row: the same, writing one SQLModel row per command first (`bench/ack_floor.py`);
@@ -106,9 +105,8 @@ def web_command(port: int, *, app: str, workers: int = 1) -> list[str]:
     line = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
     line = line.removeprefix("web:").replace("$PORT", str(port))
     line = line.replace("${WEB_CONCURRENCY:-1}", str(workers)).replace("${WEB_THREADS:-8}", "8")
-    if app != "bot.wsgi:application":  # a floor: plain gthread, without the bot's config
+    if app != "bot.wsgi:application":  # a floor: without the bot's config
         line = line.replace("bot.wsgi:application", app).replace("--config python:bot.gunicorn_config", "")
-        line = line.replace("bot.gunicorn_worker.SlackFirstWorker", "gthread")
     arguments = shlex.split(line)
     return [sys.executable, "-m", "gunicorn", *arguments[1:]]
 

@@ -3,7 +3,7 @@ once per change of the public version and kept until the next (cache.py), cached
 
 Answers GET and HEAD only (the caller routes nothing else here): 200 with `ETag` (a hash of the
 body), `Last-Modified` (the latest change the public can read: an update or correction shown, or
-something that left the page) and `Cache-Control: public, max-age=30`; 304 when `If-None-Match`
+something that left the page) and `Cache-Control` for a CDN in front (CACHE_CONTROL); 304 when `If-None-Match`
 matches (or, without it, `If-Modified-Since` is not older); 404 for any other path; 503 when the
 database cannot answer. Never a Slack call, never a secret.
 """
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A CDN or reverse proxy in front may keep an answer 30 s, serve it 60 s more while it asks again,
+# and keep serving it for a day while this process is down or failing (RFC 5861).
+CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"
 
 
 class StatusSite:
@@ -88,7 +91,7 @@ class StatusSite:
         etag = answer.etag
         headers = [
             ("ETag", etag),
-            ("Cache-Control", "public, max-age=30"),
+            ("Cache-Control", CACHE_CONTROL),
             ("Vary", "Accept-Language"),
         ]
         if answer.modified is not None:
@@ -235,5 +238,7 @@ def _not_modified(environ: WSGIEnvironment, etag: str, modified: datetime | None
 
 
 def _plain(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    """An error: never kept by a cache in front (which serves its stale page meanwhile)."""
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    start_response(status, [*headers, ("Cache-Control", "no-store")])
     return [body]

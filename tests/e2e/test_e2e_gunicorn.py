@@ -7,7 +7,6 @@ import shlex
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -128,49 +127,3 @@ def test_with_two_gunicorn_workers_every_scrape_counts_the_acks_of_both(tmp_path
         assert sent > 1 and {metrics_at(url)[("incident_bot_acks_total", refused)] for _ in range(6)} == {float(sent)}
     finally:
         running.close()
-
-
-def test_readers_holding_every_public_thread_do_not_delay_slacks_commands(
-    gunicorn_app: tuple[SlackEmulator, str],
-) -> None:
-    """Twenty readers that send half a GET and stall would hold all 8 request threads of plain
-    gthread, and the slash command would wait for them; here readers wait for each other on
-    their own threads (bot/gunicorn_worker.py) and Slack's POST is answered at once."""
-    emulator, url = gunicorn_app
-    port = int(url.rsplit(":", 1)[1])
-    stalled = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
-    try:
-        for reader in stalled:
-            reader.sendall(b"GET /status HTTP/1.1\r\nHost: status.example\r\n")  # never finished
-        time.sleep(0.5)  # every reader accepted and handed to a thread
-        answers: list[int] = []
-        command = threading.Thread(
-            target=lambda: answers.append(emulator.as_user("alice").slash("open sev1 Checkout fails").status),
-            daemon=True,
-        )
-        command.start()
-        command.join(15)
-        assert answers == [200], "the command waited behind the stalled readers"
-    finally:
-        for reader in stalled:
-            reader.close()
-    with urllib.request.urlopen(f"{url}/status", timeout=15) as page:  # noqa: S310
-        assert page.status == 200, "the readers' threads are free again once the stalled ones left"
-
-
-def test_requests_sent_back_to_back_on_one_connection_are_all_answered(
-    gunicorn_app: tuple[SlackEmulator, str],
-) -> None:
-    """Pipelined requests: the second is read into gunicorn's buffer with the first, so the socket
-    shows nothing more; it is answered all the same, without waiting for bytes that never come."""
-    _, url = gunicorn_app
-    port = int(url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-        client.sendall(
-            b"GET /healthz HTTP/1.1\r\nHost: status.example\r\n\r\n"
-            b"GET /status HTTP/1.1\r\nHost: status.example\r\nConnection: close\r\n\r\n"
-        )
-        answers = b""
-        while chunk := client.recv(65536):
-            answers += chunk
-    assert answers.count(b"HTTP/1.1 200 OK") == 2, answers[:300]
