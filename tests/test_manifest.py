@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.demo import FIRST_START, STORY, STORY_START
+from bot.render import actions
 from bot.sandbox import ManualClock, Sandbox
-from bot.slack.listeners import ADD_TO_TIMELINE
 from slack_emulator import SlackEmulator
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
@@ -63,7 +63,7 @@ def test_the_shortcut_has_the_callback_id_the_app_listens_for() -> None:
     assert (shortcut["name"], shortcut["type"], shortcut["callback_id"]) == (
         "Add to timeline",
         "message",
-        ADD_TO_TIMELINE,
+        actions.ADD_TO_TIMELINE,
     )
 
 

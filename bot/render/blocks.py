@@ -17,6 +17,7 @@ from bot.domain.markup import SOMEONE, escape, for_public, for_slack
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
+from bot.render import actions
 from bot.render.lines import STATUS_EMOJI, duration_lines, timeline_lines
 from bot.render.text import (
     HEADER_LIMIT,
@@ -36,8 +37,6 @@ ATTACK_WORDS = {
     Attack.SUSPECTED: ":warning: Attack suspected: security must review public updates",
     Attack.CONFIRMED: ":rotating_light: Security incident confirmed",
 }
-OPEN_MODAL_ID = "incident.open"
-PRIVATE_OPTION = "private"  # the value of the open modal's Private box
 PRIVATE_NOTICE = (
     ":lock: *Private*: not announced, never on the status page or feeds, and `list` shows it only to its "
     "opener and role holders, or here. `/incident public` to change that."
@@ -98,7 +97,7 @@ def card(
         blocks.extend(sections(listing("Related incidents", [related_line(other, names, zone) for other in related])))
     if status is Status.RESOLVED and follow_ups:
         blocks.extend(sections(listing("Follow-ups", [follow_up_line(item, names) for item in follow_ups])))
-    blocks.append({"type": "actions", "block_id": "incident.card", "elements": card_buttons(incident)})
+    blocks.append({"type": "actions", "block_id": actions.CARD_BLOCK, "elements": card_buttons(incident)})
     blocks.append(
         {
             "type": "context",
@@ -142,16 +141,16 @@ def card_buttons(incident: Incident) -> list[Block]:
     value = str(incident.number)
     if incident.status is Status.RESOLVED:
         return [
-            button("Draft update", "incident.draft", value),
-            button("Reopen", "incident.reopen", value),
+            button("Draft update", actions.DRAFT, value),
+            button("Reopen", actions.REOPEN, value),
         ]
     elements = [
-        button(status.value.capitalize(), f"incident.status.{status.value}", value)
+        button(status.value.capitalize(), actions.status_action(status), value)
         for status in STATUS_ORDER
         if status.is_open and status is not incident.status
     ]
-    elements.append(button("Draft update", "incident.draft", value))
-    close = button("Resolve", "incident.close", value, style="primary")
+    elements.append(button("Draft update", actions.DRAFT, value))
+    close = button("Resolve", actions.CLOSE, value, style="primary")
     close["confirm"] = {
         "title": plain("Resolve the incident?"),
         "text": {
@@ -262,15 +261,15 @@ def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool =
     options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
     private_option = {
         "text": plain("Private"),
-        "value": PRIVATE_OPTION,
+        "value": actions.PRIVATE_OPTION,
         "description": plain("A private channel, no announcement, never on the status page"),
     }
-    checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [private_option]}
+    checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": actions.INPUT, "options": [private_option]}
     if private:
         checkbox["initial_options"] = [private_option]
     return {
         "type": "modal",
-        "callback_id": OPEN_MODAL_ID,
+        "callback_id": actions.OPEN_MODAL,
         "private_metadata": private_metadata,
         "title": plain("Open an incident"),
         "submit": plain("Open"),
@@ -278,29 +277,29 @@ def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool =
         "blocks": [
             {
                 "type": "input",
-                "block_id": "title",
+                "block_id": actions.TITLE_INPUT,
                 "label": plain("What is broken?"),
                 "element": {
                     "type": "plain_text_input",
-                    "action_id": "value",
+                    "action_id": actions.INPUT,
                     "max_length": 150,
                     "placeholder": plain("Users see 'Something went wrong' on the home page"),
                 },
             },
             {
                 "type": "input",
-                "block_id": "severity",
+                "block_id": actions.SEVERITY_INPUT,
                 "label": plain("Severity"),
                 "element": {
                     "type": "static_select",
-                    "action_id": "value",
+                    "action_id": actions.INPUT,
                     "options": options,
                     "initial_option": options[severity - 1],
                 },
             },
             {
                 "type": "input",
-                "block_id": "private",
+                "block_id": actions.PRIVATE_INPUT,
                 "optional": True,
                 "label": plain("Visibility"),
                 "element": checkbox,

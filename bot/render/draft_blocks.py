@@ -10,10 +10,8 @@ from bot.domain.drafts import LONG_LIMIT, SHORT_LIMIT, DraftRecord, DraftState
 from bot.domain.language import load_language
 from bot.domain.markup import escape
 from bot.domain.timefmt import clock_time
+from bot.render import actions
 from bot.render.blocks import Block, button, name_of, plain
-
-EDIT_MODAL_ID = "draft.edit"
-CORRECT_MODAL_ID = "draft.correct"
 
 
 def draft_label(draft: DraftRecord) -> str:
@@ -55,7 +53,7 @@ def draft_message(
 
 def _buttons(draft: DraftRecord, status_channel: str | None) -> list[Block]:
     value = str(draft.id)
-    publish = button("Publish", "draft.publish", value, style="primary")
+    publish = button("Publish", actions.PUBLISH, value, style="primary")
     publish["confirm"] = {
         "title": plain("Publish this update?"),
         "text": {
@@ -65,7 +63,7 @@ def _buttons(draft: DraftRecord, status_channel: str | None) -> list[Block]:
         "confirm": plain("Publish"),
         "deny": plain("Not yet"),
     }
-    return [publish, button("Edit", "draft.edit", value), button("Discard", "draft.discard", value, style="danger")]
+    return [publish, button("Edit", actions.EDIT, value), button("Discard", actions.DISCARD, value, style="danger")]
 
 
 def _correction(draft: DraftRecord, names: Mapping[str, str], zone: ZoneInfo) -> list[Block]:
@@ -75,7 +73,7 @@ def _correction(draft: DraftRecord, names: Mapping[str, str], zone: ZoneInfo) ->
         when = clock_time(draft.corrected_at, zone)
         said = f":pencil2: Corrected by {name_of(draft.corrected_by, names)} at {when}"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": said}]})
-    edit = button("Edit", "draft.correct", str(draft.id))
+    edit = button("Edit", actions.CORRECT, str(draft.id))
     blocks.append({"type": "actions", "block_id": f"published.{draft.id}", "elements": [edit]})
     return blocks
 
@@ -92,7 +90,7 @@ def edit_modal(draft: DraftRecord, *, correcting: bool = False) -> dict[str, Any
     limit = SHORT_LIMIT if draft.length == "short" else LONG_LIMIT
     return {
         "type": "modal",
-        "callback_id": CORRECT_MODAL_ID if correcting else EDIT_MODAL_ID,
+        "callback_id": actions.CORRECT_MODAL if correcting else actions.EDIT_MODAL,
         "private_metadata": str(draft.id),
         "title": plain("Correct the update" if correcting else "Edit the draft"),
         "submit": plain("Save"),
@@ -100,11 +98,11 @@ def edit_modal(draft: DraftRecord, *, correcting: bool = False) -> dict[str, Any
         "blocks": [
             {
                 "type": "input",
-                "block_id": "text",
+                "block_id": actions.TEXT_INPUT,
                 "label": plain(f"{load_language(draft.language).name}, {draft.length} (at most {limit} characters)"),
                 "element": {
                     "type": "plain_text_input",
-                    "action_id": "value",
+                    "action_id": actions.INPUT,
                     "multiline": True,
                     "initial_value": draft.text,
                 },

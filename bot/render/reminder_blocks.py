@@ -14,41 +14,16 @@ from zoneinfo import ZoneInfo
 from bot.domain.incident import Incident
 from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind, minutes
 from bot.domain.timefmt import clock_time
+from bot.render import actions
 from bot.render.blocks import button
 from bot.render.text import section
 
 Block = dict[str, Any]
 
-SNOOZE_PREFIX = "reminder.snooze."  # + minutes: reminder.snooze.15
-NO_UPDATE = "reminder.no_update"
-DRAFT = "incident.draft"  # the card's own Draft update button
-
 
 def snooze_label(length: timedelta) -> str:
     minutes = int(length.total_seconds() // 60)
     return f"Snooze {minutes} min" if minutes < 60 else f"Snooze {minutes // 60} h"
-
-
-def snooze_length(action_id: str) -> timedelta | None:
-    """`reminder.snooze.15` -> 15 minutes; only the lengths the buttons offer (None for others)."""
-    for length in SNOOZES:
-        if action_id == f"{SNOOZE_PREFIX}{int(length.total_seconds() // 60)}":
-            return length
-    return None
-
-
-def key(number: int, version: int) -> str:
-    return f"{number}:{version}"
-
-
-def read_key(value: object) -> tuple[int, int] | None:
-    """`"7:12"` -> (7, 12); anything else (a forged or damaged value) -> None."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    number, _, version = value.partition(":")
-    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
-        return None
-    return int(number), int(version)
 
 
 def mentions(incident: Incident, kind: ReminderKind) -> str:
@@ -82,11 +57,9 @@ def reminder_message(
         text = f":rotating_light: {who} *{incident.name}* still has no public update: one was due by *{due_at}*{ago}."
     if late >= LATE_AFTER:
         text += f"\n_This reminder comes {minutes(late)} after its time: the bot was not running then._"
-    value = key(incident.number, version)
-    elements = [button("Draft update", DRAFT, str(incident.number), style="primary")]
-    elements += [
-        button(snooze_label(length), f"{SNOOZE_PREFIX}{int(length.total_seconds() // 60)}", value) for length in SNOOZES
-    ]
-    elements.append(button("Still investigating: no update needed now", NO_UPDATE, value))
+    value = actions.reminder_value(incident.number, version)
+    elements = [button("Draft update", actions.DRAFT, str(incident.number), style="primary")]
+    elements += [button(snooze_label(length), actions.snooze_action(length), value) for length in SNOOZES]
+    elements.append(button("Still investigating: no update needed now", actions.NO_UPDATE, value))
     fallback = f"{who} {incident.name}: the public update due by {due_at} is overdue"
-    return fallback, [section(text), {"type": "actions", "block_id": "incident.reminder", "elements": elements}]
+    return fallback, [section(text), {"type": "actions", "block_id": actions.REMINDER_BLOCK, "elements": elements}]

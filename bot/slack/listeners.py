@@ -19,14 +19,13 @@ from slack_bolt import Ack, App, BoltResponse
 from bot import metrics
 from bot.domain.incident import Status
 from bot.errors import UsageError, UserError
-from bot.render import blocks, draft_blocks
+from bot.render import actions, blocks
 from bot.slack import copied, parse
 from bot.slack.run import CommandRunner, Invocation, Reply
 
 log = logging.getLogger(__name__)
 
 PIN_REACTION = "pushpin"
-ADD_TO_TIMELINE = "incident.add_to_timeline"
 
 
 class AfterAck(Protocol):
@@ -48,7 +47,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         ack(**reply.message)
         _hand_over(after, asked.response_url, reply.followups)
 
-    @app.action({"type": "block_actions", "action_id": _ACTION_PATTERN})
+    @app.action({"type": "block_actions", "action_id": actions.CARD_ACTIONS})
     def card_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         action = body["actions"][0]
@@ -60,14 +59,14 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         reply = _run(press, label="button")
         _hand_over(after, asked.response_url, [reply.message, *reply.followups])
 
-    @app.view(blocks.OPEN_MODAL_ID)
+    @app.view(actions.OPEN_MODAL)
     def open_modal_submitted(ack: Ack, body: dict[str, Any]) -> None:
         view = body["view"]
         values = view["state"]["values"]
-        title = str((values.get("title", {}).get("value", {}) or {}).get("value") or "")
-        chosen = (values.get("severity", {}).get("value", {}) or {}).get("selected_option") or {}
-        ticked = (values.get("private", {}).get("value", {}) or {}).get("selected_options") or []
-        private = any(isinstance(box, dict) and box.get("value") == blocks.PRIVATE_OPTION for box in ticked)
+        title = str((values.get(actions.TITLE_INPUT, {}).get(actions.INPUT, {}) or {}).get("value") or "")
+        chosen = (values.get(actions.SEVERITY_INPUT, {}).get(actions.INPUT, {}) or {}).get("selected_option") or {}
+        ticked = (values.get(actions.PRIVATE_INPUT, {}).get(actions.INPUT, {}) or {}).get("selected_options") or []
+        private = any(isinstance(box, dict) and box.get("value") == actions.PRIVATE_OPTION for box in ticked)
         asked = _invocation(body, channel_id=view.get("private_metadata") or None)
         command = parse.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None, private=private)
 
@@ -78,7 +77,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
 
         _submit(ack, after, "title", open_titled)
 
-    @app.shortcut(ADD_TO_TIMELINE)
+    @app.shortcut(actions.ADD_TO_TIMELINE)
     def add_to_timeline(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         message = body.get("message") or {}
@@ -128,22 +127,22 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
             ack()
         _hand_over(after)
 
-    @app.action({"type": "block_actions", "action_id": re.compile(r"^draft\.(publish|edit|discard|correct)$")})
+    @app.action({"type": "block_actions", "action_id": actions.DRAFT_ACTIONS})
     def draft_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         action = body["actions"][0]
         asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
         draft_id = _number(action.get("value")) or 0
-        decision = action["action_id"].removeprefix("draft.")
+        decision = action["action_id"]
 
         def decide() -> Reply:
             runner.ensure_can_change(asked.user_id)
-            if decision in ("edit", "correct"):
+            if decision in (actions.EDIT, actions.CORRECT):
                 runner.drafts.request_edit_modal(
-                    draft_id, trigger_id=str(asked.trigger_id), correcting=decision == "correct"
+                    draft_id, trigger_id=str(asked.trigger_id), correcting=decision == actions.CORRECT
                 )
                 return Reply({})
-            if decision == "discard":
+            if decision == actions.DISCARD:
                 runner.drafts.discard(draft_id, actor=asked.user_id)
                 return Reply(blocks.reply("Draft discarded."))
             runner.drafts.publish(draft_id, actor=asked.user_id)
@@ -152,7 +151,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         reply = _run(decide, label="draft_button")
         _hand_over(after, asked.response_url, [reply.message])
 
-    @app.action({"type": "block_actions", "action_id": re.compile(r"^reminder\.(snooze\.\d{1,3}|no_update)$")})
+    @app.action({"type": "block_actions", "action_id": actions.REMINDER_ACTIONS})
     def reminder_button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         action = body["actions"][0]
@@ -160,16 +159,16 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         reply = _run(lambda: runner.answer_reminder(action["action_id"], action.get("value"), asked), label="reminder")
         _hand_over(after, asked.response_url, [reply.message])
 
-    @app.view(draft_blocks.EDIT_MODAL_ID)
-    @app.view(draft_blocks.CORRECT_MODAL_ID)
+    @app.view(actions.EDIT_MODAL)
+    @app.view(actions.CORRECT_MODAL)
     def draft_edited(ack: Ack, body: dict[str, Any]) -> None:
         view = body["view"]
-        text = str(((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "")
+        text = str(
+            ((view["state"]["values"].get(actions.TEXT_INPUT) or {}).get(actions.INPUT) or {}).get("value") or ""
+        )
         user = str((body.get("user") or {}).get("id") or "")
         draft_id = _number(view.get("private_metadata")) or 0
-        save_as = (
-            runner.drafts.correct if view.get("callback_id") == draft_blocks.CORRECT_MODAL_ID else runner.drafts.edit
-        )
+        save_as = runner.drafts.correct if view.get("callback_id") == actions.CORRECT_MODAL else runner.drafts.edit
 
         def save() -> None:
             runner.ensure_can_change(user)
@@ -218,9 +217,6 @@ def register_every_other_event(app: App) -> None:
         ack()
 
 
-_ACTION_PATTERN = re.compile(r"^incident\.(status\.[a-z]+|close|reopen|draft)$")
-
-
 def _submit(ack: Ack, after: AfterAck, field: str, action: Callable[[], object]) -> None:
     """A modal submission: errors are shown in the modal under `field`, success closes it."""
     with metrics.acknowledging("modal") as outcome:
@@ -260,14 +256,14 @@ def _number(text: object) -> int | None:
 def _button_command(action_id: str, value: str) -> parse.Command:
     """A card button is the same command as its slash form, with the same rules."""
     number = _number(value)
-    if action_id.startswith("incident.status."):
-        status = Status(action_id.removeprefix("incident.status."))
+    if action_id.startswith(actions.STATUS_PREFIX):
+        status = Status(action_id.removeprefix(actions.STATUS_PREFIX))
         if status is Status.RESOLVED:
             return parse.Close(incident=number, summary="", at=None)
         return parse.SetStatus(incident=number, status=status, message="", at=None)
-    if action_id == "incident.close":
+    if action_id == actions.CLOSE:
         return parse.Close(incident=number, summary="", at=None)
-    if action_id == "incident.reopen":
+    if action_id == actions.REOPEN:
         return parse.Reopen(incident=number, reason="")
     return parse.WriteDrafts(incident=number, language=None, length=None)
 

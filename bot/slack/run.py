@@ -24,7 +24,7 @@ from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
 from bot.errors import UsageError
 from bot.reminders import ReminderService
-from bot.render import blocks, reminder_blocks
+from bot.render import actions, blocks
 from bot.render.lines import who
 from bot.service import Changed, IncidentService, Where
 from bot.slack import parse
@@ -217,16 +217,16 @@ class CommandRunner:
         """A reminder's Snooze or "no update needed now" button (docs/behaviour.md, Update promises
         and reminders): members only, once per reminder."""
         self.ensure_can_change(asked.user_id)
-        found = reminder_blocks.read_key(value)
+        found = actions.read_reminder_value(value)
         if found is None:
             raise UsageError("That button carries no reminder I can read; use the latest reminder's buttons.")
         number, version = found
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=number, user_id=asked.user_id)
-        if action_id == reminder_blocks.NO_UPDATE:
+        if action_id == actions.NO_UPDATE:
             answered = self.reminders.no_update_needed(where, actor=asked.user_id, version=version)
             said = "no public update needed now."
         else:
-            length = reminder_blocks.snooze_length(action_id)
+            length = actions.snooze_length(action_id)
             if length is None:
                 raise UsageError("That snooze length is not one the reminder offers (15 min, 30 min, 1 h).")
             answered = self.reminders.snooze(where, actor=asked.user_id, version=version, length=length)

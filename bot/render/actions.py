@@ -1,0 +1,89 @@
+"""The ids of what people press and submit in the bot's messages and modals, and how a button's
+value is written: rendered into Block Kit here, read back by the Bolt listeners (`bot.slack`), so
+each is spelled once.
+
+Slack sends an id back exactly as it was rendered, also from a message posted weeks ago: a
+released id never changes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.domain.incident import Status
+from bot.domain.reminders import SNOOZES
+
+
+def _any_of(*patterns: str) -> re.Pattern[str]:
+    return re.compile(f"^(?:{'|'.join(patterns)})$")
+
+
+# The card's buttons, each valued with the incident's number.
+STATUS_PREFIX = "incident.status."  # + a status: `incident.status.identified`
+CLOSE = "incident.close"
+REOPEN = "incident.reopen"
+DRAFT = "incident.draft"  # also on a reminder
+CARD_BLOCK = "incident.card"
+CARD_ACTIONS = re.compile(
+    rf"^(?:{re.escape(STATUS_PREFIX)}[a-z]+|{re.escape(CLOSE)}|{re.escape(REOPEN)}|{re.escape(DRAFT)})$"
+)
+
+# A reminder's buttons (but Draft update), each valued `<number>:<version>` (`reminder_value`).
+SNOOZE_PREFIX = "reminder.snooze."  # + minutes: `reminder.snooze.15`
+NO_UPDATE = "reminder.no_update"
+REMINDER_BLOCK = "incident.reminder"
+REMINDER_ACTIONS = _any_of(rf"{re.escape(SNOOZE_PREFIX)}\d{{1,3}}", re.escape(NO_UPDATE))
+
+# A draft's buttons, each valued with the draft's id; Correct is under a published update.
+PUBLISH = "draft.publish"
+EDIT = "draft.edit"
+DISCARD = "draft.discard"
+CORRECT = "draft.correct"
+DRAFT_ACTIONS = _any_of(*map(re.escape, (PUBLISH, EDIT, DISCARD, CORRECT)))
+
+# Modals (callback ids) and their inputs (block ids; every input's action id is INPUT).
+OPEN_MODAL = "incident.open"
+EDIT_MODAL = "draft.edit"
+CORRECT_MODAL = "draft.correct"
+INPUT = "value"
+TITLE_INPUT = "title"
+SEVERITY_INPUT = "severity"
+PRIVATE_INPUT = "private"
+PRIVATE_OPTION = "private"  # the value of the open modal's Private box
+TEXT_INPUT = "text"  # a draft's words
+
+# The message shortcut (its callback id is also in manifest.json).
+ADD_TO_TIMELINE = "incident.add_to_timeline"
+
+
+def status_action(status: Status) -> str:
+    return f"{STATUS_PREFIX}{status.value}"
+
+
+def snooze_action(length: timedelta) -> str:
+    return f"{SNOOZE_PREFIX}{int(length.total_seconds() // 60)}"
+
+
+def snooze_length(action_id: str) -> timedelta | None:
+    """`reminder.snooze.15` -> 15 minutes; only the lengths the buttons offer (None for others)."""
+    for length in SNOOZES:
+        if action_id == snooze_action(length):
+            return length
+    return None
+
+
+def reminder_value(number: int, version: int) -> str:
+    """A reminder button's value: the incident and its schedule's version, so a click on an
+    answered reminder finds another version and changes nothing."""
+    return f"{number}:{version}"
+
+
+def read_reminder_value(value: object) -> tuple[int, int] | None:
+    """`"7:12"` -> (7, 12); anything else (a forged or damaged value) -> None."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    number, _, version = value.partition(":")
+    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    return int(number), int(version)
