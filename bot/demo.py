@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.domain.incident import format_name
 from bot.domain.retro import markdown
+from bot.render import actions
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
 from bot.service import Where
 from slack_emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
@@ -46,7 +48,8 @@ def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
             _replay(sandbox, clock)
             _print(sandbox, out)
             page = _write_status_page(sandbox)
-            out.write(f"{'=' * 78}\nThe retrospective of INC-{STORY} (incident-bot export INC-{STORY})\n{'=' * 78}\n")
+            name = format_name(STORY)
+            out.write(f"{'=' * 78}\nThe retrospective of {name} (incident-bot export {name})\n{'=' * 78}\n")
             out.write(markdown(sandbox.runtime.aftermath.record(Where(TEAM_ID, number=STORY))))
     out.write(f"\nThe public status page it would serve now (GET /status): {page}\n")
     out.write(f"\n(replayed in {time.perf_counter() - started:.1f} s, offline)\n")
@@ -123,8 +126,8 @@ def _publish_english_short(sandbox: Sandbox, who: str) -> None:
     channel = sandbox.channel_of(STORY)
     for message in reversed(sandbox.emulator.messages(channel)):
         text = str(message.blocks)
-        if "Public update draft" in text and "English · short" in text and "draft.publish" in text:
-            sandbox.user(who).click(channel, message.ts, "draft.publish")
+        if "Public update draft" in text and "English · short" in text and actions.PUBLISH in text:
+            sandbox.user(who).click(channel, message.ts, actions.PUBLISH)
             sandbox.settle()
             return
     raise RuntimeError("no English short draft to publish")
@@ -145,7 +148,7 @@ def _print(sandbox: Sandbox, out: TextIO) -> None:
     from bot.domain.durations import short
     from bot.domain.language import public_duration
 
-    out.write(f"{rule}\nDurations of INC-{STORY}\n{rule}\n")
+    out.write(f"{rule}\nDurations of {format_name(STORY)}\n{rule}\n")
     out.write(f"total              {short(durations.total)}  ({public_duration(durations.total, 'en')};")
     out.write(f" {public_duration(durations.total, 'fr')})\n")
     out.write(f"time to identify   {short(durations.to_identify or timedelta())}\n")

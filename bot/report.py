@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.aftermath import Insights
 from bot.domain.durations import short
-from bot.domain.incident import SEVERITIES
+from bot.domain.incident import SEVERITIES, format_name
 
 SHOWN_GROUPS = 5  # in Slack; the report lists every group
 MEASURE_NAMES = {
@@ -65,7 +65,7 @@ def window_words(found: Insights, zone: ZoneInfo) -> str:
 
 
 def _groups(found: Insights) -> list[str]:
-    return [", ".join(f"INC-{number}" for number in group) for group in found.repeat_groups]
+    return [", ".join(format_name(number) for number in group) for group in found.repeat_groups]
 
 
 def as_markdown(found: Insights, zone: ZoneInfo) -> str:
@@ -95,7 +95,7 @@ def as_json(found: Insights) -> str:
             measure: {"count": spread.count, "median": spread.median, "p90": spread.p90}
             for measure, spread in found.spreads.items()
         },
-        "repeat_offenders": [[f"INC-{number}" for number in group] for group in found.repeat_groups],
+        "repeat_offenders": [[format_name(number) for number in group] for group in found.repeat_groups],
         "public_update_promises": {
             "promised": found.promises.promised,
             "kept": found.promises.kept,

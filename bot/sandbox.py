@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from bot.config import Settings, load_settings
+from bot.domain.incident import format_name
 from bot.outbox import store
 from bot.runtime import SLACK_TIMEOUT_SECONDS, Runtime, build
 from bot.serve import ThreadingWSGIServer, make_http_server
@@ -121,7 +122,7 @@ class Sandbox:
         for incident in self.runtime.service.list_incidents(team_id=TEAM_ID, everything=True):
             if incident.number == number and incident.channel_id:
                 return incident.channel_id
-        raise LookupError(f"INC-{number} has no channel yet")
+        raise LookupError(f"{format_name(number)} has no channel yet")
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -49,7 +49,7 @@ from bot.domain.incident import (
 from bot.domain.language import checked_language
 from bot.domain.roles import Role, change_role, check_person, entry_people
 from bot.domain.timeparse import parse_at
-from bot.domain.visibility import make_private, make_public, visible_to
+from bot.domain.visibility import check_visible, make_private, make_public
 from bot.errors import NotFound
 from bot.outbox import store
 from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
@@ -374,10 +374,8 @@ class IncidentService:
         now = self.clock()
         with self.db.read() as session:
             stored = locate(session, where, lock=False)
-            if viewer is not None and not visible_to(stored.incident, user_id=viewer, channel_id=where.channel_id):
-                raise NotFound(
-                    f"{stored.incident.name} is private: its timeline shows only to its people and in its own channel."
-                )
+            if viewer is not None:
+                check_visible(stored.incident, user_id=viewer, channel_id=where.channel_id)
             entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
         return Timeline(
             incident=stored.incident,
@@ -474,11 +472,8 @@ def locate(session: Session, where: Where, *, lock: bool = True) -> StoredIncide
 def _check_involved(incident: Incident, where: Where) -> None:
     """A private incident is read and changed only by its people and from its own channel
     (docs/behaviour.md, Private incidents); the bot's own work (no `user_id`) is not asked."""
-    if where.user_id is not None and not visible_to(incident, user_id=where.user_id, channel_id=where.channel_id):
-        raise NotFound(
-            f"{incident.name} is private: only its opener and role holders, or anyone in its own channel, "
-            "can see or change it."
-        )
+    if where.user_id is not None:
+        check_visible(incident, user_id=where.user_id, channel_id=where.channel_id)
 
 
 def _not_found(where: Where) -> NotFound:

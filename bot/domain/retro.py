@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import markup
 from bot.domain.durations import Durations, short
 from bot.domain.impacts import read_impact_entry
-from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry, format_name
 from bot.domain.language import load_language
 from bot.domain.reminders import promise_words, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
@@ -265,7 +265,7 @@ def _related(record: Record) -> list[str]:
     for other in record.related:
         lasted = short(other.total) if other.total is not None else "still open"
         started = other.impact_started_at.astimezone(record.zone)
-        lines.append(f"- INC-{other.number} {rich(other.title, record.names)} ({started:%Y-%m-%d}, {lasted})")
+        lines.append(f"- {format_name(other.number)} {rich(other.title, record.names)} ({started:%Y-%m-%d}, {lasted})")
     return lines
 
 
@@ -340,7 +340,7 @@ def as_data(record: Record) -> dict[str, object]:
         "update_promises": record.promises or None,
         "related": [
             {
-                "incident": f"INC-{other.number}",
+                "incident": format_name(other.number),
                 "title": text(other.title),
                 "impact_started_at": _iso(other.impact_started_at),
                 "total_seconds": _seconds(other.total),

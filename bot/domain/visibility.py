@@ -18,7 +18,7 @@ from datetime import datetime
 
 from bot.domain.incident import EntryKind, Incident, TimelineEntry
 from bot.domain.roles import people
-from bot.errors import RuleRefused
+from bot.errors import NotFound, RuleRefused
 
 PRIVATE = "private"
 PUBLIC = "public"
@@ -48,6 +48,16 @@ def visible_to(incident: Incident, *, user_id: str, channel_id: str | None) -> b
     if not incident.private:
         return True
     return user_id in involved(incident) or (channel_id is not None and channel_id == incident.channel_id)
+
+
+def check_visible(incident: Incident, *, user_id: str, channel_id: str | None) -> None:
+    """Refuse anything of a private incident (seeing it, changing it, naming it from elsewhere) to
+    someone it does not involve, outside its channel: as if it did not exist, and saying why."""
+    if not visible_to(incident, user_id=user_id, channel_id=channel_id):
+        raise NotFound(
+            f"{incident.name} is private: only its opener and role holders, or anyone in its own channel, "
+            "can see or change it."
+        )
 
 
 def refuse_publishing(incident: Incident) -> None:

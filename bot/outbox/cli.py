@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.durations import short
+from bot.domain.incident import format_name
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -38,11 +39,10 @@ def add_outbox_parser(commands: Any) -> None:
 
 
 def run_outbox(settings: Settings, args: argparse.Namespace, *, clock: Callable[[], datetime] | None = None) -> int:
-    from bot.service import utc_now
     from bot.storage.db import Database  # imported here: `incident-bot --help` stays fast
 
     db = Database(settings.database_url)
-    now = (clock or utc_now)()
+    now = clock() if clock else datetime.now(UTC)
     try:
         if args.outbox_action == "retry":
             return _retry(db, args.id, everything=args.everything, now=now)
@@ -100,7 +100,7 @@ def _row(effect: Unsent, now: datetime, paused: AuthHold | None) -> tuple[str, .
         str(effect.id),
         STATES.get(effect.state, effect.state),
         effect.kind,
-        "-" if effect.incident_number is None else f"INC-{effect.incident_number}",
+        "-" if effect.incident_number is None else format_name(effect.incident_number),
         str(effect.attempts),
         short(now - effect.created_at),
         next_try,
@@ -113,7 +113,7 @@ def _when(moment: datetime, now: datetime) -> str:
 
 
 def _describe(effect: Unsent) -> str:
-    where = "" if effect.incident_number is None else f", INC-{effect.incident_number}"
+    where = "" if effect.incident_number is None else f", {format_name(effect.incident_number)}"
     return f"{effect.id} ({effect.kind}{where})"
 
 

@@ -85,16 +85,16 @@ def test_a_private_incident_is_listed_only_to_its_people_and_in_its_channel(bot:
     assert "INC-1" in listed(bot, user=BOB)  # a role holder
 
 
+REFUSED = "INC-1 is private: only its opener and role holders, or anyone in its own channel, can see or change it."
+
+
 def test_a_private_timeline_is_refused_outside_and_nothing_is_shown(bot: DispatchBot, unchanged: Any) -> None:
     channel = open_private(bot)
     with unchanged(bot.db):
         answer = bot.command("timeline INC-1", user=BOB)
-    assert "INC-1 is private: its timeline shows only to its people and in its own channel." in answer.text
+    assert REFUSED in answer.text
     assert "Payroll" not in answer.body
     assert "Payroll" in str(bot.command("timeline", user=BOB, channel=channel).json["blocks"])
-
-
-REFUSED = "INC-1 is private: only its opener and role holders, or anyone in its own channel, can see or change it."
 
 
 @pytest.mark.parametrize(
