@@ -33,7 +33,7 @@ from bot.domain.aftermath import (
 )
 from bot.domain.incident import TimelineEntry
 from bot.domain.reminders import promise_line, record
-from bot.domain.retro import Record, RetroState, UpdateOnRecord, markdown
+from bot.domain.retro import Record, RetroState, UpdateOnRecord
 from bot.domain.roles import entry_people
 from bot.errors import NotFound, RuleRefused
 from bot.outbox import store
@@ -41,6 +41,7 @@ from bot.outbox.kinds.post_notice import PostNotice
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.upload_retro import UploadRetro
+from bot.render.retro import markdown
 from bot.service import Clock, Where, locate
 from bot.storage import aftermath, drafts, insights, members, reminders, repository
 from bot.storage.db import Database

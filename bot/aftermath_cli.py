@@ -34,8 +34,9 @@ def add_aftermath_parsers(commands: Any) -> None:
 
 def run_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.aftermath import AftermathService
-    from bot.domain.retro import as_data, markdown
     from bot.errors import NotFound
+    from bot.render.export import as_data
+    from bot.render.retro import markdown
     from bot.service import Where, utc_now
     from bot.storage.db import Database
 

@@ -24,8 +24,8 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import format_name
-from bot.domain.retro import markdown
 from bot.render import actions
+from bot.render.retro import markdown
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
 from bot.service import Where
 from slack_emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator

@@ -1,6 +1,6 @@
 """What outlives an incident in SQL: related incidents, follow-ups, the retrospective's state.
 
-Stores and reads, decides nothing (rules: `bot.domain.retro`, `bot.domain.similarity`;
+Stores and reads, decides nothing (rules: `bot.domain.aftermath`, `bot.domain.similarity`;
 the Slack work: `bot.aftermath`). Keyword-only session, no commits, as in the repository.
 Every write that may find its row already changed is a conditional statement with RETURNING,
 so the answer is the same on SQLite and PostgreSQL.

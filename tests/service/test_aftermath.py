@@ -15,8 +15,10 @@ from sqlalchemy import text
 
 from bot.aftermath import AftermathService
 from bot.domain.incident import EntryKind, Status
-from bot.domain.retro import RetroState, as_data, markdown
+from bot.domain.retro import RetroState
 from bot.errors import NotFound, RuleRefused, UsageError
+from bot.render.export import as_data
+from bot.render.retro import markdown
 from bot.service import IncidentService, Where
 from bot.storage.db import Database
 from tests.conftest import KOLKATA, database_state

@@ -24,7 +24,7 @@ class UploadRetro(Payload):
     filename: str  # "INC-2-retrospective.md"
     title: str  # "INC-2 retrospective, 2022-02-17 22:30 IST": unique per request (see _shared_before)
     comment: str  # mrkdwn, escaped: who asked, and whether it is a draft
-    document: str  # the Markdown (bot.domain.retro.markdown)
+    document: str  # the Markdown (bot.render.retro.markdown)
 
     def send(self, slack: Sending) -> Nothing:
         channel = slack.channel()

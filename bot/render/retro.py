@@ -1,0 +1,176 @@
+"""The retrospective document: an incident's record (`bot.domain.retro.Record`) as Markdown.
+
+Built from what was stored, never from memory: the summary, impact, roles, the timeline with
+times in the configured zone and in UTC, the durations, every published update with its time
+and author, the update promises, related incidents and follow-ups, then empty sections for
+people to write. People's text is rendered from Slack's markup (`bot.render.markdown`): links
+stay links, people show by name, and everything else is escaped so the document renders as
+the words that were typed (a title `<script>` reads as `<script>`, not as HTML).
+
+An incident still open gets a document marked as a draft.
+"""
+
+from __future__ import annotations
+
+from bot.domain.durations import short
+from bot.domain.impacts import read_impact_entry
+from bot.domain.incident import EntryKind, TimelineEntry, format_name
+from bot.domain.language import load_language
+from bot.domain.reminders import promise_words, reminder_words
+from bot.domain.retro import Record
+from bot.domain.roles import ROLE_TITLES, read_entry
+from bot.render.markdown import both_times, escape, line_start, name_of, rich
+
+WRITE_HERE = "_To be written by the team._"
+
+
+def markdown(record: Record) -> str:
+    """The whole document."""
+    incident, names = record.incident, record.names
+    title = f"# {incident.name}: {rich(incident.title, names)}"
+    head = [title, ""]
+    if record.is_draft:
+        head += ["> **Draft:** the incident is still open; this document will change.", ""]
+    sections = [
+        ("Summary", _summary(record)),
+        ("Impact", [line_start(rich(incident.impact, names)) if incident.impact else "_Not recorded._"]),
+        ("Durations", _durations(record)),
+        ("Timeline", [f"- {_entry(entry, record)}" for entry in record.entries]),
+        ("Public updates", _updates(record)),
+        ("Update promises", [escape(record.promises)] if record.promises else ["_No update promises recorded._"]),
+        ("Related incidents", _related(record)),
+        ("Follow-ups", _follow_ups(record)),
+        ("Causes", [WRITE_HERE]),
+        ("What went well", [WRITE_HERE]),
+        ("What to change", [WRITE_HERE]),
+    ]
+    body = []
+    for heading, lines in sections:
+        body += [f"## {heading}", "", *lines, ""]
+    return "\n".join(head + body).rstrip() + "\n"
+
+
+def _summary(record: Record) -> list[str]:
+    incident, names, zone = record.incident, record.names, record.zone
+    rows = [
+        ("Severity", f"sev{incident.severity}"),
+        ("Status", incident.status.value),
+        ("Impact began", both_times(incident.impact_started_at, zone)),
+        ("Opened", both_times(incident.opened_at, zone)),
+        ("Resolved", both_times(incident.resolved_at, zone) if incident.resolved_at else "not yet"),
+        ("Lead", name_of(incident.lead, names)),
+        ("Comms", name_of(incident.comms, names)),
+        ("Scribe", name_of(incident.scribe, names)),
+        ("Security assessment", incident.attack.value),
+        ("Retrospective", record.retro_state.value + (f": {escape(record.retro_note)}" if record.retro_note else "")),
+    ]
+    return ["| | |", "|---|---|", *(f"| {label} | {value} |" for label, value in rows)]
+
+
+def _durations(record: Record) -> list[str]:
+    measured = record.durations
+    lines = [f"- Total: {short(measured.total)}" + (" so far" if record.is_draft else "")]
+    if measured.to_identify is not None:
+        lines.append(f"- Time to identify: {short(measured.to_identify)}")
+    if measured.to_mitigate is not None:
+        lines.append(f"- Time to mitigate: {short(measured.to_mitigate)}")
+    for status, spent in measured.in_status.items():
+        if spent.total_seconds() > 0:
+            lines.append(f"- In {status.value}: {short(spent)}")
+    if measured.detection_lag is not None:
+        lines.append(f"- Detection lag: {short(measured.detection_lag)}")
+    return lines
+
+
+def _entry(entry: TimelineEntry, record: Record) -> str:
+    if entry.kind is EntryKind.RELATED and entry.source:  # the recurrence check's finding: no one's act
+        return f"**{both_times(entry.at, record.zone)}** {rich(entry.text, record.names)}"
+    if entry.kind is EntryKind.PROMISE:  # the bot's own record of a promise kept or missed
+        return f"**{both_times(entry.at, record.zone)}** {escape(promise_words(entry, record.zone))}"
+    who = name_of(entry.actor, record.names)
+    return f"**{both_times(entry.at, record.zone)}** {who}: {_what(entry, record)}"
+
+
+def _what(entry: TimelineEntry, record: Record) -> str:
+    text = rich(entry.text, record.names)
+    incident = record.incident
+    to = entry.status_to
+    match entry.kind:
+        case EntryKind.OPENED:
+            return f"opened {incident.name}: {rich(incident.title, record.names)}"
+        case EntryKind.STATUS if to is not None and to is entry.status_from:
+            return f"posted an update ({to.value}): {text}"
+        case EntryKind.STATUS if to is not None:
+            return f"set the status to {to.value}" + (f": {text}" if text else "")
+        case EntryKind.REOPENED:
+            return f"reopened {incident.name}" + (f": {text}" if text else "")
+        case EntryKind.LEAD | EntryKind.ROLE:
+            role, person = read_entry(entry)
+            if person is None:
+                return f"cleared the {role.value} role"
+            return f"made {name_of(person, record.names)} the {ROLE_TITLES[role]}"
+        case EntryKind.IMPACT:
+            code, said = read_impact_entry(entry)
+            language = f" ({load_language(code).name})" if code else ""
+            return f"set the customer impact{language}: {rich(said, record.names)}"
+        case EntryKind.PUBLIC_TITLE:
+            return f"set the public title (status page and feeds): {text}"
+        case EntryKind.VISIBILITY:  # "private" or "public" (bot.domain.visibility)
+            return f"made the incident {text}"
+        case EntryKind.SNOOZED | EntryKind.NO_UPDATE:
+            return escape(reminder_words(entry, record.zone))
+        case EntryKind.NOTE | EntryKind.MESSAGE:
+            return text
+        case EntryKind.SEVERITY:
+            return f"changed the severity: {text}"
+        case EntryKind.ATTACK:
+            return f"changed the security assessment: {text}"
+        case EntryKind.PUBLISHED:
+            return f"published the {text}"
+        case EntryKind.CORRECTED:
+            return f"corrected the published {text}"
+        case EntryKind.DRAFT:
+            return f"drafted public updates: {text}"
+        case _:
+            return text
+
+
+def _updates(record: Record) -> list[str]:
+    if not record.updates:
+        return ["_Nothing was published._"]
+    lines = []
+    for update in record.updates:
+        by = name_of(update.by, record.names)
+        lines += [
+            f"### {both_times(update.at, record.zone)}, {update.status.value}, {update.language}, {update.length}",
+            "",
+            f"Published by {by}.",
+            "",
+            f"> {line_start(escape(update.text))}",
+            "",
+        ]
+    return lines[:-1]
+
+
+def _related(record: Record) -> list[str]:
+    if not record.related:
+        return ["_None linked._"]
+    lines = []
+    for other in record.related:
+        lasted = short(other.total) if other.total is not None else "still open"
+        started = other.impact_started_at.astimezone(record.zone)
+        lines.append(f"- {format_name(other.number)} {rich(other.title, record.names)} ({started:%Y-%m-%d}, {lasted})")
+    return lines
+
+
+def _follow_ups(record: Record) -> list[str]:
+    if not record.follow_ups:
+        return ["_None yet._"]
+    lines = []
+    for follow_up in record.follow_ups:
+        box = "x" if follow_up.done_at is not None else " "
+        details = [f"owner {name_of(follow_up.owner, record.names)}" if follow_up.owner else "no owner"]
+        if follow_up.due is not None:
+            details.append(f"due {follow_up.due.isoformat()}")
+        lines.append(f"- [{box}] #{follow_up.id} {rich(follow_up.text, record.names)} ({', '.join(details)})")
+    return lines
