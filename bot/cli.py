@@ -2,7 +2,13 @@
 
 Reads `.env` from the current directory and the environment, checks every setting the command
 needs and the database, and stops with one line per problem (exit status 2) before doing
-anything else (`bot.startup`).
+anything else (`bot.startup`). The commands that only read the database (`outbox`, `export`,
+`report`) also need it migrated, and create nothing when it is not.
+
+Exit status, the same for every command: 0 done; 1 what was asked for is not there, or not in a
+state that allows it (an unknown incident, workspace or effect ID, a database with no incident
+to export, work already sent); 2 the command cannot run as written (a wrong argument or
+setting, a database that cannot be reached or is not migrated, a token Slack refuses).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from bot.aftermath_cli import add_aftermath_parsers, run_export, run_report
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.outbox.cli import add_outbox_parser
-from bot.startup import read_dotenv, start
+from bot.startup import CANNOT_RUN, read_dotenv, start
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -39,6 +45,7 @@ REQUIRED = {
     "db": (),
     "demo": (),
 }
+READS = frozenset({"outbox", "export", "report"})  # need a migrated database; never create one
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
-        return 2
+        return CANNOT_RUN
     signal.signal(signal.SIGTERM, _interrupt)  # platforms stop processes with SIGTERM: stop as on Ctrl-C
     if args.command == "demo":
         from bot.demo import run_demo
@@ -55,9 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging()
         return run_demo(os.environ)
     try:
-        settings = start(REQUIRED[args.command])
+        settings = start(REQUIRED[args.command], migrated=args.command in READS)
     except SystemExit as refused:  # the problems are printed, one line each
-        return int(refused.code or 2)
+        return int(refused.code or CANNOT_RUN)
     match args.command:
         case "db":
             from bot.storage.db import Database
@@ -79,11 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(settings, args)
         case "report":
             return run_report(settings, args)
-    return 2
+    return CANNOT_RUN
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="incident-bot", description="Slack incident bot")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="serve POST /slack/events and GET /healthz over HTTP (local use)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -104,6 +112,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("incident-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 picks a free one)")
@@ -116,7 +133,7 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
 
     runtime = build(settings)
     if not _token_accepted(runtime):
-        return 2
+        return CANNOT_RUN
     runtime.start_background()
     application = runtime.wsgi()
     runtime.warm_up()
@@ -140,7 +157,7 @@ def _socket(settings: Settings, *, status_host: str, status_port: int | None) ->
 
     runtime = build(settings)
     if not _token_accepted(runtime):
-        return 2
+        return CANNOT_RUN
     runtime.start_background()
     if status_port is not None:  # Socket Mode has no web process: the public page gets its own server
         server = make_http_server(runtime.status_site(), host=status_host, port=status_port)
@@ -166,7 +183,7 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
 
     runtime = build(settings)
     if not _token_accepted(runtime):
-        return 2
+        return CANNOT_RUN
     if not once:
         runtime.member_sync.start()  # keeps the members table current, as web processes do
         runtime.reminder_thread.start()  # update reminders, as web processes do

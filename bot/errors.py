@@ -15,6 +15,12 @@ reference id and tells the user only that reference.
 
 from __future__ import annotations
 
+# Exit statuses of every `incident-bot` command (bot.cli): what was asked for is not there, or not
+# in a state that allows it; the command cannot run as written (arguments, settings, the database,
+# the token).
+NOT_THERE = 1
+CANNOT_RUN = 2
+
 
 class UserError(Exception):
     """A refusal whose message is shown to the person who asked."""

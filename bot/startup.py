@@ -29,8 +29,9 @@ def read_dotenv() -> None:
     load_dotenv(Path.cwd() / ".env", override=False)
 
 
-def check(require: Iterable[str]) -> tuple[Settings | None, list[str]]:
-    """The settings, and one line per problem (settings first, then the database)."""
+def check(require: Iterable[str], *, migrated: bool = False) -> tuple[Settings | None, list[str]]:
+    """The settings, and one line per problem (settings first, then the database); `migrated`:
+    the command only reads, so the database must exist and be migrated already."""
     read_dotenv()
     logging = [log_level_problem(os.environ.get("LOG_LEVEL")), log_format_problem(os.environ.get("LOG_FORMAT"))]
     problems = [line for line in logging if line]
@@ -39,13 +40,14 @@ def check(require: Iterable[str]) -> tuple[Settings | None, list[str]]:
     except ConfigError as error:
         return None, problems + error.problems
     if not problems:
-        problems += [line for line in [database_problem(settings)] if line]
+        problems += [line for line in [database_problem(settings, migrated=migrated)] if line]
     return settings, problems
 
 
-def start(require: Iterable[str], *, exit_status: int = 2) -> Settings:
-    """Checked settings with logging configured; on any problem print the lines and exit."""
-    settings, problems = check(require)
+def start(require: Iterable[str], *, exit_status: int = 2, migrated: bool = False) -> Settings:
+    """Checked settings with logging configured; on any problem print the lines and exit.
+    `migrated`: see `check`."""
+    settings, problems = check(require, migrated=migrated)
     if problems or settings is None:
         refuse(problems, exit_status=exit_status)
     configure_logging()
@@ -62,22 +64,34 @@ def refuse(problems: list[str], *, exit_status: int = 2) -> NoReturn:
     raise SystemExit(exit_status)
 
 
-def database_problem(settings: Settings) -> str | None:
-    """One line when the database cannot be reached, else None."""
+def database_problem(settings: Settings, *, migrated: bool = False) -> str | None:
+    """One line when the database cannot be reached (or, `migrated`, is not migrated), else None.
+
+    With `migrated` a SQLite file that does not exist is not created: the line says to run
+    `incident-bot db upgrade`, which creates it."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.storage.db import missing_sqlite_file, schema_problem
+
     url = make_url(settings.database_url)
+    shown = url.render_as_string(hide_password=True)
+    if migrated and missing_sqlite_file(settings.database_url):
+        return _not_migrated(shown, "does not exist yet")
     postgres = url.get_backend_name() == "postgresql"
     engine = create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS} if postgres else {})
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+            why = schema_problem(connection) if migrated else None
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        shown = url.render_as_string(hide_password=True)
         return problem("DATABASE_URL", f"cannot be reached ({reason})", shown)
     finally:
         engine.dispose()
-    return None
+    return None if why is None else _not_migrated(shown, why)
+
+
+def _not_migrated(shown: str, why: str) -> str:
+    return f"DATABASE_URL={shown!r} {why}: run `incident-bot db upgrade` first"

@@ -90,7 +90,7 @@ def test_report_computes_the_insights_of_the_two_stories_in_every_format(
     ("argv", "status", "said"),
     [
         (("export", "INC-9"), 1, "There is no INC-9"),
-        (("export", "INC-2", "--team", "T9"), 2, "no workspace 'T9'"),
+        (("export", "INC-2", "--team", "T9"), 1, "no workspace 'T9'"),
         (("report", "--since", "2022-03-01", "--until", "2022-02-01"), 2, "--until must come after --since"),
     ],
 )
@@ -121,6 +121,28 @@ def test_unreadable_arguments_are_refused_by_the_parser(
     assert said in capsys.readouterr().err
 
 
-def test_an_empty_database_says_so(cli: Callable[..., int], capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli("export", "INC-1") == 2
-    assert "holds no incidents yet" in capsys.readouterr().err
+def test_an_empty_database_has_nothing_to_export_like_an_unknown_incident(
+    cli: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("export", "INC-1") == 1  # the same status as "There is no INC-9": nothing there
+    assert capsys.readouterr().err == "incident-bot export: this database holds no incidents yet\n"
+
+
+@pytest.mark.parametrize(
+    ("output", "zeros"),
+    [
+        ("md", ["| incidents | 0 |", "| sev1 incidents | 0 |", "| public updates promised | 0 |"]),
+        ("csv", ["incidents,0,count", "time to identify: median,,seconds"]),
+        ("json", ['"sev1": 0', '"promised": 0', '"repeat_offenders": []']),
+    ],
+)
+def test_report_on_an_empty_database_prints_zeros(
+    cli: Callable[..., int], db: Database, capsys: pytest.CaptureFixture[str], output: str, zeros: list[str]
+) -> None:
+    before = database_state(db)
+    assert cli("report", "--since", "2022-02-01", "--format", output) == 0
+    printed = capsys.readouterr()
+    assert printed.err == ""
+    for zero in zeros:
+        assert zero in printed.out
+    assert database_state(db) == before

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import short
 from bot.domain.incident import format_name
+from bot.errors import CANNOT_RUN, NOT_THERE
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -120,12 +121,12 @@ def _describe(effect: Unsent) -> str:
 def _retry(db: Database, target: str | None, *, everything: bool, now: datetime) -> int:
     from bot.outbox import admin
 
-    def refuse(message: str) -> int:
+    def refuse(message: str, status: int = NOT_THERE) -> int:
         print(message, file=sys.stderr)
-        return 2
+        return status
 
     if everything == (target is not None):
-        return refuse(RETRY_USAGE)
+        return refuse(RETRY_USAGE, CANNOT_RUN)
     if everything:
         with db.write() as session:
             count = admin.send_again(session=session, now=now)

@@ -23,10 +23,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
@@ -128,6 +131,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def schema_problem(connection: Connection) -> str | None:
+    """Why this version cannot read the database on `connection` (None: migrated to the latest
+    revision this version ships). Reads only: nothing is created or changed."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    scripts = ScriptDirectory.from_config(alembic_config())
+    head = scripts.get_current_head()
+    if current == head:
+        return None
+    if current is None:
+        return "has no tables yet"
+    if current not in {script.revision for script in scripts.walk_revisions()}:
+        return f"was migrated by a newer incident-bot (revision {current}; this version knows up to {head})"
+    return f"is at migration {current}; this version needs {head}"
+
+
+def missing_sqlite_file(url: str) -> bool:
+    """A SQLite URL naming a file that does not exist (connecting would create it, empty)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    name = parsed.database.removeprefix("file:").partition("?")[0]
+    return not Path(name).exists()
 
 
 def alembic_config() -> Config:
