@@ -28,7 +28,7 @@ from bot.aftermath_cli import add_aftermath_parsers, run_export, run_report
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.outbox.cli import add_outbox_parser
-from bot.startup import CANNOT_RUN, read_dotenv, start
+from bot.startup import CANNOT_RUN, start
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -55,12 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return CANNOT_RUN
     signal.signal(signal.SIGTERM, _interrupt)  # platforms stop processes with SIGTERM: stop as on Ctrl-C
-    if args.command == "demo":
+    if args.command == "demo":  # no settings, no .env: its own database and Slack (bot.demo)
         from bot.demo import run_demo
 
-        read_dotenv()
         configure_logging()
-        return run_demo(os.environ)
+        os.environ.pop("SLACK_BOT_TOKEN", None)  # Bolt would read it, and warn it is unused
+        return run_demo()
     try:
         settings = start(REQUIRED[args.command], migrated=args.command in READS)
     except SystemExit as refused:  # the problems are printed, one line each

@@ -1,8 +1,10 @@
 """`incident-bot demo`: the February 2022 outages replayed offline, printed as people would read it.
 
 Everything real but Slack: the Bolt app over HTTP on loopback, signed slash commands and
-clicks sent by the built-in Slack emulator, the real database code (a temporary SQLite file
-unless DATABASE_URL is set). The clock is simulated so the story keeps its real times
+clicks sent by the built-in Slack emulator, the real database code. The demo never touches a
+database or a Slack of yours: it runs on a temporary SQLite file and its own emulator, whatever
+DATABASE_URL, SLACK_* or `.env` say, and leaves nothing behind, so it can run any number of
+times in a row. The clock is simulated so the story keeps its real times
 (Asia/Kolkata): open at 21:41, identified at 22:06, monitoring at 23:10, resolved at 23:39. The
 first public update promises the next by 22:20; when that passes the bot nudges the comms lead,
 whose update at 22:25 is 5 minutes late, and the close reports every promise. Six days
@@ -17,7 +19,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -36,10 +37,10 @@ STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)
 STORY = 2  # the incident number of the 2022-02-17 outage: INC-1 is the one of 2022-02-11
 
 
-def run_demo(environ: Mapping[str, str], out: TextIO = sys.stdout) -> int:
+def run_demo(out: TextIO = sys.stdout) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
-        database_url = environ.get("DATABASE_URL") or f"sqlite:///{Path(folder) / 'demo.db'}"
+        database_url = f"sqlite:///{Path(folder) / 'demo.db'}"  # its own, whatever is configured
         clock = ManualClock(FIRST_START)
         emulator = SlackEmulator(clock=clock.timestamp)
         with Sandbox(database_url=database_url, clock=clock, emulator=emulator) as sandbox:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.service import IncidentService
+from bot.storage.db import Database
+from tests.conftest import KOLKATA, database_state
 
 
 def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_durations(tmp_path: Path) -> None:
@@ -51,3 +56,48 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
     assert "All systems operational" in page and "Home page errors" in page, "resolved, under its public title"
     assert "Disrupted for almost two hours." in page
     assert "Something went wrong on the home page" not in page, "never the internal title"
+
+
+def run_demo(folder: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        env=env | environ,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def checksum(db: Database) -> str:
+    """Every row of every table the bot writes, hashed."""
+    return hashlib.sha256(repr(database_state(db)).encode()).hexdigest()
+
+
+def test_the_demo_runs_twice_in_a_row_on_a_database_of_its_own_whatever_is_configured(
+    tmp_path: Path, db_url: str, db: Database
+) -> None:
+    """A folder set up for production: the demo must neither write to its database (from `.env` or
+    the environment) nor call its Slack, however many times it runs."""
+    IncidentService(db, zone=KOLKATA).open(team_id="T0REAL", actor="U1", title="A real incident")
+    before = checksum(db)
+    file = Path(db.url.database or "") if db.is_sqlite else None
+    db.dispose()
+    file_before = hashlib.sha256(file.read_bytes()).hexdigest() if file else None
+    folder = tmp_path / "production"
+    folder.mkdir()
+    dead_slack = "http://127.0.0.1:9/api/"  # nothing listens there: a call to it would fail the demo
+    (folder / ".env").write_text(
+        f"DATABASE_URL={db_url}\nSLACK_BOT_TOKEN=xoxb-the-real-one\nSLACK_API_URL={dead_slack}\n"
+    )
+    for attempt in (1, 2):
+        result = run_demo(folder, DATABASE_URL=db_url, SLACK_API_URL=dead_slack)
+        assert result.returncode == 0, f"run {attempt}: {result.stderr}"
+        assert "Total *1h 58m*" in result.stdout, f"run {attempt} replayed the whole story"
+        assert "WARNING" not in result.stderr and "Traceback" not in result.stderr
+    assert sorted(path.name for path in folder.iterdir()) == [".env"], "nothing left in the folder"
+    if file is not None:
+        assert hashlib.sha256(file.read_bytes()).hexdigest() == file_before, "the SQLite file is byte for byte the same"
+    assert checksum(db) == before
+    db.dispose()
