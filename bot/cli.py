@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING
 
 from bot.aftermath_cli import add_aftermath_parsers, run_export, run_report
 from bot.config import Settings
+from bot.errors import CANNOT_RUN
 from bot.logs import configure_logging
 from bot.outbox.cli import add_outbox_parser
-from bot.startup import CANNOT_RUN, start
+from bot.startup import start
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
