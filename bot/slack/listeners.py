@@ -20,7 +20,7 @@ from bot import metrics
 from bot.domain.incident import Status
 from bot.errors import UsageError, UserError
 from bot.render import actions, blocks
-from bot.slack import copied, parse
+from bot.slack import commands, copied, parse, usage
 from bot.slack.run import CommandRunner, Invocation, Reply
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         ticked = (values.get(actions.PRIVATE_INPUT, {}).get(actions.INPUT, {}) or {}).get("selected_options") or []
         private = any(isinstance(box, dict) and box.get("value") == actions.PRIVATE_OPTION for box in ticked)
         asked = _invocation(body, channel_id=view.get("private_metadata") or None)
-        command = parse.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None, private=private)
+        command = commands.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None, private=private)
 
         def open_titled() -> object:
             if not title.strip():  # the modal's own field: never answered by another modal
@@ -253,19 +253,19 @@ def _number(text: object) -> int | None:
     return None
 
 
-def _button_command(action_id: str, value: str) -> parse.Command:
+def _button_command(action_id: str, value: str) -> commands.Command:
     """A card button is the same command as its slash form, with the same rules."""
     number = _number(value)
     if action_id.startswith(actions.STATUS_PREFIX):
         status = Status(action_id.removeprefix(actions.STATUS_PREFIX))
         if status is Status.RESOLVED:
-            return parse.Close(incident=number, summary="", at=None)
-        return parse.SetStatus(incident=number, status=status, message="", at=None)
+            return commands.Close(incident=number, summary="", at=None)
+        return commands.SetStatus(incident=number, status=status, message="", at=None)
     if action_id == actions.CLOSE:
-        return parse.Close(incident=number, summary="", at=None)
+        return commands.Close(incident=number, summary="", at=None)
     if action_id == actions.REOPEN:
-        return parse.Reopen(incident=number, reason="")
-    return parse.WriteDrafts(incident=number, language=None, length=None)
+        return commands.Reopen(incident=number, reason="")
+    return commands.WriteDrafts(incident=number, language=None, length=None)
 
 
 def _invocation(body: dict[str, Any], *, channel_id: str | None) -> Invocation:
@@ -293,8 +293,8 @@ def _run(action: Callable[[], Reply], *, subcommand: str = "", label: str = "") 
             return action()
         except UsageError as error:
             outcome.value = "refused"
-            usage = error.usage or parse.USAGE.get(subcommand, "")
-            return Reply(blocks.error_reply(error.message, usage))
+            how = error.usage or usage.USAGE.get(subcommand, "")
+            return Reply(blocks.error_reply(error.message, how))
         except UserError as error:
             outcome.value = "refused"
             return Reply(blocks.error_reply(error.message))
@@ -310,7 +310,7 @@ def _command_label(subcommand: str) -> str:
     """A metric label from what was typed: known subcommands only, so the label set stays small."""
     if not subcommand:
         return "help"
-    return subcommand if subcommand in parse.USAGE else "unknown"
+    return subcommand if subcommand in usage.USAGE else "unknown"
 
 
 def _log_unexpected(what: str) -> str:

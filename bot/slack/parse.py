@@ -1,7 +1,7 @@
 """`/incident ...` text -> a typed command. Pure: no Slack calls, no clock, no storage.
 
-`parse(text)` returns one of the frozen dataclasses below (the `Command` union) or raises
-`UsageError(message, usage=...)` saying what is wrong and how to write it.
+`parse(text)` returns one of the typed commands of `bot.slack.commands` (the `Command` union)
+or raises `UsageError(message, usage=...)` saying what is wrong and how to write it (`bot.slack.usage`).
 
 Reading rules:
 - subcommands, statuses, `INC-n`, `sevN`, `short`/`long` and language codes are case-insensitive;
@@ -20,206 +20,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeAlias
 
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
 from bot.domain.language import available_languages
 from bot.domain.markup import stored_form
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
-from bot.domain.similarity import edits
-from bot.domain.timeparse import ACCEPTED_FORMS
 from bot.errors import UsageError
-
-
-@dataclass(frozen=True, slots=True)
-class Open:
-    severity: int
-    title: str  # "" when none was given: the app asks for it in a modal
-    at: str | None
-    private: bool = False  # `--private`: a private channel, no announcement, never public
-
-
-@dataclass(frozen=True, slots=True)
-class SetVisibility:
-    incident: int | None
-    private: bool  # `private` or `public`
-
-
-@dataclass(frozen=True, slots=True)
-class SetStatus:
-    incident: int | None
-    status: Status  # never RESOLVED: `status ... resolved` parses as `Close`
-    message: str
-    at: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Close:
-    incident: int | None
-    summary: str
-    at: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    incident: int | None
-    text: str
-    at: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Impact:
-    incident: int | None
-    text: str
-    language: str | None = None  # None: the default language's text; checked against the wordings later
-
-
-@dataclass(frozen=True, slots=True)
-class PublicTitle:
-    incident: int | None
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class SetSeverity:
-    incident: int | None
-    severity: int
-
-
-@dataclass(frozen=True, slots=True)
-class SetLead:
-    incident: int | None
-    user_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class SetRole:
-    incident: int | None
-    role: Role
-    user_id: str | None  # None: clear the role
-
-
-@dataclass(frozen=True, slots=True)
-class SetAttack:
-    incident: int | None
-    attack: Attack
-
-
-@dataclass(frozen=True, slots=True)
-class WriteDrafts:
-    incident: int | None
-    language: str | None  # a 2-3 letter code, lower case; checked against settings later
-    length: str | None  # "short" | "long"
-
-
-@dataclass(frozen=True, slots=True)
-class ShowTimeline:
-    incident: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Reopen:
-    incident: int | None
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListIncidents:
-    all: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AddFollowUp:
-    incident: int | None
-    text: str
-    owner: str | None  # a user id
-    due: str | None  # as typed; the date is checked against today by the domain
-
-
-@dataclass(frozen=True, slots=True)
-class FinishFollowUp:
-    follow_up: int
-
-
-@dataclass(frozen=True, slots=True)
-class Relate:
-    incident: int | None
-    other: int
-    linked: bool  # False: `unrelated`
-
-
-@dataclass(frozen=True, slots=True)
-class Retro:
-    incident: int | None
-    decision: RetroState | None  # None: build and upload the document
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    window: str  # "30d" | "90d"
-
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    pass
-
-
-IncidentChange: TypeAlias = (
-    SetStatus
-    | Close
-    | Note
-    | Impact
-    | PublicTitle
-    | SetSeverity
-    | SetLead
-    | SetRole
-    | SetAttack
-    | Reopen
-    | SetVisibility
-)
-"""The commands that change an existing incident (named by `incident`, or this channel's)."""
-
-Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
-"""The commands about what outlives the incident (bot.aftermath)."""
-
-Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | Help
-
-USAGE: dict[str, str] = {
-    "open": "`/incident open [--private] [sev1..sev4] <title> [--at TIME]`",
-    "status": ("`/incident status [INC-n] <investigating|identified|monitoring|resolved> [message] [--at TIME]`"),
-    "note": "`/incident note [INC-n] <text> [--at TIME]`",
-    "impact": "`/incident impact [INC-n] [en|fr|...] <what customers experience>`",
-    "public-title": "`/incident public-title [INC-n] <the name the public reads on the status page>`",
-    "sev": "`/incident sev [INC-n] <1-4>`",
-    "lead": "`/incident lead [INC-n] <@person>`",
-    "role": "`/incident role [INC-n] <lead|comms|scribe> <@person|none>`",
-    "attack": "`/incident attack [INC-n] <no-evidence|suspected|confirmed>`",
-    "private": "`/incident private [INC-n]`",
-    "public": "`/incident public [INC-n]`",
-    "draft": "`/incident draft [INC-n] [en|fr|...] [short|long]`",
-    "timeline": "`/incident timeline [INC-n]`",
-    "close": "`/incident close [INC-n] [summary] [--at TIME]`",
-    "reopen": "`/incident reopen [INC-n] [reason]`",
-    "list": "`/incident list [all]`",
-    "followup": "`/incident followup [INC-n] <text> [@owner] [due YYYY-MM-DD]` · `/incident followup done <id>`",
-    "related": "`/incident related [INC-n] INC-m`",
-    "unrelated": "`/incident unrelated [INC-n] INC-m`",
-    "retro": "`/incident retro [INC-n]` · `/incident retro [INC-n] done` · `/incident retro [INC-n] waived <reason>`",
-    "stats": "`/incident stats [30d|90d]`",
-    "help": "`/incident help`",
-}
-
-HELP_TEXT = "\n".join(
-    [
-        *USAGE.values(),
-        "",
-        "`INC-n` names an incident; in the incident's own channel you can leave it out.",
-        f"`--at TIME` backdates an event and comes last. TIME is {ACCEPTED_FORMS}",
-    ]
-)
+from bot.slack import commands
+from bot.slack.usage import HELP_TEXT, USAGE, unknown_subcommand
 
 _TAKES_AT = frozenset({"open", "status", "note", "close"})
 _AT = re.compile(r"(?:^|(?<=\s))(?:--|\u2014|\u2013)at(?:=|\s|$)", re.IGNORECASE)
@@ -232,16 +41,16 @@ _ATTACKS = "no-evidence, suspected or confirmed"
 _ROLES = "lead, comms or scribe"
 
 
-def parse(text: str) -> Command:
+def parse(text: str) -> commands.Command:
     """Read the text of `/incident ...` (everything after the command itself)."""
     body, at = _split_at(text)
     name, rest = _next_word(body)
     subcommand = name.lower()
     if subcommand in ("", "help"):
-        return Help()
+        return commands.Help()
     read = _READERS.get(subcommand)
     if read is None:
-        raise UsageError(_unknown_subcommand(name), usage=HELP_TEXT)
+        raise UsageError(unknown_subcommand(name), usage=HELP_TEXT)
     usage = USAGE[subcommand]
     if at is not None and subcommand not in _TAKES_AT:
         raise UsageError(
@@ -270,10 +79,10 @@ class _Malformed(Exception):
         self.message = message
 
 
-# --- one reader per subcommand: (text after the subcommand, --at TIME or None) -> Command ---
+# --- one reader per subcommand: (text after the subcommand, --at TIME or None) -> commands.Command ---
 
 
-def _open(rest: str, at: str | None) -> Command:
+def _open(rest: str, at: str | None) -> commands.Command:
     private = False
     severity: int | None = None
     word, after = _next_word(rest)
@@ -286,10 +95,10 @@ def _open(rest: str, at: str | None) -> Command:
             break
         rest = after
         word, after = _next_word(rest)
-    return Open(severity=severity or DEFAULT_SEVERITY, title=_one_line(rest), at=at, private=private)
+    return commands.Open(severity=severity or DEFAULT_SEVERITY, title=_one_line(rest), at=at, private=private)
 
 
-def _status(rest: str, at: str | None) -> Command:
+def _status(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     word, message = _next_word(rest)
     if not word:
@@ -299,24 +108,24 @@ def _status(rest: str, at: str | None) -> Command:
     except ValueError:
         raise _Malformed(f"'{word}' is not a status. Use {_STATUSES}.") from None
     if status is Status.RESOLVED:
-        return Close(incident=incident, summary=_lines(message), at=at)
-    return SetStatus(incident=incident, status=status, message=_lines(message), at=at)
+        return commands.Close(incident=incident, summary=_lines(message), at=at)
+    return commands.SetStatus(incident=incident, status=status, message=_lines(message), at=at)
 
 
-def _close(rest: str, at: str | None) -> Command:
+def _close(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
-    return Close(incident=incident, summary=_lines(rest), at=at)
+    return commands.Close(incident=incident, summary=_lines(rest), at=at)
 
 
-def _note(rest: str, at: str | None) -> Command:
+def _note(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     text = _lines(rest)
     if not text:
         raise _Malformed("What should the note say? Write it after `note`.")
-    return Note(incident=incident, text=text, at=at)
+    return commands.Note(incident=incident, text=text, at=at)
 
 
-def _impact(rest: str, at: str | None) -> Command:
+def _impact(rest: str, at: str | None) -> commands.Command:
     """`impact [INC-n] [en|fr|...] <text>`: a first word is a language when the bot has wording in
     it (`fr`), or when written as a code with a colon (`de:`, refused later if unknown); any other
     first word is text (`it fails at login`)."""
@@ -331,18 +140,18 @@ def _impact(rest: str, at: str | None) -> Command:
         raise _Malformed(f"What do customers experience? Write it in that language after `{language}`.")
     if not text:
         raise _Malformed("What do customers experience? Say it in their words, e.g. `they cannot log in`.")
-    return Impact(incident=incident, text=text, language=language)
+    return commands.Impact(incident=incident, text=text, language=language)
 
 
-def _public_title(rest: str, at: str | None) -> Command:
+def _public_title(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     text = _one_line(rest)
     if not text:
         raise _Malformed("What should the public read? Give the name for the status page, e.g. `Home page errors`.")
-    return PublicTitle(incident=incident, text=text)
+    return commands.PublicTitle(incident=incident, text=text)
 
 
-def _sev(rest: str, at: str | None) -> Command:
+def _sev(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     word, extra = _next_word(rest)
     if not word:
@@ -353,16 +162,16 @@ def _sev(rest: str, at: str | None) -> Command:
     severity = _severity(int(match[1]), word)
     if extra.strip():
         raise _Malformed(f"Unexpected '{_one_line(extra)}' after the severity: give just 1, 2, 3 or 4.")
-    return SetSeverity(incident=incident, severity=severity)
+    return commands.SetSeverity(incident=incident, severity=severity)
 
 
-def _lead(rest: str, at: str | None) -> Command:
+def _lead(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     missing = "Who should lead? Mention the person: type @ and pick them, e.g. `/incident lead @alice`."
-    return SetLead(incident=incident, user_id=_one_person(rest, "the incident has one lead", missing))
+    return commands.SetLead(incident=incident, user_id=_one_person(rest, "the incident has one lead", missing))
 
 
-def _role(rest: str, at: str | None) -> Command:
+def _role(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     word, rest = _next_word(rest)
     if not word:
@@ -372,24 +181,26 @@ def _role(rest: str, at: str | None) -> Command:
     except ValueError:
         raise _Malformed(f"'{_one_line(word)}' is not a role. Use {_ROLES}.") from None
     if rest.strip().lower() == "none":
-        return SetRole(incident=incident, role=role, user_id=None)
+        return commands.SetRole(incident=incident, role=role, user_id=None)
     missing = (
         f"Who should take the {role.value} role? Mention the person (type @ and pick them), "
         f"or say `none` to clear it, e.g. `/incident role {role.value} @alice`."
     )
-    return SetRole(incident=incident, role=role, user_id=_one_person(rest, f"one person holds the {role}", missing))
+    return commands.SetRole(
+        incident=incident, role=role, user_id=_one_person(rest, f"one person holds the {role}", missing)
+    )
 
 
-def _attack(rest: str, at: str | None) -> Command:
+def _attack(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     words = rest.lower().replace("_", " ").replace("-", " ").split()
     if not words:
         raise _Malformed(f"Which assessment? Use {_ATTACKS}.")
     spoken = "-".join(words)
     if spoken in ("no-evidence", "noevidence"):
-        return SetAttack(incident=incident, attack=Attack.NO_EVIDENCE)
+        return commands.SetAttack(incident=incident, attack=Attack.NO_EVIDENCE)
     if spoken in ("suspected", "confirmed"):
-        return SetAttack(incident=incident, attack=Attack(spoken))
+        return commands.SetAttack(incident=incident, attack=Attack(spoken))
     if spoken == "none":
         raise _Malformed(
             "'none' is not an assessment: the bot only ever claims there is no evidence of an attack, "
@@ -398,15 +209,15 @@ def _attack(rest: str, at: str | None) -> Command:
     raise _Malformed(f"'{_one_line(rest)}' is not an assessment. Use {_ATTACKS}.")
 
 
-def _visibility(rest: str, at: str | None, *, private: bool) -> Command:
+def _visibility(rest: str, at: str | None, *, private: bool) -> commands.Command:
     incident, rest = _take_incident(rest)
     if rest.strip():
         verb = "private" if private else "public"
         raise _Malformed(f"Unexpected '{_one_line(rest)}': `{verb}` takes only an incident name.")
-    return SetVisibility(incident=incident, private=private)
+    return commands.SetVisibility(incident=incident, private=private)
 
 
-def _draft(rest: str, at: str | None) -> Command:
+def _draft(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     language: str | None = None
     length: str | None = None
@@ -422,35 +233,35 @@ def _draft(rest: str, at: str | None) -> Command:
             language = lowered
         else:
             raise _Malformed(f"'{word}' is neither a language code (en, fr, ...) nor a length (short or long).")
-    return WriteDrafts(incident=incident, language=language, length=length)
+    return commands.WriteDrafts(incident=incident, language=language, length=length)
 
 
-def _timeline(rest: str, at: str | None) -> Command:
+def _timeline(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     if rest.strip():
         raise _Malformed(f"Unexpected '{_one_line(rest)}': `timeline` takes only an incident name.")
-    return ShowTimeline(incident=incident)
+    return commands.ShowTimeline(incident=incident)
 
 
-def _reopen(rest: str, at: str | None) -> Command:
+def _reopen(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
-    return Reopen(incident=incident, reason=_lines(rest))
+    return commands.Reopen(incident=incident, reason=_lines(rest))
 
 
-def _list(rest: str, at: str | None) -> Command:
+def _list(rest: str, at: str | None) -> commands.Command:
     words = rest.lower().split()
     if words not in ([], ["all"]):
         raise _Malformed(f"Unexpected '{_one_line(rest)}': `list` takes only `all`.")
-    return ListIncidents(all=bool(words))
+    return commands.ListIncidents(all=bool(words))
 
 
-def _followup(rest: str, at: str | None) -> Command:
+def _followup(rest: str, at: str | None) -> commands.Command:
     word, after = _next_word(rest)
     if word.lower() == "done":
         number = re.fullmatch(r"#?(\d{1,9})", after.strip())
         if number is None:
             raise _Malformed("Which follow-up is done? Give its number, e.g. `/incident followup done 3`.")
-        return FinishFollowUp(follow_up=int(number[1]))
+        return commands.FinishFollowUp(follow_up=int(number[1]))
     incident, rest = _take_incident(rest)
     words = rest.split()
     due = None
@@ -464,43 +275,43 @@ def _followup(rest: str, at: str | None) -> Command:
         raise _Malformed(
             "What should be done? Write it after `followup`, e.g. `/incident followup Alert on 5xx @dana`."
         )
-    return AddFollowUp(incident=incident, text=text, owner=owner, due=due)
+    return commands.AddFollowUp(incident=incident, text=text, owner=owner, due=due)
 
 
-def _related(rest: str, at: str | None, *, linked: bool) -> Command:
+def _related(rest: str, at: str | None, *, linked: bool) -> commands.Command:
     words = rest.split()
     numbers = [parse_name(word) for word in words]
     if not words or len(words) > 2 or None in numbers:
         verb = "related" if linked else "unrelated"
         raise _Malformed(f"Name the other incident, e.g. `/incident {verb} INC-3` (or `{verb} INC-7 INC-3` elsewhere).")
     if len(numbers) == 1:
-        return Relate(incident=None, other=numbers[0] or 0, linked=linked)
-    return Relate(incident=numbers[0], other=numbers[1] or 0, linked=linked)
+        return commands.Relate(incident=None, other=numbers[0] or 0, linked=linked)
+    return commands.Relate(incident=numbers[0], other=numbers[1] or 0, linked=linked)
 
 
-def _retro(rest: str, at: str | None) -> Command:
+def _retro(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     word, reason = _next_word(rest)
     match word.lower():
         case "":
-            return Retro(incident=incident, decision=None, reason="")
+            return commands.Retro(incident=incident, decision=None, reason="")
         case "done":
             if reason.strip():
                 raise _Malformed("`retro done` takes no text.")
-            return Retro(incident=incident, decision=RetroState.DONE, reason="")
+            return commands.Retro(incident=incident, decision=RetroState.DONE, reason="")
         case "waived" | "waive":
-            return Retro(incident=incident, decision=RetroState.WAIVED, reason=_one_line(reason))
+            return commands.Retro(incident=incident, decision=RetroState.WAIVED, reason=_one_line(reason))
     raise _Malformed(f"Unexpected '{_one_line(rest)}': `retro` takes `done` or `waived <reason>`, or nothing.")
 
 
-def _stats(rest: str, at: str | None) -> Command:
+def _stats(rest: str, at: str | None) -> commands.Command:
     window = rest.strip().lower() or "30d"
     if window not in ("30d", "90d"):
         raise _Malformed(f"'{_one_line(rest)}' is not a window: use 30d or 90d.")
-    return Stats(window=window)
+    return commands.Stats(window=window)
 
 
-_READERS: dict[str, Callable[[str, str | None], Command]] = {
+_READERS: dict[str, Callable[[str, str | None], commands.Command]] = {
     "open": _open,
     "status": _status,
     "note": _note,
@@ -565,23 +376,6 @@ def _severity(number: int, written: str) -> int:
     if number not in SEVERITIES:
         raise _Malformed(f"'{written}' is not a severity: severities go from sev1 (the most severe) to sev4.")
     return number
-
-
-def _unknown_subcommand(name: str) -> str:
-    close = suggestion(name.lower(), [*USAGE])
-    hint = f" Did you mean `{close}`?" if close else ""
-    return f"Unknown subcommand '{name}'.{hint} Here is what `/incident` understands:"
-
-
-def suggestion(typed: str, known: list[str]) -> str | None:
-    """The subcommand `typed` most likely meant: fewest edits (a swap of two letters is one edit,
-    the typo people make most: `stauts` is `status`, not `stats`), then the same length, then
-    the order of `known`; at most a third of the letters wrong."""
-    ranked = sorted((edits(typed, word), abs(len(word) - len(typed)), index, word) for index, word in enumerate(known))
-    best = ranked[0] if ranked else None
-    if best is None or best[0] > max(1, len(typed) // 3):
-        return None
-    return best[3]
 
 
 def _one_line(text: str) -> str:

@@ -27,7 +27,7 @@ from bot.reminders import ReminderService
 from bot.render import actions, blocks
 from bot.render.lines import who
 from bot.service import Changed, IncidentService, Where
-from bot.slack import parse
+from bot.slack import commands, usage
 
 Message = dict[str, Any]
 
@@ -90,20 +90,20 @@ class CommandRunner:
         self.settings = settings
         self.ensure_can_change = ensure_can_change
 
-    def run(self, command: parse.Command, asked: Invocation) -> Reply:
-        if isinstance(command, parse.Help):
-            return Reply(blocks.reply(escape(parse.HELP_TEXT)))
-        if isinstance(command, parse.ListIncidents):
+    def run(self, command: commands.Command, asked: Invocation) -> Reply:
+        if isinstance(command, commands.Help):
+            return Reply(blocks.reply(escape(usage.HELP_TEXT)))
+        if isinstance(command, commands.ListIncidents):
             return self._list(command, asked)
-        if isinstance(command, parse.ShowTimeline):
+        if isinstance(command, commands.ShowTimeline):
             return self._timeline(command, asked)
-        if isinstance(command, parse.Stats):
+        if isinstance(command, commands.Stats):
             found = self.aftermath.recent_insights(team_id=asked.team_id, window=command.window)
             return Reply(blocks.reply("\n".join(report.as_slack_lines(found, self.settings.zone))))
         self.ensure_can_change(asked.user_id)
-        if isinstance(command, parse.Open):
+        if isinstance(command, commands.Open):
             return self._open(command, asked)
-        if isinstance(command, parse.FinishFollowUp):
+        if isinstance(command, commands.FinishFollowUp):
             self.aftermath.finish_follow_up(team_id=asked.team_id, follow_up_id=command.follow_up, actor=asked.user_id)
             return Reply(blocks.reply(f"Follow-up #{command.follow_up} is done."))
         where = Where(
@@ -112,65 +112,65 @@ class CommandRunner:
         actor = asked.user_id
         service = self.service
         match command:
-            case parse.SetStatus(status=status, message=message, at=at):
+            case commands.SetStatus(status=status, message=message, at=at):
                 changed = service.set_status(where, actor=actor, status=status, message=message, at=at)
                 if changed.entry.status_from is changed.entry.status_to:
                     return _said(changed, f"update posted ({status.value}).")
                 return _said(changed, f"now *{status.value}*.")
-            case parse.Close(summary=summary, at=at):
+            case commands.Close(summary=summary, at=at):
                 changed = service.close(where, actor=actor, summary=summary, at=at)
                 return Reply(blocks.changed_reply(changed.incident, "resolved.", changed.durations))
-            case parse.Note(text=text, at=at):
+            case commands.Note(text=text, at=at):
                 return _said(service.note(where, actor=actor, text=text, at=at), "note added to the timeline.")
-            case parse.Impact(text=text, language=language):
+            case commands.Impact(text=text, language=language):
                 changed = service.set_impact(where, actor=actor, text=text, language=language)
                 code, said = read_impact_entry(changed.entry)
                 return _said(changed, f"customer impact in {load_language(code or 'en').name} set: {for_slack(said)}")
-            case parse.PublicTitle(text=text):
+            case commands.PublicTitle(text=text):
                 changed = service.set_public_title(where, actor=actor, text=text)
                 title = escape(changed.incident.public_title)
                 return _said(changed, f"the status page and feeds will call it “{title}”.")
-            case parse.SetSeverity(severity=severity):
+            case commands.SetSeverity(severity=severity):
                 return _said(service.set_severity(where, actor=actor, severity=severity), f"now sev{severity}.")
-            case parse.SetLead(user_id=lead):
+            case commands.SetLead(user_id=lead):
                 return self._role_set(service.set_role(where, actor=actor, role=Role.LEAD, person=lead))
-            case parse.SetRole(role=role, user_id=person):
+            case commands.SetRole(role=role, user_id=person):
                 return self._role_set(service.set_role(where, actor=actor, role=role, person=person))
-            case parse.SetAttack(attack=attack):
+            case commands.SetAttack(attack=attack):
                 changed = service.set_attack(where, actor=actor, attack=attack)
                 said = f"security assessment *{attack.value}*. {ATTACK_REPLIES[attack]}"
                 if attack is Attack.CONFIRMED and not changed.incident.private:
                     said += " " + SUGGEST_PRIVATE.format(name=changed.incident.name)
                 return _said(changed, said)
-            case parse.SetVisibility(private=private):
+            case commands.SetVisibility(private=private):
                 changed = service.set_private(where, actor=actor, private=private)
                 return _said(changed, MADE_PRIVATE if private else MADE_PUBLIC)
-            case parse.Reopen(reason=reason):
+            case commands.Reopen(reason=reason):
                 return _said(service.reopen(where, actor=actor, reason=reason), "reopened: back to investigating.")
-            case parse.WriteDrafts(language=language, length=length):
+            case commands.WriteDrafts(language=language, length=length):
                 drafted = self.drafts.draft(where, actor=actor, language=language, length=length)
                 return Reply(blocks.drafted_reply(drafted.incident, len(drafted.drafts), drafted.warnings))
-            case parse.AddFollowUp(text=text, owner=owner, due=due):
+            case commands.AddFollowUp(text=text, owner=owner, due=due):
                 number, _ = self.aftermath.add_follow_up(where, actor=actor, text=text, owner=owner, due=due)
                 return Reply(blocks.reply(f"Follow-up #{number} added: {for_slack(text)}"))
-            case parse.Relate(other=other, linked=linked):
+            case commands.Relate(other=other, linked=linked):
                 self.aftermath.relate(where, actor=actor, other_number=other, linked=linked)
                 return Reply(blocks.reply(f"{format_name(other)} is {'now' if linked else 'no longer'} related."))
-            case parse.Retro(decision=None):
+            case commands.Retro(decision=None):
                 record = self.aftermath.request_retro(where, actor=actor)
                 draft = " It is a draft: the incident is still open." if record.is_draft else ""
                 return Reply(
                     blocks.reply(f"{record.incident.name}: the retrospective is on its way to the channel.{draft}")
                 )
-            case parse.Retro(decision=decision, reason=reason) if decision is not None:
+            case commands.Retro(decision=decision, reason=reason) if decision is not None:
                 self.aftermath.decide_retro(where, actor=actor, state=decision, reason=reason)
                 return Reply(blocks.reply(f"Retrospective marked {decision.value}."))
         raise AssertionError(f"unhandled command {command!r}")
 
-    def _open(self, command: parse.Open, asked: Invocation) -> Reply:
+    def _open(self, command: commands.Open, asked: Invocation) -> Reply:
         if not command.title:
             if asked.trigger_id is None:
-                return Reply(blocks.reply("Give the incident a title: " + escape(parse.USAGE["open"])))
+                return Reply(blocks.reply("Give the incident a title: " + escape(usage.USAGE["open"])))
             self.service.request_open_modal(
                 trigger_id=asked.trigger_id,
                 severity=command.severity,
@@ -233,7 +233,7 @@ class CommandRunner:
             said = f"reminder snoozed for {minutes(length)}."
         return Reply(blocks.reply(f"{answered.incident.name}: {said} {self.reminders.describe(answered.schedule)}"))
 
-    def _list(self, command: parse.ListIncidents, asked: Invocation) -> Reply:
+    def _list(self, command: commands.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(
             team_id=asked.team_id, everything=command.all, viewer=asked.user_id, channel_id=asked.channel_id
         )
@@ -244,7 +244,7 @@ class CommandRunner:
         # order (a follow-up could otherwise overtake the acknowledgement that carries page one).
         return Reply({}, followups=pages)
 
-    def _timeline(self, command: parse.ShowTimeline, asked: Invocation) -> Reply:
+    def _timeline(self, command: commands.ShowTimeline, asked: Invocation) -> Reply:
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident)
         timeline = self.service.timeline(where, viewer=asked.user_id)
         names = self.service.names_for(timeline.incident, timeline.entries)

@@ -5,9 +5,7 @@ from hypothesis import strategies as st
 from bot.domain.incident import Attack, Status
 from bot.domain.roles import Role
 from bot.errors import UsageError
-from bot.slack.parse import (
-    HELP_TEXT,
-    USAGE,
+from bot.slack.commands import (
     Close,
     Command,
     Help,
@@ -26,8 +24,9 @@ from bot.slack.parse import (
     SetVisibility,
     ShowTimeline,
     WriteDrafts,
-    parse,
 )
+from bot.slack.parse import parse
+from bot.slack.usage import HELP_TEXT, USAGE
 
 
 @pytest.mark.parametrize(

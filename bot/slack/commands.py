@@ -1,0 +1,169 @@
+"""The typed commands `/incident ...` becomes: one frozen dataclass per subcommand.
+
+`bot.slack.parse` reads a command's text into one of them, the card's buttons build them
+directly (`bot.slack.listeners`), and `bot.slack.run` hands them to the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from bot.domain.incident import Attack, Status
+from bot.domain.retro import RetroState
+from bot.domain.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    severity: int
+    title: str  # "" when none was given: the app asks for it in a modal
+    at: str | None
+    private: bool = False  # `--private`: a private channel, no announcement, never public
+
+
+@dataclass(frozen=True, slots=True)
+class SetVisibility:
+    incident: int | None
+    private: bool  # `private` or `public`
+
+
+@dataclass(frozen=True, slots=True)
+class SetStatus:
+    incident: int | None
+    status: Status  # never RESOLVED: `status ... resolved` parses as `Close`
+    message: str
+    at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    incident: int | None
+    summary: str
+    at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    incident: int | None
+    text: str
+    at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    incident: int | None
+    text: str
+    language: str | None = None  # None: the default language's text; checked against the wordings later
+
+
+@dataclass(frozen=True, slots=True)
+class PublicTitle:
+    incident: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetSeverity:
+    incident: int | None
+    severity: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetLead:
+    incident: int | None
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetRole:
+    incident: int | None
+    role: Role
+    user_id: str | None  # None: clear the role
+
+
+@dataclass(frozen=True, slots=True)
+class SetAttack:
+    incident: int | None
+    attack: Attack
+
+
+@dataclass(frozen=True, slots=True)
+class WriteDrafts:
+    incident: int | None
+    language: str | None  # a 2-3 letter code, lower case; checked against settings later
+    length: str | None  # "short" | "long"
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTimeline:
+    incident: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reopen:
+    incident: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListIncidents:
+    all: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AddFollowUp:
+    incident: int | None
+    text: str
+    owner: str | None  # a user id
+    due: str | None  # as typed; the date is checked against today by the domain
+
+
+@dataclass(frozen=True, slots=True)
+class FinishFollowUp:
+    follow_up: int
+
+
+@dataclass(frozen=True, slots=True)
+class Relate:
+    incident: int | None
+    other: int
+    linked: bool  # False: `unrelated`
+
+
+@dataclass(frozen=True, slots=True)
+class Retro:
+    incident: int | None
+    decision: RetroState | None  # None: build and upload the document
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    window: str  # "30d" | "90d"
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+IncidentChange: TypeAlias = (
+    SetStatus
+    | Close
+    | Note
+    | Impact
+    | PublicTitle
+    | SetSeverity
+    | SetLead
+    | SetRole
+    | SetAttack
+    | Reopen
+    | SetVisibility
+)
+"""The commands that change an existing incident (named by `incident`, or this channel's)."""
+
+Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
+"""The commands about what outlives the incident (bot.aftermath)."""
+
+Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | Help
