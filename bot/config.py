@@ -43,6 +43,7 @@ EXAMPLES = {
     "INCIDENT_PUBLIC_NAME": "Chirper",
     "INCIDENT_LANGUAGES": "en,fr",
     "INCIDENT_REMINDERS": DEFAULT_REMINDERS,
+    "INCIDENT_STATUS_URL": "https://status.example.com/status",
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "json",
 }
@@ -89,6 +90,7 @@ class Settings:
     public_name: str = "our service"
     languages: tuple[str, ...] = ("en",)
     reminders: Mapping[int, timedelta | None] = field(default_factory=lambda: parse_reminders(DEFAULT_REMINDERS))
+    status_url: str | None = None  # the status page's public address: its feeds' and JSON's absolute links
 
     def __repr__(self) -> str:  # secrets never reach logs, not even through a repr
         shown = {
@@ -97,6 +99,7 @@ class Settings:
             "port": self.port,
             "zone": self.zone.key,
             "languages": self.languages,
+            "status_url": self.status_url,
         }
         return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())}, secrets=<redacted>)"
 
@@ -128,6 +131,22 @@ def parse_reminders(text: str) -> dict[int, timedelta | None]:
             raise ValueError(f"{value!r} is not a duration such as 30m, 2h, 90s or off")
         cadence[int(key[3])] = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
     return cadence
+
+
+def status_url(text: str) -> str:
+    """The status page's public address as readers open it; raises ValueError saying why not."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError("is not a URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("is not an http(s) address")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ValueError("has a query or a fragment: give the page's own address")
+    return text
 
 
 DEFAULTS = Settings()  # what an unset variable means: stated once, in Settings' fields
@@ -187,6 +206,13 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
             shown = f"it starts with {token[:5]!r}" if re.fullmatch(r"x[a-z]{3}-", token[:5]) else "it does not"
             problems.append(problem(name, f"must start with {prefix} ({shown})"))
 
+    public_address = get("INCIDENT_STATUS_URL")
+    if public_address is not None:
+        try:
+            status_url(public_address)
+        except ValueError as error:
+            problems.append(problem("INCIDENT_STATUS_URL", str(error), public_address))
+
     database = DEFAULTS.database_url
     try:
         database = database_url(get("DATABASE_URL") or DEFAULTS.database_url)
@@ -208,6 +234,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         public_name=public_name,
         languages=languages or DEFAULTS.languages,
         reminders=reminders,
+        status_url=public_address,
     )
 
 

@@ -18,6 +18,7 @@ def test_defaults_follow_the_spec() -> None:
     assert settings.zone.key == "UTC"
     assert settings.public_name == "our service"
     assert settings.languages == ("en",)
+    assert settings.status_url is None, "links are relative"
     assert settings.reminders == {1: timedelta(minutes=30), 2: timedelta(minutes=60), 3: None, 4: None}
 
 
@@ -54,6 +55,14 @@ def test_every_missing_required_variable_is_named_at_once_one_line_each() -> Non
             "SLACK_API_URL='slack.com/api' is not an http(s) URL; e.g. SLACK_API_URL=https://slack.com/api/",
         ),
         ("INCIDENT_STATUS_CHANNEL", "#status", "INCIDENT_STATUS_CHANNEL='#status' is not a channel ID"),
+        (
+            "INCIDENT_STATUS_URL",
+            "status.example.com/status",
+            "INCIDENT_STATUS_URL='status.example.com/status' is not an http(s) address; "
+            "e.g. INCIDENT_STATUS_URL=https://status.example.com/status",
+        ),
+        ("INCIDENT_STATUS_URL", "https://status.example.com/status?lang=en", "has a query or a fragment"),
+        ("INCIDENT_STATUS_URL", "https://status.example.com:https/", "is not a URL"),
         ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
         ("SLACK_APP_TOKEN", "xoxb-bot-token", "SLACK_APP_TOKEN must start with xapp- (it starts with 'xoxb-')"),
         ("SLACK_APP_TOKEN", "secret-value", "SLACK_APP_TOKEN must start with xapp- (it does not)"),

@@ -61,6 +61,7 @@ class ListedIncident:
     public_title: str  # "" when nobody set one
     severity: int
     listed_at: datetime  # its first published update
+    started_at: datetime  # when impact began, as it stood when that update was published
     resolved_at: datetime | None  # its latest published update said resolved
     lasted: timedelta | None  # stored at its latest close
     updates: tuple[PublishedUpdate, ...]

@@ -1,10 +1,10 @@
-"""Rendered answers kept per route, language and address, keyed by the database's public version.
+"""Rendered answers kept per route and language, keyed by the database's public version.
 
 A page is rendered once per change rather than once per request: an answer is served again only
 while `bot.storage.public.version` is still the version read before its data was (so it shows at
 least everything up to that version: never stale, in any process), and, for `/status`, until
-its oldest resolved incident leaves the 90-day window. Bounded (least recently used first out,
-since the address comes from the request's Host header); safe to share between threads.
+its oldest resolved incident leaves the 90-day window. Bounded (least recently used first out);
+safe to share between threads.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Answer:
         object.__setattr__(self, "etag", '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"')
 
 
-Key = tuple[str, str, str]  # path, language, base address
+Key = tuple[str, str]  # route, language
 
 
 class AnswerCache:

@@ -25,7 +25,8 @@ class FeedView:
     id: str
     title: str
     public_name: str
-    base: str  # https://status.example.com, no trailing slash
+    self_link: str  # this feed
+    page_link: str  # the page in the feed's language (entries add their incident's anchor)
     updated: Moment
     entries: list[FeedEntry]
 

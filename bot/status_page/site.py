@@ -3,9 +3,11 @@ once per change of the public version and kept until the next (cache.py), cached
 
 Answers GET and HEAD only (the caller routes nothing else here): 200 with `ETag` (a hash of the
 body), `Last-Modified` (the latest change the public can read: an update or correction shown, or
-something that left the page) and `Cache-Control` for a CDN in front (CACHE_CONTROL); 304 when `If-None-Match`
-matches (or, without it, `If-Modified-Since` is not older); 404 for any other path; 503 when the
-database cannot answer. Never a Slack call, never a secret.
+something that left the page; with nothing public ever, when a page was first served) and
+`Cache-Control` for a CDN in front (CACHE_CONTROL); 304 when `If-None-Match` matches (or, without
+it, `If-Modified-Since` is not older); 404 for any other path; 503 when the database cannot
+answer. Links follow its `Layout` (links.py): served here, or written as files by `export.py`.
+Never a Slack call, never a secret.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
-from wsgiref.util import application_uri
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +36,7 @@ from bot.domain.public import (
 )
 from bot.status_page import render, statuspage
 from bot.status_page.cache import Answer, AnswerCache
+from bot.status_page.links import FEEDS, INCIDENTS, PAGE, ROUTES, SERVED, STATE, SUMMARY, Layout, Links, site_root
 from bot.status_page.negotiate import choose_language
 from bot.status_page.views import PageView, PublicIncident, incident_view, moment, newest_first
 from bot.storage import public
@@ -47,35 +49,26 @@ log = logging.getLogger(__name__)
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A CDN or reverse proxy in front may keep an answer 30 s, serve it 60 s more while it asks again,
 # and keep serving it for a day while this process is down or failing (RFC 5861).
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"
 
 
 class StatusSite:
-    PATHS = frozenset(
-        {
-            "/status",
-            "/status/history.atom",
-            "/status/history.rss",
-            "/api/v2/summary.json",
-            "/api/v2/status.json",
-            "/api/v2/incidents.json",
-            "/api/v2/incidents/unresolved.json",
-        }
-    )
-
-    def __init__(self, db: Database, settings: Settings, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, *, clock: Callable[[], datetime], layout: Layout = SERVED
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
+        self.layout = layout
+        self.root = site_root(settings.status_url, layout)  # None: feeds and JSON link relatively
         self.namespace = settings.public_name
         self.cache = AnswerCache()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path not in self.PATHS or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        if path not in ROUTES or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _plain(start_response, "404 Not Found", b"not found\n")
         query = parse_qs(environ.get("QUERY_STRING", ""))
         language = load_language(
@@ -84,7 +77,7 @@ class StatusSite:
             )
         )
         try:
-            answer = self.answer(path, language, application_uri(environ).rstrip("/"))
+            answer = self.answer(path, language)
         except SQLAlchemyError as error:
             log.warning("status page: the database did not answer (%s)", type(error).__name__)
             return _plain(start_response, "503 Service Unavailable", b"the status page is unavailable, try again\n")
@@ -103,9 +96,9 @@ class StatusSite:
         start_response("200 OK", headers)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer.body]
 
-    def answer(self, path: str, language: Language, base: str) -> Answer:
+    def answer(self, path: str, language: Language) -> Answer:
         """The answer kept for this version of the public data, else rendered now (see cache.py)."""
-        key = (path, language.code, base)
+        key = (path, language.code)
         with self.db.glance() as connection:
             version = public.version(session=connection)
         kept = self.cache.get(key, version, self.clock())
@@ -114,35 +107,40 @@ class StatusSite:
         with self.cache.rendering:
             kept = self.cache.get(key, version, self.clock())  # rendered meanwhile by another thread
             if kept is None:
-                kept = self.rendered(path, language, base)
+                kept = self.rendered(path, language)
                 self.cache.put(key, version, kept)
             return kept
 
-    def rendered(self, path: str, language: Language, base: str) -> Answer:
+    def rendered(self, path: str, language: Language) -> Answer:
         """Read (after the version was read) and render: one indexed query."""
         now = self.clock()
         left = None  # when the page last lost an incident to the 90-day window
         with self.db.read() as session:
-            if path == "/status":
+            if path == PAGE:
                 listed = public.page(session=session, resolved_since=now - RESOLVED_SHOWN_FOR)
                 resolved = public.last_left_page(session=session, resolved_before=now - RESOLVED_SHOWN_FOR)
                 left = resolved + RESOLVED_SHOWN_FOR if resolved is not None else None
-            elif path in ("/api/v2/incidents.json", "/status/history.atom", "/status/history.rss"):
+            elif path in (INCIDENTS, *FEEDS):
                 listed = public.recent(session=session, limit=RECENT_LIMIT)
             else:
                 listed = public.unresolved(session=session)
             # Never backwards: something that left the page (made private, or 90 days old), or a
             # new public title, changed it too.
             modified = _latest(last_changed(listed), public.changed_at(session=session), left)
-        if path == "/status":
-            return Answer(render.page_html(self.page(listed, language)), HTML, modified, until=leaves_page(listed))
-        if path.startswith("/status/history."):
+        if modified is None:  # nothing public ever: dated from when a page was first served
+            with self.db.write() as session:
+                modified = public.first_served(session=session, now=now)
+        links = Links(self.layout, here=self.layout.location(path, language.code), root=self.root)
+        if path == PAGE:
+            page = self.page(listed, language, Links(self.layout, here=links.here))  # relative: works anywhere
+            return Answer(render.page_html(page), HTML, modified, until=leaves_page(listed))
+        if path in FEEDS:
             kind = path.rsplit(".", 1)[1]
-            feed = self.feed(listed, language, base, modified)
+            feed = self.feed(path, listed, language, links, modified)
             return Answer(render.feed_xml(kind, feed), f"application/{kind}+xml; charset=utf-8", modified)
-        return Answer(_json(self.document(path, listed, language, base, modified)), JSON, modified)
+        return Answer(_json(self.document(path, listed, language, links, modified)), JSON, modified)
 
-    def page(self, listed: list[ListedIncident], language: Language) -> PageView:
+    def page(self, listed: list[ListedIncident], language: Language, links: Links) -> PageView:
         views = [self._view(incident, language) for incident in newest_first(listed)]
         return PageView(
             language=language,
@@ -152,10 +150,11 @@ class StatusSite:
             past=[view for view in views if not view.status.is_open],
             languages=[load_language(code) for code in self.settings.languages],
             zone=self.settings.zone,
+            links=links,
         )
 
     def feed(
-        self, listed: list[ListedIncident], language: Language, base: str, modified: datetime | None
+        self, path: str, listed: list[ListedIncident], language: Language, links: Links, modified: datetime
     ) -> render.FeedView:
         views = [self._view(incident, language, feed=True) for incident in listed]
         entries = [
@@ -172,29 +171,31 @@ class StatusSite:
             id=f"urn:uuid:{public_id(self.namespace, 'feed', language.code)}",
             title=language.text("page.history").format(public_name=name),
             public_name=name,
-            base=base,
-            updated=moment(modified or EPOCH, self.settings.zone),
+            self_link=links.to(path, language.code),
+            page_link=links.to(PAGE, language.code),
+            updated=moment(modified, self.settings.zone),
             entries=entries,
         )
 
     def document(
-        self, path: str, listed: list[ListedIncident], language: Language, base: str, modified: datetime | None
+        self, path: str, listed: list[ListedIncident], language: Language, links: Links, modified: datetime
     ) -> dict[str, Any]:
+        url = self.settings.status_url or links.home  # the page's public address, as configured
         head = statuspage.page(
             namespace=self.namespace,
             name=self.settings.public_name,
-            url=f"{base}/status",
+            url=url,
             zone=self.settings.zone.key,
             updated=modified,
         )
         incidents = [
-            statuspage.incident(self._view(incident, language), namespace=self.namespace, base=base)
+            statuspage.incident(self._view(incident, language), namespace=self.namespace, page_url=url)
             for incident in newest_first(listed)
         ]
         state = statuspage.status(indicator(listed))
-        if path == "/api/v2/status.json":
+        if path == STATE:
             return {"page": head, "status": state}
-        if path == "/api/v2/summary.json":
+        if path == SUMMARY:
             return {
                 "page": head,
                 "components": [],

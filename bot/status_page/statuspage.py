@@ -44,7 +44,7 @@ def status(indicator: PublicImpact) -> Json:
     return {"indicator": indicator.value, "description": DESCRIPTIONS[indicator]}
 
 
-def incident(view: PublicIncident, *, namespace: str, base: str) -> Json:
+def incident(view: PublicIncident, *, namespace: str, page_url: str) -> Json:
     listed = view.listed
     key = incident_id(namespace, listed).hex[:12]
     updates: list[Json] = [
@@ -73,8 +73,8 @@ def incident(view: PublicIncident, *, namespace: str, base: str) -> Json:
         "monitoring_at": timestamp(min(monitoring)) if monitoring else None,
         "resolved_at": timestamp(listed.resolved_at) if not view.status.is_open else None,
         "impact": view.impact.value,
-        "shortlink": f"{base}/status#{view.anchor}",
-        "started_at": timestamp(listed.listed_at),
+        "shortlink": f"{page_url}#{view.anchor}",
+        "started_at": timestamp(listed.started_at),
         "page_id": page_id(namespace),
         "incident_updates": updates,
         "components": [],

@@ -20,6 +20,7 @@ from bot.domain.incident import Status
 from bot.domain.language import Language, load_language, public_duration
 from bot.domain.public import RESOLVED_SHOWN_FOR, ListedIncident, PublicImpact, ShownUpdate, incident_id, updates_for
 from bot.domain.timefmt import day_and_time
+from bot.status_page.links import PAGE, SUMMARY, Links, feed_route
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -80,6 +81,7 @@ class PageView:
     past: list[PublicIncident]
     languages: list[Language]
     zone: ZoneInfo
+    links: Links  # relative, from the page
 
     def word(self, key: str, **parts: object) -> Markup:
         """The reader's wording for `page.<key>`, escaped, with `parts` filled in (Markup kept)."""
@@ -92,6 +94,18 @@ class PageView:
     @property
     def days(self) -> int:
         return RESOLVED_SHOWN_FOR.days
+
+    def in_language(self, code: str) -> str:
+        """A link to this page in another language."""
+        return self.links.to(PAGE, code)
+
+    def feed(self, kind: str) -> str:
+        """A link to the history feed ("atom" or "rss") in the reader's language."""
+        return self.links.to(feed_route(kind), self.language.code)
+
+    @property
+    def summary_json(self) -> str:
+        return self.links.to(SUMMARY, self.language.code)
 
 
 def incident_view(

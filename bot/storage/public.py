@@ -43,6 +43,7 @@ _INCIDENT = (
     col(IncidentRow.public_title),
     col(IncidentRow.severity),
     col(IncidentRow.listed_at),
+    col(IncidentRow.public_started_at),
     col(IncidentRow.public_resolved_at),
     col(IncidentRow.total_seconds),
 )
@@ -67,6 +68,26 @@ def version(*, session: Session | Connection) -> int | None:
 def changed_at(*, session: Session) -> datetime | None:
     """When what the public can read last changed, by any change (None: not since the upgrade)."""
     return session.execute(select(col(PublicVersionRow.changed_at)).where(col(PublicVersionRow.id) == 1)).scalar()
+
+
+def first_served(*, session: Session, now: datetime) -> datetime:
+    """When a public page was first served with nothing public to date it: `now` the first time
+    this is asked, the same ever after, in every process (an empty feed's `updated`)."""
+    stored = col(PublicVersionRow.first_served_at)
+    found: datetime | None = session.execute(select(stored).where(col(PublicVersionRow.id) == 1)).scalar()
+    if found is not None:
+        return found
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    kept = session.connection().execute(
+        insert(PublicVersionRow)
+        .values(id=1, version=0, first_served_at=now)
+        .on_conflict_do_update(
+            index_elements=["id"], set_={"first_served_at": func.coalesce(stored, literal(now, UtcDateTime()))}
+        )
+        .returning(stored)
+    )
+    first: datetime | None = kept.scalar_one()
+    return first or now
 
 
 def changed(*, session: Session, at: datetime) -> None:
@@ -171,8 +192,8 @@ def _incidents(rows: Sequence[Any]) -> list[ListedIncident]:
     heads: dict[int, Any] = {}
     updates: dict[int, list[PublishedUpdate]] = {}
     for row in rows:
-        key, title, severity, listed_at, resolved_at, seconds, *draft = row
-        heads.setdefault(key, (title, severity, listed_at, resolved_at, seconds))
+        key, title, severity, listed_at, started_at, resolved_at, seconds, *draft = row
+        heads.setdefault(key, (title, severity, listed_at, started_at, resolved_at, seconds))
         draft_id, batch, status, language, length, text, published_at, corrected_at = draft
         updates.setdefault(key, []).append(
             PublishedUpdate(
@@ -192,9 +213,10 @@ def _incidents(rows: Sequence[Any]) -> list[ListedIncident]:
             public_title=title or "",
             severity=severity,
             listed_at=listed_at,
+            started_at=started_at or listed_at,
             resolved_at=resolved_at,
             lasted=timedelta(seconds=seconds) if seconds is not None else None,
             updates=tuple(updates[key]),
         )
-        for key, (title, severity, listed_at, resolved_at, seconds) in heads.items()
+        for key, (title, severity, listed_at, started_at, resolved_at, seconds) in heads.items()
     ]

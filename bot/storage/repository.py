@@ -132,13 +132,15 @@ def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_
 
 
 def mark_published(*, session: Session, incident_id: int, at: datetime, resolved: bool) -> None:
-    """An update was published at `at`: the incident is listed (from its first), and publicly
-    resolved when this update said so, open again when it did not."""
+    """An update was published at `at`: the incident is listed (from its first, which also fixes
+    when impact began as the public is told), and publicly resolved when this update said so,
+    open again when it did not."""
     core(session).execute(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id)
         .values(
             listed_at=func.coalesce(IncidentRow.listed_at, literal(at, UtcDateTime())),
+            public_started_at=func.coalesce(IncidentRow.public_started_at, IncidentRow.impact_started_at),
             public_resolved_at=at if resolved else None,
         )
     )
@@ -149,7 +151,9 @@ def unlist(*, session: Session, incident_id: int, now: datetime) -> None:
     """Off the status page (made private, or public again): listed anew from its next published update."""
     public.changed_if_listed(session=session, incident_id=incident_id, at=now)  # the page no longer shows it
     core(session).execute(
-        update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(listed_at=None, public_resolved_at=None)
+        update(IncidentRow)
+        .where(col(IncidentRow.id) == incident_id)
+        .values(listed_at=None, public_started_at=None, public_resolved_at=None)
     )
 
 

@@ -117,6 +117,7 @@ class IncidentRow(SQLModel, table=True):
     # the public face (docs/behaviour.md, Status page): built only from published updates
     public_title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     listed_at: datetime | None = utc_column(nullable=True)  # its first public update
+    public_started_at: datetime | None = utc_column(nullable=True)  # impact start as of that update
     public_resolved_at: datetime | None = utc_column(nullable=True)  # its latest update said resolved
     # private incidents (bot.domain.visibility): never listed; made public, only later updates show
     private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
@@ -292,6 +293,7 @@ class PublicVersionRow(SQLModel, table=True):
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     version: int = Field(sa_column=Column(BigInteger, nullable=False))
     changed_at: datetime | None = utc_column(nullable=True)  # when `version` last went up
+    first_served_at: datetime | None = utc_column(nullable=True)  # a page was first served with nothing public
 
 
 class PromiseRow(SQLModel, table=True):

@@ -34,7 +34,14 @@ def published(
 
 def listed(*updates: PublishedUpdate, severity: int = 2) -> ListedIncident:
     return ListedIncident(
-        key=1, public_title="", severity=severity, listed_at=T0, resolved_at=None, lasted=None, updates=updates
+        key=1,
+        public_title="",
+        severity=severity,
+        listed_at=T0,
+        started_at=T0,
+        resolved_at=None,
+        lasted=None,
+        updates=updates,
     )
 
 

@@ -20,6 +20,7 @@ from bot.sandbox import ManualClock
 
 HOSTILE = "<script>alert('x')</script></title>]]>&amp; \u202eevil\u202c \x07 \"quoted\" "
 LONG_HOSTILE = (HOSTILE + "word " * 600)[:2900].rstrip()
+PUBLIC_URL = "https://status.chirper.example/status"  # behind a proxy: the request never says this
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -27,7 +28,7 @@ ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 def published(make_stack: Callable[..., Stack]) -> tuple[Stack, str]:
     """INC-1 with a public title and one hostile English long update, published at 21:47 IST."""
     clock = ManualClock(datetime(2022, 2, 17, 21, 41, tzinfo=KOLKATA))
-    stack = make_stack(clock=clock)
+    stack = make_stack(clock=clock, settings={"INCIDENT_STATUS_URL": PUBLIC_URL})
     stack.user("alice").slash("open sev2 Internal: db-7 is down")
     stack.settle()
     channel = stack.channel_of(1)
@@ -86,6 +87,7 @@ def test_feeds_stay_well_formed_and_carry_the_text_exactly(published: tuple[Stac
         and entry.id == feedparser.parse(fetch(stack.url, f"/status/history.{kind}").body).entries[0].id
     )
     assert entry.published_parsed[:5] == (2022, 2, 17, 16, 17)
+    assert entry.link.startswith(f"{PUBLIC_URL}?lang=en#incident-"), "the public address, not the request's"
     assert feed.feed.title == "Chirper status history"
 
 
@@ -115,13 +117,13 @@ INCIDENT_FIELDS = {
 }  # fmt: skip
 
 
-def check_incident(incident: dict[str, Any], base: str) -> None:
+def check_incident(incident: dict[str, Any]) -> None:
     assert set(incident) == INCIDENT_FIELDS
     assert incident["status"] in ("investigating", "identified", "monitoring", "resolved", "postmortem")
     assert incident["impact"] in ("none", "minor", "major", "critical")
     for field in ("created_at", "updated_at", "started_at"):
         assert ISO_MS.match(incident[field]), field
-    assert incident["shortlink"].startswith(f"{base}/status#incident-")
+    assert incident["shortlink"].startswith(f"{PUBLIC_URL}#incident-")
     assert incident["components"] == []
     for update in incident["incident_updates"]:
         assert set(update) == UPDATE_FIELDS
@@ -139,13 +141,14 @@ def test_the_json_has_statuspages_shape_field_by_field(published: tuple[Stack, s
     assert set(summary) == {"page", "components", "incidents", "scheduled_maintenances", "status"}
     assert set(summary["page"]) == {"id", "name", "url", "time_zone", "updated_at"}
     assert summary["page"]["name"] == "Chirper" and summary["page"]["time_zone"] == "Asia/Kolkata"
-    assert summary["page"]["url"] == f"{stack.url}/status"
+    assert summary["page"]["url"] == PUBLIC_URL
     assert summary["page"]["updated_at"] == "2022-02-17T16:17:00.000Z"
     assert summary["status"] == {"indicator": "major", "description": "Partial System Outage"}
     (incident,) = summary["incidents"]
-    check_incident(incident, stack.url)
+    check_incident(incident)
     assert incident["name"] == "Login </title><script>x</script> \u202eerrors"
     assert (incident["status"], incident["impact"], incident["resolved_at"]) == ("investigating", "major", None)
+    assert (incident["started_at"], incident["created_at"]) == ("2022-02-17T16:11:00.000Z", "2022-02-17T16:17:00.000Z")
     (update,) = incident["incident_updates"]
     assert update["body"] == LONG_HOSTILE.replace("\x07", "")
     assert update["created_at"] == "2022-02-17T16:17:00.000Z" and update["status"] == "investigating"
@@ -156,4 +159,4 @@ def test_the_json_has_statuspages_shape_field_by_field(published: tuple[Stack, s
         document = json.loads(fetch(stack.url, path).body)
         assert set(document) == {"page", "incidents"}
         assert [i["id"] for i in document["incidents"]] == [incident["id"]]
-        check_incident(document["incidents"][0], stack.url)
+        check_incident(document["incidents"][0])
