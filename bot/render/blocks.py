@@ -18,7 +18,7 @@ from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.render import actions
-from bot.render.lines import STATUS_EMOJI, duration_lines, timeline_lines
+from bot.render.lines import duration_lines, timeline_lines
 from bot.render.text import (
     HEADER_LIMIT,
     TOPIC_LIMIT,
@@ -28,6 +28,7 @@ from bot.render.text import (
     sections,
     shorten,
 )
+from bot.render.timeline import STATUS_EMOJI
 
 Block = dict[str, Any]
 Message = dict[str, Any]

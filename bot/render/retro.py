@@ -13,13 +13,10 @@ An incident still open gets a document marked as a draft.
 from __future__ import annotations
 
 from bot.domain.durations import short
-from bot.domain.impacts import read_impact_entry
-from bot.domain.incident import EntryKind, TimelineEntry, format_name
-from bot.domain.language import load_language
-from bot.domain.reminders import promise_words, reminder_words
+from bot.domain.incident import TimelineEntry, format_name
 from bot.domain.retro import Record
-from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.render.markdown import both_times, escape, line_start, name_of, rich
+from bot.render.timeline import Person, Piece, Stressed, Typed, said, words
 
 WRITE_HERE = "_To be written by the team._"
 
@@ -83,56 +80,23 @@ def _durations(record: Record) -> list[str]:
 
 
 def _entry(entry: TimelineEntry, record: Record) -> str:
-    if entry.kind is EntryKind.RELATED and entry.source:  # the recurrence check's finding: no one's act
-        return f"**{both_times(entry.at, record.zone)}** {rich(entry.text, record.names)}"
-    if entry.kind is EntryKind.PROMISE:  # the bot's own record of a promise kept or missed
-        return f"**{both_times(entry.at, record.zone)}** {escape(promise_words(entry, record.zone))}"
-    who = name_of(entry.actor, record.names)
-    return f"**{both_times(entry.at, record.zone)}** {who}: {_what(entry, record)}"
+    """`**2022-02-17 22:06 IST (16:36 UTC)** bob: set the status to identified: ...`: what the
+    Slack line says (`bot.render.timeline.said`), in Markdown; the bot's own record names nobody."""
+    description = said(entry, record.incident, record.zone)
 
+    def piece(part: Piece) -> str:
+        match part:
+            case Typed(text):
+                return rich(text, record.names)
+            case Person(user_id):
+                return name_of(user_id, record.names)
+            case Stressed(word):
+                return escape(word)
+            case str():
+                return escape(part)
 
-def _what(entry: TimelineEntry, record: Record) -> str:
-    text = rich(entry.text, record.names)
-    incident = record.incident
-    to = entry.status_to
-    match entry.kind:
-        case EntryKind.OPENED:
-            return f"opened {incident.name}: {rich(incident.title, record.names)}"
-        case EntryKind.STATUS if to is not None and to is entry.status_from:
-            return f"posted an update ({to.value}): {text}"
-        case EntryKind.STATUS if to is not None:
-            return f"set the status to {to.value}" + (f": {text}" if text else "")
-        case EntryKind.REOPENED:
-            return f"reopened {incident.name}" + (f": {text}" if text else "")
-        case EntryKind.LEAD | EntryKind.ROLE:
-            role, person = read_entry(entry)
-            if person is None:
-                return f"cleared the {role.value} role"
-            return f"made {name_of(person, record.names)} the {ROLE_TITLES[role]}"
-        case EntryKind.IMPACT:
-            code, said = read_impact_entry(entry)
-            language = f" ({load_language(code).name})" if code else ""
-            return f"set the customer impact{language}: {rich(said, record.names)}"
-        case EntryKind.PUBLIC_TITLE:
-            return f"set the public title (status page and feeds): {text}"
-        case EntryKind.VISIBILITY:  # "private" or "public" (bot.domain.visibility)
-            return f"made the incident {text}"
-        case EntryKind.SNOOZED | EntryKind.NO_UPDATE:
-            return escape(reminder_words(entry, record.zone))
-        case EntryKind.NOTE | EntryKind.MESSAGE:
-            return text
-        case EntryKind.SEVERITY:
-            return f"changed the severity: {text}"
-        case EntryKind.ATTACK:
-            return f"changed the security assessment: {text}"
-        case EntryKind.PUBLISHED:
-            return f"published the {text}"
-        case EntryKind.CORRECTED:
-            return f"corrected the published {text}"
-        case EntryKind.DRAFT:
-            return f"drafted public updates: {text}"
-        case _:
-            return text
+    who = f"{name_of(description.who, record.names)}: " if description.who is not None else ""
+    return f"**{both_times(entry.at, record.zone)}** {who}{words(description, piece)}"
 
 
 def _updates(record: Record) -> list[str]:

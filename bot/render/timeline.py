@@ -1,0 +1,133 @@
+"""What a timeline entry says, written once as data (`Said`: emoji, who, verb, object, detail).
+
+The Slack line (`bot.render.lines`) and the retrospective's Markdown (`bot.render.retro`) render
+this one description, each in its own markup, so the channel and the document tell the same story
+in the same words: `*bob* :bulb: set the status to *identified*: Bad config push` in Slack,
+`bob: set the status to identified: Bad config push` in the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.domain.aftermath import is_finding
+from bot.domain.impacts import read_impact_entry
+from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.language import load_language
+from bot.domain.reminders import promise_words, read_promise_entry, reminder_words
+from bot.domain.roles import ROLE_TITLES, read_entry
+from bot.domain.visibility import PRIVATE
+
+STATUS_EMOJI = {
+    Status.INVESTIGATING: ":mag:",
+    Status.IDENTIFIED: ":bulb:",
+    Status.MONITORING: ":eyes:",
+    Status.RESOLVED: ":white_check_mark:",
+}
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What people typed, as stored (Slack markup): each medium renders its links and names and
+    escapes the rest."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone named by the entry (a role's new holder), shown by name, never pinged."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Stressed:
+    """A word the Slack line puts in bold (the status set); plain in the document."""
+
+    word: str
+
+
+Piece = str | Typed | Person | Stressed  # a plain `str`: the bot's own words
+
+
+@dataclass(frozen=True)
+class Said:
+    """One entry, before any markup: `who emoji verb object: detail`, or `who emoji detail`
+    when there is no verb."""
+
+    who: str | None  # who did it; None for the bot's own record or finding
+    verb: str = ""  # what was done, in the bot's words: "set the status to"
+    object: tuple[Piece, ...] = ()  # what it was done to: a status, an incident, a person
+    detail: tuple[Piece, ...] = ()  # after a colon: what people typed, or the bot's explanation
+    emoji: str = ""  # a Slack emoji code (`:bulb:`); the document shows none
+
+
+def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
+    """What `entry` of `incident` says; times in it (a snooze's end, a promise's) in `zone`."""
+    if entry.kind is EntryKind.PROMISE:  # the bot's own record of a promise kept or missed
+        emoji = ":white_check_mark:" if read_promise_entry(entry).kept else ":hourglass:"
+        return Said(None, detail=(promise_words(entry, zone),), emoji=emoji)
+    if is_finding(entry):  # "2nd similar incident in 7 days: ...", the recurrence check's, nobody's act
+        return Said(None, detail=(Typed(entry.text),), emoji=":repeat:")
+    who, typed, to = entry.actor, (Typed(entry.text),), entry.status_to
+    match entry.kind:
+        case EntryKind.OPENED:
+            return Said(who, "opened", (incident.name,), (Typed(incident.title),))
+        case EntryKind.STATUS if to is Status.RESOLVED:
+            return Said(who, "resolved", (incident.name,), typed, emoji=STATUS_EMOJI[to])
+        case EntryKind.STATUS if to is not None and to is entry.status_from:
+            return Said(who, "posted an update", (f"({to.value})",), typed)
+        case EntryKind.STATUS if to is not None:
+            return Said(who, "set the status to", (Stressed(to.value),), typed, emoji=STATUS_EMOJI[to])
+        case EntryKind.REOPENED:
+            return Said(who, "reopened", (incident.name,), typed, emoji=":leftwards_arrow_with_hook:")
+        case EntryKind.NOTE:
+            return Said(who, detail=typed, emoji=":memo:")
+        case EntryKind.IMPACT:
+            code, text = read_impact_entry(entry)
+            language = (f"({load_language(code).name})",) if code else ()
+            return Said(who, "set the customer impact", language, (Typed(text),))
+        case EntryKind.VISIBILITY if entry.text == PRIVATE:
+            why = "off the status page and feeds, not announced"
+            return Said(who, "made the incident private", detail=(why,), emoji=":lock:")
+        case EntryKind.VISIBILITY:
+            why = "the next published update puts it on the status page"
+            return Said(who, "made the incident public", detail=(why,), emoji=":unlock:")
+        case EntryKind.PUBLIC_TITLE:
+            return Said(who, "set the public title (status page and feeds)", detail=typed)
+        case EntryKind.SEVERITY:
+            return Said(who, "changed the severity", detail=typed)
+        case EntryKind.LEAD | EntryKind.ROLE:
+            role, person = read_entry(entry)
+            if person is None:
+                return Said(who, f"cleared the {role.value} role")
+            return Said(who, "made", (Person(person), f" the {ROLE_TITLES[role]}"))
+        case EntryKind.ATTACK:
+            return Said(who, "changed the security assessment", detail=typed, emoji=":shield:")
+        case EntryKind.MESSAGE:
+            return Said(who, detail=typed, emoji=":pushpin:")
+        case EntryKind.DRAFT:
+            return Said(who, "drafted public updates", detail=typed, emoji=":memo:")
+        case EntryKind.PUBLISHED:
+            return Said(who, "published the", typed, emoji=":mega:")
+        case EntryKind.CORRECTED:
+            return Said(who, "corrected the published", typed, emoji=":pencil2:")
+        case EntryKind.SNOOZED:
+            return Said(who, detail=(reminder_words(entry, zone),), emoji=":zzz:")
+        case EntryKind.NO_UPDATE:
+            return Said(who, detail=(reminder_words(entry, zone),))
+        case _:  # related incidents, follow-ups, the retrospective: their stored text says it all
+            return Said(who, detail=typed)
+
+
+def words(description: Said, piece: Callable[[Piece], str]) -> str:
+    """The verb, its object and the detail, each piece rendered by `piece` (one medium's markup):
+    `verb object: detail`, or the detail alone; no colon when the detail is empty."""
+    head = " ".join(part for part in (description.verb, "".join(map(piece, description.object))) if part)
+    detail = "".join(map(piece, description.detail))
+    if head and detail:
+        return f"{head}: {detail}"
+    return head or detail
