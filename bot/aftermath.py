@@ -265,7 +265,7 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
         incident=incident,
         entries=entries,
         durations=durations.compute(incident, entries, until=now),
-        names=repository.names(session=session, user_ids=people),
+        names=members.names(session=session, user_ids=people),
         zone=zone,
         updates=updates,
         related=related,

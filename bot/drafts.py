@@ -45,7 +45,7 @@ from bot.outbox.kinds.publish_draft import PublishDraft
 from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.outbox.payload import Payload
 from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
-from bot.storage import drafts, repository
+from bot.storage import drafts, members, repository
 from bot.storage.db import Database
 
 
@@ -79,7 +79,7 @@ class DraftService:
             default = self.settings.languages[0]
             every = " ".join(text for _, text in impacts_of(incident, default))
             # Public words only: link labels, names without ids, no markup (docs/behaviour.md).
-            names = repository.names(session=session, user_ids=markup.user_ids(every))
+            names = members.names(session=session, user_ids=markup.user_ids(every))
             written = []
             for code in codes:
                 said, quoted_from = impact_for(incident, code, default)  # the reader's language when it has one
@@ -223,7 +223,7 @@ class DraftService:
     @staticmethod
     def _decider(session: Session, draft: DraftRecord) -> dict[str, str]:
         """The name of whoever published or discarded the draft, for a refusal to show."""
-        return repository.names(session=session, user_ids={draft.decided_by}) if draft.decided_by else {}
+        return members.names(session=session, user_ids={draft.decided_by}) if draft.decided_by else {}
 
     @staticmethod
     def _enqueue(session: Session, incident_id: int, payload: Payload, now: datetime) -> None:

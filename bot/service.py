@@ -66,7 +66,7 @@ from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.outbox.payload import Payload
 from bot.recurrence import record_recurrence
-from bot.storage import drafts, members, repository
+from bot.storage import drafts, events, members, numbering, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
 from bot.storage.repository import StoredIncident
@@ -141,7 +141,7 @@ class IncidentService:
         title = clean_title(title)
         check_severity(severity)
         with self.db.write() as session:
-            number = repository.allocate_number(session=session, team_id=team_id)
+            number = numbering.allocate_number(session=session, team_id=team_id)
             now = self.clock()  # read once the workspace row lock is held
             started = self._when(at, now)
             incident, entry = open_incident(
@@ -257,7 +257,7 @@ class IncidentService:
         """The incident's name on the status page, stored in public words (no markup, no ids)."""
         with self.db.write() as session:
             stored = locate(session, where)
-            names = repository.names(session=session, user_ids=markup.user_ids(text))
+            names = members.names(session=session, user_ids=markup.user_ids(text))
             now = self.clock()  # read once the row lock is held
             changed, entry = set_public_title(
                 stored.incident, text=markup.for_public(text, names), actor=actor, now=now
@@ -308,7 +308,7 @@ class IncidentService:
                 session=session, incident_id=stored.id, source=f"{channel_id}/{ts}"
             ):
                 return False
-            if event_id is not None and not repository.remember_event(session=session, event_id=event_id, now=now):
+            if event_id is not None and not events.remember_event(session=session, event_id=event_id, now=now):
                 return False
             fetch = FetchMessage(channel=channel_id, ts=ts, user=requested_by)
             store.enqueue(session=session, incident_id=stored.id, payload=fetch, now=now)
@@ -399,7 +399,7 @@ class IncidentService:
         people |= markup.user_ids(incident.title) | {p for entry in entries for p in markup.user_ids(entry.text)}
         people |= {p for entry in entries for p in entry_people(entry)}
         with self.db.read() as session:
-            return repository.names(session=session, user_ids=people)
+            return members.names(session=session, user_ids=people)
 
     def get(self, where: Where) -> Incident:
         with self.db.read() as session:

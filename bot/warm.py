@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.domain.incident import EntryKind, TimelineEntry
 from bot.outbox import store
 from bot.outbox.kinds.post_timeline import PostTimeline
-from bot.storage import members, repository
+from bot.storage import members, repository, sql
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def _rehearse(session: Session, now: datetime) -> None:
         return
     entry = TimelineEntry(at=now, recorded_at=now, actor=NOBODY, kind=EntryKind.NOTE, text="warm-up")
     if session.get_bind().dialect.name == "postgresql":  # its note: two statements (`IncidentService.note`)
-        connection = repository.core(session)
+        connection = sql.core(session)
         repository.with_next_entry_id(connection, team_id=NOBODY, number=None, channel_id=NOBODY)
         repository.with_next_entry_id(connection, team_id=NOBODY, number=0, channel_id=None)
         effect = store.row(incident_id=incident_id, payload=PostTimeline(entry_id=-1), now=now)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.outbox.store import AUTH_HOLD, HELD, check_now
-from bot.storage.repository import core
+from bot.storage.sql import core
 from bot.storage.tables import EffectRow, IncidentRow
 
 DEAD = "dead"

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.outbox import store
 from bot.outbox.codec import UnreadablePayload
 from bot.outbox.store import Effect
-from bot.storage.repository import core
+from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
 
 MAX_RUN = 100  # effects claimed together at most (the message they make is cut at Slack's limits)

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from bot.outbox.codec import decode, encode
 from bot.outbox.kinds.auth_hold import AuthCheck
 from bot.outbox.payload import Payload
-from bot.storage.repository import core
+from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
 
 LEASE = timedelta(seconds=120)

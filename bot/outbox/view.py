@@ -20,7 +20,7 @@ from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
 from bot.domain.reminders import PromiseRecord, record
 from bot.domain.retro import FollowUp, RelatedIncident
-from bot.storage import aftermath, drafts, reminders, repository
+from bot.storage import aftermath, drafts, members, reminders, repository
 from bot.storage.db import Database
 
 
@@ -87,7 +87,7 @@ def _read_lines(session: Session, payloads: Sequence[object], incident_id: int) 
     people = _incident_people(stored.incident)
     for item in entries.values():
         people |= _entry_people(item.entry)
-    names = repository.names(session=session, user_ids=people)
+    names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     views: list[IncidentView | None] = []
     for payload in payloads:
@@ -135,7 +135,7 @@ def _read(session: Session, payload: object, incident_id: int | None) -> Inciden
         related = tuple(aftermath.related(session=session, incident_id=stored.id))
         follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
         people |= {item.owner for item in follow_ups if item.owner}
-    names = repository.names(session=session, user_ids=people)
+    names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
         incident=stored.incident,

@@ -16,7 +16,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain.retro import FollowUp, RelatedIncident, RetroState
-from bot.storage.repository import StoredIncident, _stored, _upsert, core
+from bot.storage.repository import StoredIncident, stored_incident
+from bot.storage.sql import core, upsert
 from bot.storage.tables import FollowUpRow, IncidentLinkRow, IncidentRow, WorkspaceRow
 
 
@@ -34,7 +35,7 @@ def link(*, session: Session, first_id: int, second_id: int, actor: str, now: da
     """Link two incidents; False when they already were."""
     low, high = sorted((first_id, second_id))
     inserted = core(session).execute(
-        _upsert(session)(IncidentLinkRow)
+        upsert(session)(IncidentLinkRow)
         .values(first_id=low, second_id=high, linked_by=actor, linked_at=now)
         .on_conflict_do_nothing()
         .returning(col(IncidentLinkRow.first_id))
@@ -87,7 +88,7 @@ def begun_between(
         )
         .order_by(col(IncidentRow.impact_started_at), col(IncidentRow.id))
     )
-    return [(_stored(row), _total(row)) for row in session.exec(query)]
+    return [(stored_incident(row), _total(row)) for row in session.exec(query)]
 
 
 def _total(row: IncidentRow) -> timedelta | None:
@@ -224,7 +225,7 @@ def claim_retro_reminders(
     ids = [row[0] for row in claimed]
     if not ids:
         return []
-    return [_stored(row) for row in session.exec(select(IncidentRow).where(col(IncidentRow.id).in_(ids)))]
+    return [stored_incident(row) for row in session.exec(select(IncidentRow).where(col(IncidentRow.id).in_(ids)))]
 
 
 def linked_numbers(*, session: Session, team_id: str, since: datetime, until: datetime) -> list[tuple[int, int]]:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from bot.domain.drafts import Draft, DraftRecord, DraftState
 from bot.domain.incident import Attack, Status
 from bot.storage import public
-from bot.storage.repository import core
+from bot.storage.sql import core
 from bot.storage.tables import DraftRow
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, se
 from sqlmodel import Session, col
 
 from bot.domain.incident import Status
-from bot.storage.repository import core
+from bot.storage.sql import core
 from bot.storage.tables import IncidentRow, PromiseRow
 
 MEASURES = {

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.storage.repository import _upsert, core
+from bot.storage.sql import core, upsert
 from bot.storage.tables import MemberRow, MemberSyncRow
 
 USERS_LIST = "users.list"
@@ -44,6 +44,16 @@ class Member:
         return self.display_name or self.real_name
 
 
+def names(*, session: Session, user_ids: set[str]) -> dict[str, str]:
+    """The names Slack shows for these members (display name, else full name), where known."""
+    query = select(MemberRow).where(col(MemberRow.user_id).in_(user_ids))
+    return {
+        row.user_id: row.display_name or row.real_name
+        for row in session.exec(query)
+        if row.display_name or row.real_name
+    }
+
+
 def get(*, session: Session, user_id: str) -> Member | None:
     row = session.get(MemberRow, user_id)
     if row is None:
@@ -65,7 +75,7 @@ def put(*, session: Session, members: Iterable[Member], learned_at: datetime) ->
     rows = [{**asdict(member), "updated_at": learned_at} for member in members]
     if not rows:
         return
-    statement: Any = _upsert(session)(MemberRow).values(rows)
+    statement: Any = upsert(session)(MemberRow).values(rows)
     changed = {key: statement.excluded[key] for key in rows[0] if key != "user_id"}
     session.execute(
         statement.on_conflict_do_update(
@@ -84,7 +94,7 @@ def count(*, session: Session) -> int:
 def claim_sync(*, session: Session, worker: str, now: datetime, every: timedelta, lease: timedelta) -> bool:
     """Claim the users.list sync for `worker`: True unless another process holds it, or a sync
     finished less than `every` ago."""
-    session.execute(_upsert(session)(MemberSyncRow).values(name=USERS_LIST).on_conflict_do_nothing())
+    session.execute(upsert(session)(MemberSyncRow).values(name=USERS_LIST).on_conflict_do_nothing())
     claimed = core(session).execute(
         update(MemberSyncRow)
         .where(

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.domain.reminders import Promise, Schedule
-from bot.storage.repository import core
+from bot.storage.sql import core
 from bot.storage.tables import OPEN, REMINDING, IncidentRow, PromiseRow
 
 

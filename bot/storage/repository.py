@@ -1,4 +1,7 @@
 """Incidents and their timelines in SQL: rows <-> domain objects. Flat functions, one query each.
+Beside it: incident numbers (`bot.storage.numbering`), Slack events already acted on
+(`bot.storage.events`), members' names (`bot.storage.members`), and the helpers every store
+module shares (`bot.storage.sql`).
 
 Every function takes the caller's session (keyword-only) and never commits: the service owns
 the transaction. `for_update=True` takes the incident's row lock on PostgreSQL (`FOR NO KEY
@@ -13,14 +16,12 @@ bookkeeping and no statement building per call (see BENCHMARKS.md, "Acknowledgem
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, false, func, insert, literal, or_, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
@@ -28,16 +29,8 @@ from bot.domain.durations import Durations
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
 from bot.domain.reminders import OFF, Schedule
 from bot.storage import public
-from bot.storage.tables import (
-    OPEN,
-    EffectRow,
-    IncidentRow,
-    MemberRow,
-    SlackEventRow,
-    TimelineRow,
-    UtcDateTime,
-    WorkspaceRow,
-)
+from bot.storage.sql import bound, core
+from bot.storage.tables import OPEN, EffectRow, IncidentRow, TimelineRow, UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -60,37 +53,6 @@ class StoredIncident:
 class StoredEntry:
     id: int
     entry: TimelineEntry
-
-
-def core(session: Session) -> Connection:
-    """The session's connection, for plain UPDATEs without ORM bookkeeping (it was a third of a
-    status change's time, see BENCHMARKS.md). A row updated this way must not be read back
-    through the ORM in the same transaction: the session would still hold the old values."""
-    return session.connection()
-
-
-def _upsert(session: Session) -> Callable[..., Any]:
-    """The dialect's INSERT, which offers ON CONFLICT on both PostgreSQL and SQLite."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-# --- numbers ---------------------------------------------------------------------------------
-
-
-def allocate_number(*, session: Session, team_id: str) -> int:
-    """The workspace's next incident number; the row lock makes concurrent callers queue."""
-    session.execute(_upsert(session)(WorkspaceRow).values(team_id=team_id, last_number=0).on_conflict_do_nothing())
-    number = (
-        core(session)
-        .execute(
-            update(WorkspaceRow)
-            .where(col(WorkspaceRow.team_id) == team_id)
-            .values(last_number=WorkspaceRow.last_number + 1)
-            .returning(col(WorkspaceRow.last_number))
-        )
-        .scalar_one()
-    )
-    return int(number)
 
 
 # --- incidents -------------------------------------------------------------------------------
@@ -188,31 +150,16 @@ def with_next_entry_id(
         row = connection.execute(_WITH_NEXT_ENTRY_ID[0], {"team_id": team_id, "number": number}).first()
     else:
         row = connection.execute(_WITH_NEXT_ENTRY_ID[1], {"channel_id": channel_id}).first()
-    return (_stored(row), int(row.next_entry_id)) if row else None
+    return (stored_incident(row), int(row.next_entry_id)) if row else None
 
 
-def _bound(model: Any, names: tuple[str, ...], prefix: str) -> dict[str, Any]:
-    return {name: bindparam(f"{prefix}{name}", type_=model.__table__.c[name].type) for name in names}
-
-
-_ENTRY_COLUMNS = (
-    "id",
-    "incident_id",
-    "at",
-    "recorded_at",
-    "actor",
-    "kind",
-    "text",
-    "status_from",
-    "status_to",
-    "source",
-)
+_ENTRY_COLUMNS = tuple("id incident_id at recorded_at actor kind text status_from status_to source".split())
 _EFFECT_COLUMNS = ("incident_id", "kind", "payload", "state", "attempts", "created_at", "not_before", "expires_at")
 # Built once (a statement built per call spent a fifth of a note's CPU making its cache key).
 _ADD_ENTRY_WITH_EFFECT = (
     insert(EffectRow)
-    .values(_bound(EffectRow, _EFFECT_COLUMNS, "effect_"))
-    .add_cte(insert(TimelineRow).values(_bound(TimelineRow, _ENTRY_COLUMNS, "entry_")).cte("added"))
+    .values(bound(EffectRow, _EFFECT_COLUMNS, "effect_"))
+    .add_cte(insert(TimelineRow).values(bound(TimelineRow, _ENTRY_COLUMNS, "entry_")).cte("added"))
 )
 
 
@@ -229,16 +176,16 @@ def add_entry_with_effect(
 
 def get_by_number(*, session: Session, team_id: str, number: int, for_update: bool = False) -> StoredIncident | None:
     row = core(session).execute(_LOCKED[for_update][0], {"team_id": team_id, "number": number}).first()
-    return _stored(row) if row else None
+    return stored_incident(row) if row else None
 
 
 def get_by_channel(*, session: Session, channel_id: str, for_update: bool = False) -> StoredIncident | None:
     row = core(session).execute(_LOCKED[for_update][1], {"channel_id": channel_id}).first()
-    return _stored(row) if row else None
+    return stored_incident(row) if row else None
 
 
 def get_by_id(*, session: Session, incident_id: int) -> StoredIncident:
-    return _stored(session.get_one(IncidentRow, incident_id))
+    return stored_incident(session.get_one(IncidentRow, incident_id))
 
 
 def newest_id(*, session: Session) -> int | None:
@@ -272,7 +219,7 @@ def list_open(
         .where(_shown_to(viewer, channel_id))
         .order_by(col(IncidentRow.number).desc())
     )
-    return [_stored(row) for row in session.exec(query)]
+    return [stored_incident(row) for row in session.exec(query)]
 
 
 def list_recent(
@@ -284,7 +231,7 @@ def list_recent(
         .order_by(col(IncidentRow.number).desc())
         .limit(limit)
     )
-    return [_stored(row) for row in session.exec(query)]
+    return [stored_incident(row) for row in session.exec(query)]
 
 
 def _columns(incident: Incident) -> dict[str, Any]:
@@ -314,7 +261,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _stored(row: Any) -> StoredIncident:
+def stored_incident(row: Any) -> StoredIncident:
     """An incident from its row: an `IncidentRow`, or a Core row of the same columns."""
     assert row.id is not None
     incident = Incident(
@@ -422,21 +369,7 @@ def _entry(row: TimelineRow) -> StoredEntry:
     )
 
 
-# --- Slack bookkeeping -----------------------------------------------------------------------
-
-
-def remember_event(*, session: Session, event_id: str, now: datetime) -> bool:
-    """Record a Slack event id; False when it was already recorded (a redelivery).
-
-    RETURNING, not rowcount: psycopg 3 reports -1 for this statement through SQLAlchemy, so a
-    rowcount test took every first delivery on PostgreSQL for a redelivery."""
-    inserted = core(session).execute(
-        _upsert(session)(SlackEventRow)
-        .values(event_id=event_id, received_at=now)
-        .on_conflict_do_nothing()
-        .returning(col(SlackEventRow.event_id))
-    )
-    return inserted.first() is not None
+# --- what a close reports -------------------------------------------------------------------
 
 
 def save_durations(*, session: Session, incident_id: int, durations: Durations, now: datetime) -> None:
@@ -456,13 +389,3 @@ def save_durations(*, session: Session, incident_id: int, durations: Durations, 
         )
     )
     public.changed_if_listed(session=session, incident_id=incident_id, at=now)  # "Disrupted for ..." on the page
-
-
-def names(*, session: Session, user_ids: set[str]) -> dict[str, str]:
-    """The names Slack shows for these members (display name, else full name), where known."""
-    query = select(MemberRow).where(col(MemberRow.user_id).in_(user_ids))
-    return {
-        row.user_id: row.display_name or row.real_name
-        for row in session.exec(query)
-        if row.display_name or row.real_name
-    }

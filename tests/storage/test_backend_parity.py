@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.storage import repository
+from bot.storage import events, members
 from bot.storage.db import Database
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
@@ -20,16 +20,16 @@ NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
 
 def test_a_slack_event_is_new_the_first_time_and_a_redelivery_every_time_after(any_db: Database) -> None:
     with any_db.write() as session:
-        first = repository.remember_event(session=session, event_id="Ev0PIN", now=NOW)
+        first = events.remember_event(session=session, event_id="Ev0PIN", now=NOW)
     with any_db.write() as session:
-        again = repository.remember_event(session=session, event_id="Ev0PIN", now=NOW + timedelta(minutes=2))
-        other = repository.remember_event(session=session, event_id="Ev0OTHER", now=NOW)
+        again = events.remember_event(session=session, event_id="Ev0PIN", now=NOW + timedelta(minutes=2))
+        other = events.remember_event(session=session, event_id="Ev0OTHER", now=NOW)
     assert (first, again, other) == (True, False, True)
 
 
 def test_the_unchanged_check_notices_a_write_on_either_backend(any_db: Database, unchanged: Any) -> None:
     """The refusal tests prove "nothing was stored" with it, so it must see a change everywhere."""
     with pytest.raises(AssertionError, match="the database changed"), unchanged(any_db), any_db.write() as session:
-        repository.remember_event(session=session, event_id="Ev0CHANGE", now=NOW)
+        events.remember_event(session=session, event_id="Ev0CHANGE", now=NOW)
     with unchanged(any_db), any_db.read() as session:
-        repository.names(session=session, user_ids={"U0NOBODY"})
+        members.names(session=session, user_ids={"U0NOBODY"})

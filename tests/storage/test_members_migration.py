@@ -8,7 +8,6 @@ from migrating import migrate
 from sqlalchemy import inspect, text
 
 from bot.storage import members as stored
-from bot.storage import repository as repo
 from bot.storage.db import Database
 from bot.storage.members import Member
 
@@ -32,7 +31,7 @@ def test_the_cached_people_become_members_and_keep_their_names_and_guest_flags(e
         assert stored.get(session=session, user_id="U0GINA") == Member(
             user_id="U0GINA", team_id="", display_name="gina", real_name="", is_restricted=True
         )
-        assert repo.names(session=session, user_ids={"U0ALICE", "U0GINA", "U0NOBODY"}) == {
+        assert stored.names(session=session, user_ids={"U0ALICE", "U0GINA", "U0NOBODY"}) == {
             "U0ALICE": "alice",
             "U0GINA": "gina",
         }
