@@ -7,7 +7,6 @@ in the same transaction; a `UserError` anywhere rolls it all back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,6 +31,7 @@ from bot.domain.aftermath import (
     working_days_before,
 )
 from bot.domain.incident import TimelineEntry
+from bot.domain.insights import Insights
 from bot.domain.reminders import promise_line, record
 from bot.domain.retro import Record, RetroState, UpdateOnRecord
 from bot.domain.roles import entry_people
@@ -48,16 +48,6 @@ from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
 STATS_WINDOWS = {"30d": 30, "90d": 90}
-
-
-@dataclass(frozen=True)
-class Insights:
-    since: datetime
-    until: datetime
-    by_severity: dict[int, int]
-    spreads: dict[str, insights.Spread]
-    repeat_groups: list[tuple[int, ...]]  # incident numbers linked as related, in groups
-    promises: insights.PromiseCounts
 
 
 class AftermathService:

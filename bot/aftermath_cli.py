@@ -82,8 +82,8 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import report
     from bot.aftermath import AftermathService
+    from bot.render import report
     from bot.service import utc_now
     from bot.storage.db import Database
 

@@ -19,13 +19,14 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import format_name
 from bot.render import actions
+from bot.render.durations import TOTAL, headline
 from bot.render.retro import markdown
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
 from bot.service import Where
@@ -150,10 +151,9 @@ def _print(sandbox: Sandbox, out: TextIO) -> None:
     from bot.domain.language import public_duration
 
     out.write(f"{rule}\nDurations of {format_name(STORY)}\n{rule}\n")
-    out.write(f"total              {short(durations.total)}  ({public_duration(durations.total, 'en')};")
-    out.write(f" {public_duration(durations.total, 'fr')})\n")
-    out.write(f"time to identify   {short(durations.to_identify or timedelta())}\n")
-    out.write(f"time to mitigate   {short(durations.to_mitigate or timedelta())}\n")
+    in_words = {TOTAL: f"  ({public_duration(durations.total, 'en')}; {public_duration(durations.total, 'fr')})"}
+    for label, length in headline(durations):
+        out.write(f"{label:<18} {short(length)}{in_words.get(label, '')}\n")
     for status, spent in durations.in_status.items():
         if spent:
             out.write(f"  {status.value:<16} {short(spent)}\n")

@@ -28,12 +28,12 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         "`21:41 IST` :repeat: 2nd similar incident in 7 days: "
         "INC-1 “Something went wrong on home page” (Feb 11, 1h 2m)",
         "22:06 IST` *bob* :bulb: set the status to *identified*",
-        "Total *1h 58m* · time to identify *25m* · time to mitigate *1h 29m*",
+        "Total duration *1h 58m* · time to identify *25m* · time to mitigate *1h 29m*",
         "📌",  # the pinned card
         ":white_check_mark: *INC-2* resolved after 1h 58m",
         "Chirper was disrupted for almost two hours",
         "pendant près de deux heures",
-        "total              1h 58m",
+        "total duration     1h 58m",
         # the 22:20 promise: a nudge to the comms lead, an update 5 minutes late, the record at the close
         "22:21 IST  incident-bot\n  :alarm_clock: @bob the next public update of *INC-2* was due by *22:20 IST*, 1 min",
         "[Draft update] [Snooze 15 min] [Snooze 30 min] [Snooze 1 h] [Still investigating: no update needed now]",
@@ -94,7 +94,7 @@ def test_the_demo_runs_twice_in_a_row_on_a_database_of_its_own_whatever_is_confi
     for attempt in (1, 2):
         result = run_demo(folder, DATABASE_URL=db_url, SLACK_API_URL=dead_slack)
         assert result.returncode == 0, f"run {attempt}: {result.stderr}"
-        assert "Total *1h 58m*" in result.stdout, f"run {attempt} replayed the whole story"
+        assert "Total duration *1h 58m*" in result.stdout, f"run {attempt} replayed the whole story"
         assert "WARNING" not in result.stderr and "Traceback" not in result.stderr
     assert sorted(path.name for path in folder.iterdir()) == [".env"], "nothing left in the folder"
     if file is not None:

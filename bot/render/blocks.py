@@ -18,6 +18,7 @@ from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.render import actions
+from bot.render.durations import TOTAL
 from bot.render.lines import duration_lines, timeline_lines
 from bot.render.text import (
     HEADER_LIMIT,
@@ -230,7 +231,7 @@ def timeline_messages(
     status_word = "resolved" if incident.status is Status.RESOLVED else f"{incident.status.value}, so far"
     lines = [
         f"*{incident.name}: {for_slack(incident.title, names)}*",
-        f"sev{incident.severity} · {status_word} · total {short(durations.total)}",
+        f"sev{incident.severity} · {status_word} · {TOTAL} {short(durations.total)}",
         *timeline_lines(incident, entries, names, zone),
     ]
     if incident.status is Status.RESOLVED:

@@ -11,6 +11,7 @@ from bot.domain.durations import Durations, short
 from bot.domain.incident import Incident, TimelineEntry
 from bot.domain.markup import SOMEONE, escape, for_slack
 from bot.domain.timefmt import day_and_time
+from bot.render.durations import DETECTION_LAG, IN_EACH_STATUS, headline, phases
 from bot.render.timeline import Person, Piece, Stressed, Typed, said, words
 
 BACKDATED_AFTER = timedelta(minutes=1)
@@ -47,19 +48,12 @@ def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
 
 def duration_lines(durations: Durations) -> list[str]:
     """The report posted at a close (docs/behaviour.md, Durations)."""
-    parts = [f"Total *{short(durations.total)}*"]
-    if durations.to_identify is not None:
-        parts.append(f"time to identify *{short(durations.to_identify)}*")
-    if durations.to_mitigate is not None:
-        parts.append(f"time to mitigate *{short(durations.to_mitigate)}*")
-    lines = [" · ".join(parts)]
-    phases = [
-        f"{status.value} {short(spent)}" for status, spent in durations.in_status.items() if spent.total_seconds() > 0
-    ]
-    if phases:
-        lines.append("Time in each status: " + " · ".join(phases))
+    measured = " · ".join(f"{label} *{short(length)}*" for label, length in headline(durations))
+    lines = [measured[0].upper() + measured[1:]]
+    if spent := phases(durations):
+        lines.append(f"{IN_EACH_STATUS.capitalize()}: {spent}")
     if durations.detection_lag is not None:
-        lines.append(f"Detected {short(durations.detection_lag)} after the impact began")
+        lines.append(f"{DETECTION_LAG.capitalize()} *{short(durations.detection_lag)}*")
     return lines
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.domain.durations import short
 from bot.domain.incident import TimelineEntry, format_name
 from bot.domain.retro import Record
+from bot.render.durations import DETECTION_LAG, IN_EACH_STATUS, headline, phases
 from bot.render.markdown import both_times, escape, line_start, name_of, rich
 from bot.render.timeline import Person, Piece, Stressed, Typed, said, words
 
@@ -66,16 +67,13 @@ def _summary(record: Record) -> list[str]:
 
 def _durations(record: Record) -> list[str]:
     measured = record.durations
-    lines = [f"- Total: {short(measured.total)}" + (" so far" if record.is_draft else "")]
-    if measured.to_identify is not None:
-        lines.append(f"- Time to identify: {short(measured.to_identify)}")
-    if measured.to_mitigate is not None:
-        lines.append(f"- Time to mitigate: {short(measured.to_mitigate)}")
-    for status, spent in measured.in_status.items():
-        if spent.total_seconds() > 0:
-            lines.append(f"- In {status.value}: {short(spent)}")
+    lines = [f"- {label.capitalize()}: {short(length)}" for label, length in headline(measured)]
+    if record.is_draft:
+        lines[0] += " so far"
+    if spent := phases(measured):
+        lines.append(f"- {IN_EACH_STATUS.capitalize()}: {spent}")
     if measured.detection_lag is not None:
-        lines.append(f"- Detection lag: {short(measured.detection_lag)}")
+        lines.append(f"- {DETECTION_LAG.capitalize()}: {short(measured.detection_lag)}")
     return lines
 
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import report
 from bot.aftermath import AftermathService
 from bot.config import Settings
 from bot.domain.durations import short
@@ -24,7 +23,7 @@ from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
 from bot.errors import UsageError
 from bot.reminders import ReminderService
-from bot.render import actions, blocks
+from bot.render import actions, blocks, report
 from bot.render.lines import who
 from bot.service import Changed, IncidentService, Where
 from bot.slack import commands, usage

@@ -12,13 +12,13 @@ The window is by impact start (`impact_started_at`, aware UTC), which the index
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select, union_all
 from sqlmodel import Session, col
 
 from bot.domain.incident import Status
+from bot.domain.insights import PromiseCounts, Spread
 from bot.storage.sql import core
 from bot.storage.tables import IncidentRow, PromiseRow
 
@@ -28,15 +28,6 @@ MEASURES = {
     "total": IncidentRow.total_seconds,
     "detection_lag": IncidentRow.detection_lag_seconds,
 }
-
-
-@dataclass(frozen=True)
-class Spread:
-    """How many incidents had the measure, and its median and 90th percentile in seconds."""
-
-    count: int
-    median: float | None
-    p90: float | None
 
 
 def _window(team_id: str, since: datetime, until: datetime) -> ColumnElement[bool]:
@@ -97,16 +88,6 @@ def spreads(*, session: Session, team_id: str, since: datetime, until: datetime)
 def spread(*, session: Session, team_id: str, since: datetime, until: datetime, measure: str) -> Spread:
     """One measure's median and p90 (`spreads` computes them all at once)."""
     return spreads(session=session, team_id=team_id, since=since, until=until)[measure]
-
-
-@dataclass(frozen=True)
-class PromiseCounts:
-    """Public updates promised ("next update by") in the window's incidents, and what came of them."""
-
-    promised: int
-    kept: int  # the next update came by the promised time
-    late: int  # it came, later
-    missed: int  # the time passed (before `until`) with no update since
 
 
 def promises(*, session: Session, team_id: str, since: datetime, until: datetime) -> PromiseCounts:

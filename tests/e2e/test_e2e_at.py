@@ -42,4 +42,4 @@ def test_close_at_a_time_minutes_ago_is_accepted(make_stack: Callable[..., Stack
     stack.user("alice").slash("close Fixed the cache --at 21:40", channel=channel)
     stack.settle()
     closing = next(line for line in bot_lines(stack, channel) if "resolved INC-1" in line)
-    assert "Total *10m*" in closing
+    assert "Total duration *10m*" in closing

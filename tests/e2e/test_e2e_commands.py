@@ -112,10 +112,10 @@ def test_comms_and_scribe_show_on_the_card_by_name_join_the_channel_and_land_on_
 
 def test_close_reports_the_durations_and_announces_it(stack: Stack, opened: str) -> None:
     answer = stack.user("bob").slash("close rolled back the deploy", channel=opened)
-    assert answer.json["text"].startswith("INC-1: resolved.\nTotal *")
+    assert answer.json["text"].startswith("INC-1: resolved.\nTotal duration *")
     stack.settle()
     closing = bot_lines(stack, opened)[-1]
-    assert "resolved INC-1: rolled back the deploy" in closing and "Total *" in closing
+    assert "resolved INC-1: rolled back the deploy" in closing and "Total duration *" in closing
     assert any("resolved" in line for line in bot_lines(stack, ANNOUNCE))
     assert "[Reopen]" in stack.emulator.transcript(opened, __import__("zoneinfo").ZoneInfo("UTC"))
 

@@ -184,7 +184,7 @@ def test_the_resolved_draft_and_the_close_message_agree_on_the_duration(make_sta
     stack.user("alice").slash("draft", channel=channel)
     stack.settle()
     closing = next(line for line in bot_lines(stack, channel) if "resolved INC-1" in line)
-    assert "Total *1h 55m*" in closing
+    assert "Total duration *1h 55m*" in closing
     assert "for almost two hours" in draft_text(find_draft(stack, channel, "English · short"))
     assert "pendant près de deux heures" in draft_text(find_draft(stack, channel, "Français · long"))
 

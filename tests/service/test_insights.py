@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from freezegun import freeze_time
 
 from bot.domain.incident import Status
+from bot.domain.insights import PromiseCounts, Spread
 from bot.service import IncidentService, Where
 from bot.storage import insights
 from bot.storage.db import Database
@@ -32,7 +33,7 @@ def _incident(
         service.close(where, actor="U1")
 
 
-def _spread(db: Database, measure: str) -> insights.Spread:
+def _spread(db: Database, measure: str) -> Spread:
     with db.read() as session:
         return insights.spread(session=session, team_id="T1", since=SINCE, until=UNTIL, measure=measure)
 
@@ -45,10 +46,10 @@ def test_median_and_p90_are_nearest_rank_over_resolved_incidents(any_db: Databas
     for number, (identify, mitigate, total, sev) in enumerate(table, start=1):
         _incident(service, number, 2 + number, identify=identify, mitigate=mitigate, total=total, sev=sev)
 
-    assert _spread(any_db, "total") == insights.Spread(5, 60 * 60.0, 120 * 60.0)
-    assert _spread(any_db, "identify") == insights.Spread(5, 15 * 60.0, 25 * 60.0)
-    assert _spread(any_db, "mitigate") == insights.Spread(5, 30 * 60.0, 60 * 60.0)
-    assert _spread(any_db, "detection_lag") == insights.Spread(0, None, None)
+    assert _spread(any_db, "total") == Spread(5, 60 * 60.0, 120 * 60.0)
+    assert _spread(any_db, "identify") == Spread(5, 15 * 60.0, 25 * 60.0)
+    assert _spread(any_db, "mitigate") == Spread(5, 30 * 60.0, 60 * 60.0)
+    assert _spread(any_db, "detection_lag") == Spread(0, None, None)
     with any_db.read() as session:
         assert insights.by_severity(session=session, team_id="T1", since=SINCE, until=UNTIL) == {1: 2, 2: 2, 3: 1}
 
@@ -62,7 +63,7 @@ def test_a_reopened_incident_counts_only_once_resolved_again(any_db: Database) -
     with freeze_time(datetime(2022, 2, 3, 11, 30, tzinfo=UTC)):
         service.close(Where(team_id="T1", number=1), actor="U1")
     # open 10:00-10:30, resolved 10:30-11:00, open again 11:00-11:30: an hour of impact, not 1h 30m
-    assert _spread(any_db, "total") == insights.Spread(1, 60 * 60.0, 60 * 60.0)
+    assert _spread(any_db, "total") == Spread(1, 60 * 60.0, 60 * 60.0)
 
 
 def test_the_window_is_by_impact_start_and_per_workspace(any_db: Database) -> None:
@@ -101,4 +102,4 @@ def test_public_update_promises_are_counted_kept_late_and_missed(any_db: Databas
         clock.move_to("2022-02-17 23:30:00+05:30")
         with any_db.read() as session:
             counted = insights.promises(session=session, team_id="T1", since=SINCE, until=datetime.now(UTC))
-    assert counted == insights.PromiseCounts(promised=3, kept=1, late=1, missed=1)
+    assert counted == PromiseCounts(promised=3, kept=1, late=1, missed=1)

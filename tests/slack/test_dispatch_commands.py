@@ -139,7 +139,7 @@ def test_close_reports_the_durations_stores_resolved_and_queues_the_announcement
     channel = bot.open()
     before = len(bot.effects())
     answer = bot.command("close rolled back the deploy", user=BOB, channel=channel)
-    assert answer.text.startswith("INC-1: resolved.\nTotal *")
+    assert answer.text.startswith("INC-1: resolved.\nTotal duration *")
     assert bot.incident(1).status == "resolved" and bot.incident(1).resolved_at is not None
     assert (bot.timeline(1)[-1].kind, bot.timeline(1)[-1].text) == ("status", "rolled back the deploy")
     assert sorted(bot.effects()[before:]) == ["announce", "card.update", "channel.topic", "timeline.post"]

@@ -44,7 +44,7 @@ def test_the_resolve_and_reopen_buttons_close_and_reopen_the_incident(bot: Dispa
     channel = bot.open()
     bot.send(button("incident.close", "1", user=BOB, channel=channel))
     assert bot.incident(1).status == "resolved"
-    assert bot.after.texts()[-1].startswith("INC-1: resolved.\nTotal *")
+    assert bot.after.texts()[-1].startswith("INC-1: resolved.\nTotal duration *")
     bot.send(button("incident.reopen", "1", user=BOB, channel=channel))
     assert bot.incident(1).status == "investigating"
     assert bot.after.texts()[-1] == "INC-1: reopened: back to investigating."

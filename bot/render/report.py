@@ -11,17 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.aftermath import Insights
 from bot.domain.durations import short
 from bot.domain.incident import SEVERITIES, format_name
+from bot.domain.insights import Insights
+from bot.render.durations import MEASURE_LABELS
 
 SHOWN_GROUPS = 5  # in Slack; the report lists every group
-MEASURE_NAMES = {
-    "identify": "time to identify",
-    "mitigate": "time to mitigate",
-    "total": "total duration",
-    "detection_lag": "detection lag",
-}
 
 
 @dataclass(frozen=True)
@@ -40,7 +35,7 @@ class Row:
 def rows(found: Insights) -> list[Row]:
     table = [Row("incidents", sum(found.by_severity.values()))]
     table += [Row(f"sev{severity} incidents", found.by_severity.get(severity, 0)) for severity in SEVERITIES]
-    for measure, name in MEASURE_NAMES.items():
+    for measure, name in MEASURE_LABELS.items():
         spread = found.spreads[measure]
         table += [
             Row(f"{name}: incidents measured", spread.count),
@@ -112,7 +107,7 @@ def as_slack_lines(found: Insights, zone: ZoneInfo) -> Sequence[str]:
     lines = [
         f"*Incidents* {window_words(found, zone)}: {sum(found.by_severity.values())} ({by_severity})",
     ]
-    for measure, name in MEASURE_NAMES.items():
+    for measure, name in MEASURE_LABELS.items():
         spread = found.spreads[measure]
         if spread.count:
             median = short(timedelta(seconds=spread.median or 0))
