@@ -1,9 +1,9 @@
-"""`incident-bot`: serve | socket | worker | outbox | export | report | demo | db upgrade.
+"""`incident-bot`: serve | socket | worker | outbox | export | report | status export | demo | db upgrade.
 
 Reads `.env` from the current directory and the environment, checks every setting the command
 needs and the database, and stops with one line per problem (exit status 2) before doing
 anything else (`bot.startup`). The commands that only read the database (`outbox`, `export`,
-`report`) also need it migrated, and create nothing when it is not.
+`report`, `status export`) also need it migrated, and create nothing when it is not.
 
 Exit status, the same for every command: 0 done; 1 what was asked for is not there, or not in a
 state that allows it (an unknown incident, workspace or effect ID, a database with no incident
@@ -30,6 +30,7 @@ from bot.errors import CANNOT_RUN
 from bot.logs import configure_logging
 from bot.outbox.cli import add_outbox_parser
 from bot.startup import start
+from bot.status_cli import add_status_parser, run_status
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -45,8 +46,9 @@ REQUIRED = {
     "report": (),
     "db": (),
     "demo": (),
+    "status": (),
 }
-READS = frozenset({"outbox", "export", "report"})  # need a migrated database; never create one
+READS = frozenset({"outbox", "export", "report", "status"})  # need a migrated database; never create one
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(settings, args)
         case "report":
             return run_report(settings, args)
+        case "status":
+            return run_status(settings, args)
     return CANNOT_RUN
 
 
@@ -107,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
     add_outbox_parser(commands)
     add_aftermath_parsers(commands)
+    add_status_parser(commands)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")

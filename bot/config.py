@@ -44,6 +44,7 @@ EXAMPLES = {
     "INCIDENT_LANGUAGES": "en,fr",
     "INCIDENT_REMINDERS": DEFAULT_REMINDERS,
     "INCIDENT_STATUS_URL": "https://status.example.com/status",
+    "INCIDENT_STATUS_PAGE": "separate",
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "json",
 }
@@ -91,6 +92,7 @@ class Settings:
     languages: tuple[str, ...] = ("en",)
     reminders: Mapping[int, timedelta | None] = field(default_factory=lambda: parse_reminders(DEFAULT_REMINDERS))
     status_url: str | None = None  # the status page's public address: its feeds' and JSON's absolute links
+    status_page_on_web: bool = True  # INCIDENT_STATUS_PAGE=web; `separate`: a status process or an export serves it
 
     def __repr__(self) -> str:  # secrets never reach logs, not even through a repr
         shown = {
@@ -213,6 +215,10 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         except ValueError as error:
             problems.append(problem("INCIDENT_STATUS_URL", str(error), public_address))
 
+    where = (get("INCIDENT_STATUS_PAGE") or "web").lower()
+    if where not in ("web", "separate"):
+        problems.append(problem("INCIDENT_STATUS_PAGE", "is not web or separate", where))
+
     database = DEFAULTS.database_url
     try:
         database = database_url(get("DATABASE_URL") or DEFAULTS.database_url)
@@ -235,6 +241,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         languages=languages or DEFAULTS.languages,
         reminders=reminders,
         status_url=public_address,
+        status_page_on_web=where == "web",
     )
 
 

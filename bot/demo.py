@@ -10,7 +10,9 @@ first public update promises the next by 22:20; when that passes the bot nudges 
 whose update at 22:25 is 5 minutes late, and the close reports every promise. Six days
 earlier, on 2022-02-11, the home page had already failed for an hour (INC-1): when INC-2 opens,
 the bot says it is the second similar incident in 7 days. The demo ends with INC-2's
-retrospective, built from the record.
+retrospective, built from the record, and writes the public status page as `incident-bot status
+export` does (every language, feeds, JSON, relative links) into `incident-bot-demo-status` in the
+system's temporary folder, replacing the previous run's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -30,11 +31,13 @@ from bot.render.durations import TOTAL, headline
 from bot.render.retro import markdown
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
 from bot.service import Where
+from bot.status_page.export import export_site
 from slack_emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
 
 ZONE = ZoneInfo("Asia/Kolkata")
 FIRST_START = datetime(2022, 2, 11, 14, 5, tzinfo=ZONE)
 STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)
+DEMO_SITE = Path(tempfile.gettempdir()) / "incident-bot-demo-status"
 STORY = 2  # the incident number of the 2022-02-17 outage: INC-1 is the one of 2022-02-11
 
 
@@ -53,7 +56,7 @@ def run_demo(out: TextIO = sys.stdout) -> int:
             name = format_name(STORY)
             out.write(f"{'=' * 78}\nThe retrospective of {name} (incident-bot export {name})\n{'=' * 78}\n")
             out.write(markdown(sandbox.runtime.aftermath.record(Where(TEAM_ID, number=STORY))))
-    out.write(f"\nThe public status page it would serve now (GET /status): {page}\n")
+    out.write(f"\nThe public status page now, as static files (incident-bot status export): {page}\n")
     out.write(f"\n(replayed in {time.perf_counter() - started:.1f} s, offline)\n")
     return 0
 
@@ -114,13 +117,12 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
 
 
 def _write_status_page(sandbox: Sandbox) -> Path:
-    """The page as a reader would fetch it, saved where a browser can open it (the temporary
-    folder, so the current one stays clean)."""
-    with urllib.request.urlopen(f"{sandbox.url}/status", timeout=10) as answer:  # noqa: S310 - loopback
-        body = answer.read()
-    path = Path(tempfile.gettempdir()) / "incident-bot-demo-status.html"
-    path.write_bytes(body)
-    return path
+    """The public site as `incident-bot status export` writes it (every language, feeds, JSON,
+    relative links), where a browser can open it: the temporary folder, so the current one stays
+    clean; each run replaces the last one's whole."""
+    runtime = sandbox.runtime
+    exported = export_site(runtime.db, runtime.settings, DEMO_SITE, clock=runtime.service.clock)
+    return exported.folder / exported.home
 
 
 def _publish_english_short(sandbox: Sandbox, who: str) -> None:

@@ -70,11 +70,12 @@ class Runtime:
             signing_secret=self.settings.signing_secret or "",
             problem=lambda: health.problem(self.service.db, self.settings.zone),
             metrics_text=lambda: metrics.scrape(self.service.outbox_counts, multiprocess=multiprocess_metrics),
-            public_site=self.status_site(),
+            public_site=self.status_site() if self.settings.status_page_on_web else None,
         )
 
     def status_site(self) -> StatusSite:
-        """The public status page and feeds (served by the web process, or `socket --status-port`)."""
+        """The public status page and feeds (served by the web process unless INCIDENT_STATUS_PAGE=separate,
+        or by `socket --status-port`)."""
         return StatusSite(self.db, self.settings, clock=self.service.clock)
 
     def check_token(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
@@ -23,6 +24,11 @@ from bot.logs import configure_logging, log_format_problem, log_level_problem
 
 CONNECT_TIMEOUT_SECONDS = 10
 WEB_REQUIRES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+STATUS_REQUIRES = ()  # the status process (bot.status_wsgi) never calls Slack
+STATUS_WAIT_SECONDS = 15.0  # for the web process to create or migrate the database (started together)
+NOT_MIGRATED = "run `incident-bot db upgrade` first"
+GUNICORN_WORKER_BOOT_ERROR = 3  # a gunicorn worker exiting with it makes the master stop
+GUNICORN_APP_LOAD_ERROR = 4  # likewise
 
 
 def read_dotenv() -> None:
@@ -55,6 +61,20 @@ def start(require: Iterable[str], *, exit_status: int = 2, migrated: bool = Fals
     # "will be unused" next to our client; the settings hold it now, so the environment need not.
     os.environ.pop("SLACK_BOT_TOKEN", None)
     return settings
+
+
+def status_problems(*, wait_seconds: float = STATUS_WAIT_SECONDS) -> tuple[Settings | None, list[str]]:
+    """`check` for the status process: it serves the database the web process writes, which must be
+    there and migrated (an empty one would make a page that tells readers all is well). Started
+    with the web process (`honcho start`), it waits up to `wait_seconds` for the web process to
+    create or migrate it; nothing is created here."""
+    deadline = time.monotonic() + wait_seconds
+    settings, problems = check(STATUS_REQUIRES, migrated=True)
+    while problems and all(line.endswith(NOT_MIGRATED) for line in problems) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        settings, problems = check(STATUS_REQUIRES, migrated=True)
+    hint = " (the status process reads the web process's database: give it the same DATABASE_URL)"
+    return settings, [line + hint if line.startswith("DATABASE_URL") else line for line in problems]
 
 
 def refuse(problems: list[str], *, exit_status: int = 2) -> NoReturn:
@@ -94,4 +114,4 @@ def database_problem(settings: Settings, *, migrated: bool = False) -> str | Non
 
 
 def _not_migrated(shown: str, why: str) -> str:
-    return f"DATABASE_URL={shown!r} {why}: run `incident-bot db upgrade` first"
+    return f"DATABASE_URL={shown!r} {why}: {NOT_MIGRATED}"

@@ -16,10 +16,7 @@ import sys
 
 from bot.runtime import build
 from bot.slack.identity import TokenRejected
-from bot.startup import WEB_REQUIRES, start
-
-GUNICORN_WORKER_BOOT_ERROR = 3  # a worker exiting with it makes the gunicorn master stop
-GUNICORN_APP_LOAD_ERROR = 4  # likewise
+from bot.startup import GUNICORN_APP_LOAD_ERROR, GUNICORN_WORKER_BOOT_ERROR, WEB_REQUIRES, start
 
 runtime = build(start(WEB_REQUIRES, exit_status=GUNICORN_APP_LOAD_ERROR)).start_background()
 try:

@@ -19,6 +19,7 @@ def test_defaults_follow_the_spec() -> None:
     assert settings.public_name == "our service"
     assert settings.languages == ("en",)
     assert settings.status_url is None, "links are relative"
+    assert settings.status_page_on_web, "one process is enough for a small team"
     assert settings.reminders == {1: timedelta(minutes=30), 2: timedelta(minutes=60), 3: None, 4: None}
 
 
@@ -63,6 +64,7 @@ def test_every_missing_required_variable_is_named_at_once_one_line_each() -> Non
         ),
         ("INCIDENT_STATUS_URL", "https://status.example.com/status?lang=en", "has a query or a fragment"),
         ("INCIDENT_STATUS_URL", "https://status.example.com:https/", "is not a URL"),
+        ("INCIDENT_STATUS_PAGE", "cdn", "INCIDENT_STATUS_PAGE='cdn' is not web or separate"),
         ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
         ("SLACK_APP_TOKEN", "xoxb-bot-token", "SLACK_APP_TOKEN must start with xapp- (it starts with 'xoxb-')"),
         ("SLACK_APP_TOKEN", "secret-value", "SLACK_APP_TOKEN must start with xapp- (it does not)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,11 +52,18 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
     ):
         assert expected in out, expected
     assert list(tmp_path.iterdir()) == [], "the demo leaves no database behind"
-    written = next(line for line in out.splitlines() if "(GET /status): " in line).split("(GET /status): ")[1]
-    page = Path(written).read_text()
+    written = Path(out.split("as static files (incident-bot status export): ")[1].splitlines()[0])
+    assert written.name == "index.html"
+    page = written.read_text()
     assert "All systems operational" in page and "Home page errors" in page, "resolved, under its public title"
     assert "Disrupted for almost two hours." in page
     assert "Something went wrong on the home page" not in page, "never the internal title"
+    french = (written.parent / "index.fr.html").read_text()
+    assert '<html lang="fr">' in french and "Tous les services fonctionnent" in french
+    for links in (re.findall(r'href="([^"]*)"', text) for text in (page, french)):
+        assert links and all(not link.startswith(("/", "http")) for link in links), "relative: they work as files"
+        for link in links:
+            assert (written.parent / link).is_file(), link
 
 
 def run_demo(folder: Path, **environ: str) -> subprocess.CompletedProcess[str]:

@@ -27,9 +27,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def web_command(port: int, *, workers: int = 1) -> list[str]:
-    line = next(line for line in PROCFILE.read_text().splitlines() if line.startswith("web:"))
-    expanded = line.removeprefix("web:").replace("$PORT", str(port))
+def web_command(port: int, *, workers: int = 1, process: str = "web") -> list[str]:
+    """The Procfile's `process` line (`web`, `status`) as a platform runs it."""
+    line = next(line for line in PROCFILE.read_text().splitlines() if line.startswith(f"{process}:"))
+    expanded = line.removeprefix(f"{process}:").replace("$PORT", str(port))
     expanded = expanded.replace("${WEB_CONCURRENCY:-1}", str(workers)).replace("${WEB_THREADS:-8}", "8")
     arguments = shlex.split(expanded)
     assert arguments[0] == "gunicorn"

@@ -1,6 +1,8 @@
 """The status page in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`)
-loads /status in English and French at desktop and phone widths, on both backends. Screenshots go
-to build/screenshots/ (kept by CI as artifacts). Without Chromium the tests skip, saying so, except
+loads /status in English and French at desktop and phone widths, on both backends, and the site
+`incident-bot status export` writes, opened as files; axe-core (selenium-axe-python) finds no
+accessibility violation on any of them. Screenshots go to build/screenshots/ (kept by CI as
+artifacts). Without Chromium the tests skip, saying so, except
 under CI=true, where a missing browser is a failure (.ci/run installs it)."""
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from e2e_stack import KOLKATA, Stack
 from status_site import publish
 
 from bot.sandbox import ManualClock
+from bot.status_page.export import export_site
 
 SCREENSHOTS = Path(__file__).parent.parent.parent / "build" / "screenshots"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -126,3 +129,36 @@ def test_the_page_reads_well_in_a_browser_in_each_language_and_width(
     assert contrast(*seen["stateColours"]) >= 4.5 and contrast(*seen["textColours"]) >= 4.5
     assert any("IST" in shown and stamp.endswith("Z") for stamp, shown in seen["times"])
     assert all("Pages load slowly or show an error" in update for update in seen["updates"]), "the impact as typed"
+    assert_accessible(browser)
+
+
+def assert_accessible(browser: Any) -> None:
+    """axe-core's rules (WCAG 2.x A and AA, and its best practices) on the page the browser shows."""
+    from selenium_axe_python import Axe
+
+    axe = Axe(browser)
+    axe.inject()
+    results = axe.run()
+    assert results["violations"] == [], Axe.report(results["violations"])
+    assert len(results["passes"]) > 10, "axe ran its rules"
+
+
+def test_the_exported_site_opened_as_files_links_between_languages_and_feeds_and_is_accessible(
+    browser: Any, site: Stack, tmp_path: Path
+) -> None:
+    """The page the demo saved before linked to /status?lang=fr: opened as a file, that is nowhere."""
+    runtime = site.runtime
+    exported = export_site(runtime.db, runtime.settings, tmp_path / "public", clock=runtime.service.clock)
+    desktop = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", desktop)
+    browser.get((exported.folder / exported.home).resolve().as_uri())
+    assert browser.execute_script("return document.documentElement.lang") == "en"
+    assert_accessible(browser)
+    browser.find_element("css selector", 'nav a[hreflang="fr"]').click()
+    assert browser.current_url.endswith("/index.fr.html")
+    seen = browser.execute_script(READ_PAGE)
+    assert seen["state"] == "Panne partielle" and "H2 Incidents en cours" in seen["headings"]
+    browser.get_screenshot_as_file(str(SCREENSHOTS / "status-export-fr.png"))
+    assert_accessible(browser)
+    feed = browser.find_element("css selector", 'link[type="application/atom+xml"]').get_attribute("href")
+    assert feed.startswith("file://") and Path(feed.removeprefix("file://")).is_file()

@@ -3,6 +3,7 @@ calling `StatusSite` as a WSGI server would (no server, no Slack), on SQLite and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -45,7 +46,9 @@ BEHIND_A_PROXY = {"SERVER_NAME": "10.0.0.7", "SERVER_PORT": "8080", "wsgi.url_sc
                   "HTTP_HOST": "web-1.internal:8080", "HTTP_X_FORWARDED_PROTO": "https"}  # fmt: skip
 
 
-def call(site: StatusSite, path: str, *, method: str = "GET", query: str = "", **headers: str) -> Answer:
+def call(
+    site: Callable[..., Iterable[bytes]], path: str, *, method: str = "GET", query: str = "", **headers: str
+) -> Answer:
     environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, **BEHIND_A_PROXY}
     environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
     answered: list[tuple[str, list[tuple[str, str]]]] = []
@@ -53,7 +56,7 @@ def call(site: StatusSite, path: str, *, method: str = "GET", query: str = "", *
     def start_response(status: str, given: list[tuple[str, str]], info: Any = None) -> None:
         answered.append((status, given))
 
-    body = b"".join(site(environ, start_response))  # type: ignore[arg-type]
+    body = b"".join(site(environ, start_response))
     ((status, given),) = answered
     message = Message()
     for name, value in given:

@@ -13,6 +13,7 @@ import pytest
 from site_world import IST, World, call
 
 from bot.domain.incident import Status
+from bot.status_page.app import StatusHttp
 from bot.status_page.links import ROUTES
 from bot.storage.db import Database
 
@@ -61,6 +62,20 @@ def test_a_database_that_does_not_answer_is_a_503_no_cache_keeps() -> None:
         assert answer.status == "503 Service Unavailable"
         assert answer.headers["Cache-Control"] == "no-store"
         assert answer.text == "the status page is unavailable, try again\n"
+
+
+def test_the_status_processs_health_check_says_whether_the_database_answers(world: World) -> None:
+    """The status process's own /healthz: nothing about Slack, which it never calls."""
+    healthy = call(StatusHttp(world.site(), world.db), "/healthz")
+    assert (healthy.status, json.loads(healthy.body)) == ("200 OK", {"ok": True})
+    down = Database("postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2")
+    sick = call(StatusHttp(World(down).site(), down), "/healthz")
+    assert (sick.status, json.loads(sick.body)) == (
+        "503 Service Unavailable",
+        {"ok": False, "error": "database unreachable"},
+    )
+    assert sick.headers["Cache-Control"] == "no-store"
+    assert call(StatusHttp(world.site(), world.db), "/status").status == "200 OK"
 
 
 def test_other_paths_and_methods_are_404_and_never_kept(world: World) -> None:
