@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.durations import parse_length
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_REMINDERS = "sev1=30m,sev2=60m,sev3=off,sev4=off"
@@ -113,10 +115,6 @@ def _redact_url(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
-_DURATION = re.compile(r"^(\d+)([smh])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
-
-
 def parse_reminders(text: str) -> dict[int, timedelta | None]:
     """`sev1=30m,sev2=60m,sev3=off` -> {1: 30 min, 2: 60 min, 3: None, 4: None}."""
     cadence: dict[int, timedelta | None] = {1: None, 2: None, 3: None, 4: None}
@@ -128,10 +126,10 @@ def parse_reminders(text: str) -> dict[int, timedelta | None]:
         if value == "off":
             cadence[int(key[3])] = None
             continue
-        match = _DURATION.match(value)
-        if not match or int(match.group(1)) == 0:
-            raise ValueError(f"{value!r} is not a duration such as 30m, 2h, 90s or off")
-        cadence[int(key[3])] = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+        try:
+            cadence[int(key[3])] = parse_length(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a duration such as 30m, 2h, 90s or off") from None
     return cadence
 
 

@@ -25,6 +25,9 @@ from bot.storage.db import Database
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "alert_group_member",
+    "alert",
+    "alert_group",
     "follow_up",
     "incident_link",
     "effect",

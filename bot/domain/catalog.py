@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from bot.domain.matchers import BadMatcher, Matcher, match_all, parse_matcher
+from bot.domain.matchers import Matcher, match_all, read_matchers
+from bot.domain.toml_tables import FileProblems, tables_of, unknown_keys
 
 KEYS = (
     "id",
@@ -80,12 +80,8 @@ STATE_WORDS: Mapping[str, ComponentState] = MappingProxyType(
 )
 
 
-class CatalogError(ValueError):
+class CatalogError(FileProblems):
     """The catalog cannot be used; `problems` holds one line per mistake, each naming its component."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -151,18 +147,7 @@ def _folded(text: str) -> str:
 
 def read_catalog(text: str) -> Catalog:
     """The catalog written in `text` (TOML); raises `CatalogError` listing every problem."""
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise CatalogError([f"is not valid TOML: {error}"]) from None
-    problems = [
-        f"unknown top-level key {key!r}: write each component as [[component]]"
-        for key in document
-        if key != "component"
-    ]
-    tables = document.get("component", [])
-    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
-        raise CatalogError([*problems, "`component` must be written as [[component]] tables"])
+    tables, problems = tables_of(text, "component", CatalogError)
     components: list[Component] = []
     seen: dict[str, int] = {}
     for position, table in enumerate(tables, start=1):
@@ -182,7 +167,7 @@ def read_catalog(text: str) -> Catalog:
 
 
 def _component(table: Mapping[str, Any], label: str) -> tuple[Component | None, list[str]]:
-    problems = [f"{label}: unknown key {key!r} (known: {', '.join(KEYS)})" for key in table if key not in KEYS]
+    problems = unknown_keys(table, KEYS, label)
     component_id = table.get("id")
     if not isinstance(component_id, str) or not _ID.fullmatch(component_id):
         problems.append(f'{label}: `id` must be a short lower-case name of letters, digits, - or _, e.g. id = "home"')
@@ -192,7 +177,7 @@ def _component(table: Mapping[str, Any], label: str) -> tuple[Component | None, 
     public = table.get("public", True)
     if not isinstance(public, bool):
         problems.append(f"{label}: `public` must be true or false")
-    alerts = _matchers(table.get("alerts", []), label, problems)
+    alerts = read_matchers(table.get("alerts", []), label, "alerts", problems)
     oncall = _group(table, "oncall", label, problems)
     escalation = _group(table, "escalation", label, problems)
     routing_key = _optional_text(table, "pagerduty_routing_key", label, problems)
@@ -243,21 +228,6 @@ def _optional_text(table: Mapping[str, Any], key: str, label: str, problems: lis
         problems.append(f"{label}: `{key}` must be a text")
         return None
     return value.strip() or None
-
-
-def _matchers(value: object, label: str, problems: list[str]) -> tuple[Matcher, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(each, str) for each in value):
-        problems.append(f"{label}: `alerts` must be a list of matchers, e.g. alerts = ['service=\"web\"']")
-        return ()
-    matchers: list[Matcher] = []
-    for text in value:
-        try:
-            matchers.append(parse_matcher(text))
-        except BadMatcher as error:
-            problems.append(f"{label}: in `alerts`, {error}")
-    return tuple(matchers)
 
 
 def _group(table: Mapping[str, Any], key: str, label: str, problems: list[str]) -> str | None:

@@ -31,6 +31,7 @@ the real length; "just over n" is above n and below n + 1/3; "less than" is true
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -136,6 +137,19 @@ def _status_changes(start: datetime, end: datetime, entries: Sequence[TimelineEn
 
 
 # --- the short form ------------------------------------------------------------------------
+
+
+_WRITTEN = re.compile(r"^(\d+)([smh])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def parse_length(text: str) -> timedelta:
+    """A length as settings and files write it: `90s`, `5m`, `1h` (a whole number and a unit);
+    raises ValueError naming what was written otherwise (zero included)."""
+    found = _WRITTEN.match(text.strip().lower())
+    if not found or int(found.group(1)) == 0:
+        raise ValueError(f"{text!r} is not a duration such as 30m, 2h or 90s")
+    return timedelta(seconds=int(found.group(1)) * _UNIT_SECONDS[found.group(2)])
 
 
 def short(length: timedelta) -> str:

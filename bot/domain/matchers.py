@@ -90,6 +90,23 @@ def parse_matchers(texts: Iterable[str]) -> tuple[Matcher, ...]:
     return tuple(parse_matcher(text) for text in texts)
 
 
+def read_matchers(value: object, label: str, key: str, problems: list[str]) -> tuple[Matcher, ...]:
+    """The matchers a file writes under `key` (a list of them, or one), each mistake added to
+    `problems` as one line starting with `label` (the component or rule it belongs to)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(each, str) for each in value):
+        problems.append(f"{label}: `{key}` must be a list of matchers, e.g. {key} = ['service=\"web\"']")
+        return ()
+    matchers: list[Matcher] = []
+    for text in value:
+        try:
+            matchers.append(parse_matcher(text))
+        except BadMatcher as error:
+            problems.append(f"{label}: in `{key}`, {error}")
+    return tuple(matchers)
+
+
 def match_all(matchers: Iterable[Matcher], labels: Mapping[str, str]) -> bool:
     """True when every matcher holds for `labels` (no matchers: every alert)."""
     return all(each.matches(labels) for each in matchers)

@@ -309,3 +309,83 @@ class PromiseRow(SQLModel, table=True):
     promised_by: datetime = utc_column()
     settled_at: datetime | None = utc_column(nullable=True)  # the next public update was published
     settled_by: int | None = Field(default=None, foreign_key="draft.id")  # ... this one
+
+
+# --- alerts (bot.domain.alerts) ----------------------------------------------------------------
+
+OPEN_GROUP = text("triage = 'open'")
+DECLARING = text("declare_at IS NOT NULL")
+
+
+class AlertGroupRow(SQLModel, table=True):
+    """A group of alerts as its sender keys it (`groupKey`, or an event's dedup key), once per source.
+
+    `key_hash` is the SHA-256 of the group key (a key may be longer than an index takes); the
+    unique constraint makes two processes receiving the same notification make one group."""
+
+    __tablename__ = "alert_group"
+    __table_args__ = (
+        UniqueConstraint("source", "key_hash", name="uq_alert_group_key"),
+        Index("ix_alert_group_open", "last_seen_at", sqlite_where=OPEN_GROUP, postgresql_where=OPEN_GROUP),
+        Index("ix_alert_group_declare_at", "declare_at", sqlite_where=DECLARING, postgresql_where=DECLARING),
+        Index("ix_alert_group_incident", "incident_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)  # a bot.domain.alerts.Source
+    key_hash: str = Field(max_length=64)
+    group_key: str = Field(sa_column=Column(Text, nullable=False))
+    sender: str = Field(max_length=64)  # the token's name the group first came with
+    team_id: str | None = Field(default=None, max_length=32)  # the workspace it is shown in
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))  # an incident declared from it is called so
+    severity: int
+    rule: str | None = Field(default=None, max_length=80)  # the rule that decided, if any
+    group_labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON objects
+    common_labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    common_annotations: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    external_url: str = Field(default="", sa_column=Column(Text, nullable=False))
+    truncated: int = Field(default=0)  # alerts its latest notification left out
+    first_seen_at: datetime = utc_column()
+    last_seen_at: datetime = utc_column()
+    changed_at: datetime = utc_column()  # an alert of it last fired, resolved or was acknowledged
+    triage: str = Field(default="open", max_length=16)  # a bot.domain.alerts.Triage
+    triage_version: int = Field(default=0)  # +1 at every decision: its message's buttons carry it
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = utc_column(nullable=True)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    message_ts: str | None = Field(default=None, max_length=32)  # its message in INCIDENT_ALERT_CHANNEL
+    declare_at: datetime | None = utc_column(nullable=True)  # a rule declares it then, if it still fires
+
+
+class AlertRow(SQLModel, table=True):
+    """One alert per source and key (`fingerprint`, or an event's dedup key), whatever its groups."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("source", "key", name="uq_alert_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    key: str = Field(max_length=255)
+    name: str = Field(sa_column=Column(Text, nullable=False))  # alertname, else summary
+    labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON objects
+    annotations: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    links: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON [[label, url], ...]
+    status: str = Field(max_length=16)  # a bot.domain.alerts.AlertStatus
+    starts_at: datetime | None = utc_column(nullable=True)  # the current (or last) firing began
+    ends_at: datetime | None = utc_column(nullable=True)  # it resolved; None while firing
+    first_fired_at: datetime | None = utc_column(nullable=True)
+    acknowledged_at: datetime | None = utc_column(nullable=True)
+    fired: int = Field(default=0)  # how many times it began firing
+    first_seen_at: datetime = utc_column()
+    last_seen_at: datetime = utc_column()
+
+
+class AlertMemberRow(SQLModel, table=True):
+    """An alert in a group (an alert routed to two receivers is in two groups, stored once)."""
+
+    __tablename__ = "alert_group_member"
+    __table_args__ = (Index("ix_alert_group_member_alert", "alert_id"),)
+
+    group_id: int = Field(foreign_key="alert_group.id", primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True)

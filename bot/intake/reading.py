@@ -1,0 +1,105 @@
+"""Reading a sender's JSON field by field: each field with its type, or one `Unreadable` naming
+the field's path (`alerts[2].labels.severity`) and what is wrong, answered as a 400."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+
+class Unreadable(ValueError):
+    """Malformed input: `path` is the field, `problem` what is wrong with it."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path} {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+class JsonObject:
+    """One JSON object of a request; `path` names it in every refusal. A field that is missing
+    and one that is `null` read the same."""
+
+    def __init__(self, value: object, path: str = "") -> None:
+        if not isinstance(value, Mapping):
+            raise Unreadable(path or "the body", f"must be a JSON object, not {_kind(value)}")
+        self.value: Mapping[str, Any] = value
+        self.path = path
+
+    def at(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def text(self, name: str, *, limit: int | None = None) -> str:
+        """A string that must be there and not empty."""
+        found = self.maybe_text(name, limit=limit)
+        if not found:
+            raise Unreadable(self.at(name), "is missing" if found is None else "is empty")
+        return found
+
+    def maybe_text(self, name: str, *, limit: int | None = None) -> str | None:
+        found = self.value.get(name)
+        if found is not None and not isinstance(found, str):
+            raise Unreadable(self.at(name), f"must be a string, not {_kind(found)}")
+        if found is not None and limit is not None and len(found) > limit:
+            raise Unreadable(self.at(name), f"is longer than {limit} characters")
+        return found
+
+    def number(self, name: str) -> int:
+        """A whole number, 0 when missing."""
+        found = self.value.get(name)
+        if found is None:
+            return 0
+        if isinstance(found, bool) or not isinstance(found, int) or found < 0:
+            raise Unreadable(self.at(name), f"must be a whole number, not {_kind(found)}")
+        return found
+
+    def labels(self, name: str) -> dict[str, str]:
+        """An object of strings (labels, annotations), {} when missing."""
+        found = self.value.get(name)
+        if found is None:
+            return {}
+        inner = JsonObject(found, self.at(name))
+        for key, value in inner.value.items():
+            if not isinstance(value, str):
+                raise Unreadable(inner.at(str(key)), f"must be a string, not {_kind(value)}")
+        return {str(key): value for key, value in inner.value.items()}
+
+    def objects(self, name: str, *, required: bool = False) -> list[JsonObject]:
+        """A list of objects ([] when missing, unless `required`)."""
+        found = self.value.get(name)
+        if found is None and not required:
+            return []
+        if not isinstance(found, list):
+            raise Unreadable(self.at(name), "is missing" if found is None else f"must be a list, not {_kind(found)}")
+        return [JsonObject(item, f"{self.at(name)}[{index}]") for index, item in enumerate(found)]
+
+    def maybe_object(self, name: str) -> JsonObject | None:
+        found = self.value.get(name)
+        return None if found is None else JsonObject(found, self.at(name))
+
+    def time(self, name: str) -> datetime | None:
+        """An RFC 3339 time with its offset; None when missing, empty, or Go's zero time
+        (`0001-01-01T00:00:00Z`, what Alertmanager sends as the end of a firing alert)."""
+        found = self.maybe_text(name)
+        if not found:
+            return None
+        try:
+            moment = datetime.fromisoformat(found)
+        except ValueError:
+            raise Unreadable(self.at(name), f"is not an RFC 3339 time: {found[:40]!r}") from None
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise Unreadable(self.at(name), "has no time zone offset (write Z or +00:00)")
+        return None if moment.year == 1 else moment
