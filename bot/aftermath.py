@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.domain import durations, markup, roles
+from bot.domain import durations, markup
 from bot.domain.aftermath import (
     FOLLOW_UP_REMINDER_EVERY,
     RETRO_REMINDER_WINDOW,
@@ -34,13 +34,13 @@ from bot.domain.incident import TimelineEntry
 from bot.domain.insights import Insights
 from bot.domain.reminders import promise_line, record
 from bot.domain.retro import Record, RetroState, UpdateOnRecord
-from bot.domain.roles import entry_people
 from bot.errors import NotFound, RuleRefused
 from bot.outbox import store
 from bot.outbox.kinds.post_notice import PostNotice
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.upload_retro import UploadRetro
+from bot.render.people import in_follow_up, in_related, in_timeline
 from bot.render.retro import markdown
 from bot.service import Clock, Where, locate
 from bot.storage import aftermath, drafts, insights, members, reminders, repository
@@ -248,9 +248,8 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
     follow_ups = aftermath.follow_ups(session=session, incident_id=stored.id)
     retro = aftermath.retro_status(session=session, incident_id=stored.id)
     kept = promise_line(record(reminders.promises(session=session, incident_id=stored.id), now), zone)
-    people = roles.people(incident) | {incident.opened_by} | {entry.actor for entry in entries}
-    people |= {person for entry in entries for person in entry_people(entry) | markup.user_ids(entry.text)}
-    people |= {update.by for update in updates} | {f.owner for f in follow_ups if f.owner}
+    people = in_timeline(incident, entries) | {update.by for update in updates}
+    people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related))
     return Record(
         incident=incident,
         entries=entries,

@@ -47,7 +47,7 @@ from bot.domain.incident import (
     set_severity,
 )
 from bot.domain.language import checked_language
-from bot.domain.roles import Role, change_role, check_person, entry_people
+from bot.domain.roles import Role, change_role, check_person
 from bot.domain.timeparse import parse_at
 from bot.domain.visibility import check_visible, make_private, make_public
 from bot.errors import NotFound
@@ -66,6 +66,7 @@ from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.outbox.payload import Payload
 from bot.recurrence import record_recurrence
+from bot.render.people import in_timeline
 from bot.storage import drafts, events, members, numbering, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
@@ -394,12 +395,8 @@ class IncidentService:
 
     def names_for(self, incident: Incident, entries: list[TimelineEntry]) -> dict[str, str]:
         """Display names of everyone the timeline shows, from the users.info cache."""
-        people = roles.people(incident) | {incident.opened_by}
-        people |= {entry.actor for entry in entries}
-        people |= markup.user_ids(incident.title) | {p for entry in entries for p in markup.user_ids(entry.text)}
-        people |= {p for entry in entries for p in entry_people(entry)}
         with self.db.read() as session:
-            return members.names(session=session, user_ids=people)
+            return members.names(session=session, user_ids=in_timeline(incident, entries))
 
     def get(self, where: Where) -> Incident:
         with self.db.read() as session:

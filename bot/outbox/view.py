@@ -14,12 +14,12 @@ from typing import Protocol, runtime_checkable
 
 from sqlmodel import Session
 
-from bot.domain import markup, roles
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
 from bot.domain.reminders import PromiseRecord, record
 from bot.domain.retro import FollowUp, RelatedIncident
+from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_related
 from bot.storage import aftermath, drafts, members, reminders, repository
 from bot.storage.db import Database
 
@@ -84,9 +84,9 @@ def _read_lines(session: Session, payloads: Sequence[object], incident_id: int) 
     if stored.incident.status is Status.RESOLVED:
         return [None] * len(payloads)  # every line shows durations: read one by one
     entries = repository.get_entries(session=session, entry_ids=entry_ids)
-    people = _incident_people(stored.incident)
+    people = in_incident(stored.incident)
     for item in entries.values():
-        people |= _entry_people(item.entry)
+        people |= in_entry(item.entry)
     names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     views: list[IncidentView | None] = []
@@ -124,17 +124,17 @@ def _read(session: Session, payload: object, incident_id: int | None) -> Inciden
     if entry is not None and entry.status_to is Status.RESOLVED:
         made = reminders.promises(session=session, incident_id=stored.id, made_until=entry.recorded_at)
         promises = record(made, entry.recorded_at)
-    people = _incident_people(stored.incident)
+    people = in_incident(stored.incident)
     if entry is not None:
-        people |= _entry_people(entry)
+        people |= in_entry(entry)
     if draft is not None:
-        people |= {draft.created_by, draft.edited_by or "", draft.decided_by or "", draft.corrected_by or ""}
+        people |= in_draft(draft)
     related: tuple[RelatedIncident, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     if getattr(payload, "shows_card", False):
         related = tuple(aftermath.related(session=session, incident_id=stored.id))
         follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
-        people |= {item.owner for item in follow_ups if item.owner}
+        people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related))
     names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
@@ -150,21 +150,6 @@ def _read(session: Session, payload: object, incident_id: int | None) -> Inciden
         related=related,
         follow_ups=follow_ups,
     )
-
-
-def _incident_people(incident: Incident) -> set[str]:
-    """Whose names an incident's messages show: its opener, role holders and people mentioned."""
-    return (
-        roles.people(incident)
-        | {incident.opened_by}
-        | markup.user_ids(incident.title)
-        | markup.user_ids(incident.impact)
-    )
-
-
-def _entry_people(entry: TimelineEntry) -> set[str]:
-    """Whose names a timeline line shows: who did it, whom it names, whom its text mentions."""
-    return {entry.actor} | roles.entry_people(entry) | markup.user_ids(entry.text)
 
 
 def _durations_until(session: Session, incident_id: int, entry_id: int | None, incident: Incident) -> Durations:

@@ -20,6 +20,7 @@ from bot.errors import NotFound, RuleRefused, UsageError
 from bot.render.export import as_data
 from bot.render.retro import markdown
 from bot.service import IncidentService, Where
+from bot.storage import members
 from bot.storage.db import Database
 from tests.conftest import KOLKATA, database_state
 
@@ -186,6 +187,27 @@ def test_the_record_renders_as_commonmark_and_validates_as_json(
     assert "<@" not in document and "<!" not in document
     jsonschema.validate(as_data(record), SCHEMA, format_checker=jsonschema.FormatChecker())
     assert as_data(record)["durations"]["total_seconds"] == 118 * 60  # type: ignore[index]
+
+
+def test_the_document_names_everyone_it_mentions_in_titles_and_follow_ups(
+    any_db: Database, service: IncidentService, after: AftermathService
+) -> None:
+    with freeze_time("2022-02-17 21:41:00+05:30"):
+        with any_db.write() as session:
+            known = [members.Member(user_id, "T1", name, name.title()) for user_id, name in KNOWN.items()]
+            members.put(session=session, members=known, learned_at=datetime.now(UTC))
+        service.open(team_id="T1", actor="U1", title="Checkout fails for <@U2>", severity=2)
+        service.open(team_id="T1", actor="U1", title="Search results empty, asked <@U4>", severity=2)
+        after.relate(INC_1, actor="U1", other_number=2, linked=True)
+        after.add_follow_up(INC_1, actor="U1", text="Ask <@U3> about retries", owner=None, due=None)
+        document = markdown(after.record(INC_1))
+    assert "# INC-1: Checkout fails for @bob" in document
+    assert "- INC-2 Search results empty, asked @dave (" in document
+    assert "- [ ] #1 Ask @carol about retries (no owner)" in document
+    assert "someone" not in document
+
+
+KNOWN = {"U1": "alice", "U2": "bob", "U3": "carol", "U4": "dave"}
 
 
 def test_an_open_incident_gets_a_draft_document(service: IncidentService, after: AftermathService) -> None:

@@ -138,3 +138,18 @@ def test_the_card_lists_related_incidents_and_once_resolved_the_follow_ups(bot: 
         )
         bot.command("followup done 1")
         assert ":white_check_mark: #1 Alert on home page 5xx" in card_text(bot, 2)
+
+
+def test_the_card_names_whoever_a_follow_up_or_a_related_title_mentions(bot: DispatchBot) -> None:
+    """The card is redrawn by whatever changes next: everyone it shows is read, not only who the
+    latest change names."""
+    with freeze_time("2022-02-17 16:11:00"):
+        bot.open(f"Search results empty, asked <@{BOB}>")
+        channel = bot.open("Checkout fails")
+        bot.command("related INC-1", channel=channel)
+        bot.command(f"followup Ask <@{BOB}> about retries", channel=channel)
+        bot.command("close", channel=channel)
+        card = card_text(bot, 2)
+    assert "INC-1 Search results empty, asked @bob (" in card
+    assert ":black_square_button: #1 Ask @bob about retries (no owner)" in card
+    assert "someone" not in card
