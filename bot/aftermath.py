@@ -21,13 +21,11 @@ from bot.domain.aftermath import (
     clean_follow_up,
     follow_up_done_entry,
     follow_up_entry,
-    follow_up_reminder,
     groups,
     parse_due,
     relation_entry,
     retro_decision,
     retro_entry,
-    retro_reminder,
     working_days_before,
 )
 from bot.domain.incident import TimelineEntry
@@ -40,6 +38,7 @@ from bot.outbox.kinds.post_notice import PostNotice
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.upload_retro import UploadRetro
+from bot.render.notices import follow_up_reminder, retro_reminder
 from bot.render.people import in_follow_up, in_related, in_timeline
 from bot.render.retro import markdown
 from bot.service import Clock, Where, locate

@@ -249,3 +249,11 @@ def test_no_module_is_over_400_lines(path: Path) -> None:
         assert lines > MODULE_LINES_MAX, f"{name} fits in {MODULE_LINES_MAX} lines now: take it off LONG_FOR_NOW"
     else:
         assert lines <= MODULE_LINES_MAX, f"{name} has {lines} lines: split it by concept"
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_an_incident_s_name_is_written_only_by_format_name(path: Path) -> None:
+    """`INC-7` is spelled in one place (bot.domain.incident.format_name), so it can change in one."""
+    if path.relative_to(ROOT).as_posix() == "domain/incident.py":
+        return
+    assert "INC-{" not in path.read_text(), f"bot/{path.relative_to(ROOT)} writes INC-n itself: use format_name"

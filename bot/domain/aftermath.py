@@ -22,8 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import short
 from bot.domain.incident import EntryKind, Incident, TimelineEntry, checked_text
-from bot.domain.markup import escape, for_slack
-from bot.domain.retro import FollowUp, RetroState
+from bot.domain.retro import RetroState
 from bot.domain.similarity import likeness, signature
 from bot.errors import RuleRefused, UsageError
 
@@ -151,18 +150,6 @@ def follow_up_done_entry(*, follow_up_id: int, text: str, actor: str, now: datet
     return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.FOLLOW_UP, text=line)
 
 
-def follow_up_reminder(follow_up: FollowUp, incident_name: str, today: date) -> str:
-    """The reminder to the owner of an overdue follow-up (mrkdwn: the owner is mentioned on purpose,
-    the text is escaped)."""
-    assert follow_up.owner is not None and follow_up.due is not None
-    late = (today - follow_up.due).days
-    return (
-        f"<@{follow_up.owner}> follow-up #{follow_up.id} of {incident_name} was due {follow_up.due.isoformat()} "
-        f"({late} day{'s' if late != 1 else ''} ago): {for_slack(follow_up.text)}\n"
-        f"When it is done: `/incident followup done {follow_up.id}`."
-    )
-
-
 # --- the retrospective ---------------------------------------------------------------------
 
 
@@ -184,16 +171,6 @@ def retro_decision(state: RetroState, *, reason: str) -> str:
 def retro_entry(state: RetroState, note: str, *, actor: str, now: datetime) -> TimelineEntry:
     text = "marked the retrospective done" if state is RetroState.DONE else f"waived the retrospective: {note}"
     return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.RETRO, text=text)
-
-
-def retro_reminder(incident: Incident) -> str:
-    """The reminder to the lead of a resolved incident whose retrospective is still to do."""
-    said = (
-        f"the retrospective of {incident.name} is still to do, {RETRO_REMINDER_WORKING_DAYS} working days after "
-        "the close. `/incident retro` builds it from the record; `/incident retro done` or "
-        "`/incident retro waived <reason>` records the decision."
-    )
-    return f"<@{incident.lead}> {escape(said)}"
 
 
 def working_days_before(moment: datetime, days: int, zone: ZoneInfo) -> datetime:
