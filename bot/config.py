@@ -15,9 +15,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.alert_rules import Rules, RulesError, read_rules
 from bot.domain.durations import parse_length
+from bot.intake.tokens import AlertToken, read_tokens
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
@@ -49,6 +52,9 @@ EXAMPLES = {
     "INCIDENT_STATUS_PAGE": "separate",
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "json",
+    "INCIDENT_ALERT_TOKENS": "prod-alertmanager:$(openssl rand -hex 16),grafana:$(openssl rand -hex 16)",
+    "INCIDENT_ALERT_CHANNEL": "C0123ABCDEF",
+    "INCIDENT_ALERT_RULES": "alert-rules.toml",
 }
 TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
@@ -95,6 +101,9 @@ class Settings:
     reminders: Mapping[int, timedelta | None] = field(default_factory=lambda: parse_reminders(DEFAULT_REMINDERS))
     status_url: str | None = None  # the status page's public address: its feeds' and JSON's absolute links
     status_page_on_web: bool = True  # INCIDENT_STATUS_PAGE=web; `separate`: a status process or an export serves it
+    alert_tokens: tuple[AlertToken, ...] = ()  # INCIDENT_ALERT_TOKENS: none, and no alert is accepted
+    alert_channel: str | None = None  # INCIDENT_ALERT_CHANNEL: where new groups of alerts are triaged
+    alert_rules: Rules = field(default_factory=Rules)  # INCIDENT_ALERT_RULES
 
     def __repr__(self) -> str:  # secrets never reach logs, not even through a repr
         shown = {
@@ -195,7 +204,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
     if not api_url.endswith("/"):
         api_url += "/"
 
-    for name in ("INCIDENT_ANNOUNCE_CHANNEL", "INCIDENT_STATUS_CHANNEL"):
+    for name in ("INCIDENT_ANNOUNCE_CHANNEL", "INCIDENT_STATUS_CHANNEL", "INCIDENT_ALERT_CHANNEL"):
         value = get(name)
         if value is not None and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
             problems.append(problem(name, "is not a channel ID (see the channel's details, at the bottom)", value))
@@ -223,6 +232,22 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
     except ValueError as error:
         problems.append(problem("DATABASE_URL", str(error), _redact_url(get("DATABASE_URL") or "")))
 
+    alert_tokens: tuple[AlertToken, ...] = ()
+    try:
+        alert_tokens = read_tokens(get("INCIDENT_ALERT_TOKENS") or "")
+    except ValueError as error:  # never repeats a secret
+        problems.append(problem("INCIDENT_ALERT_TOKENS", str(error)))
+
+    alert_rules = DEFAULTS.alert_rules
+    rules_path = get("INCIDENT_ALERT_RULES")
+    if rules_path is not None:
+        try:
+            alert_rules = read_rules(read_file("INCIDENT_ALERT_RULES", rules_path))
+        except RulesError as error:  # one line per mistake, each naming its rule
+            problems.extend(f"INCIDENT_ALERT_RULES={rules_path!r}: {line}" for line in error.problems)
+        except ValueError as error:
+            problems.append(str(error))
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -240,7 +265,25 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         reminders=reminders,
         status_url=public_address,
         status_page_on_web=where == "web",
+        alert_tokens=alert_tokens,
+        alert_channel=get("INCIDENT_ALERT_CHANNEL"),
+        alert_rules=alert_rules,
     )
+
+
+def read_file(name: str, path: str) -> str:
+    """The text of the file a setting names (relative to the directory the bot starts in); raises
+    ValueError with the one line saying why it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(problem(name, f"names a file that does not exist (from {Path.cwd()})", path)) from None
+    except IsADirectoryError:
+        raise ValueError(problem(name, "names a folder, not a file", path)) from None
+    except UnicodeDecodeError:
+        raise ValueError(problem(name, "is not a UTF-8 text file", path)) from None
+    except OSError as error:
+        raise ValueError(problem(name, f"cannot be read ({error.strerror})", path)) from None
 
 
 def _wording_problems(languages: tuple[str, ...], public_name: str) -> list[str]:

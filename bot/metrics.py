@@ -9,6 +9,12 @@
 - `incident_bot_outbox_effects{state}`: Slack work in the outbox by state (`pending`, `held`,
   `given_up`), read from the database at scrape time, so every process reports the same numbers.
 - `incident_bot_events_ignored_total{type}`: event deliveries acknowledged and not acted on.
+- `incident_bot_alerts_received_total{source,status}`: alerts in accepted notifications, by endpoint
+  (`alertmanager`, `grafana`, `events`) and the status each was sent with (`firing`, `resolved`,
+  `acknowledged`); `incident_bot_alert_groups_created_total{source}`: groups made;
+  `incident_bot_alert_duplicates_total{source}`: notifications that changed nothing (resends,
+  retries, the other half of an HA pair); `incident_bot_alert_requests_refused_total{source,reason}`:
+  requests refused (`unauthorized`, `too_large`, `malformed`, `off` when no token is configured).
 
 Under gunicorn each worker is a process: with `PROMETHEUS_MULTIPROC_DIR` set (the Procfile's
 gunicorn config does it) the counters are kept in files there and every worker's `/metrics`
@@ -43,6 +49,16 @@ ACK_SECONDS = Histogram(
 )
 SLACK_CALLS = Counter("incident_bot_slack_calls", "Slack Web API calls by method and result.", ["method", "result"])
 EVENTS_IGNORED = Counter("incident_bot_events_ignored", "Event deliveries acknowledged and not acted on.", ["type"])
+ALERTS_RECEIVED = Counter(
+    "incident_bot_alerts_received", "Alerts in accepted notifications by source and status.", ["source", "status"]
+)
+ALERT_GROUPS_CREATED = Counter("incident_bot_alert_groups_created", "Groups of alerts made, by source.", ["source"])
+ALERT_DUPLICATES = Counter(
+    "incident_bot_alert_duplicates", "Alert notifications that changed nothing (resends, HA copies).", ["source"]
+)
+ALERT_REFUSALS = Counter(
+    "incident_bot_alert_requests_refused", "Alert requests refused, by source and reason.", ["source", "reason"]
+)
 
 # Outbox states as stored, and the names operators see.
 OUTBOX_STATES = {"pending": "pending", "held": "held", "dead": "given_up"}
@@ -119,7 +135,16 @@ def scrape(count_by_state: Callable[[], dict[str, int]], *, multiprocess: bool =
     if multiprocess:
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
     else:
-        for collector in (ACKS, ACK_SECONDS, SLACK_CALLS, EVENTS_IGNORED):
+        for collector in (
+            ACKS,
+            ACK_SECONDS,
+            SLACK_CALLS,
+            EVENTS_IGNORED,
+            ALERTS_RECEIVED,
+            ALERT_GROUPS_CREATED,
+            ALERT_DUPLICATES,
+            ALERT_REFUSALS,
+        ):
             registry.register(collector)
     registry.register(OutboxCollector(count_by_state))
     return generate_latest(registry)

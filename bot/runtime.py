@@ -16,7 +16,9 @@ from slack_sdk import WebClient
 
 from bot import health, metrics, warm
 from bot.aftermath import AftermathService
+from bot.alerts.receive import AlertService
 from bot.config import Settings
+from bot.intake.app import AlertIntake
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
 from bot.outbox.delivery import Delivery
@@ -52,6 +54,7 @@ class Runtime:
     member_sync: MemberSyncThread
     reminders: ReminderService
     aftermath: AftermathService
+    alerts: AlertService
     reminder_thread: ReminderThread
     _app: App | None = field(default=None, repr=False)
 
@@ -71,6 +74,7 @@ class Runtime:
             problem=lambda: health.problem(self.service.db, self.settings.zone),
             metrics_text=lambda: metrics.scrape(self.service.outbox_counts, multiprocess=multiprocess_metrics),
             public_site=self.status_site() if self.settings.status_page_on_web else None,
+            alert_intake=AlertIntake(self.alerts, self.settings.alert_tokens, after=self.sender_thread.notify),
         )
 
     def status_site(self) -> StatusSite:
@@ -150,6 +154,7 @@ def build(
     sender_thread = SenderThread(sender)
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     aftermath = AftermathService(db, zone=settings.zone, clock=clock)
+    alerts = AlertService(db, rules=settings.alert_rules, clock=clock)
     return Runtime(
         settings=settings,
         db=db,
@@ -163,6 +168,7 @@ def build(
         member_sync=MemberSyncThread(sync),
         reminders=reminders,
         aftermath=aftermath,
+        alerts=alerts,
         reminder_thread=ReminderThread(
             reminders, after_round=sender_thread.notify, also=(aftermath.send_due_reminders,)
         ),

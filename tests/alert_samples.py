@@ -33,4 +33,4 @@ def body(name: str, **changes: Any) -> dict[str, Any]:
 
 def event(name: str, **changes: Any) -> dict[str, Any]:
     """A documented Events API example, sent with the tests' events secret."""
-    return body(name, routing_key=EVENTS_SECRET, **changes)
+    return body(name, **({"routing_key": EVENTS_SECRET} | changes))

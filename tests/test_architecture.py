@@ -64,6 +64,16 @@ def test_the_slack_layer_never_imports_sql(path: Path) -> None:
         assert not module.startswith(("sqlmodel", "sqlalchemy", "bot.storage")), f"{path.name} imports {module}"
 
 
+@pytest.mark.parametrize("path", modules_under("intake"), ids=lambda p: p.name)
+def test_the_alert_endpoints_read_and_call_the_service_without_sql_or_slack(path: Path) -> None:
+    """bot/intake is an inbound adapter like bot/slack, beside it: it reads what senders post and
+    calls the alert service; it never touches SQL, the outbox or anything of Slack's."""
+    for module in imported_modules(path):
+        top = module.split(".")[0]
+        assert top not in ("slack_sdk", "slack_bolt", "sqlmodel", "sqlalchemy"), f"intake/{path.name} imports {module}"
+        assert not module.startswith(("bot.storage", "bot.outbox", "bot.slack")), f"intake/{path.name} imports {module}"
+
+
 @pytest.mark.parametrize("path", modules_under("storage"), ids=lambda p: p.name)
 def test_storage_only_stores_and_never_decides_what_slack_should_do(path: Path) -> None:
     """Slack work is recorded by the service through bot.outbox, which may use storage, not the reverse."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,66 @@ def test_a_language_file_with_a_missing_phrase_is_refused_at_start_up() -> None:
     finally:
         path.unlink()  # type: ignore[attr-defined]
     assert "draft_lines.next_update.long" in str(error.value)
+
+
+# --- alert intake (docs/behaviour.md, Alerts) --------------------------------------------------------
+
+
+def test_alert_tokens_are_read_named_or_not_and_never_shown() -> None:
+    settings = load_settings(
+        {
+            "INCIDENT_ALERT_TOKENS": "prod-alertmanager:9f3c5e0a1b2d4c6e, 77ab02cd19ef4a3b77ab",
+            "INCIDENT_ALERT_CHANNEL": "C0ALERTS",
+        }
+    )
+    assert [(token.name, token.secret) for token in settings.alert_tokens] == [
+        ("prod-alertmanager", "9f3c5e0a1b2d4c6e"),
+        (None, "77ab02cd19ef4a3b77ab"),
+    ]
+    assert settings.alert_channel == "C0ALERTS"
+    assert "9f3c" not in repr(settings) and "9f3c" not in repr(settings.alert_tokens)
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("prod:short-secret", "token #1 has a secret shorter than 16 characters"),
+        ("9f3c5e0a1b2d4c6e,prod:9f3c5e0a1b2d4c6e", "token #2 repeats the secret of another token"),
+        ("prod/am:9f3c5e0a1b2d4c6e", "token #1 has a name that is not 1-40 letters"),
+    ],
+)
+def test_a_wrong_alert_token_is_one_line_that_never_repeats_a_secret(written: str, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"INCIDENT_ALERT_TOKENS": written})
+    [line] = error.value.problems
+    assert line.startswith(f"INCIDENT_ALERT_TOKENS {message}")
+    assert "short-secret" not in line and "9f3c" not in line
+
+
+def test_alert_rules_are_read_from_their_file(tmp_path: Path) -> None:
+    rules = tmp_path / "alert-rules.toml"
+    rules.write_text('[[rule]]\nname = "watchdog"\nmatch = [\'alertname="Watchdog"\']\naction = "ignore"\n')
+    settings = load_settings({"INCIDENT_ALERT_RULES": str(rules)})
+    assert [rule.name for rule in settings.alert_rules.rules] == ["watchdog"]
+
+
+def test_a_bad_alert_rule_is_one_line_naming_the_file_the_rule_and_the_problem(tmp_path: Path) -> None:
+    rules = tmp_path / "alert-rules.toml"
+    rules.write_text('[[rule]]\nname = "payments"\nmatch = [\'team=~"(pay"\']\n[[rule]]\nname = "x"\naction = "page"\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings({"INCIDENT_ALERT_RULES": str(rules)})
+    assert [line.split(": ")[1] for line in error.value.problems] == ["rule 'payments'", "rule 'x'"]
+    assert error.value.problems[0].startswith(f"INCIDENT_ALERT_RULES={str(rules)!r}: rule 'payments': in `match`")
+
+
+def test_a_missing_rules_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"INCIDENT_ALERT_RULES": str(tmp_path / "nope.toml")})
+    [line] = error.value.problems
+    assert line.startswith("INCIDENT_ALERT_RULES=") and "names a file that does not exist" in line
+
+
+def test_the_alert_channel_must_be_a_channel_id() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"INCIDENT_ALERT_CHANNEL": "#alerts"})
+    assert error.value.problems[0].startswith("INCIDENT_ALERT_CHANNEL='#alerts' is not a channel ID")

@@ -29,6 +29,7 @@ from bot.config import Settings
 from bot.drafts import DraftService
 from bot.members import MemberCheck
 from bot.reminders import ReminderService
+from bot.request_body import Refusal, read_body, request_headers
 from bot.service import IncidentService
 from bot.slack import inbound
 from bot.slack.identity import BotIdentity
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
+
+ALERTS_PREFIX = "/alerts/"  # the alert endpoints (bot.intake.app)
 
 
 def create_app(
@@ -99,8 +102,9 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 
 class SlackHttp(SlackRequestHandler):
     """WSGI: `POST /slack/events` through Bolt; `GET /healthz`: 200, or 503 with what `problem`
-    says; `GET /metrics`: what `metrics_text` renders (bot.metrics); any other GET or HEAD goes
-    to `public_site` (the status page, bot.status_page), unsigned."""
+    says; `GET /metrics`: what `metrics_text` renders (bot.metrics); `/alerts/...` goes to
+    `alert_intake` (bot.intake); any other GET or HEAD goes to `public_site` (the status page,
+    bot.status_page), unsigned."""
 
     def __init__(
         self,
@@ -110,22 +114,24 @@ class SlackHttp(SlackRequestHandler):
         problem: Callable[[], str | None],
         metrics_text: Callable[[], bytes] | None = None,
         public_site: WSGIApplication | None = None,
+        alert_intake: WSGIApplication | None = None,
     ) -> None:
         super().__init__(app, path="/slack/events")
         self.signing_secret = signing_secret
         self.problem = problem
         self.metrics_text = metrics_text
         self.public_site = public_site
+        self.alert_intake = alert_intake
 
     def events(self, environ: WSGIEnvironment) -> BoltResponse:
         """`POST /slack/events`: refused cheaply when too big, unsigned or malformed; else Bolt."""
         try:
-            body = inbound.read_body(environ)
-            headers = inbound.request_headers(environ)
+            body = read_body(environ)
+            headers = request_headers(environ)
             inbound.check_signature(self.signing_secret, headers, body)
             inbound.check_shape(headers, body)
             bolt_request = BoltRequest(body=body.decode(), query=environ.get("QUERY_STRING", ""), headers=dict(headers))
-        except inbound.Refusal as refusal:
+        except Refusal as refusal:
             log.info("refused a request to /slack/events: %s %s", refusal.status, refusal.reason)
             return BoltResponse(status=refusal.status, body=json.dumps({"error": refusal.reason}))
         except (ValueError, TypeError, AttributeError, KeyError) as error:  # what Bolt's body parsing raises
@@ -144,6 +150,8 @@ class SlackHttp(SlackRequestHandler):
             body = json.dumps({"ok": True} if problem is None else {"ok": False, "error": problem}).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if str(environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX) and self.alert_intake is not None:
+            return self.alert_intake(environ, start_response)  # its own tokens, never a Slack signature
         public = environ.get("REQUEST_METHOD") in ("GET", "HEAD") and environ.get("PATH_INFO") != self.path
         if public and self.public_site is not None:  # the status page: no signature, read-only
             return self.public_site(environ, start_response)

@@ -202,7 +202,7 @@ def test_an_oversized_signed_command_gets_413_and_nothing_is_stored(stack: Stack
     import socket
     from urllib.parse import urlsplit
 
-    from bot.slack.inbound import MAX_BODY_BYTES
+    from bot.request_body import MAX_BODY_BYTES
 
     body = command(text="note " + "x" * MAX_BODY_BYTES).encode()
     head = (

@@ -17,8 +17,8 @@ import pytest
 from as_operator import Started, children, clean_environment, rss_kib, write_dotenv
 from test_e2e_gunicorn import free_port, web_command
 
+from bot.request_body import MAX_BODY_BYTES
 from bot.sandbox import SIGNING_SECRET
-from bot.slack.inbound import MAX_BODY_BYTES
 from slack_emulator import SlackEmulator
 
 MIB = 1024 * 1024
