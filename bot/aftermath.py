@@ -147,7 +147,7 @@ class AftermathService:
                 comment=markup.escape(f"Retrospective of {name}{state}, built from the record."),
                 document=markdown(record),
             )
-            store.enqueue(session=session, incident_id=stored.id, payload=upload, now=now)
+            store.enqueue(session=session, incident_id=stored.id, effect=upload, now=now)
             return record
 
     def record(self, where: Where) -> Record:
@@ -172,14 +172,14 @@ class AftermathService:
             )
             for found in overdue:
                 text = follow_up_reminder(found.follow_up, self._name(session, found.incident_id), today)
-                store.enqueue(session=session, incident_id=found.incident_id, payload=PostNotice(text=text), now=now)
+                store.enqueue(session=session, incident_id=found.incident_id, effect=PostNotice(text=text), now=now)
             due_before = working_days_before(now, RETRO_REMINDER_WORKING_DAYS, self.zone)
             pending = aftermath.claim_retro_reminders(
                 session=session, resolved_after=due_before - RETRO_REMINDER_WINDOW, resolved_before=due_before, now=now
             )
             for stored in pending:
                 text = retro_reminder(stored.incident)
-                store.enqueue(session=session, incident_id=stored.id, payload=PostNotice(text=text), now=now)
+                store.enqueue(session=session, incident_id=stored.id, effect=PostNotice(text=text), now=now)
             queued = len(overdue) + len(pending)
         return queued
 
@@ -225,8 +225,8 @@ def check_person_as_owner(*, is_bot: bool, deleted: bool) -> None:
 
 def _record(session: Session, stored: StoredIncident, entry: TimelineEntry, now: datetime) -> None:
     entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-    for payload in (PostTimeline(entry_id=entry_id), UpdateCard(entry_id=entry_id)):
-        store.enqueue(session=session, incident_id=stored.id, payload=payload, now=now)
+    for effect in (PostTimeline(entry_id=entry_id), UpdateCard(entry_id=entry_id)):
+        store.enqueue(session=session, incident_id=stored.id, effect=effect, now=now)
 
 
 def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zone: ZoneInfo) -> Record:

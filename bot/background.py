@@ -1,5 +1,5 @@
 """One background thread doing rounds until stopped: the outbox sender, the reminder scheduler and
-the member sync each are one (`bot.outbox.sender_thread`, `bot.reminder_thread`, `bot.member_sync`).
+the member sync each are one (`bot.outbox.sender`, `bot.reminder_thread`, `bot.member_sync`).
 
 A round returns how long to sleep before the next; `notify()` cuts the sleep short (after an ack);
 `stop()` ends the sleep and waits for the round in hand. A round that raises is logged and the
@@ -41,7 +41,7 @@ class Background:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def pause(self, seconds: float) -> None:
+    def sleep(self, seconds: float) -> None:
         """Sleep `seconds` unless stopped meanwhile (not cut short by `notify`)."""
         self._stop.wait(seconds)
 

@@ -36,6 +36,7 @@ from bot.domain.timefmt import clock_time
 from bot.domain.visibility import refuse_publishing
 from bot.errors import NotFound, RuleRefused, UserError
 from bot.outbox import store
+from bot.outbox.effect import Effect
 from bot.outbox.kinds.correct_published import CorrectPublished
 from bot.outbox.kinds.open_correction_editor import OpenCorrectionEditor
 from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
@@ -43,7 +44,6 @@ from bot.outbox.kinds.post_draft import PostDraft
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.publish_draft import PublishDraft
 from bot.outbox.kinds.update_draft import UpdateDraft
-from bot.outbox.payload import Payload
 from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
 from bot.storage import drafts, members, repository
 from bot.storage.db import Database
@@ -192,18 +192,18 @@ class DraftService:
         ack (Slack's trigger lasts 3 seconds)."""
         with self.db.write() as session:
             draft = self._get(session, draft_id)
-            payload: Payload
+            effect: Effect
             if correcting:
                 check_correctable(draft)
-                payload = OpenCorrectionEditor(trigger_id=trigger_id, draft_id=draft_id)
+                effect = OpenCorrectionEditor(trigger_id=trigger_id, draft_id=draft_id)
             else:
                 check_proposed(draft, self._decider(session, draft))
-                payload = OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id)
+                effect = OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id)
             now = self.clock()
             store.enqueue(
                 session=session,
                 incident_id=None,  # not queued behind the incident's other Slack work
-                payload=payload,
+                effect=effect,
                 now=now,
                 expires_at=now + TRIGGER_LIFETIME,
             )
@@ -226,12 +226,12 @@ class DraftService:
         return members.names(session=session, user_ids={draft.decided_by}) if draft.decided_by else {}
 
     @staticmethod
-    def _enqueue(session: Session, incident_id: int, payload: Payload, now: datetime) -> None:
-        store.enqueue(session=session, incident_id=incident_id, payload=payload, now=now)
+    def _enqueue(session: Session, incident_id: int, effect: Effect, now: datetime) -> None:
+        store.enqueue(session=session, incident_id=incident_id, effect=effect, now=now)
 
     @staticmethod
     def _post_entry(session: Session, incident_id: int, actor: str, kind: EntryKind, text: str, now: datetime) -> None:
         """A timeline entry for what happened now, and its line in the incident channel."""
         entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=kind, text=text)
         entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-        store.enqueue(session=session, incident_id=incident_id, payload=PostTimeline(entry_id=entry_id), now=now)
+        store.enqueue(session=session, incident_id=incident_id, effect=PostTimeline(entry_id=entry_id), now=now)

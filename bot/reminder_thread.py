@@ -49,7 +49,7 @@ class ReminderThread(Background):
         self.gather_seconds = gather_seconds
 
     def woken(self) -> None:
-        self.pause(self.gather_seconds)
+        self.sleep(self.gather_seconds)
 
     def run_round(self) -> float:
         """Send what is due; the seconds to sleep until the next reminder time (capped)."""

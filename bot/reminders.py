@@ -97,7 +97,7 @@ class ReminderService:
             schedule, entry = rule(stored, now)
             reminders.save_schedule(session=session, incident_id=stored.id, schedule=schedule)
             entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-            store.enqueue(session=session, incident_id=stored.id, payload=PostTimeline(entry_id=entry_id), now=now)
+            store.enqueue(session=session, incident_id=stored.id, effect=PostTimeline(entry_id=entry_id), now=now)
             return Answered(incident=stored.incident, schedule=schedule, entry=entry)
 
     def describe(self, schedule: Schedule) -> str:
@@ -146,7 +146,7 @@ class ReminderService:
                 late_seconds=reminder.late.total_seconds(),
                 version=version,
             )
-            store.enqueue(session=session, incident_id=incident_id, payload=work, now=now)
+            store.enqueue(session=session, incident_id=incident_id, effect=work, now=now)
             return True
 
     def earliest(self) -> datetime | None:

@@ -23,8 +23,8 @@ from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
 from bot.outbox.delivery import Delivery
 from bot.outbox.kinds.fetch_message import MessageFetched
-from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender
-from bot.outbox.sender_thread import SenderThread
+from bot.outbox.results import Result
+from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender, SenderThread
 from bot.reminder_thread import ReminderThread
 from bot.reminders import ReminderService
 from bot.service import Clock, IncidentService, utc_now
@@ -147,7 +147,7 @@ def build(
     identity = BotIdentity(client)
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
     sender = EffectSender(db, delivery, clock=clock, pace_seconds=pace_seconds)
-    sender.on_message = lambda fetched: _add_fetched(service, fetched)
+    sender.on_result = lambda result: _add_fetched(service, result)
     members = MemberCheck(db, client, clock=clock)
     sender.learn_people = members.look_up_unknown
     sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
@@ -175,9 +175,11 @@ def build(
     )
 
 
-def _add_fetched(service: IncidentService, fetched: MessageFetched) -> None:
-    """A message fetched after a :pushpin: joins the timeline (once)."""
-    message = fetched.message
+def _add_fetched(service: IncidentService, result: Result) -> None:
+    """A message fetched after a :pushpin: joins the timeline (once: a fetch sent again adds nothing)."""
+    if not isinstance(result, MessageFetched):
+        return
+    fetched, message = result, result.message
     author = copied.author_of(message)
     service.add_message(
         channel_id=fetched.channel,

@@ -52,6 +52,7 @@ from bot.domain.timeparse import parse_at
 from bot.domain.visibility import check_visible, make_private, make_public
 from bot.errors import NotFound
 from bot.outbox import store
+from bot.outbox.effect import Effect
 from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
 from bot.outbox.kinds.announce import Announce
 from bot.outbox.kinds.create_channel import CreateChannel
@@ -64,7 +65,6 @@ from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
-from bot.outbox.payload import Payload
 from bot.recurrence import record_recurrence
 from bot.render.people import in_timeline
 from bot.storage import drafts, events, members, numbering, repository
@@ -160,7 +160,7 @@ class IncidentService:
             )
             entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
             deadlines.on_open(session, incident_id, incident, now, self.cadences)
-            effects: list[Payload] = [
+            effects: list[Effect] = [
                 CreateChannel(),
                 Invite(users=(actor,)),
                 SetTopic(),
@@ -185,7 +185,7 @@ class IncidentService:
                 # ephemeral message in the channel the modal was opened from
                 TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
             ]
-            store.enqueue_all(session=session, incident_id=incident_id, payloads=effects, now=now)
+            store.enqueue_all(session=session, incident_id=incident_id, effects=effects, now=now)
         return Changed(incident=incident, entry=entry)
 
     # --- status ------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ class IncidentService:
             entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
             entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
             post = PostTimeline(entry_id=entry_id)  # the card shows no notes: it stays as it is
-            store.enqueue(session=session, incident_id=stored.id, payload=post, now=now)
+            store.enqueue(session=session, incident_id=stored.id, effect=post, now=now)
         return Changed(incident=stored.incident, entry=entry)
 
     def _note_in_two_statements(self, where: Where, *, actor: str, text: str, at: str | None) -> Changed:
@@ -236,7 +236,7 @@ class IncidentService:
             _check_involved(stored.incident, where)
             now = self.clock()
             entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
-            post = store.row(incident_id=stored.id, payload=PostTimeline(entry_id=entry_id), now=now)
+            post = store.row(incident_id=stored.id, effect=PostTimeline(entry_id=entry_id), now=now)
             repository.add_entry_with_effect(
                 connection, entry_id=entry_id, incident_id=stored.id, entry=entry, effect=post
             )
@@ -312,7 +312,7 @@ class IncidentService:
             if event_id is not None and not events.remember_event(session=session, event_id=event_id, now=now):
                 return False
             fetch = FetchMessage(channel=channel_id, ts=ts, user=requested_by)
-            store.enqueue(session=session, incident_id=stored.id, payload=fetch, now=now)
+            store.enqueue(session=session, incident_id=stored.id, effect=fetch, now=now)
             return True
 
     def add_message(
@@ -338,7 +338,7 @@ class IncidentService:
                 bot = Member(user_id=author, team_id=stored.team_id, display_name=bot_name, real_name="", is_bot=True)
                 members.put(session=session, members=[bot], learned_at=now)
             acknowledge = AcknowledgeMessage(entry_id=entry_id, ts=message_ts, user=added_by)
-            store.enqueue(session=session, incident_id=stored.id, payload=acknowledge, now=now)
+            store.enqueue(session=session, incident_id=stored.id, effect=acknowledge, now=now)
             return Changed(incident=stored.incident, entry=entry)
 
     def request_open_modal(
@@ -350,7 +350,7 @@ class IncidentService:
             modal = OpenIncidentModal(
                 trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "", private=private
             )
-            store.enqueue(session=session, incident_id=None, payload=modal, now=now, expires_at=now + TRIGGER_LIFETIME)
+            store.enqueue(session=session, incident_id=None, effect=modal, now=now, expires_at=now + TRIGGER_LIFETIME)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -438,8 +438,8 @@ class IncidentService:
             for draft, reason in now_stale(proposed, changed):
                 if drafts.mark_stale(session=session, draft_id=draft.id, reason=reason, now=now):
                     update = UpdateDraft(draft_id=draft.id)
-                    store.enqueue(session=session, incident_id=stored.id, payload=update, now=now)
-        effects: list[Payload] = []
+                    store.enqueue(session=session, incident_id=stored.id, effect=update, now=now)
+        effects: list[Effect] = []
         newcomers = roles.people(changed) - roles.people(stored.incident)
         if newcomers:  # a new role holder joins the channel
             effects.append(Invite(users=tuple(sorted(newcomers))))
@@ -448,7 +448,7 @@ class IncidentService:
             effects.append(SetTopic(entry_id=entry_id))
         if (entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED) and not changed.private:
             effects.append(Announce(entry_id=entry_id))
-        store.enqueue_all(session=session, incident_id=stored.id, payloads=effects, now=now)
+        store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
         return Changed(incident=changed, entry=entry, durations=measured)
 
 

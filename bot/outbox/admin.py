@@ -9,17 +9,17 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.outbox.store import AUTH_HOLD, HELD, check_now
+from bot.outbox.pause import check_now
+from bot.outbox.store import DEAD, HELD, PAUSE_KIND
 from bot.storage.sql import core
 from bot.storage.tables import EffectRow, IncidentRow
 
-DEAD = "dead"
 UNSENT = ("pending", HELD, DEAD)
 
 
 @dataclass(frozen=True)
-class Unsent:
-    """One effect as an operator sees it."""
+class Listed:
+    """One effect as `incident-bot outbox` shows it."""
 
     id: int
     state: str  # pending | held | dead (given up) | done
@@ -31,9 +31,9 @@ class Unsent:
     last_error: str | None
 
 
-def _unsent(row: EffectRow, number: int | None) -> Unsent:
+def _listed(row: EffectRow, number: int | None) -> Listed:
     assert row.id is not None
-    return Unsent(
+    return Listed(
         id=row.id,
         state=row.state,
         kind=row.kind,
@@ -50,20 +50,20 @@ def _with_incident_number() -> Any:
     return (
         select(EffectRow, IncidentRow.number)
         .outerjoin(IncidentRow, col(IncidentRow.id) == col(EffectRow.incident_id))
-        .where(col(EffectRow.kind) != AUTH_HOLD)
+        .where(col(EffectRow.kind) != PAUSE_KIND)
     )
 
 
-def unsent(*, session: Session) -> list[Unsent]:
+def unsent(*, session: Session) -> list[Listed]:
     """Pending, held and given-up work, oldest first."""
     query = _with_incident_number().where(col(EffectRow.state).in_(UNSENT)).order_by(col(EffectRow.id))
-    return [_unsent(row, number) for row, number in session.exec(query)]
+    return [_listed(row, number) for row, number in session.exec(query)]
 
 
-def find(*, session: Session, effect_id: int) -> Unsent | None:
+def find(*, session: Session, effect_id: int) -> Listed | None:
     """One effect in any state; None when there is no such effect."""
     found = session.exec(_with_incident_number().where(col(EffectRow.id) == effect_id)).first()
-    return None if found is None else _unsent(*found)
+    return None if found is None else _listed(*found)
 
 
 def send_again(*, session: Session, now: datetime, effect_id: int | None = None) -> int:

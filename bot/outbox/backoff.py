@@ -4,8 +4,8 @@ After a 5xx answer or a network error an effect waits a random time between `fir
 `first * 2**attempts`, never more than `cap` (30 s): a Slack blip costs a second or two, a long
 outage leaves every queue at most 30 s behind once Slack answers again, and the random spread
 keeps the bot's processes from all knocking at the same instant when it comes back. A 429 is
-not jittered: Slack's Retry-After is honoured exactly (see `EffectSender`). While Slack refuses
-the token, the outbox checks again every `held_every` (60 s).
+not jittered: Slack's Retry-After is honoured exactly (`wait`). While Slack refuses the token,
+the outbox checks again every `held_every` (60 s, `bot.outbox.pause`).
 
 `random` is the jitter's source (a number in [0, 1)): tests pass a fixed one.
 """
@@ -16,6 +16,8 @@ import random as random_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from bot.outbox.failures import Retry
 
 MAX_DOUBLINGS = 16  # 2**16 s is far beyond any cap; keeps the power small
 
@@ -33,3 +35,9 @@ class Backoff:
         floor = min(self.first, ceiling)
         share: float = self.random()
         return floor + (ceiling - floor) * share
+
+    def wait(self, retry: Retry, attempts: int) -> timedelta:
+        """Before trying again after `retry`: Slack's Retry-After exactly when it sent one, else `after`."""
+        if retry.after_seconds is not None:
+            return timedelta(seconds=retry.after_seconds)
+        return self.after(attempts)

@@ -21,8 +21,8 @@ from bot.errors import CANNOT_RUN, NOT_THERE
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.outbox.admin import Unsent
-    from bot.outbox.store import AuthHold
+    from bot.outbox.admin import Listed
+    from bot.outbox.pause import Pause
     from bot.storage.db import Database
 
 STATES = {"pending": "pending", "held": "held", "dead": "given up", "done": "sent"}
@@ -47,18 +47,18 @@ def run_outbox(settings: Settings, args: argparse.Namespace, *, clock: Callable[
     try:
         if args.outbox_action == "retry":
             return _retry(db, args.id, everything=args.everything, now=now)
-        from bot.outbox import admin, store
+        from bot.outbox import admin, pause
 
         with db.read() as session:
             effects = admin.unsent(session=session)
-            paused = store.auth_hold(session=session)
+            paused = pause.current(session=session)
         print(render(effects, paused, now=now, zone=settings.zone))
         return 0
     finally:
         db.dispose()
 
 
-def render(effects: Sequence[Unsent], paused: AuthHold | None, *, now: datetime, zone: ZoneInfo) -> str:
+def render(effects: Sequence[Listed], paused: Pause | None, *, now: datetime, zone: ZoneInfo) -> str:
     """The listing: the pause (if any), a table, and a count by state."""
     lines = []
     if paused is not None:
@@ -87,7 +87,7 @@ def render(effects: Sequence[Unsent], paused: AuthHold | None, *, now: datetime,
     return "\n".join(lines)
 
 
-def _row(effect: Unsent, now: datetime, paused: AuthHold | None) -> tuple[str, ...]:
+def _row(effect: Listed, now: datetime, paused: Pause | None) -> tuple[str, ...]:
     if effect.state == "pending":
         next_try = "after the auth check" if paused is not None else _when(effect.not_before, now)
     elif effect.state == "held":
@@ -113,7 +113,7 @@ def _when(moment: datetime, now: datetime) -> str:
     return "now" if moment <= now else f"in {short(moment - now)}"
 
 
-def _describe(effect: Unsent) -> str:
+def _describe(effect: Listed) -> str:
     where = "" if effect.incident_number is None else f", {format_name(effect.incident_number)}"
     return f"{effect.id} ({effect.kind}{where})"
 

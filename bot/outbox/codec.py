@@ -1,7 +1,7 @@
 """The outbox's `payload` column: the only code that writes or reads its JSON.
 
-A payload is stored as a JSON object of its dataclass fields by name (tuples as lists), as the
-outbox stored its work before the payloads had types, so rows of a deployed database load
+An effect is stored as a JSON object of its dataclass fields by name (tuples as lists), as the
+outbox stored its work before effects had types, so rows of a deployed database load
 unchanged. Reading ignores keys a kind no longer has and gives a missing field its default.
 Two shapes are older than that rule and are converted here, for `view.open` only: the incident
 modal nests its fields under "modal", and an edit modal recorded before it had its own kind is
@@ -14,9 +14,9 @@ import json
 from dataclasses import asdict, fields
 from typing import Any
 
+from bot.outbox.effect import Effect
 from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
 from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
-from bot.outbox.payload import Payload
 from bot.outbox.registry import KINDS
 
 MODAL_FIELDS = ("severity", "private_metadata")  # stored under "modal" by the incident modal
@@ -27,17 +27,17 @@ class UnreadablePayload(ValueError):
     """A stored row this version cannot read: a kind it does not know, or not the keys it needs."""
 
 
-def encode(payload: Payload) -> str:
-    """The payload as stored in the `payload` column."""
-    data: dict[str, Any] = asdict(payload)
-    if isinstance(payload, OpenIncidentModal):  # the shape this kind has always been stored in
+def encode(effect: Effect) -> str:
+    """The effect's fields as stored in the `payload` column."""
+    data: dict[str, Any] = asdict(effect)
+    if isinstance(effect, OpenIncidentModal):  # the shape this kind has always been stored in
         modal = {key: data[key] for key in MODAL_FIELDS} | {key: True for key in MODAL_FLAGS if data[key]}
         data = {"trigger_id": data["trigger_id"], "modal": modal}
     return json.dumps(data, sort_keys=True)
 
 
-def decode(kind: str, text: str) -> Payload:
-    """The payload of a stored row of `kind`; raises `UnreadablePayload` when this version cannot read it."""
+def decode(kind: str, text: str) -> Effect:
+    """The effect a stored row of `kind` records; raises `UnreadablePayload` when this version cannot read it."""
     try:
         data: dict[str, Any] = json.loads(text) if text else {}
         if kind == OpenIncidentModal.kind:

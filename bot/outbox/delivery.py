@@ -1,9 +1,9 @@
-"""Sending one outbox payload to Slack. No storage here: the sender passes in what it read.
+"""Sending a batch to Slack. No storage here: the sender passes in what it read.
 
-`Delivery.send` gives the payload what its `send` needs (`bot.outbox.sending.Sending`) and returns
-the typed result of what Slack gave back (`bot.outbox.results`), or raises: `Retry` for what
-should be tried again later, `Hold` when Slack refuses the token or a permission, `GiveUp` for
-what never will work. Slack's error answers are classified in one place
+`Delivery.send` gives the batch's first effect what its `send` needs (`bot.outbox.effect.Sending`)
+and returns the typed result of what Slack gave back (`bot.outbox.results`), or raises: `Retry`
+for what should be tried again later, `Hold` when Slack refuses the token or a permission,
+`GiveUp` for what never will work. Slack's error answers are classified in one place
 (`bot.outbox.failures.classify`); what each kind does is in its module (`bot.outbox.kinds`).
 """
 
@@ -16,10 +16,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.outbox.attempts import Attempt
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import Retry, classify
-from bot.outbox.payload import Payload
 from bot.outbox.results import Progress, Result
-from bot.outbox.sending import Sending
 from bot.outbox.view import IncidentView
 
 
@@ -30,45 +29,23 @@ class Delivery:
         self.bot_user_id = bot_user_id
 
     def send(
-        self,
-        payload: Payload,
-        view: IncidentView | None,
-        progress: Progress = lambda _: None,
-        *,
-        attempt: Attempt,
+        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
     ) -> Result:
-        """Send `payload`; every message posted carries `attempt`'s effect id, and when the previous
-        attempt may have reached Slack, what it posted is found and not posted again."""
+        """Send a batch (one effect, or several of a `batched` kind; `views`: what was read for each,
+        `attempt.effect_ids`: their ids). Every message posted names the effects it holds, and when
+        the previous attempt may have reached Slack, what it posted is found and not posted again."""
+        first = effects[0]
         slack = Sending(
-            kind=payload.kind,
+            kind=first.kind,
             client=self.client,
             settings=self.settings,
             bot_user_id=self.bot_user_id,
-            view=view,
+            views=tuple(views),
             attempt=attempt,
             progress=progress,
         )
-        return self._classified(lambda: payload.send(slack))
-
-    def send_together(self, payloads: Sequence[Payload], views: Sequence[IncidentView], *, attempt: Attempt) -> Result:
-        """Send a run (`bot.outbox.runs`): payloads of one kind queued one behind the other, one
-        view each, their effect ids in `attempt.together`."""
-        payload = payloads[0]
-        slack = Sending(
-            kind=payload.kind,
-            client=self.client,
-            settings=self.settings,
-            bot_user_id=self.bot_user_id,
-            view=views[0],
-            attempt=attempt,
-            progress=lambda _: None,
-            together=tuple(views),
-        )
-        return self._classified(lambda: payload.send_together(slack))
-
-    def _classified(self, send: Callable[[], Result]) -> Result:
         try:
-            return send()
+            return first.send(slack)
         except SlackApiError as error:
             classify(error)
         except OSError as error:  # connection refused, reset, timed out: the request may have arrived

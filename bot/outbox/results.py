@@ -1,8 +1,8 @@
-"""What sending one effect brought back (`Result`), for the sender to keep (`EffectSender._done`).
+"""What sending a batch brought back (`Result`), for the sender to keep (`EffectSender.record`).
 
-Each kind of Slack work defines the result it returns beside its payload (`bot.outbox.kinds`):
+Each kind of Slack work defines the result it returns beside its effect (`bot.outbox.kinds`):
 `ChannelCreated`, `CardPosted`, ... A result keeps what must be kept with `remember`, in the
-transaction that marks the effect done; `Nothing` when Slack's answer changes nothing we store.
+transaction that marks the batch done; `Nothing` when Slack's answer changes nothing we store.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from sqlmodel import Session
 
 
 class Result:
-    """What Slack gave back for one effect; by default nothing to store and nothing to note."""
+    """What Slack gave back for a batch; by default nothing to store and nothing to note."""
 
     def remember(self, session: Session, incident_id: int | None) -> None:
-        """Store what Slack gave back (`incident_id`: the effect's incident, None when independent)."""
+        """Store what Slack gave back (`incident_id`: the batch's incident, None when independent)."""
 
     def outcome(self) -> str | None:
-        """What the outbox row keeps about the sent effect (shown by `incident-bot outbox`)."""
+        """What the outbox rows keep about the sent batch (shown by `incident-bot outbox`)."""
         return None
 
 
@@ -35,3 +35,5 @@ class Nothing(Result):
 
 
 Progress = Callable[[Result], None]  # remember a step at once, before the next call may fail
+# What one attempt at a batch brought: its result, or why it failed (Retry, Hold, GiveUp, or a bug).
+Attempted = Result | Exception

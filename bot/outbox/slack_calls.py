@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.outbox.attempts import LOOKUP_LIMIT, Attempt, posted_effects, posted_parts
+from bot.outbox.attempts import LOOKUP_LIMIT, NOTHING_POSTED, Attempt, Posted, posted
 
 HARMLESS_ERRORS = frozenset({"already_in_channel", "already_pinned", "already_reacted", "cant_invite_self"})
 # chat.postEphemeral's answers when the bot cannot speak where the person opened the modal.
@@ -43,32 +43,18 @@ def post_joining(client: WebClient, channel: str, **message: Any) -> str:
     return str(client.chat_postMessage(channel=channel, **message)["ts"])
 
 
-def posted_before(client: WebClient, channel: str, attempt: Attempt) -> dict[int, str]:
-    """What an ambiguously failed earlier attempt at this effect posted in `channel` (part: ts),
-    read from the channel's newest messages; {} for a first attempt or a clean failure."""
+def posted_before(client: WebClient, channel: str, attempt: Attempt) -> Posted:
+    """What an ambiguously failed earlier attempt at this batch posted in `channel`, read from the
+    channel's newest messages; nothing for a first attempt or a clean failure."""
     if not attempt.maybe_sent:
-        return {}
+        return NOTHING_POSTED
     try:
         page = client.conversations_history(channel=channel, include_all_metadata=True, limit=LOOKUP_LIMIT)
     except SlackApiError as error:
         if error_code(error) == "not_in_channel":  # nothing can have been posted there yet
-            return {}
+            return NOTHING_POSTED
         raise
-    return posted_parts(list(page.get("messages") or []), attempt.effect_id)
-
-
-def effects_posted_before(client: WebClient, channel: str, attempt: Attempt) -> set[int]:
-    """Which effects of a run an ambiguously failed earlier attempt posted in `channel`, read
-    from the channel's newest messages; empty for a first attempt or a clean failure."""
-    if not attempt.maybe_sent:
-        return set()
-    try:
-        page = client.conversations_history(channel=channel, include_all_metadata=True, limit=LOOKUP_LIMIT)
-    except SlackApiError as error:
-        if error_code(error) == "not_in_channel":
-            return set()
-        raise
-    return posted_effects(list(page.get("messages") or []))
+    return posted(list(page.get("messages") or []), attempt.effect_ids)
 
 
 def find_channel(client: WebClient, name: str) -> dict[str, Any] | None:

@@ -1,17 +1,18 @@
-"""The outbox in SQL: Slack work recorded with each change, claimed and sent after the ack.
+"""The outbox in SQL: effects recorded with each change, claimed and sent after the ack.
 
 Effects of one incident are sent strictly in the order they were recorded (the channel must
 exist before the card is posted into it): only the oldest pending effect of an incident may
 be claimed. Effects without an incident (opening a modal) are independent of each other.
 A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
+Claiming an effect of a `batched` kind claims its batch: the effects of that kind queued right
+behind it, sent as one and settled in one statement. Only the first of an incident's queue is
+ever claimable, so the rest of a batch cannot be claimed by anyone else meanwhile.
 
 States: `pending` (to send), `done`, `dead` (given up), `held` (Slack refused the token or a
-permission: kept, sent again once Slack accepts it). While work is held the outbox is paused by
-one pending row of kind `outbox.auth_hold` (its `created_at` is when the refusals began, its
-`not_before` the next check, its `last_error` Slack's error code): a pending row, so finding it
-uses the pending index however large the table grows, and claiming it is an ordinary claim, so
-one sender at a time checks. Held rows themselves have no index: they are looked for only by
-that check (once a minute while paused), by the release, and by `incident-bot outbox`.
+permission: kept, sent again once Slack accepts it; `bot.outbox.pause`). Held rows have no
+index: they are looked for only by the pause's check (once a minute while paused), when it
+ends, and by `incident-bot outbox`. One row of the table is not an effect: the token pause's
+own (`PAUSE_KIND`), pending while the outbox is paused, never claimed as an effect.
 """
 
 from __future__ import annotations
@@ -24,30 +25,34 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
-from bot.outbox.codec import decode, encode
-from bot.outbox.kinds.auth_hold import AuthCheck
-from bot.outbox.payload import Payload
+from bot.outbox.codec import UnreadablePayload, decode, encode
+from bot.outbox.effect import Effect
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
 
 LEASE = timedelta(seconds=120)
 WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
+MAX_BATCH = 100  # effects claimed and sent as one batch at most (the messages they make are cut at Slack's limits)
 HELD = "held"
-AUTH_HOLD = AuthCheck.kind
+DEAD = "dead"  # given up
+PAUSE_KIND = "outbox.auth_hold"  # the token pause's own row (stored: never change it)
 
 
 @dataclass(frozen=True)
-class Effect:
+class Claimed:
+    """An effect as the sender holds it: the row's id, incident, attempts so far, expiry and the
+    reason its previous attempt failed, with the effect itself."""
+
     id: int
     incident_id: int | None
-    payload: Payload
+    effect: Effect
     attempts: int
     expires_at: datetime | None
     last_error: str | None = None  # why the previous attempt failed
 
     @property
     def kind(self) -> str:
-        return self.payload.kind
+        return self.effect.kind
 
 
 _ENQUEUE = insert(EffectRow)
@@ -57,22 +62,22 @@ def enqueue(
     *,
     session: Session,
     incident_id: int | None,
-    payload: Payload,
+    effect: Effect,
     now: datetime,
     expires_at: datetime | None = None,
 ) -> None:
     """Record Slack work for after the commit; `incident_id` None: not queued behind an incident's work."""
-    enqueue_all(session=session, incident_id=incident_id, payloads=[payload], now=now, expires_at=expires_at)
+    enqueue_all(session=session, incident_id=incident_id, effects=[effect], now=now, expires_at=expires_at)
 
 
 def row(
-    *, incident_id: int | None, payload: Payload, now: datetime, expires_at: datetime | None = None
+    *, incident_id: int | None, effect: Effect, now: datetime, expires_at: datetime | None = None
 ) -> dict[str, Any]:
-    """The outbox row that records `payload` as pending work (for a statement that inserts it)."""
+    """The outbox row that records `effect` as pending work (for a statement that inserts it)."""
     return {
         "incident_id": incident_id,
-        "kind": payload.kind,
-        "payload": encode(payload),
+        "kind": effect.kind,
+        "payload": encode(effect),
         "state": "pending",
         "attempts": 0,
         "created_at": now,
@@ -85,12 +90,12 @@ def enqueue_all(
     *,
     session: Session,
     incident_id: int | None,
-    payloads: Sequence[Payload],
+    effects: Sequence[Effect],
     now: datetime,
     expires_at: datetime | None = None,
 ) -> None:
-    """Record several pieces of Slack work at once, in this order (one statement, built once)."""
-    rows = [row(incident_id=incident_id, payload=payload, now=now, expires_at=expires_at) for payload in payloads]
+    """Record several effects at once, in this order (one statement, built once)."""
+    rows = [row(incident_id=incident_id, effect=effect, now=now, expires_at=expires_at) for effect in effects]
     if rows:
         core(session).execute(_ENQUEUE, rows)
 
@@ -105,8 +110,8 @@ class Due:
 
 
 def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[Due]:
-    """Effects that may be sent now: the head of each incident's queue, due, unleased."""
-    heads = (
+    """Effects that may be sent now: the first of each incident's queue, due, unleased."""
+    firsts = (
         select(func.min(EffectRow.id).label("id"))
         .where(EffectRow.state == "pending", col(EffectRow.incident_id).is_not(None))
         .group_by(col(EffectRow.incident_id))
@@ -118,7 +123,8 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[Due]:
             PENDING,  # the partial index's own condition, as a literal
             EffectRow.not_before <= now,
             free,
-            or_(col(EffectRow.incident_id).is_(None), col(EffectRow.id).in_(heads)),
+            or_(col(EffectRow.incident_id).is_(None), col(EffectRow.id).in_(firsts)),
+            EffectRow.kind != PAUSE_KIND,
         )
         .order_by(col(EffectRow.not_before), col(EffectRow.id))
         .limit(limit)
@@ -145,7 +151,7 @@ _CLAIM_MANY = (
 
 def claim_many(*, session: Session, effect_ids: Sequence[int], worker: str, now: datetime) -> dict[int, Any]:
     """Lease, in one statement, every one of `effect_ids` that is still pending and unleased; the
-    rows this sender got, by id (read each with `effect_of`). Those another sender holds are left
+    rows this sender got, by id (read each with `claimed`). Those another sender holds are left
     to it: on PostgreSQL the statement waits for a row being claimed meanwhile, then skips it."""
     if not effect_ids:
         return {}
@@ -153,14 +159,55 @@ def claim_many(*, session: Session, effect_ids: Sequence[int], worker: str, now:
     return {row.id: row for row in core(session).execute(_CLAIM_MANY, values)}
 
 
-def effect_of(row: Any) -> Effect:
+def claimed(row: Any) -> Claimed:
     """A claimed row as the sender sends it; raises `UnreadablePayload` for a row this version
     cannot read."""
-    payload = decode(row.kind, row.payload)
-    return Effect(row.id, row.incident_id, payload, row.attempts, row.expires_at, row.last_error)
+    effect = decode(row.kind, row.payload)
+    return Claimed(row.id, row.incident_id, effect, row.attempts, row.expires_at, row.last_error)
 
 
-def has_later(*, session: Session, effect: Effect) -> bool:
+def claim_rest_of_batch(
+    *, session: Session, first: Claimed, worker: str, now: datetime, limit: int = MAX_BATCH
+) -> list[Claimed]:
+    """Claim the effects queued right behind `first` (claimed by this sender) that go in its batch:
+    same incident, same kind, due and unleased, in order, stopping at the first that is not; at
+    most `limit - 1`."""
+    query = (
+        select(EffectRow.id, EffectRow.kind, EffectRow.not_before, EffectRow.claimed_until)
+        .where(EffectRow.incident_id == first.incident_id, PENDING, col(EffectRow.id) > first.id)
+        .order_by(col(EffectRow.id))
+        .limit(limit - 1)
+    )
+    wanted: list[int] = []
+    for effect_id, kind, not_before, claimed_until in session.exec(query):
+        if effect_id is None or kind != first.kind or not_before > now or (claimed_until and claimed_until >= now):
+            break
+        wanted.append(effect_id)
+    if not wanted:
+        return []
+    rows = claim_many(session=session, effect_ids=wanted, worker=worker, now=now)
+    rest: list[Claimed] = []
+    for effect_id in wanted:  # in order, up to the first one another sender holds (or none can read)
+        found = rows.get(effect_id)
+        if found is None:
+            break
+        try:
+            rest.append(claimed(found))
+        except UnreadablePayload:
+            break  # it is given up with its reason once it is the first of the queue
+    release(session=session, effect_ids=[i for i in rows if i not in {c.id for c in rest}])
+    return rest
+
+
+def release(*, session: Session, effect_ids: Sequence[int]) -> None:
+    """Give claims back without an attempt (what was claimed but will not be sent now)."""
+    if effect_ids:
+        core(session).execute(
+            update(EffectRow).where(col(EffectRow.id).in_(effect_ids)).values(claimed_by=None, claimed_until=None)
+        )
+
+
+def has_later(*, session: Session, effect: Claimed) -> bool:
     """A later pending effect of the same kind for the same incident makes this one redundant."""
     query = select(EffectRow.id).where(
         EffectRow.incident_id == effect.incident_id,
@@ -171,26 +218,38 @@ def has_later(*, session: Session, effect: Effect) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
-def mark_done(*, session: Session, effect_id: int, now: datetime, note: str | None = None) -> None:
+def mark_done(*, session: Session, effect_ids: Sequence[int], now: datetime, note: str | None = None) -> None:
+    """Sent (or settled without sending): done, with `note` kept for `incident-bot outbox`."""
     core(session).execute(
         update(EffectRow)
-        .where(col(EffectRow.id) == effect_id)
+        .where(col(EffectRow.id).in_(effect_ids))
         .values(state="done", done_at=now, claimed_until=None, last_error=note)
     )
 
 
-def mark_failed(*, session: Session, effect_id: int, now: datetime, retry_at: datetime | None, error: str) -> None:
-    """Try again at `retry_at`; with no `retry_at` the effect is given up (state `dead`)."""
+def mark_failed(
+    *, session: Session, effect_ids: Sequence[int], now: datetime, retry_at: datetime | None, error: str
+) -> None:
+    """Try again at `retry_at`; with no `retry_at` the effects are given up (state `dead`)."""
     values: dict[str, Any] = {
         "attempts": EffectRow.attempts + 1,
         "claimed_until": None,
         "last_error": error[:500],
     }
     if retry_at is None:
-        values.update(state="dead", done_at=now)
+        values.update(state=DEAD, done_at=now)
     else:
         values["not_before"] = retry_at
-    core(session).execute(update(EffectRow).where(col(EffectRow.id) == effect_id).values(**values))
+    core(session).execute(update(EffectRow).where(col(EffectRow.id).in_(effect_ids)).values(**values))
+
+
+def mark_held(*, session: Session, effect_ids: Sequence[int], error: str) -> None:
+    """Slack refused the token: the effects are held (again), their attempt counted."""
+    core(session).execute(
+        update(EffectRow)
+        .where(col(EffectRow.id).in_(effect_ids))
+        .values(state=HELD, attempts=EffectRow.attempts + 1, claimed_until=None, last_error=error[:500])
+    )
 
 
 def pending_count(*, session: Session) -> int:
@@ -202,96 +261,7 @@ def count_by_state(*, session: Session) -> dict[str, int]:
     """How many effects are in each state that is not done (for /metrics)."""
     query = (
         select(EffectRow.state, func.count())
-        .where(EffectRow.state != "done", EffectRow.kind != AUTH_HOLD)  # the pause itself is no work
+        .where(EffectRow.state != "done", EffectRow.kind != PAUSE_KIND)  # the pause itself is no work
         .group_by(col(EffectRow.state))
     )
     return {str(state): int(count) for state, count in session.exec(query)}
-
-
-# --- holding work while Slack refuses the token -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuthHold:
-    """The outbox is paused: Slack has refused the token (`error`) since `since`."""
-
-    id: int
-    since: datetime
-    error: str
-    next_check: datetime
-
-
-def auth_hold(*, session: Session) -> AuthHold | None:
-    """The pause, if any (the oldest, should two senders have started one at the same moment)."""
-    query = select(EffectRow).where(PENDING, EffectRow.kind == AUTH_HOLD).order_by(col(EffectRow.id)).limit(1)
-    row = session.exec(query).first()
-    if row is None or row.id is None:
-        return None
-    return AuthHold(id=row.id, since=row.created_at, error=row.last_error or "refused", next_check=row.not_before)
-
-
-def hold(*, session: Session, effect_id: int, now: datetime, error: str, check_at: datetime) -> bool:
-    """Keep the effect as held work and pause the outbox until a check at `check_at`.
-
-    True when this started the pause, False when the outbox was paused already.
-    """
-    mark_held(session=session, effect_id=effect_id, error=error)
-    # Locked: a `release_held` running meanwhile either ends the pause first (then this one
-    # starts a new pause) or waits and releases this effect too (PostgreSQL; SQLite serialises
-    # writers anyway). Two senders holding at the very same moment may both start one: the
-    # sender keeps the oldest (`EffectSender._check`).
-    pause = select(EffectRow.id).where(PENDING, EffectRow.kind == AUTH_HOLD).limit(1).with_for_update()
-    if session.exec(pause).first() is not None:
-        return False
-    session.add(EffectRow(kind=AUTH_HOLD, created_at=now, not_before=check_at, last_error=error[:500]))
-    return True
-
-
-def mark_held(*, session: Session, effect_id: int, error: str) -> None:
-    """The effect failed again while held (or is held now): count it, keep it held."""
-    core(session).execute(
-        update(EffectRow)
-        .where(col(EffectRow.id) == effect_id)
-        .values(state=HELD, attempts=EffectRow.attempts + 1, claimed_until=None, last_error=error[:500])
-    )
-
-
-def postpone(*, session: Session, effect_id: int, until: datetime, error: str | None = None) -> None:
-    """Check again at `until` (the pause's own row); `error` replaces the reason shown when given."""
-    values: dict[str, Any] = {"attempts": EffectRow.attempts + 1, "not_before": until, "claimed_until": None}
-    if error is not None:
-        values["last_error"] = error[:500]
-    core(session).execute(update(EffectRow).where(col(EffectRow.id) == effect_id).values(**values))
-
-
-def oldest_held(*, session: Session) -> Effect | None:
-    """The held effect to check the token with: the first to have been recorded."""
-    row = session.exec(select(EffectRow).where(EffectRow.state == HELD).order_by(col(EffectRow.id)).limit(1)).first()
-    if row is None or row.id is None:
-        return None
-    return effect_of(row)
-
-
-def release_held(*, session: Session, now: datetime) -> int:
-    """End the pause: every held effect is pending again, due now. Returns how many were held.
-
-    The pause's row is updated (locked) first, so a `hold` racing with this either waits and
-    then starts a new pause, or is seen held and released (see `hold`).
-    """
-    core(session).execute(
-        update(EffectRow)
-        .where(PENDING, col(EffectRow.kind) == AUTH_HOLD)
-        .values(state="done", done_at=now, claimed_until=None)
-    )
-    released = core(session).execute(
-        update(EffectRow)
-        .where(col(EffectRow.state) == HELD)
-        .values(state="pending", not_before=now, claimed_until=None)
-        .returning(col(EffectRow.id))
-    )
-    return len(released.all())
-
-
-def check_now(*, session: Session, now: datetime) -> None:
-    """Make the pause's next check due now (the token was just accepted, or a person asked)."""
-    core(session).execute(update(EffectRow).where(PENDING, col(EffectRow.kind) == AUTH_HOLD).values(not_before=now))

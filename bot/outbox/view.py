@@ -1,9 +1,9 @@
-"""What the delivery of one effect needs, read from storage when it is sent (`IncidentView`).
+"""What sending an effect needs, read from storage when it is sent (`IncidentView`, one per effect of a batch).
 
 Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
-shows the incident as it is now. A payload about a timeline entry or a draft (a field named
+shows the incident as it is now. An effect about a timeline entry or a draft (a field named
 `entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too; a card
-(a payload with `shows_card`) has the related incidents and the follow-ups read too.
+(an effect whose kind `shows_card`) has the related incidents and the follow-ups read too.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ from bot.domain.retro import FollowUp, RelatedIncident
 from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_related
 from bot.storage import aftermath, drafts, members, reminders, repository
 from bot.storage.db import Database
+
+
+class Viewed(Protocol):
+    """An effect as reading its view sees it (`bot.outbox.effect.Effect`, which imports this module)."""
+
+    @property
+    def shows_card(self) -> bool: ...
 
 
 @runtime_checkable
@@ -53,36 +60,31 @@ class IncidentView:
     follow_ups: tuple[FollowUp, ...] = ()  # read for a card only
 
 
-def read_view(db: Database, payload: object, incident_id: int | None) -> IncidentView | None:
-    """Everything sending `payload` (of incident `incident_id`, or of its draft's) needs, read now
-    (so cards and topics show the latest state); None when it is about no incident."""
+def read_views(db: Database, effects: Sequence[Viewed], incident_id: int | None) -> tuple[IncidentView, ...]:
+    """Everything sending a batch (of incident `incident_id`, or of its draft's) needs, read now (so
+    cards and topics show the latest state) in one transaction: one view per effect, none when the
+    work is about no incident. A batch of plain timeline lines has the incident, the entries and the
+    people's names read once for the whole batch (three statements, not two a line); any other
+    effect, and a line about a close (its durations and promises), is read alone."""
     with db.read() as session:
-        return _read(session, payload, incident_id)
+        lines = _read_lines(session, effects, incident_id) if incident_id is not None else [None] * len(effects)
+        views = [line or _read(session, effect, incident_id) for line, effect in zip(lines, effects, strict=True)]
+    return tuple(view for view in views if view is not None)
 
 
-def read_views(db: Database, payloads: Sequence[object], incident_id: int) -> list[IncidentView]:
-    """`read_view` for each of a run's payloads (`bot.outbox.runs`), in one transaction: the
-    incident, the entries and the people's names read once for the whole run (three statements,
-    not two a line), except for a line about a close, which is read alone with its durations."""
-    with db.read() as session:
-        lines = _read_lines(session, payloads, incident_id)
-        views = [line or _read(session, payload, incident_id) for line, payload in zip(lines, payloads, strict=True)]
-    return [view for view in views if view is not None]
-
-
-def _read_lines(session: Session, payloads: Sequence[object], incident_id: int) -> list[IncidentView | None]:
+def _read_lines(session: Session, effects: Sequence[Viewed], incident_id: int) -> list[IncidentView | None]:
     """The views of plain timeline lines (an entry, no draft, no card), read together; None for
-    any other payload, and for a line that needs more (a close: its durations and promises)."""
+    any other effect, and for a line that needs more (a close: its durations and promises)."""
     entry_ids = [
-        payload.entry_id
-        for payload in payloads
-        if isinstance(payload, AboutEntry) and not isinstance(payload, AboutDraft) and payload.entry_id
+        effect.entry_id
+        for effect in effects
+        if isinstance(effect, AboutEntry) and not isinstance(effect, AboutDraft) and effect.entry_id
     ]
     if not entry_ids:
-        return [None] * len(payloads)
+        return [None] * len(effects)
     stored = repository.get_by_id(session=session, incident_id=incident_id)
     if stored.incident.status is Status.RESOLVED:
-        return [None] * len(payloads)  # every line shows durations: read one by one
+        return [None] * len(effects)  # every line shows durations: read one by one
     entries = repository.get_entries(session=session, entry_ids=entry_ids)
     people = in_incident(stored.incident)
     for item in entries.values():
@@ -90,10 +92,10 @@ def _read_lines(session: Session, payloads: Sequence[object], incident_id: int) 
     names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     views: list[IncidentView | None] = []
-    for payload in payloads:
-        entry_id = payload.entry_id if isinstance(payload, AboutEntry) else None
-        found = entries.get(entry_id) if entry_id and not isinstance(payload, AboutDraft) else None
-        if found is None or found.entry.status_to is Status.RESOLVED or getattr(payload, "shows_card", False):
+    for effect in effects:
+        entry_id = effect.entry_id if isinstance(effect, AboutEntry) else None
+        found = entries.get(entry_id) if entry_id and not isinstance(effect, AboutDraft) else None
+        if found is None or found.entry.status_to is Status.RESOLVED or effect.shows_card:
             views.append(None)
             continue
         views.append(
@@ -109,9 +111,9 @@ def _read_lines(session: Session, payloads: Sequence[object], incident_id: int) 
     return views
 
 
-def _read(session: Session, payload: object, incident_id: int | None) -> IncidentView | None:
-    draft_id = payload.draft_id if isinstance(payload, AboutDraft) else None
-    entry_id = payload.entry_id if isinstance(payload, AboutEntry) else None
+def _read(session: Session, effect: Viewed, incident_id: int | None) -> IncidentView | None:
+    draft_id = effect.draft_id if isinstance(effect, AboutDraft) else None
+    entry_id = effect.entry_id if isinstance(effect, AboutEntry) else None
     draft = drafts.get(session=session, draft_id=draft_id) if draft_id else None
     incident_id = incident_id if draft is None else draft.incident_id
     if incident_id is None:
@@ -131,7 +133,7 @@ def _read(session: Session, payload: object, incident_id: int | None) -> Inciden
         people |= in_draft(draft)
     related: tuple[RelatedIncident, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
-    if getattr(payload, "shows_card", False):
+    if effect.shows_card:
         related = tuple(aftermath.related(session=session, incident_id=stored.id))
         follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
         people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related))

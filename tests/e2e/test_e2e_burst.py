@@ -1,6 +1,6 @@
 """A burst of notes into one incident while Slack is slow: every note is acknowledged, and every
-line reaches the channel once, in order, several lines to a message (bot.outbox.runs); a message
-of several lines that timed out after Slack posted it is not posted again.
+line reaches the channel once, in order, several lines to a message (a batch, bot.outbox.sender);
+a message of several lines that timed out after Slack posted it is not posted again.
 
 On SQLite and PostgreSQL, over real HTTP against the emulator.
 """

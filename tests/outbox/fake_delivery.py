@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 from bot.outbox.attempts import Attempt
+from bot.outbox.effect import Effect
 from bot.outbox.kinds.announce import Announce
 from bot.outbox.kinds.create_channel import ChannelCreated, CreateChannel
 from bot.outbox.kinds.invite import Invite
@@ -13,7 +14,6 @@ from bot.outbox.kinds.post_card import PostCard
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
-from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing, Progress, Result
 from bot.outbox.view import IncidentView
 
@@ -38,40 +38,26 @@ class FakeSlack:
         self.sent: list[tuple[str, int | None]] = []
         self.entries: list[tuple[int | None, int]] = []  # (incident, timeline entry) posted, in order
         self.attempts: list[Attempt] = []  # what the sender told the delivery of each try
-        self.runs: list[int] = []  # how many effects each successful call sent (several: a run)
+        self.batches: list[int] = []  # how many effects each successful call sent (several: a batch)
 
     def send(
-        self, payload: Payload, view: IncidentView | None, progress: Progress = lambda _: None, *, attempt: Attempt
+        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
     ) -> Result:
-        number = None if view is None else view.incident.number
+        """Answers like `Delivery.send`: one call for the whole batch."""
+        number = views[0].incident.number if views else None
         self.attempts.append(attempt)
-        self.tried.append((payload.kind, number))
+        self.tried += [(effect.kind, number) for effect in effects]
         if self.failures:
             raise self.failures.popleft()
         if self.failing is not None:
             raise self.failing()
-        self.sent.append((payload.kind, number))
-        self.runs.append(1)
-        if isinstance(payload, PostTimeline):
-            self.entries.append((number, payload.entry_id))
-        if isinstance(payload, CreateChannel):
+        for effect in effects:
+            self.sent.append((effect.kind, number))
+            if isinstance(effect, PostTimeline):
+                self.entries.append((number, effect.entry_id))
+        self.batches.append(len(effects))
+        if isinstance(effects[0], CreateChannel):
             return ChannelCreated(channel_id=f"C{number}", name=f"inc-{number}")
-        return Nothing()
-
-    def send_together(self, payloads: Sequence[Payload], views: Sequence[IncidentView], *, attempt: Attempt) -> Result:
-        """Answers like `Delivery.send_together`: one call for the whole run."""
-        number = views[0].incident.number
-        self.attempts.append(attempt)
-        self.tried += [(payload.kind, number) for payload in payloads]
-        if self.failures:
-            raise self.failures.popleft()
-        if self.failing is not None:
-            raise self.failing()
-        for payload in payloads:
-            self.sent.append((payload.kind, number))
-            if isinstance(payload, PostTimeline):
-                self.entries.append((number, payload.entry_id))
-        self.runs.append(len(payloads))
         return Nothing()
 
     def sent_for(self, number: int) -> list[str]:

@@ -21,16 +21,15 @@ HEADER = """
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 """
 
 
 def kind_source(name: str, kind: str, *, decorator: str = "@dataclass(frozen=True)") -> str:
     return f"""
 {decorator}
-class {name}(Payload):
+class {name}(Effect):
     kind: ClassVar[str] = {kind!r}
 
     def send(self, slack: Sending) -> Nothing:
@@ -51,8 +50,8 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, 
 
 
 def test_every_module_of_the_kinds_package_registers_exactly_one_kind_with_a_value_of_its_own() -> None:
-    assert sorted(payload.__module__.rsplit(".", 1)[1] for payload in KINDS.values()) == MODULES
-    assert all(payload.kind == kind for kind, payload in KINDS.items())
+    assert sorted(effect.__module__.rsplit(".", 1)[1] for effect in KINDS.values()) == MODULES
+    assert all(effect.kind == kind for kind, effect in KINDS.items())
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -64,18 +63,18 @@ def test_every_kind_has_its_own_test_of_the_rows_it_stores(module: str) -> None:
 
 def test_a_new_module_is_found_without_being_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     found = discover(package(tmp_path, monkeypatch, {"nudge": kind_source("Nudge", "reminder.nudge")}))
-    assert [(kind, payload.__name__) for kind, payload in found.items()] == [("reminder.nudge", "Nudge")]
+    assert [(kind, effect.__name__) for kind, effect in found.items()] == [("reminder.nudge", "Nudge")]
 
 
 @pytest.mark.parametrize(
     ("modules", "refusal"),
     [
-        ({"two": kind_source("One", "a.one") + kind_source("Two", "a.two")}, "defines 2 payloads, not one"),
-        ({"none": "HELPER = 1\n"}, "defines 0 payloads, not one"),
+        ({"two": kind_source("One", "a.one") + kind_source("Two", "a.two")}, "defines 2 effects, not one"),
+        ({"none": "HELPER = 1\n"}, "defines 0 effects, not one"),
         ({"a": kind_source("First", "same"), "b": kind_source("Second", "same")}, "both store 'same'"),
         ({"plain": kind_source("Plain", "a.plain", decorator="")}, "must be a frozen dataclass"),
     ],
-    ids=["two payloads", "no payload", "one value twice", "not a dataclass"],
+    ids=["two effects", "no effect", "one value twice", "not a dataclass"],
 )
 def test_a_kinds_module_that_would_store_rows_ambiguously_stops_the_bot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, str], refusal: str

@@ -7,10 +7,11 @@ thread would call it.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot import health
@@ -19,7 +20,9 @@ from bot.outbox.failures import GiveUp, Hold, Retry
 from bot.outbox.kinds.create_channel import CreateChannel
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.results import Attempted
 from bot.outbox.sender import MAX_ATTEMPTS_FOR_BUGS, EffectSender
+from bot.outbox.store import Claimed
 from bot.sandbox import ManualClock
 from bot.service import IncidentService, Where
 from bot.storage.db import Database
@@ -353,6 +356,30 @@ def test_a_second_pause_started_by_a_racing_sender_adds_no_second_check(
     sender.drain()
     assert slack.sent_for(1) == OPENING
     assert effects(sqlite_db, "pending", "held") == []
+    assert health.problem(sqlite_db, KOLKATA) is None
+
+
+def test_when_recording_a_checks_outcome_fails_the_next_round_checks_again_at_once(
+    service: IncidentService, sender: EffectSender, slack: FakeSlack, sqlite_db: Database, clock: ManualClock
+) -> None:
+    """The database went away as the check went through: the next round checks again rather than
+    wait two minutes for the check's lease to run out."""
+    open_incident(service)
+    slack.failing = refuse()
+    sender.drain()
+    slack.failing = None
+    clock.advance(seconds=60)
+    record = sender.record
+
+    def database_away_once(batch: Sequence[Claimed], attempted: Attempted) -> bool:
+        sender.record = record  # type: ignore[method-assign]
+        raise OperationalError("UPDATE effect", {}, Exception("the database went away"))
+
+    sender.record = database_away_once  # type: ignore[method-assign]
+    with pytest.raises(OperationalError):
+        sender.drain()
+    sender.drain()
+    assert slack.sent_for(1) == [OPENING[0], *OPENING], "checked again at once, then the rest sent"
     assert health.problem(sqlite_db, KOLKATA) is None
 
 

@@ -1,4 +1,4 @@
-"""The outbox table, on SQLite and PostgreSQL: leases, and typed payloads in and out of its JSON column.
+"""The outbox table, on SQLite and PostgreSQL: leases, and typed effects in and out of its JSON column.
 
 Rows recorded by released versions must still load: each kind pins the JSON it stores in its own
 test (tests/outbox/kinds/), all of which are claimed here on both backends; the two shapes that
@@ -17,12 +17,11 @@ from sqlmodel import Session
 
 from bot.outbox import store as outbox
 from bot.outbox.codec import UnreadablePayload, decode
-from bot.outbox.kinds.auth_hold import AuthCheck
+from bot.outbox.effect import Effect
 from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
 from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
-from bot.outbox.payload import Payload
 from bot.outbox.registry import KINDS
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow
@@ -31,14 +30,12 @@ NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
 MODAL = OpenIncidentModal(trigger_id="t1", severity=2, private_metadata="C0ORIGIN")
 
 
-def stored_rows() -> list[tuple[Payload, str]]:
-    """Every kind's rows as a real run stored them, pinned by the kind's own test (tests/outbox/kinds/);
-    not the outbox's pause, which is never claimed as work."""
-    rows: list[tuple[Payload, str]] = []
-    for payload in KINDS.values():
-        if payload is not AuthCheck:
-            module = payload.__module__.rsplit(".", 1)[1]
-            rows += importlib.import_module(f"tests.outbox.kinds.test_{module}").STORED
+def stored_rows() -> list[tuple[Effect, str]]:
+    """Every kind's rows as a real run stored them, pinned by the kind's own test (tests/outbox/kinds/)."""
+    rows: list[tuple[Effect, str]] = []
+    for effect in KINDS.values():
+        module = effect.__module__.rsplit(".", 1)[1]
+        rows += importlib.import_module(f"tests.outbox.kinds.test_{module}").STORED
     return rows
 
 
@@ -66,26 +63,26 @@ def test_a_row_this_version_cannot_read_is_refused_rather_than_guessed(kind: str
         decode(kind, text)
 
 
-def claim(session: Session, *, effect_id: int, worker: str, now: datetime) -> outbox.Effect | None:
-    """One effect leased the way the sender leases a round's heads (`claim_many`)."""
+def claim(session: Session, *, effect_id: int, worker: str, now: datetime) -> outbox.Claimed | None:
+    """One effect leased the way the sender leases a round's effects (`claim_many`)."""
     rows = outbox.claim_many(session=session, effect_ids=[effect_id], worker=worker, now=now)
-    return outbox.effect_of(rows[effect_id]) if effect_id in rows else None
+    return outbox.claimed(rows[effect_id]) if effect_id in rows else None
 
 
-def test_rows_stored_by_released_versions_are_claimed_with_their_typed_payload(any_db: Database) -> None:
+def test_rows_stored_by_released_versions_are_claimed_as_their_typed_effect(any_db: Database) -> None:
     with any_db.write() as session:
-        for payload, text in stored_rows():
-            session.add(EffectRow(kind=payload.kind, payload=text, created_at=NOW, not_before=NOW))
+        for effect, text in stored_rows():
+            session.add(EffectRow(kind=effect.kind, payload=text, created_at=NOW, not_before=NOW))
     with any_db.read() as session:
         due = outbox.claimable(session=session, now=NOW, limit=100)
     with any_db.write() as session:
         claimed = [claim(session, effect_id=d.id, worker="web-1", now=NOW) for d in due]
-    assert [effect.payload if effect else None for effect in claimed] == [payload for payload, _ in stored_rows()]
+    assert [effect.effect if effect else None for effect in claimed] == [effect for effect, _ in stored_rows()]
 
 
 def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_ends(any_db: Database) -> None:
     with any_db.write() as session:
-        outbox.enqueue(session=session, incident_id=None, payload=MODAL, now=NOW)
+        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
     with any_db.read() as session:
         [due] = outbox.claimable(session=session, now=NOW)
     effect_id = due.id
@@ -96,7 +93,7 @@ def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_en
     with any_db.write() as session:
         taken_over = claim(session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE * 2)
     assert claimed is not None and refused is None and taken_over is not None
-    assert (claimed.kind, claimed.payload, claimed.incident_id, claimed.attempts) == (
+    assert (claimed.kind, claimed.effect, claimed.incident_id, claimed.attempts) == (
         OpenIncidentModal.kind,
         MODAL,
         None,
@@ -106,12 +103,12 @@ def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_en
 
 def test_an_effect_already_sent_cannot_be_claimed(any_db: Database) -> None:
     with any_db.write() as session:
-        outbox.enqueue(session=session, incident_id=None, payload=MODAL, now=NOW)
+        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
     with any_db.read() as session:
         [due] = outbox.claimable(session=session, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
-        outbox.mark_done(session=session, effect_id=effect_id, now=NOW)
+        outbox.mark_done(session=session, effect_ids=[effect_id], now=NOW)
     with any_db.write() as session:
         assert claim(session, effect_id=effect_id, worker="web-1", now=NOW) is None
 
@@ -120,7 +117,7 @@ def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Dat
     """effect.claimed_by is VARCHAR(64): PostgreSQL enforces it, SQLite does not."""
     worker = "incident-bot-web-7d9f8c6b5-abcde.prod.eu-west-1.compute.internal:123456:7f3a2b1c4d5e"
     with any_db.write() as session:
-        outbox.enqueue(session=session, incident_id=None, payload=MODAL, now=NOW)
+        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
     with any_db.read() as session:
         [due] = outbox.claimable(session=session, now=NOW)
     effect_id = due.id
@@ -128,3 +125,15 @@ def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Dat
         assert claim(session, effect_id=effect_id, worker=worker, now=NOW) is not None
     with any_db.write() as session:
         assert claim(session, effect_id=effect_id, worker="other", now=NOW) is None
+
+
+def test_the_pause_row_is_never_offered_as_an_effect_to_send(any_db: Database) -> None:
+    """A sender that read "not paused" just before another sender paused the outbox (PostgreSQL
+    reads each statement afresh) must not claim the pause's row as work: it would give it up as
+    unreadable, and the held work would never be checked again."""
+    with any_db.write() as session:
+        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
+        session.add(EffectRow(kind=outbox.PAUSE_KIND, created_at=NOW, not_before=NOW, last_error="invalid_auth"))
+    with any_db.read() as session:
+        due = outbox.claimable(session=session, now=NOW)
+    assert [effect.kind for effect in due] == [OpenIncidentModal.kind]

@@ -12,7 +12,7 @@ from dispatch_bot import ALICE, BOB, GENERAL, GUEST, DispatchBot
 from freezegun import freeze_time
 
 from bot.outbox.kinds.update_card import UpdateCard
-from bot.outbox.view import read_view
+from bot.outbox.view import read_views
 from bot.render import blocks
 from bot.storage import repository
 
@@ -117,9 +117,7 @@ def card_text(bot: DispatchBot, number: int) -> str:
     with bot.db.read() as session:
         stored = repository.get_by_number(session=session, team_id=TEAM, number=number)
     assert stored is not None
-    payload = UpdateCard()
-    view = read_view(bot.db, payload, stored.id)
-    assert view is not None
+    [view] = read_views(bot.db, [UpdateCard()], stored.id)
     card = blocks.card(view.incident, view.names, bot.settings.zone, related=view.related, follow_ups=view.follow_ups)
     return "\n".join(str(block.get("text", {}).get("text", "")) for block in card if block["type"] == "section")
 

@@ -13,7 +13,7 @@ from bolt_requests import TEAM
 from dispatch_bot import ALICE, BOB, GENERAL, GUEST, DispatchBot, member
 
 from bot.outbox.kinds.update_card import UpdateCard
-from bot.outbox.view import read_view
+from bot.outbox.view import read_views
 from bot.render import blocks
 from bot.storage import members, repository
 
@@ -25,8 +25,7 @@ def card_fields(bot: DispatchBot) -> list[str]:
     with bot.db.read() as session:
         incident_id = repository.get_by_number(session=session, team_id=TEAM, number=1)
     assert incident_id is not None
-    view = read_view(bot.db, UpdateCard(), incident_id.id)
-    assert view is not None
+    [view] = read_views(bot.db, [UpdateCard()], incident_id.id)
     card = blocks.card(view.incident, view.names, bot.settings.zone)
     return [field["text"] for field in card[1]["fields"]]
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import tolerate
 
 ACK_REACTION = "white_check_mark"
 
 
 @dataclass(frozen=True)
-class AcknowledgeMessage(Payload):
+class AcknowledgeMessage(Effect):
     """A reaction on message `ts`, copied to the timeline as entry `entry_id` (`user` added it)."""
 
     kind: ClassVar[str] = "message.acknowledge"

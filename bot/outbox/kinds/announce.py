@@ -8,16 +8,15 @@ from typing import ClassVar
 
 from bot.domain.durations import short
 from bot.domain.incident import EntryKind
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import post_joining, posted_before
 from bot.render import blocks
 from bot.render.text import section
 
 
 @dataclass(frozen=True)
-class Announce(Payload):
+class Announce(Effect):
     kind: ClassVar[str] = "announce"
     entry_id: int
 

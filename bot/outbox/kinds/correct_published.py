@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp
-from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.render import draft_blocks
 
 
 @dataclass(frozen=True)
-class CorrectPublished(Payload):
+class CorrectPublished(Effect):
     kind: ClassVar[str] = "draft.correct"
     draft_id: int
 

@@ -8,10 +8,9 @@ from typing import ClassVar
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp
-from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing, Result
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import error_code, find_channel
 from bot.render.channels import channel_name
 from bot.storage import repository
@@ -38,7 +37,7 @@ class ChannelCreated(Result):
 
 
 @dataclass(frozen=True)
-class CreateChannel(Payload):
+class CreateChannel(Effect):
     """Create `inc-<n>-<slug>` (or adopt ours of that name, after a crash); private for a private incident."""
 
     kind: ClassVar[str] = "channel.create"

@@ -1,6 +1,6 @@
 """message.fetch: the message someone put a :pushpin: on, to copy to the timeline.
 
-The sender hands the `MessageFetched` result to its `on_message` (the service adds the entry).
+The sender hands the `MessageFetched` result to its `on_result` (the runtime has the service add the entry).
 """
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing, Result
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import thread_of, tolerate
 
 
@@ -25,7 +24,7 @@ class MessageFetched(Result):
 
 
 @dataclass(frozen=True)
-class FetchMessage(Payload):
+class FetchMessage(Effect):
     """The message `user` put a :pushpin: on, to copy to the timeline."""
 
     kind: ClassVar[str] = "message.fetch"

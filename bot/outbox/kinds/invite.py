@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import tolerate
 
 
 @dataclass(frozen=True)
-class Invite(Payload):
+class Invite(Effect):
     kind: ClassVar[str] = "channel.invite"
     users: tuple[str, ...]
 

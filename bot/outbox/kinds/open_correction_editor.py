@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.render import draft_blocks
 
 
 @dataclass(frozen=True)
-class OpenCorrectionEditor(Payload):
+class OpenCorrectionEditor(Effect):
     kind: ClassVar[str] = "view.open_correction"
     trigger_id: str
     draft_id: int

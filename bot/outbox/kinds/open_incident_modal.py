@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.render import blocks
 
 
 @dataclass(frozen=True)
-class OpenIncidentModal(Payload):
+class OpenIncidentModal(Effect):
     """`/incident open` without a title; `private_metadata` is the channel it was typed in;
     `private`: `--private` was typed, so the modal's Private box is ticked."""
 

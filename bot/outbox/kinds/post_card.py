@@ -7,9 +7,8 @@ from typing import ClassVar
 
 from sqlmodel import Session
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending, fallback
 from bot.outbox.results import Result
-from bot.outbox.sending import Sending, fallback
 from bot.outbox.slack_calls import posted_before, tolerate
 from bot.render import blocks
 from bot.storage import repository
@@ -25,7 +24,7 @@ class CardPosted(Result):
 
 
 @dataclass(frozen=True)
-class PostCard(Payload):
+class PostCard(Effect):
     kind: ClassVar[str] = "card.post"
     shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
 
@@ -34,7 +33,7 @@ class PostCard(Payload):
         channel = slack.channel()
         card_ts = view.card_ts
         if card_ts is None:
-            card_ts = posted_before(slack.client, channel, slack.attempt).get(0)
+            card_ts = posted_before(slack.client, channel, slack.attempt).ts(slack.attempt.effect_id)
         if card_ts is None:
             card = blocks.card(
                 view.incident, view.names, slack.settings.zone, related=view.related, follow_ups=view.follow_ups

@@ -7,9 +7,8 @@ from typing import ClassVar
 
 from sqlmodel import Session
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Result
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import posted_before
 from bot.storage import drafts
 
@@ -26,7 +25,7 @@ class DraftPosted(Result):
 
 
 @dataclass(frozen=True)
-class PostDraft(Payload):
+class PostDraft(Effect):
     kind: ClassVar[str] = "draft.post"
     draft_id: int
 
@@ -34,7 +33,7 @@ class PostDraft(Payload):
         draft = slack.draft()
         channel = slack.channel()
         text, message = slack.draft_message()
-        ts = posted_before(slack.client, channel, slack.attempt).get(0)
+        ts = posted_before(slack.client, channel, slack.attempt).ts(slack.attempt.effect_id)
         if ts is None:
             posted = slack.client.chat_postMessage(
                 channel=channel, text=text, blocks=message, metadata=slack.attempt.metadata()

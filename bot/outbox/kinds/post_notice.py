@@ -11,15 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import posted_before
 from bot.render.text import FALLBACK_LIMIT, section, split_text
 
 
 @dataclass(frozen=True)
-class PostNotice(Payload):
+class PostNotice(Effect):
     kind: ClassVar[str] = "notice.post"
     text: str
 

@@ -13,15 +13,14 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from bot.domain.reminders import ReminderKind
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import posted_before
 from bot.render import reminder_blocks
 
 
 @dataclass(frozen=True)
-class PostReminder(Payload):
+class PostReminder(Effect):
     kind: ClassVar[str] = "reminder.post"
     reminder: str  # a ReminderKind: nudge | escalation
     due: str  # ISO 8601: the update was due by

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -9,59 +10,68 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import Durations
 from bot.domain.incident import EntryKind, Status, TimelineEntry
 from bot.domain.reminders import PromiseRecord, promise_line
-from bot.outbox.attempts import metadata_of
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp
-from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
-from bot.outbox.slack_calls import effects_posted_before, posted_before
+from bot.outbox.slack_calls import posted_before
 from bot.render.lines import duration_lines, line
-from bot.render.text import FALLBACK_LIMIT, messages, section, sections, split_text, whole_lines
+from bot.render.text import FALLBACK_LIMIT, MESSAGE_BLOCK_LIMIT, pack_lines, section, split_text, whole_lines
 
 
 @dataclass(frozen=True)
-class PostTimeline(Payload):
+class PostTimeline(Effect):
     kind: ClassVar[str] = "timeline.post"
-    coalesces: ClassVar[bool] = True
+    batched: ClassVar[bool] = True
     entry_id: int
 
     def send(self, slack: Sending) -> Nothing:
-        """A long line goes in several messages; those an earlier attempt posted are not posted again."""
-        view = slack.about()
+        """The batch's lines in as few messages as fit, in order, each message naming the effects
+        whose lines it holds (a line too long for one message goes alone, in parts); what an
+        earlier attempt posted is not posted again."""
         channel = slack.channel()
-        entry = view.entry
-        if entry is None:
-            raise GiveUp("timeline entry missing")
-        text = line(entry, view.incident, view.names, slack.settings.zone)
-        lines = _with_durations(text, entry, view.durations, view.promises, slack.settings.zone)
-        already = posted_before(slack.client, channel, slack.attempt)
-        for part, chunk in enumerate(messages(sections(lines))):
-            if part not in already:
-                first = split_text(text, FALLBACK_LIMIT)[0]
-                slack.client.chat_postMessage(
-                    channel=channel, blocks=chunk, text=first, metadata=slack.attempt.metadata(part)
-                )
-        return Nothing(note="found already posted" if already else None)
-
-    def send_together(self, slack: Sending) -> Nothing:
-        """Several lines of one channel in as few messages as fit, in order, each line whole in one
-        message that names its effect; lines an earlier attempt posted are not posted again."""
-        channel = slack.channel()
-        already = effects_posted_before(slack.client, channel, slack.attempt)
+        zone = slack.settings.zone
+        firsts: dict[int, str] = {}  # each effect's own line: the notification text of a message it begins
         lines: list[tuple[int, str]] = []
-        for effect_id, view in zip(slack.attempt.together, slack.together, strict=True):
+        for effect_id, view in zip(slack.attempt.effect_ids, slack.views, strict=True):
             if view.entry is None:
                 raise GiveUp("timeline entry missing")
-            if effect_id not in already:
-                first = line(view.entry, view.incident, view.names, slack.settings.zone)
-                close = _with_durations(first, view.entry, view.durations, view.promises, slack.settings.zone)
-                lines.append((effect_id, "\n".join(close)))
-        for effect_ids, texts in whole_lines(lines):
-            first = split_text(texts[0].split("\n", 1)[0], FALLBACK_LIMIT)[0]
-            blocks = [section(text) for text in texts]
-            slack.client.chat_postMessage(channel=channel, blocks=blocks, text=first, metadata=metadata_of(effect_ids))
-        together = len(slack.together) - 1
-        return Nothing(note=f"sent with {together} more" if not already else "some found already posted")
+            firsts[effect_id] = line(view.entry, view.incident, view.names, zone)
+            shown = _with_durations(firsts[effect_id], view.entry, view.durations, view.promises, zone)
+            lines.append((effect_id, "\n".join(shown)))
+        posted = posted_before(slack.client, channel, slack.attempt)
+        waiting = [(effect_id, text) for effect_id, text in lines if not posted.ts(effect_id) or _in_parts(text)]
+        for effect_ids, part, texts in _messages(waiting):
+            if len(effect_ids) == 1 and posted.ts(effect_ids[0], part):
+                continue  # a part of a long line an earlier attempt posted
+            slack.client.chat_postMessage(
+                channel=channel,
+                blocks=[section(text) for text in texts],
+                text=split_text(firsts[effect_ids[0]], FALLBACK_LIMIT)[0],
+                metadata=slack.attempt.metadata(part, effect_ids=effect_ids),
+            )
+        notes = (f"sent with {len(lines) - 1} more" if len(lines) > 1 else "", "found already posted" if posted else "")
+        return Nothing(note="; ".join(filter(None, notes)) or None)
+
+
+def _in_parts(text: str) -> bool:
+    """Is this line too long for one message by itself?"""
+    return len(pack_lines([text])) > MESSAGE_BLOCK_LIMIT
+
+
+def _messages(lines: list[tuple[int, str]]) -> Iterator[tuple[list[int], int, list[str]]]:
+    """(effect ids, part, section texts) of each message: the lines packed whole (`whole_lines`),
+    but a line too long for one message by itself, which goes alone, in parts."""
+    whole: list[tuple[int, str]] = []
+    for effect_id, text in lines:
+        if not _in_parts(text):
+            whole.append((effect_id, text))
+            continue
+        yield from ((effect_ids, 0, texts) for effect_ids, texts in whole_lines(whole))
+        whole = []
+        sections = pack_lines([text])
+        for part, start in enumerate(range(0, len(sections), MESSAGE_BLOCK_LIMIT)):
+            yield [effect_id], part, sections[start : start + MESSAGE_BLOCK_LIMIT]
+    yield from ((effect_ids, 0, texts) for effect_ids, texts in whole_lines(whole))
 
 
 def _with_durations(

@@ -7,10 +7,9 @@ from typing import ClassVar
 
 from sqlmodel import Session
 
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp
-from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing, Result
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import post_joining, posted_before
 from bot.render import draft_blocks
 from bot.storage import drafts
@@ -28,7 +27,7 @@ class DraftPublished(Result):
 
 
 @dataclass(frozen=True)
-class PublishDraft(Payload):
+class PublishDraft(Effect):
     kind: ClassVar[str] = "draft.publish"
     draft_id: int
 
@@ -39,7 +38,7 @@ class PublishDraft(Payload):
             raise GiveUp("INCIDENT_STATUS_CHANNEL is not set")
         if draft.published_ts is not None:
             return Nothing(note="already posted")
-        ts = posted_before(slack.client, target, slack.attempt).get(0)
+        ts = posted_before(slack.client, target, slack.attempt).ts(slack.attempt.effect_id)
         if ts is None:
             text, blocks = draft_blocks.published_message(draft, slack.about().names, slack.settings.zone)
             ts = post_joining(slack.client, target, text=text, blocks=blocks, metadata=slack.attempt.metadata())

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.render import blocks
 
 
 @dataclass(frozen=True)
-class SetTopic(Payload):
+class SetTopic(Effect):
     kind: ClassVar[str] = "channel.topic"
     superseded_by_later: ClassVar[bool] = True
     entry_id: int | None = None

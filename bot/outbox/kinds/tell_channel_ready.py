@@ -7,10 +7,9 @@ from typing import ClassVar
 
 from slack_sdk.webhook import WebhookClient
 
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp, Retry
-from bot.outbox.payload import Payload
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 from bot.outbox.slack_calls import tell_ephemeral_or_directly
 from bot.render import blocks
 
@@ -18,7 +17,7 @@ WEBHOOK_TIMEOUT = 10  # seconds
 
 
 @dataclass(frozen=True)
-class TellChannelReady(Payload):
+class TellChannelReady(Effect):
     """Tell `user` where the new channel is: through the command's `response_url`, or (from the
     modal) an ephemeral message in the `origin` channel, or else a direct message."""
 

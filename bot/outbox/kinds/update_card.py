@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.domain.durations import short
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending, fallback
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending, fallback
 from bot.render import blocks
 
 
 @dataclass(frozen=True)
-class UpdateCard(Payload):
+class UpdateCard(Effect):
     kind: ClassVar[str] = "card.update"
     shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
     superseded_by_later: ClassVar[bool] = True

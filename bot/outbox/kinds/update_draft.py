@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 
 
 @dataclass(frozen=True)
-class UpdateDraft(Payload):
+class UpdateDraft(Effect):
     kind: ClassVar[str] = "draft.update"
     draft_id: int
 

@@ -1,6 +1,6 @@
 """retro.upload: the retrospective document, as a Markdown file shared in the incident channel.
 
-The document is rendered when a person asks for it (`/incident retro`): the payload carries it,
+The document is rendered when a person asks for it (`/incident retro`): the effect carries it,
 so what is uploaded is the record as it stood then, whatever changes before Slack takes it.
 Slack's upload flow is three calls (files.getUploadURLExternal, the upload, then
 files.completeUploadExternal, which shares the file with the comment); slack_sdk's
@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.outbox.attempts import LOOKUP_LIMIT
-from bot.outbox.payload import Payload
+from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.sending import Sending
 
 
 @dataclass(frozen=True)
-class UploadRetro(Payload):
+class UploadRetro(Effect):
     kind: ClassVar[str] = "retro.upload"
     filename: str  # "INC-2-retrospective.md"
     title: str  # "INC-2 retrospective, 2022-02-17 22:30 IST": unique per request (see _shared_before)

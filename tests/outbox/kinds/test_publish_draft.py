@@ -16,6 +16,6 @@ STORED = [
 ]
 
 
-@pytest.mark.parametrize(("payload", "text"), STORED)
-def test_rows_stored_by_released_versions_still_load(payload: PublishDraft, text: str) -> None:
-    assert_stored_as(payload, text)
+@pytest.mark.parametrize(("effect", "text"), STORED)
+def test_rows_stored_by_released_versions_still_load(effect: PublishDraft, text: str) -> None:
+    assert_stored_as(effect, text)

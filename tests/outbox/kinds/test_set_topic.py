@@ -17,9 +17,9 @@ STORED = [
 ]
 
 
-@pytest.mark.parametrize(("payload", "text"), STORED)
-def test_rows_stored_by_released_versions_still_load(payload: SetTopic, text: str) -> None:
-    assert_stored_as(payload, text)
+@pytest.mark.parametrize(("effect", "text"), STORED)
+def test_rows_stored_by_released_versions_still_load(effect: SetTopic, text: str) -> None:
+    assert_stored_as(effect, text)
 
 
 def test_only_the_newest_pending_one_of_an_incident_is_sent() -> None:

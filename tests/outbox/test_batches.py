@@ -1,6 +1,6 @@
-"""Runs (bot.outbox.runs): timeline lines waiting for one channel go out together, each once, in order.
+"""Batches: timeline lines waiting for one channel go out together, each once, in order.
 
-A fake Slack (one call per `send`/`send_together`) and a manual clock; the two-sender test runs
+A fake Slack (one call per batch) and a manual clock; the two-sender test runs
 real threads against one database, on SQLite and PostgreSQL.
 """
 
@@ -18,13 +18,12 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.outbox.attempts import Attempt
+from bot.outbox.effect import Effect
 from bot.outbox.failures import Retry
 from bot.outbox.kinds.post_timeline import PostTimeline
-from bot.outbox.payload import Payload
-from bot.outbox.results import Result
-from bot.outbox.runs import MAX_RUN
+from bot.outbox.results import Attempted, Progress, Result
 from bot.outbox.sender import EffectSender
-from bot.outbox.store import Effect
+from bot.outbox.store import MAX_BATCH, Claimed
 from bot.outbox.view import IncidentView
 from bot.sandbox import ManualClock
 from bot.service import IncidentService, Where
@@ -70,24 +69,24 @@ def test_notes_waiting_for_one_channel_are_sent_in_one_call_each_line_once_and_i
     for n in range(30):
         service.note(Where("T1", number=1), actor="U1", text=f"step {n}")
     assert sender.drain() == 30
-    assert slack.runs[-1] == 30, "the 30 lines went out in one call"
+    assert slack.batches[-1] == 30, "the 30 lines went out in one call"
     assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1), "every line once, in timeline order"
     assert pending(sqlite_db) == []
 
 
-def test_a_run_stops_at_other_work_of_the_incident_and_at_the_run_limit(sqlite_db: Database) -> None:
+def test_a_batch_stops_at_other_work_of_the_incident_and_at_the_batch_limit(sqlite_db: Database) -> None:
     _clock, slack, service, sender = opened(sqlite_db)
     for n in range(3):
         service.note(Where("T1", number=1), actor="U1", text=f"before {n}")
     service.set_severity(Where("T1", number=1), actor="U1", severity=1)  # a line, then the card and topic
-    for n in range(MAX_RUN + 5):
+    for n in range(MAX_BATCH + 5):
         service.note(Where("T1", number=1), actor="U1", text=f"after {n}")
     sender.drain()
-    assert slack.runs[len(OPENING) :] == [4, 1, 1, MAX_RUN, 5]
+    assert slack.batches[len(OPENING) :] == [4, 1, 1, MAX_BATCH, 5]
     assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1)
 
 
-def test_a_run_slack_fails_is_tried_again_whole_and_then_sent_once(sqlite_db: Database) -> None:
+def test_a_batch_slack_fails_is_tried_again_whole_and_then_sent_once(sqlite_db: Database) -> None:
     clock, slack, service, sender = opened(sqlite_db)
     for n in range(5):
         service.note(Where("T1", number=1), actor="U1", text=f"step {n}")
@@ -96,7 +95,7 @@ def test_a_run_slack_fails_is_tried_again_whole_and_then_sent_once(sqlite_db: Da
     assert {row.attempts for row in pending(sqlite_db)} == {1} and len(pending(sqlite_db)) == 5
     clock.advance(seconds=31)
     sender.drain()
-    assert slack.runs[-1] == 5
+    assert slack.batches[-1] == 5
     assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1)
 
 
@@ -107,13 +106,11 @@ class SlowSlack(FakeSlack):
         super().__init__()
         self.seconds = seconds
 
-    def send(self, payload: Payload, view: IncidentView | None, progress: object = None, *, attempt: Attempt) -> Result:
+    def send(
+        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
+    ) -> Result:
         time.sleep(self.seconds)
-        return super().send(payload, view, attempt=attempt)
-
-    def send_together(self, payloads: Sequence[Payload], views: Sequence[IncidentView], *, attempt: Attempt) -> Result:
-        time.sleep(self.seconds)
-        return super().send_together(payloads, views, attempt=attempt)
+        return super().send(effects, views, progress, attempt=attempt)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -166,25 +163,25 @@ def test_a_busy_channel_gets_one_message_a_second_and_what_waits_meanwhile_goes_
     now[0] += 5
     service.note(Where("T1", number=1), actor="U1", text="first")
     sender.drain()
-    calls = len(slack.runs)
+    calls = len(slack.batches)
     assert sender.next_in is None, "a line in a quiet channel goes at once"
     service.note(Where("T1", number=1), actor="U1", text="second")
     service.note(Where("T1", number=1), actor="U1", text="third")
     service.note(Where("T1", number=2), actor="U1", text="another channel")
     assert sender.drain() == 1, "only the other incident's line: INC-1 posted less than a second ago"
-    assert slack.runs[calls:] == [1]
+    assert slack.batches[calls:] == [1]
     assert sender.next_in == pytest.approx(1.0)
     assert [effect.incident_id for effect in pending(sqlite_db)] == [1, 1]
     now[0] += 1.0
     assert sender.drain() == 2
-    assert slack.runs[calls:] == [1, 2], "the two lines that waited went as one message"
+    assert slack.batches[calls:] == [1, 2], "the two lines that waited went as one message"
     assert [entry for n, entry in slack.entries if n == 1] == entry_ids(sqlite_db, 1), "each line once, in order"
     assert pending(sqlite_db) == [] and sender.next_in is None
 
 
-def test_a_run_of_lines_is_read_in_a_few_statements_not_two_a_line(any_db: Database) -> None:
-    """The sender's reads are CPU the acks share: a run's incident, entries and names are read
-    once for the run (bot.outbox.view.read_views)."""
+def test_a_batch_of_lines_is_read_in_a_few_statements_not_two_a_line(any_db: Database) -> None:
+    """The sender's reads are CPU the acks share: a batch's incident, entries and names are read
+    once for the batch (bot.outbox.view.read_views)."""
     _clock, slack, service, sender = opened(any_db)
     for n in range(30):
         service.note(Where("T1", number=1), actor=f"U{n % 3}", text=f"step {n} with <@U9>")
@@ -197,7 +194,7 @@ def test_a_run_of_lines_is_read_in_a_few_statements_not_two_a_line(any_db: Datab
     assert sender.drain() == 30
     during = list(reads)
     assert [entry for _, entry in slack.entries] == entry_ids(any_db, 1)
-    # Two rounds of finding work, the run's claim, and its views read twice (the people whose
+    # Two rounds of finding work, the batch's claim, and its views read twice (the people whose
     # names the members table lacks are looked up, then the views read again): 11, for 30 lines.
     assert len(during) <= 12, "\n".join(r[:150].replace("\n", " ") for r in during)
 
@@ -228,25 +225,25 @@ def test_two_senders_share_the_incidents_each_claiming_a_few_at_a_time_and_none_
 
 
 def test_when_recording_an_outcome_fails_the_rest_of_the_round_is_given_back_at_once(sqlite_db: Database) -> None:
-    """The database went away mid-round: the runs claimed with the failed one are pending again,
+    """The database went away mid-round: the batches claimed with the failed one are pending again,
     sent by the next round a second later, not stuck in their two-minute leases."""
     clock, _, service, sender = opened(sqlite_db, "Search is down", "Login fails")
     for number in (1, 2, 3):
         service.note(Where("T1", number=number), actor="U1", text="line")
-    record = sender._done
+    record = sender.record
     failed: list[int] = []
 
-    def database_away_once(effect: Effect, result: Result) -> None:
+    def database_away_once(batch: Sequence[Claimed], attempted: Attempted) -> bool:
         if not failed:
-            failed.append(effect.id)
+            failed.append(batch[0].id)
             raise OperationalError("UPDATE effect", {}, Exception("the database went away"))
-        record(effect, result)
+        return record(batch, attempted)
 
-    sender._done = database_away_once  # type: ignore[method-assign]
+    sender.record = database_away_once  # type: ignore[method-assign]
     with pytest.raises(OperationalError):
         sender.drain()
     clock.advance(seconds=1)
-    assert sender.drain() == 2, "the two runs not yet sent went out in the next round"
+    assert sender.drain() == 2, "the two batches not yet sent went out in the next round"
 
 
 class SlowFirstCall(FakeSlack):
@@ -256,14 +253,16 @@ class SlowFirstCall(FakeSlack):
         super().__init__()
         self.meanwhile: Callable[[], None] | None = meanwhile
 
-    def send(self, payload: Payload, view: IncidentView | None, progress: object = None, *, attempt: Attempt) -> Result:
+    def send(
+        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
+    ) -> Result:
         if self.meanwhile is not None:
             meanwhile, self.meanwhile = self.meanwhile, None
             meanwhile()
-        return super().send(payload, view, attempt=attempt)
+        return super().send(effects, views, progress, attempt=attempt)
 
 
-def test_a_run_whose_lease_ran_out_while_slack_was_slow_is_sent_by_one_sender_only(sqlite_db: Database) -> None:
+def test_a_batch_whose_lease_ran_out_while_slack_was_slow_is_sent_by_one_sender_only(sqlite_db: Database) -> None:
     clock, _, service, _ = opened(sqlite_db, "Search is down", "Login fails")
     for number in (1, 2, 3):
         service.note(Where("T1", number=number), actor="U1", text="line")
@@ -277,6 +276,6 @@ def test_a_run_whose_lease_ran_out_while_slack_was_slow_is_sent_by_one_sender_on
     slack = SlowFirstCall(leases_run_out_and_another_sender_drains)
     make_sender(sqlite_db, slack, clock).drain()
     posted = Counter(number for number, _ in slack.entries + other_slack.entries)
-    # INC-1's run was the one in flight (a call is bounded by the Slack timeout, far inside the
+    # INC-1's batch was the one in flight (a call is bounded by the Slack timeout, far inside the
     # lease); INC-2's and INC-3's were claimed with it and waited: given back, sent by one sender.
     assert (posted[2], posted[3]) == (1, 1), posted

@@ -1,0 +1,103 @@
+"""`Effect`: what every kind of Slack work is (`bot.outbox.kinds`, one module each), and `Sending`:
+what its `send` is given.
+
+An effect is a frozen dataclass: its fields are what the service records (the row's `payload`
+JSON column, written and read only by `bot.outbox.codec`), its `kind` the `kind` column's value
+(never changed once released: rows of a deployed database must still load), and its `send` what
+it does in Slack, returning its typed result (`bot.outbox.results`). A field named `entry_id` or
+`draft_id` makes the sender read that timeline entry or draft for the send (`bot.outbox.view`).
+
+The sender sends effects in batches (`bot.outbox.sender`): a batch is one effect, or, for a kind
+that is `batched`, the effects of that kind queued one behind the other for one incident. `send`
+is called once per batch, on its first effect, and sends the whole batch (`Sending.views`: what
+was read for each of its effects, `Sending.attempt.effect_ids`: their ids).
+
+No storage here: the sender read the incident (`IncidentView`) before the send. The lookups
+give up (`GiveUp`) when what the work is about is gone: no incident, no channel, no draft.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.domain.drafts import DraftRecord
+from bot.domain.incident import Incident
+from bot.domain.markup import escape, for_public
+from bot.outbox.attempts import Attempt
+from bot.outbox.failures import GiveUp
+from bot.outbox.results import Progress, Result
+from bot.outbox.view import IncidentView
+from bot.render import draft_blocks
+
+
+@dataclass(frozen=True)
+class Sending:
+    """One attempt at one batch: the Slack client, the settings, what the sender read for each of
+    its effects (`views`: none when the work is about no incident), and which attempt this is
+    (every message posted carries `attempt`'s effect ids)."""
+
+    kind: str
+    client: WebClient
+    settings: Settings
+    bot_user_id: Callable[[], str]
+    views: tuple[IncidentView, ...]
+    attempt: Attempt
+    progress: Progress  # remember a step at once, before the next call may fail
+
+    @property
+    def view(self) -> IncidentView | None:
+        """What was read for the batch's first effect (the only one, but for a `batched` kind)."""
+        return self.views[0] if self.views else None
+
+    def about(self) -> IncidentView:
+        """The incident the work is about (read by the sender); GiveUp when there is none."""
+        if self.view is None:
+            raise GiveUp(f"{self.kind} needs an incident")
+        return self.view
+
+    def channel(self) -> str:
+        """The incident's channel; GiveUp when it has none."""
+        incident = self.about().incident
+        if incident.channel_id is None:
+            raise GiveUp(f"{incident.name} has no channel")
+        return incident.channel_id
+
+    def draft(self) -> DraftRecord:
+        draft = self.about().draft
+        if draft is None:
+            raise GiveUp("draft missing")
+        return draft
+
+    def draft_message(self) -> tuple[str, list[dict[str, Any]]]:
+        """The draft's message in the incident channel as the draft is now: fallback text and blocks."""
+        return draft_blocks.draft_message(
+            self.draft(), self.about().names, self.settings.zone, status_channel=self.settings.status_channel
+        )
+
+
+@dataclass(frozen=True)
+class Effect(ABC):
+    kind: ClassVar[str]
+    # Rendered from the incident's state when sent, so only the newest pending one of an incident matters.
+    superseded_by_later: ClassVar[bool] = False
+    # Consecutive pending ones of an incident are claimed and sent as one batch (`bot.outbox.store`).
+    batched: ClassVar[bool] = False
+    # Shows the incident's card: the sender reads its related incidents and follow-ups too.
+    shows_card: ClassVar[bool] = False
+
+    @abstractmethod
+    def send(self, slack: Sending) -> Result:
+        """Do the work of the batch this effect begins in Slack; raise `Retry`, `Hold` or `GiveUp`
+        (`bot.outbox.failures`) when it cannot be done now; `SlackApiError`s are classified by the
+        caller (`bot.outbox.delivery`)."""
+
+
+def fallback(incident: Incident) -> str:
+    """The notification text that goes with the card's blocks: Slack parses it too, so it is escaped."""
+    return escape(f"{incident.name} ({incident.status.value}, sev{incident.severity}): {for_public(incident.title)}")
