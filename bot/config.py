@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.alert_rules import Rules, RulesError, read_rules
+from bot.domain.catalog import Catalog, CatalogError, read_catalog
 from bot.domain.durations import parse_length
 from bot.intake.tokens import AlertToken, read_tokens
 
@@ -55,6 +56,7 @@ EXAMPLES = {
     "INCIDENT_ALERT_TOKENS": "prod-alertmanager:$(openssl rand -hex 16),grafana:$(openssl rand -hex 16)",
     "INCIDENT_ALERT_CHANNEL": "C0123ABCDEF",
     "INCIDENT_ALERT_RULES": "alert-rules.toml",
+    "INCIDENT_CATALOG": "catalog.toml",
 }
 TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
@@ -104,6 +106,7 @@ class Settings:
     alert_tokens: tuple[AlertToken, ...] = ()  # INCIDENT_ALERT_TOKENS: none, and no alert is accepted
     alert_channel: str | None = None  # INCIDENT_ALERT_CHANNEL: where new groups of alerts are triaged
     alert_rules: Rules = field(default_factory=Rules)  # INCIDENT_ALERT_RULES
+    catalog: Catalog = field(default_factory=Catalog)  # INCIDENT_CATALOG: the components incidents affect
 
     def __repr__(self) -> str:  # secrets never reach logs, not even through a repr
         shown = {
@@ -248,6 +251,16 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         except ValueError as error:
             problems.append(str(error))
 
+    catalog = DEFAULTS.catalog
+    catalog_path = get("INCIDENT_CATALOG")
+    if catalog_path is not None:
+        try:
+            catalog = read_catalog(read_file("INCIDENT_CATALOG", catalog_path))
+        except CatalogError as error:  # one line per mistake, each naming its component
+            problems.extend(f"INCIDENT_CATALOG={catalog_path!r}: {line}" for line in error.problems)
+        except ValueError as error:
+            problems.append(str(error))
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -268,6 +281,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         alert_tokens=alert_tokens,
         alert_channel=get("INCIDENT_ALERT_CHANNEL"),
         alert_rules=alert_rules,
+        catalog=catalog,
     )
 
 

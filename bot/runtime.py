@@ -136,7 +136,12 @@ def build(
     if migrate:
         db.upgrade()
     service = IncidentService(
-        db, zone=settings.zone, clock=clock, cadences=settings.reminders, languages=settings.languages
+        db,
+        zone=settings.zone,
+        clock=clock,
+        cadences=settings.reminders,
+        languages=settings.languages,
+        catalog=settings.catalog,
     )
     client = metrics.CountingWebClient(
         token=settings.bot_token,

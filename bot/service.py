@@ -13,7 +13,7 @@ other (SQLite still runs one write transaction at a time, as it always does).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +23,8 @@ from sqlmodel import Session
 from bot import deadlines
 from bot.config import DEFAULTS
 from bot.deadlines import Cadences
-from bot.domain import durations, markup, roles
+from bot.domain import affects, durations, markup, roles
+from bot.domain.catalog import Catalog, ComponentState
 from bot.domain.drafts import now_stale
 from bot.domain.durations import Durations
 from bot.domain.impacts import set_impact
@@ -67,7 +68,7 @@ from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.recurrence import record_recurrence
 from bot.render.people import in_timeline
-from bot.storage import drafts, events, members, numbering, repository
+from bot.storage import catalog, drafts, events, members, numbering, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
 from bot.storage.repository import StoredIncident
@@ -116,12 +117,14 @@ class IncidentService:
         clock: Clock = utc_now,
         cadences: Cadences = DEFAULTS.reminders,
         languages: tuple[str, ...] = DEFAULTS.languages,
+        catalog: Catalog = DEFAULTS.catalog,
     ) -> None:
         self.db = db
         self.zone = zone
         self.clock = clock
         self.cadences = cadences  # INCIDENT_REMINDERS: the next-update deadline per severity
         self.languages = languages  # INCIDENT_LANGUAGES: the first is the default impact text's
+        self.catalog = catalog  # INCIDENT_CATALOG: the components incidents affect
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -136,9 +139,11 @@ class IncidentService:
         origin_channel: str | None = None,
         response_url: str | None = None,
         private: bool = False,
+        components: Mapping[str, ComponentState] | None = None,
     ) -> Changed:
         """A new incident; `private`: a private channel, no announcement, never public
-        (docs/behaviour.md, Private incidents)."""
+        (docs/behaviour.md, Private incidents); `components`: catalog ids it affects from its
+        start, and how badly (chosen in the open modal, or matched by an alert's labels)."""
         title = clean_title(title)
         check_severity(severity)
         with self.db.write() as session:
@@ -167,6 +172,11 @@ class IncidentService:
                 PostCard(),
                 PostTimeline(entry_id=entry_id),
             ]
+            affected = affects.at_open(
+                self.catalog, components or {}, language=self.languages[0], actor=actor, at=started, now=now
+            )
+            if affected is not None:
+                effects.append(PostTimeline(entry_id=self._components(session, incident_id, affected, now)))
             recurrence = record_recurrence(
                 session,
                 team_id=team_id,
@@ -253,6 +263,30 @@ class IncidentService:
                 incident, text=text, language=language, default_language=default, actor=actor, now=now
             ),
         )
+
+    def affect(
+        self, where: Where, *, actor: str, component: str, state: ComponentState, at: str | None = None
+    ) -> Changed:
+        """`/incident affects`: the catalog component named (an id or a name) is in `state` from
+        `at` (now by default) because of this incident (docs/behaviour.md, Components)."""
+        chosen = self.catalog.lookup(component)
+        with self.db.write() as session:
+            stored = locate(session, where)
+            now = self.clock()  # read once the row lock is held
+            entry = affects.affect(
+                stored.incident,
+                catalog.impacts(session=session, incident_id=stored.id),
+                chosen,
+                state,
+                language=self.languages[0],
+                actor=actor,
+                at=self._when(at, now),
+                now=now,
+                zone=self.zone,
+            )
+            changes = affects.read_changes(entry)
+            catalog.record(session=session, incident_id=stored.id, changes=changes, at=entry.at, now=now)
+            return self._record(session, stored, stored.incident, entry, now)
 
     def set_public_title(self, where: Where, *, actor: str, text: str) -> Changed:
         """The incident's name on the status page, stored in public words (no markup, no ids)."""
@@ -410,7 +444,51 @@ class IncidentService:
             stored = locate(session, where)
             now = self.clock()  # read once the row lock is held: a waiting writer must not act in the past
             changed, entry = rule(stored.incident, now)
-            return self._record(session, stored, changed, entry, now)
+            follows = self._components_follow(session, stored, changed, entry, now)
+            recorded = self._record(session, stored, changed, entry, now)
+            if follows is not None:  # after the resolution or reopening that brought it
+                resolution = entry.status_to is Status.RESOLVED
+                line = PostTimeline(entry_id=self._components(session, stored.id, follows, now, resolution=resolution))
+                store.enqueue(session=session, incident_id=stored.id, effect=line, now=now)
+            return recorded
+
+    def _components_follow(
+        self, session: Session, stored: StoredIncident, changed: Incident, entry: TimelineEntry, now: datetime
+    ) -> TimelineEntry | None:
+        """What a resolution or a reopening does to the components the incident affects: returned
+        to operational at the resolved time, or back as they were from the reopening on."""
+        if entry.status_to is Status.RESOLVED and stored.incident.status.is_open:
+            return affects.at_resolution(
+                stored.incident,
+                catalog.impacts(session=session, incident_id=stored.id),
+                self.catalog,
+                language=self.languages[0],
+                actor=entry.actor,
+                at=entry.at,
+                now=now,
+                zone=self.zone,
+            )
+        if entry.kind is EntryKind.REOPENED and stored.incident.resolved_at is not None:
+            return affects.at_reopening(
+                catalog.impacts(session=session, incident_id=stored.id),
+                self.catalog,
+                resolved_at=stored.incident.resolved_at,
+                language=self.languages[0],
+                actor=entry.actor,
+                now=now,
+            )
+        return None
+
+    def _components(
+        self, session: Session, incident_id: int, entry: TimelineEntry, now: datetime, *, resolution: bool = False
+    ) -> int:
+        """Store a `components` entry and the impacts it changes (`resolution`: the incident's
+        resolution ended them); the entry's id."""
+        changes = affects.read_changes(entry)
+        catalog.record(
+            session=session, incident_id=incident_id, changes=changes, at=entry.at, now=now, resolution=resolution
+        )
+        return repository.add_entry(session=session, incident_id=incident_id, entry=entry)
 
     def _when(self, at: str | None, now: datetime) -> datetime:
         """The moment a change happened: `--at TIME`, or now."""

@@ -31,6 +31,7 @@ TABLES = (
     "follow_up",
     "incident_link",
     "effect",
+    "component_impact",
     "timeline_entry",
     "update_promise",
     "draft",

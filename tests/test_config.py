@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -212,3 +213,70 @@ def test_the_alert_channel_must_be_a_channel_id() -> None:
     with pytest.raises(ConfigError) as error:
         load_settings({"INCIDENT_ALERT_CHANNEL": "#alerts"})
     assert error.value.problems[0].startswith("INCIDENT_ALERT_CHANNEL='#alerts' is not a channel ID")
+
+
+# --- the service catalog (docs/behaviour.md, Components) ----------------------------------------
+
+
+CATALOG = """
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+group = "Web"
+"""
+
+
+def test_the_catalog_file_is_read_into_the_settings(tmp_path: Path) -> None:
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    settings = load_settings({"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")})
+    [home] = settings.catalog.components
+    assert (home.id, home.name("fr"), home.group) == ("home", "Page d'accueil", "Web")
+
+
+def test_without_a_catalog_there_are_no_components() -> None:
+    assert not load_settings({}).catalog
+
+
+def test_every_mistake_of_the_catalog_is_one_line_naming_the_file_and_its_component(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text(
+        CATALOG
+        + '[[component]]\nid = "home"\nname = "Again"\n'
+        + '[[component]]\nid = "api"\nname = "API"\ncolour = "red"\nalerts = [\'service=~"(web"\']\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_settings({"INCIDENT_CATALOG": str(path), "PORT": "eighty"})
+    lines = error.value.problems
+    assert lines[0].startswith("PORT='eighty'")
+    catalog_lines = lines[1:]
+    assert len(catalog_lines) == 3
+    assert all(line.startswith(f"INCIDENT_CATALOG={str(path)!r}: component ") for line in catalog_lines)
+    assert "component 'home': the id is used again (first by component #1)" in catalog_lines[0]
+    assert "component 'api': unknown key 'colour'" in catalog_lines[1]
+    assert "component 'api': in `alerts`" in catalog_lines[2]
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda folder: folder / "missing.toml", "names a file that does not exist"),
+        (lambda folder: folder, "names a folder, not a file"),
+    ],
+)
+def test_a_catalog_that_cannot_be_read_is_one_line(tmp_path: Path, make: Callable[[Path], Path], why: str) -> None:
+    path = make(tmp_path)
+    with pytest.raises(ConfigError) as error:
+        load_settings({"INCIDENT_CATALOG": str(path)})
+    [line] = error.value.problems
+    assert line.startswith(f"INCIDENT_CATALOG={str(path)!r} {why}")
+    assert line.endswith("; e.g. INCIDENT_CATALOG=catalog.toml")
+
+
+def test_a_catalog_that_is_not_toml_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text("[[component]\nid = ", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings({"INCIDENT_CATALOG": str(path)})
+    [line] = error.value.problems
+    assert line.startswith(f"INCIDENT_CATALOG={str(path)!r}: is not valid TOML")

@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.domain.matchers import Matcher, match_all, read_matchers
 from bot.domain.toml_tables import FileProblems, tables_of, unknown_keys
+from bot.errors import UsageError
 
 KEYS = (
     "id",
@@ -47,6 +48,7 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 _GROUP_HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
 _ROUTING_KEY = re.compile(r"[A-Za-z0-9]{32}")
+_LISTED = 10  # components named when a name matches none
 
 
 class ComponentState(StrEnum):
@@ -132,6 +134,25 @@ class Catalog:
         }
         close = difflib.get_close_matches(_folded(text), list(spellings), n=1, cutoff=0.6)
         return spellings[close[0]] if close else None
+
+    def lookup(self, text: str) -> Component:
+        """The component a person named (`find`); else a UsageError saying which they may have
+        meant (`suggest`), or which there are."""
+        found = self.find(text)
+        if found is not None:
+            return found
+        shown = " ".join(text.split())
+        if not self.components:
+            raise UsageError(
+                "There are no components to affect: the catalog is empty "
+                "(set INCIDENT_CATALOG to a TOML file of [[component]] tables)."
+            )
+        close = self.suggest(text)
+        if close is not None:
+            raise UsageError(f"There is no component “{shown}”. Did you mean {close.name('en')} (`{close.id}`)?")
+        listed = ", ".join(f"{each.name('en')} (`{each.id}`)" for each in self.components[:_LISTED])
+        more = f" and {len(self.components) - _LISTED} more" if len(self.components) > _LISTED else ""
+        raise UsageError(f"There is no component “{shown}”. The catalog has {listed}{more}.")
 
     def matching(self, labels: Mapping[str, str]) -> tuple[Component, ...]:
         """The components an alert with these labels belongs to, in the file's order."""

@@ -71,6 +71,7 @@ class EntryKind(StrEnum):
     FOLLOW_UP = "follow_up"  # a follow-up added or finished
     RETRO = "retro"  # the retrospective marked done or waived
     VISIBILITY = "visibility"  # made private or public (bot.domain.visibility); text is the new one
+    COMPONENTS = "components"  # catalog components affected, changed or returned (bot.domain.affects)
 
 
 @dataclass(frozen=True)

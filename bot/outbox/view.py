@@ -3,7 +3,8 @@
 Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
 shows the incident as it is now. An effect about a timeline entry or a draft (a field named
 `entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too; a card
-(an effect whose kind `shows_card`) has the related incidents and the follow-ups read too.
+(an effect whose kind `shows_card`) has the related incidents, the follow-ups and the catalog
+components it affected read too.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Protocol, runtime_checkable
 
 from sqlmodel import Session
 
+from bot.domain.affects import ComponentImpact
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
 from bot.domain.reminders import PromiseRecord, record
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_related
-from bot.storage import aftermath, drafts, members, reminders, repository
+from bot.storage import aftermath, catalog, drafts, members, reminders, repository
 from bot.storage.db import Database
 
 
@@ -58,6 +60,7 @@ class IncidentView:
     unnamed: frozenset[str] = frozenset()  # people shown whose names the members table lacks
     related: tuple[RelatedIncident, ...] = ()  # read for a card only (`shows_card`)
     follow_ups: tuple[FollowUp, ...] = ()  # read for a card only
+    impacts: tuple[ComponentImpact, ...] = ()  # the catalog components it affected: read for a card only
 
 
 def read_views(db: Database, effects: Sequence[Viewed], incident_id: int | None) -> tuple[IncidentView, ...]:
@@ -133,9 +136,11 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         people |= in_draft(draft)
     related: tuple[RelatedIncident, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
+    impacts: tuple[ComponentImpact, ...] = ()
     if effect.shows_card:
         related = tuple(aftermath.related(session=session, incident_id=stored.id))
         follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
+        impacts = tuple(catalog.impacts(session=session, incident_id=stored.id))
         people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related))
     names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
@@ -151,6 +156,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         draft=draft,
         related=related,
         follow_ups=follow_ups,
+        impacts=impacts,
     )
 
 

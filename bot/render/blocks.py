@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.affects import ComponentImpact
+from bot.domain.catalog import Catalog
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
 from bot.domain.markup import SOMEONE, escape, for_public, for_slack
@@ -18,6 +20,7 @@ from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.render import actions
+from bot.render.affected import affected_lines
 from bot.render.durations import TOTAL
 from bot.render.lines import duration_lines, timeline_lines
 from bot.render.text import (
@@ -69,9 +72,13 @@ def card(
     total: str | None = None,
     related: Sequence[RelatedIncident] = (),
     follow_ups: Sequence[FollowUp] = (),
+    impacts: Sequence[ComponentImpact] = (),
+    catalog: Catalog | None = None,
+    language: str = "en",
 ) -> list[Block]:
     """The pinned summary: updated in place after every change. Related incidents are listed
-    always, follow-ups once the incident is resolved."""
+    always, follow-ups once the incident is resolved; the catalog components it affects (named
+    from `catalog` in `language`) always."""
     status = incident.status
     since = day_and_time(incident.status_since, zone, relative_to=incident.impact_started_at)
     fields = [
@@ -79,7 +86,7 @@ def card(
         f"*Severity*\nsev{incident.severity}",
         *role_fields(incident, names),
         f"*Security*\n{ATTACK_WORDS[incident.attack]}",
-        f"*Impact began*\n{day_and_time(incident.impact_started_at, zone)}",
+        f"*ComponentImpact began*\n{day_and_time(incident.impact_started_at, zone)}",
         f"*Opened by*\n{name_of(incident.opened_by, names)} at {clock_time(incident.opened_at, zone)}",
     ]
     blocks: list[Block] = [
@@ -93,6 +100,9 @@ def card(
         blocks.append(section(PRIVATE_NOTICE))
     if incident.impact:
         blocks.append(section(f"*Customer impact*\n{for_slack(incident.impact, names)}"))
+    heading, affected = affected_lines(incident, impacts, catalog or Catalog(), zone, language)
+    if affected:
+        blocks.extend(sections(listing(heading, affected)))
     if status is Status.RESOLVED and total is not None:
         blocks.append(section(f"*Resolved* after *{total}*"))
     if related:

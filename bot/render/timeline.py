@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot.domain.affects import PHRASES, ComponentChange, read_changes
 from bot.domain.aftermath import is_finding
+from bot.domain.catalog import ComponentState
 from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import load_language
@@ -26,6 +28,15 @@ STATUS_EMOJI = {
     Status.MONITORING: ":eyes:",
     Status.RESOLVED: ":white_check_mark:",
 }
+
+
+STATE_EMOJI = {
+    ComponentState.OPERATIONAL: ":large_green_circle:",
+    ComponentState.DEGRADED: ":large_yellow_circle:",
+    ComponentState.PARTIAL: ":large_orange_circle:",
+    ComponentState.MAJOR: ":red_circle:",
+}
+"""A component's state at a glance, as Statuspage colours it."""
 
 
 @dataclass(frozen=True)
@@ -119,8 +130,22 @@ def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
             return Said(who, detail=(reminder_words(entry, zone),), emoji=":zzz:")
         case EntryKind.NO_UPDATE:
             return Said(who, detail=(reminder_words(entry, zone),))
+        case EntryKind.COMPONENTS:
+            changes = read_changes(entry)
+            emoji = STATE_EMOJI[ComponentState.worst(change.now for change in changes)]
+            return Said(who, "set", _component_changes(changes), emoji=emoji)
         case _:  # related incidents, follow-ups, the retrospective: their stored text says it all
             return Said(who, detail=typed)
+
+
+def _component_changes(changes: list[ComponentChange]) -> tuple[Piece, ...]:
+    """`*Home page* to major outage, *API* to operational (was partial outage)`."""
+    pieces: list[Piece] = []
+    for position, change in enumerate(changes):
+        was = f" (was {PHRASES[change.was]})" if change.was is not ComponentState.OPERATIONAL else ""
+        pieces += [", "] if position else []
+        pieces += [Stressed(change.name), f" to {PHRASES[change.now]}{was}"]
+    return tuple(pieces)
 
 
 def words(description: Said, piece: Callable[[Piece], str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from bot.domain.catalog import ComponentState
 from bot.domain.incident import Attack, Status
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
@@ -55,6 +56,14 @@ class Impact:
     incident: int | None
     text: str
     language: str | None = None  # None: the default language's text; checked against the wordings later
+
+
+@dataclass(frozen=True, slots=True)
+class Affect:
+    incident: int | None
+    component: str  # as typed: an id or a name, matched against the catalog by the service
+    state: ComponentState
+    at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +162,7 @@ IncidentChange: TypeAlias = (
     | Close
     | Note
     | Impact
+    | Affect
     | PublicTitle
     | SetSeverity
     | SetLead

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.domain.affects import read_affected
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
 from bot.domain.language import available_languages
 from bot.domain.markup import stored_form
@@ -30,7 +31,7 @@ from bot.errors import UsageError
 from bot.slack import commands
 from bot.slack.usage import HELP_TEXT, USAGE, unknown_subcommand
 
-_TAKES_AT = frozenset({"open", "status", "note", "close"})
+_TAKES_AT = frozenset({"open", "status", "note", "close", "affects"})
 _AT = re.compile(r"(?:^|(?<=\s))(?:--|\u2014|\u2013)at(?:=|\s|$)", re.IGNORECASE)
 _PRIVATE = re.compile(r"(?:--|\u2014|\u2013)private", re.IGNORECASE)
 _SEV = re.compile(r"sev-?(\d{1,9})", re.IGNORECASE)
@@ -54,7 +55,7 @@ def parse(text: str) -> commands.Command:
     usage = USAGE[subcommand]
     if at is not None and subcommand not in _TAKES_AT:
         raise UsageError(
-            f"`/incident {subcommand}` does not take --at: only open, status, note and close can be backdated.",
+            f"`/incident {subcommand}` does not take --at: only open, status, note, close and affects take it.",
             usage=usage,
         )
     if at == "":
@@ -141,6 +142,16 @@ def _impact(rest: str, at: str | None) -> commands.Command:
     if not text:
         raise _Malformed("What do customers experience? Say it in their words, e.g. `they cannot log in`.")
     return commands.Impact(incident=incident, text=text, language=language)
+
+
+def _affects(rest: str, at: str | None) -> commands.Command:
+    """`affects [INC-n] <component> <state>`, read by bot.domain.affects.read_affected."""
+    incident, rest = _take_incident(rest)
+    try:
+        component, state = read_affected(_one_line(rest))
+    except UsageError as error:
+        raise _Malformed(error.message) from None
+    return commands.Affect(incident=incident, component=component, state=state, at=at)
 
 
 def _public_title(rest: str, at: str | None) -> commands.Command:
@@ -316,6 +327,7 @@ _READERS: dict[str, Callable[[str, str | None], commands.Command]] = {
     "status": _status,
     "note": _note,
     "impact": _impact,
+    "affects": _affects,
     "public-title": _public_title,
     "sev": _sev,
     "lead": _lead,

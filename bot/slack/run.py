@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.aftermath import AftermathService
 from bot.config import Settings
+from bot.domain.affects import PHRASES, read_changes
 from bot.domain.durations import short
 from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import Attack, format_name
@@ -125,6 +126,8 @@ class CommandRunner:
                 changed = service.set_impact(where, actor=actor, text=text, language=language)
                 code, said = read_impact_entry(changed.entry)
                 return _said(changed, f"customer impact in {load_language(code or 'en').name} set: {for_slack(said)}")
+            case commands.Affect(component=component, state=state, at=at):
+                return self._affected(service.affect(where, actor=actor, component=component, state=state, at=at))
             case commands.PublicTitle(text=text):
                 changed = service.set_public_title(where, actor=actor, text=text)
                 title = escape(changed.incident.public_title)
@@ -203,6 +206,21 @@ class CommandRunner:
             began = day_and_time(incident.impact_started_at, self.settings.zone, relative_to=incident.opened_at)
             text += f" Impact began {began}, {short(lag)} before it was reported."
         return text
+
+    def _affected(self, changed: Changed) -> Reply:
+        """`INC-7: Home page: *major outage* since 21:41 IST.`, and why the public will not see it
+        when it will not (a private incident, an internal component)."""
+        [change] = read_changes(changed.entry)
+        since = day_and_time(changed.entry.at, self.settings.zone, relative_to=changed.entry.recorded_at)
+        said = f"{escape(change.name)}: *{PHRASES[change.now]}* since {since}."
+        component = self.settings.catalog.get(change.component_id)
+        if changed.incident.private:
+            said += " The incident is private, so the status page never shows it."
+        elif component is not None and not component.public:
+            said += " It is an internal component: the status page never shows it."
+        else:
+            said += " The status page shows it from the incident's first published update on."
+        return _said(changed, said)
 
     def _role_set(self, changed: Changed) -> Reply:
         """`*bob* is now the comms lead.`: by name, never a mention (nobody is pinged by a reply)."""

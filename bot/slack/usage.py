@@ -11,6 +11,7 @@ USAGE: dict[str, str] = {
     "status": ("`/incident status [INC-n] <investigating|identified|monitoring|resolved> [message] [--at TIME]`"),
     "note": "`/incident note [INC-n] <text> [--at TIME]`",
     "impact": "`/incident impact [INC-n] [en|fr|...] <what customers experience>`",
+    "affects": "`/incident affects [INC-n] <component> <operational|degraded|partial|major> [--at TIME]`",
     "public-title": "`/incident public-title [INC-n] <the name the public reads on the status page>`",
     "sev": "`/incident sev [INC-n] <1-4>`",
     "lead": "`/incident lead [INC-n] <@person>`",

@@ -35,8 +35,8 @@ from bot.storage.tables import (
     DraftRow,
     IncidentRow,
     PublicVersionRow,
-    UtcDateTime,
 )
+from bot.storage.utc import UtcDateTime
 
 _INCIDENT = (
     col(IncidentRow.id),

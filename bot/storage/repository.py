@@ -30,7 +30,8 @@ from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEnt
 from bot.domain.reminders import OFF, Schedule
 from bot.storage import public
 from bot.storage.sql import bound, core
-from bot.storage.tables import OPEN, EffectRow, IncidentRow, TimelineRow, UtcDateTime
+from bot.storage.tables import OPEN, EffectRow, IncidentRow, TimelineRow
+from bot.storage.utc import UtcDateTime
 
 
 @dataclass(frozen=True)

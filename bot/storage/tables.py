@@ -1,44 +1,13 @@
-"""The tables. Every datetime column is `UtcDateTime`: aware UTC in, aware UTC out.
-
-SQLite keeps no time zone, so values are normalised to UTC before they are written and the
-UTC zone is re-attached when they are read: that happens here and nowhere else.
-"""
+"""The tables. Every datetime column is `UtcDateTime` (bot.storage.utc): aware UTC in, aware UTC out."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, String, Text, UniqueConstraint, false, text
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """An aware UTC datetime on every backend; a naive value is refused, never guessed."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r} cannot be stored; use an aware UTC time")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
-
+from bot.storage.utc import utc_column
 
 OPEN = text("status != 'resolved'")
 REMINDING = text("remind_at IS NOT NULL")
@@ -146,6 +115,31 @@ class TimelineRow(SQLModel, table=True):
     status_from: str | None = Field(default=None, max_length=16)
     status_to: str | None = Field(default=None, max_length=16)
     source: str | None = Field(default=None, max_length=64)
+
+
+IMPACT_HOLDS = text("ended_at IS NULL")
+
+
+class ComponentImpactRow(SQLModel, table=True):
+    """A catalog component in one state because of one incident, from `started_at` until `ended_at`
+    (NULL while it holds): bot.domain.affects. `component_id` is the catalog's id, kept when the
+    catalog no longer has it, so past records stay exact."""
+
+    __tablename__ = "component_impact"
+    __table_args__ = (
+        Index("ix_component_impact_incident", "incident_id", "started_at"),
+        # the status page's history: what ended inside the days it shows, and what still holds
+        Index("ix_component_impact_ended", "ended_at"),
+        Index("ix_component_impact_holds", "incident_id", sqlite_where=IMPACT_HOLDS, postgresql_where=IMPACT_HOLDS),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    component_id: str = Field(max_length=64)
+    state: str = Field(max_length=32)  # a ComponentState: Statuspage's enum value
+    started_at: datetime = utc_column()
+    ended_at: datetime | None = utc_column(nullable=True)
+    ended_by_resolution: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class IncidentLinkRow(SQLModel, table=True):

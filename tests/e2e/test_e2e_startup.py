@@ -159,6 +159,30 @@ def test_gunicorn_without_the_procfile_config_stops_instead_of_rebooting_workers
     assert "Traceback" not in result.stderr and result.stderr.count("Booting worker") == 1
 
 
+def test_a_wrong_catalog_stops_serve_with_one_line_per_mistake_naming_its_component(good_folder: Path) -> None:
+    (good_folder / "catalog.toml").write_text(
+        '[[component]]\nid = "home"\nname = "Home page"\nowner = "web"\n'
+        '[[component]]\nid = "home"\nname = "Home again"\n'
+        '[[component]]\nid = "api"\nname = "API"\nalerts = [\'service=~"(web"\']\n',
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
+        env=clean_environment(INCIDENT_CATALOG="catalog.toml"),
+        cwd=good_folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[2] for line in lines] == ["component 'home'", "component 'home'", "component 'api'"]
+    assert all(line.startswith(f"{PREFIX}INCIDENT_CATALOG='catalog.toml': component ") for line in lines)
+    assert "unknown key 'owner'" in lines[0] and "the id is used again" in lines[1] and "`alerts`" in lines[2]
+    assert "Traceback" not in result.stderr
+    assert not (good_folder / "incidents.db").exists(), "nothing was started"
+
+
 @pytest.mark.parametrize("name", sorted({name for name, _, _ in BAD_SETTINGS} - {"LOG_LEVEL"}))
 def test_the_example_each_line_shows_is_accepted(name: str) -> None:
     load_settings({name: EXAMPLES[name]})

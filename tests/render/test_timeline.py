@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.affects import ComponentChange, affect, changes_entry
 from bot.domain.aftermath import follow_up_entry, recurrence_entry, relation_entry, retro_entry
+from bot.domain.catalog import ComponentState, read_catalog
 from bot.domain.durations import compute
 from bot.domain.impacts import set_impact
 from bot.domain.incident import (
@@ -68,6 +70,10 @@ def story() -> tuple[Incident, list[TimelineEntry]]:
     then(make_private(incident, actor="U0BOB", now=at(7)))
     then(make_public(incident, actor="U0BOB", now=at(8)))
     entries.append(add_note(incident, text="Rolled back the push", actor="U0BOB", at=at(9), now=at(9), zone=IST))
+    home = read_catalog('[[component]]\nid = "home"\nname = "Home & feed"\n').components[0]
+    entries.append(
+        affect(incident, [], home, ComponentState.MAJOR, language="en", actor="U0BOB", at=at(9), now=at(9), zone=IST)
+    )
     entries.append(
         add_message(incident, text="Errors are dropping", author="U0BOB", posted_at=at(10), now=at(10), source="C1/1.2")
     )
@@ -165,3 +171,21 @@ def test_a_link_made_by_someone_is_their_act_in_both() -> None:
     linked = ENTRIES[[entry.kind for entry in ENTRIES].index(EntryKind.RELATED, 2)]
     assert linked.source is None
     assert line(linked, INCIDENT, NAMES, IST).startswith("`22:19 IST` *alice* linked related incident INC-2")
+
+
+def test_a_component_change_names_the_component_and_both_states() -> None:
+    entry = ENTRIES[[entry.kind for entry in ENTRIES].index(EntryKind.COMPONENTS)]
+    assert line(entry, INCIDENT, NAMES, IST) == "`21:50 IST` *bob* :red_circle: set *Home &amp; feed* to major outage"
+    returned = changes_entry(
+        [
+            ComponentChange("home", "Home page", ComponentState.MAJOR, ComponentState.OPERATIONAL),
+            ComponentChange("api", "API", ComponentState.PARTIAL, ComponentState.OPERATIONAL),
+        ],
+        actor="U0ALICE",
+        at=at(60),
+        now=at(60),
+    )
+    assert line(returned, INCIDENT, NAMES, IST) == (
+        "`22:41 IST` *alice* :large_green_circle: set *Home page* to operational (was major outage), "
+        "*API* to operational (was partial outage)"
+    )

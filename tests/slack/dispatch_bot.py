@@ -12,7 +12,7 @@ import json
 import socketserver
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 
 from bot.config import Settings, load_settings
+from bot.domain.catalog import read_catalog
 from bot.members import MemberCheck
 from bot.service import IncidentService, Where
 from bot.slack.app import create_app
@@ -30,6 +31,24 @@ from bot.storage import members
 from bot.storage.db import Database
 
 ALICE, BOB, GUEST, STRANGER = "U0ALICE", "U0BOB", "U0GUEST", "U0STRANGER"
+CATALOG = read_catalog(
+    """
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+group = "Web"
+
+[[component]]
+id = "api"
+name = "Public API"
+group = "Web"
+
+[[component]]
+id = "billing-db"
+name = "Billing database"
+public = false
+"""
+)
 GENERAL, ANNOUNCE, STATUS = "C0GENERAL", "C0ANNOUNCE", "C0STATUS"
 
 
@@ -169,7 +188,8 @@ def dispatch_bot(db: Database, slack: Tripwire) -> Iterator[DispatchBot]:
         },
         require=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     )
-    service = IncidentService(db, zone=settings.zone)
+    settings = replace(settings, catalog=CATALOG)
+    service = IncidentService(db, zone=settings.zone, languages=settings.languages, catalog=settings.catalog)
     client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=2, retry_handlers=[])
     with db.write() as session:
         known = [member(ALICE), member(BOB), member(GUEST, is_restricted=True)]

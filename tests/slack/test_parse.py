@@ -2,10 +2,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.catalog import ComponentState
 from bot.domain.incident import Attack, Status
 from bot.domain.roles import Role
 from bot.errors import UsageError
 from bot.slack.commands import (
+    Affect,
     Close,
     Command,
     Help,
@@ -50,6 +52,14 @@ from bot.slack.usage import HELP_TEXT, USAGE
         ("open --private", Open(severity=2, title="", at=None, private=True)),
         ("open Keys --private leaked", Open(severity=2, title="Keys --private leaked", at=None)),
         ("open sev1 sev2 down", Open(severity=1, title="sev2 down", at=None)),
+        # affects
+        ("affects home major", Affect(incident=None, component="home", state=ComponentState.MAJOR, at=None)),
+        (
+            "AFFECTS inc-4  Home   page  Partial --at 21:41",
+            Affect(incident=4, component="Home page", state=ComponentState.PARTIAL, at="21:41"),
+        ),
+        ("affects api degraded_performance", Affect(None, "api", ComponentState.DEGRADED, None)),
+        ("affects Q&amp;A operational", Affect(None, "Q&A", ComponentState.OPERATIONAL, None)),
         # private / public
         ("private", SetVisibility(incident=None, private=True)),
         ("Public INC-3", SetVisibility(incident=3, private=False)),
@@ -235,6 +245,12 @@ def test_impact_text_is_one_line_unescaped() -> None:
         ("draft --at 21:41", "`/incident draft` does not take --at", "draft"),
         ("reopen INC-3 --at 21:41", "`/incident reopen` does not take --at", "reopen"),
         ("list --at 21:41", "`/incident list` does not take --at", "list"),
+        ("affects", "Which component, and how badly?", "affects"),
+        ("affects INC-3", "Which component, and how badly?", "affects"),
+        ("affects home", "How badly is “home” affected? End with operational, degraded, partial or major", "affects"),
+        ("affects home broken", "How badly is “home broken” affected?", "affects"),
+        ("affects partial", "Which component is partial? Name it first", "affects"),
+        ("affects home major --at", "Give a time after --at", "affects"),
     ],
 )
 def test_a_malformed_command_says_what_is_wrong_and_shows_its_usage(text: str, message: str, usage: str) -> None:

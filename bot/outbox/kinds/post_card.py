@@ -36,7 +36,14 @@ class PostCard(Effect):
             card_ts = posted_before(slack.client, channel, slack.attempt).ts(slack.attempt.effect_id)
         if card_ts is None:
             card = blocks.card(
-                view.incident, view.names, slack.settings.zone, related=view.related, follow_ups=view.follow_ups
+                view.incident,
+                view.names,
+                slack.settings.zone,
+                related=view.related,
+                follow_ups=view.follow_ups,
+                impacts=view.impacts,
+                catalog=slack.settings.catalog,
+                language=slack.settings.languages[0],
             )
             posted = slack.client.chat_postMessage(
                 channel=channel, blocks=card, text=fallback(view.incident), metadata=slack.attempt.metadata()

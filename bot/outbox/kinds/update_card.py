@@ -31,6 +31,9 @@ class UpdateCard(Effect):
             total=total,
             related=view.related,
             follow_ups=view.follow_ups,
+            impacts=view.impacts,
+            catalog=slack.settings.catalog,
+            language=slack.settings.languages[0],
         )
         slack.client.chat_update(channel=channel, ts=view.card_ts, blocks=card, text=fallback(view.incident))
         return Nothing()

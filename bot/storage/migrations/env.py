@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from bot.storage.tables import UtcDateTime
+import bot.storage.tables  # noqa: F401  (defines the tables in SQLModel.metadata, for --autogenerate)
+from bot.storage.utc import UtcDateTime
 
 target_metadata = SQLModel.metadata
 config = context.config

@@ -1,0 +1,59 @@
+"""Catalog components end to end over HTTP against the emulator, on both backends (docs/behaviour.md,
+Components): the 2022-02-17 story's home page, affected from the start, on the card and the
+timeline, back to operational at the resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from e2e_stack import KOLKATA, Stack, bot_lines, card_of, sections_of
+
+from bot.sandbox import ManualClock
+
+CATALOG = """
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+group = "Web"
+
+[[component]]
+id = "api"
+name = "Public API"
+"""
+
+
+def test_the_card_and_the_timeline_follow_what_the_incident_affects(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    clock = ManualClock(datetime(2022, 2, 17, 21, 50, tzinfo=KOLKATA))
+    stack = make_stack(
+        clock=clock, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml"), "INCIDENT_TIMEZONE": "Asia/Kolkata"}
+    )
+    stack.user("alice").slash("open sev1 Something went wrong on the home page --at 21:41")
+    stack.settle()
+    channel = stack.channel_of(1)
+    answer = stack.user("alice").slash("affects home page major --at 21:41", channel=channel)
+    assert answer.json["text"].startswith("INC-1: Home page: *major outage* since 21:41 IST.")
+    clock.set(datetime(2022, 2, 17, 22, 5, tzinfo=KOLKATA))
+    stack.user("bob").slash("affects api partial", channel=channel)
+    stack.settle()
+    card = sections_of(card_of(stack, channel).blocks)
+    assert any(
+        section == "*Affects*\n:red_circle: Home page: major outage since 21:41 IST\n"
+        ":large_orange_circle: Public API: partial outage since 22:05 IST"
+        for section in card
+    ), card
+    clock.set(datetime(2022, 2, 17, 23, 45, tzinfo=KOLKATA))
+    stack.user("alice").slash("close --at 23:39", channel=channel)
+    stack.settle()
+    lines = bot_lines(stack, channel)
+    assert any(line.endswith(":red_circle: set *Home page* to major outage _(recorded 21:50 IST)_") for line in lines)
+    assert any(":large_orange_circle: set *Public API* to partial outage" in line for line in lines)
+    returned = [line for line in lines if "to operational (was major outage)" in line]
+    assert len(returned) == 1 and returned[0].startswith("`23:39 IST`")
+    assert "*Public API* to operational (was partial outage)" in returned[0]
+    card = sections_of(card_of(stack, channel).blocks)
+    assert "*Affected*\n:large_green_circle: Home page, Public API: operational since 23:39 IST" in card

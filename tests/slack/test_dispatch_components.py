@@ -1,0 +1,123 @@
+"""`/incident affects` through Bolt's App.dispatch (docs/behaviour.md, Components): the reply, what
+is stored, and every bad input refused with its reply and nothing stored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from dispatch_bot import GUEST, DispatchBot
+from sqlalchemy import text
+
+
+def impacts(bot: DispatchBot) -> list[tuple[str, str, bool]]:
+    """(component, state, still holding) of every impact, oldest first."""
+    with bot.db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT component_id, state, ended_at FROM component_impact ORDER BY id"))
+        return [(str(row[0]), str(row[1]), row[2] is None) for row in rows]
+
+
+def test_affects_names_the_component_its_state_and_since_when(bot: DispatchBot) -> None:
+    channel = bot.open()
+    answer = bot.command("affects Home Page major", channel=channel)
+    assert answer.text.startswith("INC-1: Home page: *major outage* since ")
+    assert answer.text.endswith("The status page shows it from the incident's first published update on.")
+    assert impacts(bot) == [("home", "major_outage", True)]
+    assert bot.effects()[-2:] == ["timeline.post", "card.update"], "a line on the timeline and the card updated"
+
+
+def test_affects_from_elsewhere_takes_the_incident_name_and_statuspage_s_own_words(bot: DispatchBot) -> None:
+    bot.open()
+    answer = bot.command("affects INC-1 api partial_outage")
+    assert answer.text.startswith("INC-1: Public API: *partial outage* since ")
+    bot.command("affects inc-1 API degraded")
+    bot.command("affects INC-1 public api operational")
+    assert impacts(bot) == [("api", "partial_outage", False), ("api", "degraded_performance", False)]
+
+
+def test_an_internal_component_or_a_private_incident_is_said_never_to_reach_the_page(bot: DispatchBot) -> None:
+    channel = bot.open()
+    answer = bot.command("affects billing-db major", channel=channel)
+    assert answer.text.endswith("It is an internal component: the status page never shows it.")
+    bot.command("private", channel=channel)
+    answer = bot.command("affects home partial", channel=channel)
+    assert answer.text.endswith("The incident is private, so the status page never shows it.")
+
+
+def test_a_change_is_backdated_like_a_note(bot: DispatchBot) -> None:
+    bot.command("open sev1 Home page broken --at 10m ago")
+    answer = bot.command("affects INC-1 home major --at 5m ago")
+    [entry] = [entry for entry in bot.timeline(1) if entry.kind == "components"]
+    assert entry.recorded_at - entry.at == timedelta(minutes=5)
+    assert f"since {entry.at:%H:%M} UTC." in answer.text
+
+
+def test_a_user_typed_name_is_escaped_in_the_refusal(bot: DispatchBot, unchanged: Any) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        answer = bot.command("affects <!channel> major", channel=channel)
+    assert "<!channel>" not in answer.text and "&lt;!channel&gt;" in answer.text
+
+
+USAGE = "`/incident affects [INC-n] &lt;component&gt; &lt;operational|degraded|partial|major&gt; [--at TIME]`"
+
+
+@pytest.mark.parametrize(
+    ("words", "reply", "with_usage"),
+    [
+        ("affects", "Which component, and how badly? e.g. `/incident affects home major`", True),
+        ("affects home", "How badly is “home” affected? End with operational, degraded, partial or major", True),
+        ("affects Home page down", "How badly is “Home page down” affected?", True),
+        ("affects major", "Which component is major? Name it first: `/incident affects home major`.", True),
+        ("affects hom major", "There is no component “hom”. Did you mean Home page (`home`)?", True),
+        ("affects kubernetes major", "The catalog has Home page (`home`), Public API (`api`), Billing database", True),
+        ("affects home partial --at", "Give a time after --at", True),
+        ("affects home major", "INC-1 already affects Home page: major outage.", False),
+        ("affects api operational", "INC-1 does not affect Public API: there is nothing to set back", False),
+        ("affects INC-9 home major", "There is no INC-9 in this workspace.", False),
+        ("affects home partial --at 1h ago", "is before INC-1 started", False),
+        ("affects home partial --at tomorrow", "tomorrow", False),
+    ],
+)
+def test_bad_affects_input_is_refused_with_its_reply_and_nothing_is_stored(
+    bot: DispatchBot, unchanged: Any, words: str, reply: str, with_usage: bool
+) -> None:
+    channel = bot.open()
+    bot.command("affects home major", channel=channel)
+    with unchanged(bot.db):
+        answer = bot.command(words, channel=channel)
+    assert answer.text.startswith(":warning:")
+    assert reply in answer.text
+    assert (USAGE in answer.text) is with_usage
+
+
+def test_outside_an_incident_channel_affects_needs_the_incident(bot: DispatchBot, unchanged: Any) -> None:
+    bot.open()
+    with unchanged(bot.db):
+        answer = bot.command("affects home major")
+    assert "This is not an incident channel" in answer.text
+
+
+def test_a_resolved_incident_refuses_and_says_how_to_reopen(bot: DispatchBot, unchanged: Any) -> None:
+    channel = bot.open()
+    bot.command("close", channel=channel)
+    with unchanged(bot.db):
+        answer = bot.command("affects home major", channel=channel)
+    assert "INC-1 is resolved: what it affects changed back to operational then." in answer.text
+    assert "`/incident reopen INC-1`" in answer.text
+
+
+def test_a_guest_cannot_change_what_an_incident_affects(bot: DispatchBot, unchanged: Any) -> None:
+    channel = bot.open()
+    with unchanged(bot.db):
+        answer = bot.command("affects home major", user=GUEST, channel=channel)
+    assert answer.text == ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."
+
+
+def test_closing_returns_the_components_and_the_help_lists_affects(bot: DispatchBot) -> None:
+    channel = bot.open()
+    bot.command("affects home major", channel=channel)
+    bot.command("close", channel=channel)
+    assert impacts(bot) == [("home", "major_outage", False)]
+    assert "`/incident affects [INC-n] &lt;component&gt;" in bot.command("help").text
