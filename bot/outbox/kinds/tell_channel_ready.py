@@ -33,9 +33,7 @@ class TellChannelReady(Effect):
             raise GiveUp("no channel to tell about")
         text = blocks.channel_ready(incident, channel)
         if self.response_url:
-            answer = WebhookClient(self.response_url, timeout=WEBHOOK_TIMEOUT).send_dict(
-                {"response_type": "ephemeral", "text": text}
-            )
+            answer = WebhookClient(self.response_url, timeout=WEBHOOK_TIMEOUT).send_dict(blocks.reply(text))
             if answer.status_code >= 500 or answer.status_code == 429:
                 raise Retry(f"response_url answered {answer.status_code}")
             return Nothing(note=None if answer.status_code == 200 else f"response_url {answer.status_code}")
