@@ -31,6 +31,7 @@ from bot.logs import configure_logging
 from bot.outbox.cli import add_outbox_parser
 from bot.startup import start
 from bot.status_cli import add_status_parser, run_status
+from bot.subscribers_cli import add_subscribers_parser, run_subscribers
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -47,8 +48,9 @@ REQUIRED = {
     "db": (),
     "demo": (),
     "status": (),
+    "subscribers": (),
 }
-READS = frozenset({"outbox", "export", "report", "status"})  # need a migrated database; never create one
+READS = frozenset({"outbox", "export", "report", "status", "subscribers"})  # need a migrated database; never create one
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_report(settings, args)
         case "status":
             return run_status(settings, args)
+        case "subscribers":
+            return run_subscribers(settings, args)
     return CANNOT_RUN
 
 
@@ -112,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     add_outbox_parser(commands)
     add_aftermath_parsers(commands)
     add_status_parser(commands)
+    add_subscribers_parser(commands)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")
@@ -193,10 +198,12 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     if not once:
         runtime.member_sync.start()  # keeps the members table current, as web processes do
         runtime.reminder_thread.start()  # update reminders, as web processes do
+        runtime.lane.start()  # mail and webhooks to subscribers, as web processes do
     log.info("worker started")
     try:
         if once:
             runtime.send_due_reminders()
+            runtime.lane.drain()
         while True:
             sent = runtime.sender.drain()
             if sent:
@@ -210,6 +217,7 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     finally:
         runtime.reminder_thread.stop()
         runtime.member_sync.stop()
+        runtime.lane.stop()
         runtime.db.dispose()
 
 

@@ -12,7 +12,7 @@ and Render; `postgresql://...`): both mean PostgreSQL through psycopg 3.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -57,7 +57,12 @@ EXAMPLES = {
     "INCIDENT_ALERT_CHANNEL": "C0123ABCDEF",
     "INCIDENT_ALERT_RULES": "alert-rules.toml",
     "INCIDENT_CATALOG": "catalog.toml",
+    "SMTP_URL": "smtp://user:password@smtp.example.com:587",
+    "INCIDENT_MAIL_FROM": "Chirper status <status@example.com>",
+    "INCIDENT_SECRET_KEY": "$(openssl rand -hex 32)",
+    "INCIDENT_PROXY_HOPS": "1",
 }
+SECRET_KEY_MIN = 32
 TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
 
@@ -88,6 +93,53 @@ def database_url(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SmtpServer:
+    """Where mail goes (`SMTP_URL`): `smtp://` (STARTTLS, required when a user is given; none
+    without one, for a relay on localhost), `smtps://` (TLS from the first byte)."""
+
+    host: str
+    port: int
+    tls: bool  # smtps: TLS from the first byte
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def starttls(self) -> bool:
+        return not self.tls and self.username is not None
+
+    def __repr__(self) -> str:  # the password never reaches a log
+        scheme = "smtps" if self.tls else "smtp"
+        return f"SmtpServer({scheme}://{self.username + '@' if self.username else ''}{self.host}:{self.port})"
+
+
+def smtp_server(text: str) -> SmtpServer:
+    """`SMTP_URL` read; raises ValueError saying what is wrong (never repeating the password)."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValueError("is not a URL such as smtp://user:password@host:587") from None
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("must start with smtp:// (STARTTLS) or smtps:// (TLS)")
+    if not parts.hostname:
+        raise ValueError("names no host")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("has a path, a query or a fragment: write only smtp://user:password@host:port")
+    if parts.password is not None and not parts.username:
+        raise ValueError("has a password without a user")
+    tls = parts.scheme == "smtps"
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or (465 if tls else 587 if parts.username else 25),
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     bot_token: str | None = None
     signing_secret: str | None = None
@@ -107,6 +159,15 @@ class Settings:
     alert_channel: str | None = None  # INCIDENT_ALERT_CHANNEL: where new groups of alerts are triaged
     alert_rules: Rules = field(default_factory=Rules)  # INCIDENT_ALERT_RULES
     catalog: Catalog = field(default_factory=Catalog)  # INCIDENT_CATALOG: the components incidents affect
+    smtp: SmtpServer | None = None  # SMTP_URL: set, mail subscriptions are enabled
+    mail_from: str | None = None  # INCIDENT_MAIL_FROM, as a From header
+    secret_key: str | None = None  # INCIDENT_SECRET_KEY: signs the subscribers' links
+    proxy_hops: int = 0  # INCIDENT_PROXY_HOPS: proxies in front that append to X-Forwarded-For
+
+    @property
+    def subscriptions(self) -> bool:
+        """Mail subscriptions are enabled (the form shows on the status page)."""
+        return self.smtp is not None
 
     def __repr__(self) -> str:  # secrets never reach logs, not even through a repr
         shown = {
@@ -116,6 +177,7 @@ class Settings:
             "zone": self.zone.key,
             "languages": self.languages,
             "status_url": self.status_url,
+            "smtp": self.smtp,
         }
         return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())}, secrets=<redacted>)"
 
@@ -228,6 +290,10 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
     where = (get("INCIDENT_STATUS_PAGE") or "web").lower()
     if where not in ("web", "separate"):
         problems.append(problem("INCIDENT_STATUS_PAGE", "is not web or separate", where))
+    mail = _mail_settings(get, public_address, problems)
+    hops_text = get("INCIDENT_PROXY_HOPS") or "0"
+    if not hops_text.isdigit() or int(hops_text) > 10:
+        problems.append(problem("INCIDENT_PROXY_HOPS", "is not a number of proxies (0-10)", hops_text))
 
     database = DEFAULTS.database_url
     try:
@@ -282,6 +348,10 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         alert_channel=get("INCIDENT_ALERT_CHANNEL"),
         alert_rules=alert_rules,
         catalog=catalog,
+        smtp=mail[0],
+        mail_from=mail[1],
+        secret_key=get("INCIDENT_SECRET_KEY"),
+        proxy_hops=int(hops_text) if hops_text.isdigit() else 0,
     )
 
 
@@ -298,6 +368,46 @@ def read_file(name: str, path: str) -> str:
         raise ValueError(problem(name, "is not a UTF-8 text file", path)) from None
     except OSError as error:
         raise ValueError(problem(name, f"cannot be read ({error.strerror})", path)) from None
+
+
+def _mail_settings(
+    get: Callable[[str], str | None], status_address: str | None, problems: list[str]
+) -> tuple[SmtpServer | None, str | None]:
+    """SMTP_URL and what mail subscriptions need with it: a sender, the page's address for the
+    links, and the secret the links are signed with (docs/behaviour.md, Subscribers)."""
+    from email.utils import formataddr, parseaddr
+
+    from bot.domain.subscribers import check_email
+    from bot.errors import UsageError
+
+    url = get("SMTP_URL")
+    sender = get("INCIDENT_MAIL_FROM")
+    secret = get("INCIDENT_SECRET_KEY")
+    if secret is not None and len(secret) < SECRET_KEY_MIN:
+        problems.append(
+            problem("INCIDENT_SECRET_KEY", f"is too short ({len(secret)} characters, {SECRET_KEY_MIN} at least)")
+        )
+    if url is None:
+        return None, None
+    try:
+        server = smtp_server(url)
+    except ValueError as error:
+        problems.append(problem("SMTP_URL", str(error)))
+        return None, None
+    if secret is None:
+        problems.append(problem("INCIDENT_SECRET_KEY", "is required with SMTP_URL (it signs the subscribers' links)"))
+    if status_address is None:
+        problems.append(problem("INCIDENT_STATUS_URL", "is required with SMTP_URL (every link in a mail is absolute)"))
+    if sender is None:
+        problems.append(problem("INCIDENT_MAIL_FROM", "is required with SMTP_URL"))
+        return server, None
+    name, address = parseaddr(sender)
+    try:
+        checked = check_email(address)
+    except UsageError:
+        problems.append(problem("INCIDENT_MAIL_FROM", "is not an email address", sender))
+        return server, None
+    return server, formataddr((name, checked))
 
 
 def _wording_problems(languages: tuple[str, ...], public_name: str) -> list[str]:

@@ -45,7 +45,7 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.publish_draft import PublishDraft
 from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
-from bot.storage import drafts, members, repository
+from bot.storage import drafts, fan_outs, members, repository
 from bot.storage.db import Database
 
 
@@ -145,6 +145,7 @@ class DraftService:
             repository.mark_published(session=session, incident_id=draft.incident_id, at=now, resolved=resolved)
             self._enqueue(session, draft.incident_id, PublishDraft(draft_id=draft.id), now)
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
+            fan_outs.record(session=session, draft_id=draft.id, kind="update", now=now)  # to its subscribers
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
             answered = deadlines.on_publish(session, draft, incident, actor, now, self.settings.reminders)
@@ -174,6 +175,7 @@ class DraftService:
             drafts.correct(session=session, draft_id=draft.id, text=text, actor=actor, now=now)
             self._enqueue(session, draft.incident_id, CorrectPublished(draft_id=draft.id), now)
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
+            fan_outs.record(session=session, draft_id=draft.id, kind="correction", now=now)
             what = f"{load_language(draft.language).name} {draft.length} update: {text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.CORRECTED, what, now)
             return self._get(session, draft.id)

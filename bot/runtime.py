@@ -7,6 +7,7 @@ what they need; nothing here reads the environment.
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from bot.outbox.delivery import Delivery
 from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.results import Result
 from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender, SenderThread
+from bot.outbox.subscriber_threads import SubscriberLane, build_lane
 from bot.reminder_thread import ReminderThread
 from bot.reminders import ReminderService
 from bot.service import Clock, IncidentService, utc_now
@@ -32,8 +34,10 @@ from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
 from bot.slack.identity import BotIdentity
 from bot.slack.responder import Responder
+from bot.status_page.forms import FORMS
 from bot.status_page.site import StatusSite
 from bot.storage.db import Database
+from bot.subscribers import SubscriberService
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,8 @@ class Runtime:
     aftermath: AftermathService
     alerts: AlertService
     reminder_thread: ReminderThread
+    subscribers: SubscriberService
+    lane: SubscriberLane
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -75,12 +81,14 @@ class Runtime:
             metrics_text=lambda: metrics.scrape(self.service.outbox_counts, multiprocess=multiprocess_metrics),
             public_site=self.status_site() if self.settings.status_page_on_web else None,
             alert_intake=AlertIntake(self.alerts, self.settings.alert_tokens, after=self.sender_thread.notify),
+            public_posts=FORMS if self.settings.subscriptions and self.settings.status_page_on_web else (),
         )
 
     def status_site(self) -> StatusSite:
         """The public status page and feeds (served by the web process unless INCIDENT_STATUS_PAGE=separate,
         or by `socket --status-port`)."""
-        return StatusSite(self.db, self.settings, clock=self.service.clock)
+        forms = self.subscribers if self.settings.subscriptions else None
+        return StatusSite(self.db, self.settings, clock=self.service.clock, subscriptions=forms)
 
     def check_token(self) -> None:
         """auth.test at start-up: raises `TokenRejected` (the caller exits with its one line) when
@@ -92,6 +100,7 @@ class Runtime:
     def notify(self) -> None:
         self.sender_thread.notify()
         self.reminder_thread.notify()  # the change may have moved a deadline
+        self.lane.notify()  # a Publish hands an update out to the subscribers
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:
         self.responder.respond(response_url, messages)
@@ -111,12 +120,14 @@ class Runtime:
         self.responder.start()
         self.reminder_thread.start()
         self.member_sync.start()
+        self.lane.start()
         return self
 
     def stop(self) -> None:
         self.reminder_thread.stop()
         self.member_sync.stop()
         self.sender_thread.stop()
+        self.lane.stop()
         self.responder.stop()
         self.db.dispose()
 
@@ -128,10 +139,12 @@ def build(
     migrate: bool = True,
     slack_timeout: int = SLACK_TIMEOUT_SECONDS,
     pace_seconds: float = CHANNEL_PACE_SECONDS,
+    mail_tls: ssl.SSLContext | None = None,
 ) -> Runtime:
     """Everything the bot runs; `slack_timeout` bounds each Web API call (tests shorten it);
     `pace_seconds` is the least time between two messages of lines in one channel (Slack's
-    limit; the sandbox's emulator has none)."""
+    limit; the sandbox's emulator has none); `mail_tls` replaces the system's certificate
+    authorities for SMTP (tests with a certificate of their own)."""
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
@@ -174,6 +187,8 @@ def build(
         reminders=reminders,
         aftermath=aftermath,
         alerts=alerts,
+        subscribers=SubscriberService.from_settings(db, settings, clock=clock),
+        lane=build_lane(db, settings, clock=clock, mail_tls=mail_tls),
         reminder_thread=ReminderThread(
             reminders, after_round=sender_thread.notify, also=(aftermath.send_due_reminders,)
         ),

@@ -18,10 +18,12 @@ from bot.startup import GUNICORN_APP_LOAD_ERROR, refuse, status_problems
 from bot.status_page.app import StatusHttp
 from bot.status_page.site import StatusSite
 from bot.storage.db import Database
+from bot.subscribers import SubscriberService
 
 settings, problems = status_problems()
 if problems or settings is None:
     refuse(problems, exit_status=GUNICORN_APP_LOAD_ERROR)
 configure_logging()
 database = Database(settings.database_url)
-application = StatusHttp(StatusSite(database, settings, clock=utc_now), database)
+forms = SubscriberService.from_settings(database, settings, clock=utc_now) if settings.subscriptions else None
+application = StatusHttp(StatusSite(database, settings, clock=utc_now, subscriptions=forms), database)

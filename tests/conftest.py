@@ -40,6 +40,10 @@ TABLES = (
     "slack_event",
     "member",
     "member_sync",
+    "subscriber",
+    "delivery",
+    "fan_out",
+    "form_limit",
 )
 # What a person's request may change. The members tables are left out: they hold what Slack says
 # about the workspace's members (the one asking may be learned on the way), not anything asked for.

@@ -280,3 +280,73 @@ def test_a_catalog_that_is_not_toml_is_one_line(tmp_path: Path) -> None:
         load_settings({"INCIDENT_CATALOG": str(path)})
     [line] = error.value.problems
     assert line.startswith(f"INCIDENT_CATALOG={str(path)!r}: is not valid TOML")
+MAIL = {
+    "SMTP_URL": "smtp://bot:s3cret@smtp.example.com:587",
+    "INCIDENT_MAIL_FROM": "Chirper status <status@example.com>",
+    "INCIDENT_STATUS_URL": "https://status.example.com/status",
+    "INCIDENT_SECRET_KEY": "k" * 32,
+}
+
+
+def test_smtp_url_enables_subscriptions_with_what_they_need() -> None:
+    settings = load_settings(MAIL)
+    assert settings.subscriptions and settings.smtp is not None
+    assert (settings.smtp.host, settings.smtp.port, settings.smtp.starttls, settings.smtp.tls) == (
+        "smtp.example.com",
+        587,
+        True,
+        False,
+    )
+    assert "s3cret" not in repr(settings)
+    secure = load_settings({**MAIL, "SMTP_URL": "smtps://bot:pw@smtp.example.com"}).smtp
+    assert secure is not None and (secure.port, secure.tls, secure.starttls) == (465, True, False)
+    relay = load_settings({**MAIL, "SMTP_URL": "smtp://localhost"}).smtp
+    assert relay is not None and (relay.port, relay.starttls, relay.username) == (25, False, None)
+    assert not load_settings({}).subscriptions
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://smtp.example.com", "must start with smtp://"),
+        ("smtp://", "names no host"),
+        ("smtp://smtp.example.com:99999", "is not a URL"),
+        ("smtp://smtp.example.com/inbox", "has a path"),
+        ("smtp://:pw@smtp.example.com", "a password without a user"),
+    ],
+)
+def test_a_bad_smtp_url_is_one_line_without_its_password(url: str, said: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({**MAIL, "SMTP_URL": url})
+    [line] = error.value.problems
+    assert line.startswith("SMTP_URL ") and said in line and "pw" not in line
+
+
+@pytest.mark.parametrize("missing", ["INCIDENT_SECRET_KEY", "INCIDENT_MAIL_FROM", "INCIDENT_STATUS_URL"])
+def test_subscriptions_refuse_to_start_without_what_they_need(missing: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({name: value for name, value in MAIL.items() if name != missing})
+    [line] = error.value.problems
+    assert line.startswith(f"{missing} is required with SMTP_URL")
+
+
+def test_a_short_secret_or_a_bad_sender_is_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({**MAIL, "INCIDENT_SECRET_KEY": "tiny-key", "INCIDENT_MAIL_FROM": "status at example"})
+    assert [line.split(" ")[0] for line in error.value.problems] == ["INCIDENT_SECRET_KEY", "INCIDENT_MAIL_FROM='status"]
+    assert "tiny-key" not in error.value.problems[0]
+
+
+def test_a_bad_smtp_url_stops_the_command_with_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/incidents.db")
+    monkeypatch.setenv("SMTP_URL", "smtp//mail.example.com")
+    for name in ("INCIDENT_MAIL_FROM", "INCIDENT_STATUS_URL", "INCIDENT_SECRET_KEY"):
+        monkeypatch.setenv(name, MAIL[name])
+    assert main(["db", "upgrade"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("incident-bot cannot start: SMTP_URL must start with smtp://")

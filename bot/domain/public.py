@@ -115,12 +115,20 @@ def updates_for(incident: ListedIncident, language: str, order: Sequence[str]) -
     return sorted(shown, key=lambda update: (update.published_at, update.batch), reverse=True)
 
 
-def _choose(drafts: list[PublishedUpdate], language: str, order: Sequence[str]) -> ShownUpdate:
+def best(drafts: Iterable[PublishedUpdate], language: str, order: Sequence[str]) -> PublishedUpdate:
+    """The one of an update's published drafts a reader of `language` gets: in their language
+    when published in it, else in the first configured language it was published in; the long
+    text before the short one."""
+
     def preference(update: PublishedUpdate) -> tuple[int, int, int, datetime]:
         rank = order.index(update.language) if update.language in order else len(order)
         return (update.language != language, rank, update.length != "long", update.published_at)
 
-    chosen = min(drafts, key=preference)
+    return min(drafts, key=preference)
+
+
+def _choose(drafts: list[PublishedUpdate], language: str, order: Sequence[str]) -> ShownUpdate:
+    chosen = best(drafts, language, order)
     return ShownUpdate(
         batch=chosen.batch,
         status=chosen.status,

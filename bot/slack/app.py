@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -103,8 +103,8 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 class SlackHttp(SlackRequestHandler):
     """WSGI: `POST /slack/events` through Bolt; `GET /healthz`: 200, or 503 with what `problem`
     says; `GET /metrics`: what `metrics_text` renders (bot.metrics); `/alerts/...` goes to
-    `alert_intake` (bot.intake); any other GET or HEAD goes to `public_site` (the status page,
-    bot.status_page), unsigned."""
+    `alert_intake` (bot.intake); any other GET or HEAD, and the `public_posts` (the subscription
+    forms), go to `public_site` (the status page, bot.status_page), unsigned."""
 
     def __init__(
         self,
@@ -115,6 +115,7 @@ class SlackHttp(SlackRequestHandler):
         metrics_text: Callable[[], bytes] | None = None,
         public_site: WSGIApplication | None = None,
         alert_intake: WSGIApplication | None = None,
+        public_posts: Collection[str] = (),
     ) -> None:
         super().__init__(app, path="/slack/events")
         self.signing_secret = signing_secret
@@ -122,6 +123,7 @@ class SlackHttp(SlackRequestHandler):
         self.metrics_text = metrics_text
         self.public_site = public_site
         self.alert_intake = alert_intake
+        self.public_posts = frozenset(public_posts)  # the status page's forms (subscriptions)
 
     def events(self, environ: WSGIEnvironment) -> BoltResponse:
         """`POST /slack/events`: refused cheaply when too big, unsigned or malformed; else Bolt."""
@@ -153,7 +155,8 @@ class SlackHttp(SlackRequestHandler):
         if str(environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX) and self.alert_intake is not None:
             return self.alert_intake(environ, start_response)  # its own tokens, never a Slack signature
         public = environ.get("REQUEST_METHOD") in ("GET", "HEAD") and environ.get("PATH_INFO") != self.path
-        if public and self.public_site is not None:  # the status page: no signature, read-only
+        public = public or environ.get("PATH_INFO") in self.public_posts
+        if public and self.public_site is not None:  # the status page (and its forms): no signature
             return self.public_site(environ, start_response)
         if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "POST":
             answer = self.events(environ)

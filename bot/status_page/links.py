@@ -30,6 +30,8 @@ def feed_route(kind: str) -> str:
 
 
 FEEDS = (feed_route("atom"), feed_route("rss"))
+# The subscription forms (bot.status_page.forms): served only, never exported as files.
+SUBSCRIBE, CONFIRM, UNSUBSCRIBE = f"{PAGE}/subscribe", f"{PAGE}/confirm", f"{PAGE}/unsubscribe"
 SUMMARY, STATE = "/api/v2/summary.json", "/api/v2/status.json"
 INCIDENTS, UNRESOLVED = "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json"
 API = (SUMMARY, STATE, INCIDENTS, UNRESOLVED)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bot.domain.language import Language
+from bot.status_page.links import PAGE, Links
 from bot.status_page.views import Moment, PageView, PublicIncident, UpdateView
 
 
@@ -47,6 +49,60 @@ def html_source(text: str) -> str:
     """Plain text as the HTML that shows it (RSS descriptions are HTML); the template escapes it again
     for XML, so a reader shows `<script>` as those characters."""
     return str(html.escape(text, quote=False)).replace("\n", "<br>\n")
+
+
+@dataclass(frozen=True)
+class Notice:
+    language: Language
+    public_name: str
+    title: str
+    text: str
+    home: str
+    back: str
+    action: str | None = None  # a one-button form posting here
+    button: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """The small pages the subscription forms answer with, in the reader's language."""
+
+    language: Language
+    public_name: str
+    links: Links  # from the form's own location
+
+    def _word(self, key: str) -> str:
+        return self.language.text(f"subscribe.{key}").format(public_name=self.public_name)
+
+    def _render(self, notice: Notice) -> bytes:
+        return _environment().get_template("notice.html").render(notice=notice).encode()
+
+    def notice(self, title: str, text: str) -> bytes:
+        return self._render(
+            Notice(
+                self.language,
+                self.public_name,
+                self._word(title),
+                self._word(text),
+                home=self.links.to(PAGE, self.language.code),
+                back=self._word("back"),
+            )
+        )
+
+    def button(self, kind: str, route: str, token: str) -> bytes:
+        """The page a confirmation or unsubscribe link opens: one button that POSTs it."""
+        return self._render(
+            Notice(
+                self.language,
+                self.public_name,
+                self._word(f"{kind}_title"),
+                self._word(kind),
+                home=self.links.to(PAGE, self.language.code),
+                back=self._word("back"),
+                action=f"{self.links.to(route, self.language.code)}&t={quote(token, safe='')}",
+                button=self._word(f"{kind}_button"),
+            )
+        )
 
 
 def page_html(page: PageView) -> bytes:

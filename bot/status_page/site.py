@@ -36,11 +36,25 @@ from bot.domain.public import (
 )
 from bot.status_page import render, statuspage
 from bot.status_page.cache import Answer, AnswerCache
-from bot.status_page.links import FEEDS, INCIDENTS, PAGE, ROUTES, SERVED, STATE, SUMMARY, Layout, Links, site_root
+from bot.status_page.forms import FORMS, Forms
+from bot.status_page.links import (
+    FEEDS,
+    INCIDENTS,
+    PAGE,
+    ROUTES,
+    SERVED,
+    STATE,
+    SUBSCRIBE,
+    SUMMARY,
+    Layout,
+    Links,
+    site_root,
+)
 from bot.status_page.negotiate import choose_language
-from bot.status_page.views import PageView, PublicIncident, incident_view, moment, newest_first
+from bot.status_page.views import PageView, PublicIncident, SubscribeForm, incident_view, moment, newest_first
 from bot.storage import public
 from bot.storage.db import Database
+from bot.subscribers import SubscriberService
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -56,7 +70,13 @@ CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60, stale-if-error=8
 
 class StatusSite:
     def __init__(
-        self, db: Database, settings: Settings, *, clock: Callable[[], datetime], layout: Layout = SERVED
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime],
+        layout: Layout = SERVED,
+        subscriptions: SubscriberService | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -65,17 +85,23 @@ class StatusSite:
         self.root = site_root(settings.status_url, layout)  # None: feeds and JSON link relatively
         self.namespace = settings.public_name
         self.cache = AnswerCache()
+        # The subscription forms, served only (a static export could not answer them).
+        self.forms = None
+        if subscriptions is not None and settings.subscriptions and layout is SERVED:
+            self.forms = Forms(subscriptions, settings, Links(layout, here=layout.location(SUBSCRIBE, "")))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path not in ROUTES or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return _plain(start_response, "404 Not Found", b"not found\n")
         query = parse_qs(environ.get("QUERY_STRING", ""))
         language = load_language(
             choose_language(
                 (query.get("lang") or [None])[0], environ.get("HTTP_ACCEPT_LANGUAGE"), self.settings.languages
             )
         )
+        if path in FORMS and self.forms is not None:
+            return self.forms(environ, start_response, language)
+        if path not in ROUTES or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _plain(start_response, "404 Not Found", b"not found\n")
         try:
             answer = self.answer(path, language)
         except SQLAlchemyError as error:
@@ -151,7 +177,13 @@ class StatusSite:
             languages=[load_language(code) for code in self.settings.languages],
             zone=self.settings.zone,
             links=links,
+            subscribe=self._form(language, links),
         )
+
+    def _form(self, language: Language, links: Links) -> SubscribeForm | None:
+        if self.forms is None:
+            return None
+        return SubscribeForm(language, action=links.to(SUBSCRIBE, language.code), components=[])
 
     def feed(
         self, path: str, listed: list[ListedIncident], language: Language, links: Links, modified: datetime

@@ -73,6 +73,18 @@ class PublicIncident:
 
 
 @dataclass(frozen=True)
+class SubscribeForm:
+    """The subscription form under the page (mail subscriptions enabled, the page served)."""
+
+    language: Language
+    action: str  # the form's target, relative to the page
+    components: list[tuple[str, str]]  # (catalog id, name in the reader's language)
+
+    def word(self, key: str) -> str:
+        return self.language.text(f"subscribe.{key}")
+
+
+@dataclass(frozen=True)
 class PageView:
     language: Language
     public_name: str
@@ -82,6 +94,7 @@ class PageView:
     languages: list[Language]
     zone: ZoneInfo
     links: Links  # relative, from the page
+    subscribe: SubscribeForm | None = None
 
     def word(self, key: str, **parts: object) -> Markup:
         """The reader's wording for `page.<key>`, escaped, with `parts` filled in (Markup kept)."""

@@ -166,6 +166,13 @@ def recent(*, session: Session, limit: int) -> list[ListedIncident]:
     return _read(session, select(latest.subquery().c.id))
 
 
+def listed(*, session: Session, incident_id: int) -> ListedIncident | None:
+    """One incident as the public may read it now (None: not listed, or private): what its
+    subscribers are sent is what the page shows, never more."""
+    found = _read(session, select(col(IncidentRow.id)).where(col(IncidentRow.id) == incident_id, LISTED))
+    return found[0] if found else None
+
+
 def _read(session: Session, chosen: Select[Any] | CompoundSelect[Any]) -> list[ListedIncident]:
     """The chosen incidents' published drafts, looked up by the few chosen ids in
     ix_draft_incident_state, never a scan of every draft. SQLite plans `IN (chosen)` so.

@@ -1,0 +1,85 @@
+"""The subscribers' lane in the background: one mail thread per process (one SMTP connection) and
+`WEBHOOK_WORKERS` webhook threads, each handing out due fan-outs first, woken after each ack (a
+Publish records a fan-out)."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.background import Background
+from bot.config import Settings
+from bot.domain.subscribers import Medium
+from bot.outbox.fan_out import FanOutSender
+from bot.outbox.mailer import Mailer
+from bot.outbox.subscriber_sender import SubscriberSender
+from bot.outbox.webhooks import WebhookPoster
+from bot.storage.db import Database
+
+WEBHOOK_WORKERS = 2
+POLL_SECONDS = 5.0  # at most this long between rounds when nothing wakes the thread
+
+
+class SubscriberThread(Background):
+    def __init__(self, lane: SubscriberLane, medium: Medium, number: int = 0) -> None:
+        super().__init__(f"subscribers-{medium.value}-{number}")
+        self.lane = lane
+        self.medium = medium
+        self.retry_seconds = POLL_SECONDS
+
+    def run_round(self) -> float:
+        self.lane.fan_out.run()
+        if self.medium is Medium.MAIL:
+            self.lane.sender.drain_mail(stopping=self.stopping)
+        else:
+            self.lane.sender.drain_webhooks(stopping=self.stopping)
+        due = self.lane.sender.next_in(self.medium)
+        return POLL_SECONDS if due is None else min(POLL_SECONDS, max(due, 0.05))
+
+
+@dataclass
+class SubscriberLane:
+    sender: SubscriberSender
+    fan_out: FanOutSender
+    threads: list[SubscriberThread]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def notify(self) -> None:
+        for thread in self.threads:
+            thread.notify()
+
+    def stop(self) -> None:
+        for thread in self.threads:
+            thread.stop()
+        if self.sender.mailer is not None:
+            self.sender.mailer.close()
+
+    def drain(self) -> int:
+        """One round of everything due, without the threads (`incident-bot worker --once`, tests)."""
+        self.fan_out.run()
+        return self.sender.drain_mail() + self.sender.drain_webhooks()
+
+
+def build_lane(
+    db: Database,
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime],
+    mail_tls: ssl.SSLContext | None = None,
+    poster: WebhookPoster | None = None,
+) -> SubscriberLane:
+    """The lane for these settings: a mail thread only when SMTP_URL is set; `mail_tls` replaces
+    the system's certificate authorities (tests with their own certificate)."""
+    mailer = Mailer(settings.smtp, tls_context=mail_tls) if settings.smtp is not None else None
+    sender = SubscriberSender(db, settings, clock=clock, mailer=mailer, poster=poster)
+    fan_out = FanOutSender(db, languages=settings.languages, clock=clock, worker=sender.worker)
+    lane = SubscriberLane(sender, fan_out, [])
+    if mailer is not None:
+        lane.threads.append(SubscriberThread(lane, Medium.MAIL))
+    lane.threads.extend(SubscriberThread(lane, Medium.WEBHOOK, n) for n in range(WEBHOOK_WORKERS))
+    return lane

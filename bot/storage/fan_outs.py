@@ -1,0 +1,81 @@
+"""Fan-outs in SQL: a published update (or correction) still to be handed out to subscribers,
+recorded in the transaction that publishes it and claimed, one sender at a time, with a lease."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import insert, or_, update
+from sqlmodel import Session, col, select
+
+from bot.storage.deliveries import LEASE
+from bot.storage.sql import core
+from bot.storage.subscriber_tables import DUE_FAN_OUT, FanOutRow
+
+
+@dataclass(frozen=True)
+class FanOut:
+    id: int
+    draft_id: int
+    kind: str  # update | correction
+    created_at: datetime
+
+
+def record(*, session: Session, draft_id: int, kind: str, now: datetime, not_before: datetime | None = None) -> None:
+    core(session).execute(
+        insert(FanOutRow).values(
+            draft_id=draft_id, kind=kind, created_at=now, not_before=not_before or now, delivered=0
+        )
+    )
+
+
+def claim_next(*, session: Session, worker: str, now: datetime) -> FanOut | None:
+    """Lease the oldest due fan-out nobody holds (None: none is due)."""
+    free = or_(col(FanOutRow.claimed_until).is_(None), col(FanOutRow.claimed_until) < now)
+    query = (
+        select(FanOutRow.id)
+        .where(DUE_FAN_OUT, FanOutRow.not_before <= now, free)
+        .order_by(col(FanOutRow.not_before), col(FanOutRow.id))
+        .limit(1)
+    )
+    found = session.exec(query).first()
+    if found is None:
+        return None
+    claimed = (
+        core(session)
+        .execute(
+            update(FanOutRow)
+            .where(col(FanOutRow.id) == found, DUE_FAN_OUT, free)
+            .values(claimed_by=worker[-64:], claimed_until=now + LEASE)
+            .returning(col(FanOutRow.id), col(FanOutRow.draft_id), col(FanOutRow.kind), col(FanOutRow.created_at))
+        )
+        .first()
+    )
+    if claimed is None:
+        return None
+    fan_out_id, draft_id, kind, created_at = claimed
+    return FanOut(cast(int, fan_out_id), draft_id, kind, created_at)
+
+
+def done(*, session: Session, fan_out_id: int, delivered: int, now: datetime) -> None:
+    core(session).execute(
+        update(FanOutRow)
+        .where(col(FanOutRow.id) == fan_out_id)
+        .values(done_at=now, claimed_until=None, delivered=FanOutRow.delivered + delivered)
+    )
+
+
+def later(*, session: Session, fan_out_id: int, at: datetime, delivered: int) -> None:
+    """Hand out the rest at `at` (subscribers waiting for their own language's text)."""
+    core(session).execute(
+        update(FanOutRow)
+        .where(col(FanOutRow.id) == fan_out_id)
+        .values(not_before=at, claimed_until=None, delivered=FanOutRow.delivered + delivered)
+    )
+
+
+def next_due(*, session: Session) -> datetime | None:
+    query = select(FanOutRow.not_before).where(DUE_FAN_OUT).order_by(col(FanOutRow.not_before)).limit(1)
+    return session.exec(query).first()
