@@ -333,7 +333,8 @@ def test_subscriptions_refuse_to_start_without_what_they_need(missing: str) -> N
 def test_a_short_secret_or_a_bad_sender_is_refused() -> None:
     with pytest.raises(ConfigError) as error:
         load_settings({**MAIL, "INCIDENT_SECRET_KEY": "tiny-key", "INCIDENT_MAIL_FROM": "status at example"})
-    assert [line.split(" ")[0] for line in error.value.problems] == ["INCIDENT_SECRET_KEY", "INCIDENT_MAIL_FROM='status"]
+    named = [line.split(" ")[0] for line in error.value.problems]
+    assert named == ["INCIDENT_SECRET_KEY", "INCIDENT_MAIL_FROM='status"]
     assert "tiny-key" not in error.value.problems[0]
 
 

@@ -383,6 +383,8 @@ class AlertMemberRow(SQLModel, table=True):
 
     group_id: int = Field(foreign_key="alert_group.id", primary_key=True)
     alert_id: int = Field(foreign_key="alert.id", primary_key=True)
+
+
 # The subscribers' tables live in a module of their own; loaded with these, so that one import of
 # this module gives the whole schema (Alembic's metadata, the schema tests).
 from bot.storage import subscriber_tables  # noqa: E402, F401
