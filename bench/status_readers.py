@@ -44,7 +44,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_web(database_url: str, emulator: SlackEmulator, folder: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_web(
+    database_url: str, emulator: SlackEmulator, folder: str, *, extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
     line = line.removeprefix("web:").replace("$PORT", str(port)).replace("--access-logfile -", "")
@@ -54,6 +56,7 @@ def start_web(database_url: str, emulator: SlackEmulator, folder: str) -> tuple[
         "SLACK_BOT_TOKEN": emulator.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": emulator.api_url, "DATABASE_URL": database_url, "INCIDENT_ANNOUNCE_CHANNEL": ANNOUNCE,
         "INCIDENT_TIMEZONE": "Asia/Kolkata", "INCIDENT_LANGUAGES": "en,fr", "INCIDENT_PUBLIC_NAME": "Chirper",
+        **(extra or {}),
     }  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", *arguments], env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -9,6 +9,9 @@
 - `incident_bot_outbox_effects{state}`: Slack work in the outbox by state (`pending`, `held`,
   `given_up`), read from the database at scrape time, so every process reports the same numbers.
 - `incident_bot_events_ignored_total{type}`: event deliveries acknowledged and not acted on.
+- `incident_bot_subscribers{medium,state}` and `incident_bot_subscriber_deliveries{medium,kind,state}`:
+  status page subscribers and what was sent to them (confirmations, updates, corrections; sent,
+  pending, failed), read from the database at scrape time.
 - `incident_bot_alerts_received_total{source,status}`: alerts in accepted notifications, by endpoint
   (`alertmanager`, `grafana`, `events`) and the status each was sent with (`firing`, `resolved`,
   `acknowledged`); `incident_bot_alert_groups_created_total{source}`: groups made;
@@ -35,6 +38,8 @@ from prometheus_client.registry import Collector
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
+
+from bot.domain.subscribers import Medium, SubscriberCounts, SubscriberState
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -129,8 +134,39 @@ class OutboxCollector(Collector):
         yield gauge
 
 
-def scrape(count_by_state: Callable[[], dict[str, int]], *, multiprocess: bool = False) -> bytes:
-    """The text `GET /metrics` answers: this process's metrics (or every worker's), and the outbox."""
+class SubscriberCollector(Collector):
+    """Subscribers per medium and state, and deliveries per medium, kind and state, counted in the
+    database when scraped (every process reports the same numbers): confirmations are the
+    `confirmation` deliveries sent and the `confirmed` subscribers, failures the `failed`
+    deliveries and the `failing` and `bounced` subscribers."""
+
+    def __init__(self, counts: Callable[[], SubscriberCounts]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterable[Metric]:
+        counted = self.counts()
+        people = GaugeMetricFamily(
+            "incident_bot_subscribers", "Status page subscribers by medium and state.", labels=["medium", "state"]
+        )
+        for medium in Medium:
+            for state in SubscriberState:
+                people.add_metric([medium.value, state.value], counted.of(medium, state))
+        yield people
+        sent = GaugeMetricFamily(
+            "incident_bot_subscriber_deliveries",
+            "Messages to subscribers by medium, kind (confirmation, update, correction) and state.",
+            labels=["medium", "kind", "state"],
+        )
+        for (by, kind, outcome), count in sorted(counted.deliveries.items()):
+            sent.add_metric([by, kind, outcome], count)
+        yield sent
+
+
+def scrape(
+    count_by_state: Callable[[], dict[str, int]], *, multiprocess: bool = False, more: Iterable[Collector] = ()
+) -> bytes:
+    """The text `GET /metrics` answers: this process's metrics (or every worker's), the outbox, and
+    `more` (read from the database when scraped)."""
     registry = CollectorRegistry()
     if multiprocess:
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
@@ -147,4 +183,6 @@ def scrape(count_by_state: Callable[[], dict[str, int]], *, multiprocess: bool =
         ):
             registry.register(collector)
     registry.register(OutboxCollector(count_by_state))
+    for extra in more:
+        registry.register(extra)
     return generate_latest(registry)

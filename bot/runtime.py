@@ -78,7 +78,11 @@ class Runtime:
             self.app,
             signing_secret=self.settings.signing_secret or "",
             problem=lambda: health.problem(self.service.db, self.settings.zone),
-            metrics_text=lambda: metrics.scrape(self.service.outbox_counts, multiprocess=multiprocess_metrics),
+            metrics_text=lambda: metrics.scrape(
+                self.service.outbox_counts,
+                multiprocess=multiprocess_metrics,
+                more=[metrics.SubscriberCollector(self.subscribers.counts)],
+            ),
             public_site=self.status_site() if self.settings.status_page_on_web else None,
             alert_intake=AlertIntake(self.alerts, self.settings.alert_tokens, after=self.sender_thread.notify),
             public_posts=FORMS if self.settings.subscriptions and self.settings.status_page_on_web else (),

@@ -26,6 +26,7 @@ from bot.domain.signed import Addressee, BadLink, Purpose, keyed, verify
 from bot.domain.subscribers import (
     Medium,
     Subscriber,
+    SubscriberCounts,
     SubscriberState,
     check_components,
     check_email,
@@ -196,6 +197,12 @@ class SubscriberService:
                     session=session, subscriber_id=link.subscriber_id, now=now, error="unsubscribed"
                 )
         log.info("subscriber %s unsubscribed", link.subscriber_id)
+
+    # --- counts, for /metrics, `incident-bot subscribers` and `/incident subscribers` -----------
+
+    def counts(self) -> SubscriberCounts:
+        with self.db.read() as session:
+            return SubscriberCounts(subscribers.counts(session=session), deliveries.count_by_state(session=session))
 
     # --- operators: webhooks and listings ---------------------------------------------------
 

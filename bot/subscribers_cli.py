@@ -83,8 +83,8 @@ def run_subscribers(settings: Settings, args: argparse.Namespace) -> int:
         for medium in Medium:
             shown = ", ".join(f"{counts.get((medium, state), 0)} {state.value}" for state in SubscriberState)
             print(f"{medium.value}: {shown}")
-        for (kind, state), n in sorted(sent.items()):
-            print(f"deliveries {kind} {state}: {n}")
+        for (by, kind, state), n in sorted(sent.items()):
+            print(f"{by} {kind} deliveries {state}: {n}")
         for each in every:
             if each.state in (SubscriberState.FAILING, SubscriberState.BOUNCED):
                 print(f"{each.state.value}: {each.medium.value} {each.id} {each.shown}")

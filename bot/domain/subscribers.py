@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -70,6 +70,21 @@ class AddressRefused(UsageError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
+
+
+@dataclass(frozen=True)
+class SubscriberCounts:
+    """How many subscribers each medium has in each state, and what was sent to them, by
+    (medium, kind: confirmation | update | correction, state: pending | sent | failed)."""
+
+    subscribers: Mapping[tuple[Medium, SubscriberState], int]
+    deliveries: Mapping[tuple[str, str, str], int]
+
+    def of(self, medium: Medium, state: SubscriberState) -> int:
+        return self.subscribers.get((medium, state), 0)
+
+    def sent(self, *, kind: str | None = None, state: str = "sent") -> int:
+        return sum(n for (_, k, s), n in self.deliveries.items() if s == state and kind in (None, k))
 
 
 def check_email(text: str) -> str:

@@ -153,6 +153,11 @@ class Stats:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowSubscribers:
+    """`/incident subscribers`: the status page's subscribers, counted."""
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     pass
 
@@ -176,4 +181,6 @@ IncidentChange: TypeAlias = (
 Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
 """The commands about what outlives the incident (bot.aftermath)."""
 
-Command: TypeAlias = Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | Help
+Command: TypeAlias = (
+    Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | ShowSubscribers | Help
+)

@@ -24,10 +24,11 @@ from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
 from bot.errors import UsageError
 from bot.reminders import ReminderService
-from bot.render import actions, blocks, report
+from bot.render import actions, blocks, report, subscribers
 from bot.render.lines import who
 from bot.service import Changed, IncidentService, Where
 from bot.slack import commands, usage
+from bot.subscribers import SubscriberService
 
 Message = dict[str, Any]
 
@@ -82,6 +83,7 @@ class CommandRunner:
         reminders: ReminderService,
         aftermath: AftermathService,
         ensure_can_change: Callable[[str], None],
+        subscribers: SubscriberService | None = None,
     ) -> None:
         self.service = service
         self.drafts = drafts
@@ -89,6 +91,7 @@ class CommandRunner:
         self.aftermath = aftermath
         self.settings = settings
         self.ensure_can_change = ensure_can_change
+        self.subscribers = subscribers or SubscriberService.from_settings(service.db, settings, clock=service.clock)
 
     def run(self, command: commands.Command, asked: Invocation) -> Reply:
         if isinstance(command, commands.Help):
@@ -97,6 +100,8 @@ class CommandRunner:
             return self._list(command, asked)
         if isinstance(command, commands.ShowTimeline):
             return self._timeline(command, asked)
+        if isinstance(command, commands.ShowSubscribers):
+            return Reply(blocks.reply(subscribers.counts_reply(self.subscribers.counts())))
         if isinstance(command, commands.Stats):
             found = self.aftermath.recent_insights(team_id=asked.team_id, window=command.window)
             return Reply(blocks.reply("\n".join(report.as_slack_lines(found, self.settings.zone))))

@@ -29,6 +29,7 @@ USAGE: dict[str, str] = {
     "unrelated": "`/incident unrelated [INC-n] INC-m`",
     "retro": "`/incident retro [INC-n]` · `/incident retro [INC-n] done` · `/incident retro [INC-n] waived <reason>`",
     "stats": "`/incident stats [30d|90d]`",
+    "subscribers": "`/incident subscribers`",
     "help": "`/incident help`",
 }
 

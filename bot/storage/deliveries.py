@@ -196,12 +196,12 @@ def reached(*, session: Session, draft_ids: Sequence[int]) -> dict[int, int]:
     return {int(draft_id): int(n) for draft_id, n in session.exec(query) if draft_id is not None}
 
 
-def count_by_state(*, session: Session) -> dict[tuple[str, str], int]:
-    """Deliveries per (kind, state), for /metrics and `incident-bot subscribers`."""
-    query = select(DeliveryRow.kind, DeliveryRow.state, func.count()).group_by(
-        col(DeliveryRow.kind), col(DeliveryRow.state)
+def count_by_state(*, session: Session) -> dict[tuple[str, str, str], int]:
+    """Deliveries per (medium, kind, state), for /metrics and `incident-bot subscribers`."""
+    query = select(DeliveryRow.medium, DeliveryRow.kind, DeliveryRow.state, func.count()).group_by(
+        col(DeliveryRow.medium), col(DeliveryRow.kind), col(DeliveryRow.state)
     )
-    return {(str(kind), str(state)): int(n) for kind, state, n in session.exec(query)}
+    return {(str(medium), str(kind), str(state)): int(n) for medium, kind, state, n in session.exec(query)}
 
 
 def pending_count(*, session: Session) -> int:
