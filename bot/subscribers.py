@@ -84,7 +84,10 @@ class SubscriberService:
     @classmethod
     def from_settings(cls, db: Database, settings: Settings, *, clock: Callable[[], datetime]) -> SubscriberService:
         """Subscriptions as these settings allow them (the components to follow: the public catalog's)."""
-        return cls(db, secret_key=settings.secret_key, languages=settings.languages, components=lambda: (), clock=clock)
+        public = [component.id for component in settings.catalog.public()]
+        return cls(
+            db, secret_key=settings.secret_key, languages=settings.languages, components=lambda: public, clock=clock
+        )
 
     @property
     def key(self) -> str:

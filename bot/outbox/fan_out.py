@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot.domain.drafts import DraftState
 from bot.domain.fanout import choose, correction_key, same_update, update_key, wait_until
 from bot.domain.subscribers import wants
-from bot.storage import deliveries, drafts, fan_outs, public, subscribers
+from bot.storage import catalog, deliveries, drafts, fan_outs, public, subscribers
 from bot.storage.db import Database
 from bot.storage.fan_outs import FanOut
 
@@ -29,13 +29,11 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1000  # subscribers handed out per transaction
 
-# The catalog components an incident affects (bot.storage.catalog once it is there): a
-# subscriber who chose components hears only of incidents affecting one of them.
-Affected = Callable[[Session, int], frozenset[str]]
 
-
-def no_components(session: Session, incident_id: int) -> frozenset[str]:
-    return frozenset()
+def affected(session: Session, incident_id: int) -> frozenset[str]:
+    """The catalog components the incident affects or affected (`/incident affects`): a subscriber
+    who chose components hears only of incidents that put one of them in any state."""
+    return frozenset(impact.component_id for impact in catalog.impacts(session=session, incident_id=incident_id))
 
 
 @dataclass(frozen=True)
@@ -54,13 +52,11 @@ class FanOutSender:
         languages: tuple[str, ...],
         clock: Callable[[], datetime],
         worker: str,
-        affected: Affected = no_components,
     ) -> None:
         self.db = db
         self.languages = languages
         self.clock = clock
         self.worker = worker
-        self.affected = affected
 
     def run(self) -> int:
         """Hand out every fan-out due now; how many deliveries were recorded."""
@@ -116,7 +112,7 @@ class FanOutSender:
             return Plan(rows, None)
         key = update_key(incident.key, published[0].batch, published[0].status)
         done = deliveries.keyed(session=session, key=key)
-        affected = self.affected(session, incident.key)
+        touched = affected(session, incident.key)
         batch = (published[0].batch, published[0].status)
         waiting = frozenset(
             proposed.language
@@ -125,7 +121,7 @@ class FanOutSender:
         )
         rows, again_at = [], None
         for subscriber_id, receiver in receiving.items():
-            if subscriber_id in done or not wants(receiver.components, affected):
+            if subscriber_id in done or not wants(receiver.components, touched):
                 continue
             chosen = choose(published, receiver.language, self.languages, waiting=waiting, now=now)
             if chosen is None:

@@ -183,7 +183,8 @@ class StatusSite:
     def _form(self, language: Language, links: Links) -> SubscribeForm | None:
         if self.forms is None:
             return None
-        return SubscribeForm(language, action=links.to(SUBSCRIBE, language.code), components=[])
+        offered = [(component.id, component.name(language.code)) for component in self.settings.catalog.public()]
+        return SubscribeForm(language, action=links.to(SUBSCRIBE, language.code), components=offered)
 
     def feed(
         self, path: str, listed: list[ListedIncident], language: Language, links: Links, modified: datetime

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from bot.storage.tables import UtcDateTime, utc_column
+from bot.storage.utc import UtcDateTime, utc_column
 
 
 class SubscriberRow(SQLModel, table=True):

@@ -7,6 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+# The subscribers' tables live in a module of their own, loaded with these: one import of this
+# module gives the whole schema (Alembic's metadata, the schema tests).
+from bot.storage import subscriber_tables  # noqa: F401
 from bot.storage.utc import utc_column
 
 OPEN = text("status != 'resolved'")
@@ -383,8 +386,3 @@ class AlertMemberRow(SQLModel, table=True):
 
     group_id: int = Field(foreign_key="alert_group.id", primary_key=True)
     alert_id: int = Field(foreign_key="alert.id", primary_key=True)
-
-
-# The subscribers' tables live in a module of their own; loaded with these, so that one import of
-# this module gives the whole schema (Alembic's metadata, the schema tests).
-from bot.storage import subscriber_tables  # noqa: E402, F401

@@ -259,3 +259,64 @@ def test_the_html_part_escapes_what_responders_wrote(world: SubscriberWorld, smt
     assert "&lt;img src=x onerror=alert(1)&gt; is not markup here." in html
     assert "&lt;b&gt;Login&lt;/b&gt; &amp; &lt;script&gt;" in html
     assert "<img src=x onerror=alert(1)> is not markup here." in text_of(update)
+
+
+CATALOG = """
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+
+[[component]]
+id = "api"
+name = { en = "API" }
+
+[[component]]
+id = "billing-db"
+name = { en = "Billing database" }
+public = false
+"""
+
+
+def test_readers_following_components_hear_only_of_incidents_affecting_them(
+    any_db: Database, smtp: SmtpServer
+) -> None:
+    from dataclasses import replace
+
+    from site_world import call
+
+    from bot.domain.catalog import ComponentState, read_catalog
+    from bot.service import IncidentService
+
+    class CatalogWorld(SubscriberWorld):
+        @property
+        def settings(self):  # type: ignore[no-untyped-def]
+            return replace(super().settings, catalog=read_catalog(CATALOG))
+
+        @property
+        def incidents(self) -> IncidentService:
+            return IncidentService(self.db, zone=self.settings.zone, clock=self.clock, catalog=self.settings.catalog)
+
+    world = CatalogWorld(any_db, smtp=smtp)
+    page = call(world.site(), "/status", query="lang=fr").text
+    assert 'name="component" value="home"> <label for="component-home">Page d&#39;accueil</label>' in page
+    assert 'value="api"' in page and "billing-db" not in page, "a private component is never offered"
+    refused = world.post("/status/subscribe", {"email": ADDRESS, "language": "en", "component": "billing-db"})
+    assert refused.status == "400 Bad Request"
+
+    assert world.post("/status/subscribe", {"email": ADDRESS, "language": "en", "component": "home"}).status == "200 OK"
+    world.deliver()
+    world.open_link(link_in(smtp.mailbox.to(ADDRESS)[0], "/status/confirm"), method="POST")
+    world.confirmed("everything@example.com", smtp.mailbox)
+
+    api = world.open("API errors")
+    world.incidents.affect(api, actor="U0ALICE", component="api", state=ComponentState.PARTIAL)
+    world.publish(api, text="Some API calls fail.")
+    unnamed = world.open("Something odd")
+    world.publish(unnamed, text="We are looking into something odd.")
+    home = world.open("Home page down")
+    world.incidents.affect(home, actor="U0ALICE", component="home", state=ComponentState.MAJOR)
+    world.publish(home, text="The home page does not load.")
+    world.deliver()
+    assert [text_of(m).count("> ") > 0 for m in smtp.mailbox.to(ADDRESS)] == [False, True]
+    assert "The home page does not load." in text_of(smtp.mailbox.to(ADDRESS)[-1])
+    assert len(smtp.mailbox.to("everything@example.com")) == 4, "no components chosen: every update"
