@@ -280,6 +280,8 @@ def test_a_catalog_that_is_not_toml_is_one_line(tmp_path: Path) -> None:
         load_settings({"INCIDENT_CATALOG": str(path)})
     [line] = error.value.problems
     assert line.startswith(f"INCIDENT_CATALOG={str(path)!r}: is not valid TOML")
+
+
 MAIL = {
     "SMTP_URL": "smtp://bot:s3cret@smtp.example.com:587",
     "INCIDENT_MAIL_FROM": "Chirper status <status@example.com>",

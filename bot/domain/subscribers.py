@@ -73,6 +73,14 @@ class AddressRefused(UsageError):
 
 
 @dataclass(frozen=True)
+class Reach:
+    """A published text's deliveries to subscribers: sent so far, still to go."""
+
+    sent: int
+    waiting: int
+
+
+@dataclass(frozen=True)
 class SubscriberCounts:
     """How many subscribers each medium has in each state, and what was sent to them, by
     (medium, kind: confirmation | update | correction, state: pending | sent | failed)."""

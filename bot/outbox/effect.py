@@ -76,8 +76,13 @@ class Sending:
 
     def draft_message(self) -> tuple[str, list[dict[str, Any]]]:
         """The draft's message in the incident channel as the draft is now: fallback text and blocks."""
+        view = self.about()
         return draft_blocks.draft_message(
-            self.draft(), self.about().names, self.settings.zone, status_channel=self.settings.status_channel
+            self.draft(),
+            view.names,
+            self.settings.zone,
+            status_channel=self.settings.status_channel,
+            reached=view.reached,
         )
 
 

@@ -11,7 +11,7 @@ an incident made private meanwhile, or a text nobody published, is never handed 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,8 @@ from sqlmodel import Session
 from bot.domain.drafts import DraftState
 from bot.domain.fanout import choose, correction_key, same_update, update_key, wait_until
 from bot.domain.subscribers import wants
+from bot.outbox import store
+from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.storage import catalog, deliveries, drafts, fan_outs, public, subscribers
 from bot.storage.db import Database
 from bot.storage.fan_outs import FanOut
@@ -34,6 +36,13 @@ def affected(session: Session, incident_id: int) -> frozenset[str]:
     """The catalog components the incident affects or affected (`/incident affects`): a subscriber
     who chose components hears only of incidents that put one of them in any state."""
     return frozenset(impact.component_id for impact in catalog.impacts(session=session, incident_id=incident_id))
+
+
+def tell_responders(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """The published texts' messages in their incident channels say whom they are going to (and,
+    once sent, whom they reached: `SubscriberSender`)."""
+    for draft_id, incident_id in sorted({(row["draft_id"], row["incident_id"]) for row in rows}):
+        store.enqueue(session=session, incident_id=incident_id, effect=UpdateDraft(draft_id=draft_id), now=now)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class FanOutSender:
                 recorded += deliveries.record(session=session, rows=plan.rows[start : start + CHUNK])
         with self.db.write() as session:
             now = self.clock()
+            tell_responders(session, plan.rows, now)
             if plan.again_at is not None and plan.again_at > now:
                 fan_outs.later(session=session, fan_out_id=job.id, at=plan.again_at, delivered=recorded)
             else:

@@ -39,6 +39,7 @@ from bot.domain.public import ListedIncident, indicator
 from bot.domain.signed import CONFIRMATION_LIFETIME, Addressee, Purpose, sign
 from bot.domain.subscribers import Medium, SubscriberState, masked
 from bot.outbox.backoff import Backoff
+from bot.outbox.fan_out import tell_responders
 from bot.outbox.mailer import Mailer, MailRefused, MailUnavailable
 from bot.outbox.webhooks import WebhookFailed, WebhookPoster, signed
 from bot.render import mime
@@ -120,9 +121,21 @@ class SubscriberSender:
                 else:
                     sent.append(delivery.id)
         finally:
-            with self.db.write() as session:
-                deliveries.mark_sent(session=session, ids=sent, now=self.clock())
+            self._sent([d for d in batch if d.id in set(sent)])
         return True
+
+    def _sent(self, done: list[DueDelivery]) -> None:
+        """Record these as sent; a published text none is waiting for any more has its message in
+        the incident channel updated, to say whom it reached."""
+        with self.db.write() as session:
+            now = self.clock()
+            deliveries.mark_sent(session=session, ids=[d.id for d in done], now=now)
+            texts = {(d.draft_id, d.incident_id) for d in done if d.draft_id is not None}
+            waiting = deliveries.waiting_drafts(session=session, draft_ids=[draft for draft, _ in texts])
+            finished = [
+                row for row in ({"draft_id": d, "incident_id": i} for d, i in texts) if row["draft_id"] not in waiting
+            ]
+            tell_responders(session, finished, now)
 
     def _read(self, batch: list[DueDelivery]) -> tuple[dict[int, SubscriberRow], dict[int, ListedIncident | None]]:
         """The round's subscribers and incidents (as the public may read them now), read once."""
@@ -151,7 +164,9 @@ class SubscriberSender:
                 raise Skip("expired before it could be sent")
             token = sign(self._secret, Purpose.CONFIRM, Addressee(row.id, row.nonce), expires)
             letter = confirmation(
-                language, public_name=self.settings.public_name, confirm_url=f"{self.root}status/confirm?t={token}"
+                language,
+                public_name=self.settings.public_name,
+                confirm_url=f"{self.root}status/confirm?lang={language.code}&t={token}",
             )
             envelope = mime.Envelope(
                 sender=self.settings.mail_from or self.sender_address,
@@ -169,7 +184,7 @@ class SubscriberSender:
             public_name=self.settings.public_name,
             zone=self.settings.zone,
             page_url=f"{self.root}status?lang={language.code}",
-            unsubscribe_url=f"{self.root}status/unsubscribe?t={token}",
+            unsubscribe_url=self._unsubscribe_url(language.code, token),
         )
         envelope = mime.Envelope(
             sender=self.settings.mail_from or self.sender_address,
@@ -177,7 +192,7 @@ class SubscriberSender:
             message_id=mime.message_id(delivery.kind, delivery.id, self.domain),
             date=now,
             list_id=self._list_id,
-            unsubscribe_url=f"{self.root}status/unsubscribe?t={token}",
+            unsubscribe_url=self._unsubscribe_url(language.code, token),
             unsubscribe_mailto=mime.unsubscribe_mailto(self.sender_address, token),
             references=(mime.message_id("incident", delivery.incident_id or 0, self.domain),),
         )
@@ -198,6 +213,10 @@ class SubscriberSender:
             published_at=text.published_at,
             correction=delivery.kind == "correction",
         )
+
+    def _unsubscribe_url(self, language: str, token: str) -> str:
+        """The page in the reader's language; RFC 8058's one-click POST goes to it as it is."""
+        return f"{self.root}status/unsubscribe?lang={language}&t={token}"
 
     @property
     def _list_id(self) -> str:
@@ -270,8 +289,7 @@ class SubscriberSender:
         except WebhookFailed as failed:
             self._webhook_failed(delivery, row, failed)
         else:
-            with self.db.write() as session:
-                deliveries.mark_sent(session=session, ids=[delivery.id], now=self.clock())
+            self._sent([delivery])
 
     def _payload(
         self, row: SubscriberRow, incident: ListedIncident, page_open: list[ListedIncident], now: datetime

@@ -21,8 +21,9 @@ from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
 from bot.domain.reminders import PromiseRecord, record
 from bot.domain.retro import FollowUp, RelatedIncident
+from bot.domain.subscribers import Reach
 from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_related
-from bot.storage import aftermath, catalog, drafts, members, reminders, repository
+from bot.storage import aftermath, catalog, deliveries, drafts, members, reminders, repository
 from bot.storage.db import Database
 
 
@@ -57,6 +58,7 @@ class IncidentView:
     durations: Durations | None = None
     promises: PromiseRecord | None = None  # at a close: the public updates promised and kept
     draft: DraftRecord | None = None
+    reached: Reach | None = None  # a published draft: the status page subscribers it was sent to
     unnamed: frozenset[str] = frozenset()  # people shown whose names the members table lacks
     related: tuple[RelatedIncident, ...] = ()  # read for a card only (`shows_card`)
     follow_ups: tuple[FollowUp, ...] = ()  # read for a card only
@@ -132,8 +134,10 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
     people = in_incident(stored.incident)
     if entry is not None:
         people |= in_entry(entry)
+    reached = None
     if draft is not None:
         people |= in_draft(draft)
+        reached = deliveries.reach(session=session, draft_id=draft.id)
     related: tuple[RelatedIncident, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     impacts: tuple[ComponentImpact, ...] = ()
@@ -154,6 +158,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         durations=durations,
         promises=promises,
         draft=draft,
+        reached=reached,
         related=related,
         follow_ups=follow_ups,
         impacts=impacts,

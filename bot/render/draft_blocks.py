@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.domain.drafts import LONG_LIMIT, SHORT_LIMIT, DraftRecord, DraftState
 from bot.domain.language import load_language
 from bot.domain.markup import escape
+from bot.domain.subscribers import Reach
 from bot.domain.timefmt import clock_time
-from bot.render import actions
+from bot.render import actions, subscribers
 from bot.render.blocks import Block, button, name_of, plain
 
 
@@ -19,7 +20,12 @@ def draft_label(draft: DraftRecord) -> str:
 
 
 def draft_message(
-    draft: DraftRecord, names: Mapping[str, str], zone: ZoneInfo, *, status_channel: str | None
+    draft: DraftRecord,
+    names: Mapping[str, str],
+    zone: ZoneInfo,
+    *,
+    status_channel: str | None,
+    reached: Reach | None = None,
 ) -> tuple[str, list[Block]]:
     """The draft as posted in the incident channel; its buttons only while it can be published."""
     header = f":memo: *Public update draft* ({draft_label(draft)}), by {name_of(draft.created_by, names)}"
@@ -45,6 +51,8 @@ def draft_message(
             DraftState.DISCARDED: f":wastebasket: Discarded by {who} at {when}",
             DraftState.STALE: f":warning: Stale: {escape(draft.state_reason)} Draft again with `/incident draft`.",
         }[draft.state]
+        if draft.state is DraftState.PUBLISHED and reached is not None:
+            outcome += f" · {subscribers.reached(reached.sent, reached.waiting)}"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]})
         if draft.state is DraftState.PUBLISHED:
             blocks += _correction(draft, names, zone)

@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import bindparam, delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from bot.domain.subscribers import Reach
 from bot.storage.sql import core, upsert
 from bot.storage.subscriber_tables import DUE_DELIVERY, DeliveryRow
 
@@ -194,6 +195,26 @@ def reached(*, session: Session, draft_ids: Sequence[int]) -> dict[int, int]:
         .group_by(col(DeliveryRow.draft_id))
     )
     return {int(draft_id): int(n) for draft_id, n in session.exec(query) if draft_id is not None}
+
+
+def reach(*, session: Session, draft_id: int) -> Reach | None:
+    """How many subscribers this published text was sent to, and how many it is still going to
+    (None: it goes to nobody, or was never handed out); indexed by `ix_delivery_draft`."""
+    query = (
+        select(DeliveryRow.state, func.count())
+        .where(DeliveryRow.draft_id == draft_id, DeliveryRow.state != FAILED)
+        .group_by(col(DeliveryRow.state))
+    )
+    counted = {str(state): int(n) for state, n in session.exec(query)}
+    if not counted:
+        return None
+    return Reach(sent=counted.get(SENT, 0), waiting=counted.get(PENDING, 0))
+
+
+def waiting_drafts(*, session: Session, draft_ids: Sequence[int]) -> set[int]:
+    """Those of these published texts still waiting to go to someone."""
+    query = select(DeliveryRow.draft_id).where(col(DeliveryRow.draft_id).in_(list(draft_ids)), DUE_DELIVERY).distinct()
+    return {int(draft_id) for draft_id in session.exec(query) if draft_id is not None}
 
 
 def count_by_state(*, session: Session) -> dict[tuple[str, str, str], int]:

@@ -7,10 +7,16 @@ under CI=true, where a missing browser is a failure (.ci/run installs it)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import shutil
+import socket
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +52,55 @@ def browser() -> Iterator[Any]:
     driver.quit()
 
 
+class Inbox:
+    """A real SMTP server on loopback (aiosmtpd) keeping what it is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 OK"
+
+    def wait_for(self, count: int) -> EmailMessage:
+        for _ in range(300):
+            if len(self.messages) >= count:
+                return self.messages[count - 1]
+            time.sleep(0.05)
+        raise AssertionError(f"{count} mails never came ({len(self.messages)})")
+
+
 @pytest.fixture
-def site(make_stack: Callable[..., Stack]) -> Stack:
-    """One open incident with two published updates (English and French) and one resolved incident."""
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    kept = Inbox()
+    controller = Controller(kept, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield kept, port
+    controller.stop()
+
+
+PUBLIC_ADDRESS = "https://status.chirper.example/status"
+
+
+@pytest.fixture
+def site(make_stack: Callable[..., Stack], inbox: tuple[Inbox, int]) -> Stack:
+    """One open incident with two published updates (English and French) and one resolved incident;
+    mail subscriptions enabled (the form is on the page)."""
     clock = ManualClock(datetime(2022, 2, 17, 21, 41, tzinfo=KOLKATA))
-    stack = make_stack(clock=clock)
+    subscriptions = {
+        "SMTP_URL": f"smtp://127.0.0.1:{inbox[1]}",
+        "INCIDENT_MAIL_FROM": "Chirper status <status@chirper.example>",
+        "INCIDENT_STATUS_URL": PUBLIC_ADDRESS,
+        "INCIDENT_SECRET_KEY": "browser-test-secret-0123456789abcdef",
+    }
+    stack = make_stack(clock=clock, settings=subscriptions)
     for number, title in ((1, "Search is slow"), (2, "Home page broken")):
         stack.user("alice").slash(f"open sev{number} {title}")
         stack.settle()
@@ -162,3 +212,33 @@ def test_the_exported_site_opened_as_files_links_between_languages_and_feeds_and
     assert_accessible(browser)
     feed = browser.find_element("css selector", 'link[type="application/atom+xml"]').get_attribute("href")
     assert feed.startswith("file://") and Path(feed.removeprefix("file://")).is_file()
+
+
+def test_subscribing_in_the_browser_without_javascript_every_page_accessible(
+    browser: Any, site: Stack, inbox: tuple[Inbox, int]
+) -> None:
+    """Over real HTTP: the form filled and sent as a person does, the confirmation mail from a real
+    SMTP server, its link opened (a page with one button), the button; axe-core on every page."""
+    kept, _ = inbox
+    desktop = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", desktop)
+    browser.get(f"{site.url}/status?lang=fr")
+    assert_accessible(browser)  # the form included
+    browser.find_element("css selector", "#subscribe-email").send_keys("jane.doe@example.com")
+    browser.find_element("css selector", "#subscribe-language option[value='fr']").click()
+    browser.find_element("css selector", "form[action*='subscribe'] button").click()
+    assert browser.find_element("css selector", "h1").text == "Consultez votre boîte de réception"
+    assert_accessible(browser)
+    confirmation = kept.wait_for(1)
+    text = str(confirmation.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    found = re.search(rf"{re.escape(PUBLIC_ADDRESS)}/confirm\?lang=fr&t=\S+", text)
+    assert found, text
+    browser.get(found.group(0).replace(PUBLIC_ADDRESS, f"{site.url}/status"))
+    assert browser.find_element("css selector", "h1").text == "Confirmez votre abonnement"
+    assert_accessible(browser)
+    browser.find_element("css selector", "main form button").click()
+    assert browser.find_element("css selector", "h1").text == "Vous êtes abonné"
+    assert_accessible(browser)
+    browser.get(f"{site.url}/status/confirm?t=1.forged.0.link")
+    assert browser.find_element("css selector", "h1").text == "This link cannot be used"
+    assert_accessible(browser)

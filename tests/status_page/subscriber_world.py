@@ -82,7 +82,7 @@ def html_of(message: EmailMessage) -> str:
 
 def link_in(message: EmailMessage, route: str) -> str:
     """The link to `route` (`/status/confirm`, `/status/unsubscribe`) the plain text carries."""
-    found = re.search(rf"https://status\.chirper\.example{re.escape(route)}\?t=\S+", text_of(message))
+    found = re.search(rf"https://status\.chirper\.example{re.escape(route)}\?lang=\w+&t=\S+", text_of(message))
     assert found, text_of(message)
     return found.group(0)
 

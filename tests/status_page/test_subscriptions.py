@@ -277,9 +277,7 @@ public = false
 """
 
 
-def test_readers_following_components_hear_only_of_incidents_affecting_them(
-    any_db: Database, smtp: SmtpServer
-) -> None:
+def test_readers_following_components_hear_only_of_incidents_affecting_them(any_db: Database, smtp: SmtpServer) -> None:
     from dataclasses import replace
 
     from site_world import call
