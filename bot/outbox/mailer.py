@@ -27,6 +27,7 @@ import ssl
 from email.message import EmailMessage
 
 from bot.config import SmtpServer
+from bot.domain.subscribers import masked
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,16 @@ class Mailer:
         self.connections = 0  # opened so far (the benchmark reports it)
 
     def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
-        """Send one message to one recipient over the open connection (opened if need be)."""
+        """Send one message to one recipient over the open connection (opened if need be). What
+        the server says is kept with the address masked (servers often repeat it)."""
+        try:
+            self._send(message, sender=sender, recipient=recipient)
+        except MailRefused as refused:
+            raise MailRefused(
+                str(refused).replace(recipient, masked(recipient)), permanent=refused.permanent, bounced=refused.bounced
+            ) from None
+
+    def _send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
         for attempt in (1, 2):
             smtp = self._connected()
             try:

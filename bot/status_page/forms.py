@@ -70,7 +70,7 @@ class Forms:
             return _answer(start_response, "429 Too Many Requests", body, [("Retry-After", str(limited.retry_after))])
         except SQLAlchemyError as error:
             log.warning("status page form: the database did not answer (%s)", type(error).__name__)
-            return _answer(start_response, "503 Service Unavailable", page.notice("bad_form_title", "too_many"))
+            return _answer(start_response, "503 Service Unavailable", page.notice("bad_form_title", "unavailable"))
 
     def _subscribe(
         self, environ: WSGIEnvironment, start_response: StartResponse, page: render.NoticeView

@@ -318,3 +318,34 @@ def test_readers_following_components_hear_only_of_incidents_affecting_them(any_
     assert [text_of(m).count("> ") > 0 for m in smtp.mailbox.to(ADDRESS)] == [False, True]
     assert "The home page does not load." in text_of(smtp.mailbox.to(ADDRESS)[-1])
     assert len(smtp.mailbox.to("everything@example.com")) == 4, "no components chosen: every update"
+
+
+def test_an_address_the_server_refuses_for_good_bounces_and_is_never_logged_whole(
+    world: SubscriberWorld, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    world.confirmed(ADDRESS, smtp.mailbox)
+    world.confirmed("other@example.org", smtp.mailbox)
+    smtp.mailbox.refuse[ADDRESS] = f"550 5.1.1 <{ADDRESS}>: Recipient address rejected: no such user"
+    incident = world.open()
+    world.publish(incident, text="We are looking into it.")
+    world.deliver()
+    world.clock.now += timedelta(minutes=10)
+    world.publish(incident, text="Found it.")
+    world.deliver()
+    assert len(smtp.mailbox.to(ADDRESS)) == 1, "its confirmation only: the updates bounced"
+    assert len(smtp.mailbox.to("other@example.org")) == 3, "one address bouncing holds back no other"
+    counts = world.subscriptions.counts()
+    from bot.domain.subscribers import Medium, SubscriberState
+
+    assert counts.of(Medium.MAIL, SubscriberState.BOUNCED) == 1
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("bot"))
+    assert ADDRESS not in logged and "other@example.org" not in logged
+    assert "ja***@ex***.com" in logged
+    with world.db.read() as session:
+        from sqlalchemy import text
+
+        errors = [row[0] or "" for row in session.execute(text("SELECT last_error FROM delivery"))]
+    assert not any(ADDRESS in error for error in errors) and any("550 5.1.1" in error for error in errors)
