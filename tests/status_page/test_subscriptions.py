@@ -349,3 +349,12 @@ def test_an_address_the_server_refuses_for_good_bounces_and_is_never_logged_whol
 
         errors = [row[0] or "" for row in session.execute(text("SELECT last_error FROM delivery"))]
     assert not any(ADDRESS in error for error in errors) and any("550 5.1.1" in error for error in errors)
+
+
+def test_the_static_export_carries_no_form_it_could_not_answer(world: SubscriberWorld, tmp_path: Path) -> None:
+    from bot.status_page.export import export_site
+
+    exported = export_site(world.db, world.settings, tmp_path / "public", clock=world.clock)
+    pages = [path.read_text() for path in (tmp_path / "public").glob("index*.html")]
+    assert len(pages) == 2 and exported.home == "index.html"
+    assert all("<form" not in page and "subscribe" not in page for page in pages)
