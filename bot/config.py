@@ -12,7 +12,7 @@ and Render; `postgresql://...`): both mean PostgreSQL through psycopg 3.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ from bot.domain.alert_rules import Rules, RulesError, read_rules
 from bot.domain.catalog import Catalog, CatalogError, read_catalog
 from bot.domain.durations import parse_length
 from bot.intake.tokens import AlertToken, read_tokens
+from bot.mail_settings import SmtpServer, mail_settings
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
@@ -62,7 +63,6 @@ EXAMPLES = {
     "INCIDENT_SECRET_KEY": "$(openssl rand -hex 32)",
     "INCIDENT_PROXY_HOPS": "1",
 }
-SECRET_KEY_MIN = 32
 TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
 
@@ -90,53 +90,6 @@ def database_url(text: str) -> str:
     if url.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
         raise ValueError(f"uses {url.drivername!r}: only sqlite and postgresql work")
     return text
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    """Where mail goes (`SMTP_URL`): `smtp://` (STARTTLS, required when a user is given; none
-    without one, for a relay on localhost), `smtps://` (TLS from the first byte)."""
-
-    host: str
-    port: int
-    tls: bool  # smtps: TLS from the first byte
-    username: str | None = None
-    password: str | None = None
-
-    @property
-    def starttls(self) -> bool:
-        return not self.tls and self.username is not None
-
-    def __repr__(self) -> str:  # the password never reaches a log
-        scheme = "smtps" if self.tls else "smtp"
-        return f"SmtpServer({scheme}://{self.username + '@' if self.username else ''}{self.host}:{self.port})"
-
-
-def smtp_server(text: str) -> SmtpServer:
-    """`SMTP_URL` read; raises ValueError saying what is wrong (never repeating the password)."""
-    from urllib.parse import unquote, urlsplit
-
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise ValueError("is not a URL such as smtp://user:password@host:587") from None
-    if parts.scheme not in ("smtp", "smtps"):
-        raise ValueError("must start with smtp:// (STARTTLS) or smtps:// (TLS)")
-    if not parts.hostname:
-        raise ValueError("names no host")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError("has a path, a query or a fragment: write only smtp://user:password@host:port")
-    if parts.password is not None and not parts.username:
-        raise ValueError("has a password without a user")
-    tls = parts.scheme == "smtps"
-    return SmtpServer(
-        host=parts.hostname,
-        port=port or (465 if tls else 587 if parts.username else 25),
-        tls=tls,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password is not None else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -290,7 +243,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
     where = (get("INCIDENT_STATUS_PAGE") or "web").lower()
     if where not in ("web", "separate"):
         problems.append(problem("INCIDENT_STATUS_PAGE", "is not web or separate", where))
-    mail = _mail_settings(get, public_address, problems)
+    mail = mail_settings(get, public_address, problems)
     hops_text = get("INCIDENT_PROXY_HOPS") or "0"
     if not hops_text.isdigit() or int(hops_text) > 10:
         problems.append(problem("INCIDENT_PROXY_HOPS", "is not a number of proxies (0-10)", hops_text))
@@ -368,46 +321,6 @@ def read_file(name: str, path: str) -> str:
         raise ValueError(problem(name, "is not a UTF-8 text file", path)) from None
     except OSError as error:
         raise ValueError(problem(name, f"cannot be read ({error.strerror})", path)) from None
-
-
-def _mail_settings(
-    get: Callable[[str], str | None], status_address: str | None, problems: list[str]
-) -> tuple[SmtpServer | None, str | None]:
-    """SMTP_URL and what mail subscriptions need with it: a sender, the page's address for the
-    links, and the secret the links are signed with (docs/behaviour.md, Subscribers)."""
-    from email.utils import formataddr, parseaddr
-
-    from bot.domain.subscribers import check_email
-    from bot.errors import UsageError
-
-    url = get("SMTP_URL")
-    sender = get("INCIDENT_MAIL_FROM")
-    secret = get("INCIDENT_SECRET_KEY")
-    if secret is not None and len(secret) < SECRET_KEY_MIN:
-        problems.append(
-            problem("INCIDENT_SECRET_KEY", f"is too short ({len(secret)} characters, {SECRET_KEY_MIN} at least)")
-        )
-    if url is None:
-        return None, None
-    try:
-        server = smtp_server(url)
-    except ValueError as error:
-        problems.append(problem("SMTP_URL", str(error)))
-        return None, None
-    if secret is None:
-        problems.append(problem("INCIDENT_SECRET_KEY", "is required with SMTP_URL (it signs the subscribers' links)"))
-    if status_address is None:
-        problems.append(problem("INCIDENT_STATUS_URL", "is required with SMTP_URL (every link in a mail is absolute)"))
-    if sender is None:
-        problems.append(problem("INCIDENT_MAIL_FROM", "is required with SMTP_URL"))
-        return server, None
-    name, address = parseaddr(sender)
-    try:
-        checked = check_email(address)
-    except UsageError:
-        problems.append(problem("INCIDENT_MAIL_FROM", "is not an email address", sender))
-        return server, None
-    return server, formataddr((name, checked))
 
 
 def _wording_problems(languages: tuple[str, ...], public_name: str) -> list[str]:

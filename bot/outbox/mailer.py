@@ -26,8 +26,8 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from bot.config import SmtpServer
 from bot.domain.subscribers import masked
+from bot.mail_settings import SmtpServer
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ class Quote:
 
 
 @dataclass(frozen=True)
-class Action:
+class ButtonLink:
     """A link people act on (a button in HTML)."""
 
     label: str
@@ -47,10 +47,10 @@ class Small:
     """Small print: why this mail came, how to stop it."""
 
     text: str
-    link: Action | None = None
+    link: ButtonLink | None = None
 
 
-Block = Paragraph | Quote | Action | Small
+Block = Paragraph | Quote | ButtonLink | Small
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def confirmation(language: Language, *, public_name: str, confirm_url: str) -> L
         heading=words("subscribe.confirm_title"),
         blocks=(
             Paragraph(words("mail.confirm_intro")),
-            Action(words("mail.confirm_action"), confirm_url),
+            ButtonLink(words("mail.confirm_action"), confirm_url),
             Paragraph(words("mail.confirm_outro")),
         ),
     )
@@ -117,8 +117,8 @@ def update(
         heading=f"{title}: {status}",
         blocks=(
             *told,
-            Action(words("mail.page"), page_url),
-            Small(words("mail.why"), Action(words("mail.unsubscribe"), unsubscribe_url)),
+            ButtonLink(words("mail.page"), page_url),
+            Small(words("mail.why"), ButtonLink(words("mail.unsubscribe"), unsubscribe_url)),
         ),
     )
 
@@ -140,7 +140,7 @@ def as_text(letter: Letter) -> str:
                 parts.append(_wrapped(text))
             case Quote(text):
                 parts.append("\n".join(_wrapped(line, "> ") for line in text.splitlines() or [""]))
-            case Action(label, url):
+            case ButtonLink(label, url):
                 parts.append(f"{label}:\n{url}")
             case Small(text, link):
                 parts.append("-- \n" + _wrapped(text) + (f"\n{link.label}: {link.url}" if link else ""))
@@ -164,7 +164,7 @@ def as_html(letter: Letter) -> str:
                     '<blockquote style="margin:0 0 16px;padding:8px 16px;border-left:4px solid #888">'
                     f"{lines}</blockquote>"
                 )
-            case Action(label, url):
+            case ButtonLink(label, url):
                 body.append(f'<p style="margin:0 0 16px">{_link(label, url, button=True)}</p>')
             case Small(text, link):
                 after = f" {_link(link.label, link.url)}" if link else ""

@@ -322,12 +322,6 @@ def _stats(rest: str, at: str | None) -> commands.Command:
     return commands.Stats(window=window)
 
 
-def _subscribers(rest: str, at: str | None) -> commands.Command:
-    if rest.strip():
-        raise _Malformed(f"Unexpected '{_one_line(rest)}': `subscribers` takes nothing.")
-    return commands.ShowSubscribers()
-
-
 _READERS: dict[str, Callable[[str, str | None], commands.Command]] = {
     "open": _open,
     "status": _status,
@@ -351,7 +345,7 @@ _READERS: dict[str, Callable[[str, str | None], commands.Command]] = {
     "unrelated": lambda rest, at: _related(rest, at, linked=False),
     "retro": _retro,
     "stats": _stats,
-    "subscribers": _subscribers,
+    "subscribers": lambda rest, at: commands.ShowSubscribers(),  # like help, it reads nothing after it
 }
 
 

@@ -227,18 +227,34 @@ def test_subscribing_in_the_browser_without_javascript_every_page_accessible(
     browser.find_element("css selector", "#subscribe-email").send_keys("jane.doe@example.com")
     browser.find_element("css selector", "#subscribe-language option[value='fr']").click()
     browser.find_element("css selector", "form[action*='subscribe'] button").click()
-    assert browser.find_element("css selector", "h1").text == "Consultez votre boîte de réception"
+    heading_becomes(browser, "Consultez votre boîte de réception")
     assert_accessible(browser)
     confirmation = kept.wait_for(1)
     text = str(confirmation.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     found = re.search(rf"{re.escape(PUBLIC_ADDRESS)}/confirm\?lang=fr&t=\S+", text)
     assert found, text
     browser.get(found.group(0).replace(PUBLIC_ADDRESS, f"{site.url}/status"))
-    assert browser.find_element("css selector", "h1").text == "Confirmez votre abonnement"
+    heading_becomes(browser, "Confirmez votre abonnement")
     assert_accessible(browser)
     browser.find_element("css selector", "main form button").click()
-    assert browser.find_element("css selector", "h1").text == "Vous êtes abonné"
+    heading_becomes(browser, "Vous êtes abonné")
     assert_accessible(browser)
     browser.get(f"{site.url}/status/confirm?t=1.forged.0.link")
-    assert browser.find_element("css selector", "h1").text == "This link cannot be used"
+    heading_becomes(browser, "This link cannot be used")
     assert_accessible(browser)
+
+
+def heading_becomes(browser: Any, expected: str) -> None:
+    """Wait for the page the form sent to (the click returns before it loads)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    seen = ""
+    for _ in range(200):
+        try:
+            seen = browser.find_element("css selector", "h1").text
+        except (NoSuchElementException, StaleElementReferenceException):
+            seen = ""
+        if seen == expected:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the page's heading is {seen!r}, not {expected!r}")

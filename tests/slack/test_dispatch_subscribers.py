@@ -47,8 +47,3 @@ def test_subscribers_are_counted_for_responders(bot: DispatchBot) -> None:
     ]
     assert "example.com" not in answer.text
     assert bot.effects() == []
-
-
-def test_subscribers_takes_nothing_more(bot: DispatchBot) -> None:
-    answer = bot.command("subscribers all")
-    assert "`subscribers` takes nothing" in answer.text and "`/incident subscribers`" in answer.text

@@ -25,7 +25,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from site_world import BEHIND_A_PROXY, Answer, World
 
-from bot.config import Settings, smtp_server
+from bot.config import Settings
+from bot.mail_settings import smtp_server
 from bot.outbox.subscriber_threads import SubscriberLane, build_lane
 from bot.status_page.site import StatusSite
 from bot.subscribers import SubscriberService
