@@ -8,16 +8,16 @@ Slack emulator, which signs every request as Slack does. The readers read from `
 - `status`: the Procfile's status line (its own process, same database), the web process with
   `INCIDENT_STATUS_PAGE=separate`.
 
-With `--pin`, the web process and this process (the emulator, which signs and sends the notes)
-run on core 0 and the readers (and the status process) on core 1, as a platform would run two
-processes on two hosts; without it they all share the machine's cores.
+With `--apart`, the readers (and the status process) run at `nice 19`: they get only the CPU the
+web process and this one (the emulator, which signs and sends the notes) leave, as if they ran on
+other hosts; without it they all share the machine's cores alike.
 
 First `/incident note` is typed N times alone (the baseline), then N times while 200 keep-alive
 readers (two processes of 100 threads, so the readers' own GIL does not slow the emulator) fetch
 `/status` as fast as they can. Prints the note ack p50/p99 in both phases, the readers'
 throughput and latency, and the processes' memory; asserts nothing.
 
-    python bench/status_readers.py [--target web|status|both] [--backend sqlite|postgres|both] [--pin]
+    python bench/status_readers.py [--target web|status|both] [--backend sqlite|postgres|both] [--apart]
 """
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ def free_port() -> int:
 
 
 def start(
-    process: str, database_url: str, emulator: SlackEmulator, folder: str, cpu: int | None = None, **more: str
+    process: str, database_url: str, emulator: SlackEmulator, folder: str, apart: bool = False, **more: str
 ) -> tuple[subprocess.Popen[bytes], str]:
     """The Procfile's `process` line (web, status); the status process gets no Slack settings;
-    `cpu`: run it on that core alone (taskset)."""
+    `apart`: at nice 19 (only the CPU the others leave)."""
     port = free_port()
     line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{process}:"))
     line = line.removeprefix(f"{process}:").replace("$PORT", str(port)).replace("--access-logfile -", "")
@@ -75,10 +75,10 @@ def start(
         "INCIDENT_TIMEZONE": "Asia/Kolkata", "INCIDENT_LANGUAGES": "en,fr", "INCIDENT_PUBLIC_NAME": "Chirper",
         **more,
     }  # fmt: skip
-    pinned = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    niced = ["nice", "-n", "19"] if apart else []
     quiet = subprocess.DEVNULL
     process = subprocess.Popen(
-        [*pinned, sys.executable, "-m", *arguments], env=env, cwd=folder, stdout=quiet, stderr=quiet
+        [*niced, sys.executable, "-m", *arguments], env=env, cwd=folder, stdout=quiet, stderr=quiet
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -91,11 +91,11 @@ def start(
     raise SystemExit(f"the {process} process did not start")
 
 
-def reader_process(port: int, threads: int, stop: Any, out: Any, reading: Any, cpu: int | None) -> None:
+def reader_process(port: int, threads: int, stop: Any, out: Any, reading: Any, apart: bool) -> None:
     """`threads` keep-alive readers of /status until `stop` is set; sends back their latencies.
     `reading` counts the readers that have read a page (the load is on once all have)."""
-    if cpu is not None:
-        os.sched_setaffinity(0, {cpu})
+    if apart:
+        os.nice(19)
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -170,9 +170,8 @@ def measure(target: str, url: str, args: argparse.Namespace, folder: str) -> Non
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
     separate = {"INCIDENT_STATUS_PAGE": "separate"} if target == "status" else {}
-    slack_cpu, readers_cpu = (0, 1) if args.pin else (None, None)  # --pin: as if on two hosts
-    web, base = start("web", url, emulator, folder, slack_cpu, **separate)
-    status, status_base = start("status", url, emulator, folder, readers_cpu) if target == "status" else (None, base)
+    web, base = start("web", url, emulator, folder, **separate)
+    status, status_base = start("status", url, emulator, folder, args.apart) if target == "status" else (None, base)
     try:
         emulator.connect_app(f"{base}/slack/events", SIGNING_SECRET)
         opened = emulator.as_user("alice").slash(f"open sev1 Readers of the {target} process")
@@ -192,7 +191,7 @@ def measure(target: str, url: str, args: argparse.Namespace, folder: str) -> Non
         spawn = multiprocessing.get_context("spawn")
         queue: Any = spawn.Queue()
         stop, reading = spawn.Event(), spawn.Value("i", 0)
-        share = (port, args.readers // 2, stop, queue, reading, readers_cpu)
+        share = (port, args.readers // 2, stop, queue, reading, args.apart)
         readers = [spawn.Process(target=reader_process, args=share) for _ in range(2)]
         started = time.time()
         for reader in readers:
@@ -242,16 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--target", choices=["web", "status", "both"], default="both")
     parser.add_argument(
-        "--pin",
-        action="store_true",
-        help="the web process and the emulator on core 0, the readers (and the status process) on core 1",
+        "--apart", action="store_true", help="the readers (and the status process) at nice 19, as if on other hosts"
     )
     parser.add_argument("--notes", type=int, default=200)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--count", type=int, default=100_000)
     args = parser.parse_args(argv)
-    if args.pin:
-        os.sched_setaffinity(0, {0})  # this process: the emulator that signs and sends the notes
     print(f"# {args.readers} readers of /status and a `note` ack, {args.count:,} incidents\n")
     for name in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
         run(name, args)
