@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from status_page import backend
-from status_readers import free_port, start_web
+from status_readers import free_port, start
 
 from bot.domain.subscribers import Medium, SubscriberState
 from bot.storage.db import Database
@@ -119,7 +119,7 @@ def run(name: str, args: argparse.Namespace) -> None:
             "INCIDENT_SECRET_KEY": SECRET,
             "INCIDENT_STATUS_CHANNEL": STATUS,
         }
-        process, base = start_web(url, emulator, folder, extra=extra)
+        process, base = start("web", url, emulator, folder, **extra)
         try:
             emulator.connect_app(f"{base}/slack/events", "8f742231b10e8888abcd99yyyzzz85a5")
             assert emulator.as_user("alice").slash("open sev1 Everyone is told").status == 200
