@@ -32,6 +32,8 @@ from slack_sdk.errors import SlackApiError
 from bot.background import Background
 from bot.members import from_slack
 from bot.metrics import client_like
+from bot.slack.fields import Malformed
+from bot.slack.shapes import read_user
 from bot.storage import members
 from bot.storage.db import Database
 
@@ -109,7 +111,12 @@ class MemberSync:
                 continue
             except OSError as error:
                 raise SyncFailed(f"users.list failed: {type(error).__name__}") from None
-            learned = [from_slack(user) for user in page.get("members") or []]
+            try:
+                learned = [
+                    from_slack(read_user(user, f"members[{n}]")) for n, user in enumerate(page.get("members") or [])
+                ]
+            except Malformed as malformed:
+                raise SyncFailed(f"users.list sent a member this bot cannot read: {malformed.reason()}") from None
             with self.db.write() as session:
                 members.put(session=session, members=learned, learned_at=learned_at)
             self.on_page()

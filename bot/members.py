@@ -25,15 +25,16 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import Forbidden, SlackUnavailable
 from bot.metrics import client_like
+from bot.slack.fields import Malformed
+from bot.slack.shapes import SlackUser, read_user
 from bot.storage import members
 from bot.storage.db import Database
 from bot.storage.members import Member
@@ -49,18 +50,17 @@ GUESTS_REFUSED = "Workspace guests cannot change incidents. Ask a member of the 
 DEACTIVATED_REFUSED = "This Slack account is deactivated, so it cannot change incidents."
 
 
-def from_slack(user: Mapping[str, Any]) -> Member:
-    """A member from Slack's user object (users.list, users.info, user_change, team_join)."""
-    profile = user.get("profile") or {}
+def from_slack(user: SlackUser) -> Member:
+    """A member as stored, from what Slack said (users.list, users.info, user_change, team_join)."""
     return Member(
-        user_id=str(user["id"]),
-        team_id=str(user.get("team_id") or profile.get("team") or ""),
-        display_name=str(profile.get("display_name") or "")[:120],
-        real_name=str(profile.get("real_name") or user.get("real_name") or user.get("name") or "")[:250],
-        is_bot=bool(user.get("is_bot")),
-        deleted=bool(user.get("deleted")),
-        is_restricted=bool(user.get("is_restricted")),
-        is_ultra_restricted=bool(user.get("is_ultra_restricted")),
+        user_id=user.id,
+        team_id=user.team_id,
+        display_name=user.display_name[:120],
+        real_name=user.real_name[:250],
+        is_bot=user.is_bot,
+        deleted=user.deleted,
+        is_restricted=user.is_restricted,
+        is_ultra_restricted=user.is_ultra_restricted,
     )
 
 
@@ -124,7 +124,7 @@ class MemberCheck:
         if member.is_guest:
             raise Forbidden(GUESTS_REFUSED)
 
-    def learn(self, user: Mapping[str, Any]) -> Member:
+    def learn(self, user: SlackUser) -> Member:
         """Store what Slack just said about someone (an event, a lookup) and use it at once."""
         member = from_slack(user)
         with self.db.write() as session:
@@ -151,7 +151,10 @@ class MemberCheck:
     def _look_up(self, user_id: str) -> Member:
         """users.info for someone the bot has never heard of: one bounded call, no retry."""
         try:
-            user = self.client.users_info(user=user_id)["user"]
+            user = read_user(self.client.users_info(user=user_id).get("user"))
+        except Malformed as malformed:
+            log.warning("users.info for %s answered what this bot cannot read: %s", user_id, malformed.reason())
+            raise SlackUnavailable(unknown_member("Slack described you in a way this bot did not expect")) from None
         except SlackApiError as error:
             status = error.response.status_code if error.response is not None else 0
             code = error.response.get("error") if error.response is not None else None

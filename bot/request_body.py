@@ -4,6 +4,7 @@ byte is read, and an answer given without reading on (`Refusal`: the status and 
 
 from __future__ import annotations
 
+import logging
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,12 +15,14 @@ _READ_STEP = 64 * 1024
 
 
 class Refusal(Exception):
-    """An answer given before the request is handled: the HTTP status and a one-line reason."""
+    """An answer given before the request is handled: the HTTP status and a one-line reason;
+    `level`: how loud to log it (a body its sender signed but the bot cannot read is a warning)."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, *, level: int = logging.INFO) -> None:
         super().__init__(f"{status} {reason}")
         self.status = status
         self.reason = reason
+        self.level = level
 
 
 def read_body(environ: WSGIEnvironment) -> bytes:

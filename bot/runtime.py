@@ -203,13 +203,12 @@ def _add_fetched(service: IncidentService, result: Result) -> None:
     """A message fetched after a :pushpin: joins the timeline (once: a fetch sent again adds nothing)."""
     if not isinstance(result, MessageFetched):
         return
-    fetched, message = result, result.message
-    author = copied.author_of(message)
+    message = copied.read_message(result.message)
     service.add_message(
-        channel_id=fetched.channel,
-        author=author.id,
-        bot_name=author.bot_name,
-        text=copied.words_of(message),
-        message_ts=str(message["ts"]),
-        added_by=fetched.added_by,
+        channel_id=result.channel,
+        author=message.author.id,
+        bot_name=message.author.bot_name,
+        text=message.words,
+        message_ts=message.ts,
+        added_by=result.added_by,
     )

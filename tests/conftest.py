@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,31 @@ from sqlalchemy.exc import OperationalError
 from bot.cli import main
 from bot.service import IncidentService
 from bot.storage.db import Database
+
+# Hypothesis draws the same examples on every run and every machine, as CI (which Hypothesis
+# derandomizes by itself) always did: a newcomer's first run is exactly CI's. No example database
+# either, so what one checkout once found cannot make its runs differ from another's: what a
+# search finds is kept in the test as an explicit case. `--hypothesis-profile=thorough` searches
+# at random, thousands of examples a test (README, Tests; `.ci/thorough` on a schedule).
+settings.register_profile(
+    "repeatable",
+    parent=settings.get_profile("default"),  # not the "ci" profile Hypothesis loads when CI is set
+    derandomize=True,
+    database=None,
+    deadline=None,  # timing is not behaviour: a loaded machine must not fail a property
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "thorough",
+    parent=settings.get_profile("default"),  # with the example database: a failure is replayed first
+    max_examples=5000,
+    derandomize=False,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile("repeatable")  # `--hypothesis-profile=NAME` loads another after this
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (

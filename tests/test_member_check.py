@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.errors import Forbidden
 from bot.members import CACHE_SECONDS, MemberCheck, RecentMembers
+from bot.slack.shapes import SlackUser, read_user
 from bot.storage.db import Database
 from bot.storage.members import Member
 from slack_emulator import SlackEmulator
@@ -37,9 +38,10 @@ def check(db: Database, emulator: SlackEmulator, monotonic: FakeMonotonic) -> Me
     return MemberCheck(db, client, clock=lambda: NOW, recent=RecentMembers(monotonic=monotonic))
 
 
-def bob(**changes: Any) -> dict[str, Any]:
+def bob(**changes: Any) -> SlackUser:
+    """Bob as a user_change event describes him."""
     user: dict[str, Any] = {"id": "U0BOB", "team_id": "T0EMULATOR", "name": "bob", "real_name": "Bob Martin"}
-    return {**user, "profile": {"display_name": "bob", "real_name": "Bob Martin"}, **changes}
+    return read_user({**user, "profile": {"display_name": "bob", "real_name": "Bob Martin"}, **changes})
 
 
 def test_a_known_member_is_checked_without_slack_and_then_without_the_database(

@@ -269,6 +269,11 @@ def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, 
     return [{"response_type": "ephemeral", "text": heading, "blocks": chunk} for chunk in messages(sections(lines))]
 
 
+def notice_modal(text: str) -> dict[str, Any]:
+    """A modal that only tells something (it replaces one just submitted), with a Close button."""
+    return {"type": "modal", "title": plain("Incident bot"), "close": plain("Close"), "blocks": [section(text)]}
+
+
 def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool = False) -> dict[str, Any]:
     options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
     private_option = {

@@ -33,7 +33,13 @@ from bot.request_body import Refusal, read_body, request_headers
 from bot.service import IncidentService
 from bot.slack import inbound
 from bot.slack.identity import BotIdentity
-from bot.slack.listeners import AfterAck, register, register_every_other_event, register_member_events
+from bot.slack.listeners import (
+    AfterAck,
+    register,
+    register_every_other_event,
+    register_member_events,
+    register_reading,
+)
 from bot.slack.run import CommandRunner
 
 if TYPE_CHECKING:
@@ -76,6 +82,7 @@ def create_app(
         aftermath=aftermath,
         ensure_can_change=members.ensure_can_change,
     )
+    register_reading(app, after_ack)  # first: every listener and middleware below gets the typed request
     register(app, runner, after_ack)
     register_member_events(app, members.learn)
     register_every_other_event(app)  # last: it matches whatever the listeners above did not
@@ -134,10 +141,10 @@ class SlackHttp(SlackRequestHandler):
             inbound.check_shape(headers, body)
             bolt_request = BoltRequest(body=body.decode(), query=environ.get("QUERY_STRING", ""), headers=dict(headers))
         except Refusal as refusal:
-            log.info("refused a request to /slack/events: %s %s", refusal.status, refusal.reason)
+            log.log(refusal.level, "refused a request to /slack/events: %s %s", refusal.status, refusal.reason)
             return BoltResponse(status=refusal.status, body=json.dumps({"error": refusal.reason}))
         except (ValueError, TypeError, AttributeError, KeyError) as error:  # what Bolt's body parsing raises
-            log.info("refused a request Bolt cannot read: %s", type(error).__name__)
+            log.warning("refused a signed request Bolt cannot read: %s", type(error).__name__)
             return BoltResponse(status=400, body='{"error": "malformed body"}')
         return self.app.dispatch(repair_form_body(bolt_request))
 

@@ -5,17 +5,21 @@ have a `bot_id` and a `bot_profile` instead of a person. The timeline keeps what
 the channel saw: the text, else the attachments' title, text and fallback, the first lines of
 rich-text and section blocks, and the names of shared files. Text is returned in the form the
 bot stores (docs/behaviour.md, "People's text"): Slack's `&lt;` unescaped, entities kept.
+
+`read_message` reads the message through `bot.slack.fields`: a field of an unexpected type is
+`Malformed` (with its path), never a crash; block types the bot does not know are skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from bot.domain.markup import stored_form
+from bot.slack.fields import Fields
 
 BLOCK_LINES = 3  # first lines kept of each block
+_LISTS = ("rich_text_section", "rich_text_preformatted", "rich_text_quote", "rich_text_list")
 
 
 @dataclass(frozen=True)
@@ -24,75 +28,85 @@ class Author:
     bot_name: str | None = None  # how the bot presents itself, when the author is one
 
 
-def author_of(message: Mapping[str, Any]) -> Author:
-    profile = message.get("bot_profile") or {}
-    if message.get("bot_id") and (not message.get("user") or profile.get("name") or message.get("username")):
-        name = str(profile.get("name") or message.get("username") or "an integration")
-        return Author(id=str(message.get("bot_id")), bot_name=name)
-    return Author(id=str(message.get("user") or message.get("bot_id") or ""))
+@dataclass(frozen=True)
+class CopiedMessage:
+    ts: str
+    author: Author
+    words: str  # everything a reader saw, one part a line, in stored form ("" if nothing)
 
 
-def words_of(message: Mapping[str, Any]) -> str:
-    """Everything a reader saw in the message, one part a line, in stored form ("" if nothing)."""
-    parts = [str(message.get("text") or "").strip()]
+def read_message(value: object, path: str = "message") -> CopiedMessage:
+    """A message from `conversations.history` (or any JSON value that should be one)."""
+    return message_from(Fields(value, path))
+
+
+def message_from(message: Fields) -> CopiedMessage:
+    """A message a shortcut's payload or a Web API answer carries."""
+    return CopiedMessage(ts=message.text("ts"), author=_author(message), words=_words(message))
+
+
+def _author(message: Fields) -> Author:
+    profile = message.maybe_object("bot_profile")
+    bot_id, user = message.maybe_text("bot_id"), message.maybe_text("user")
+    name = (profile.maybe_text("name") if profile else None) or message.maybe_text("username")
+    if bot_id and (not user or name):
+        return Author(id=bot_id, bot_name=name or "an integration")
+    return Author(id=user or bot_id or "")
+
+
+def _words(message: Fields) -> str:
+    parts = [message.optional_text("text").strip()]
     if not parts[0]:
-        parts = [*_attachments(message.get("attachments")), *_blocks(message.get("blocks"))]
-    parts.extend(_files(message.get("files")))
+        parts = [*_attachments(message.objects("attachments")), *_blocks(message.objects("blocks"))]
+    parts.extend(_files(message.objects("files")))
     lines = list(dict.fromkeys(stored_form(part) for part in parts if part))  # alerts repeat themselves
     return "\n".join(lines)
 
 
-def _attachments(attachments: Any) -> Iterator[str]:
-    for attachment in attachments if isinstance(attachments, list) else []:
-        if not isinstance(attachment, dict):
-            continue
-        title = str(attachment.get("title") or "").strip()
-        text = str(attachment.get("text") or attachment.get("pretext") or "").strip()
+def _attachments(attachments: list[Fields]) -> Iterator[str]:
+    for attachment in attachments:
+        title = attachment.optional_text("title").strip()
+        text = (attachment.maybe_text("text") or attachment.optional_text("pretext")).strip()
         if title or text:
             yield from (part for part in (title, text) if part)
-        elif attachment.get("fallback"):
-            yield str(attachment["fallback"]).strip()
+        elif fallback := attachment.optional_text("fallback").strip():
+            yield fallback
 
 
-def _blocks(blocks: Any) -> Iterator[str]:
-    for block in blocks if isinstance(blocks, list) else []:
-        if not isinstance(block, dict):
-            continue
-        text = ""
-        if block.get("type") in ("section", "header") and isinstance(block.get("text"), dict):
-            text = str(block["text"].get("text") or "")
-        elif block.get("type") == "rich_text":
-            text = "".join(_rich_text(block.get("elements")))
+def _blocks(blocks: list[Fields]) -> Iterator[str]:
+    for block in blocks:
+        kind, text = block.maybe_text("type"), ""
+        if kind in ("section", "header") and (written := block.maybe_object("text")) is not None:
+            text = written.optional_text("text")
+        elif kind == "rich_text":
+            text = "".join(_rich_text(block.objects("elements")))
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if lines:
             yield "\n".join(lines[:BLOCK_LINES])
 
 
-def _rich_text(elements: Any) -> Iterator[str]:
+def _rich_text(elements: list[Fields]) -> Iterator[str]:
     """The visible text of rich-text elements (sections, lists, quotes, preformatted)."""
-    for element in elements if isinstance(elements, list) else []:
-        if not isinstance(element, dict):
-            continue
-        kind = element.get("type")
+    for element in elements:
+        kind = element.maybe_text("type")
         if kind == "text":
-            yield str(element.get("text") or "")
+            yield element.optional_text("text")
         elif kind == "link":
-            url, label = str(element.get("url") or ""), str(element.get("text") or "")
+            url, label = element.text("url"), element.optional_text("text")
             yield f"<{url}|{label}>" if label else f"<{url}>"
         elif kind == "user":
-            yield f"<@{element.get('user_id')}>"
+            yield f"<@{element.text('user_id')}>"
         elif kind == "channel":
-            yield f"<#{element.get('channel_id')}>"
+            yield f"<#{element.text('channel_id')}>"
         elif kind == "emoji":
-            yield f":{element.get('name')}:"
-        elif "elements" in element:
-            yield from _rich_text(element["elements"])
-            if kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote", "rich_text_list"):
+            yield f":{element.text('name')}:"
+        elif element.has("elements"):
+            yield from _rich_text(element.objects("elements"))
+            if kind in _LISTS:
                 yield "\n"
 
 
-def _files(files: Any) -> Iterator[str]:
-    names = [str(f.get("title") or f.get("name") or "") for f in (files if isinstance(files, list) else [])]
-    names = [name for name in names if name and isinstance(name, str)]
+def _files(files: list[Fields]) -> Iterator[str]:
+    names = [name for file in files if (name := file.maybe_text("title") or file.maybe_text("name"))]
     if names:
         yield "shared " + ", ".join(names)

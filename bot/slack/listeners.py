@@ -1,5 +1,8 @@
 """Bolt listeners, thin: read the request, run it, acknowledge, then wake the sender.
 
+Every request is read into a typed value (`bot.slack.shapes`) by the first middleware; a
+listener takes that value from Bolt's context and never indexes the raw body.
+
 With `process_before_response=True` the HTTP response leaves when a listener returns, so a
 listener does only the database transaction and `ack()`. Slack work goes through the outbox
 (`notify`); ephemeral follow-ups go through the responder. Nothing after `ack()` can raise.
@@ -7,25 +10,32 @@ listener does only the database transaction and `ack()`. Slack work goes through
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 
 from bot import metrics
-from bot.domain.incident import Status
+from bot.domain.incident import DEFAULT_SEVERITY, Status
 from bot.errors import UsageError, UserError
 from bot.render import actions, blocks
-from bot.slack import commands, copied, parse, usage
-from bot.slack.run import CommandRunner, Invocation, Reply
+from bot.slack import commands, parse, shapes, usage
+from bot.slack.fields import Malformed
+from bot.slack.run import CommandRunner, Reply
 
 log = logging.getLogger(__name__)
 
 PIN_REACTION = "pushpin"
+UNEXPECTED = (
+    "Slack sent something this bot did not expect, so nothing was changed. Try again; if it happens "
+    "again, tell whoever runs the bot (the details are in its log)."
+)
 
 
 class AfterAck(Protocol):
@@ -36,64 +46,70 @@ class AfterAck(Protocol):
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None: ...
 
 
+def register_reading(app: App, after: AfterAck) -> None:
+    """Registered first: every request is read into its typed value (`bot.slack.shapes`) before
+    any listener matches, and left in Bolt's context for the listener. An unreadable request is
+    logged once as a warning with the field's path, and answered here: in the modal or at the
+    response URL when someone is waiting, else 400. Nothing is stored."""
+
+    @app.middleware
+    def read_request(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        try:
+            context[shapes.INCOMING] = shapes.read(body)
+        except Malformed as malformed:
+            return _unreadable(malformed, after)
+        next()
+        return None
+
+
 def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
     service = runner.service
 
     @app.command("/incident")
-    def incident_command(ack: Ack, body: dict[str, Any]) -> None:
-        asked = _invocation(body, channel_id=body.get("channel_id"))
-        text = str(body.get("text", ""))
+    def incident_command(ack: Ack, context: BoltContext) -> None:
+        command = shapes.incoming(context, shapes.SlashCommand)
+        text, asked = command.text, command.asked
         reply = _run(lambda: runner.run(parse.parse(text), asked), subcommand=_first_word(text))
         ack(**reply.message)
         _hand_over(after, asked.response_url, reply.followups)
 
     @app.action({"type": "block_actions", "action_id": actions.CARD_ACTIONS})
-    def card_button(ack: Ack, body: dict[str, Any]) -> None:
+    def card_button(ack: Ack, context: BoltContext) -> None:
         ack()
-        action = body["actions"][0]
-        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
-
-        def press() -> Reply:
-            return runner.run(_button_command(action["action_id"], action.get("value", "")), asked)
-
-        reply = _run(press, label="button")
-        _hand_over(after, asked.response_url, [reply.message, *reply.followups])
+        pressed = shapes.incoming(context, shapes.ButtonPress)
+        reply = _run(lambda: runner.run(_button_command(pressed), pressed.asked), label="button")
+        _hand_over(after, pressed.asked.response_url, [reply.message, *reply.followups])
 
     @app.view(actions.OPEN_MODAL)
-    def open_modal_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        view = body["view"]
-        values = view["state"]["values"]
-        title = str((values.get(actions.TITLE_INPUT, {}).get(actions.INPUT, {}) or {}).get("value") or "")
-        chosen = (values.get(actions.SEVERITY_INPUT, {}).get(actions.INPUT, {}) or {}).get("selected_option") or {}
-        ticked = (values.get(actions.PRIVATE_INPUT, {}).get(actions.INPUT, {}) or {}).get("selected_options") or []
-        private = any(isinstance(box, dict) and box.get("value") == actions.PRIVATE_OPTION for box in ticked)
-        asked = _invocation(body, channel_id=view.get("private_metadata") or None)
-        command = commands.Open(severity=_number(chosen.get("value")) or 2, title=title, at=None, private=private)
+    def open_modal_submitted(ack: Ack, context: BoltContext) -> None:
+        submitted = shapes.incoming(context, shapes.ModalSubmission)
+        title = submitted.input(actions.TITLE_INPUT).value
+        severity = _number(submitted.input(actions.SEVERITY_INPUT).selected) or DEFAULT_SEVERITY
+        private = actions.PRIVATE_OPTION in submitted.input(actions.PRIVATE_INPUT).ticked
+        asked = replace(submitted.asked, channel_id=submitted.metadata or None)  # where /incident open was typed
+        command = commands.Open(severity=severity, title=title, at=None, private=private)
 
         def open_titled() -> object:
             if not title.strip():  # the modal's own field: never answered by another modal
                 raise UsageError("Give the incident a title: what is broken, in a few words.")
             return runner.run(command, asked)
 
-        _submit(ack, after, "title", open_titled)
+        _submit(ack, after, actions.TITLE_INPUT, open_titled)
 
     @app.shortcut(actions.ADD_TO_TIMELINE)
-    def add_to_timeline(ack: Ack, body: dict[str, Any]) -> None:
+    def add_to_timeline(ack: Ack, context: BoltContext) -> None:
         ack()
-        message = body.get("message") or {}
-        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
+        shortcut = shapes.incoming(context, shapes.MessageShortcut)
+        message, asked = shortcut.message, shortcut.asked
 
         def add() -> Reply:
             runner.ensure_can_change(asked.user_id)
-            if not message.get("ts"):
-                raise UsageError("Slack did not say which message that was; try the shortcut again.")
-            author = copied.author_of(message)
             added = service.add_message(
                 channel_id=asked.channel_id or "",
-                author=author.id,
-                bot_name=author.bot_name,
-                text=copied.words_of(message),
-                message_ts=str(message.get("ts")),
+                author=message.author.id,
+                bot_name=message.author.bot_name,
+                text=message.words,
+                message_ts=message.ts,
                 added_by=asked.user_id,
             )
             if added is None:
@@ -104,36 +120,32 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         _hand_over(after, asked.response_url, [reply.message])
 
     @app.event("reaction_added")
-    def pushpin(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        item = event.get("item") or {}
-        channel = str(item.get("channel"))
-        pinned = event.get("reaction") == PIN_REACTION and item.get("type") == "message" and bool(item.get("ts"))
-        if not (pinned and service.is_incident_channel(channel)):
+    def pushpin(ack: Ack, context: BoltContext) -> None:
+        reaction = shapes.incoming(context, shapes.Reaction)
+        channel, ts = reaction.channel_id, reaction.ts
+        pinned = reaction.reaction == PIN_REACTION and reaction.item_type == "message"
+        if not (pinned and channel and ts and service.is_incident_channel(channel)):
             metrics.EVENTS_IGNORED.labels(type="reaction_added").inc()
             ack()
             return
         with metrics.acknowledging("pushpin") as outcome:
             try:
-                runner.ensure_can_change(str(event.get("user")))
+                runner.ensure_can_change(reaction.user_id)
                 service.request_message(
-                    channel_id=channel,
-                    ts=str(item.get("ts")),
-                    requested_by=str(event.get("user")),
-                    event_id=body.get("event_id"),
+                    channel_id=channel, ts=ts, requested_by=reaction.user_id, event_id=reaction.event_id
                 )
             except UserError as error:
                 outcome.value = "refused"
-                log.info("pushpin by %s ignored: %s", event.get("user"), error.message)
+                log.info("pushpin by %s ignored: %s", reaction.user_id, error.message)
             ack()
         _hand_over(after)
 
     @app.action({"type": "block_actions", "action_id": actions.DRAFT_ACTIONS})
-    def draft_button(ack: Ack, body: dict[str, Any]) -> None:
+    def draft_button(ack: Ack, context: BoltContext) -> None:
         ack()
-        action = body["actions"][0]
-        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
-        draft_id = _number(action.get("value")) or 0
-        decision = action["action_id"]
+        pressed = shapes.incoming(context, shapes.ButtonPress)
+        asked, decision = pressed.asked, pressed.action_id
+        draft_id = _number(pressed.value) or 0
 
         def decide() -> Reply:
             runner.ensure_can_change(asked.user_id)
@@ -152,41 +164,35 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         _hand_over(after, asked.response_url, [reply.message])
 
     @app.action({"type": "block_actions", "action_id": actions.REMINDER_ACTIONS})
-    def reminder_button(ack: Ack, body: dict[str, Any]) -> None:
+    def reminder_button(ack: Ack, context: BoltContext) -> None:
         ack()
-        action = body["actions"][0]
-        asked = _invocation(body, channel_id=(body.get("channel") or {}).get("id"))
-        reply = _run(lambda: runner.answer_reminder(action["action_id"], action.get("value"), asked), label="reminder")
-        _hand_over(after, asked.response_url, [reply.message])
+        pressed = shapes.incoming(context, shapes.ButtonPress)
+        reply = _run(lambda: runner.answer_reminder(pressed.action_id, pressed.value, pressed.asked), label="reminder")
+        _hand_over(after, pressed.asked.response_url, [reply.message])
 
     @app.view(actions.EDIT_MODAL)
     @app.view(actions.CORRECT_MODAL)
-    def draft_edited(ack: Ack, body: dict[str, Any]) -> None:
-        view = body["view"]
-        text = str(
-            ((view["state"]["values"].get(actions.TEXT_INPUT) or {}).get(actions.INPUT) or {}).get("value") or ""
-        )
-        user = str((body.get("user") or {}).get("id") or "")
-        draft_id = _number(view.get("private_metadata")) or 0
-        save_as = runner.drafts.correct if view.get("callback_id") == actions.CORRECT_MODAL else runner.drafts.edit
+    def draft_edited(ack: Ack, context: BoltContext) -> None:
+        submitted = shapes.incoming(context, shapes.ModalSubmission)
+        text, user = submitted.input(actions.TEXT_INPUT).value, submitted.asked.user_id
+        draft_id = _number(submitted.metadata) or 0
+        save_as = runner.drafts.correct if submitted.callback_id == actions.CORRECT_MODAL else runner.drafts.edit
 
         def save() -> None:
             runner.ensure_can_change(user)
             save_as(draft_id, actor=user, text=text)
 
-        _submit(ack, after, "text", save)
+        _submit(ack, after, actions.TEXT_INPUT, save)
 
 
-def register_member_events(app: App, learn: Callable[[dict[str, Any]], object]) -> None:
+def register_member_events(app: App, learn: Callable[[shapes.SlackUser], object]) -> None:
     """`user_change` and `team_join`: store the member at once (a member turned guest is refused
     from now on). Acknowledged only once stored, so Slack redelivers what could not be stored."""
 
     @app.event("user_change")
     @app.event("team_join")
-    def member_changed(ack: Ack, event: dict[str, Any]) -> None:
-        user = event.get("user")
-        if isinstance(user, dict) and user.get("id"):
-            learn(user)
+    def member_changed(ack: Ack, context: BoltContext) -> None:
+        learn(shapes.incoming(context, shapes.MemberChanged).user)
         ack()
 
 
@@ -197,21 +203,20 @@ def register_every_other_event(app: App) -> None:
     Registered last: listeners match in the order they were registered."""
 
     @app.middleware
-    def rate_limited(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        if body.get("type") != "app_rate_limited":
+    def rate_limited(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        limited = context.get(shapes.INCOMING)
+        if not isinstance(limited, shapes.RateLimited):
             next()
             return None
-        minute = body.get("minute_rate_limited")
-        when = (
-            datetime.fromtimestamp(int(minute), UTC).strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
-        )
+        minute = limited.minute
+        when = datetime.fromtimestamp(minute, UTC).strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
         log.warning("Slack rate-limited event deliveries to this app in the minute of %s: events were dropped", when)
         metrics.EVENTS_IGNORED.labels(type="app_rate_limited").inc()
         return BoltResponse(status=200, body="")
 
     @app.event(re.compile(r".*"))
     def any_other_event(ack: Ack, event: dict[str, Any]) -> None:
-        kind = str(event.get("type") or "unknown")
+        kind = str(event["type"])  # read as a string by the reading middleware
         log.debug("event %s acknowledged; the bot does not act on it", kind)
         metrics.EVENTS_IGNORED.labels(type=kind if re.fullmatch(r"[a-z_]{1,40}", kind) else "unknown").inc()
         ack()
@@ -235,6 +240,19 @@ def _submit(ack: Ack, after: AfterAck, field: str, action: Callable[[], object])
     _hand_over(after)
 
 
+def _unreadable(malformed: Malformed, after: AfterAck) -> BoltResponse:
+    """The answer to a request the reading middleware could not read (see `register_reading`)."""
+    log.warning("Slack sent a request this bot did not expect: %s", malformed.reason())
+    waiting = malformed.waiting
+    if waiting is not None and waiting.modal:
+        answer = {"response_action": "update", "view": blocks.notice_modal(UNEXPECTED)}
+        return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})
+    if waiting is not None and waiting.response_url:
+        _hand_over(after, waiting.response_url, [blocks.error_reply(UNEXPECTED)])
+        return BoltResponse(status=200, body="")
+    return BoltResponse(status=400, body=json.dumps({"error": malformed.reason()}))
+
+
 def _hand_over(after: AfterAck, response_url: str | None = None, messages: list[dict[str, Any]] | None = None) -> None:
     """After ack(): wake the sender and queue follow-ups. Never raises: with
     process_before_response, an exception here would turn the acknowledged request into an error."""
@@ -253,11 +271,13 @@ def _number(text: object) -> int | None:
     return None
 
 
-def _button_command(action_id: str, value: str) -> commands.Command:
+def _button_command(pressed: shapes.ButtonPress) -> commands.Command:
     """A card button is the same command as its slash form, with the same rules."""
-    number = _number(value)
+    action_id, number = pressed.action_id, _number(pressed.value)
     if action_id.startswith(actions.STATUS_PREFIX):
-        status = Status(action_id.removeprefix(actions.STATUS_PREFIX))
+        status = next((s for s in Status if action_id == actions.status_action(s)), None)
+        if status is None:  # a status this bot has no button for
+            raise Malformed("actions[0].action_id", f"{action_id} is no button this bot renders")
         if status is Status.RESOLVED:
             return commands.Close(incident=number, summary="", at=None)
         return commands.SetStatus(incident=number, status=status, message="", at=None)
@@ -268,22 +288,6 @@ def _button_command(action_id: str, value: str) -> commands.Command:
     return commands.WriteDrafts(incident=number, language=None, length=None)
 
 
-def _invocation(body: dict[str, Any], *, channel_id: str | None) -> Invocation:
-    user = body.get("user")
-    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
-    team = body.get("team")
-    team_id = team.get("id") if isinstance(team, dict) else body.get("team_id")
-    if not team_id and isinstance(user, dict):
-        team_id = user.get("team_id")
-    return Invocation(
-        team_id=str(team_id or ""),
-        user_id=str(user_id or ""),
-        channel_id=channel_id,
-        response_url=body.get("response_url"),
-        trigger_id=body.get("trigger_id"),
-    )
-
-
 def _run(action: Callable[[], Reply], *, subcommand: str = "", label: str = "") -> Reply:
     """Run a request; known refusals become the reply, anything else is logged with a reference.
 
@@ -291,6 +295,10 @@ def _run(action: Callable[[], Reply], *, subcommand: str = "", label: str = "") 
     with metrics.acknowledging(label or _command_label(subcommand)) as outcome:
         try:
             return action()
+        except Malformed as malformed:
+            outcome.value = "refused"
+            log.warning("Slack sent a %s this bot did not expect: %s", label or "command", malformed.reason())
+            return Reply(blocks.error_reply(UNEXPECTED))
         except UsageError as error:
             outcome.value = "refused"
             how = error.usage or usage.USAGE.get(subcommand, "")

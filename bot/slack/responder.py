@@ -55,7 +55,7 @@ class Responder:
                 response = WebhookClient(url, timeout=self.timeout_seconds).send_dict(message)
                 if response.status_code != 200:
                     log.warning("response_url answered %s", response.status_code)
-            except OSError as error:
+            except (OSError, ValueError) as error:  # ValueError: a URL urllib cannot use
                 log.warning("response_url unreachable: %s", type(error).__name__)
             finally:
                 self._queue.task_done()

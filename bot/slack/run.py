@@ -28,6 +28,7 @@ from bot.render import actions, blocks, report, subscribers
 from bot.render.lines import who
 from bot.service import Changed, IncidentService, Where
 from bot.slack import commands, usage
+from bot.slack.shapes import Invocation
 from bot.subscribers import SubscriberService
 
 Message = dict[str, Any]
@@ -54,17 +55,6 @@ MADE_PUBLIC = (
     "now *public*: it appears on the status page and feeds from the next update you publish; "
     "nothing published before that comes back."
 )
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """Who asked, where, and how to answer them later."""
-
-    team_id: str
-    user_id: str
-    channel_id: str | None
-    response_url: str | None = None
-    trigger_id: str | None = None
 
 
 @dataclass(frozen=True)

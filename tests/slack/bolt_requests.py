@@ -111,21 +111,24 @@ def message_shortcut(callback_id: str, message: dict[str, Any], *, user: str, ch
 
 def view_submission(callback_id: str, values: dict[str, Any], *, user: str, private_metadata: str) -> BoltRequest:
     """A modal submitted with `values` in Slack's `state.values` shape."""
-    return interaction(
-        {
-            "type": "view_submission",
-            "team": {"id": TEAM, "domain": "dispatch"},
-            "user": {"id": user, "team_id": TEAM},
-            "trigger_id": "trigger.4",
-            "view": {
-                "id": "V0DISPATCH",
-                "type": "modal",
-                "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "state": {"values": values},
-            },
-        }
-    )
+    return interaction(submitted_view(callback_id, values, user=user, private_metadata=private_metadata))
+
+
+def submitted_view(callback_id: str, values: dict[str, Any], *, user: str, private_metadata: str) -> dict[str, Any]:
+    """The payload of `view_submission(...)`, to change before sending it with `interaction`."""
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "dispatch"},
+        "user": {"id": user, "team_id": TEAM},
+        "trigger_id": "trigger.4",
+        "view": {
+            "id": "V0DISPATCH",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+        },
+    }
 
 
 def text_input(value: str) -> dict[str, Any]:

@@ -86,8 +86,11 @@ def known_members(bot: DispatchBot) -> int:
         return members.count(session=session)
 
 
-def test_a_user_change_without_a_user_id_is_acknowledged_and_stores_nothing(bot: DispatchBot, unchanged: Any) -> None:
+def test_a_user_change_without_a_user_id_is_refused_naming_the_field_and_stores_nothing(
+    bot: DispatchBot, unchanged: Any
+) -> None:
     before = known_members(bot)
     with unchanged(bot.db):
-        assert bot.send(event({"type": "user_change", "user": {"name": "nobody"}}, event_id="Ev0UC2")).status == 200
+        answer = bot.send(event({"type": "user_change", "user": {"name": "nobody"}}, event_id="Ev0UC2"))
+    assert (answer.status, json.loads(answer.body)) == (400, {"error": "event_callback: event.user.id: missing"})
     assert known_members(bot) == before

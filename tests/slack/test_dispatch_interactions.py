@@ -185,7 +185,7 @@ def test_the_open_modal_submitted_with_no_title_at_all_says_so_in_the_modal_and_
     }
 
 
-def test_a_shortcut_on_a_message_without_its_timestamp_says_so_and_stores_nothing(
+def test_a_shortcut_on_a_message_without_its_timestamp_says_slack_sent_the_unexpected_and_stores_nothing(
     bot: DispatchBot, unchanged: Any
 ) -> None:
     channel = bot.open()
@@ -193,7 +193,7 @@ def test_a_shortcut_on_a_message_without_its_timestamp_says_so_and_stores_nothin
     with unchanged(bot.db):
         answer = bot.send(message_shortcut("incident.add_to_timeline", message, user=ALICE, channel=channel))
     assert answer.status == 200
-    assert "Slack did not say which message that was" in bot.after.texts()[-1]
+    assert "Slack sent something this bot did not expect, so nothing was changed" in bot.after.texts()[-1]
 
 
 def test_a_pushpin_event_without_the_messages_timestamp_is_acknowledged_and_ignored(

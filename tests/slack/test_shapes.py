@@ -1,0 +1,191 @@
+"""The typed reading of what Slack sends (bot.slack.shapes, bot.slack.fields): real shapes read
+into their values; anything else is one `Malformed` naming the field, never another exception."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.slack import shapes
+from bot.slack.fields import Fields, Malformed
+
+CORPUS = sorted((Path(__file__).parent.parent / "slack_payloads").glob("*.json"))
+URL = "https://hooks.slack.com/actions/T0/1/abc"
+USER = {"id": "U0ALICE", "team_id": "T0"}
+
+
+def named(stem: str) -> Path:
+    return next(path for path in CORPUS if path.stem == stem)
+
+
+def corpus_body(path: Path) -> dict[str, Any]:
+    case = json.loads(path.read_text().replace("{NOW}", "1700000000").replace("{RESPONSE_URL}", URL))
+    body = case.get("form") or case.get("payload") or case["json"]
+    assert isinstance(body, dict)
+    return body
+
+
+EXPECTED_KINDS = {
+    "app_rate_limited": shapes.RateLimited,
+    "block_action_from_an_org_wide_app_with_team_null": shapes.ButtonPress,
+    "event_reaction_added_on_a_thread_reply": shapes.Reaction,
+    "event_the_bot_does_not_act_on": shapes.OtherEvent,
+    "shortcut_on_a_file_share": shapes.MessageShortcut,
+    "shortcut_on_an_alert_with_attachments_only": shapes.MessageShortcut,
+    "slash_command_enterprise_grid": shapes.SlashCommand,
+    "slash_command_in_a_direct_message": shapes.SlashCommand,
+    "slash_command_in_a_private_channel": shapes.SlashCommand,
+    "url_verification": shapes.OtherRequest,
+}
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda path: path.stem)
+def test_every_real_shape_reads_as_its_kind(path: Path) -> None:
+    assert isinstance(shapes.read(corpus_body(path)), EXPECTED_KINDS[path.stem])
+
+
+def test_an_org_wide_button_press_takes_the_team_from_the_user() -> None:
+    body = corpus_body(named("block_action_from_an_org_wide_app_with_team_null"))
+    assert shapes.read(body) == shapes.ButtonPress(
+        asked=shapes.Invocation(
+            team_id="{TEAM}",
+            user_id="{ALICE}",
+            channel_id="{INCIDENT_CHANNEL}",
+            response_url=URL,
+            trigger_id="12466734323.1395872398.ad6c8a3f4b4e1a1f3b2d1a2f6c4e5c7d",
+        ),
+        action_id="incident.status.monitoring",
+        value="1",
+    )
+
+
+def test_an_alert_is_copied_with_its_integration_and_its_attachments_words() -> None:
+    read = shapes.read(corpus_body(named("shortcut_on_an_alert_with_attachments_only")))
+    assert isinstance(read, shapes.MessageShortcut)
+    assert (read.message.author.id, read.message.author.bot_name) == ("B0PAGERDUTY", "PagerDuty")
+    assert read.message.words.startswith("[FIRING] Checkout error rate > 5%")
+
+
+def modal(state: Any) -> dict[str, Any]:
+    view = {"type": "modal", "callback_id": "incident.open", "private_metadata": "C0GENERAL", "state": state}
+    return {"type": "view_submission", "user": USER, "team": None, "view": view}
+
+
+def test_a_modal_submission_reads_each_input_by_block_and_null_reads_as_empty() -> None:
+    values = {
+        "title": {"value": {"type": "plain_text_input", "value": None}},
+        "severity": {"value": {"type": "static_select", "selected_option": {"value": "1"}}},
+        "private": {"value": {"type": "checkboxes", "selected_options": [{"value": "private"}]}},
+        "other": {"another_action": {"type": "plain_text_input", "value": "ignored"}},
+    }
+    read = shapes.read(modal({"values": values}))
+    assert isinstance(read, shapes.ModalSubmission)
+    assert read.input("title") == shapes.Input(value="")
+    assert read.input("severity").selected == "1"
+    assert read.input("private").ticked == frozenset({"private"})
+    assert read.input("other") == read.input("nowhere") == shapes.Input()
+    assert (read.asked.team_id, read.asked.channel_id, read.metadata) == ("T0", None, "C0GENERAL")
+
+
+def press(**changes: Any) -> dict[str, Any]:
+    action = {"action_id": "incident.close", "value": "7"}
+    return {"type": "block_actions", "user": USER, "actions": [action], "response_url": URL} | changes
+
+
+# (body, the refusal, whether someone waiting can be told)
+REFUSED = [
+    ({"type": "event_callback", "event": {"type": "x"}}, "event_callback: team_id: missing", False),
+    ({"type": 7}, "type: expected a string, got a number", False),
+    ({"text": "hi"}, "neither a type (an interaction or an event) nor a command (a slash command)", False),
+    (press(user={"name": "alice"}), "block_actions: user.id: missing", False),
+    (press(actions=[{"value": "7"}]), "block_actions: actions[0].action_id: missing", False),
+    (press(response_url="ftp://x"), "block_actions: response_url: not an http(s) URL", False),
+    (press(actions=[{"action_id": "incident.close", "value": 7}]), "block_actions: actions[0].value: expected", True),
+    (
+        press(actions=[{"action_id": "incident.close", "value": 7}], response_url=None),
+        "block_actions: actions[0].value: expected a string, got a number",
+        False,  # no response URL: nobody can be told
+    ),
+    (modal("x"), "view_submission: view.state: expected an object, got a string", True),
+    (modal({"values": {"title": "x"}}), "view_submission: view.state.values.title: expected an object", True),
+    (
+        modal({"values": {"title": {"value": {"selected_options": [{"text": "Private"}]}}}}),
+        "view_submission: view.state.values.title.value.selected_options[0].value: missing",
+        True,
+    ),
+    (
+        {"type": "view_submission", "user": USER, "view": {"callback_id": "x", "type": "workflow_step"}},
+        "view_submission: workflow_step: missing",  # Bolt reads it before any listener
+        False,
+    ),
+    (
+        {"type": "message_action", "user": USER, "callback_id": "c", "response_url": URL, "message": {"ts": 1}},
+        "message_action: message.ts: expected a string, got a number",
+        True,
+    ),
+    (
+        {"type": "event_callback", "team_id": "T0", "event_id": "Ev1", "event": {"type": "team_join", "user": "U1"}},
+        "event_callback: event.user: expected an object, got a string",
+        False,
+    ),
+    (
+        {"type": "event_callback", "team_id": "T0", "event_id": "Ev1"}
+        | {"event": {"type": "user_change", "user": USER | {"is_restricted": "false"}}},
+        "event_callback: event.user.is_restricted: expected a boolean, got a string",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "reason", "told"), REFUSED, ids=[reason[:60] for _, reason, _ in REFUSED])
+def test_an_unreadable_request_is_one_malformed_naming_the_field(body: dict[str, Any], reason: str, told: bool) -> None:
+    with pytest.raises(Malformed) as refused:
+        shapes.read(body)
+    assert refused.value.reason().startswith(reason)
+    assert (refused.value.waiting is not None) == told
+
+
+def test_an_optional_field_reads_null_and_missing_alike_and_refuses_any_other_type() -> None:
+    fields = Fields({"a": None, "b": "x", "c": 3}, "top")
+    assert fields.optional_text("a") == fields.optional_text("missing") == ""
+    assert fields.maybe_object("a") is None and fields.objects("a") == []
+    with pytest.raises(Malformed, match=r"^top\.c: expected a string, got a number$"):
+        fields.optional_text("c")
+    with pytest.raises(Malformed, match=r"^top\.b: expected a whole number, got a string$"):
+        fields.maybe_integer("b")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def places(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found: list[tuple[Any, ...]] = [prefix] if prefix else []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        found += places(item, (*prefix, key))
+    return found
+
+
+REAL_BODIES = [corpus_body(path) for path in CORPUS] + [press(), modal({"values": {}})]
+
+
+@given(st.data())
+def test_any_value_anywhere_in_a_real_body_reads_or_is_malformed_never_another_error(data: st.DataObject) -> None:
+    body = json.loads(json.dumps(data.draw(st.sampled_from(REAL_BODIES))))
+    path = data.draw(st.sampled_from(places(body)))
+    parent = body
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = data.draw(JSON_VALUES)
+    with contextlib.suppress(Malformed):  # any other exception fails the test
+        shapes.read(body)
