@@ -32,7 +32,7 @@ from slack_sdk.errors import SlackApiError
 from bot.background import Background
 from bot.members import from_slack
 from bot.metrics import client_like
-from bot.slack.fields import Malformed
+from bot.reading import Malformed
 from bot.slack.shapes import read_user
 from bot.storage import members
 from bot.storage.db import Database
@@ -116,7 +116,7 @@ class MemberSync:
                     from_slack(read_user(user, f"members[{n}]")) for n, user in enumerate(page.get("members") or [])
                 ]
             except Malformed as malformed:
-                raise SyncFailed(f"users.list sent a member this bot cannot read: {malformed.reason()}") from None
+                raise SyncFailed(f"users.list sent a member this bot cannot read: {malformed}") from None
             with self.db.write() as session:
                 members.put(session=session, members=learned, learned_at=learned_at)
             self.on_page()

@@ -33,7 +33,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import Forbidden, SlackUnavailable
 from bot.metrics import client_like
-from bot.slack.fields import Malformed
+from bot.reading import Malformed
 from bot.slack.shapes import SlackUser, read_user
 from bot.storage import members
 from bot.storage.db import Database
@@ -153,7 +153,7 @@ class MemberCheck:
         try:
             user = read_user(self.client.users_info(user=user_id).get("user"))
         except Malformed as malformed:
-            log.warning("users.info for %s answered what this bot cannot read: %s", user_id, malformed.reason())
+            log.warning("users.info for %s answered what this bot cannot read: %s", user_id, malformed)
             raise SlackUnavailable(unknown_member("Slack described you in a way this bot did not expect")) from None
         except SlackApiError as error:
             status = error.response.status_code if error.response is not None else 0

@@ -22,7 +22,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from bot.domain.alerts import Alert, AlertLink, AlertStatus, Notification, Source
-from bot.intake.reading import JsonObject, Unreadable
+from bot.reading import JsonObject, Malformed
 
 VERSIONS = {Source.ALERTMANAGER: "4", Source.GRAFANA: "1"}
 KEY_MAX = 255  # a fingerprint is 16 hex digits; anything much longer is not one
@@ -30,13 +30,13 @@ _OTHER = {Source.ALERTMANAGER: Source.GRAFANA, Source.GRAFANA: Source.ALERTMANAG
 
 
 def read_webhook(body: object, *, source: Source, sender: str) -> Notification:
-    """The notification in `body` (parsed JSON); raises `Unreadable` naming the field at fault."""
+    """The notification in `body` (parsed JSON); raises `Malformed` naming the field at fault."""
     root = JsonObject(body)
     version = root.maybe_text("version")
     if version is not None and version != VERSIONS[source]:
         other = _OTHER[source]
         hint = f": that is {other.shown}'s payload, send it to /alerts/{other}" if version == VERSIONS[other] else ""
-        raise Unreadable("version", f"is {version!r}, {source.shown} sends {VERSIONS[source]!r}{hint}")
+        raise Malformed("version", f"is {version!r}, {source.shown} sends {VERSIONS[source]!r}{hint}")
     group_key = root.text("groupKey")
     external_url = _url(root.maybe_text("externalURL"))
     alerts: dict[str, Alert] = {}
@@ -59,10 +59,10 @@ def read_webhook(body: object, *, source: Source, sender: str) -> Notification:
 def _alert(item: JsonObject, *, source: Source, external_url: str) -> Alert:
     status = item.text("status")
     if status not in set(AlertStatus):
-        raise Unreadable(item.at("status"), f"must be firing or resolved, not {status[:40]!r}")
+        raise Malformed(item.at("status"), f"must be firing or resolved, not {status[:40]!r}")
     labels = item.value.get("labels")
     if labels is None:
-        raise Unreadable(item.at("labels"), "is missing")
+        raise Malformed(item.at("labels"), "is missing")
     named = item.labels("labels")
     links = [
         ("Source", item.maybe_text("generatorURL")),

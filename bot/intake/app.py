@@ -27,8 +27,8 @@ from bot.alerts.receive import AlertService, Receipt
 from bot.domain.alerts import Change, Notification, Source
 from bot.intake.alertmanager import read_webhook
 from bot.intake.events import InvalidEvent, read_event, routing_key
-from bot.intake.reading import Unreadable
 from bot.intake.tokens import AlertToken, bearer, matching
+from bot.reading import Malformed
 from bot.request_body import Refusal, read_body, request_headers
 
 if TYPE_CHECKING:
@@ -128,8 +128,8 @@ class AlertIntake:
         assert token is not None
         try:
             notification = read_webhook(parsed, source=source, sender=token.name or source.shown)
-        except Unreadable as unreadable:
-            raise Refusal(400, str(unreadable)) from None
+        except Malformed as malformed:
+            raise Refusal(400, str(malformed)) from None
         receipt = self._receive(notification)
         return IntakeAnswer(200, {"status": "success", **_summary(receipt)})
 

@@ -27,9 +27,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.reading import Malformed
 from bot.request_body import Refusal
 from bot.slack import shapes
-from bot.slack.fields import Malformed
 
 SIGNATURE_MAX_AGE_SECONDS = 5 * 60
 FORM = "application/x-www-form-urlencoded"
@@ -52,22 +52,24 @@ def check_signature(
 def check_shape(headers: Mapping[str, str], body: bytes) -> None:
     """Refuse (400) a body that is not one Slack sends, or whose envelope cannot be read; a
     signed body Slack sent but the bot cannot read is logged as a warning (Slack changed)."""
+    decoded = decode(headers.get("content-type", ""), body)
     try:
-        shapes.read(decode(headers.get("content-type", ""), body))
+        shapes.read(decoded)
     except Malformed as malformed:
-        if malformed.waiting is None:
-            raise Refusal(400, malformed.reason(), level=logging.WARNING) from None
+        if shapes.waiting(decoded) is None:
+            raise Refusal(400, shapes.described(decoded, malformed), level=logging.WARNING) from None
 
 
 def decode(content_type: str, raw: bytes) -> dict[str, Any]:
-    """The body as Bolt will parse it: a form's fields, an interaction's payload, or the JSON."""
+    """The body as Bolt will parse it: a form's fields, an interaction's payload, or the JSON;
+    Refusal(400) for a body that is none of them."""
     kind = content_type.split(";")[0].strip().lower()
     if kind not in (FORM, JSON):
-        raise Malformed("", f"Content-Type must be {FORM} or {JSON}")
+        raise Refusal(400, f"Content-Type must be {FORM} or {JSON}", level=logging.WARNING)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise Malformed("", "the body is not UTF-8") from None
+        raise Refusal(400, "the body is not UTF-8", level=logging.WARNING) from None
     if kind == FORM:
         form = _form(text)
         if "payload" not in form:
@@ -78,15 +80,15 @@ def decode(content_type: str, raw: bytes) -> dict[str, Any]:
 
 def _form(text: str) -> dict[str, str]:
     if text.startswith("{"):
-        raise Malformed("", "a form body cannot start with '{'")
+        raise Refusal(400, "a form body cannot start with '{'", level=logging.WARNING)
     try:
         fields = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
     except (ValueError, UnicodeDecodeError):
-        raise Malformed("", "the body is not URL-encoded form data") from None
+        raise Refusal(400, "the body is not URL-encoded form data", level=logging.WARNING) from None
     form: dict[str, str] = {}
     for name, value in fields:
         if name in form:
-            raise Malformed("", f"the form field {name} is repeated")
+            raise Refusal(400, f"the form field {name} is repeated", level=logging.WARNING)
         form[name] = value
     return form
 
@@ -95,7 +97,7 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError:
-        raise Malformed("", f"{what} is not JSON") from None
+        raise Refusal(400, f"{what} is not JSON", level=logging.WARNING) from None
     if not isinstance(value, dict):
-        raise Malformed("", f"{what} is not a JSON object")
+        raise Refusal(400, f"{what} is not a JSON object", level=logging.WARNING)
     return value

@@ -24,9 +24,9 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from bot import metrics
 from bot.domain.incident import DEFAULT_SEVERITY, Status
 from bot.errors import UsageError, UserError
+from bot.reading import Malformed
 from bot.render import actions, blocks
 from bot.slack import commands, parse, shapes, usage
-from bot.slack.fields import Malformed
 from bot.slack.run import CommandRunner, Reply
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def register_reading(app: App, after: AfterAck) -> None:
         try:
             context[shapes.INCOMING] = shapes.read(body)
         except Malformed as malformed:
-            return _unreadable(malformed, after)
+            return _unreadable(body, malformed, after)
         next()
         return None
 
@@ -240,17 +240,18 @@ def _submit(ack: Ack, after: AfterAck, field: str, action: Callable[[], object])
     _hand_over(after)
 
 
-def _unreadable(malformed: Malformed, after: AfterAck) -> BoltResponse:
+def _unreadable(body: dict[str, Any], malformed: Malformed, after: AfterAck) -> BoltResponse:
     """The answer to a request the reading middleware could not read (see `register_reading`)."""
-    log.warning("Slack sent a request this bot did not expect: %s", malformed.reason())
-    waiting = malformed.waiting
+    described = shapes.described(body, malformed)
+    log.warning("Slack sent a request this bot did not expect: %s", described)
+    waiting = shapes.waiting(body)
     if waiting is not None and waiting.modal:
         answer = {"response_action": "update", "view": blocks.notice_modal(UNEXPECTED)}
         return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})
     if waiting is not None and waiting.response_url:
         _hand_over(after, waiting.response_url, [blocks.error_reply(UNEXPECTED)])
         return BoltResponse(status=200, body="")
-    return BoltResponse(status=400, body=json.dumps({"error": malformed.reason()}))
+    return BoltResponse(status=400, body=json.dumps({"error": described}))
 
 
 def _hand_over(after: AfterAck, response_url: str | None = None, messages: list[dict[str, Any]] | None = None) -> None:
@@ -277,7 +278,7 @@ def _button_command(pressed: shapes.ButtonPress) -> commands.Command:
     if action_id.startswith(actions.STATUS_PREFIX):
         status = next((s for s in Status if action_id == actions.status_action(s)), None)
         if status is None:  # a status this bot has no button for
-            raise Malformed("actions[0].action_id", f"{action_id} is no button this bot renders")
+            raise Malformed("actions[0].action_id", f"is {action_id!r}, no button this bot renders")
         if status is Status.RESOLVED:
             return commands.Close(incident=number, summary="", at=None)
         return commands.SetStatus(incident=number, status=status, message="", at=None)
@@ -297,7 +298,7 @@ def _run(action: Callable[[], Reply], *, subcommand: str = "", label: str = "") 
             return action()
         except Malformed as malformed:
             outcome.value = "refused"
-            log.warning("Slack sent a %s this bot did not expect: %s", label or "command", malformed.reason())
+            log.warning("Slack sent a %s this bot did not expect: %s", label or "command", malformed)
             return Reply(blocks.error_reply(UNEXPECTED))
         except UsageError as error:
             outcome.value = "refused"

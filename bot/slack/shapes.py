@@ -2,16 +2,15 @@
 
 `read(body)` takes the body as Bolt parsed it (a slash command's form, an interaction's payload,
 an Events API envelope) and returns one of the values below, or raises `Malformed` naming the
-field (`bot.slack.fields`). Listeners get the value from Bolt's context (`incoming`), never the
-raw dictionary.
+field (`bot.reading`). Listeners get the value from Bolt's context (`incoming`), never the raw
+dictionary.
 
 Reading goes in two steps. First the envelope: what Bolt itself reads to route a request (the
 type, the action, callback or event type), who sent it and where an answer goes. An unreadable
 envelope is a 400 that tells nobody; `bot.slack.inbound` refuses it before Bolt, whose routing
 would raise on it. Then what only the listener uses (a button's value, a modal's inputs, the
 message a shortcut names, an event's fields): when that is unreadable and someone is waiting
-(`Malformed.waiting`), they are told Slack sent something this bot did not expect, and nothing
-changes.
+(`waiting`), they are told Slack sent something this bot did not expect, and nothing changes.
 
     slash command    form: command, team_id, user_id, channel_id; text, response_url, trigger_id
     ssl_check        form: ssl_check=1 (Bolt answers it)
@@ -35,13 +34,13 @@ reads `actions[0]` of a legacy `interactive_message` and the `workflow_step` of 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
+from bot.reading import JsonObject, Malformed
 from bot.render import actions
-from bot.slack.copied import CopiedMessage, message_from
-from bot.slack.fields import Fields, Malformed, Waiting
+from bot.slack.copied import CopiedMessage, message_from, timestamp
 
 INCOMING = "incident_bot.incoming"  # where the reading middleware leaves the value in Bolt's context
 MEMBER_EVENTS = frozenset({"user_change", "team_join"})  # they write the members table
@@ -57,6 +56,14 @@ class Invocation:
     channel_id: str | None
     response_url: str | None = None
     trigger_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Someone waiting for the answer to a request whose details are unreadable, and how to tell them."""
+
+    response_url: str | None = None  # an ephemeral message there (a button, a shortcut)
+    modal: bool = False  # a modal's submission: answered in the modal itself
 
 
 @dataclass(frozen=True)
@@ -162,21 +169,49 @@ Read = TypeVar("Read", SlashCommand, ButtonPress, ModalSubmission, MessageShortc
 
 
 def read(body: Mapping[str, Any]) -> Incoming:
-    """The typed request, or `Malformed` (its `kind` and, when someone can be told, `waiting`)."""
-    root = Fields(body)
+    """The typed request, or `Malformed` naming the field (see `waiting` for who can be told)."""
+    root = JsonObject(body)
     root.maybe_object("event")
     if "type" not in body and "command" in body:
         return _slash(root)
     if "type" not in body and body.get("ssl_check") == "1":
         return OtherRequest("ssl_check")
     if "type" not in body:
-        raise Malformed("", "neither a type (an interaction or an event) nor a command (a slash command)")
+        raise Malformed("", "has neither a type (an interaction or an event) nor a command (a slash command)")
     kind = root.text("type")
+    if kind not in _INTERACTIONS:
+        return _json(kind, root)
+    asked, routed = _envelope(kind, root)
+    if kind == "block_actions":
+        return ButtonPress(asked, routed, root.objects("actions")[0].maybe_text("value") or "")
+    if kind == "message_action":
+        return MessageShortcut(asked, routed, message_from(root.object("message")))
+    if kind == "view_submission":
+        view = root.object("view")
+        return ModalSubmission(_in_modal(asked), routed, view.maybe_text("private_metadata") or "", _inputs(view))
+    return OtherRequest(kind)
+
+
+def waiting(body: Mapping[str, Any]) -> Waiting | None:
+    """Who waits for the answer to `body` and how to tell them, when its envelope reads and someone
+    does: the person who pressed a button or used a shortcut (at the response URL), or who
+    submitted a modal. None: nobody can be told (the answer is a 400)."""
+    kind = body.get("type")
+    if kind not in ("block_actions", "message_action", "view_submission"):
+        return None
     try:
-        return _interaction(kind, root) if kind in _INTERACTIONS else _json(kind, root)
-    except Malformed as malformed:
-        malformed.kind = kind
-        raise
+        asked, _ = _envelope(kind, JsonObject(body))
+    except Malformed:
+        return None
+    if kind == "view_submission":
+        return Waiting(modal=True)
+    return Waiting(response_url=asked.response_url) if asked.response_url else None
+
+
+def described(body: Mapping[str, Any], malformed: Malformed) -> str:
+    """One line for the log and the 400: the request's type when it has one, the field, the problem."""
+    kind = body.get("type")
+    return f"{kind}: {malformed}" if isinstance(kind, str) and kind else str(malformed)
 
 
 def incoming(context: Mapping[str, Any], kind: type[Read]) -> Read:
@@ -189,17 +224,17 @@ def incoming(context: Mapping[str, Any], kind: type[Read]) -> Read:
 
 def read_user(value: object, path: str = "user") -> SlackUser:
     """A Slack user object (an event's, users.info's, one of users.list's)."""
-    return user_from(Fields(value, path))
+    return _user(JsonObject(value, path))
 
 
-def user_from(user: Fields) -> SlackUser:
+def _user(user: JsonObject) -> SlackUser:
     """Its id; the rest defaults to empty or False."""
-    profile = user.maybe_object("profile") or Fields({}, user.at("profile"))
+    profile = user.maybe_object("profile") or JsonObject({}, user.at("profile"))
     return SlackUser(
         id=user.text("id"),
-        team_id=user.maybe_text("team_id") or profile.optional_text("team"),
-        display_name=profile.optional_text("display_name"),
-        real_name=profile.maybe_text("real_name") or user.maybe_text("real_name") or user.optional_text("name"),
+        team_id=user.maybe_text("team_id") or profile.maybe_text("team") or "",
+        display_name=profile.maybe_text("display_name") or "",
+        real_name=profile.maybe_text("real_name") or user.maybe_text("real_name") or user.maybe_text("name") or "",
         is_bot=user.flag("is_bot"),
         deleted=user.flag("deleted"),
         is_restricted=user.flag("is_restricted"),
@@ -207,7 +242,7 @@ def user_from(user: Fields) -> SlackUser:
     )
 
 
-def _slash(form: Fields) -> SlashCommand:
+def _slash(form: JsonObject) -> SlashCommand:
     form.text("command")
     asked = Invocation(
         team_id=form.text("team_id"),
@@ -216,60 +251,49 @@ def _slash(form: Fields) -> SlashCommand:
         response_url=_url(form),
         trigger_id=form.maybe_text("trigger_id"),
     )
-    return SlashCommand(asked=asked, text=form.optional_text("text"))
+    return SlashCommand(asked=asked, text=form.maybe_text("text") or "")
 
 
-def _interaction(kind: str, payload: Fields) -> Incoming:
+def _envelope(kind: str, payload: JsonObject) -> tuple[Invocation, str]:
+    """What Bolt reads to route an interaction and where its answer goes: who asked, and the
+    action, callback or view id it is routed by."""
     user = payload.object("user")
     team = payload.maybe_object("team")
     channel = payload.maybe_object("channel")
     asked = Invocation(
-        team_id=(team.maybe_text("id") if team else None) or user.optional_text("team_id"),
+        team_id=(team.maybe_text("id") if team else None) or user.maybe_text("team_id") or "",
         user_id=user.text("id"),
         channel_id=channel.maybe_text("id") if channel else None,
         response_url=_url(payload),
         trigger_id=payload.maybe_text("trigger_id"),
     )
     if kind == "block_actions":
-        pressed = payload.objects("actions", required=True)[0]
-        action_id = pressed.text("action_id")
-        return _waiting(asked, lambda: ButtonPress(asked, action_id, pressed.optional_text("value")))
+        pressed = payload.objects("actions", required=True)
+        if not pressed:
+            raise Malformed(payload.at("actions"), "is empty")
+        return asked, pressed[0].text("action_id")
     if kind in ("message_action", "shortcut"):
-        callback_id = payload.text("callback_id")
-        if kind == "shortcut":
-            return OtherRequest(kind)
-        return _waiting(asked, lambda: MessageShortcut(asked, callback_id, message_from(payload.object("message"))))
+        return asked, payload.text("callback_id")
     view = payload.object("view")
     callback_id = view.text("callback_id")
     if view.text("type") == "workflow_step":  # Bolt then reads the step
         payload.object("workflow_step")
-    if kind == "view_closed":
-        return OtherRequest(kind)
-    submitted = Invocation(team_id=asked.team_id, user_id=asked.user_id, channel_id=None, trigger_id=asked.trigger_id)
-    try:
-        return ModalSubmission(submitted, callback_id, view.optional_text("private_metadata"), _inputs(view))
-    except Malformed as malformed:
-        malformed.waiting = Waiting(modal=True)
-        raise
+    return asked, callback_id
 
 
-def _waiting(asked: Invocation, details: Callable[[], Incoming]) -> Incoming:
-    """Read what only the listener uses; if that fails, the person can be told at the response URL."""
-    try:
-        return details()
-    except Malformed as malformed:
-        malformed.waiting = Waiting(response_url=asked.response_url) if asked.response_url else None
-        raise
+def _in_modal(asked: Invocation) -> Invocation:
+    """A modal is in no channel, and answers in itself (no response URL)."""
+    return Invocation(team_id=asked.team_id, user_id=asked.user_id, channel_id=None, trigger_id=asked.trigger_id)
 
 
-def _inputs(view: Fields) -> dict[str, Input]:
+def _inputs(view: JsonObject) -> dict[str, Input]:
     """`state.values`: block id -> action id -> what the input holds (the bot's inputs use INPUT)."""
     inputs: dict[str, Input] = {}
     for block_id, block in view.object("state").object("values").entries():
         for action_id, element in block.entries():
             chosen = element.maybe_object("selected_option")
             read = Input(
-                value=element.optional_text("value"),
+                value=element.maybe_text("value") or "",
                 selected=chosen.text("value") if chosen else None,
                 ticked=frozenset(box.text("value") for box in element.objects("selected_options")),
             )
@@ -278,16 +302,16 @@ def _inputs(view: Fields) -> dict[str, Input]:
     return inputs
 
 
-def _json(kind: str, body: Fields) -> Incoming:
+def _json(kind: str, body: JsonObject) -> Incoming:
     """Events API bodies, and the interactions the bot has no listener for (as Bolt reads them)."""
     if kind == "url_verification":
         body.text("challenge")
-    if kind == "interactive_message" and "callback_id" in body.value:
-        body.objects("actions", required=True)
+    if kind == "interactive_message" and "callback_id" in body.value and not body.objects("actions", required=True):
+        raise Malformed(body.at("actions"), "is empty")  # Bolt reads the first
     if kind == "workflow_step_edit" and "callback_id" in body.value:
         body.object("workflow_step")
     if kind == "app_rate_limited":
-        return RateLimited(body.maybe_integer("minute_rate_limited"))
+        return RateLimited(body.number("minute_rate_limited") or None)
     if kind != "event_callback":
         return OtherRequest(kind)
     body.text("team_id")
@@ -296,21 +320,22 @@ def _json(kind: str, body: Fields) -> Incoming:
     event_type = event.text("type")
     if event_type == "reaction_added":
         item = event.object("item")
+        ts = None if item.maybe_text("ts") is None else timestamp(item, "ts")
         return Reaction(
             event_id=event_id,
             user_id=event.text("user"),
             reaction=event.text("reaction"),
             item_type=item.text("type"),
             channel_id=item.maybe_text("channel"),
-            ts=item.maybe_text("ts"),
+            ts=ts,
         )
     if event_type in MEMBER_EVENTS:
-        return MemberChanged(user_from(event.object("user")))
+        return MemberChanged(_user(event.object("user")))
     return OtherEvent(event_type)
 
 
-def _url(fields: Fields) -> str | None:
+def _url(fields: JsonObject) -> str | None:
     url = fields.maybe_text("response_url")
     if url is not None and not url.startswith(("https://", "http://")):
-        raise Malformed(fields.at("response_url"), "not an http(s) URL")
+        raise Malformed(fields.at("response_url"), "is not an http(s) URL")
     return url

@@ -9,7 +9,7 @@ import pytest
 from bot.domain.alerts import AlertLink, AlertStatus, Source
 from bot.intake.alertmanager import read_webhook
 from bot.intake.events import InvalidEvent, read_event, routing_key
-from bot.intake.reading import Unreadable
+from bot.reading import Malformed
 from tests.alert_samples import EVENTS_SECRET, body, event
 
 
@@ -63,7 +63,7 @@ def test_grafana_documented_example() -> None:
 
 
 def test_grafanas_payload_sent_to_alertmanagers_endpoint_is_refused_saying_where_it_goes() -> None:
-    with pytest.raises(Unreadable) as refused:
+    with pytest.raises(Malformed) as refused:
         read_webhook(body("grafana_documented"), source=Source.ALERTMANAGER, sender="prod")
     assert str(refused.value) == (
         "version is '1', Alertmanager sends '4': that is Grafana's payload, send it to /alerts/grafana"
@@ -103,7 +103,7 @@ def _alert_changed(**changes: Any) -> dict[str, Any]:
     ],
 )
 def test_a_malformed_webhook_is_refused_naming_the_field(sent: object, wanted: str) -> None:
-    with pytest.raises(Unreadable) as refused:
+    with pytest.raises(Malformed) as refused:
         read_webhook(sent, source=Source.ALERTMANAGER, sender="prod")
     assert str(refused.value).startswith(wanted)
 

@@ -92,5 +92,5 @@ def test_a_user_change_without_a_user_id_is_refused_naming_the_field_and_stores_
     before = known_members(bot)
     with unchanged(bot.db):
         answer = bot.send(event({"type": "user_change", "user": {"name": "nobody"}}, event_id="Ev0UC2"))
-    assert (answer.status, json.loads(answer.body)) == (400, {"error": "event_callback: event.user.id: missing"})
+    assert (answer.status, json.loads(answer.body)) == (400, {"error": "event_callback: event.user.id is missing"})
     assert known_members(bot) == before

@@ -65,16 +65,16 @@ def test_a_modal_whose_view_state_slack_garbled_is_answered_in_the_modal_and_not
     assert answer.json["response_action"] == "update"  # the modal now says what happened
     assert [block["text"]["text"] for block in answer.json["view"]["blocks"]] == [UNEXPECTED]
     warnings, errors = warnings_and_errors(caplog)
-    assert warnings == [f"Slack sent a request this bot did not expect: view_submission: view.state: {how_said(how)}"]
+    assert warnings == [f"Slack sent a request this bot did not expect: view_submission: view.state {how_said(how)}"]
     assert errors == []
 
 
 def how_said(how: str) -> str:
     return {
-        "a string": "expected an object, got a string",
-        "a list": "expected an object, got a list",
-        "null": "missing",
-        "removed": "missing",
+        "a string": "must be a JSON object, not a string",
+        "a list": "must be a JSON object, not a list",
+        "null": "is missing",
+        "removed": "is missing",
     }[how]
 
 
@@ -90,7 +90,7 @@ def test_a_modal_input_of_an_unexpected_type_is_answered_in_the_modal_naming_the
     warnings, errors = warnings_and_errors(caplog)
     assert warnings == [
         "Slack sent a request this bot did not expect: "
-        "view_submission: view.state.values.text.value.value: expected a string, got a list"
+        "view_submission: view.state.values.text.value.value must be a string, not a list"
     ]
     assert errors == []
 
@@ -108,7 +108,7 @@ def test_a_button_whose_value_is_not_text_tells_the_person_at_the_response_url_a
     assert warnings_and_errors(caplog) == (
         [
             "Slack sent a request this bot did not expect: "
-            "block_actions: actions[0].value: expected a string, got a number"
+            "block_actions: actions[0].value must be a string, not a number"
         ],
         [],
     )
@@ -123,7 +123,7 @@ def test_a_card_button_for_a_status_the_bot_has_no_button_for_says_so_and_change
     assert bot.after.texts()[-1] == f":warning: {UNEXPECTED}"
     warnings, errors = warnings_and_errors(caplog)
     assert warnings == [
-        "Slack sent a button this bot did not expect: actions[0].action_id: incident.status.fixed is no button "
+        "Slack sent a button this bot did not expect: actions[0].action_id is 'incident.status.fixed', no button "
         "this bot renders"
     ]
     assert errors == []
@@ -143,6 +143,6 @@ def test_an_event_field_of_an_unexpected_type_is_refused_with_400_naming_it_and_
         answer = bot.send(event(pin | {"item": pin["item"] | {"ts": 1700000000.0001}}))
     assert (answer.status, json.loads(answer.body)) == (
         400,
-        {"error": "event_callback: event.item.ts: expected a string, got a number"},
+        {"error": "event_callback: event.item.ts must be a string, not a number"},
     )
     assert warnings_and_errors(caplog)[1] == []

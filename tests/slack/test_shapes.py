@@ -1,4 +1,4 @@
-"""The typed reading of what Slack sends (bot.slack.shapes, bot.slack.fields): real shapes read
+"""The typed reading of what Slack sends (bot.slack.shapes over bot.reading): real shapes read
 into their values; anything else is one `Malformed` naming the field, never another exception."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.reading import JsonObject, Malformed
 from bot.slack import shapes
-from bot.slack.fields import Fields, Malformed
 
 CORPUS = sorted((Path(__file__).parent.parent / "slack_payloads").glob("*.json"))
 URL = "https://hooks.slack.com/actions/T0/1/abc"
@@ -25,7 +25,10 @@ def named(stem: str) -> Path:
 
 
 def corpus_body(path: Path) -> dict[str, Any]:
-    case = json.loads(path.read_text().replace("{NOW}", "1700000000").replace("{RESPONSE_URL}", URL))
+    text = path.read_text().replace("{NOW}", "1700000000").replace("{RESPONSE_URL}", URL)
+    for ts in ("MESSAGE_TS", "REPLY_TS", "ALERT_TS", "FILE_TS"):
+        text = text.replace("{" + ts + "}", "1700000000.000100")
+    case = json.loads(text)
     body = case.get("form") or case.get("payload") or case["json"]
     assert isinstance(body, dict)
     return body
@@ -100,44 +103,49 @@ def press(**changes: Any) -> dict[str, Any]:
 
 # (body, the refusal, whether someone waiting can be told)
 REFUSED = [
-    ({"type": "event_callback", "event": {"type": "x"}}, "event_callback: team_id: missing", False),
-    ({"type": 7}, "type: expected a string, got a number", False),
-    ({"text": "hi"}, "neither a type (an interaction or an event) nor a command (a slash command)", False),
-    (press(user={"name": "alice"}), "block_actions: user.id: missing", False),
-    (press(actions=[{"value": "7"}]), "block_actions: actions[0].action_id: missing", False),
-    (press(response_url="ftp://x"), "block_actions: response_url: not an http(s) URL", False),
-    (press(actions=[{"action_id": "incident.close", "value": 7}]), "block_actions: actions[0].value: expected", True),
+    ({"type": "event_callback", "event": {"type": "x"}}, "event_callback: team_id is missing", False),
+    ({"type": 7}, "type must be a string, not a number", False),
+    ({"text": "hi"}, "has neither a type (an interaction or an event) nor a command (a slash command)", False),
+    (press(user={"name": "alice"}), "block_actions: user.id is missing", False),
+    (press(actions=[{"value": "7"}]), "block_actions: actions[0].action_id is missing", False),
+    (press(response_url="ftp://x"), "block_actions: response_url is not an http(s) URL", False),
+    (press(actions=[{"action_id": "incident.close", "value": 7}]), "block_actions: actions[0].value must be", True),
     (
         press(actions=[{"action_id": "incident.close", "value": 7}], response_url=None),
-        "block_actions: actions[0].value: expected a string, got a number",
+        "block_actions: actions[0].value must be a string, not a number",
         False,  # no response URL: nobody can be told
     ),
-    (modal("x"), "view_submission: view.state: expected an object, got a string", True),
-    (modal({"values": {"title": "x"}}), "view_submission: view.state.values.title: expected an object", True),
+    (modal("x"), "view_submission: view.state must be a JSON object, not a string", True),
+    (modal({"values": {"title": "x"}}), "view_submission: view.state.values.title must be a JSON object", True),
     (
         modal({"values": {"title": {"value": {"selected_options": [{"text": "Private"}]}}}}),
-        "view_submission: view.state.values.title.value.selected_options[0].value: missing",
+        "view_submission: view.state.values.title.value.selected_options[0].value is missing",
         True,
     ),
     (
         {"type": "view_submission", "user": USER, "view": {"callback_id": "x", "type": "workflow_step"}},
-        "view_submission: workflow_step: missing",  # Bolt reads it before any listener
+        "view_submission: workflow_step is missing",  # Bolt reads it before any listener
         False,
     ),
     (
         {"type": "message_action", "user": USER, "callback_id": "c", "response_url": URL, "message": {"ts": 1}},
-        "message_action: message.ts: expected a string, got a number",
+        "message_action: message.ts must be a string, not a number",
+        True,
+    ),
+    (
+        {"type": "message_action", "user": USER, "callback_id": "c", "response_url": URL, "message": {"ts": "²"}},
+        "message_action: message.ts is not a Slack timestamp: '²'",  # found by a thorough search
         True,
     ),
     (
         {"type": "event_callback", "team_id": "T0", "event_id": "Ev1", "event": {"type": "team_join", "user": "U1"}},
-        "event_callback: event.user: expected an object, got a string",
+        "event_callback: event.user must be a JSON object, not a string",
         False,
     ),
     (
         {"type": "event_callback", "team_id": "T0", "event_id": "Ev1"}
         | {"event": {"type": "user_change", "user": USER | {"is_restricted": "false"}}},
-        "event_callback: event.user.is_restricted: expected a boolean, got a string",
+        "event_callback: event.user.is_restricted must be true or false, not a string",
         False,
     ),
 ]
@@ -147,18 +155,20 @@ REFUSED = [
 def test_an_unreadable_request_is_one_malformed_naming_the_field(body: dict[str, Any], reason: str, told: bool) -> None:
     with pytest.raises(Malformed) as refused:
         shapes.read(body)
-    assert refused.value.reason().startswith(reason)
-    assert (refused.value.waiting is not None) == told
+    assert shapes.described(body, refused.value).startswith(reason)
+    assert (shapes.waiting(body) is not None) == told
 
 
 def test_an_optional_field_reads_null_and_missing_alike_and_refuses_any_other_type() -> None:
-    fields = Fields({"a": None, "b": "x", "c": 3}, "top")
-    assert fields.optional_text("a") == fields.optional_text("missing") == ""
-    assert fields.maybe_object("a") is None and fields.objects("a") == []
-    with pytest.raises(Malformed, match=r"^top\.c: expected a string, got a number$"):
-        fields.optional_text("c")
-    with pytest.raises(Malformed, match=r"^top\.b: expected a whole number, got a string$"):
-        fields.maybe_integer("b")
+    fields = JsonObject({"a": None, "b": "x", "c": 3}, "top")
+    assert fields.maybe_text("a") is fields.maybe_text("missing") is None
+    assert fields.maybe_object("a") is None and fields.objects("a") == [] and fields.flag("a") is False
+    with pytest.raises(Malformed, match=r"^top\.c must be a string, not a number$"):
+        fields.maybe_text("c")
+    with pytest.raises(Malformed, match=r"^top\.b must be true or false, not a string$"):
+        fields.flag("b")
+    with pytest.raises(Malformed, match=r"^top\.a is missing$"):
+        fields.object("a")
 
 
 JSON_VALUES = st.recursive(

@@ -1,5 +1,10 @@
-"""Reading a sender's JSON field by field: each field with its type, or one `Unreadable` naming
-the field's path (`alerts[2].labels.severity`) and what is wrong, answered as a 400."""
+"""Reading a sender's JSON field by field: each field with its type, or one `Malformed` naming
+the field's path (`alerts[2].labels.severity`, `view.state.values`) and what is wrong.
+
+Everything that arrives from outside is read this way before anything acts on it: Slack's
+requests and events (`bot.slack.shapes`), alert notifications (`bot.intake`), the Slack users
+and messages the Web API describes. Nothing indexes a raw dictionary, so a surprising shape is
+one `Malformed` (a 400, or a plain answer to the person waiting), never a crash."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 
-class Unreadable(ValueError):
+class Malformed(ValueError):
     """Malformed input: `path` is the field, `problem` what is wrong with it."""
 
     def __init__(self, path: str, problem: str) -> None:
@@ -35,7 +40,7 @@ class JsonObject:
 
     def __init__(self, value: object, path: str = "") -> None:
         if not isinstance(value, Mapping):
-            raise Unreadable(path or "the body", f"must be a JSON object, not {_kind(value)}")
+            raise Malformed(path or "the body", f"must be a JSON object, not {_kind(value)}")
         self.value: Mapping[str, Any] = value
         self.path = path
 
@@ -46,15 +51,15 @@ class JsonObject:
         """A string that must be there and not empty."""
         found = self.maybe_text(name, limit=limit)
         if not found:
-            raise Unreadable(self.at(name), "is missing" if found is None else "is empty")
+            raise Malformed(self.at(name), "is missing" if found is None else "is empty")
         return found
 
     def maybe_text(self, name: str, *, limit: int | None = None) -> str | None:
         found = self.value.get(name)
         if found is not None and not isinstance(found, str):
-            raise Unreadable(self.at(name), f"must be a string, not {_kind(found)}")
+            raise Malformed(self.at(name), f"must be a string, not {_kind(found)}")
         if found is not None and limit is not None and len(found) > limit:
-            raise Unreadable(self.at(name), f"is longer than {limit} characters")
+            raise Malformed(self.at(name), f"is longer than {limit} characters")
         return found
 
     def number(self, name: str) -> int:
@@ -63,7 +68,7 @@ class JsonObject:
         if found is None:
             return 0
         if isinstance(found, bool) or not isinstance(found, int) or found < 0:
-            raise Unreadable(self.at(name), f"must be a whole number, not {_kind(found)}")
+            raise Malformed(self.at(name), f"must be a whole number, not {_kind(found)}")
         return found
 
     def labels(self, name: str) -> dict[str, str]:
@@ -74,8 +79,19 @@ class JsonObject:
         inner = JsonObject(found, self.at(name))
         for key, value in inner.value.items():
             if not isinstance(value, str):
-                raise Unreadable(inner.at(str(key)), f"must be a string, not {_kind(value)}")
+                raise Malformed(inner.at(str(key)), f"must be a string, not {_kind(value)}")
         return {str(key): value for key, value in inner.value.items()}
+
+    def flag(self, name: str) -> bool:
+        """A boolean, False when missing."""
+        found = self.value.get(name)
+        if found is not None and not isinstance(found, bool):
+            raise Malformed(self.at(name), f"must be true or false, not {_kind(found)}")
+        return bool(found)
+
+    def entries(self) -> list[tuple[str, JsonObject]]:
+        """Every field, each an object itself (a map keyed by ids, such as a modal's inputs)."""
+        return [(str(key), JsonObject(item, self.at(str(key)))) for key, item in self.value.items()]
 
     def objects(self, name: str, *, required: bool = False) -> list[JsonObject]:
         """A list of objects ([] when missing, unless `required`)."""
@@ -83,8 +99,14 @@ class JsonObject:
         if found is None and not required:
             return []
         if not isinstance(found, list):
-            raise Unreadable(self.at(name), "is missing" if found is None else f"must be a list, not {_kind(found)}")
+            raise Malformed(self.at(name), "is missing" if found is None else f"must be a list, not {_kind(found)}")
         return [JsonObject(item, f"{self.at(name)}[{index}]") for index, item in enumerate(found)]
+
+    def object(self, name: str) -> JsonObject:
+        """A nested object that must be there."""
+        if self.value.get(name) is None:
+            raise Malformed(self.at(name), "is missing")
+        return JsonObject(self.value[name], self.at(name))
 
     def maybe_object(self, name: str) -> JsonObject | None:
         found = self.value.get(name)
@@ -99,7 +121,7 @@ class JsonObject:
         try:
             moment = datetime.fromisoformat(found)
         except ValueError:
-            raise Unreadable(self.at(name), f"is not an RFC 3339 time: {found[:40]!r}") from None
+            raise Malformed(self.at(name), f"is not an RFC 3339 time: {found[:40]!r}") from None
         if moment.tzinfo is None or moment.utcoffset() is None:
-            raise Unreadable(self.at(name), "has no time zone offset (write Z or +00:00)")
+            raise Malformed(self.at(name), "has no time zone offset (write Z or +00:00)")
         return None if moment.year == 1 else moment
