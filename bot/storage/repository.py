@@ -86,12 +86,17 @@ def save_incident(*, session: Session, incident_id: int, incident: Incident, now
         public.changed(session=session, at=now)
 
 
-def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> None:
+def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> bool:
+    """Record the incident's channel; False (nothing recorded) when another incident has it."""
+    held = select(IncidentRow.id).where(col(IncidentRow.channel_id) == channel_id, col(IncidentRow.id) != incident_id)
+    if core(session).execute(held).first() is not None:
+        return False
     core(session).execute(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id)
         .values(channel_id=channel_id, channel_name=channel_name)
     )
+    return True
 
 
 def mark_published(*, session: Session, incident_id: int, at: datetime, resolved: bool) -> None:

@@ -177,6 +177,8 @@ FOUND: list[tuple[str, tuple[Any, ...], Any]] = [
     ("edit modal", ("view", "state"), {}),
     ("edit modal", ("view", "state", "values"), REMOVED),
     ("card button", ("response_url",), "x"),  # the responder thread died on a URL urllib cannot use
+    ("message shortcut", ("message", "ts"), "²"),  # thorough: the copy read the time of '²'
+    ("slash command", ("team_id",), "T0OTHER"),  # thorough: INC-1 of another workspace took INC-1's channel
 ]
 
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from e2e_stack import Stack, bot_lines, sections_of
 
 from bot.render.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
-from bot.sandbox import SIGNING_SECRET
+from bot.sandbox import SIGNING_SECRET, ManualClock
 from bot.service import Where
-from slack_emulator import ANNOUNCE, SlackEmulator
+from slack_emulator import ANNOUNCE, GENERAL, SlackEmulator
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)
 
@@ -117,6 +120,28 @@ def test_a_channel_created_just_before_a_crash_is_adopted_not_duplicated(stack: 
     stack.settle()
     assert stack.channel_of(1) == stack.emulator.channel_by_name("inc-1-payments-are-down").id  # type: ignore[union-attr]
     assert stack.emulator.channel_by_name("inc-1-payments-are-down-2") is None
+
+
+def test_inc_1_of_another_workspace_gets_a_channel_of_its_own_never_inc_1s(
+    make_stack: Callable[..., Stack], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Incident numbers are per workspace, channel names are not: a signed command from another
+    workspace (team_id) opening its INC-1 later must not adopt this workspace's INC-1 channel."""
+    clock = ManualClock(datetime(2022, 2, 17, 16, 11, tzinfo=UTC))
+    stack = make_stack(clock=clock, emulator=SlackEmulator(clock=clock.timestamp))
+    stack.user("alice").slash("open sev1 Payments are down")
+    stack.settle()
+    clock.advance(minutes=5)
+    form = {"command": "/incident", "text": "open sev2 Payments are down", "team_id": "T0SECOND"}
+    form |= {"user_id": stack.emulator.user("alice").id, "channel_id": GENERAL}
+    with caplog.at_level(logging.WARNING):
+        assert stack.emulator.send(urlencode(form), "application/x-www-form-urlencoded").status == 200
+        stack.settle()
+    ours = stack.runtime.service.get(INC_1)
+    theirs = stack.runtime.service.get(Where(team_id="T0SECOND", number=1))
+    named = {stack.emulator.channel(ours.channel_id).name, stack.emulator.channel(theirs.channel_id).name}
+    assert named == {"inc-1-payments-are-down", "inc-1-payments-are-down-2"}
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_a_70_entry_timeline_is_split_within_slacks_limits(stack: Stack) -> None:

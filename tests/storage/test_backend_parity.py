@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
-from bot.storage import events, members
+from bot.service import IncidentService, Where
+from bot.storage import events, members, repository
 from bot.storage.db import Database
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
@@ -33,3 +35,20 @@ def test_the_unchanged_check_notices_a_write_on_either_backend(any_db: Database,
         events.remember_event(session=session, event_id="Ev0CHANGE", now=NOW)
     with unchanged(any_db), any_db.read() as session:
         members.names(session=session, user_ids={"U0NOBODY"})
+
+
+def test_a_channel_another_incident_holds_is_never_recorded_for_a_second_one(any_db: Database) -> None:
+    """INC-1 of two workspaces share a channel name: the second never takes the first's channel
+    (the unique index would fail every sender round after it)."""
+    service = IncidentService(any_db, zone=UTC, clock=lambda: NOW)
+    for team in ("T0FIRST", "T0SECOND"):
+        service.open(team_id=team, actor="U0ALICE", title="Payments are down")
+    with any_db.engine.connect() as connection:
+        ours, theirs = connection.execute(text("SELECT id FROM incident ORDER BY team_id")).scalars()
+    with any_db.write() as session:
+        first = repository.set_channel(session=session, incident_id=ours, channel_id="C0PAY", channel_name="inc-1")
+    with any_db.write() as session:
+        second = repository.set_channel(session=session, incident_id=theirs, channel_id="C0PAY", channel_name="inc-1")
+    assert (first, second) == (True, False)
+    assert service.get(Where("T0FIRST", number=1)).channel_id == "C0PAY"
+    assert service.get(Where("T0SECOND", number=1)).channel_id is None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.domain.incident import Incident
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Nothing, Result
@@ -15,7 +17,10 @@ from bot.outbox.slack_calls import error_code, find_channel
 from bot.render.channels import channel_name
 from bot.storage import repository
 
+log = logging.getLogger(__name__)
+
 NAME_TRIES = 50
+ADOPT_SKEW_SECONDS = 60  # Slack's clock against ours, when telling a channel made for this incident
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,13 @@ class ChannelCreated(Result):
     adopted: bool = False
 
     def remember(self, session: Session, incident_id: int | None) -> None:
-        if incident_id is not None:
-            repository.set_channel(
-                session=session, incident_id=incident_id, channel_id=self.channel_id, channel_name=self.name
-            )
+        if incident_id is None:
+            return
+        recorded = repository.set_channel(
+            session=session, incident_id=incident_id, channel_id=self.channel_id, channel_name=self.name
+        )
+        if not recorded:  # ours, but another incident's (an incident of that number in another workspace)
+            log.warning("channel %s (#%s) is another incident's: not adopted", self.channel_id, self.name)
 
     def outcome(self) -> str | None:
         return "adopted" if self.adopted else None
@@ -55,8 +63,16 @@ class CreateChannel(Effect):
                 if error_code(error) != "name_taken":
                     raise
             existing = find_channel(slack.client, name)
-            if existing is not None and existing.get("creator") == slack.bot_user_id():
+            if existing is not None and _ours_for(incident, existing, slack.bot_user_id()):
                 if not existing.get("is_member"):
                     slack.client.conversations_join(channel=existing["id"])
                 return ChannelCreated(channel_id=existing["id"], name=name, adopted=True)
         raise GiveUp(f"no free channel name for {incident.name}")
+
+
+def _ours_for(incident: Incident, channel: dict[str, Any], bot_user_id: str) -> bool:
+    """The bot created it, since the incident was opened: the channel a crash kept it from
+    recording. One created earlier is another incident's (the same number in another workspace)."""
+    created = channel.get("created")
+    since = incident.opened_at.timestamp() - ADOPT_SKEW_SECONDS
+    return channel.get("creator") == bot_user_id and isinstance(created, int) and created >= since
