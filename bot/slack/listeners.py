@@ -215,8 +215,8 @@ def register_every_other_event(app: App) -> None:
         return BoltResponse(status=200, body="")
 
     @app.event(re.compile(r".*"))
-    def any_other_event(ack: Ack, event: dict[str, Any]) -> None:
-        kind = str(event["type"])  # read as a string by the reading middleware
+    def any_other_event(ack: Ack, context: BoltContext) -> None:
+        kind = shapes.incoming(context, shapes.OtherEvent).type
         log.debug("event %s acknowledged; the bot does not act on it", kind)
         metrics.EVENTS_IGNORED.labels(type=kind if re.fullmatch(r"[a-z_]{1,40}", kind) else "unknown").inc()
         ack()

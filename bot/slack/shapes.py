@@ -165,7 +165,7 @@ Incoming: TypeAlias = (
     | OtherEvent
     | OtherRequest
 )
-Read = TypeVar("Read", SlashCommand, ButtonPress, ModalSubmission, MessageShortcut, Reaction, MemberChanged)
+Read = TypeVar("Read", SlashCommand, ButtonPress, ModalSubmission, MessageShortcut, Reaction, MemberChanged, OtherEvent)
 
 
 def read(body: Mapping[str, Any]) -> Incoming:
