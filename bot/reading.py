@@ -89,6 +89,27 @@ class JsonObject:
             raise Malformed(self.at(name), f"must be true or false, not {_kind(found)}")
         return bool(found)
 
+    def strings(self, name: str) -> list[str]:
+        """A list of strings (ids), [] when missing."""
+        found = self.value.get(name)
+        if found is None:
+            return []
+        if not isinstance(found, list):
+            raise Malformed(self.at(name), f"must be a list, not {_kind(found)}")
+        for index, item in enumerate(found):
+            if not isinstance(item, str):
+                raise Malformed(f"{self.at(name)}[{index}]", f"must be a string, not {_kind(item)}")
+        return list(found)
+
+    def count(self, name: str) -> int | None:
+        """A count Slack sends as a number or as digits in a string (`user_count`); None when missing."""
+        found = self.value.get(name)
+        if found is None:
+            return None
+        if isinstance(found, str) and found.isascii() and found.isdigit():
+            return int(found)
+        return self.number(name)
+
     def entries(self) -> list[tuple[str, JsonObject]]:
         """Every field, each an object itself (a map keyed by ids, such as a modal's inputs)."""
         return [(str(key), JsonObject(item, self.at(str(key)))) for key, item in self.value.items()]

@@ -38,6 +38,7 @@ from bot.status_page.forms import FORMS
 from bot.status_page.site import StatusSite
 from bot.storage.db import Database
 from bot.subscribers import SubscriberService
+from bot.usergroup_sync import UserGroupSync
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Runtime:
     sender_thread: SenderThread
     responder: Responder
     members: MemberCheck
+    groups: UserGroupSync
     member_sync: MemberSyncThread
     reminders: ReminderService
     aftermath: AftermathService
@@ -68,7 +70,13 @@ class Runtime:
     def app(self) -> App:
         if self._app is None:
             self._app = create_app(
-                self.settings, self.service, self.client, after_ack=self, identity=self.identity, members=self.members
+                self.settings,
+                self.service,
+                self.client,
+                after_ack=self,
+                identity=self.identity,
+                members=self.members,
+                groups=self.groups,
             )
         return self._app
 
@@ -172,7 +180,8 @@ def build(
     sender.on_result = lambda result: _add_fetched(service, result)
     members = MemberCheck(db, client, clock=clock)
     sender.learn_people = members.look_up_unknown
-    sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear)
+    groups = UserGroupSync(db, client, clock=clock, sleep=time.sleep)
+    sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear, also=groups.run)
     sender_thread = SenderThread(sender)
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     aftermath = AftermathService(db, zone=settings.zone, clock=clock)
@@ -187,6 +196,7 @@ def build(
         sender_thread=sender_thread,
         responder=Responder(),
         members=members,
+        groups=groups,
         member_sync=MemberSyncThread(sync),
         reminders=reminders,
         aftermath=aftermath,

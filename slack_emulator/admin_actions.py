@@ -1,9 +1,13 @@
-"""What a workspace admin does that Slack tells the app about: members changing and joining.
+"""What a workspace admin does that Slack tells the app about: members changing and joining,
+user groups created, changed and disabled.
 
 ``AdminActions`` (``emulator.admin``) changes a member as Slack's admin pages would, then sends
 the app the event Slack sends to apps with ``users:read``: ``user_change`` with the whole new
-user object, or ``team_join`` for a newcomer. Slack delivers these whatever channels the bot is
-in. Every action returns the app's ``AppResponse``.
+user object, or ``team_join`` for a newcomer. User groups send what apps with
+``usergroups:read`` get: ``subteam_created``, ``subteam_updated`` (the whole group with its
+members, also when it is disabled) and, when its members change, ``subteam_members_changed``
+(who was added and removed) as well. Slack delivers these whatever channels the bot is in. Every
+action returns the app's ``AppResponse`` (the last one's, when it sends two events).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable
 
 from slack_emulator import payloads
 from slack_emulator.app_connection import AppResponse, AppTransport
-from slack_emulator.records import JSON, User
+from slack_emulator.records import JSON, User, UserGroup
 from slack_emulator.state import GENERAL, Workspace
 
 
@@ -62,6 +66,65 @@ class AdminActions:
                 self.ws.join(GENERAL, user.id)
             envelope = self._event("team_join", user)
         return copy.deepcopy(user), connection.send_event(envelope)
+
+    def create_usergroup(self, handle: str, *, members: list[str], name: str | None = None) -> AppResponse:
+        """A new user group ``@handle`` of these people (names or ids): ``subteam_created``."""
+        connection = self._connection()
+        with self.ws.lock:
+            group = self.ws.add_usergroup(handle, users=members, name=name)
+            envelope = self._group_event("subteam_created", group)
+        return connection.send_event(envelope)
+
+    def set_usergroup_members(self, handle: str, members: list[str]) -> AppResponse:
+        """The group's members are now these people (names or ids), as when an on-call schedule
+        hands over: ``subteam_updated``, then ``subteam_members_changed``."""
+        connection = self._connection()
+        with self.ws.lock:
+            group = self._usergroup(handle)
+            before = list(group.users)
+            group.users = [self.ws.user_id(member) for member in members]
+            previous, group.updated = group.updated or group.created, self.ws.now()
+            updated = self._group_event("subteam_updated", group)
+            delta: JSON = {
+                "type": "subteam_members_changed",
+                "subteam_id": group.id,
+                "team_id": self.ws.team_id,
+                "date_previous_update": previous,
+                "date_update": group.updated,
+                "added_users": [user for user in group.users if user not in before],
+                "added_users_count": str(len([user for user in group.users if user not in before])),
+                "removed_users": [user for user in before if user not in group.users],
+                "removed_users_count": str(len([user for user in before if user not in group.users])),
+                "event_ts": f"{self.ws.clock():.6f}",
+            }
+            changed = payloads.event_callback(
+                self.ws, event=delta, event_id=self.ws.mint_id("Ev"), event_time=self.ws.now()
+            )
+        connection.send_event(updated)
+        return connection.send_event(changed)
+
+    def disable_usergroup(self, handle: str) -> AppResponse:
+        """The group is disabled (its handle no longer mentions anyone): ``subteam_updated``."""
+        connection = self._connection()
+        with self.ws.lock:
+            group = self._usergroup(handle)
+            group.deleted = group.updated = self.ws.now()
+            envelope = self._group_event("subteam_updated", group)
+        return connection.send_event(envelope)
+
+    def _usergroup(self, handle: str) -> UserGroup:
+        found = self.ws.usergroup(handle)
+        if found is None:
+            raise KeyError(handle)
+        return found
+
+    def _group_event(self, kind: str, group: UserGroup) -> JSON:
+        event: JSON = {
+            "type": kind,
+            "subteam": group.to_slack(include_users=True, include_count=True),
+            "event_ts": f"{self.ws.clock():.6f}",
+        }
+        return payloads.event_callback(self.ws, event=event, event_id=self.ws.mint_id("Ev"), event_time=self.ws.now())
 
     def _event(self, kind: str, user: User, **fields: object) -> JSON:
         event: JSON = {"type": kind, "user": user.to_slack(self.ws.clock()), **fields}

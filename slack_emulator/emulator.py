@@ -26,7 +26,7 @@ from slack_emulator.admin_actions import AdminActions
 from slack_emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
 from slack_emulator.faults import ANY_METHOD, Call, CallLog, Faults
 from slack_emulator.integration_posts import IntegrationPosts
-from slack_emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, View
+from slack_emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, UserGroup, View
 from slack_emulator.server import Router, ServerThread
 from slack_emulator.socket_mode import SocketModeHub
 from slack_emulator.socket_transport import SocketModeTransport
@@ -178,6 +178,18 @@ class SlackEmulator:
         found = self.workspace.user(user_id_or_name)
         if found is None:
             raise KeyError(user_id_or_name)
+        return copy.deepcopy(found)
+
+    def add_usergroup(self, handle: str, *, members: list[str], name: str | None = None) -> str:
+        """A user group ``@handle`` of these people (names or ids), as it was before the app
+        started (no event); returns its id."""
+        return self.workspace.add_usergroup(handle, users=members, name=name).id
+
+    def usergroup(self, handle: str) -> UserGroup:
+        """A copy of the user group with this handle or id; KeyError when there is none."""
+        found = self.workspace.usergroup(handle)
+        if found is None:
+            raise KeyError(handle)
         return copy.deepcopy(found)
 
     def add_bot_to(self, channel: str) -> None:

@@ -1,4 +1,4 @@
-"""Web API ``conversations.*`` methods: create, invite, setTopic, info, history, join, list."""
+"""Web API ``conversations.*`` methods: create, invite, setTopic, info, history, join, list, open."""
 
 from __future__ import annotations
 
@@ -213,6 +213,25 @@ def list_conversations(call: MethodCall) -> JSON:
     }
 
 
+def open_conversation(call: MethodCall) -> JSON:
+    """``conversations.open``: the caller's direct message with one person (``users``), created on
+    first use; the whole conversation object with ``return_im``. Group DMs are not emulated."""
+    user_ids = call.args.items("users")
+    if not user_ids:
+        raise ApiError("users_list_not_supplied")
+    if len(user_ids) > 1:
+        raise ApiError("not_implemented_by_emulator", {"detail": "group direct messages are not emulated"})
+    person = call.ws.users.get(user_ids[0])
+    if person is None:
+        raise ApiError("user_not_found")
+    if person.deleted:
+        raise ApiError("user_disabled")
+    channel = call.ws.direct_channel(person.id)
+    if call.args.flag("return_im"):
+        return {"ok": True, "channel": channel.to_slack(call.caller.id)}
+    return {"ok": True, "channel": {"id": channel.id}}
+
+
 HANDLERS: dict[str, Handler] = {
     "conversations.create": create,
     "conversations.invite": invite,
@@ -222,4 +241,5 @@ HANDLERS: dict[str, Handler] = {
     "conversations.replies": replies,
     "conversations.join": join,
     "conversations.list": list_conversations,
+    "conversations.open": open_conversation,
 }

@@ -68,6 +68,50 @@ class User:
 
 
 @dataclass
+class UserGroup:
+    """A user group (Slack's "subteam"): people mentioned together as ``@handle``."""
+
+    id: str
+    team_id: str
+    handle: str
+    name: str
+    created: int
+    created_by: str
+    description: str = ""
+    users: list[str] = field(default_factory=list)
+    updated: int = 0
+    deleted: int = 0  # when it was disabled (0: enabled)
+
+    def to_slack(self, *, include_users: bool = False, include_count: bool = False) -> JSON:
+        """The usergroup object of ``usergroups.list`` and the ``subteam_*`` events."""
+        data: JSON = {
+            "id": self.id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": self.name,
+            "description": self.description,
+            "handle": self.handle,
+            "is_external": False,
+            "date_create": self.created,
+            "date_update": self.updated or self.created,
+            "date_delete": self.deleted,
+            "auto_type": None,
+            "auto_provision": False,
+            "enterprise_subteam_id": "",
+            "created_by": self.created_by,
+            "updated_by": self.created_by,
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+        }
+        if include_users:
+            data["users"] = list(self.users)
+        if include_count:
+            data["user_count"] = len(self.users)
+        return data
+
+
+@dataclass
 class Topic:
     """A channel's topic or purpose."""
 

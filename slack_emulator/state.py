@@ -25,6 +25,7 @@ from slack_emulator.records import (
     Topic,
     Trigger,
     User,
+    UserGroup,
     View,
 )
 from slack_emulator.uploads import UploadedFile
@@ -78,6 +79,7 @@ class Workspace:
         self.bot_id = BOT_ID
         self.app_id = APP_ID
         self.users: dict[str, User] = {}
+        self.usergroups: dict[str, UserGroup] = {}  # by id (S...)
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, list[Message]] = {}
         self.ephemerals: list[Ephemeral] = []
@@ -165,6 +167,43 @@ class Workspace:
             if found is not None:
                 return found
             return next((u for u in self.users.values() if u.name == user_id_or_name), None)
+
+    # user groups
+
+    def add_usergroup(
+        self, handle: str, *, users: list[str], name: str | None = None, creator: str = "U0ALICE"
+    ) -> UserGroup:
+        """A new enabled user group ``@handle`` of these people (ids or names)."""
+        with self.lock:
+            if any(group.handle == handle for group in self.usergroups.values()):
+                raise ValueError(f"a user group is already called @{handle}")
+            group = UserGroup(
+                id=self.mint_id("S"),
+                team_id=self.team_id,
+                handle=handle,
+                name=name or handle.replace("-", " ").capitalize(),
+                created=self.now(),
+                created_by=creator,
+                users=[self.user_id(user) for user in users],
+            )
+            self.usergroups[group.id] = group
+            return group
+
+    def usergroup(self, id_or_handle: str) -> UserGroup | None:
+        """The user group with this id, or this handle (``@`` optional); None when there is none."""
+        with self.lock:
+            found = self.usergroups.get(id_or_handle)
+            if found is not None:
+                return found
+            handle = id_or_handle.removeprefix("@")
+            return next((group for group in self.usergroups.values() if group.handle == handle), None)
+
+    def user_id(self, user_id_or_name: str) -> str:
+        """The id of the user with this id or name; KeyError when there is none."""
+        found = self.user(user_id_or_name)
+        if found is None:
+            raise KeyError(user_id_or_name)
+        return found.id
 
     # channels
 

@@ -34,13 +34,17 @@ def escape_text(text: str) -> str:
 def typed_text(ws: Workspace, text: str) -> str:
     """Text as Slack delivers what a person typed: escaped, ``@name``/``#name`` turned into mentions.
 
-    Mentions are converted only for users and channels that exist (Slack's "escape channels,
-    users, and links" app setting), e.g. ``@bob`` -> ``<@U0BOB|bob>``.
+    Mentions are converted only for users, user groups and channels that exist (Slack's "escape
+    channels, users, and links" app setting), e.g. ``@bob`` -> ``<@U0BOB|bob>``, ``@oncall-web`` ->
+    ``<!subteam^S00000009|@oncall-web>``.
     """
 
     def user(match: re.Match[str]) -> str:
         found = next((u for u in ws.users.values() if u.name == match.group(1)), None)
-        return f"<@{found.id}|{found.name}>" if found is not None else match[0]
+        if found is not None:
+            return f"<@{found.id}|{found.name}>"
+        group = ws.usergroup(match.group(1))
+        return f"<!subteam^{group.id}|@{group.handle}>" if group is not None and not group.deleted else match[0]
 
     def channel(match: re.Match[str]) -> str:
         found = ws.channel(match.group(1))

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from slack_emulator import methods_conversations, methods_files, methods_messages, methods_people
+from slack_emulator import (
+    methods_conversations,
+    methods_files,
+    methods_messages,
+    methods_people,
+    methods_usergroups,
+)
 from slack_emulator.arguments import ApiError, Args, invalid_arguments
 from slack_emulator.faults import Call, CallLog, Faults
 from slack_emulator.method_context import Handler, MethodCall
@@ -36,6 +42,7 @@ HANDLERS: dict[str, Handler] = {
     **methods_files.HANDLERS,
     **methods_messages.HANDLERS,
     **methods_people.HANDLERS,
+    **methods_usergroups.HANDLERS,
 }
 JSON_ARGUMENTS = ("blocks", "view", "attachments")
 APP_LEVEL_METHODS = frozenset({"apps.connections.open"})  # the only ones an app-level token may call

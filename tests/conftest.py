@@ -66,14 +66,16 @@ TABLES = (
     "slack_event",
     "member",
     "member_sync",
+    "usergroup",
     "subscriber",
     "delivery",
     "fan_out",
     "form_limit",
 )
-# What a person's request may change. The members tables are left out: they hold what Slack says
-# about the workspace's members (the one asking may be learned on the way), not anything asked for.
-MEMBER_TABLES = ("member", "member_sync")
+# What a person's request may change. The members and user groups tables are left out: they hold
+# what Slack says about the workspace (the one asking, or a group they name, may be learned on the
+# way), not anything asked for.
+MEMBER_TABLES = ("member", "member_sync", "usergroup")
 REQUEST_TABLES = tuple(table for table in TABLES if table not in MEMBER_TABLES)
 
 

@@ -34,6 +34,8 @@ SCOPE_OF_METHOD = {
     "files.getUploadURLExternal": "files:write",
     "pins.add": "pins:write",
     "reactions.add": "reactions:write",
+    "usergroups.list": "usergroups:read",
+    "usergroups.users.list": "usergroups:read",
     "users.info": "users:read",
     "users.list": "users:read",
     "views.open": None,
@@ -67,9 +69,16 @@ def test_the_shortcut_has_the_callback_id_the_app_listens_for() -> None:
     )
 
 
-def test_the_pushpin_and_member_events_are_subscribed_with_the_scopes_they_need() -> None:
-    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["reaction_added", "user_change", "team_join"]
-    assert {"reactions:read", "users:read"} <= scopes()
+def test_the_pushpin_member_and_user_group_events_are_subscribed_with_the_scopes_they_need() -> None:
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == [
+        "reaction_added",
+        "user_change",
+        "team_join",
+        "subteam_created",
+        "subteam_updated",
+        "subteam_members_changed",
+    ]
+    assert {"reactions:read", "users:read", "usergroups:read"} <= scopes()
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +105,17 @@ def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         sandbox.user("bob").react(channel, reply, "pushpin")
         sandbox.settle()
         return {call.method for call in emulator.calls()}
+
+
+def test_the_user_groups_are_read_with_usergroups_read(tmp_path: Path) -> None:
+    """The member sync reads the user groups pages reach: `usergroups.list`, then each group's
+    members with `usergroups.users.list`, both under `usergroups:read`."""
+    emulator = SlackEmulator()
+    emulator.add_usergroup("oncall-web", members=["bob"])
+    with Sandbox(database_url=f"sqlite:///{tmp_path / 'groups.db'}", emulator=emulator):
+        called = {call.method for call in emulator.calls()}
+    assert {"usergroups.list", "usergroups.users.list"} <= called
+    assert {SCOPE_OF_METHOD["usergroups.list"], SCOPE_OF_METHOD["usergroups.users.list"]} <= scopes()
 
 
 def test_the_scopes_cover_every_web_api_method_the_bot_calls(methods_the_bot_calls: set[str]) -> None:

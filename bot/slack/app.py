@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -37,10 +38,12 @@ from bot.slack.listeners import (
     AfterAck,
     register,
     register_every_other_event,
+    register_group_events,
     register_member_events,
     register_reading,
 )
 from bot.slack.run import CommandRunner
+from bot.usergroup_sync import UserGroupSync
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -58,6 +61,7 @@ def create_app(
     after_ack: AfterAck,
     identity: BotIdentity | None = None,
     members: MemberCheck | None = None,
+    groups: UserGroupSync | None = None,
 ) -> App:
     identity = identity or BotIdentity(client)
     app = App(
@@ -85,6 +89,9 @@ def create_app(
     register_reading(app, after_ack)  # first: every listener and middleware below gets the typed request
     register(app, runner, after_ack)
     register_member_events(app, members.learn)
+    register_group_events(
+        app, (groups or UserGroupSync(service.db, client, clock=service.clock, sleep=time.sleep)).learn
+    )
     register_every_other_event(app)  # last: it matches whatever the listeners above did not
 
     @app.error

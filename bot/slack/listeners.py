@@ -27,6 +27,7 @@ from bot.errors import UsageError, UserError
 from bot.reading import Malformed
 from bot.render import actions, blocks
 from bot.slack import commands, parse, shapes, usage
+from bot.slack.group_shapes import UserGroupChanged, UserGroupMembersChanged
 from bot.slack.run import CommandRunner, Reply
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,22 @@ def register_member_events(app: App, learn: Callable[[shapes.SlackUser], object]
     @app.event("team_join")
     def member_changed(ack: Ack, context: BoltContext) -> None:
         learn(shapes.incoming(context, shapes.MemberChanged).user)
+        ack()
+
+
+def register_group_events(app: App, learn: Callable[[UserGroupChanged | UserGroupMembersChanged], object]) -> None:
+    """`subteam_created`, `subteam_updated` and `subteam_members_changed`: the user groups pages
+    reach, stored at once (an on-call schedule handing over). Acknowledged only once stored."""
+
+    @app.event("subteam_created")
+    @app.event("subteam_updated")
+    def group_changed(ack: Ack, context: BoltContext) -> None:
+        learn(shapes.incoming(context, UserGroupChanged))
+        ack()
+
+    @app.event("subteam_members_changed")
+    def group_members_changed(ack: Ack, context: BoltContext) -> None:
+        learn(shapes.incoming(context, UserGroupMembersChanged))
         ack()
 
 

@@ -27,6 +27,9 @@ message a shortcut names, an event's fields): when that is unreadable and someon
                      minute_rate_limited; event_callback: team_id, event_id, event.type
       reaction_added   event: user, reaction, item.type; item.channel, item.ts
       user_change, team_join   event.user: a Slack user (id; team_id, profile, flags)
+      subteam_created, subteam_updated   event.subteam: a user group (id, handle; name,
+                     date_update, date_delete, users, user_count)
+      subteam_members_changed   event: subteam_id; added_users, removed_users, date_update
 
 Any body with an `event` must have an object there: Bolt reads it on every request. Bolt also
 reads `actions[0]` of a legacy `interactive_message` and the `workflow_step` of a step's views.
@@ -41,6 +44,7 @@ from typing import Any, TypeAlias, TypeVar
 from bot.reading import JsonObject, Malformed
 from bot.render import actions
 from bot.slack.copied import CopiedMessage, message_from, timestamp
+from bot.slack.group_shapes import GROUP_EVENTS, UserGroupChanged, UserGroupMembersChanged, read_group_event
 
 INCOMING = "incident_bot.incoming"  # where the reading middleware leaves the value in Bolt's context
 MEMBER_EVENTS = frozenset({"user_change", "team_join"})  # they write the members table
@@ -161,11 +165,24 @@ Incoming: TypeAlias = (
     | MessageShortcut
     | Reaction
     | MemberChanged
+    | UserGroupChanged
+    | UserGroupMembersChanged
     | RateLimited
     | OtherEvent
     | OtherRequest
 )
-Read = TypeVar("Read", SlashCommand, ButtonPress, ModalSubmission, MessageShortcut, Reaction, MemberChanged, OtherEvent)
+Read = TypeVar(
+    "Read",
+    SlashCommand,
+    ButtonPress,
+    ModalSubmission,
+    MessageShortcut,
+    Reaction,
+    MemberChanged,
+    UserGroupChanged,
+    UserGroupMembersChanged,
+    OtherEvent,
+)
 
 
 def read(body: Mapping[str, Any]) -> Incoming:
@@ -331,6 +348,8 @@ def _json(kind: str, body: JsonObject) -> Incoming:
         )
     if event_type in MEMBER_EVENTS:
         return MemberChanged(_user(event.object("user")))
+    if event_type in GROUP_EVENTS:
+        return read_group_event(event_type, event)
     return OtherEvent(event_type)
 
 
