@@ -159,23 +159,28 @@ class AftermathService:
 
     # --- reminders after the fire -------------------------------------------------------------
 
-    def send_due_reminders(self) -> int:
-        """Queue the reminders due now, each claimed in the database so that several processes
-        send it once: owners of overdue follow-ups (again each week while overdue), and the lead
-        of an incident whose retrospective is still pending 3 working days after the close."""
+    def send_due_reminders(self, *, team_id: str) -> int:
+        """Queue workspace `team_id`'s reminders due now, each claimed in the database so that
+        several processes send it once: owners of overdue follow-ups (again each week while
+        overdue), and the lead of an incident whose retrospective is still pending 3 working days
+        after the close."""
         now = self.clock()
         today = now.astimezone(self.zone).date()
         queued = 0
         with self.db.write() as session:
             overdue = aftermath.claim_overdue_follow_ups(
-                session=session, today=today, reminded_before=now - FOLLOW_UP_REMINDER_EVERY, now=now
+                session=session, team_id=team_id, today=today, reminded_before=now - FOLLOW_UP_REMINDER_EVERY, now=now
             )
             for found in overdue:
                 text = follow_up_reminder(found.follow_up, self._name(session, found.incident_id), today)
                 store.enqueue(session=session, incident_id=found.incident_id, effect=PostNotice(text=text), now=now)
             due_before = working_days_before(now, RETRO_REMINDER_WORKING_DAYS, self.zone)
             pending = aftermath.claim_retro_reminders(
-                session=session, resolved_after=due_before - RETRO_REMINDER_WINDOW, resolved_before=due_before, now=now
+                session=session,
+                team_id=team_id,
+                resolved_after=due_before - RETRO_REMINDER_WINDOW,
+                resolved_before=due_before,
+                now=now,
             )
             for stored in pending:
                 text = retro_reminder(stored.incident)

@@ -205,6 +205,7 @@ class DraftService:
             store.enqueue(
                 session=session,
                 incident_id=None,  # not queued behind the incident's other Slack work
+                team_id=repository.get_by_id(session=session, incident_id=draft.incident_id).team_id,
                 effect=effect,
                 now=now,
                 expires_at=now + TRIGGER_LIFETIME,

@@ -4,9 +4,10 @@
 page as it comes; a 429 is waited out exactly as long as its Retry-After says, then the same page
 is asked again. Any other failure ends the round; the next round starts over.
 
-Across processes a lease in the database (`member_sync`) lets one process at a time sync, and
-only when no sync finished in the last `every`: a fleet of web processes and workers starting
-together pages through users.list once, not once each.
+Across processes a lease in the database (`member_sync`, one per workspace) lets one process at a
+time sync, and only when no sync finished in the last `every`: a fleet of web processes and
+workers starting together pages through users.list once, not once each. A process syncs its own
+workspace (auth.test's team), and nothing until Slack has said which it is.
 
 `MemberSyncThread` tries a round at start and then every few minutes (`CHECK_EVERY`); the lease
 turns all but one try every `every` into a single cheap query, and a failed round is retried at
@@ -61,6 +62,7 @@ class MemberSync:
         *,
         clock: Callable[[], datetime],
         sleep: Callable[[float], Any],
+        workspace: Callable[[], str | None],
         on_page: Callable[[], None] = lambda: None,
         also: Callable[[], object] | None = None,
         every: timedelta = EVERY,
@@ -69,6 +71,7 @@ class MemberSync:
         self.db = db
         self.clock = clock
         self.sleep = sleep
+        self.workspace = workspace  # the team this process's token serves; None while Slack has not said
         self.on_page = on_page  # e.g. forget the members this process cached
         self.also = also  # after the members, under the same lease: the user groups (bot.usergroup_sync)
         self.every = every
@@ -79,10 +82,14 @@ class MemberSync:
     def run(self) -> int | None:
         """Sync if this process wins the lease; the number of members stored, None when skipped.
 
-        Raises SyncFailed when Slack fails before the last page."""
+        Raises SyncFailed when Slack fails before the last page (or has not said which workspace
+        the token serves)."""
+        team_id = self.workspace()
+        if team_id is None:
+            raise SyncFailed("the workspace is not known yet (auth.test has not answered)")
         with self.db.write() as session:
             claimed = members.claim_sync(
-                session=session, worker=self.worker, now=self.clock(), every=self.every, lease=LEASE
+                session=session, team_id=team_id, worker=self.worker, now=self.clock(), every=self.every, lease=LEASE
             )
         if not claimed:
             return None
@@ -95,7 +102,7 @@ class MemberSync:
             return count
         finally:
             with self.db.write() as session:
-                members.release_sync(session=session, worker=self.worker, finished_at=finished)
+                members.release_sync(session=session, team_id=team_id, worker=self.worker, finished_at=finished)
 
     def _also(self) -> None:
         """The user groups, after the members: their failure (a plan without user groups, an app

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from bot.background import Background
 from bot.reminders import ReminderService
@@ -25,18 +26,26 @@ RETRY_SECONDS = 1.0  # after a failed round, or when something due could not be 
 GATHER_SECONDS = 1.0  # woken by an ack, wait this long first: a burst of acks makes one round
 
 
+class SendsDue(Protocol):
+    """Queues a workspace's reminders due now; how many (`AftermathService.send_due_reminders`)."""
+
+    def __call__(self, *, team_id: str) -> int: ...
+
+
 class ReminderThread(Background):
     def __init__(
         self,
         reminders: ReminderService,
         *,
+        workspace: Callable[[], str | None],
         after_round: Callable[[], None],
         cap_seconds: float = CAP_SECONDS,
-        also: Sequence[Callable[[], int]] = (),
+        also: Sequence[SendsDue] = (),
         gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         super().__init__("reminders")
         self.reminders = reminders
+        self.workspace = workspace  # whose reminders: the team this process's token serves (None: unknown yet)
         # Other reminders, due by the day (after the fire: bot.aftermath): looked at once per cap, not
         # in every round, since every ack wakes this thread and each look is a write transaction.
         self.also = also
@@ -53,14 +62,17 @@ class ReminderThread(Background):
 
     def run_round(self) -> float:
         """Send what is due; the seconds to sleep until the next reminder time (capped)."""
-        sent = self.reminders.send_due()
+        team_id = self.workspace()
+        if team_id is None:  # Slack has not said which workspace is ours yet: asked again soon
+            return RETRY_SECONDS
+        sent = self.reminders.send_due(team_id=team_id)
         if time.monotonic() >= self._also_next:
-            sent += sum(send() for send in self.also)
+            sent += sum(send(team_id=team_id) for send in self.also)
             self._also_next = time.monotonic() + self.cap_seconds
         if sent:
             log.info("queued %d update reminders", sent)
             self.after_round()
-        earliest = self.reminders.earliest()
+        earliest = self.reminders.earliest(team_id=team_id)
         if earliest is None:
             return self.cap_seconds
         wait = (earliest - self.reminders.clock()).total_seconds()

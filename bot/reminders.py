@@ -111,10 +111,11 @@ class ReminderService:
 
     # --- the scheduler's round ---------------------------------------------------------------
 
-    def send_due(self) -> int:
-        """Claim and queue every reminder that is due now; how many were queued by this caller."""
+    def send_due(self, *, team_id: str) -> int:
+        """Claim and queue every reminder of workspace `team_id` that is due now; how many were
+        queued by this caller."""
         with self.db.read() as session:
-            due = reminders.due_ids(session=session, now=self.clock())
+            due = reminders.due_ids(session=session, team_id=team_id, now=self.clock())
         return sum(1 for incident_id in due if self._remind(incident_id))
 
     def _remind(self, incident_id: int) -> bool:
@@ -149,7 +150,7 @@ class ReminderService:
             store.enqueue(session=session, incident_id=incident_id, effect=work, now=now)
             return True
 
-    def earliest(self) -> datetime | None:
-        """When the next reminder of any open incident is due (None: none scheduled)."""
+    def earliest(self, *, team_id: str) -> datetime | None:
+        """When the next reminder of any open incident of the workspace is due (None: none scheduled)."""
         with self.db.read() as session:
-            return reminders.earliest(session=session)
+            return reminders.earliest(session=session, team_id=team_id)

@@ -85,7 +85,9 @@ class Runtime:
         return SlackHttp(
             self.app,
             signing_secret=self.settings.signing_secret or "",
-            problem=lambda: health.problem(self.service.db, self.settings.zone),
+            health=lambda: health.report(
+                self.service.db, self.settings.zone, team_id=self.identity.team_id, unverified=self.identity.unverified
+            ),
             metrics_text=lambda: metrics.scrape(
                 self.service.outbox_counts,
                 multiprocess=multiprocess_metrics,
@@ -106,7 +108,7 @@ class Runtime:
         """auth.test at start-up: raises `TokenRejected` (the caller exits with its one line) when
         Slack refuses the token; when it accepts it, held Slack work is checked at once."""
         if self.identity.check_token():
-            self.sender.check_now()
+            self.sender.check_now()  # this workspace's held work: auth.test just accepted its token
 
     # the listeners' AfterAck
     def notify(self) -> None:
@@ -118,8 +120,12 @@ class Runtime:
         self.responder.respond(response_url, messages)
 
     def send_due_reminders(self) -> int:
-        """One scheduler round now, without the thread: update reminders and those after the fire."""
-        return self.reminders.send_due() + self.aftermath.send_due_reminders()
+        """One scheduler round now, without the thread: update reminders and those after the fire,
+        of the workspace this process serves (none while Slack has not said which)."""
+        team_id = self.identity.workspace()
+        if team_id is None:
+            return 0
+        return self.reminders.send_due(team_id=team_id) + self.aftermath.send_due_reminders(team_id=team_id)
 
     def warm_up(self, *, request_threads: int = 8) -> None:
         """Before serving: the app built, its first statements compiled, a connection per thread."""
@@ -176,12 +182,20 @@ def build(
     )
     identity = BotIdentity(client)
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
-    sender = EffectSender(db, delivery, clock=clock, pace_seconds=pace_seconds)
+    sender = EffectSender(db, delivery, clock=clock, workspace=identity.workspace, pace_seconds=pace_seconds)
     sender.on_result = lambda result: _add_fetched(service, result)
     members = MemberCheck(db, client, clock=clock)
     sender.learn_people = members.look_up_unknown
     groups = UserGroupSync(db, client, clock=clock, sleep=time.sleep)
-    sync = MemberSync(db, client, clock=clock, sleep=time.sleep, on_page=members.recent.clear, also=groups.run)
+    sync = MemberSync(
+        db,
+        client,
+        clock=clock,
+        sleep=time.sleep,
+        workspace=identity.workspace,
+        on_page=members.recent.clear,
+        also=groups.run,
+    )
     sender_thread = SenderThread(sender)
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     aftermath = AftermathService(db, zone=settings.zone, clock=clock)
@@ -204,7 +218,10 @@ def build(
         subscribers=SubscriberService.from_settings(db, settings, clock=clock),
         lane=build_lane(db, settings, clock=clock, mail_tls=mail_tls),
         reminder_thread=ReminderThread(
-            reminders, after_round=sender_thread.notify, also=(aftermath.send_due_reminders,)
+            reminders,
+            workspace=identity.workspace,
+            after_round=sender_thread.notify,
+            also=(aftermath.send_due_reminders,),
         ),
     )
 

@@ -87,6 +87,7 @@ class Sandbox:
         self.emulator.add_bot_to(ANNOUNCE)
         self.settings = sandbox_settings(self.emulator, database_url, settings or {})
         runtime = build(self.settings, clock=clock, slack_timeout=slack_timeout, pace_seconds=pace_seconds)
+        runtime.check_token()  # as `incident-bot serve` does: learns whose workspace this is
         self.runtime: Runtime = runtime.start_background()
         self.runtime.member_sync.first_round.wait(30)  # everyone known before anyone acts, however slow the host
         self.server: ThreadingWSGIServer = make_http_server(self.runtime.wsgi(), host="127.0.0.1", port=0)

@@ -246,7 +246,9 @@ class IncidentService:
             _check_involved(stored.incident, where)
             now = self.clock()
             entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
-            post = store.row(incident_id=stored.id, effect=PostTimeline(entry_id=entry_id), now=now)
+            post = store.row(
+                incident_id=stored.id, team_id=stored.team_id, effect=PostTimeline(entry_id=entry_id), now=now
+            )
             repository.add_entry_with_effect(
                 connection, entry_id=entry_id, incident_id=stored.id, entry=entry, effect=post
             )
@@ -376,7 +378,7 @@ class IncidentService:
             return Changed(incident=stored.incident, entry=entry)
 
     def request_open_modal(
-        self, *, trigger_id: str, severity: int, channel_id: str | None, private: bool = False
+        self, *, team_id: str, trigger_id: str, severity: int, channel_id: str | None, private: bool = False
     ) -> None:
         """`/incident open` without a title: open the modal right after the ack (triggers last 3 s)."""
         now = self.clock()
@@ -384,7 +386,10 @@ class IncidentService:
             modal = OpenIncidentModal(
                 trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "", private=private
             )
-            store.enqueue(session=session, incident_id=None, effect=modal, now=now, expires_at=now + TRIGGER_LIFETIME)
+            expires_at = now + TRIGGER_LIFETIME
+            store.enqueue(
+                session=session, incident_id=None, team_id=team_id, effect=modal, now=now, expires_at=expires_at
+            )
 
     # --- reading -----------------------------------------------------------------------------
 

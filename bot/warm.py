@@ -58,7 +58,7 @@ def _rehearse(session: Session, now: datetime) -> None:
         connection = sql.core(session)
         repository.with_next_entry_id(connection, team_id=NOBODY, number=None, channel_id=NOBODY)
         repository.with_next_entry_id(connection, team_id=NOBODY, number=0, channel_id=None)
-        effect = store.row(incident_id=incident_id, effect=PostTimeline(entry_id=-1), now=now)
+        effect = store.row(incident_id=incident_id, team_id=NOBODY, effect=PostTimeline(entry_id=-1), now=now)
         repository.add_entry_with_effect(connection, entry_id=-1, incident_id=incident_id, entry=entry, effect=effect)
         return
     entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)

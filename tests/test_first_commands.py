@@ -8,13 +8,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
 from bot.cli import main
@@ -61,29 +60,11 @@ def test_without_a_database_file_a_reading_command_says_to_upgrade_and_creates_n
 
 
 @pytest.fixture
-def empty_postgres_url(postgres_url: str) -> Iterator[str]:
-    """A PostgreSQL database of its own that nobody migrated (the session's is migrated)."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = f"incident_bot_unmigrated_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def unmigrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def unmigrated_url(empty_url: str) -> str:
     """A database that exists and answers but has no tables: an empty SQLite file, or PostgreSQL."""
-    if request.param == "sqlite":
-        path = tmp_path / "data" / "incidents.db"
-        path.parent.mkdir()
-        sqlite3.connect(path).close()
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("empty_postgres_url")
-    assert isinstance(url, str)
-    return url
+    if make_url(empty_url).get_backend_name() == "sqlite":
+        sqlite3.connect(make_url(empty_url).database or "").close()
+    return empty_url
 
 
 def tables(url: str) -> list[str]:

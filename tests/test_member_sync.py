@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk import WebClient
 
-from bot.member_sync import MemberSync, MemberSyncThread, SyncFailed
+from bot.member_sync import LEASE, MemberSync, MemberSyncThread, SyncFailed
 from bot.sandbox import ManualClock
 from bot.storage import members as stored
 from bot.storage.db import Database
@@ -16,6 +16,7 @@ from bot.storage.members import Member
 from slack_emulator import SlackEmulator
 
 START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+TEAM_ID = "T0EMULATOR"  # the emulator's workspace, as auth.test says
 
 
 @pytest.fixture
@@ -43,7 +44,9 @@ def make_sync(
 ) -> tuple[MemberSync, FakeSleep]:
     sleep = FakeSleep()
     client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
-    return MemberSync(db, client, clock=clock, sleep=sleep, on_page=on_page, page_size=2), sleep
+    return MemberSync(
+        db, client, clock=clock, sleep=sleep, workspace=lambda: TEAM_ID, on_page=on_page, page_size=2
+    ), sleep
 
 
 def stored_member(db: Database, user_id: str) -> Member | None:
@@ -123,7 +126,12 @@ def test_a_process_that_died_mid_sync_does_not_block_the_others_past_its_lease(
 ) -> None:
     with sqlite_db.write() as session:
         assert stored.claim_sync(
-            session=session, worker="gone", now=clock(), every=timedelta(hours=4), lease=timedelta(minutes=30)
+            session=session,
+            team_id=TEAM_ID,
+            worker="gone",
+            now=clock(),
+            every=timedelta(hours=4),
+            lease=timedelta(minutes=30),
         )
     sync, _ = make_sync(sqlite_db, emulator, clock)
     assert sync.run() is None
@@ -157,3 +165,24 @@ def test_start_waits_for_the_first_round_even_when_slack_is_down(
         thread.stop()
     emulator.up()
     assert sync.run() == 5  # the failed round left the lease free
+
+
+def test_each_workspace_has_its_own_sync_lease(any_db: Database, emulator: SlackEmulator, clock: ManualClock) -> None:
+    """A sync of another workspace sharing the database does not stop this one's for 4 hours."""
+    with any_db.write() as session:
+        assert stored.claim_sync(
+            session=session, team_id="T0OTHER", worker="other", now=clock(), every=timedelta(hours=4), lease=LEASE
+        )
+        stored.release_sync(session=session, team_id="T0OTHER", worker="other", finished_at=clock())
+    sync, _ = make_sync(any_db, emulator, clock)
+    assert sync.run() == 5
+
+
+def test_no_sync_before_slack_says_which_workspace_the_token_serves(
+    sqlite_db: Database, emulator: SlackEmulator, clock: ManualClock
+) -> None:
+    client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
+    sync = MemberSync(sqlite_db, client, clock=clock, sleep=FakeSleep(), workspace=lambda: None)
+    with pytest.raises(SyncFailed, match="workspace is not known yet"):
+        sync.run()
+    assert emulator.calls("users.list") == []

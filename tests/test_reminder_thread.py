@@ -15,10 +15,10 @@ from bot.reminders import ReminderService
 
 
 class NothingDue:
-    def send_due(self) -> int:
+    def send_due(self, *, team_id: str) -> int:
         return 0
 
-    def earliest(self) -> datetime | None:
+    def earliest(self, *, team_id: str) -> datetime | None:
         return None
 
     def clock(self) -> datetime:
@@ -32,11 +32,13 @@ def test_reminders_after_the_fire_are_looked_at_once_per_cap_however_often_acks_
     monkeypatch.setattr("bot.reminder_thread.time.monotonic", lambda: now[0])
     looks: list[int] = []
 
-    def look() -> int:
+    def look(*, team_id: str) -> int:
         looks.append(1)
         return 0
 
-    thread = ReminderThread(cast(ReminderService, NothingDue()), after_round=lambda: None, also=(look,))
+    thread = ReminderThread(
+        cast(ReminderService, NothingDue()), workspace=lambda: "T1", after_round=lambda: None, also=(look,)
+    )
     for _ in range(5):  # five acks in a row
         assert thread.run_round() == thread.cap_seconds
     assert len(looks) == 1
@@ -49,7 +51,7 @@ class CountsRounds(NothingDue):
     def __init__(self) -> None:
         self.rounds = 0
 
-    def send_due(self) -> int:
+    def send_due(self, *, team_id: str) -> int:
         self.rounds += 1
         return 0
 
@@ -57,7 +59,11 @@ class CountsRounds(NothingDue):
 def test_a_burst_of_acks_wakes_the_scheduler_into_one_round_not_one_round_an_ack() -> None:
     reminders = CountsRounds()
     thread = ReminderThread(
-        cast(ReminderService, reminders), after_round=lambda: None, cap_seconds=60, gather_seconds=1.0
+        cast(ReminderService, reminders),
+        workspace=lambda: "T1",
+        after_round=lambda: None,
+        cap_seconds=60,
+        gather_seconds=1.0,
     ).start()
     try:
         wait_until(lambda: reminders.rounds == 1)  # the round at start-up

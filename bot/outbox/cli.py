@@ -51,7 +51,7 @@ def run_outbox(settings: Settings, args: argparse.Namespace, *, clock: Callable[
 
         with db.read() as session:
             effects = admin.unsent(session=session)
-            paused = pause.current(session=session)
+            paused = pause.current(session=session, team_id=None)  # any workspace's
         print(render(effects, paused, now=now, zone=settings.zone))
         return 0
     finally:

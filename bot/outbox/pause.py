@@ -10,6 +10,9 @@ scope is noticed as surely as a revoked token). When it goes through (or Slack r
 effect), the pause ends: every held effect is pending again, in its incident's order. A token
 accepted at start-up (`auth.test`) or `incident-bot outbox retry` makes the check due at once.
 
+A pause is a workspace's: it holds and checks only the work of the workspace whose token Slack
+refused, so another install sharing the database goes on sending.
+
 The pause is one pending row of the effect table (`store.PAUSE_KIND`): its `created_at` is when
 the refusals began, its `not_before` the next check, its `last_error` Slack's error code, its
 `attempts` the checks made. A pending row, so finding it uses the pending index however large the
@@ -46,35 +49,52 @@ class Pause:
     """The outbox is paused: Slack has refused the token (`error`) since `since`."""
 
     id: int
+    team_id: str
     since: datetime
     error: str
     next_check: datetime
     checks: int  # made so far
 
 
-def current(*, session: Session) -> Pause | None:
-    """The pause, if any (the oldest, should two senders have started one at the same moment:
-    it is the one checked, and the others end with it)."""
-    query = select(EffectRow).where(PENDING, EffectRow.kind == PAUSE_KIND).order_by(col(EffectRow.id)).limit(1)
-    row = session.exec(query).first()
+def current(*, session: Session, team_id: str | None) -> Pause | None:
+    """Workspace `team_id`'s pause, if any (the oldest, should two senders have started one at the
+    same moment: it is the one checked, and the others end with it); `team_id` None: any
+    workspace's (`/healthz` before auth.test answered, `incident-bot outbox`)."""
+    query = select(EffectRow).where(PENDING, EffectRow.kind == PAUSE_KIND)
+    if team_id is not None:
+        query = query.where(EffectRow.team_id == team_id)
+    row = session.exec(query.order_by(col(EffectRow.id)).limit(1)).first()
     if row is None or row.id is None:
         return None
-    return Pause(row.id, row.created_at, row.last_error or "refused", row.not_before, row.attempts)
+    return Pause(row.id, row.team_id or "", row.created_at, row.last_error or "refused", row.not_before, row.attempts)
 
 
-def hold(db: Database, *, effect_ids: Sequence[int], now: datetime, error: str, check_every: timedelta) -> None:
-    """Hold the effects Slack refused, and pause the outbox (the first check in `check_every`)
-    unless it is paused already."""
+def hold(
+    db: Database, *, team_id: str, effect_ids: Sequence[int], now: datetime, error: str, check_every: timedelta
+) -> None:
+    """Hold the effects Slack refused, and pause workspace `team_id`'s outbox (the first check in
+    `check_every`) unless it is paused already."""
     with db.write() as session:
         store.mark_held(session=session, effect_ids=effect_ids, error=error)
         # Locked: an `end` running meanwhile either ends the pause first (then this starts a new
         # one) or waits and releases these effects too (PostgreSQL; SQLite serialises writers
         # anyway). Two senders holding at the very same moment may both start one (`current`).
-        running = select(EffectRow.id).where(PENDING, EffectRow.kind == PAUSE_KIND).limit(1).with_for_update()
+        running = (
+            select(EffectRow.id)
+            .where(PENDING, EffectRow.kind == PAUSE_KIND, EffectRow.team_id == team_id)
+            .limit(1)
+            .with_for_update()
+        )
         started = session.exec(running).first() is None
         if started:
             session.add(
-                EffectRow(kind=PAUSE_KIND, created_at=now, not_before=now + check_every, last_error=error[:500])
+                EffectRow(
+                    kind=PAUSE_KIND,
+                    team_id=team_id,
+                    created_at=now,
+                    not_before=now + check_every,
+                    last_error=error[:500],
+                )
             )
     if started:
         log.error(
@@ -116,10 +136,10 @@ def check(sender: Checker, pause: Pause) -> bool:
 
 def _check(sender: Checker, pause: Pause) -> bool:
     with sender.db.read() as session:
-        oldest = select(EffectRow).where(EffectRow.state == HELD).order_by(col(EffectRow.id)).limit(1)
-        row = session.exec(oldest).first()
+        held_here = select(EffectRow).where(EffectRow.state == HELD, EffectRow.team_id == pause.team_id)
+        row = session.exec(held_here.order_by(col(EffectRow.id)).limit(1)).first()
     if row is None:  # a person sent it all again (`incident-bot outbox retry`)
-        return _end(sender)
+        return _end(sender, pause.team_id)
     held = store.claimed(row)
     if sender.settled_without_slack(held):  # expired or superseded: check with the next one, now
         with sender.db.write() as session:
@@ -128,7 +148,7 @@ def _check(sender: Checker, pause: Pause) -> bool:
     attempted = sender.attempt([held])
     if not isinstance(attempted, Hold | Retry):  # Slack took the token: it did the work, or refused only this
         sender.record([held], attempted)
-        return _end(sender)
+        return _end(sender, pause.team_id)
     if isinstance(attempted, Hold):
         log.warning("Slack still refuses the bot token (%s); %s stays held", attempted, held.kind)
         until, error = sender.clock() + sender.backoff.held_every, str(attempted)
@@ -148,20 +168,20 @@ def _postpone(session: Session, pause_id: int, *, until: datetime, error: str | 
     core(session).execute(update(EffectRow).where(col(EffectRow.id) == pause_id).values(**values))
 
 
-def _end(sender: Checker) -> bool:
-    """End the pause: every held effect is pending again, due now (or at the retry a failed check
-    set). The pause's rows are updated (locked) first, so a `hold` racing with this either waits
-    and then starts a new pause, or is seen held and released."""
+def _end(sender: Checker, team_id: str) -> bool:
+    """End the workspace's pause: every held effect of it is pending again, due now (or at the
+    retry a failed check set). The pause's rows are updated (locked) first, so a `hold` racing with
+    this either waits and then starts a new pause, or is seen held and released."""
     now = sender.clock()
     with sender.db.write() as session:
         core(session).execute(
             update(EffectRow)
-            .where(PENDING, col(EffectRow.kind) == PAUSE_KIND)
+            .where(PENDING, col(EffectRow.kind) == PAUSE_KIND, col(EffectRow.team_id) == team_id)
             .values(state="done", done_at=now, claimed_until=None)
         )
         released = core(session).execute(
             update(EffectRow)
-            .where(col(EffectRow.state) == HELD)
+            .where(col(EffectRow.state) == HELD, col(EffectRow.team_id) == team_id)
             .values(
                 state="pending",
                 not_before=case((col(EffectRow.not_before) > now, col(EffectRow.not_before)), else_=now),
@@ -175,6 +195,10 @@ def _end(sender: Checker) -> bool:
     return True
 
 
-def check_now(*, session: Session, now: datetime) -> None:
-    """Make the pause's next check due now (the token was just accepted, or a person asked)."""
-    core(session).execute(update(EffectRow).where(PENDING, col(EffectRow.kind) == PAUSE_KIND).values(not_before=now))
+def check_now(*, session: Session, now: datetime, team_id: str | None = None) -> None:
+    """Make the pause's next check due now (the token was just accepted, or a person asked); of
+    workspace `team_id`, or (None) of every workspace."""
+    query = update(EffectRow).where(PENDING, col(EffectRow.kind) == PAUSE_KIND)
+    if team_id is not None:
+        query = query.where(col(EffectRow.team_id) == team_id)
+    core(session).execute(query.values(not_before=now))

@@ -16,6 +16,9 @@ back is recorded for every effect of the batch alike (`record`):
 - `Hold` (Slack refused the token or a permission): held, and the outbox pauses
   (`bot.outbox.pause`: nothing else is sent but one check a minute);
 - anything else is a bug: retried with backoff, given up after `MAX_ATTEMPTS_FOR_BUGS`.
+
+A sender sends, holds and checks only the work of the workspace its process serves (`workspace`:
+auth.test's team), and nothing at all until Slack has said which workspace the token serves.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class EffectSender:
         delivery: Sends,
         *,
         clock: Callable[[], datetime],
+        workspace: Callable[[], str | None],
         on_result: Callable[[Result], None] | None = None,
         backoff: Backoff | None = None,
         pace_seconds: float = 0.0,
@@ -77,6 +81,7 @@ class EffectSender:
         self.db = db
         self.delivery = delivery
         self.clock = clock
+        self.workspace = workspace  # the team this process's token serves; None while Slack has not said
         self.on_result = on_result  # what a send brought back, for the rest of the bot (a fetched message)
         self.learn_people: Callable[[frozenset[str]], None] | None = None  # names the table lacks
         self.backoff = backoff or Backoff()
@@ -99,11 +104,14 @@ class EffectSender:
         given back untouched (`_send_claimed`). While the outbox is paused, a round is its check."""
         handled = 0
         self.next_in = None
+        team_id = self.workspace()
+        if team_id is None:  # whose work is ours is not known yet: none is sent (asked again next round)
+            return 0
         missed = 0  # rounds in a row whose effects another sender had claimed first
         while not stopping():
             with self.db.read() as session:
-                paused = pause.current(session=session)
-                due = [] if paused else store.claimable(session=session, now=self.clock())
+                paused = pause.current(session=session, team_id=team_id)
+                due = [] if paused else store.claimable(session=session, team_id=team_id, now=self.clock())
             if paused is not None:
                 if paused.next_check > self.clock() or not pause.check(self, paused):
                     break
@@ -124,7 +132,14 @@ class EffectSender:
     def check_now(self) -> None:
         """The token was accepted (auth.test at start-up): check held work at once, not in a minute."""
         with self.db.write() as session:
-            pause.check_now(session=session, now=self.clock())
+            pause.check_now(session=session, now=self.clock(), team_id=self._team())
+
+    def _team(self) -> str:
+        """The workspace served, known while sending (`drain` sends nothing before)."""
+        team_id = self.workspace()
+        if team_id is None:
+            raise RuntimeError("the workspace is not known yet")
+        return team_id
 
     # --- claiming ------------------------------------------------------------------------------
 
@@ -275,7 +290,14 @@ class EffectSender:
                 store.mark_done(session=session, effect_ids=ids, now=now, note=attempted.outcome())
             return True
         if isinstance(attempted, Hold):
-            pause.hold(self.db, effect_ids=ids, now=now, error=str(attempted), check_every=self.backoff.held_every)
+            pause.hold(
+                self.db,
+                team_id=self._team(),
+                effect_ids=ids,
+                now=now,
+                error=str(attempted),
+                check_every=self.backoff.held_every,
+            )
             return False
         if isinstance(attempted, Retry):
             wait = self.backoff.wait(attempted, first.attempts)

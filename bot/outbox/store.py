@@ -13,6 +13,10 @@ permission: kept, sent again once Slack accepts it; `bot.outbox.pause`). Held ro
 index: they are looked for only by the pause's check (once a minute while paused), when it
 ends, and by `incident-bot outbox`. One row of the table is not an effect: the token pause's
 own (`PAUSE_KIND`), pending while the outbox is paused, never claimed as an effect.
+
+Every row belongs to a workspace (`team_id`: its incident's, else the one given): a sender claims
+only the work of the workspace its token serves (auth.test's team), so one database never has
+another workspace's work sent with this token.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from sqlmodel import Session, col, select
 from bot.outbox.codec import UnreadablePayload, decode, encode
 from bot.outbox.effect import Effect
 from bot.storage.sql import core
-from bot.storage.tables import PENDING, EffectRow
+from bot.storage.tables import PENDING, EffectRow, IncidentRow
 
 LEASE = timedelta(seconds=120)
 WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
@@ -56,6 +60,10 @@ class Claimed:
 
 
 _ENQUEUE = insert(EffectRow)
+# Work queued behind an incident belongs to the incident's workspace, read in the same statement.
+_ENQUEUE_BEHIND = insert(EffectRow).values(
+    team_id=select(IncidentRow.team_id).where(col(IncidentRow.id) == bindparam("behind")).scalar_subquery()
+)
 
 
 def enqueue(
@@ -65,17 +73,23 @@ def enqueue(
     effect: Effect,
     now: datetime,
     expires_at: datetime | None = None,
+    team_id: str | None = None,
 ) -> None:
-    """Record Slack work for after the commit; `incident_id` None: not queued behind an incident's work."""
-    enqueue_all(session=session, incident_id=incident_id, effects=[effect], now=now, expires_at=expires_at)
+    """Record Slack work for after the commit; `incident_id` None: not queued behind an incident's
+    work, and then `team_id` says whose it is (an incident's work is its workspace's)."""
+    enqueue_all(
+        session=session, incident_id=incident_id, effects=[effect], now=now, expires_at=expires_at, team_id=team_id
+    )
 
 
 def row(
-    *, incident_id: int | None, effect: Effect, now: datetime, expires_at: datetime | None = None
+    *, incident_id: int | None, effect: Effect, now: datetime, team_id: str | None, expires_at: datetime | None = None
 ) -> dict[str, Any]:
-    """The outbox row that records `effect` as pending work (for a statement that inserts it)."""
+    """The outbox row that records `effect` as pending work of workspace `team_id` (for a
+    statement that inserts it)."""
     return {
         "incident_id": incident_id,
+        "team_id": team_id,
         "kind": effect.kind,
         "payload": encode(effect),
         "state": "pending",
@@ -93,11 +107,25 @@ def enqueue_all(
     effects: Sequence[Effect],
     now: datetime,
     expires_at: datetime | None = None,
+    team_id: str | None = None,
 ) -> None:
-    """Record several effects at once, in this order (one statement, built once)."""
-    rows = [row(incident_id=incident_id, effect=effect, now=now, expires_at=expires_at) for effect in effects]
-    if rows:
+    """Record several effects at once, in this order (one statement, built once); of the
+    incident's workspace, or of `team_id` for work of no incident."""
+    if incident_id is None and team_id is None:
+        raise TypeError("work of no incident needs the team_id of the workspace it belongs to")
+    rows = [
+        row(incident_id=incident_id, effect=effect, now=now, expires_at=expires_at, team_id=team_id)
+        for effect in effects
+    ]
+    if not rows:
+        return
+    if incident_id is None:
         core(session).execute(_ENQUEUE, rows)
+        return
+    for each in rows:
+        del each["team_id"]
+        each["behind"] = incident_id
+    core(session).execute(_ENQUEUE_BEHIND, rows)
 
 
 @dataclass(frozen=True)
@@ -109,11 +137,12 @@ class Due:
     kind: str
 
 
-def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[Due]:
-    """Effects that may be sent now: the first of each incident's queue, due, unleased."""
+def claimable(*, session: Session, team_id: str, now: datetime, limit: int = 20) -> list[Due]:
+    """Workspace `team_id`'s effects that may be sent now: the first of each incident's queue,
+    due, unleased."""
     firsts = (
         select(func.min(EffectRow.id).label("id"))
-        .where(EffectRow.state == "pending", col(EffectRow.incident_id).is_not(None))
+        .where(EffectRow.state == "pending", col(EffectRow.incident_id).is_not(None), EffectRow.team_id == team_id)
         .group_by(col(EffectRow.incident_id))
     )
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
@@ -121,6 +150,7 @@ def claimable(*, session: Session, now: datetime, limit: int = 20) -> list[Due]:
         select(EffectRow.id, EffectRow.incident_id, EffectRow.kind)
         .where(
             PENDING,  # the partial index's own condition, as a literal
+            EffectRow.team_id == team_id,
             EffectRow.not_before <= now,
             free,
             or_(col(EffectRow.incident_id).is_(None), col(EffectRow.id).in_(firsts)),

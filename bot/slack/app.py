@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -115,17 +115,18 @@ def repair_form_body(request: BoltRequest) -> BoltRequest:
 
 
 class SlackHttp(SlackRequestHandler):
-    """WSGI: `POST /slack/events` through Bolt; `GET /healthz`: 200, or 503 with what `problem`
-    says; `GET /metrics`: what `metrics_text` renders (bot.metrics); `/alerts/...` goes to
-    `alert_intake` (bot.intake); any other GET or HEAD, and the `public_posts` (the subscription
-    forms), go to `public_site` (the status page, bot.status_page), unsigned."""
+    """WSGI: `POST /slack/events` through Bolt; `GET /healthz`: what `health` reports (bot.health),
+    200 when it is ok, else 503; `GET /metrics`: what `metrics_text` renders (bot.metrics);
+    `/alerts/...` goes to `alert_intake` (bot.intake); any other GET or HEAD, and the
+    `public_posts` (the subscription forms), go to `public_site` (the status page,
+    bot.status_page), unsigned."""
 
     def __init__(
         self,
         app: App,
         *,
         signing_secret: str,
-        problem: Callable[[], str | None],
+        health: Callable[[], Mapping[str, object]],
         metrics_text: Callable[[], bytes] | None = None,
         public_site: WSGIApplication | None = None,
         alert_intake: WSGIApplication | None = None,
@@ -133,7 +134,7 @@ class SlackHttp(SlackRequestHandler):
     ) -> None:
         super().__init__(app, path="/slack/events")
         self.signing_secret = signing_secret
-        self.problem = problem
+        self.health = health
         self.metrics_text = metrics_text
         self.public_site = public_site
         self.alert_intake = alert_intake
@@ -161,9 +162,9 @@ class SlackHttp(SlackRequestHandler):
             start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))])
             return [body]
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            problem = self.problem()
-            status = "200 OK" if problem is None else "503 Service Unavailable"
-            body = json.dumps({"ok": True} if problem is None else {"ok": False, "error": problem}).encode()
+            report = self.health()
+            status = "200 OK" if report.get("ok") is True else "503 Service Unavailable"
+            body = json.dumps(report).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         if str(environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX) and self.alert_intake is not None:

@@ -1,15 +1,20 @@
-"""The bot's own Slack identity (its user id), learnt from auth.test once and kept.
+"""The bot's own Slack identity (its user id and its workspace), learnt from auth.test once and kept.
 
 Requests never wait for it: `authorize` hands Bolt whatever is known, without calling Slack.
 At start-up `check_token` asks auth.test once: a token Slack refuses stops the bot with one line
 (`TokenRejected`); a Slack that cannot be reached does not (incidents must open while it is down).
+Until auth.test has accepted the token the identity is *unverified* (`unverified` says why, for
+`/healthz`), and whoever needs the workspace (`workspace()`: the outbox sender, the schedulers)
+asks again, at most every `ASK_AGAIN_SECONDS`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
@@ -22,6 +27,8 @@ log = logging.getLogger(__name__)
 # auth.test's answers that mean this token will never work: a person must replace it.
 REJECTED = frozenset({"not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive"})
 CHECK_TIMEOUT_SECONDS = 5  # start-up does not wait long for a Slack that does not answer
+ASK_AGAIN_SECONDS = 10.0  # while unverified, auth.test is asked again at most this often
+NOT_ASKED = "auth.test has not been asked yet"
 
 
 class TokenRejected(Exception):
@@ -40,19 +47,39 @@ class BotIdentity:
         self.client = client
         self._user_id: str | None = None
         self._bot_id: str | None = None
+        self._team_id: str | None = None
+        self.unverified: str | None = NOT_ASKED  # why the token is not known to work yet; None once accepted
+        self._next_ask = 0.0  # time.monotonic() before which an unverified identity is not asked again
         self._lock = threading.Lock()
 
     def resolve(self) -> str | None:
-        """Ask auth.test (once successfully); None while Slack cannot answer."""
+        """Ask auth.test (once successfully, then at most every `ASK_AGAIN_SECONDS`); the bot's
+        user id, None while Slack cannot answer."""
         with self._lock:
-            if self._user_id is None:
+            if self._user_id is None and time.monotonic() >= self._next_ask:
+                self._next_ask = time.monotonic() + ASK_AGAIN_SECONDS
+                client = client_like(self.client, timeout=CHECK_TIMEOUT_SECONDS)
                 try:
-                    result = self.client.auth_test()
-                except (SlackApiError, OSError) as error:
+                    self._learn(client.auth_test())
+                except SlackApiError as error:
+                    self.unverified = f"auth.test answered {error.response.get('error') or error.response.status_code}"
+                    log.warning("auth.test failed (%s); will try again later", self.unverified)
+                except OSError as error:
+                    self.unverified = f"Slack cannot be reached ({_cause(error)})"
                     log.warning("auth.test failed (%s); will try again later", type(error).__name__)
-                    return None
-                self._user_id, self._bot_id = result.get("user_id"), result.get("bot_id")
             return self._user_id
+
+    @property
+    def team_id(self) -> str | None:
+        """The workspace, if auth.test told it already (never asks)."""
+        return self._team_id
+
+    def workspace(self) -> str | None:
+        """The workspace this token serves (auth.test's team), whose work this process sends and
+        reminds of; None while Slack has not told it (asked again, see `resolve`)."""
+        if self._team_id is None:
+            self.resolve()
+        return self._team_id
 
     def check_token(self) -> bool:
         """auth.test now: True when Slack accepted the token, False when Slack could not be asked.
@@ -67,15 +94,23 @@ class BotIdentity:
             if code in REJECTED:
                 raise TokenRejected(code) from None
             log.warning("auth.test answered %s %s; starting anyway", error.response.status_code, code)
+            with self._lock:
+                self.unverified = f"auth.test answered {code or error.response.status_code}"
             return False
         except OSError as error:
-            reason = getattr(error, "reason", error)  # urllib wraps the socket's error
-            cause = type(reason if isinstance(reason, BaseException) else error).__name__
+            cause = _cause(error)
             log.warning("Slack cannot be reached (%s); starting anyway, Slack work waits", cause)
+            with self._lock:
+                self.unverified = f"Slack cannot be reached ({cause})"
             return False
         with self._lock:
-            self._user_id, self._bot_id = result.get("user_id"), result.get("bot_id")
+            self._learn(result)
         return True
+
+    def _learn(self, result: Any) -> None:
+        """What auth.test said when it accepted the token (the caller holds the lock)."""
+        self._user_id, self._bot_id, self._team_id = result.get("user_id"), result.get("bot_id"), result.get("team_id")
+        self.unverified = None
 
     def user_id(self) -> str:
         """The bot's user id; raises OSError when Slack cannot tell us yet (the caller retries)."""
@@ -100,3 +135,9 @@ class BotIdentity:
             )
 
         return authorize
+
+
+def _cause(error: OSError) -> str:
+    """The name of what went wrong underneath (urllib wraps the socket's error)."""
+    reason = getattr(error, "reason", error)
+    return type(reason if isinstance(reason, BaseException) else error).__name__

@@ -169,6 +169,7 @@ class CommandRunner:
             if asked.trigger_id is None:
                 return Reply(blocks.reply("Give the incident a title: " + escape(usage.USAGE["open"])))
             self.service.request_open_modal(
+                team_id=asked.team_id,
                 trigger_id=asked.trigger_id,
                 severity=command.severity,
                 channel_id=asked.channel_id,

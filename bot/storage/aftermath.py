@@ -150,13 +150,15 @@ def follow_ups(*, session: Session, incident_id: int) -> list[FollowUp]:
 
 
 def claim_overdue_follow_ups(
-    *, session: Session, today: date, reminded_before: datetime, now: datetime
+    *, session: Session, team_id: str, today: date, reminded_before: datetime, now: datetime
 ) -> list[StoredFollowUp]:
-    """Open follow-ups past their due date with an owner, not reminded since `reminded_before`,
-    marked reminded in the same statement: two workers never remind the same follow-up twice."""
+    """The workspace's open follow-ups past their due date with an owner, not reminded since
+    `reminded_before`, marked reminded in the same statement: two workers never remind the same
+    follow-up twice."""
     claimed = core(session).execute(
         update(FollowUpRow)
         .where(
+            col(FollowUpRow.team_id) == team_id,
             col(FollowUpRow.done_at).is_(None),
             col(FollowUpRow.owner).is_not(None),
             col(FollowUpRow.due) < today,
@@ -204,14 +206,16 @@ def decide_retro(*, session: Session, incident_id: int, state: RetroState, note:
 
 
 def claim_retro_reminders(
-    *, session: Session, resolved_after: datetime, resolved_before: datetime, now: datetime
+    *, session: Session, team_id: str, resolved_after: datetime, resolved_before: datetime, now: datetime
 ) -> list[StoredIncident]:
-    """Resolved incidents whose retrospective is still pending, resolved between the two times
-    and never reminded: marked reminded in the same statement (one reminder, whatever the workers)."""
+    """The workspace's resolved incidents whose retrospective is still pending, resolved between
+    the two times and never reminded: marked reminded in the same statement (one reminder,
+    whatever the workers)."""
     claimed = core(session).execute(
         update(IncidentRow)
         .where(
             and_(
+                col(IncidentRow.team_id) == team_id,
                 col(IncidentRow.status) == "resolved",
                 col(IncidentRow.retro_state) == RetroState.PENDING.value,
                 col(IncidentRow.resolved_at) < resolved_before,

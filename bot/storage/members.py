@@ -91,14 +91,22 @@ def count(*, session: Session) -> int:
 # --- the sync lease ----------------------------------------------------------------------------
 
 
-def claim_sync(*, session: Session, worker: str, now: datetime, every: timedelta, lease: timedelta) -> bool:
-    """Claim the users.list sync for `worker`: True unless another process holds it, or a sync
-    finished less than `every` ago."""
-    session.execute(upsert(session)(MemberSyncRow).values(name=USERS_LIST).on_conflict_do_nothing())
+def sync_name(team_id: str) -> str:
+    """The lease's name for one workspace's users.list sync (at most the column's 32 characters)."""
+    return f"{USERS_LIST} {team_id}"[:32]
+
+
+def claim_sync(
+    *, session: Session, team_id: str, worker: str, now: datetime, every: timedelta, lease: timedelta
+) -> bool:
+    """Claim workspace `team_id`'s users.list sync for `worker`: True unless another process holds
+    it, or a sync of it finished less than `every` ago."""
+    name = sync_name(team_id)
+    session.execute(upsert(session)(MemberSyncRow).values(name=name).on_conflict_do_nothing())
     claimed = core(session).execute(
         update(MemberSyncRow)
         .where(
-            col(MemberSyncRow.name) == USERS_LIST,
+            col(MemberSyncRow.name) == name,
             or_(col(MemberSyncRow.claimed_until).is_(None), col(MemberSyncRow.claimed_until) < now),
             or_(col(MemberSyncRow.finished_at).is_(None), col(MemberSyncRow.finished_at) <= now - every),
         )
@@ -108,13 +116,13 @@ def claim_sync(*, session: Session, worker: str, now: datetime, every: timedelta
     return claimed.first() is not None
 
 
-def release_sync(*, session: Session, worker: str, finished_at: datetime | None) -> None:
+def release_sync(*, session: Session, team_id: str, worker: str, finished_at: datetime | None) -> None:
     """Give the lease back; `finished_at` when the sync walked every page (else it may be retried)."""
     values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
     if finished_at is not None:
         values["finished_at"] = finished_at
     core(session).execute(
         update(MemberSyncRow)
-        .where(col(MemberSyncRow.name) == USERS_LIST, col(MemberSyncRow.claimed_by) == worker)
+        .where(col(MemberSyncRow.name) == sync_name(team_id), col(MemberSyncRow.claimed_by) == worker)
         .values(**values)
     )

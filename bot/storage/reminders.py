@@ -58,19 +58,25 @@ def claim(*, session: Session, incident_id: int, version: int, schedule: Schedul
     return int(row[0]) if row is not None else None
 
 
-def due_ids(*, session: Session, now: datetime) -> list[int]:
-    """Open incidents whose next reminder time has come, earliest first (ix_incident_remind_at)."""
+def due_ids(*, session: Session, team_id: str, now: datetime) -> list[int]:
+    """Open incidents of the workspace whose next reminder time has come, earliest first
+    (ix_incident_remind_at)."""
     query = (
         select(IncidentRow.id)
-        .where(REMINDING, col(IncidentRow.remind_at) <= now, OPEN)
+        .where(REMINDING, col(IncidentRow.remind_at) <= now, OPEN, col(IncidentRow.team_id) == team_id)
         .order_by(col(IncidentRow.remind_at))
     )
     return [int(incident_id) for incident_id in session.exec(query) if incident_id is not None]
 
 
-def earliest(*, session: Session) -> datetime | None:
-    """The earliest reminder time of any open incident (None when nothing is scheduled)."""
-    query = select(IncidentRow.remind_at).where(REMINDING, OPEN).order_by(col(IncidentRow.remind_at)).limit(1)
+def earliest(*, session: Session, team_id: str) -> datetime | None:
+    """The earliest reminder time of any open incident of the workspace (None when nothing is scheduled)."""
+    query = (
+        select(IncidentRow.remind_at)
+        .where(REMINDING, OPEN, col(IncidentRow.team_id) == team_id)
+        .order_by(col(IncidentRow.remind_at))
+        .limit(1)
+    )
     return session.exec(query).first()
 
 

@@ -201,6 +201,8 @@ class EffectRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    # The workspace whose token sends it (its incident's): a sender claims only its own (auth.test's)
+    team_id: str | None = Field(default=None, max_length=32)
     kind: str = Field(max_length=32)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | done | dead

@@ -160,22 +160,22 @@ def test_a_token_revoked_mid_incident_holds_the_work_until_it_is_restored(stack:
     alice = stack.user("alice")
     assert "Opened *INC-1*" in alice.slash("open sev1 Payments are down").json["text"]
     stack.settle()
-    assert healthz(stack) == (200, {"ok": True})
+    assert healthz(stack) == (200, {"ok": True, "slack": "verified"})
     stack.emulator.revoke_token("token_revoked")
     assert alice.slash("note INC-1 rolled back the deploy").json["text"] == "INC-1: note added to the timeline."
     assert alice.slash("status INC-1 identified").json["text"] == "INC-1: now *identified*."
     revoked = clock()
     revoked_at = f"{revoked.astimezone(KOLKATA):%H:%M}"
     reason = f"slack auth failing since {revoked_at}: token_revoked"
-    assert wait_for(lambda: unhealthy(stack), timeout=15) == {"ok": False, "error": reason}
+    assert wait_for(lambda: unhealthy(stack), timeout=15) == {"ok": False, "slack": "refused", "error": reason}
     assert refusals(stack) == ["chat.postMessage"], "one refusal paused everything"
     clock.advance(seconds=61)  # the next check: the held note, sent again, refused again
     stack.runtime.sender_thread.notify()
     wait_for(lambda: len(refusals(stack)) >= 2, timeout=15)
-    assert unhealthy(stack) == {"ok": False, "error": reason}
+    assert unhealthy(stack) == {"ok": False, "slack": "refused", "error": reason}
     stack.emulator.restore_token()
     clock.advance(seconds=60)
     stack.settle(timeout=30)
-    assert healthz(stack) == (200, {"ok": True})
+    assert healthz(stack) == (200, {"ok": True, "slack": "verified"})
     assert refusals(stack) == ["chat.postMessage"] * 2, "one check a minute, nothing else tried meanwhile"
     assert_incident_1_arrived_once(stack, revoked)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -89,23 +91,36 @@ def test_the_bot_starts_while_slack_is_unreachable_and_works_once_it_is_back(tmp
             text=True,
         )
         try:
-            health = wait_for(lambda: _health(port), timeout=30)
-            assert health == 200
+            status, body = wait_for(lambda: _health(port), timeout=30)
+            # serving, but not healthy: nothing it posts can go until Slack has accepted the token
+            assert (status, body) == (
+                503,
+                {
+                    "ok": False,
+                    "slack": "unverified",
+                    "error": "Slack has not accepted the token yet: Slack cannot be reached (ConnectionRefusedError)",
+                },
+            )
             emulator.up()
             emulator.connect_app(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
             answer = emulator.as_user("alice").slash("open sev2 Search is slow")
             assert answer.status == 200 and "Opened *INC-1*" in answer.json["text"]
             wait_for(lambda: emulator.channel_by_name("inc-1-search-is-slow"), timeout=30)
+            assert _health(port) == (200, {"ok": True, "slack": "verified"})  # auth.test was asked again
         finally:
             process.terminate()
             _, errors = process.communicate(timeout=15)
     assert "Slack cannot be reached (ConnectionRefusedError); starting anyway, Slack work waits" in errors
 
 
-def _health(port: int) -> int | None:
+def _health(port: int) -> tuple[int, dict[str, object]] | None:
+    """`/healthz`'s status and body; None while nothing answers."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
-            return int(answer.status)
+            return int(answer.status), json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
     except OSError:
         time.sleep(0.05)
         return None

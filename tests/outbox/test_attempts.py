@@ -27,7 +27,7 @@ def tries_of_first_effect(failure: Exception, sqlite_db: Database) -> list[Attem
     """Open an incident, fail its first effect once with `failure`, send again: what each try was told."""
     clock = ManualClock(START)
     slack = FakeSlack()
-    sender = EffectSender(sqlite_db, slack, clock=clock, backoff=Backoff(random=lambda: 1.0))
+    sender = EffectSender(sqlite_db, slack, clock=clock, workspace=lambda: "T1", backoff=Backoff(random=lambda: 1.0))
     IncidentService(sqlite_db, zone=KOLKATA, clock=clock).open(team_id="T1", actor="U1", title="Checkout fails")
     slack.failures.append(failure)
     sender.drain()
@@ -51,7 +51,7 @@ def test_after_a_rate_limit_the_retry_is_a_plain_one(sqlite_db: Database) -> Non
 def test_each_effect_is_told_its_own_id(sqlite_db: Database) -> None:
     clock = ManualClock(START)
     slack = FakeSlack()
-    sender = EffectSender(sqlite_db, slack, clock=clock)
+    sender = EffectSender(sqlite_db, slack, clock=clock, workspace=lambda: "T1")
     IncidentService(sqlite_db, zone=KOLKATA, clock=clock).open(team_id="T1", actor="U1", title="Checkout fails")
     sender.drain()
     ids = [attempt.effect_id for attempt in slack.attempts]

@@ -126,7 +126,9 @@ def test_two_senders_draining_at_once_never_send_one_line_twice_and_keep_each_in
 ) -> None:
     service = IncidentService(shared_db, zone=KOLKATA)
     slack = SlowSlack()
-    senders = [EffectSender(shared_db, slack, clock=lambda: datetime.now(UTC)) for _ in range(2)]
+    senders = [
+        EffectSender(shared_db, slack, clock=lambda: datetime.now(UTC), workspace=lambda: "T1") for _ in range(2)
+    ]
     for number in (1, 2, 3):
         service.open(team_id="T1", actor="U1", title=f"Outage {number}")
     stop = threading.Event()
@@ -206,7 +208,9 @@ def test_two_senders_share_the_incidents_each_claiming_a_few_at_a_time_and_none_
     for number in range(1, 13):
         service.open(team_id="T1", actor="U1", title=f"Outage {number}")
     slacks = [SlowSlack(0.01), SlowSlack(0.01)]  # 60 calls: long enough for both threads to be at work
-    senders = [EffectSender(shared_db, slack, clock=lambda: datetime.now(UTC)) for slack in slacks]
+    senders = [
+        EffectSender(shared_db, slack, clock=lambda: datetime.now(UTC), workspace=lambda: "T1") for slack in slacks
+    ]
     threads = [threading.Thread(target=sender.drain) for sender in senders]
     for thread in threads:
         thread.start()

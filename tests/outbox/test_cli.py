@@ -40,7 +40,7 @@ def slack() -> FakeSlack:
 
 @pytest.fixture
 def sender(db: Database, slack: FakeSlack, clock: ManualClock) -> EffectSender:
-    return EffectSender(db, slack, clock=clock, backoff=Backoff(random=lambda: 1.0))
+    return EffectSender(db, slack, clock=clock, workspace=lambda: "T1", backoff=Backoff(random=lambda: 1.0))
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def service(sqlite_db: Database, clock: ManualClock) -> IncidentService:
 
 
 def make_sender(db: Database, slack: FakeSlack, clock: ManualClock, jitter: float = 1.0) -> EffectSender:
-    return EffectSender(db, slack, clock=clock, backoff=Backoff(random=lambda: jitter))
+    return EffectSender(db, slack, clock=clock, workspace=lambda: "T1", backoff=Backoff(random=lambda: jitter))
 
 
 @pytest.fixture
@@ -151,7 +151,9 @@ def test_a_rate_limit_waits_exactly_retry_after_without_jitter(
 def test_once_slack_answers_again_every_incident_is_sent_within_30_seconds_in_its_order(
     sqlite_db: Database, service: IncidentService, slack: FakeSlack, clock: ManualClock
 ) -> None:
-    sender = EffectSender(sqlite_db, slack, clock=clock, backoff=Backoff(random=random.Random(3).random))
+    sender = EffectSender(
+        sqlite_db, slack, clock=clock, workspace=lambda: "T1", backoff=Backoff(random=random.Random(3).random)
+    )
     slack.failing = lambda: Retry("network: ConnectionRefusedError")
     for title in ("Checkout fails", "Search is slow", "Login loops"):
         open_incident(service, title)
@@ -191,7 +193,9 @@ def test_work_this_version_cannot_read_is_given_up_with_the_reason_and_the_rest_
 ) -> None:
     """A row of a newer version's kind, left after a rollback: `incident-bot outbox retry` can send it later."""
     with sqlite_db.write() as session:
-        session.add(EffectRow(kind="channel.archive", payload="{}", created_at=clock(), not_before=clock()))
+        session.add(
+            EffectRow(kind="channel.archive", team_id="T1", payload="{}", created_at=clock(), not_before=clock())
+        )
     open_incident(service)
     sender.drain()
     [dead] = effects(sqlite_db, "dead")
@@ -347,7 +351,9 @@ def test_a_second_pause_started_by_a_racing_sender_adds_no_second_check(
     slack.failing = refuse()
     sender.drain()
     with sqlite_db.write() as session:  # what two senders holding at the same instant on PostgreSQL may leave
-        session.add(EffectRow(kind="outbox.auth_hold", created_at=clock(), not_before=clock(), last_error="x"))
+        session.add(
+            EffectRow(kind="outbox.auth_hold", team_id="T1", created_at=clock(), not_before=clock(), last_error="x")
+        )
     clock.advance(seconds=60)
     sender.drain()
     assert len(slack.tried) == 2, "one failure, then one check"

@@ -27,6 +27,7 @@ from bot.storage.db import Database
 from bot.storage.tables import EffectRow
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+TEAM = "T1"
 MODAL = OpenIncidentModal(trigger_id="t1", severity=2, private_metadata="C0ORIGIN")
 
 
@@ -72,9 +73,9 @@ def claim(session: Session, *, effect_id: int, worker: str, now: datetime) -> ou
 def test_rows_stored_by_released_versions_are_claimed_as_their_typed_effect(any_db: Database) -> None:
     with any_db.write() as session:
         for effect, text in stored_rows():
-            session.add(EffectRow(kind=effect.kind, payload=text, created_at=NOW, not_before=NOW))
+            session.add(EffectRow(kind=effect.kind, team_id=TEAM, payload=text, created_at=NOW, not_before=NOW))
     with any_db.read() as session:
-        due = outbox.claimable(session=session, now=NOW, limit=100)
+        due = outbox.claimable(session=session, team_id=TEAM, now=NOW, limit=100)
     with any_db.write() as session:
         claimed = [claim(session, effect_id=d.id, worker="web-1", now=NOW) for d in due]
     assert [effect.effect if effect else None for effect in claimed] == [effect for effect, _ in stored_rows()]
@@ -82,9 +83,9 @@ def test_rows_stored_by_released_versions_are_claimed_as_their_typed_effect(any_
 
 def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_ends(any_db: Database) -> None:
     with any_db.write() as session:
-        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
+        outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
     with any_db.read() as session:
-        [due] = outbox.claimable(session=session, now=NOW)
+        [due] = outbox.claimable(session=session, team_id=TEAM, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
         claimed = claim(session, effect_id=effect_id, worker="web-1", now=NOW)
@@ -103,9 +104,9 @@ def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_en
 
 def test_an_effect_already_sent_cannot_be_claimed(any_db: Database) -> None:
     with any_db.write() as session:
-        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
+        outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
     with any_db.read() as session:
-        [due] = outbox.claimable(session=session, now=NOW)
+        [due] = outbox.claimable(session=session, team_id=TEAM, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
         outbox.mark_done(session=session, effect_ids=[effect_id], now=NOW)
@@ -117,9 +118,9 @@ def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Dat
     """effect.claimed_by is VARCHAR(64): PostgreSQL enforces it, SQLite does not."""
     worker = "incident-bot-web-7d9f8c6b5-abcde.prod.eu-west-1.compute.internal:123456:7f3a2b1c4d5e"
     with any_db.write() as session:
-        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
+        outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
     with any_db.read() as session:
-        [due] = outbox.claimable(session=session, now=NOW)
+        [due] = outbox.claimable(session=session, team_id=TEAM, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
         assert claim(session, effect_id=effect_id, worker=worker, now=NOW) is not None
@@ -132,8 +133,10 @@ def test_the_pause_row_is_never_offered_as_an_effect_to_send(any_db: Database) -
     reads each statement afresh) must not claim the pause's row as work: it would give it up as
     unreadable, and the held work would never be checked again."""
     with any_db.write() as session:
-        outbox.enqueue(session=session, incident_id=None, effect=MODAL, now=NOW)
-        session.add(EffectRow(kind=outbox.PAUSE_KIND, created_at=NOW, not_before=NOW, last_error="invalid_auth"))
+        outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
+        session.add(
+            EffectRow(kind=outbox.PAUSE_KIND, team_id=TEAM, created_at=NOW, not_before=NOW, last_error="invalid_auth")
+        )
     with any_db.read() as session:
-        due = outbox.claimable(session=session, now=NOW)
+        due = outbox.claimable(session=session, team_id=TEAM, now=NOW)
     assert [effect.kind for effect in due] == [OpenIncidentModal.kind]

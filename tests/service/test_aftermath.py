@@ -12,6 +12,7 @@ import pytest
 from freezegun import freeze_time
 from markdown_it import MarkdownIt
 from sqlalchemy import text
+from sqlmodel import select
 
 from bot.aftermath import AftermathService
 from bot.domain.incident import EntryKind, Status
@@ -22,6 +23,7 @@ from bot.render.retro import markdown
 from bot.service import IncidentService, Where
 from bot.storage import members
 from bot.storage.db import Database
+from bot.storage.tables import FollowUpRow
 from tests.conftest import KOLKATA, database_state
 
 INC_1 = Where(team_id="T1", number=1)
@@ -236,17 +238,17 @@ def test_an_overdue_follow_up_reminds_its_owner_once_a_week_until_done(
         number, _ = after.add_follow_up(INC_1, actor="U1", text="Add a <slow> alert", owner="U2", due="2022-02-18")
         after.add_follow_up(INC_1, actor="U1", text="Nobody owns this", owner=None, due="2022-02-18")
         clock.move_to("2022-02-18 23:00:00+05:30")
-        assert after.send_due_reminders() == 0  # due today: not overdue yet
+        assert after.send_due_reminders(team_id="T1") == 0  # due today: not overdue yet
         clock.move_to("2022-02-19 09:00:00+05:30")
-        assert after.send_due_reminders() == 1
-        assert after.send_due_reminders() == 0  # claimed: a second look (another process) sends nothing
+        assert after.send_due_reminders(team_id="T1") == 1
+        assert after.send_due_reminders(team_id="T1") == 0  # claimed: a second look (another process) sends nothing
         clock.move_to("2022-02-25 09:00:00+05:30")
-        assert after.send_due_reminders() == 0  # a week has not passed
+        assert after.send_due_reminders(team_id="T1") == 0  # a week has not passed
         clock.move_to("2022-02-26 09:01:00+05:30")
-        assert after.send_due_reminders() == 1
+        assert after.send_due_reminders(team_id="T1") == 1
         after.finish_follow_up(team_id="T1", follow_up_id=number, actor="U2")
         clock.move_to("2022-03-10 09:00:00+05:30")
-        assert after.send_due_reminders() == 0
+        assert after.send_due_reminders(team_id="T1") == 0
     assert _notices(any_db) == [
         f"<@U2> follow-up #{number} of INC-1 was due 2022-02-18 ({days} day{'s' if days > 1 else ''} ago): "
         f"Add a &lt;slow&gt; alert\nWhen it is done: `/incident followup done {number}`."
@@ -266,11 +268,11 @@ def test_a_pending_retrospective_reminds_the_lead_once_three_working_days_after_
         service.close(INC_2, actor="U1")
         after.decide_retro(INC_2, actor="U1", state=RetroState.DONE)
         clock.move_to("2022-02-23 18:09:00+05:30")  # Wednesday: Mon, Tue, Wed are 3 working days, 1 minute short
-        assert after.send_due_reminders() == 0
+        assert after.send_due_reminders(team_id="T1") == 0
         clock.move_to("2022-02-23 18:11:00+05:30")
-        assert after.send_due_reminders() == 1
+        assert after.send_due_reminders(team_id="T1") == 1
         clock.move_to("2022-03-01 18:11:00+05:30")
-        assert after.send_due_reminders() == 0  # once
+        assert after.send_due_reminders(team_id="T1") == 0  # once
     assert _notices(any_db) == [
         "<@U1> the retrospective of INC-1 is still to do, 3 working days after the close. "
         "`/incident retro` builds it from the record; `/incident retro done` or "
@@ -286,7 +288,7 @@ def test_a_close_older_than_two_weeks_is_not_reminded_after_a_long_downtime(
         service.open(team_id="T1", actor="U1", title="Search slow", severity=2)
         service.close(INC_1, actor="U1")
         clock.move_to("2022-03-01 10:00:00+05:30")
-        assert after.send_due_reminders() == 0
+        assert after.send_due_reminders(team_id="T1") == 0
     assert _notices(any_db) == []
 
 
@@ -310,3 +312,23 @@ def test_the_document_and_export_name_each_impact_s_language_and_a_visibility_ch
         ("en", "You cannot post"),
         ("fr", "Vous ne pouvez pas publier"),
     ]
+
+
+def test_reminders_after_the_fire_are_sent_only_for_the_workspace_asked(
+    any_db: Database, service: IncidentService
+) -> None:
+    """One database, two workspaces: each process reminds of its own follow-ups and retrospectives."""
+    with freeze_time("2022-02-18 18:00:00+05:30") as clock:
+        after = AftermathService(any_db, zone=KOLKATA, clock=lambda: datetime.now(UTC))
+        for team in ("T1", "T2"):
+            service.open(team_id=team, actor="U1", title="Search slow", severity=2)
+            after.add_follow_up(Where(team, number=1), actor="U1", text="Add an alert", owner="U2", due="2022-02-19")
+            clock.tick(600)
+            service.close(Where(team, number=1), actor="U1")
+        clock.move_to("2022-02-23 18:30:00+05:30")  # the follow-ups overdue, the retrospectives pending 3 days
+        assert after.send_due_reminders(team_id="T1") == 2
+        assert after.send_due_reminders(team_id="T1") == 0
+        with any_db.read() as session:
+            theirs = session.exec(select(FollowUpRow).where(FollowUpRow.team_id == "T2")).one()
+        assert theirs.reminded_at is None, "T2's follow-up was not claimed by T1's process"
+        assert after.send_due_reminders(team_id="T2") == 2

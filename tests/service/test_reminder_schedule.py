@@ -169,7 +169,7 @@ def test_off_severities_have_no_deadline_and_are_never_reminded(story: Story) ->
     with freeze_time(at(21, 41)) as clock:
         story.open(severity=3)
         clock.move_to(at(23, 59))
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 0
     assert story.schedule() == Schedule()
     assert story.sent() == []
 
@@ -178,14 +178,14 @@ def test_a_nudge_at_the_deadline_then_one_escalation_a_cadence_later_then_silenc
     with freeze_time(at(21, 41)) as clock:
         story.open()
         clock.move_to(at(22, 14, 59))
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 0
         clock.move_to(at(22, 15))
-        assert story.reminders.send_due() == 1
-        assert story.reminders.send_due() == 0  # once per deadline
+        assert story.reminders.send_due(team_id="T1") == 1
+        assert story.reminders.send_due(team_id="T1") == 0  # once per deadline
         clock.move_to(at(22, 45))
-        assert story.reminders.send_due() == 1
+        assert story.reminders.send_due(team_id="T1") == 1
         clock.move_to(at(23, 59))
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 0
     assert [(r["reminder"], r["due"], r["late_seconds"]) for r in story.sent()] == [
         ("nudge", at(22, 15).astimezone(UTC).isoformat(), 0.0),
         ("escalation", at(22, 15).astimezone(UTC).isoformat(), 0.0),
@@ -198,17 +198,17 @@ def test_a_published_update_or_status_change_before_the_deadline_means_no_nudge(
         clock.move_to(at(22, 10))
         story.incidents.set_status(INC_1, actor=BOB, status=Status.IDENTIFIED)
         clock.move_to(at(22, 16))
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 0
 
 
 def test_after_a_long_downtime_only_one_reminder_is_sent_saying_how_late(story: Story) -> None:
     with freeze_time(at(21, 41)) as clock:
         story.open()
         clock.move_to(at(23, 40))  # the bot was away from before 22:15 until now
-        assert story.reminders.send_due() == 1
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 1
+        assert story.reminders.send_due(team_id="T1") == 0
         clock.move_to(at(23, 59))
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 0
     [reminder] = story.sent()
     assert (reminder["reminder"], reminder["late_seconds"]) == ("escalation", timedelta(minutes=85).total_seconds())
 
@@ -217,15 +217,15 @@ def test_a_snooze_moves_the_next_reminder_and_says_so_on_the_timeline(story: Sto
     with freeze_time(at(21, 41)) as clock:
         story.open()
         clock.move_to(at(22, 15))
-        story.reminders.send_due()
+        story.reminders.send_due(team_id="T1")
         version = story.version()
         clock.move_to(at(22, 16))
         story.reminders.snooze(INC_1, actor=BOB, version=version, length=timedelta(minutes=15))
         assert story.schedule() == Schedule(due=at(22, 15), since=at(21, 41), remind_at=at(22, 31), sent=0)
         clock.move_to(at(22, 30))
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 0
         clock.move_to(at(22, 31))
-        assert story.reminders.send_due() == 1
+        assert story.reminders.send_due(team_id="T1") == 1
     assert story.lines(EntryKind.SNOOZED) == [f"900 {at(22, 31).astimezone(UTC).isoformat()}"]
     assert [r["reminder"] for r in story.sent()] == ["nudge", "nudge"]
 
@@ -234,7 +234,7 @@ def test_a_reminder_answered_twice_changes_nothing_the_second_time_and_says_so(s
     with freeze_time(at(21, 41)) as clock:
         story.open()
         clock.move_to(at(22, 15))
-        story.reminders.send_due()
+        story.reminders.send_due(team_id="T1")
         version = story.version()
         story.reminders.snooze(INC_1, actor=BOB, version=version, length=timedelta(minutes=30))
         with unchanged(story.db), pytest.raises(RuleRefused, match=r"already answered.*next reminder at 22:45 IST"):
@@ -247,7 +247,7 @@ def test_no_update_needed_resets_the_deadline_and_says_so_on_the_timeline(story:
     with freeze_time(at(21, 41)) as clock:
         story.open()
         clock.move_to(at(22, 15))
-        story.reminders.send_due()
+        story.reminders.send_due(team_id="T1")
         clock.move_to(at(22, 21))
         story.reminders.no_update_needed(INC_1, actor=BOB, version=story.version())
     assert story.schedule() == Schedule(due=at(22, 55), since=at(22, 21), remind_at=at(22, 55), sent=0)
@@ -261,18 +261,18 @@ def test_resolved_incidents_are_never_reminded_and_reopening_restores_the_schedu
         story.incidents.close(INC_1, actor=ALICE)
         assert story.schedule() == Schedule()
         clock.move_to(at(23, 0))
-        assert story.reminders.send_due() == 0
+        assert story.reminders.send_due(team_id="T1") == 0
         story.incidents.reopen(INC_1, actor=ALICE, reason="it is back")
         assert story.schedule().due == at(23, 30)
         clock.move_to(at(23, 30))
-        assert story.reminders.send_due() == 1
+        assert story.reminders.send_due(team_id="T1") == 1
 
 
 def test_a_snooze_on_a_resolved_incident_is_refused_and_nothing_is_stored(story: Story, unchanged: Any) -> None:
     with freeze_time(at(21, 41)) as clock:
         story.open()
         clock.move_to(at(22, 15))
-        story.reminders.send_due()
+        story.reminders.send_due(team_id="T1")
         version = story.version()
         story.incidents.close(INC_1, actor=ALICE)
         with unchanged(story.db), pytest.raises(RuleRefused, match="INC-1 is resolved: no public update is due"):
@@ -292,7 +292,7 @@ def test_many_schedulers_at_once_send_each_reminder_once(database_url: str) -> N
 
         def round_of(story: Story) -> None:
             barrier.wait()
-            counts.append(story.reminders.send_due())
+            counts.append(story.reminders.send_due(team_id="T1"))
 
         threads = [threading.Thread(target=round_of, args=(story,)) for story in stories]
         for thread in threads:
@@ -305,3 +305,21 @@ def test_many_schedulers_at_once_send_each_reminder_once(database_url: str) -> N
     finally:
         for db in engines:
             db.dispose()
+
+
+def test_the_scheduler_reminds_only_the_workspace_it_serves(any_db: Database) -> None:
+    """One database, two workspaces: another workspace's overdue incident is neither claimed nor reminded."""
+    story = Story(any_db)
+    with freeze_time(at(21, 41)) as clock:
+        story.open()
+        story.incidents.open(team_id="T2", actor=ALICE, title="Their home page fails", severity=1)
+        clock.move_to(at(22, 12))
+        assert story.reminders.earliest(team_id="T1") == at(22, 15).astimezone(UTC)
+        assert story.reminders.send_due(team_id="T1") == 0
+        clock.move_to(at(22, 16))
+        assert story.reminders.send_due(team_id="T1") == 1
+        with any_db.read() as session:
+            theirs = repository.get_by_number(session=session, team_id="T2", number=1)
+        assert theirs is not None and theirs.schedule.sent == 0, "T2's reminder was left to T2's process"
+        assert story.reminders.send_due(team_id="T2") == 1
+        assert len(story.sent()) == 2

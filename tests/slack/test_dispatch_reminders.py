@@ -22,7 +22,7 @@ def nudge(bot: DispatchBot, *, after: timedelta = timedelta(hours=2)) -> int:
     """Let the scheduler send INC-1's reminder as if `after` had passed; its buttons' version."""
     later = datetime.now(UTC) + after
     scheduler = ReminderService(bot.db, zone=bot.settings.zone, clock=lambda: later, cadences=bot.settings.reminders)
-    assert scheduler.send_due() == 1
+    assert scheduler.send_due(team_id=TEAM) == 1
     with bot.db.read() as session:
         stored = repository.get_by_number(session=session, team_id=TEAM, number=1)
     assert stored is not None
