@@ -178,7 +178,7 @@ def test_the_health_check_answers_200_with_the_database_and_503_without(stack: S
     import urllib.request
 
     with urllib.request.urlopen(f"{stack.url}/healthz", timeout=5) as response:  # noqa: S310
-        assert (response.status, json.loads(response.read())) == (200, {"ok": True})
+        assert (response.status, json.loads(response.read())) == (200, {"ok": True, "slack": "verified"})
     gone = (
         "sqlite:////nonexistent/directory/incidents.db"
         if stack.runtime.db.is_sqlite
