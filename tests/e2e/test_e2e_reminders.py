@@ -192,7 +192,11 @@ class Processes:
             for command, log in zip(commands, self.logs, strict=True)
         ]
         self.url = f"http://127.0.0.1:{self.port}"
-        wait_for(self._healthy, 30, "the web process answering /healthz")
+        try:  # healthy: the database answers and Slack accepted the token (bot.health)
+            wait_for(self._healthy, 60, "the web process answering /healthz")
+        except BaseException:
+            self.stop()  # never left running: they would write into the next test's database
+            raise
         emulator.connect_app(f"{self.url}/slack/events", SIGNING_SECRET)
 
     def _healthy(self) -> bool:
