@@ -1,4 +1,4 @@
-"""Migration 0017: every outbox row gets the workspace whose token sends it."""
+"""Migration 0018: every outbox row gets the workspace whose token sends it."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def teams_of_rows(db: Database) -> dict[str | None, set[str | None]]:
         return found
 
 
-def stored_before_0017(db: Database, teams: tuple[str, ...]) -> None:
-    """Each workspace's incident and a modal of no incident, as a version before 0017 left them."""
+def stored_before_0018(db: Database, teams: tuple[str, ...]) -> None:
+    """Each workspace's incident and a modal of no incident, as a version before 0018 left them."""
     db.upgrade()
     service = IncidentService(db, zone=KOLKATA, clock=lambda: AT)
     for team in teams:
@@ -39,12 +39,12 @@ def stored_before_0017(db: Database, teams: tuple[str, ...]) -> None:
                 effect=OpenIncidentModal(trigger_id="t", severity=2),
                 now=AT,
             )
-    migrate(db, "0016", down=True)
+    migrate(db, "0017", down=True)
 
 
 def test_rows_take_their_incidents_workspace_and_the_only_workspace_when_of_no_incident(empty_url: str) -> None:
     db = Database(empty_url)
-    stored_before_0017(db, ("T0ONE",))
+    stored_before_0018(db, ("T0ONE",))
     db.upgrade()
     assert teams_of_rows(db) == {"incident": {"T0ONE"}, None: {"T0ONE"}}
     db.dispose()
@@ -52,7 +52,7 @@ def test_rows_take_their_incidents_workspace_and_the_only_workspace_when_of_no_i
 
 def test_with_several_workspaces_rows_of_no_incident_are_left_to_nobody(empty_url: str) -> None:
     db = Database(empty_url)
-    stored_before_0017(db, ("T0ONE", "T0TWO"))
+    stored_before_0018(db, ("T0ONE", "T0TWO"))
     db.upgrade()
     assert teams_of_rows(db) == {"incident": {"T0ONE", "T0TWO"}, None: {None}}
     db.dispose()
