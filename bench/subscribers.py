@@ -30,6 +30,7 @@ from status_page import backend
 from status_readers import free_port, start
 
 from bot.domain.subscribers import Medium, SubscriberState
+from bot.sandbox import SIGNING_SECRET
 from bot.storage.db import Database
 from bot.storage.sql import core
 from bot.storage.subscriber_tables import SubscriberRow
@@ -121,7 +122,7 @@ def run(name: str, args: argparse.Namespace) -> None:
         }
         process, base = start("web", url, emulator, folder, **extra)
         try:
-            emulator.connect_app(f"{base}/slack/events", "8f742231b10e8888abcd99yyyzzz85a5")
+            emulator.connect_app(f"{base}/slack/events", SIGNING_SECRET)
             assert emulator.as_user("alice").slash("open sev1 Everyone is told").status == 200
             channel = None
             for _ in range(300):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email.message import EmailMessage
 
 from bot.domain.subscribers import masked
 from bot.mail_settings import SmtpServer
@@ -67,7 +66,7 @@ class Mailer:
         self._smtp: smtplib.SMTP | None = None
         self.connections = 0  # opened so far (the benchmark reports it)
 
-    def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+    def send(self, message: bytes, *, sender: str, recipient: str) -> None:
         """Send one message to one recipient over the open connection (opened if need be). What
         the server says is kept with the address masked (servers often repeat it)."""
         try:
@@ -77,11 +76,11 @@ class Mailer:
                 str(refused).replace(recipient, masked(recipient)), permanent=refused.permanent, bounced=refused.bounced
             ) from None
 
-    def _send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+    def _send(self, message: bytes, *, sender: str, recipient: str) -> None:
         for attempt in (1, 2):
             smtp = self._connected()
             try:
-                refused = smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+                refused = smtp.sendmail(sender, [recipient], message)
             except smtplib.SMTPRecipientsRefused as error:
                 code, reason = next(iter(error.recipients.values()))
                 raise MailRefused(f"{code} {_text(reason)}", permanent=code >= 500, bounced=code >= 500) from None

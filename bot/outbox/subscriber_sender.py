@@ -30,7 +30,6 @@ import socket
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 from bot.config import Settings
@@ -149,7 +148,7 @@ class SubscriberSender:
 
     def _mail(
         self, delivery: DueDelivery, row: SubscriberRow | None, incidents: dict[int, ListedIncident | None]
-    ) -> tuple[str, EmailMessage]:
+    ) -> tuple[str, bytes]:
         incident = incidents.get(delivery.incident_id) if delivery.incident_id is not None else None
         if row is None:
             raise Skip("the subscriber is gone")

@@ -1,6 +1,8 @@
-"""The subscribers' lane in the background: one mail thread per process (one SMTP connection) and
-`WEBHOOK_WORKERS` webhook threads, each handing out due fan-outs first, woken after each ack (a
-Publish records a fan-out)."""
+"""The subscribers' lane in the background: `MAIL_SENDERS` mail threads per process, each a sender
+with its one reused SMTP connection (what a message costs is mostly waiting for the server's
+replies, and smtplib does not pipeline: several connections wait at once), and `WEBHOOK_WORKERS`
+webhook threads; each hands out due fan-outs first, and all are woken after each ack (a Publish
+records a fan-out)."""
 
 from __future__ import annotations
 
@@ -18,24 +20,26 @@ from bot.outbox.subscriber_sender import SubscriberSender
 from bot.outbox.webhooks import WebhookPoster
 from bot.storage.db import Database
 
+MAIL_SENDERS = 4
 WEBHOOK_WORKERS = 2
 POLL_SECONDS = 5.0  # at most this long between rounds when nothing wakes the thread
 
 
 class SubscriberThread(Background):
-    def __init__(self, lane: SubscriberLane, medium: Medium, number: int = 0) -> None:
+    def __init__(self, lane: SubscriberLane, sender: SubscriberSender, medium: Medium, number: int = 0) -> None:
         super().__init__(f"subscribers-{medium.value}-{number}")
         self.lane = lane
+        self.sender = sender
         self.medium = medium
         self.retry_seconds = POLL_SECONDS
 
     def run_round(self) -> float:
         self.lane.fan_out.run()
         if self.medium is Medium.MAIL:
-            self.lane.sender.drain_mail(stopping=self.stopping)
+            self.sender.drain_mail(stopping=self.stopping)
         else:
-            self.lane.sender.drain_webhooks(stopping=self.stopping)
-        due = self.lane.sender.next_in(self.medium)
+            self.sender.drain_webhooks(stopping=self.stopping)
+        due = self.sender.next_in(self.medium)
         return POLL_SECONDS if due is None else min(POLL_SECONDS, max(due, 0.05))
 
 
@@ -56,8 +60,10 @@ class SubscriberLane:
     def stop(self) -> None:
         for thread in self.threads:
             thread.stop()
-        if self.sender.mailer is not None:
-            self.sender.mailer.close()
+        senders = {id(thread.sender): thread.sender for thread in self.threads} | {id(self.sender): self.sender}
+        for sender in senders.values():
+            if sender.mailer is not None:
+                sender.mailer.close()
 
     def drain(self) -> int:
         """One round of everything due, without the threads (`incident-bot worker --once`, tests)."""
@@ -75,11 +81,16 @@ def build_lane(
 ) -> SubscriberLane:
     """The lane for these settings: a mail thread only when SMTP_URL is set; `mail_tls` replaces
     the system's certificate authorities (tests with their own certificate)."""
-    mailer = Mailer(settings.smtp, tls_context=mail_tls) if settings.smtp is not None else None
-    sender = SubscriberSender(db, settings, clock=clock, mailer=mailer, poster=poster)
-    fan_out = FanOutSender(db, languages=settings.languages, clock=clock, worker=sender.worker)
-    lane = SubscriberLane(sender, fan_out, [])
-    if mailer is not None:
-        lane.threads.append(SubscriberThread(lane, Medium.MAIL))
-    lane.threads.extend(SubscriberThread(lane, Medium.WEBHOOK, n) for n in range(WEBHOOK_WORKERS))
+
+    def sender() -> SubscriberSender:
+        mailer = Mailer(settings.smtp, tls_context=mail_tls) if settings.smtp is not None else None
+        return SubscriberSender(db, settings, clock=clock, mailer=mailer, poster=poster)
+
+    first = sender()
+    fan_out = FanOutSender(db, languages=settings.languages, clock=clock, worker=first.worker)
+    lane = SubscriberLane(first, fan_out, [])
+    if settings.smtp is not None:
+        senders = [first, *(sender() for _ in range(MAIL_SENDERS - 1))]
+        lane.threads.extend(SubscriberThread(lane, each, Medium.MAIL, n) for n, each in enumerate(senders))
+    lane.threads.extend(SubscriberThread(lane, first, Medium.WEBHOOK, n) for n in range(WEBHOOK_WORKERS))
     return lane
