@@ -22,13 +22,14 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime
+from typing import cast
 from urllib.parse import quote, urlsplit
 
 from bot.render.mail import Letter, as_html, as_text
 
 _UTF8 = charset.Charset("utf-8")
 _UTF8.body_encoding = charset.QP  # readable in the source, safe for any line length
-_SMTP = policy.compat32.clone(linesep="\r\n")
+_SMTP = policy.compat32.clone(linesep="\r\n", max_line_length=998)  # RFC 5322: 998 at most; no odd folds
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def message(letter: Letter, envelope: Envelope) -> bytes:
     values are RFC 2047 encoded."""
     mail = MIMEMultipart("alternative")
     for name, value in headers(letter, envelope):
-        mail[name] = _encoded(value) if name == "Subject" else _one_line(value)
+        mail[name] = cast("str", _one_line(value))  # compat32 takes a Header too; typeshed says str
     for subtype, text in (("plain", as_text(letter)), ("html", as_html(letter))):
         part = MIMENonMultipart("text", subtype)
         part.set_payload(text, _UTF8)  # sets the charset parameter and quoted-printable
@@ -83,17 +84,11 @@ class HeaderInjection(ValueError):
     """A header value that would start another header line: never sent."""
 
 
-def _one_line(value: str) -> str:
+def _one_line(value: str) -> str | Header:
+    """The value as set: checked to be one line, RFC 2047 encoded (folded by the generator) when not ASCII."""
     if any(char in value for char in "\r\n\0"):
         raise HeaderInjection(f"a header value holds a line break: {value[:40]!r}")
-    if not value.isascii():
-        return _encoded(value)
-    return value
-
-
-def _encoded(value: str) -> str:
-    _one_line(value.encode("ascii", "replace").decode())
-    return value if value.isascii() else Header(value, "utf-8").encode()
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def message_id(what: str, number: int, domain: str) -> str:

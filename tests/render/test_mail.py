@@ -1,0 +1,84 @@
+"""Mails rendered from one description (bot/render/mail.py) as the message sent (bot/render/mime.py):
+both parts say the same, the HTML escapes everything, no header can be added through a value."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.incident import Status
+from bot.domain.language import load_language
+from bot.render.mail import Published, as_html, as_text, update
+from bot.render.mime import Envelope, HeaderInjection, message
+
+NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
+ENVELOPE = Envelope(
+    sender="Chirper status <status@chirper.example>",
+    to="jane@example.com",
+    message_id="<update.7@chirper.example>",
+    date=NOW,
+    list_id="Chirper <updates.status.chirper.example>",
+    unsubscribe_url="https://status.chirper.example/status/unsubscribe?lang=fr&t=7.n.0.sig",
+    unsubscribe_mailto="mailto:status@chirper.example?subject=unsubscribe%207.n.0.sig",
+    references=("<incident.3@chirper.example>",),
+)
+
+
+def letter(title: str = "Paiement impossible", text: str = "Nous enquêtons.\nÀ suivre.") -> object:
+    said = Published(title=title, status=Status.INVESTIGATING, text=text, language="fr", published_at=NOW)
+    return update(
+        load_language("fr"),
+        said,
+        public_name="Chirper",
+        zone=ZoneInfo("Europe/Paris"),
+        page_url="https://status.chirper.example/status?lang=fr",
+        unsubscribe_url=ENVELOPE.unsubscribe_url or "",
+    )
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    found = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(found, EmailMessage)
+    return found
+
+
+def test_one_letter_makes_both_parts_and_every_list_header() -> None:
+    mail = parsed(message(letter(), ENVELOPE))  # type: ignore[arg-type]
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in mail.iter_parts()] == ["text/plain", "text/html"]
+    plain, html = (str(part.get_content()) for part in mail.iter_parts())
+    for said in ("Nous enquêtons.", "À suivre.", "Se désabonner en un clic, sans connexion"):
+        assert said in plain and said in html
+    assert mail["Subject"] == "[Chirper] Paiement impossible : Analyse en cours"
+    assert mail["Message-ID"] == "<update.7@chirper.example>" and mail["In-Reply-To"] == "<incident.3@chirper.example>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail["List-Unsubscribe"] == f"<{ENVELOPE.unsubscribe_url}>, <{ENVELOPE.unsubscribe_mailto}>"
+    assert mail["Content-Language"] == "fr" and mail["Auto-Submitted"] == "auto-generated"
+    assert b"\r\n" in message(letter(), ENVELOPE)  # type: ignore[arg-type]
+
+
+def test_the_html_part_escapes_everything_it_is_given() -> None:
+    shown = letter(title='<a href="x">t</a>', text="<script>alert(1)</script> & co")
+    html = as_html(shown)  # type: ignore[arg-type]
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
+    assert "&lt;a href=&quot;x&quot;&gt;t&lt;/a&gt;" in html
+    assert "<script>alert(1)</script> & co" in as_text(shown)  # type: ignore[arg-type]
+
+
+def test_a_title_with_line_breaks_is_one_subject_line() -> None:
+    mail = parsed(message(letter(title="Paiement\r\nBcc: everyone@example.com"), ENVELOPE))  # type: ignore[arg-type]
+    assert mail["Bcc"] is None and "Bcc: everyone@example.com" in mail["Subject"]
+
+
+@pytest.mark.parametrize("field", ["to", "sender", "message_id", "list_id", "unsubscribe_url"])
+def test_no_value_can_add_a_header(field: str) -> None:
+    from dataclasses import replace
+
+    bad = replace(ENVELOPE, **{field: "jane@example.com\r\nBcc: everyone@example.com"})
+    with pytest.raises(HeaderInjection):
+        message(letter(), bad)  # type: ignore[arg-type]
