@@ -266,3 +266,22 @@ def test_an_incident_s_name_is_written_only_by_format_name(path: Path) -> None:
     if path.relative_to(ROOT).as_posix() == "domain/incident.py":
         return
     assert "INC-{" not in path.read_text(), f"bot/{path.relative_to(ROOT)} writes INC-n itself: use format_name"
+
+
+# What Bolt can hand a listener raw: a listener takes the typed request the reading middleware
+# left in its context instead (bot.slack.shapes), so none indexes a payload Slack may have garbled.
+RAW_PAYLOAD_ARGUMENTS = {"body", "payload", "event", "action", "view", "shortcut", "command", "message", "options"}
+
+
+def test_no_slack_listener_is_handed_a_raw_payload() -> None:
+    tree = ast.parse((ROOT / "slack" / "listeners.py").read_text())
+    handed: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef) or not node.decorator_list:
+            continue
+        decorators = [ast.unparse(decorator) for decorator in node.decorator_list]
+        if decorators == ["app.middleware"] and node.name == "read_request":
+            continue  # the reading middleware itself
+        raw = RAW_PAYLOAD_ARGUMENTS & {argument.arg for argument in node.args.args + node.args.kwonlyargs}
+        handed += [f"{node.name} takes {name}" for name in sorted(raw)]
+    assert not handed, handed

@@ -12,6 +12,7 @@ import pytest
 from bolt_requests import RESPONSE_URL, button, event, interaction, submitted_view, text_input
 from dispatch_bot import ALICE, BOB, DispatchBot
 
+from bot.render import actions
 from bot.slack.listeners import UNEXPECTED
 
 REMOVED = object()
@@ -40,7 +41,12 @@ def correction_modal(bot: DispatchBot) -> dict[str, Any]:
     )
 
 
-MODALS = {"open": open_modal, "edit": edit_modal, "correct": correction_modal}
+MODALS = {actions.OPEN_MODAL: open_modal, actions.EDIT_MODAL: edit_modal, actions.CORRECT_MODAL: correction_modal}
+
+
+def test_every_modal_the_bot_opens_is_submitted_garbled_below() -> None:
+    """A new modal (its callback id in bot.render.actions) needs its case in MODALS."""
+    assert set(MODALS) == {value for name, value in vars(actions).items() if name.endswith("_MODAL")}
 
 
 def warnings_and_errors(caplog: pytest.LogCaptureFixture) -> tuple[list[str], list[str]]:
