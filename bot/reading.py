@@ -22,7 +22,7 @@ class Malformed(ValueError):
         self.problem = problem
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -40,7 +40,7 @@ class JsonObject:
 
     def __init__(self, value: object, path: str = "") -> None:
         if not isinstance(value, Mapping):
-            raise Malformed(path or "the body", f"must be a JSON object, not {_kind(value)}")
+            raise Malformed(path or "the body", f"must be a JSON object, not {kind_of(value)}")
         self.value: Mapping[str, Any] = value
         self.path = path
 
@@ -57,7 +57,7 @@ class JsonObject:
     def maybe_text(self, name: str, *, limit: int | None = None) -> str | None:
         found = self.value.get(name)
         if found is not None and not isinstance(found, str):
-            raise Malformed(self.at(name), f"must be a string, not {_kind(found)}")
+            raise Malformed(self.at(name), f"must be a string, not {kind_of(found)}")
         if found is not None and limit is not None and len(found) > limit:
             raise Malformed(self.at(name), f"is longer than {limit} characters")
         return found
@@ -68,7 +68,7 @@ class JsonObject:
         if found is None:
             return 0
         if isinstance(found, bool) or not isinstance(found, int) or found < 0:
-            raise Malformed(self.at(name), f"must be a whole number, not {_kind(found)}")
+            raise Malformed(self.at(name), f"must be a whole number, not {kind_of(found)}")
         return found
 
     def labels(self, name: str) -> dict[str, str]:
@@ -79,14 +79,14 @@ class JsonObject:
         inner = JsonObject(found, self.at(name))
         for key, value in inner.value.items():
             if not isinstance(value, str):
-                raise Malformed(inner.at(str(key)), f"must be a string, not {_kind(value)}")
+                raise Malformed(inner.at(str(key)), f"must be a string, not {kind_of(value)}")
         return {str(key): value for key, value in inner.value.items()}
 
     def flag(self, name: str) -> bool:
         """A boolean, False when missing."""
         found = self.value.get(name)
         if found is not None and not isinstance(found, bool):
-            raise Malformed(self.at(name), f"must be true or false, not {_kind(found)}")
+            raise Malformed(self.at(name), f"must be true or false, not {kind_of(found)}")
         return bool(found)
 
     def strings(self, name: str) -> list[str]:
@@ -120,7 +120,7 @@ class JsonObject:
         if found is None and not required:
             return []
         if not isinstance(found, list):
-            raise Malformed(self.at(name), "is missing" if found is None else f"must be a list, not {_kind(found)}")
+            raise Malformed(self.at(name), "is missing" if found is None else f"must be a list, not {kind_of(found)}")
         return [JsonObject(item, f"{self.at(name)}[{index}]") for index, item in enumerate(found)]
 
     def object(self, name: str) -> JsonObject:

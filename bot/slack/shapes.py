@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
-from bot.reading import JsonObject, Malformed
+from bot.reading import JsonObject, Malformed, kind_of
 from bot.render import actions
 from bot.slack.copied import CopiedMessage, message_from, timestamp
 from bot.slack.group_shapes import GROUP_EVENTS, UserGroupChanged, UserGroupMembersChanged, read_group_event
@@ -188,7 +188,7 @@ Read = TypeVar(
 def read(body: Mapping[str, Any]) -> Incoming:
     """The typed request, or `Malformed` naming the field (see `waiting` for who can be told)."""
     root = JsonObject(body)
-    root.maybe_object("event")
+    _as_bolt_reads(root)
     if "type" not in body and "command" in body:
         return _slash(root)
     if "type" not in body and body.get("ssl_check") == "1":
@@ -217,6 +217,7 @@ def waiting(body: Mapping[str, Any]) -> Waiting | None:
     if kind not in ("block_actions", "message_action", "view_submission"):
         return None
     try:
+        _as_bolt_reads(JsonObject(body))
         asked, _ = _envelope(kind, JsonObject(body))
     except Malformed:
         return None
@@ -257,6 +258,27 @@ def _user(user: JsonObject) -> SlackUser:
         is_restricted=user.flag("is_restricted"),
         is_ultra_restricted=user.flag("is_ultra_restricted"),
     )
+
+
+def _as_bolt_reads(body: JsonObject) -> None:
+    """What Bolt reads of every body before any middleware of ours, for its context: who, where,
+    which workspace (an id, or an object holding one), in the body, its event, the first of its
+    authorizations and response URLs, and the messages and items they carry."""
+    event = body.maybe_object("event")
+    holders = [body, *([event] if event else [])]
+    for holder in [*holders, *body.objects("authorizations")[:1], *body.objects("response_urls")[:1]]:
+        _id_or_object(holder, ("enterprise", "team", "user", "channel"))
+    for holder in holders:
+        for name in ("message", "previous_message", "item", "assistant_thread"):
+            if isinstance(holder.value.get(name), Mapping):
+                _id_or_object(holder.object(name), ("user", "channel"))
+
+
+def _id_or_object(holder: JsonObject, names: tuple[str, ...]) -> None:
+    for name in names:
+        found = holder.value.get(name)
+        if found is not None and not isinstance(found, str | Mapping):
+            raise Malformed(holder.at(name), f"must be an id or a JSON object, not {kind_of(found)}")
 
 
 def _slash(form: JsonObject) -> SlashCommand:

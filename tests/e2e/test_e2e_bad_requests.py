@@ -73,10 +73,10 @@ MALFORMED = [
         FORM,
         "view_submission: view.type is missing",  # Bolt reads it before any listener
     ),
-    (  # passes our checks, but Bolt's own reading of the body raises on it
+    (  # Bolt's own reading of the body would raise on it
         payload({"type": "block_actions", "user": ALICE, "enterprise": 5, "actions": [{"action_id": "x"}]}),
         FORM,
-        "malformed body",
+        "block_actions: enterprise must be an id or a JSON object, not a number",
     ),
     (command(user_id="-"), FORM, "user_id is missing"),
     (command(team_id="", channel_id="-"), FORM, "team_id is empty"),
