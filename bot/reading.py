@@ -95,10 +95,10 @@ class JsonObject:
         if found is None:
             return []
         if not isinstance(found, list):
-            raise Malformed(self.at(name), f"must be a list, not {_kind(found)}")
+            raise Malformed(self.at(name), f"must be a list, not {kind_of(found)}")
         for index, item in enumerate(found):
             if not isinstance(item, str):
-                raise Malformed(f"{self.at(name)}[{index}]", f"must be a string, not {_kind(item)}")
+                raise Malformed(f"{self.at(name)}[{index}]", f"must be a string, not {kind_of(item)}")
         return list(found)
 
     def count(self, name: str) -> int | None:

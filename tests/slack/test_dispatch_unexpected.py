@@ -14,6 +14,7 @@ from dispatch_bot import ALICE, BOB, DispatchBot
 
 from bot.render import actions
 from bot.slack.listeners import UNEXPECTED
+from slack_emulator.validation import check_view
 
 REMOVED = object()
 STATES = [("a string", "values"), ("a list", [{"values": {}}]), ("null", None), ("removed", REMOVED)]
@@ -70,6 +71,7 @@ def test_a_modal_whose_view_state_slack_garbled_is_answered_in_the_modal_and_not
     assert answer.status == 200
     assert answer.json["response_action"] == "update"  # the modal now says what happened
     assert [block["text"]["text"] for block in answer.json["view"]["blocks"]] == [UNEXPECTED]
+    check_view(answer.json["view"])  # a view Slack accepts (Block Kit, as slack_sdk validates it)
     warnings, errors = warnings_and_errors(caplog)
     assert warnings == [f"Slack sent a request this bot did not expect: view_submission: view.state {how_said(how)}"]
     assert errors == []
