@@ -106,13 +106,14 @@ class Sandbox:
 
     def settle(self, timeout: float = 15.0) -> None:
         """Send the reminders due now, then wait until the bot has sent every pending Slack effect
-        and every ephemeral follow-up."""
+        of its workspace (another workspace's work waits for a process with that workspace's
+        token) and every ephemeral follow-up."""
         self.runtime.send_due_reminders()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.runtime.sender_thread.notify()
             with self.runtime.db.read() as session:
-                pending = store.pending_count(session=session)
+                pending = store.pending_count(session=session, team_id=self.runtime.identity.workspace())
             if pending == 0:
                 self.runtime.responder.join_queue()
                 return

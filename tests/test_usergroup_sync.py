@@ -84,7 +84,9 @@ def test_a_workspace_without_user_groups_leaves_the_member_sync_done(
         sync.run()
     client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
     emulator.fail_next("usergroups.list", status=500, times=1)
-    members = MemberSync(sqlite_db, client, clock=ManualClock(START), sleep=FakeSleep(), also=sync.run)
+    members = MemberSync(
+        sqlite_db, client, clock=ManualClock(START), sleep=FakeSleep(), workspace=lambda: "T0EMULATOR", also=sync.run
+    )
     assert members.run() == 5  # the members stand; the groups' failure is logged
 
 

@@ -282,8 +282,11 @@ def mark_held(*, session: Session, effect_ids: Sequence[int], error: str) -> Non
     )
 
 
-def pending_count(*, session: Session) -> int:
+def pending_count(*, session: Session, team_id: str | None = None) -> int:
+    """Pending effects, of workspace `team_id` only when given (the work this process can send)."""
     query = select(func.count()).select_from(EffectRow).where(EffectRow.state == "pending")
+    if team_id is not None:
+        query = query.where(EffectRow.team_id == team_id)
     return int(session.exec(query).one())
 
 

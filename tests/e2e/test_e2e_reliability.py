@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from e2e_stack import Stack, bot_lines, sections_of
 
+from bot.outbox import store
 from bot.render.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
 from bot.sandbox import SIGNING_SECRET, ManualClock
 from bot.service import Where
@@ -122,11 +123,12 @@ def test_a_channel_created_just_before_a_crash_is_adopted_not_duplicated(stack: 
     assert stack.emulator.channel_by_name("inc-1-payments-are-down-2") is None
 
 
-def test_inc_1_of_another_workspace_gets_a_channel_of_its_own_never_inc_1s(
+def test_inc_1_of_another_workspace_never_takes_inc_1s_channel_and_waits_for_its_own_token(
     make_stack: Callable[..., Stack], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Incident numbers are per workspace, channel names are not: a signed command from another
-    workspace (team_id) opening its INC-1 later must not adopt this workspace's INC-1 channel."""
+    workspace (team_id) opening its INC-1 later must not adopt this workspace's INC-1 channel; and
+    this process, whose token serves only its own workspace, never sends the other one's work."""
     clock = ManualClock(datetime(2022, 2, 17, 16, 11, tzinfo=UTC))
     stack = make_stack(clock=clock, emulator=SlackEmulator(clock=clock.timestamp))
     stack.user("alice").slash("open sev1 Payments are down")
@@ -139,8 +141,11 @@ def test_inc_1_of_another_workspace_gets_a_channel_of_its_own_never_inc_1s(
         stack.settle()
     ours = stack.runtime.service.get(INC_1)
     theirs = stack.runtime.service.get(Where(team_id="T0SECOND", number=1))
-    named = {stack.emulator.channel(ours.channel_id).name, stack.emulator.channel(theirs.channel_id).name}
-    assert named == {"inc-1-payments-are-down", "inc-1-payments-are-down-2"}
+    assert stack.emulator.channel(ours.channel_id).name == "inc-1-payments-are-down"
+    assert theirs.channel_id is None, "another workspace's channel is made with that workspace's token"
+    assert stack.emulator.channel_by_name("inc-1-payments-are-down-2") is None
+    with stack.runtime.db.read() as session:
+        assert store.pending_count(session=session, team_id="T0SECOND") > 0
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
