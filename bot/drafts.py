@@ -149,7 +149,7 @@ class DraftService:
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
             answered = deadlines.on_publish(session, draft, incident, actor, now, self.settings.reminders)
-            if answered is not None:  # "Update promised by 22:20 was missed (published 22:25, 5 min late)"
+            if answered is not None:  # "Update promised by 22:20 was kept late by 5 min (published 22:25)"
                 self._post_entry(session, draft.incident_id, actor, answered.kind, answered.text, now)
             return self._get(session, draft.id)
 

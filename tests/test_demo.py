@@ -38,16 +38,16 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         # the 22:20 promise: a nudge to the comms lead, an update 5 minutes late, the record at the close
         "22:21 IST  incident-bot\n  :alarm_clock: @bob the next public update of *INC-2* was due by *22:20 IST*, 1 min",
         "[Draft update] [Snooze 15 min] [Snooze 30 min] [Snooze 1 h] [Still investigating: no update needed now]",
-        "`22:25 IST` :hourglass: Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)",
-        "Public updates: 4 promised, 2 kept, 1 late by 5 min, 1 due by 23:45 IST",
+        "`22:25 IST` :hourglass: Update promised by 22:20 IST was kept late by 5 min (published 22:25 IST)",
+        "Public updates: 4 promised, 2 kept, 1 kept late by 5 min, 1 due by 23:45 IST",
         "`23:41 IST` :white_check_mark: Update promised by 23:45 IST was kept (published 23:41 IST)",
         # the retrospective, built from the record
         "The retrospective of INC-2 (incident-bot export INC-2)",
         "# INC-2: Something went wrong on the home page\n",
         "- INC-1 Something went wrong on home page (2022-02-11, 1h 2m)",
         "- [ ] #1 Alert when the home page serves errors (owner bob, due 2022-02-24)",
-        "Public updates: 4 promised, 3 kept, 1 late by 5 min",
-        "Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)",
+        "Public updates: 4 promised, 3 kept, 1 kept late by 5 min",
+        "Update promised by 22:20 IST was kept late by 5 min (published 22:25 IST)",
         "## What to change",
     ):
         assert expected in out, expected

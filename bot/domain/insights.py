@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.reminders import PromiseOutcome
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -19,12 +21,19 @@ class Spread:
 
 @dataclass(frozen=True)
 class PromiseCounts:
-    """Public updates promised ("next update by") in the window's incidents, and what came of them."""
+    """Public updates promised ("next update by") in the window's incidents, and what came of them
+    (`bot.domain.reminders.PromiseOutcome`: the same words as the timeline and the close)."""
 
     promised: int
     kept: int  # the next update came by the promised time
-    late: int  # it came, later
+    kept_late: int  # it came, later
     missed: int  # the time passed (before `until`) with no update since
+
+    def counted(self) -> dict[PromiseOutcome, int]:
+        """Each outcome the window can hold, with its count (a time still ahead by `until` is
+        neither missed nor kept yet, and is not counted)."""
+        outcome = PromiseOutcome
+        return {outcome.KEPT: self.kept, outcome.KEPT_LATE: self.kept_late, outcome.MISSED: self.missed}
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,17 @@ def after_reminder(schedule: Schedule, reminder: Reminder, cadence: timedelta | 
 # --- promises ------------------------------------------------------------------------------
 
 
+class PromiseOutcome(StrEnum):
+    """What came of a promised "next update by", in the one set of words every output uses: the
+    timeline, the close's report, the retrospective, `/incident stats` and `incident-bot report`
+    (docs/behaviour.md, Update promises and reminders)."""
+
+    KEPT = "kept"  # the next public update came by the promised time
+    KEPT_LATE = "kept late"  # it came, after the promised time
+    MISSED = "missed"  # the promised time passed and no public update has come since
+    DUE = "due"  # the promised time is still ahead
+
+
 @dataclass(frozen=True)
 class Promise:
     """A published update's "next update by": kept when the next update came by then."""
@@ -180,26 +191,33 @@ class Promise:
     def kept(self) -> bool:
         return self.late is not None and self.late.total_seconds() == 0
 
+    def outcome(self, now: datetime) -> PromiseOutcome:
+        if self.late is not None:
+            return PromiseOutcome.KEPT if self.kept else PromiseOutcome.KEPT_LATE
+        return PromiseOutcome.MISSED if self.promised_by < now else PromiseOutcome.DUE
+
 
 @dataclass(frozen=True)
 class PromiseRecord:
-    """What the close reports: "public updates: 4 promised, 3 kept, 1 late by 14 min"."""
+    """What the close reports: "Public updates: 4 promised, 3 kept, 1 kept late by 14 min"."""
 
     promised: int
     kept: int
-    late: tuple[timedelta, ...]  # one per promise kept late
+    kept_late: tuple[timedelta, ...]  # how late, one per promise kept late
     missed: tuple[datetime, ...]  # promised times passed with no update yet
-    pending: tuple[datetime, ...]  # promised times still ahead
+    due: tuple[datetime, ...]  # promised times still ahead
 
 
 def record(promises: list[Promise], now: datetime) -> PromiseRecord:
-    late = tuple(p.late for p in promises if p.late is not None and not p.kept)
+    def having(outcome: PromiseOutcome) -> list[Promise]:
+        return [promise for promise in promises if promise.outcome(now) is outcome]
+
     return PromiseRecord(
         promised=len(promises),
-        kept=sum(1 for p in promises if p.kept),
-        late=late,
-        missed=tuple(p.promised_by for p in promises if p.settled_at is None and p.promised_by < now),
-        pending=tuple(p.promised_by for p in promises if p.settled_at is None and p.promised_by >= now),
+        kept=len(having(PromiseOutcome.KEPT)),
+        kept_late=tuple(promise.late for promise in having(PromiseOutcome.KEPT_LATE) if promise.late is not None),
+        missed=tuple(promise.promised_by for promise in having(PromiseOutcome.MISSED)),
+        due=tuple(promise.promised_by for promise in having(PromiseOutcome.DUE)),
     )
 
 
@@ -208,7 +226,7 @@ def record(promises: list[Promise], now: datetime) -> PromiseRecord:
 
 
 def promise_entry(promise: Promise, *, actor: str) -> TimelineEntry:
-    """ "Update promised by 22:20 was kept / missed": recorded when the next update is published."""
+    """ "Update promised by 22:20 was kept / kept late": recorded when the next update is published."""
     if promise.settled_at is None:
         raise ValueError("an unsettled promise has no outcome yet")
     text = f"{promise.promised_by.isoformat()} {promise.settled_at.isoformat()}"
@@ -256,29 +274,34 @@ def minutes(length: timedelta) -> str:
 
 
 def promise_line(record: PromiseRecord, zone: ZoneInfo) -> str | None:
-    """`Public updates: 4 promised, 3 kept, 1 late by 14 min` (None when nothing was promised)."""
+    """`Public updates: 4 promised, 2 kept, 1 kept late by 5 min, 1 due by 23:45 IST` (None when
+    nothing was promised); every outcome with its count, those that happened named."""
     if record.promised == 0:
         return None
-    parts = [f"{record.promised} promised", f"{record.kept} kept"]
-    if record.late:
-        parts.append(f"{len(record.late)} late by " + " and ".join(minutes(late) for late in record.late))
+    outcome = PromiseOutcome
+
+    def times(moments: tuple[datetime, ...]) -> str:
+        return ", ".join(clock_time(when, zone) for when in moments)
+
+    parts = [f"{record.promised} promised", f"{record.kept} {outcome.KEPT}"]
+    if record.kept_late:
+        parts.append(f"{len(record.kept_late)} {outcome.KEPT_LATE} by " + " and ".join(map(minutes, record.kept_late)))
     if record.missed:
-        due = ", ".join(clock_time(when, zone) for when in record.missed)
-        parts.append(f"{len(record.missed)} missed with no update since (due by {due})")
-    if record.pending:
-        parts.append(f"{len(record.pending)} due by " + ", ".join(clock_time(when, zone) for when in record.pending))
+        parts.append(f"{len(record.missed)} {outcome.MISSED} (due by {times(record.missed)}, no update since)")
+    if record.due:
+        parts.append(f"{len(record.due)} {outcome.DUE} by {times(record.due)}")
     return "Public updates: " + ", ".join(parts)
 
 
 def promise_words(entry: TimelineEntry, zone: ZoneInfo) -> str:
-    """`Update promised by 22:20 IST was missed (published 22:25 IST, 5 min late)`, or `... was kept
-    (published 22:18 IST)`: a promise's outcome, the bot's own record (nobody's act)."""
+    """`Update promised by 22:20 IST was kept late by 5 min (published 22:25 IST)`, or `... was
+    kept (published 22:18 IST)`: a promise's outcome, the bot's own record (nobody's act)."""
     promise = read_promise_entry(entry)
     promised, published = clock_time(promise.promised_by, zone), clock_time(entry.at, zone)
     if promise.kept:
-        return f"Update promised by {promised} was kept (published {published})"
+        return f"Update promised by {promised} was {PromiseOutcome.KEPT} (published {published})"
     late = minutes(promise.late or timedelta(0))
-    return f"Update promised by {promised} was missed (published {published}, {late} late)"
+    return f"Update promised by {promised} was {PromiseOutcome.KEPT_LATE} by {late} (published {published})"
 
 
 def reminder_words(entry: TimelineEntry, zone: ZoneInfo) -> str:

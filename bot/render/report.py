@@ -43,13 +43,8 @@ def rows(found: Insights) -> list[Row]:
             Row(f"{name}: p90", spread.p90, seconds=True),
         ]
     table += [Row("repeat offenders: groups of related incidents", len(found.repeat_groups))]
-    kept = found.promises
-    table += [
-        Row("public updates promised", kept.promised),
-        Row("public updates: promises kept", kept.kept),
-        Row("public updates: promises kept late", kept.late),
-        Row("public updates: promises missed", kept.missed),
-    ]
+    table += [Row("public updates promised", found.promises.promised)]
+    table += [Row(f"public updates: promises {outcome}", count) for outcome, count in found.promises.counted().items()]
     return table
 
 
@@ -93,9 +88,7 @@ def as_json(found: Insights) -> str:
         "repeat_offenders": [[format_name(number) for number in group] for group in found.repeat_groups],
         "public_update_promises": {
             "promised": found.promises.promised,
-            "kept": found.promises.kept,
-            "late": found.promises.late,
-            "missed": found.promises.missed,
+            **{outcome.replace(" ", "_"): count for outcome, count in found.promises.counted().items()},
         },
     }
     return json.dumps(data, indent=2) + "\n"
@@ -115,12 +108,10 @@ def as_slack_lines(found: Insights, zone: ZoneInfo) -> Sequence[str]:
             lines.append(f"*{name.capitalize()}*: median {median}, p90 {p90} ({spread.count} incidents)")
         else:
             lines.append(f"*{name.capitalize()}*: no resolved incident measured")
-    kept = found.promises
-    lines.append(
-        f"*Public updates*: {kept.promised} promised, {kept.kept} kept, {kept.late} late, {kept.missed} missed"
-        if kept.promised
-        else "*Public updates*: none promised"
-    )
+    promises = found.promises
+    counted = ", ".join(f"{count} {outcome}" for outcome, count in promises.counted().items())
+    promised = f"{promises.promised} promised, {counted}" if promises.promised else "none promised"
+    lines.append(f"*Public updates*: {promised}")
     groups = _groups(found)
     shown = "; ".join(groups[:SHOWN_GROUPS]) if groups else "none"
     if len(groups) > SHOWN_GROUPS:

@@ -93,21 +93,21 @@ def spread(*, session: Session, team_id: str, since: datetime, until: datetime, 
 def promises(*, session: Session, team_id: str, since: datetime, until: datetime) -> PromiseCounts:
     """One statement: the promises of the incidents whose impact began in the window."""
     kept = and_(col(PromiseRow.settled_at).is_not(None), col(PromiseRow.settled_at) <= col(PromiseRow.promised_by))
-    late = and_(col(PromiseRow.settled_at).is_not(None), col(PromiseRow.settled_at) > col(PromiseRow.promised_by))
+    kept_late = and_(col(PromiseRow.settled_at).is_not(None), col(PromiseRow.settled_at) > col(PromiseRow.promised_by))
     missed = and_(col(PromiseRow.settled_at).is_(None), col(PromiseRow.promised_by) < until)
     query = (
         select(
             func.count(),
             func.count(case((kept, 1))),
-            func.count(case((late, 1))),
+            func.count(case((kept_late, 1))),
             func.count(case((missed, 1))),
         )
         .select_from(PromiseRow)
         .join(IncidentRow, col(IncidentRow.id) == col(PromiseRow.incident_id))
         .where(_window(team_id, since, until))
     )
-    promised, kept_count, late_count, missed_count = core(session).execute(query).one()
-    return PromiseCounts(int(promised), int(kept_count), int(late_count), int(missed_count))
+    promised, kept_count, kept_late_count, missed_count = core(session).execute(query).one()
+    return PromiseCounts(int(promised), int(kept_count), int(kept_late_count), int(missed_count))
 
 
 def _when(condition: ColumnElement[bool], value: ColumnElement[float]) -> ColumnElement[float | None]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.domain.reminders import (
     OFF,
     Promise,
+    PromiseOutcome,
     ReminderKind,
     Schedule,
     after_reminder,
@@ -142,8 +143,10 @@ def test_the_promise_record_counts_kept_late_missed_and_pending() -> None:
         Promise(at(23, 59), at(23, 35)),
     ]
     summary = record(promises, at(23, 39))
-    assert (summary.promised, summary.kept, summary.late) == (4, 1, (timedelta(minutes=14),))
-    assert (summary.missed, summary.pending) == ((at(23, 30),), (at(23, 59),))
+    assert (summary.promised, summary.kept, summary.kept_late) == (4, 1, (timedelta(minutes=14),))
+    assert (summary.missed, summary.due) == ((at(23, 30),), (at(23, 59),))
+    outcomes = [promise.outcome(at(23, 39)) for promise in promises]
+    assert outcomes == [PromiseOutcome.KEPT_LATE, PromiseOutcome.KEPT, PromiseOutcome.MISSED, PromiseOutcome.DUE]
 
 
 @given(

@@ -22,10 +22,10 @@ INCIDENT, _ = open_incident(
 NAMES = {"U0ALICE": "alice", "U0BOB": "bob"}
 
 
-def test_a_missed_promise_says_when_the_update_came_and_how_late() -> None:
+def test_a_promise_kept_late_says_how_late_and_when_the_update_came() -> None:
     entry = promise_entry(Promise(at(22, 20), at(21, 47), at(22, 34)), actor="U0ALICE")
     assert line(entry, INCIDENT, NAMES, IST) == (
-        "`22:34 IST` :hourglass: Update promised by 22:20 IST was missed (published 22:34 IST, 14 min late)"
+        "`22:34 IST` :hourglass: Update promised by 22:20 IST was kept late by 14 min (published 22:34 IST)"
     )
 
 
@@ -47,19 +47,21 @@ def test_a_snooze_and_no_update_needed_read_as_what_the_person_did() -> None:
     )
 
 
-def test_the_close_reports_promised_kept_and_late() -> None:
+def test_the_close_reports_promised_kept_and_kept_late() -> None:
     promises = [
         Promise(at(22, 20), at(21, 47), at(22, 34)),
         Promise(at(23, 5), at(22, 34), at(23, 0)),
         Promise(at(23, 30), at(23, 0), at(23, 25)),
         Promise(at(23, 55), at(23, 25), at(23, 39)),
     ]
-    assert promise_line(record(promises, at(23, 39)), IST) == "Public updates: 4 promised, 3 kept, 1 late by 14 min"
+    assert promise_line(record(promises, at(23, 39)), IST) == (
+        "Public updates: 4 promised, 3 kept, 1 kept late by 14 min"
+    )
 
 
 def test_the_close_reports_promises_still_open_and_says_nothing_when_none_were_made() -> None:
     promises = [Promise(at(22, 20), at(21, 47)), Promise(at(23, 59), at(23, 30))]
     assert promise_line(record(promises, at(23, 39)), IST) == (
-        "Public updates: 2 promised, 0 kept, 1 missed with no update since (due by 22:20 IST), 1 due by 23:59 IST"
+        "Public updates: 2 promised, 0 kept, 1 missed (due by 22:20 IST, no update since), 1 due by 23:59 IST"
     )
     assert promise_line(record([], at(23, 39)), IST) is None

@@ -77,7 +77,7 @@ def test_the_window_is_by_impact_start_and_per_workspace(any_db: Database) -> No
 
 
 def test_public_update_promises_are_counted_kept_late_and_missed(any_db: Database) -> None:
-    """The demo's promises by hand: 21:47 promises 22:20 (the 22:25 update: late), 22:25 promises
+    """The demo's promises by hand: 21:47 promises 22:20 (the 22:25 update: kept late), 22:25 promises
     22:55 (the 22:50 update: kept), 22:50 promises 23:20 (no update since: missed by 23:30)."""
     from bot.config import Settings, parse_reminders
     from bot.drafts import DraftService
@@ -102,4 +102,4 @@ def test_public_update_promises_are_counted_kept_late_and_missed(any_db: Databas
         clock.move_to("2022-02-17 23:30:00+05:30")
         with any_db.read() as session:
             counted = insights.promises(session=session, team_id="T1", since=SINCE, until=datetime.now(UTC))
-    assert counted == PromiseCounts(promised=3, kept=1, late=1, missed=1)
+    assert counted == PromiseCounts(promised=3, kept=1, kept_late=1, missed=1)
