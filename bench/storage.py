@@ -64,7 +64,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.domain.incident import Status
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage.db import Database
 from bot.storage.tables import IncidentRow, TimelineRow, WorkspaceRow
 

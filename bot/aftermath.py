@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.clock import Clock
 from bot.domain import durations, markup
 from bot.domain.aftermath import (
     FOLLOW_UP_REMINDER_EVERY,
@@ -33,6 +34,7 @@ from bot.domain.insights import Insights
 from bot.domain.reminders import promise_line, record
 from bot.domain.retro import Record, RetroState, UpdateOnRecord
 from bot.errors import NotFound, RuleRefused
+from bot.lookup import Where, locate
 from bot.outbox import store
 from bot.outbox.kinds.post_notice import PostNotice
 from bot.outbox.kinds.post_timeline import PostTimeline
@@ -41,7 +43,6 @@ from bot.outbox.kinds.upload_retro import UploadRetro
 from bot.render.notices import follow_up_reminder, retro_reminder
 from bot.render.people import in_follow_up, in_related, in_timeline
 from bot.render.retro import markdown
-from bot.service import Clock, Where, locate
 from bot.storage import aftermath, drafts, insights, members, reminders, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident

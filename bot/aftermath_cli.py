@@ -56,10 +56,11 @@ class _Refused(Exception):
 
 def run_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.aftermath import AftermathService
+    from bot.clock import utc_now
     from bot.errors import NotFound
+    from bot.lookup import Where
     from bot.render.export import as_data
     from bot.render.retro import markdown
-    from bot.service import Where, utc_now
     from bot.storage.db import Database
 
     db = Database(settings.database_url)
@@ -83,8 +84,8 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_report(settings: Settings, args: argparse.Namespace) -> int:
     from bot.aftermath import AftermathService
+    from bot.clock import utc_now
     from bot.render import report
-    from bot.service import utc_now
     from bot.storage.db import Database
 
     db = Database(settings.database_url)

@@ -26,11 +26,11 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import format_name
+from bot.lookup import Where
 from bot.render import actions
 from bot.render.durations import TOTAL, headline
 from bot.render.retro import markdown
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
-from bot.service import Where
 from bot.status_page.export import export_site
 from slack_emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
 

@@ -16,6 +16,7 @@ from typing import cast
 from sqlmodel import Session
 
 from bot import deadlines
+from bot.clock import TRIGGER_LIFETIME, Clock
 from bot.config import Settings
 from bot.domain import durations, markup
 from bot.domain.corrections import check_correctable, check_correction
@@ -35,6 +36,7 @@ from bot.domain.reminders import deadline_after
 from bot.domain.timefmt import clock_time
 from bot.domain.visibility import refuse_publishing
 from bot.errors import NotFound, RuleRefused, UserError
+from bot.lookup import Where, locate
 from bot.outbox import store
 from bot.outbox.effect import Effect
 from bot.outbox.kinds.correct_published import CorrectPublished
@@ -44,7 +46,6 @@ from bot.outbox.kinds.post_draft import PostDraft
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.publish_draft import PublishDraft
 from bot.outbox.kinds.update_draft import UpdateDraft
-from bot.service import TRIGGER_LIFETIME, Clock, Where, locate
 from bot.storage import drafts, fan_outs, members, repository
 from bot.storage.db import Database
 

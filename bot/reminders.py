@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
 from bot.config import DEFAULTS
 from bot.deadlines import Cadences
 from bot.domain.incident import Incident, TimelineEntry
@@ -30,10 +31,10 @@ from bot.domain.reminders import (
 )
 from bot.domain.timefmt import clock_time
 from bot.errors import RuleRefused
+from bot.lookup import Where, locate
 from bot.outbox import store
 from bot.outbox.kinds.post_reminder import PostReminder
 from bot.outbox.kinds.post_timeline import PostTimeline
-from bot.service import Clock, Where, locate
 from bot.storage import reminders, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot import health, metrics, warm
 from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.intake.app import AlertIntake
 from bot.member_sync import MemberSync, MemberSyncThread
@@ -29,7 +30,7 @@ from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender, SenderThread
 from bot.outbox.subscriber_threads import SubscriberLane, build_lane
 from bot.reminder_thread import ReminderThread
 from bot.reminders import ReminderService
-from bot.service import Clock, IncidentService, utc_now
+from bot.service import IncidentService
 from bot.slack import copied
 from bot.slack.app import SlackHttp, create_app
 from bot.slack.identity import BotIdentity

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings, load_settings
 from bot.domain.incident import format_name
 from bot.outbox import store
 from bot.runtime import SLACK_TIMEOUT_SECONDS, Runtime, build
 from bot.serve import ThreadingWSGIServer, make_http_server
-from bot.service import Clock, utc_now
 from slack_emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105  (only the local emulator knows it)

@@ -12,8 +12,8 @@ checks the same in the master first and exits 2).
 
 from __future__ import annotations
 
+from bot.clock import utc_now
 from bot.logs import configure_logging
-from bot.service import utc_now
 from bot.startup import GUNICORN_APP_LOAD_ERROR, refuse, status_problems
 from bot.status_page.app import StatusHttp
 from bot.status_page.site import StatusSite

@@ -32,7 +32,7 @@ def add_subscribers_parser(commands: Any) -> None:
 
 
 def run_subscribers(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.service import utc_now
+    from bot.clock import utc_now
     from bot.storage import deliveries, subscribers
     from bot.storage.db import Database
     from bot.subscribers import SubscriberService

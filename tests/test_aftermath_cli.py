@@ -14,7 +14,8 @@ import pytest
 from freezegun import freeze_time
 
 from bot.domain.incident import Status
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage.db import Database
 from tests.conftest import KOLKATA, database_state
 

@@ -238,9 +238,6 @@ def test_a_modules_private_names_stay_in_it(path: Path) -> None:
 
 
 MODULE_LINES_MAX = 400
-# Still longer, each to be split by concept in a change of its own (issue 20); a module comes off
-# this list when it is split (the test says so once it fits).
-LONG_FOR_NOW = {"bot/service.py"}
 SOURCES = sorted(
     path
     for folder in (ROOT, EMULATOR)
@@ -254,10 +251,7 @@ def test_no_module_is_over_400_lines(path: Path) -> None:
     """A module holds one concept; past 400 lines it holds several (migrations aside)."""
     name = path.relative_to(ROOT.parent).as_posix()
     lines = len(path.read_text().splitlines())
-    if name in LONG_FOR_NOW:
-        assert lines > MODULE_LINES_MAX, f"{name} fits in {MODULE_LINES_MAX} lines now: take it off LONG_FOR_NOW"
-    else:
-        assert lines <= MODULE_LINES_MAX, f"{name} has {lines} lines: split it by concept"
+    assert lines <= MODULE_LINES_MAX, f"{name} has {lines} lines: split it by concept"
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))

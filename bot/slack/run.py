@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.aftermath import AftermathService
+from bot.changes import Changed
 from bot.config import Settings
 from bot.domain.affects import PHRASES, read_changes
 from bot.domain.durations import short
@@ -23,10 +24,11 @@ from bot.domain.roles import ROLE_TITLES, Role, read_entry
 from bot.domain.timefmt import day_and_time
 from bot.drafts import DraftService
 from bot.errors import UsageError
+from bot.lookup import Where
 from bot.reminders import ReminderService
 from bot.render import actions, blocks, report, subscribers
 from bot.render.lines import who
-from bot.service import Changed, IncidentService, Where
+from bot.service import IncidentService
 from bot.slack import commands, usage
 from bot.slack.shapes import Invocation
 from bot.subscribers import SubscriberService

@@ -6,7 +6,7 @@ import pytest
 from e2e_stack import Stack, sections_of
 
 from bot.domain.incident import EntryKind
-from bot.service import Where
+from bot.lookup import Where
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)
 ALERT = [

@@ -11,8 +11,8 @@ import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of
 
 from bot.domain.incident import EntryKind
+from bot.lookup import Where
 from bot.sandbox import ManualClock
-from bot.service import Where
 from slack_emulator import STATUS
 from slack_emulator.records import Message
 

@@ -6,7 +6,7 @@ import pytest
 from e2e_stack import Stack, bot_lines, card_of
 
 from bot.domain.incident import EntryKind
-from bot.service import Where
+from bot.lookup import Where
 from slack_emulator import GENERAL
 
 

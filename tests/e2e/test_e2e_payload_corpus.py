@@ -13,8 +13,8 @@ from urllib.request import urlopen
 import pytest
 from e2e_stack import Stack
 
+from bot.lookup import Where
 from bot.sandbox import SIGNING_SECRET, TEAM_ID
-from bot.service import Where
 from slack_emulator.app_connection import AppConnection
 
 CORPUS = sorted((Path(__file__).parent.parent / "slack_payloads").glob("*.json"))

@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 import pytest
 from e2e_stack import Stack, bot_lines, sections_of
 
+from bot.lookup import Where
 from bot.outbox import store
 from bot.render.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
 from bot.sandbox import SIGNING_SECRET, ManualClock
-from bot.service import Where
 from slack_emulator import ANNOUNCE, GENERAL, SlackEmulator
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)

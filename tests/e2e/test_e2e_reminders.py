@@ -23,8 +23,8 @@ from e2e_stack import Stack, shown
 from sqlalchemy import Engine, create_engine, text, update
 from test_e2e_gunicorn import free_port, web_command
 
+from bot.lookup import Where
 from bot.sandbox import SIGNING_SECRET, TEAM_ID, ManualClock, Sandbox
-from bot.service import Where
 from bot.storage.tables import IncidentRow
 from slack_emulator import ANNOUNCE, STATUS, SlackEmulator
 from slack_emulator.records import Message

@@ -16,8 +16,8 @@ from e2e_stack import KOLKATA, Stack, sections_of
 from status_site import drafts_of, fetch, publish
 
 from bot.domain.incident import EntryKind
+from bot.lookup import Where
 from bot.sandbox import ManualClock
-from bot.service import Where
 from slack_emulator import STATUS
 
 FIXED = "Checkout works again for everyone; payments made during the outage went through."

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
+from bot.lookup import Where
 from bot.outbox.attempts import Attempt
 from bot.outbox.effect import Effect
 from bot.outbox.failures import Retry
@@ -26,7 +27,7 @@ from bot.outbox.sender import EffectSender
 from bot.outbox.store import MAX_BATCH, Claimed
 from bot.outbox.view import IncidentView
 from bot.sandbox import ManualClock
-from bot.service import IncidentService, Where
+from bot.service import IncidentService
 from bot.storage import repository
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot import health
+from bot.lookup import Where
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import GiveUp, Hold, Retry
 from bot.outbox.kinds.create_channel import CreateChannel
@@ -24,7 +25,7 @@ from bot.outbox.results import Attempted
 from bot.outbox.sender import MAX_ATTEMPTS_FOR_BUGS, EffectSender
 from bot.outbox.store import Claimed
 from bot.sandbox import ManualClock
-from bot.service import IncidentService, Where
+from bot.service import IncidentService
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow
 from tests.conftest import KOLKATA

@@ -18,9 +18,10 @@ from bot.aftermath import AftermathService
 from bot.domain.incident import EntryKind, Status
 from bot.domain.retro import RetroState
 from bot.errors import NotFound, RuleRefused, UsageError
+from bot.lookup import Where
 from bot.render.export import as_data
 from bot.render.retro import markdown
-from bot.service import IncidentService, Where
+from bot.service import IncidentService
 from bot.storage import members
 from bot.storage.db import Database
 from bot.storage.tables import FollowUpRow

@@ -19,7 +19,8 @@ from bot.domain.affects import ComponentImpact, read_changes
 from bot.domain.catalog import Catalog, ComponentState, read_catalog
 from bot.domain.incident import EntryKind
 from bot.errors import BadTime, NotFound, RuleRefused, UsageError
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage import catalog as stored_impacts
 from bot.storage import public
 from bot.storage.db import Database

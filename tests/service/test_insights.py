@@ -9,7 +9,8 @@ from freezegun import freeze_time
 
 from bot.domain.incident import Status
 from bot.domain.insights import PromiseCounts, Spread
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage import insights
 from bot.storage.db import Database
 
@@ -79,9 +80,9 @@ def test_the_window_is_by_impact_start_and_per_workspace(any_db: Database) -> No
 def test_public_update_promises_are_counted_kept_late_and_missed(any_db: Database) -> None:
     """The demo's promises by hand: 21:47 promises 22:20 (the 22:25 update: kept late), 22:25 promises
     22:55 (the 22:50 update: kept), 22:50 promises 23:20 (no update since: missed by 23:30)."""
+    from bot.clock import utc_now
     from bot.config import Settings, parse_reminders
     from bot.drafts import DraftService
-    from bot.service import utc_now
 
     ist = ZoneInfo("Asia/Kolkata")
     cadences = parse_reminders("sev1=30m,sev2=60m,sev3=off,sev4=off")

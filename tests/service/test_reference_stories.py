@@ -10,7 +10,8 @@ from freezegun import freeze_time
 from bot.domain.durations import short
 from bot.domain.incident import Status
 from bot.domain.language import public_duration
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage.db import Database
 
 INC_1 = Where(team_id="T1", number=1)

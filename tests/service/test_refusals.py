@@ -10,7 +10,8 @@ from freezegun import freeze_time
 
 from bot.domain.incident import Attack, Status
 from bot.errors import BadTime, NotFound, RuleRefused, UsageError, UserError
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 
 INC_1 = Where(team_id="T1", number=1)
 NOW = "2022-02-17 23:00:00+05:30"  # the incident below started at 21:41 IST

@@ -13,13 +13,15 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import text
 
+from bot.clock import utc_now
 from bot.config import Settings, parse_reminders
 from bot.domain.incident import EntryKind, Status
 from bot.domain.reminders import Schedule
 from bot.drafts import DraftService
 from bot.errors import RuleRefused
+from bot.lookup import Where
 from bot.reminders import ReminderService
-from bot.service import IncidentService, Where, utc_now
+from bot.service import IncidentService
 from bot.storage import reminders, repository
 from bot.storage.db import Database
 

@@ -14,7 +14,8 @@ import pytest
 from bot.config import Settings
 from bot.domain.incident import Status
 from bot.drafts import DraftService
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.status_page.site import StatusSite
 from bot.storage import public
 from bot.storage.db import Database

@@ -24,8 +24,9 @@ from sqlalchemy import text
 
 from bot.config import Settings, load_settings
 from bot.domain.catalog import read_catalog
+from bot.lookup import Where
 from bot.members import MemberCheck
-from bot.service import IncidentService, Where
+from bot.service import IncidentService
 from bot.slack.app import create_app
 from bot.storage import members
 from bot.storage.db import Database

@@ -12,9 +12,9 @@ from bolt_requests import RESPONSE_URL, TEAM, button
 from dispatch_bot import ALICE, BOB, GUEST, DispatchBot
 
 from bot.domain.reminders import ReminderKind
+from bot.lookup import Where
 from bot.reminders import ReminderService
 from bot.render.reminder_blocks import reminder_message
-from bot.service import Where
 from bot.storage import repository
 
 

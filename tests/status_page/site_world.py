@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.drafts import DraftService
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.status_page.links import SERVED, Layout
 from bot.status_page.site import StatusSite
 from bot.storage.db import Database

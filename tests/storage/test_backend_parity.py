@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage import events, members, repository
 from bot.storage.db import Database
 

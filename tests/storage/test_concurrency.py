@@ -20,7 +20,8 @@ from sqlmodel import select
 from bot.domain.drafts import DraftState, compose
 from bot.domain.incident import Status
 from bot.errors import RuleRefused
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage import drafts as stored_drafts
 from bot.storage import repository as repo
 from bot.storage.db import Database

@@ -9,7 +9,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage import db as storage
 from bot.storage.db import Database
 from tests.conftest import KOLKATA

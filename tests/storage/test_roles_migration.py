@@ -9,7 +9,8 @@ from migrating import migrate
 from sqlalchemy import inspect, text
 
 from bot.domain.roles import Role
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage.db import Database
 
 OPENED = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)

@@ -11,7 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from bot.domain.incident import Status
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage import repository as repo
 from bot.storage.db import Database
 from bot.storage.tables import SQLModel

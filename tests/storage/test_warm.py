@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot import warm
-from bot.service import IncidentService, Where
+from bot.lookup import Where
+from bot.service import IncidentService
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow, TimelineRow
 

@@ -1,0 +1,56 @@
+"""Which incident a command names (`Where`: the INC-n given, else the channel it was typed in),
+and whether the person asking may reach it (docs/behaviour.md, Private incidents). Every service
+finds its incident here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.domain.incident import Incident, format_name
+from bot.domain.visibility import check_visible
+from bot.errors import NotFound
+from bot.storage import repository
+from bot.storage.repository import StoredIncident
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a command was typed: the workspace, the channel, and the INC-n given (if any)."""
+
+    team_id: str
+    channel_id: str | None = None
+    number: int | None = None
+    user_id: str | None = None  # who asked (None: the bot itself): a private incident may refuse them
+
+
+def locate(session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
+    """The incident named by `where` (row-locked unless `lock=False`), or NotFound."""
+    if where.number is not None:
+        stored = repository.get_by_number(session=session, team_id=where.team_id, number=where.number, for_update=lock)
+    elif where.channel_id:
+        stored = repository.get_by_channel(session=session, channel_id=where.channel_id, for_update=lock)
+    else:
+        stored = None
+    if stored is None:
+        raise not_found(where)
+    check_involved(stored.incident, where)
+    return stored
+
+
+def check_involved(incident: Incident, where: Where) -> None:
+    """A private incident is read and changed only by its people and from its own channel
+    (docs/behaviour.md, Private incidents); the bot's own work (no `user_id`) is not asked."""
+    if where.user_id is not None:
+        check_visible(incident, user_id=where.user_id, channel_id=where.channel_id)
+
+
+def not_found(where: Where) -> NotFound:
+    """The refusal when `where` names no incident: the number given, or the channel."""
+    if where.number is not None:
+        return NotFound(f"There is no {format_name(where.number)} in this workspace.")
+    return NotFound(
+        "This is not an incident channel: name the incident right after the subcommand, "
+        "e.g. `/incident note INC-7 <text>`."
+    )
