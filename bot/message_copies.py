@@ -1,14 +1,19 @@
 """Slack messages copied into an incident's timeline (docs/behaviour.md, In Slack): a :pushpin:
 asks for the message to be fetched after the ack, and a fetched message or one the *Add to
-timeline* shortcut sends joins the timeline at its original time, once."""
+timeline* shortcut sends joins the timeline at its original time, once. An incident declared
+from a message starts its timeline with it, copied the same way (`copy_message`, called by
+`IncidentService.open`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from sqlmodel import Session
 
 from bot.changes import Changed
 from bot.clock import Clock
-from bot.domain.incident import add_message
+from bot.domain.declared import SourceMessage
+from bot.domain.incident import Incident, TimelineEntry, add_message
 from bot.errors import NotFound
 from bot.outbox import store
 from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
@@ -52,19 +57,30 @@ class MessageCopies:
         remembered under its `bot_name`, so the timeline shows that name instead of an id.
         """
         now = self.clock()
-        posted_at = datetime.fromtimestamp(float(message_ts), UTC)
+        message = SourceMessage(channel_id=channel_id, ts=message_ts, author=author, text=text, bot_name=bot_name)
         with self.db.write() as session:
             stored = repository.get_by_channel(session=session, channel_id=channel_id, for_update=True)
             if stored is None:
                 raise NotFound("This is not an incident channel: only its own messages can join its timeline.")
-            source = f"{channel_id}/{message_ts}"
-            if repository.has_source(session=session, incident_id=stored.id, source=source):
+            if repository.has_source(session=session, incident_id=stored.id, source=message.source):
                 return None
-            entry = add_message(stored.incident, text=text, author=author, posted_at=posted_at, now=now, source=source)
-            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-            if bot_name:
-                bot = Member(user_id=author, team_id=stored.team_id, display_name=bot_name, real_name="", is_bot=True)
-                members.put(session=session, members=[bot], learned_at=now)
+            entry_id, entry = copy_message(session, stored.id, stored.incident, stored.team_id, message, now)
             acknowledge = AcknowledgeMessage(entry_id=entry_id, ts=message_ts, user=added_by)
             store.enqueue(session=session, incident_id=stored.id, effect=acknowledge, now=now)
             return Changed(incident=stored.incident, entry=entry)
+
+
+def copy_message(
+    session: Session, incident_id: int, incident: Incident, team_id: str, message: SourceMessage, now: datetime
+) -> tuple[int, TimelineEntry]:
+    """The message as a timeline entry at its own time (clamped to the incident's start), and the
+    entry's id, in the caller's transaction. An integration's message (`bot_name`) remembers its
+    author under that name, so the timeline shows the name instead of an id."""
+    entry = add_message(
+        incident, text=message.text, author=message.author, posted_at=message.posted_at, now=now, source=message.source
+    )
+    entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
+    if message.bot_name:
+        bot = Member(user_id=message.author, team_id=team_id, display_name=message.bot_name, real_name="", is_bot=True)
+        members.put(session=session, members=[bot], learned_at=now)
+    return entry_id, entry

@@ -27,6 +27,7 @@ from bot.config import DEFAULTS
 from bot.deadlines import Cadences
 from bot.domain import affects, markup
 from bot.domain.catalog import Catalog, ComponentState
+from bot.domain.declared import SourceMessage, impact_start
 from bot.domain.impacts import set_impact
 from bot.domain.incident import (
     DEFAULT_SEVERITY,
@@ -49,12 +50,13 @@ from bot.domain.roles import Role, change_role, check_person
 from bot.domain.visibility import make_private, make_public
 from bot.incident_reads import IncidentReads
 from bot.lookup import Where, check_involved, locate, not_found
-from bot.message_copies import MessageCopies
+from bot.message_copies import MessageCopies, copy_message
 from bot.outbox import store
 from bot.outbox.effect import Effect
 from bot.outbox.kinds.announce import Announce
 from bot.outbox.kinds.create_channel import CreateChannel
 from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.link_message import LinkMessage
 from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
 from bot.outbox.kinds.post_card import PostCard
 from bot.outbox.kinds.post_timeline import PostTimeline
@@ -103,16 +105,18 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges):
         response_url: str | None = None,
         private: bool = False,
         components: Mapping[str, ComponentState] | None = None,
+        message: SourceMessage | None = None,
     ) -> Changed:
         """A new incident; `private`: a private channel, no announcement, never public
         (docs/behaviour.md, Private incidents); `components`: catalog ids it affects from its
-        start, and how badly (chosen in the open modal, or matched by an alert's labels)."""
+        start, and how badly (chosen in the open modal, or matched by an alert's labels); `message`:
+        the message it is declared from, its timeline's first entry (bot.domain.declared)."""
         title = clean_title(title)
         check_severity(severity)
         with self.db.write() as session:
             number = numbering.allocate_number(session=session, team_id=team_id)
             now = self.clock()  # read once the workspace row lock is held
-            started = self._when(at, now)
+            started = self._when(at, now) if message is None else impact_start(message, now)
             incident, entry = open_incident(
                 number=number,
                 title=title,
@@ -126,15 +130,16 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges):
             incident_id = repository.insert_incident(
                 session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
             )
+            effects: list[Effect] = [CreateChannel(), Invite(users=(actor,)), SetTopic(), PostCard()]
+            if message is not None:  # copied first: the timeline starts with it (ties go in the order recorded)
+                copied, _ = copy_message(session, incident_id, incident, team_id, message, now)
+                effects += [
+                    LinkMessage(entry_id=copied, channel=message.channel_id, ts=message.ts),
+                    PostTimeline(copied),
+                ]
             entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
             deadlines.on_open(session, incident_id, incident, now, self.cadences)
-            effects: list[Effect] = [
-                CreateChannel(),
-                Invite(users=(actor,)),
-                SetTopic(),
-                PostCard(),
-                PostTimeline(entry_id=entry_id),
-            ]
+            effects.append(PostTimeline(entry_id=entry_id))
             affected = affects.at_open(
                 self.catalog, components or {}, language=self.languages[0], actor=actor, at=started, now=now
             )

@@ -169,6 +169,22 @@ def message_action(
     }
 
 
+def global_shortcut(ws: Workspace, *, user: User, callback_id: str, trigger_id: str, action_ts: str) -> JSON:
+    """A ``shortcut`` payload (a global shortcut, from the lightning menu): no channel, no message,
+    no response URL."""
+    return {
+        "type": "shortcut",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": action_ts,
+        "team": team_json(ws),
+        "user": user_json(ws, user),
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id,
+    }
+
+
 def event_callback(ws: Workspace, *, event: JSON, event_id: str, event_time: int) -> JSON:
     """The Events API envelope around ``event``, authorized for the bot."""
     return {

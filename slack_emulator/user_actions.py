@@ -248,6 +248,18 @@ class UserActions:
             )
         return self._connection().send_payload(payload)
 
+    def global_shortcut(self, callback_id: str) -> AppResponse:
+        """Run the global shortcut ``callback_id`` from the lightning menu (e.g. "Declare incident")."""
+        with self.ws.lock:
+            payload = payloads.global_shortcut(
+                self.ws,
+                user=self.user,
+                callback_id=callback_id,
+                trigger_id=self.ws.mint_trigger(self.user.id),
+                action_ts=f"{self.ws.clock():.6f}",
+            )
+        return self._connection().send_payload(payload)
+
     def react(self, channel: str, message_ts: str, name: str = "pushpin") -> AppResponse | None:
         """Add a reaction; the app gets a ``reaction_added`` event if the bot is in the channel.
 

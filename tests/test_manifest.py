@@ -60,13 +60,14 @@ def test_every_request_url_is_the_one_endpoint_the_app_serves() -> None:
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
 
 
-def test_the_shortcut_has_the_callback_id_the_app_listens_for() -> None:
-    (shortcut,) = MANIFEST["features"]["shortcuts"]
-    assert (shortcut["name"], shortcut["type"], shortcut["callback_id"]) == (
-        "Add to timeline",
-        "message",
-        actions.ADD_TO_TIMELINE,
-    )
+def test_the_shortcuts_have_the_callback_ids_the_app_listens_for() -> None:
+    shortcuts = [(each["name"], each["type"], each["callback_id"]) for each in MANIFEST["features"]["shortcuts"]]
+    assert shortcuts == [
+        ("Add to timeline", "message", actions.ADD_TO_TIMELINE),
+        ("Declare incident from message", "message", actions.DECLARE_FROM_MESSAGE),
+        ("Declare incident", "global", actions.DECLARE),
+    ]
+    assert all(len(each["description"]) <= 80 for each in MANIFEST["features"]["shortcuts"])  # Slack's limit
 
 
 def test_the_pushpin_member_and_user_group_events_are_subscribed_with_the_scopes_they_need() -> None:

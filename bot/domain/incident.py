@@ -84,6 +84,7 @@ class TimelineEntry:
     status_from: Status | None = None
     status_to: Status | None = None
     source: str | None = None  # dedupe key of a copied Slack message ("C123/1700000000.000100")
+    link: str | None = None  # its permalink, when it is not in the incident's channel (Slack's, once asked)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", require_aware(self.at, "at"))

@@ -223,6 +223,22 @@ def _public(piece: Piece, names: Mapping[str, str]) -> str:
     raise AssertionError(piece)
 
 
+def as_read(text: str, names: Mapping[str, str] | None = None) -> str:
+    """What a reader of the timeline sees, as plain text (a text input's prefill): people, groups
+    and channels by name, links by label (or bare host), `@here` and emoji codes as written."""
+    return "".join(_read(piece, names or {}) for piece in parse(text))
+
+
+def _read(piece: Piece, names: Mapping[str, str]) -> str:
+    match piece:
+        case Special(name):
+            return f"@{name}"
+        case Emoji(code):
+            return f":{code}:"
+        case _:
+            return _public(piece, names)
+
+
 def _bare(url: str) -> str:
     """`https://shop.example.com/checkout?x=1` -> `shop.example.com`; `mailto:a@b.c` -> `a@b.c`."""
     if url.startswith("mailto:"):

@@ -20,7 +20,8 @@ from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
 from bot.outbox.registry import KINDS
 
 MODAL_FIELDS = ("severity", "private_metadata")  # stored under "modal" by the incident modal
-MODAL_FLAGS = ("private",)  # stored under "modal" too, only when set: rows without them read as False
+MODAL_FLAGS = ("private", "from_message")  # stored under "modal" too, only when set: rows without them read as False
+MODAL_TEXTS = ("title",)  # stored under "modal" too, only when not empty: rows without them read as ""
 
 
 class UnreadablePayload(ValueError):
@@ -32,6 +33,7 @@ def encode(effect: Effect) -> str:
     data: dict[str, Any] = asdict(effect)
     if isinstance(effect, OpenIncidentModal):  # the shape this kind has always been stored in
         modal = {key: data[key] for key in MODAL_FIELDS} | {key: True for key in MODAL_FLAGS if data[key]}
+        modal |= {key: data[key] for key in MODAL_TEXTS if data[key]}
         data = {"trigger_id": data["trigger_id"], "modal": modal}
     return json.dumps(data, sort_keys=True)
 

@@ -53,8 +53,10 @@ PRIVATE_INPUT = "private"
 PRIVATE_OPTION = "private"  # the value of the open modal's Private box
 TEXT_INPUT = "text"  # a draft's words
 
-# The message shortcut (its callback id is also in manifest.json).
-ADD_TO_TIMELINE = "incident.add_to_timeline"
+# The shortcuts (their callback ids are also in manifest.json).
+ADD_TO_TIMELINE = "incident.add_to_timeline"  # a message's: copy it to its incident's timeline
+DECLARE_FROM_MESSAGE = "incident.declare_from_message"  # a message's: the open modal, prefilled from it
+DECLARE = "incident.declare"  # the lightning menu's: the open modal
 
 
 def status_action(status: Status) -> str:

@@ -274,7 +274,14 @@ def notice_modal(text: str) -> dict[str, Any]:
     return {"type": "modal", "title": plain("Incident bot"), "close": plain("Close"), "blocks": [section(text)]}
 
 
-def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool = False) -> dict[str, Any]:
+FROM_MESSAGE_NOTE = ":pushpin: The incident's timeline will start with this message, linked to where it was posted."
+
+
+def open_modal(
+    *, severity: int = 2, private_metadata: str = "", private: bool = False, title: str = "", from_message: bool = False
+) -> dict[str, Any]:
+    """The open modal; `title` prefilled (declared from a message: its words, and a note that the
+    timeline starts with it)."""
     options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
     private_option = {
         "text": plain("Private"),
@@ -284,6 +291,15 @@ def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool =
     checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": actions.INPUT, "options": [private_option]}
     if private:
         checkbox["initial_options"] = [private_option]
+    title_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": actions.INPUT,
+        "max_length": 150,
+        "placeholder": plain("Users see 'Something went wrong' on the home page"),
+    }
+    if title:
+        title_input["initial_value"] = title
+    note = [{"type": "context", "elements": [{"type": "mrkdwn", "text": FROM_MESSAGE_NOTE}]}] if from_message else []
     return {
         "type": "modal",
         "callback_id": actions.OPEN_MODAL,
@@ -296,12 +312,7 @@ def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool =
                 "type": "input",
                 "block_id": actions.TITLE_INPUT,
                 "label": plain("What is broken?"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": actions.INPUT,
-                    "max_length": 150,
-                    "placeholder": plain("Users see 'Something went wrong' on the home page"),
-                },
+                "element": title_input,
             },
             {
                 "type": "input",
@@ -321,5 +332,6 @@ def open_modal(*, severity: int = 2, private_metadata: str = "", private: bool =
                 "label": plain("Visibility"),
                 "element": checkbox,
             },
+            *note,
         ],
     }

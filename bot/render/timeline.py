@@ -39,6 +39,9 @@ STATE_EMOJI = {
 """A component's state at a glance, as Statuspage colours it."""
 
 
+ORIGINAL = "original message"  # the label of a copied message's link to where it was posted
+
+
 @dataclass(frozen=True)
 class Typed:
     """What people typed, as stored (Slack markup): each medium renders its links and names and
@@ -118,6 +121,8 @@ def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
             return Said(who, "made", (Person(person), f" the {ROLE_TITLES[role]}"))
         case EntryKind.ATTACK:
             return Said(who, "changed the security assessment", detail=typed, emoji=":shield:")
+        case EntryKind.MESSAGE if entry.link:  # copied from another channel: where to read it there
+            return Said(who, detail=(*typed, " · ", Typed(f"<{entry.link}|{ORIGINAL}>")), emoji=":pushpin:")
         case EntryKind.MESSAGE:
             return Said(who, detail=typed, emoji=":pushpin:")
         case EntryKind.DRAFT:

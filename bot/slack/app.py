@@ -27,15 +27,17 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.aftermath import AftermathService
 from bot.config import Settings
+from bot.declare import DeclareService
 from bot.drafts import DraftService
 from bot.members import MemberCheck
 from bot.reminders import ReminderService
 from bot.request_body import Refusal, read_body, request_headers
 from bot.service import IncidentService
 from bot.slack import inbound
+from bot.slack.answers import AfterAck
+from bot.slack.declaring import register_declaring
 from bot.slack.identity import BotIdentity
 from bot.slack.listeners import (
-    AfterAck,
     register,
     register_every_other_event,
     register_group_events,
@@ -88,6 +90,7 @@ def create_app(
     )
     register_reading(app, after_ack)  # first: every listener and middleware below gets the typed request
     register(app, runner, after_ack)
+    register_declaring(app, runner, DeclareService(service.db, clock=service.clock), after_ack)
     register_member_events(app, members.learn)
     register_group_events(
         app, (groups or UserGroupSync(service.db, client, clock=service.clock, sleep=time.sleep)).learn

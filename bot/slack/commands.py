@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from bot.domain.catalog import ComponentState
+from bot.domain.declared import SourceMessage
 from bot.domain.incident import Attack, Status
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
@@ -21,6 +22,7 @@ class Open:
     title: str  # "" when none was given: the app asks for it in a modal
     at: str | None
     private: bool = False  # `--private`: a private channel, no announcement, never public
+    message: SourceMessage | None = None  # declared from this message (the open modal's, from the shortcut)
 
 
 @dataclass(frozen=True, slots=True)

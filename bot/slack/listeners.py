@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 
@@ -26,25 +25,15 @@ from bot.domain.incident import DEFAULT_SEVERITY, Status
 from bot.errors import UsageError, UserError
 from bot.reading import Malformed
 from bot.render import actions, blocks
-from bot.slack import commands, parse, shapes, usage
+from bot.slack import commands, parse, shapes
+from bot.slack.answers import UNEXPECTED, AfterAck, hand_over, number_in, run_reply, submit_modal
+from bot.slack.declaring import opened_from
 from bot.slack.group_shapes import UserGroupChanged, UserGroupMembersChanged
 from bot.slack.run import CommandRunner, Reply
 
 log = logging.getLogger(__name__)
 
 PIN_REACTION = "pushpin"
-UNEXPECTED = (
-    "Slack sent something this bot did not expect, so nothing was changed. Try again; if it happens "
-    "again, tell whoever runs the bot (the details are in its log)."
-)
-
-
-class AfterAck(Protocol):
-    """What a listener hands over once it has acknowledged."""
-
-    def notify(self) -> None: ...  # there is new outbox work
-
-    def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None: ...
 
 
 def register_reading(app: App, after: AfterAck) -> None:
@@ -70,32 +59,33 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
     def incident_command(ack: Ack, context: BoltContext) -> None:
         command = shapes.incoming(context, shapes.SlashCommand)
         text, asked = command.text, command.asked
-        reply = _run(lambda: runner.run(parse.parse(text), asked), subcommand=_first_word(text))
+        reply = run_reply(lambda: runner.run(parse.parse(text), asked), subcommand=_first_word(text))
         ack(**reply.message)
-        _hand_over(after, asked.response_url, reply.followups)
+        hand_over(after, asked.response_url, reply.followups)
 
     @app.action({"type": "block_actions", "action_id": actions.CARD_ACTIONS})
     def card_button(ack: Ack, context: BoltContext) -> None:
         ack()
         pressed = shapes.incoming(context, shapes.ButtonPress)
-        reply = _run(lambda: runner.run(_button_command(pressed), pressed.asked), label="button")
-        _hand_over(after, pressed.asked.response_url, [reply.message, *reply.followups])
+        reply = run_reply(lambda: runner.run(_button_command(pressed), pressed.asked), label="button")
+        hand_over(after, pressed.asked.response_url, [reply.message, *reply.followups])
 
     @app.view(actions.OPEN_MODAL)
     def open_modal_submitted(ack: Ack, context: BoltContext) -> None:
         submitted = shapes.incoming(context, shapes.ModalSubmission)
         title = submitted.input(actions.TITLE_INPUT).value
-        severity = _number(submitted.input(actions.SEVERITY_INPUT).selected) or DEFAULT_SEVERITY
+        severity = number_in(submitted.input(actions.SEVERITY_INPUT).selected) or DEFAULT_SEVERITY
         private = actions.PRIVATE_OPTION in submitted.input(actions.PRIVATE_INPUT).ticked
-        asked = replace(submitted.asked, channel_id=submitted.metadata or None)  # where /incident open was typed
-        command = commands.Open(severity=severity, title=title, at=None, private=private)
 
         def open_titled() -> object:
             if not title.strip():  # the modal's own field: never answered by another modal
                 raise UsageError("Give the incident a title: what is broken, in a few words.")
+            opened = opened_from(submitted.metadata)  # where it was asked for, and the message it comes from
+            asked = replace(submitted.asked, channel_id=opened.channel_id, response_url=opened.response_url)
+            command = commands.Open(severity=severity, title=title, at=None, private=private, message=opened.message)
             return runner.run(command, asked)
 
-        _submit(ack, after, actions.TITLE_INPUT, open_titled)
+        submit_modal(ack, after, actions.TITLE_INPUT, open_titled)
 
     @app.shortcut(actions.ADD_TO_TIMELINE)
     def add_to_timeline(ack: Ack, context: BoltContext) -> None:
@@ -117,8 +107,8 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
                 return Reply(blocks.reply("That message is already on the timeline."))
             return Reply(blocks.reply(f"Added to the {added.incident.name} timeline."))
 
-        reply = _run(add, label="shortcut")
-        _hand_over(after, asked.response_url, [reply.message])
+        reply = run_reply(add, label="shortcut")
+        hand_over(after, asked.response_url, [reply.message])
 
     @app.event("reaction_added")
     def pushpin(ack: Ack, context: BoltContext) -> None:
@@ -139,14 +129,14 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
                 outcome.value = "refused"
                 log.info("pushpin by %s ignored: %s", reaction.user_id, error.message)
             ack()
-        _hand_over(after)
+        hand_over(after)
 
     @app.action({"type": "block_actions", "action_id": actions.DRAFT_ACTIONS})
     def draft_button(ack: Ack, context: BoltContext) -> None:
         ack()
         pressed = shapes.incoming(context, shapes.ButtonPress)
         asked, decision = pressed.asked, pressed.action_id
-        draft_id = _number(pressed.value) or 0
+        draft_id = number_in(pressed.value) or 0
 
         def decide() -> Reply:
             runner.ensure_can_change(asked.user_id)
@@ -161,29 +151,30 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
             runner.drafts.publish(draft_id, actor=asked.user_id)
             return Reply(blocks.reply(f"Published to <#{runner.settings.status_channel}>."))
 
-        reply = _run(decide, label="draft_button")
-        _hand_over(after, asked.response_url, [reply.message])
+        reply = run_reply(decide, label="draft_button")
+        hand_over(after, asked.response_url, [reply.message])
 
     @app.action({"type": "block_actions", "action_id": actions.REMINDER_ACTIONS})
     def reminder_button(ack: Ack, context: BoltContext) -> None:
         ack()
         pressed = shapes.incoming(context, shapes.ButtonPress)
-        reply = _run(lambda: runner.answer_reminder(pressed.action_id, pressed.value, pressed.asked), label="reminder")
-        _hand_over(after, pressed.asked.response_url, [reply.message])
+        answer = runner.answer_reminder
+        reply = run_reply(lambda: answer(pressed.action_id, pressed.value, pressed.asked), label="reminder")
+        hand_over(after, pressed.asked.response_url, [reply.message])
 
     @app.view(actions.EDIT_MODAL)
     @app.view(actions.CORRECT_MODAL)
     def draft_edited(ack: Ack, context: BoltContext) -> None:
         submitted = shapes.incoming(context, shapes.ModalSubmission)
         text, user = submitted.input(actions.TEXT_INPUT).value, submitted.asked.user_id
-        draft_id = _number(submitted.metadata) or 0
+        draft_id = number_in(submitted.metadata) or 0
         save_as = runner.drafts.correct if submitted.callback_id == actions.CORRECT_MODAL else runner.drafts.edit
 
         def save() -> None:
             runner.ensure_can_change(user)
             save_as(draft_id, actor=user, text=text)
 
-        _submit(ack, after, actions.TEXT_INPUT, save)
+        submit_modal(ack, after, actions.TEXT_INPUT, save)
 
 
 def register_member_events(app: App, learn: Callable[[shapes.SlackUser], object]) -> None:
@@ -239,24 +230,6 @@ def register_every_other_event(app: App) -> None:
         ack()
 
 
-def _submit(ack: Ack, after: AfterAck, field: str, action: Callable[[], object]) -> None:
-    """A modal submission: errors are shown in the modal under `field`, success closes it."""
-    with metrics.acknowledging("modal") as outcome:
-        try:
-            action()
-        except UserError as error:
-            outcome.value = "refused"
-            ack(response_action="errors", errors={field: error.message})
-            return
-        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
-            outcome.value = "error"
-            reference = _log_unexpected("modal submission")
-            ack(response_action="errors", errors={field: f"Something went wrong on our side (ref {reference})."})
-            return
-        ack()
-    _hand_over(after)
-
-
 def _unreadable(body: dict[str, Any], malformed: Malformed, after: AfterAck) -> BoltResponse:
     """The answer to a request the reading middleware could not read (see `register_reading`)."""
     described = shapes.described(body, malformed)
@@ -266,32 +239,14 @@ def _unreadable(body: dict[str, Any], malformed: Malformed, after: AfterAck) -> 
         answer = {"response_action": "update", "view": blocks.notice_modal(UNEXPECTED)}
         return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})
     if waiting is not None and waiting.response_url:
-        _hand_over(after, waiting.response_url, [blocks.error_reply(UNEXPECTED)])
+        hand_over(after, waiting.response_url, [blocks.error_reply(UNEXPECTED)])
         return BoltResponse(status=200, body="")
     return BoltResponse(status=400, body=json.dumps({"error": described}))
 
 
-def _hand_over(after: AfterAck, response_url: str | None = None, messages: list[dict[str, Any]] | None = None) -> None:
-    """After ack(): wake the sender and queue follow-ups. Never raises: with
-    process_before_response, an exception here would turn the acknowledged request into an error."""
-    try:
-        after.notify()
-        if messages:
-            after.respond(response_url, messages)
-    except Exception:
-        log.exception("handing over after the ack failed; the worker will send pending Slack work")
-
-
-def _number(text: object) -> int | None:
-    """A number Slack hands back to us (button value, view metadata), None if it is not one."""
-    if isinstance(text, str) and 0 < len(text) <= 18 and text.isascii() and text.isdigit():
-        return int(text)
-    return None
-
-
 def _button_command(pressed: shapes.ButtonPress) -> commands.Command:
     """A card button is the same command as its slash form, with the same rules."""
-    action_id, number = pressed.action_id, _number(pressed.value)
+    action_id, number = pressed.action_id, number_in(pressed.value)
     if action_id.startswith(actions.STATUS_PREFIX):
         status = next((s for s in Status if action_id == actions.status_action(s)), None)
         if status is None:  # a status this bot has no button for
@@ -304,45 +259,6 @@ def _button_command(pressed: shapes.ButtonPress) -> commands.Command:
     if action_id == actions.REOPEN:
         return commands.Reopen(incident=number, reason="")
     return commands.WriteDrafts(incident=number, language=None, length=None)
-
-
-def _run(action: Callable[[], Reply], *, subcommand: str = "", label: str = "") -> Reply:
-    """Run a request; known refusals become the reply, anything else is logged with a reference.
-
-    Counted and timed in /metrics under `label` (a slash command's own subcommand by default)."""
-    with metrics.acknowledging(label or _command_label(subcommand)) as outcome:
-        try:
-            return action()
-        except Malformed as malformed:
-            outcome.value = "refused"
-            log.warning("Slack sent a %s this bot did not expect: %s", label or "command", malformed)
-            return Reply(blocks.error_reply(UNEXPECTED))
-        except UsageError as error:
-            outcome.value = "refused"
-            how = error.usage or usage.USAGE.get(subcommand, "")
-            return Reply(blocks.error_reply(error.message, how))
-        except UserError as error:
-            outcome.value = "refused"
-            return Reply(blocks.error_reply(error.message))
-        except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in _log_unexpected)
-            outcome.value = "error"
-            reference = _log_unexpected(subcommand or "request")
-            return Reply(
-                blocks.error_reply(f"Something went wrong on our side and nothing was changed. Reference: {reference}.")
-            )
-
-
-def _command_label(subcommand: str) -> str:
-    """A metric label from what was typed: known subcommands only, so the label set stays small."""
-    if not subcommand:
-        return "help"
-    return subcommand if subcommand in usage.USAGE else "unknown"
-
-
-def _log_unexpected(what: str) -> str:
-    reference = uuid.uuid4().hex[:8]
-    log.exception("unexpected error in %s (ref %s at %s)", what, reference, datetime.now(UTC).isoformat())
-    return reference
 
 
 def _first_word(text: str) -> str:

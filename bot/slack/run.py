@@ -187,6 +187,7 @@ class CommandRunner:
             origin_channel=asked.channel_id,
             response_url=asked.response_url,
             private=command.private,
+            message=command.message,
         )
         return Reply(blocks.reply(self.opened_text(changed)))
 

@@ -18,7 +18,7 @@ message a shortcut names, an event's fields): when that is unreadable and someon
                      (http or https), trigger_id
       block_actions    actions, the first one pressed: action_id; value
       message_action   callback_id; message (bot.slack.copied: ts, author, words)
-      shortcut         callback_id
+      shortcut         callback_id (a global shortcut, from the lightning menu)
       view_submission  view.callback_id, view.type; view.private_metadata; view.state.values:
                      block id -> action id -> input (value, selected_option.value,
                      selected_options[].value)
@@ -111,6 +111,14 @@ class MessageShortcut:
 
 
 @dataclass(frozen=True)
+class GlobalShortcut:
+    """A shortcut from the lightning menu: no channel, no message, no response URL."""
+
+    asked: Invocation
+    callback_id: str
+
+
+@dataclass(frozen=True)
 class Reaction:
     """`reaction_added`: `item_type` is "message" for a message (then with its channel and ts)."""
 
@@ -163,6 +171,7 @@ Incoming: TypeAlias = (
     | ButtonPress
     | ModalSubmission
     | MessageShortcut
+    | GlobalShortcut
     | Reaction
     | MemberChanged
     | UserGroupChanged
@@ -177,6 +186,7 @@ Read = TypeVar(
     ButtonPress,
     ModalSubmission,
     MessageShortcut,
+    GlobalShortcut,
     Reaction,
     MemberChanged,
     UserGroupChanged,
@@ -203,6 +213,8 @@ def read(body: Mapping[str, Any]) -> Incoming:
         return ButtonPress(asked, routed, root.objects("actions")[0].maybe_text("value") or "")
     if kind == "message_action":
         return MessageShortcut(asked, routed, message_from(root.object("message")))
+    if kind == "shortcut":
+        return GlobalShortcut(asked, routed)
     if kind == "view_submission":
         view = root.object("view")
         return ModalSubmission(_in_modal(asked), routed, view.maybe_text("private_metadata") or "", _inputs(view))

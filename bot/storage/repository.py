@@ -159,7 +159,7 @@ def with_next_entry_id(
     return (stored_incident(row), int(row.next_entry_id)) if row else None
 
 
-_ENTRY_COLUMNS = tuple("id incident_id at recorded_at actor kind text status_from status_to source".split())
+_ENTRY_COLUMNS = tuple("id incident_id at recorded_at actor kind text status_from status_to source link".split())
 _EFFECT_COLUMNS = tuple("incident_id team_id kind payload state attempts created_at not_before expires_at".split())
 # Built once (a statement built per call spent a fifth of a note's CPU making its cache key).
 _ADD_ENTRY_WITH_EFFECT = (
@@ -324,6 +324,7 @@ def _entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
         "status_from": entry.status_from.value if entry.status_from else None,
         "status_to": entry.status_to.value if entry.status_to else None,
         "source": entry.source,
+        "link": entry.link,
     }
 
 
@@ -371,6 +372,7 @@ def _entry(row: TimelineRow) -> StoredEntry:
             status_from=Status(row.status_from) if row.status_from else None,
             status_to=Status(row.status_to) if row.status_to else None,
             source=row.source,
+            link=row.link,
         ),
     )
 

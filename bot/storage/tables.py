@@ -118,6 +118,7 @@ class TimelineRow(SQLModel, table=True):
     status_from: str | None = Field(default=None, max_length=16)
     status_to: str | None = Field(default=None, max_length=16)
     source: str | None = Field(default=None, max_length=64)
+    link: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # a copied message's permalink
 
 
 IMPACT_HOLDS = text("ended_at IS NULL")

@@ -3,7 +3,8 @@ a 5xx, and never log an error (a surprise from Slack is a warning naming the fie
 
 The requests are the ones the emulator sent for a real incident, one of every kind the bot
 handles: the slash command, the card's, a draft's and a reminder's buttons, the three modals
-(open, edit, correct), the message shortcut on a person's message and on an alert, the
+(open, edit, correct), the message shortcut on a person's message and on an alert, *Declare
+incident from message*, the open modal it opens submitted, the global shortcut, the
 :pushpin: reaction, `user_change`, `team_join`, `app_rate_limited`, `url_verification` and an
 event the bot does not act on. Each example takes one, changes one value at any depth (or
 removes it), signs it and hands it to the app's WSGI callable (the one gunicorn serves).
@@ -80,6 +81,12 @@ def recorded(make_stack: Callable[..., Sandbox]) -> Iterator[tuple[Stack, dict[s
     sent["message shortcut"] = ("payload", alice.message_shortcut(channel, said, actions.ADD_TO_TIMELINE).sent)
     alert = emulator.posts.alert(channel, name="PagerDuty", bot_id="B0PAGERDUTY", text="")
     sent["shortcut on an alert"] = ("payload", alice.message_shortcut(channel, alert, actions.ADD_TO_TIMELINE).sent)
+    declaring = alice.message_shortcut(channel, said, actions.DECLARE_FROM_MESSAGE)
+    sent["declare from a message"] = ("payload", declaring.sent)
+    stack.settle()
+    (view,) = emulator.views(emulator.user("alice").id, open_only=True)
+    sent["declared modal"] = ("payload", alice.submit_view(view.id, {"title": "Deploy rolled back"}).sent)
+    sent["global shortcut"] = ("payload", alice.global_shortcut(actions.DECLARE).sent)
     reaction = alice.react(channel, alice.post_message(channel, "cache is cold"))
     assert reaction is not None
     sent["pushpin"] = ("json", reaction.sent)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -189,3 +190,14 @@ def test_a_component_change_names_the_component_and_both_states() -> None:
         "`22:41 IST` *alice* :large_green_circle: set *Home page* to operational (was major outage), "
         "*API* to operational (was partial outage)"
     )
+
+
+def test_a_message_copied_from_another_channel_links_to_where_it_was_posted_in_both() -> None:
+    copied = add_message(INCIDENT, text="checkout 500s", author="U0BOB", posted_at=at(0), now=at(1), source="C9/1.2")
+    linked = replace(copied, link="https://acme.slack.com/archives/C9/p12")
+    assert line(linked, INCIDENT, NAMES, IST) == (
+        "`21:41 IST` *bob* :pushpin: checkout 500s · <https://acme.slack.com/archives/C9/p12|original message>"
+    )
+    record = Record(INCIDENT, [linked], compute(INCIDENT, [linked], until=at(1)), NAMES, IST)
+    assert "checkout 500s · [original message](<https://acme.slack.com/archives/C9/p12>)" in markdown(record)
+    assert line(copied, INCIDENT, NAMES, IST).endswith("*bob* :pushpin: checkout 500s")  # none: no link

@@ -13,7 +13,7 @@ from bolt_requests import RESPONSE_URL, button, event, interaction, submitted_vi
 from dispatch_bot import ALICE, BOB, DispatchBot
 
 from bot.render import actions
-from bot.slack.listeners import UNEXPECTED
+from bot.slack.answers import UNEXPECTED
 from slack_emulator.validation import check_view
 
 REMOVED = object()

@@ -17,16 +17,26 @@ from bot.render import blocks
 
 @dataclass(frozen=True)
 class OpenIncidentModal(Effect):
-    """`/incident open` without a title; `private_metadata` is the channel it was typed in;
-    `private`: `--private` was typed, so the modal's Private box is ticked."""
+    """`/incident open` without a title, *Declare incident* (the shortcuts, the App Home's button);
+    `private_metadata` says where it was asked for (bot.render.open_metadata); `private`:
+    `--private` was typed, so the modal's Private box is ticked; `title`: the prefilled title and
+    `from_message` (declared from a message: its words, and the modal says the timeline starts with it)."""
 
     kind: ClassVar[str] = "view.open"
     trigger_id: str
     severity: int
     private_metadata: str = ""
     private: bool = False
+    title: str = ""
+    from_message: bool = False
 
     def send(self, slack: Sending) -> Nothing:
-        modal = blocks.open_modal(severity=self.severity, private_metadata=self.private_metadata, private=self.private)
+        modal = blocks.open_modal(
+            severity=self.severity,
+            private_metadata=self.private_metadata,
+            private=self.private,
+            title=self.title,
+            from_message=self.from_message,
+        )
         slack.client.views_open(trigger_id=self.trigger_id, view=modal)
         return Nothing()

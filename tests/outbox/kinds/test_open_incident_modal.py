@@ -1,4 +1,4 @@
-"""view.open: the modal of `/incident open` typed without a title.
+"""view.open: the modal of `/incident open` typed without a title, and of *Declare incident*.
 
 Its delivery as people see it in Slack is tested end to end (tests/e2e/).
 """
@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.declared import SourceMessage
 from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
+from bot.render import open_metadata
+from bot.render.open_metadata import OpenedFrom
 from tests.outbox.kinds.stored import assert_stored_as
 
 # As the outbox stored them in a run of the test suite (rows a deployed database holds).
@@ -19,6 +22,25 @@ STORED = [
     (  # `/incident open --private` without a title: the Private box ticked
         OpenIncidentModal(trigger_id="trigger.2", severity=2, private_metadata="C0GENERAL", private=True),
         '{"modal": {"private": true, "private_metadata": "C0GENERAL", "severity": 2}, "trigger_id": "trigger.2"}',
+    ),
+    (  # *Declare incident from message*: the title prefilled, the message carried in the metadata
+        OpenIncidentModal(
+            trigger_id="trigger.3",
+            severity=2,
+            private_metadata=open_metadata.write(
+                OpenedFrom(
+                    "C0TEAM",
+                    "https://hooks.slack.com/actions/T0/1/x",
+                    SourceMessage("C0TEAM", "1796033087.430667", "U0BOB", "checkout is throwing 500s"),
+                )
+            ),
+            title="checkout is throwing 500s",
+            from_message=True,
+        ),
+        '{"modal": {"from_message": true, "private_metadata": "{\\"channel\\":\\"C0TEAM\\",\\"response_url\\":'
+        '\\"https://hooks.slack.com/actions/T0/1/x\\",\\"message\\":{\\"channel\\":\\"C0TEAM\\",\\"ts\\":'
+        '\\"1796033087.430667\\",\\"author\\":\\"U0BOB\\",\\"text\\":\\"checkout is throwing 500s\\",'
+        '\\"bot_name\\":null}}", "severity": 2, "title": "checkout is throwing 500s"}, "trigger_id": "trigger.3"}',
     ),
 ]
 
