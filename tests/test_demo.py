@@ -34,6 +34,10 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         ":white_check_mark: *INC-2* resolved after 1h 58m",
         "Chirper was disrupted for almost two hours",
         "pendant près de deux heures",
+        # public wording: the impact mid-sentence, a quotation cut open is closed, French times
+        "trouble with Chirper: users in India and the United States see",
+        '(users in India and the United States see "Something went…").',
+        "Prochaine mise à jour d'ici 22\u00a0h\u00a020 (UTC+5:30).",
         "total duration     1h 58m",
         # the 22:20 promise: a nudge to the comms lead, an update 5 minutes late, the record at the close
         "22:21 IST  incident-bot\n  :alarm_clock: @bob the next public update of *INC-2* was due by *22:20 IST*, 1 min",

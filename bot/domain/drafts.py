@@ -10,10 +10,15 @@ product:
 - security follows the assessment: no-evidence says there is no evidence of a breach or
   attack; suspected says nothing at all about security and warns the drafter; confirmed
   uses the security-incident templates, never reassures, and warns the drafter;
+- the impact text goes mid-sentence (after a colon, in brackets): a first word capitalised only
+  because it starts the text is lowered ("trouble with Chirper: users in India ...");
 - a short draft is at most 280 characters: the impact text is shortened at a word boundary
-  with "…" (or left out when not even its first word fits); a public name so long that a
-  short draft cannot fit even without the impact is a `ValueError`, and `check_public_name`
-  lets the app refuse that configuration at start-up.
+  with "…" (or left out when not even its first word fits), and a quotation or bracket the cut
+  falls inside is closed after the "…" (`see "Something went…"`); a public name so long that
+  a short draft cannot fit even without the impact is a `ValueError`, and `check_public_name`
+  lets the app refuse that configuration at start-up;
+- times are written as the draft's language writes them (`bot.domain.language.public_time`:
+  "22:20 IST", "22 h 20 (UTC+5:30)").
 
 Slack escaping is not done here: the Slack layer escapes what it shows.
 """
@@ -30,8 +35,15 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Qualifier, RoundedDuration, Unit
 from bot.domain.incident import Attack, Incident, Status
-from bot.domain.language import Language, available_languages, load_language, public_duration, render_duration
-from bot.domain.timefmt import clock_time
+from bot.domain.language import (
+    Language,
+    available_languages,
+    load_language,
+    longest_public_time,
+    public_duration,
+    public_time,
+    render_duration,
+)
 from bot.errors import RuleRefused, UsageError
 
 Length = Literal["short", "long"]
@@ -49,8 +61,6 @@ IMPACT_LEFT_OUT = (
 
 # Trimmed from the end of an impact text or of a shortened one (closing quotes and brackets stay).
 _TRAILING = " \t.,;:!?…·-–—([{«‹“‘¿¡/\\"
-# The longest next-update time clock_time can give ("23:59" and a zone abbreviation).
-_LONGEST_CLOCK_TIME = "23:59 " + "W" * 6
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ def compose(
         if duration is None:
             raise ValueError("A resolved draft needs the duration of the incident.")
         duration_text = public_duration(duration, words)
-    next_update_text = clock_time(next_update, zone) if next_update is not None else None
+    next_update_text = public_time(next_update, zone, words) if next_update is not None else None
     values = _values(words, status, attack, length, public_name, next_update_text, duration_text)
     text, impact_note = _fill(words, _template_key(status, attack, length), length, values, impact)
     if length == "short" and len(text) > SHORT_LIMIT:
@@ -148,7 +158,8 @@ def check_public_name(public_name: str, languages: Iterable[str] | None = None) 
         longest = _longest_duration_phrase(words)
         for status in Status:
             for attack in Attack:
-                values = _values(words, status, attack, "short", public_name, _LONGEST_CLOCK_TIME, longest)
+                longest_time = longest_public_time(words)
+                values = _values(words, status, attack, "short", public_name, longest_time, longest)
                 text = _tidy(words.text(f"{_template_key(status, attack, 'short')}.general").format_map(values))
                 if len(text) > SHORT_LIMIT:
                     problems.append(f"{words.code} {status.value} ({attack.value}): {len(text)} characters")
@@ -162,20 +173,88 @@ def check_public_name(public_name: str, languages: Iterable[str] | None = None) 
 def shorten_at_word(text: str, limit: int) -> str:
     """`text` (whitespace collapsed) in at most `limit` characters, cut between words with "…".
 
-    Trailing punctuation before the "…" is trimmed; "" when not even the first word fits.
+    Trailing punctuation before the "…" is trimmed, and every quotation or bracket still open
+    where the cut falls is closed after it (`see "Something went…"`, `« Quelque chose…»`); ""
+    when not even the first word fits.
     """
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
     room = limit - len(ELLIPSIS)
-    if room <= 0:
-        return ""
+    while room > 0:
+        cut = _cut_at_word(text, room)
+        if not cut:
+            return ""
+        shortened = cut + ELLIPSIS + _closing(cut)
+        if len(shortened) <= limit:
+            return shortened
+        room -= len(shortened) - limit
+    return ""
+
+
+def _cut_at_word(text: str, room: int) -> str:
+    """The words of `text` that fit in `room` characters, trailing punctuation and a quotation
+    mark or bracket left open at the very end trimmed."""
     cut = text[:room]
-    if text[room] != " ":
+    if len(text) > room and text[room] != " ":
         space = cut.rfind(" ")
         cut = cut[:space] if space >= 0 else ""
-    cut = cut.rstrip(_TRAILING)
-    return cut + ELLIPSIS if cut else ""
+    while True:
+        cut = cut.rstrip(_TRAILING)
+        opened = open_marks(cut)
+        if not (cut and opened and opened[-1][0] == len(cut) - 1):
+            return cut
+        cut = cut[:-1]  # `see "` : a quotation that would hold nothing but the "…"
+
+
+# Quotation marks and brackets that open -> the mark that closes them. The straight double quote
+# opens and closes (the first opens); an apostrophe is never taken for a quotation mark.
+_CLOSERS = {"«": "»", "‹": "›", "“": "”", "„": "“", "‘": "’", "(": ")", "[": "]", '"': '"'}
+
+
+def open_marks(text: str) -> list[tuple[int, str]]:
+    """The quotation marks and brackets of `text` still open at its end: (position, mark)."""
+    stack: list[tuple[int, str]] = []
+    for position, char in enumerate(text):
+        if stack and char == _CLOSERS[stack[-1][1]]:
+            stack.pop()
+        elif char in _CLOSERS and not (char == "‘" and position and text[position - 1].isalnum()):
+            stack.append((position, char))
+    return stack
+
+
+def _closing(cut: str) -> str:
+    """What closes every mark `cut` leaves open, innermost first; a French « followed by a
+    (no-break) space gets the same space before its »."""
+    closing = ""
+    for position, mark in reversed(open_marks(cut)):
+        after = cut[position + 1 : position + 2]
+        closing += (after if mark == "«" and after.isspace() else "") + _CLOSERS[mark]
+    return closing
+
+
+def mid_sentence(impact: str, public_name: str) -> str:
+    """The impact text as it reads inside a sentence: its first word is lowered when it is
+    capitalised only because it starts the text (`Users in India` -> `users in India`).
+
+    Kept as typed: a word in capitals or with a capital inside (`API`, `iOS`, `GitHub`), `I`, a word
+    of the public name, a word followed by another capitalised one (`United States`, `Google
+    Chrome`) or written capitalised again later in the text: all names. A name used alone (`India
+    is down`) cannot be told from a common word; the person publishing reads the draft first.
+    """
+    words = impact.split(" ")
+    first = words[0]
+    letters = first.rstrip(_TRAILING + "'’")
+    if not (letters[:1].isupper() and (letters[1:].replace("-", "").islower() or len(letters) == 1)):
+        return impact
+    if letters == "I":  # English writes it so anywhere
+        return impact
+    if letters.casefold() in (word.casefold() for word in public_name.split()):
+        return impact
+    following = words[1] if len(words) > 1 else ""
+    if following[:1].isupper() or letters in words[1:]:
+        return impact
+    return first[0].lower() + impact[1:]
 
 
 def _template_key(status: Status, attack: Attack, length: Length) -> str:
@@ -210,7 +289,7 @@ def _values(
 
 def _fill(words: Language, key: str, length: Length, values: dict[str, str], impact: str) -> tuple[str, str | None]:
     """The text and, when the impact text had to be shortened or left out, a note saying so."""
-    impact = " ".join(impact.split()).rstrip(_TRAILING)
+    impact = mid_sentence(" ".join(impact.split()).rstrip(_TRAILING), values["public_name"])
     general = words.text(f"{key}.general")
     if not impact:
         return _tidy(general.format_map(values)), None

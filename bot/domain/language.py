@@ -21,12 +21,13 @@ import string
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Qualifier, RoundedDuration, Unit, round_public
 from bot.errors import UsageError
@@ -97,6 +98,48 @@ def render_duration(rounded: RoundedDuration, language: Language) -> str:
     return language.contract(language.text("duration.phrase").format(span=span))
 
 
+# --- public times --------------------------------------------------------------------------
+# How a language writes a time in public text (drafts, the status page, mails): `time.clock`
+# ("22:20 IST", "22 h 20 (UTC+5:30)") with the zone as `time.zone` says: its abbreviation in
+# the zone database, or its offset from UTC (unambiguous, and no English abbreviation in
+# another language's sentence).
+
+ZONE_FORMS = ("abbreviation", "offset")
+_LONGEST_ZONES = {"abbreviation": "W" * 6, "offset": "UTC+12:45"}  # the longest each form gives
+
+
+def utc_offset(value: datetime) -> str:
+    """`UTC+5:30`, `UTC-4`, `UTC` (no offset): how far the wall clock of `value` is from UTC."""
+    seconds = int((value.utcoffset() or timedelta(0)).total_seconds())
+    if seconds == 0:
+        return "UTC"
+    sign, seconds = ("+" if seconds > 0 else "-"), abs(seconds)
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"UTC{sign}{hours}" + (f":{minutes:02}" if minutes else "")
+
+
+def public_time(value: datetime, zone: ZoneInfo, language: Language) -> str:
+    """The wall-clock time of `value` in `zone`, as `language` writes it: `22:20 IST`,
+    `22 h 20 (UTC+5:30)`."""
+    local = value.astimezone(zone)
+    shown = utc_offset(local) if language.text("time.zone") == "offset" else str(local.tzname())
+    return language.text("time.clock").format(hour=f"{local:%H}", minute=f"{local:%M}", zone=shown)
+
+
+def public_day_and_time(value: datetime, zone: ZoneInfo, language: Language) -> str:
+    """Its date and time: `2022-02-17 22:20 IST`, `2022-02-17 à 22 h 20 (UTC+5:30)`."""
+    local = value.astimezone(zone)
+    return language.text("time.day_and_clock").format(
+        date=f"{local:%Y-%m-%d}", clock=public_time(local, zone, language)
+    )
+
+
+def longest_public_time(language: Language) -> str:
+    """The longest clock time `language` can write (23:59 and the longest zone of its form)."""
+    zone = _LONGEST_ZONES[language.text("time.zone")]
+    return language.text("time.clock").format(hour="23", minute="59", zone=zone)
+
+
 # --- loading and checking ------------------------------------------------------------------
 
 
@@ -161,6 +204,8 @@ def language_problems(language: Language, reference: Language) -> list[str]:
                 problems.append(f"{key} has placeholders {_braced(found)}; {reference.code} has {_braced(wanted)}")
     if not problems:
         problems.extend(_duration_problems(language))
+    if not problems and language.text("time.zone") not in ZONE_FORMS:
+        problems.append(f"time.zone must be one of {', '.join(ZONE_FORMS)}, not {language.text('time.zone')!r}")
     return problems
 
 

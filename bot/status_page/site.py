@@ -206,7 +206,7 @@ class StatusSite:
             public_name=name,
             self_link=links.to(path, language.code),
             page_link=links.to(PAGE, language.code),
-            updated=moment(modified, self.settings.zone),
+            updated=moment(modified, self.settings.zone, language),
             entries=entries,
         )
 

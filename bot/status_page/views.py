@@ -2,7 +2,9 @@
 
 Every user text passes `clean` (characters XML cannot carry are dropped; in feeds, bidi controls
 too, so a right-to-left override cannot reorder a feed reader's line). Times are given twice:
-in INCIDENT_TIMEZONE with its abbreviation, and in UTC for `<time datetime>` and the feeds.
+in INCIDENT_TIMEZONE as the reader's language writes them (`bot.domain.language.public_time`:
+"2022-02-17 21:47 IST", "2022-02-17 à 21 h 47 (UTC+5:30)"), and in UTC for `<time datetime>`
+and the feeds.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from bot.domain.incident import Status
-from bot.domain.language import Language, load_language, public_duration
+from bot.domain.language import Language, load_language, public_day_and_time, public_duration
 from bot.domain.public import RESOLVED_SHOWN_FOR, ListedIncident, PublicImpact, ShownUpdate, incident_id, updates_for
-from bot.domain.timefmt import day_and_time
 from bot.status_page.links import PAGE, SUMMARY, Links, feed_route
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -34,16 +35,17 @@ def clean(text: str, *, feed: bool = False) -> str:
 @dataclass(frozen=True)
 class Moment:
     utc: str  # 2022-02-17T16:17:00Z
-    shown: str  # 2022-02-17 21:47 IST
+    shown: str  # 2022-02-17 21:47 IST, in the reader's language
     rfc822: str  # Thu, 17 Feb 2022 16:17:00 +0000 (RSS)
 
     def html(self) -> Markup:
         return Markup('<time datetime="{}">{}</time>').format(self.utc, self.shown)
 
 
-def moment(value: datetime, zone: ZoneInfo) -> Moment:
+def moment(value: datetime, zone: ZoneInfo, language: Language) -> Moment:
     utc = value.astimezone(UTC)
-    return Moment(utc=utc.strftime("%Y-%m-%dT%H:%M:%SZ"), shown=day_and_time(utc, zone), rfc822=format_datetime(utc))
+    shown = public_day_and_time(utc, zone, language)
+    return Moment(utc=utc.strftime("%Y-%m-%dT%H:%M:%SZ"), shown=shown, rfc822=format_datetime(utc))
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,12 @@ def incident_view(
             status=language.text(f"page.status.{shown.status.value}"),
             text=clean(shown.text, feed=feed),
             language=shown.language,
-            posted=moment(shown.published_at, zone),
-            corrected=moment(shown.corrected_at, zone) if shown.corrected_at else None,
-            updated=moment(shown.changed_at, zone),
-            correction=language.text("page.corrected").format(time=day_and_time(shown.corrected_at, zone))
+            posted=moment(shown.published_at, zone, language),
+            corrected=moment(shown.corrected_at, zone, language) if shown.corrected_at else None,
+            updated=moment(shown.changed_at, zone, language),
+            correction=language.text("page.corrected").format(
+                time=public_day_and_time(shown.corrected_at, zone, language)
+            )
             if shown.corrected_at
             else "",
             fallback=language.text("page.fallback").format(language=load_language(shown.language).name)
@@ -160,7 +164,7 @@ def incident_view(
         status_label=language.text(f"page.status.{incident.status.value}"),
         impact=incident.impact,
         updates=updates,
-        resolved=moment(resolved, zone) if resolved is not None else None,
+        resolved=moment(resolved, zone, language) if resolved is not None else None,
         disrupted=disrupted,
     )
 

@@ -28,7 +28,9 @@ from bot.domain.drafts import (
     check_proposed,
     check_public_name,
     compose,
+    mid_sentence,
     now_stale,
+    open_marks,
     shorten_at_word,
 )
 from bot.domain.incident import Attack, Status, open_incident
@@ -39,10 +41,10 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 PARIS = ZoneInfo("Europe/Paris")
 NEXT_UPDATE = datetime(2022, 2, 17, 17, 0, tzinfo=UTC)  # 22:30 IST
 NEXT_UPDATE_LINE = {
-    "short": {"en": "Next update by 22:30 IST.", "fr": "Prochaine mise à jour d'ici 22:30 IST."},
+    "short": {"en": "Next update by 22:30 IST.", "fr": "Prochaine mise à jour d'ici 22\u00a0h\u00a030 (UTC+5:30)."},
     "long": {
         "en": "We'll post our next update by 22:30 IST.",
-        "fr": "Nous publierons la prochaine mise à jour d'ici 22:30 IST.",
+        "fr": "Nous publierons la prochaine mise à jour d'ici 22\u00a0h\u00a030 (UTC+5:30).",
     },
 }
 OUTAGE = timedelta(hours=1, minutes=55)
@@ -251,6 +253,79 @@ def test_the_2022_02_17_outage_first_draft_reads_like_the_real_one() -> None:
     )
 
 
+DEMO_IMPACT = 'Users in India and the United States see "Something went wrong" on the home page'
+
+
+def test_the_impact_goes_mid_sentence_without_the_capital_it_had_at_its_start() -> None:
+    english = draft(Status.INVESTIGATING, "en", "short", impact=DEMO_IMPACT).text
+    french = draft(Status.INVESTIGATING, "fr", "long", impact=DEMO_IMPACT).text
+    resolved = draft(Status.RESOLVED, "en", "short", impact=DEMO_IMPACT).text
+
+    assert "trouble with Chirper: users in India and the United States see" in english
+    assert "peuvent constater\u00a0: users in India" in french
+    assert "for almost two hours (users in India" in resolved
+
+
+@pytest.mark.parametrize(
+    ("impact", "in_a_sentence"),
+    [
+        ("Users in India see errors", "users in India see errors"),
+        ("Some customers cannot pay", "some customers cannot pay"),
+        ("A few logins fail", "a few logins fail"),
+        ("Les clients ne peuvent pas payer", "les clients ne peuvent pas payer"),
+        ("Up-to-date prices are missing", "up-to-date prices are missing"),
+        # names, kept as typed
+        ("API requests fail", "API requests fail"),
+        ("iOS users cannot log in", "iOS users cannot log in"),
+        ("GitHub logins fail", "GitHub logins fail"),
+        ("Chirper timelines are empty", "Chirper timelines are empty"),  # the public name
+        ("United States users see errors", "United States users see errors"),
+        ("Android users on Android 12 see a crash", "Android users on Android 12 see a crash"),
+        ("I cannot log in", "I cannot log in"),
+        ('"Something went wrong" on the home page', '"Something went wrong" on the home page'),
+    ],
+)
+def test_only_a_capital_that_is_there_because_the_text_starts_is_lowered(impact: str, in_a_sentence: str) -> None:
+    assert mid_sentence(impact, "Chirper") == in_a_sentence
+
+
+def test_a_short_draft_that_cuts_the_impact_inside_a_quotation_closes_it() -> None:
+    """The demo's French resolved short draft: the English impact text is cut inside its quotation."""
+    result = draft(Status.RESOLVED, "fr", "short", impact=DEMO_IMPACT, duration=timedelta(hours=1, minutes=58))
+
+    assert '(users in India and the United States see "Something went…").' in result.text
+    assert result.text.count('"') % 2 == 0
+    assert IMPACT_SHORTENED in result.warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ('users see "Something went wrong" on the home page', 30, 'users see "Something went…"'),
+        ('users see "Something went wrong" on the home page', 14, "users see…"),  # not `see "…"`
+        ("on voit « Quelque chose ne va pas » partout", 30, "on voit « Quelque chose ne… »"),
+        ("on voit « Quelque chose ne va pas » partout", 27, "on voit « Quelque chose… »"),
+        ("users (mostly “in India”) see errors", 28, "users (mostly “in India”)…"),
+        ("users (mostly “in India and Spain”) see errors", 28, "users (mostly “in India…”)"),
+        ("it's users' ‘home’ page that fails", 20, "it's users' ‘home’…"),
+    ],
+)
+def test_a_quotation_or_bracket_cut_open_is_closed_after_the_ellipsis(text: str, limit: int, expected: str) -> None:
+    assert shorten_at_word(text, limit) == expected
+    assert len(expected) <= limit
+
+
+def test_public_french_times_follow_french_typography_with_the_zone_as_its_utc_offset() -> None:
+    """ "22 h 30 (UTC+5:30)" with no-break spaces, not "22:30 IST": an English abbreviation means
+    nothing to most French readers; English keeps "22:30 IST"."""
+    for length in LENGTHS:
+        french = draft(Status.INVESTIGATING, "fr", length).text
+        assert french.endswith("d'ici 22\u00a0h\u00a030 (UTC+5:30).") and "IST" not in french
+        assert draft(Status.INVESTIGATING, "en", length).text.endswith("by 22:30 IST.")
+    paris = draft(Status.IDENTIFIED, "fr", "short", zone=PARIS, next_update=datetime(2020, 10, 15, 21, 5, tzinfo=UTC))
+    assert paris.text.endswith("d'ici 23\u00a0h\u00a005 (UTC+2).")
+
+
 def test_the_french_draft_quotes_the_reference_wording() -> None:
     result = draft(Status.INVESTIGATING, "fr", "long", impact="")
 
@@ -322,8 +397,11 @@ def test_shortening_cuts_between_words_and_trims_trailing_punctuation(text: str,
 
 
 def words_are_whole(shortened: str, original: str) -> bool:
-    """Every word of `shortened` (without "…") is the original's, the last maybe without punctuation."""
-    shown = shortened.removesuffix("…").split()
+    """Every word of `shortened` (without "…" and the marks closed after it) is the original's, the
+    last maybe without punctuation."""
+    if shortened != " ".join(original.split()):
+        shortened = shortened.rpartition("…")[0]
+    shown = shortened.split()
     source = original.split()
     if not shown:
         return True
@@ -337,6 +415,8 @@ def test_shortening_never_exceeds_the_limit_nor_cuts_a_word(text: str, limit: in
 
     assert len(shortened) <= max(limit, 0)
     assert words_are_whole(shortened, text)
+    if shortened and shortened != " ".join(text.split()):
+        assert not open_marks(shortened), "every quotation and bracket the cut falls inside is closed"
 
 
 WORDS = st.one_of(
@@ -367,7 +447,8 @@ def test_every_short_draft_fits_280_characters_and_never_cuts_a_word(
     assert len(result.text) <= SHORT_LIMIT
     if IMPACT_SHORTENED in result.warnings:
         collapsed = " ".join(impact.split())
-        shown = [s for s in (shorten_at_word(collapsed, n) for n in range(2, SHORT_LIMIT)) if s and s in result.text]
+        shortened = (shorten_at_word(collapsed, n) for n in range(2, SHORT_LIMIT))
+        shown = [s for s in shortened if s and (s in result.text or s[0].lower() + s[1:] in result.text)]
         assert shown, "the shortened impact text must appear in the draft"
         assert all(words_are_whole(s, collapsed) for s in shown)
 

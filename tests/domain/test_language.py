@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,9 @@ from bot.domain.language import (
     available_languages,
     check_languages,
     load_language,
+    public_day_and_time,
     public_duration,
+    public_time,
 )
 
 LANGUAGES = available_languages()
@@ -183,6 +186,32 @@ def test_a_new_language_is_only_a_new_file(tmp_path: Path) -> None:
 
     assert available_languages(folder) == ["es"]
     assert public_duration(timedelta(minutes=115), load_language("es", folder)) == "durante casi dos horas"
+
+
+# --- public times ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "english", "french"),
+    [
+        ("Asia/Kolkata", "2022-02-17 22:20 IST", "2022-02-17 à 22\u00a0h\u00a020 (UTC+5:30)"),
+        ("Europe/Paris", "2022-02-17 17:50 CET", "2022-02-17 à 17\u00a0h\u00a050 (UTC+1)"),
+        ("America/St_Johns", "2022-02-17 13:20 NST", "2022-02-17 à 13\u00a0h\u00a020 (UTC-3:30)"),
+        ("UTC", "2022-02-17 16:50 UTC", "2022-02-17 à 16\u00a0h\u00a050 (UTC)"),
+    ],
+)
+def test_a_public_time_is_written_as_its_language_writes_it(zone: str, english: str, french: str) -> None:
+    moment = datetime(2022, 2, 17, 16, 50, tzinfo=UTC)
+    assert public_day_and_time(moment, ZoneInfo(zone), load_language("en")) == english
+    assert public_day_and_time(moment, ZoneInfo(zone), load_language("fr")) == french
+    assert public_time(moment, ZoneInfo(zone), load_language("fr")) == french.split(" à ")[1]
+
+
+def test_a_language_that_shows_the_zone_in_an_unknown_way_is_refused(tmp_path: Path) -> None:
+    folder = write(tmp_path, "fr", packaged("fr").replace('zone = "offset"', 'zone = "heure de Paris"'))
+
+    with pytest.raises(ValueError, match=r"time\.zone must be one of abbreviation, offset"):
+        check_languages(["fr"], folder)
 
 
 # --- refusing incomplete languages ---------------------------------------------------------

@@ -15,6 +15,7 @@ from bot.sandbox import ManualClock
 PARIS = ZoneInfo("Europe/Paris")
 ENGLISH = "You cannot post or read messages"
 FRENCH = "Vous ne pouvez ni publier ni lire de messages"
+IN_A_SENTENCE = {text: text[0].lower() + text[1:] for text in (ENGLISH, FRENCH)}  # as drafts quote them
 
 
 def test_each_reader_reads_the_impact_in_their_language_and_a_fallback_is_flagged(
@@ -41,8 +42,8 @@ def test_each_reader_reads_the_impact_in_their_language_and_a_fallback_is_flagge
     publish(stack, channel, "Français · long")
     french = fetch(stack.url, "/status?lang=fr").text
     english = fetch(stack.url, "/status?lang=en").text
-    assert FRENCH in french and ENGLISH not in french
-    assert ENGLISH in english and FRENCH not in english
+    assert IN_A_SENTENCE[FRENCH] in french and IN_A_SENTENCE[ENGLISH] not in french
+    assert IN_A_SENTENCE[ENGLISH] in english and IN_A_SENTENCE[FRENCH] not in english
     lines = bot_lines(stack, channel)
     assert any(f"set the customer impact (English): {ENGLISH}" in line for line in lines)
     assert any(f"set the customer impact (Français): {FRENCH}" in line for line in lines)

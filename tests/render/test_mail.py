@@ -62,6 +62,11 @@ def test_one_letter_makes_both_parts_and_every_list_header() -> None:
     assert b"\r\n" in message(letter(), ENVELOPE)  # type: ignore[arg-type]
 
 
+def test_a_french_mail_writes_when_it_was_published_as_french_does() -> None:
+    posted = "Publiée le 2022-02-17 à 17\u00a0h\u00a011 (UTC+1)."  # 16:11 UTC in Paris, winter
+    assert posted in as_text(letter()) and posted in as_html(letter())  # type: ignore[arg-type]
+
+
 def test_the_html_part_escapes_everything_it_is_given() -> None:
     shown = letter(title='<a href="x">t</a>', text="<script>alert(1)</script> & co")
     html = as_html(shown)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from dispatch_bot import GUEST, DispatchBot
 
 ENGLISH = "You cannot log in"
 FRENCH = "Vous ne pouvez pas vous connecter"
+QUOTED = {ENGLISH: "you cannot log in", FRENCH: "vous ne pouvez pas vous connecter"}  # mid-sentence in a draft
 
 
 def draft_texts(bot: DispatchBot) -> dict[str, str]:
@@ -27,8 +28,8 @@ def test_one_impact_text_per_language_and_each_draft_quotes_its_own(bot: Dispatc
     drafted = bot.command("draft", channel=channel)
     assert "quotes" not in drafted.text
     texts = draft_texts(bot)
-    assert ENGLISH in texts["en"] and FRENCH not in texts["en"]
-    assert FRENCH in texts["fr"] and ENGLISH not in texts["fr"]
+    assert QUOTED[ENGLISH] in texts["en"] and QUOTED[FRENCH] not in texts["en"]
+    assert QUOTED[FRENCH] in texts["fr"] and QUOTED[ENGLISH] not in texts["fr"]
 
 
 def test_a_draft_without_its_language_s_impact_quotes_the_default_and_warns(bot: DispatchBot) -> None:
@@ -39,7 +40,7 @@ def test_a_draft_without_its_language_s_impact_quotes_the_default_and_warns(bot:
         "The Français draft quotes the English impact text: give it in Français with "
         "`/incident impact fr &lt;text&gt;`." in drafted.text
     )
-    assert ENGLISH in draft_texts(bot)["fr"]
+    assert QUOTED[ENGLISH] in draft_texts(bot)["fr"]
 
 
 def test_without_a_code_the_default_language_s_text_changes_and_a_first_word_that_is_no_language_is_text(

@@ -54,6 +54,15 @@ def test_every_public_answer_tells_a_cache_in_front_how_long_to_keep_it_and_answ
         assert int(head.headers["Content-Length"]) == len(first.body)
 
 
+def test_the_french_page_writes_its_times_as_french_does_and_the_english_one_as_english_does(world: World) -> None:
+    site = published(world).site()
+    english = call(site, "/status", query="lang=en").text
+    french = call(site, "/status", query="lang=fr").text
+    assert '<time datetime="2022-02-17T16:17:00Z">2022-02-17 21:47 IST</time>' in english
+    assert '<time datetime="2022-02-17T16:17:00Z">2022-02-17 à 21\u00a0h\u00a047 (UTC+5:30)</time>' in french
+    assert "21:47 IST" not in french  # (the English update it falls back to keeps its own words)
+
+
 def test_a_database_that_does_not_answer_is_a_503_no_cache_keeps() -> None:
     """A CDN then serves its stale copy (stale-if-error) instead of keeping the error."""
     site = World(Database("postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2")).site()
