@@ -89,6 +89,7 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
             'impact Users in India and the United States see "Something went wrong" on the home page',
             None,
         ),
+        ((21, 45), "alice", "attack no-evidence", None),  # assessed: the updates may say so
         ((21, 47), "alice", "draft", None),  # published: "Next update by 22:20 IST"
         ((22, 6), "bob", "status identified A bad configuration push to the home page service", None),
         ((22, 19), "bob", "note Rolled back the configuration push; errors are dropping", None),

@@ -262,8 +262,8 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges):
             changed, entry = change_role(stored.incident, role=role, person=person, actor=actor, now=now)
             return self._record(session, stored, changed, entry, now)
 
-    def set_attack(self, where: Where, *, actor: str, attack: Attack) -> Changed:
-        return self._apply(where, lambda incident, now: set_attack(incident, attack=attack, actor=actor, now=now))
+    def set_attack(self, where: Where, *, actor: str, attack: Attack, first: bool = False) -> Changed:
+        return self._apply(where, lambda i, now: set_attack(i, attack=attack, actor=actor, now=now, first=first))
 
     def set_private(self, where: Where, *, actor: str, private: bool) -> Changed:
         """Make the incident private (off the status page at once) or public (on it again from its

@@ -7,9 +7,10 @@ product:
 - never an estimated time of recovery: the only time in a draft is the next-update line,
   and only for an open status when a next update is given;
 - resolved drafts say how long it lasted in public words ("for almost two hours");
-- security follows the assessment: no-evidence says there is no evidence of a breach or
-  attack; suspected says nothing at all about security and warns the drafter; confirmed
-  uses the security-incident templates, never reassures, and warns the drafter;
+- security follows the assessment: not assessed (where every incident starts) and
+  not-relevant say nothing at all about security; no-evidence says there is no evidence of a
+  breach or attack; suspected says nothing at all about security and warns the drafter;
+  confirmed uses the security-incident templates, never reassures, and warns the drafter;
 - the impact text goes mid-sentence (after a colon, in brackets): a first word capitalised only
   because it starts the text is lowered ("trouble with Chirper: users in India ...");
 - a short draft is at most 280 characters: the impact text is shortened at a word boundary

@@ -42,11 +42,17 @@ STATUS_ORDER: tuple[Status, ...] = tuple(Status)
 
 
 class Attack(StrEnum):
-    """The security assessment; it decides what public drafts may claim."""
+    """The security assessment; it decides what public drafts may claim (bot.domain.drafts).
 
+    Every incident starts not assessed, and public drafts then claim nothing about security: only
+    a person decides that the public may be told there is no evidence of an attack. Once assessed
+    it never goes back to not assessed."""
+
+    NOT_ASSESSED = "not-assessed"
     NO_EVIDENCE = "no-evidence"
     SUSPECTED = "suspected"
     CONFIRMED = "confirmed"
+    NOT_RELEVANT = "not-relevant"  # a plain bug: drafts say nothing about security, nobody is warned
 
 
 class EntryKind(StrEnum):
@@ -231,7 +237,7 @@ def open_incident(
         status=Status.INVESTIGATING,
         lead=actor,
         opened_by=actor,
-        attack=Attack.NO_EVIDENCE,
+        attack=Attack.NOT_ASSESSED,
         impact="",
         channel_id=None,
         impact_started_at=started_at,
@@ -363,7 +369,18 @@ def set_lead(incident: Incident, *, lead: str, actor: str, now: datetime) -> tup
     return replace(incident, lead=lead), entry
 
 
-def set_attack(incident: Incident, *, attack: Attack, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:
+def set_attack(
+    incident: Incident, *, attack: Attack, actor: str, now: datetime, first: bool = False
+) -> tuple[Incident, TimelineEntry]:
+    """The security assessment changed; `first`: only if nobody has assessed it yet (a prompt's
+    button, answered once however many people press it)."""
+    if attack is Attack.NOT_ASSESSED:
+        raise RuleRefused("Not assessed is where every incident starts; an assessment is changed, never taken back.")
+    if first and incident.attack is not Attack.NOT_ASSESSED:
+        raise RuleRefused(
+            f"{incident.name} was already assessed as {incident.attack.value}, so nothing changed; "
+            "`/incident attack` changes the assessment."
+        )
     if attack is incident.attack:
         raise RuleRefused(f"{incident.name} is already assessed as {attack.value}.")
     entry = TimelineEntry(

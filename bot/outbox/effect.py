@@ -79,6 +79,7 @@ class Sending:
         view = self.about()
         return draft_blocks.draft_message(
             self.draft(),
+            view.incident,
             view.names,
             self.settings.zone,
             status_channel=self.settings.status_channel,

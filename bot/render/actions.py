@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.domain.incident import Status
+from bot.domain.incident import Attack, Status
 from bot.domain.reminders import SNOOZES
 
 
@@ -28,6 +28,13 @@ CARD_BLOCK = "incident.card"
 CARD_ACTIONS = re.compile(
     rf"^(?:{re.escape(STATUS_PREFIX)}[a-z]+|{re.escape(CLOSE)}|{re.escape(REOPEN)}|{re.escape(DRAFT)})$"
 )
+
+# The security prompt under a draft of an incident nobody assessed yet, each valued with the
+# incident's number: `incident.assess.no-evidence`, `.suspected`, `.not-relevant`.
+ASSESS_PREFIX = "incident.assess."
+ASSESS_BLOCK = "incident.assess"
+PROMPTED_ASSESSMENTS = (Attack.NO_EVIDENCE, Attack.SUSPECTED, Attack.NOT_RELEVANT)
+ASSESS_ACTIONS = _any_of(*(re.escape(f"{ASSESS_PREFIX}{attack.value}") for attack in PROMPTED_ASSESSMENTS))
 
 # A reminder's buttons (but Draft update), each valued `<number>:<version>` (`reminder_value`).
 SNOOZE_PREFIX = "reminder.snooze."  # + minutes: `reminder.snooze.15`
@@ -61,6 +68,15 @@ DECLARE = "incident.declare"  # the lightning menu's: the open modal
 
 def status_action(status: Status) -> str:
     return f"{STATUS_PREFIX}{status.value}"
+
+
+def assess_action(attack: Attack) -> str:
+    return f"{ASSESS_PREFIX}{attack.value}"
+
+
+def assessment(action_id: str) -> Attack | None:
+    """`incident.assess.suspected` -> suspected; only the assessments the prompt offers."""
+    return next((attack for attack in PROMPTED_ASSESSMENTS if action_id == assess_action(attack)), None)
 
 
 def snooze_action(length: timedelta) -> str:

@@ -38,9 +38,11 @@ Block = dict[str, Any]
 Message = dict[str, Any]
 
 ATTACK_WORDS = {
+    Attack.NOT_ASSESSED: ":grey_question: Not assessed yet: public drafts say nothing about security",
     Attack.NO_EVIDENCE: "No evidence of an attack",
     Attack.SUSPECTED: ":warning: Attack suspected: security must review public updates",
     Attack.CONFIRMED: ":rotating_light: Security incident confirmed",
+    Attack.NOT_RELEVANT: "Not relevant: public drafts say nothing about security",
 }
 PRIVATE_NOTICE = (
     ":lock: *Private*: not announced, never on the status page or feeds, and `list` shows it only to its "
@@ -225,6 +227,8 @@ def drafted_reply(incident: Incident, count: int, warnings: Sequence[str]) -> Me
     where = f" in <#{incident.channel_id}>" if incident.channel_id else " in its channel"
     drafts = "a public update draft" if count == 1 else f"{count} public update drafts"
     text = f"{incident.name}: {drafts} posted{where}. Nothing is published until someone presses Publish."
+    if incident.attack is Attack.NOT_ASSESSED:
+        text += " Security is not assessed yet, so they say nothing about it: answer the prompt under them."
     for warning in warnings:
         text += f"\n:warning: {escape(warning)}"
     return reply(text)

@@ -1,4 +1,5 @@
-"""Block Kit for public drafts: the draft message with Publish / Edit / Discard, and the edit modal."""
+"""Block Kit for public drafts: the draft message with Publish / Edit / Discard (and, while nobody
+has assessed the incident's security, the prompt to assess it), and the edit modal."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.drafts import LONG_LIMIT, SHORT_LIMIT, DraftRecord, DraftState
+from bot.domain.incident import Attack, Incident
 from bot.domain.language import load_language
 from bot.domain.markup import escape
 from bot.domain.subscribers import Reach
@@ -19,15 +21,25 @@ def draft_label(draft: DraftRecord) -> str:
     return f"{load_language(draft.language).name} · {draft.length} · for *{draft.status.value}*"
 
 
+ASSESS_PROMPT = "*Security not assessed yet*: this draft says nothing about it. Has there been an attack?"
+ASSESS_LABELS = {
+    Attack.NO_EVIDENCE: "No evidence of an attack",
+    Attack.SUSPECTED: "Suspected",
+    Attack.NOT_RELEVANT: "Not relevant",
+}
+
+
 def draft_message(
     draft: DraftRecord,
+    incident: Incident,
     names: Mapping[str, str],
     zone: ZoneInfo,
     *,
     status_channel: str | None,
     reached: Reach | None = None,
 ) -> tuple[str, list[Block]]:
-    """The draft as posted in the incident channel; its buttons only while it can be published."""
+    """The draft as posted in the incident channel; its buttons only while it can be published,
+    and the security prompt above them while nobody has assessed `incident` (its draft's state)."""
     header = f":memo: *Public update draft* ({draft_label(draft)}), by {name_of(draft.created_by, names)}"
     if draft.edited_by:
         header += f", edited by {name_of(draft.edited_by, names)}"
@@ -43,6 +55,8 @@ def draft_message(
     if draft.state is DraftState.PROPOSED:
         where = f"<#{status_channel}>" if status_channel else "the status channel (not configured yet)"
         notes.append(f"Nothing is published until someone presses Publish; it will post to {where}.")
+        if incident.attack is Attack.NOT_ASSESSED:
+            blocks += assess_prompt(incident.number)
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes[:10]]})
         blocks.append({"type": "actions", "block_id": f"draft.{draft.id}", "elements": _buttons(draft, status_channel)})
     else:
@@ -57,6 +71,15 @@ def draft_message(
         if draft.state is DraftState.PUBLISHED:
             blocks += _correction(draft, names, zone)
     return f"Public update draft ({draft.language}, {draft.length}): {draft.state}", blocks
+
+
+def assess_prompt(number: int) -> list[Block]:
+    """One line and a button per assessment a person can make; each records it like `/incident attack`."""
+    buttons = [button(label, actions.assess_action(attack), str(number)) for attack, label in ASSESS_LABELS.items()]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f":shield: {ASSESS_PROMPT}"}},
+        {"type": "actions", "block_id": actions.ASSESS_BLOCK, "elements": buttons},
+    ]
 
 
 def _buttons(draft: DraftRecord, status_channel: str | None) -> list[Block]:

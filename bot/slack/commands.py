@@ -97,6 +97,7 @@ class SetRole:
 class SetAttack:
     incident: int | None
     attack: Attack
+    first: bool = False  # the prompt under a draft: only while nobody has assessed it
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         hand_over(after, asked.response_url, reply.followups)
 
     @app.action({"type": "block_actions", "action_id": actions.CARD_ACTIONS})
+    @app.action({"type": "block_actions", "action_id": actions.ASSESS_ACTIONS})
     def card_button(ack: Ack, context: BoltContext) -> None:
         ack()
         pressed = shapes.incoming(context, shapes.ButtonPress)
@@ -245,8 +246,12 @@ def _unreadable(body: dict[str, Any], malformed: Malformed, after: AfterAck) -> 
 
 
 def _button_command(pressed: shapes.ButtonPress) -> commands.Command:
-    """A card button is the same command as its slash form, with the same rules."""
+    """A card button, or the security prompt under a draft, is the same command as its slash form,
+    with the same rules (the prompt's only while nobody has assessed the incident)."""
     action_id, number = pressed.action_id, number_in(pressed.value)
+    attack = actions.assessment(action_id)
+    if attack is not None:
+        return commands.SetAttack(incident=number, attack=attack, first=True)
     if action_id.startswith(actions.STATUS_PREFIX):
         status = next((s for s in Status if action_id == actions.status_action(s)), None)
         if status is None:  # a status this bot has no button for

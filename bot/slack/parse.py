@@ -38,7 +38,7 @@ _SEV = re.compile(r"sev-?(\d{1,9})", re.IGNORECASE)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _STATUSES = "investigating, identified, monitoring or resolved"
-_ATTACKS = "no-evidence, suspected or confirmed"
+_ATTACKS = "no-evidence, suspected, confirmed or not-relevant"
 _ROLES = "lead, comms or scribe"
 
 
@@ -207,16 +207,16 @@ def _attack(rest: str, at: str | None) -> commands.Command:
     words = rest.lower().replace("_", " ").replace("-", " ").split()
     if not words:
         raise _Malformed(f"Which assessment? Use {_ATTACKS}.")
-    spoken = "-".join(words)
-    if spoken in ("no-evidence", "noevidence"):
-        return commands.SetAttack(incident=incident, attack=Attack.NO_EVIDENCE)
-    if spoken in ("suspected", "confirmed"):
+    spoken = "-".join(words).replace("noevidence", "no-evidence")
+    if spoken in ("no-evidence", "suspected", "confirmed", "not-relevant"):
         return commands.SetAttack(incident=incident, attack=Attack(spoken))
     if spoken == "none":
         raise _Malformed(
-            "'none' is not an assessment: the bot only ever claims there is no evidence of an attack, "
-            f"so say no-evidence. Use {_ATTACKS}."
+            "'none' is not an assessment: say no-evidence (drafts say there is no evidence of an attack) "
+            f"or not-relevant (drafts say nothing about security). Use {_ATTACKS}."
         )
+    if spoken == "not-assessed":
+        raise _Malformed(f"Every incident starts not assessed; an assessment is never taken back. Use {_ATTACKS}.")
     raise _Malformed(f"'{_one_line(rest)}' is not an assessment. Use {_ATTACKS}.")
 
 

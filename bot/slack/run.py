@@ -41,6 +41,7 @@ ATTACK_REPLIES = {
         "Public drafts will make no claim about security, and security must review them before publishing."
     ),
     Attack.CONFIRMED: "Public drafts now use the security-incident wording; legal and security must approve them.",
+    Attack.NOT_RELEVANT: "Public drafts will say nothing about security.",
 }
 
 
@@ -135,8 +136,8 @@ class CommandRunner:
                 return self._role_set(service.set_role(where, actor=actor, role=Role.LEAD, person=lead))
             case commands.SetRole(role=role, user_id=person):
                 return self._role_set(service.set_role(where, actor=actor, role=role, person=person))
-            case commands.SetAttack(attack=attack):
-                changed = service.set_attack(where, actor=actor, attack=attack)
+            case commands.SetAttack(attack=attack, first=first):
+                changed = service.set_attack(where, actor=actor, attack=attack, first=first)
                 said = f"security assessment *{attack.value}*. {ATTACK_REPLIES[attack]}"
                 if attack is Attack.CONFIRMED and not changed.incident.private:
                     said += " " + SUGGEST_PRIVATE.format(name=changed.incident.name)

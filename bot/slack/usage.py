@@ -16,7 +16,7 @@ USAGE: dict[str, str] = {
     "sev": "`/incident sev [INC-n] <1-4>`",
     "lead": "`/incident lead [INC-n] <@person>`",
     "role": "`/incident role [INC-n] <lead|comms|scribe> <@person|none>`",
-    "attack": "`/incident attack [INC-n] <no-evidence|suspected|confirmed>`",
+    "attack": "`/incident attack [INC-n] <no-evidence|suspected|confirmed|not-relevant>`",
     "private": "`/incident private [INC-n]`",
     "public": "`/incident public [INC-n]`",
     "draft": "`/incident draft [INC-n] [en|fr|...] [short|long]`",

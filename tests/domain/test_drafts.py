@@ -148,6 +148,19 @@ def test_suspected_drafts_say_nothing_at_all_about_security_and_warn_the_drafter
         assert SUSPECTED_WARNING in result.warnings
 
 
+def test_drafts_nobody_assessed_or_not_relevant_say_nothing_about_security_and_warn_nobody(
+    case: tuple[Draft, str],
+) -> None:
+    """Every incident starts not assessed: its public updates claim nothing until a person decides."""
+    result, impact = case
+
+    if result.attack in (Attack.NOT_ASSESSED, Attack.NOT_RELEVANT):
+        template_text = result.text.replace(impact, "") if impact else result.text
+        for word in ANYTHING_ABOUT_SECURITY[result.language]:
+            assert word not in template_text.lower()
+        assert result.warnings == ()
+
+
 def test_confirmed_drafts_acknowledge_a_security_incident_and_never_reassure(case: tuple[Draft, str]) -> None:
     result, _ = case
 
@@ -481,7 +494,7 @@ def test_only_proposed_drafts_that_no_longer_fit_become_stale_each_with_why() ->
     opened, _ = open_incident(
         number=7, title="Checkout fails", severity=2, actor="U1", started_at=at, now=at, zone=ZoneInfo("UTC")
     )
-    incident = replace(opened, status=Status.IDENTIFIED)
+    incident = replace(opened, status=Status.IDENTIFIED, attack=Attack.NO_EVIDENCE)
     drafts = [
         _record(1, DraftState.PROPOSED, Status.INVESTIGATING, Attack.NO_EVIDENCE),
         _record(2, DraftState.PROPOSED, Status.IDENTIFIED, Attack.NO_EVIDENCE),

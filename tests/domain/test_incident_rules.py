@@ -146,7 +146,7 @@ def test_severities_outside_1_to_4_are_refused(severity: int) -> None:
 
 
 def test_setting_the_same_severity_lead_attack_or_impact_again_is_refused() -> None:
-    incident = replace(incident_in(INV), impact="Checkout fails for everyone")
+    incident = replace(incident_in(INV), impact="Checkout fails for everyone", attack=Attack.NO_EVIDENCE)
     with pytest.raises(RuleRefused, match="already sev2"):
         rules.set_severity(incident, severity=2, actor="U2", now=START)
     with pytest.raises(RuleRefused, match="already the lead"):
@@ -157,6 +157,33 @@ def test_setting_the_same_severity_lead_attack_or_impact_again_is_refused() -> N
         set_impact(
             incident, text="Checkout  fails for everyone", language=None, default_language="en", actor="U2", now=START
         )
+
+
+def test_an_incident_starts_not_assessed_and_its_first_assessment_is_on_the_timeline() -> None:
+    incident = incident_in(INV)
+    assert incident.attack is Attack.NOT_ASSESSED
+    later = START + timedelta(minutes=4)
+    assessed, entry = rules.set_attack(incident, attack=Attack.NOT_RELEVANT, actor="U2", now=later, first=True)
+    assert assessed.attack is Attack.NOT_RELEVANT
+    assert (entry.kind, entry.actor, entry.at, entry.text) == (
+        EntryKind.ATTACK,
+        "U2",
+        later,
+        "not-assessed -> not-relevant",
+    )
+
+
+def test_a_prompt_answers_only_while_nobody_assessed_and_nothing_goes_back_to_not_assessed() -> None:
+    assessed = replace(incident_in(INV), attack=Attack.SUSPECTED)
+    with pytest.raises(RuleRefused, match="already assessed as suspected, so nothing changed"):
+        rules.set_attack(assessed, attack=Attack.NO_EVIDENCE, actor="U2", now=START, first=True)
+    with pytest.raises(RuleRefused, match="already assessed as suspected, so nothing changed"):
+        rules.set_attack(assessed, attack=Attack.SUSPECTED, actor="U2", now=START, first=True)
+    for incident in (assessed, incident_in(INV)):
+        with pytest.raises(RuleRefused, match="never taken back"):
+            rules.set_attack(incident, attack=Attack.NOT_ASSESSED, actor="U2", now=START)
+    changed, _ = rules.set_attack(assessed, attack=Attack.NO_EVIDENCE, actor="U2", now=START)
+    assert changed.attack is Attack.NO_EVIDENCE, "/incident attack changes an assessment"
 
 
 def test_a_copied_message_keeps_its_author_text_and_original_time() -> None:

@@ -74,7 +74,7 @@ def test_note_impact_sev_lead_and_attack_each_land_on_the_timeline(stack: Stack,
     assert any("set the customer impact (English): Payments fail at checkout" in line for line in lines)
     assert any("changed the severity: sev2 -&gt; sev1" in line for line in lines)
     assert any("the incident lead" in line for line in lines)
-    assert any("no-evidence -&gt; suspected" in line for line in lines)
+    assert any("not-assessed -&gt; suspected" in line for line in lines)
     assert bob_id in stack.emulator.channel(opened).members
     assert "lead: bob" in stack.emulator.channel(opened).topic.value
 

@@ -161,7 +161,8 @@ def test_draft_stores_one_draft_per_language_and_length_and_queues_their_posts(b
     before = len(bot.effects())
     answer = bot.command("draft", user=BOB, channel=channel)
     assert answer.text == (
-        f"INC-1: 4 public update drafts posted in <#{channel}>. Nothing is published until someone presses Publish."
+        f"INC-1: 4 public update drafts posted in <#{channel}>. Nothing is published until someone presses Publish. "
+        "Security is not assessed yet, so they say nothing about it: answer the prompt under them."
     )
     assert [(language, length, state) for _, language, length, state in bot.drafts()] == [
         ("en", "short", "proposed"),
