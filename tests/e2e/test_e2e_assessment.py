@@ -9,7 +9,7 @@ import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of
 
 from bot.domain.incident import Attack, EntryKind
-from bot.service import Where
+from bot.lookup import Where
 from slack_emulator.records import Message
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)

@@ -15,10 +15,10 @@ import pytest
 from e2e_stack import Stack, bot_lines
 
 from bot.cli import main
+from bot.lookup import Where
 from bot.render import actions
 from bot.render.retro import markdown
 from bot.sandbox import TEAM_ID, ManualClock, Sandbox
-from bot.service import Where
 from slack_emulator import SlackEmulator
 
 

@@ -1,4 +1,5 @@
-"""The real Bolt app (`bot.slack.app.create_app`) on a test database, driven by `App.dispatch`.
+"""The real Bolt app (`bot.slack.app.create_app`) on a test database, driven by `App.dispatch`,
+or through its HTTP face (`bot.slack.app.SlackHttp`, the WSGI app gunicorn serves) called in-process.
 
 Assembled as `bot.runtime.build` assembles it, except that the after-ack hand-over records what
 it was given instead of waking threads, and Slack is a tripwire: the Web API base URL points at
@@ -8,9 +9,13 @@ Slack before acknowledging would show up there (and fail: nothing answers).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,7 +32,7 @@ from bot.domain.catalog import read_catalog
 from bot.lookup import Where
 from bot.members import MemberCheck
 from bot.service import IncidentService
-from bot.slack.app import create_app
+from bot.slack.app import SlackHttp, create_app
 from bot.storage import members
 from bot.storage.db import Database
 
@@ -128,6 +133,28 @@ class DispatchBot:
     def send(self, request: BoltRequest) -> Answer:
         response: BoltResponse = self.app.dispatch(request)
         return Answer(status=response.status, body=str(response.body))
+
+    def post(self, body: str | bytes, content_type: str, *, signature: str | None = None) -> Answer:
+        """`body` POSTed to /slack/events as Slack would, signed now unless `signature` is given,
+        through the HTTP face in-process: what a signed request gets before Bolt (400, 401, 413)."""
+        raw = body.encode() if isinstance(body, str) else body
+        stamp = str(int(time.time()))
+        digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{stamp}:".encode() + raw, hashlib.sha256).hexdigest()
+        signature = signature or f"v0={digest}"  # over the bytes: a body that is not UTF-8 is signed too
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/slack/events",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(raw)),
+            "HTTP_X_SLACK_REQUEST_TIMESTAMP": stamp,
+            "HTTP_X_SLACK_SIGNATURE": signature,
+            "wsgi.input": io.BytesIO(raw),
+        }
+        statuses: list[str] = []
+        http = SlackHttp(self.app, signing_secret=SIGNING_SECRET, health=lambda: {"ok": True})
+        answer = b"".join(http(environ, lambda status, headers, *_: statuses.append(status)))  # type: ignore[arg-type]
+        return Answer(status=int(statuses[0].split()[0]), body=answer.decode())
 
     def command(self, words: str, *, user: str = ALICE, channel: str = GENERAL, **options: Any) -> Answer:
         """`/incident <words>` typed by `user` in `channel`; asserts Slack got 200."""

@@ -157,6 +157,51 @@ def test_a_card_button_for_an_unknown_incident_is_refused_and_nothing_is_stored(
     assert bot.after.texts() == [":warning: There is no INC-9 in this workspace."]
 
 
+# Typed by alice in #general with INC-1 open: what each says is wrong. A few of them also run end
+# to end over HTTP against the emulator (tests/e2e/test_e2e_safety.py).
+MALFORMED = [
+    ("frobnicate", "frobnicate"),
+    ("open sev9 Database down", "sev9"),
+    ("status INC-1", "Which status?"),
+    ("status INC-1 fixed", "fixed"),
+    ("note INC-1", "note"),
+    ("note INC-1 " + "x" * 3001, "the limit is 3000"),
+    ("open " + "t" * 151, "the limit is 150"),
+    ("sev INC-1 7", "7"),
+    ("lead INC-1 bob", "Mention the person"),
+    ("attack INC-1 maybe", "maybe"),
+    ("impact INC-1 --at 10:00 users see errors", "--at"),
+    ("note INC-1 checked logs --at", "--at"),
+    ("note INC-1 checked logs --at 25:99", "25:99 is not a time of day"),
+    ("note INC-1 checked logs --at 2022-02-30 10:00", "February 2022 has 28 days"),
+    ("note INC-1 checked logs --at 10:00 Mars/Olympus", "Unknown time zone"),
+    ("note INC-1 checked logs --at 2099-01-01 10:00", "in the future"),
+    ("note INC-1 checked logs --at 2020-01-01 10:00", "before INC-1 started"),
+    ("note INC-99 hello", "There is no INC-99"),
+    ("note hello from general", "not an incident channel"),
+    ("draft INC-1 xx", "no wording in 'xx'"),
+]
+
+
+@pytest.mark.parametrize(("words", "expected"), MALFORMED, ids=[m[0][:40] for m in MALFORMED])
+def test_a_malformed_command_from_elsewhere_gets_what_is_wrong_and_nothing_is_stored_or_sent(
+    bot: DispatchBot, unchanged: Any, words: str, expected: str
+) -> None:
+    bot.open()
+    with unchanged(bot.db):
+        answer = bot.command(words, user=ALICE, channel=GENERAL)
+    reply = answer.text
+    assert reply.startswith(":warning:")
+    assert expected in reply.replace("&lt;", "<").replace("&gt;", ">")
+    assert bot.after.responses == []  # no follow-up to send after the ack
+    assert bot.slack.calls == [], "nothing was sent to Slack"
+
+
+def test_usage_lines_are_shown_with_the_error(bot: DispatchBot) -> None:
+    reply = bot.command("status INC-1").text
+    assert "/incident status [INC-n] &lt;investigating|identified|monitoring|resolved&gt;" in reply
+
+
 @pytest.mark.parametrize("kind", ["slash command", "button", "event"])
 def test_a_request_with_a_bad_signature_gets_401_and_nothing_is_stored(
     bot: DispatchBot, unchanged: Any, kind: str
