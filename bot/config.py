@@ -62,6 +62,7 @@ EXAMPLES = {
     "INCIDENT_MAIL_FROM": "Chirper status <status@example.com>",
     "INCIDENT_SECRET_KEY": "$(openssl rand -hex 32)",
     "INCIDENT_PROXY_HOPS": "1",
+    "INCIDENT_GUESTS_READ": "true",
 }
 TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
@@ -116,6 +117,7 @@ class Settings:
     mail_from: str | None = None  # INCIDENT_MAIL_FROM, as a From header
     secret_key: str | None = None  # INCIDENT_SECRET_KEY: signs the subscribers' links
     proxy_hops: int = 0  # INCIDENT_PROXY_HOPS: proxies in front that append to X-Forwarded-For
+    guests_read: bool = False  # INCIDENT_GUESTS_READ: workspace guests may read list, timeline, stats
 
     @property
     def subscriptions(self) -> bool:
@@ -248,6 +250,10 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
     if not hops_text.isdigit() or int(hops_text) > 10:
         problems.append(problem("INCIDENT_PROXY_HOPS", "is not a number of proxies (0-10)", hops_text))
 
+    guests_read_text = (get("INCIDENT_GUESTS_READ") or "false").lower()
+    if guests_read_text not in ("true", "false"):
+        problems.append(problem("INCIDENT_GUESTS_READ", "is not true or false", guests_read_text))
+
     database = DEFAULTS.database_url
     try:
         database = database_url(get("DATABASE_URL") or DEFAULTS.database_url)
@@ -305,6 +311,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         mail_from=mail[1],
         secret_key=get("INCIDENT_SECRET_KEY"),
         proxy_hops=int(hops_text) if hops_text.isdigit() else 0,
+        guests_read=guests_read_text == "true",
     )
 
 

@@ -1,5 +1,7 @@
-"""Who may change incidents: workspace members yes; guests (restricted and single-channel guests)
-and deactivated accounts no.
+"""Who may change or read incidents: workspace members yes; guests (restricted and single-channel
+guests) and deactivated accounts no. Guests may read (`list`, `timeline`, `stats`, ...) where
+`INCIDENT_GUESTS_READ=true`: a guest is a customer or a contractor in one channel, and reading
+shows internal titles, notes and names of every public incident.
 
 The rule: no Slack call before an acknowledgement for a member the bot already knows. Slack
 does not say in a slash command whether the person is a guest, so the bot keeps the workspace's
@@ -47,6 +49,7 @@ CACHE_SIZE = 5000
 CACHE_SECONDS = 30.0
 
 GUESTS_REFUSED = "Workspace guests cannot change incidents. Ask a member of the team to do it."
+GUESTS_READ_REFUSED = "Workspace guests cannot read incidents here. Ask a member of the team."
 DEACTIVATED_REFUSED = "This Slack account is deactivated, so it cannot change incidents."
 
 
@@ -100,7 +103,8 @@ class RecentMembers:
 
 
 class MemberCheck:
-    """`ensure_can_change(user_id)` before any change; `learn(...)` when Slack describes someone."""
+    """`ensure_can_change(user_id)` before any change, `ensure_can_read(user_id)` before anything
+    that shows incidents; `learn(...)` when Slack describes someone."""
 
     def __init__(
         self,
@@ -109,20 +113,31 @@ class MemberCheck:
         *,
         clock: Callable[[], datetime],
         recent: RecentMembers | None = None,
+        guests_read: bool = False,
     ) -> None:
         self.db = db
         self.clock = clock
         self.recent = recent or RecentMembers()
         self.client = client_like(client, timeout=LOOKUP_TIMEOUT_SECONDS)  # short: only one try
+        self.guests_read = guests_read  # INCIDENT_GUESTS_READ
 
     def ensure_can_change(self, user_id: str) -> None:
         """Raise Forbidden for guests and deactivated accounts; SlackUnavailable when the person is
         unknown and Slack cannot say who they are."""
-        member = self.recent.get(user_id) or self._stored(user_id) or self._look_up(user_id)
+        member = self._member(user_id)
         if member.deleted:
             raise Forbidden(DEACTIVATED_REFUSED)
         if member.is_guest:
             raise Forbidden(GUESTS_REFUSED)
+
+    def ensure_can_read(self, user_id: str) -> None:
+        """Raise Forbidden for guests unless `guests_read` (then nobody is checked, so a read makes
+        no lookup, as before); SlackUnavailable as `ensure_can_change`."""
+        if not self.guests_read and self._member(user_id).is_guest:
+            raise Forbidden(GUESTS_READ_REFUSED)
+
+    def _member(self, user_id: str) -> Member:
+        return self.recent.get(user_id) or self._stored(user_id) or self._look_up(user_id)
 
     def learn(self, user: SlackUser) -> Member:
         """Store what Slack just said about someone (an event, a lookup) and use it at once."""

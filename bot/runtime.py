@@ -185,7 +185,7 @@ def build(
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
     sender = EffectSender(db, delivery, clock=clock, workspace=identity.workspace, pace_seconds=pace_seconds)
     sender.on_result = lambda result: _add_fetched(service, result)
-    members = MemberCheck(db, client, clock=clock)
+    members = MemberCheck(db, client, clock=clock, guests_read=settings.guests_read)
     sender.learn_people = members.look_up_unknown
     groups = UserGroupSync(db, client, clock=clock, sleep=time.sleep)
     sync = MemberSync(

@@ -23,6 +23,9 @@ def test_defaults_follow_the_spec() -> None:
     assert settings.status_url is None, "links are relative"
     assert settings.status_page_on_web, "one process is enough for a small team"
     assert settings.reminders == {1: timedelta(minutes=30), 2: timedelta(minutes=60), 3: None, 4: None}
+    assert not settings.guests_read, "guests read nothing unless allowed"
+    assert load_settings({"INCIDENT_GUESTS_READ": "True"}).guests_read
+    assert not load_settings({"INCIDENT_GUESTS_READ": "false"}).guests_read
 
 
 def test_every_missing_required_variable_is_named_at_once_one_line_each() -> None:
@@ -67,6 +70,11 @@ def test_every_missing_required_variable_is_named_at_once_one_line_each() -> Non
         ("INCIDENT_STATUS_URL", "https://status.example.com/status?lang=en", "has a query or a fragment"),
         ("INCIDENT_STATUS_URL", "https://status.example.com:https/", "is not a URL"),
         ("INCIDENT_STATUS_PAGE", "cdn", "INCIDENT_STATUS_PAGE='cdn' is not web or separate"),
+        (
+            "INCIDENT_GUESTS_READ",
+            "yes",
+            "INCIDENT_GUESTS_READ='yes' is not true or false; e.g. INCIDENT_GUESTS_READ=true",
+        ),
         ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
         ("SLACK_APP_TOKEN", "xoxb-bot-token", "SLACK_APP_TOKEN must start with xapp- (it starts with 'xoxb-')"),
         ("SLACK_APP_TOKEN", "secret-value", "SLACK_APP_TOKEN must start with xapp- (it does not)"),

@@ -67,6 +67,27 @@ def test_a_user_change_in_this_process_applies_to_the_very_next_check(
         members.ensure_can_change("U0BOB")
 
 
+def test_a_guest_reads_nothing_unless_guests_may_read_and_then_nobody_is_looked_up(
+    sqlite_db: Database, emulator: SlackEmulator
+) -> None:
+    members = check(sqlite_db, emulator, FakeMonotonic())
+    members.learn(bob())
+    members.ensure_can_read("U0BOB")
+    members.learn(bob(is_restricted=True))
+    with pytest.raises(Forbidden, match="Workspace guests cannot read incidents here"):
+        members.ensure_can_read("U0BOB")
+    members.learn(bob(is_restricted=True, is_ultra_restricted=True))
+    with pytest.raises(Forbidden, match="Workspace guests cannot read incidents here"):
+        members.ensure_can_read("U0BOB")
+    client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
+    allowed = MemberCheck(sqlite_db, client, clock=lambda: NOW, guests_read=True)
+    allowed.ensure_can_read("U0BOB")
+    allowed.ensure_can_read("U0NOBODY")  # unknown: not even asked about
+    assert emulator.calls("users.info") == []
+    with pytest.raises(Forbidden, match="Workspace guests cannot change incidents"):
+        allowed.ensure_can_change("U0BOB")
+
+
 def test_another_process_sees_a_user_change_once_its_cache_entry_expires(
     sqlite_db: Database, emulator: SlackEmulator
 ) -> None:

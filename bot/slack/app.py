@@ -76,7 +76,7 @@ def create_app(
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    members = members or MemberCheck(service.db, client, clock=service.clock)
+    members = members or MemberCheck(service.db, client, clock=service.clock, guests_read=settings.guests_read)
     drafts = DraftService(service.db, settings, clock=service.clock)
     reminders = ReminderService(service.db, zone=settings.zone, clock=service.clock, cadences=settings.reminders)
     aftermath = AftermathService(service.db, zone=settings.zone, clock=service.clock)
@@ -87,6 +87,7 @@ def create_app(
         reminders=reminders,
         aftermath=aftermath,
         ensure_can_change=members.ensure_can_change,
+        ensure_can_read=members.ensure_can_read,
     )
     register_reading(app, after_ack)  # first: every listener and middleware below gets the typed request
     register(app, runner, after_ack)

@@ -184,6 +184,7 @@ IncidentChange: TypeAlias = (
 Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
 """The commands about what outlives the incident (bot.aftermath)."""
 
-Command: TypeAlias = (
-    Open | IncidentChange | WriteDrafts | ShowTimeline | ListIncidents | Aftermath | Stats | ShowSubscribers | Help
-)
+Reading: TypeAlias = ShowTimeline | ListIncidents | Stats | ShowSubscribers
+"""The commands that only show what is stored: refused to guests unless INCIDENT_GUESTS_READ=true."""
+
+Command: TypeAlias = Open | IncidentChange | WriteDrafts | Reading | Aftermath | Help

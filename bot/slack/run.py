@@ -76,6 +76,7 @@ class CommandRunner:
         reminders: ReminderService,
         aftermath: AftermathService,
         ensure_can_change: Callable[[str], None],
+        ensure_can_read: Callable[[str], None],
         subscribers: SubscriberService | None = None,
     ) -> None:
         self.service = service
@@ -84,11 +85,14 @@ class CommandRunner:
         self.aftermath = aftermath
         self.settings = settings
         self.ensure_can_change = ensure_can_change
+        self.ensure_can_read = ensure_can_read  # guests read nothing unless INCIDENT_GUESTS_READ
         self.subscribers = subscribers or SubscriberService.from_settings(service.db, settings, clock=service.clock)
 
     def run(self, command: commands.Command, asked: Invocation) -> Reply:
         if isinstance(command, commands.Help):
             return Reply(blocks.reply(escape(usage.HELP_TEXT)))
+        if isinstance(command, commands.Reading):
+            self.ensure_can_read(asked.user_id)
         if isinstance(command, commands.ListIncidents):
             return self._list(command, asked)
         if isinstance(command, commands.ShowTimeline):

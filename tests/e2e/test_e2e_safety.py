@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -122,9 +122,40 @@ def test_a_workspace_guest_cannot_change_incidents(stack: Stack, unchanged: Any,
     assert len(stack.emulator.calls("chat.postMessage")) == calls_before
 
 
-def test_a_guest_may_still_read_the_list(stack: Stack) -> None:
+@pytest.mark.parametrize("guest", ["gina", "ursula"])  # a multi-channel and a single-channel guest
+def test_a_workspace_guest_reads_nothing(stack: Stack, unchanged: Any, guest: str) -> None:
     stack.user("alice").slash("open sev2 Checkout fails")
+    stack.user("alice").slash("note INC-1 the payment provider times out")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.emulator.add_member(channel, guest)  # a guest in the incident's own channel too
+    with unchanged(stack.runtime.db):
+        for text, where in (
+            ("list", GENERAL),
+            ("list all", GENERAL),
+            ("timeline INC-1", GENERAL),
+            ("timeline", channel),
+            ("stats", GENERAL),
+            ("subscribers", GENERAL),
+        ):
+            answer = stack.user(guest).slash(text, channel=where)
+            assert answer.json == {
+                "response_type": "ephemeral",
+                "text": ":warning: Workspace guests cannot read incidents here. Ask a member of the team.",
+            }, text
+    assert "/incident" in stack.user(guest).slash("help").json["text"], "help shows no incident"
+
+
+def test_guests_read_as_members_do_where_the_setting_allows_it(make_stack: Callable[..., Stack]) -> None:
+    stack = make_stack(settings={"INCIDENT_GUESTS_READ": "true"})
+    stack.user("alice").slash("open sev2 Checkout fails")
+    stack.user("alice").slash("note INC-1 the payment provider times out")
+    stack.settle()
     assert "INC-1" in str(stack.user("gina").slash("list").json)
+    assert "the payment provider times out" in str(stack.user("ursula").slash("timeline INC-1").json)
+    assert stack.user("gina").slash("note INC-1 hi").json["text"] == (
+        ":warning: Workspace guests cannot change incidents. Ask a member of the team to do it."
+    ), "reading only"
 
 
 # End to end, one refusal of each layer: the parser, the time given, the incident named. Every

@@ -46,7 +46,7 @@ def test_related_and_unrelated_link_two_incidents_from_anywhere(bot: DispatchBot
 def test_stats_answers_only_the_asker_and_counts_by_severity(bot: DispatchBot, unchanged: Any) -> None:
     bot.open("Checkout fails", severity=1)
     with unchanged(bot.db):
-        answer = bot.command("stats 90d", user=GUEST)
+        answer = bot.command("stats 90d", user=BOB)
     assert answer.json["response_type"] == "ephemeral"
     assert "*Incidents* " in answer.text and ": 1 (sev1 1 · sev2 0 · sev3 0 · sev4 0)" in answer.text
     assert "*Time to identify*: no resolved incident measured" in answer.text

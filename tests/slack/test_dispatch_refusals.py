@@ -33,14 +33,20 @@ def test_a_guest_is_refused_every_change_and_nothing_is_stored(bot: DispatchBot,
     assert answer.text == GUESTS_REFUSED
 
 
-def test_a_guest_may_still_read_the_timeline_and_the_list(bot: DispatchBot, unchanged: Any) -> None:
+@pytest.mark.parametrize("words", ["timeline", "timeline INC-1", "list", "list all", "stats 90d", "subscribers"])
+def test_a_guest_reads_nothing_by_default_and_nothing_is_stored(bot: DispatchBot, unchanged: Any, words: str) -> None:
     channel = bot.open()
     with unchanged(bot.db):
-        assert "Checkout fails" in str(bot.command("timeline", user=GUEST, channel=channel).json["blocks"])
-        assert "INC-1" in str(bot.command("list", user=GUEST).json["blocks"])
+        answer = bot.command(words, user=GUEST, channel=channel)
+    assert answer.json == {
+        "response_type": "ephemeral",
+        "text": ":warning: Workspace guests cannot read incidents here. Ask a member of the team.",
+    }
 
 
-@pytest.mark.parametrize("action_id", ["incident.status.identified", "incident.close", "incident.draft"])
+@pytest.mark.parametrize(
+    "action_id", ["incident.status.identified", "incident.close", "incident.draft", "incident.assess.no-evidence"]
+)
 def test_a_guest_pressing_a_card_button_is_told_why_and_nothing_is_stored(
     bot: DispatchBot, unchanged: Any, action_id: str
 ) -> None:
