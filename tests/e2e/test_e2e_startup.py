@@ -14,7 +14,7 @@ import pytest
 from as_operator import Started, clean_environment, heroku_style, write_dotenv
 from test_e2e_gunicorn import free_port, web_command
 
-from bot.config import EXAMPLES, load_settings
+from bot.config import EXAMPLES
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import SlackEmulator
 
@@ -84,25 +84,15 @@ def good_folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# One of each way a setting is refused, through a real process: read from the environment over
+# the folder's `.env` (an empty value too), the logging settings checked before the rest, the
+# database reached, a password never repeated. Every setting's line is checked through the same
+# start in-process (tests/test_startup.py).
 BAD_SETTINGS = [
-    ("DATABASE_URL", "db.example.com:5432/incidents", "DATABASE_URL='db.example.com:5432/incidents' is not a database URL"),  # noqa: E501
     ("DATABASE_URL", "mysql://bot:hunter2@db/incidents", "DATABASE_URL='mysql://bot:***@db/incidents' uses 'mysql': only sqlite and postgresql work"),  # noqa: E501
     ("DATABASE_URL", "postgres://bot:hunter2@127.0.0.1:1/incidents", """DATABASE_URL='postgresql+psycopg://bot:***@127.0.0.1:1/incidents' cannot be reached (connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused)"""),  # noqa: E501
-    ("DATABASE_URL", "sqlite:////nonexistent/folder/incidents.db", "DATABASE_URL='sqlite:////nonexistent/folder/incidents.db' cannot be reached (unable to open database file)"),  # noqa: E501
     ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not a level (DEBUG, INFO, WARNING, ERROR, CRITICAL)"),
-    ("LOG_FORMAT", "yaml", "LOG_FORMAT='yaml' is not a format (text or json)"),
-    ("SLACK_BOT_TOKEN", "xoxp-1-2-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
     ("SLACK_BOT_TOKEN", "", "SLACK_BOT_TOKEN is required and not set"),
-    ("SLACK_SIGNING_SECRET", " ", "SLACK_SIGNING_SECRET is required and not set"),
-    ("SLACK_APP_TOKEN", "xoxb-1-2-abc", "SLACK_APP_TOKEN must start with xapp- (it starts with 'xoxb-')"),
-    ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL='slack.com/api' is not an http(s) URL"),
-    ("PORT", "eighty", "PORT='eighty' is not a TCP port number (1-65535)"),
-    ("INCIDENT_TIMEZONE", "Mars/Olympus", "INCIDENT_TIMEZONE='Mars/Olympus' is not an IANA time zone"),
-    ("INCIDENT_ANNOUNCE_CHANNEL", "#incidents", "INCIDENT_ANNOUNCE_CHANNEL='#incidents' is not a channel ID (see the channel's details, at the bottom)"),  # noqa: E501
-    ("INCIDENT_STATUS_CHANNEL", "status", "INCIDENT_STATUS_CHANNEL='status' is not a channel ID (see the channel's details, at the bottom)"),  # noqa: E501
-    ("INCIDENT_LANGUAGES", "en,de", "INCIDENT_LANGUAGES has de; available: en, fr"),
-    ("INCIDENT_REMINDERS", "sev1=soon", "INCIDENT_REMINDERS='sev1=soon' is not valid: 'soon' is not a duration such as 30m, 2h, 90s or off"),  # noqa: E501
-    ("INCIDENT_PUBLIC_NAME", "A" * 300, "INCIDENT_PUBLIC_NAME is too long (300 characters) for 280-character drafts"),
 ]  # fmt: skip
 
 
@@ -181,11 +171,6 @@ def test_a_wrong_catalog_stops_serve_with_one_line_per_mistake_naming_its_compon
     assert "unknown key 'owner'" in lines[0] and "the id is used again" in lines[1] and "`alerts`" in lines[2]
     assert "Traceback" not in result.stderr
     assert not (good_folder / "incidents.db").exists(), "nothing was started"
-
-
-@pytest.mark.parametrize("name", sorted({name for name, _, _ in BAD_SETTINGS} - {"LOG_LEVEL"}))
-def test_the_example_each_line_shows_is_accepted(name: str) -> None:
-    load_settings({name: EXAMPLES[name]})
 
 
 @pytest.mark.postgres

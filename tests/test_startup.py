@@ -1,0 +1,74 @@
+"""Starting with a wrong setting, in-process: `incident-bot serve` prints one line naming the
+setting and a value that works, exits with status 2, repeats no password and starts nothing
+(docs/behaviour.md, Running it). A few of these also run as a real process from a folder with a
+`.env` (tests/e2e/test_e2e_startup.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.config import EXAMPLES, load_settings
+
+PREFIX = "incident-bot cannot start: "
+# What an operator's shell would not have; the tests' own environment must not leak in.
+PRODUCT_PREFIXES = ("SLACK_", "INCIDENT_", "DATABASE_", "LOG_LEVEL", "LOG_FORMAT", "PORT", "SMTP_")
+
+BAD_SETTINGS = [
+    ("DATABASE_URL", "db.example.com:5432/incidents", "DATABASE_URL='db.example.com:5432/incidents' is not a database URL"),  # noqa: E501
+    ("DATABASE_URL", "mysql://bot:hunter2@db/incidents", "DATABASE_URL='mysql://bot:***@db/incidents' uses 'mysql': only sqlite and postgresql work"),  # noqa: E501
+    ("DATABASE_URL", "postgres://bot:hunter2@127.0.0.1:1/incidents", """DATABASE_URL='postgresql+psycopg://bot:***@127.0.0.1:1/incidents' cannot be reached (connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused)"""),  # noqa: E501
+    ("DATABASE_URL", "sqlite:////nonexistent/folder/incidents.db", "DATABASE_URL='sqlite:////nonexistent/folder/incidents.db' cannot be reached (unable to open database file)"),  # noqa: E501
+    ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not a level (DEBUG, INFO, WARNING, ERROR, CRITICAL)"),
+    ("LOG_FORMAT", "yaml", "LOG_FORMAT='yaml' is not a format (text or json)"),
+    ("SLACK_BOT_TOKEN", "xoxp-1-2-user-token", "SLACK_BOT_TOKEN must start with xoxb- (it starts with 'xoxp-')"),
+    ("SLACK_BOT_TOKEN", "", "SLACK_BOT_TOKEN is required and not set"),
+    ("SLACK_SIGNING_SECRET", " ", "SLACK_SIGNING_SECRET is required and not set"),
+    ("SLACK_APP_TOKEN", "xoxb-1-2-abc", "SLACK_APP_TOKEN must start with xapp- (it starts with 'xoxb-')"),
+    ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL='slack.com/api' is not an http(s) URL"),
+    ("PORT", "eighty", "PORT='eighty' is not a TCP port number (1-65535)"),
+    ("INCIDENT_TIMEZONE", "Mars/Olympus", "INCIDENT_TIMEZONE='Mars/Olympus' is not an IANA time zone"),
+    ("INCIDENT_ANNOUNCE_CHANNEL", "#incidents", "INCIDENT_ANNOUNCE_CHANNEL='#incidents' is not a channel ID (see the channel's details, at the bottom)"),  # noqa: E501
+    ("INCIDENT_STATUS_CHANNEL", "status", "INCIDENT_STATUS_CHANNEL='status' is not a channel ID (see the channel's details, at the bottom)"),  # noqa: E501
+    ("INCIDENT_LANGUAGES", "en,de", "INCIDENT_LANGUAGES has de; available: en, fr"),
+    ("INCIDENT_REMINDERS", "sev1=soon", "INCIDENT_REMINDERS='sev1=soon' is not valid: 'soon' is not a duration such as 30m, 2h, 90s or off"),  # noqa: E501
+    ("INCIDENT_PUBLIC_NAME", "A" * 300, "INCIDENT_PUBLIC_NAME is too long (300 characters) for 280-character drafts"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value", "line"), BAD_SETTINGS, ids=[f"{n}={v[:20]}" for n, v, _ in BAD_SETTINGS])
+def test_a_wrong_setting_stops_serve_with_one_line_naming_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    line: str,
+) -> None:
+    for variable in [key for key in os.environ if key.startswith(PRODUCT_PREFIXES)]:
+        monkeypatch.delenv(variable)
+    good = {
+        "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+        "SLACK_SIGNING_SECRET": "signing-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/incidents.db",
+    }
+    for variable, setting in {**good, name: value}.items():
+        monkeypatch.setenv(variable, setting)
+    monkeypatch.chdir(tmp_path)  # no .env here: nothing is read into this process's environment
+    monkeypatch.setattr(signal, "signal", lambda *_: None)  # serve's SIGTERM handler stays out of pytest
+    monkeypatch.setattr(cli, "_serve", lambda *_, **__: pytest.fail("serve started with a wrong setting"))
+    assert cli.main(["serve", "--port", "0"]) == 2
+    said = capsys.readouterr().err
+    assert said.splitlines() == [f"{PREFIX}{line}; e.g. {name}={EXAMPLES[name]}"]
+    assert "hunter2" not in said
+    assert not (tmp_path / "incidents.db").exists(), "nothing was started"
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _, _ in BAD_SETTINGS} - {"LOG_LEVEL"}))
+def test_the_example_each_line_shows_is_accepted(name: str) -> None:
+    load_settings({name: EXAMPLES[name]})
