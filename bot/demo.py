@@ -9,10 +9,12 @@ times in a row. The clock is simulated so the story keeps its real times
 first public update promises the next by 22:20; when that passes the bot nudges the comms lead,
 whose update at 22:25 is 5 minutes late, and the close reports every promise. Six days
 earlier, on 2022-02-11, the home page had already failed for an hour (INC-1): when INC-2 opens,
-the bot says it is the second similar incident in 7 days. The demo ends with INC-2's
-retrospective, built from the record, and writes the public status page as `incident-bot status
-export` does (every language, feeds, JSON, relative links) into `incident-bot-demo-status` in the
-system's temporary folder, replacing the previous run's.
+the bot says it is the second similar incident in 7 days. INC-2 puts the catalog's "Home page" in
+a major outage from 21:41 (`/incident affects`), so its 90-day bar on the status page has a red
+day, "17 Feb 2022: major outage for 1h 58m". The demo ends with INC-2's retrospective, built
+from the record, and writes the public status page as `incident-bot status export` does (every
+language, feeds, JSON, relative links) into `incident-bot-demo-status` in the system's temporary
+folder, replacing the previous run's.
 """
 
 from __future__ import annotations
@@ -39,15 +41,34 @@ FIRST_START = datetime(2022, 2, 11, 14, 5, tzinfo=ZONE)
 STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)
 DEMO_SITE = Path(tempfile.gettempdir()) / "incident-bot-demo-status"
 STORY = 2  # the incident number of the 2022-02-17 outage: INC-1 is the one of 2022-02-11
+CATALOG = """
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+group = "Web"
+description = "chirper.example and the mobile home feed"
+
+[[component]]
+id = "search"
+name = { en = "Search", fr = "Recherche" }
+group = "Web"
+
+[[component]]
+id = "api"
+name = { en = "Public API", fr = "API publique" }
+"""
 
 
 def run_demo(out: TextIO = sys.stdout) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'demo.db'}"  # its own, whatever is configured
+        catalog = Path(folder) / "catalog.toml"
+        catalog.write_text(CATALOG, encoding="utf-8")
         clock = ManualClock(FIRST_START)
         emulator = SlackEmulator(clock=clock.timestamp)
-        with Sandbox(database_url=database_url, clock=clock, emulator=emulator) as sandbox:
+        settings = {"INCIDENT_CATALOG": str(catalog)}
+        with Sandbox(database_url=database_url, clock=clock, emulator=emulator, settings=settings) as sandbox:
             _replay_first(sandbox, clock)
             clock.set(STORY_START)
             _replay(sandbox, clock)
@@ -81,6 +102,7 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
     # (time, who, what they type; None: only time passes, and the bot sends what is due), where
     steps: list[tuple[tuple[int, int], str, str | None, str | None]] = [
         ((21, 41), "alice", "open sev1 Something went wrong on the home page", GENERAL),
+        ((21, 42), "alice", "affects home major --at 21:41", None),
         ((21, 43), "alice", "role comms @bob", None),
         ((21, 43), "alice", "public-title Home page errors", None),
         (

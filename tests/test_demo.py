@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -61,6 +62,16 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
     page = written.read_text()
     assert "All systems operational" in page and "Home page errors" in page, "resolved, under its public title"
     assert "Disrupted for almost two hours." in page
+    # the home page's bar: a red day whose words say what happened, and its uptime over 90 days
+    assert '<li class="day day-major_outage" title="17 Feb 2022: major outage for 1h 58m">' in page
+    assert page.count('class="day day-major_outage"') == 1 and "Affected: Home page (major outage)." in page
+    assert "99.90% uptime" in page  # 1 - 118 / (89 days and 23 h 46 min) = 99.908...%
+    summary = json.loads((written.parent / "api/v2/summary.json").read_text())
+    assert [(c["name"], c["status"]) for c in summary["components"]][:2] == [
+        ("Web", "operational"),
+        ("Home page", "operational"),
+    ]
+    assert summary["incidents"] == [] and summary["status"]["indicator"] == "none"
     assert "Something went wrong on the home page" not in page, "never the internal title"
     french = (written.parent / "index.fr.html").read_text()
     assert '<html lang="fr">' in french and "Tous les services fonctionnent" in french

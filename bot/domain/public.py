@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.affects import ComponentImpact
+from bot.domain.catalog import Component, ComponentState
 from bot.domain.incident import Status
 
 RESOLVED_SHOWN_FOR = timedelta(days=90)  # resolved incidents stay on the page this long
@@ -65,9 +67,11 @@ class ListedIncident:
     resolved_at: datetime | None  # its latest published update said resolved
     lasted: timedelta | None  # stored at its latest close
     updates: tuple[PublishedUpdate, ...]
+    impacts: tuple[ComponentImpact, ...] = ()  # on every component, public or not: see `shown_impacts`
 
     @property
     def impact(self) -> PublicImpact:
+        """From its severity; `incident_impact` says it from the components it affects."""
         return IMPACT_OF_SEVERITY.get(self.severity, PublicImpact.MINOR)
 
     @property
@@ -141,9 +145,100 @@ def _choose(drafts: list[PublishedUpdate], language: str, order: Sequence[str]) 
 
 
 def indicator(incidents: Iterable[ListedIncident]) -> PublicImpact:
-    """The overall state: the worst impact among incidents the public reads as open."""
+    """The worst impact, by severity, among incidents the public reads as open (a page without
+    components; `overall` otherwise)."""
     impacts = [incident.impact for incident in incidents if incident.status.is_open]
     return max(impacts, key=_RANK.index, default=PublicImpact.NONE)
+
+
+# --- components (docs/behaviour.md, Status page) ---------------------------------------------------
+
+IMPACT_OF_STATE = {
+    ComponentState.MAJOR: PublicImpact.CRITICAL,
+    ComponentState.PARTIAL: PublicImpact.MAJOR,
+    ComponentState.DEGRADED: PublicImpact.MINOR,
+    ComponentState.OPERATIONAL: PublicImpact.NONE,
+}
+"""Statuspage's incident impact from the worst state it put a component in."""
+
+
+class Headline(StrEnum):
+    """Statuspage's top-level statuses, in its own words (`status.description`)."""
+
+    OPERATIONAL = "All Systems Operational"
+    MAJOR_SYSTEM = "Major System Outage"
+    PARTIAL_SYSTEM = "Partial System Outage"
+    MINOR_SERVICE = "Minor Service Outage"
+    DEGRADED_SYSTEM = "Degraded System Service"
+    PARTIALLY_DEGRADED = "Partially Degraded Service"
+
+    @property
+    def indicator(self) -> PublicImpact:
+        return _HEADLINE_INDICATOR[self]
+
+    @property
+    def key(self) -> str:
+        """Its name in the wording files (`page.headline.<key>`)."""
+        return self.name.lower()
+
+
+_HEADLINE_INDICATOR = {
+    Headline.OPERATIONAL: PublicImpact.NONE,
+    Headline.MAJOR_SYSTEM: PublicImpact.CRITICAL,
+    Headline.PARTIAL_SYSTEM: PublicImpact.MAJOR,
+    Headline.MINOR_SERVICE: PublicImpact.MINOR,
+    Headline.DEGRADED_SYSTEM: PublicImpact.MINOR,
+    Headline.PARTIALLY_DEGRADED: PublicImpact.MINOR,
+}
+# (the state of every component, the state of some) -> the headline, as Statuspage words them
+_BY_STATE = {
+    ComponentState.MAJOR: (Headline.MAJOR_SYSTEM, Headline.PARTIAL_SYSTEM),
+    ComponentState.PARTIAL: (Headline.PARTIAL_SYSTEM, Headline.MINOR_SERVICE),
+    ComponentState.DEGRADED: (Headline.DEGRADED_SYSTEM, Headline.PARTIALLY_DEGRADED),
+}
+_OF_IMPACT = {
+    PublicImpact.NONE: Headline.OPERATIONAL,
+    PublicImpact.MINOR: Headline.MINOR_SERVICE,
+    PublicImpact.MAJOR: Headline.PARTIAL_SYSTEM,
+    PublicImpact.CRITICAL: Headline.MAJOR_SYSTEM,
+}
+
+
+def public_ids(components: Iterable[Component]) -> frozenset[str]:
+    return frozenset(component.id for component in components)
+
+
+def shown_impacts(incident: ListedIncident, public: frozenset[str]) -> tuple[ComponentImpact, ...]:
+    """The incident's impacts on components the public may see (`public`: the public catalog's ids)."""
+    return tuple(impact for impact in incident.impacts if impact.component_id in public)
+
+
+def incident_impact(incident: ListedIncident, public: frozenset[str]) -> PublicImpact:
+    """Statuspage's impact: from the worst state the incident put a public component in (a major
+    outage is critical, a partial one major, degraded performance minor); from its severity when
+    it affected none."""
+    shown = shown_impacts(incident, public)
+    if not shown:
+        return incident.impact
+    return IMPACT_OF_STATE[ComponentState.worst(impact.state for impact in shown)]
+
+
+def overall(states: Sequence[ComponentState], incidents: Iterable[ListedIncident], public: frozenset[str]) -> Headline:
+    """The page's top-level status, as Statuspage derives it from its components' `states` (now):
+    the worst state decides, worded by whether every component or only some are in it; an open
+    incident that affects no public component counts by its severity. The worse of the two."""
+    worst = ComponentState.worst(states)
+    by_components = Headline.OPERATIONAL
+    if worst is not ComponentState.OPERATIONAL:
+        every, some = _BY_STATE[worst]
+        by_components = every if all(state is worst for state in states) else some
+    unattached = [
+        incident.impact for incident in incidents if incident.status.is_open and not shown_impacts(incident, public)
+    ]
+    by_incidents = _OF_IMPACT[max(unattached, key=_RANK.index, default=PublicImpact.NONE)]
+    if _RANK.index(by_incidents.indicator) > _RANK.index(by_components.indicator):
+        return by_incidents
+    return by_components
 
 
 def last_changed(incidents: Iterable[ListedIncident]) -> datetime | None:

@@ -33,8 +33,10 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from bot.config import Settings
+from bot.domain.affects import ComponentImpact
+from bot.domain.availability import period_start
 from bot.domain.language import load_language
-from bot.domain.public import ListedIncident, indicator
+from bot.domain.public import ListedIncident, overall, public_ids
 from bot.domain.signed import CONFIRMATION_LIFETIME, Addressee, Purpose, sign
 from bot.domain.subscribers import Medium, SubscriberState, masked
 from bot.outbox.backoff import Backoff
@@ -44,9 +46,10 @@ from bot.outbox.webhooks import WebhookFailed, WebhookPoster, signed
 from bot.render import mime
 from bot.render.mail import Published, confirmation, update
 from bot.status_page import statuspage
+from bot.status_page.components import components_view
 from bot.status_page.links import SERVED, site_root
 from bot.status_page.views import incident_view
-from bot.storage import deliveries, public, subscribers
+from bot.storage import deliveries, history, public, subscribers
 from bot.storage.db import Database
 from bot.storage.deliveries import DueDelivery
 from bot.storage.subscriber_tables import SubscriberRow
@@ -271,6 +274,9 @@ class SubscriberSender:
                 public.listed(session=session, incident_id=delivery.incident_id) if delivery.incident_id else None
             )
             page_open = public.unresolved(session=session)
+            since = period_start(now, self.settings.zone)
+            impacts = history.in_period(session=session, since=since, until=now) if self.settings.catalog else []
+            created = public.first_served_at(session=session) or now
         try:
             if row is None or row.secret is None:
                 raise Skip("the webhook is gone")
@@ -280,7 +286,7 @@ class SubscriberSender:
             then = replace(
                 incident, updates=tuple(u for u in incident.updates if u.published_at <= published.published_at)
             )
-            body = self._payload(row, then, page_open, now)
+            body = self._payload(row, then, page_open, now, (impacts, created))
             message = signed(body, secret=row.secret, message_id=f"msg_{delivery.kind}_{delivery.id}", at=now)
             self.poster.post(row.address, message)
         except Skip as skipped:
@@ -291,13 +297,21 @@ class SubscriberSender:
             self._sent([delivery])
 
     def _payload(
-        self, row: SubscriberRow, incident: ListedIncident, page_open: list[ListedIncident], now: datetime
+        self,
+        row: SubscriberRow,
+        incident: ListedIncident,
+        page_open: list[ListedIncident],
+        now: datetime,
+        components: tuple[list[ComponentImpact], datetime],  # the public impacts of the days shown, created_at
     ) -> str:
-        language = load_language(row.language)
+        """Statuspage's webhook: the page's status and the incident as the JSON API says them."""
+        language, zone = load_language(row.language), self.settings.zone
         page_url = self.settings.status_url or f"{self.root}status"
-        namespace = self.settings.public_name
-        view = incident_view(incident, language, self.settings.languages, self.settings.zone, namespace=namespace)
-        state = statuspage.status(indicator(page_open))
+        namespace, shown = self.settings.public_name, self.settings.catalog.public()
+        view = incident_view(incident, language, self.settings.languages, zone, namespace=namespace, components=shown)
+        page = components_view(shown, components[0], language=language, zone=zone, now=now)
+        state = statuspage.status(overall([each.state for each in page.components], page_open, public_ids(shown)))
+        documents = statuspage.components(page, namespace=namespace, created=components[1])
         document = {
             "meta": {
                 "unsubscribe": page_url,
@@ -309,7 +323,9 @@ class SubscriberSender:
                 "status_indicator": state["indicator"],
                 "status_description": state["description"],
             },
-            "incident": statuspage.incident(view, namespace=namespace, page_url=page_url),
+            "incident": statuspage.incident(
+                view, namespace=namespace, page_url=page_url, components_now={each["id"]: each for each in documents}
+            ),
         }
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 

@@ -32,9 +32,9 @@ def feed_route(kind: str) -> str:
 FEEDS = (feed_route("atom"), feed_route("rss"))
 # The subscription forms (bot.status_page.forms): served only, never exported as files.
 SUBSCRIBE, CONFIRM, UNSUBSCRIBE = f"{PAGE}/subscribe", f"{PAGE}/confirm", f"{PAGE}/unsubscribe"
-SUMMARY, STATE = "/api/v2/summary.json", "/api/v2/status.json"
+SUMMARY, STATE, COMPONENTS = "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json"
 INCIDENTS, UNRESOLVED = "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json"
-API = (SUMMARY, STATE, INCIDENTS, UNRESOLVED)
+API = (SUMMARY, STATE, COMPONENTS, INCIDENTS, UNRESOLVED)
 ROUTES = (PAGE, *FEEDS, *API)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -23,21 +23,28 @@ from urllib.parse import parse_qs
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
+from bot.domain.affects import ComponentImpact
+from bot.domain.availability import day_start, period_start
+from bot.domain.catalog import Component
 from bot.domain.language import Language, load_language
 from bot.domain.public import (
     RECENT_LIMIT,
     RESOLVED_SHOWN_FOR,
+    Headline,
     ListedIncident,
-    indicator,
     last_changed,
     leaves_page,
+    overall,
     public_id,
     update_id,
 )
 from bot.status_page import render, statuspage
 from bot.status_page.cache import Answer, AnswerCache
+from bot.status_page.components import ComponentsView, components_view
 from bot.status_page.forms import FORMS, Forms
 from bot.status_page.links import (
+    API,
+    COMPONENTS,
     FEEDS,
     INCIDENTS,
     PAGE,
@@ -52,7 +59,7 @@ from bot.status_page.links import (
 )
 from bot.status_page.negotiate import choose_language
 from bot.status_page.views import PageView, PublicIncident, SubscribeForm, incident_view, moment, newest_first
-from bot.storage import public
+from bot.storage import history, public
 from bot.storage.db import Database
 from bot.subscribers import SubscriberService
 
@@ -63,6 +70,9 @@ log = logging.getLogger(__name__)
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
+WITH_COMPONENTS = (PAGE, *API)  # what shows the components' states
+# While a component is affected, the page's bar and uptime move by themselves: rendered again after this.
+WHILE_AFFECTED = timedelta(minutes=1)
 # A CDN or reverse proxy in front may keep an answer 30 s, serve it 60 s more while it asks again,
 # and keep serving it for a day while this process is down or failing (RFC 5861).
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"
@@ -138,9 +148,11 @@ class StatusSite:
             return kept
 
     def rendered(self, path: str, language: Language) -> Answer:
-        """Read (after the version was read) and render: one indexed query."""
+        """Read (after the version was read) and render: a few indexed queries."""
         now = self.clock()
         left = None  # when the page last lost an incident to the 90-day window
+        impacts: list[ComponentImpact] = []
+        created = None  # when the page was first served: its components' created_at
         with self.db.read() as session:
             if path == PAGE:
                 listed = public.page(session=session, resolved_since=now - RESOLVED_SHOWN_FOR)
@@ -150,34 +162,62 @@ class StatusSite:
                 listed = public.recent(session=session, limit=RECENT_LIMIT)
             else:
                 listed = public.unresolved(session=session)
+            if self.components and path in WITH_COMPONENTS:
+                since = period_start(now, self.settings.zone)
+                impacts = history.in_period(session=session, since=since, until=now)
+                created = public.first_served_at(session=session)
             # Never backwards: something that left the page (made private, or 90 days old), or a
             # new public title, changed it too.
             modified = _latest(last_changed(listed), public.changed_at(session=session), left)
-        if modified is None:  # nothing public ever: dated from when a page was first served
+        if modified is None or (created is None and self.components and path in API):
+            # nothing public ever: dated from when a page was first served; components date from then
             with self.db.write() as session:
-                modified = public.first_served(session=session, now=now)
+                created = public.first_served(session=session, now=now)
+            modified = modified or created
         links = Links(self.layout, here=self.layout.location(path, language.code), root=self.root)
-        if path == PAGE:
-            page = self.page(listed, language, Links(self.layout, here=links.here))  # relative: works anywhere
-            return Answer(render.page_html(page), HTML, modified, until=leaves_page(listed))
         if path in FEEDS:
             kind = path.rsplit(".", 1)[1]
             feed = self.feed(path, listed, language, links, modified)
             return Answer(render.feed_xml(kind, feed), f"application/{kind}+xml; charset=utf-8", modified)
-        return Answer(_json(self.document(path, listed, language, links, modified)), JSON, modified)
+        shown = components_view(self.components, impacts, language=language, zone=self.settings.zone, now=now)
+        if path == PAGE:
+            page = self.page(listed, language, Links(self.layout, here=links.here), shown)  # relative: works anywhere
+            return Answer(render.page_html(page), HTML, modified, until=self._until(listed, impacts, now))
+        document = self.document(path, listed, language, links, modified, shown, created or modified)
+        return Answer(_json(document), JSON, modified)
 
-    def page(self, listed: list[ListedIncident], language: Language, links: Links) -> PageView:
+    @property
+    def components(self) -> tuple[Component, ...]:
+        """The catalog's public components, in its order."""
+        return self.settings.catalog.public()
+
+    def _until(self, listed: list[ListedIncident], impacts: list[ComponentImpact], now: datetime) -> datetime | None:
+        """When the page changes by itself: an incident leaves the 90-day window; with components,
+        a new day begins (midnight in INCIDENT_TIMEZONE), and every minute while one is affected."""
+        moments = [leaves_page(listed)]
+        if self.components:
+            moments.append(day_start(now.astimezone(self.settings.zone).date() + timedelta(days=1), self.settings.zone))
+            if any(impact.ended_at is None for impact in impacts):
+                moments.append(now + WHILE_AFFECTED)
+        return min((moment for moment in moments if moment is not None), default=None)
+
+    def headline(self, listed: list[ListedIncident], shown: ComponentsView) -> Headline:
+        states = [component.state for component in shown.components]
+        return overall(states, listed, frozenset(component.id for component in self.components))
+
+    def page(self, listed: list[ListedIncident], language: Language, links: Links, shown: ComponentsView) -> PageView:
         views = [self._view(incident, language) for incident in newest_first(listed)]
         return PageView(
             language=language,
             public_name=self.settings.public_name,
-            indicator=indicator(listed),
+            indicator=self.headline(listed, shown).indicator,
             open=[view for view in views if view.status.is_open],
             past=[view for view in views if not view.status.is_open],
             languages=[load_language(code) for code in self.settings.languages],
             zone=self.settings.zone,
             links=links,
             subscribe=self._form(language, links),
+            components=shown if shown.groups else None,
         )
 
     def _form(self, language: Language, links: Links) -> SubscribeForm | None:
@@ -211,7 +251,14 @@ class StatusSite:
         )
 
     def document(
-        self, path: str, listed: list[ListedIncident], language: Language, links: Links, modified: datetime
+        self,
+        path: str,
+        listed: list[ListedIncident],
+        language: Language,
+        links: Links,
+        modified: datetime,
+        shown: ComponentsView,
+        created: datetime,
     ) -> dict[str, Any]:
         url = self.settings.status_url or links.home  # the page's public address, as configured
         head = statuspage.page(
@@ -221,17 +268,22 @@ class StatusSite:
             zone=self.settings.zone.key,
             updated=modified,
         )
-        incidents = [
-            statuspage.incident(self._view(incident, language), namespace=self.namespace, page_url=url)
-            for incident in newest_first(listed)
-        ]
-        state = statuspage.status(indicator(listed))
+        state = statuspage.status(self.headline(listed, shown))
         if path == STATE:
             return {"page": head, "status": state}
+        components = statuspage.components(shown, namespace=self.namespace, created=created)
+        if path == COMPONENTS:
+            return {"page": head, "components": components}
+        by_id = {document["id"]: document for document in components}
+        incidents = [
+            statuspage.incident(self._view(incident, language), namespace=self.namespace, page_url=url,
+                                components_now=by_id)
+            for incident in newest_first(listed)
+        ]  # fmt: skip
         if path == SUMMARY:
             return {
                 "page": head,
-                "components": [],
+                "components": components,
                 "incidents": incidents,
                 "scheduled_maintenances": [],
                 "status": state,
@@ -240,7 +292,13 @@ class StatusSite:
 
     def _view(self, incident: ListedIncident, language: Language, *, feed: bool = False) -> PublicIncident:
         return incident_view(
-            incident, language, self.settings.languages, self.settings.zone, namespace=self.namespace, feed=feed
+            incident,
+            language,
+            self.settings.languages,
+            self.settings.zone,
+            namespace=self.namespace,
+            feed=feed,
+            components=self.components,
         )
 
 

@@ -1,26 +1,30 @@
-"""Statuspage's public API v2 shapes (summary, status, incidents, unresolved), field by field.
+"""Statuspage's public API v2 shapes (summary, status, components, incidents, unresolved), field
+by field.
 
 Readers and aggregators written for Atlassian Statuspage read these unchanged: the same field
-names, ISO 8601 UTC times with milliseconds, `status.indicator` none/minor/major/critical (the
-worst impact of the incidents the public reads as open; impact from severity), incident
-`status` investigating/identified/monitoring/resolved. Components are not modelled: `[]`.
+names, ISO 8601 UTC times with milliseconds, `status.indicator` none/minor/major/critical and its
+`description` in Statuspage's words (bot.domain.public.overall: from the components' states, and
+open incidents that affect none by their severity), incident `status`
+investigating/identified/monitoring/resolved and `impact` (from the worst state it put a public
+component in, else its severity), component `status` operational/degraded_performance/
+partial_outage/major_outage. A catalog group is a component with `group: true` listing its
+components' ids, each of which names it in `group_id`; a component's id is its catalog id.
+`updated_at` of a component is its last change among the days the page shows, else when this
+status page was first served or dated; `created_at` the earlier of that and its last change (the
+catalog does not say when a component was added).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.catalog import ComponentState
 from bot.domain.incident import Status
-from bot.domain.public import PublicImpact, incident_id, public_id, update_id
+from bot.domain.public import Headline, incident_id, public_id, update_id
+from bot.status_page.components import ComponentsView, ComponentView
 from bot.status_page.views import PublicIncident
-
-DESCRIPTIONS = {  # Statuspage's own words for each indicator
-    PublicImpact.NONE: "All Systems Operational",
-    PublicImpact.MINOR: "Minor Service Outage",
-    PublicImpact.MAJOR: "Partial System Outage",
-    PublicImpact.CRITICAL: "Major Service Outage",
-}
 
 Json = dict[str, Any]
 
@@ -40,11 +44,93 @@ def page(*, namespace: str, name: str, url: str, zone: str, updated: datetime | 
     return {"id": page_id(namespace), "name": name, "url": url, "time_zone": zone, "updated_at": timestamp(updated)}
 
 
-def status(indicator: PublicImpact) -> Json:
-    return {"indicator": indicator.value, "description": DESCRIPTIONS[indicator]}
+def status(headline: Headline) -> Json:
+    return {"indicator": headline.indicator.value, "description": headline.value}
 
 
-def incident(view: PublicIncident, *, namespace: str, page_url: str) -> Json:
+def components(view: ComponentsView, *, namespace: str, created: datetime) -> list[Json]:
+    """The page's components in its order, each group before its own."""
+    documents: list[Json] = []
+    for position, group in enumerate(view.groups, start=1):
+        if group.name is None:
+            documents += [
+                component(each, namespace=namespace, position=position + index, created=created)
+                for index, each in enumerate(group.components)
+            ]
+            continue
+        group_id = public_id(namespace, "group", group.name).hex[:12]
+        changes = [each.changed_at for each in group.components if each.changed_at is not None]
+        documents.append(
+            _component(
+                group_id,
+                group.name,
+                ComponentState.worst(each.state for each in group.components),
+                namespace=namespace,
+                position=position,
+                created=created,
+                updated=max(changes, default=created),
+                group={"group": True, "components": [each.id for each in group.components]},
+            )
+        )
+        documents += [
+            component(each, namespace=namespace, position=index, created=created, group_id=group_id)
+            for index, each in enumerate(group.components, start=1)
+        ]
+    return documents
+
+
+def component(
+    view: ComponentView, *, namespace: str, position: int, created: datetime, group_id: str | None = None
+) -> Json:
+    return _component(
+        view.id,
+        view.name,
+        view.state,
+        namespace=namespace,
+        position=position,
+        created=created,
+        updated=view.changed_at or created,
+        description=view.description or None,
+        group={"group_id": group_id, "group": False},
+    )
+
+
+def _component(
+    key: str,
+    name: str,
+    state: ComponentState,
+    *,
+    namespace: str,
+    position: int,
+    created: datetime,
+    updated: datetime,
+    group: Json,
+    description: str | None = None,
+) -> Json:
+    document: Json = {
+        "id": key,
+        "name": name,
+        "status": state.value,
+        "created_at": timestamp(min(created, updated)),
+        "updated_at": timestamp(updated),
+        "position": position,
+        "description": description,
+        "showcase": not group.get("group", False),
+        "start_date": None,
+        "group_id": None,
+        "page_id": page_id(namespace),
+        "only_show_if_degraded": False,
+    }
+    document.update(group)
+    return document
+
+
+def incident(
+    view: PublicIncident, *, namespace: str, page_url: str, components_now: Mapping[str, Json] | None = None
+) -> Json:
+    """`components_now`: the page's components as `components` gives them, by id (the incident's
+    own are listed in their state now, as Statuspage lists them)."""
+    known = components_now or {}
     listed = view.listed
     key = incident_id(namespace, listed).hex[:12]
     updates: list[Json] = [
@@ -77,5 +163,5 @@ def incident(view: PublicIncident, *, namespace: str, page_url: str) -> Json:
         "started_at": timestamp(listed.started_at),
         "page_id": page_id(namespace),
         "incident_updates": updates,
-        "components": [],
+        "components": [known[each.id] for each, _ in view.components if each.id in known],
     }

@@ -11,16 +11,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from bot.domain.affects import current
+from bot.domain.catalog import Component, ComponentState
 from bot.domain.incident import Status
 from bot.domain.language import Language, load_language, public_day_and_time, public_duration
-from bot.domain.public import RESOLVED_SHOWN_FOR, ListedIncident, PublicImpact, ShownUpdate, incident_id, updates_for
+from bot.domain.public import (
+    RESOLVED_SHOWN_FOR,
+    ListedIncident,
+    PublicImpact,
+    ShownUpdate,
+    incident_id,
+    incident_impact,
+    shown_impacts,
+    updates_for,
+)
+from bot.status_page.components import ComponentsView
 from bot.status_page.links import PAGE, SUMMARY, Links, feed_route
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -72,6 +84,10 @@ class PublicIncident:
     updates: list[UpdateView]
     resolved: Moment | None
     disrupted: str  # "Disrupted for almost two hours." or ""
+    # the public components it affects now (while open), else those it affected, each with its
+    # state now or the worst it reached, in the catalog's order; `affects` says them in words
+    components: list[tuple[Component, ComponentState]] = field(default_factory=list)
+    affects: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,7 @@ class PageView:
     zone: ZoneInfo
     links: Links  # relative, from the page
     subscribe: SubscribeForm | None = None
+    components: ComponentsView | None = None  # None: the catalog has no public component
 
     def word(self, key: str, **parts: object) -> Markup:
         """The reader's wording for `page.<key>`, escaped, with `parts` filled in (Markup kept)."""
@@ -131,7 +148,9 @@ def incident_view(
     *,
     namespace: str,
     feed: bool = False,
+    components: Sequence[Component] = (),
 ) -> PublicIncident:
+    """`components`: the public catalog's, in its order."""
     updates = [
         UpdateView(
             key=shown,
@@ -156,17 +175,49 @@ def incident_view(
     disrupted = ""
     if resolved is not None and incident.lasted is not None:
         disrupted = language.text("page.disrupted").format(duration=public_duration(incident.lasted, language))
+    affected, holds = affected_components(incident, components)
     return PublicIncident(
         listed=incident,
         anchor=f"incident-{incident_id(namespace, incident).hex[:12]}",
         name=clean(incident.public_title, feed=feed) or language.text("page.neutral_title"),
         status=incident.status,
         status_label=language.text(f"page.status.{incident.status.value}"),
-        impact=incident.impact,
+        impact=incident_impact(incident, frozenset(component.id for component in components)),
         updates=updates,
         resolved=moment(resolved, zone, language) if resolved is not None else None,
         disrupted=disrupted,
+        components=affected,
+        affects=_affects(affected, holds, language),
     )
+
+
+def affected_components(
+    incident: ListedIncident, components: Sequence[Component]
+) -> tuple[list[tuple[Component, ComponentState]], bool]:
+    """The public components the incident affects now, each in its state now (and True); once
+    none is (or resolved), those it affected, each with the worst state it put it in (False)."""
+    shown = shown_impacts(incident, frozenset(component.id for component in components))
+    holding = current(shown)
+    if holding:
+        return [(each, holding[each.id].state) for each in components if each.id in holding], True
+    worst = {
+        component.id: ComponentState.worst(impact.state for impact in shown if impact.component_id == component.id)
+        for component in components
+    }
+    return [(each, worst[each.id]) for each in components if any(i.component_id == each.id for i in shown)], False
+
+
+def _affects(affected: list[tuple[Component, ComponentState]], holds: bool, language: Language) -> str:
+    """ "Affects: Home page (major outage)." while it does, "Affected: ..." after; "" for none."""
+    if not affected:
+        return ""
+    named = ", ".join(
+        language.text("page.components.in_state").format(
+            name=component.name(language.code), state=language.text(f"page.outage.{state.value}")
+        )
+        for component, state in affected
+    )
+    return language.text("page.components.affects" if holds else "page.components.affected").format(components=named)
 
 
 def newest_first(incidents: Sequence[ListedIncident]) -> list[ListedIncident]:

@@ -7,6 +7,8 @@ indexes serve the three shapes: open (`ix_incident_public_open`), resolved since
 joined through `ix_draft_incident_state`. Nothing else of the incident is read: not its title,
 timeline, notes or people. Private incidents never: see `_NEVER_PRIVATE`.
 
+Each incident comes with its component impacts (bot.storage.history, one more indexed query).
+
 `version` is one primary-key lookup: it goes up (`changed`, `changed_if_listed`) in the same
 transaction as every write of something these reads return, so a page rendered from a read
 made after reading version V shows at least everything up to V. Whoever stores something new
@@ -25,9 +27,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
+from bot.domain.affects import ComponentImpact
 from bot.domain.drafts import DraftState
 from bot.domain.incident import Status
 from bot.domain.public import ListedIncident, PublishedUpdate
+from bot.storage import history
 from bot.storage.tables import (
     LISTED,
     PUBLIC_OPEN,
@@ -68,6 +72,13 @@ def version(*, session: Session | Connection) -> int | None:
 def changed_at(*, session: Session) -> datetime | None:
     """When what the public can read last changed, by any change (None: not since the upgrade)."""
     return session.execute(select(col(PublicVersionRow.changed_at)).where(col(PublicVersionRow.id) == 1)).scalar()
+
+
+def first_served_at(*, session: Session | Connection) -> datetime | None:
+    """When a public page was first served with nothing public to date it (None: not yet)."""
+    stored = col(PublicVersionRow.first_served_at)
+    found: datetime | None = session.execute(select(stored).where(col(PublicVersionRow.id) == 1)).scalar()
+    return found
 
 
 def first_served(*, session: Session, now: datetime) -> datetime:
@@ -192,10 +203,10 @@ def _read(session: Session, chosen: Select[Any] | CompoundSelect[Any]) -> list[L
         .where(*_NEVER_PRIVATE)
     )
     rows = session.execute(query).all()
-    return _incidents(rows)
+    return _incidents(rows, history.of_incidents(session=session, incident_ids={row[0] for row in rows}))
 
 
-def _incidents(rows: Sequence[Any]) -> list[ListedIncident]:
+def _incidents(rows: Sequence[Any], impacts: dict[int, list[ComponentImpact]]) -> list[ListedIncident]:
     heads: dict[int, Any] = {}
     updates: dict[int, list[PublishedUpdate]] = {}
     for row in rows:
@@ -224,6 +235,7 @@ def _incidents(rows: Sequence[Any]) -> list[ListedIncident]:
             resolved_at=resolved_at,
             lasted=timedelta(seconds=seconds) if seconds is not None else None,
             updates=tuple(updates[key]),
+            impacts=tuple(impacts.get(key, ())),
         )
         for key, (title, severity, listed_at, started_at, resolved_at, seconds) in heads.items()
     ]

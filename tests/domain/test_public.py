@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.affects import ComponentImpact
+from bot.domain.catalog import ComponentState
 from bot.domain.incident import Status
-from bot.domain.public import ListedIncident, PublicImpact, PublishedUpdate, indicator, last_changed, updates_for
+from bot.domain.public import (
+    Headline,
+    ListedIncident,
+    PublicImpact,
+    PublishedUpdate,
+    incident_impact,
+    indicator,
+    last_changed,
+    overall,
+    updates_for,
+)
 from bot.status_page.negotiate import choose_language
 
 T0 = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
@@ -106,3 +119,60 @@ def test_the_readers_language_comes_from_lang_then_accept_language_then_the_firs
     asked: str | None, header: str | None, expected: str
 ) -> None:
     assert choose_language(asked, header, ("en", "fr")) == expected
+
+
+# --- components: Statuspage's top-level status and incident impact -----------------------------
+
+MAJOR, PARTIAL = ComponentState.MAJOR, ComponentState.PARTIAL
+DEGRADED, UP = ComponentState.DEGRADED, ComponentState.OPERATIONAL
+PUBLIC = frozenset({"home", "api", "search"})
+
+
+@pytest.mark.parametrize(
+    ("states", "headline", "indicator_value"),
+    [
+        ((UP, UP, UP), Headline.OPERATIONAL, "none"),
+        ((MAJOR, MAJOR, MAJOR), Headline.MAJOR_SYSTEM, "critical"),
+        ((MAJOR, UP, DEGRADED), Headline.PARTIAL_SYSTEM, "major"),
+        ((PARTIAL, PARTIAL, PARTIAL), Headline.PARTIAL_SYSTEM, "major"),
+        ((PARTIAL, DEGRADED, UP), Headline.MINOR_SERVICE, "minor"),
+        ((DEGRADED, DEGRADED, DEGRADED), Headline.DEGRADED_SYSTEM, "minor"),
+        ((DEGRADED, UP, UP), Headline.PARTIALLY_DEGRADED, "minor"),
+        ((MAJOR,), Headline.MAJOR_SYSTEM, "critical"),
+        ((PARTIAL,), Headline.PARTIAL_SYSTEM, "major"),
+    ],
+)
+def test_the_top_level_status_comes_from_the_components_as_statuspage_derives_it(
+    states: tuple[ComponentState, ...], headline: Headline, indicator_value: str
+) -> None:
+    assert overall(states, [], PUBLIC) is headline
+    assert headline.indicator.value == indicator_value
+
+
+def affecting(*impacts: ComponentImpact, severity: int = 4, resolved: bool = False) -> ListedIncident:
+    status = Status.RESOLVED if resolved else Status.INVESTIGATING
+    return replace(listed(published(1, 0, "en", "short", 1, status), severity=severity), impacts=impacts)
+
+
+def test_an_open_incident_affecting_no_public_component_counts_by_its_severity_the_worse_wins() -> None:
+    sev1_alone = affecting(severity=1)
+    sev1_private_only = affecting(ComponentImpact("billing-db", MAJOR, T0), severity=1)
+    assert overall((DEGRADED, UP, UP), [sev1_alone], PUBLIC) is Headline.MAJOR_SYSTEM
+    assert overall((DEGRADED, UP, UP), [sev1_private_only], PUBLIC) is Headline.MAJOR_SYSTEM
+    on_home = affecting(ComponentImpact("home", DEGRADED, T0), severity=1)
+    assert overall((DEGRADED, UP, UP), [on_home], PUBLIC) is Headline.PARTIALLY_DEGRADED, "its components decide"
+    assert overall((PARTIAL, UP, UP), [affecting(severity=4)], PUBLIC) is Headline.MINOR_SERVICE
+    assert overall((UP, UP, UP), [affecting(severity=1, resolved=True)], PUBLIC) is Headline.OPERATIONAL
+
+
+def test_an_incident_s_impact_is_the_worst_state_it_put_a_public_component_in_else_its_severity() -> None:
+    later = T0 + timedelta(minutes=30)
+    went_major = affecting(
+        ComponentImpact("home", MAJOR, T0, later), ComponentImpact("home", DEGRADED, later), severity=4
+    )
+    assert incident_impact(went_major, PUBLIC) is PublicImpact.CRITICAL, "the worst it reached, not the state now"
+    assert incident_impact(affecting(ComponentImpact("api", PARTIAL, T0), severity=1), PUBLIC) is PublicImpact.MAJOR
+    assert incident_impact(affecting(ComponentImpact("api", DEGRADED, T0)), PUBLIC) is PublicImpact.MINOR
+    private_only = affecting(ComponentImpact("billing-db", MAJOR, T0), severity=3)
+    assert incident_impact(private_only, PUBLIC) is PublicImpact.MINOR, "a private component never counts"
+    assert incident_impact(affecting(severity=2), PUBLIC) is PublicImpact.MAJOR

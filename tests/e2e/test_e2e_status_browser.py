@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from e2e_stack import KOLKATA, Stack
+from png_pixels import read_png
 from status_site import publish
 
 from bot.sandbox import ManualClock
@@ -89,22 +90,44 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 PUBLIC_ADDRESS = "https://status.chirper.example/status"
 
 
+CATALOG = """
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+group = "Web"
+description = "chirper.example and the mobile home feed"
+
+[[component]]
+id = "search"
+name = { en = "Search", fr = "Recherche" }
+group = "Web"
+
+[[component]]
+id = "api"
+name = { en = "Public API", fr = "API publique" }
+"""
+
+
 @pytest.fixture
-def site(make_stack: Callable[..., Stack], inbox: tuple[Inbox, int]) -> Stack:
-    """One open incident with two published updates (English and French) and one resolved incident;
-    mail subscriptions enabled (the form is on the page)."""
+def site(make_stack: Callable[..., Stack], inbox: tuple[Inbox, int], tmp_path: Path) -> Stack:
+    """One open incident with two published updates (English and French), affecting the home page
+    (a major outage), and one resolved incident that was a partial outage of search; mail
+    subscriptions enabled (the form is on the page)."""
     clock = ManualClock(datetime(2022, 2, 17, 21, 41, tzinfo=KOLKATA))
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
     subscriptions = {
         "SMTP_URL": f"smtp://127.0.0.1:{inbox[1]}",
         "INCIDENT_MAIL_FROM": "Chirper status <status@chirper.example>",
         "INCIDENT_STATUS_URL": PUBLIC_ADDRESS,
         "INCIDENT_SECRET_KEY": "browser-test-secret-0123456789abcdef",
+        "INCIDENT_CATALOG": str(tmp_path / "catalog.toml"),
     }
     stack = make_stack(clock=clock, settings=subscriptions)
-    for number, title in ((1, "Search is slow"), (2, "Home page broken")):
+    for number, title, component in ((1, "Search is slow", "search partial"), (2, "Home page broken", "home major")):
         stack.user("alice").slash(f"open sev{number} {title}")
         stack.settle()
         channel = stack.channel_of(number)
+        stack.user("alice").slash(f"affects {component}", channel=channel)
         stack.user("alice").slash("impact Pages load slowly or show an error", channel=channel)
         clock.advance(minutes=6)
         stack.user("alice").slash("draft", channel=channel)
@@ -179,6 +202,70 @@ def test_the_page_reads_well_in_a_browser_in_each_language_and_width(
     assert contrast(*seen["stateColours"]) >= 4.5 and contrast(*seen["textColours"]) >= 4.5
     assert any("IST" in shown and stamp.endswith("Z") for stamp, shown in seen["times"])
     assert all("Pages load slowly or show an error" in update for update in seen["updates"]), "the impact as typed"
+    assert_accessible(browser)
+
+
+READ_BARS = """
+return [...document.querySelectorAll('ol.bar')].map((bar) => ({
+  name: bar.getAttribute('aria-label'),
+  rect: bar.getBoundingClientRect().toJSON(),
+  days: [...bar.children].map((day) => ({
+    rect: day.getBoundingClientRect().toJSON(),
+    label: day.querySelector('.visually-hidden').textContent,
+    title: day.getAttribute('title'),
+    colour: getComputedStyle(day).backgroundColor,
+  })),
+}));
+"""
+DAY_COLOURS = {"operational": (0x2F, 0x9E, 0x57), "partial": (0xE8, 0x71, 0x0A), "major": (0xC5, 0x22, 0x1F)}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize(("language", "home", "today", "red", "orange"), [
+    ("en", "Home page: the last 90 days, one day each", "17 Feb 2022: ",
+     "major outage for 58m", "partial outage for 1h 4m"),
+    ("fr", "Page d'accueil\u00a0: les 90 derniers jours, un par case", "17 févr. 2022\u00a0: ",
+     "panne majeure pendant 58\u00a0min", "panne partielle pendant 1\u00a0h 4\u00a0min"),
+])  # fmt: skip
+def test_each_component_s_bar_is_seen_in_a_screenshot_with_every_day_labelled(
+    browser: Any, site: Stack, language: str, home: str, today: str, red: str, orange: str, size: str,
+    request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
+    """The bars in a real screenshot at each width: every one of the 90 days is a cell wide enough to
+    see, whose pixels have its state's colour, and whose words (for a screen reader, and the
+    tooltip) say the day and its outage; today's cell of the home page is red, of search orange."""
+    width, height, mobile = SIZES[size]
+    scale = 2 if mobile else 1
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": mobile},
+    )
+    browser.get(f"{site.url}/status?lang={language}")
+    backend = request.node.callspec.params["database_url"]
+    bars = browser.execute_script(READ_BARS)
+    assert [bar["name"].split("\u00a0:")[0].split(":")[0] for bar in bars] == (
+        ["Home page", "Search", "Public API"] if language == "en" else ["Page d'accueil", "Recherche", "API publique"]
+    )
+    assert bars[0]["name"] == home
+    for index, (bar, element) in enumerate(zip(bars, browser.find_elements("css selector", "ol.bar"), strict=True)):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        bar = browser.execute_script(READ_BARS)[index]  # where it is once scrolled to
+        picture = read_png(element.screenshot_as_png)
+        (SCREENSHOTS / f"bar-{index}-{language}-{size}-{backend}.png").write_bytes(element.screenshot_as_png)
+        assert len(bar["days"]) == 90 and bar["rect"]["right"] <= width, "90 days, within the screen"
+        for day in bar["days"]:
+            assert day["rect"]["width"] >= 2 and day["rect"]["height"] >= 20, (size, day)
+            assert day["label"] == day["title"] and re.match(r"\d{1,2} \S+ 202[12]\u00a0?: ", day["label"]), day
+            x = int((day["rect"]["x"] + day["rect"]["width"] / 2 - bar["rect"]["x"]) * scale)
+            y = int((day["rect"]["y"] + day["rect"]["height"] / 2 - bar["rect"]["y"]) * scale)
+            state = "major" if red in day["label"] else "partial" if orange in day["label"] else "operational"
+            seen = picture.pixel(min(x, picture.width - 1), min(y, picture.height - 1))
+            assert all(abs(a - b) <= 8 for a, b in zip(seen, DAY_COLOURS[state], strict=True)), (day["label"], seen)
+    home_today, search_today = bars[0]["days"][-1]["label"], bars[1]["days"][-1]["label"]
+    assert home_today.startswith(today) and red in home_today, home_today
+    assert search_today.startswith(today) and orange in search_today, search_today
+    assert all(red not in day["label"] for day in bars[2]["days"])
+    browser.get_screenshot_as_file(str(SCREENSHOTS / f"components-{language}-{size}-{backend}.png"))
     assert_accessible(browser)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.domain.catalog import Catalog
 from bot.drafts import DraftService
 from bot.lookup import Where
 from bot.service import IncidentService
@@ -70,11 +71,13 @@ class World:
     db: Database
     clock: Clock = field(default_factory=lambda: Clock(datetime(2022, 2, 17, 21, 41, tzinfo=IST)))
     status_url: str | None = None
+    catalog: Catalog = field(default_factory=Catalog)
+    zone: ZoneInfo = IST
 
     @property
     def settings(self) -> Settings:
-        return Settings(zone=IST, status_channel="C0STATUS", public_name="Chirper", languages=("en", "fr"),
-                        status_url=self.status_url)  # fmt: skip
+        return Settings(zone=self.zone, status_channel="C0STATUS", public_name="Chirper", languages=("en", "fr"),
+                        status_url=self.status_url, catalog=self.catalog)  # fmt: skip
 
     def site(self, layout: Layout = SERVED) -> StatusSite:
         """A status page as one process serves it (each has its own kept answers)."""
@@ -82,7 +85,7 @@ class World:
 
     @property
     def incidents(self) -> IncidentService:
-        return IncidentService(self.db, zone=IST, clock=self.clock)
+        return IncidentService(self.db, zone=self.zone, clock=self.clock, catalog=self.catalog)
 
     @property
     def drafts(self) -> DraftService:

@@ -19,7 +19,8 @@ from bot.status_page.site import StatusSite
 from bot.storage.db import Database
 
 EVERY_FILE = [
-    "api/v2/incidents.json", "api/v2/incidents/unresolved.json", "api/v2/status.json", "api/v2/summary.json",
+    "api/v2/components.json", "api/v2/incidents.json", "api/v2/incidents/unresolved.json", "api/v2/status.json",
+    "api/v2/summary.json",
     "history.atom", "history.fr.atom", "history.fr.rss", "history.rss", "index.fr.html", "index.html",
 ]  # fmt: skip
 
@@ -134,7 +135,7 @@ def test_the_command_writes_the_site_of_the_configured_database_and_refuses_a_ba
     world.publish(world.open())
     assert run_cli("status", "export", "public") == 0
     out = capsys.readouterr().out
-    assert f"{tmp_path / 'public'}: the status page (en), its feeds and JSON API, 7 files" in out
+    assert f"{tmp_path / 'public'}: the status page (en), its feeds and JSON API, 8 files" in out
     assert os.path.isfile(tmp_path / "public" / "index.html")
     with pytest.raises(SystemExit) as refused:
         run_cli("status", "export", "public", "--url", "status.example.com")

@@ -1,0 +1,79 @@
+"""What the status page reads of component impacts (`component_impact`, bot.domain.availability).
+
+Only impacts of incidents the public may read count: listed (a first update published) and not
+private. Which components are public is the catalog's business (bot.domain.public.shown_impacts):
+every component's impacts are read here and the caller keeps the public ones.
+
+- `of_incidents`: the impacts of the incidents a page or document shows, by
+  `ix_component_impact_incident`.
+- `in_period`: every public impact that overlaps the days the page shows: those that ended
+  since the first day began (`ix_component_impact_ended`, a range) and those that still hold
+  (`ix_component_impact_holds`, a partial index), each incident looked up by its key. The cost
+  grows with what happened in the days shown, never with all of history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, union_all
+from sqlmodel import Session, col
+
+from bot.domain.affects import ComponentImpact
+from bot.domain.catalog import ComponentState
+from bot.storage.tables import IMPACT_HOLDS, ComponentImpactRow, IncidentRow
+
+_IMPACT = (
+    col(ComponentImpactRow.incident_id),
+    col(ComponentImpactRow.component_id),
+    col(ComponentImpactRow.state),
+    col(ComponentImpactRow.started_at),
+    col(ComponentImpactRow.ended_at),
+    col(ComponentImpactRow.ended_by_resolution),
+)
+_PUBLIC = (col(IncidentRow.listed_at).is_not(None), col(IncidentRow.private).is_(False))
+
+
+def of_incidents(*, session: Session, incident_ids: Iterable[int]) -> dict[int, list[ComponentImpact]]:
+    """Each incident's impacts on every component, the oldest first (incidents with none left out)."""
+    ids = sorted(set(incident_ids))
+    found: dict[int, list[ComponentImpact]] = {}
+    if not ids:
+        return found
+    query = (
+        select(*_IMPACT)
+        .where(col(ComponentImpactRow.incident_id).in_(ids))
+        .order_by(col(ComponentImpactRow.started_at), col(ComponentImpactRow.id))
+    )
+    for incident_id, *impact in session.execute(query):
+        found.setdefault(incident_id, []).append(_impact(impact))
+    return found
+
+
+def in_period(*, session: Session, since: datetime, until: datetime) -> list[ComponentImpact]:
+    """Every impact of a listed, public incident that overlaps [since, until)."""
+    ended = _public(col(ComponentImpactRow.ended_at) >= since, col(ComponentImpactRow.started_at) < until)
+    holding = _public(IMPACT_HOLDS, col(ComponentImpactRow.started_at) < until)
+    rows = session.execute(union_all(ended, holding)).all()
+    return [_impact(row[1:]) for row in rows]
+
+
+def _public(*conditions: Any) -> Select[int, str, str, datetime, datetime | None, bool]:
+    return (
+        select(*_IMPACT)
+        .join(IncidentRow, col(IncidentRow.id) == col(ComponentImpactRow.incident_id))
+        .where(*conditions, *_PUBLIC)
+    )
+
+
+def _impact(row: Any) -> ComponentImpact:
+    component_id, state, started_at, ended_at, by_resolution = row
+    return ComponentImpact(
+        component_id=component_id,
+        state=ComponentState(state),
+        started_at=started_at,
+        ended_at=ended_at,
+        ended_by_resolution=bool(by_resolution),
+    )
