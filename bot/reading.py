@@ -9,7 +9,7 @@ one `Malformed` (a 400, or a plain answer to the person waiting), never a crash.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -132,6 +132,17 @@ class JsonObject:
     def maybe_object(self, name: str) -> JsonObject | None:
         found = self.value.get(name)
         return None if found is None else JsonObject(found, self.at(name))
+
+    def epoch_time(self, name: str) -> datetime | None:
+        """A Unix time in whole seconds (UTC); None when missing or 0. Beyond what a datetime holds
+        (the year 9999) it is malformed, not a crash where it is shown."""
+        seconds = self.number(name)
+        if not seconds:
+            return None
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise Malformed(self.at(name), f"is not a time: {seconds} seconds after 1970") from None
 
     def time(self, name: str) -> datetime | None:
         """An RFC 3339 time with its offset; None when missing, empty, or Go's zero time

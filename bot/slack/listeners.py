@@ -15,7 +15,6 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
@@ -218,7 +217,7 @@ def register_every_other_event(app: App) -> None:
             next()
             return None
         minute = limited.minute
-        when = datetime.fromtimestamp(minute, UTC).strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
+        when = minute.strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
         log.warning("Slack rate-limited event deliveries to this app in the minute of %s: events were dropped", when)
         metrics.EVENTS_IGNORED.labels(type="app_rate_limited").inc()
         return BoltResponse(status=200, body="")

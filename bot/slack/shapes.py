@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
 from bot.reading import JsonObject, Malformed, kind_of
@@ -153,7 +154,7 @@ class MemberChanged:
 class RateLimited:
     """`app_rate_limited`: Slack dropped event deliveries in the minute starting at `minute`."""
 
-    minute: int | None
+    minute: datetime | None
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,7 @@ def _json(kind: str, body: JsonObject) -> Incoming:
     if kind == "workflow_step_edit" and "callback_id" in body.value:
         body.object("workflow_step")
     if kind == "app_rate_limited":
-        return RateLimited(body.number("minute_rate_limited") or None)
+        return RateLimited(body.epoch_time("minute_rate_limited"))
     if kind != "event_callback":
         return OtherRequest(kind)
     body.text("team_id")

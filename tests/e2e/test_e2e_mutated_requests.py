@@ -186,6 +186,7 @@ FOUND: list[tuple[str, tuple[Any, ...], Any]] = [
     ("card button", ("response_url",), "x"),  # the responder thread died on a URL urllib cannot use
     ("message shortcut", ("message", "ts"), "²"),  # thorough: the copy read the time of '²'
     ("slash command", ("team_id",), "T0OTHER"),  # thorough: INC-1 of another workspace took INC-1's channel
+    ("app_rate_limited", ("minute_rate_limited",), 253_402_300_800),  # thorough: a minute after the year 9999
 ]
 
 

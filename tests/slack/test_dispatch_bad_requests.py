@@ -89,6 +89,8 @@ MALFORMED = [
     ('{"event": {}}', JSON, "has neither a type (an interaction or an event) nor a command"),
     ('{"type": "app_rate_limited", "event": [1]}', JSON, "event must be a JSON object, not a list"),
     ('{"type": "app_rate_limited", "minute_rate_limited": "soon"}', JSON, "minute_rate_limited must be a whole number"),
+    # a thorough search: a minute after the year 9999 crashed the warning that names it (a 500)
+    ('{"type": "app_rate_limited", "minute_rate_limited": 253402300800}', JSON, "minute_rate_limited is not a time"),
     ('{"type": "url_verification"}', JSON, "url_verification: challenge is missing"),
     ('{"type": "event_callback", "event": "x"}', JSON, "event must be a JSON object, not a string"),
     ('{"type": "event_callback", "event": {"type": "reaction_added"}}', JSON, "event_callback: team_id is missing"),
