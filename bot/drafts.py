@@ -46,6 +46,7 @@ from bot.outbox.kinds.post_draft import PostDraft
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.publish_draft import PublishDraft
 from bot.outbox.kinds.update_draft import UpdateDraft
+from bot.reminders import answer_reminders
 from bot.storage import drafts, fan_outs, members, repository
 from bot.storage.db import Database
 
@@ -148,7 +149,8 @@ class DraftService:
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             fan_outs.record(session=session, draft_id=draft.id, kind="update", now=now)  # to its subscribers
             what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
-            self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
+            entry_id = self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
+            answer_reminders(session, incident_id=draft.incident_id, entry_id=entry_id, now=now)
             answered = deadlines.on_publish(session, draft, incident, actor, now, self.settings.reminders)
             if answered is not None:  # "Update promised by 22:20 was kept late by 5 min (published 22:25)"
                 self._post_entry(session, draft.incident_id, actor, answered.kind, answered.text, now)
@@ -234,8 +236,9 @@ class DraftService:
         store.enqueue(session=session, incident_id=incident_id, effect=effect, now=now)
 
     @staticmethod
-    def _post_entry(session: Session, incident_id: int, actor: str, kind: EntryKind, text: str, now: datetime) -> None:
-        """A timeline entry for what happened now, and its line in the incident channel."""
+    def _post_entry(session: Session, incident_id: int, actor: str, kind: EntryKind, text: str, now: datetime) -> int:
+        """A timeline entry for what happened now, and its line in the incident channel: its id."""
         entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=kind, text=text)
         entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
         store.enqueue(session=session, incident_id=incident_id, effect=PostTimeline(entry_id=entry_id), now=now)
+        return entry_id

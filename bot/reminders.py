@@ -2,7 +2,8 @@
 
 The deadline is kept with every change, in the change's own transaction (`bot.deadlines`); the
 reminder buttons (`ReminderService.snooze`, `no_update_needed`) are one
-transaction each; `ReminderService.send_due` is the scheduler's round: each reminder that is due
+transaction each, and like a published update (`answer_reminders`) they replace the buttons of the
+reminders they answer with what happened; `ReminderService.send_due` is the scheduler's round: each reminder that is due
 is claimed in the database (a conditional UPDATE on the schedule's version, `bot.storage.reminders`)
 and queued as outbox work in the same transaction, so it is sent once whatever the number of
 processes looking, and never lost across a restart.
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import DEFAULTS
@@ -35,7 +38,8 @@ from bot.lookup import Where, locate
 from bot.outbox import store
 from bot.outbox.kinds.post_reminder import PostReminder
 from bot.outbox.kinds.post_timeline import PostTimeline
-from bot.storage import reminders, repository
+from bot.outbox.kinds.update_reminder import UpdateReminder
+from bot.storage import reminder_messages, reminders, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
@@ -99,6 +103,7 @@ class ReminderService:
             reminders.save_schedule(session=session, incident_id=stored.id, schedule=schedule)
             entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
             store.enqueue(session=session, incident_id=stored.id, effect=PostTimeline(entry_id=entry_id), now=now)
+            answer_reminders(session, incident_id=stored.id, entry_id=entry_id, now=now)
             return Answered(incident=stored.incident, schedule=schedule, entry=entry)
 
     def describe(self, schedule: Schedule) -> str:
@@ -141,12 +146,16 @@ class ReminderService:
             )
             if version is None:  # another process sent it, or the deadline changed meanwhile
                 return False
+            reminder_id = reminder_messages.add(
+                session=session, incident_id=incident_id, reminder=reminder, noticed_at=now, version=version
+            )
             work = PostReminder(
                 reminder=reminder.kind.value,
                 due=reminder.due.isoformat(),
                 noticed_at=now.isoformat(),
                 late_seconds=reminder.late.total_seconds(),
                 version=version,
+                reminder_id=reminder_id,
             )
             store.enqueue(session=session, incident_id=incident_id, effect=work, now=now)
             return True
@@ -155,3 +164,11 @@ class ReminderService:
         """When the next reminder of any open incident of the workspace is due (None: none scheduled)."""
         with self.db.read() as session:
             return reminders.earliest(session=session, team_id=team_id)
+
+
+def answer_reminders(session: Session, *, incident_id: int, entry_id: int, now: datetime) -> None:
+    """Timeline entry `entry_id` (a published update, a snooze, "no update needed now") answers
+    every reminder of the incident still showing its buttons: each message is updated to say so,
+    in the answer's own transaction."""
+    for reminder_id in reminder_messages.answer(session=session, incident_id=incident_id, entry_id=entry_id):
+        store.enqueue(session=session, incident_id=incident_id, effect=UpdateReminder(reminder_id=reminder_id), now=now)

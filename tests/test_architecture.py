@@ -101,6 +101,7 @@ KIND_MAY_IMPORT = (
     "bot.storage.repository",
     "bot.storage.drafts",
     "bot.storage.links",
+    "bot.storage.reminder_messages",
 )
 
 

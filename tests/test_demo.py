@@ -42,7 +42,8 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         "total duration     1h 58m",
         # the 22:20 promise: a nudge to the comms lead, an update 5 minutes late, the record at the close
         "22:21 IST  incident-bot\n  :alarm_clock: @bob the next public update of *INC-2* was due by *22:20 IST*, 1 min",
-        "[Draft update] [Snooze 15 min] [Snooze 30 min] [Snooze 1 h] [Still investigating: no update needed now]",
+        # its buttons gave way to what answered it once the update was published
+        "and none has been published.\n  Answered: `22:25 IST` *bob* :mega: published the English short update",
         "`22:25 IST` :hourglass: Update promised by 22:20 IST was kept late by 5 min (published 22:25 IST)",
         "Public updates: 4 promised, 2 kept, 1 kept late by 5 min, 1 due by 23:45 IST",
         "`23:41 IST` :white_check_mark: Update promised by 23:45 IST was kept (published 23:41 IST)",
@@ -56,6 +57,7 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         "## What to change",
     ):
         assert expected in out, expected
+    assert "[Snooze 15 min]" not in out, "no reminder keeps buttons once answered"
     assert list(tmp_path.iterdir()) == [], "the demo leaves no database behind"
     written = Path(out.split("as static files (incident-bot status export): ")[1].splitlines()[0])
     assert written.name == "index.html"

@@ -135,6 +135,20 @@ def snooze(schedule: Schedule, now: datetime, length: timedelta) -> Schedule:
     return replace(schedule, remind_at=require_aware(now) + length, sent=0)
 
 
+@dataclass(frozen=True)
+class ReminderMessage:
+    """A reminder as posted in the incident channel, and what answered it: the timeline entry of
+    the published update, the snooze or the "no update needed now" that followed it (its buttons
+    are then replaced by that), or None while it is unanswered."""
+
+    id: int
+    reminder: Reminder
+    noticed_at: datetime
+    version: int  # the schedule version its buttons carry
+    message_ts: str | None  # None until posted
+    answer: TimelineEntry | None = None
+
+
 def next_reminder(schedule: Schedule, now: datetime, cadence: timedelta | None) -> Reminder | None:
     """The reminder to send at `now`, if any.
 

@@ -2,7 +2,8 @@
 
 Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
 shows the incident as it is now. An effect about a timeline entry or a draft (a field named
-`entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too; a card
+`entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too, and one
+about a reminder (`reminder_id`: `AboutReminder`) the reminder and what answered it; a card
 (an effect whose kind `shows_card`) has the related incidents, the follow-ups and the catalog
 components it affected read too.
 """
@@ -19,11 +20,11 @@ from bot.domain.affects import ComponentImpact
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
-from bot.domain.reminders import PromiseRecord, record
+from bot.domain.reminders import PromiseRecord, ReminderMessage, record
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.subscribers import Reach
 from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_related
-from bot.storage import aftermath, catalog, deliveries, drafts, members, reminders, repository
+from bot.storage import aftermath, catalog, deliveries, drafts, members, reminder_messages, reminders, repository
 from bot.storage.db import Database
 
 
@@ -46,6 +47,12 @@ class AboutDraft(Protocol):
     def draft_id(self) -> int: ...
 
 
+@runtime_checkable
+class AboutReminder(Protocol):
+    @property
+    def reminder_id(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class IncidentView:
     """What the sender read from storage for one effect."""
@@ -63,6 +70,7 @@ class IncidentView:
     related: tuple[RelatedIncident, ...] = ()  # read for a card only (`shows_card`)
     follow_ups: tuple[FollowUp, ...] = ()  # read for a card only
     impacts: tuple[ComponentImpact, ...] = ()  # the catalog components it affected: read for a card only
+    reminder: ReminderMessage | None = None  # a reminder's message and what answered it
 
 
 def read_views(db: Database, effects: Sequence[Viewed], incident_id: int | None) -> tuple[IncidentView, ...]:
@@ -138,6 +146,10 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
     if draft is not None:
         people |= in_draft(draft)
         reached = deliveries.reach(session=session, draft_id=draft.id)
+    reminder_id = effect.reminder_id if isinstance(effect, AboutReminder) else None
+    reminder = reminder_messages.get(session=session, reminder_id=reminder_id) if reminder_id else None
+    if reminder is not None and reminder.answer is not None:
+        people |= in_entry(reminder.answer)
     related: tuple[RelatedIncident, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     impacts: tuple[ComponentImpact, ...] = ()
@@ -162,6 +174,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         related=related,
         follow_ups=follow_ups,
         impacts=impacts,
+        reminder=reminder,
     )
 
 

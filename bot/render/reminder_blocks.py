@@ -7,15 +7,18 @@ buttons carry `<INC number>:<schedule version>`, so a click on an answered remin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.incident import Incident
-from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind, minutes
+from bot.domain.incident import EntryKind, Incident
+from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind, ReminderMessage, minutes
 from bot.domain.timefmt import clock_time
 from bot.render import actions
 from bot.render.blocks import button
+from bot.render.lines import line
 from bot.render.text import section
 
 Block = dict[str, Any]
@@ -46,20 +49,64 @@ def reminder_message(
     """The notification text and the blocks of a nudge or an escalation."""
     who = mentions(incident, kind)
     due_at = clock_time(due, zone)
-    overdue = noticed_at - due
-    ago = f", {minutes(overdue)} ago" if overdue >= timedelta(minutes=1) else ""
-    if kind is ReminderKind.NUDGE:
-        text = (
-            f":alarm_clock: {who} the next public update of *{incident.name}* was due by *{due_at}*{ago}, "
-            "and none has been published. Draft one, snooze this reminder, or say none is needed now."
-        )
-    else:
-        text = f":rotating_light: {who} *{incident.name}* still has no public update: one was due by *{due_at}*{ago}."
-    if late >= LATE_AFTER:
-        text += f"\n_This reminder comes {minutes(late)} after its time: the bot was not running then._"
+    text = _said(incident, kind=kind, due=due, noticed_at=noticed_at, late=late, zone=zone)
     value = actions.reminder_value(incident.number, version)
     elements = [button("Draft update", actions.DRAFT, str(incident.number), style="primary")]
     elements += [button(snooze_label(length), actions.snooze_action(length), value) for length in SNOOZES]
     elements.append(button("Still investigating: no update needed now", actions.NO_UPDATE, value))
     fallback = f"{who} {incident.name}: the public update due by {due_at} is overdue"
     return fallback, [section(text), {"type": "actions", "block_id": actions.REMINDER_BLOCK, "elements": elements}]
+
+
+def answered_message(
+    incident: Incident, message: ReminderMessage, names: Mapping[str, str], zone: ZoneInfo
+) -> tuple[str, list[Block]]:
+    """The reminder once answered: its words, then what answered it instead of its buttons:
+    "Answered: `22:25 IST` *bob* :mega: published the English short update"."""
+    answer = message.answer
+    if answer is None:
+        raise ValueError("an unanswered reminder keeps its buttons")
+    if answer.kind is EntryKind.PUBLISHED:  # "English short update: <the text>": the text is just above
+        answer = replace(answer, text=answer.text.partition(": ")[0])
+    reminder = message.reminder
+    text = _said(
+        incident,
+        kind=reminder.kind,
+        due=reminder.due,
+        noticed_at=message.noticed_at,
+        late=reminder.late,
+        zone=zone,
+        asking=False,
+    )
+    what = line(answer, incident, names, zone)
+    fallback = f"{incident.name}: the public update due by {clock_time(reminder.due, zone)} was answered"
+    return fallback, [section(text), {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Answered: {what}"}]}]
+
+
+def _said(
+    incident: Incident,
+    *,
+    kind: ReminderKind,
+    due: datetime,
+    noticed_at: datetime,
+    late: timedelta,
+    zone: ZoneInfo,
+    asking: bool = True,
+) -> str:
+    """What a nudge or an escalation says (`asking`: with what its buttons offer)."""
+    who = mentions(incident, kind)
+    due_at = clock_time(due, zone)
+    overdue = noticed_at - due
+    ago = f", {minutes(overdue)} ago" if overdue >= timedelta(minutes=1) else ""
+    if kind is ReminderKind.NUDGE:
+        text = (
+            f":alarm_clock: {who} the next public update of *{incident.name}* was due by *{due_at}*{ago}, "
+            "and none has been published."
+        )
+        if asking:
+            text += " Draft one, snooze this reminder, or say none is needed now."
+    else:
+        text = f":rotating_light: {who} *{incident.name}* still has no public update: one was due by *{due_at}*{ago}."
+    if late >= LATE_AFTER:
+        text += f"\n_This reminder comes {minutes(late)} after its time: the bot was not running then._"
+    return text

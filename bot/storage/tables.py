@@ -7,9 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
-# The subscribers' and paging's tables live in modules of their own, loaded with these: one import
-# of this module gives the whole schema (Alembic's metadata, the schema tests).
-from bot.storage import paging_tables, subscriber_tables  # noqa: F401
+# The subscribers', paging's and reminder messages' tables live in modules of their own, loaded with
+# these: one import of this module gives the whole schema (Alembic's metadata, the schema tests).
+from bot.storage import paging_tables, reminder_tables, subscriber_tables  # noqa: F401
 from bot.storage.utc import utc_column
 
 OPEN = text("status != 'resolved'")

@@ -31,8 +31,9 @@ from slack_emulator.records import Message
 
 
 def reminders_in(emulator: SlackEmulator, channel: str) -> list[Message]:
-    """The nudges and escalations posted in the channel, oldest first."""
-    return [m for m in emulator.messages(channel) if any(b.get("block_id") == "incident.reminder" for b in m.blocks)]
+    """The nudges and escalations posted in the channel, oldest first (answered ones too: their
+    buttons are gone, their notification text stays)."""
+    return [m for m in emulator.messages(channel) if m.user == "U0BOT" and "the public update due by" in m.text]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -156,6 +157,102 @@ def test_draft_update_on_the_reminder_posts_the_drafts(make_stack: Callable[...,
         drafts = [m for m in stack.emulator.messages(channel) if "Public update draft" in shown(m)]
         assert len(drafts) == 4
         assert "Next update by 22:50 IST" in shown(drafts[0])
+
+
+# --- an answered reminder's buttons give way to what answered it ---------------------------------
+
+
+def now_reads(stack: Stack, channel: str, ts: str) -> tuple[str, list[str], bool]:
+    """The reminder message as it reads now: its words, what its context says, and whether it
+    still has buttons."""
+    [message] = [m for m in stack.emulator.messages(channel) if m.ts == ts]
+    context = [e["text"] for b in message.blocks if b.get("type") == "context" for e in b.get("elements", [])]
+    return shown(message), context, any(b.get("type") == "actions" for b in message.blocks)
+
+
+def test_a_snooze_replaces_the_reminders_buttons_with_who_snoozed_it_and_when(
+    make_stack: Callable[..., Sandbox],
+) -> None:
+    with nudged(make_stack) as (stack, clock, channel, nudge):
+        stack.user("bob").click(channel, nudge.ts, "reminder.snooze.15")
+        stack.settle()
+        words, context, buttons = now_reads(stack, channel, nudge.ts)
+        assert not buttons
+        assert context == [
+            "Answered: `22:16 IST` *bob* :zzz: snoozed the update reminder for 15 min (next reminder at 22:31 IST)"
+        ]
+        assert words == (
+            ":alarm_clock: <@U0ALICE> the next public update of *INC-1* was due by *22:15 IST*, 1 min ago, "
+            "and none has been published."
+        )
+        clock.advance(minutes=15)
+        stack.settle()
+        second = reminders_in(stack.emulator, channel)[-1]
+        assert second.ts != nudge.ts and now_reads(stack, channel, second.ts)[2], "the next reminder asks again"
+
+
+def test_no_update_needed_replaces_the_reminders_buttons_with_who_said_so_and_when(
+    make_stack: Callable[..., Sandbox],
+) -> None:
+    with nudged(make_stack) as (stack, _, channel, nudge):
+        stack.user("bob").click(channel, nudge.ts, "reminder.no_update")
+        stack.settle()
+        _, context, buttons = now_reads(stack, channel, nudge.ts)
+        assert not buttons
+        assert context == [
+            "Answered: `22:16 IST` *bob* said no public update is needed now: still investigating; "
+            "the next one is due by 22:50 IST"
+        ]
+
+
+def publish_english_short(stack: Stack, channel: str, who: str = "alice") -> None:
+    stack.user(who).slash("draft en short", channel=channel)
+    stack.settle()
+    [draft] = [
+        m
+        for m in stack.emulator.messages(channel)
+        if "Public update draft" in shown(m) and m.blocks[-1].get("type") == "actions"
+    ]
+    stack.user(who).click(channel, draft.ts, "draft.publish")
+
+
+def test_a_published_update_replaces_the_buttons_of_every_reminder_that_asked_for_it(
+    make_stack: Callable[..., Sandbox],
+) -> None:
+    with nudged(make_stack) as (stack, clock, channel, nudge):
+        clock.advance(minutes=30)  # 22:46: the escalation, one cadence after the nudge
+        stack.settle()
+        escalation = reminders_in(stack.emulator, channel)[-1]
+        assert escalation.ts != nudge.ts and now_reads(stack, channel, escalation.ts)[2]
+        publish_english_short(stack, channel, "bob")
+        stack.settle()
+        for ts in (nudge.ts, escalation.ts):
+            _, context, buttons = now_reads(stack, channel, ts)
+            assert not buttons
+            assert context == ["Answered: `22:46 IST` *bob* :mega: published the English short update"]
+
+
+def test_a_reminder_answered_before_slack_could_take_it_is_never_posted(make_stack: Callable[..., Sandbox]) -> None:
+    """Slack fails the reminder's post (500); meanwhile the update it would ask for is published:
+    when Slack takes work again, no reminder with buttons appears for an update already out."""
+    clock = ManualClock(datetime(2022, 2, 17, 16, 11, tzinfo=UTC))
+    stack = make_stack(clock=clock, emulator=SlackEmulator(clock=clock.timestamp))
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    clock.advance(minutes=30)  # 22:11: a draft ready, its promise 22:45
+    stack.user("alice").slash("draft en short", channel=channel)
+    stack.settle()
+    [draft] = [m for m in stack.emulator.messages(channel) if "Public update draft" in shown(m)]
+    clock.advance(minutes=5)  # 22:16: the 22:15 deadline passed
+    stack.emulator.fail_next(status=500, times=1)
+    stack.runtime.send_due_reminders()
+    wait_for(lambda: any(not call.ok for call in stack.emulator.calls()), 15, "Slack failing the reminder's post")
+    stack.user("alice").click(channel, draft.ts, "draft.publish")
+    clock.advance(seconds=30)
+    stack.settle(timeout=60)
+    assert reminders_in(stack.emulator, channel) == []
+    assert any("published the English short update" in shown(m) for m in stack.emulator.messages(channel))
 
 
 # --- several processes ---------------------------------------------------------------------------

@@ -1,0 +1,29 @@
+"""reminder.update: an answered reminder's buttons replaced by what answered it (a published
+update, a snooze, "no update needed now": who and when), docs/behaviour.md, Update promises and
+reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.outbox.effect import Effect, Sending
+from bot.outbox.results import Nothing
+from bot.render import reminder_blocks
+
+
+@dataclass(frozen=True)
+class UpdateReminder(Effect):
+    kind: ClassVar[str] = "reminder.update"
+    reminder_id: int
+
+    def send(self, slack: Sending) -> Nothing:
+        view = slack.about()
+        reminder = view.reminder
+        if reminder is None or reminder.answer is None:
+            return Nothing(note="not answered")
+        if reminder.message_ts is None:  # its post sees the answer and is not made
+            return Nothing(note="reminder not posted")
+        text, message = reminder_blocks.answered_message(view.incident, reminder, view.names, slack.settings.zone)
+        slack.client.chat_update(channel=slack.channel(), ts=reminder.message_ts, text=text, blocks=message)
+        return Nothing()
