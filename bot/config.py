@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.alert_rules import Rules, RulesError, read_rules
 from bot.domain.catalog import Catalog, CatalogError, read_catalog
 from bot.domain.durations import parse_length
+from bot.domain.paging import DEFAULT_ESCALATE_AFTER
 from bot.intake.tokens import AlertToken, read_tokens
 from bot.mail_settings import SmtpServer, mail_settings
 
@@ -50,6 +51,7 @@ EXAMPLES = {
     "INCIDENT_PUBLIC_NAME": "Chirper",
     "INCIDENT_LANGUAGES": "en,fr",
     "INCIDENT_REMINDERS": DEFAULT_REMINDERS,
+    "INCIDENT_PAGE_ESCALATE_AFTER": "5m",
     "INCIDENT_STATUS_URL": "https://status.example.com/status",
     "INCIDENT_STATUS_PAGE": "separate",
     "LOG_LEVEL": "INFO",
@@ -113,6 +115,7 @@ class Settings:
     alert_channel: str | None = None  # INCIDENT_ALERT_CHANNEL: where new groups of alerts are triaged
     alert_rules: Rules = field(default_factory=Rules)  # INCIDENT_ALERT_RULES
     catalog: Catalog = field(default_factory=Catalog)  # INCIDENT_CATALOG: the components incidents affect
+    page_escalate_after: timedelta = DEFAULT_ESCALATE_AFTER  # INCIDENT_PAGE_ESCALATE_AFTER: a page unanswered
     smtp: SmtpServer | None = None  # SMTP_URL: set, mail subscriptions are enabled
     mail_from: str | None = None  # INCIDENT_MAIL_FROM, as a From header
     secret_key: str | None = None  # INCIDENT_SECRET_KEY: signs the subscribers' links
@@ -213,6 +216,12 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
     except ValueError as error:
         problems.append(problem("INCIDENT_REMINDERS", f"is not valid: {error}", get("INCIDENT_REMINDERS")))
 
+    escalate_after = DEFAULTS.page_escalate_after
+    try:
+        escalate_after = parse_length(get("INCIDENT_PAGE_ESCALATE_AFTER") or "5m")
+    except ValueError as error:
+        problems.append(problem("INCIDENT_PAGE_ESCALATE_AFTER", str(error), get("INCIDENT_PAGE_ESCALATE_AFTER")))
+
     language_text = get("INCIDENT_LANGUAGES") or ",".join(DEFAULTS.languages)
     languages = tuple(code.strip().lower() for code in language_text.split(",") if code.strip())
     public_name = get("INCIDENT_PUBLIC_NAME") or DEFAULTS.public_name
@@ -307,6 +316,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         alert_channel=get("INCIDENT_ALERT_CHANNEL"),
         alert_rules=alert_rules,
         catalog=catalog,
+        page_escalate_after=escalate_after,
         smtp=mail[0],
         mail_from=mail[1],
         secret_key=get("INCIDENT_SECRET_KEY"),

@@ -1,7 +1,8 @@
 """The reminder scheduler: one thread in each web process and in `incident-bot worker`.
 
-It sleeps until the earliest stored reminder time, never longer than `cap_seconds` (60 s: the
-longest a deadline written by another process waits to be seen), and is woken when this process
+It sleeps until the earliest stored reminder time, or time a page nobody answered takes its next
+step (`timers`: bot.escalation), never longer than `cap_seconds` (60 s: the longest a deadline
+written by another process waits to be seen), and is woken when this process
 may have changed a deadline (after every ack; the acks of one second make one round). Each round
 sends what is due (`ReminderService.send_due`, and once per cap the reminders after the fire,
 `AftermathService.send_due_reminders`; each reminder is claimed in the database, so several
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from bot.background import Background
@@ -32,6 +34,15 @@ class SendsDue(Protocol):
     def __call__(self, *, team_id: str) -> int: ...
 
 
+class Timers(Protocol):
+    """Other stored times the scheduler keeps (pages nobody answered: `bot.escalation.Escalations`):
+    due ones taken each round, the earliest one waking it."""
+
+    def send_due(self, *, team_id: str) -> int: ...
+
+    def earliest(self, *, team_id: str) -> datetime | None: ...
+
+
 class ReminderThread(Background):
     def __init__(
         self,
@@ -40,12 +51,14 @@ class ReminderThread(Background):
         workspace: Callable[[], str | None],
         after_round: Callable[[], None],
         cap_seconds: float = CAP_SECONDS,
+        timers: Sequence[Timers] = (),
         also: Sequence[SendsDue] = (),
         gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         super().__init__("reminders")
         self.reminders = reminders
         self.workspace = workspace  # whose reminders: the team this process's token serves (None: unknown yet)
+        self.timers = timers  # kept to the second, as the update reminders are
         # Other reminders, due by the day (after the fire: bot.aftermath): looked at once per cap, not
         # in every round, since every ack wakes this thread and each look is a write transaction.
         self.also = also
@@ -66,13 +79,15 @@ class ReminderThread(Background):
         if team_id is None:  # Slack has not said which workspace is ours yet: asked again soon
             return RETRY_SECONDS
         sent = self.reminders.send_due(team_id=team_id)
+        sent += sum(timer.send_due(team_id=team_id) for timer in self.timers)
         if time.monotonic() >= self._also_next:
             sent += sum(send(team_id=team_id) for send in self.also)
             self._also_next = time.monotonic() + self.cap_seconds
         if sent:
             log.info("queued %d update reminders", sent)
             self.after_round()
-        earliest = self.reminders.earliest(team_id=team_id)
+        times = [self.reminders.earliest(team_id=team_id), *(timer.earliest(team_id=team_id) for timer in self.timers)]
+        earliest = min((moment for moment in times if moment is not None), default=None)
         if earliest is None:
             return self.cap_seconds
         wait = (earliest - self.reminders.clock()).total_seconds()

@@ -28,6 +28,7 @@ from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.results import Result
 from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender, SenderThread
 from bot.outbox.subscriber_threads import SubscriberLane, build_lane
+from bot.paging import PagingService
 from bot.reminder_thread import ReminderThread
 from bot.reminders import ReminderService
 from bot.service import IncidentService
@@ -58,6 +59,7 @@ class Runtime:
     responder: Responder
     members: MemberCheck
     groups: UserGroupSync
+    paging: PagingService
     member_sync: MemberSyncThread
     reminders: ReminderService
     aftermath: AftermathService
@@ -78,6 +80,7 @@ class Runtime:
                 identity=self.identity,
                 members=self.members,
                 groups=self.groups,
+                paging=self.paging,
             )
         return self._app
 
@@ -121,12 +124,14 @@ class Runtime:
         self.responder.respond(response_url, messages)
 
     def send_due_reminders(self) -> int:
-        """One scheduler round now, without the thread: update reminders and those after the fire,
-        of the workspace this process serves (none while Slack has not said which)."""
+        """One scheduler round now, without the thread: update reminders, pages nobody answered and
+        reminders after the fire, of the workspace this process serves (none while Slack has not
+        said which)."""
         team_id = self.identity.workspace()
         if team_id is None:
             return 0
-        return self.reminders.send_due(team_id=team_id) + self.aftermath.send_due_reminders(team_id=team_id)
+        due = self.reminders.send_due(team_id=team_id) + self.paging.escalations.send_due(team_id=team_id)
+        return due + self.aftermath.send_due_reminders(team_id=team_id)
 
     def warm_up(self, *, request_threads: int = 8) -> None:
         """Before serving: the app built, its first statements compiled, a connection per thread."""
@@ -188,6 +193,7 @@ def build(
     members = MemberCheck(db, client, clock=clock, guests_read=settings.guests_read)
     sender.learn_people = members.look_up_unknown
     groups = UserGroupSync(db, client, clock=clock, sleep=time.sleep)
+    paging = PagingService.from_settings(db, settings, clock=clock, look_up_group=groups.look_up)
     sync = MemberSync(
         db,
         client,
@@ -212,6 +218,7 @@ def build(
         responder=Responder(),
         members=members,
         groups=groups,
+        paging=paging,
         member_sync=MemberSyncThread(sync),
         reminders=reminders,
         aftermath=aftermath,
@@ -222,6 +229,7 @@ def build(
             reminders,
             workspace=identity.workspace,
             after_round=sender_thread.notify,
+            timers=(paging.escalations,),
             also=(aftermath.send_due_reminders,),
         ),
     )

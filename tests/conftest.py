@@ -51,6 +51,8 @@ settings.load_profile("repeatable")  # `--hypothesis-profile=NAME` loads another
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = (
+    "page",
+    "page_request",
     "alert_group_member",
     "alert",
     "alert_group",

@@ -102,6 +102,7 @@ KIND_MAY_IMPORT = (
     "bot.storage.drafts",
     "bot.storage.links",
     "bot.storage.reminder_messages",
+    "bot.storage.pages",  # what a page's direct message brought back (page.send)
 )
 
 

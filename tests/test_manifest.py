@@ -29,6 +29,7 @@ SCOPE_OF_METHOD = {
     "conversations.invite": "channels:manage",
     "conversations.join": "channels:join",
     "conversations.list": "channels:read",
+    "conversations.open": "im:write",
     "conversations.setTopic": "channels:manage",
     "files.completeUploadExternal": "files:write",
     "files.getUploadURLExternal": "files:write",
@@ -117,6 +118,30 @@ def test_the_user_groups_are_read_with_usergroups_read(tmp_path: Path) -> None:
         called = {call.method for call in emulator.calls()}
     assert {"usergroups.list", "usergroups.users.list"} <= called
     assert {SCOPE_OF_METHOD["usergroups.list"], SCOPE_OF_METHOD["usergroups.users.list"]} <= scopes()
+
+
+# The scope a method needs in the app's direct message with someone (a page): `im:*`.
+DIRECT_SCOPE_OF_METHOD = {"conversations.history": "im:history", "conversations.open": "im:write"}
+
+
+def test_a_page_s_direct_message_calls_are_covered_by_the_im_scopes(tmp_path: Path) -> None:
+    """`/incident page` opens the app's direct message with each person (`conversations.open`),
+    posts the page there and edits it once answered; a retry reads the conversation's history."""
+    emulator = SlackEmulator()
+    with Sandbox(database_url=f"sqlite:///{tmp_path / 'pages.db'}", emulator=emulator) as sandbox:
+        sandbox.user("alice").slash("open sev1 Checkout fails")
+        sandbox.settle()
+        sandbox.user("alice").slash("page @bob", channel=sandbox.channel_of(1))
+        sandbox.settle()
+        [page] = emulator.messages("DU0BOB")
+        sandbox.user("bob").click("DU0BOB", page.ts, actions.ACKNOWLEDGE_PAGE)
+        sandbox.settle()
+    direct = {call.method for call in emulator.calls() if str(call.args.get("channel", "")).startswith("D")}
+    direct |= {call.method for call in emulator.calls("conversations.open")}
+    assert direct == {"conversations.open", "chat.postMessage", "chat.update"}
+    needed = {DIRECT_SCOPE_OF_METHOD.get(method, SCOPE_OF_METHOD.get(method)) for method in direct}
+    needed.add(DIRECT_SCOPE_OF_METHOD["conversations.history"])  # what a retry reads before posting again
+    assert needed <= scopes()
 
 
 def test_the_scopes_cover_every_web_api_method_the_bot_calls(methods_the_bot_calls: set[str]) -> None:

@@ -78,6 +78,11 @@ class EntryKind(StrEnum):
     RETRO = "retro"  # the retrospective marked done or waived
     VISIBILITY = "visibility"  # made private or public (bot.domain.visibility); text is the new one
     COMPONENTS = "components"  # catalog components affected, changed or returned (bot.domain.affects)
+    PAGED = "paged"  # people paged for a person, a group or a component (bot.domain.paging)
+    PAGE_ESCALATED = "page_escalated"  # nobody answered: the component's escalation group was paged
+    PAGE_ACKNOWLEDGED = "page_ack"  # someone paged took it
+    PAGE_DECLINED = "page_declined"  # someone paged cannot take it
+    PAGE_UNANSWERED = "page_unanswered"  # nobody answered a page, and there is nobody further to page
 
 
 @dataclass(frozen=True)

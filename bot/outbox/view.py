@@ -2,10 +2,10 @@
 
 Read at send time, not when the effect was recorded, so a card or topic sent after a backlog
 shows the incident as it is now. An effect about a timeline entry or a draft (a field named
-`entry_id` or `draft_id`: `AboutEntry`, `AboutDraft`) has that entry or draft read too, and one
-about a reminder (`reminder_id`: `AboutReminder`) the reminder and what answered it; a card
-(an effect whose kind `shows_card`) has the related incidents, the follow-ups and the catalog
-components it affected read too.
+`entry_id`, `draft_id` or `page_id`: `AboutEntry`, `AboutDraft`, `AboutPage`) has that entry,
+draft or page read too, and one about a reminder (`reminder_id`: `AboutReminder`) the reminder
+and what answered it; a card (an effect whose kind `shows_card`) has the related incidents, the
+follow-ups, the catalog components it affected and its pages read too.
 """
 
 from __future__ import annotations
@@ -20,11 +20,22 @@ from bot.domain.affects import ComponentImpact
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
+from bot.domain.paging import Page, PageRequest
 from bot.domain.reminders import PromiseRecord, ReminderMessage, record
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.subscribers import Reach
-from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_related
-from bot.storage import aftermath, catalog, deliveries, drafts, members, reminder_messages, reminders, repository
+from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_page, in_related, in_requests
+from bot.storage import (
+    aftermath,
+    catalog,
+    deliveries,
+    drafts,
+    members,
+    pages,
+    reminder_messages,
+    reminders,
+    repository,
+)
 from bot.storage.db import Database
 
 
@@ -53,6 +64,12 @@ class AboutReminder(Protocol):
     def reminder_id(self) -> int | None: ...
 
 
+@runtime_checkable
+class AboutPage(Protocol):
+    @property
+    def page_id(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class IncidentView:
     """What the sender read from storage for one effect."""
@@ -71,6 +88,8 @@ class IncidentView:
     follow_ups: tuple[FollowUp, ...] = ()  # read for a card only
     impacts: tuple[ComponentImpact, ...] = ()  # the catalog components it affected: read for a card only
     reminder: ReminderMessage | None = None  # a reminder's message and what answered it
+    pages: tuple[PageRequest, ...] = ()  # the people paged for it: read for a card only
+    page: Page | None = None  # the page a direct message is about (an effect with a `page_id`)
 
 
 def read_views(db: Database, effects: Sequence[Viewed], incident_id: int | None) -> tuple[IncidentView, ...]:
@@ -128,6 +147,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
     draft_id = effect.draft_id if isinstance(effect, AboutDraft) else None
     entry_id = effect.entry_id if isinstance(effect, AboutEntry) else None
     draft = drafts.get(session=session, draft_id=draft_id) if draft_id else None
+    page = pages.get(session=session, page_id=effect.page_id) if isinstance(effect, AboutPage) else None
     incident_id = incident_id if draft is None else draft.incident_id
     if incident_id is None:
         return None
@@ -142,6 +162,8 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
     people = in_incident(stored.incident)
     if entry is not None:
         people |= in_entry(entry)
+    if page is not None:
+        people |= in_page(page)
     reached = None
     if draft is not None:
         people |= in_draft(draft)
@@ -153,11 +175,13 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
     related: tuple[RelatedIncident, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     impacts: tuple[ComponentImpact, ...] = ()
+    requests: tuple[PageRequest, ...] = ()
     if effect.shows_card:
         related = tuple(aftermath.related(session=session, incident_id=stored.id))
         follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
         impacts = tuple(catalog.impacts(session=session, incident_id=stored.id))
-        people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related))
+        requests = tuple(pages.requests_of(session=session, incident_id=stored.id))
+        people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related), in_requests(requests))
     names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
@@ -175,6 +199,8 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         follow_ups=follow_ups,
         impacts=impacts,
         reminder=reminder,
+        pages=requests,
+        page=page,
     )
 
 

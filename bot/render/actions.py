@@ -49,6 +49,18 @@ DISCARD = "draft.discard"
 CORRECT = "draft.correct"
 DRAFT_ACTIONS = _any_of(*map(re.escape, (PUBLISH, EDIT, DISCARD, CORRECT)))
 
+# A page's buttons in the direct message it sends, each valued with the page's id.
+ACKNOWLEDGE_PAGE = "page.acknowledge"
+DECLINE_PAGE = "page.decline"
+PAGE_BLOCK = "incident.page"
+PAGE_ACTIONS = _any_of(re.escape(ACKNOWLEDGE_PAGE), re.escape(DECLINE_PAGE))
+
+# The buttons under "nobody answered" in the incident channel, each valued with the request's id.
+PAGE_AGAIN = "page.again"
+PAGE_SOMEONE_ELSE = "page.someone_else"
+UNANSWERED_BLOCK = "incident.page_unanswered"
+UNANSWERED_ACTIONS = _any_of(re.escape(PAGE_AGAIN), re.escape(PAGE_SOMEONE_ELSE))
+
 # Modals (callback ids) and their inputs (block ids; every input's action id is INPUT).
 OPEN_MODAL = "incident.open"
 EDIT_MODAL = "draft.edit"

@@ -16,10 +16,11 @@ from bot.domain.catalog import Catalog
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
 from bot.domain.markup import SOMEONE, escape, for_public, for_slack
+from bot.domain.paging import PageRequest
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
-from bot.render import actions
+from bot.render import actions, paging
 from bot.render.affected import affected_lines
 from bot.render.durations import TOTAL
 from bot.render.lines import duration_lines, timeline_lines
@@ -77,10 +78,11 @@ def card(
     impacts: Sequence[ComponentImpact] = (),
     catalog: Catalog | None = None,
     language: str = "en",
+    pages: Sequence[PageRequest] = (),
 ) -> list[Block]:
     """The pinned summary: updated in place after every change. Related incidents are listed
     always, follow-ups once the incident is resolved; the catalog components it affects (named
-    from `catalog` in `language`) always."""
+    from `catalog` in `language`) and whom it paged, always."""
     status = incident.status
     since = day_and_time(incident.status_since, zone, relative_to=incident.impact_started_at)
     fields = [
@@ -88,7 +90,7 @@ def card(
         f"*Severity*\nsev{incident.severity}",
         *role_fields(incident, names),
         f"*Security*\n{ATTACK_WORDS[incident.attack]}",
-        f"*ComponentImpact began*\n{day_and_time(incident.impact_started_at, zone)}",
+        f"*Impact began*\n{day_and_time(incident.impact_started_at, zone)}",
         f"*Opened by*\n{name_of(incident.opened_by, names)} at {clock_time(incident.opened_at, zone)}",
     ]
     blocks: list[Block] = [
@@ -105,6 +107,8 @@ def card(
     heading, affected = affected_lines(incident, impacts, catalog or Catalog(), zone, language)
     if affected:
         blocks.extend(sections(listing(heading, affected)))
+    if paged := paging.card_lines(pages, names, zone, incident.impact_started_at):
+        blocks.extend(sections(listing("Paged", paged)))
     if status is Status.RESOLVED and total is not None:
         blocks.append(section(f"*Resolved* after *{total}*"))
     if related:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain import markup, roles
+from bot.domain import markup, paging, roles
 from bot.domain.drafts import DraftRecord
 from bot.domain.incident import Incident, TimelineEntry
+from bot.domain.paging import Page, PageRequest, TargetKind
 from bot.domain.retro import FollowUp, RelatedIncident
 
 
@@ -26,8 +27,8 @@ def in_incident(incident: Incident) -> set[str]:
 
 
 def in_entry(entry: TimelineEntry) -> set[str]:
-    """Who did it, whom it names (a role's new holder) and whom its text mentions."""
-    return {entry.actor} | roles.entry_people(entry) | markup.user_ids(entry.text)
+    """Who did it, whom it names (a role's new holder, the people paged) and whom its text mentions."""
+    return {entry.actor} | roles.entry_people(entry) | paging.entry_people(entry) | markup.user_ids(entry.text)
 
 
 def in_timeline(incident: Incident, entries: Sequence[TimelineEntry]) -> set[str]:
@@ -37,6 +38,18 @@ def in_timeline(incident: Incident, entries: Sequence[TimelineEntry]) -> set[str
 def in_draft(draft: DraftRecord) -> set[str]:
     """Who wrote, edited, published or discarded, and corrected it."""
     return {person for person in (draft.created_by, draft.edited_by, draft.decided_by, draft.corrected_by) if person}
+
+
+def in_page(page: Page) -> set[str]:
+    """The person paged, who paged them, and who acknowledged its request."""
+    request = page.request
+    return {page.user_id, request.paged_by} | ({request.acknowledged_by} if request.acknowledged_by else set())
+
+
+def in_requests(requests: Sequence[PageRequest]) -> set[str]:
+    """Who each request was for (a person) and who acknowledged it: the card's *Paged* lines."""
+    people = {request.target.ref for request in requests if request.target.kind is TargetKind.PERSON}
+    return people | {request.acknowledged_by for request in requests if request.acknowledged_by}
 
 
 def in_follow_up(item: FollowUp) -> set[str]:

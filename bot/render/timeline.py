@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.affects import PHRASES, ComponentChange, read_changes
 from bot.domain.aftermath import is_finding
 from bot.domain.catalog import ComponentState
+from bot.domain.durations import short
 from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import load_language
+from bot.domain.paging import Target, TargetKind, Via, read_news
 from bot.domain.reminders import promise_words, read_promise_entry, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.domain.visibility import PRIVATE
@@ -135,12 +137,57 @@ def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
             return Said(who, detail=(reminder_words(entry, zone),), emoji=":zzz:")
         case EntryKind.NO_UPDATE:
             return Said(who, detail=(reminder_words(entry, zone),))
+        case EntryKind.PAGED | EntryKind.PAGE_ESCALATED:
+            return _paged(entry, who)
+        case EntryKind.PAGE_ACKNOWLEDGED:
+            news = read_news(entry)
+            after = f"{short(news.waited)} after the page" if news.waited is not None else ""
+            target = _page_for(news.target, answered_by=who)
+            return Said(who, "acknowledged the page", target, (after,), emoji=":raising_hand:")
+        case EntryKind.PAGE_DECLINED:
+            target = _page_for(read_news(entry).target, answered_by=who)
+            return Said(who, "can't take the page", target, emoji=":no_entry_sign:")
+        case EntryKind.PAGE_UNANSWERED:
+            news = read_news(entry)
+            within = f" within {short(news.waited)}" if news.waited is not None else ""
+            nobody = ("nobody acknowledged the page ", *_page_for(news.target), within)
+            return Said(None, detail=nobody, emoji=":warning:")
         case EntryKind.COMPONENTS:
             changes = read_changes(entry)
             emoji = STATE_EMOJI[ComponentState.worst(change.now for change in changes)]
             return Said(who, "set", _component_changes(changes), emoji=emoji)
         case _:  # related incidents, follow-ups, the retrospective: their stored text says it all
             return Said(who, detail=typed)
+
+
+def _page_for(target: Target, *, answered_by: str | None = None) -> tuple[Piece, ...]:
+    """`to *bob*`, `to @oncall-web`, `for Home page`: what a page was for (nothing more when the
+    person paged answers it)."""
+    if target.kind is TargetKind.PERSON:
+        return () if target.ref == answered_by else ("to ", Person(target.ref))
+    if target.kind is TargetKind.GROUP:
+        return (f"to {target.label}",)
+    return (f"for {target.label}",)
+
+
+def _paged(entry: TimelineEntry, who: str) -> Said:
+    """`bob paged alice, carol: on call for Home page (@oncall-web)`; an escalation is the bot's act:
+    `paged dave: nobody acknowledged the page for Home page within 5m (@sre-leads, its escalation group)`."""
+    news = read_news(entry)
+    people: list[Piece] = []
+    for position, person in enumerate(news.people):
+        people += [", "] if position else []
+        people.append(Person(person))
+    if news.via is Via.ESCALATION:
+        within = f" within {short(news.waited)}" if news.waited is not None else ""
+        group = f"{within} ({news.group}, its escalation group)"
+        why = ("nobody acknowledged the page ", *_page_for(news.target), group)
+        return Said(None, "paged", tuple(people), why, emoji=":rotating_light:")
+    if news.via is Via.ONCALL:
+        return Said(who, "paged", tuple(people), (f"on call for {news.target.label} ({news.group})",), emoji=":pager:")
+    if news.via is Via.GROUP:
+        return Said(who, "paged", tuple(people), (f"in {news.group}",), emoji=":pager:")
+    return Said(who, "paged", tuple(people), emoji=":pager:")
 
 
 def _component_changes(changes: list[ComponentChange]) -> tuple[Piece, ...]:

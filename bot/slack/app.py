@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.declare import DeclareService
 from bot.drafts import DraftService
 from bot.members import MemberCheck
+from bot.paging import PagingService
 from bot.reminders import ReminderService
 from bot.request_body import Refusal, read_body, request_headers
 from bot.service import IncidentService
@@ -44,6 +45,7 @@ from bot.slack.listeners import (
     register_member_events,
     register_reading,
 )
+from bot.slack.paging_listeners import register_paging
 from bot.slack.run import CommandRunner
 from bot.usergroup_sync import UserGroupSync
 
@@ -64,6 +66,7 @@ def create_app(
     identity: BotIdentity | None = None,
     members: MemberCheck | None = None,
     groups: UserGroupSync | None = None,
+    paging: PagingService | None = None,
 ) -> App:
     identity = identity or BotIdentity(client)
     app = App(
@@ -88,10 +91,12 @@ def create_app(
         aftermath=aftermath,
         ensure_can_change=members.ensure_can_change,
         ensure_can_read=members.ensure_can_read,
+        paging=paging,
     )
     register_reading(app, after_ack)  # first: every listener and middleware below gets the typed request
     register(app, runner, after_ack)
     register_declaring(app, runner, DeclareService(service.db, clock=service.clock), after_ack)
+    register_paging(app, runner, after_ack)
     register_member_events(app, members.learn)
     register_group_events(
         app, (groups or UserGroupSync(service.db, client, clock=service.clock, sleep=time.sleep)).learn

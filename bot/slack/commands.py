@@ -108,6 +108,16 @@ class WriteDrafts:
 
 
 @dataclass(frozen=True, slots=True)
+class PageSomeone:
+    """`/incident page [INC-n] <@person | @group | component> ...`: each in the order written."""
+
+    incident: int | None
+    people: tuple[str, ...]  # user ids
+    groups: tuple[tuple[str, str], ...]  # (group id, its handle as Slack wrote it)
+    components: tuple[str, ...]  # as typed: one or more catalog ids or names each, matched by the service
+
+
+@dataclass(frozen=True, slots=True)
 class ShowTimeline:
     incident: int | None
 
@@ -178,6 +188,7 @@ IncidentChange: TypeAlias = (
     | SetAttack
     | Reopen
     | SetVisibility
+    | PageSomeone
 )
 """The commands that change an existing incident (named by `incident`, or this channel's)."""
 

@@ -1,19 +1,16 @@
 """`/incident ...` text -> a typed command. Pure: no Slack calls, no clock, no storage.
 
-`parse(text)` returns one of the typed commands of `bot.slack.commands` (the `Command` union)
-or raises `UsageError(message, usage=...)` saying what is wrong and how to write it (`bot.slack.usage`).
-
-Reading rules:
+`parse(text)` returns one of the typed commands of `bot.slack.commands` (the `Command` union) or raises
+`UsageError(message, usage=...)` saying what is wrong and how to write it (`bot.slack.usage`). Reading rules:
 - subcommands, statuses, `INC-n`, `sevN`, `short`/`long` and language codes are case-insensitive;
 - `INC-n` right after the subcommand names the incident (`incident=None`: this channel's);
-- `--at TIME` (also `—at`/`–at`, which autocorrect makes of `--at`) is the last option and
-  takes the rest of the text; TIME is kept as typed (whitespace collapsed) and read later by
-  `bot.domain.timeparse.parse_at`, which needs the clock and the zone;
-- Slack escapes `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text is unescaped so it holds
-  what the person typed; the `lead` and `role` mentions are read from the raw text;
-- one-line texts (title, impact) have whitespace collapsed; multi-line texts (status message,
-  note, close summary, reopen reason) keep their lines, trimmed, with at most one blank line
-  in a row. Length limits are the domain's (`bot.domain.incident`).
+- `--at TIME` (also `—at`/`–at`, which autocorrect makes of `--at`) is the last option and takes the rest
+  of the text; TIME is kept as typed (whitespace collapsed) and read later by `bot.domain.timeparse.parse_at`;
+- Slack escapes `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text is unescaped so it holds what the person
+  typed; the `lead` and `role` mentions are read from the raw text;
+- one-line texts (title, impact) have whitespace collapsed; multi-line texts (status message, note, close
+  summary, reopen reason) keep their lines, trimmed, with at most one blank line in a row. Length limits are
+  the domain's (`bot.domain.incident`); `page` is read by `bot.slack.parse_page`.
 """
 
 from __future__ import annotations
@@ -29,6 +26,7 @@ from bot.domain.retro import RetroState
 from bot.domain.roles import Role
 from bot.errors import UsageError
 from bot.slack import commands
+from bot.slack.parse_page import read_page
 from bot.slack.usage import HELP_TEXT, USAGE, unknown_subcommand
 
 _TAKES_AT = frozenset({"open", "status", "note", "close", "affects"})
@@ -340,6 +338,7 @@ _READERS: dict[str, Callable[[str, str | None], commands.Command]] = {
     "close": _close,
     "reopen": _reopen,
     "list": _list,
+    "page": read_page,
     "followup": _followup,
     "related": lambda rest, at: _related(rest, at, linked=True),
     "unrelated": lambda rest, at: _related(rest, at, linked=False),

@@ -19,14 +19,16 @@ from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import Attack, format_name
 from bot.domain.language import load_language
 from bot.domain.markup import escape, for_slack
+from bot.domain.paging import Paged
 from bot.domain.reminders import minutes
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
-from bot.domain.timefmt import day_and_time
+from bot.domain.timefmt import clock_time, day_and_time
 from bot.drafts import DraftService
 from bot.errors import UsageError
 from bot.lookup import Where
+from bot.paging import PagingService
 from bot.reminders import ReminderService
-from bot.render import actions, blocks, report, subscribers
+from bot.render import actions, blocks, paging, report, subscribers
 from bot.render.lines import who
 from bot.service import IncidentService
 from bot.slack import commands, usage
@@ -78,8 +80,16 @@ class CommandRunner:
         ensure_can_change: Callable[[str], None],
         ensure_can_read: Callable[[str], None],
         subscribers: SubscriberService | None = None,
+        paging: PagingService | None = None,
     ) -> None:
         self.service = service
+        self.paging = paging or PagingService(
+            service.db,
+            zone=settings.zone,
+            clock=service.clock,
+            catalog=settings.catalog,
+            language=settings.languages[0],
+        )
         self.drafts = drafts
         self.reminders = reminders
         self.aftermath = aftermath
@@ -160,6 +170,9 @@ class CommandRunner:
             case commands.Relate(other=other, linked=linked):
                 self.aftermath.relate(where, actor=actor, other_number=other, linked=linked)
                 return Reply(blocks.reply(f"{format_name(other)} is {'now' if linked else 'no longer'} related."))
+            case commands.PageSomeone(people=people, groups=groups, components=components):
+                paged = self.paging.page(where, actor=actor, people=people, groups=groups, components=components)
+                return self._paged(paged)
             case commands.Retro(decision=None):
                 record = self.aftermath.request_retro(where, actor=actor)
                 draft = " It is a draft: the incident is still open." if record.is_draft else ""
@@ -254,6 +267,41 @@ class CommandRunner:
             said = f"reminder snoozed for {minutes(length)}."
         return Reply(blocks.reply(f"{answered.incident.name}: {said} {self.reminders.describe(answered.schedule)}"))
 
+    def _paged(self, paged: Paged) -> Reply:
+        """Whom the page reached, who was not paged and why; a refusal when nobody was paged."""
+        text = paging.paged_reply(paged, self.paging.names_in(paged), self.settings.zone)
+        return Reply(blocks.reply(text if paged.asked else f":warning: {text}"))
+
+    def answer_page(self, action_id: str, value: object, asked: Invocation) -> Reply:
+        """*Acknowledge* or *Can't take it* in a page's direct message (docs/behaviour.md, Paging)."""
+        self.ensure_can_change(asked.user_id)
+        page_id = _number(value)
+        if page_id is None:
+            raise UsageError("That button carries no page I can read; answer the page's latest message.")
+        zone = self.settings.zone
+        if action_id == actions.ACKNOWLEDGE_PAGE:
+            answered = self.paging.acknowledge(page_id=page_id, actor=asked.user_id)
+            incident, at = answered.incident, answered.page.answered_at
+            where = f" Its channel: <#{incident.channel_id}>." if incident.channel_id else ""
+            lead = " You are its lead now." if answered.made_lead else ""
+            when = f" at {clock_time(at, zone)}" if at else ""
+            return Reply(blocks.reply(f"{incident.name}: thank you, you acknowledged it{when}.{where}{lead}"))
+        answered = self.paging.decline(page_id=page_id, actor=asked.user_id)
+        return Reply(blocks.reply(f"{answered.incident.name}: noted, you can't take it."))
+
+    def answer_unanswered(self, action_id: str, value: object, asked: Invocation) -> Reply:
+        """*Page again* or *Page someone else* under "nobody acknowledged the page"."""
+        self.ensure_can_change(asked.user_id)
+        request_id = _number(value)
+        if request_id is None:
+            raise UsageError("That button carries no page I can read; use the latest message's buttons.")
+        if action_id == actions.PAGE_AGAIN:
+            return self._paged(
+                self.paging.page_again(request_id=request_id, actor=asked.user_id, channel_id=asked.channel_id)
+            )
+        incident = self.paging.incident_of(request_id, viewer=asked.user_id, channel_id=asked.channel_id)
+        return Reply(blocks.reply(f"To page someone else for {incident.name}: {escape(usage.USAGE['page'])}"))
+
     def _list(self, command: commands.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(
             team_id=asked.team_id, everything=command.all, viewer=asked.user_id, channel_id=asked.channel_id
@@ -277,6 +325,13 @@ class CommandRunner:
         # Several messages: all through the response URL, one after the other, so they arrive in
         # order (a follow-up could otherwise overtake the acknowledgement that carries page one).
         return Reply({}, followups=pages)
+
+
+def _number(value: object) -> int | None:
+    """A button's value that is an id this bot wrote (`"12"`), None for anything else."""
+    if isinstance(value, str) and 0 < len(value) <= 18 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def _said(changed: Changed, what: str) -> Reply:

@@ -31,6 +31,17 @@ from bot.domain.incident import (
     set_public_title,
     set_severity,
 )
+from bot.domain.paging import (
+    PAGING_KINDS,
+    Target,
+    TargetKind,
+    Via,
+    acknowledged_entry,
+    declined_entry,
+    escalated_entry,
+    paged_entry,
+    unanswered_entry,
+)
 from bot.domain.reminders import Promise, no_update_entry, promise_entry, snooze_entry
 from bot.domain.retro import Record, RetroState
 from bot.domain.roles import Role, change_role
@@ -39,6 +50,7 @@ from bot.render.lines import line
 from bot.render.retro import markdown
 
 IST = ZoneInfo("Asia/Kolkata")
+HOME = Target(TargetKind.COMPONENT, "home", "Home page")
 NAMES = {"U0ALICE": "alice", "U0BOB": "bob"}
 
 
@@ -87,6 +99,13 @@ def story() -> tuple[Incident, list[TimelineEntry]]:
         no_update_entry(at(80), actor="U0BOB", now=at(37)),
         relation_entry(other=incident, linked=True, actor="U0ALICE", now=at(38)),
         follow_up_entry(follow_up_id=1, text="Alert on 5xx", owner=None, due=None, actor="U0ALICE", now=at(39)),
+        paged_entry(HOME, Via.ONCALL, "@oncall-web", ["U0BOB"], actor="U0ALICE", now=at(39)),
+        paged_entry(Target(TargetKind.PERSON, "U0BOB"), Via.DIRECT, "", ["U0BOB"], actor="U0ALICE", now=at(39)),
+        paged_entry(Target(TargetKind.GROUP, "S1", "@dba"), Via.GROUP, "@dba", ["U0BOB"], actor="U0ALICE", now=at(39)),
+        declined_entry(HOME, actor="U0BOB", now=at(39)),
+        escalated_entry(HOME, "@sre-leads", ["U0ALICE"], timedelta(minutes=5), actor="U0ALICE", now=at(39)),
+        acknowledged_entry(HOME, timedelta(minutes=6), actor="U0ALICE", now=at(39)),
+        unanswered_entry(Target(TargetKind.PERSON, "U0BOB"), timedelta(minutes=5), actor="U0ALICE", now=at(39)),
     ]
     then(
         change_status(
@@ -201,3 +220,17 @@ def test_a_message_copied_from_another_channel_links_to_where_it_was_posted_in_b
     record = Record(INCIDENT, [linked], compute(INCIDENT, [linked], until=at(1)), NAMES, IST)
     assert "checkout 500s · [original message](<https://acme.slack.com/archives/C9/p12>)" in markdown(record)
     assert line(copied, INCIDENT, NAMES, IST).endswith("*bob* :pushpin: checkout 500s")  # none: no link
+
+
+def test_paging_says_who_paged_whom_why_and_who_answered() -> None:
+    said = [line(entry, INCIDENT, NAMES, IST) for entry in ENTRIES if entry.kind in PAGING_KINDS]
+    assert said == [
+        "`22:20 IST` *alice* :pager: paged *bob*: on call for Home page (@oncall-web)",
+        "`22:20 IST` *alice* :pager: paged *bob*",
+        "`22:20 IST` *alice* :pager: paged *bob*: in @dba",
+        "`22:20 IST` *bob* :no_entry_sign: can't take the page for Home page",
+        "`22:20 IST` :rotating_light: paged *alice*: nobody acknowledged the page for Home page within 5m "
+        "(@sre-leads, its escalation group)",
+        "`22:20 IST` *alice* :raising_hand: acknowledged the page for Home page: 6m after the page",
+        "`22:20 IST` :warning: nobody acknowledged the page to *bob* within 5m",
+    ]

@@ -44,6 +44,7 @@ class PostCard(Effect):
                 impacts=view.impacts,
                 catalog=slack.settings.catalog,
                 language=slack.settings.languages[0],
+                pages=view.pages,
             )
             posted = slack.client.chat_postMessage(
                 channel=channel, blocks=card, text=fallback(view.incident), metadata=slack.attempt.metadata()

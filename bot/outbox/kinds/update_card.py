@@ -34,6 +34,7 @@ class UpdateCard(Effect):
             impacts=view.impacts,
             catalog=slack.settings.catalog,
             language=slack.settings.languages[0],
+            pages=view.pages,
         )
         slack.client.chat_update(channel=channel, ts=view.card_ts, blocks=card, text=fallback(view.incident))
         return Nothing()

@@ -1,0 +1,114 @@
+"""What `/incident page` names, resolved (docs/behaviour.md, Paging): people as named, a user
+group's members from the bot's copy of the workspace's groups (`bot.usergroup_sync`), a
+component's on-call group from the catalog (`oncall`, a handle or an id). Every refusal says what
+to do instead; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.domain.catalog import Catalog, Component
+from bot.domain.paging import Candidate, PageRequest, Target, TargetKind, Via
+from bot.domain.usergroups import KnownGroup
+from bot.errors import NotFound, RuleRefused, UsageError
+from bot.storage import members, usergroups
+from bot.storage.db import Database
+
+LookUpGroup = Callable[[str, str], KnownGroup | None]  # (group id, handle) -> asked of Slack, at most 1 s
+
+
+@dataclass(frozen=True)
+class Reached:
+    """One target of a command, resolved: why its people are reached, and who they are."""
+
+    target: Target
+    via: Via
+    group: str
+    people: tuple[str, ...]
+
+
+class PageTargets:
+    def __init__(
+        self, db: Database, *, catalog: Catalog, language: str = "en", look_up_group: LookUpGroup | None = None
+    ) -> None:
+        self.db = db
+        self.catalog = catalog  # INCIDENT_CATALOG: components' on-call and escalation groups
+        self.language = language  # the catalog's names in the timeline and messages
+        self.look_up_group = look_up_group
+
+    def component(self, text: str) -> Component:
+        if not self.catalog:
+            raise UsageError(
+                f"There is no component “{' '.join(text.split())}”: the catalog is empty (INCIDENT_CATALOG). "
+                "Page people or user groups: mention them with @."
+            )
+        component = self.catalog.lookup(text)
+        if component.oncall is None:
+            raise RuleRefused(
+                f"{component.name(self.language)} (`{component.id}`) has no on-call group in the catalog "
+                "(`oncall`): page people or a user group with @ instead."
+            )
+        return component
+
+    def learn_groups(self, groups: Sequence[tuple[str, str]]) -> None:
+        """A group mentioned before the bot heard of it is asked of Slack once (at most 1 s)."""
+        if self.look_up_group is None:
+            return
+        with self.db.read() as session:
+            unknown = [(gid, handle) for gid, handle in groups if usergroups.get(session=session, group_id=gid) is None]
+        for group_id, handle in unknown:
+            self.look_up_group(group_id, handle)
+
+    def group_plan(self, session: Session, group_id: str, handle: str) -> Reached:
+        group = usergroups.get(session=session, group_id=group_id)
+        if group is None:
+            raise NotFound(
+                f"I do not know the user group {handle or group_id}, and Slack could not tell me its members "
+                "just now. Try again in a minute, or page people directly."
+            )
+        return self._plan(Target(TargetKind.GROUP, group.id, group.mention), Via.GROUP, group)
+
+    def oncall_plan(self, session: Session, component: Component) -> Reached:
+        name = component.name(self.language)
+        group = find_group(session, component.oncall or "")
+        if group is None:
+            raise RuleRefused(
+                f"The on-call group of {name}, `{component.oncall}` in the catalog, is not a user group "
+                "the bot knows in this workspace: check its handle, or page people directly."
+            )
+        return self._plan(Target(TargetKind.COMPONENT, component.id, name), Via.ONCALL, group)
+
+    def _plan(self, target: Target, via: Via, group: KnownGroup) -> Reached:
+        if group.disabled:
+            raise RuleRefused(f"The user group {group.mention} is disabled in Slack: nobody to page through it.")
+        if not group.members:
+            raise RuleRefused(f"The user group {group.mention} has no members: nobody to page through it.")
+        return Reached(target, via, group.mention, group.members)
+
+    def plan_again(self, session: Session, request: PageRequest) -> Reached:
+        target = request.target
+        if target.kind is TargetKind.PERSON:
+            return Reached(target, Via.DIRECT, "", (target.ref,))
+        if target.kind is TargetKind.GROUP:
+            return self.group_plan(session, target.ref, target.label)
+        component = self.catalog.get(target.ref)
+        if component is None or component.oncall is None:
+            raise RuleRefused(f"{target.label} is no longer in the catalog with an on-call group: page people instead.")
+        return self.oncall_plan(session, component)
+
+
+def candidate(session: Session, user_id: str) -> Candidate:
+    """Someone reached, as the members table knows them."""
+    member = members.get(session=session, user_id=user_id)
+    if member is None:
+        return Candidate(user_id, known=False)
+    return Candidate(user_id, is_bot=member.is_bot, is_guest=member.is_guest, deleted=member.deleted)
+
+
+def find_group(session: Session, ref: str) -> KnownGroup | None:
+    """A user group the catalog names by id (S...) or by handle."""
+    return usergroups.get(session=session, group_id=ref) or usergroups.by_handle(session=session, handle=ref)

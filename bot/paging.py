@@ -1,0 +1,293 @@
+"""Paging (docs/behaviour.md, Paging): one method per action, one transaction each.
+
+`page` resolves what `/incident page` names (people, user groups read from the bot's copy of
+them, components' on-call groups from the catalog), leaves out who may never be paged and who
+still has an open page, and records a request per target, a page per person, the timeline line,
+and the Slack work: the invitation to the channel and one direct message each (outbox rows,
+sent after the ack). `acknowledge` is won once per request by a conditional UPDATE, whatever the
+number of people and processes pressing. What nobody answering leads to is `bot.escalation`'s;
+what a command names, resolved, `bot.page_targets`'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.catalog import Catalog
+from bot.domain.incident import Incident
+from bot.domain.paging import (
+    Asked,
+    Page,
+    Paged,
+    PageRequest,
+    PageState,
+    RequestState,
+    Skipped,
+    Target,
+    TargetKind,
+    Via,
+    acknowledged_entry,
+    all_declined,
+    choose,
+    declined_entry,
+    paged_entry,
+)
+from bot.domain.roles import Role, change_role
+from bot.domain.timefmt import clock_time
+from bot.domain.visibility import check_visible
+from bot.errors import NotFound, RuleRefused
+from bot.escalation import Escalations
+from bot.lookup import Where, locate
+from bot.outbox import store
+from bot.outbox.effect import Effect
+from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.send_page import SendPage
+from bot.outbox.kinds.set_topic import SetTopic
+from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.kinds.update_page import UpdatePage
+from bot.page_targets import LookUpGroup, PageTargets, Reached, candidate
+from bot.storage import members, pages, repository
+from bot.storage.db import Database
+from bot.storage.repository import StoredIncident
+
+
+@dataclass(frozen=True)
+class PageAnswer:
+    """An answer to a page: the incident, the page as it is now, and whether its person became the lead."""
+
+    incident: Incident
+    page: Page
+    made_lead: bool = False
+
+
+class PagingService:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        zone: ZoneInfo,
+        clock: Clock,
+        catalog: Catalog,
+        language: str = "en",
+        look_up_group: LookUpGroup | None = None,
+    ) -> None:
+        self.db = db
+        self.zone = zone
+        self.clock = clock
+        self.targets = PageTargets(db, catalog=catalog, language=language, look_up_group=look_up_group)
+        self.escalations = Escalations(db, clock=clock, catalog=catalog)
+
+    @classmethod
+    def from_settings(
+        cls, db: Database, settings: Settings, *, clock: Clock, look_up_group: LookUpGroup | None = None
+    ) -> PagingService:
+        return cls(
+            db,
+            zone=settings.zone,
+            clock=clock,
+            catalog=settings.catalog,
+            language=settings.languages[0],
+            look_up_group=look_up_group,
+        )
+
+    def names_in(self, paged: Paged) -> dict[str, str]:
+        """The names of everyone the reply to a page shows."""
+        people = {person for asked in paged.asked for person in asked.paged}
+        people |= {person for person, _ in (*paged.skipped, *paged.waiting)}
+        people |= {asked.target.ref for asked in paged.asked if asked.target.kind is TargetKind.PERSON}
+        with self.db.read() as session:
+            return members.names(session=session, user_ids=people)
+
+    # --- paging ------------------------------------------------------------------------------
+
+    def page(
+        self,
+        where: Where,
+        *,
+        actor: str,
+        people: Sequence[str] = (),
+        groups: Sequence[tuple[str, str]] = (),
+        components: Sequence[str] = (),
+    ) -> Paged:
+        """Page people, user groups (id, handle as typed) and components (as typed). Nobody to page
+        (all skipped or still waiting): the outcome says so and nothing is stored."""
+        chosen = [self.targets.component(text) for text in components]
+        self.targets.learn_groups(groups)
+        with self.db.write() as session:
+            stored = locate(session, where)
+            self._check_open(stored.incident)
+            plans = [Reached(Target(TargetKind.PERSON, person), Via.DIRECT, "", (person,)) for person in people]
+            plans += [self.targets.group_plan(session, group_id, handle) for group_id, handle in groups]
+            plans += [self.targets.oncall_plan(session, component) for component in chosen]
+            return self._page(session, stored, plans, actor=actor)
+
+    def page_again(self, *, request_id: int, actor: str, channel_id: str | None) -> Paged:
+        """*Page again* under "nobody answered": the same target paged anew (its earlier pages
+        closed, their messages say so), once however often the button is pressed."""
+        with self.db.write() as session:
+            request, stored = self._request(session, request_id)
+            check_visible(stored.incident, user_id=actor, channel_id=channel_id)
+            self._check_open(stored.incident)
+            if request.acknowledged_by:
+                raise RuleRefused(self._taken(session, request, "so there is no need to page again"))
+            if not pages.replace(session=session, request_id=request.id):
+                raise RuleRefused(f"That page of {stored.incident.name} was already paged again: see the newer one.")
+            now = self.clock()
+            closed = pages.close_open(session=session, request_id=request.id, state=PageState.REPLACED, now=now)
+            store.enqueue_all(
+                session=session, incident_id=stored.id, effects=[UpdatePage(page_id=i) for i in closed], now=now
+            )
+            return self._page(session, stored, [self.targets.plan_again(session, request)], actor=actor)
+
+    def incident_of(self, request_id: int, *, viewer: str, channel_id: str | None) -> Incident:
+        """The incident a request was for (*Page someone else* names it)."""
+        with self.db.read() as session:
+            _, stored = self._request(session, request_id)
+            check_visible(stored.incident, user_id=viewer, channel_id=channel_id)
+            return stored.incident
+
+    def _page(self, session: Session, stored: StoredIncident, plans: Sequence[Reached], *, actor: str) -> Paged:
+        reached = [person for plan in plans for person in plan.people]
+        open_since = pages.open_since(session=session, incident_id=stored.id, user_ids=reached)
+        candidates = {person: candidate(session, person) for person in reached}
+        asked: list[Asked] = []
+        skipped: tuple[tuple[str, Skipped], ...] = ()
+        waiting: tuple[tuple[str, datetime], ...] = ()
+        seen: set[str] = set()
+        for plan in plans:
+            choice = choose([candidates[p] for p in plan.people], pager=actor, open_since=open_since, seen=seen)
+            seen |= set(plan.people)
+            skipped += choice.skipped
+            waiting += choice.waiting
+            if choice.paged:
+                asked.append(Asked(plan.target, plan.via, plan.group, choice.paged))
+        paged = Paged(stored.incident, tuple(asked), skipped, waiting)
+        if not asked:
+            return paged  # nothing to store: the reply says why
+        now = self.clock()
+        effects: list[Effect] = [Invite(users=tuple(p for each in asked for p in each.paged))]
+        entry_id = 0
+        for each in asked:
+            request_id = pages.add_request(
+                session=session,
+                incident_id=stored.id,
+                team_id=stored.team_id,
+                target=each.target,
+                group=each.group,
+                paged_by=actor,
+                now=now,
+            )
+            page_ids = pages.add_pages(
+                session=session, request_id=request_id, incident_id=stored.id, people=each.paged, via=each.via, now=now
+            )
+            entry = paged_entry(each.target, each.via, each.group, each.paged, actor=actor, now=now)
+            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+            effects += [PostTimeline(entry_id=entry_id), *(SendPage(page_id=page_id) for page_id in page_ids)]
+        effects.append(UpdateCard(entry_id=entry_id))
+        store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
+        return paged
+
+    # --- answers -----------------------------------------------------------------------------
+
+    def acknowledge(self, *, page_id: int, actor: str) -> PageAnswer:
+        """*Acknowledge*: the first of a request's people to press it takes it (once across
+        processes); the others' pages are closed and their messages say who took it. Someone who
+        takes an incident without a lead becomes its lead."""
+        with self.db.write() as session:
+            page, stored = self._own_page(session, page_id, actor)
+            stored = self._locked(session, stored)
+            now = self.clock()  # read once the incident's row lock is held
+            request = page.request
+            if request.state is RequestState.REPLACED:
+                raise RuleRefused("This page was sent again since: answer the newer message.")
+            if not pages.acknowledge(session=session, request_id=request.id, user_id=actor, now=now):
+                raise RuleRefused(self._taken(session, request, "nothing more to do"))
+            pages.answer(
+                session=session, page_id=page.id, state=PageState.ACKNOWLEDGED, now=now, allowed=tuple(PageState)
+            )
+            taken = pages.close_open(session=session, request_id=request.id, state=PageState.TAKEN, now=now)
+            entry = acknowledged_entry(request.target, now - request.created_at, actor=actor, now=now)
+            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+            effects: list[Effect] = [PostTimeline(entry_id=entry_id), UpdatePage(page_id=page.id)]
+            effects += [UpdatePage(page_id=other) for other in taken]
+            made_lead = not self._has_lead(session, stored.incident)
+            if made_lead:
+                changed, lead_entry = change_role(stored.incident, role=Role.LEAD, person=actor, actor=actor, now=now)
+                repository.save_incident(session=session, incident_id=stored.id, incident=changed, now=now)
+                lead_id = repository.add_entry(session=session, incident_id=stored.id, entry=lead_entry)
+                effects += [PostTimeline(entry_id=lead_id), SetTopic(entry_id=lead_id)]
+                stored = replace(stored, incident=changed)
+            effects.append(UpdateCard(entry_id=entry_id))
+            store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
+            answered = replace(page, state=PageState.ACKNOWLEDGED, answered_at=now)
+            return PageAnswer(stored.incident, answered, made_lead)
+
+    def decline(self, *, page_id: int, actor: str) -> PageAnswer:
+        """*Can't take it*: a no. When everyone of the request's latest round said no, its next
+        step (the escalation group, or "nobody answered") is taken at once."""
+        with self.db.write() as session:
+            page, stored = self._own_page(session, page_id, actor)
+            now = self.clock()
+            allowed = (PageState.WAITING, PageState.SENT)
+            if not pages.answer(session=session, page_id=page.id, state=PageState.DECLINED, now=now, allowed=allowed):
+                request = pages.get_request(session=session, request_id=page.request.id) or page.request
+                if request.acknowledged_by:
+                    raise RuleRefused(self._taken(session, request, "nothing more to do"))
+                raise RuleRefused(f"You already answered this page of {stored.incident.name}.")
+            entry = declined_entry(page.request.target, actor=actor, now=now)
+            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+            effects = [PostTimeline(entry_id=entry_id), UpdatePage(page_id=page.id)]
+            store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
+            if all_declined(pages.of_request(session=session, request=page.request)):
+                pages.due_now(session=session, request_id=page.request.id, now=now)
+                self.escalations.step(session, page.request.id, now)
+            return PageAnswer(stored.incident, replace(page, state=PageState.DECLINED, answered_at=now))
+
+    # --- shared steps ------------------------------------------------------------------------
+
+    def _check_open(self, incident: Incident) -> None:
+        if not incident.status.is_open:
+            raise RuleRefused(f"{incident.name} is resolved: reopen it first to page people for it.")
+
+    def _has_lead(self, session: Session, incident: Incident) -> bool:
+        """A person leads it (an incident declared by the bot itself, from an alert, may have none)."""
+        if not incident.lead:
+            return False
+        lead = members.get(session=session, user_id=incident.lead)
+        return lead is None or not lead.is_bot
+
+    def _request(self, session: Session, request_id: int) -> tuple[PageRequest, StoredIncident]:
+        request = pages.get_request(session=session, request_id=request_id)
+        if request is None:
+            raise NotFound("That page is not one this bot knows.")
+        return request, repository.get_by_id(session=session, incident_id=request.incident_id)
+
+    def _own_page(self, session: Session, page_id: int, actor: str) -> tuple[Page, StoredIncident]:
+        page = pages.get(session=session, page_id=page_id)
+        if page is None:
+            raise NotFound("That page is not one this bot knows.")
+        if page.user_id != actor:
+            raise RuleRefused("This page was sent to someone else: only they can answer it.")
+        return page, repository.get_by_id(session=session, incident_id=page.request.incident_id)
+
+    def _locked(self, session: Session, stored: StoredIncident) -> StoredIncident:
+        number = stored.incident.number
+        locked = repository.get_by_number(session=session, team_id=stored.team_id, number=number, for_update=True)
+        return locked or stored
+
+    def _taken(self, session: Session, request: PageRequest, then: str) -> str:
+        """`alice acknowledged it at 21:45 IST: nothing more to do.`"""
+        current = pages.get_request(session=session, request_id=request.id) or request
+        if current.acknowledged_by is None or current.acknowledged_at is None:
+            return "This page is no longer waiting for an answer."
+        names = members.names(session=session, user_ids={current.acknowledged_by})
+        taker = names.get(current.acknowledged_by, "Someone")
+        return f"{taker} acknowledged it at {clock_time(current.acknowledged_at, self.zone)}: {then}."

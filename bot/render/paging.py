@@ -1,0 +1,190 @@
+"""What paging says (docs/behaviour.md, Paging): the direct message a page sends and what it
+becomes once answered, the channel's notice when nobody answered, the reply to the person
+paging, and the card's lines. Pure; people by name, never pinged (the direct message itself is
+what notifies the person paged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.durations import short
+from bot.domain.incident import Incident
+from bot.domain.markup import escape, for_slack
+from bot.domain.paging import Page, Paged, PageRequest, PageState, RequestState, Target, TargetKind, Via
+from bot.domain.timefmt import clock_time, day_and_time
+from bot.render import actions
+from bot.render.lines import who
+from bot.render.text import section
+
+Block = dict[str, Any]
+
+
+def target_words(target: Target, names: Mapping[str, str]) -> str:
+    """`*bob*`, `@oncall-web`, `*Home page*`: what a request was for."""
+    if target.kind is TargetKind.PERSON:
+        return who(target.ref, names)
+    if target.kind is TargetKind.GROUP:
+        return escape(target.label)
+    return f"*{escape(target.label)}*"
+
+
+def _why(page: Page, names: Mapping[str, str]) -> str:
+    request = page.request
+    group = escape(request.group)
+    match page.via:
+        case Via.DIRECT:
+            return "They asked for you by name."
+        case Via.GROUP:
+            return f"You are in {group}."
+        case Via.ONCALL:
+            return f"You are on call for {target_words(request.target, names)} ({group})."
+        case Via.ESCALATION:
+            group = escape(request.escalation)
+            on_call = f"on call for {target_words(request.target, names)}"
+            return f"Nobody {on_call} acknowledged in time: you are in its escalation group, {group}."
+
+
+def _heading(incident: Incident, page: Page, names: Mapping[str, str]) -> str:
+    title, pager = for_slack(incident.title, names), who(page.request.paged_by, names)
+    return f":pager: {pager} paged you for *{incident.name}* (sev{incident.severity}): {title}"
+
+
+def page_message(incident: Incident, page: Page, names: Mapping[str, str]) -> tuple[str, list[Block]]:
+    """The direct message asking someone to take it: fallback text and blocks."""
+    heading = _heading(incident, page, names)
+    where = f"You are invited to its channel, <#{incident.channel_id}>." if incident.channel_id else ""
+    buttons = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Acknowledge"},
+            "action_id": actions.ACKNOWLEDGE_PAGE,
+            "value": str(page.id),
+            "style": "primary",
+        },
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Can't take it"},
+            "action_id": actions.DECLINE_PAGE,
+            "value": str(page.id),
+        },
+    ]
+    blocks = [
+        section(f"{heading}\n{_why(page, names)} {where}".rstrip()),
+        {"type": "actions", "block_id": actions.PAGE_BLOCK, "elements": buttons},
+    ]
+    return _fallback(incident, page, names), blocks
+
+
+def _fallback(incident: Incident, page: Page, names: Mapping[str, str]) -> str:
+    paged_by = escape(names.get(page.request.paged_by) or "someone")
+    return f"{paged_by} paged you for {incident.name} (sev{incident.severity})"
+
+
+def answered_message(
+    incident: Incident, page: Page, names: Mapping[str, str], zone: ZoneInfo
+) -> tuple[str, list[Block]]:
+    """The direct message once answered (by this person or another), without its buttons."""
+    request = page.request
+    when = clock_time(page.answered_at, zone) if page.answered_at else ""
+    where = f" The channel: <#{incident.channel_id}>." if incident.channel_id else ""
+    match page.state:
+        case PageState.ACKNOWLEDGED:
+            said = f":white_check_mark: You acknowledged at {when}.{where}"
+        case PageState.DECLINED:
+            said = f":no_entry_sign: You said you can't take it ({when})."
+        case PageState.TAKEN if request.acknowledged_by:
+            at = clock_time(request.acknowledged_at, zone) if request.acknowledged_at else when
+            said = f":ok_hand: {who(request.acknowledged_by, names)} acknowledged at {at}: nothing more to do."
+        case PageState.REPLACED:
+            said = f":repeat: Paged again at {when}: answer the newer message."
+        case _:
+            said = ""
+    blocks = [section(_heading(incident, page, names)), *([section(said)] if said else [])]
+    return _fallback(incident, page, names), blocks
+
+
+def unanswered_text(request: PageRequest, waited: timedelta, names: Mapping[str, str], *, lead: str | None) -> str:
+    """In the incident channel: nobody acknowledged the page; the lead is mentioned (on purpose:
+    someone must act)."""
+    target = target_words(request.target, names)
+    escalated = f" nor its escalation group {escape(request.escalation)}" if request.escalation else ""
+    mention = f"<@{lead}> " if lead else ""
+    return (
+        f":warning: {mention}Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} "
+        f"within {short(waited)}. Page them again, or someone else?"
+    )
+
+
+def _to_or_for(target: Target) -> str:
+    return "for" if target.kind is TargetKind.COMPONENT else "to"
+
+
+def unanswered_blocks(text: str, request_id: int) -> list[Block]:
+    """The notice with *Page again* and *Page someone else*, each valued with the request's id."""
+    value = str(request_id)
+    buttons = [
+        {"type": "button", "text": {"type": "plain_text", "text": "Page again"}, "action_id": actions.PAGE_AGAIN},
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Page someone else"},
+            "action_id": actions.PAGE_SOMEONE_ELSE,
+        },
+    ]
+    for button in buttons:
+        button["value"] = value
+    return [section(text), {"type": "actions", "block_id": actions.UNANSWERED_BLOCK, "elements": buttons}]
+
+
+def _people(user_ids: Sequence[str], names: Mapping[str, str]) -> str:
+    return ", ".join(who(person, names) for person in user_ids)
+
+
+def paged_reply(paged: Paged, names: Mapping[str, str], zone: ZoneInfo) -> str:
+    """To the person paging: whom each request reached, who was not paged and why, and who was
+    already waiting to answer an earlier page."""
+    lines = []
+    for asked in paged.asked:
+        reason = ""
+        if asked.via is Via.ONCALL:
+            reason = f" (on call for {target_words(asked.target, names)}, {escape(asked.group)})"
+        elif asked.via is Via.GROUP:
+            reason = f" ({escape(asked.group)})"
+        lines.append(f"paged {_people(asked.paged, names)}{reason}")
+    if lines:
+        said = f"{paged.incident.name}: {'; '.join(lines)}. Each got a direct message to acknowledge it, and an "
+        said += "invitation to the channel."
+    else:
+        said = f"Nobody was paged for {paged.incident.name}."
+    if paged.skipped:
+        skipped = ", ".join(f"{who(person, names)} ({reason.value})" for person, reason in paged.skipped)
+        said += f"\nNot paged: {skipped}."
+    if paged.waiting:
+        waiting = ", ".join(f"{who(person, names)} (since {clock_time(at, zone)})" for person, at in paged.waiting)
+        said += f"\nAlready paged and not answered yet, so not paged again: {waiting}."
+    return said
+
+
+def card_lines(
+    requests: Sequence[PageRequest], names: Mapping[str, str], zone: ZoneInfo, relative_to: datetime
+) -> list[str]:
+    """`*Paged*` on the card: each request and where it stands."""
+    lines = []
+    for request in requests:
+        if request.state is RequestState.REPLACED:
+            continue
+        target = target_words(request.target, names)
+        if request.acknowledged_by and request.acknowledged_at:
+            at = day_and_time(request.acknowledged_at, zone, relative_to=relative_to)
+            lines.append(f":white_check_mark: {target}: acknowledged by {who(request.acknowledged_by, names)} at {at}")
+        elif request.state is RequestState.UNANSWERED:
+            lines.append(f":warning: {target}: nobody answered")
+        elif request.state is RequestState.ESCALATED:
+            lines.append(f":rotating_light: {target}: escalated to {escape(request.escalation)}, waiting")
+        else:
+            since = day_and_time(request.created_at, zone, relative_to=relative_to)
+            lines.append(f":pager: {target}: waiting since {since}")
+    return lines

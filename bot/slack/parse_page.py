@@ -1,0 +1,60 @@
+"""`/incident page [INC-n] <@person | @group | component> ...` -> `commands.PageSomeone`. Pure.
+
+Mentions arrive as Slack writes them (`<@U0BOB|bob>`, `<!subteam^S0ONCALL|@oncall-web>`); the
+words between them, and between commas, are components as typed (`home`, `Home page`, or several
+ids in a row: `home api`), matched against the catalog by the service. `@here`, `@channel` and
+channels cannot be paged.
+"""
+
+from __future__ import annotations
+
+from bot.domain import markup
+from bot.domain.incident import parse_name
+from bot.errors import UsageError
+from bot.slack import commands
+from bot.slack.usage import USAGE
+
+MAX_TARGETS = 20
+_HOW = "Mention people (@alice) or user groups (@oncall-web), or name catalog components (home)."
+
+
+def read_page(rest: str, at: str | None) -> commands.PageSomeone:
+    """The reader of `page` for `bot.slack.parse` (it takes no `--at`: `parse` refuses one)."""
+    words = rest.split(maxsplit=1)
+    incident = parse_name(words[0]) if words else None
+    if incident is not None:
+        rest = words[1] if len(words) > 1 else ""
+    people: list[str] = []
+    groups: dict[str, str] = {}  # id -> handle, in the order written
+    typed = ""  # the words, with a comma where a mention was
+    for piece in [*markup.parse(markup.stored_form(rest)), markup.Plain(",")]:
+        match piece:
+            case markup.User(id=user_id):
+                people += [] if user_id in people else [user_id]
+                typed += ","
+            case markup.UserGroup(id=group_id, label=label):
+                groups.setdefault(group_id, label or group_id)
+                typed += ","
+            case markup.Special(name=name):
+                raise _refused(f"@{name} cannot be paged: {_HOW}")
+            case markup.Channel(label=label):
+                raise _refused(f"A channel ({f'#{label}' if label else 'that one'}) cannot be paged: {_HOW}")
+            case markup.Plain(text=text):
+                unknown = next((word for word in text.split() if word.startswith("@")), None)
+                if unknown is not None:  # Slack turns only the people and groups it knows into mentions
+                    raise _refused(f"I cannot tell who {unknown} is: type @ and pick them from Slack's list.")
+                typed += text
+            case _:
+                raise _refused(f"'{markup.source([piece])}' is not someone to page. {_HOW}")
+    components = [" ".join(part.split()) for part in typed.split(",") if part.strip()]
+    if not (people or groups or components):
+        raise _refused(f"Whom should I page? {_HOW}")
+    if len(people) + len(groups) + len(components) > MAX_TARGETS:
+        raise _refused(f"Page at most {MAX_TARGETS} people, groups or components at once.")
+    return commands.PageSomeone(
+        incident=incident, people=tuple(people), groups=tuple(groups.items()), components=tuple(components)
+    )
+
+
+def _refused(message: str) -> UsageError:
+    return UsageError(message, usage=USAGE["page"])

@@ -1,0 +1,204 @@
+"""Paging end to end, over HTTP against the emulator, on SQLite and PostgreSQL (docs/behaviour.md,
+Paging): `/incident page` reaches people, user groups and components' on-call groups by direct
+message with Acknowledge and Can't take it, invites them to the channel, and says so on the
+timeline and the card; the first acknowledgement wins and the others' messages say who took it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
+
+from bot.sandbox import ManualClock
+from slack_emulator import SlackEmulator
+from slack_emulator.records import Message
+
+CATALOG = """
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+oncall = "oncall-web"
+escalation = "sre-leads"
+
+[[component]]
+id = "api"
+name = "Public API"
+"""
+START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)  # 21:41 IST
+
+
+@pytest.fixture
+def world(make_stack: Callable[..., Stack], tmp_path: Path) -> Iterator[tuple[Stack, ManualClock, str]]:
+    """INC-1 (sev1, opened by alice at 21:41 IST) with its channel; @oncall-web is bob, carol, gina
+    (a guest) and the bot itself; @sre-leads is dave and alice."""
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    clock = ManualClock(START)
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_user("carol", real_name="Carol Jones")
+    emulator.add_user("dave", real_name="Dave Kim")
+    emulator.add_usergroup("oncall-web", members=["bob", "carol", "gina", "incident-bot"], name="Web on call")
+    emulator.add_usergroup("sre-leads", members=["dave", "alice"], name="SRE leads")
+    stack = make_stack(clock=clock, emulator=emulator, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")})
+    stack.user("alice").slash("open sev1 Checkout fails for <everyone>")
+    stack.settle()
+    yield stack, clock, stack.channel_of(1)
+
+
+def dm(stack: Stack, person: str) -> list[Message]:
+    """The app's direct messages to `person` (name), oldest first."""
+    user = stack.emulator.user(person)
+    try:
+        return stack.emulator.messages(f"D{user.id}")
+    except KeyError:
+        return []
+
+
+def replies(stack: Stack) -> list[str]:
+    return [str(post.body.get("text", "")) for post in stack.emulator.response_url_posts()]
+
+
+def test_a_component_is_paged_through_its_on_call_group_by_direct_message_and_an_invitation(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, _, channel = world
+    answer = stack.user("alice").slash("page home", channel=channel)
+    assert answer.json["text"] == (
+        "INC-1: paged *bob*, *carol* (on call for *Home page*, @oncall-web). Each got a direct "
+        "message to acknowledge it, and an invitation to the channel.\n"
+        "Not paged: *gina* (a workspace guest), *incident-bot* (an app)."
+    )
+    stack.settle()
+    [message] = dm(stack, "bob")
+    assert shown(message) == (
+        ":pager: *alice* paged you for *INC-1* (sev1): Checkout fails for &lt;everyone&gt;\n"
+        f"You are on call for *Home page* (@oncall-web). You are invited to its channel, <#{channel}>."
+    )
+    buttons = [
+        element["text"]["text"]
+        for block in message.blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert buttons == ["Acknowledge", "Can't take it"]
+    assert len(dm(stack, "carol")) == 1 and dm(stack, "gina") == []
+    members = stack.emulator.channel(channel).members
+    assert {stack.emulator.user("bob").id, stack.emulator.user("carol").id} <= set(members)
+    assert stack.emulator.user("gina").id not in members
+    assert any(
+        line.endswith("*alice* :pager: paged *bob*, *carol*: on call for Home page (@oncall-web)")
+        for line in bot_lines(stack, channel)
+    )
+    card = sections_of(card_of(stack, channel).blocks)
+    assert "*Paged*\n:pager: *Home page*: waiting since 21:41 IST" in card
+
+
+def test_people_and_groups_are_paged_each_once_and_whoever_still_has_a_page_is_not_paged_again(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    stack, clock, channel = world
+    answer = stack.user("alice").slash("page @bob @oncall-web", channel=channel)
+    assert answer.json["text"].startswith("INC-1: paged *bob*; paged *carol* (@oncall-web).")
+    stack.settle()
+    assert len(dm(stack, "bob")) == 1  # reached twice, paged once
+    clock.advance(minutes=1)
+    with unchanged(stack.runtime.db):
+        again = stack.user("dave").slash("page INC-1 @bob home", channel="general")
+    assert again.json["text"] == (
+        ":warning: Nobody was paged for INC-1.\nNot paged: *gina* (a workspace guest), *incident-bot* (an app).\n"
+        "Already paged and not answered yet, so not paged again: *bob* (since 21:41 IST), *carol* (since 21:41 IST)."
+    )
+    stack.settle()
+    assert len(dm(stack, "bob")) == 1
+
+
+def test_the_first_acknowledgement_wins_and_every_other_page_says_who_took_it(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, clock, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(minutes=2)
+    [bobs], [carols] = dm(stack, "bob"), dm(stack, "carol")
+    bob_channel, carol_channel = bobs.channel, carols.channel
+    # both press before the bot has edited either message; then carol changes her mind
+    assert stack.user("bob").click(bob_channel, bobs.ts, "page.acknowledge").status == 200
+    assert stack.user("carol").click(carol_channel, carols.ts, "page.acknowledge").status == 200
+    assert stack.user("carol").click(carol_channel, carols.ts, "page.decline").status == 200
+    stack.settle()
+    said = replies(stack)
+    assert said[-3] == f"INC-1: thank you, you acknowledged it at 21:43 IST. Its channel: <#{channel}>."
+    assert said[-2] == said[-1] == ":warning: bob acknowledged it at 21:43 IST: nothing more to do."
+    assert shown(dm(stack, "bob")[0]).endswith(
+        f":white_check_mark: You acknowledged at 21:43 IST. The channel: <#{channel}>."
+    )
+    assert shown(dm(stack, "carol")[0]).endswith(":ok_hand: *bob* acknowledged at 21:43 IST: nothing more to do.")
+    assert not any(block["type"] == "actions" for block in dm(stack, "carol")[0].blocks)
+    lines = [line for line in bot_lines(stack, channel) if "acknowledged the page" in line]
+    assert lines == ["`21:43 IST` *bob* :raising_hand: acknowledged the page for Home page: 2m after the page"]
+    assert not any("can't take" in line for line in bot_lines(stack, channel))
+    card = sections_of(card_of(stack, channel).blocks)
+    assert "*Paged*\n:white_check_mark: *Home page*: acknowledged by *bob* at 21:43 IST" in card
+
+
+def test_cant_take_it_is_said_on_the_timeline_and_in_the_message(world: tuple[Stack, ManualClock, str]) -> None:
+    stack, _, channel = world
+    stack.user("alice").slash("page @bob", channel=channel)
+    stack.settle()
+    [message] = dm(stack, "bob")
+    stack.user("bob").click(message.channel, message.ts, "page.decline")
+    stack.settle()
+    assert replies(stack)[-1] == "INC-1: noted, you can't take it."
+    assert shown(dm(stack, "bob")[0]).endswith(":no_entry_sign: You said you can't take it (21:41 IST).")
+    assert any(line.endswith("*bob* :no_entry_sign: can't take the page") for line in bot_lines(stack, channel))
+
+
+BAD_PAGES = [
+    ("page", "Whom should I page?"),
+    ("page hom", "There is no component “hom”. Did you mean Home page (`home`)?"),
+    ("page api", "Public API (`api`) has no on-call group in the catalog (`oncall`)"),
+    ("page <!here>", "@here cannot be paged"),
+    ("page @nobody", "I cannot tell who @nobody is"),
+    ("page #general", "A channel (#general) cannot be paged"),
+    ("page INC-9 @bob", "There is no INC-9 in this workspace."),
+    ("page @gina", "Nobody was paged for INC-1.\nNot paged: *gina* (a workspace guest)."),
+    ("page @alice", "Nobody was paged for INC-1.\nNot paged: *alice* (the one paging)."),
+    ("page @bob --at 21:50", "`/incident page` does not take --at"),
+]
+
+
+@pytest.mark.parametrize(("typed", "said"), BAD_PAGES, ids=[typed for typed, _ in BAD_PAGES])
+def test_a_page_that_cannot_be_made_says_why_and_stores_nothing(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any], typed: str, said: str
+) -> None:
+    stack, _, channel = world
+    with unchanged(stack.runtime.db):
+        answer = stack.user("alice").slash(typed, channel=channel, raw=typed.startswith("page <"))
+        stack.settle()
+    assert said in answer.json["text"], answer.json["text"]
+    assert dm(stack, "bob") == [] and dm(stack, "gina") == []
+
+
+def test_an_unknown_group_a_guest_paging_a_resolved_incident_and_a_private_one_from_outside_are_refused(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    stack, _, channel = world
+    stack.user("alice").slash("open --private sev2 Card numbers in the logs")
+    stack.user("alice").slash("open sev3 Old one")
+    stack.settle()
+    stack.user("alice").slash("close", channel=stack.channel_of(3))
+    stack.settle()
+    with unchanged(stack.runtime.db):
+        ghost = stack.user("alice").slash("page <!subteam^S0GHOST|@ghost>", channel=channel, raw=True)
+        guest = stack.user("gina").slash("page INC-1 @bob")
+        outside = stack.user("bob").slash("page INC-2 @carol")
+        resolved = stack.user("alice").slash("page INC-3 @bob")
+        stack.settle()
+    assert "I do not know the user group @ghost" in ghost.json["text"]
+    assert "Workspace guests cannot change incidents" in guest.json["text"]
+    assert "INC-2 is private" in outside.json["text"]
+    assert "INC-3 is resolved: reopen it first to page people for it." in resolved.json["text"]
+    assert dm(stack, "bob") == [] and dm(stack, "carol") == []
