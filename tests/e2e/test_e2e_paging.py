@@ -5,60 +5,20 @@ timeline and the card; the first acknowledgement wins and the others' messages s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
+from paging_world import dm, paging_world, replies
 
 from bot.sandbox import ManualClock
-from slack_emulator import SlackEmulator
-from slack_emulator.records import Message
-
-CATALOG = """
-[[component]]
-id = "home"
-name = { en = "Home page", fr = "Page d'accueil" }
-oncall = "oncall-web"
-escalation = "sre-leads"
-
-[[component]]
-id = "api"
-name = "Public API"
-"""
-START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)  # 21:41 IST
 
 
 @pytest.fixture
-def world(make_stack: Callable[..., Stack], tmp_path: Path) -> Iterator[tuple[Stack, ManualClock, str]]:
-    """INC-1 (sev1, opened by alice at 21:41 IST) with its channel; @oncall-web is bob, carol, gina
-    (a guest) and the bot itself; @sre-leads is dave and alice."""
-    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
-    clock = ManualClock(START)
-    emulator = SlackEmulator(clock=clock.timestamp)
-    emulator.add_user("carol", real_name="Carol Jones")
-    emulator.add_user("dave", real_name="Dave Kim")
-    emulator.add_usergroup("oncall-web", members=["bob", "carol", "gina", "incident-bot"], name="Web on call")
-    emulator.add_usergroup("sre-leads", members=["dave", "alice"], name="SRE leads")
-    stack = make_stack(clock=clock, emulator=emulator, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")})
-    stack.user("alice").slash("open sev1 Checkout fails for <everyone>")
-    stack.settle()
-    yield stack, clock, stack.channel_of(1)
-
-
-def dm(stack: Stack, person: str) -> list[Message]:
-    """The app's direct messages to `person` (name), oldest first."""
-    user = stack.emulator.user(person)
-    try:
-        return stack.emulator.messages(f"D{user.id}")
-    except KeyError:
-        return []
-
-
-def replies(stack: Stack) -> list[str]:
-    return [str(post.body.get("text", "")) for post in stack.emulator.response_url_posts()]
+def world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, ManualClock, str]:
+    return paging_world(make_stack, tmp_path)
 
 
 def test_a_component_is_paged_through_its_on_call_group_by_direct_message_and_an_invitation(

@@ -1,8 +1,8 @@
 """page.send: the direct message asking someone to take an incident (docs/behaviour.md, Paging).
 
 `conversations.open` gives the app's direct message with the person, where the page is posted
-with *Acknowledge* and *Can't take it*. The time Slack gives the message (its ts) is when the
-page was sent: the request's escalation time counts from its first message, so a page recorded
+with *Acknowledge* and *Can't take it*. The time Slack gives the message (its ts, to the second)
+is when the page was sent: the request's escalation time counts from its first message, so a page recorded
 while Slack was down waits its full time once it reaches the person. A page answered before its
 message could go (someone else took it) is not sent.
 """
@@ -36,7 +36,7 @@ class PageSent(Result):
             page_id=self.page_id,
             channel=self.channel,
             ts=self.ts,
-            sent_at=datetime.fromtimestamp(float(self.ts), UTC),
+            sent_at=datetime.fromtimestamp(int(float(self.ts)), UTC),  # to the second: a ts's last digits count
             escalate_after=timedelta(seconds=self.escalate_after_seconds),
         )
 

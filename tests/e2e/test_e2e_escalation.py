@@ -1,0 +1,178 @@
+"""What nobody answering a page leads to, end to end over HTTP against the emulator, on SQLite and
+PostgreSQL, with a manual clock (docs/behaviour.md, Paging): after INCIDENT_PAGE_ESCALATE_AFTER
+(5 minutes) counted from the first direct message Slack took, a component's escalation group is
+paged once; then, or for a person paged directly, the channel is told with Page again / Page
+someone else; Can't take it from everyone counts as nobody; an acknowledgement stops it; a
+restart loses no timer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
+from paging_world import dm, paging_world, replies
+
+from bot.sandbox import ManualClock
+from slack_emulator.records import Message
+
+
+@pytest.fixture
+def world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, ManualClock, str]:
+    return paging_world(make_stack, tmp_path)
+
+
+def escalations(stack: Stack, channel: str) -> list[str]:
+    return [line for line in bot_lines(stack, channel) if ":rotating_light: paged" in line]
+
+
+def notices(stack: Stack, channel: str) -> list[Message]:
+    """The "nobody acknowledged" messages, with their buttons."""
+    return [
+        m
+        for m in stack.emulator.messages(channel)
+        if any(b.get("block_id") == "incident.page_unanswered" for b in m.blocks)
+    ]
+
+
+def test_unanswered_the_escalation_group_is_paged_once_then_the_channel_is_told_and_can_page_again(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, clock, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(minutes=4, seconds=59)
+    stack.settle()
+    assert escalations(stack, channel) == [] and dm(stack, "dave") == []
+    clock.advance(seconds=1)
+    stack.settle()
+    stack.settle()  # a second round finds nothing more to do
+    assert escalations(stack, channel) == [
+        "`21:46 IST` :rotating_light: paged *dave*: nobody acknowledged the page for Home page within 5m "
+        "(@sre-leads, its escalation group)"
+    ]
+    [page] = dm(stack, "dave")
+    assert (
+        shown(page)
+        .splitlines()[1]
+        .startswith("Nobody on call for *Home page* acknowledged in time: you are in its escalation group, @sre-leads.")
+    )
+    assert dm(stack, "alice") == []  # she paged: never paged herself
+    assert "*Paged*\n:rotating_light: *Home page*: escalated to @sre-leads, waiting" in sections_of(
+        card_of(stack, channel).blocks
+    )
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice) == (
+        ":warning: <@U0ALICE> Nobody acknowledged the page for *Home page* nor its escalation group @sre-leads "
+        "within 5m. Page them again, or someone else?"
+    )
+    assert any(
+        line.endswith(":warning: nobody acknowledged the page for Home page within 5m")
+        for line in bot_lines(stack, channel)
+    )
+    assert len(escalations(stack, channel)) == 1
+    # Page again: bob and carol asked anew, their old messages say so; twice pressed, paged once
+    stack.user("bob").click(channel, notice.ts, "page.again")
+    stack.user("bob").click(channel, notice.ts, "page.again")
+    stack.settle()
+    said = replies(stack)
+    assert said[-2].startswith("INC-1: paged *carol* (on call for *Home page*, @oncall-web).")
+    assert said[-1] == ":warning: That page of INC-1 was already paged again: see the newer one."
+    old, new = dm(stack, "carol")
+    assert shown(old).endswith(":repeat: Paged again at 21:51 IST: answer the newer message.")
+    assert shown(new).startswith(":pager: *bob* paged you for *INC-1*")
+    assert len(dm(stack, "bob")) == 1  # bob pressed it: he is not paged
+    stack.user("alice").click(notice.channel, notice.ts, "page.someone_else")
+    stack.settle()
+    assert replies(stack)[-1] == (
+        "To page someone else for INC-1: `/incident page [INC-n] &lt;@person|@group|component&gt; ...`"
+    )
+
+
+def test_an_acknowledgement_stops_the_timer_and_a_late_one_still_counts(world: tuple[Stack, ManualClock, str]) -> None:
+    stack, clock, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(minutes=3)
+    [page] = dm(stack, "carol")
+    stack.user("carol").click(page.channel, page.ts, "page.acknowledge")
+    clock.advance(minutes=30)
+    stack.settle()
+    assert escalations(stack, channel) == [] and notices(stack, channel) == [] and dm(stack, "dave") == []
+    # a person paged directly, nobody answering: the channel is told, and a late answer still counts
+    stack.user("alice").slash("page @bob", channel=channel)
+    stack.settle()
+    clock.advance(minutes=5)
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice).startswith(":warning: <@U0ALICE> Nobody acknowledged the page to *bob* within 5m.")
+    [_, bobs] = dm(stack, "bob")
+    stack.user("bob").click(bobs.channel, bobs.ts, "page.acknowledge")
+    stack.settle()
+    assert replies(stack)[-1].startswith("INC-1: thank you, you acknowledged it at 22:19 IST.")
+    card = sections_of(card_of(stack, channel).blocks)
+    assert any(":white_check_mark: *bob*: acknowledged by *bob* at 22:19 IST" in section for section in card), card
+
+
+def test_cant_take_it_from_everyone_paged_escalates_at_once(world: tuple[Stack, ManualClock, str]) -> None:
+    stack, _, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    for person in ("bob", "carol"):
+        [page] = dm(stack, person)
+        stack.user(person).click(page.channel, page.ts, "page.decline")
+    stack.settle()
+    assert escalations(stack, channel) == [
+        "`21:41 IST` :rotating_light: paged *dave*: nobody acknowledged the page for Home page within 0s "
+        "(@sre-leads, its escalation group)"
+    ]
+    assert len(dm(stack, "dave")) == 1
+
+
+def test_a_page_sent_while_slack_was_down_waits_its_full_time_from_when_it_was_sent(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, clock, channel = world
+    stack.emulator.down()
+    answer = stack.user("alice").slash("page home", channel=channel)
+    assert answer.json["text"].startswith("INC-1: paged *bob*, *carol*")
+    time.sleep(0.5)  # the sender tries and fails
+    clock.advance(minutes=10)
+    stack.emulator.up()
+    stack.settle()
+    assert len(dm(stack, "bob")) == 1 and escalations(stack, channel) == []
+    clock.advance(minutes=4)
+    stack.settle()
+    assert escalations(stack, channel) == []
+    clock.advance(minutes=1)
+    stack.settle()
+    assert len(escalations(stack, channel)) == 1
+    assert escalations(stack, channel)[0].startswith("`21:56 IST` :rotating_light: paged *dave*")
+
+
+def test_after_a_restart_the_escalation_happens_once_at_its_time(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    stack, clock, channel = paging_world(make_stack, tmp_path)
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    stack.server.shutdown()
+    stack.runtime.stop()  # the web process dies; the page and its time are in the database
+    clock.advance(minutes=3)
+    settings = {"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")}
+    restarted = make_stack(clock=clock, emulator=stack.emulator, settings=settings)
+    restarted.settle()
+    assert escalations(restarted, channel) == []
+    clock.advance(minutes=2)
+    restarted.settle()
+    restarted.settle()
+    assert escalations(restarted, channel) == [
+        "`21:46 IST` :rotating_light: paged *dave*: nobody acknowledged the page for Home page within 5m "
+        "(@sre-leads, its escalation group)"
+    ]
+    assert len(dm(restarted, "dave")) == 1
