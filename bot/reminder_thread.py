@@ -1,8 +1,9 @@
 """The reminder scheduler: one thread in each web process and in `incident-bot worker`.
 
 It sleeps until the earliest stored reminder time, or time a page nobody answered takes its next
-step (`timers`: bot.escalation), never longer than `cap_seconds` (60 s: the longest a deadline
-written by another process waits to be seen), and is woken when this process
+step or an alert rule declares a group (`timers`: bot.escalation, bot.alerts.triage), never longer
+than `cap_seconds` (60 s: the longest a deadline written by another process waits to be seen), and
+is woken when this process
 may have changed a deadline (after every ack; the acks of one second make one round). Each round
 sends what is due (`ReminderService.send_due`, and once per cap the reminders after the fire,
 `AftermathService.send_due_reminders`; each reminder is claimed in the database, so several

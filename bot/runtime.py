@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot import health, metrics, warm
 from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
+from bot.alerts.triage import AlertTriage
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.intake.app import AlertIntake
@@ -64,6 +65,7 @@ class Runtime:
     reminders: ReminderService
     aftermath: AftermathService
     alerts: AlertService
+    triage: AlertTriage
     reminder_thread: ReminderThread
     subscribers: SubscriberService
     lane: SubscriberLane
@@ -81,6 +83,7 @@ class Runtime:
                 members=self.members,
                 groups=self.groups,
                 paging=self.paging,
+                triage=self.triage,
             )
         return self._app
 
@@ -206,7 +209,14 @@ def build(
     sender_thread = SenderThread(sender)
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     aftermath = AftermathService(db, zone=settings.zone, clock=clock)
-    alerts = AlertService(db, rules=settings.alert_rules, clock=clock)
+    triage = AlertTriage(db, service, zone=settings.zone, clock=clock)
+    alerts = AlertService(
+        db,
+        rules=settings.alert_rules,
+        clock=clock,
+        workspace=lambda: identity.team_id,  # known once auth.test answered; never asked for here
+        declare=triage.declare_by_rule,
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -223,13 +233,17 @@ def build(
         reminders=reminders,
         aftermath=aftermath,
         alerts=alerts,
+        triage=triage,
         subscribers=SubscriberService.from_settings(db, settings, clock=clock),
         lane=build_lane(db, settings, clock=clock, mail_tls=mail_tls),
         reminder_thread=ReminderThread(
             reminders,
             workspace=identity.workspace,
             after_round=sender_thread.notify,
-            timers=(paging.escalations,),
+            timers=(
+                paging.escalations,
+                triage,
+            ),  # pages nobody answered; rules that declare once a group fired long enough
             also=(aftermath.send_due_reminders,),
         ),
     )

@@ -14,6 +14,7 @@ other (SQLite still runs one write transaction at a time, as it always does).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -106,14 +107,16 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges):
         private: bool = False,
         components: Mapping[str, ComponentState] | None = None,
         message: SourceMessage | None = None,
+        session: Session | None = None,
     ) -> Changed:
         """A new incident; `private`: a private channel, no announcement, never public
         (docs/behaviour.md, Private incidents); `components`: catalog ids it affects from its
         start, and how badly (chosen in the open modal, or matched by an alert's labels); `message`:
-        the message it is declared from, its timeline's first entry (bot.domain.declared)."""
+        the message it is declared from, its timeline's first entry (bot.domain.declared);
+        `session`: the caller's transaction (alerts declared as the incident, bot.alerts.triage)."""
         title = clean_title(title)
         check_severity(severity)
-        with self.db.write() as session:
+        with self.db.write() if session is None else nullcontext(session) as session:
             number = numbering.allocate_number(session=session, team_id=team_id)
             now = self.clock()  # read once the workspace row lock is held
             started = self._when(at, now) if message is None else impact_start(message, now)

@@ -87,6 +87,26 @@ def action_json(block_id: str, element: JSON, action_ts: str) -> JSON:
     return action
 
 
+def select_action_json(block_id: str, element: JSON, value: str, action_ts: str) -> JSON:
+    """One entry of ``actions`` for an option chosen in a static select of a message: Slack sends
+    the option chosen (only one the element lists) and no ``value``."""
+    options = list(element.get("options", []))
+    for group in element.get("option_groups", []):
+        options.extend(group.get("options", []))
+    if element.get("type") != "static_select" or not any(option.get("value") == value for option in options):
+        raise ValueError(f"{element.get('action_id')!r} is no static select offering {value!r}")
+    action: JSON = {
+        "type": "static_select",
+        "action_id": element.get("action_id"),
+        "block_id": block_id,
+        "selected_option": option_for(element, value),
+        "action_ts": action_ts,
+    }
+    if "placeholder" in element:
+        action["placeholder"] = copy.deepcopy(element["placeholder"])
+    return action
+
+
 def block_actions(
     ws: Workspace,
     *,

@@ -118,6 +118,35 @@ class UserActions:
             )
         return self._connection().send_payload(payload)
 
+    def click_as_shown(self, channel: str, message_ts: str, blocks: list[JSON], action_id: str) -> AppResponse:
+        """Click a button of a message as this user's Slack still shows it (``blocks``: as it was
+        rendered before the app edited it, or as a forger wrote it)."""
+        with self.ws.lock:
+            target = self._channel(channel)
+            message = self._message(target, message_ts, channel)
+            shown = message.to_slack(self.ws.team_id) | {"blocks": blocks}
+            payload = self._click_payload(target, message_ts, blocks, action_id, message=shown)
+        return self._connection().send_payload(payload)
+
+    def choose(self, channel: str, message_ts: str, action_id: str, value: str) -> AppResponse:
+        """Choose the option valued ``value`` in the static select ``action_id`` of a message."""
+        with self.ws.lock:
+            target = self._channel(channel)
+            message = self._message(target, message_ts, channel)
+            block_id, element = payloads.find_action(message.blocks, action_id)
+            container = {"type": "message", "message_ts": message_ts, "channel_id": target.id, "is_ephemeral": False}
+            payload = payloads.block_actions(
+                self.ws,
+                user=self.user,
+                container=container,
+                action=payloads.select_action_json(block_id, element, value, self.ws.next_ts(target.id)),
+                trigger_id=self.ws.mint_trigger(self.user.id),
+                response_url=self._response_url(target.id, "message", message_ts),
+                channel=target,
+                message=message.to_slack(self.ws.team_id),
+            )
+        return self._connection().send_payload(payload)
+
     def click_ephemeral(self, channel: str, message_ts: str, action_id: str) -> AppResponse:
         """Click a button of an ephemeral message this user sees in the channel."""
         with self.ws.lock:

@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.alerts import message
 from bot.domain.alert_rules import Action, Decision, Rules, decide
-from bot.domain.alerts import Alert, Change, Counts, Notification, after, change
-from bot.storage import alerts
-from bot.storage.alerts import StoredAlert
+from bot.domain.alerts import Alert, Change, Counts, Notification, StoredAlert, Triage, after, change
+from bot.storage import alerts, triage
 from bot.storage.db import Database
 
 Clock = Callable[[], datetime]
@@ -32,6 +32,7 @@ class Receipt:
     created: bool
     changes: tuple[tuple[str, Change], ...]  # (alert key, change), in the notification's order
     counts: Counts
+    declare: bool = False  # a rule declares the group now
 
     @property
     def duplicate(self) -> bool:
@@ -47,17 +48,20 @@ class AlertService:
         rules: Rules,
         clock: Clock,
         workspace: Callable[[], str | None] = lambda: None,
+        declare: Callable[[int], object] = lambda group_id: None,
     ) -> None:
         self.db = db
         self.rules = rules  # INCIDENT_ALERT_RULES
         self.clock = clock
         self.workspace = workspace  # the Slack workspace this process serves, once known (never asks Slack)
+        self.declare = declare  # declares a group a rule declares now (bot.alerts.triage), in its own transaction
 
     def receive(self, notification: Notification) -> Receipt:
         """Apply one notification; an events acknowledge or resolve of an unknown alert is dropped
         (as PagerDuty does), and makes no group."""
         decision = decide(self.rules, notification)
         described = any(alert.described for alert in notification.alerts)
+        team_id = self.workspace()
         with self.db.write() as session:
             now = self.clock()
             if described:
@@ -65,7 +69,7 @@ class AlertService:
                     session=session,
                     notification=notification,
                     decision=decision,
-                    team_id=self.workspace(),
+                    team_id=team_id,
                     declare_at=_declare_at(decision, notification, now),
                     now=now,
                 )
@@ -85,7 +89,18 @@ class AlertService:
                 changed=changed,
             )
             counts = alerts.counts(session=session, group_id=group.id, truncated=notification.truncated)
-        return Receipt(group_id=group.id, created=created, changes=tuple(changes), counts=counts)
+            adopted = (
+                group.team_id is None
+                and team_id is not None
+                and triage.adopt(session=session, group_id=group.id, team_id=team_id)
+            )
+            team_id = group.team_id or (team_id if adopted else None)
+            if team_id is not None and group.triage is not Triage.IGNORED and (created or changed or adopted):
+                message.show(session, group_id=group.id, team_id=team_id, now=now)
+        due = group.triage is Triage.OPEN and group.declare_at is not None and group.declare_at <= now
+        if due and team_id is not None:
+            self.declare(group.id)
+        return Receipt(group_id=group.id, created=created, changes=tuple(changes), counts=counts, declare=due)
 
 
 def _apply(session: Session, group_id: int, notification: Notification, now: datetime) -> list[tuple[str, Change]]:

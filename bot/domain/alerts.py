@@ -17,6 +17,7 @@ nothing (`Change.UNCHANGED`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -237,3 +238,68 @@ class Counts:
     @property
     def total(self) -> int:
         return self.firing + self.resolved
+
+
+@dataclass(frozen=True)
+class StoredGroup:
+    """A group as stored (its alerts are read apart)."""
+
+    id: int
+    source: Source
+    sender: str
+    team_id: str | None
+    group_key: str
+    summary: str
+    title: str
+    severity: int
+    rule: str | None
+    group_labels: Mapping[str, str]
+    common_labels: Mapping[str, str]
+    common_annotations: Mapping[str, str]
+    external_url: str
+    truncated: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    changed_at: datetime
+    triage: Triage
+    triage_version: int
+    decided_by: str | None
+    decided_at: datetime | None
+    incident_id: int | None
+    message_ts: str | None
+    declare_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    id: int
+    key: str
+    name: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    links: tuple[AlertLink, ...]
+    state: AlertState
+    first_fired_at: datetime | None
+    fired: int
+    last_seen_at: datetime
+
+
+# An incident a rule declared is opened by its source: the actor stored for it (a timeline
+# entry's, an incident's opener and lead until a person takes the lead) is this prefix and the
+# source's name, never a Slack user id (those start with U or W).
+SOURCE_PREFIX = "alerts:"
+ACTOR_MAX = 32  # the width of the actor and opener columns
+
+
+def source_actor(sender: str) -> str:
+    """The actor that stands for an alert source (`alerts:prod-alertmanager`), within `ACTOR_MAX`."""
+    actor = SOURCE_PREFIX + sender
+    if len(actor) <= ACTOR_MAX:
+        return actor
+    digest = hashlib.sha256(sender.encode()).hexdigest()[:6]
+    return actor[: ACTOR_MAX - 7] + "~" + digest
+
+
+def is_source(actor: str | None) -> bool:
+    """Whether `actor` is an alert source rather than a person."""
+    return actor is not None and actor.startswith(SOURCE_PREFIX)

@@ -83,6 +83,7 @@ class EntryKind(StrEnum):
     PAGE_ACKNOWLEDGED = "page_ack"  # someone paged took it
     PAGE_DECLINED = "page_declined"  # someone paged cannot take it
     PAGE_UNANSWERED = "page_unanswered"  # nobody answered a page, and there is nobody further to page
+    ALERTS = "alerts"  # a group of alerts attached, or its alerts firing or resolving (bot.domain.triage)
 
 
 @dataclass(frozen=True)

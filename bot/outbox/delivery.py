@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.domain.triage import TriageView
 from bot.outbox.attempts import Attempt
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import Retry, classify
@@ -29,11 +30,18 @@ class Delivery:
         self.bot_user_id = bot_user_id
 
     def send(
-        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: TriageView | None = None,
     ) -> Result:
         """Send a batch (one effect, or several of a `batched` kind; `views`: what was read for each,
-        `attempt.effect_ids`: their ids). Every message posted names the effects it holds, and when
-        the previous attempt may have reached Slack, what it posted is found and not posted again."""
+        `group`: its alert group's, `attempt.effect_ids`: their ids). Every message posted names the
+        effects it holds, and when the previous attempt may have reached Slack, what it posted is
+        found and not posted again."""
         first = effects[0]
         slack = Sending(
             kind=first.kind,
@@ -43,6 +51,7 @@ class Delivery:
             views=tuple(views),
             attempt=attempt,
             progress=progress,
+            group=group,
         )
         try:
             return first.send(slack)

@@ -5,7 +5,9 @@ An effect is a frozen dataclass: its fields are what the service records (the ro
 JSON column, written and read only by `bot.outbox.codec`), its `kind` the `kind` column's value
 (never changed once released: rows of a deployed database must still load), and its `send` what
 it does in Slack, returning its typed result (`bot.outbox.results`). A field named `entry_id` or
-`draft_id` makes the sender read that timeline entry or draft for the send (`bot.outbox.view`).
+`draft_id` makes the sender read that timeline entry or draft for the send (`bot.outbox.view`); one
+named `alert_group_id` queues it behind that group's work (`bot.outbox.store`) and has the group
+read for the send (`bot.outbox.triage_view`).
 
 The sender sends effects in batches (`bot.outbox.sender`): a batch is one effect, or, for a kind
 that is `batched`, the effects of that kind queued one behind the other for one incident. `send`
@@ -29,6 +31,7 @@ from bot.config import Settings
 from bot.domain.drafts import DraftRecord
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_public
+from bot.domain.triage import TriageView
 from bot.outbox.attempts import Attempt
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Progress, Result
@@ -49,6 +52,13 @@ class Sending:
     views: tuple[IncidentView, ...]
     attempt: Attempt
     progress: Progress  # remember a step at once, before the next call may fail
+    group: TriageView | None = None  # an alert group's, for work about its triage message
+
+    def alert_group(self) -> TriageView:
+        """The group of alerts the work is about (read by the sender); GiveUp when it is gone."""
+        if self.group is None:
+            raise GiveUp(f"{self.kind} needs its group of alerts")
+        return self.group
 
     @property
     def view(self) -> IncidentView | None:
@@ -96,6 +106,8 @@ class Effect(ABC):
     batched: ClassVar[bool] = False
     # Shows the incident's card: the sender reads its related incidents and follow-ups too.
     shows_card: ClassVar[bool] = False
+    # Every one of this kind posts in the same channel (the alert channel): one at most per pace.
+    one_channel: ClassVar[bool] = False
 
     @abstractmethod
     def send(self, slack: Sending) -> Result:

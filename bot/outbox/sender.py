@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.background import Background
+from bot.domain.triage import TriageView
 from bot.logs import log_context
 from bot.outbox import pause, store
 from bot.outbox.attempts import Attempt
@@ -42,6 +43,7 @@ from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.registry import KINDS
 from bot.outbox.results import Attempted, Nothing, Progress, Result
 from bot.outbox.store import Claimed, Due
+from bot.outbox.triage_view import read_group
 from bot.outbox.view import IncidentView, read_views
 from bot.storage.db import Database
 
@@ -60,7 +62,13 @@ class Sends(Protocol):
     """What the sender needs of `bot.outbox.delivery.Delivery` (tests give a fake)."""
 
     def send(
-        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: TriageView | None = None,
     ) -> Result: ...
 
 
@@ -91,7 +99,8 @@ class EffectSender:
         # costs one Slack call a second, not one a line, and stays inside Slack's limit. 0 sends
         # at once (the tests of the sender itself).
         self.pace_seconds = pace_seconds
-        self._posted: dict[int, float] = {}  # incident id -> time.monotonic() of its last message
+        # A lane (an incident's channel, or the one channel a kind posts in) -> time.monotonic() of its last message
+        self._posted: dict[int | str, float] = {}
         self.next_in: float | None = None  # after `drain`: seconds until a paced line may go
 
     def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
@@ -109,15 +118,20 @@ class EffectSender:
             return 0
         missed = 0  # rounds in a row whose effects another sender had claimed first
         while not stopping():
+            waiting = self._waiting_kinds()
             with self.db.read() as session:
                 paused = pause.current(session=session, team_id=team_id)
-                due = [] if paused else store.claimable(session=session, team_id=team_id, now=self.clock())
+                due = (
+                    []
+                    if paused
+                    else store.claimable(session=session, team_id=team_id, now=self.clock(), skip_kinds=waiting)
+                )
             if paused is not None:
                 if paused.next_check > self.clock() or not pause.check(self, paused):
                     break
                 handled += 1
                 continue
-            ready = [effect for effect in due if not self._paced(effect)][:CLAIM_BATCH]
+            ready = self._ready(due)[:CLAIM_BATCH]
             claimed = self._claim(ready)
             if not claimed:
                 missed += 1
@@ -211,22 +225,46 @@ class EffectSender:
 
     # --- the channel's pace --------------------------------------------------------------------
 
-    def _paced(self, effect: Due) -> bool:
-        """Must `effect` wait for its channel's pace? (Then `next_in` counts it.)"""
-        kind = KINDS.get(effect.kind)
-        if self.pace_seconds <= 0 or effect.incident_id is None or kind is None or not kind.batched:
-            return False
-        last = self._posted.get(effect.incident_id)
+    def _lane(self, kind_name: str, incident_id: int | None) -> int | str | None:
+        """Whose pace an effect keeps: its incident's channel (timeline lines), the one channel its
+        kind posts in (triage messages, `Effect.one_channel`), or none."""
+        kind = KINDS.get(kind_name)
+        if self.pace_seconds <= 0 or kind is None:
+            return None
+        if kind.one_channel:
+            return kind_name
+        return incident_id if kind.batched and incident_id is not None else None
+
+    def _wait(self, lane: int | str) -> float:
+        """Seconds before `lane` may post again (counted in `next_in` when positive)."""
+        last = self._posted.get(lane)
         wait = 0.0 if last is None else last + self.pace_seconds - time.monotonic()
-        if wait <= 0:
-            return False
-        self.next_in = wait if self.next_in is None else min(self.next_in, wait)
-        return True
+        if wait > 0:
+            self.next_in = wait if self.next_in is None else min(self.next_in, wait)
+        return wait
+
+    def _waiting_kinds(self) -> list[str]:
+        """The kinds posting in one channel whose pace holds them back now: not even read, so that
+        a storm of them never hides an incident's work behind them."""
+        return [lane for lane in list(self._posted) if isinstance(lane, str) and self._wait(lane) > 0]
+
+    def _ready(self, due: list[Due]) -> list[Due]:
+        """The due effects that may go now: one per lane a round, and only once its pace allows."""
+        ready: list[Due] = []
+        taken: set[int | str] = set()
+        for effect in due:
+            lane = self._lane(effect.kind, effect.incident_id)
+            if lane is not None and (lane in taken or self._wait(lane) > 0):
+                continue
+            if lane is not None:
+                taken.add(lane)
+            ready.append(effect)
+        return ready
 
     def _forget_quiet_channels(self) -> None:
         quiet = time.monotonic() - self.pace_seconds
-        for incident_id in [i for i, at in self._posted.items() if at <= quiet]:
-            del self._posted[incident_id]
+        for lane in [lane for lane, at in self._posted.items() if at <= quiet]:
+            del self._posted[lane]
 
     # --- the one send path ---------------------------------------------------------------------
 
@@ -236,8 +274,9 @@ class EffectSender:
         with log_context(effect_id=first.id, incident_id=first.incident_id, effect_kind=first.kind):
             waiting = [effect for effect in batch if not self.settled_without_slack(effect)]
             going_on = not waiting or self.record(waiting, self.attempt(waiting))
-        if first.effect.batched and first.incident_id is not None:
-            self._posted[first.incident_id] = time.monotonic()
+        lane = self._lane(first.kind, first.incident_id)
+        if lane is not None:
+            self._posted[lane] = time.monotonic()
         return going_on
 
     def settled_without_slack(self, effect: Claimed) -> bool:
@@ -246,7 +285,8 @@ class EffectSender:
         if effect.expires_at is not None and self.clock() > effect.expires_at:
             self.record([effect], GiveUp("expired before it could be sent"))
             return True
-        if effect.effect.superseded_by_later:
+        # One that may have reached Slack goes again itself: its retry finds what it posted.
+        if effect.effect.superseded_by_later and not failed_ambiguously(effect.last_error):
             with self.db.read() as session:
                 later = store.has_later(session=session, effect=effect)
             if later:
@@ -270,7 +310,8 @@ class EffectSender:
             if unnamed and self.learn_people is not None:
                 self.learn_people(unnamed)  # after the ack: asking Slack costs nobody a wait
                 views = read_views(self.db, effects, first.incident_id)
-            result = self.delivery.send(effects, views, self._progress(first), attempt=attempt)
+            group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
+            result = self.delivery.send(effects, views, self._progress(first), attempt=attempt, group=group)
             if self.on_result is not None:
                 self.on_result(result)  # before the batch is marked done: a crash in between sends it again
             return result

@@ -2,7 +2,9 @@
 
 Effects of one incident are sent strictly in the order they were recorded (the channel must
 exist before the card is posted into it): only the oldest pending effect of an incident may
-be claimed. Effects without an incident (opening a modal) are independent of each other.
+be claimed. So are those of one group of alerts (its triage message is posted before it is
+edited, and never twice: `alert_group_id`). Other effects without an incident (opening a modal)
+are independent of each other.
 A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
 Claiming an effect of a `batched` kind claims its batch: the effects of that kind queued right
 behind it, sent as one and settled in one statement. Only the first of an incident's queue is
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox.codec import UnreadablePayload, decode, encode
@@ -53,6 +55,7 @@ class Claimed:
     attempts: int
     expires_at: datetime | None
     last_error: str | None = None  # why the previous attempt failed
+    alert_group_id: int | None = None  # the group of alerts whose queue it is in (none: its incident's)
 
     @property
     def kind(self) -> str:
@@ -87,9 +90,11 @@ def row(
 ) -> dict[str, Any]:
     """The outbox row that records `effect` as pending work of workspace `team_id` (for a
     statement that inserts it)."""
+    group = getattr(effect, "alert_group_id", None)  # a field of that name queues it behind its group
     return {
         "incident_id": incident_id,
         "team_id": team_id,
+        "alert_group_id": group if isinstance(group, int) else None,
         "kind": effect.kind,
         "payload": encode(effect),
         "state": "pending",
@@ -137,15 +142,24 @@ class Due:
     kind: str
 
 
-def claimable(*, session: Session, team_id: str, now: datetime, limit: int = 20) -> list[Due]:
-    """Workspace `team_id`'s effects that may be sent now: the first of each incident's queue,
-    due, unleased."""
+def claimable(
+    *, session: Session, team_id: str, now: datetime, limit: int = 20, skip_kinds: Sequence[str] = ()
+) -> list[Due]:
+    """Workspace `team_id`'s effects that may be sent now: the first of each incident's queue and
+    of each alert group's, due, unleased; none of `skip_kinds` (held back by their channel's pace)."""
+    pending = (EffectRow.state == "pending", EffectRow.team_id == team_id)
     firsts = (
         select(func.min(EffectRow.id).label("id"))
-        .where(EffectRow.state == "pending", col(EffectRow.incident_id).is_not(None), EffectRow.team_id == team_id)
+        .where(*pending, col(EffectRow.incident_id).is_not(None))
         .group_by(col(EffectRow.incident_id))
     )
+    group_firsts = (
+        select(func.min(EffectRow.id).label("id"))
+        .where(*pending, col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_not(None))
+        .group_by(col(EffectRow.alert_group_id))
+    )
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+    alone = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_(None))
     query = (
         select(EffectRow.id, EffectRow.incident_id, EffectRow.kind)
         .where(
@@ -153,8 +167,8 @@ def claimable(*, session: Session, team_id: str, now: datetime, limit: int = 20)
             EffectRow.team_id == team_id,
             EffectRow.not_before <= now,
             free,
-            or_(col(EffectRow.incident_id).is_(None), col(EffectRow.id).in_(firsts)),
-            EffectRow.kind != PAUSE_KIND,
+            or_(alone, col(EffectRow.id).in_(firsts), col(EffectRow.id).in_(group_firsts)),
+            col(EffectRow.kind).not_in([PAUSE_KIND, *skip_kinds]),
         )
         .order_by(col(EffectRow.not_before), col(EffectRow.id))
         .limit(limit)
@@ -175,6 +189,7 @@ _CLAIM_MANY = (
         col(EffectRow.attempts),
         col(EffectRow.expires_at),
         col(EffectRow.last_error),
+        col(EffectRow.alert_group_id),
     )
 )
 
@@ -193,7 +208,7 @@ def claimed(row: Any) -> Claimed:
     """A claimed row as the sender sends it; raises `UnreadablePayload` for a row this version
     cannot read."""
     effect = decode(row.kind, row.payload)
-    return Claimed(row.id, row.incident_id, effect, row.attempts, row.expires_at, row.last_error)
+    return Claimed(row.id, row.incident_id, effect, row.attempts, row.expires_at, row.last_error, row.alert_group_id)
 
 
 def claim_rest_of_batch(
@@ -238,14 +253,39 @@ def release(*, session: Session, effect_ids: Sequence[int]) -> None:
 
 
 def has_later(*, session: Session, effect: Claimed) -> bool:
-    """A later pending effect of the same kind for the same incident makes this one redundant."""
+    """A later pending effect of the same kind in the same queue (incident or alert group) makes
+    this one redundant."""
+    queue: ColumnElement[bool]
+    if effect.incident_id is not None:
+        queue = col(EffectRow.incident_id) == effect.incident_id
+    elif effect.alert_group_id is not None:  # the group's own queue (not its work queued behind an incident)
+        queue = and_(col(EffectRow.alert_group_id) == effect.alert_group_id, col(EffectRow.incident_id).is_(None))
+    else:
+        return False
     query = select(EffectRow.id).where(
-        EffectRow.incident_id == effect.incident_id,
-        EffectRow.kind == effect.kind,
-        EffectRow.state == "pending",
-        col(EffectRow.id) > effect.id,
+        queue, EffectRow.kind == effect.kind, EffectRow.state == "pending", col(EffectRow.id) > effect.id
     )
     return session.exec(query.limit(1)).first() is not None
+
+
+def waiting_in_group(*, session: Session, alert_group_id: int, kind: str, now: datetime) -> bool:
+    """Whether an effect of `kind` waits in the group's own queue, pending and claimed by no sender:
+    it will read the group when it is sent, so a change made now needs no effect of its own. Its
+    row is locked until the caller commits (PostgreSQL), so no sender claims it meanwhile and then
+    reads the group as it was before the change (SQLite has one writer at a time)."""
+    query = (
+        select(EffectRow.id)
+        .where(
+            EffectRow.alert_group_id == alert_group_id,
+            col(EffectRow.incident_id).is_(None),
+            EffectRow.kind == kind,
+            EffectRow.state == "pending",
+            or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now),
+        )
+        .limit(1)
+        .with_for_update()
+    )
+    return session.exec(query).first() is not None
 
 
 def mark_done(*, session: Session, effect_ids: Sequence[int], now: datetime, note: str | None = None) -> None:

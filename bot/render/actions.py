@@ -24,9 +24,12 @@ STATUS_PREFIX = "incident.status."  # + a status: `incident.status.identified`
 CLOSE = "incident.close"
 REOPEN = "incident.reopen"
 DRAFT = "incident.draft"  # also on a reminder
+TAKE_LEAD = "incident.take_lead"  # an incident a rule declared: its lead is its source until then
 CARD_BLOCK = "incident.card"
+ALERTS_RESOLVED_BLOCK = "incident.alerts_resolved"  # the card's buttons once every alert attached resolved
 CARD_ACTIONS = re.compile(
-    rf"^(?:{re.escape(STATUS_PREFIX)}[a-z]+|{re.escape(CLOSE)}|{re.escape(REOPEN)}|{re.escape(DRAFT)})$"
+    rf"^(?:{re.escape(STATUS_PREFIX)}[a-z]+|{re.escape(CLOSE)}|{re.escape(REOPEN)}|{re.escape(DRAFT)}"
+    rf"|{re.escape(TAKE_LEAD)})$"
 )
 
 # The security prompt under a draft of an incident nobody assessed yet, each valued with the
@@ -35,6 +38,14 @@ ASSESS_PREFIX = "incident.assess."
 ASSESS_BLOCK = "incident.assess"
 PROMPTED_ASSESSMENTS = (Attack.NO_EVIDENCE, Attack.SUSPECTED, Attack.NOT_RELEVANT)
 ASSESS_ACTIONS = _any_of(*(re.escape(f"{ASSESS_PREFIX}{attack.value}") for attack in PROMPTED_ASSESSMENTS))
+
+# A triage message's buttons and select (INCIDENT_ALERT_CHANNEL), each valued `<group>:<version>`,
+# the select's options `<group>:<version>:<number>` (`triage_value`).
+DECLARE_ALERTS = "alerts.declare"
+ADD_ALERTS = "alerts.add"
+DISMISS_ALERTS = "alerts.dismiss"
+TRIAGE_BLOCK = "alerts.triage"
+TRIAGE_ACTIONS = _any_of(*map(re.escape, (DECLARE_ALERTS, ADD_ALERTS, DISMISS_ALERTS)))
 
 # A reminder's buttons (but Draft update), each valued `<number>:<version>` (`reminder_value`).
 SNOOZE_PREFIX = "reminder.snooze."  # + minutes: `reminder.snooze.15`
@@ -117,3 +128,20 @@ def read_reminder_value(value: object) -> tuple[int, int] | None:
     if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
         return None
     return int(number), int(version)
+
+
+def triage_value(group_id: int, version: int, number: int | None = None) -> str:
+    """A triage button's value (`12:0`), or an *Add to incident* option's (`12:0:7`): the group and
+    the version of its triage the message showed, so a click on a decided message changes nothing."""
+    return f"{group_id}:{version}" if number is None else f"{group_id}:{version}:{number}"
+
+
+def read_triage_value(value: object) -> tuple[int, int, int | None] | None:
+    """`"12:0"` -> (12, 0, None), `"12:0:7"` -> (12, 0, 7); anything else (forged, damaged) -> None."""
+    if not isinstance(value, str) or len(value) > 60:
+        return None
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
+        return None
+    numbers = [int(part) for part in parts]
+    return numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None

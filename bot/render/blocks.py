@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.affects import ComponentImpact
+from bot.domain.alerts import is_source
 from bot.domain.catalog import Catalog
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
@@ -148,21 +149,30 @@ def listing(heading: str, lines: Sequence[str], limit: int = 10) -> list[str]:
 
 
 def role_fields(incident: Incident, names: Mapping[str, str]) -> list[str]:
-    """`*Lead*\nalice`, `*Comms*\nbob`, `*Scribe*\nnone`: every role, by name."""
+    """`*Lead*\nalice`, `*Comms*\nbob`, `*Scribe*\nnone`: every role, by name; the lead of an
+    incident a rule declared is nobody until a person takes the lead."""
     return [
-        f"*{role.value.capitalize()}*\n{name_of(person, names) if (person := holder(incident, role)) else 'none'}"
+        f"*{role.value.capitalize()}*\n{_holder(person, names) if (person := holder(incident, role)) else 'none'}"
         for role in Role
     ]
 
 
+def _holder(person: str, names: Mapping[str, str]) -> str:
+    return f"nobody yet (opened by {name_of(person, names)})" if is_source(person) else name_of(person, names)
+
+
 def card_buttons(incident: Incident) -> list[Block]:
     value = str(incident.number)
+    lead: list[Block] = []
+    if is_source(incident.lead):  # a rule declared it: until a person takes the lead
+        lead = [button("Take the lead", actions.TAKE_LEAD, value, style="primary")]
     if incident.status is Status.RESOLVED:
         return [
+            *lead,
             button("Draft update", actions.DRAFT, value),
             button("Reopen", actions.REOPEN, value),
         ]
-    elements = [
+    elements = lead + [
         button(status.value.capitalize(), actions.status_action(status), value)
         for status in STATUS_ORDER
         if status.is_open and status is not incident.status
@@ -184,6 +194,8 @@ def card_buttons(incident: Incident) -> list[Block]:
 
 def topic(incident: Incident, names: Mapping[str, str]) -> str:
     lead = (names.get(incident.lead) or SOMEONE) if incident.lead else "unassigned"
+    if is_source(incident.lead):
+        lead = "nobody yet"
     title = for_public(incident.title, names)  # a topic shows no links: plain words
     text = f"sev{incident.severity} · {incident.status.value} · lead: {lead} · {incident.name}: {title}"
     return escape_within(text, TOPIC_LIMIT)
@@ -195,7 +207,7 @@ def announcement(incident: Incident, channel_id: str | None, names: Mapping[str,
     if incident.status is Status.RESOLVED:
         after = f" after {total}" if total else ""
         return f":white_check_mark: *{incident.name}* resolved{after}: {title}"
-    lead = name_of(incident.lead, names)
+    lead = _holder(incident.lead, names)
     return f":rotating_light: *{incident.name}* (sev{incident.severity}) {title}. Lead: {lead}. Follow it{where}."
 
 

@@ -12,7 +12,8 @@ from bot.domain.incident import Incident, TimelineEntry
 from bot.domain.markup import SOMEONE, escape, for_slack
 from bot.domain.timefmt import day_and_time
 from bot.render.durations import DETECTION_LAG, IN_EACH_STATUS, headline, phases
-from bot.render.timeline import Person, Piece, Stressed, Typed, said, words
+from bot.render.text import link
+from bot.render.timeline import Linked, Person, Piece, Stressed, Typed, said, words
 
 BACKDATED_AFTER = timedelta(minutes=1)
 
@@ -35,6 +36,8 @@ def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
                 return who(user_id, names)
             case Stressed(word):
                 return f"*{escape(word)}*"
+            case Linked(label, url):
+                return link(url, label)
             case str():
                 return escape(part)
 

@@ -32,8 +32,7 @@ def rich(text: str, names: Mapping[str, str]) -> str:
     for piece in markup.parse(text):
         match piece:
             case markup.Link(url, label) if url.startswith(markup.LINK_SCHEMES):
-                shown = escape(label or url)
-                parts.append(f"[{shown}](<{url.replace('<', '%3C').replace('>', '%3E').replace(' ', '%20')}>)")
+                parts.append(link(label or url, url))
             case markup.Emoji(code):
                 parts.append(escape(f":{code}:"))
             case markup.Special(name):
@@ -43,6 +42,11 @@ def rich(text: str, names: Mapping[str, str]) -> str:
             case _:
                 parts.append(escape(markup.for_public(markup.source([piece]), names)))
     return " ".join("".join(parts).split())
+
+
+def link(label: str, url: str) -> str:
+    """`[label](<url>)`: the label escaped, the address kept whole (no `<`, `>` or space ends it)."""
+    return f"[{escape(label)}](<{url.replace('<', '%3C').replace('>', '%3E').replace(' ', '%20')}>)"
 
 
 def name_of(user_id: str | None, names: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.aftermath import RETRO_REMINDER_WORKING_DAYS
+from bot.domain.alerts import is_source
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_slack
 from bot.domain.retro import FollowUp
@@ -31,4 +32,5 @@ def retro_reminder(incident: Incident) -> str:
         "the close. `/incident retro` builds it from the record; `/incident retro done` or "
         "`/incident retro waived <reason>` records the decision."
     )
-    return f"<@{incident.lead}> {escape(said)}"
+    lead = "Nobody leads it:" if is_source(incident.lead) else f"<@{incident.lead}>"
+    return f"{lead} {escape(said)}"

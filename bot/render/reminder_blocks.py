@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.alerts import is_source
 from bot.domain.incident import EntryKind, Incident
 from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind, ReminderMessage, minutes
 from bot.domain.timefmt import clock_time
@@ -30,10 +31,13 @@ def snooze_label(length: timedelta) -> str:
 
 
 def mentions(incident: Incident, kind: ReminderKind) -> str:
+    """The comms lead (else the lead), and at an escalation the lead too; a lead that is still the
+    alert source a rule declared the incident for is nobody to mention."""
     people = [incident.comms or incident.lead]
     if kind is ReminderKind.ESCALATION and incident.lead not in people:
         people.append(incident.lead)
-    return " ".join(f"<@{person}>" for person in people)
+    named = [f"<@{person}>" for person in people if not is_source(person)]
+    return " ".join(named) or "Nobody leads this incident yet:"
 
 
 def reminder_message(

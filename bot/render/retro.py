@@ -16,8 +16,8 @@ from bot.domain.durations import short
 from bot.domain.incident import TimelineEntry, format_name
 from bot.domain.retro import Record
 from bot.render.durations import DETECTION_LAG, IN_EACH_STATUS, headline, phases
-from bot.render.markdown import both_times, escape, line_start, name_of, rich
-from bot.render.timeline import Person, Piece, Stressed, Typed, said, words
+from bot.render.markdown import both_times, escape, line_start, link, name_of, rich
+from bot.render.timeline import Linked, Person, Piece, Stressed, Typed, said, words
 
 WRITE_HERE = "_To be written by the team._"
 
@@ -90,6 +90,8 @@ def _entry(entry: TimelineEntry, record: Record) -> str:
                 return name_of(user_id, record.names)
             case Stressed(word):
                 return escape(word)
+            case Linked(label, url):
+                return link(label, url)
             case str():
                 return escape(part)
 

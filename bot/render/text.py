@@ -97,6 +97,13 @@ def whole_lines(lines: Iterable[tuple[int, str]]) -> list[tuple[list[int], list[
     return packed
 
 
+def link(url: str, label: str) -> str:
+    """`<url|label>`: a link to a sender's address, the label escaped and the address kept whole as
+    Slack reads it (a `|` or `>` in it cannot end it early or add a label)."""
+    safe = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
+    return f"<{safe}|{escape(label)}>"
+
+
 def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 

@@ -22,6 +22,7 @@ from bot.domain.language import load_language
 from bot.domain.paging import Target, TargetKind, Via, read_news
 from bot.domain.reminders import promise_words, read_promise_entry, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
+from bot.domain.triage import AlertEvent, AlertNews, read_alert_news
 from bot.domain.visibility import PRIVATE
 
 STATUS_EMOJI = {
@@ -66,7 +67,15 @@ class Stressed:
     word: str
 
 
-Piece = str | Typed | Person | Stressed  # a plain `str`: the bot's own words
+@dataclass(frozen=True)
+class Linked:
+    """A sender's link (an alert's source, its dashboard): its label, clickable in each medium."""
+
+    label: str
+    url: str
+
+
+Piece = str | Typed | Person | Stressed | Linked  # a plain `str`: the bot's own words
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,8 @@ def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
             within = f" within {short(news.waited)}" if news.waited is not None else ""
             nobody = ("nobody acknowledged the page ", *_page_for(news.target), within)
             return Said(None, detail=nobody, emoji=":warning:")
+        case EntryKind.ALERTS:
+            return _alert_news(who, read_alert_news(entry))
         case EntryKind.COMPONENTS:
             changes = read_changes(entry)
             emoji = STATE_EMOJI[ComponentState.worst(change.now for change in changes)]
@@ -188,6 +199,31 @@ def _paged(entry: TimelineEntry, who: str) -> Said:
     if news.via is Via.GROUP:
         return Said(who, "paged", tuple(people), (f"in {news.group}",), emoji=":pager:")
     return Said(who, "paged", tuple(people), emoji=":pager:")
+
+
+ALERT_EMOJI = {
+    AlertEvent.ATTACHED: ":rotating_light:",
+    AlertEvent.FIRED: ":fire:",
+    AlertEvent.FIRED_AGAIN: ":fire:",
+    AlertEvent.RESOLVED: ":white_check_mark:",
+    AlertEvent.ACKNOWLEDGED: ":eyes:",
+}
+
+
+def _alert_news(who: str, news: AlertNews) -> Said:
+    """`alice attached the alerts *5xx rate on web*: 3 firing, 0 resolved · prod-alertmanager`, or
+    (said by the source) `HighErrorRate resolved (3 of 3 resolved) · Source`."""
+    emoji = ALERT_EMOJI[news.event]
+    if news.event is AlertEvent.ATTACHED:
+        counted = f"{news.firing} firing, {news.resolved} resolved"
+        source: tuple[Piece, ...] = (" · ", Linked(news.source, news.link)) if news.link else (f" · {news.source}",)
+        return Said(who, "attached the alerts", (Stressed(news.what),), (counted, *source), emoji=emoji)
+    if news.event is AlertEvent.RESOLVED:
+        counted = f"{news.resolved} of {news.total} resolved"
+    else:
+        counted = f"{news.firing} of {news.total} firing"
+    link: tuple[Piece, ...] = (" · ", Linked("Source", news.link)) if news.link else ()
+    return Said(who, detail=(f"{news.what} {news.event.value} ({counted})", *link), emoji=emoji)
 
 
 def _component_changes(changes: list[ComponentChange]) -> tuple[Piece, ...]:

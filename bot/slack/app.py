@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.aftermath import AftermathService
+from bot.alerts.triage import AlertTriage
 from bot.config import Settings
 from bot.declare import DeclareService
 from bot.drafts import DraftService
@@ -35,6 +36,7 @@ from bot.reminders import ReminderService
 from bot.request_body import Refusal, read_body, request_headers
 from bot.service import IncidentService
 from bot.slack import inbound
+from bot.slack.alert_triage import register_triage
 from bot.slack.answers import AfterAck
 from bot.slack.declaring import register_declaring
 from bot.slack.identity import BotIdentity
@@ -67,6 +69,7 @@ def create_app(
     members: MemberCheck | None = None,
     groups: UserGroupSync | None = None,
     paging: PagingService | None = None,
+    triage: AlertTriage | None = None,
 ) -> App:
     identity = identity or BotIdentity(client)
     app = App(
@@ -97,6 +100,8 @@ def create_app(
     register(app, runner, after_ack)
     register_declaring(app, runner, DeclareService(service.db, clock=service.clock), after_ack)
     register_paging(app, runner, after_ack)
+    if triage is not None:
+        register_triage(app, runner, triage, after_ack)
     register_member_events(app, members.learn)
     register_group_events(
         app, (groups or UserGroupSync(service.db, client, clock=service.clock, sleep=time.sleep)).learn

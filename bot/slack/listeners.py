@@ -262,6 +262,8 @@ def _button_command(pressed: shapes.ButtonPress) -> commands.Command:
         return commands.Close(incident=number, summary="", at=None)
     if action_id == actions.REOPEN:
         return commands.Reopen(incident=number, reason="")
+    if action_id == actions.TAKE_LEAD:
+        return commands.SetLead(incident=number, user_id=pressed.asked.user_id)
     return commands.WriteDrafts(incident=number, language=None, length=None)
 
 

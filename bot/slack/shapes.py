@@ -16,7 +16,8 @@ message a shortcut names, an event's fields): when that is unreadable and someon
     ssl_check        form: ssl_check=1 (Bolt answers it)
     interaction      payload: type, user.id; team and channel objects or null; response_url
                      (http or https), trigger_id
-      block_actions    actions, the first one pressed: action_id; value
+      block_actions    actions, the first one pressed: action_id; value, or a select's
+                     selected_option.value
       message_action   callback_id; message (bot.slack.copied: ts, author, words)
       shortcut         callback_id (a global shortcut, from the lightning menu)
       view_submission  view.callback_id, view.type; view.private_metadata; view.state.values:
@@ -211,7 +212,9 @@ def read(body: Mapping[str, Any]) -> Incoming:
         return _json(kind, root)
     asked, routed = _envelope(kind, root)
     if kind == "block_actions":
-        return ButtonPress(asked, routed, root.objects("actions")[0].maybe_text("value") or "")
+        pressed = root.objects("actions")[0]
+        chosen = pressed.maybe_object("selected_option")  # a select's option, else a button's value
+        return ButtonPress(asked, routed, chosen.text("value") if chosen else pressed.maybe_text("value") or "")
     if kind == "message_action":
         return MessageShortcut(asked, routed, message_from(root.object("message")))
     if kind == "shortcut":

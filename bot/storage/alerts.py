@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,53 +20,20 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
 
 from bot.domain.alert_rules import Action, Decision
-from bot.domain.alerts import Alert, AlertLink, AlertState, AlertStatus, Counts, Notification, Source, Triage
+from bot.domain.alerts import (
+    Alert,
+    AlertLink,
+    AlertState,
+    AlertStatus,
+    Counts,
+    Notification,
+    Source,
+    StoredAlert,
+    StoredGroup,
+    Triage,
+)
 from bot.storage.sql import core, upsert
 from bot.storage.tables import AlertGroupRow, AlertMemberRow, AlertRow
-
-
-@dataclass(frozen=True)
-class StoredGroup:
-    """A group as stored (its alerts are read apart)."""
-
-    id: int
-    source: Source
-    sender: str
-    team_id: str | None
-    group_key: str
-    summary: str
-    title: str
-    severity: int
-    rule: str | None
-    group_labels: Mapping[str, str]
-    common_labels: Mapping[str, str]
-    common_annotations: Mapping[str, str]
-    external_url: str
-    truncated: int
-    first_seen_at: datetime
-    last_seen_at: datetime
-    changed_at: datetime
-    triage: Triage
-    triage_version: int
-    decided_by: str | None
-    decided_at: datetime | None
-    incident_id: int | None
-    message_ts: str | None
-    declare_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    id: int
-    key: str
-    name: str
-    labels: Mapping[str, str]
-    annotations: Mapping[str, str]
-    links: tuple[AlertLink, ...]
-    state: AlertState
-    first_fired_at: datetime | None
-    fired: int
-    last_seen_at: datetime
 
 
 def key_hash(group_key: str) -> str:
@@ -335,14 +301,16 @@ def counts(*, session: Session, group_id: int, truncated: int = 0) -> Counts:
     )
 
 
-def alerts_of(*, session: Session, group_id: int) -> list[StoredAlert]:
-    """The group's alerts, firing first, then by when they began."""
+def alerts_of(*, session: Session, group_id: int, limit: int | None = None) -> list[StoredAlert]:
+    """The group's alerts, firing first, then by when they began (the first `limit` of them)."""
     query = (
         select(*_ALERT.c)
         .join(AlertMemberRow, col(AlertMemberRow.alert_id) == col(AlertRow.id))
         .where(col(AlertMemberRow.group_id) == group_id)
         .order_by(col(AlertRow.status), col(AlertRow.starts_at), col(AlertRow.id))
     )
+    if limit is not None:
+        query = query.limit(limit)
     return [_alert(row) for row in core(session).execute(query)]
 
 

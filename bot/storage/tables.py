@@ -198,12 +198,15 @@ class EffectRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_effect_pending", "not_before", "id", sqlite_where=PENDING, postgresql_where=PENDING),
         Index("ix_effect_incident", "incident_id", "id"),
+        Index("ix_effect_alert_group", "alert_group_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
     # The workspace whose token sends it (its incident's): a sender claims only its own (auth.test's)
     team_id: str | None = Field(default=None, max_length=32)
+    # The group of alerts whose triage message it is about: sent in that group's queue (bot.outbox.store)
+    alert_group_id: int | None = Field(default=None)
     kind: str = Field(max_length=32)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | done | dead

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +13,10 @@ from sqlalchemy import func, select
 
 from bot.sandbox import Sandbox
 from bot.storage.tables import AlertGroupRow, AlertMemberRow, AlertRow
+from slack_emulator import SlackEmulator
 from tests.alert_samples import AM_SECRET, GRAFANA_SECRET, TOKENS_SETTING, raw
 
-ALERT_SETTINGS = {"INCIDENT_ALERT_TOKENS": TOKENS_SETTING, "INCIDENT_ALERT_CHANNEL": "C0ALERTS"}
+ALERT_SETTINGS = {"INCIDENT_ALERT_TOKENS": TOKENS_SETTING}
 # What Alertmanager 0.25.0 sent with every notification (research/alertmanager-capture).
 ALERTMANAGER_HEADERS = {"User-Agent": "Alertmanager/0.25.0", "Content-Type": "application/json"}
 
@@ -57,3 +59,11 @@ def stored(stack: Sandbox) -> tuple[int, int, int]:
             int(session.execute(select(func.count()).select_from(table)).scalar_one())
             for table in (AlertGroupRow, AlertRow, AlertMemberRow)
         )
+
+
+def alerting_stack(make_stack: Callable[..., Sandbox], **settings: str) -> Sandbox:
+    """A bot taking alerts (the tests' tokens) with its INCIDENT_ALERT_CHANNEL, `#alerts`, where
+    alice, bob and gina (a guest) are; `settings` adds to or replaces the bot's settings."""
+    emulator = SlackEmulator()
+    channel = emulator.create_channel("alerts", members=["alice", "bob", "gina"])
+    return make_stack(emulator=emulator, settings={**ALERT_SETTINGS, "INCIDENT_ALERT_CHANNEL": channel, **settings})

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from alert_posts import ALERT_SETTINGS, enqueue, from_alertmanager, from_grafana, post, stored
+from alert_posts import alerting_stack, enqueue, from_alertmanager, from_grafana, post, stored
 from e2e_stack import Stack, metrics_at
 
 from bot.request_body import MAX_BODY_BYTES
@@ -23,7 +23,7 @@ from tests.conftest import database_state
 
 @pytest.fixture
 def alerting(make_stack: Callable[..., Stack]) -> Stack:
-    return make_stack(settings=ALERT_SETTINGS)
+    return alerting_stack(make_stack)
 
 
 def test_alertmanager_notifications_are_stored_once_however_often_sent(alerting: Stack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from slack_sdk import WebClient
 
 from slack_emulator import GENERAL, SlackEmulator
@@ -39,6 +40,37 @@ def test_a_click_sends_the_block_actions_payload_slack_sends(
     }
     assert action["action_ts"] and payload["trigger_id"] and payload["api_app_id"] == "A0EMULATOR"
     assert payload["response_url"].startswith(f"{emulator.url}/response_url/")
+
+
+SELECT = {
+    "type": "actions",
+    "block_id": "pick",
+    "elements": [
+        {
+            "type": "static_select",
+            "action_id": "alerts.add",
+            "placeholder": {"type": "plain_text", "text": "Add to incident"},
+            "options": [{"text": {"type": "plain_text", "text": "INC-3 Checkout"}, "value": "12:0:3"}],
+        }
+    ],
+}
+
+
+def test_choosing_an_option_of_a_select_sends_the_option_and_no_value(
+    emulator: SlackEmulator, signed_app: SignedApp, client: WebClient, bot_channel: str
+) -> None:
+    ts = client.chat_postMessage(channel=bot_channel, text="alerts", blocks=[SELECT])["ts"]
+    assert emulator.as_user("alice").choose(bot_channel, ts, "alerts.add", "12:0:3").status == 200
+    [action] = signed_app.received[-1].payload["actions"]
+    assert {k: action[k] for k in ("type", "action_id", "block_id", "selected_option")} == {
+        "type": "static_select",
+        "action_id": "alerts.add",
+        "block_id": "pick",
+        "selected_option": {"text": {"type": "plain_text", "text": "INC-3 Checkout"}, "value": "12:0:3"},
+    }
+    assert "value" not in action and action["action_ts"]
+    with pytest.raises(ValueError, match="no static select offering '12:0:9'"):
+        emulator.as_user("alice").choose(bot_channel, ts, "alerts.add", "12:0:9")  # Slack sends only what it lists
 
 
 def test_a_response_url_of_a_click_can_replace_or_delete_the_message(

@@ -41,7 +41,13 @@ class FakeSlack:
         self.batches: list[int] = []  # how many effects each successful call sent (several: a batch)
 
     def send(
-        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: object = None,
     ) -> Result:
         """Answers like `Delivery.send`: one call for the whole batch."""
         number = views[0].incident.number if views else None

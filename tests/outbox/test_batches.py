@@ -108,7 +108,13 @@ class SlowSlack(FakeSlack):
         self.seconds = seconds
 
     def send(
-        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: object = None,
     ) -> Result:
         time.sleep(self.seconds)
         return super().send(effects, views, progress, attempt=attempt)
@@ -259,7 +265,13 @@ class SlowFirstCall(FakeSlack):
         self.meanwhile: Callable[[], None] | None = meanwhile
 
     def send(
-        self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, *, attempt: Attempt
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: object = None,
     ) -> Result:
         if self.meanwhile is not None:
             meanwhile, self.meanwhile = self.meanwhile, None

@@ -45,13 +45,16 @@ from bot.domain.paging import (
 from bot.domain.reminders import Promise, no_update_entry, promise_entry, snooze_entry
 from bot.domain.retro import Record, RetroState
 from bot.domain.roles import Role, change_role
+from bot.domain.triage import AlertEvent, AlertNews, alert_news_entry
 from bot.domain.visibility import make_private, make_public
 from bot.render.lines import line
 from bot.render.retro import markdown
 
 IST = ZoneInfo("Asia/Kolkata")
 HOME = Target(TargetKind.COMPONENT, "home", "Home page")
-NAMES = {"U0ALICE": "alice", "U0BOB": "bob"}
+NAMES = {"U0ALICE": "alice", "U0BOB": "bob", "alerts:prod-alertmanager": "prod-alertmanager"}
+AM_PAGE = "http://alertmanager.example.com:9093"
+SOURCE = "http://prometheus.example.com/graph?g0.expr=rate%28http_errors%5B5m%5D%29&g0.tab=1"
 
 
 def at(minute: int) -> datetime:
@@ -90,7 +93,11 @@ def story() -> tuple[Incident, list[TimelineEntry]]:
     entries.append(
         add_message(incident, text="Errors are dropping", author="U0BOB", posted_at=at(10), now=at(10), source="C1/1.2")
     )
+    attached = AlertNews(AlertEvent.ATTACHED, "5xx rate above 5% on web", 3, 3, 0, "prod-alertmanager", AM_PAGE)
+    resolved = AlertNews(AlertEvent.RESOLVED, "HighErrorRate", 3, 0, 3, "prod-alertmanager", SOURCE)
     entries += [
+        alert_news_entry(attached, actor="U0BOB", at=at(10), now=at(10)),
+        alert_news_entry(resolved, actor="alerts:prod-alertmanager", at=at(10), now=at(10)),
         TimelineEntry(at(11), at(11), "U0BOB", EntryKind.DRAFT, "English short, French short"),
         TimelineEntry(at(12), at(12), "U0BOB", EntryKind.PUBLISHED, "English short update (identified)"),
         TimelineEntry(at(13), at(13), "U0BOB", EntryKind.CORRECTED, "English short update (identified)"),
@@ -139,14 +146,17 @@ def document_lines() -> list[str]:
 
 
 def slack_words(text: str) -> str:
-    """A Slack line without its time, emoji and bold, unescaped."""
+    """A Slack line without its time, emoji and bold, unescaped, its links as their labels."""
+    text = re.sub(r"<[^|<>]+\|([^<>]+)>", r"\1", text)
     text = re.sub(r"^`[^`]+` ", "", text)
     text = re.sub(r"(^| ):[a-z0-9_+-]+: ", r"\1", text, count=1)
     return html.unescape(text.replace("*", ""))
 
 
 def document_words(text: str) -> str:
-    """A document's timeline item without its times and the colon after who, unescaped."""
+    """A document's timeline item without its times and the colon after who, unescaped, its links
+    as their labels."""
+    text = re.sub(r"\[((?:[^\]\\]|\\.)+)\]\(<[^<>]+>\)", r"\1", text)
     text = re.sub(r"^- \*\*[^*]+\*\* ", "", text)
     text = re.sub(rf"^({'|'.join(NAMES.values())}): ", r"\1 ", text)
     return re.sub(r"\\(.)", r"\1", text)
@@ -234,3 +244,22 @@ def test_paging_says_who_paged_whom_why_and_who_answered() -> None:
         "`22:20 IST` *alice* :raising_hand: acknowledged the page for Home page: 6m after the page",
         "`22:20 IST` :warning: nobody acknowledged the page to *bob* within 5m",
     ]
+
+
+def test_attached_alerts_read_the_same_with_their_links_clickable_in_each_medium() -> None:
+    said = [
+        (line(entry, INCIDENT, NAMES, IST), item)
+        for entry, item in zip(ENTRIES, document_lines(), strict=True)
+        if entry.kind is EntryKind.ALERTS
+    ]
+    (attached, attached_item), (resolved, resolved_item) = said
+    assert attached.endswith(
+        "*bob* :rotating_light: attached the alerts *5xx rate above 5% on web*: 3 firing, 0 resolved · "
+        "<http://alertmanager.example.com:9093|prod-alertmanager>"
+    )
+    assert resolved.endswith(
+        "*prod-alertmanager* :white_check_mark: HighErrorRate resolved (3 of 3 resolved) · "
+        "<http://prometheus.example.com/graph?g0.expr=rate%28http_errors%5B5m%5D%29&amp;g0.tab=1|Source>"
+    )
+    assert resolved_item.endswith(f"prod-alertmanager: HighErrorRate resolved (3 of 3 resolved) · [Source](<{SOURCE}>)")
+    assert attached_item.endswith("3 firing, 0 resolved · [prod-alertmanager](<http://alertmanager.example.com:9093>)")

@@ -102,8 +102,19 @@ def press(**changes: Any) -> dict[str, Any]:
     return {"type": "block_actions", "user": USER, "actions": [action], "response_url": URL} | changes
 
 
+def test_an_option_chosen_in_a_select_reads_as_the_press_of_its_value() -> None:
+    chosen = {"action_id": "alerts.add", "type": "static_select", "selected_option": {"value": "12:0:7"}}
+    read = shapes.read(press(actions=[chosen]))
+    assert isinstance(read, shapes.ButtonPress) and (read.action_id, read.value) == ("alerts.add", "12:0:7")
+
+
 # (body, the refusal, whether someone waiting can be told)
 REFUSED = [
+    (
+        press(actions=[{"action_id": "alerts.add", "selected_option": {"text": "INC-7"}}]),
+        "block_actions: actions[0].selected_option.value is missing",
+        True,
+    ),
     ({"type": "event_callback", "event": {"type": "x"}}, "event_callback: team_id is missing", False),
     ({"type": 7}, "type must be a string, not a number", False),
     ({"text": "hi"}, "has neither a type (an interaction or an event) nor a command (a slash command)", False),

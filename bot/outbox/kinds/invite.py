@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.domain.alerts import is_source
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import tolerate
@@ -17,6 +18,7 @@ class Invite(Effect):
 
     def send(self, slack: Sending) -> Nothing:
         channel = slack.channel()
-        for user in self.users:
+        people = [user for user in self.users if not is_source(user)]  # a rule's source is nobody to invite
+        for user in people:
             tolerate(slack.client.conversations_invite, channel=channel, users=user)
-        return Nothing()
+        return Nothing() if people else Nothing(note="nobody to invite")

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from slack_sdk.webhook import WebhookClient
 
+from bot.domain.alerts import is_source
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp, Retry
 from bot.outbox.results import Nothing
@@ -37,7 +38,7 @@ class TellChannelReady(Effect):
             if answer.status_code >= 500 or answer.status_code == 429:
                 raise Retry(f"response_url answered {answer.status_code}")
             return Nothing(note=None if answer.status_code == 200 else f"response_url {answer.status_code}")
-        if not self.user:
+        if not self.user or is_source(self.user):  # opened by a rule: nobody is waiting to be told
             return Nothing(note="nobody to tell")
         directly = tell_ephemeral_or_directly(slack.client, origin=self.origin, user=self.user, text=text)
         return Nothing(note="told in a direct message" if directly else None)

@@ -1,0 +1,31 @@
+"""A group's triage message as outbox work: queued in the transaction of whatever changed it.
+
+One pending edit covers every change made before it is sent (it renders the group as it is then),
+so a storm of notifications queues one edit at a time per group, not one per notification.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.outbox import store
+from bot.outbox.kinds.show_triage import ShowTriage
+
+
+def show(session: Session, *, group_id: int, team_id: str, now: datetime) -> bool:
+    """Post or edit the group's message after the commit, unless an edit not yet claimed by a
+    sender is already queued (it will show this change too); True when work was queued."""
+    if store.waiting_in_group(session=session, alert_group_id=group_id, kind=ShowTriage.kind, now=now):
+        return False
+    effect = ShowTriage(alert_group_id=group_id)
+    store.enqueue(session=session, incident_id=None, team_id=team_id, effect=effect, now=now)
+    return True
+
+
+def show_after_incident(session: Session, *, group_id: int, incident_id: int, now: datetime) -> None:
+    """Edit the group's message once more after the incident's own work (its channel created first),
+    so that it links to the incident's channel."""
+    effect = ShowTriage(alert_group_id=group_id, edit_only=True)
+    store.enqueue(session=session, incident_id=incident_id, effect=effect, now=now)

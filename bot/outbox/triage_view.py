@@ -1,0 +1,34 @@
+"""What sending a group's triage message needs, read from storage when it is sent (`read_group`).
+
+Read at send time, like an incident's card (`bot.outbox.view`): a message edited after a storm of
+notifications shows the group as it is now, whatever notification queued the edit.
+"""
+
+from __future__ import annotations
+
+from bot.domain.incident import Incident
+from bot.domain.triage import TriageView
+from bot.storage import alerts, members, repository
+from bot.storage.db import Database
+
+SHOWN_ALERTS = 10  # alerts a triage message lists one by one; the rest are counted
+OFFERED_INCIDENTS = 100  # open incidents *Add to incident* offers (Slack's limit for a static select)
+
+
+def read_group(db: Database, alert_group_id: int) -> TriageView | None:
+    """The group as it is now, in one transaction; None when it is gone."""
+    with db.read() as session:
+        group = alerts.get_group(session=session, group_id=alert_group_id)
+        if group is None:
+            return None
+        listed = alerts.alerts_of(session=session, group_id=group.id, limit=SHOWN_ALERTS)
+        counts = alerts.counts(session=session, group_id=group.id, truncated=group.truncated)
+        incident = None
+        if group.incident_id is not None:
+            incident = repository.get_by_id(session=session, incident_id=group.incident_id).incident
+        offered: tuple[Incident, ...] = ()
+        if group.team_id is not None and incident is None:
+            found = repository.list_open(session=session, team_id=group.team_id)
+            offered = tuple(stored.incident for stored in found if not stored.incident.private)[:OFFERED_INCIDENTS]
+        names = members.names(session=session, user_ids={group.decided_by} if group.decided_by else set())
+    return TriageView(group, tuple(listed), counts, incident, offered, names)

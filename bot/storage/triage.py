@@ -1,0 +1,94 @@
+"""Where groups of alerts stand with people, in SQL: decisions, rules' declarations, the groups an
+incident holds. Flat functions on the caller's session (the alert services commit).
+
+A decision is made on the group's row, locked by the caller (`alerts.get_group(for_update=True)`),
+and raises its `triage_version`: the buttons of a message rendered before carry the old one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from bot.domain.alerts import Triage
+from bot.storage.sql import core
+from bot.storage.tables import AlertGroupRow, AlertMemberRow, AlertRow
+
+
+def decide(
+    *, session: Session, group_id: int, triage: Triage, actor: str, now: datetime, incident_id: int | None = None
+) -> None:
+    """Record who decided what of the group (and the incident it joined); its buttons go stale."""
+    core(session).execute(
+        update(AlertGroupRow)
+        .where(col(AlertGroupRow.id) == group_id)
+        .values(
+            triage=triage.value,
+            triage_version=AlertGroupRow.triage_version + 1,
+            decided_by=actor,
+            decided_at=now,
+            incident_id=incident_id,
+            declare_at=None,
+        )
+    )
+
+
+def forget_declaring(*, session: Session, group_id: int) -> None:
+    """The rule that would declare the group no longer will (it stopped firing first)."""
+    core(session).execute(update(AlertGroupRow).where(col(AlertGroupRow.id) == group_id).values(declare_at=None))
+
+
+def due_to_declare(*, session: Session, team_id: str, now: datetime, limit: int = 20) -> list[int]:
+    """Groups of the workspace a rule declares by now, still waiting for a decision, oldest first."""
+    query = (
+        select(col(AlertGroupRow.id))
+        .where(
+            col(AlertGroupRow.declare_at).is_not(None),  # the partial index's condition
+            col(AlertGroupRow.declare_at) <= now,
+            col(AlertGroupRow.team_id) == team_id,
+            col(AlertGroupRow.triage) == Triage.OPEN.value,
+        )
+        .order_by(col(AlertGroupRow.declare_at))
+        .limit(limit)
+    )
+    return [int(found) for found in core(session).execute(query).scalars() if found is not None]
+
+
+def next_declaration(*, session: Session, team_id: str) -> datetime | None:
+    """When a rule declares a group of the workspace next (None: no rule waits)."""
+    query = select(func.min(AlertGroupRow.declare_at)).where(
+        col(AlertGroupRow.declare_at).is_not(None),
+        col(AlertGroupRow.team_id) == team_id,
+        col(AlertGroupRow.triage) == Triage.OPEN.value,
+    )
+    found: datetime | None = core(session).execute(query).scalar()
+    return found
+
+
+def without_workspace(*, session: Session, limit: int = 100) -> list[int]:
+    """Groups received before the process knew its workspace (Slack unreachable at start-up)."""
+    query = select(col(AlertGroupRow.id)).where(col(AlertGroupRow.team_id).is_(None)).limit(limit)
+    return [int(found) for found in core(session).execute(query).scalars() if found is not None]
+
+
+def adopt(*, session: Session, group_id: int, team_id: str) -> bool:
+    """The group belongs to workspace `team_id` (once; False when another process adopted it first)."""
+    statement = (
+        update(AlertGroupRow)
+        .where(col(AlertGroupRow.id) == group_id, col(AlertGroupRow.team_id).is_(None))
+        .values(team_id=team_id)
+    )
+    return bool(core(session).execute(statement).rowcount)
+
+
+def first_fired(*, session: Session, group_id: int) -> datetime | None:
+    """When the group's earliest alert first fired."""
+    query = (
+        select(func.min(AlertRow.first_fired_at))
+        .join(AlertMemberRow, col(AlertMemberRow.alert_id) == col(AlertRow.id))
+        .where(col(AlertMemberRow.group_id) == group_id)
+    )
+    found: datetime | None = core(session).execute(query).scalar()
+    return found

@@ -1,0 +1,285 @@
+"""Alerts triaged in Slack (docs/behaviour.md, Alerts): a new group posts one message in
+INCIDENT_ALERT_CHANNEL, later notifications edit it in place, and its buttons declare an incident,
+add the group to one, or dismiss it; over real HTTP, signed, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from alert_posts import alerting_stack, enqueue, from_alertmanager, from_grafana
+from e2e_stack import Stack, bot_lines, card_of
+
+from bot.domain.alerts import Triage
+from bot.domain.incident import EntryKind
+from bot.lookup import Where
+from bot.storage import alerts
+from slack_emulator.records import Message
+from tests.alert_samples import event, raw
+
+TEAM = "T0EMULATOR"
+SUMMARY = "5xx rate above 5% on web"
+STARTED = datetime(2026, 12, 6, 19, 26, 36, 275178, tzinfo=UTC)  # the firing payload's startsAt
+
+
+@dataclass
+class Alerting:
+    stack: Stack
+    channel: str  # INCIDENT_ALERT_CHANNEL
+
+    def messages(self) -> list[Message]:
+        return [m for m in self.stack.emulator.messages(self.channel) if m.user == "U0BOT"]
+
+    def only_message(self) -> Message:
+        found = self.messages()
+        assert len(found) == 1, f"{len(found)} triage messages"
+        return found[0]
+
+    def replies(self) -> list[str]:
+        return [str(post.body.get("text", "")) for post in self.stack.emulator.response_url_posts()]
+
+    def group(self) -> alerts.StoredGroup:
+        with self.stack.runtime.db.read() as session:
+            [found] = [g for g in _groups(session)]
+        return found
+
+
+def _groups(session: Any) -> list[alerts.StoredGroup]:
+    from sqlalchemy import select
+
+    from bot.storage.tables import AlertGroupRow
+
+    ids = session.execute(select(AlertGroupRow.id)).scalars().all()
+    return [group for group_id in ids if (group := alerts.get_group(session=session, group_id=group_id))]
+
+
+def start_alerting(make_stack: Callable[..., Stack], **settings: str) -> Alerting:
+    stack = alerting_stack(make_stack, **settings)
+    assert stack.settings.alert_channel is not None
+    return Alerting(stack, stack.settings.alert_channel)
+
+
+@pytest.fixture
+def alerting(make_stack: Callable[..., Stack]) -> Alerting:
+    return start_alerting(make_stack)
+
+
+def texts(message: Message) -> str:
+    """Everything a person reads in the message: sections, fields and context."""
+    found: list[str] = []
+    for block in message.blocks:
+        if "text" in block:
+            found.append(block["text"]["text"])
+        found += [field["text"] for field in block.get("fields", [])]
+        found += [element.get("text", "") for element in block.get("elements", []) if block["type"] == "context"]
+    return "\n".join(found)
+
+
+def controls(message: Message) -> list[str]:
+    """The buttons' labels and the selects' placeholders, in order."""
+    shown = []
+    for block in message.blocks:
+        if block["type"] == "actions":
+            for element in block["elements"]:
+                shown.append((element.get("text") or element["placeholder"])["text"])
+    return shown
+
+
+def test_a_new_group_posts_one_message_that_later_notifications_edit_in_place(alerting: Alerting) -> None:
+    stack = alerting.stack
+    assert from_alertmanager(stack.url, "alertmanager_firing").status == 200
+    stack.settle()
+    message = alerting.only_message()
+    shown = texts(message)
+    assert f"*{SUMMARY}*" in shown
+    assert "*Severity*\nsev1 (critical)" in shown
+    assert "1 firing · :white_check_mark: 0 resolved" in shown
+    assert "*Source*\nprod-alertmanager · <http://127.0.0.1:19093|Alertmanager>" in shown
+    assert "`alertname=HighErrorRate` `instance=web-1:9100` `service=web` `severity=critical`" in shown
+    assert ":fire: HighErrorRate since 00:56 IST" in shown  # 19:26 UTC, in INCIDENT_TIMEZONE
+    assert "|Source>" in shown and "|Silence>" in shown
+    assert controls(message) == ["Declare incident", "Dismiss"]  # no open incident to add it to
+    assert "No open incident to add these alerts to." in shown
+    for _ in range(3):  # Alertmanager's group_interval and repeat_interval resends, a retry
+        assert from_alertmanager(stack.url, "alertmanager_firing").status == 200
+    stack.settle()
+    assert alerting.only_message().edited is None  # nothing changed: nothing to edit
+    assert from_alertmanager(stack.url, "alertmanager_resolved").status == 200
+    stack.settle()
+    edited = alerting.only_message()
+    assert edited.ts == message.ts and edited.edited is not None
+    assert "0 firing · :white_check_mark: 1 resolved" in texts(edited)
+    assert ":white_check_mark: HighErrorRate resolved at" in texts(edited)
+
+
+def test_events_and_grafana_groups_get_a_message_each_and_a_resent_event_none(alerting: Alerting) -> None:
+    stack = alerting.stack
+    trigger = event("pagerduty_trigger_documented")
+    for _ in range(2):  # the tool retried after a timeout
+        assert enqueue(stack.url, trigger).status == 202
+    assert from_grafana(stack.url, raw("grafana_documented")).status == 200
+    stack.settle()
+    messages = alerting.messages()
+    assert len(messages) == 2
+    summaries = [message.blocks[0]["text"]["text"] for message in messages]
+    assert any(trigger["payload"]["summary"] in summary for summary in summaries)
+    assert all(controls(message) == ["Declare incident", "Dismiss"] for message in messages)
+
+
+def test_declare_incident_opens_it_as_open_does_with_the_group_attached(alerting: Alerting) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    message = alerting.only_message()
+    assert stack.user("alice").click(alerting.channel, message.ts, "alerts.declare").status == 200
+    stack.settle()
+    incident = stack.runtime.service.get(Where(TEAM, number=1))
+    assert (incident.title, incident.severity, incident.lead) == (SUMMARY, 1, "U0ALICE")
+    assert incident.impact_started_at == STARTED  # the earliest startsAt, as `--at` would say it
+    channel = stack.channel_of(1)
+    assert card_of(stack, channel)  # opened exactly as /incident open: channel, card, opening line
+    lines = bot_lines(stack, channel)
+    assert any(f"opened INC-1: {SUMMARY}" in line for line in lines)
+    assert any(f"attached the alerts *{SUMMARY}*: 1 firing, 0 resolved · " in line for line in lines)
+    decided = alerting.only_message()
+    assert controls(decided) == []
+    assert "Declared as INC-1 by alice at" in texts(decided) and f"<#{channel}>" in texts(decided)
+    assert any(reply.startswith("Opened *INC-1* (sev1)") for reply in alerting.replies())
+    assert any(f"INC-1 has its channel: <#{channel}>" in reply for reply in alerting.replies())
+    group = alerting.group()
+    assert (group.triage, group.decided_by, group.incident_id) == (Triage.DECLARED, "U0ALICE", 1)
+    kinds = [entry.kind for entry in stack.runtime.service.timeline(Where(TEAM, number=1)).entries]
+    assert kinds == [EntryKind.OPENED, EntryKind.ALERTS]
+
+
+def test_a_click_on_a_message_already_decided_changes_nothing_and_says_what_happened(
+    alerting: Alerting, unchanged: Callable[..., Any]
+) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    stale = alerting.only_message()  # bob still has the message as it was before alice's click
+    stack.user("alice").click(alerting.channel, stale.ts, "alerts.dismiss")
+    stack.settle()
+    bob = stack.user("bob")
+    with unchanged(stack.runtime.db):
+        assert bob.click_as_shown(alerting.channel, stale.ts, stale.blocks, "alerts.declare").status == 200
+        stack.settle()
+    assert any("Nothing changed: these alerts were already dismissed by alice" in r for r in alerting.replies())
+    assert stack.runtime.service.list_incidents(team_id=TEAM, everything=True) == []
+
+
+def test_add_to_incident_attaches_the_group_to_the_incident_chosen(alerting: Alerting) -> None:
+    stack = alerting.stack
+    stack.user("alice").slash("open sev2 Checkout is slow")
+    stack.settle()
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    message = alerting.only_message()
+    assert controls(message) == ["Declare incident", "Add to incident", "Dismiss"]
+    assert stack.user("bob").choose(alerting.channel, message.ts, "alerts.add", "1:0:1").status == 200
+    stack.settle()
+    channel = stack.channel_of(1)
+    assert any(f"*bob* :rotating_light: attached the alerts *{SUMMARY}*" in line for line in bot_lines(stack, channel))
+    assert "Added to INC-1 by bob at" in texts(alerting.only_message())
+    assert any("Added these alerts to *INC-1*: Checkout is slow." in reply for reply in alerting.replies())
+    assert alerting.group().triage is Triage.ATTACHED
+
+
+def test_dismiss_records_who_dismissed_and_the_message_says_so(alerting: Alerting) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    stack.user("bob").click(alerting.channel, alerting.only_message().ts, "alerts.dismiss")
+    stack.settle()
+    assert controls(alerting.only_message()) == []
+    assert "Dismissed by bob at" in texts(alerting.only_message())
+    assert ": no incident" in texts(alerting.only_message())
+    assert (alerting.group().triage, alerting.group().decided_by) == (Triage.DISMISSED, "U0BOB")
+    from_alertmanager(stack.url, "alertmanager_resolved")  # it goes on being edited as its alerts change
+    stack.settle()
+    assert "0 firing · :white_check_mark: 1 resolved" in texts(alerting.only_message())
+    assert "Dismissed by bob" in texts(alerting.only_message())
+
+
+@pytest.mark.parametrize("action", ["alerts.declare", "alerts.dismiss"])
+def test_a_guest_s_click_is_refused_and_nothing_is_stored(
+    alerting: Alerting, unchanged: Callable[..., Any], action: str
+) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    message = alerting.only_message()
+    with unchanged(stack.runtime.db):
+        assert stack.user("gina").click(alerting.channel, message.ts, action).status == 200
+        stack.settle()
+    assert any("guest" in reply for reply in alerting.replies())
+    assert alerting.only_message().edited is None
+
+
+def test_a_guest_s_choice_of_an_incident_is_refused_and_nothing_is_stored(
+    alerting: Alerting, unchanged: Callable[..., Any]
+) -> None:
+    stack = alerting.stack
+    stack.user("alice").slash("open sev2 Checkout is slow")
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    with unchanged(stack.runtime.db):
+        stack.user("gina").choose(alerting.channel, alerting.only_message().ts, "alerts.add", "1:0:1")
+        stack.settle()
+    assert any("guest" in reply for reply in alerting.replies())
+
+
+def test_a_forged_value_is_refused_and_nothing_is_stored(alerting: Alerting, unchanged: Callable[..., Any]) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    message = alerting.only_message()
+    forged = json.loads(json.dumps(message.blocks).replace('"1:0"', '"1:zero"'))
+    with unchanged(stack.runtime.db):
+        stack.user("alice").click_as_shown(alerting.channel, message.ts, forged, "alerts.declare")
+        stack.settle()
+    assert any("That button carries nothing I can read" in reply for reply in alerting.replies())
+
+
+def test_a_rule_declares_at_once_opened_by_the_source_until_a_person_takes_the_lead(
+    make_stack: Callable[..., Stack], tmp_path: Any
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "web down"\nmatch = [\'service="web"\']\naction = "declare"\n')
+    alerting = start_alerting(make_stack, INCIDENT_ALERT_RULES=str(rules))
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    incident = stack.runtime.service.get(Where(TEAM, number=1))
+    assert (incident.opened_by, incident.lead) == ("alerts:prod-alertmanager", "alerts:prod-alertmanager")
+    channel = stack.channel_of(1)
+    card = card_of(stack, channel)
+    assert "*Lead*\nnobody yet (opened by prod-alertmanager)" in texts(card)
+    assert controls(card)[0] == "Take the lead"
+    assert any(f"*prod-alertmanager* opened INC-1: {SUMMARY}" in line for line in bot_lines(stack, channel))
+    assert "Declared as INC-1 by prod-alertmanager at" in texts(alerting.only_message())
+    stack.emulator.add_member(channel, "bob")
+    stack.user("bob").click(channel, card.ts, "incident.take_lead")
+    stack.settle()
+    assert stack.runtime.service.get(Where(TEAM, number=1)).lead == "U0BOB"
+    taken = card_of(stack, channel)
+    assert "*Lead*\nbob" in texts(taken) and "Take the lead" not in controls(taken)
+    from_alertmanager(stack.url, "alertmanager_firing")  # a resend declares nothing more
+    stack.settle()
+    assert len(stack.runtime.service.list_incidents(team_id=TEAM, everything=True)) == 1
+
+
+def test_a_rule_that_ignores_shows_nothing(make_stack: Callable[..., Stack], tmp_path: Any) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "noise"\nmatch = [\'alertname=~"High.*"\']\naction = "ignore"\n')
+    alerting = start_alerting(make_stack, INCIDENT_ALERT_RULES=str(rules))
+    from_alertmanager(alerting.stack.url, "alertmanager_firing")
+    from_alertmanager(alerting.stack.url, "alertmanager_resolved")
+    alerting.stack.settle()
+    assert alerting.messages() == []
+    assert alerting.group().triage is Triage.IGNORED

@@ -1,0 +1,93 @@
+"""A group's triage messages in the outbox (on SQLite and PostgreSQL): each group's work is one
+queue (posted before edited, never twice), a change while an edit waits queues nothing more, a
+later edit supersedes a waiting one, and every triage message keeps the alert channel's pace
+without holding an incident's work back."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+
+from bot.alerts import message
+from bot.outbox import store
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.show_triage import ShowTriage
+from bot.outbox.sender import EffectSender
+from bot.sandbox import ManualClock
+from bot.service import IncidentService
+from bot.storage.db import Database
+from bot.storage.tables import EffectRow
+from tests.conftest import KOLKATA
+from tests.outbox.fake_delivery import FakeSlack
+
+NOW = datetime(2026, 12, 6, 19, 27, tzinfo=UTC)
+TEAM = "T1"
+
+
+def show(db: Database, group_id: int, *, now: datetime = NOW) -> bool:
+    with db.write() as session:
+        return message.show(session, group_id=group_id, team_id=TEAM, now=now)
+
+
+def due_kinds(db: Database, now: datetime = NOW) -> list[tuple[str, int | None]]:
+    with db.read() as session:
+        due = store.claimable(session=session, team_id=TEAM, now=now)
+    with db.read() as session:
+        rows = {row.id: row for row in session.exec(select(EffectRow))}
+    return [(d.kind, rows[d.id].alert_group_id) for d in due]
+
+
+def test_a_change_while_an_edit_waits_unclaimed_queues_nothing_more(any_db: Database) -> None:
+    assert show(any_db, 1)
+    assert not show(any_db, 1)  # the waiting edit will show this change too
+    assert show(any_db, 2)  # another group's message is its own
+    with any_db.read() as session:
+        assert len(session.exec(select(EffectRow)).all()) == 2
+
+
+def test_a_change_while_the_edit_is_being_sent_queues_another_behind_it(any_db: Database) -> None:
+    show(any_db, 1)
+    with any_db.write() as session:
+        [due] = store.claimable(session=session, team_id=TEAM, now=NOW)
+        store.claim_many(session=session, effect_ids=[due.id], worker="web-1", now=NOW)
+    assert show(any_db, 1)  # the one being sent may have read the group before this change
+    assert due_kinds(any_db) == []  # the second waits for the first: one queue per group
+    with any_db.write() as session:
+        store.mark_done(session=session, effect_ids=[due.id], now=NOW)
+    assert due_kinds(any_db) == [(ShowTriage.kind, 1)]
+
+
+def test_a_later_edit_supersedes_a_waiting_one_of_its_group_only(any_db: Database) -> None:
+    for group_id in (1, 2, 1):
+        with any_db.write() as session:
+            effect = ShowTriage(alert_group_id=group_id)
+            store.enqueue(session=session, incident_id=None, team_id=TEAM, effect=effect, now=NOW)
+    with any_db.write() as session:
+        first, second, _ = store.claim_many(session=session, effect_ids=[1, 2, 3], worker="web-1", now=NOW).values()
+        assert store.has_later(session=session, effect=store.claimed(first))
+        assert not store.has_later(session=session, effect=store.claimed(second))
+
+
+def test_every_triage_message_keeps_one_channel_s_pace_and_an_incident_s_work_is_not_held_behind(
+    sqlite_db: Database,
+) -> None:
+    clock = ManualClock(NOW)
+    slack = FakeSlack()
+    sender = EffectSender(sqlite_db, slack, clock=clock, workspace=lambda: TEAM, pace_seconds=1.0)
+    for group_id in (1, 2, 3):
+        show(sqlite_db, group_id)
+    service = IncidentService(sqlite_db, zone=KOLKATA, clock=clock)
+    service.open(team_id=TEAM, actor="U1", title="Checkout fails")
+    sender.drain()
+    triage = [kind for kind, _ in slack.sent if kind == ShowTriage.kind]
+    assert len(triage) == 1  # one a second in the alert channel
+    assert (PostTimeline.kind, 1) in slack.sent  # the incident's opening went all the same
+    assert sender.next_in is not None and 0 < sender.next_in <= 1.0
+    time.sleep(sender.next_in)
+    sender.drain()
+    assert [kind for kind, _ in slack.sent].count(ShowTriage.kind) == 2
+    with sqlite_db.read() as session:
+        waiting = session.exec(select(EffectRow).where(col(EffectRow.state) == "pending")).all()
+    assert [row.alert_group_id for row in waiting] == [3]
