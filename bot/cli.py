@@ -189,12 +189,23 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+# A worker beside the web process shares its database: with SQLite that only holds on one host.
+SQLITE_WORKER = (
+    "incident-bot worker is running on SQLite (%s): SQLite is for one process on one host. The web "
+    "process already sends Slack work and reminds, so no worker is needed with it; on a platform where "
+    "each process has its own disk (Heroku, Render) this worker writes a database the web process never "
+    "reads. Use PostgreSQL (DATABASE_URL) to run a worker."
+)
+
+
 def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
     from bot.runtime import build
 
     runtime = build(settings)
     if not _token_accepted(runtime):
         return CANNOT_RUN
+    if runtime.db.is_sqlite:
+        log.warning(SQLITE_WORKER, settings.database_url)
     if not once:
         runtime.member_sync.start()  # keeps the members table current, as web processes do
         runtime.reminder_thread.start()  # update reminders, as web processes do

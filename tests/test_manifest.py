@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from bot.sandbox import ManualClock, Sandbox
 from slack_emulator import SlackEmulator
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
+SOCKET_MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.socket.json").read_text())
 
 # The bot scope each Web API method needs (Slack's method documentation); None: no scope.
 SCOPE_OF_METHOD = {
@@ -197,3 +199,23 @@ def test_a_private_incident_s_channel_calls_are_covered_by_the_groups_scopes(tmp
     assert not unknown, f"add the scopes of {unknown}"
     needed = {PRIVATE_SCOPE_OF_METHOD.get(method, SCOPE_OF_METHOD.get(method)) for method in on_private} - {None}
     assert needed <= scopes()
+
+
+def socket_mode_variant(manifest: dict[str, Any]) -> dict[str, Any]:
+    """`manifest` for Socket Mode: no request URL anywhere (Slack sends everything over the app's
+    WebSocket), `socket_mode_enabled`, and nothing else changed."""
+    variant = copy.deepcopy(manifest)
+    for command in variant["features"]["slash_commands"]:
+        command.pop("url")
+    variant["settings"]["event_subscriptions"].pop("request_url")
+    variant["settings"]["interactivity"].pop("request_url")
+    variant["settings"]["socket_mode_enabled"] = True
+    return variant
+
+
+def test_the_socket_mode_manifest_is_the_http_one_without_request_urls() -> None:
+    """The same command, shortcuts, events, scopes and settings as manifest.json: a change to one
+    that the other lacks fails here."""
+    assert SOCKET_MANIFEST == socket_mode_variant(MANIFEST)
+    assert "https://" not in json.dumps(SOCKET_MANIFEST["features"]) + json.dumps(SOCKET_MANIFEST["settings"])
+    assert MANIFEST["settings"]["socket_mode_enabled"] is False

@@ -8,6 +8,7 @@ as an envelope on that socket (no request URL exists). Its Slack work still goes
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from typing import TypeVar
 
 import pytest
 from e2e_stack import shown
+from test_e2e_gunicorn import PROCFILE, free_port
 
 from slack_emulator import ANNOUNCE, BOT_USER_ID, SlackEmulator
 from slack_emulator.records import Channel, Message
@@ -156,16 +158,28 @@ def test_incident_bot_socket_answers_commands_clicks_and_events_over_socket_mode
     assert emulator.socket_mode.wait_disconnected(timeout=5)
 
 
-def test_incident_bot_socket_with_status_port_serves_the_public_status_page(tmp_path: Path, database_url: str) -> None:
-    """Socket Mode has no web process: `--status-port` serves the page and feeds, and only them."""
-    import re
+def procfile_socket_line(port: int) -> list[str]:
+    """The Procfile's commented Socket Mode line (`# web: incident-bot socket ...`), as a platform
+    runs it once uncommented: `$PORT` given."""
+    [line] = [line for line in PROCFILE.read_text().splitlines() if line.startswith("# web: incident-bot socket")]
+    arguments = shlex.split(line.removeprefix("# web:").replace("$PORT", str(port)))
+    assert arguments[:2] == ["incident-bot", "socket"]
+    return [*SOCKET_COMMAND, *arguments[2:]]
+
+
+def test_the_procfile_s_socket_mode_line_serves_the_public_status_page_on_port(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Socket Mode has no web process: the Procfile's line serves the page and feeds on $PORT, and
+    only them."""
     import urllib.error
     import urllib.request
 
     emulator = SlackEmulator()
     emulator.connect_socket_mode()
     log = tmp_path / "incident-bot-socket.log"
-    command = [*SOCKET_COMMAND, "--status-host", "127.0.0.1", "--status-port", "0"]
+    port = free_port()
+    command = procfile_socket_line(port)
     with log.open("wb") as output:
         process = subprocess.Popen(
             command,
@@ -178,10 +192,8 @@ def test_incident_bot_socket_with_status_port_serves_the_public_status_page(tmp_
     try:
         # the page starts before the Socket Mode connection: once connected, the line is in the log
         bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
-        found = bot.wait_for(
-            "the status page line", lambda: re.search(r"status page on (http://\S+)/status", bot.output())
-        )
-        base = found.group(1)
+        bot.wait_for("the status page line", lambda: f"status page on http://0.0.0.0:{port}/status" in bot.output())
+        base = f"http://127.0.0.1:{port}"
         with urllib.request.urlopen(f"{base}/status?lang=fr", timeout=5) as answer:  # noqa: S310 - loopback
             assert answer.status == 200 and "Tous les services fonctionnent" in answer.read().decode()
         with urllib.request.urlopen(f"{base}/api/v2/status.json", timeout=5) as answer:  # noqa: S310 - loopback

@@ -61,6 +61,30 @@ def test_a_refused_token_stops_the_bot_at_start_up_with_one_line_and_status_2(
     assert emulator.bot_token not in result.stderr + result.stdout
 
 
+def test_a_worker_on_sqlite_warns_at_start_in_one_line_why_it_should_not_run(tmp_path: Path, database_url: str) -> None:
+    """SQLite is for one process on one host: a worker beside the web process is useless there (the
+    web process sends and reminds) and, where each process has its own disk, writes a database of
+    its own. It still runs (one host, a fresh start after a crash); on PostgreSQL it says nothing."""
+    with SlackEmulator() as emulator:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "worker", "--once"],
+            env=environment(emulator, tmp_path) | {"DATABASE_URL": database_url},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if " WARNING " in line]
+    if database_url.startswith("sqlite"):
+        [warning] = warnings
+        assert "incident-bot worker is running on SQLite" in warning
+        assert "SQLite is for one process on one host" in warning and "The web process already sends" in warning
+        assert "Use PostgreSQL (DATABASE_URL) to run a worker." in warning
+    else:
+        assert warnings == []
+
+
 def test_gunicorn_stops_instead_of_restarting_workers_when_the_token_is_refused(tmp_path: Path) -> None:
     with SlackEmulator() as emulator:
         emulator.revoke_token("token_revoked")
