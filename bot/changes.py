@@ -18,13 +18,14 @@ from bot.domain.durations import Durations
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.outbox import store
 from bot.outbox.effect import Effect
+from bot.outbox.kinds import pagerduty_event
 from bot.outbox.kinds.announce import Announce
 from bot.outbox.kinds.invite import Invite
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
-from bot.storage import drafts, repository
+from bot.storage import drafts, pages, repository
 from bot.storage.repository import StoredIncident
 
 
@@ -69,6 +70,10 @@ def record(
         effects.append(SetTopic(entry_id=entry_id))
     if (entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED) and not changed.private:
         effects.append(Announce(entry_id=entry_id))
+    if entry.status_to is Status.RESOLVED and stored.incident.status.is_open:  # PagerDuty's incidents too
+        for component in pages.components_paged(session=session, incident_id=stored.id):
+            event = pagerduty_event.resolve(component, changed)
+            store.enqueue(session=session, incident_id=None, team_id=stored.team_id, effect=event, now=now)
     store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
     return Changed(incident=changed, entry=entry, durations=measured)
 

@@ -28,6 +28,7 @@ from bot.mail_settings import SmtpServer, mail_settings
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///incidents.db"
 DEFAULT_REMINDERS = "sev1=30m,sev2=60m,sev3=off,sev4=off"
+DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 
 
 class ConfigError(Exception):
@@ -52,6 +53,7 @@ EXAMPLES = {
     "INCIDENT_LANGUAGES": "en,fr",
     "INCIDENT_REMINDERS": DEFAULT_REMINDERS,
     "INCIDENT_PAGE_ESCALATE_AFTER": "5m",
+    "INCIDENT_PAGERDUTY_EVENTS_URL": DEFAULT_PAGERDUTY_EVENTS_URL,
     "INCIDENT_STATUS_URL": "https://status.example.com/status",
     "INCIDENT_STATUS_PAGE": "separate",
     "LOG_LEVEL": "INFO",
@@ -116,6 +118,7 @@ class Settings:
     alert_rules: Rules = field(default_factory=Rules)  # INCIDENT_ALERT_RULES
     catalog: Catalog = field(default_factory=Catalog)  # INCIDENT_CATALOG: the components incidents affect
     page_escalate_after: timedelta = DEFAULT_ESCALATE_AFTER  # INCIDENT_PAGE_ESCALATE_AFTER: a page unanswered
+    pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL  # where a component's PagerDuty events go
     smtp: SmtpServer | None = None  # SMTP_URL: set, mail subscriptions are enabled
     mail_from: str | None = None  # INCIDENT_MAIL_FROM, as a From header
     secret_key: str | None = None  # INCIDENT_SECRET_KEY: signs the subscribers' links
@@ -219,8 +222,9 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
     escalate_after = DEFAULTS.page_escalate_after
     try:
         escalate_after = parse_length(get("INCIDENT_PAGE_ESCALATE_AFTER") or "5m")
-    except ValueError as error:
-        problems.append(problem("INCIDENT_PAGE_ESCALATE_AFTER", str(error), get("INCIDENT_PAGE_ESCALATE_AFTER")))
+    except ValueError:
+        why = "is not a duration such as 90s, 5m or 1h"
+        problems.append(problem("INCIDENT_PAGE_ESCALATE_AFTER", why, get("INCIDENT_PAGE_ESCALATE_AFTER")))
 
     language_text = get("INCIDENT_LANGUAGES") or ",".join(DEFAULTS.languages)
     languages = tuple(code.strip().lower() for code in language_text.split(",") if code.strip())
@@ -232,6 +236,9 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         problems.append(problem("SLACK_API_URL", "is not an http(s) URL", api_url))
     if not api_url.endswith("/"):
         api_url += "/"
+    pagerduty_url = get("INCIDENT_PAGERDUTY_EVENTS_URL") or DEFAULT_PAGERDUTY_EVENTS_URL
+    if not pagerduty_url.startswith(("http://", "https://")):
+        problems.append(problem("INCIDENT_PAGERDUTY_EVENTS_URL", "is not an http(s) URL", pagerduty_url))
 
     for name in ("INCIDENT_ANNOUNCE_CHANNEL", "INCIDENT_STATUS_CHANNEL", "INCIDENT_ALERT_CHANNEL"):
         value = get(name)
@@ -317,6 +324,7 @@ def load_settings(environ: Mapping[str, str], *, require: Iterable[str] = ()) ->
         alert_rules=alert_rules,
         catalog=catalog,
         page_escalate_after=escalate_after,
+        pagerduty_events_url=pagerduty_url,
         smtp=mail[0],
         mail_from=mail[1],
         secret_key=get("INCIDENT_SECRET_KEY"),

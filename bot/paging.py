@@ -47,6 +47,7 @@ from bot.escalation import Escalations
 from bot.lookup import Where, locate
 from bot.outbox import store
 from bot.outbox.effect import Effect
+from bot.outbox.kinds import pagerduty_event
 from bot.outbox.kinds.invite import Invite
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.send_page import SendPage
@@ -191,6 +192,9 @@ class PagingService:
             entry = paged_entry(each.target, each.via, each.group, each.paged, actor=actor, now=now)
             entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
             effects += [PostTimeline(entry_id=entry_id), *(SendPage(page_id=page_id) for page_id in page_ids)]
+            if self._pagerduty(each.target):  # the optional handoff, in no incident's queue (resolved by bot.changes)
+                event = pagerduty_event.trigger(each.target.ref, stored.incident)
+                store.enqueue(session=session, incident_id=None, team_id=stored.team_id, effect=event, now=now)
         effects.append(UpdateCard(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
         return paged
@@ -252,6 +256,11 @@ class PagingService:
             return PageAnswer(stored.incident, replace(page, state=PageState.DECLINED, answered_at=now))
 
     # --- shared steps ------------------------------------------------------------------------
+
+    def _pagerduty(self, target: Target) -> bool:
+        """A component whose page also goes to PagerDuty (it names a `pagerduty_routing_key`)."""
+        component = self.targets.catalog.get(target.ref) if target.kind is TargetKind.COMPONENT else None
+        return component is not None and component.pagerduty_routing_key is not None
 
     def _check_open(self, incident: Incident) -> None:
         if not incident.status.is_open:

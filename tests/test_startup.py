@@ -36,6 +36,8 @@ BAD_SETTINGS = [
     ("INCIDENT_STATUS_CHANNEL", "status", "INCIDENT_STATUS_CHANNEL='status' is not a channel ID (see the channel's details, at the bottom)"),  # noqa: E501
     ("INCIDENT_LANGUAGES", "en,de", "INCIDENT_LANGUAGES has de; available: en, fr"),
     ("INCIDENT_REMINDERS", "sev1=soon", "INCIDENT_REMINDERS='sev1=soon' is not valid: 'soon' is not a duration such as 30m, 2h, 90s or off"),  # noqa: E501
+    ("INCIDENT_PAGE_ESCALATE_AFTER", "soon", "INCIDENT_PAGE_ESCALATE_AFTER='soon' is not a duration such as 90s, 5m or 1h"),  # noqa: E501
+    ("INCIDENT_PAGERDUTY_EVENTS_URL", "events.pagerduty.com", "INCIDENT_PAGERDUTY_EVENTS_URL='events.pagerduty.com' is not an http(s) URL"),  # noqa: E501
     ("INCIDENT_PUBLIC_NAME", "A" * 300, "INCIDENT_PUBLIC_NAME is too long (300 characters) for 280-character drafts"),
 ]  # fmt: skip
 

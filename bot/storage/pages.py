@@ -275,6 +275,16 @@ def requests_of(*, session: Session, incident_id: int) -> list[PageRequest]:
     return [_request(row) for row in session.exec(_fresh(query))]
 
 
+def components_paged(*, session: Session, incident_id: int) -> list[str]:
+    """The catalog components the incident paged (their ids, once each, in the order first paged)."""
+    query = (
+        select(PageRequestRow.target_ref)
+        .where(PageRequestRow.incident_id == incident_id, PageRequestRow.target_kind == TargetKind.COMPONENT.value)
+        .order_by(col(PageRequestRow.id))
+    )
+    return list(dict.fromkeys(session.exec(query)))
+
+
 def due(*, session: Session, team_id: str, now: datetime) -> list[int]:
     """Requests of the workspace whose next step is due, earliest first (ix_page_request_escalate_at)."""
     query = (

@@ -1,0 +1,101 @@
+"""pagerduty.event: the optional PagerDuty handoff (docs/behaviour.md, Paging): a page of a catalog
+component that names a `pagerduty_routing_key` also triggers a PagerDuty incident through the
+Events API v2, and resolving the incident resolves it, both with the incident's name (`INC-7`) as
+the `dedup_key`, so PagerDuty keeps one incident however often it is triggered.
+
+The routing key is read from the catalog when sent (never stored in the outbox). It is work of no
+incident's queue (what it says is written when queued), so PagerDuty being slow or down never
+holds back the incident's Slack work. Sent like Slack work, with its retry rules: a 429, a 5xx or
+no answer is tried again with backoff (PagerDuty deduplicates, so a repeat is harmless); a
+refusal (400: an unknown routing key or a malformed event, 401, 403, 404) is given up and listed
+by `incident-bot outbox`, which sends it again on demand once the key is fixed: never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.client import HTTPException
+from typing import ClassVar
+
+from bot.domain.incident import Incident
+from bot.domain.markup import for_public
+from bot.outbox.effect import Effect, Sending
+from bot.outbox.failures import GiveUp, Retry
+from bot.outbox.results import Nothing
+
+TIMEOUT_SECONDS = 10.0
+SEVERITIES = {1: "critical", 2: "error", 3: "warning", 4: "info"}  # the Events API's payload.severity
+
+
+@dataclass(frozen=True)
+class PagerDutyEvent(Effect):
+    kind: ClassVar[str] = "pagerduty.event"
+    component_id: str
+    action: str  # "trigger" or "resolve"
+    dedup_key: str  # the incident's name, `INC-7`
+    summary: str = ""  # a trigger's: `INC-7 (sev1): Checkout fails`, in public words
+    severity: int = 2
+
+    def send(self, slack: Sending) -> Nothing:
+        component = slack.settings.catalog.get(self.component_id)
+        key = component.pagerduty_routing_key if component else None
+        if component is None or key is None:
+            return Nothing(note=f"{self.component_id} has no PagerDuty routing key in the catalog now")
+        event: dict[str, object] = {
+            "routing_key": key,
+            "event_action": self.action,
+            "dedup_key": self.dedup_key,
+        }
+        if self.action == "trigger":
+            event["payload"] = {
+                "summary": self.summary[:1024],
+                "source": "incident-bot",
+                "severity": SEVERITIES.get(self.severity, "error"),
+                "component": component.name(slack.settings.languages[0]),
+            }
+            event["client"] = "incident-bot"
+        status = _post(slack.settings.pagerduty_events_url, event)
+        return Nothing(note=f"PagerDuty took the {self.action} ({status})")
+
+
+def _post(url: str, event: dict[str, object]) -> int:
+    body = json.dumps(event).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "incident-bot"}
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s), checked at start
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
+            answer.read(64 * 1024)
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        said = _message(error)
+        if error.code == 429 or error.code >= 500:
+            after = error.headers.get("Retry-After") if error.headers else None
+            seconds = float(after) if after and after.isdigit() else None
+            raise Retry(f"PagerDuty answered {error.code}", after_seconds=seconds) from None
+        raise GiveUp(f"PagerDuty refused the event ({error.code}{said}): check the routing key") from None
+    except (urllib.error.URLError, HTTPException, OSError) as error:
+        raise Retry(f"PagerDuty did not answer ({type(error).__name__})") from None
+
+
+def _message(error: urllib.error.HTTPError) -> str:
+    """What PagerDuty said (`{"status": "invalid event", "message": ...}`), shortly; never the key."""
+    try:
+        said = json.loads(error.read(4096) or b"{}")
+    except (ValueError, OSError):
+        return ""
+    message = said.get("message") if isinstance(said, dict) else None
+    return f": {str(message)[:200]}" if message else ""
+
+
+def trigger(component_id: str, incident: Incident) -> PagerDutyEvent:
+    """A page of `component_id` for `incident`, handed to PagerDuty."""
+    summary = f"{incident.name} (sev{incident.severity}): {for_public(incident.title)}"
+    return PagerDutyEvent(component_id, "trigger", incident.name, summary=summary, severity=incident.severity)
+
+
+def resolve(component_id: str, incident: Incident) -> PagerDutyEvent:
+    """`incident` resolved: PagerDuty's incident for `component_id` too."""
+    return PagerDutyEvent(component_id, "resolve", incident.name)
