@@ -25,7 +25,7 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
-from bot.storage import drafts, pages, repository
+from bot.storage import drafts, insights, pages, repository
 from bot.storage.repository import StoredIncident
 
 
@@ -54,7 +54,7 @@ def record(
     if entry.status_to is Status.RESOLVED:
         entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]
         measured = durations.compute(changed, entries, until=now)
-        repository.save_durations(session=session, incident_id=stored.id, durations=measured, now=now)
+        insights.save_durations(session=session, incident_id=stored.id, durations=measured, now=now)
     if (changed.status, changed.attack) != (stored.incident.status, stored.incident.attack):
         proposed = drafts.proposed(session=session, incident_id=stored.id)
         for draft, reason in now_stale(proposed, changed):

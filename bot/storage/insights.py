@@ -3,7 +3,7 @@
 Percentiles are nearest-rank (the smallest value with at least p% of the values at or below
 it), computed with window functions both backends have: `ROW_NUMBER() OVER (ORDER BY x)` and
 `COUNT(*) OVER ()`, and the rank `ceil(p * n / 100)` in integer arithmetic. Durations are the
-ones stored at each incident's latest close (`bot.storage.repository.save_durations`), so a
+ones stored at each incident's latest close (`save_durations`, below), so a
 reopened incident counts with its latest resolution, and only while it is resolved.
 
 The window is by impact start (`impact_started_at`, aware UTC), which the index
@@ -12,13 +12,15 @@ The window is by impact start (`impact_started_at`, aware UTC), which the index
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select, union_all, update
 from sqlmodel import Session, col
 
+from bot.domain.durations import Durations
 from bot.domain.incident import Status
 from bot.domain.insights import PromiseCounts, Spread
+from bot.storage import public
 from bot.storage.sql import core
 from bot.storage.tables import IncidentRow, PromiseRow
 
@@ -28,6 +30,25 @@ MEASURES = {
     "total": IncidentRow.total_seconds,
     "detection_lag": IncidentRow.detection_lag_seconds,
 }
+
+
+def save_durations(*, session: Session, incident_id: int, durations: Durations, now: datetime) -> None:
+    """Store the durations reported at a close (docs/behaviour.md, Durations), in seconds."""
+
+    def seconds(value: timedelta | None) -> float | None:
+        return value.total_seconds() if value is not None else None
+
+    core(session).execute(
+        update(IncidentRow)
+        .where(col(IncidentRow.id) == incident_id)
+        .values(
+            total_seconds=seconds(durations.total),
+            identify_seconds=seconds(durations.to_identify),
+            mitigate_seconds=seconds(durations.to_mitigate),
+            detection_lag_seconds=seconds(durations.detection_lag),
+        )
+    )
+    public.changed_if_listed(session=session, incident_id=incident_id, at=now)  # "Disrupted for ..." on the page
 
 
 def _window(team_id: str, since: datetime, until: datetime) -> ColumnElement[bool]:

@@ -18,14 +18,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, false, func, insert, literal, or_, true, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from bot.domain.durations import Durations
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
 from bot.domain.reminders import OFF, Schedule
 from bot.storage import public
@@ -375,25 +374,3 @@ def _entry(row: TimelineRow) -> StoredEntry:
             link=row.link,
         ),
     )
-
-
-# --- what a close reports -------------------------------------------------------------------
-
-
-def save_durations(*, session: Session, incident_id: int, durations: Durations, now: datetime) -> None:
-    """Store the durations reported at a close (docs/behaviour.md, Durations), in seconds."""
-
-    def seconds(value: timedelta | None) -> float | None:
-        return value.total_seconds() if value is not None else None
-
-    core(session).execute(
-        update(IncidentRow)
-        .where(col(IncidentRow.id) == incident_id)
-        .values(
-            total_seconds=seconds(durations.total),
-            identify_seconds=seconds(durations.to_identify),
-            mitigate_seconds=seconds(durations.to_mitigate),
-            detection_lag_seconds=seconds(durations.detection_lag),
-        )
-    )
-    public.changed_if_listed(session=session, incident_id=incident_id, at=now)  # "Disrupted for ..." on the page
