@@ -1,7 +1,7 @@
 """What operators scrape: `GET /metrics` in Prometheus' text format (docs/operations in the README).
 
 - `incident_bot_acks_total{command,outcome}`: every acknowledged request, by what it was
-  (`open`, `note`, ... for slash commands; `button`, `pushpin`, `shortcut`, `draft_button`,
+  (`open`, `note`, ... for slash commands; `button`, `pushpin`, `shortcut`, `draft_button`, `move_button`,
   `modal` otherwise) and how it ended (`ok`, `refused` for a user error or bad usage, `error`).
 - `incident_bot_ack_seconds{command}`: time from the listener's start to its acknowledgement.
 - `incident_bot_slack_calls_total{method,result}`: every Web API call the bot made, by method and

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from bot import deadlines
 from bot.changes import Changed, record
+from bot.channel_moves import ChannelMoves
 from bot.clock import TRIGGER_LIFETIME, Clock, utc_now, when
 from bot.components import ComponentChanges, components_following, store_components
 from bot.config import DEFAULTS
@@ -71,9 +72,10 @@ from bot.storage.repository import StoredIncident
 Rule = Callable[[Incident, datetime], tuple[Incident, TimelineEntry]]  # a change: (incident, now) -> result
 
 
-class IncidentService(IncidentReads, MessageCopies, ComponentChanges):
+class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMoves):
     """Every change to an incident; its reads (bot.incident_reads), the Slack messages copied to
-    its timeline (bot.message_copies) and `affect` (bot.components) are parts of it kept by concept."""
+    its timeline (bot.message_copies), `affect` (bot.components) and the move to a private channel
+    (bot.channel_moves) are parts of it kept by concept."""
 
     def __init__(
         self,

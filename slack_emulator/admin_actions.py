@@ -55,6 +55,12 @@ class AdminActions:
             envelope = self._event("user_change", changed, cache_ts=self.ws.now())
         return connection.send_event(envelope)
 
+    def restrict_archiving(self, restricted: bool = True) -> None:
+        """Let only workspace admins archive channels (Settings & permissions): apps are refused
+        with ``restricted_action``. Slack sends the app no event for it."""
+        with self.ws.lock:
+            self.ws.archiving_restricted = restricted
+
     def join(self, name: str, *, real_name: str | None = None, guest: bool = False) -> tuple[User, AppResponse]:
         """A new person joins the workspace (and #general, as Slack does for members).
 

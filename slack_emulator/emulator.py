@@ -37,7 +37,7 @@ from slack_emulator.uploads import UploadedFiles
 from slack_emulator.user_actions import UserActions
 from slack_emulator.web_api import WebApi
 
-SYSTEM_SUBTYPES = frozenset({"channel_join", "channel_topic", "pinned_item"})
+SYSTEM_SUBTYPES = frozenset({"channel_join", "channel_topic", "pinned_item", "channel_archive"})
 
 
 class SlackEmulator:

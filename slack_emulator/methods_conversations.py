@@ -1,4 +1,5 @@
-"""Web API ``conversations.*`` methods: create, invite, setTopic, info, history, join, list, open."""
+"""Web API ``conversations.*`` methods: create, invite, setTopic, info, history, join, list, open,
+members, archive."""
 
 from __future__ import annotations
 
@@ -37,17 +38,22 @@ def create(call: MethodCall) -> JSON:
 
 
 def invite(call: MethodCall) -> JSON:
-    """``conversations.invite``: add users (comma-separated ``users``) to a channel the caller is in."""
+    """``conversations.invite``: add users (comma-separated ``users``) to a channel the caller is in;
+    a single-channel guest already in a channel cannot join a second one (``ura_max_channels``)."""
     channel = call.member_channel()
+    if channel.is_archived:
+        raise ApiError("is_archived")
     user_ids = call.args.items("users")
     if not user_ids:
         raise ApiError("no_user")
     for user_id in user_ids:
         if user_id == call.caller.id:
             raise ApiError("cant_invite_self")
-        call.user(user_id)
+        user = call.user(user_id)
         if user_id in channel.members:
             raise ApiError("already_in_channel")
+        if user.is_ultra_restricted and any(user_id in other.members for other in call.ws.channels.values()):
+            raise ApiError("ura_max_channels")
     for user_id in user_ids:
         call.ws.join(channel.id, user_id)
     return {"ok": True, "channel": channel.to_slack(call.caller.id)}
@@ -70,6 +76,41 @@ def info(call: MethodCall) -> JSON:
         "ok": True,
         "channel": channel.to_slack(call.caller.id, num_members=call.args.flag("include_num_members")),
     }
+
+
+def members(call: MethodCall) -> JSON:
+    """``conversations.members``: the members' ids in the order they joined, paginated."""
+    channel = call.channel()
+    limit = min(max(call.args.integer("limit", DEFAULT_PAGE), 1), MAX_PAGE)
+    cursor = call.args.opt_text("cursor")
+    start = decode_cursor(cursor, "next_index:") if cursor else "0"
+    if not start.isdigit():
+        raise ApiError("invalid_cursor")
+    first = int(start)
+    page, more = channel.members[first : first + limit], len(channel.members) > first + limit
+    return {
+        "ok": True,
+        "members": list(page),
+        "response_metadata": {"next_cursor": encode_cursor(f"next_index:{first + limit}") if more else ""},
+    }
+
+
+def archive(call: MethodCall) -> JSON:
+    """``conversations.archive``: Slack posts a ``channel_archive`` line and keeps the channel (and
+    its name) read-only; ``restricted_action`` in a workspace that lets only admins archive
+    (``emulator.admin.restrict_archiving``)."""
+    channel = call.channel()
+    if channel.is_archived:
+        raise ApiError("already_archived")
+    if channel.is_general:
+        raise ApiError("cant_archive_general")
+    if channel.is_im:
+        raise ApiError("method_not_supported_for_channel_type")
+    if call.ws.archiving_restricted:
+        raise ApiError("restricted_action")
+    call.ws.post(channel.id, call.caller.id, f"<@{call.caller.id}> archived the channel", subtype="channel_archive")
+    channel.is_archived = True
+    return {"ok": True}
 
 
 def encode_cursor(value: str) -> str:
@@ -242,4 +283,6 @@ HANDLERS: dict[str, Handler] = {
     "conversations.join": join,
     "conversations.list": list_conversations,
     "conversations.open": open_conversation,
+    "conversations.members": members,
+    "conversations.archive": archive,
 }

@@ -38,8 +38,11 @@ def message_metadata(call: MethodCall) -> JSON | None:
 
 
 def post_message(call: MethodCall) -> JSON:
-    """``chat.postMessage``: the caller must be a member of the channel; ``metadata`` is kept."""
+    """``chat.postMessage``: the caller must be a member of the channel, which must not be archived;
+    ``metadata`` is kept."""
     channel = call.member_channel()
+    if channel.is_archived:
+        raise ApiError("is_archived")
     text, blocks = message_content(call)
     metadata = message_metadata(call)
     message = call.ws.post(

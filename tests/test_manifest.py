@@ -24,6 +24,7 @@ SCOPE_OF_METHOD = {
     "chat.postEphemeral": "chat:write",
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
+    "conversations.archive": "channels:manage",
     "conversations.create": "channels:manage",
     "conversations.history": "channels:history",
     "conversations.replies": "channels:history",
@@ -32,6 +33,7 @@ SCOPE_OF_METHOD = {
     "conversations.join": "channels:join",
     "conversations.list": "channels:read",
     "conversations.open": "im:write",
+    "conversations.members": "channels:read",
     "conversations.setTopic": "channels:manage",
     "files.completeUploadExternal": "files:write",
     "files.getUploadURLExternal": "files:write",
@@ -219,3 +221,27 @@ def test_the_socket_mode_manifest_is_the_http_one_without_request_urls() -> None
     assert SOCKET_MANIFEST == socket_mode_variant(MANIFEST)
     assert "https://" not in json.dumps(SOCKET_MANIFEST["features"]) + json.dumps(SOCKET_MANIFEST["settings"])
     assert MANIFEST["settings"]["socket_mode_enabled"] is False
+
+
+def test_a_move_to_a_private_channel_is_covered_by_the_scopes(tmp_path: Path) -> None:
+    """The move reads the public channel's members and archives it (`channels:*`), and makes,
+    fills and posts in the private one (`groups:*`)."""
+    emulator = SlackEmulator()
+    with Sandbox(database_url=f"sqlite:///{tmp_path / 'move.db'}", emulator=emulator) as sandbox:
+        sandbox.user("alice").slash("open sev1 Card numbers in the logs")
+        sandbox.settle()
+        public = sandbox.channel_of(1)
+        offer = sandbox.user("alice").slash("private", channel=public)
+        ts = next(e.ts for e in emulator.ephemerals(public, "alice") if actions.MOVE_PRIVATE in str(e.blocks))
+        assert actions.MOVE_PRIVATE in str(offer.json["blocks"])
+        sandbox.user("alice").click_ephemeral(public, ts, actions.MOVE_PRIVATE)
+        sandbox.settle()
+        private = sandbox.channel_of(1)
+    on_public = {call.method for call in emulator.calls() if call.args.get("channel") == public}
+    on_private = {call.method for call in emulator.calls() if call.args.get("channel") == private}
+    assert {"conversations.members", "conversations.archive"} <= on_public
+    assert {"conversations.invite", "chat.postMessage", "pins.add"} <= on_private
+    needed = {SCOPE_OF_METHOD[method] for method in on_public} | {
+        PRIVATE_SCOPE_OF_METHOD.get(method, SCOPE_OF_METHOD[method]) for method in on_private
+    }
+    assert needed - {None} <= scopes()

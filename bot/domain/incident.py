@@ -84,6 +84,7 @@ class EntryKind(StrEnum):
     PAGE_DECLINED = "page_declined"  # someone paged cannot take it
     PAGE_UNANSWERED = "page_unanswered"  # nobody answered a page, and there is nobody further to page
     ALERTS = "alerts"  # a group of alerts attached, or its alerts firing or resolving (bot.domain.triage)
+    CHANNEL = "channel"  # moved to a new private channel (bot.domain.visibility)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Incident:
     impacts: tuple[tuple[str, str], ...] = ()  # (language, text), the default first (bot.domain.impacts)
     private: bool = False  # never public, hidden from `list` outside it (bot.domain.visibility)
     public_since: datetime | None = None  # made public after being private: older updates stay hidden
+    channel_private: bool = False  # its Slack channel is private (anyone can join a public one and read it)
 
     def __post_init__(self) -> None:
         for name in ("impact_started_at", "opened_at", "status_since"):
@@ -378,8 +380,7 @@ def set_lead(incident: Incident, *, lead: str, actor: str, now: datetime) -> tup
 def set_attack(
     incident: Incident, *, attack: Attack, actor: str, now: datetime, first: bool = False
 ) -> tuple[Incident, TimelineEntry]:
-    """The security assessment changed; `first`: only if nobody has assessed it yet (a prompt's
-    button, answered once however many people press it)."""
+    """The assessment changed; `first`: only while nobody has assessed it (the prompt's buttons)."""
     if attack is Attack.NOT_ASSESSED:
         raise RuleRefused("Not assessed is where every incident starts; an assessment is changed, never taken back.")
     if first and incident.attack is not Attack.NOT_ASSESSED:

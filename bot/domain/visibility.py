@@ -38,6 +38,26 @@ def make_public(incident: Incident, *, actor: str, now: datetime) -> tuple[Incid
     return replace(incident, private=False, public_since=now), entry
 
 
+def has_public_channel(incident: Incident) -> bool:
+    """Its channel is one anyone in the workspace can find, join and read (it was opened public)."""
+    return incident.channel_id is not None and not incident.channel_private
+
+
+def move_to_private_channel(incident: Incident, *, former: str, actor: str, now: datetime) -> TimelineEntry:
+    """A private incident leaves its public channel (`former`, its name) for a new private one:
+    the entry that records who asked and when; the outbox does the move (bot.channel_moves)."""
+    if not incident.private:
+        raise RuleRefused(
+            f"{incident.name} is public, so its channel stays as it is. "
+            f"To move it to a private channel, make it private first: `/incident private {incident.name}`."
+        )
+    if incident.channel_id is None:
+        raise RuleRefused(f"{incident.name} has no channel yet; the one it gets will be private.")
+    if incident.channel_private:
+        raise RuleRefused(f"{incident.name}'s channel is already private: there is nothing to move.")
+    return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.CHANNEL, text=former)
+
+
 def involved(incident: Incident) -> set[str]:
     """Who a private incident shows to anywhere: its opener and its role holders."""
     return people(incident) | {incident.opened_by}

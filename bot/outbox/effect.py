@@ -108,6 +108,8 @@ class Effect(ABC):
     shows_card: ClassVar[bool] = False
     # Every one of this kind posts in the same channel (the alert channel): one at most per pace.
     one_channel: ClassVar[bool] = False
+    # Shows the incident's whole timeline: the sender reads every entry too.
+    shows_timeline: ClassVar[bool] = False
 
     @abstractmethod
     def send(self, slack: Sending) -> Result:

@@ -43,10 +43,11 @@ def post_joining(client: WebClient, channel: str, **message: Any) -> str:
     return str(client.chat_postMessage(channel=channel, **message)["ts"])
 
 
-def posted_before(client: WebClient, channel: str, attempt: Attempt) -> Posted:
+def posted_before(client: WebClient, channel: str, attempt: Attempt, *, always: bool = False) -> Posted:
     """What an ambiguously failed earlier attempt at this batch posted in `channel`, read from the
-    channel's newest messages; nothing for a first attempt or a clean failure."""
-    if not attempt.maybe_sent:
+    channel's newest messages; nothing for a first attempt or a clean failure, unless `always`
+    (work of several calls, where a later call's clean failure leaves the first one's post)."""
+    if not (attempt.maybe_sent or always):
         return NOTHING_POSTED
     try:
         page = client.conversations_history(channel=channel, include_all_metadata=True, limit=LOOKUP_LIMIT)

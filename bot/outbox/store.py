@@ -288,6 +288,14 @@ def waiting_in_group(*, session: Session, alert_group_id: int, kind: str, now: d
     return session.exec(query).first() is not None
 
 
+def waiting(*, session: Session, incident_id: int, kind: str) -> bool:
+    """Work of this kind for the incident is still to be sent (pending, or held while Slack refuses the token)."""
+    query = select(EffectRow.id).where(
+        EffectRow.incident_id == incident_id, EffectRow.kind == kind, col(EffectRow.state).in_(("pending", HELD))
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
 def mark_done(*, session: Session, effect_ids: Sequence[int], now: datetime, note: str | None = None) -> None:
     """Sent (or settled without sending): done, with `note` kept for `incident-bot outbox`."""
     core(session).execute(

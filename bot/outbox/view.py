@@ -5,7 +5,8 @@ shows the incident as it is now. An effect about a timeline entry or a draft (a 
 `entry_id`, `draft_id` or `page_id`: `AboutEntry`, `AboutDraft`, `AboutPage`) has that entry,
 draft or page read too, and one about a reminder (`reminder_id`: `AboutReminder`) the reminder
 and what answered it; a card (an effect whose kind `shows_card`) has the related incidents, the
-follow-ups, the catalog components it affected and its pages read too.
+follow-ups, the catalog components it affected and its pages read too; an effect
+whose kind `shows_timeline`, the whole timeline.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Viewed(Protocol):
 
     @property
     def shows_card(self) -> bool: ...
+
+    @property
+    def shows_timeline(self) -> bool: ...
 
 
 @runtime_checkable
@@ -90,6 +94,7 @@ class IncidentView:
     reminder: ReminderMessage | None = None  # a reminder's message and what answered it
     pages: tuple[PageRequest, ...] = ()  # the people paged for it: read for a card only
     page: Page | None = None  # the page a direct message is about (an effect with a `page_id`)
+    timeline: tuple[tuple[int, TimelineEntry], ...] = ()  # (id, entry), for an effect that `shows_timeline`
 
 
 def read_views(db: Database, effects: Sequence[Viewed], incident_id: int | None) -> tuple[IncidentView, ...]:
@@ -182,6 +187,11 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         impacts = tuple(catalog.impacts(session=session, incident_id=stored.id))
         requests = tuple(pages.requests_of(session=session, incident_id=stored.id))
         people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related), in_requests(requests))
+    timeline: tuple[tuple[int, TimelineEntry], ...] = ()
+    if effect.shows_timeline:  # the whole timeline, and how long it has lasted so far
+        timeline = tuple((item.id, item.entry) for item in repository.timeline(session=session, incident_id=stored.id))
+        durations = durations or _durations_until(session, stored.id, None, stored.incident)
+        people = people.union(*(in_entry(entry) for _, entry in timeline))
     names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
@@ -201,6 +211,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         reminder=reminder,
         pages=requests,
         page=page,
+        timeline=timeline,
     )
 
 

@@ -47,6 +47,9 @@ DISMISS_ALERTS = "alerts.dismiss"
 TRIAGE_BLOCK = "alerts.triage"
 TRIAGE_ACTIONS = _any_of(*map(re.escape, (DECLARE_ALERTS, ADD_ALERTS, DISMISS_ALERTS)))
 
+# Under the reply to `/incident private` when the incident's channel is public, valued with its number.
+MOVE_PRIVATE = "incident.move_private"
+
 # A reminder's buttons (but Draft update), each valued `<number>:<version>` (`reminder_value`).
 SNOOZE_PREFIX = "reminder.snooze."  # + minutes: `reminder.snooze.15`
 NO_UPDATE = "reminder.no_update"

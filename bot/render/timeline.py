@@ -121,6 +121,9 @@ def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
         case EntryKind.VISIBILITY:
             why = "the next published update puts it on the status page"
             return Said(who, "made the incident public", detail=(why,), emoji=":unlock:")
+        case EntryKind.CHANNEL:
+            former = (f"from #{entry.text}",) if entry.text else ()
+            return Said(who, "moved the incident to a new private channel", detail=former, emoji=":lock:")
         case EntryKind.PUBLIC_TITLE:
             return Said(who, "set the public title (status page and feeds)", detail=typed)
         case EntryKind.SEVERITY:

@@ -154,6 +154,14 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         reply = run_reply(decide, label="draft_button")
         hand_over(after, asked.response_url, [reply.message])
 
+    @app.action({"type": "block_actions", "action_id": actions.MOVE_PRIVATE})
+    def move_button(ack: Ack, context: BoltContext) -> None:
+        ack()
+        pressed = shapes.incoming(context, shapes.ButtonPress)
+        number = number_in(pressed.value)
+        reply = run_reply(lambda: runner.move_to_private_channel(number, pressed.asked), label="move_button")
+        hand_over(after, pressed.asked.response_url, [reply.message])
+
     @app.action({"type": "block_actions", "action_id": actions.REMINDER_ACTIONS})
     def reminder_button(ack: Ack, context: BoltContext) -> None:
         ack()

@@ -23,12 +23,13 @@ from bot.domain.paging import Paged
 from bot.domain.reminders import minutes
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
 from bot.domain.timefmt import clock_time, day_and_time
+from bot.domain.visibility import has_public_channel
 from bot.drafts import DraftService
 from bot.errors import UsageError
 from bot.lookup import Where
 from bot.paging import PagingService
 from bot.reminders import ReminderService
-from bot.render import actions, blocks, paging, report, subscribers
+from bot.render import actions, blocks, moves, paging, report, subscribers
 from bot.render.lines import who
 from bot.service import IncidentService
 from bot.slack import commands, usage
@@ -53,8 +54,7 @@ SUGGEST_PRIVATE = (
 )
 MADE_PRIVATE = (
     "now *private*: off the status page and feeds, no announcements, Publish refused, and `list` shows it only "
-    "to its opener and role holders, or in its own channel. Its channel stays as Slack has it "
-    "(only a workspace admin can turn a public channel private)."
+    "to its opener and role holders, or in its own channel."
 )
 MADE_PUBLIC = (
     "now *public*: it appears on the status page and feeds from the next update you publish; "
@@ -156,9 +156,10 @@ class CommandRunner:
                 if attack is Attack.CONFIRMED and not changed.incident.private:
                     said += " " + SUGGEST_PRIVATE.format(name=changed.incident.name)
                 return _said(changed, said)
-            case commands.SetVisibility(private=private):
-                changed = service.set_private(where, actor=actor, private=private)
-                return _said(changed, MADE_PRIVATE if private else MADE_PUBLIC)
+            case commands.SetVisibility(private=True):
+                return self._private(where, actor)
+            case commands.SetVisibility(private=False):
+                return _said(service.set_private(where, actor=actor, private=False), MADE_PUBLIC)
             case commands.Reopen(reason=reason):
                 return _said(service.reopen(where, actor=actor, reason=reason), "reopened: back to investigating.")
             case commands.WriteDrafts(language=language, length=length):
@@ -223,6 +224,24 @@ class CommandRunner:
             began = day_and_time(incident.impact_started_at, self.settings.zone, relative_to=incident.opened_at)
             text += f" Impact began {began}, {short(lag)} before it was reported."
         return text
+
+    def _private(self, where: Where, actor: str) -> Reply:
+        """Made private; while its channel is public (it was opened public), the reply says so and
+        offers to move it to a new private channel, also when it is private already."""
+        incident = self.service.get(where)
+        if incident.private and has_public_channel(incident):
+            return Reply(moves.move_offer(incident, f"{incident.name} is already *private*."))
+        changed = self.service.set_private(where, actor=actor, private=True)
+        said = f"{changed.incident.name}: {MADE_PRIVATE}"
+        if has_public_channel(changed.incident):
+            return Reply(moves.move_offer(changed.incident, said))
+        return Reply(blocks.reply(said))
+
+    def move_to_private_channel(self, number: int | None, asked: Invocation) -> Reply:
+        """The offer's button: members only, once (a second click, or one after the move, is refused)."""
+        self.ensure_can_change(asked.user_id)
+        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=number, user_id=asked.user_id)
+        return Reply(moves.moving(self.service.move_to_private_channel(where, actor=asked.user_id).incident))
 
     def _affected(self, changed: Changed) -> Reply:
         """`INC-7: Home page: *major outage* since 21:41 IST.`, and why the public will not see it

@@ -85,15 +85,19 @@ def save_incident(*, session: Session, incident_id: int, incident: Incident, now
         public.changed(session=session, at=now)
 
 
-def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str) -> bool:
-    """Record the incident's channel; False (nothing recorded) when another incident has it."""
+def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str, private: bool) -> bool:
+    """Record the incident's channel, new (it has no card yet), or the private one it moved to;
+    False (nothing recorded) when another incident has it."""
     held = select(IncidentRow.id).where(col(IncidentRow.channel_id) == channel_id, col(IncidentRow.id) != incident_id)
     if core(session).execute(held).first() is not None:
         return False
     core(session).execute(
         update(IncidentRow)
-        .where(col(IncidentRow.id) == incident_id)
-        .values(channel_id=channel_id, channel_name=channel_name)
+        .where(
+            col(IncidentRow.id) == incident_id,
+            or_(col(IncidentRow.channel_id).is_(None), col(IncidentRow.channel_id) != channel_id),
+        )
+        .values(channel_id=channel_id, channel_name=channel_name, channel_private=private, card_ts=None)
     )
     return True
 
@@ -263,6 +267,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "public_title": incident.public_title or None,
         "private": incident.private,
         "public_since": incident.public_since,
+        "channel_private": incident.channel_private,
     }
 
 
@@ -289,6 +294,7 @@ def stored_incident(row: Any) -> StoredIncident:
         public_title=row.public_title or "",
         private=row.private,
         public_since=row.public_since,
+        channel_private=row.channel_private,
     )
     return StoredIncident(
         id=row.id,

@@ -94,6 +94,7 @@ class IncidentRow(SQLModel, table=True):
     # private incidents (bot.domain.visibility): never listed; made public, only later updates show
     private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     public_since: datetime | None = utc_column(nullable=True)
+    channel_private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # migration 0023
     # the retrospective (bot.domain.retro.RetroState): pending until marked done or waived
     retro_state: str = Field(default="pending", max_length=16)
     retro_note: str = Field(default="", max_length=300)  # why it was waived

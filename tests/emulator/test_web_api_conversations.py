@@ -88,6 +88,50 @@ def test_invite_errors_are_slacks(client: WebClient, bot_channel: str) -> None:
     assert error_of(lambda: client.conversations_invite(channel=GENERAL, users="U0BOB")) == "not_in_channel"
 
 
+def test_a_single_channel_guest_already_in_a_channel_cannot_be_invited_to_another(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str
+) -> None:
+    assert error_of(lambda: client.conversations_invite(channel=bot_channel, users="U0URSULA")) == "ura_max_channels"
+    assert "U0URSULA" not in emulator.channel(bot_channel).members
+    client.conversations_invite(channel=bot_channel, users="U0GINA")  # a multi-channel guest may join
+    assert "U0GINA" in emulator.channel(bot_channel).members
+
+
+def test_members_lists_every_member_page_by_page(client: WebClient, emulator: SlackEmulator) -> None:
+    first = client.conversations_members(channel=GENERAL, limit=3)
+    assert first["members"] == ["U0ALICE", "U0BOB", "U0GINA"]
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = client.conversations_members(channel=GENERAL, limit=3, cursor=cursor)
+    assert rest["members"] == ["U0URSULA"] and rest["response_metadata"]["next_cursor"] == ""
+    assert error_of(lambda: client.conversations_members(channel=GENERAL, cursor="bm9wZQ==")) == "invalid_cursor"
+    assert error_of(lambda: client.conversations_members(channel="C0NOWHERE")) == "channel_not_found"
+
+
+def test_an_archived_channel_keeps_its_messages_and_takes_no_new_ones(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str
+) -> None:
+    client.chat_postMessage(channel=bot_channel, text="moving on")
+    assert client.conversations_archive(channel=bot_channel)["ok"]
+    assert emulator.channel(bot_channel).is_archived
+    assert emulator.messages(bot_channel, include_system=True)[-1].subtype == "channel_archive"
+    assert error_of(lambda: client.chat_postMessage(channel=bot_channel, text="again")) == "is_archived"
+    assert error_of(lambda: client.conversations_invite(channel=bot_channel, users="U0BOB")) == "is_archived"
+    assert error_of(lambda: client.conversations_archive(channel=bot_channel)) == "already_archived"
+    assert error_of(lambda: client.conversations_create(name=emulator.channel(bot_channel).name)) == "name_taken"
+    assert [m.text for m in emulator.messages(bot_channel)] == ["moving on"]
+
+
+def test_archiving_is_refused_where_only_admins_may_and_general_never(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str
+) -> None:
+    assert error_of(lambda: client.conversations_archive(channel=GENERAL)) == "cant_archive_general"
+    emulator.admin.restrict_archiving()
+    assert error_of(lambda: client.conversations_archive(channel=bot_channel)) == "restricted_action"
+    assert not emulator.channel(bot_channel).is_archived
+    emulator.admin.restrict_archiving(False)
+    assert client.conversations_archive(channel=bot_channel)["ok"]
+
+
 def test_set_topic_stores_value_creator_and_time(client: WebClient, emulator: SlackEmulator, bot_channel: str) -> None:
     client.conversations_setTopic(channel=bot_channel, topic="SEV1 · investigating · lead <@U0ALICE>")
     topic = client.conversations_info(channel=bot_channel)["channel"]["topic"]

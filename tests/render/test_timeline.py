@@ -46,7 +46,7 @@ from bot.domain.reminders import Promise, no_update_entry, promise_entry, snooze
 from bot.domain.retro import Record, RetroState
 from bot.domain.roles import Role, change_role
 from bot.domain.triage import AlertEvent, AlertNews, alert_news_entry
-from bot.domain.visibility import make_private, make_public
+from bot.domain.visibility import make_private, make_public, move_to_private_channel
 from bot.render.lines import line
 from bot.render.retro import markdown
 
@@ -84,6 +84,8 @@ def story() -> tuple[Incident, list[TimelineEntry]]:
     then(set_severity(incident, severity=2, actor="U0BOB", now=at(5)))
     then(set_attack(incident, attack=Attack.SUSPECTED, actor="U0BOB", now=at(6)))
     then(make_private(incident, actor="U0BOB", now=at(7)))
+    in_its_channel = replace(incident, channel_id="C0INC2")
+    entries.append(move_to_private_channel(in_its_channel, former="inc-2-home-page-down", actor="U0BOB", now=at(7)))
     then(make_public(incident, actor="U0BOB", now=at(8)))
     entries.append(add_note(incident, text="Rolled back the push", actor="U0BOB", at=at(9), now=at(9), zone=IST))
     home = read_catalog('[[component]]\nid = "home"\nname = "Home & feed"\n').components[0]

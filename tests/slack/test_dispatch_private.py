@@ -20,7 +20,10 @@ def open_private(bot: DispatchBot, words: str = "open --private sev1 Payroll dat
     number = int(answer.text.split("*INC-")[1].split("*")[0])
     channel = f"C0PRIV{number}"
     with bot.db.write() as session:
-        session.execute(text("UPDATE incident SET channel_id = :c WHERE number = :n"), {"c": channel, "n": number})
+        session.execute(
+            text("UPDATE incident SET channel_id = :c, channel_private = :p WHERE number = :n"),
+            {"c": channel, "p": True, "n": number},  # the sender makes a private incident's channel private
+        )
     return channel
 
 

@@ -47,9 +47,13 @@ def test_a_channel_another_incident_holds_is_never_recorded_for_a_second_one(any
     with any_db.engine.connect() as connection:
         ours, theirs = connection.execute(text("SELECT id FROM incident ORDER BY team_id")).scalars()
     with any_db.write() as session:
-        first = repository.set_channel(session=session, incident_id=ours, channel_id="C0PAY", channel_name="inc-1")
+        first = repository.set_channel(
+            session=session, incident_id=ours, channel_id="C0PAY", channel_name="inc-1", private=False
+        )
     with any_db.write() as session:
-        second = repository.set_channel(session=session, incident_id=theirs, channel_id="C0PAY", channel_name="inc-1")
+        second = repository.set_channel(
+            session=session, incident_id=theirs, channel_id="C0PAY", channel_name="inc-1", private=False
+        )
     assert (first, second) == (True, False)
     assert service.get(Where("T0FIRST", number=1)).channel_id == "C0PAY"
     assert service.get(Where("T0SECOND", number=1)).channel_id is None

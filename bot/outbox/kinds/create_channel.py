@@ -30,12 +30,17 @@ class ChannelCreated(Result):
     channel_id: str
     name: str
     adopted: bool = False
+    private: bool = False
 
     def remember(self, session: Session, incident_id: int | None) -> None:
         if incident_id is None:
             return
         recorded = repository.set_channel(
-            session=session, incident_id=incident_id, channel_id=self.channel_id, channel_name=self.name
+            session=session,
+            incident_id=incident_id,
+            channel_id=self.channel_id,
+            channel_name=self.name,
+            private=self.private,
         )
         if not recorded:  # ours, but another incident's (an incident of that number in another workspace)
             log.warning("channel %s (#%s) is another incident's: not adopted", self.channel_id, self.name)
@@ -58,7 +63,8 @@ class CreateChannel(Effect):
             name = channel_name(incident.number, incident.title, attempt)
             try:
                 created = slack.client.conversations_create(name=name, is_private=incident.private)
-                return ChannelCreated(channel_id=created["channel"]["id"], name=name)
+                private = bool(created["channel"].get("is_private", incident.private))
+                return ChannelCreated(channel_id=created["channel"]["id"], name=name, private=private)
             except SlackApiError as error:
                 if error_code(error) != "name_taken":
                     raise
@@ -66,7 +72,8 @@ class CreateChannel(Effect):
             if existing is not None and _ours_for(incident, existing, slack.bot_user_id()):
                 if not existing.get("is_member"):
                     slack.client.conversations_join(channel=existing["id"])
-                return ChannelCreated(channel_id=existing["id"], name=name, adopted=True)
+                private = bool(existing.get("is_private"))
+                return ChannelCreated(channel_id=existing["id"], name=name, adopted=True, private=private)
         raise GiveUp(f"no free channel name for {incident.name}")
 
 

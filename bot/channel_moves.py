@@ -1,0 +1,63 @@
+"""A private incident leaves its public channel for a new private one (docs/behaviour.md, Private
+incidents): the button under `/incident private`. One transaction records who asked and when (a
+timeline entry) and queues the move as Slack work, so it waits out a slow or absent Slack: the
+private channel made and the public one's members invited (`channel.move`), the incident's people
+invited, its topic, card and the timeline so far posted there, and a note left in the public
+channel, archived when Slack lets the bot (`channel.retire`). The incident's channel is the new
+one from the moment Slack has made it; drafts proposed in the old one are stale."""
+
+from __future__ import annotations
+
+from bot.changes import Changed
+from bot.clock import Clock
+from bot.domain.visibility import involved, move_to_private_channel
+from bot.errors import RuleRefused
+from bot.lookup import Where, locate
+from bot.outbox import store
+from bot.outbox.effect import Effect
+from bot.outbox.kinds.copy_timeline import CopyTimeline
+from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.move_channel import MoveChannel
+from bot.outbox.kinds.post_card import PostCard
+from bot.outbox.kinds.retire_channel import RetireChannel
+from bot.outbox.kinds.set_topic import SetTopic
+from bot.outbox.kinds.update_draft import UpdateDraft
+from bot.storage import drafts, repository
+from bot.storage.db import Database
+
+MOVED = "the incident moved to a new private channel after it was written."
+
+
+class ChannelMoves:
+    """IncidentService's channel moves; the service gives it its database and clock."""
+
+    db: Database
+    clock: Clock
+
+    def move_to_private_channel(self, where: Where, *, actor: str) -> Changed:
+        """Refused, with nothing stored, for a public incident, one without a channel or with a
+        private one already, and while an earlier move waits to be done."""
+        with self.db.write() as session:
+            stored = locate(session, where)
+            now = self.clock()  # read once the row lock is held
+            incident, old = stored.incident, stored.incident.channel_id
+            entry = move_to_private_channel(incident, former=stored.channel_name or "", actor=actor, now=now)
+            if store.waiting(session=session, incident_id=stored.id, kind=MoveChannel.kind):
+                raise RuleRefused(f"{incident.name} is already moving to a new private channel.")
+            assert old is not None  # the rule refuses an incident without a channel
+            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+            for draft in drafts.proposed(session=session, incident_id=stored.id):  # their messages stay behind
+                if drafts.mark_stale(session=session, draft_id=draft.id, reason=MOVED, now=now):
+                    store.enqueue(
+                        session=session, incident_id=stored.id, effect=UpdateDraft(draft_id=draft.id), now=now
+                    )
+            effects: list[Effect] = [
+                MoveChannel(from_channel=old),
+                Invite(users=tuple(sorted(involved(incident) | {actor}))),
+                SetTopic(),
+                PostCard(),
+                CopyTimeline(from_channel=old, until_entry=entry_id),
+                RetireChannel(from_channel=old),
+            ]
+            store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
+        return Changed(incident=incident, entry=entry)
