@@ -32,6 +32,19 @@ def tolerate(method: Callable[..., Any], **arguments: Any) -> None:
             raise
 
 
+def update_in_channel(client: WebClient, channel: str, ts: str, **message: Any) -> bool:
+    """chat.update of a message in the incident's channel; False when Slack has no such message
+    there: posted in the public channel a private incident has left (docs/behaviour.md, Private
+    incidents), or deleted."""
+    try:
+        client.chat_update(channel=channel, ts=ts, **message)
+    except SlackApiError as error:
+        if error_code(error) != "message_not_found":
+            raise
+        return False
+    return True
+
+
 def post_joining(client: WebClient, channel: str, **message: Any) -> str:
     """chat.postMessage (returns the ts), joining the public channel first if the bot is not in it."""
     try:

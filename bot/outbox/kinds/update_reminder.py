@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
+from bot.outbox.slack_calls import update_in_channel
 from bot.render import reminder_blocks
 
 
@@ -25,5 +26,6 @@ class UpdateReminder(Effect):
         if reminder.message_ts is None:  # its post sees the answer and is not made
             return Nothing(note="reminder not posted")
         text, message = reminder_blocks.answered_message(view.incident, reminder, view.names, slack.settings.zone)
-        slack.client.chat_update(channel=slack.channel(), ts=reminder.message_ts, text=text, blocks=message)
+        if not update_in_channel(slack.client, slack.channel(), reminder.message_ts, text=text, blocks=message):
+            return Nothing(note="reminder not in the incident's channel: it moved, or the message was deleted")
         return Nothing()
