@@ -11,7 +11,8 @@ what a command names, resolved, `bot.page_targets`'.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -58,6 +59,8 @@ from bot.page_targets import LookUpGroup, PageTargets, Reached, candidate
 from bot.storage import members, pages, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,22 @@ class PagingService:
             plans += [self.targets.group_plan(session, group_id, handle) for group_id, handle in groups]
             plans += [self.targets.oncall_plan(session, component) for component in chosen]
             return self._page(session, stored, plans, actor=actor)
+
+    def page_matching(
+        self, session: Session, stored: StoredIncident, labels: Mapping[str, str], *, actor: str
+    ) -> Paged:
+        """An incident declared from alerts (`bot.alerts.triage`, in its transaction): the `oncall`
+        group of each catalog component the alerts' labels match is paged, as `/incident page
+        <component>` would; a component whose group cannot be paged is left out (logged)."""
+        reached = []
+        for component in self.targets.catalog.matching(labels):
+            if component.oncall is None:
+                continue
+            try:
+                reached.append(self.targets.oncall_plan(session, component))
+            except RuleRefused as refused:
+                log.warning("%s not paged for %s: %s", component.id, stored.incident.name, refused.message)
+        return self._page(session, stored, reached, actor=actor)
 
     def page_again(self, *, request_id: int, actor: str, channel_id: str | None) -> Paged:
         """*Page again* under "nobody answered": the same target paged anew (its earlier pages

@@ -209,7 +209,7 @@ def build(
     sender_thread = SenderThread(sender)
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     aftermath = AftermathService(db, zone=settings.zone, clock=clock)
-    triage = AlertTriage(db, service, zone=settings.zone, clock=clock)
+    triage = AlertTriage(db, service, zone=settings.zone, clock=clock, paging=paging)
     alerts = AlertService(
         db,
         rules=settings.alert_rules,

@@ -3,7 +3,8 @@ one transaction each, the group's row locked first.
 
 - *Declare incident* opens an incident exactly as `/incident open` does (`IncidentService.open`,
   in the same transaction): the group's title and severity, its impact beginning when its earliest
-  alert first fired; the group is attached to it.
+  alert first fired; the group is attached to it, and the `oncall` group of each catalog component
+  its common labels match is paged (`bot.paging`).
 - *Add to incident* attaches the group to an open incident; *Dismiss* says it needs none.
 - A rule with action `declare` declares the group at once or once it has fired `after` long
   (`declare_due`, a schedule of the reminder thread), opened by its source: the incident's opener
@@ -33,6 +34,7 @@ from bot.errors import NotFound, RuleRefused, UsageError
 from bot.outbox import store
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
+from bot.paging import PagingService
 from bot.render.actions import read_triage_value
 from bot.service import IncidentService
 from bot.storage import alerts, members, repository, triage
@@ -43,9 +45,18 @@ UNREADABLE = "That button carries nothing I can read; use the buttons of the mes
 
 
 class AlertTriage:
-    def __init__(self, db: Database, incidents: IncidentService, *, zone: ZoneInfo, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        db: Database,
+        incidents: IncidentService,
+        *,
+        zone: ZoneInfo,
+        clock: Callable[[], datetime],
+        paging: PagingService | None = None,
+    ):
         self.db = db
         self.incidents = incidents  # opens incidents exactly as /incident open does
+        self.paging = paging  # pages the on-call groups of the components a declared group matches
         self.zone = zone
         self.clock = clock
 
@@ -164,6 +175,8 @@ class AlertTriage:
         stored = repository.get_by_number(session=session, team_id=group.team_id, number=changed.incident.number)
         assert stored is not None
         self._attach(session, group, stored.id, Triage.DECLARED, actor=actor, now=now)
+        if self.paging is not None:  # once: a group is declared once
+            self.paging.page_matching(session, stored, group.common_labels, actor=actor)
         return changed
 
     def _attach(
