@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.demo import FIRST_START, STORY, STORY_START
+from bot.domain.incident import format_name
 from bot.service import IncidentService
 from bot.storage.db import Database
 from tests.conftest import KOLKATA, database_state
@@ -126,3 +128,16 @@ def test_the_demo_runs_twice_in_a_row_on_a_database_of_its_own_whatever_is_confi
         assert hashlib.sha256(file.read_bytes()).hexdigest() == file_before, "the SQLite file is byte for byte the same"
     assert checksum(db) == before
     db.dispose()
+
+
+def test_the_behaviour_page_names_the_stories_the_demo_replays() -> None:
+    """docs/behaviour.md (Who uses it) says which reference stories `incident-bot demo` replays:
+    exactly the days the demo's clock is set to, each under the name it gets there."""
+    page = (Path(__file__).parents[1] / "docs" / "behaviour.md").read_text()
+    stories = page.split("## Who uses it", 1)[1].split("\n## ", 1)[0]
+    bullets = [" ".join(item.split()) for item in stories.split("\n- ")[1:]]
+    in_the_demo = {item[:10]: item for item in bullets if "in the demo" in item}
+    assert set(in_the_demo) == {f"{FIRST_START:%Y-%m-%d}", f"{STORY_START:%Y-%m-%d}"}
+    assert f"({format_name(STORY - 1)} in the demo)" in in_the_demo[f"{FIRST_START:%Y-%m-%d}"]
+    assert f"({format_name(STORY)} in the demo," in in_the_demo[f"{STORY_START:%Y-%m-%d}"]
+    assert all("tests only" in item for item in bullets if "in the demo" not in item)

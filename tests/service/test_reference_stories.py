@@ -1,4 +1,4 @@
-"""The two real outages in docs/behaviour.md (Who uses it), replayed through the service with a frozen clock."""
+"""The real outages in docs/behaviour.md (Who uses it), replayed through the service with a frozen clock."""
 
 from __future__ import annotations
 
