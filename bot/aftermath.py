@@ -29,10 +29,11 @@ from bot.domain.aftermath import (
     retro_entry,
     working_days_before,
 )
+from bot.domain.alerts import AlertStatus
 from bot.domain.incident import TimelineEntry
 from bot.domain.insights import Insights
 from bot.domain.reminders import promise_line, record
-from bot.domain.retro import Record, RetroState, UpdateOnRecord
+from bot.domain.retro import AlertOnRecord, Record, RetroState, UpdateOnRecord
 from bot.errors import NotFound, RuleRefused
 from bot.lookup import Where, locate
 from bot.outbox import store
@@ -43,7 +44,7 @@ from bot.outbox.kinds.upload_retro import UploadRetro
 from bot.render.notices import follow_up_reminder, retro_reminder
 from bot.render.people import in_follow_up, in_related, in_timeline
 from bot.render.retro import markdown
-from bot.storage import aftermath, drafts, insights, members, reminders, repository
+from bot.storage import aftermath, alerts, drafts, insights, members, reminders, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
@@ -255,6 +256,17 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
     kept = promise_line(record(reminders.promises(session=session, incident_id=stored.id), now), zone)
     people = in_timeline(incident, entries) | {update.by for update in updates}
     people = people.union(*map(in_follow_up, follow_ups), *map(in_related, related))
+    attached = [
+        AlertOnRecord(
+            name=alert.name,
+            labels={name: value for name, value in alert.labels.items() if group.common_labels.get(name) != value},
+            source=group.sender,
+            first_fired_at=alert.first_fired_at,
+            resolved_at=alert.state.ends_at if alert.state.status is AlertStatus.RESOLVED else None,
+            acknowledged_at=alert.state.acknowledged_at,
+        )
+        for alert, group in alerts.attached_to(session=session, incident_id=stored.id)
+    ]
     return Record(
         incident=incident,
         entries=entries,
@@ -264,6 +276,7 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
         updates=updates,
         related=related,
         follow_ups=follow_ups,
+        alerts=attached,
         promises=kept or "",
         retro_state=retro.state,
         retro_note=retro.note,

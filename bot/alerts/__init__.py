@@ -4,4 +4,5 @@ receive.py   AlertService.receive: one notification (bot.intake read it), one tr
              its group found or made, each alert's change applied, the Slack work recorded
 triage.py    AlertTriage: Declare incident, Add to incident, Dismiss, and the rules that declare
 message.py   a group's triage message as outbox work, queued once per change
+attached.py  what an attached group's changes say on its incident's timeline
 """

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.alerts import message
+from bot.alerts import attached, message
 from bot.domain.alert_rules import Action, Decision, Rules, decide
 from bot.domain.alerts import Alert, Change, Counts, Notification, StoredAlert, Triage, after, change
 from bot.storage import alerts, triage
@@ -89,6 +89,11 @@ class AlertService:
                 changed=changed,
             )
             counts = alerts.counts(session=session, group_id=group.id, truncated=notification.truncated)
+            if group.incident_id is not None and group.team_id is not None and changed:
+                news = [(key, what) for key, what in changes if what.counts]
+                now_stored = alerts.alerts_by_key(session=session, source=group.source, keys=[k for k, _ in news])
+                said = [(now_stored[key], what) for key, what in news if key in now_stored]
+                attached.tell_incident(session, group, said, counts, now)
             adopted = (
                 group.team_id is None
                 and team_id is not None

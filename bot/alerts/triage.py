@@ -185,6 +185,7 @@ class AlertTriage:
         """The group joins the incident: decided, a timeline line, the card and its message edited."""
         assert group.team_id is not None
         triage.decide(session=session, group_id=group.id, triage=how, actor=actor, now=now, incident_id=incident_id)
+        triage.measure_alert_lag(session=session, incident_id=incident_id)
         counts = alerts.counts(session=session, group_id=group.id)
         news = AlertNews(
             AlertEvent.ATTACHED,

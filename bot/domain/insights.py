@@ -41,6 +41,6 @@ class Insights:
     since: datetime
     until: datetime
     by_severity: dict[int, int]
-    spreads: dict[str, Spread]  # by measure: identify, mitigate, total, detection_lag
+    spreads: dict[str, Spread]  # by measure: identify, mitigate, total, detection_lag, alert_lag
     repeat_groups: list[tuple[int, ...]]  # incident numbers linked as related, in groups
     promises: PromiseCounts

@@ -52,6 +52,19 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class AlertOnRecord:
+    """An alert of a group attached to the incident, and when it first fired, resolved and was
+    acknowledged (in the tool that sent it)."""
+
+    name: str
+    labels: Mapping[str, str]  # what sets it apart from its group's other alerts
+    source: str  # the sender's name (INCIDENT_ALERT_TOKENS)
+    first_fired_at: datetime | None
+    resolved_at: datetime | None  # None while it fires
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Record:
     """Everything the document says, read from storage in one go."""
 
@@ -63,6 +76,7 @@ class Record:
     updates: Sequence[UpdateOnRecord] = ()
     related: Sequence[RelatedIncident] = ()
     follow_ups: Sequence[FollowUp] = ()
+    alerts: Sequence[AlertOnRecord] = ()  # of the groups attached to it, first fired first
     promises: str = ""  # the promise record's summary line, when reminders kept one
     retro_state: RetroState = RetroState.PENDING
     retro_note: str = ""

@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 from sqlmodel import Session
 
 from bot.domain.affects import ComponentImpact
+from bot.domain.alerts import Counts
 from bot.domain.drafts import DraftRecord
 from bot.domain.durations import Durations, compute
 from bot.domain.incident import Incident, Status, TimelineEntry
@@ -36,6 +37,7 @@ from bot.storage import (
     reminder_messages,
     reminders,
     repository,
+    triage,
 )
 from bot.storage.db import Database
 
@@ -93,6 +95,7 @@ class IncidentView:
     impacts: tuple[ComponentImpact, ...] = ()  # the catalog components it affected: read for a card only
     reminder: ReminderMessage | None = None  # a reminder's message and what answered it
     pages: tuple[PageRequest, ...] = ()  # the people paged for it: read for a card only
+    alerts: Counts | None = None  # the alerts attached to it, by state (None: none): read for a card only
     page: Page | None = None  # the page a direct message is about (an effect with a `page_id`)
     timeline: tuple[tuple[int, TimelineEntry], ...] = ()  # (id, entry), for an effect that `shows_timeline`
 
@@ -181,7 +184,9 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
     follow_ups: tuple[FollowUp, ...] = ()
     impacts: tuple[ComponentImpact, ...] = ()
     requests: tuple[PageRequest, ...] = ()
+    attached = None
     if effect.shows_card:
+        attached = triage.incident_alerts(session=session, incident_id=stored.id)
         related = tuple(aftermath.related(session=session, incident_id=stored.id))
         follow_ups = tuple(aftermath.follow_ups(session=session, incident_id=stored.id))
         impacts = tuple(catalog.impacts(session=session, incident_id=stored.id))
@@ -212,6 +217,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         pages=requests,
         page=page,
         timeline=timeline,
+        alerts=attached,
     )
 
 

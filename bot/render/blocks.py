@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.affects import ComponentImpact
-from bot.domain.alerts import is_source
+from bot.domain.alerts import Counts, is_source
 from bot.domain.catalog import Catalog
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
@@ -80,10 +80,11 @@ def card(
     catalog: Catalog | None = None,
     language: str = "en",
     pages: Sequence[PageRequest] = (),
+    alerts: Counts | None = None,
 ) -> list[Block]:
     """The pinned summary: updated in place after every change. Related incidents are listed
     always, follow-ups once the incident is resolved; the catalog components it affects (named
-    from `catalog` in `language`) and whom it paged, always."""
+    from `catalog` in `language`), whom it paged and the alerts attached to it, always."""
     status = incident.status
     since = day_and_time(incident.status_since, zone, relative_to=incident.impact_started_at)
     fields = [
@@ -110,6 +111,8 @@ def card(
         blocks.extend(sections(listing(heading, affected)))
     if paged := paging.card_lines(pages, names, zone, incident.impact_started_at):
         blocks.extend(sections(listing("Paged", paged)))
+    if alerts is not None:
+        blocks.extend(alert_blocks(incident, alerts))
     if status is Status.RESOLVED and total is not None:
         blocks.append(section(f"*Resolved* after *{total}*"))
     if related:
@@ -124,6 +127,29 @@ def card(
         }
     )
     return blocks
+
+
+def alert_blocks(incident: Incident, alerts: Counts) -> list[Block]:
+    """How the alerts attached stand; once every one has resolved (the incident still open), that
+    it is time to decide, with *Move to monitoring* and *Resolve*: nothing is resolved automatically."""
+    firing, resolved = ":fire:", ":white_check_mark:"
+    shown = [section(f"*Alerts* {firing} {alerts.firing} firing · {resolved} {alerts.resolved} resolved")]
+    if alerts.firing or not alerts.total or not incident.status.is_open:
+        return shown
+    shown.append(
+        section(
+            f"{resolved} *Every alert attached has resolved* ({alerts.resolved} of {alerts.total}). Nothing is "
+            "resolved automatically: move to monitoring, or resolve once you are sure."
+        )
+    )
+    value = str(incident.number)
+    decide = (
+        []
+        if incident.status is Status.MONITORING
+        else [button("Move to monitoring", actions.status_action(Status.MONITORING), value, style="primary")]
+    )
+    decide.append(resolve_button(incident))
+    return [*shown, {"type": "actions", "block_id": actions.ALERTS_RESOLVED_BLOCK, "elements": decide}]
 
 
 def related_line(other: RelatedIncident, names: Mapping[str, str], zone: ZoneInfo) -> str:
@@ -178,7 +204,13 @@ def card_buttons(incident: Incident) -> list[Block]:
         if status.is_open and status is not incident.status
     ]
     elements.append(button("Draft update", actions.DRAFT, value))
-    close = button("Resolve", actions.CLOSE, value, style="primary")
+    elements.append(resolve_button(incident))
+    return elements
+
+
+def resolve_button(incident: Incident) -> Block:
+    """*Resolve*, asking to confirm first."""
+    close = button("Resolve", actions.CLOSE, str(incident.number), style="primary")
     close["confirm"] = {
         "title": plain("Resolve the incident?"),
         "text": {
@@ -188,8 +220,7 @@ def card_buttons(incident: Incident) -> list[Block]:
         "confirm": plain("Resolve"),
         "deny": plain("Not yet"),
     }
-    elements.append(close)
-    return elements
+    return close
 
 
 def topic(incident: Incident, names: Mapping[str, str]) -> str:

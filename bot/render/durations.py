@@ -12,9 +12,16 @@ TOTAL = "total duration"
 TO_IDENTIFY = "time to identify"
 TO_MITIGATE = "time to mitigate"
 DETECTION_LAG = "detection lag"
+ALERT_LAG = "time from first alert to declared"
 IN_EACH_STATUS = "time in each status"
 # By the name the database and the JSON report give each measure (`bot.storage.insights.MEASURES`).
-MEASURE_LABELS = {"identify": TO_IDENTIFY, "mitigate": TO_MITIGATE, "total": TOTAL, "detection_lag": DETECTION_LAG}
+MEASURE_LABELS = {
+    "identify": TO_IDENTIFY,
+    "mitigate": TO_MITIGATE,
+    "total": TOTAL,
+    "detection_lag": DETECTION_LAG,
+    "alert_lag": ALERT_LAG,
+}
 
 
 def headline(durations: Durations) -> list[tuple[str, timedelta]]:

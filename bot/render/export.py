@@ -89,6 +89,17 @@ def as_data(record: Record) -> dict[str, object]:
             }
             for follow_up in record.follow_ups
         ],
+        "alerts": [
+            {
+                "name": alert.name,
+                "labels": dict(alert.labels),
+                "source": alert.source,
+                "first_fired_at": _iso(alert.first_fired_at) if alert.first_fired_at else None,
+                "resolved_at": _iso(alert.resolved_at) if alert.resolved_at else None,
+                "acknowledged_at": _iso(alert.acknowledged_at) if alert.acknowledged_at else None,
+            }
+            for alert in record.alerts
+        ],
         "retrospective": {"state": record.retro_state.value, "note": record.retro_note},
     }
 

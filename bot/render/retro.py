@@ -1,16 +1,19 @@
 """The retrospective document: an incident's record (`bot.domain.retro.Record`) as Markdown.
 
 Built from what was stored, never from memory: the summary, impact, roles, the timeline with
-times in the configured zone and in UTC, the durations, every published update with its time
-and author, the update promises, related incidents and follow-ups, then empty sections for
-people to write. People's text is rendered from Slack's markup (`bot.render.markdown`): links
-stay links, people show by name, and everything else is escaped so the document renders as
-the words that were typed (a title `<script>` reads as `<script>`, not as HTML).
+times in the configured zone and in UTC, the alerts attached (first fired, resolved,
+acknowledged), the durations, every published update with its time and author, the update
+promises, related incidents and follow-ups, then empty sections for people to write. People's
+text is rendered from Slack's markup (`bot.render.markdown`): links stay links, people show by
+name, and everything else is escaped so the document renders as the words that were typed (a
+title `<script>` reads as `<script>`, not as HTML).
 
 An incident still open gets a document marked as a draft.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from bot.domain.durations import short
 from bot.domain.incident import TimelineEntry, format_name
@@ -34,6 +37,7 @@ def markdown(record: Record) -> str:
         ("Impact", [line_start(rich(incident.impact, names)) if incident.impact else "_Not recorded._"]),
         ("Durations", _durations(record)),
         ("Timeline", [f"- {_entry(entry, record)}" for entry in record.entries]),
+        ("Alerts", _alerts(record)),
         ("Public updates", _updates(record)),
         ("Update promises", [escape(record.promises)] if record.promises else ["_No update promises recorded._"]),
         ("Related incidents", _related(record)),
@@ -124,6 +128,26 @@ def _related(record: Record) -> list[str]:
         lasted = short(other.total) if other.total is not None else "still open"
         started = other.impact_started_at.astimezone(record.zone)
         lines.append(f"- {format_name(other.number)} {rich(other.title, record.names)} ({started:%Y-%m-%d}, {lasted})")
+    return lines
+
+
+def _alerts(record: Record) -> list[str]:
+    """The alerts attached: when each first fired, resolved and was acknowledged, in both zones."""
+    if not record.alerts:
+        return ["_No alerts were attached._"]
+
+    def when(moment: datetime | None, missing: str) -> str:
+        return both_times(moment, record.zone) if moment is not None else missing
+
+    lines = ["| alert | source | first fired | resolved | acknowledged |", "|---|---|---|---|---|"]
+    for alert in record.alerts:
+        labels = ", ".join(escape(f"{name}={value}") for name, value in sorted(alert.labels.items()))
+        name = escape(alert.name) + (f" ({labels})" if labels else "")
+        fired = when(alert.first_fired_at, "unknown")
+        lines.append(
+            f"| {name} | {escape(alert.source)} | {fired} | {when(alert.resolved_at, 'still firing')} "
+            f"| {when(alert.acknowledged_at, 'no')} |"
+        )
     return lines
 
 

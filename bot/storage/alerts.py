@@ -327,3 +327,25 @@ def _alert(row: Any) -> StoredAlert:
         fired=row.fired,
         last_seen_at=row.last_seen_at,
     )
+
+
+def attached_to(*, session: Session, incident_id: int) -> list[tuple[StoredAlert, StoredGroup]]:
+    """The alerts of the groups attached to the incident, each once (with the first of its groups
+    attached), first fired first."""
+    query = (
+        select(*_ALERT.c, col(AlertGroupRow.id).label("attached_group"))
+        .join(AlertMemberRow, col(AlertMemberRow.alert_id) == col(AlertRow.id))
+        .join(AlertGroupRow, col(AlertGroupRow.id) == col(AlertMemberRow.group_id))
+        .where(col(AlertGroupRow.incident_id) == incident_id)
+        .order_by(col(AlertRow.first_fired_at), col(AlertRow.id), col(AlertGroupRow.id))
+    )
+    found: dict[int, tuple[StoredAlert, StoredGroup]] = {}
+    groups: dict[int, StoredGroup] = {}
+    for row in core(session).execute(query):
+        if row.id in found:
+            continue
+        group = groups.get(row.attached_group) or get_group(session=session, group_id=row.attached_group)
+        assert group is not None
+        groups[group.id] = group
+        found[row.id] = (_alert(row), group)
+    return list(found.values())

@@ -29,6 +29,7 @@ MEASURES = {
     "mitigate": IncidentRow.mitigate_seconds,
     "total": IncidentRow.total_seconds,
     "detection_lag": IncidentRow.detection_lag_seconds,
+    "alert_lag": IncidentRow.alert_lag_seconds,  # set when alerts are attached, not at the close
 }
 
 

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from bot.domain.alerts import Triage
+from bot.domain.alerts import AlertStatus, Counts, Triage
 from bot.storage.sql import core
-from bot.storage.tables import AlertGroupRow, AlertMemberRow, AlertRow
+from bot.storage.tables import AlertGroupRow, AlertMemberRow, AlertRow, IncidentRow
 
 
 def decide(
@@ -92,3 +92,36 @@ def first_fired(*, session: Session, group_id: int) -> datetime | None:
     )
     found: datetime | None = core(session).execute(query).scalar()
     return found
+
+
+def incident_alerts(*, session: Session, incident_id: int) -> Counts | None:
+    """The alerts of every group attached to the incident, each counted once by its state (None:
+    no group is attached)."""
+    query = (
+        select(col(AlertRow.status), func.count(func.distinct(AlertRow.id)))
+        .join(AlertMemberRow, col(AlertMemberRow.alert_id) == col(AlertRow.id))
+        .join(AlertGroupRow, col(AlertGroupRow.id) == col(AlertMemberRow.group_id))
+        .where(col(AlertGroupRow.incident_id) == incident_id)
+        .group_by(col(AlertRow.status))
+    )
+    found = {str(status): int(count) for status, count in core(session).execute(query)}
+    if not found:
+        return None
+    return Counts(firing=found.get(AlertStatus.FIRING.value, 0), resolved=found.get(AlertStatus.RESOLVED.value, 0))
+
+
+def measure_alert_lag(*, session: Session, incident_id: int) -> None:
+    """Store how long before the incident was opened the earliest alert attached to it first fired
+    (0 when every alert came after: people saw it first)."""
+    first = (
+        select(func.min(AlertRow.first_fired_at))
+        .join(AlertMemberRow, col(AlertMemberRow.alert_id) == col(AlertRow.id))
+        .join(AlertGroupRow, col(AlertGroupRow.id) == col(AlertMemberRow.group_id))
+        .where(col(AlertGroupRow.incident_id) == incident_id)
+    )
+    fired: datetime | None = core(session).execute(first).scalar()
+    opened: datetime = (
+        core(session).execute(select(col(IncidentRow.opened_at)).where(col(IncidentRow.id) == incident_id)).scalar_one()
+    )
+    lag = None if fired is None else max(0.0, (opened - fired).total_seconds())
+    core(session).execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(alert_lag_seconds=lag))

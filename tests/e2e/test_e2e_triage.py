@@ -19,7 +19,7 @@ from bot.domain.incident import EntryKind
 from bot.lookup import Where
 from bot.storage import alerts
 from slack_emulator.records import Message
-from tests.alert_samples import event, raw
+from tests.alert_samples import body, event, raw
 
 TEAM = "T0EMULATOR"
 SUMMARY = "5xx rate above 5% on web"
@@ -283,3 +283,40 @@ def test_a_rule_that_ignores_shows_nothing(make_stack: Callable[..., Stack], tmp
     alerting.stack.settle()
     assert alerting.messages() == []
     assert alerting.group().triage is Triage.IGNORED
+
+
+def test_attached_alerts_are_told_on_the_incident_and_their_resolution_is_left_to_people(alerting: Alerting) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    stack.user("alice").click(alerting.channel, alerting.only_message().ts, "alerts.declare")
+    stack.settle()
+    channel = stack.channel_of(1)
+    assert "*Alerts* :fire: 1 firing · :white_check_mark: 0 resolved" in texts(card_of(stack, channel))
+    assert from_alertmanager(stack.url, "alertmanager_resolved").status == 200
+    stack.settle()
+    resolved = [line for line in bot_lines(stack, channel) if "HighErrorRate resolved" in line]
+    assert len(resolved) == 1
+    assert (
+        "*prod-alertmanager* :white_check_mark: HighErrorRate resolved (1 of 1 resolved) · <http://prometheus"
+        in (resolved[0])
+    )
+    assert resolved[0].startswith("`00:56 IST`")  # when it resolved (endsAt), not when the bot heard
+    card = card_of(stack, channel)
+    assert "*Every alert attached has resolved* (1 of 1). Nothing is resolved automatically" in texts(card)
+    assert controls(card)[:2] == ["Move to monitoring", "Resolve"]
+    incident = stack.runtime.service.get(Where(TEAM, number=1))
+    assert incident.status.value == "investigating"  # nothing resolved automatically
+    stack.emulator.add_member(channel, "bob")
+    stack.user("bob").click(channel, card.ts, "incident.status.monitoring")
+    stack.settle()
+    card = card_of(stack, channel)
+    assert stack.runtime.service.get(Where(TEAM, number=1)).status.value == "monitoring"
+    assert controls(card)[0] == "Resolve"  # what is left to decide: monitoring already
+    refired = body("alertmanager_firing")
+    refired["alerts"][0]["startsAt"] = "2026-12-06T19:40:00Z"
+    from_alertmanager(stack.url, "alertmanager_firing", body=json.dumps(refired).encode())
+    stack.settle()
+    assert any("HighErrorRate fired again (1 of 1 firing)" in line for line in bot_lines(stack, channel))
+    assert "Every alert attached has resolved" not in texts(card_of(stack, channel))
+    assert "*Alerts* :fire: 1 firing · :white_check_mark: 0 resolved" in texts(card_of(stack, channel))

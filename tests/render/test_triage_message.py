@@ -129,3 +129,19 @@ def test_a_rule_waiting_to_declare_says_when_and_many_alerts_are_counted_not_lis
     assert "Rule *web &lt;down&gt;* declares an incident at 21:46 IST if these alerts still fire." in said
     assert "_and 15 more_" in said
     assert "_3 more left out by the sender_" in said
+
+
+def test_the_card_counts_the_alerts_attached_and_once_all_resolved_offers_to_decide() -> None:
+    from bot.domain.incident import Status
+    from bot.render.blocks import alert_blocks
+
+    incident, _ = open_incident(number=7, title="Web down", severity=1, actor="U1", started_at=SEEN, now=SEEN, zone=IST)
+    firing = alert_blocks(incident, Counts(firing=2, resolved=1))
+    assert shown(firing) == "*Alerts* :fire: 2 firing · :white_check_mark: 1 resolved"
+    settled = alert_blocks(incident, Counts(firing=0, resolved=3))
+    assert "*Every alert attached has resolved* (3 of 3). Nothing is resolved automatically" in shown(settled)
+    [decide] = [block for block in settled if block["type"] == "actions"]
+    assert [b["text"]["text"] for b in decide["elements"]] == ["Move to monitoring", "Resolve"]  # type: ignore[index]
+    check_blocks(settled)
+    closed = replace(incident, status=Status.RESOLVED)
+    assert [block["type"] for block in alert_blocks(closed, Counts(firing=0, resolved=3))] == ["section"]

@@ -12,18 +12,23 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
 from bot.alerts.triage import AlertTriage
 from bot.domain.alert_rules import Rules, read_rules
-from bot.domain.alerts import Source, Triage
+from bot.domain.alerts import Counts, Source, Triage
 from bot.domain.incident import EntryKind, Status
+from bot.domain.insights import Spread
 from bot.errors import NotFound, RuleRefused, UserError
 from bot.intake.alertmanager import read_webhook
 from bot.lookup import Where
 from bot.outbox.kinds.show_triage import ShowTriage
+from bot.render.export import as_data
+from bot.render.lines import line
+from bot.render.retro import markdown
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
-from bot.storage import alerts
+from bot.storage import alerts, triage
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow, IncidentRow
 from tests.alert_samples import body
@@ -217,3 +222,69 @@ def test_groups_received_before_the_workspace_was_known_are_shown_once_it_is(any
     assert world.group(group_id).team_id == TEAM and world.shown(group_id) == 1
     world.triage.send_due(team_id=TEAM)
     assert world.shown(group_id) == 1
+
+
+# --- attached alerts in the incident -----------------------------------------------------------
+
+
+def alert_lines(world: World) -> list[str]:
+    entries = world.incidents.timeline(Where(TEAM, number=1)).entries
+    return [line(entry, world.incidents.get(Where(TEAM, number=1)), NAMES, KOLKATA) for entry in entries]
+
+
+NAMES = {"U0ALICE": "alice", "alerts:prod-alertmanager": "prod-alertmanager"}
+
+
+def test_an_attached_group_s_changes_are_lines_on_the_incident_said_by_the_source(world: World) -> None:
+    group_id = world.receive("alertmanager_max_alerts")  # two alerts firing
+    world.triage.declare(team_id=TEAM, value=f"{group_id}:0", actor="U0ALICE")
+    world.clock.advance(minutes=5)
+    world.receive("alertmanager_max_alerts")  # a resend: nothing to say
+    resolved = body("alertmanager_max_alerts")
+    for alert in resolved["alerts"]:
+        alert |= {"status": "resolved", "endsAt": "2026-12-06T19:33:00Z"}
+    world.receiver.receive(read_webhook(resolved, source=Source.ALERTMANAGER, sender="prod-alertmanager"))
+    lines = alert_lines(world)
+    assert len(lines) == 3  # opened, attached, resolved
+    assert lines[2] == (
+        "`01:03 IST` *prod-alertmanager* :white_check_mark: PaymentsLatency resolved (2 of 2 resolved) · "
+        "<http://127.0.0.1:19093|Source> _(recorded 01:05 IST)_"  # no generatorURL: the Alertmanager's page
+    )
+    with world.db.read() as session:
+        counted = triage.incident_alerts(session=session, incident_id=1)
+    assert counted == Counts(firing=0, resolved=2)
+
+
+def test_the_retrospective_lists_the_alerts_attached_and_insights_measure_the_alert_lag(any_db: Database) -> None:
+    world = World(any_db)
+    world.clock.set(STARTED + timedelta(minutes=7))  # people declared it 7 minutes after it first fired
+    group_id = world.receive()
+    world.triage.declare(team_id=TEAM, value=f"{group_id}:0", actor="U0ALICE")
+    world.receive("alertmanager_resolved")
+    aftermath = AftermathService(any_db, zone=KOLKATA, clock=world.clock)
+    record = aftermath.record(Where(TEAM, number=1))
+    [alert] = record.alerts
+    assert (alert.name, alert.source, alert.labels) == ("HighErrorRate", "prod-alertmanager", {})
+    assert alert.first_fired_at == STARTED and alert.acknowledged_at is None
+    assert alert.resolved_at == datetime(2026, 12, 6, 19, 26, 40, tzinfo=UTC)
+    document = markdown(record)
+    assert "## Alerts\n\n| alert | source | first fired | resolved | acknowledged |" in document
+    assert (
+        "| HighErrorRate | prod-alertmanager | 2026-12-07 00:56 IST (19:26 UTC) | 2026-12-07 00:56 IST (19:26 UTC) "
+        "| no |" in document
+    )
+    exported = as_data(record)["alerts"]
+    assert exported == [
+        {
+            "name": "HighErrorRate",
+            "labels": {},
+            "source": "prod-alertmanager",
+            "first_fired_at": "2026-12-06T19:26:36.275178Z",
+            "resolved_at": "2026-12-06T19:26:40Z",
+            "acknowledged_at": None,
+        }
+    ]
+    world.incidents.close(Where(TEAM, number=1), actor="U0ALICE")
+    found = aftermath.insights(team_id=TEAM, since=STARTED - timedelta(days=1), until=STARTED + timedelta(days=1))
+    lag = (world.clock() - STARTED).total_seconds()
+    assert found.spreads["alert_lag"] == Spread(1, lag, lag)

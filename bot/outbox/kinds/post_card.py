@@ -45,6 +45,7 @@ class PostCard(Effect):
                 catalog=slack.settings.catalog,
                 language=slack.settings.languages[0],
                 pages=view.pages,
+                alerts=view.alerts,
             )
             posted = slack.client.chat_postMessage(
                 channel=channel, blocks=card, text=fallback(view.incident), metadata=slack.attempt.metadata()

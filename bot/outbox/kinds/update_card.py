@@ -35,6 +35,7 @@ class UpdateCard(Effect):
             catalog=slack.settings.catalog,
             language=slack.settings.languages[0],
             pages=view.pages,
+            alerts=view.alerts,
         )
         slack.client.chat_update(channel=channel, ts=view.card_ts, blocks=card, text=fallback(view.incident))
         return Nothing()
