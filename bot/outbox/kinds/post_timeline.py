@@ -38,7 +38,10 @@ class PostTimeline(Effect):
             firsts[effect_id] = line(view.entry, view.incident, view.names, zone)
             shown = _with_durations(firsts[effect_id], view.entry, view.durations, view.promises, zone)
             lines.append((effect_id, "\n".join(shown)))
-        posted = posted_before(slack.client, channel, slack.attempt)
+        # A batch of several messages is looked up even after a clean failure: a later call's
+        # failure (a 429, a 500) leaves the earlier calls' messages posted.
+        several = len(list(_messages(lines))) > 1
+        posted = posted_before(slack.client, channel, slack.attempt, always=several)
         waiting = [(effect_id, text) for effect_id, text in lines if not posted.ts(effect_id) or _in_parts(text)]
         for effect_ids, part, texts in _messages(waiting):
             if len(effect_ids) == 1 and posted.ts(effect_ids[0], part):

@@ -124,3 +124,20 @@ def test_a_line_too_long_for_one_message_goes_alone_in_parts_and_a_retry_posts_o
     client.chat_postMessage(channel=other, text=part_0.text, blocks=part_0.blocks, metadata=part_0.metadata)
     send(delivery, other, {6: huge}, maybe_sent=True)
     assert [(effects, part) for effects, part, _, _ in posted(emulator, other)] == [([6], 0), ([6], 1)]
+
+
+def test_after_a_clean_failure_midway_the_messages_already_posted_are_not_posted_again(
+    slack: tuple[SlackEmulator, Delivery, str],
+) -> None:
+    """A batch of three messages whose second call failed cleanly (a 429): its first message is in
+    the channel, and the next attempt, not told of any doubt, must not post it again."""
+    emulator, delivery, channel = slack
+    huge = " ".join(["word"] * 32_000)
+    send(delivery, channel, {5: "before", 6: huge})
+    assert [(effects, part) for effects, part, _, _ in posted(emulator, channel)] == [([5], 0), ([6], 0), ([6], 1)]
+    client = WebClient(token=emulator.bot_token, base_url=emulator.api_url)
+    other = str(client.conversations_create(name="inc-3-search-down")["channel"]["id"])
+    message = emulator.messages(channel)[0]  # the first call of an attempt whose second one got a 429
+    client.chat_postMessage(channel=other, text=message.text, blocks=message.blocks, metadata=message.metadata)
+    send(delivery, other, {5: "before", 6: huge})
+    assert [(effects, part) for effects, part, _, _ in posted(emulator, other)] == [([5], 0), ([6], 0), ([6], 1)]
