@@ -25,6 +25,7 @@ from bot.domain.catalog import Catalog
 from bot.domain.incident import Incident
 from bot.domain.paging import (
     Asked,
+    OnCall,
     Page,
     Paged,
     PageRequest,
@@ -43,7 +44,7 @@ from bot.domain.paging import (
 from bot.domain.roles import Role, change_role
 from bot.domain.timefmt import clock_time
 from bot.domain.visibility import check_visible
-from bot.errors import NotFound, RuleRefused
+from bot.errors import NotFound, RuleRefused, UsageError
 from bot.escalation import Escalations
 from bot.lookup import Where, locate
 from bot.outbox import store
@@ -55,7 +56,7 @@ from bot.outbox.kinds.send_page import SendPage
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_page import UpdatePage
-from bot.page_targets import LookUpGroup, PageTargets, Reached, candidate
+from bot.page_targets import LookUpGroup, PageTargets, Reached, candidate, find_group
 from bot.storage import members, pages, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
@@ -107,6 +108,38 @@ class PagingService:
         people = {person for asked in paged.asked for person in asked.paged}
         people |= {person for person, _ in (*paged.skipped, *paged.waiting)}
         people |= {asked.target.ref for asked in paged.asked if asked.target.kind is TargetKind.PERSON}
+        with self.db.read() as session:
+            return members.names(session=session, user_ids=people)
+
+    def on_call(self, text: str | None = None) -> list[OnCall]:
+        """`/incident oncall [component]`: every component of the catalog (or the one named), with
+        the members of its on-call and escalation groups as the bot knows them now."""
+        catalog = self.targets.catalog
+        if not catalog:
+            raise UsageError("The catalog has no components (INCIDENT_CATALOG), so nobody is on call for one.")
+        chosen = [catalog.lookup(text)] if text else list(catalog.components)
+        language = self.targets.language
+        with self.db.read() as session:
+            return [
+                OnCall(
+                    component.id,
+                    component.name(language),
+                    component.oncall,
+                    find_group(session, component.oncall) if component.oncall else None,
+                    component.escalation,
+                    find_group(session, component.escalation) if component.escalation else None,
+                )
+                for component in chosen
+            ]
+
+    def names_on_call(self, on_call: Sequence[OnCall]) -> dict[str, str]:
+        people = {
+            person
+            for each in on_call
+            for group in (each.oncall_group, each.escalation_group)
+            if group is not None
+            for person in group.members
+        }
         with self.db.read() as session:
             return members.names(session=session, user_ids=people)
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.incident import EntryKind, Incident, TimelineEntry
+from bot.domain.usergroups import KnownGroup
 
 DEFAULT_ESCALATE_AFTER = timedelta(minutes=5)
 
@@ -204,6 +205,19 @@ class Paged:
     asked: tuple[Asked, ...]
     skipped: tuple[tuple[str, Skipped], ...] = ()
     waiting: tuple[tuple[str, datetime], ...] = ()
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who a component's pages reach now (`/incident oncall`): its groups as the catalog names them
+    (a handle or an id) and as the bot knows them (None: a group the workspace does not have)."""
+
+    component_id: str
+    name: str
+    oncall: str | None = None
+    oncall_group: KnownGroup | None = None
+    escalation: str | None = None
+    escalation_group: KnownGroup | None = None
 
 
 def escalation_group(request: PageRequest, escalation: str | None) -> str | None:

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import short
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_slack
-from bot.domain.paging import Page, Paged, PageRequest, PageState, RequestState, Target, TargetKind, Via
+from bot.domain.paging import OnCall, Page, Paged, PageRequest, PageState, RequestState, Target, TargetKind, Via
 from bot.domain.timefmt import clock_time, day_and_time
+from bot.domain.usergroups import KnownGroup
 from bot.render import actions
 from bot.render.lines import who
 from bot.render.text import section
@@ -188,3 +189,28 @@ def card_lines(
             since = day_and_time(request.created_at, zone, relative_to=relative_to)
             lines.append(f":pager: {target}: waiting since {since}")
     return lines
+
+
+def on_call_text(on_call: Sequence[OnCall], names: Mapping[str, str]) -> str:
+    """`/incident oncall`: each component, its on-call group's members and its escalation group's,
+    by name (never pinged)."""
+    lines = ["*On call now*"]
+    for each in on_call:
+        groups = [
+            _group_words("on call", each.oncall, each.oncall_group, names),
+            _group_words("escalation", each.escalation, each.escalation_group, names),
+        ]
+        shown = " · ".join(words for words in groups if words) or "no on-call group in the catalog"
+        lines.append(f"*{escape(each.name)}* (`{escape(each.component_id)}`): {shown}")
+    return "\n".join(lines)
+
+
+def _group_words(role: str, named: str | None, group: KnownGroup | None, names: Mapping[str, str]) -> str:
+    if named is None:
+        return ""
+    if group is None:
+        return f"{role} `{escape(named)}`: not a user group the bot knows in this workspace"
+    if group.disabled:
+        return f"{role} {escape(group.mention)}: disabled in Slack"
+    people = ", ".join(who(person, names) for person in group.members) or "nobody"
+    return f"{role} {escape(group.mention)}: {people}"

@@ -118,6 +118,13 @@ class PageSomeone:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowOncall:
+    """`/incident oncall [component]`: who is in each component's on-call and escalation group now."""
+
+    component: str | None  # as typed; None: every component of the catalog
+
+
+@dataclass(frozen=True, slots=True)
 class ShowTimeline:
     incident: int | None
 
@@ -195,7 +202,7 @@ IncidentChange: TypeAlias = (
 Aftermath: TypeAlias = AddFollowUp | FinishFollowUp | Relate | Retro
 """The commands about what outlives the incident (bot.aftermath)."""
 
-Reading: TypeAlias = ShowTimeline | ListIncidents | Stats | ShowSubscribers
+Reading: TypeAlias = ShowTimeline | ListIncidents | Stats | ShowSubscribers | ShowOncall
 """The commands that only show what is stored: refused to guests unless INCIDENT_GUESTS_READ=true."""
 
 Command: TypeAlias = Open | IncidentChange | WriteDrafts | Reading | Aftermath | Help

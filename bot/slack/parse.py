@@ -26,7 +26,7 @@ from bot.domain.retro import RetroState
 from bot.domain.roles import Role
 from bot.errors import UsageError
 from bot.slack import commands
-from bot.slack.parse_page import read_page
+from bot.slack.parse_page import read_oncall, read_page
 from bot.slack.usage import HELP_TEXT, USAGE, unknown_subcommand
 
 _TAKES_AT = frozenset({"open", "status", "note", "close", "affects"})
@@ -339,6 +339,7 @@ _READERS: dict[str, Callable[[str, str | None], commands.Command]] = {
     "reopen": _reopen,
     "list": _list,
     "page": read_page,
+    "oncall": read_oncall,
     "followup": _followup,
     "related": lambda rest, at: _related(rest, at, linked=True),
     "unrelated": lambda rest, at: _related(rest, at, linked=False),

@@ -1,4 +1,5 @@
-"""`/incident page [INC-n] <@person | @group | component> ...` -> `commands.PageSomeone`. Pure.
+"""`/incident page [INC-n] <@person | @group | component> ...` -> `commands.PageSomeone`, and
+`/incident oncall [component]` -> `commands.ShowOncall`. Pure.
 
 Mentions arrive as Slack writes them (`<@U0BOB|bob>`, `<!subteam^S0ONCALL|@oncall-web>`); the
 words between them, and between commas, are components as typed (`home`, `Home page`, or several
@@ -54,6 +55,14 @@ def read_page(rest: str, at: str | None) -> commands.PageSomeone:
     return commands.PageSomeone(
         incident=incident, people=tuple(people), groups=tuple(groups.items()), components=tuple(components)
     )
+
+
+def read_oncall(rest: str, at: str | None) -> commands.ShowOncall:
+    """`oncall`: every component; `oncall home` (an id or a name, matched by the service): one."""
+    component = " ".join(markup.stored_form(rest).split())
+    if len(component) > 100:
+        raise UsageError("Name one component of the catalog, by its id or its name.", usage=USAGE["oncall"])
+    return commands.ShowOncall(component=component or None)
 
 
 def _refused(message: str) -> UsageError:

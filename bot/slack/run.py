@@ -109,6 +109,9 @@ class CommandRunner:
             return self._timeline(command, asked)
         if isinstance(command, commands.ShowSubscribers):
             return Reply(blocks.reply(subscribers.counts_reply(self.subscribers.counts())))
+        if isinstance(command, commands.ShowOncall):
+            on_call = self.paging.on_call(command.component)
+            return Reply(blocks.reply(paging.on_call_text(on_call, self.paging.names_on_call(on_call))))
         if isinstance(command, commands.Stats):
             found = self.aftermath.recent_insights(team_id=asked.team_id, window=command.window)
             return Reply(blocks.reply("\n".join(report.as_slack_lines(found, self.settings.zone))))

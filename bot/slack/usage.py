@@ -25,6 +25,7 @@ USAGE: dict[str, str] = {
     "reopen": "`/incident reopen [INC-n] [reason]`",
     "list": "`/incident list [all]`",
     "page": "`/incident page [INC-n] <@person|@group|component> ...`",
+    "oncall": "`/incident oncall [component]`",
     "followup": "`/incident followup [INC-n] <text> [@owner] [due YYYY-MM-DD]` · `/incident followup done <id>`",
     "related": "`/incident related [INC-n] INC-m`",
     "unrelated": "`/incident unrelated [INC-n] INC-m`",

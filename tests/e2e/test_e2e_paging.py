@@ -162,3 +162,24 @@ def test_an_unknown_group_a_guest_paging_a_resolved_incident_and_a_private_one_f
     assert "INC-2 is private" in outside.json["text"]
     assert "INC-3 is resolved: reopen it first to page people for it." in resolved.json["text"]
     assert dm(stack, "bob") == [] and dm(stack, "carol") == []
+
+
+def test_oncall_says_who_each_component_reaches_now_only_to_the_asker(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    stack, _, _ = world
+    with unchanged(stack.runtime.db):
+        every = stack.user("bob").slash("oncall")
+        one = stack.user("bob").slash("oncall Page d'accueil")
+        typo = stack.user("bob").slash("oncall hom")
+        guest = stack.user("gina").slash("oncall")
+    assert every.json == {
+        "response_type": "ephemeral",
+        "text": "*On call now*\n*Home page* (`home`): on call @oncall-web: *bob*, *carol*, *gina*, *incident-bot*"
+        " · escalation @sre-leads: *dave*, *alice*\n*Public API* (`api`): no on-call group in the catalog",
+    }
+    assert one.json["text"].splitlines() == every.json["text"].splitlines()[:2]
+    assert "There is no component “hom”. Did you mean Home page (`home`)?" in typo.json["text"]
+    assert "guest" in guest.json["text"].lower()
+    assert stack.emulator.admin.set_usergroup_members("oncall-web", ["carol"]).status == 200  # a handover
+    assert "on call @oncall-web: *carol* ·" in stack.user("bob").slash("oncall home").json["text"]
