@@ -137,6 +137,28 @@ def at_open(
     return changes_entry(changes, actor=actor, at=at, now=now) if changes else None
 
 
+MODAL_STATES = (ComponentState.DEGRADED, ComponentState.PARTIAL, ComponentState.MAJOR)
+"""What the open modal offers for the components chosen, the default first after degraded."""
+MODAL_DEFAULT = ComponentState.PARTIAL
+
+
+def from_modal(catalog: Catalog, chosen: Iterable[str], state: str | None) -> dict[str, ComponentState]:
+    """The components ticked in the open modal (catalog ids), in the catalog's order, and how badly
+    (a state's value; none: a partial outage). A component the catalog no longer has (it changed while the modal was
+    open) or a state the modal does not offer is refused, naming it."""
+    ids = list(dict.fromkeys(chosen))
+    unknown = [each for each in ids if catalog.get(each) is None]
+    if unknown:
+        raise UsageError(
+            f"The catalog has no component {', '.join(f'`{each}`' for each in unknown)} any more: "
+            "close this and open the modal again."
+        )
+    if state is not None and state not in {each.value for each in MODAL_STATES}:
+        raise UsageError("Choose how badly they are affected: degraded performance, partial or major outage.")
+    chosen_state = ComponentState(state) if state is not None else MODAL_DEFAULT
+    return {component.id: chosen_state for component in catalog.components if component.id in ids}  # its order
+
+
 def from_alert(catalog: Catalog, labels: Mapping[str, str], severity: int) -> dict[str, ComponentState]:
     """The components an incident declared from an alert starts affecting: those whose `alerts`
     matchers all hold for its labels, a major outage for sev1 and a partial one otherwise (for

@@ -84,6 +84,8 @@ TITLE_INPUT = "title"
 SEVERITY_INPUT = "severity"
 PRIVATE_INPUT = "private"
 PRIVATE_OPTION = "private"  # the value of the open modal's Private box
+COMPONENTS_INPUT = "components"  # the open modal's catalog components (each option's value: its id)
+COMPONENT_STATE_INPUT = "component_state"  # how badly they are affected (a ComponentState's value)
 TEXT_INPUT = "text"  # a draft's words
 
 # The shortcuts (their callback ids are also in manifest.json).

@@ -1,4 +1,5 @@
-"""The catalog components an incident affects, as the pinned card lists them (bot.domain.affects).
+"""The catalog components an incident affects, as the pinned card lists them (bot.domain.affects),
+and as the open modal offers them.
 
 Open: each component it affects now, with its state and since when. Resolved: the components it
 affected, back to operational at the resolution. Names come from the catalog in the first
@@ -8,13 +9,15 @@ configured language; a component the catalog no longer has shows by its id.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.affects import PHRASES, ComponentImpact, current
-from bot.domain.catalog import Catalog, ComponentState
+from bot.domain.affects import MODAL_DEFAULT, MODAL_STATES, PHRASES, ComponentImpact, current
+from bot.domain.catalog import Catalog, Component, ComponentState
 from bot.domain.incident import Incident
 from bot.domain.markup import escape
 from bot.domain.timefmt import day_and_time
+from bot.render import actions
 from bot.render.timeline import STATE_EMOJI
 
 
@@ -42,3 +45,60 @@ def affected_lines(
     names = ", ".join(dict.fromkeys(name(impact.component_id) for impact in impacts))
     since = day_and_time(ended, zone, relative_to=incident.impact_started_at)
     return "Affected", [f"{STATE_EMOJI[ComponentState.OPERATIONAL]} {names}: operational since {since}"]
+
+
+MODAL_OPTIONS = 100  # Slack's most for one select menu: the catalog's first 100 are offered
+_TEXT = 75  # Slack's longest option text and group label
+
+
+def component_inputs(components: Sequence[Component], language: str, render: Any) -> list[dict[str, Any]]:
+    """The open modal's two inputs: which components it affects (a multi-select in the catalog's
+    order, grouped as the catalog groups them, an internal one marked so) and how badly (a partial
+    outage unless chosen); none without a catalog. `render(text)` makes a plain_text object."""
+    if not components:
+        return []
+
+    def option(component: Component) -> dict[str, Any]:
+        name = component.name(language) + ("" if component.public else " (internal)")
+        return {"text": render(_cut(name)), "value": component.id}
+
+    offered = components[:MODAL_OPTIONS]
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": actions.INPUT,
+        "placeholder": render("What people cannot use"),
+    }
+    if any(component.group for component in offered):
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for component in offered:
+            groups.setdefault(component.group or "Other", []).append(option(component))
+        element["option_groups"] = [{"label": render(_cut(label)), "options": each} for label, each in groups.items()]
+    else:
+        element["options"] = [option(component) for component in offered]
+    states = [{"text": render(PHRASES[state].capitalize()), "value": state.value} for state in MODAL_STATES]
+    return [
+        {
+            "type": "input",
+            "block_id": actions.COMPONENTS_INPUT,
+            "optional": True,
+            "label": render("Affected components"),
+            "hint": render("On the status page from the first published update (internal ones never)"),
+            "element": element,
+        },
+        {
+            "type": "input",
+            "block_id": actions.COMPONENT_STATE_INPUT,
+            "optional": True,
+            "label": render("How badly"),
+            "element": {
+                "type": "static_select",
+                "action_id": actions.INPUT,
+                "options": states,
+                "initial_option": states[MODAL_STATES.index(MODAL_DEFAULT)],
+            },
+        },
+    ]
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _TEXT else text[: _TEXT - 1] + "…"

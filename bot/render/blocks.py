@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.affects import ComponentImpact
 from bot.domain.alerts import Counts, is_source
-from bot.domain.catalog import Catalog
+from bot.domain.catalog import Catalog, Component
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
 from bot.domain.markup import SOMEONE, escape, for_public, for_slack
@@ -22,7 +22,7 @@ from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.render import actions, paging
-from bot.render.affected import affected_lines
+from bot.render.affected import affected_lines, component_inputs
 from bot.render.durations import TOTAL
 from bot.render.lines import duration_lines, timeline_lines
 from bot.render.text import (
@@ -329,10 +329,17 @@ FROM_MESSAGE_NOTE = ":pushpin: The incident's timeline will start with this mess
 
 
 def open_modal(
-    *, severity: int = 2, private_metadata: str = "", private: bool = False, title: str = "", from_message: bool = False
+    *,
+    severity: int = 2,
+    private_metadata: str = "",
+    private: bool = False,
+    title: str = "",
+    from_message: bool = False,
+    components: Sequence[Component] = (),
+    language: str = "en",
 ) -> dict[str, Any]:
     """The open modal; `title` prefilled (declared from a message: its words, and a note that the
-    timeline starts with it)."""
+    timeline starts with it); `components`: the catalog's, offered by their names in `language`."""
     options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
     private_option = {
         "text": plain("Private"),
@@ -383,6 +390,7 @@ def open_modal(
                 "label": plain("Visibility"),
                 "element": checkbox,
             },
+            *component_inputs(components, language, plain),
             *note,
         ],
     }

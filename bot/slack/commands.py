@@ -23,6 +23,7 @@ class Open:
     at: str | None
     private: bool = False  # `--private`: a private channel, no announcement, never public
     message: SourceMessage | None = None  # declared from this message (the open modal's, from the shortcut)
+    components: tuple[tuple[str, ComponentState], ...] = ()  # catalog ids and states (the open modal's)
 
 
 @dataclass(frozen=True, slots=True)

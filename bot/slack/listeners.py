@@ -20,6 +20,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 
 from bot import metrics
+from bot.domain import affects
 from bot.domain.incident import DEFAULT_SEVERITY, Status
 from bot.errors import UsageError, UserError
 from bot.reading import Malformed
@@ -76,13 +77,28 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         title = submitted.input(actions.TITLE_INPUT).value
         severity = number_in(submitted.input(actions.SEVERITY_INPUT).selected) or DEFAULT_SEVERITY
         private = actions.PRIVATE_OPTION in submitted.input(actions.PRIVATE_INPUT).ticked
+        ticked = submitted.input(actions.COMPONENTS_INPUT).ticked
+        state = submitted.input(actions.COMPONENT_STATE_INPUT).selected
+        try:
+            chosen = affects.from_modal(service.catalog, sorted(ticked), state)
+        except UsageError as error:  # the catalog changed while the modal was open: said under its field
+            refused = error
+            submit_modal(ack, after, actions.COMPONENTS_INPUT, lambda: _raise(refused))
+            return
 
         def open_titled() -> object:
             if not title.strip():  # the modal's own field: never answered by another modal
                 raise UsageError("Give the incident a title: what is broken, in a few words.")
             opened = opened_from(submitted.metadata)  # where it was asked for, and the message it comes from
             asked = replace(submitted.asked, channel_id=opened.channel_id, response_url=opened.response_url)
-            command = commands.Open(severity=severity, title=title, at=None, private=private, message=opened.message)
+            command = commands.Open(
+                severity=severity,
+                title=title,
+                at=None,
+                private=private,
+                message=opened.message,
+                components=tuple(chosen.items()),
+            )
             return runner.run(command, asked)
 
         submit_modal(ack, after, actions.TITLE_INPUT, open_titled)
@@ -278,3 +294,7 @@ def _button_command(pressed: shapes.ButtonPress) -> commands.Command:
 def _first_word(text: str) -> str:
     words = text.split(maxsplit=1)
     return words[0].lower() if words else ""
+
+
+def _raise(error: Exception) -> object:
+    raise error

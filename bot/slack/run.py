@@ -210,6 +210,7 @@ class CommandRunner:
             response_url=asked.response_url,
             private=command.private,
             message=command.message,
+            components=dict(command.components),
         )
         return Reply(blocks.reply(self.opened_text(changed)))
 

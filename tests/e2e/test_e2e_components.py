@@ -57,3 +57,32 @@ def test_the_card_and_the_timeline_follow_what_the_incident_affects(
     assert "*Public API* to operational (was partial outage)" in returned[0]
     card = sections_of(card_of(stack, channel).blocks)
     assert "*Affected*\n:large_green_circle: Home page, Public API: operational since 23:39 IST" in card
+
+
+def test_the_open_modal_offers_the_catalog_and_what_is_chosen_is_affected_from_the_start(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    clock = ManualClock(datetime(2022, 2, 17, 21, 41, tzinfo=KOLKATA))
+    stack = make_stack(
+        clock=clock, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml"), "INCIDENT_TIMEZONE": "Asia/Kolkata"}
+    )
+    stack.user("alice").slash("open")
+    stack.settle()
+    (view,) = stack.emulator.views(stack.emulator.user("alice").id, open_only=True)
+    offered = next(block for block in view.body["blocks"] if block["block_id"] == "components")
+    assert [o["text"]["text"] for g in offered["element"]["option_groups"] for o in g["options"]] == [
+        "Home page",
+        "Public API",
+    ]
+    answer = stack.user("alice").submit_view(
+        view.id, {"title": "Home page broken", "components": ["home", "api"], "component_state": "major_outage"}
+    )
+    assert answer.status == 200 and not answer.body, answer.body
+    stack.settle()
+    card = sections_of(card_of(stack, stack.channel_of(1)).blocks)
+    assert any(
+        section == "*Affects*\n:red_circle: Home page: major outage since 21:41 IST\n"
+        ":red_circle: Public API: major outage since 21:41 IST"
+        for section in card
+    ), card

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from bot.domain import affects
 from bot.domain.affects import ComponentImpact, read_changes
 from bot.domain.catalog import Catalog, ComponentState, read_catalog
 from bot.domain.incident import EntryKind
@@ -146,6 +147,27 @@ def test_components_chosen_at_open_start_with_the_impact(any_db: Database, clock
     entries = service.timeline(INC_1).entries
     assert [entry.kind for entry in entries] == [EntryKind.OPENED, EntryKind.COMPONENTS]
     assert len(queued_lines(any_db)) == 2
+
+
+def test_an_incident_declared_from_an_alert_affects_the_components_its_labels_match(
+    any_db: Database, clock: Clock
+) -> None:
+    """What the alert declare path calls (bot.domain.affects.from_alert): a partial outage, a major
+    one for sev1, for each component whose `alerts` matchers all hold."""
+    catalog = read_catalog(
+        '[[component]]\nid = "home"\nname = "Home page"\nalerts = [\'service="web"\']\n'
+        '[[component]]\nid = "api"\nname = "Public API"\nalerts = [\'service=~"web|api"\', \'env="prod"\']\n'
+        '[[component]]\nid = "search"\nname = "Search"\n'
+    )
+    service = IncidentService(any_db, zone=KOLKATA, clock=clock, catalog=catalog)
+    labels = {"alertname": "HighErrorRate", "service": "web", "env": "prod"}
+    for severity in (2, 1):
+        service.open(team_id="T1", actor="U0ALICE", title="Errors", severity=severity,
+                     components=affects.from_alert(catalog, labels, severity))  # fmt: skip
+    with any_db.read() as session:
+        second = stored_impacts.impacts(session=session, incident_id=2)
+    assert impacts(any_db) == [ComponentImpact("home", PARTIAL, clock.now), ComponentImpact("api", PARTIAL, clock.now)]
+    assert second == [ComponentImpact("home", MAJOR, clock.now), ComponentImpact("api", MAJOR, clock.now)]
 
 
 def test_a_component_removed_from_the_catalog_stays_in_past_records(

@@ -7,8 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from dispatch_bot import GUEST, DispatchBot
+from bolt_requests import interaction, submitted_view, text_input, view_submission
+from dispatch_bot import ALICE, CATALOG, GUEST, DispatchBot
 from sqlalchemy import text
+
+from bot.render import blocks
+from bot.slack.answers import UNEXPECTED
+from slack_emulator.validation import check_view
 
 
 def impacts(bot: DispatchBot) -> list[tuple[str, str, bool]]:
@@ -121,3 +126,82 @@ def test_closing_returns_the_components_and_the_help_lists_affects(bot: Dispatch
     bot.command("close", channel=channel)
     assert impacts(bot) == [("home", "major_outage", False)]
     assert "`/incident affects [INC-n] &lt;component&gt;" in bot.command("help").text
+
+
+# --- the open modal offers the catalog -----------------------------------------------------------
+
+
+def modal_values(*components: str, state: str | None = None, title: str = "Home page broken") -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "title": text_input(title),
+        "severity": {"value": {"selected_option": {"value": "2"}}},
+        "components": {
+            "value": {"type": "multi_static_select", "selected_options": [{"value": c} for c in components]}
+        },
+    }
+    if state is not None:
+        values["component_state"] = {"value": {"type": "static_select", "selected_option": {"value": state}}}
+    return values
+
+
+def test_the_open_modal_offers_every_component_grouped_and_how_badly_and_slack_accepts_it() -> None:
+    modal = blocks.open_modal(components=CATALOG.components, language="fr")
+    check_view(modal)
+    chosen, how = [block for block in modal["blocks"] if block["block_id"] in ("components", "component_state")]
+    groups = chosen["element"]["option_groups"]
+    assert [(g["label"]["text"], [o["text"]["text"] for o in g["options"]]) for g in groups] == [
+        ("Web", ["Page d'accueil", "Public API"]),
+        ("Other", ["Billing database (internal)"]),
+    ]
+    assert [o["value"] for g in groups for o in g["options"]] == ["home", "api", "billing-db"]
+    assert chosen["optional"] and how["optional"]
+    assert [o["value"] for o in how["element"]["options"]] == ["degraded_performance", "partial_outage", "major_outage"]
+    assert how["element"]["initial_option"]["value"] == "partial_outage"
+    assert [block["block_id"] for block in blocks.open_modal()["blocks"]] == ["title", "severity", "private"]
+
+
+def test_components_chosen_in_the_open_modal_are_affected_from_the_start(bot: DispatchBot) -> None:
+    values = modal_values("home", "billing-db", state="major_outage")
+    answer = bot.send(view_submission("incident.open", values, user=ALICE, private_metadata="C0GENERAL"))
+    assert (answer.status, answer.body) == (200, "")
+    assert impacts(bot) == [("home", "major_outage", True), ("billing-db", "major_outage", True)]
+    opened, affected = bot.timeline(1)[:2]
+    assert affected.kind == "components" and affected.at == opened.at, "from the impact's start"
+
+
+def test_components_chosen_without_saying_how_badly_are_a_partial_outage(bot: DispatchBot) -> None:
+    answer = bot.send(view_submission("incident.open", modal_values("api"), user=ALICE, private_metadata="C0GENERAL"))
+    assert (answer.status, answer.body) == (200, "")
+    assert impacts(bot) == [("api", "partial_outage", True)]
+
+
+@pytest.mark.parametrize(
+    ("chosen", "state", "error"),
+    [
+        (("home", "search"), None, "The catalog has no component `search` any more: close this and open the modal"),
+        (("home",), "operational", "Choose how badly they are affected: degraded performance, partial or major"),
+        (("home",), "down", "Choose how badly they are affected"),
+    ],
+)
+def test_a_component_the_catalog_no_longer_has_or_a_state_not_offered_is_refused_in_the_modal_storing_nothing(
+    bot: DispatchBot, unchanged: Any, chosen: tuple[str, ...], state: str | None, error: str
+) -> None:
+    with unchanged(bot.db):
+        answer = bot.send(
+            view_submission(
+                "incident.open", modal_values(*chosen, state=state), user=ALICE, private_metadata="C0GENERAL"
+            )
+        )
+    assert answer.json["response_action"] == "errors"
+    assert answer.json["errors"]["components"].startswith(error)
+
+
+def test_components_slack_sent_garbled_are_answered_in_the_modal_and_nothing_is_stored(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    payload = submitted_view("incident.open", modal_values("home"), user=ALICE, private_metadata="C0GENERAL")
+    payload["view"]["state"]["values"]["components"]["value"]["selected_options"] = "home"
+    with unchanged(bot.db):
+        answer = bot.send(interaction(payload))
+    assert answer.json["response_action"] == "update"
+    assert [block["text"]["text"] for block in answer.json["view"]["blocks"]] == [UNEXPECTED]

@@ -37,6 +37,8 @@ class OpenIncidentModal(Effect):
             private=self.private,
             title=self.title,
             from_message=self.from_message,
+            components=slack.settings.catalog.components,  # as the catalog is now, with its names
+            language=slack.settings.languages[0],
         )
         slack.client.views_open(trigger_id=self.trigger_id, view=modal)
         return Nothing()
