@@ -55,7 +55,7 @@ def test_a_change_is_backdated_like_a_note(bot: DispatchBot) -> None:
     answer = bot.command("affects INC-1 home major --at 5m ago")
     [entry] = [entry for entry in bot.timeline(1) if entry.kind == "components"]
     assert entry.recorded_at - entry.at == timedelta(minutes=5)
-    assert f"since {entry.at:%H:%M} UTC." in answer.text
+    assert f"{entry.at:%H:%M} UTC." in answer.text  # with its date just after midnight
 
 
 def test_a_user_typed_name_is_escaped_in_the_refusal(bot: DispatchBot, unchanged: Any) -> None:
