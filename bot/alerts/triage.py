@@ -3,8 +3,10 @@ one transaction each, the group's row locked first.
 
 - *Declare incident* opens an incident exactly as `/incident open` does (`IncidentService.open`,
   in the same transaction): the group's title and severity, its impact beginning when its earliest
-  alert first fired; the group is attached to it, and the `oncall` group of each catalog component
-  its common labels match is paged (`bot.paging`).
+  alert first fired, affecting the catalog components whose `alerts` matchers its common labels
+  match (a partial outage, a major one for sev1: `bot.domain.affects.from_alert`); the group is
+  attached to it, and the `oncall` group of each catalog component its common labels match is
+  paged (`bot.paging`).
 - *Add to incident* attaches the group to an open incident; *Dismiss* says it needs none.
 - A rule with action `declare` declares the group at once or once it has fired `after` long
   (`declare_due`, a schedule of the reminder thread), opened by its source: the incident's opener
@@ -25,6 +27,7 @@ from sqlmodel import Session
 
 from bot.alerts import message
 from bot.changes import Changed
+from bot.domain.affects import from_alert
 from bot.domain.alerts import StoredGroup, Triage, source_actor
 from bot.domain.incident import Incident, Status
 from bot.domain.markup import escape
@@ -171,6 +174,7 @@ class AlertTriage:
             origin_channel=origin,
             response_url=response_url,
             session=session,
+            components=from_alert(self.incidents.catalog, group.common_labels, group.severity),
         )
         stored = repository.get_by_number(session=session, team_id=group.team_id, number=changed.incident.number)
         assert stored is not None

@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
 from bot.alerts.triage import AlertTriage
+from bot.domain.affects import ComponentImpact
 from bot.domain.alert_rules import Rules, read_rules
 from bot.domain.alerts import Counts, Source, Triage
+from bot.domain.catalog import ComponentState, read_catalog
 from bot.domain.incident import EntryKind, Status
 from bot.domain.insights import Spread
 from bot.errors import NotFound, RuleRefused, UserError
@@ -29,6 +31,7 @@ from bot.render.retro import markdown
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
 from bot.storage import alerts, triage
+from bot.storage import catalog as stored_impacts
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow, IncidentRow
 from tests.alert_samples import body
@@ -288,3 +291,29 @@ def test_the_retrospective_lists_the_alerts_attached_and_insights_measure_the_al
     found = aftermath.insights(team_id=TEAM, since=STARTED - timedelta(days=1), until=STARTED + timedelta(days=1))
     lag = (world.clock() - STARTED).total_seconds()
     assert found.spreads["alert_lag"] == Spread(1, lag, lag)
+
+
+def test_declared_alerts_affect_the_components_their_common_labels_match_major_for_sev1(any_db: Database) -> None:
+    """The catalog's `alerts` matchers against the group's common labels (service="web",
+    severity="critical": sev1, a major outage; "warning": sev3, a partial one), from when the
+    earliest alert first fired; a component whose matchers do not all hold is left alone."""
+    catalog = read_catalog(
+        '[[component]]\nid = "home"\nname = "Home page"\n'
+        "alerts = ['service=\"web\"', 'severity=~\"critical|warning\"']\n"
+        '[[component]]\nid = "api"\nname = "Public API"\nalerts = [\'service="api"\']\n'
+        '[[component]]\nid = "search"\nname = "Search"\n'
+    )
+    world = World(any_db)
+    world.incidents = IncidentService(any_db, zone=KOLKATA, clock=world.clock, catalog=catalog)
+    world.triage = AlertTriage(any_db, world.incidents, zone=KOLKATA, clock=world.clock)
+    critical = world.receive()
+    world.triage.declare(team_id=TEAM, value=f"{critical}:0", actor="U0ALICE")
+    warning = dict(body("alertmanager_firing")["commonLabels"], severity="warning")
+    lesser = world.receive(groupKey='{}:{alertname="Slow"}', commonLabels=warning)
+    world.triage.declare(team_id=TEAM, value=f"{lesser}:0", actor="U0ALICE")
+    with any_db.read() as session:
+        found = [stored_impacts.impacts(session=session, incident_id=number) for number in (1, 2)]
+    assert found == [
+        [ComponentImpact("home", ComponentState.MAJOR, STARTED)],
+        [ComponentImpact("home", ComponentState.PARTIAL, STARTED)],
+    ]
