@@ -293,6 +293,9 @@ def test_the_retrospective_lists_the_alerts_attached_and_insights_measure_the_al
     assert found.spreads["alert_lag"] == Spread(1, lag, lag)
 
 
+# --- the catalog's components ------------------------------------------------------------------
+
+
 def test_declared_alerts_affect_the_components_their_common_labels_match_major_for_sev1(any_db: Database) -> None:
     """The catalog's `alerts` matchers against the group's common labels (service="web",
     severity="critical": sev1, a major outage; "warning": sev3, a partial one), from when the
