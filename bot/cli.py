@@ -1,9 +1,9 @@
-"""`incident-bot`: serve | socket | worker | outbox | export | report | status export | demo | db upgrade.
+"""`incident-bot`: serve | socket | worker | outbox | export | report | alerts | status export | demo | db upgrade.
 
 Reads `.env` from the current directory and the environment, checks every setting the command
 needs and the database, and stops with one line per problem (exit status 2) before doing
 anything else (`bot.startup`). The commands that only read the database (`outbox`, `export`,
-`report`, `status export`) also need it migrated, and create nothing when it is not.
+`report`, `alerts`, `status export`) also need it migrated, and create nothing when it is not.
 
 Exit status, the same for every command: 0 done; 1 what was asked for is not there, or not in a
 state that allows it (an unknown incident, workspace or effect ID, a database with no incident
@@ -25,6 +25,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from bot.aftermath_cli import add_aftermath_parsers, run_export, run_report
+from bot.alerts_cli import add_alerts_parser, run_alerts
 from bot.config import Settings
 from bot.errors import CANNOT_RUN
 from bot.logs import configure_logging
@@ -49,8 +50,10 @@ REQUIRED = {
     "demo": (),
     "status": (),
     "subscribers": (),
+    "alerts": (),
 }
-READS = frozenset({"outbox", "export", "report", "status", "subscribers"})  # need a migrated database; never create one
+# Need a migrated database; never create one.
+READS = frozenset({"outbox", "export", "report", "status", "subscribers", "alerts"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_status(settings, args)
         case "subscribers":
             return run_subscribers(settings, args)
+        case "alerts":
+            return run_alerts(settings, args)
     return CANNOT_RUN
 
 
@@ -117,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     add_aftermath_parsers(commands)
     add_status_parser(commands)
     add_subscribers_parser(commands)
+    add_alerts_parser(commands)
     database = commands.add_parser("db", help="database maintenance")
     database.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     commands.add_parser("demo", help="replay a whole incident offline against the built-in Slack emulator")

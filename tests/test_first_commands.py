@@ -25,6 +25,7 @@ READING_COMMANDS = [
     ("outbox", "retry", "--all"),
     ("export", "INC-1"),
     ("report", "--since", "2022-02-01"),
+    ("alerts",),
 ]
 
 

@@ -154,6 +154,12 @@ def open_groups(*, session: Session, limit: int = 200) -> list[StoredGroup]:
     return [_group(row) for row in rows]
 
 
+def recent_groups(*, session: Session, limit: int = 50) -> list[StoredGroup]:
+    """The groups most recently seen, whatever became of them."""
+    query = select(*_GROUP.c).order_by(col(AlertGroupRow.last_seen_at).desc(), col(AlertGroupRow.id).desc())
+    return [_group(row) for row in core(session).execute(query.limit(limit))]
+
+
 def _group(row: Any) -> StoredGroup:
     return StoredGroup(
         id=row.id,

@@ -1,6 +1,7 @@
 """A real Alertmanager (Debian's `prometheus-alertmanager`) on loopback, pointed at the bot.
 
-Started without HA (`--cluster.listen-address=`), with its own storage folder and fast timers
+Configured with the README's own `alertmanager.yml` (its URL and secret swapped for the test's),
+started without HA (`--cluster.listen-address=`), with its own storage folder and fast timers
 (`group_wait` 1 s, `group_interval` 2 s), so a fired alert reaches the bot in about a second.
 Alerts are fired through its API (`POST /api/v2/alerts`) and with `amtool alert add`, as
 operators do. Skipped when the binary is missing, except with CI=true, where it must run.
@@ -23,23 +24,26 @@ import pytest
 from test_e2e_gunicorn import free_port
 
 BINARY = "prometheus-alertmanager"
-CONFIG = """\
-route:
-  receiver: incident-bot
-  group_by: [alertname, service]
-  group_wait: 1s
-  group_interval: 2s
-  repeat_interval: 1h
-receivers:
-  - name: incident-bot
-    webhook_configs:
-      - url: {url}/alerts/alertmanager
-        send_resolved: true
-        http_config:
-          authorization:
-            type: Bearer
-            credentials: {secret}
-"""
+README = Path(__file__).parents[2] / "README.md"
+README_URL = "https://incidents.example.com"  # where the README's examples send
+README_SECRET = "3f9a0c51d2e84b7aa6c1f0e2d9b47c58"  # the secret the README's examples show
+
+
+def readme_block(opening: str) -> str:
+    """The README's code block that starts with `opening` (its first line), as written."""
+    text = README.read_text()
+    start = text.index(f"\n{opening}\n") + 1
+    return text[start : text.index("\n```\n", start) + 1]
+
+
+def readme_config(url: str, secret: str) -> str:
+    """The README's `alertmanager.yml`, pointed at `url` with `secret`, and with timers fast enough
+    for a test (the README's route, its grouping, its receiver untouched)."""
+    written = readme_block("route:")
+    assert written.count(README_URL) == 1 and written.count(README_SECRET) == 1
+    config = written.replace(README_URL, url).replace(README_SECRET, secret)
+    timers = "  group_wait: 1s\n  group_interval: 2s\n  repeat_interval: 1h\n"
+    return config.replace("receivers:\n", timers + "receivers:\n", 1)
 
 
 def binary() -> str:
@@ -56,7 +60,7 @@ class Alertmanager:
     def __init__(self, folder: Path, *, bot_url: str, secret: str) -> None:
         self.folder = folder
         config = folder / "alertmanager.yml"
-        config.write_text(CONFIG.format(url=bot_url, secret=secret))
+        config.write_text(readme_config(bot_url, secret))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / "alertmanager.log"
