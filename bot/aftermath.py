@@ -42,9 +42,9 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.upload_retro import UploadRetro
 from bot.render.notices import follow_up_reminder, retro_reminder
-from bot.render.people import in_follow_up, in_related, in_timeline
+from bot.render.people import in_follow_up, in_page, in_related, in_timeline
 from bot.render.retro import markdown
-from bot.storage import aftermath, alerts, drafts, insights, members, reminders, repository
+from bot.storage import aftermath, alerts, drafts, insights, members, pages, reminders, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
@@ -267,6 +267,8 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
         )
         for alert, group in alerts.attached_to(session=session, incident_id=stored.id)
     ]
+    paged = pages.of_incident(session=session, incident_id=stored.id)
+    people = people.union(*map(in_page, paged))
     return Record(
         incident=incident,
         entries=entries,
@@ -277,6 +279,7 @@ def _read_record(session: Session, stored: StoredIncident, *, now: datetime, zon
         related=related,
         follow_ups=follow_ups,
         alerts=attached,
+        pages=paged,
         promises=kept or "",
         retro_state=retro.state,
         retro_note=retro.note,

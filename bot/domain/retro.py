@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import Durations
 from bot.domain.incident import Incident, Status, TimelineEntry
+from bot.domain.paging import Page
 
 
 class RetroState(StrEnum):
@@ -77,6 +78,7 @@ class Record:
     related: Sequence[RelatedIncident] = ()
     follow_ups: Sequence[FollowUp] = ()
     alerts: Sequence[AlertOnRecord] = ()  # of the groups attached to it, first fired first
+    pages: Sequence[Page] = ()  # everyone paged for it, in the order paged (bot.domain.paging)
     promises: str = ""  # the promise record's summary line, when reminders kept one
     retro_state: RetroState = RetroState.PENDING
     retro_note: str = ""

@@ -100,6 +100,26 @@ def as_data(record: Record) -> dict[str, object]:
             }
             for alert in record.alerts
         ],
+        "pages": [
+            {
+                "person": person(page.user_id),
+                "for": {
+                    "kind": page.request.target.kind.value,
+                    "id": page.request.target.ref,
+                    "name": page.request.target.label,
+                },
+                "why": page.via.value,
+                "paged_by": person(page.request.paged_by),
+                "paged_at": _iso(page.created_at),
+                "sent_at": _iso(page.sent_at) if page.sent_at else None,
+                "answer": page.state.value,
+                "answered_at": _iso(page.answered_at) if page.answered_at else None,
+                "acknowledged_by": person(page.request.acknowledged_by),
+                "acknowledged_at": _iso(page.request.acknowledged_at) if page.request.acknowledged_at else None,
+                "escalated_at": _iso(page.request.escalated_at) if page.request.escalated_at else None,
+            }
+            for page in record.pages
+        ],
         "retrospective": {"state": record.retro_state.value, "note": record.retro_note},
     }
 

@@ -2,11 +2,11 @@
 
 Built from what was stored, never from memory: the summary, impact, roles, the timeline with
 times in the configured zone and in UTC, the alerts attached (first fired, resolved,
-acknowledged), the durations, every published update with its time and author, the update
-promises, related incidents and follow-ups, then empty sections for people to write. People's
-text is rendered from Slack's markup (`bot.render.markdown`): links stay links, people show by
-name, and everything else is escaped so the document renders as the words that were typed (a
-title `<script>` reads as `<script>`, not as HTML).
+acknowledged), everyone paged (sent, answered, escalated), the durations, every published update
+with its time and author, the update promises, related incidents and follow-ups, then empty
+sections for people to write. People's text is rendered from Slack's markup (`bot.render.markdown`):
+links stay links, people show by name, and everything else is escaped so the document renders as
+the words that were typed (a title `<script>` reads as `<script>`, not as HTML).
 
 An incident still open gets a document marked as a draft.
 """
@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.domain.durations import short
 from bot.domain.incident import TimelineEntry, format_name
+from bot.domain.paging import PageState, TargetKind
 from bot.domain.retro import Record
 from bot.render.durations import DETECTION_LAG, IN_EACH_STATUS, headline, phases
 from bot.render.markdown import both_times, escape, line_start, link, name_of, rich
@@ -38,6 +39,7 @@ def markdown(record: Record) -> str:
         ("Durations", _durations(record)),
         ("Timeline", [f"- {_entry(entry, record)}" for entry in record.entries]),
         ("Alerts", _alerts(record)),
+        ("Pages", _pages(record)),
         ("Public updates", _updates(record)),
         ("Update promises", [escape(record.promises)] if record.promises else ["_No update promises recorded._"]),
         ("Related incidents", _related(record)),
@@ -147,6 +149,34 @@ def _alerts(record: Record) -> list[str]:
         lines.append(
             f"| {name} | {escape(alert.source)} | {fired} | {when(alert.resolved_at, 'still firing')} "
             f"| {when(alert.acknowledged_at, 'no')} |"
+        )
+    return lines
+
+
+def _pages(record: Record) -> list[str]:
+    """Everyone paged: for what and why, when their message went, how they answered and when, and
+    when the request they were paged for escalated."""
+    if not record.pages:
+        return ["_Nobody was paged._"]
+
+    def when(moment: datetime | None, missing: str) -> str:
+        return both_times(moment, record.zone) if moment is not None else missing
+
+    lines = ["| paged | for | paged by | sent | answer | escalated |", "|---|---|---|---|---|---|"]
+    for page in record.pages:
+        request = page.request
+        answered = when(page.answered_at, "")
+        answer = {
+            PageState.ACKNOWLEDGED: f"acknowledged {answered}",
+            PageState.DECLINED: f"can't take it, {answered}",
+            PageState.TAKEN: f"taken by {name_of(request.acknowledged_by, record.names)}, {answered}",
+            PageState.REPLACED: f"paged again {answered}",
+        }.get(page.state, "no answer")
+        target = name_of(request.target.ref, record.names) if request.target.kind is TargetKind.PERSON else ""
+        why = escape(" ".join(part for part in (request.target.label or target, f"({page.via.value})") if part))
+        lines.append(
+            f"| {name_of(page.user_id, record.names)} | {why} | {name_of(request.paged_by, record.names)} "
+            f"| {when(page.sent_at, 'not sent')} | {answer} | {when(request.escalated_at, '')} |"
         )
     return lines
 

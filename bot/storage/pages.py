@@ -256,6 +256,13 @@ def of_request(*, session: Session, request: PageRequest) -> list[Page]:
     return [_page(row, request) for row in session.exec(_fresh(query))]
 
 
+def of_incident(*, session: Session, incident_id: int) -> list[Page]:
+    """Every page of the incident, each with its request, in the order paged (the retrospective's)."""
+    requests = {request.id: request for request in requests_of(session=session, incident_id=incident_id)}
+    query = select(PageRow).where(PageRow.incident_id == incident_id).order_by(col(PageRow.id))
+    return [_page(row, requests[row.request_id]) for row in session.exec(_fresh(query))]
+
+
 def open_since(*, session: Session, incident_id: int, user_ids: Sequence[str]) -> dict[str, datetime]:
     """Who of these people has a page of the incident still waiting for an answer, since when."""
     query = select(PageRow.user_id, PageRow.created_at).where(

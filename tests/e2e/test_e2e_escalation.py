@@ -7,16 +7,23 @@ restart loses no timer."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
 from paging_world import dm, paging_world, replies
 
+from bot.lookup import Where
+from bot.render.export import as_data
+from bot.render.retro import markdown
 from bot.sandbox import ManualClock
 from slack_emulator.records import Message
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "export.schema.json").read_text())
 
 
 @pytest.fixture
@@ -176,3 +183,41 @@ def test_after_a_restart_the_escalation_happens_once_at_its_time(
         "(@sre-leads, its escalation group)"
     ]
     assert len(dm(restarted, "dave")) == 1
+
+
+def test_the_retrospective_and_the_export_list_every_page_with_its_times(world: tuple[Stack, ManualClock, str]) -> None:
+    stack, clock, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    [bobs] = dm(stack, "bob")
+    stack.user("bob").click(bobs.channel, bobs.ts, "page.decline")
+    clock.advance(minutes=5)
+    stack.settle()
+    [daves] = dm(stack, "dave")
+    clock.advance(minutes=1)
+    stack.user("dave").click(daves.channel, daves.ts, "page.acknowledge")
+    stack.settle()
+    record = stack.runtime.aftermath.record(Where("T0EMULATOR", number=1))
+    document = markdown(record)
+    pages = document[document.index("## Pages") : document.index("## Public updates")].splitlines()
+    assert pages[2:6] == [
+        "| paged | for | paged by | sent | answer | escalated |",
+        "|---|---|---|---|---|---|",
+        "| bob | Home page (oncall) | alice | 2022-02-17 21:41 IST (16:11 UTC) | can't take it, 2022-02-17 21:41 IST "
+        "(16:11 UTC) | 2022-02-17 21:46 IST (16:16 UTC) |",
+        "| carol | Home page (oncall) | alice | 2022-02-17 21:41 IST (16:11 UTC) | taken by dave, 2022-02-17 21:47 IST "
+        "(16:17 UTC) | 2022-02-17 21:46 IST (16:16 UTC) |",
+    ]
+    assert pages[6].startswith(
+        "| dave | Home page (escalation) | alice | 2022-02-17 21:46 IST (16:16 UTC) | acknowledged"
+    )
+    data = as_data(record)
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert [(page["person"]["name"], page["why"], page["answer"]) for page in data["pages"]] == [
+        ("bob", "oncall", "declined"),
+        ("carol", "oncall", "taken"),
+        ("dave", "escalation", "acknowledged"),
+    ]
+    assert data["pages"][2]["sent_at"] == "2022-02-17T16:16:00Z"
+    assert data["pages"][2]["acknowledged_at"] == data["pages"][0]["acknowledged_at"] == "2022-02-17T16:17:00Z"
+    assert data["pages"][0]["escalated_at"] == "2022-02-17T16:16:00Z"
