@@ -202,6 +202,7 @@ class AftermathService:
             spreads = insights.spreads(session=session, team_id=team_id, since=since, until=until)
             pairs = aftermath.linked_numbers(session=session, team_id=team_id, since=since, until=until)
             promised = insights.promises(session=session, team_id=team_id, since=since, until=until)
+            acknowledge = insights.time_to_acknowledge(session=session, team_id=team_id, since=since, until=until)
         return Insights(
             since=since,
             until=until,
@@ -209,6 +210,7 @@ class AftermathService:
             spreads=spreads,
             repeat_groups=groups(pairs),
             promises=promised,
+            acknowledge=acknowledge,
         )
 
     def recent_insights(self, *, team_id: str, window: str) -> Insights:

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.reminders import PromiseOutcome
@@ -44,3 +44,5 @@ class Insights:
     spreads: dict[str, Spread]  # by measure: identify, mitigate, total, detection_lag, alert_lag
     repeat_groups: list[tuple[int, ...]]  # incident numbers linked as related, in groups
     promises: PromiseCounts
+    # by the incident's severity: from a page to its acknowledgement (bot.domain.paging), per request
+    acknowledge: dict[int, Spread] = field(default_factory=dict)

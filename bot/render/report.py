@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import short
 from bot.domain.incident import SEVERITIES, format_name
-from bot.domain.insights import Insights
+from bot.domain.insights import Insights, Spread
 from bot.render.durations import MEASURE_LABELS
 
 SHOWN_GROUPS = 5  # in Slack; the report lists every group
+ACKNOWLEDGE = "time to acknowledge a page"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,13 @@ def rows(found: Insights) -> list[Row]:
             Row(f"{name}: incidents measured", spread.count),
             Row(f"{name}: median", spread.median, seconds=True),
             Row(f"{name}: p90", spread.p90, seconds=True),
+        ]
+    for severity in SEVERITIES:
+        spread = found.acknowledge.get(severity, Spread(0, None, None))
+        table += [
+            Row(f"{ACKNOWLEDGE} (sev{severity}): pages acknowledged", spread.count),
+            Row(f"{ACKNOWLEDGE} (sev{severity}): median", spread.median, seconds=True),
+            Row(f"{ACKNOWLEDGE} (sev{severity}): p90", spread.p90, seconds=True),
         ]
     table += [Row("repeat offenders: groups of related incidents", len(found.repeat_groups))]
     table += [Row("public updates promised", found.promises.promised)]
@@ -85,6 +93,11 @@ def as_json(found: Insights) -> str:
             measure: {"count": spread.count, "median": spread.median, "p90": spread.p90}
             for measure, spread in found.spreads.items()
         },
+        "time_to_acknowledge_seconds": {
+            f"sev{severity}": {"count": spread.count, "median": spread.median, "p90": spread.p90}
+            for severity in SEVERITIES
+            for spread in [found.acknowledge.get(severity, Spread(0, None, None))]
+        },
         "repeat_offenders": [[format_name(number) for number in group] for group in found.repeat_groups],
         "public_update_promises": {
             "promised": found.promises.promised,
@@ -108,6 +121,13 @@ def as_slack_lines(found: Insights, zone: ZoneInfo) -> Sequence[str]:
             lines.append(f"*{name.capitalize()}*: median {median}, p90 {p90} ({spread.count} incidents)")
         else:
             lines.append(f"*{name.capitalize()}*: no resolved incident measured")
+    acknowledged = [
+        f"sev{severity} median {short(timedelta(seconds=taken.median or 0))}, "
+        f"p90 {short(timedelta(seconds=taken.p90 or 0))} ({taken.count} pages)"
+        for severity, taken in sorted(found.acknowledge.items())
+        if taken.count
+    ]
+    lines.append(f"*{ACKNOWLEDGE.capitalize()}*: " + (" · ".join(acknowledged) or "no page acknowledged"))
     promises = found.promises
     counted = ", ".join(f"{count} {outcome}" for outcome, count in promises.counted().items())
     promised = f"{promises.promised} promised, {counted}" if promises.promised else "none promised"

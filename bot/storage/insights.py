@@ -13,6 +13,7 @@ The window is by impact start (`impact_started_at`, aware UTC), which the index
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select, union_all, update
 from sqlmodel import Session, col
@@ -21,6 +22,7 @@ from bot.domain.durations import Durations
 from bot.domain.incident import Status
 from bot.domain.insights import PromiseCounts, Spread
 from bot.storage import public
+from bot.storage.paging_tables import PageRequestRow
 from bot.storage.sql import core
 from bot.storage.tables import IncidentRow, PromiseRow
 
@@ -130,6 +132,46 @@ def promises(*, session: Session, team_id: str, since: datetime, until: datetime
     )
     promised, kept_count, kept_late_count, missed_count = core(session).execute(query).one()
     return PromiseCounts(int(promised), int(kept_count), int(kept_late_count), int(missed_count))
+
+
+def time_to_acknowledge(*, session: Session, team_id: str, since: datetime, until: datetime) -> dict[int, Spread]:
+    """Median and p90, per severity, of the seconds from a page (`/incident page`, an escalation's
+    request included) to its acknowledgement, over the window's incidents; severities with no
+    acknowledged page are absent. One statement, ranked per severity."""
+    values = (
+        select(
+            col(IncidentRow.severity).label("severity"),
+            _seconds_between(session, col(PageRequestRow.created_at), col(PageRequestRow.acknowledged_at)).label("x"),
+        )
+        .join(IncidentRow, col(IncidentRow.id) == col(PageRequestRow.incident_id))
+        .where(_window(team_id, since, until), col(PageRequestRow.acknowledged_at).is_not(None))
+        .subquery("acknowledged")
+    )
+    ranked = select(
+        values.c.severity,
+        values.c.x,
+        func.row_number().over(partition_by=values.c.severity, order_by=values.c.x).label("rank"),
+        func.count().over(partition_by=values.c.severity).label("n"),
+    ).subquery("ranked")
+    median_rank = (50 * ranked.c.n + 99) // 100
+    p90_rank = (90 * ranked.c.n + 99) // 100
+    query = select(
+        ranked.c.severity,
+        func.max(ranked.c.n),
+        func.max(_when(ranked.c.rank == median_rank, ranked.c.x)),
+        func.max(_when(ranked.c.rank == p90_rank, ranked.c.x)),
+    ).group_by(ranked.c.severity)
+    return {
+        int(severity): Spread(int(count), _float(median), _float(p90))
+        for severity, count, median, p90 in core(session).execute(query)
+    }
+
+
+def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    """`end - start` in seconds, in each backend's own arithmetic (both store aware UTC)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", end - start), Float)
+    return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400.0, 3), Float)  # julianday's float
 
 
 def _when(condition: ColumnElement[bool], value: ColumnElement[float]) -> ColumnElement[float | None]:
