@@ -27,6 +27,7 @@ from bot.members import MemberCheck
 from bot.outbox.delivery import Delivery
 from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.results import Result
+from bot.outbox.send_pool import SEND_THREADS
 from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender, SenderThread
 from bot.outbox.subscriber_threads import SubscriberLane, build_lane
 from bot.paging import PagingService
@@ -191,7 +192,9 @@ def build(
     )
     identity = BotIdentity(client)
     delivery = Delivery(client, settings, bot_user_id=identity.user_id)
-    sender = EffectSender(db, delivery, clock=clock, workspace=identity.workspace, pace_seconds=pace_seconds)
+    sender = EffectSender(
+        db, delivery, clock=clock, workspace=identity.workspace, pace_seconds=pace_seconds, threads=SEND_THREADS
+    )
     sender.on_result = lambda result: _add_fetched(service, result)
     members = MemberCheck(db, client, clock=clock, guests_read=settings.guests_read)
     sender.learn_people = members.look_up_unknown

@@ -189,6 +189,14 @@ def pg_db(clean_postgres_url: str) -> Iterator[Database]:
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest) -> Database:
+    """A database several threads can use at once: a SQLite file, or PostgreSQL."""
+    db = request.getfixturevalue("sqlite_file_db" if request.param == "sqlite" else "pg_db")
+    assert isinstance(db, Database)
+    return db
+
+
 @pytest.fixture(params=BACKENDS)
 def any_db(request: pytest.FixtureRequest) -> Database:
     """The same test on SQLite and on PostgreSQL."""

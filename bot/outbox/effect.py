@@ -14,6 +14,13 @@ that is `batched`, the effects of that kind queued one behind the other for one 
 is called once per batch, on its first effect, and sends the whole batch (`Sending.views`: what
 was read for each of its effects, `Sending.attempt.effect_ids`: their ids).
 
+Within an incident, an effect goes in its kind's `lane`, waiting for the lane named `after`
+(`bot.outbox.store.claimable` decides what may go now): effects of one lane go one after the
+other, in the order recorded; effects of different lanes go side by side; and an effect waits
+until every effect of its `after` lane recorded before it is sent. A kind that names no lane
+keeps the strict order: it waits for everything of its incident recorded before it, and
+everything recorded after it waits for it.
+
 No storage here: the sender read the incident (`IncidentView`) before the send. The lookups
 give up (`GiveUp`) when what the work is about is gone: no incident, no channel, no draft.
 """
@@ -37,6 +44,11 @@ from bot.outbox.failures import GiveUp
 from bot.outbox.results import Progress, Result
 from bot.outbox.view import IncidentView
 from bot.render import draft_blocks
+
+# The lanes more than one kind names (`Effect.lane`, `Effect.after`); a kind may name its own.
+CHANNEL_LANE = "channel"  # the channel's creation: everything in the channel waits for it
+CARD_LANE = "card"  # the card's post, then its updates: an update waits for the card
+TIMELINE_LANE = "timeline"  # the channel's lines, in the order they happened
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,11 @@ class Effect(ABC):
     one_channel: ClassVar[bool] = False
     # Shows the incident's whole timeline: the sender reads every entry too.
     shows_timeline: ClassVar[bool] = False
+    # The lane of its incident's work it goes in (stored in the row); None: in strict order with
+    # all of its incident's work, before and after it (the default, always safe).
+    lane: ClassVar[str | None] = None
+    # The lane whose earlier effects must all be sent first (the channel before what goes in it).
+    after: ClassVar[str | None] = None
 
     @abstractmethod
     def send(self, slack: Sending) -> Result:

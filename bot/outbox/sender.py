@@ -2,9 +2,9 @@
 
 Web processes run one `SenderThread` (woken right after each ack); `incident-bot worker` runs the
 same loop to pick up whatever is left after a crash or a Slack outage. Each effect is claimed by
-one sender at a time. Everything goes through one send path: a batch (one effect, or the timeline
-lines queued one behind the other for one incident) is attempted once (`attempt`) and what came
-back is recorded for every effect of the batch alike (`record`):
+one sender at a time, a round's side by side (`bot.outbox.send_pool`). One send path: a batch (one
+effect, or the timeline lines queued one behind the other in their lane) is attempted once
+(`attempt`) and what came back is recorded for every effect of the batch alike (`record`):
 
 - the kind's result: handed to `on_result`, kept (`Result.remember`), and the batch is done;
 - 5xx and network errors (`Retry`): pending again after `Backoff.after` (exponential with
@@ -42,6 +42,7 @@ from bot.outbox.effect import Effect
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.registry import KINDS
 from bot.outbox.results import Attempted, Nothing, Progress, Result
+from bot.outbox.send_pool import SendPool
 from bot.outbox.store import Claimed, Due
 from bot.outbox.triage_view import read_group
 from bot.outbox.view import IncidentView, read_views
@@ -85,6 +86,7 @@ class EffectSender:
         on_result: Callable[[Result], None] | None = None,
         backoff: Backoff | None = None,
         pace_seconds: float = 0.0,
+        threads: int = 1,
     ) -> None:
         self.db = db
         self.delivery = delivery
@@ -102,6 +104,7 @@ class EffectSender:
         # A lane (an incident's channel, or the one channel a kind posts in) -> time.monotonic() of its last message
         self._posted: dict[int | str, float] = {}
         self.next_in: float | None = None  # after `drain`: seconds until a paced line may go
+        self.pool = SendPool(threads)  # a round's batches sent side by side (1: in turn)
 
     def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
         """Send everything that is due now (or until `stopping()` says so between two batches);
@@ -109,8 +112,8 @@ class EffectSender:
         pending; `next_in` says when the first of them may go (None: none waits).
 
         Each round claims up to `CLAIM_BATCH` effects that may go now, each with its batch, in one
-        transaction, then sends the batches one by one; what a round claimed but did not send is
-        given back untouched (`_send_claimed`). While the outbox is paused, a round is its check."""
+        transaction, then sends the batches (`_send_claimed`: side by side, or one by one, giving
+        back untouched what it did not send). While the outbox is paused, a round is its check."""
         handled = 0
         self.next_in = None
         team_id = self.workspace()
@@ -187,12 +190,14 @@ class EffectSender:
         return batches
 
     def _send_claimed(self, claimed: list[list[Claimed]], stopping: Callable[[], bool]) -> int:
-        """Send a round's batches one by one; how many effects were handled. What is not sent is
-        given back untouched: when stopping, when Slack refused the token (the outbox is paused
-        now), when half the lease has gone by (another sender may take a batch whose lease ran out
-        while this one was talking to Slack: it would be sent twice), and when sending failed (the
-        database went away while recording an outcome): never left leased for the lease's two
-        minutes."""
+        """Send a round's batches, side by side (`threads` > 1) or one by one; how many effects
+        were handled. One by one, what is not sent is given back untouched: when stopping, when
+        Slack refused the token (the outbox is paused now), when half the lease has gone by
+        (another sender may take a batch whose lease ran out while this one was talking to Slack:
+        it would be sent twice), and when sending failed (the database went away while recording
+        an outcome): never left leased for the lease's two minutes."""
+        if self.pool.threads > 1 and len(claimed) > 1 and not stopping():  # each recorded by itself
+            return self.pool.send_all(self._send, claimed)
         claimed_at = self.clock()
         handled = 0
         for position, batch in enumerate(claimed):
@@ -388,3 +393,7 @@ class SenderThread(Background):
 
     def woken(self) -> None:
         self.sleep(self.gather_seconds)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        self.sender.pool.close()  # once the batches in hand are recorded

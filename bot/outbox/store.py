@@ -1,13 +1,19 @@
 """The outbox in SQL: effects recorded with each change, claimed and sent after the ack.
 
-Effects of one incident are sent strictly in the order they were recorded (the channel must
-exist before the card is posted into it): only the oldest pending effect of an incident may
-be claimed. So are those of one group of alerts (its triage message is posted before it is
-edited, and never twice: `alert_group_id`). Other effects without an incident (opening a modal)
-are independent of each other.
+Effects of one incident go in lanes (`Effect.lane`, stored in the row's `lane`): an effect may be
+claimed once no effect of its incident recorded before it is still pending in its own lane, in
+the lane it waits for (`after_lane`: the channel's creation before anything in the channel), or
+without a lane; an effect without a lane waits for everything recorded before it. So the lines
+of the timeline go in the order they happened and the card's updates after the card, while the
+invite, the topic and the card go side by side once the channel exists. A pending effect blocks
+(one being sent, one waiting for its retry); a given up one does not (what waited for it is
+sent, and gives up in turn if it cannot do without). The effects of one group of alerts with no
+incident are sent strictly in the order they were recorded (its triage message is posted before
+it is edited, and never twice: `alert_group_id`). Other effects without an incident (opening a
+modal) are independent of each other.
 A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
 Claiming an effect of a `batched` kind claims its batch: the effects of that kind queued right
-behind it, sent as one and settled in one statement. Only the first of an incident's queue is
+behind it in its lane, sent as one and settled in one statement. Only the first of a lane is
 ever claimable, so the rest of a batch cannot be claimed by anyone else meanwhile.
 
 States: `pending` (to send), `done`, `dead` (given up), `held` (Slack refused the token or a
@@ -29,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.outbox.codec import UnreadablePayload, decode, encode
@@ -56,6 +63,8 @@ class Claimed:
     expires_at: datetime | None
     last_error: str | None = None  # why the previous attempt failed
     alert_group_id: int | None = None  # the group of alerts whose queue it is in (none: its incident's)
+    lane: str | None = None  # as recorded (None: in order with all of its incident's work)
+    after_lane: str | None = None
 
     @property
     def kind(self) -> str:
@@ -96,6 +105,8 @@ def row(
         "team_id": team_id,
         "alert_group_id": group if isinstance(group, int) else None,
         "kind": effect.kind,
+        "lane": effect.lane,
+        "after_lane": effect.after,
         "payload": encode(effect),
         "state": "pending",
         "attempts": 0,
@@ -142,16 +153,38 @@ class Due:
     kind: str
 
 
+_EARLIER = aliased(EffectRow)
+# An earlier effect of the same incident, still pending, that `EffectRow` must wait for: one of
+# its lane or of the lane it waits for, or one in no lane; anything, for an effect in no lane.
+_BLOCKED = (
+    select(_EARLIER.id)
+    .where(
+        _EARLIER.incident_id == EffectRow.incident_id,
+        col(_EARLIER.state) == "pending",
+        col(_EARLIER.id) < EffectRow.id,
+        or_(
+            col(EffectRow.lane).is_(None),
+            col(_EARLIER.lane).is_(None),
+            col(_EARLIER.lane) == col(EffectRow.lane),
+            col(_EARLIER.lane) == col(EffectRow.after_lane),
+        ),
+    )
+    .correlate(EffectRow)
+    .exists()
+)
+
+
 def claimable(
     *, session: Session, team_id: str, now: datetime, limit: int = 20, skip_kinds: Sequence[str] = ()
 ) -> list[Due]:
-    """Workspace `team_id`'s effects that may be sent now: the first of each incident's queue and
-    of each alert group's, due, unleased; none of `skip_kinds` (held back by their channel's pace)."""
+    """Workspace `team_id`'s effects that may be sent now: due, unleased, the first of their
+    incident's lane and waiting for nothing recorded before them (the module's docstring), or the
+    first of each alert group's queue; none of `skip_kinds` (held back by their channel's pace)."""
     pending = (EffectRow.state == "pending", EffectRow.team_id == team_id)
     firsts = (
         select(func.min(EffectRow.id).label("id"))
         .where(*pending, col(EffectRow.incident_id).is_not(None))
-        .group_by(col(EffectRow.incident_id))
+        .group_by(col(EffectRow.incident_id), col(EffectRow.lane))
     )
     group_firsts = (
         select(func.min(EffectRow.id).label("id"))
@@ -167,7 +200,7 @@ def claimable(
             EffectRow.team_id == team_id,
             EffectRow.not_before <= now,
             free,
-            or_(alone, col(EffectRow.id).in_(firsts), col(EffectRow.id).in_(group_firsts)),
+            or_(alone, and_(col(EffectRow.id).in_(firsts), ~_BLOCKED), col(EffectRow.id).in_(group_firsts)),
             col(EffectRow.kind).not_in([PAUSE_KIND, *skip_kinds]),
         )
         .order_by(col(EffectRow.not_before), col(EffectRow.id))
@@ -190,6 +223,8 @@ _CLAIM_MANY = (
         col(EffectRow.expires_at),
         col(EffectRow.last_error),
         col(EffectRow.alert_group_id),
+        col(EffectRow.lane),
+        col(EffectRow.after_lane),
     )
 )
 
@@ -208,24 +243,41 @@ def claimed(row: Any) -> Claimed:
     """A claimed row as the sender sends it; raises `UnreadablePayload` for a row this version
     cannot read."""
     effect = decode(row.kind, row.payload)
-    return Claimed(row.id, row.incident_id, effect, row.attempts, row.expires_at, row.last_error, row.alert_group_id)
+    return Claimed(
+        row.id,
+        row.incident_id,
+        effect,
+        row.attempts,
+        row.expires_at,
+        row.last_error,
+        row.alert_group_id,
+        row.lane,
+        row.after_lane,
+    )
 
 
 def claim_rest_of_batch(
     *, session: Session, first: Claimed, worker: str, now: datetime, limit: int = MAX_BATCH
 ) -> list[Claimed]:
-    """Claim the effects queued right behind `first` (claimed by this sender) that go in its batch:
-    same incident, same kind, due and unleased, in order, stopping at the first that is not; at
-    most `limit - 1`."""
+    """Claim the effects queued right behind `first` (claimed by this sender) in its lane that go
+    in its batch: same incident, same kind, due and unleased, in order, stopping at the first that
+    is not, and at any effect recorded meanwhile that they would wait for (in no lane, or in the
+    lane `first` waits for); at most `limit - 1`. Other lanes' effects in between are no obstacle."""
     query = (
-        select(EffectRow.id, EffectRow.kind, EffectRow.not_before, EffectRow.claimed_until)
-        .where(EffectRow.incident_id == first.incident_id, PENDING, col(EffectRow.id) > first.id)
-        .order_by(col(EffectRow.id))
-        .limit(limit - 1)
+        select(col(EffectRow.id), col(EffectRow.kind), col(EffectRow.lane), col(EffectRow.not_before))
+        .add_columns(col(EffectRow.claimed_until))
+        .where(col(EffectRow.incident_id) == first.incident_id, PENDING, col(EffectRow.id) > first.id)
     )
+    if first.lane is not None:  # its own lane, and whatever would stop it
+        stops = [col(EffectRow.lane).is_(None), col(EffectRow.lane) == first.lane]
+        if first.after_lane is not None:
+            stops.append(col(EffectRow.lane) == first.after_lane)
+        query = query.where(or_(*stops))
     wanted: list[int] = []
-    for effect_id, kind, not_before, claimed_until in session.exec(query):
-        if effect_id is None or kind != first.kind or not_before > now or (claimed_until and claimed_until >= now):
+    behind = core(session).execute(query.order_by(col(EffectRow.id)).limit(limit - 1))
+    for effect_id, kind, lane, not_before, claimed_until in behind:
+        taken = claimed_until is not None and claimed_until >= now
+        if effect_id is None or kind != first.kind or lane != first.lane or not_before > now or taken:
             break
         wanted.append(effect_id)
     if not wanted:

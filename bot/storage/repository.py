@@ -1,7 +1,6 @@
 """Incidents and their timelines in SQL: rows <-> domain objects. Flat functions, one query each.
 Beside it: incident numbers (`bot.storage.numbering`), Slack events already acted on
-(`bot.storage.events`), members' names (`bot.storage.members`), and the helpers every store
-module shares (`bot.storage.sql`).
+(`bot.storage.events`), members' names (`bot.storage.members`); shared helpers: `bot.storage.sql`.
 
 Every function takes the caller's session (keyword-only) and never commits: the service owns
 the transaction. `for_update=True` takes the incident's row lock on PostgreSQL (`FOR NO KEY
@@ -163,7 +162,8 @@ def with_next_entry_id(
 
 
 _ENTRY_COLUMNS = tuple("id incident_id at recorded_at actor kind text status_from status_to source link".split())
-_EFFECT_COLUMNS = tuple("incident_id team_id kind payload state attempts created_at not_before expires_at".split())
+_EFFECT_COLUMNS = tuple("incident_id team_id kind lane after_lane payload state attempts created_at".split())
+_EFFECT_COLUMNS += ("not_before", "expires_at")
 # Built once (a statement built per call spent a fifth of a note's CPU making its cache key).
 _ADD_ENTRY_WITH_EFFECT = (
     insert(EffectRow)

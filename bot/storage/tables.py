@@ -201,6 +201,7 @@ class EffectRow(SQLModel, table=True):
         Index("ix_effect_pending", "not_before", "id", sqlite_where=PENDING, postgresql_where=PENDING),
         Index("ix_effect_incident", "incident_id", "id"),
         Index("ix_effect_alert_group", "alert_group_id", "id"),
+        Index("ix_effect_pending_incident", "incident_id", "id", sqlite_where=PENDING, postgresql_where=PENDING),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -210,6 +211,8 @@ class EffectRow(SQLModel, table=True):
     # The group of alerts whose triage message it is about: sent in that group's queue (bot.outbox.store)
     alert_group_id: int | None = Field(default=None)
     kind: str = Field(max_length=32)
+    lane: str | None = Field(default=None, max_length=32)  # its kind's (bot.outbox.effect); None: strict order
+    after_lane: str | None = Field(default=None, max_length=32)  # the lane it waits for (bot.outbox.store)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | done | dead
     attempts: int = Field(default=0)

@@ -14,6 +14,7 @@ from bot.outbox.kinds.post_card import PostCard
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
+from bot.outbox.registry import KINDS
 from bot.outbox.results import Nothing, Progress, Result
 from bot.outbox.view import IncidentView
 
@@ -26,6 +27,15 @@ OPENING = [
     Announce.kind,
     TellChannelReady.kind,
 ]
+
+
+def by_lane(kinds: Sequence[str]) -> dict[str | None, list[str]]:
+    """Kinds sent, in the order sent within each lane of an incident's work (`Effect.lane`): the
+    order the outbox keeps; lanes go side by side."""
+    lanes: dict[str | None, list[str]] = {}
+    for kind in kinds:
+        lanes.setdefault(KINDS[kind].lane, []).append(kind)
+    return lanes
 
 
 class FakeSlack:

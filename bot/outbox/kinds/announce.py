@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from bot.domain.durations import short
 from bot.domain.incident import EntryKind
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, Effect, Sending
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import post_joining, posted_before
 from bot.render import blocks
@@ -18,6 +18,8 @@ from bot.render.text import section
 @dataclass(frozen=True)
 class Announce(Effect):
     kind: ClassVar[str] = "announce"
+    lane: ClassVar[str | None] = "announce"
+    after: ClassVar[str | None] = CHANNEL_LANE  # it links to the channel
     entry_id: int
 
     def send(self, slack: Sending) -> Nothing:

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.domain.incident import Incident
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, Effect, Sending
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Nothing, Result
 from bot.outbox.slack_calls import error_code, find_channel
@@ -54,6 +54,7 @@ class CreateChannel(Effect):
     """Create `inc-<n>-<slug>` (or adopt ours of that name, after a crash); private for a private incident."""
 
     kind: ClassVar[str] = "channel.create"
+    lane: ClassVar[str | None] = CHANNEL_LANE
 
     def send(self, slack: Sending) -> ChannelCreated | Nothing:
         incident = slack.about().incident

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.domain.alerts import is_source
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, Effect, Sending
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import tolerate
 
@@ -14,6 +14,8 @@ from bot.outbox.slack_calls import tolerate
 @dataclass(frozen=True)
 class Invite(Effect):
     kind: ClassVar[str] = "channel.invite"
+    lane: ClassVar[str | None] = "invite"
+    after: ClassVar[str | None] = CHANNEL_LANE
     users: tuple[str, ...]
 
     def send(self, slack: Sending) -> Nothing:

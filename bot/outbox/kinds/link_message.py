@@ -15,7 +15,7 @@ from typing import ClassVar
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import TIMELINE_LANE, Effect, Sending
 from bot.outbox.results import Nothing, Result
 from bot.outbox.slack_calls import error_code
 from bot.storage import links
@@ -40,6 +40,8 @@ class LinkMessage(Effect):
     """The permalink of message `ts` of `channel`, copied to the timeline as entry `entry_id`."""
 
     kind: ClassVar[str] = "message.link"
+    # Before the line that shows the link, in the lines' lane; needs no channel of the incident's
+    lane: ClassVar[str | None] = TIMELINE_LANE
     entry_id: int
     channel: str
     ts: str

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from sqlmodel import Session
 
-from bot.outbox.effect import Effect, Sending, fallback
+from bot.outbox.effect import CARD_LANE, CHANNEL_LANE, Effect, Sending, fallback
 from bot.outbox.results import Result
 from bot.outbox.slack_calls import posted_before, tolerate
 from bot.render import blocks
@@ -27,6 +27,8 @@ class CardPosted(Result):
 class PostCard(Effect):
     kind: ClassVar[str] = "card.post"
     shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
+    lane: ClassVar[str | None] = CARD_LANE
+    after: ClassVar[str | None] = CHANNEL_LANE
 
     def send(self, slack: Sending) -> CardPosted:
         view = slack.about()

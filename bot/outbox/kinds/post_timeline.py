@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import Durations
 from bot.domain.incident import EntryKind, Status, TimelineEntry
 from bot.domain.reminders import PromiseRecord, promise_line
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, TIMELINE_LANE, Effect, Sending
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import posted_before
@@ -22,6 +22,8 @@ from bot.render.text import FALLBACK_LIMIT, MESSAGE_BLOCK_LIMIT, pack_lines, sec
 class PostTimeline(Effect):
     kind: ClassVar[str] = "timeline.post"
     batched: ClassVar[bool] = True
+    lane: ClassVar[str | None] = TIMELINE_LANE
+    after: ClassVar[str | None] = CHANNEL_LANE
     entry_id: int
 
     def send(self, slack: Sending) -> Nothing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, Effect, Sending
 from bot.outbox.results import Nothing
 from bot.render import blocks
 
@@ -14,6 +14,8 @@ from bot.render import blocks
 class SetTopic(Effect):
     kind: ClassVar[str] = "channel.topic"
     superseded_by_later: ClassVar[bool] = True
+    lane: ClassVar[str | None] = "topic"
+    after: ClassVar[str | None] = CHANNEL_LANE
     entry_id: int | None = None
 
     def send(self, slack: Sending) -> Nothing:

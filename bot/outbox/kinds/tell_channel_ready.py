@@ -8,7 +8,7 @@ from typing import ClassVar
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain.alerts import is_source
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, Effect, Sending
 from bot.outbox.failures import GiveUp, Retry
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import tell_ephemeral_or_directly
@@ -23,6 +23,8 @@ class TellChannelReady(Effect):
     modal) an ephemeral message in the `origin` channel, or else a direct message."""
 
     kind: ClassVar[str] = "reply.channel_ready"
+    lane: ClassVar[str | None] = "reply"
+    after: ClassVar[str | None] = CHANNEL_LANE
     user: str
     response_url: str | None = None
     origin: str | None = None

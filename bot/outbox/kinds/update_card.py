@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.domain.durations import short
-from bot.outbox.effect import Effect, Sending, fallback
+from bot.outbox.effect import CARD_LANE, CHANNEL_LANE, Effect, Sending, fallback
 from bot.outbox.results import Nothing
 from bot.render import blocks
 
@@ -16,6 +16,8 @@ class UpdateCard(Effect):
     kind: ClassVar[str] = "card.update"
     shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
     superseded_by_later: ClassVar[bool] = True
+    lane: ClassVar[str | None] = CARD_LANE  # after the card, and each update after the one before
+    after: ClassVar[str | None] = CHANNEL_LANE
     entry_id: int | None = None
 
     def send(self, slack: Sending) -> Nothing:

@@ -1,0 +1,232 @@
+"""Lanes: an incident's independent work goes side by side, what depends on something waits for it.
+
+A fake Slack that checks, for every batch it is handed, what the work needs: the channel for
+everything in it, the card for a card update, the lines in the order they happened. It answers
+after a random moment and fails at random, so the senders' threads finish and retry in every
+order; on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.domain.declared import SourceMessage
+from bot.domain.incident import Status
+from bot.lookup import Where
+from bot.outbox import store
+from bot.outbox.attempts import Attempt
+from bot.outbox.backoff import Backoff
+from bot.outbox.effect import CHANNEL_LANE, Effect
+from bot.outbox.failures import Retry
+from bot.outbox.kinds.create_channel import ChannelCreated, CreateChannel
+from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.link_message import LinkMessage
+from bot.outbox.kinds.post_card import CardPosted, PostCard
+from bot.outbox.kinds.post_notice import PostNotice
+from bot.outbox.kinds.post_timeline import PostTimeline
+from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.results import Nothing, Progress, Result
+from bot.outbox.sender import EffectSender
+from bot.outbox.view import IncidentView
+from bot.service import IncidentService
+from bot.storage import repository
+from bot.storage.db import Database
+from bot.storage.tables import EffectRow
+from tests.conftest import KOLKATA
+
+
+class CheckingSlack:
+    """Answers like `Delivery.send` after a random moment, failing at random (a 503: nothing was
+    done), and notes every batch sent before what it needs was there."""
+
+    def __init__(self, seed: int, *, fail_rate: float = 0.2, seconds: float = 0.004) -> None:
+        self.random = random.Random(seed)
+        self.fail_rate = fail_rate
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.sent: list[tuple[int, str, int]] = []  # (incident number, kind, effect id), as sent
+        self.lines: dict[int, list[int]] = {}  # incident number -> timeline entries posted, in order
+        self.wrong: list[str] = []
+        self.failing: set[tuple[int, str]] = set()  # (incident number, kind) Slack fails every time (a 503)
+
+    def send(
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: object = None,
+    ) -> Result:
+        first, view = effects[0], views[0]
+        incident = view.incident
+        with self.lock:
+            pause, fails = self.random.random() * self.seconds, self.random.random() < self.fail_rate
+        time.sleep(pause)  # the round's other batches may finish first
+        if fails or (incident.number, first.kind) in self.failing:
+            raise Retry("HTTP 503")
+        with self.lock:
+            if type(first).after == CHANNEL_LANE and incident.channel_id is None:
+                self.wrong.append(f"{first.kind} of {incident.name} before its channel")
+            if isinstance(first, UpdateCard) and view.card_ts is None:
+                self.wrong.append(f"card update of {incident.name} before its card")
+            for effect_id, effect in zip(attempt.effect_ids, effects, strict=True):
+                self.sent.append((incident.number, effect.kind, effect_id))
+                if isinstance(effect, PostTimeline):
+                    self.lines.setdefault(incident.number, []).append(effect.entry_id)
+        if isinstance(first, CreateChannel):
+            return ChannelCreated(channel_id=f"C{incident.number}", name=f"inc-{incident.number}")
+        if isinstance(first, PostCard):
+            return CardPosted(ts=f"{incident.number}.000100")
+        return Nothing()
+
+    def kinds(self, number: int) -> list[str]:
+        return [kind for sent_number, kind, _ in self.sent if sent_number == number]
+
+
+class SteppedClock:
+    """The time now, plus what the test skipped ahead (so retries come due without waiting)."""
+
+    def __init__(self) -> None:
+        self.skipped = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.skipped
+
+
+def pending(db: Database) -> list[EffectRow]:
+    with db.read() as session:
+        return list(session.exec(select(EffectRow).where(col(EffectRow.state) == "pending")).all())
+
+
+def entry_ids(db: Database, number: int) -> list[int]:
+    with db.read() as session:
+        stored = repository.get_by_number(session=session, team_id="T1", number=number)
+        assert stored is not None
+        return [item.id for item in repository.timeline(session=session, incident_id=stored.id)]
+
+
+def sender_for(db: Database, slack: CheckingSlack, clock: SteppedClock, *, threads: int = 4) -> EffectSender:
+    backoff = Backoff(random=lambda: 1.0)
+    return EffectSender(db, slack, clock=clock, workspace=lambda: "T1", backoff=backoff, threads=threads)
+
+
+def busy_incidents(service: IncidentService) -> None:
+    """Two incidents opened, then notes, status changes and impacts into both, interleaved."""
+    for title in ("Checkout fails", "Search is slow"):
+        service.open(team_id="T1", actor="U1", title=title)
+    for n in range(12):
+        for number in (1, 2):
+            where = Where("T1", number=number)
+            service.note(where, actor="U1", text=f"step {n}")
+            if n % 4 == 1:
+                service.set_impact(where, actor="U1", text=f"impact as of step {n}")
+            if n == 6:
+                service.set_status(where, actor="U1", status=Status.IDENTIFIED)
+
+
+def drain_until_done(db: Database, senders: list[EffectSender], clock: SteppedClock) -> None:
+    """Each sender drains in a thread of its own; the clock skips ahead so every retry comes due."""
+    stop = threading.Event()
+
+    def keep_draining(sender: EffectSender) -> None:
+        while not stop.is_set():
+            sender.drain()
+
+    threads = [threading.Thread(target=keep_draining, args=(sender,)) for sender in senders]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while pending(db) and time.monotonic() < deadline:
+        time.sleep(0.02)
+        clock.skipped += timedelta(seconds=31)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    for sender in senders:
+        sender.pool.close()
+
+
+def assert_dependencies_held(db: Database, slack: CheckingSlack) -> None:
+    assert pending(db) == []
+    assert slack.wrong == []
+    for number in (1, 2):
+        assert slack.kinds(number)[0] == CreateChannel.kind, "nothing of an incident before its channel"
+        assert slack.lines[number] == entry_ids(db, number), f"INC-{number}: every line once, in order"
+        kinds = slack.kinds(number)
+        assert kinds.index(PostCard.kind) < kinds.index(UpdateCard.kind), "the card before its updates"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_side_by_side_and_shuffled_by_failures_the_dependencies_hold(shared_db: Database, seed: int) -> None:
+    service = IncidentService(shared_db, zone=KOLKATA)
+    busy_incidents(service)
+    slack, clock = CheckingSlack(seed), SteppedClock()
+    drain_until_done(shared_db, [sender_for(shared_db, slack, clock)], clock)
+    assert_dependencies_held(shared_db, slack)
+
+
+def test_two_senders_running_incidents_side_by_side_never_send_one_effect_twice(shared_db: Database) -> None:
+    service = IncidentService(shared_db, zone=KOLKATA)
+    busy_incidents(service)
+    slack, clock = CheckingSlack(7, fail_rate=0.1), SteppedClock()
+    drain_until_done(shared_db, [sender_for(shared_db, slack, clock) for _ in range(2)], clock)
+    assert_dependencies_held(shared_db, slack)
+    ids = [effect_id for _, _, effect_id in slack.sent]
+    assert len(ids) == len(set(ids)), "no effect sent twice"
+    with shared_db.read() as session:
+        done = session.exec(select(EffectRow.id).where(col(EffectRow.state) == "done")).all()
+    superseded = len(done) - len(ids)
+    assert superseded >= 0 and set(ids) <= set(done)
+
+
+def test_a_failing_channel_creation_holds_what_needs_the_channel_and_nothing_else(any_db: Database) -> None:
+    service = IncidentService(any_db, zone=KOLKATA)
+    # declared from a message: its permalink is looked up, which needs no channel of ours
+    declared = SourceMessage("C0ELSEWHERE", str(time.time() - 60), "U0BOB", "checkout is throwing 500s")
+    service.open(team_id="T1", actor="U1", title="Checkout fails", message=declared)
+    service.open(team_id="T1", actor="U1", title="Search is slow")
+    slack, clock = CheckingSlack(11, fail_rate=0.0), SteppedClock()
+    sender = sender_for(any_db, slack, clock, threads=1)
+    slack.failing = {(1, CreateChannel.kind)}
+    sender.drain()
+    clock.skipped += timedelta(seconds=31)
+    sender.drain()
+    assert slack.kinds(1) == [LinkMessage.kind], "INC-1: only what needs no channel"
+    assert slack.kinds(2)[0] == CreateChannel.kind and PostCard.kind in slack.kinds(2), "INC-2 goes on"
+    waiting = {row.kind for row in pending(any_db)}
+    assert waiting >= {CreateChannel.kind, Invite.kind, PostCard.kind, PostTimeline.kind}, "held, not lost"
+    slack.failing = set()
+    while pending(any_db):
+        clock.skipped += timedelta(seconds=31)
+        sender.drain()
+    assert slack.wrong == []
+    assert slack.kinds(1)[:2] == [LinkMessage.kind, CreateChannel.kind], "once the channel exists, the rest"
+    assert slack.lines[1] == entry_ids(any_db, 1)
+
+
+def test_a_kind_naming_no_lane_keeps_the_strict_order_of_its_incident(any_db: Database) -> None:
+    service = IncidentService(any_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    with any_db.write() as session:
+        stored = repository.get_by_number(session=session, team_id="T1", number=1)
+        assert stored is not None
+        store.enqueue(session=session, incident_id=stored.id, effect=PostNotice(text="Reminder"), now=datetime.now(UTC))
+    service.note(Where("T1", number=1), actor="U1", text="after the notice")
+    assert PostNotice.lane is None
+    slack, clock = CheckingSlack(5, fail_rate=0.0), SteppedClock()
+    sender = sender_for(any_db, slack, clock, threads=1)
+    while pending(any_db):
+        sender.drain()
+    sender.pool.close()
+    kinds = slack.kinds(1)
+    notice = kinds.index(PostNotice.kind)
+    assert notice == len(kinds) - 2, "after everything recorded before it"
+    assert kinds[-1] == PostTimeline.kind, "and what was recorded after it waited for it"
