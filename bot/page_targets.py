@@ -6,6 +6,7 @@ to do instead; nothing here writes.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -71,6 +72,19 @@ class PageTargets:
                 "just now. Try again in a minute, or page people directly."
             )
         return self._plan(Target(TargetKind.GROUP, group.id, group.mention), Via.GROUP, group)
+
+    def handle_plan(self, session: Session, handle: str) -> Reached:
+        """`@oncall-web` typed without picking it from Slack's list (or mistyped): the enabled group
+        with that handle, else a refusal suggesting the closest handle."""
+        group = usergroups.by_handle(session=session, handle=handle)
+        if group is not None:
+            return self._plan(Target(TargetKind.GROUP, group.id, group.mention), Via.GROUP, group)
+        close = difflib.get_close_matches(handle.lower(), usergroups.handles(session=session), n=1, cutoff=0.6)
+        hint = f" Did you mean @{close[0]}?" if close else ""
+        raise NotFound(
+            f"There is no user group @{handle} in this workspace.{hint} For a person, type @ and pick them "
+            "from Slack's list."
+        )
 
     def oncall_plan(self, session: Session, component: Component) -> Reached:
         name = component.name(self.language)

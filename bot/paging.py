@@ -153,9 +153,11 @@ class PagingService:
         people: Sequence[str] = (),
         groups: Sequence[tuple[str, str]] = (),
         components: Sequence[str] = (),
+        handles: Sequence[str] = (),
     ) -> Paged:
-        """Page people, user groups (id, handle as typed) and components (as typed). Nobody to page
-        (all skipped or still waiting): the outcome says so and nothing is stored."""
+        """Page people, user groups (id, handle as typed; or a handle Slack left as text) and
+        components (as typed). Nobody to page (all skipped or still waiting): the outcome says so
+        and nothing is stored."""
         chosen = [self.targets.component(text) for text in components]
         self.targets.learn_groups(groups)
         with self.db.write() as session:
@@ -163,6 +165,7 @@ class PagingService:
             self._check_open(stored.incident)
             plans = [Reached(Target(TargetKind.PERSON, person), Via.DIRECT, "", (person,)) for person in people]
             plans += [self.targets.group_plan(session, group_id, handle) for group_id, handle in groups]
+            plans += [self.targets.handle_plan(session, handle) for handle in handles]
             plans += [self.targets.oncall_plan(session, component) for component in chosen]
             return self._page(session, stored, plans, actor=actor)
 

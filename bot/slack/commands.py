@@ -116,6 +116,7 @@ class PageSomeone:
     people: tuple[str, ...]  # user ids
     groups: tuple[tuple[str, str], ...]  # (group id, its handle as Slack wrote it)
     components: tuple[str, ...]  # as typed: one or more catalog ids or names each, matched by the service
+    handles: tuple[str, ...] = ()  # `@word`s Slack did not turn into mentions: user group handles to find
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,15 @@
 
 Mentions arrive as Slack writes them (`<@U0BOB|bob>`, `<!subteam^S0ONCALL|@oncall-web>`); the
 words between them, and between commas, are components as typed (`home`, `Home page`, or several
-ids in a row: `home api`), matched against the catalog by the service. `@here`, `@channel` and
+ids in a row: `home api`), matched against the catalog by the service; an `@word` Slack left as
+text (it knows no such person or group: a typo, or a group not picked from the list) is a user
+group's handle, found or refused with a suggestion by the service. `@here`, `@channel` and
 channels cannot be paged.
 """
 
 from __future__ import annotations
+
+import re
 
 from bot.domain import markup
 from bot.domain.incident import parse_name
@@ -16,6 +20,7 @@ from bot.slack import commands
 from bot.slack.usage import USAGE
 
 MAX_TARGETS = 20
+_HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}", re.IGNORECASE)
 _HOW = "Mention people (@alice) or user groups (@oncall-web), or name catalog components (home)."
 
 
@@ -28,6 +33,7 @@ def read_page(rest: str, at: str | None) -> commands.PageSomeone:
     people: list[str] = []
     groups: dict[str, str] = {}  # id -> handle, in the order written
     typed = ""  # the words, with a comma where a mention was
+    handles: list[str] = []  # `@word`s Slack left as text: user groups by handle, to be found
     for piece in [*markup.parse(markup.stored_form(rest)), markup.Plain(",")]:
         match piece:
             case markup.User(id=user_id):
@@ -41,19 +47,28 @@ def read_page(rest: str, at: str | None) -> commands.PageSomeone:
             case markup.Channel(label=label):
                 raise _refused(f"A channel ({f'#{label}' if label else 'that one'}) cannot be paged: {_HOW}")
             case markup.Plain(text=text):
-                unknown = next((word for word in text.split() if word.startswith("@")), None)
-                if unknown is not None:  # Slack turns only the people and groups it knows into mentions
-                    raise _refused(f"I cannot tell who {unknown} is: type @ and pick them from Slack's list.")
-                typed += text
+                for word in text.split():  # Slack turns only the people and groups it knows into mentions
+                    if word.startswith("@"):
+                        handle = word.removeprefix("@").rstrip(",.;")
+                        if not _HANDLE.fullmatch(handle):
+                            raise _refused(f"I cannot tell who {word} is: type @ and pick them from Slack's list.")
+                        handles += [] if handle in handles else [handle]
+                    else:
+                        typed += f" {word}"
+                typed += " "
             case _:
                 raise _refused(f"'{markup.source([piece])}' is not someone to page. {_HOW}")
     components = [" ".join(part.split()) for part in typed.split(",") if part.strip()]
-    if not (people or groups or components):
+    if not (people or groups or components or handles):
         raise _refused(f"Whom should I page? {_HOW}")
-    if len(people) + len(groups) + len(components) > MAX_TARGETS:
+    if len(people) + len(groups) + len(components) + len(handles) > MAX_TARGETS:
         raise _refused(f"Page at most {MAX_TARGETS} people, groups or components at once.")
     return commands.PageSomeone(
-        incident=incident, people=tuple(people), groups=tuple(groups.items()), components=tuple(components)
+        incident=incident,
+        people=tuple(people),
+        groups=tuple(groups.items()),
+        components=tuple(components),
+        handles=tuple(handles),
     )
 
 

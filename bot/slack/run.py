@@ -174,9 +174,8 @@ class CommandRunner:
             case commands.Relate(other=other, linked=linked):
                 self.aftermath.relate(where, actor=actor, other_number=other, linked=linked)
                 return Reply(blocks.reply(f"{format_name(other)} is {'now' if linked else 'no longer'} related."))
-            case commands.PageSomeone(people=people, groups=groups, components=components):
-                paged = self.paging.page(where, actor=actor, people=people, groups=groups, components=components)
-                return self._paged(paged)
+            case commands.PageSomeone() as named:
+                return self._paged(self._page(named, where, actor))
             case commands.Retro(decision=None):
                 record = self.aftermath.request_retro(where, actor=actor)
                 draft = " It is a draft: the incident is still open." if record.is_draft else ""
@@ -289,6 +288,16 @@ class CommandRunner:
             answered = self.reminders.snooze(where, actor=asked.user_id, version=version, length=length)
             said = f"reminder snoozed for {minutes(length)}."
         return Reply(blocks.reply(f"{answered.incident.name}: {said} {self.reminders.describe(answered.schedule)}"))
+
+    def _page(self, named: commands.PageSomeone, where: Where, actor: str) -> Paged:
+        return self.paging.page(
+            where,
+            actor=actor,
+            people=named.people,
+            groups=named.groups,
+            components=named.components,
+            handles=named.handles,
+        )
 
     def _paged(self, paged: Paged) -> Reply:
         """Whom the page reached, who was not paged and why; a refusal when nobody was paged."""

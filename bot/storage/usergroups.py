@@ -84,3 +84,9 @@ def by_handle(*, session: Session, handle: str) -> KnownGroup | None:
     )
     row = session.exec(query).first()
     return _group(row) if row is not None else None
+
+
+def handles(*, session: Session) -> list[str]:
+    """The handles of the enabled groups, lower-cased (what a mistyped @handle is compared with)."""
+    query = select(UserGroupRow.handle).where(col(UserGroupRow.disabled).is_(False))
+    return sorted({handle.lower() for handle in session.exec(query)})

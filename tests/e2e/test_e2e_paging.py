@@ -121,7 +121,10 @@ BAD_PAGES = [
     ("page hom", "There is no component “hom”. Did you mean Home page (`home`)?"),
     ("page api", "Public API (`api`) has no on-call group in the catalog (`oncall`)"),
     ("page <!here>", "@here cannot be paged"),
-    ("page @nobody", "I cannot tell who @nobody is"),
+    ("page @oncal-web", "There is no user group @oncal-web in this workspace. Did you mean @oncall-web?"),
+    ("page @nobody", "There is no user group @nobody in this workspace. For a person, type @ and pick them"),
+    ("page <@U0NOBODY|nobody>", "Nobody was paged for INC-1.\nNot paged: *someone* (not known to the bot yet)."),
+    ("page home <!date^1645114260^{date_short}|Feb 17>", "is not someone to page"),
     ("page #general", "A channel (#general) cannot be paged"),
     ("page INC-9 @bob", "There is no INC-9 in this workspace."),
     ("page @gina", "Nobody was paged for INC-1.\nNot paged: *gina* (a workspace guest)."),
@@ -136,7 +139,7 @@ def test_a_page_that_cannot_be_made_says_why_and_stores_nothing(
 ) -> None:
     stack, _, channel = world
     with unchanged(stack.runtime.db):
-        answer = stack.user("alice").slash(typed, channel=channel, raw=typed.startswith("page <"))
+        answer = stack.user("alice").slash(typed, channel=channel, raw="<" in typed)
         stack.settle()
     assert said in answer.json["text"], answer.json["text"]
     assert dm(stack, "bob") == [] and dm(stack, "gina") == []
@@ -183,3 +186,9 @@ def test_oncall_says_who_each_component_reaches_now_only_to_the_asker(
     assert "guest" in guest.json["text"].lower()
     assert stack.emulator.admin.set_usergroup_members("oncall-web", ["carol"]).status == 200  # a handover
     assert "on call @oncall-web: *carol* ·" in stack.user("bob").slash("oncall home").json["text"]
+
+
+def test_a_group_handle_typed_as_text_is_paged_as_the_group(world: tuple[Stack, ManualClock, str]) -> None:
+    stack, _, channel = world
+    answer = stack.user("alice").slash("page @Oncall-Web", channel=channel, raw=True)  # not picked from the list
+    assert answer.json["text"].startswith("INC-1: paged *bob*, *carol* (@oncall-web).")
