@@ -12,6 +12,9 @@ from sqlmodel import Session
 
 from bot.outbox import store
 from bot.outbox.kinds.show_triage import ShowTriage
+from bot.storage import triage
+
+OFFER_REFRESH = 50  # waiting messages edited when an incident opens, the most recently seen first
 
 
 def show(session: Session, *, group_id: int, team_id: str, now: datetime) -> bool:
@@ -29,3 +32,10 @@ def show_after_incident(session: Session, *, group_id: int, incident_id: int, no
     so that it links to the incident's channel."""
     effect = ShowTriage(alert_group_id=group_id, edit_only=True)
     store.enqueue(session=session, incident_id=incident_id, effect=effect, now=now)
+
+
+def show_open_groups(session: Session, *, team_id: str, now: datetime) -> None:
+    """Edit the messages of the workspace's groups waiting for a decision (a new incident opened:
+    their *Add to incident* offers it), the most recently seen first."""
+    for group_id in triage.waiting_with_message(session=session, team_id=team_id, limit=OFFER_REFRESH):
+        show(session, group_id=group_id, team_id=team_id, now=now)

@@ -125,3 +125,18 @@ def measure_alert_lag(*, session: Session, incident_id: int) -> None:
     )
     lag = None if fired is None else max(0.0, (opened - fired).total_seconds())
     core(session).execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(alert_lag_seconds=lag))
+
+
+def waiting_with_message(*, session: Session, team_id: str, limit: int) -> list[int]:
+    """The workspace's groups waiting for a decision whose message is posted, most recently seen first."""
+    query = (
+        select(col(AlertGroupRow.id))
+        .where(
+            col(AlertGroupRow.triage) == Triage.OPEN.value,  # the partial index's condition
+            col(AlertGroupRow.team_id) == team_id,
+            col(AlertGroupRow.message_ts).is_not(None),
+        )
+        .order_by(col(AlertGroupRow.last_seen_at).desc())
+        .limit(limit)
+    )
+    return [int(found) for found in core(session).execute(query).scalars() if found is not None]

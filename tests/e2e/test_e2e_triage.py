@@ -320,3 +320,20 @@ def test_attached_alerts_are_told_on_the_incident_and_their_resolution_is_left_t
     assert any("HighErrorRate fired again (1 of 1 firing)" in line for line in bot_lines(stack, channel))
     assert "Every alert attached has resolved" not in texts(card_of(stack, channel))
     assert "*Alerts* :fire: 1 firing · :white_check_mark: 0 resolved" in texts(card_of(stack, channel))
+
+
+def test_an_incident_opened_after_the_message_is_offered_by_it_at_once(alerting: Alerting) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    assert controls(alerting.only_message()) == ["Declare incident", "Dismiss"]
+    stack.user("alice").slash("open sev2 Checkout is slow")
+    stack.user("alice").slash("open --private sev2 Breach of the admin panel")
+    stack.settle()
+    message = alerting.only_message()
+    assert controls(message) == ["Declare incident", "Add to incident", "Dismiss"]
+    [select] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"] if "options" in e]
+    assert [option["text"]["text"] for option in select["options"]] == ["INC-1 Checkout is slow"]  # never the private
+    assert stack.user("bob").choose(alerting.channel, message.ts, "alerts.add", "1:0:1").status == 200
+    stack.settle()
+    assert "Added to INC-1 by bob" in texts(alerting.only_message())
