@@ -8,7 +8,9 @@ keep-alive), in the same run, one after the other on a fresh database each:
 - bot: the bot's own web process (`bot.wsgi`), with the Slack emulator answering at once, and
   again with every Slack call taking 200 ms; on PostgreSQL also with two web processes.
 
-Each gets signed `/incident note ...` commands into one incident's channel from 1, 8 and 32
+First, on each backend, the time from `/incident open` to its card pinned, with every Slack call
+answered at once and taking 100 ms (`bench/ack_open.py`: the median of 5 opens). Then each gets
+signed `/incident note ...` commands into one incident's channel from 1, 8 and 32
 concurrent keep-alive clients, on SQLite and PostgreSQL. It prints p50, p99, requests per second,
 the server's CPU per request (its request threads, and the whole process with the bot's
 background threads), the first command after a start, and the bot's ratios to floor + row.
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ack_load import Cpu, Sample, Target, cpu_between, load, one, snapshot, worker_pids
+from ack_open import open_to_pinned, summary
 from ack_report import report
 from storage import DEFAULT_POSTGRES_URL, fresh_postgres, postgres_version
 
@@ -42,6 +45,7 @@ PROCFILE = HERE.parent / "Procfile"
 SECRET = "bench-signing-secret"  # noqa: S105  (only the local emulator knows it)
 NOTE_ADDED = "note added to the timeline."
 CLIENTS = (1, 8, 32)
+OPEN_LATENCIES = (0.0, 0.1)  # Slack's seconds a call while opens are timed
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Plan:
     warmup: float
     backends: tuple[str, ...]
     two_processes: bool
+    acks: bool = True  # False: only the time to the pinned card
 
 
 @dataclass
@@ -291,6 +296,19 @@ def run_bot(name: str, url: str, folder: Path, plan: Plan, *, latency: float, wo
             server.stop()
 
 
+def run_opens(backend: str, latency: float) -> list[float]:
+    """Seconds from `/incident open` to the card pinned, 5 opens into a fresh database."""
+    with tempfile.TemporaryDirectory(prefix="ack-bench-") as temp, database(backend, Path(temp)) as url:
+        with emulator() as slack:
+            slack.latency(latency)
+            server, _ = start_server("bot.wsgi:application", bot_env(slack, url), Path(temp))
+            try:
+                general = Target("127.0.0.1", server.port, SECRET, "C0GENERAL", f"{slack.url}/response_url/b", "")
+                return open_to_pinned(slack.url, general, first_number=1)
+            finally:
+                server.stop()
+
+
 def run_backend(backend: str, plan: Plan) -> list[Measured]:
     runs: list[Measured] = []
     apps: list[tuple[str, dict[str, object]]] = [
@@ -320,11 +338,16 @@ def parse_plan(argv: list[str] | None) -> Plan:
     parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per client count (default 8)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--no-two-processes", action="store_true", help="skip the bot with two web processes")
+    parser.add_argument("--open-only", action="store_true", help="only the time from open to the pinned card")
     args = parser.parse_args(argv)
     seconds = 1.5 if args.quick else args.seconds
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     return Plan(
-        seconds=seconds, warmup=0.5 if args.quick else 1.0, backends=backends, two_processes=not args.no_two_processes
+        seconds=seconds,
+        warmup=0.5 if args.quick else 1.0,
+        backends=backends,
+        two_processes=not args.no_two_processes,
+        acks=not args.open_only,
     )
 
 
@@ -332,12 +355,22 @@ def main(argv: list[str] | None = None) -> int:
     plan = parse_plan(argv)
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     results: dict[str, list[Measured]] = {}
+    opens: list[str] = []
     admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     for backend in plan.backends:
         if backend == "postgresql" and postgres_version(admin_url) is None:
             continue
-        results[backend] = run_backend(backend, plan)
-    print(report(results, seconds=plan.seconds, load_before=" ".join(load_before)))
+        for latency in OPEN_LATENCIES:
+            progress(f"{backend}: open to pinned card, Slack {latency * 1000:.0f} ms a call")
+            figure = summary(run_opens(backend, latency))
+            opens.append(f"{backend}, Slack {latency * 1000:.0f} ms a call: open to pinned card {figure}")
+            progress(opens[-1])
+        if plan.acks:
+            results[backend] = run_backend(backend, plan)
+    print(f"load average before: {' '.join(load_before)}")
+    print("\n".join(opens))
+    if plan.acks:
+        print(report(results, seconds=plan.seconds, load_before=" ".join(load_before)))
     return 0
 
 
