@@ -101,7 +101,7 @@ class EffectSender:
         # costs one Slack call a second, not one a line, and stays inside Slack's limit. 0 sends
         # at once (the tests of the sender itself).
         self.pace_seconds = pace_seconds
-        # A lane (an incident's channel, or the one channel a kind posts in) -> time.monotonic() of its last message
+        # A paced channel (an incident's, or the one channel a kind posts in) -> time.monotonic() of its last message
         self._posted: dict[int | str, float] = {}
         self.next_in: float | None = None  # after `drain`: seconds until a paced line may go
         self.pool = SendPool(threads)  # a round's batches sent side by side (1: in turn)
@@ -230,7 +230,7 @@ class EffectSender:
 
     # --- the channel's pace --------------------------------------------------------------------
 
-    def _lane(self, kind_name: str, incident_id: int | None) -> int | str | None:
+    def _paced(self, kind_name: str, incident_id: int | None) -> int | str | None:
         """Whose pace an effect keeps: its incident's channel (timeline lines), the one channel its
         kind posts in (triage messages, `Effect.one_channel`), or none."""
         kind = KINDS.get(kind_name)
@@ -240,9 +240,9 @@ class EffectSender:
             return kind_name
         return incident_id if kind.batched and incident_id is not None else None
 
-    def _wait(self, lane: int | str) -> float:
-        """Seconds before `lane` may post again (counted in `next_in` when positive)."""
-        last = self._posted.get(lane)
+    def _wait(self, paced: int | str) -> float:
+        """Seconds before the paced channel `paced` may post again (counted in `next_in` when positive)."""
+        last = self._posted.get(paced)
         wait = 0.0 if last is None else last + self.pace_seconds - time.monotonic()
         if wait > 0:
             self.next_in = wait if self.next_in is None else min(self.next_in, wait)
@@ -251,25 +251,25 @@ class EffectSender:
     def _waiting_kinds(self) -> list[str]:
         """The kinds posting in one channel whose pace holds them back now: not even read, so that
         a storm of them never hides an incident's work behind them."""
-        return [lane for lane in list(self._posted) if isinstance(lane, str) and self._wait(lane) > 0]
+        return [paced for paced in list(self._posted) if isinstance(paced, str) and self._wait(paced) > 0]
 
     def _ready(self, due: list[Due]) -> list[Due]:
-        """The due effects that may go now: one per lane a round, and only once its pace allows."""
+        """The due effects that may go now: one per paced channel a round, and only once its pace allows."""
         ready: list[Due] = []
         taken: set[int | str] = set()
         for effect in due:
-            lane = self._lane(effect.kind, effect.incident_id)
-            if lane is not None and (lane in taken or self._wait(lane) > 0):
+            paced = self._paced(effect.kind, effect.incident_id)
+            if paced is not None and (paced in taken or self._wait(paced) > 0):
                 continue
-            if lane is not None:
-                taken.add(lane)
+            if paced is not None:
+                taken.add(paced)
             ready.append(effect)
         return ready
 
     def _forget_quiet_channels(self) -> None:
         quiet = time.monotonic() - self.pace_seconds
-        for lane in [lane for lane, at in self._posted.items() if at <= quiet]:
-            del self._posted[lane]
+        for paced in [paced for paced, at in self._posted.items() if at <= quiet]:
+            del self._posted[paced]
 
     # --- the one send path ---------------------------------------------------------------------
 
@@ -279,9 +279,9 @@ class EffectSender:
         with log_context(effect_id=first.id, incident_id=first.incident_id, effect_kind=first.kind):
             waiting = [effect for effect in batch if not self.settled_without_slack(effect)]
             going_on = not waiting or self.record(waiting, self.attempt(waiting))
-        lane = self._lane(first.kind, first.incident_id)
-        if lane is not None:
-            self._posted[lane] = time.monotonic()
+        paced = self._paced(first.kind, first.incident_id)
+        if paced is not None:
+            self._posted[paced] = time.monotonic()
         return going_on
 
     def settled_without_slack(self, effect: Claimed) -> bool:
