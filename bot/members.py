@@ -120,6 +120,7 @@ class MemberCheck:
         self.recent = recent or RecentMembers()
         self.client = client_like(client, timeout=LOOKUP_TIMEOUT_SECONDS)  # short: only one try
         self.guests_read = guests_read  # INCIDENT_GUESTS_READ
+        self._looking_up = threading.Lock()  # one users.info at a time for the sender (look_up_unknown)
 
     def ensure_can_change(self, user_id: str) -> None:
         """Raise Forbidden for guests and deactivated accounts; SlackUnavailable when the person is
@@ -150,11 +151,16 @@ class MemberCheck:
     def look_up_unknown(self, user_ids: Iterable[str]) -> None:
         """Learn the names of people the members table lacks (a lead named before the bot heard of
         them), so what the bot posts shows a name; never called before an acknowledgement."""
-        for user_id in sorted(user_ids)[:MAX_LOOKUPS_AT_ONCE]:
-            try:
-                self._look_up(user_id)
-            except SlackUnavailable:
-                return  # Slack is failing: the names follow once it answers and someone is shown again
+        # The sender's threads send an incident's lanes side by side, and each may lack the same
+        # name: one asks Slack while the others wait, then read what it learned.
+        with self._looking_up:
+            for user_id in sorted(user_ids)[:MAX_LOOKUPS_AT_ONCE]:
+                if self.recent.get(user_id) or self._stored(user_id):
+                    continue  # another thread just learned it
+                try:
+                    self._look_up(user_id)
+                except SlackUnavailable:
+                    return  # Slack is failing: the names follow once it answers and someone is shown again
 
     def _stored(self, user_id: str) -> Member | None:
         with self.db.read() as session:

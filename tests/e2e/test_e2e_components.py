@@ -49,7 +49,8 @@ def test_the_card_and_the_timeline_follow_what_the_incident_affects(
     clock.set(datetime(2022, 2, 17, 23, 45, tzinfo=KOLKATA))
     stack.user("alice").slash("close --at 23:39", channel=channel)
     stack.settle()
-    lines = bot_lines(stack, channel)
+    # lines queued together go as one message (a run of lines is not split by card updates)
+    lines = [line for message in bot_lines(stack, channel) for line in message.split("\n")]
     assert any(line.endswith(":red_circle: set *Home page* to major outage _(recorded 21:50 IST)_") for line in lines)
     assert any(":large_orange_circle: set *Public API* to partial outage" in line for line in lines)
     returned = [line for line in lines if "to operational (was major outage)" in line]
