@@ -7,7 +7,14 @@ PostgreSQL: a fresh database created and dropped here). Data shape: an incident 
 for resolved, published), 3 of those still open; the other drafts and the timelines are not
 needed by the page and are left out. Prints p50/p99 per route and the query plans; asserts nothing.
 
+With `--components 50` (issue 22's shape) the incidents are spread over `--years 2` instead, the
+catalog has that many public components in 5 groups, and every incident affects one of them (in
+turn) for its hour, degraded, partial or major in turn: the page shows each component's 90-day
+bar and uptime, and `/api/v2/components.json` is measured too. The plan of the history's query
+is printed (the impacts that ended in the days shown, and those that still hold).
+
     python bench/status_page.py [--backend sqlite|postgres|both] [--iterations 500]
+    python bench/status_page.py --components 50 --years 2
 
 PostgreSQL is BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 """
@@ -30,21 +37,47 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, insert, text
 
 from bot.config import Settings
+from bot.domain.catalog import Catalog, Component
 from bot.status_page.cache import AnswerCache
 from bot.status_page.site import StatusSite
 from bot.storage.db import Database
-from bot.storage.tables import DraftRow, IncidentRow
+from bot.storage.tables import ComponentImpactRow, DraftRow, IncidentRow
 
 COUNT = 100_000
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 ROUTES = ("/status", "/api/v2/summary.json")
 WAYS = ("kept", "rendered")
+STATES = ("degraded_performance", "partial_outage", "major_outage")
 
 
-def rows(count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def catalog(count: int) -> Catalog:
+    return Catalog(
+        tuple(
+            Component(id=f"c{n}", names={"en": f"Component {n}", "fr": f"Composant {n}"}, group=f"Group {n % 5}")
+            for n in range(count)
+        )
+    )
+
+
+def impacts(incidents: list[dict[str, Any]], components: int) -> list[dict[str, Any]]:
+    """Each incident affects one component (in turn) from its start until it was resolved."""
+    return [
+        {
+            "incident_id": row["id"],
+            "component_id": f"c{row['id'] % components}",
+            "state": STATES[row["id"] % len(STATES)],
+            "started_at": row["impact_started_at"],
+            "ended_at": row["resolved_at"],
+            "ended_by_resolution": row["resolved_at"] is not None,
+        }
+        for row in incidents
+    ]
+
+
+def rows(count: int, spacing: timedelta = timedelta(minutes=30)) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     incidents, drafts = [], []
     for number in range(1, count + 1):
-        opened = NOW - timedelta(minutes=30 * (count - number) + 90)
+        opened = NOW - spacing * (count - number) - timedelta(minutes=90)
         public = number % 50 == 0
         still_open = public and number > count - 150
         resolved = None if still_open else opened + timedelta(hours=1)
@@ -79,13 +112,13 @@ def rows(count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return incidents, drafts
 
 
-def load(db: Database, count: int) -> None:
-    incidents, drafts = rows(count)
+def load(db: Database, count: int, spacing: timedelta, components: int) -> None:
+    incidents, drafts = rows(count, spacing)
+    affected = impacts(incidents, components) if components else []
     with db.engine.begin() as connection:
-        for start in range(0, len(incidents), 5000):
-            connection.execute(insert(IncidentRow.__table__), incidents[start : start + 5000])  # type: ignore[arg-type]
-        for start in range(0, len(drafts), 5000):
-            connection.execute(insert(DraftRow.__table__), drafts[start : start + 5000])  # type: ignore[arg-type]
+        for table, data in ((IncidentRow, incidents), (DraftRow, drafts), (ComponentImpactRow, affected)):
+            for start in range(0, len(data), 5000):
+                connection.execute(insert(table.__table__), data[start : start + 5000])  # type: ignore[attr-defined]
     with db.engine.begin() as connection:
         if db.engine.dialect.name == "postgresql":
             connection.execute(text("ANALYZE"))
@@ -100,14 +133,16 @@ def call(site: StatusSite, path: str) -> int:
     return len(body)
 
 
-def measure(site: StatusSite, iterations: int) -> dict[tuple[str, str], tuple[float, float, int]]:
+def measure(
+    site: StatusSite, iterations: int, routes: tuple[str, ...] = ROUTES
+) -> dict[tuple[str, str], tuple[float, float, int]]:
     """p50/p99 per route, served as kept (the usual case: the version read, the kept body sent)
     and rendered (the kept answers dropped before each call: what the first request after a
     change pays), interleaved so noise hits all alike."""
-    results: dict[tuple[str, str], list[float]] = {(path, way): [] for path in ROUTES for way in WAYS}
-    sizes = {path: call(site, path) for path in ROUTES}  # warm up: templates compiled, caches filled
+    results: dict[tuple[str, str], list[float]] = {(path, way): [] for path in routes for way in WAYS}
+    sizes = {path: call(site, path) for path in routes}  # warm up: templates compiled, caches filled
     for _ in range(iterations):
-        for path in ROUTES:
+        for path in routes:
             for way in WAYS:
                 kept = site.cache
                 if way == "rendered":
@@ -122,7 +157,10 @@ def measure(site: StatusSite, iterations: int) -> dict[tuple[str, str], tuple[fl
     }
 
 
-def plans(db: Database) -> list[str]:
+def plans(db: Database, *, history: bool = False) -> list[str]:
+    """The plan of the page's query (`history`: of the components' history query)."""
+    from bot.domain.availability import period_start
+    from bot.storage import history as impacts_read
     from bot.storage import public
 
     captured: list[tuple[str, Any]] = []
@@ -133,9 +171,14 @@ def plans(db: Database) -> list[str]:
 
     event.listen(db.engine, "before_cursor_execute", remember)
     with db.read() as session:
-        public.page(session=session, resolved_since=NOW - timedelta(days=90))
+        if history:
+            since = period_start(NOW, ZoneInfo("Asia/Kolkata"))
+            impacts_read.in_period(session=session, since=since, until=NOW)
+        else:
+            public.page(session=session, resolved_since=NOW - timedelta(days=90))
     event.remove(db.engine, "before_cursor_execute", remember)
-    statement, parameters = captured[-1]
+    statement, parameters = captured[-1] if history else captured[-2]  # the drafts' query, before the impacts'
+
     prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
     with db.engine.connect() as connection:
         raw = connection.exec_driver_sql(prefix + statement, parameters).all()
@@ -172,19 +215,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--count", type=int, default=COUNT)
+    parser.add_argument("--components", type=int, default=0, help="public catalog components (issue 22: 50)")
+    parser.add_argument("--years", type=float, default=None, help="spread the incidents over this long (issue 22: 2)")
     args = parser.parse_args(argv)
-    settings = Settings(zone=ZoneInfo("Asia/Kolkata"), public_name="Chirper", languages=("en", "fr"))
-    print(f"# Status page benchmark: {args.count:,} incidents, {args.iterations} calls per route\n")
+    spacing = timedelta(days=365 * args.years) / args.count if args.years else timedelta(minutes=30)
+    settings = Settings(zone=ZoneInfo("Asia/Kolkata"), public_name="Chirper", languages=("en", "fr"),
+                        catalog=catalog(args.components))  # fmt: skip
+    routes = (*ROUTES, "/api/v2/components.json") if args.components else ROUTES
+    print(
+        f"# Status page benchmark: {args.count:,} incidents one every {spacing.total_seconds() / 60:.1f} min, "
+        f"{args.components} components, {args.iterations} calls per route\n"
+    )
     for name in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
         with backend(name) as db:
             started = time.perf_counter()
-            load(db, args.count)
+            load(db, args.count, spacing, args.components)
             print(f"## {name} (loaded in {time.perf_counter() - started:.1f} s)\n", file=sys.stdout)
             site = StatusSite(db, settings, clock=lambda: NOW)
             print("| route | served | p50 ms | p99 ms | bytes |\n|---|---|---|---|---|")
-            for (path, way), (p50, p99, size) in measure(site, args.iterations).items():
+            for (path, way), (p50, p99, size) in measure(site, args.iterations, routes).items():
                 print(f"| `{path}` | {way} | {p50:.2f} | {p99:.2f} | {size:,} |")
             print("\nPlan of the page's query:\n\n```\n" + "\n".join(plans(db)) + "\n```\n")
+            if args.components:
+                print("Plan of the history's query:\n\n```\n" + "\n".join(plans(db, history=True)) + "\n```\n")
     return 0
 
 

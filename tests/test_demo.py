@@ -67,7 +67,7 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
     assert "All systems operational" in page and "Home page errors" in page, "resolved, under its public title"
     assert "Disrupted for almost two hours." in page
     # the home page's bar: a red day whose words say what happened, and its uptime over 90 days
-    assert '<li class="day day-major_outage" title="17 Feb 2022: major outage for 1h 58m">' in page
+    assert '<li class="day day-major_outage"><span class="day-label">17 Feb 2022: major outage for 1h 58m<' in page
     assert page.count('class="day day-major_outage"') == 1 and "Affected: Home page (major outage)." in page
     assert "99.90% uptime" in page  # 1 - 118 / (89 days and 23 h 46 min) = 99.908...%
     summary = json.loads((written.parent / "api/v2/summary.json").read_text())

@@ -29,6 +29,7 @@ DAYS_SHOWN = 90
 PARTIAL_WEIGHT = 0.3
 WEIGHTS = {ComponentState.MAJOR: 1.0, ComponentState.PARTIAL: PARTIAL_WEIGHT}
 _OPERATIONAL = ComponentState.OPERATIONAL
+_WORST_FIRST = (ComponentState.MAJOR, ComponentState.PARTIAL, ComponentState.DEGRADED)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Day:
 
     @property
     def worst(self) -> ComponentState:
-        return ComponentState.worst(state for state, length in self.spent.items() if length > timedelta(0))
+        return next((state for state in _WORST_FIRST if self.spent.get(state)), ComponentState.OPERATIONAL)
 
     def outage(self, state: ComponentState) -> timedelta:
         return self.spent.get(state, timedelta(0))
@@ -82,25 +83,47 @@ def period_start(now: datetime, zone: ZoneInfo, count: int = DAYS_SHOWN) -> date
     return day_start(shown_days(now, zone, count)[0], zone)
 
 
-def history(impacts: Iterable[ComponentImpact], *, now: datetime, zone: ZoneInfo, count: int = DAYS_SHOWN) -> History:
-    """One component's history over the `count` days ending now, from its impacts (all of them
-    on this component: the caller chooses which count)."""
-    now = require_aware(now)
-    days = shown_days(now, zone, count)
-    starts = [day_start(day, zone) for day in days]
-    ends = [*starts[1:], day_start(days[-1] + timedelta(days=1), zone)]
-    ends[-1] = min(ends[-1], now)
-    spent: list[dict[ComponentState, timedelta]] = [{} for _ in days]
-    for begin, end, state in _worst_segments(impacts, starts[0], now):
+@dataclass(frozen=True)
+class Period:
+    """The days shown and where each begins and ends (UTC; today ends now): worked out once for
+    every component of a page."""
+
+    days: tuple[date, ...]
+    starts: tuple[datetime, ...]
+    ends: tuple[datetime, ...]
+
+    @classmethod
+    def ending(cls, now: datetime, zone: ZoneInfo, count: int = DAYS_SHOWN) -> Period:
+        now = require_aware(now)
+        days = shown_days(now, zone, count)
+        starts = [day_start(day, zone) for day in days]
+        ends = [*starts[1:], min(day_start(days[-1] + timedelta(days=1), zone), now)]
+        return cls(tuple(days), tuple(starts), tuple(ends))
+
+
+def history(
+    impacts: Iterable[ComponentImpact],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    count: int = DAYS_SHOWN,
+    period: Period | None = None,
+) -> History:
+    """One component's history over the `count` days ending now (`period`, when already worked
+    out), from its impacts (all of them on this component: the caller chooses which count)."""
+    shown = period or Period.ending(now, zone, count)
+    starts, ends = shown.starts, shown.ends
+    spent: list[dict[ComponentState, timedelta]] = [{} for _ in shown.days]
+    for begin, end, state in _worst_segments(impacts, starts[0], ends[-1]):
         index = max(bisect.bisect_right(starts, begin) - 1, 0)
-        while index < len(days) and starts[index] < end:
+        while index < len(starts) and starts[index] < end:
             overlap = min(end, ends[index]) - max(begin, starts[index])
             if overlap > timedelta(0):
                 spent[index][state] = spent[index].get(state, timedelta(0)) + overlap
             index += 1
     return History(
         tuple(Day(day, length=max(end - start, timedelta(0)), spent=kept) for day, start, end, kept in zip(
-            days, starts, ends, spent, strict=True
+            shown.days, starts, ends, spent, strict=True
         ))
     )  # fmt: skip
 

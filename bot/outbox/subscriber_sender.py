@@ -309,7 +309,7 @@ class SubscriberSender:
         page_url = self.settings.status_url or f"{self.root}status"
         namespace, shown = self.settings.public_name, self.settings.catalog.public()
         view = incident_view(incident, language, self.settings.languages, zone, namespace=namespace, components=shown)
-        page = components_view(shown, components[0], language=language, zone=zone, now=now)
+        page = components_view(shown, components[0], language=language, zone=zone, now=now, bars=False)
         state = statuspage.status(overall([each.state for each in page.components], page_open, public_ids(shown)))
         documents = statuspage.components(page, namespace=namespace, created=components[1])
         document = {

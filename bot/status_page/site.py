@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -36,6 +37,7 @@ from bot.domain.public import (
     leaves_page,
     overall,
     public_id,
+    public_ids,
     update_id,
 )
 from bot.status_page import render, statuspage
@@ -179,7 +181,9 @@ class StatusSite:
             kind = path.rsplit(".", 1)[1]
             feed = self.feed(path, listed, language, links, modified)
             return Answer(render.feed_xml(kind, feed), f"application/{kind}+xml; charset=utf-8", modified)
-        shown = components_view(self.components, impacts, language=language, zone=self.settings.zone, now=now)
+        shown = components_view(
+            self.components, impacts, language=language, zone=self.settings.zone, now=now, bars=path == PAGE
+        )
         if path == PAGE:
             page = self.page(listed, language, Links(self.layout, here=links.here), shown)  # relative: works anywhere
             return Answer(render.page_html(page), HTML, modified, until=self._until(listed, impacts, now))
@@ -190,6 +194,10 @@ class StatusSite:
     def components(self) -> tuple[Component, ...]:
         """The catalog's public components, in its order."""
         return self.settings.catalog.public()
+
+    @cached_property
+    def public_ids(self) -> frozenset[str]:
+        return public_ids(self.components)
 
     def _until(self, listed: list[ListedIncident], impacts: list[ComponentImpact], now: datetime) -> datetime | None:
         """When the page changes by itself: an incident leaves the 90-day window; with components,
@@ -203,7 +211,7 @@ class StatusSite:
 
     def headline(self, listed: list[ListedIncident], shown: ComponentsView) -> Headline:
         states = [component.state for component in shown.components]
-        return overall(states, listed, frozenset(component.id for component in self.components))
+        return overall(states, listed, self.public_ids)
 
     def page(self, listed: list[ListedIncident], language: Language, links: Links, shown: ComponentsView) -> PageView:
         views = [self._view(incident, language) for incident in newest_first(listed)]
@@ -299,6 +307,7 @@ class StatusSite:
             namespace=self.namespace,
             feed=feed,
             components=self.components,
+            public=self.public_ids,
         )
 
 

@@ -29,6 +29,7 @@ from bot.domain.public import (
     ShownUpdate,
     incident_id,
     incident_impact,
+    public_ids,
     shown_impacts,
     updates_for,
 )
@@ -149,8 +150,10 @@ def incident_view(
     namespace: str,
     feed: bool = False,
     components: Sequence[Component] = (),
+    public: frozenset[str] | None = None,
 ) -> PublicIncident:
-    """`components`: the public catalog's, in its order."""
+    """`components`: the public catalog's, in its order (`public`: their ids, when known)."""
+    public = public_ids(components) if public is None else public
     updates = [
         UpdateView(
             key=shown,
@@ -175,14 +178,14 @@ def incident_view(
     disrupted = ""
     if resolved is not None and incident.lasted is not None:
         disrupted = language.text("page.disrupted").format(duration=public_duration(incident.lasted, language))
-    affected, holds = affected_components(incident, components)
+    affected, holds = affected_components(incident, components, public)
     return PublicIncident(
         listed=incident,
         anchor=f"incident-{incident_id(namespace, incident).hex[:12]}",
         name=clean(incident.public_title, feed=feed) or language.text("page.neutral_title"),
         status=incident.status,
         status_label=language.text(f"page.status.{incident.status.value}"),
-        impact=incident_impact(incident, frozenset(component.id for component in components)),
+        impact=incident_impact(incident, public),
         updates=updates,
         resolved=moment(resolved, zone, language) if resolved is not None else None,
         disrupted=disrupted,
@@ -192,19 +195,23 @@ def incident_view(
 
 
 def affected_components(
-    incident: ListedIncident, components: Sequence[Component]
+    incident: ListedIncident, components: Sequence[Component], public: frozenset[str]
 ) -> tuple[list[tuple[Component, ComponentState]], bool]:
     """The public components the incident affects now, each in its state now (and True); once
     none is (or resolved), those it affected, each with the worst state it put it in (False)."""
-    shown = shown_impacts(incident, frozenset(component.id for component in components))
+    if not incident.impacts:
+        return [], False
+    shown = shown_impacts(incident, public)
     holding = current(shown)
     if holding:
         return [(each, holding[each.id].state) for each in components if each.id in holding], True
-    worst = {
-        component.id: ComponentState.worst(impact.state for impact in shown if impact.component_id == component.id)
-        for component in components
-    }
-    return [(each, worst[each.id]) for each in components if any(i.component_id == each.id for i in shown)], False
+    worst: dict[str, ComponentState] = {}
+    for impact in shown:
+        worst[impact.component_id] = ComponentState.worst((impact.state, worst.get(impact.component_id, _UP)))
+    return [(each, worst[each.id]) for each in components if each.id in worst], False
+
+
+_UP = ComponentState.OPERATIONAL
 
 
 def _affects(affected: list[tuple[Component, ComponentState]], holds: bool, language: Language) -> str:
