@@ -216,11 +216,13 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
         runtime.member_sync.start()  # keeps the members table current, as web processes do
         runtime.reminder_thread.start()  # update reminders, as web processes do
         runtime.lane.start()  # mail and webhooks to subscribers, as web processes do
+        runtime.home_thread.start()  # the App Homes, as web processes do
     log.info("worker started")
     try:
         if once:
             runtime.send_due_reminders()
             runtime.lane.drain()
+            runtime.home_thread.drain()
         while True:
             sent = runtime.sender.drain()
             if sent:
@@ -235,6 +237,7 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
         runtime.reminder_thread.stop()
         runtime.member_sync.stop()
         runtime.lane.stop()
+        runtime.home_thread.stop()
         runtime.db.dispose()
 
 

@@ -34,7 +34,7 @@ from bot.background import Background
 from bot.members import from_slack
 from bot.metrics import client_like
 from bot.reading import Malformed
-from bot.slack.shapes import read_user
+from bot.slack.member_shapes import read_user
 from bot.storage import members
 from bot.storage.db import Database
 
@@ -120,7 +120,7 @@ class MemberSync:
         while True:
             learned_at = self.clock()
             try:
-                page = self.client.users_list(limit=self.page_size, cursor=cursor or None)
+                page = self.client.users_list(limit=self.page_size, cursor=cursor or None, include_locale=True)
             except SlackApiError as error:
                 wait = retry_after(error)
                 if wait is None or rate_limited >= MAX_RATE_LIMITED:

@@ -36,7 +36,7 @@ from slack_sdk.errors import SlackApiError
 from bot.errors import Forbidden, SlackUnavailable
 from bot.metrics import client_like
 from bot.reading import Malformed
-from bot.slack.shapes import SlackUser, read_user
+from bot.slack.member_shapes import SlackUser, read_user
 from bot.storage import members
 from bot.storage.db import Database
 from bot.storage.members import Member
@@ -64,6 +64,8 @@ def from_slack(user: SlackUser) -> Member:
         deleted=user.deleted,
         is_restricted=user.is_restricted,
         is_ultra_restricted=user.is_ultra_restricted,
+        locale=user.locale,
+        tz=user.tz,
     )
 
 
@@ -172,7 +174,7 @@ class MemberCheck:
     def _look_up(self, user_id: str) -> Member:
         """users.info for someone the bot has never heard of: one bounded call, no retry."""
         try:
-            user = read_user(self.client.users_info(user=user_id).get("user"))
+            user = read_user(self.client.users_info(user=user_id, include_locale=True).get("user"))
         except Malformed as malformed:
             log.warning("users.info for %s answered what this bot cannot read: %s", user_id, malformed)
             raise SlackUnavailable(unknown_member("Slack described you in a way this bot did not expect")) from None

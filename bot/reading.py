@@ -62,6 +62,11 @@ class JsonObject:
             raise Malformed(self.at(name), f"is longer than {limit} characters")
         return found
 
+    def fitting_text(self, name: str, limit: int) -> str | None:
+        """A string that is nice to have: None when missing, empty or longer than `limit`."""
+        found = self.maybe_text(name)
+        return found if found and len(found) <= limit else None
+
     def number(self, name: str) -> int:
         """A whole number, 0 when missing."""
         found = self.value.get(name)

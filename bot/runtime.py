@@ -10,6 +10,8 @@ import logging
 import ssl
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -21,11 +23,17 @@ from bot.alerts.receive import AlertService
 from bot.alerts.triage import AlertTriage
 from bot.clock import Clock, utc_now
 from bot.config import Settings
+from bot.domain.home import PUBLISH_EVERY, Home
+from bot.home import HomeService
+from bot.home_thread import HomeThread
 from bot.intake.app import AlertIntake
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
 from bot.outbox.delivery import Delivery
+from bot.outbox.effect import Effect
+from bot.outbox.home_queue import HomeDelivery, HomeSender
 from bot.outbox.kinds.fetch_message import MessageFetched
+from bot.outbox.kinds.publish_home import PublishHome
 from bot.outbox.results import Result
 from bot.outbox.send_pool import SEND_THREADS
 from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender, SenderThread
@@ -70,6 +78,8 @@ class Runtime:
     reminder_thread: ReminderThread
     subscribers: SubscriberService
     lane: SubscriberLane
+    homes: HomeService
+    home_thread: HomeThread
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -85,6 +95,7 @@ class Runtime:
                 groups=self.groups,
                 paging=self.paging,
                 triage=self.triage,
+                homes=self.homes,
             )
         return self._app
 
@@ -123,6 +134,7 @@ class Runtime:
         self.sender_thread.notify()
         self.reminder_thread.notify()  # the change may have moved a deadline
         self.lane.notify()  # a Publish hands an update out to the subscribers
+        self.home_thread.notify()  # a Home was opened, or a change shows on the Homes
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:
         self.responder.respond(response_url, messages)
@@ -149,12 +161,14 @@ class Runtime:
         self.reminder_thread.start()
         self.member_sync.start()
         self.lane.start()
+        self.home_thread.start()
         return self
 
     def stop(self) -> None:
         self.reminder_thread.stop()
         self.member_sync.stop()
         self.sender_thread.stop()
+        self.home_thread.stop()
         self.lane.stop()
         self.responder.stop()
         self.db.dispose()
@@ -168,11 +182,13 @@ def build(
     slack_timeout: int = SLACK_TIMEOUT_SECONDS,
     pace_seconds: float = CHANNEL_PACE_SECONDS,
     mail_tls: ssl.SSLContext | None = None,
+    home_every: timedelta = PUBLISH_EVERY,
 ) -> Runtime:
     """Everything the bot runs; `slack_timeout` bounds each Web API call (tests shorten it);
     `pace_seconds` is the least time between two messages of lines in one channel (Slack's
     limit; the sandbox's emulator has none); `mail_tls` replaces the system's certificate
-    authorities for SMTP (tests with a certificate of their own)."""
+    authorities for SMTP (tests with a certificate of their own); `home_every` the least time
+    between two publishes of one person's App Home (the sandbox's is shorter)."""
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
@@ -210,6 +226,9 @@ def build(
         also=groups.run,
     )
     sender_thread = SenderThread(sender)
+    homes = HomeService(db, settings, clock=clock, look_up=members.look_up_unknown, every=home_every)
+    home_delivery = HomeDelivery(delivery, partial(_home, homes))
+    home_sender = HomeSender(db, home_delivery, clock=clock, workspace=identity.workspace)
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     aftermath = AftermathService(db, zone=settings.zone, clock=clock)
     triage = AlertTriage(db, service, zone=settings.zone, clock=clock, paging=paging)
@@ -239,6 +258,8 @@ def build(
         triage=triage,
         subscribers=SubscriberService.from_settings(db, settings, clock=clock),
         lane=build_lane(db, settings, clock=clock, mail_tls=mail_tls),
+        homes=homes,
+        home_thread=HomeThread(homes, home_sender, workspace=identity.workspace),
         reminder_thread=ReminderThread(
             reminders,
             workspace=identity.workspace,
@@ -250,6 +271,13 @@ def build(
             also=(aftermath.send_due_reminders,),
         ),
     )
+
+
+def _home(homes: HomeService, effect: Effect) -> Home:
+    """The App Home a `home.publish` publishes, read when it is sent."""
+    if not isinstance(effect, PublishHome):
+        raise TypeError(f"{effect.kind} publishes no App Home")
+    return homes.read(team_id=effect.team_id, user_id=effect.user)
 
 
 def _add_fetched(service: IncidentService, result: Result) -> None:

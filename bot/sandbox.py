@@ -19,6 +19,7 @@ from bot.domain.incident import format_name
 from bot.outbox import store
 from bot.runtime import SLACK_TIMEOUT_SECONDS, Runtime, build
 from bot.serve import ThreadingWSGIServer, make_http_server
+from bot.storage import home
 from slack_emulator import ANNOUNCE, STATUS, SlackEmulator, UserActions
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105  (only the local emulator knows it)
@@ -27,6 +28,9 @@ TEAM_ID = "T0EMULATOR"
 # at most once a second (bot.outbox.sender); the emulator has no such limit, and the replay and
 # the tests would wait a second after each line for nothing. Lines still gather under this pace.
 SANDBOX_PACE_SECONDS = 0.05
+# One App Home publish a person every 10 s (bot.domain.home): the tests would wait that long after
+# every change for nothing; a Home still gathers the changes of its time.
+SANDBOX_HOME_EVERY = timedelta(seconds=0.2)
 STOP_POLL_SECONDS = 0.02  # how often the HTTP server checks for stop(); the default 0.5 s made every stop slow
 
 
@@ -80,13 +84,16 @@ class Sandbox:
         settings: Mapping[str, str] | None = None,
         slack_timeout: int = SLACK_TIMEOUT_SECONDS,
         pace_seconds: float = SANDBOX_PACE_SECONDS,
+        home_every: timedelta = SANDBOX_HOME_EVERY,
     ) -> None:
         """`slack_timeout`: how long the bot waits for each Slack call (short in tests of a slow Slack);
         `pace_seconds`: the least time between two messages of lines in one channel."""
         self.emulator = emulator or SlackEmulator()
         self.emulator.add_bot_to(ANNOUNCE)
         self.settings = sandbox_settings(self.emulator, database_url, settings or {})
-        runtime = build(self.settings, clock=clock, slack_timeout=slack_timeout, pace_seconds=pace_seconds)
+        runtime = build(
+            self.settings, clock=clock, slack_timeout=slack_timeout, pace_seconds=pace_seconds, home_every=home_every
+        )
         runtime.check_token()  # as `incident-bot serve` does: learns whose workspace this is
         self.runtime: Runtime = runtime.start_background()
         self.runtime.member_sync.first_round.wait(30)  # everyone known before anyone acts, however slow the host
@@ -107,13 +114,16 @@ class Sandbox:
     def settle(self, timeout: float = 15.0) -> None:
         """Send the reminders due now, then wait until the bot has sent every pending Slack effect
         of its workspace (another workspace's work waits for a process with that workspace's
-        token) and every ephemeral follow-up."""
+        token), every App Home asked to be published again, and every ephemeral follow-up."""
         self.runtime.send_due_reminders()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.runtime.sender_thread.notify()
+            self.runtime.home_thread.notify()
+            team_id = self.runtime.identity.workspace()
             with self.runtime.db.read() as session:
-                pending = store.pending_count(session=session, team_id=self.runtime.identity.workspace())
+                pending = store.pending_count(session=session, team_id=team_id)
+                pending += home.refresh_requests(session=session, team_id=team_id)
             if pending == 0:
                 self.runtime.responder.join_queue()
                 return

@@ -158,6 +158,7 @@ class SlackEmulator:
         *,
         real_name: str | None = None,
         tz: str = "Asia/Kolkata",
+        locale: str = "en-US",
         is_admin: bool = False,
         is_restricted: bool = False,
         is_ultra_restricted: bool = False,
@@ -167,6 +168,7 @@ class SlackEmulator:
             name,
             real_name=real_name,
             tz=tz,
+            locale=locale,
             is_admin=is_admin,
             is_restricted=is_restricted,
             is_ultra_restricted=is_ultra_restricted,
@@ -267,6 +269,11 @@ class SlackEmulator:
                 for v in self.workspace.views.values()
                 if (user_id is None or v.user == user_id) and (v.is_open or not open_only)
             ]
+
+    def home(self, user: str) -> View | None:
+        """A copy of the App Home last published for ``user`` (None: none yet)."""
+        with self.workspace.lock:
+            return copy.deepcopy(self.workspace.homes.get(self.user(user).id))
 
     def transcript(self, channel: str, zone: ZoneInfo, *, viewer: str | None = None) -> str:
         """The channel as a person reads it (``viewer`` also sees their ephemeral messages)."""

@@ -31,7 +31,7 @@ MAX_USERS_PAGE = 1000
 def users_info(call: MethodCall) -> JSON:
     """``users.info``."""
     user = call.user(call.args.text("user"))
-    return {"ok": True, "user": user.to_slack(call.ws.clock())}
+    return {"ok": True, "user": user.to_slack(call.ws.clock(), include_locale=call.args.flag("include_locale"))}
 
 
 def users_list(call: MethodCall) -> JSON:
@@ -50,7 +50,7 @@ def users_list(call: MethodCall) -> JSON:
     page, rest = everyone[:size], everyone[size:]
     return {
         "ok": True,
-        "members": [user.to_slack(now) for user in page],
+        "members": [user.to_slack(now, include_locale=call.args.flag("include_locale")) for user in page],
         "cache_ts": int(now),
         "response_metadata": {"next_cursor": encode_cursor(f"user:{rest[0].id}") if rest else ""},
     }

@@ -33,16 +33,19 @@ class User:
     real_name: str
     team_id: str
     tz: str = "Asia/Kolkata"
+    locale: str = "en-US"
     is_bot: bool = False
     is_admin: bool = False
     is_restricted: bool = False
     is_ultra_restricted: bool = False
     deleted: bool = False
 
-    def to_slack(self, now: float) -> JSON:
-        """The user object of ``users.info``."""
+    def to_slack(self, now: float, *, include_locale: bool = False) -> JSON:
+        """The user object of ``users.info``; its ``locale`` only when asked for, as Slack does."""
         offset = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(self.tz)).utcoffset()
+        locale = {"locale": self.locale} if include_locale else {}
         return {
+            **locale,
             "id": self.id,
             "team_id": self.team_id,
             "name": self.name,

@@ -49,6 +49,7 @@ DOCUMENTED_ELSEWHERE: dict[str, frozenset[str]] = {
     "reactions.add": frozenset({"channel_not_found"}),
     "views.open": frozenset({"invalid_trigger_id", "expired_trigger_id", "exchanged_trigger_id", "invalid_blocks"}),
     "views.update": frozenset({"not_found", "hash_conflict", "invalid_blocks"}),
+    "views.publish": frozenset({"user_not_found", "hash_conflict", "invalid_blocks"}),
     "usergroups.users.list": frozenset({"no_such_subteam", "plan_upgrade_required", "invalid_cursor"}),
     "usergroups.list": frozenset({"plan_upgrade_required", "missing_argument", "invalid_cursor"}),
 }

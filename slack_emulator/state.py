@@ -84,6 +84,7 @@ class Workspace:
         self.messages: dict[str, list[Message]] = {}
         self.ephemerals: list[Ephemeral] = []
         self.views: dict[str, View] = {}
+        self.homes: dict[str, View] = {}  # each person's App Home, as views.publish last published it
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.response_url_posts: list[ResponseUrlPost] = []
@@ -140,6 +141,7 @@ class Workspace:
         real_name: str | None = None,
         user_id: str | None = None,
         tz: str = "Asia/Kolkata",
+        locale: str = "en-US",
         is_bot: bool = False,
         is_admin: bool = False,
         is_restricted: bool = False,
@@ -153,6 +155,7 @@ class Workspace:
                 real_name=real_name or name.capitalize(),
                 team_id=self.team_id,
                 tz=tz,
+                locale=locale,
                 is_bot=is_bot,
                 is_admin=is_admin,
                 is_restricted=is_restricted or is_ultra_restricted,

@@ -211,6 +211,24 @@ class UserActions:
             )
         return self._connection().send_payload(payload)
 
+    def click_in_home(self, action_id: str) -> AppResponse:
+        """Click a button of the App Home published for this user."""
+        with self.ws.lock:
+            home = self.ws.homes.get(self.user.id)
+            if home is None:
+                raise ValueError(f"no App Home was published for {self.user.name}")
+            block_id, element = payloads.find_action(home.body.get("blocks", []), action_id)
+            payload = payloads.block_actions(
+                self.ws,
+                user=self.user,
+                container={"type": "view", "view_id": home.id},
+                action=payloads.action_json(block_id, element, f"{self.ws.clock():.6f}"),
+                trigger_id=self.ws.mint_trigger(self.user.id),
+                response_url=None,
+                view=home.to_slack(),
+            )
+        return self._connection().send_payload(payload)
+
     def submit_view(self, view_id: str, values: Mapping[str, Any] | None = None) -> AppResponse:
         """Submit a modal with ``values`` keyed by block id or action id (see ``state_values``).
 
@@ -288,6 +306,26 @@ class UserActions:
                 action_ts=f"{self.ws.clock():.6f}",
             )
         return self._connection().send_payload(payload)
+
+    def open_home(self, tab: str = "home") -> AppResponse:
+        """Open the app's Home tab (or its Messages tab): the app gets ``app_home_opened``, with the
+        Home last published for this person, if any."""
+        connection = self._connection()
+        with self.ws.lock:
+            event: JSON = {
+                "type": "app_home_opened",
+                "user": self.user.id,
+                "channel": self.ws.direct_channel(self.user.id).id,
+                "tab": tab,
+                "event_ts": f"{self.ws.clock():.6f}",
+            }
+            published = self.ws.homes.get(self.user.id)
+            if tab == "home" and published is not None:
+                event["view"] = published.to_slack()
+            envelope = payloads.event_callback(
+                self.ws, event=event, event_id=self.ws.mint_id("Ev"), event_time=self.ws.now()
+            )
+        return connection.send_event(envelope)
 
     def react(self, channel: str, message_ts: str, name: str = "pushpin") -> AppResponse | None:
         """Add a reaction; the app gets a ``reaction_added`` event if the bot is in the channel.

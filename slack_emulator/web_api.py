@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 from slack_emulator import (
     methods_conversations,
     methods_files,
+    methods_home,
     methods_messages,
     methods_people,
     methods_usergroups,
@@ -40,6 +41,7 @@ from slack_emulator.state import Workspace
 HANDLERS: dict[str, Handler] = {
     **methods_conversations.HANDLERS,
     **methods_files.HANDLERS,
+    **methods_home.HANDLERS,
     **methods_messages.HANDLERS,
     **methods_people.HANDLERS,
     **methods_usergroups.HANDLERS,

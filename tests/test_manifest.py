@@ -44,6 +44,7 @@ SCOPE_OF_METHOD = {
     "users.info": "users:read",
     "users.list": "users:read",
     "views.open": None,
+    "views.publish": None,
 }
 
 
@@ -75,7 +76,7 @@ def test_the_shortcuts_have_the_callback_ids_the_app_listens_for() -> None:
     assert all(len(each["description"]) <= 80 for each in MANIFEST["features"]["shortcuts"])  # Slack's limit
 
 
-def test_the_pushpin_member_and_user_group_events_are_subscribed_with_the_scopes_they_need() -> None:
+def test_the_pushpin_member_user_group_and_home_events_are_subscribed_with_the_scopes_they_need() -> None:
     assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == [
         "reaction_added",
         "user_change",
@@ -83,6 +84,7 @@ def test_the_pushpin_member_and_user_group_events_are_subscribed_with_the_scopes
         "subteam_created",
         "subteam_updated",
         "subteam_members_changed",
+        "app_home_opened",
     ]
     assert {"reactions:read", "users:read", "usergroups:read"} <= scopes()
 
@@ -167,6 +169,19 @@ def test_the_retrospective_is_uploaded_with_the_two_upload_methods_and_files_wri
 
 def test_the_apps_messages_tab_is_on_so_it_can_tell_people_things_in_a_direct_message() -> None:
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_the_home_tab_is_on_and_its_opening_is_an_event_the_app_hears(tmp_path: Path) -> None:
+    """The App Home: the tab is enabled, `app_home_opened` subscribed, and publishing it
+    (`views.publish`) needs no scope of its own."""
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    emulator = SlackEmulator()
+    with Sandbox(database_url=f"sqlite:///{tmp_path / 'home.db'}", emulator=emulator) as sandbox:
+        sandbox.user("alice").open_home()
+        sandbox.settle()
+    assert [call.status for call in emulator.calls("views.publish")] == [200]
+    assert SCOPE_OF_METHOD["views.publish"] is None
 
 
 # The scope a method needs on a private channel instead (Slack's method documentation): `groups:*`.

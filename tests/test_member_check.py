@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 
 from bot.errors import Forbidden
 from bot.members import CACHE_SECONDS, MemberCheck, RecentMembers
-from bot.slack.shapes import SlackUser, read_user
+from bot.slack.member_shapes import SlackUser, read_user
 from bot.storage.db import Database
-from bot.storage.members import Member
+from bot.storage.members import Member, get
 from slack_emulator import SlackEmulator
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
@@ -110,3 +110,29 @@ def test_the_recent_cache_keeps_at_most_its_size_dropping_the_least_recently_use
     assert recent.get("U0") == people[0]  # now the most recently used
     recent.put(people[2])
     assert (recent.get("U0"), recent.get("U1"), recent.get("U2")) == (people[0], None, people[2])
+
+
+def test_a_locale_and_zone_slack_said_are_kept_when_an_event_does_not_repeat_them(any_db: Database) -> None:
+    """users.list (with `include_locale`) says them; a `user_change` may not: what the App Home is
+    labelled in stays (bot.domain.home), and a new one replaces it."""
+    with SlackEmulator() as emulator:
+        members = check(any_db, emulator, FakeMonotonic())
+        members.learn(bob(locale="fr-FR", tz="Europe/Paris"))
+        members.learn(bob(is_restricted=True))  # an event without them
+        with any_db.read() as session:
+            stored = get(session=session, user_id="U0BOB")
+        assert stored is not None and (stored.locale, stored.tz, stored.is_guest) == ("fr-FR", "Europe/Paris", True)
+        members.learn(bob(locale="en-GB"))
+        with any_db.read() as session:
+            assert get(session=session, user_id="U0BOB").locale == "en-GB"  # type: ignore[union-attr]
+
+
+def test_someone_unknown_is_looked_up_with_their_locale(sqlite_db: Database, emulator: SlackEmulator) -> None:
+    emulator.add_user("claire", locale="fr-FR", tz="Europe/Paris")
+    members = check(sqlite_db, emulator, FakeMonotonic())
+    members.look_up_unknown([emulator.user("claire").id])
+    [call] = emulator.calls("users.info")
+    assert call.args.get("include_locale") in (True, "true", "1", "True")
+    with sqlite_db.read() as session:
+        claire = get(session=session, user_id=emulator.user("claire").id)
+    assert claire is not None and (claire.locale, claire.tz) == ("fr-FR", "Europe/Paris")

@@ -70,7 +70,14 @@ def test_a_sync_walks_every_page_and_stores_every_member(
     gina = stored_member(any_db, "U0GINA")
     assert gina is not None and gina.is_guest and gina.real_name == "Gina Guest"
     alice = stored_member(any_db, "U0ALICE")
-    assert alice == Member(user_id="U0ALICE", team_id="T0EMULATOR", display_name="alice", real_name="Alice Sharma")
+    assert alice == Member(
+        user_id="U0ALICE",
+        team_id="T0EMULATOR",
+        display_name="alice",
+        real_name="Alice Sharma",
+        locale="en-US",  # asked for (`include_locale`): what the App Home's labels are in
+        tz="Asia/Kolkata",
+    )
     bot = stored_member(any_db, "U0BOT")
     assert bot is not None and bot.is_bot
 

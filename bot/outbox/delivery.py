@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.domain.home import Home
 from bot.domain.triage import TriageView
 from bot.outbox.attempts import Attempt
 from bot.outbox.effect import Effect, Sending
@@ -37,6 +38,7 @@ class Delivery:
         *,
         attempt: Attempt,
         group: TriageView | None = None,
+        home: Home | None = None,
     ) -> Result:
         """Send a batch (one effect, or several of a `batched` kind; `views`: what was read for each,
         `group`: its alert group's, `attempt.effect_ids`: their ids). Every message posted names the
@@ -52,6 +54,7 @@ class Delivery:
             attempt=attempt,
             progress=progress,
             group=group,
+            home=home,
         )
         try:
             return first.send(slack)

@@ -36,6 +36,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.domain.drafts import DraftRecord
+from bot.domain.home import Home
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_public
 from bot.domain.triage import TriageView
@@ -71,6 +72,8 @@ class Sending:
         if self.group is None:
             raise GiveUp(f"{self.kind} needs its group of alerts")
         return self.group
+
+    home: Home | None = None  # the App Home to publish, read when sent (a kind sent by the App Home's sender)
 
     @property
     def view(self) -> IncidentView | None:
@@ -127,6 +130,13 @@ class Effect(ABC):
     lane: ClassVar[str | None] = None
     # The lane whose earlier effects must all be sent first (the channel before what goes in it).
     after: ClassVar[str | None] = None
+    # Sent by a sender of its own (`bot.outbox.store.claimable`'s `own_sender`): "home" for the App
+    # Home's publishes, which then never wait for an incident channel's work, nor hold it up. None:
+    # the Slack sender's.
+    own_sender: ClassVar[str | None] = None
+    # Changes what the App Home shows (an incident's card or its next update, a page): recording it
+    # asks for the Homes of its workspace's recent viewers to be published again (`bot.outbox.store`).
+    shows_on_home: ClassVar[bool] = False
 
     @abstractmethod
     def send(self, slack: Sending) -> Result:

@@ -47,3 +47,16 @@ def discover(package: ModuleType) -> dict[str, type[Effect]]:
 
 
 KINDS: dict[str, type[Effect]] = discover(kinds)
+
+
+def own_senders(kinds: dict[str, type[Effect]]) -> dict[str, frozenset[str]]:
+    """The kinds each sender of its own sends (`Effect.own_sender`), by sender."""
+    found: dict[str, set[str]] = {}
+    for kind, effect in kinds.items():
+        if effect.own_sender is not None:
+            found.setdefault(effect.own_sender, set()).add(kind)
+    return {sender: frozenset(members) for sender, members in found.items()}
+
+
+OWN_SENDERS: dict[str, frozenset[str]] = own_senders(KINDS)
+SENT_APART: frozenset[str] = frozenset().union(*OWN_SENDERS.values())  # every kind a sender of its own sends

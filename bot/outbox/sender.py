@@ -13,8 +13,7 @@ effect, or the timeline lines queued one behind the other in their lane) is atte
   timeout after Slack posted): the next attempt is told so (`Attempt.maybe_sent`), and the kind
   looks for what it posted before posting again;
 - `GiveUp` (the channel was deleted, ...): given up (`dead`); the rest goes on;
-- `Hold` (Slack refused the token or a permission): held, and the outbox pauses
-  (`bot.outbox.pause`: nothing else is sent but one check a minute);
+- `Hold` (Slack refused the token or a permission): held, the outbox paused (`bot.outbox.pause`);
 - anything else is a bug: retried with backoff, given up after `MAX_ATTEMPTS_FOR_BUGS`.
 
 A sender sends, holds and checks only the work of the workspace its process serves (`workspace`:
@@ -76,6 +75,8 @@ class Sends(Protocol):
 class EffectSender:
     """Sends every due effect; safe to run in many threads and processes at once."""
 
+    claimable = staticmethod(store.claimable)  # what may go now (the App Home's sender: its own kinds)
+
     def __init__(
         self,
         db: Database,
@@ -127,7 +128,7 @@ class EffectSender:
                 due = (
                     []
                     if paused
-                    else store.claimable(session=session, team_id=team_id, now=self.clock(), skip_kinds=waiting)
+                    else self.claimable(session=session, team_id=team_id, now=self.clock(), skip_kinds=waiting)
                 )
             if paused is not None:
                 if paused.next_check > self.clock() or not pause.check(self, paused):

@@ -7,25 +7,21 @@ without a lane; an effect without a lane waits for everything recorded before it
 of the timeline go in the order they happened and the card's updates after the card, while the
 invite, the topic and the card go side by side once the channel exists. A pending effect blocks
 (one being sent, one waiting for its retry); a given up one does not (what waited for it is
-sent, and gives up in turn if it cannot do without). The effects of one group of alerts with no
-incident are sent strictly in the order they were recorded (its triage message is posted before
-it is edited, and never twice: `alert_group_id`). Other effects without an incident (opening a
-modal) are independent of each other.
-A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
-Claiming an effect of a `batched` kind claims its batch: the effects of that kind queued right
-behind it in its lane, sent as one and settled in one statement. Only the first of a lane is
-ever claimable, so the rest of a batch cannot be claimed by anyone else meanwhile.
+sent, gives up in turn if it cannot do without). A group of alerts' effects with no incident
+go in the order recorded (its triage message posted before it is edited, never twice:
+`alert_group_id`); other effects without an incident (a modal) are independent. A claim is a
+lease: a sender that dies mid-send loses it after `LEASE`, and another takes over. Claiming an
+effect of a `batched` kind claims its batch: that kind's effects queued right behind it in its
+lane, sent as one, settled in one statement (only a lane's first is claimable: none can take the rest).
 
 States: `pending` (to send), `done`, `dead` (given up), `held` (Slack refused the token or a
-permission: kept, sent again once Slack accepts it; `bot.outbox.pause`). Held rows have no
-index: they are looked for only by the pause's check (once a minute while paused), when it
-ends, and by `incident-bot outbox`. One row of the table is not an effect: the token pause's
-own (`PAUSE_KIND`), pending while the outbox is paused, never claimed as an effect.
+permission: kept, sent again once Slack accepts it; `bot.outbox.pause`). Held rows have no index:
+only the pause's check (once a minute while paused), its end and `incident-bot outbox` look for
+them. One row is not an effect: the pause's own (`PAUSE_KIND`), pending while the outbox is paused.
 
 Every row belongs to a workspace (`team_id`: its incident's, else the one given): a sender claims
-only the work of the workspace its token serves (auth.test's team), so one database never has
-another workspace's work sent with this token.
-"""
+only its token's workspace's (auth.test's team). The App Home's kinds have a sender of their own
+(`bot.outbox.home_queue`); work that `shows_on_home` asks for the Homes to be published again."""
 
 from __future__ import annotations
 
@@ -40,6 +36,8 @@ from sqlmodel import Session, col, select
 
 from bot.outbox.codec import UnreadablePayload, decode, encode
 from bot.outbox.effect import Effect
+from bot.outbox.registry import SENT_APART
+from bot.storage import home
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow, IncidentRow
 
@@ -135,6 +133,8 @@ def enqueue_all(
     ]
     if not rows:
         return
+    if any(effect.shows_on_home for effect in effects):
+        home.request_refresh(session=session, now=now, incident_id=incident_id, team_id=team_id)
     if incident_id is None:
         core(session).execute(_ENQUEUE, rows)
         return
@@ -201,7 +201,7 @@ def claimable(
             EffectRow.not_before <= now,
             free,
             or_(alone, and_(col(EffectRow.id).in_(firsts), ~_BLOCKED), col(EffectRow.id).in_(group_firsts)),
-            col(EffectRow.kind).not_in([PAUSE_KIND, *skip_kinds]),
+            col(EffectRow.kind).not_in([PAUSE_KIND, *SENT_APART, *skip_kinds]),  # not the App Home's
         )
         .order_by(col(EffectRow.not_before), col(EffectRow.id))
         .limit(limit)
@@ -305,15 +305,15 @@ def release(*, session: Session, effect_ids: Sequence[int]) -> None:
 
 
 def has_later(*, session: Session, effect: Claimed) -> bool:
-    """A later pending effect of the same kind in the same queue (incident or alert group) makes
-    this one redundant."""
+    """A later pending effect of the same kind in the same queue (incident, alert group; else
+    with the same fields: one person's App Home) makes this one redundant."""
     queue: ColumnElement[bool]
     if effect.incident_id is not None:
         queue = col(EffectRow.incident_id) == effect.incident_id
     elif effect.alert_group_id is not None:  # the group's own queue (not its work queued behind an incident)
         queue = and_(col(EffectRow.alert_group_id) == effect.alert_group_id, col(EffectRow.incident_id).is_(None))
     else:
-        return False
+        queue = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.payload) == encode(effect.effect))
     query = select(EffectRow.id).where(
         queue, EffectRow.kind == effect.kind, EffectRow.state == "pending", col(EffectRow.id) > effect.id
     )

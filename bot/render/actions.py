@@ -93,6 +93,9 @@ ADD_TO_TIMELINE = "incident.add_to_timeline"  # a message's: copy it to its inci
 DECLARE_FROM_MESSAGE = "incident.declare_from_message"  # a message's: the open modal, prefilled from it
 DECLARE = "incident.declare"  # the lightning menu's: the open modal
 
+# The App Home's button: the open modal, as the lightning menu's shortcut opens it.
+HOME_DECLARE = "home.declare"
+
 
 def status_action(status: Status) -> str:
     return f"{STATUS_PREFIX}{status.value}"

@@ -30,6 +30,7 @@ from bot.alerts.triage import AlertTriage
 from bot.config import Settings
 from bot.declare import DeclareService
 from bot.drafts import DraftService
+from bot.home import HomeService
 from bot.members import MemberCheck
 from bot.paging import PagingService
 from bot.reminders import ReminderService
@@ -39,6 +40,7 @@ from bot.slack import inbound
 from bot.slack.alert_triage import register_triage
 from bot.slack.answers import AfterAck
 from bot.slack.declaring import register_declaring
+from bot.slack.home_listeners import register_home
 from bot.slack.identity import BotIdentity
 from bot.slack.listeners import (
     register,
@@ -70,6 +72,7 @@ def create_app(
     groups: UserGroupSync | None = None,
     paging: PagingService | None = None,
     triage: AlertTriage | None = None,
+    homes: HomeService | None = None,
 ) -> App:
     identity = identity or BotIdentity(client)
     app = App(
@@ -98,7 +101,10 @@ def create_app(
     )
     register_reading(app, after_ack)  # first: every listener and middleware below gets the typed request
     register(app, runner, after_ack)
-    register_declaring(app, runner, DeclareService(service.db, clock=service.clock), after_ack)
+    declaring = DeclareService(service.db, clock=service.clock)
+    register_declaring(app, runner, declaring, after_ack)
+    homes = homes or HomeService(service.db, settings, clock=service.clock, look_up=members.look_up_unknown)
+    register_home(app, runner, declaring, homes, after_ack)
     register_paging(app, runner, after_ack)
     if triage is not None:
         register_triage(app, runner, triage, after_ack)

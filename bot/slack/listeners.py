@@ -29,6 +29,7 @@ from bot.slack import commands, parse, shapes
 from bot.slack.answers import UNEXPECTED, AfterAck, hand_over, number_in, run_reply, submit_modal
 from bot.slack.declaring import opened_from
 from bot.slack.group_shapes import UserGroupChanged, UserGroupMembersChanged
+from bot.slack.member_shapes import MemberChanged, SlackUser
 from bot.slack.run import CommandRunner, Reply
 
 log = logging.getLogger(__name__)
@@ -201,14 +202,14 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
         submit_modal(ack, after, actions.TEXT_INPUT, save)
 
 
-def register_member_events(app: App, learn: Callable[[shapes.SlackUser], object]) -> None:
+def register_member_events(app: App, learn: Callable[[SlackUser], object]) -> None:
     """`user_change` and `team_join`: store the member at once (a member turned guest is refused
     from now on). Acknowledged only once stored, so Slack redelivers what could not be stored."""
 
     @app.event("user_change")
     @app.event("team_join")
     def member_changed(ack: Ack, context: BoltContext) -> None:
-        learn(shapes.incoming(context, shapes.MemberChanged).user)
+        learn(shapes.incoming(context, MemberChanged).user)
         ack()
 
 

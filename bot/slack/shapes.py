@@ -27,7 +27,8 @@ message a shortcut names, an event's fields): when that is unreadable and someon
     Events API       JSON: type; url_verification: challenge; app_rate_limited:
                      minute_rate_limited; event_callback: team_id, event_id, event.type
       reaction_added   event: user, reaction, item.type; item.channel, item.ts
-      user_change, team_join   event.user: a Slack user (id; team_id, profile, flags)
+      user_change, team_join   event.user: a Slack user (id; team_id, profile, flags, locale, tz)
+      app_home_opened  event: user, tab (home or messages)
       subteam_created, subteam_updated   event.subteam: a user group (id, handle; name,
                      date_update, date_delete, users, user_count)
       subteam_members_changed   event: subteam_id; added_users, removed_users, date_update
@@ -47,9 +48,10 @@ from bot.reading import JsonObject, Malformed, kind_of
 from bot.render import actions
 from bot.slack.copied import CopiedMessage, message_from, timestamp
 from bot.slack.group_shapes import GROUP_EVENTS, UserGroupChanged, UserGroupMembersChanged, read_group_event
+from bot.slack.home_shapes import HomeOpened, read_home_opened
+from bot.slack.member_shapes import MEMBER_EVENTS, MemberChanged, read_member_event
 
 INCOMING = "incident_bot.incoming"  # where the reading middleware leaves the value in Bolt's context
-MEMBER_EVENTS = frozenset({"user_change", "team_join"})  # they write the members table
 _INTERACTIONS = frozenset({"block_actions", "message_action", "shortcut", "view_submission", "view_closed"})
 
 
@@ -133,25 +135,6 @@ class Reaction:
 
 
 @dataclass(frozen=True)
-class SlackUser:
-    """What Slack says about a member (an event, users.info, users.list)."""
-
-    id: str
-    team_id: str = ""
-    display_name: str = ""
-    real_name: str = ""
-    is_bot: bool = False
-    deleted: bool = False
-    is_restricted: bool = False
-    is_ultra_restricted: bool = False
-
-
-@dataclass(frozen=True)
-class MemberChanged:
-    user: SlackUser
-
-
-@dataclass(frozen=True)
 class RateLimited:
     """`app_rate_limited`: Slack dropped event deliveries in the minute starting at `minute`."""
 
@@ -176,6 +159,7 @@ Incoming: TypeAlias = (
     | GlobalShortcut
     | Reaction
     | MemberChanged
+    | HomeOpened
     | UserGroupChanged
     | UserGroupMembersChanged
     | RateLimited
@@ -191,6 +175,7 @@ Read = TypeVar(
     GlobalShortcut,
     Reaction,
     MemberChanged,
+    HomeOpened,
     UserGroupChanged,
     UserGroupMembersChanged,
     OtherEvent,
@@ -254,26 +239,6 @@ def incoming(context: Mapping[str, Any], kind: type[Read]) -> Read:
     if not isinstance(found, kind):
         raise TypeError(f"a listener for {kind.__name__} was given {type(found).__name__}")
     return found
-
-
-def read_user(value: object, path: str = "user") -> SlackUser:
-    """A Slack user object (an event's, users.info's, one of users.list's)."""
-    return _user(JsonObject(value, path))
-
-
-def _user(user: JsonObject) -> SlackUser:
-    """Its id; the rest defaults to empty or False."""
-    profile = user.maybe_object("profile") or JsonObject({}, user.at("profile"))
-    return SlackUser(
-        id=user.text("id"),
-        team_id=user.maybe_text("team_id") or profile.maybe_text("team") or "",
-        display_name=profile.maybe_text("display_name") or "",
-        real_name=profile.maybe_text("real_name") or user.maybe_text("real_name") or user.maybe_text("name") or "",
-        is_bot=user.flag("is_bot"),
-        deleted=user.flag("deleted"),
-        is_restricted=user.flag("is_restricted"),
-        is_ultra_restricted=user.flag("is_ultra_restricted"),
-    )
 
 
 def _as_bolt_reads(body: JsonObject) -> None:
@@ -385,7 +350,9 @@ def _json(kind: str, body: JsonObject) -> Incoming:
             ts=ts,
         )
     if event_type in MEMBER_EVENTS:
-        return MemberChanged(_user(event.object("user")))
+        return read_member_event(event)
+    if event_type == "app_home_opened":
+        return read_home_opened(body, event)
     if event_type in GROUP_EVENTS:
         return read_group_event(event_type, event)
     return OtherEvent(event_type)

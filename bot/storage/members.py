@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from bot.storage.member_tables import MemberRow, MemberSyncRow
 from bot.storage.sql import core, upsert
-from bot.storage.tables import MemberRow, MemberSyncRow
 
 USERS_LIST = "users.list"
 
@@ -33,6 +33,8 @@ class Member:
     deleted: bool = False
     is_restricted: bool = False
     is_ultra_restricted: bool = False
+    locale: str | None = None  # None: Slack has not said (what is stored is kept)
+    tz: str | None = None
 
     @property
     def is_guest(self) -> bool:
@@ -67,16 +69,21 @@ def get(*, session: Session, user_id: str) -> Member | None:
         deleted=row.deleted,
         is_restricted=row.is_restricted,
         is_ultra_restricted=row.is_ultra_restricted,
+        locale=row.locale,
+        tz=row.tz,
     )
 
 
 def put(*, session: Session, members: Iterable[Member], learned_at: datetime) -> None:
-    """Insert or update these members, unless what is stored was learned later than `learned_at`."""
+    """Insert or update these members, unless what is stored was learned later than `learned_at`. A
+    locale or time zone Slack did not say (None: an event or a page without them) keeps the stored one."""
     rows = [{**asdict(member), "updated_at": learned_at} for member in members]
     if not rows:
         return
     statement: Any = upsert(session)(MemberRow).values(rows)
     changed = {key: statement.excluded[key] for key in rows[0] if key != "user_id"}
+    for kept in ("locale", "tz"):
+        changed[kept] = func.coalesce(statement.excluded[kept], getattr(MemberRow, kept))
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["user_id"], set_=changed, where=col(MemberRow.updated_at) <= statement.excluded.updated_at

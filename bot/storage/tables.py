@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
-# The subscribers', paging's and reminder messages' tables live in modules of their own, loaded with
-# these: one import of this module gives the whole schema (Alembic's metadata, the schema tests).
-from bot.storage import paging_tables, reminder_tables, subscriber_tables  # noqa: F401
+# The members', subscribers', paging's, reminder messages' and the App Home's tables live in modules
+# of their own, loaded with these: one import of this module gives the whole schema (Alembic's
+# metadata, the schema tests).
+from bot.storage import home_tables, member_tables, paging_tables, reminder_tables, subscriber_tables  # noqa: F401
 from bot.storage.utc import utc_column
 
 OPEN = text("status != 'resolved'")
@@ -18,6 +19,7 @@ REMINDING = text("remind_at IS NOT NULL")
 PUBLIC_OPEN = text("listed_at IS NOT NULL AND public_resolved_at IS NULL")
 PUBLIC_RESOLVED = text("public_resolved_at IS NOT NULL")
 LISTED = text("listed_at IS NOT NULL")
+RESOLVED = text("status = 'resolved'")
 
 
 class WorkspaceRow(SQLModel, table=True):
@@ -46,6 +48,8 @@ class IncidentRow(SQLModel, table=True):
         ),
         # the recurrence check and the insights read incidents by when their impact began
         Index("ix_incident_team_started", "team_id", "impact_started_at"),
+        Index("ix_incident_team_resolved", "team_id", "resolved_at", sqlite_where=RESOLVED, postgresql_where=RESOLVED),
+        Index("ix_incident_open_severity", "team_id", "severity", "number", sqlite_where=OPEN, postgresql_where=OPEN),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -163,6 +167,9 @@ class IncidentLinkRow(SQLModel, table=True):
     linked_at: datetime = utc_column()
 
 
+OPEN_ACTION = text("done_at IS NULL")
+
+
 class FollowUpRow(SQLModel, table=True):
     """An action to take after an incident (`/incident followup`); people name it by its id."""
 
@@ -175,6 +182,7 @@ class FollowUpRow(SQLModel, table=True):
             sqlite_where=text("done_at IS NULL"),
             postgresql_where=text("done_at IS NULL"),
         ),
+        Index("ix_follow_up_open_owner", "owner", sqlite_where=OPEN_ACTION, postgresql_where=OPEN_ACTION),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -232,36 +240,6 @@ class SlackEventRow(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = utc_column()
-
-
-class MemberRow(SQLModel, table=True):
-    """A workspace member as Slack last described them (users.list, user_change, team_join, users.info).
-
-    `updated_at` is when the bot learned this description; an older one never overwrites a newer one.
-    """
-
-    __tablename__ = "member"
-
-    user_id: str = Field(primary_key=True, max_length=32)
-    team_id: str = Field(default="", max_length=32)
-    display_name: str = Field(default="", max_length=120)
-    real_name: str = Field(default="", max_length=250)
-    is_bot: bool = Field(default=False)
-    deleted: bool = Field(default=False)
-    is_restricted: bool = Field(default=False)  # a guest
-    is_ultra_restricted: bool = Field(default=False)  # a single-channel guest
-    updated_at: datetime = utc_column()
-
-
-class MemberSyncRow(SQLModel, table=True):
-    """The users.list sync, claimed by one process at a time and done every few hours at most."""
-
-    __tablename__ = "member_sync"
-
-    name: str = Field(primary_key=True, max_length=32)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    claimed_until: datetime | None = utc_column(nullable=True)
-    finished_at: datetime | None = utc_column(nullable=True)
 
 
 class DraftRow(SQLModel, table=True):

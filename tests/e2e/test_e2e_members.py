@@ -115,7 +115,11 @@ def test_a_newcomer_is_known_from_team_join_without_asking_slack(stack: Stack) -
     assert stack.emulator.calls("users.info") == []
     with stack.runtime.db.read() as session:
         assert stored.get(session=session, user_id=nora.id) == stored.Member(
-            user_id=nora.id, team_id=TEAM_ID, display_name="nora", real_name="Nora Newcomer"
+            user_id=nora.id,
+            team_id=TEAM_ID,
+            display_name="nora",
+            real_name="Nora Newcomer",
+            tz="Asia/Kolkata",  # the event says her zone; not her locale (users.list asks for it)
         )
 
 

@@ -4,7 +4,8 @@ a 5xx, and never log an error (a surprise from Slack is a warning naming the fie
 The requests are the ones the emulator sent for a real incident, one of every kind the bot
 handles: the slash command, the card's, a draft's and a reminder's buttons, the three modals
 (open, edit, correct), the message shortcut on a person's message and on an alert, *Declare
-incident from message*, the open modal it opens submitted, the global shortcut, the
+incident from message*, the open modal it opens submitted, the global shortcut, the App Home
+opened and its *Declare incident* button, the
 :pushpin: reaction, `user_change`, `team_join`, `app_rate_limited`, `url_verification` and an
 event the bot does not act on. Each example takes one, changes one value at any depth (or
 removes it), signs it and hands it to the app's WSGI callable (the one gunicorn serves).
@@ -23,7 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,7 +45,9 @@ REMOVED = object()  # a replacement that removes the value
 def recorded(make_stack: Callable[..., Sandbox]) -> Iterator[tuple[Stack, dict[str, Request]]]:
     """One request of every kind the bot handles, as the app received it, by name."""
     clock = ManualClock(datetime(2022, 2, 17, 16, 11, tzinfo=UTC))
-    stack = make_stack(clock=clock, emulator=SlackEmulator(clock=clock.timestamp))
+    # The clock stands still, so a Home published again waits for no interval (one a person every
+    # 10 s is tested in tests/service/test_homes.py).
+    stack = make_stack(clock=clock, emulator=SlackEmulator(clock=clock.timestamp), home_every=timedelta(0))
     emulator, alice, bob = stack.emulator, stack.user("alice"), stack.user("bob")
     sent: dict[str, Request] = {"slash command": ("form", alice.slash("open sev1 Checkout fails").sent)}
     stack.settle()
@@ -87,6 +90,9 @@ def recorded(make_stack: Callable[..., Sandbox]) -> Iterator[tuple[Stack, dict[s
     (view,) = emulator.views(emulator.user("alice").id, open_only=True)
     sent["declared modal"] = ("payload", alice.submit_view(view.id, {"title": "Deploy rolled back"}).sent)
     sent["global shortcut"] = ("payload", alice.global_shortcut(actions.DECLARE).sent)
+    sent["app_home_opened"] = ("json", alice.open_home().sent)
+    stack.settle()
+    sent["home button"] = ("payload", alice.click_in_home(actions.HOME_DECLARE).sent)
     reaction = alice.react(channel, alice.post_message(channel, "cache is cold"))
     assert reaction is not None
     sent["pushpin"] = ("json", reaction.sent)

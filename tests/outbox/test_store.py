@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
+from bot.outbox import home_queue
 from bot.outbox import store as outbox
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
 from bot.outbox.kinds.open_draft_editor import OpenDraftEditor
 from bot.outbox.kinds.open_incident_modal import OpenIncidentModal
+from bot.outbox.kinds.publish_home import PublishHome
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
 from bot.outbox.registry import KINDS
@@ -76,8 +78,9 @@ def test_rows_stored_by_released_versions_are_claimed_as_their_typed_effect(any_
             session.add(EffectRow(kind=effect.kind, team_id=TEAM, payload=text, created_at=NOW, not_before=NOW))
     with any_db.read() as session:
         due = outbox.claimable(session=session, team_id=TEAM, now=NOW, limit=100)
+        due += home_queue.claimable(session=session, team_id=TEAM, now=NOW, limit=100)  # the App Home's
     with any_db.write() as session:
-        claimed = [claim(session, effect_id=d.id, worker="web-1", now=NOW) for d in due]
+        claimed = [claim(session, effect_id=d.id, worker="web-1", now=NOW) for d in sorted(due, key=lambda d: d.id)]
     assert [effect.effect if effect else None for effect in claimed] == [effect for effect, _ in stored_rows()]
 
 
@@ -140,3 +143,34 @@ def test_the_pause_row_is_never_offered_as_an_effect_to_send(any_db: Database) -
     with any_db.read() as session:
         due = outbox.claimable(session=session, team_id=TEAM, now=NOW)
     assert [effect.kind for effect in due] == [OpenIncidentModal.kind]
+
+
+def test_the_app_homes_publishes_have_a_sender_of_their_own(any_db: Database) -> None:
+    """However many Homes wait, the Slack sender never claims them and the App Home's sender claims
+    nothing else, so neither waits behind the other."""
+    homes = [PublishHome(team_id=TEAM, user=f"U{n}") for n in range(30)]
+    with any_db.write() as session:
+        outbox.enqueue_all(session=session, incident_id=None, team_id=TEAM, effects=homes, now=NOW)
+        outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
+    with any_db.read() as session:
+        slacks = outbox.claimable(session=session, team_id=TEAM, now=NOW)
+        homes = home_queue.claimable(session=session, team_id=TEAM, now=NOW, limit=100)
+    assert [due.kind for due in slacks] == [OpenIncidentModal.kind]
+    assert [due.kind for due in homes] == [PublishHome.kind] * 30
+
+
+def test_a_later_home_of_the_same_person_supersedes_an_earlier_one_and_no_one_elses(any_db: Database) -> None:
+    effects = [PublishHome(TEAM, "U0ALICE"), PublishHome(TEAM, "U0BOB"), PublishHome(TEAM, "U0ALICE")]
+    with any_db.write() as session:
+        outbox.enqueue_all(session=session, incident_id=None, team_id=TEAM, effects=effects, now=NOW)
+        claimed = [
+            claim(session, effect_id=due.id, worker="home", now=NOW)
+            for due in home_queue.claimable(session=session, team_id=TEAM, now=NOW)
+        ]
+    with any_db.read() as session:
+        later = [outbox.has_later(session=session, effect=effect) for effect in claimed if effect is not None]
+    assert later == [True, False, False]
+    with any_db.read() as session:
+        assert (
+            home_queue.still_to_come(session=session, team_id=TEAM, kind=PublishHome.kind, now=NOW) == set()
+        )  # all held

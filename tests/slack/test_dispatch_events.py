@@ -18,7 +18,7 @@ OTHER_EVENTS: list[dict[str, Any]] = [
     {"type": "app_mention", "channel": GENERAL, "user": BOB, "text": "<@U0BOT> hi", "ts": "1700000000.000300"},
     {"type": "member_joined_channel", "channel": GENERAL, "user": BOB, "team": TEAM},
     {"type": "channel_rename", "channel": {"id": GENERAL, "name": "general-2", "created": 1700000000}},
-    {"type": "app_home_opened", "user": BOB, "channel": "D0BOB", "tab": "home"},
+    {"type": "app_home_opened", "user": BOB, "channel": "D0BOB", "tab": "messages"},  # the Home tab's is acted on
     {"type": "reaction_removed", "user": BOB, "reaction": "pushpin", "item": {"type": "message", "channel": GENERAL}},
     {"type": "pin_added", "user": BOB, "channel_id": GENERAL, "item": {"type": "message"}},
     {"type": "some_event_slack_adds_next_year", "whatever": [1, 2, 3]},

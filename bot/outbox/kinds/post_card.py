@@ -26,6 +26,7 @@ class CardPosted(Result):
 @dataclass(frozen=True)
 class PostCard(Effect):
     kind: ClassVar[str] = "card.post"
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the incident, its status and next update due
     shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
     lane: ClassVar[str | None] = CARD_LANE
     after: ClassVar[str | None] = CHANNEL_LANE

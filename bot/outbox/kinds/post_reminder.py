@@ -39,6 +39,7 @@ class ReminderPosted(Result):
 @dataclass(frozen=True)
 class PostReminder(Effect):
     kind: ClassVar[str] = "reminder.post"
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the incident, its status and next update due
     reminder: str  # a ReminderKind: nudge | escalation
     due: str  # ISO 8601: the update was due by
     noticed_at: str  # ISO 8601: when the scheduler claimed it

@@ -29,6 +29,7 @@ class DraftPublished(Result):
 @dataclass(frozen=True)
 class PublishDraft(Effect):
     kind: ClassVar[str] = "draft.publish"
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the incident, its status and next update due
     draft_id: int
 
     def send(self, slack: Sending) -> DraftPublished | Nothing:

@@ -44,6 +44,7 @@ class PageSent(Result):
 @dataclass(frozen=True)
 class SendPage(Effect):
     kind: ClassVar[str] = "page.send"
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the pages waiting for an answer
     page_id: int
 
     def send(self, slack: Sending) -> Result:

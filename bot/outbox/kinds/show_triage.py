@@ -39,6 +39,7 @@ class ShowTriage(Effect):
     kind: ClassVar[str] = "alerts.triage"
     superseded_by_later: ClassVar[bool] = True
     one_channel: ClassVar[bool] = True
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the groups waiting for triage
     alert_group_id: int
     # Queued behind an incident's work instead (its channel is created first, so the message can
     # link to it): it only edits a message its group's own queue posted.

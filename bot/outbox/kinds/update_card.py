@@ -14,6 +14,7 @@ from bot.render import blocks
 @dataclass(frozen=True)
 class UpdateCard(Effect):
     kind: ClassVar[str] = "card.update"
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the incident, its status and next update due
     shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
     superseded_by_later: ClassVar[bool] = True
     lane: ClassVar[str | None] = CARD_LANE  # after the card, and each update after the one before

@@ -17,6 +17,7 @@ from bot.render import paging
 @dataclass(frozen=True)
 class UpdatePage(Effect):
     kind: ClassVar[str] = "page.update"
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the pages waiting for an answer
     page_id: int
 
     def send(self, slack: Sending) -> Nothing:

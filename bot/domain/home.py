@@ -1,0 +1,126 @@
+"""The App Home (docs/behaviour.md, The App Home): what one person sees, as domain values, and the
+pure rules it is read with. Storage fills a `Home` (bot/home.py), `bot.render.home` lays it out.
+
+- The language: the person's Slack locale picks one of the configured languages (`fr-FR` and `fr`
+  pick `fr`), else the first configured one.
+- The time zone: the person's Slack `tz`, else the bot's `INCIDENT_TIMEZONE`.
+- Each section is fed by its own query and shown only with what exists: pages, alert groups and
+  on-call once paging, alerts and the catalog are there (a `None` section is left out).
+- Guests read nothing by default (`INCIDENT_GUESTS_READ`): their Home says so; allowed to read,
+  they read what `list` shows them (public incidents, their own follow-ups) and declare nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.incident import Incident
+
+RECENT_VIEWERS = timedelta(days=7)  # a Home opened this recently is kept current
+PUBLISH_EVERY = timedelta(seconds=10)  # at most one views.publish a person this often
+RESOLVED_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class OnHome:
+    """An incident as a Home lists it: its next public update due (None: none is due)."""
+
+    incident: Incident
+    due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    incident: Incident
+    lasted: timedelta | None  # impact start to resolution, as the close reported it
+
+
+@dataclass(frozen=True)
+class OpenFollowUp:
+    number: int  # its id, as `/incident followup done <id>` takes it
+    incident: Incident
+    text: str
+    due: date | None
+
+
+@dataclass(frozen=True)
+class WaitingPage:
+    """A page waiting for the person's answer: its *Acknowledge* is the direct message's."""
+
+    page_id: int
+    incident: Incident
+    paged_by: str
+    paged_at: datetime
+    group: str = ""  # the user group it reached them through (`@oncall-web`), "" when paged by name
+
+
+@dataclass(frozen=True)
+class WaitingGroup:
+    """An alert group waiting for a person's decision in the alert channel."""
+
+    title: str
+    severity: int
+    first_seen_at: datetime
+    alerts: int  # alerts firing in it
+    channel_id: str | None  # the alert channel, when its message is there
+    message_ts: str | None
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """A catalog component's on-call user group, and who is in it (ids)."""
+
+    component: str  # its name in the person's language
+    group: str  # `@oncall-web`, as people write it
+    people: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Home:
+    viewer: str
+    language: str
+    zone: ZoneInfo
+    now: datetime
+    guest: bool = False  # never declares or changes
+    reads: bool = True  # False: a guest where guests read nothing (the Home says only that)
+    mine: Sequence[OnHome] = ()
+    mine_more: int = 0
+    pages: Sequence[WaitingPage] | None = None  # None: a guest (never paged)
+    pages_more: int = 0
+    others: Sequence[OnHome] = ()
+    others_more: int = 0
+    resolved: Sequence[Resolved] = ()
+    follow_ups: Sequence[OpenFollowUp] = ()
+    follow_ups_more: int = 0
+    alert_groups: Sequence[WaitingGroup] | None = None  # None: no alert channel, or a guest
+    alert_groups_more: int = 0
+    oncall: Sequence[OnCall] | None = None  # None: no catalog component has an on-call group, or a guest
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+def pick_language(locale: str | None, languages: Sequence[str]) -> str:
+    """`fr-FR` -> `fr` when French is configured; the first configured language otherwise."""
+    if locale:
+        wanted = locale.strip().lower().replace("_", "-")
+        for code in (wanted, wanted.split("-")[0]):
+            if code in languages:
+                return code
+    return languages[0]
+
+
+def pick_zone(tz: str | None, default: ZoneInfo) -> ZoneInfo:
+    """The person's Slack time zone when it is one this system knows, else `default`."""
+    if tz:
+        try:
+            return ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return default
+
+
+def overdue_by(due: datetime, now: datetime) -> timedelta | None:
+    """How late the next public update is (None: it is not due yet)."""
+    return now - due if now >= due else None

@@ -1,0 +1,208 @@
+"""The App Home (docs/behaviour.md, The App Home): who looks at it, when each person's Home is
+published again, and what it shows them, read from indexed queries.
+
+- Opened (`app_home_opened`): one transaction records the viewer and queues their publish.
+- Changed: work that changes what a Home shows (a card, a published update, a reminder) leaves a
+  refresh request in its own transaction (`bot.outbox.store`); `refresh`, in the App Home's own
+  sender thread (`bot.home_thread`), takes the workspace's requests and queues a publish for
+  everyone who opened their Home in the last 7 days.
+- Queued publishes are debounced and coalesced: a person's next publish goes no sooner than 10 s
+  after their previous one, and one still waiting is not queued again (it is rendered when it
+  goes, so it shows the latest change).
+- `read` builds one person's `Home` when its publish goes: their language and time zone from the
+  members table (Slack's `locale` and `tz`), each section from its own query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.domain.home import (
+    PUBLISH_EVERY,
+    RECENT_VIEWERS,
+    RESOLVED_SHOWN,
+    Home,
+    OnCall,
+    OnHome,
+    OpenFollowUp,
+    Resolved,
+    WaitingGroup,
+    WaitingPage,
+    pick_language,
+    pick_zone,
+)
+from bot.domain.roles import people
+from bot.outbox import home_queue
+from bot.outbox.effect import Effect
+from bot.outbox.kinds.publish_home import PublishHome
+from bot.storage import alerts, home, members, usergroups
+from bot.storage.db import Database
+from bot.storage.repository import StoredIncident
+
+MINE_SHOWN = 20  # of each list, what one Home reads at most (the rest is counted)
+OTHERS_SHOWN = 40
+FOLLOW_UPS_SHOWN = 10
+GROUPS_SHOWN = 10
+PAGES_SHOWN = 10
+
+
+class HomeService:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime],
+        look_up: Callable[[Iterable[str]], None] | None = None,
+        every: timedelta = PUBLISH_EVERY,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.look_up = look_up  # users.info for someone the members table lacks (after the ack only)
+        self.every = every  # the least time between two publishes of one person's Home
+
+    def opened(self, *, team_id: str, user_id: str) -> None:
+        """`app_home_opened`: remember the viewer and queue their Home's publish."""
+        with self.db.write() as session:
+            now = self.clock()
+            home.opened(session=session, team_id=team_id, user_id=user_id, now=now)
+            viewer = home.viewers(session=session, team_id=team_id, since=now, user_id=user_id)
+            self._queue(session, team_id, viewer, now)
+
+    def refresh(self, *, team_id: str) -> int:
+        """Take the workspace's refresh requests and queue a publish for every recent viewer; how
+        many were queued (none when nothing asked)."""
+        with self.db.write() as session:
+            now = self.clock()
+            if not home.take_refresh(session=session, team_id=team_id):
+                return 0
+            viewers = home.viewers(session=session, team_id=team_id, since=now - RECENT_VIEWERS)
+            return self._queue(session, team_id, viewers, now)
+
+    def _queue(self, session: Session, team_id: str, viewers: Mapping[str, datetime | None], now: datetime) -> int:
+        """A publish for each viewer without one waiting, each no sooner than its next allowed time."""
+        waiting = home_queue.still_to_come(session=session, team_id=team_id, kind=PublishHome.kind, now=now)
+        queued: list[tuple[Effect, datetime]] = []
+        for user_id, earliest in viewers.items():
+            effect = PublishHome(team_id=team_id, user=user_id)
+            if effect not in waiting:
+                queued.append((effect, max(now, earliest or now)))
+        home_queue.enqueue_later(session=session, team_id=team_id, effects=queued, now=now)
+        nexts = {effect.user: at + self.every for effect, at in queued if isinstance(effect, PublishHome)}
+        home.set_next_publishes(session=session, team_id=team_id, at=nexts)
+        return len(queued)
+
+    def read(self, *, team_id: str, user_id: str) -> Home:
+        """`user_id`'s Home as it is now."""
+        with self.db.read() as session:
+            member = members.get(session=session, user_id=user_id)
+        if member is None and self.look_up is not None:
+            self.look_up([user_id])  # someone who joined since the last sync (never before an ack)
+            with self.db.read() as session:
+                member = members.get(session=session, user_id=user_id)
+        guest = member is None or member.is_guest or member.deleted  # unknown: what a guest may read
+        now = self.clock()
+        language = pick_language(member.locale if member else None, self.settings.languages)
+        zone = pick_zone(member.tz if member else None, self.settings.zone)
+        if guest and not self.settings.guests_read:  # guests read nothing here (INCIDENT_GUESTS_READ)
+            return Home(viewer=user_id, language=language, zone=zone, now=now, guest=True, reads=False)
+        with self.db.read() as session:
+            return self._read(
+                session, team_id, Home(viewer=user_id, language=language, zone=zone, now=now, guest=guest)
+            )
+
+    def _read(self, session: Session, team_id: str, viewer: Home) -> Home:
+        """`viewer` (who, their language, zone, whether a guest) with every section read."""
+        user_id, guest, language = viewer.viewer, viewer.guest, viewer.language
+        mine, mine_count = (
+            ([], 0) if guest else home.mine(session=session, team_id=team_id, user_id=user_id, limit=MINE_SHOWN)
+        )
+        others, others_count = home.others(
+            session=session, team_id=team_id, user_id=user_id, guest=guest, limit=OTHERS_SHOWN
+        )
+        resolved = home.resolved(session=session, team_id=team_id, user_id=user_id, guest=guest, limit=RESOLVED_SHOWN)
+        follow_ups, follow_ups_count = home.follow_ups(
+            session=session, team_id=team_id, user_id=user_id, guest=guest, limit=FOLLOW_UPS_SHOWN
+        )
+        groups, groups_more = (None, 0) if guest else self._groups(session, team_id)
+        pages, pages_count = (
+            ([], 0)
+            if guest
+            else home.waiting_pages(session=session, team_id=team_id, user_id=user_id, limit=PAGES_SHOWN)
+        )
+        oncall = None if guest else self._oncall(session, language)
+        shown = [stored.incident for stored in (*mine, *others)]
+        wanted = {user_id}.union(*(people(incident) for incident in shown), *(each.people for each in oncall or ()))
+        wanted |= {paged_by for _, _, paged_by, _, _ in pages}
+        return replace(
+            viewer,
+            mine=[_listed(stored) for stored in mine],
+            mine_more=mine_count - len(mine),
+            pages=None
+            if guest
+            else [
+                WaitingPage(page_id, stored.incident, paged_by, paged_at, group)
+                for page_id, paged_at, paged_by, group, stored in pages
+            ],
+            pages_more=pages_count - len(pages),
+            others=[_listed(stored) for stored in others],
+            others_more=others_count - len(others),
+            resolved=[
+                Resolved(stored.incident, timedelta(seconds=total) if total is not None else None)
+                for stored, total in resolved
+            ],
+            follow_ups=[
+                OpenFollowUp(number=row.id or 0, incident=stored.incident, text=row.text, due=row.due)
+                for row, stored in follow_ups
+            ],
+            follow_ups_more=follow_ups_count - len(follow_ups),
+            alert_groups=groups,
+            alert_groups_more=groups_more,
+            oncall=oncall,
+            names=members.names(session=session, user_ids=wanted),
+        )
+
+    def _groups(self, session: Session, team_id: str) -> tuple[list[WaitingGroup] | None, int]:
+        """Alert groups waiting for triage: shown once there is an alert channel to triage them in."""
+        if not self.settings.alert_channel:
+            return None, 0
+        waiting = [group for group in alerts.open_groups(session=session) if group.team_id in (team_id, None)]
+        shown = [
+            WaitingGroup(
+                title=group.title or group.summary,
+                severity=group.severity,
+                first_seen_at=group.first_seen_at,
+                alerts=alerts.counts(session=session, group_id=group.id).firing,
+                channel_id=self.settings.alert_channel,
+                message_ts=group.message_ts,
+            )
+            for group in waiting[:GROUPS_SHOWN]
+        ]
+        return shown, len(waiting) - len(shown)
+
+    def _oncall(self, session: Session, language: str) -> list[OnCall] | None:
+        """Each catalog component's on-call group and its members (None: no component has one)."""
+        found = []
+        for component in self.settings.catalog.components:
+            if not component.oncall:
+                continue
+            handle = component.oncall
+            group = (
+                usergroups.get(session=session, group_id=handle)
+                if handle.startswith("S")
+                else usergroups.by_handle(session=session, handle=handle)
+            )
+            label = group.mention if group is not None else f"@{handle}"
+            members_now = group.members if group is not None and not group.disabled else ()
+            found.append(OnCall(component.name(language), label, tuple(members_now)))
+        return found or None
+
+
+def _listed(stored: StoredIncident) -> OnHome:
+    return OnHome(stored.incident, stored.schedule.due)

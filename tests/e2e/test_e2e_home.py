@@ -1,0 +1,149 @@
+"""The App Home end to end on both backends (docs/behaviour.md, The App Home): what each person
+sees once the bot published it, kept current as incidents change, and published once Slack is
+back after an outage, without holding up an incident channel's own updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from e2e_stack import Stack, bot_lines
+from test_e2e_reliability import wait_for
+
+from bot.render import actions
+from bot.sandbox import ManualClock
+from slack_emulator import SlackEmulator
+
+
+def home_of(stack: Stack, person: str) -> str:
+    """The person's App Home as they read it: every text of every block, one a line."""
+    view = stack.emulator.home(person)
+    assert view is not None, f"no App Home was published for {person}"
+    found: list[str] = []
+    for block in view.body["blocks"]:
+        if "text" in block:
+            found.append(block["text"]["text"])
+        for element in [*block.get("elements", []), *([block["accessory"]] if "accessory" in block else [])]:
+            found.append(element["text"]["text"] if element["type"] == "button" else element["text"])
+    return "\n".join(found)
+
+
+def opened_home(stack: Stack, person: str) -> str:
+    assert stack.user(person).open_home().status == 200
+    stack.settle()
+    return home_of(stack, person)
+
+
+def test_a_lead_sees_their_incident_and_the_due_update_and_the_home_follows_changes(stack: Stack) -> None:
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    home = opened_home(stack, "alice")
+    assert "What needs you now\nDeclare incident\nYour incidents" in home
+    assert f"*INC-1* <#{stack.channel_of(1)}> · Checkout fails" in home
+    assert "sev1 · investigating · open " in home and "· _lead_" in home
+    assert ":hourglass_flowing_sand: next public update due in " in home and " IST)" in home  # alice's zone
+
+    opened_home(stack, "bob")
+    stack.user("alice").slash("status INC-1 identified The config push")
+    stack.settle()
+    assert "sev1 · identified · open " in home_of(stack, "alice")  # published again, as bob's was
+    assert "*INC-1*" in home_of(stack, "bob") and "· identified ·" in home_of(stack, "bob")
+    assert "Other open incidents" in home_of(stack, "bob") and " CET" in home_of(stack, "bob")  # bob is in Paris
+
+
+def test_a_private_incident_is_on_its_peoples_homes_only(stack: Stack) -> None:
+    stack.user("alice").slash("open --private sev1 Card numbers in the logs")
+    stack.user("alice").slash("open sev3 Search is slow")
+    stack.settle()
+    alice, bob = opened_home(stack, "alice"), opened_home(stack, "bob")
+    assert "Card numbers in the logs" in alice and "Search is slow" in alice
+    assert "Card numbers in the logs" not in bob and "Search is slow" in bob
+
+
+def test_a_guest_sees_only_what_guests_may_read(make_stack: Callable[..., Stack]) -> None:
+    stack = make_stack()
+    stack.user("alice").slash("open sev2 Search is slow")
+    stack.settle()
+    gina = opened_home(stack, "gina")  # guests read nothing by default (INCIDENT_GUESTS_READ)
+    assert gina == "What needs you now\nWorkspace guests cannot read incidents here. Ask a member of the team."
+
+    reading = make_stack(settings={"INCIDENT_GUESTS_READ": "true"})
+    reading.user("alice").slash("open --private sev1 Card numbers in the logs")
+    reading.user("alice").slash("open sev2 Search is slow")
+    reading.settle()
+    gina = opened_home(reading, "gina")
+    assert "Workspace guests can read the open incidents here, but cannot declare or change them." in gina
+    assert "Declare incident" not in gina
+    assert "Search is slow" in gina and "Card numbers in the logs" not in gina
+
+
+def test_a_french_locale_member_reads_french_labels_in_their_time(make_stack: Callable[..., Stack]) -> None:
+    emulator = SlackEmulator()
+    emulator.add_user("claire", real_name="Claire Dubois", locale="fr-FR", tz="Europe/Paris")
+    stack = make_stack(emulator=emulator)  # the member sync learns her locale (users.list, include_locale)
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.user("alice").slash("role INC-1 comms @claire")
+    stack.settle()
+    claire = opened_home(stack, "claire")
+    assert "Ce qui vous attend\nDéclarer un incident\nVos incidents" in claire
+    assert "sev1 · en cours d'analyse · ouvert depuis " in claire and "_communication_" in claire
+    assert "prochaine mise à jour publique dans " in claire and " CET)" in claire
+
+
+def test_the_homes_button_declares_an_incident(stack: Stack) -> None:
+    opened_home(stack, "alice")
+    assert stack.user("alice").click_in_home(actions.HOME_DECLARE).status == 200
+    stack.settle()
+    (view,) = stack.emulator.views("alice", open_only=True)
+    stack.user("alice").submit_view(view.id, {"title": "Search is down"})
+    stack.settle()
+    assert "Search is down" in home_of(stack, "alice")  # the new incident shows on her Home
+
+
+def test_a_page_waits_on_the_home_and_is_acknowledged_from_it(stack: Stack) -> None:
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    opened_home(stack, "bob")
+    stack.user("alice").slash("page INC-1 @bob")
+    stack.settle()
+    bob = home_of(stack, "bob")
+    assert "Pages waiting for you" in bob and "sev1 · paged by *alice* " in bob and "Acknowledge" in bob
+    assert stack.user("bob").click_in_home(actions.ACKNOWLEDGE_PAGE).status == 200
+    stack.settle()
+    assert "Nobody is paging you." in home_of(stack, "bob")
+    assert any("acknowledged" in line for line in bot_lines(stack, stack.channel_of(1)))
+
+
+def test_a_home_opened_while_slack_is_down_is_published_once_slack_is_back(make_stack: Callable[..., Stack]) -> None:
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    stack = make_stack(clock=clock, emulator=SlackEmulator(clock=clock.timestamp))
+    stack.emulator.down()
+    assert stack.user("bob").open_home().status == 200  # acknowledged without Slack
+    wait_for(lambda: stack.emulator.calls("views.publish"), timeout=15)  # tried, and refused
+    assert stack.emulator.home("bob") is None
+    stack.emulator.up()
+    clock.advance(seconds=30)  # the retry's wait, at most 30 s
+    stack.settle(timeout=30)
+    assert "What needs you now" in home_of(stack, "bob")
+
+
+def test_homes_waiting_on_slack_never_hold_up_an_incident_channels_updates(stack: Stack) -> None:
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.emulator.set_latency(2.0, "views.publish")  # each Home takes Slack 2 s: five take 10 s
+    people = ("alice", "bob", "gina", "ursula", "dana")
+    stack.emulator.add_user("dana")
+    for person in people:
+        assert stack.user(person).open_home().status == 200
+    wait_for(lambda: stack.emulator.calls("views.publish"), timeout=15)  # the Homes are going out
+    stack.user("alice").slash("status INC-1 identified The config push", channel=channel)
+
+    def posted() -> Any:
+        return any("set the status to *identified*" in line for line in bot_lines(stack, channel))
+
+    wait_for(posted, timeout=4)  # the channel's line goes now, not after the Homes
+    assert sum(stack.emulator.home(person) is not None for person in people) < len(people)  # still going
+    stack.settle(timeout=30)
+    assert all("*INC-1*" in home_of(stack, person) for person in ("alice", "bob", "dana"))  # gina, ursula: guests
