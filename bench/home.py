@@ -1,0 +1,223 @@
+"""App Home benchmark: one person's Home built and published with 1,000 open incidents and
+100,000 resolved ones stored, on SQLite and PostgreSQL (issue 25, item 4).
+
+What it measures, p50 and p99 over `--iterations` Homes:
+- build: `HomeService.read` (every section's query: the viewer's incidents, the other open ones,
+  the last 5 resolved, their follow-ups and pages, names) plus `bot.render.home.home_view` (the
+  Block Kit view, at most 100 blocks) and its JSON: everything the server does before Slack;
+- build + publish: the same plus `views.publish` to the Slack emulator on loopback (its Block
+  Kit checks included, so an upper bound of the server's share);
+- refresh: `HomeService.refresh` queuing the publishes of `--viewers` recent viewers (one
+  transaction: the fan-out after a change).
+The target (issue 25): a Home in under 100 ms of server time.
+
+Data: one workspace; 100,000 resolved incidents (one every 30 minutes, stored durations) and
+1,000 open ones (severities 1-4, one in ten private, the viewer lead of 12, comms of 5, scribe of
+3, each with a next update due), 30 open follow-ups of the viewer and 2,000 of others, and the
+viewer's French locale. Loaded with SQLAlchemy Core executemany through the bot's migrated schema;
+PostgreSQL then gets `VACUUM ANALYZE`.
+
+    python bench/home.py                 # both backends
+    python bench/home.py --backend sqlite --resolved 10000
+
+PostgreSQL is reached as BENCH_POSTGRES_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres, whose role may create databases); a fresh
+database is created and dropped. This prints numbers; it is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+from bot.home import HomeService
+from bot.render.home import home_view
+from bot.storage import home, members
+from bot.storage.db import Database
+from bot.storage.members import Member
+from bot.storage.tables import FollowUpRow, IncidentRow, WorkspaceRow
+from slack_emulator import SlackEmulator
+
+ZONE = ZoneInfo("Asia/Kolkata")
+TEAM = "T0EMULATOR"  # the emulator's workspace: the viewer is one of its people
+VIEWER = "U0ALICE"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def incident_row(number: int, begun: datetime, rng: random.Random, *, resolved: bool) -> dict[str, object]:
+    total = rng.randint(300, 14_400)
+    row: dict[str, object] = {
+        "team_id": TEAM,
+        "number": number,
+        "title": f"Incident {number}: checkout errors for some users",
+        "severity": rng.randint(1, 4),
+        "status": "resolved" if resolved else rng.choice(["investigating", "identified", "monitoring"]),
+        "lead": f"U0LEAD{number % 50}",
+        "opened_by": f"U0LEAD{number % 50}",
+        "attack": "no-evidence",
+        "impact": "",
+        "channel_id": f"C{number:09d}",
+        "impact_started_at": begun,
+        "opened_at": begun,
+        "status_since": begun,
+        "resolved_at": begun + timedelta(seconds=total) if resolved else None,
+        "updated_at": begun,
+        "last_update_at": begun,
+        "total_seconds": float(total) if resolved else None,
+        "private": number % 10 == 0,
+        "retro_state": "pending",
+        "retro_note": "",
+    }
+    return row
+
+
+def load(db: Database, resolved: int, open_count: int, now: datetime) -> float:
+    started = time.perf_counter()
+    rng = random.Random(25)
+    first = now - timedelta(minutes=30 * (resolved + open_count))
+    rows = [incident_row(n + 1, first + timedelta(minutes=30 * n), rng, resolved=True) for n in range(resolved)]
+    for n in range(open_count):
+        number = resolved + n + 1
+        row = incident_row(number, now - timedelta(minutes=rng.randint(5, 600)), rng, resolved=False)
+        row["update_due"] = now + timedelta(minutes=rng.randint(-20, 60))
+        if n < 12:
+            row["lead"] = VIEWER
+        elif n < 17:
+            row["comms"] = VIEWER
+        elif n < 20:
+            row["scribe"] = VIEWER
+        rows.append(row)
+    with db.engine.begin() as connection:
+        connection.execute(insert(WorkspaceRow), [{"team_id": TEAM, "last_number": resolved + open_count}])
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(IncidentRow), rows[start : start + 5000])
+        ids = [row[0] for row in connection.execute(text("SELECT id FROM incident ORDER BY number DESC LIMIT 500"))]
+        follow_ups = [
+            {
+                "team_id": TEAM,
+                "incident_id": ids[n % len(ids)],
+                "text": f"Alert on the checkout error rate ({n})",
+                "owner": VIEWER if n < 30 else f"U0LEAD{n % 50}",
+                "due": now.date() + timedelta(days=n % 20) if n % 3 else None,
+                "created_by": VIEWER,
+                "created_at": now,
+            }
+            for n in range(2030)
+        ]
+        connection.execute(insert(FollowUpRow), follow_ups)
+    with db.write() as session:
+        people = [Member(VIEWER, TEAM, "alice", "Alice Sharma", locale="fr-FR", tz="Europe/Paris")]
+        people += [Member(f"U0LEAD{n}", TEAM, f"lead{n}", f"Lead {n}") for n in range(50)]
+        members.put(session=session, members=people, learned_at=now)
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    return time.perf_counter() - started
+
+
+def timed(action: Callable[[], object], iterations: int) -> tuple[float, float]:
+    times = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+def run(name: str, url: str, resolved: int, open_count: int, viewers: int, iterations: int) -> None:
+    db = Database(url)
+    db.upgrade()
+    now = datetime.now(UTC)
+    settings = Settings(zone=ZONE, languages=("en", "fr"))
+    homes = HomeService(db, settings, clock=lambda: datetime.now(UTC))
+    try:
+        seconds = load(db, resolved, open_count, now)
+        print(f"\n### {name}: {resolved:,} resolved and {open_count:,} open incidents loaded in {seconds:.1f} s\n")
+
+        def build() -> str:
+            return json.dumps(home_view(homes.read(team_id=TEAM, user_id=VIEWER)))
+
+        with SlackEmulator() as emulator:
+            client = WebClient(token=emulator.bot_token, base_url=emulator.api_url, retry_handlers=[])
+
+            def publish() -> None:
+                client.views_publish(user_id=VIEWER, view=home_view(homes.read(team_id=TEAM, user_id=VIEWER)))
+
+            timed(build, 3)  # warm the plans and the caches
+            timed(publish, 3)
+            print("| what | p50 ms | p99 ms |")
+            print("|---|---|---|")
+            p50, p99 = timed(build, iterations)
+            print(f"| build (read + render) | {p50:.1f} | {p99:.1f} |")
+            p50, p99 = timed(publish, iterations)
+            print(f"| build + views.publish (emulator) | {p50:.1f} | {p99:.1f} |")
+            view = home_view(homes.read(team_id=TEAM, user_id=VIEWER))
+        with db.write() as session:
+            for n in range(viewers):
+                home.opened(session=session, team_id=TEAM, user_id=f"U0VIEWER{n}", now=now)
+
+        def refresh() -> None:
+            with db.write() as session:
+                home.request_refresh(
+                    session=session, now=datetime.now(UTC), since=now - timedelta(days=7), team_id=TEAM
+                )
+                session.execute(text("DELETE FROM effect WHERE kind = 'home.publish'"))
+            homes.refresh(team_id=TEAM)
+
+        p50, p99 = timed(refresh, max(3, iterations // 10))
+        print(f"| refresh: {viewers:,} publishes queued | {p50:.1f} | {p99:.1f} |")
+        print(f"\nThe Home: {len(view['blocks'])} blocks, {len(json.dumps(view)):,} bytes of JSON")
+    finally:
+        db.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--resolved", type=int, default=100_000)
+    parser.add_argument("--open", type=int, default=1_000)
+    parser.add_argument("--viewers", type=int, default=1_000)
+    parser.add_argument("--iterations", type=int, default=50)
+    args = parser.parse_args()
+    print(f"# The App Home ({sys.platform}, Python {sys.version.split()[0]})")
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            run("SQLite", f"sqlite:///{folder}/bench.db", args.resolved, args.open, args.viewers, args.iterations)
+    if args.backend in ("postgres", "both"):
+        server = make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG))
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        name = f"bench_home_{uuid.uuid4().hex[:8]}"
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as error:  # noqa: BLE001 - a benchmark reports and goes on
+            print(f"\nPostgreSQL skipped: {error.__class__.__name__}: {error}")
+            return 0
+        try:
+            url = server.set(database=name).render_as_string(hide_password=False)
+            run("PostgreSQL", url, args.resolved, args.open, args.viewers, args.iterations)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
