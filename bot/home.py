@@ -27,20 +27,22 @@ from bot.domain.home import (
     RECENT_VIEWERS,
     RESOLVED_SHOWN,
     Home,
-    OnCall,
     OnHome,
     OpenFollowUp,
     Resolved,
     WaitingGroup,
     WaitingPage,
+    on_call_people,
     pick_language,
     pick_zone,
 )
+from bot.domain.paging import OnCall
 from bot.domain.roles import people
 from bot.outbox import home_queue
 from bot.outbox.effect import Effect
 from bot.outbox.kinds.publish_home import PublishHome
-from bot.storage import alerts, home, members, usergroups
+from bot.page_targets import find_group
+from bot.storage import alerts, home, members
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
@@ -138,7 +140,9 @@ class HomeService:
         )
         oncall = None if guest else self._oncall(session, language)
         shown = [stored.incident for stored in (*mine, *others)]
-        wanted = {user_id}.union(*(people(incident) for incident in shown), *(each.people for each in oncall or ()))
+        wanted = {user_id}.union(
+            *(people(incident) for incident in shown), *(on_call_people(each) for each in oncall or ())
+        )
         wanted |= {paged_by for _, _, paged_by, _, _ in pages}
         return replace(
             viewer,
@@ -175,6 +179,8 @@ class HomeService:
         waiting = [group for group in alerts.open_groups(session=session) if group.team_id in (team_id, None)]
         shown = [
             WaitingGroup(
+                group_id=group.id,
+                version=group.triage_version,
                 title=group.title or group.summary,
                 severity=group.severity,
                 first_seen_at=group.first_seen_at,
@@ -187,20 +193,13 @@ class HomeService:
         return shown, len(waiting) - len(shown)
 
     def _oncall(self, session: Session, language: str) -> list[OnCall] | None:
-        """Each catalog component's on-call group and its members (None: no component has one)."""
-        found = []
-        for component in self.settings.catalog.components:
-            if not component.oncall:
-                continue
-            handle = component.oncall
-            group = (
-                usergroups.get(session=session, group_id=handle)
-                if handle.startswith("S")
-                else usergroups.by_handle(session=session, handle=handle)
-            )
-            label = group.mention if group is not None else f"@{handle}"
-            members_now = group.members if group is not None and not group.disabled else ()
-            found.append(OnCall(component.name(language), label, tuple(members_now)))
+        """Each catalog component with an on-call group, and that group as the bot knows it now
+        (as `/incident oncall` reads it); None when no component names one."""
+        found = [
+            OnCall(component.id, component.name(language), component.oncall, find_group(session, component.oncall))
+            for component in self.settings.catalog.components
+            if component.oncall
+        ]
         return found or None
 
 

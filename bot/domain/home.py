@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.incident import Incident
+from bot.domain.paging import OnCall
 
 RECENT_VIEWERS = timedelta(days=7)  # a Home opened this recently is kept current
 PUBLISH_EVERY = timedelta(seconds=10)  # at most one views.publish a person this often
@@ -61,21 +62,14 @@ class WaitingPage:
 class WaitingGroup:
     """An alert group waiting for a person's decision in the alert channel."""
 
+    group_id: int
+    version: int  # its triage's version, which its buttons carry (a decided group's change nothing)
     title: str
     severity: int
     first_seen_at: datetime
     alerts: int  # alerts firing in it
     channel_id: str | None  # the alert channel, when its message is there
     message_ts: str | None
-
-
-@dataclass(frozen=True)
-class OnCall:
-    """A catalog component's on-call user group, and who is in it (ids)."""
-
-    component: str  # its name in the person's language
-    group: str  # `@oncall-web`, as people write it
-    people: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -97,7 +91,7 @@ class Home:
     follow_ups_more: int = 0
     alert_groups: Sequence[WaitingGroup] | None = None  # None: no alert channel, or a guest
     alert_groups_more: int = 0
-    oncall: Sequence[OnCall] | None = None  # None: no catalog component has an on-call group, or a guest
+    oncall: Sequence[OnCall] | None = None  # components with an on-call group (None: none has, or a guest)
     names: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -124,3 +118,9 @@ def pick_zone(tz: str | None, default: ZoneInfo) -> ZoneInfo:
 def overdue_by(due: datetime, now: datetime) -> timedelta | None:
     """How late the next public update is (None: it is not due yet)."""
     return now - due if now >= due else None
+
+
+def on_call_people(on_call: OnCall) -> tuple[str, ...]:
+    """Who a component's on-call group reaches now (nobody: a group unknown or disabled)."""
+    group = on_call.oncall_group
+    return group.members if group is not None and not group.disabled else ()

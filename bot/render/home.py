@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.home import Home, OnCall, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, overdue_by
+from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, on_call_people, overdue_by
 from bot.domain.language import Language, load_language
 from bot.domain.markup import SOMEONE, escape, for_slack
+from bot.domain.paging import OnCall
 from bot.domain.reminders import minutes
 from bot.domain.timefmt import clock_time
 from bot.render import actions
@@ -36,13 +37,13 @@ class Part:
     it says when it has none."""
 
     heading: str
-    items: list[Block] = field(default_factory=list)
+    items: list[list[Block]] = field(default_factory=list)  # each item's blocks (an alert group: and its buttons)
     more: int = 0
     none: str = ""
     more_text: str = ""
 
     def blocks(self) -> list[Block]:
-        shown = [_header(self.heading), *self.items]
+        shown = [_header(self.heading), *(block for item in self.items for block in item)]
         if not self.items and not self.more:
             shown.append(_context(self.none))
         if self.more:
@@ -69,24 +70,24 @@ def home_view(home: Home) -> dict[str, Any]:
     parts = [
         Part(
             say("mine"),
-            [_incident(item, home, words, mine=True) for item in home.mine],
+            [[_incident(item, home, words, mine=True)] for item in home.mine],
             home.mine_more,
             say("mine_none"),
             more,
         )
     ]
     if home.pages is not None:
-        items = [_page(page, home, say) for page in home.pages]
+        items = [[_page(page, home, say)] for page in home.pages]
         parts.append(Part(say("pages"), items, home.pages_more, say("pages_none"), more))
     if home.alert_groups is not None:
         items = [_group(group, home, say) for group in home.alert_groups]
         parts.append(Part(say("alerts"), items, home.alert_groups_more, say("alerts_none"), more))
     if home.oncall is not None:
-        parts.append(Part(say("oncall"), _oncall(home.oncall, home.names, say)))
+        parts.append(Part(say("oncall"), [[block] for block in _oncall(home.oncall, home.names, say)]))
     parts.append(
         Part(
             say("others"),
-            [_incident(item, home, words) for item in home.others],
+            [[_incident(item, home, words)] for item in home.others],
             home.others_more,
             say("others_none"),
             more,
@@ -95,12 +96,12 @@ def home_view(home: Home) -> dict[str, Any]:
     parts.append(
         Part(
             say("resolved"),
-            _lines([_resolved(item, home.names, say) for item in home.resolved]),
+            [[block] for block in _lines([_resolved(item, home.names, say) for item in home.resolved])],
             0,
             say("resolved_none"),
         )
     )
-    follow_ups = _lines([_follow_up(item, home.names, say) for item in home.follow_ups])
+    follow_ups = [[block] for block in _lines([_follow_up(item, home.names, say) for item in home.follow_ups])]
     more_follow_ups = say("more_follow_ups", count="{count}")
     parts.append(Part(say("follow_ups"), follow_ups, home.follow_ups_more, say("follow_ups_none"), more_follow_ups))
     bottom = [_context(say("updated", time=clock_time(home.now, home.zone)))]
@@ -109,13 +110,13 @@ def home_view(home: Home) -> dict[str, Any]:
 
 def fit(top: list[Block], parts: list[Part], bottom: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
     """Every part's blocks between `top` and `bottom`, within `limit` blocks: while they do not
-    fit, the part with the most items loses its last one, counted in its "and N more"."""
+    fit, the part with the most blocks loses its last item, counted in its "and N more"."""
 
     def total() -> int:
         return len(top) + len(bottom) + sum(len(part.blocks()) + 1 for part in parts) - 1
 
     while total() > limit:
-        longest = max(parts, key=lambda part: len(part.items))
+        longest = max(parts, key=lambda part: sum(map(len, part.items)))
         if not longest.items:
             raise ValueError("the Home's headings alone do not fit in a view")
         longest.items.pop()
@@ -177,18 +178,25 @@ def _page(page: WaitingPage, home: Home, say: Say) -> Block:
     return {**block, "accessory": {**button, "style": "primary", "value": str(page.page_id)}}
 
 
-def _group(group: WaitingGroup, home: Home, say: Say) -> Block:
+def _group(group: WaitingGroup, home: Home, say: Say) -> list[Block]:
+    """The group, and the buttons of its message in the alert channel (the same listener answers
+    them: *Declare incident*, *Dismiss*; adding it to an incident is done there)."""
     seen = minutes(max(home.now - group.first_seen_at, _NONE))
     line = f":rotating_light: *{escape(shorten(group.title, LINE_LIMIT))}* · sev{group.severity}"
     where = f" · <#{group.channel_id}>" if group.channel_id else ""
-    return _section(f"{line}{where}\n{say('alert_line', count=group.alerts, span=seen)}")
+    value = actions.triage_value(group.group_id, group.version)
+    declare = {"type": "button", "text": _plain(say("declare")), "action_id": actions.DECLARE_ALERTS, "value": value}
+    dismiss = {"type": "button", "text": _plain(say("dismiss")), "action_id": actions.DISMISS_ALERTS, "value": value}
+    buttons = {"type": "actions", "elements": [{**declare, "style": "primary"}, dismiss]}
+    return [_section(f"{line}{where}\n{say('alert_line', count=group.alerts, span=seen)}"), buttons]
 
 
 def _oncall(oncall: Sequence[OnCall], names: Mapping[str, str], say: Say) -> list[Block]:
     lines = []
     for each in oncall:
-        people = ", ".join(_name(person, names) for person in each.people) or say("oncall_nobody")
-        lines.append(f"*{escape(each.component)}* · {escape(each.group)} · {people}")
+        people = ", ".join(_name(person, names) for person in on_call_people(each)) or say("oncall_nobody")
+        group = each.oncall_group.mention if each.oncall_group is not None else f"@{each.oncall}"
+        lines.append(f"*{escape(each.name)}* · {escape(group)} · {people}")
     return _lines(lines)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from alert_posts import alerting_stack, from_alertmanager
 from e2e_stack import Stack, bot_lines
 from test_e2e_reliability import wait_for
 
@@ -113,6 +114,22 @@ def test_a_page_waits_on_the_home_and_is_acknowledged_from_it(stack: Stack) -> N
     stack.settle()
     assert "Nobody is paging you." in home_of(stack, "bob")
     assert any("acknowledged" in line for line in bot_lines(stack, stack.channel_of(1)))
+
+
+def test_an_alert_group_waits_on_the_home_with_its_buttons_and_is_declared_from_it(
+    make_stack: Callable[..., Stack],
+) -> None:
+    stack = alerting_stack(make_stack)
+    opened_home(stack, "bob")
+    assert from_alertmanager(stack.url, "alertmanager_firing").status == 200
+    stack.settle()
+    bob = home_of(stack, "bob")
+    assert "Alerts waiting for triage" in bob and "5xx rate above 5% on web" in bob and "Dismiss" in bob
+    assert stack.user("bob").click_in_home(actions.DECLARE_ALERTS).status == 200
+    stack.settle()
+    bob = home_of(stack, "bob")
+    assert "No alert is waiting for triage." in bob
+    assert "*INC-1*" in bob  # declared: bob opened it, so it is his
 
 
 def test_a_home_opened_while_slack_is_down_is_published_once_slack_is_back(make_stack: Callable[..., Stack]) -> None:

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.models.views import View
 
-from bot.domain.home import Home, OnCall, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage
+from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage
 from bot.domain.incident import Incident, Status, open_incident
+from bot.domain.paging import OnCall
+from bot.domain.usergroups import KnownGroup
 from bot.render import actions
 from bot.render.home import MAX_BLOCKS, home_view
 
@@ -92,11 +94,16 @@ def test_sections_whose_data_does_not_exist_are_left_out() -> None:
 
 
 def test_alert_groups_and_on_call_show_when_they_exist() -> None:
-    group = WaitingGroup("Checkout 5xx > 5%", 1, NOW - timedelta(minutes=3), 4, "C0ALERTS", None)
-    oncall = OnCall("Home page", "@oncall-web", ("U0BOB", "U0NEW"))
-    shown = texts(valid(home_view(home(alert_groups=[group], oncall=[oncall]))))
+    group = WaitingGroup(12, 3, "Checkout 5xx > 5%", 1, NOW - timedelta(minutes=3), 4, "C0ALERTS", None)
+    web = KnownGroup("S0WEB", "oncall-web", "Web on call", members=("U0BOB", "U0NEW"))
+    oncall = OnCall("home", "Home page", "oncall-web", web)
+    view = valid(home_view(home(alert_groups=[group], oncall=[oncall])))
+    shown = texts(view)
     assert ":rotating_light: *Checkout 5xx &gt; 5%* · sev1 · <#C0ALERTS>\n4 firing, first seen 3 min ago" in shown
     assert "*Home page* · @oncall-web · *bob*, *someone*" in shown
+    [buttons] = [block for block in view["blocks"] if block["type"] == "actions" and len(block["elements"]) == 2]
+    pressed = [(button["action_id"], button["value"]) for button in buttons["elements"]]
+    assert pressed == [(actions.DECLARE_ALERTS, "12:3"), (actions.DISMISS_ALERTS, "12:3")]  # the triage message's
 
 
 def test_the_last_resolved_show_how_long_they_lasted_and_follow_ups_their_due_date() -> None:
