@@ -81,7 +81,8 @@ class HomeSender(EffectSender):
 
 
 class HomeDelivery:
-    """`Delivery` with the person's App Home read when its publish is sent (`Sending.home`)."""
+    """`Delivery` with the person's App Home read when its publish is sent (`Sending.home`); any
+    other kind (the token pause's check takes the oldest held work, whoever's) as `Delivery` sends it."""
 
     def __init__(self, delivery: Delivery, read_home: Callable[[Effect], Home]) -> None:
         self.delivery = delivery
@@ -96,5 +97,6 @@ class HomeDelivery:
         attempt: Attempt,
         group: TriageView | None = None,
     ) -> Result:
-        home = self.read_home(effects[0])
+        # The pause's check may be any held work, whichever sender makes it: only a Home has a Home.
+        home = self.read_home(effects[0]) if effects[0].own_sender == HOME else None
         return self.delivery.send(effects, views, progress, attempt=attempt, group=group, home=home)
