@@ -80,6 +80,21 @@ def current(impacts: Iterable[ComponentImpact]) -> dict[str, ComponentImpact]:
     return {impact.component_id: impact for impact in impacts if impact.ended_at is None}
 
 
+def states_at(impacts: Iterable[ComponentImpact], at: datetime) -> dict[str, ComponentState]:
+    """Each component the incident had affected by `at`, in its state then (operational when its
+    impacts had all ended): what a published update at `at` says of it."""
+    states: dict[str, ComponentState] = {}
+    for impact in impacts:
+        if impact.started_at > at:
+            continue
+        holds = impact.ended_at is None or impact.ended_at > at
+        if holds:
+            states[impact.component_id] = impact.state
+        else:
+            states.setdefault(impact.component_id, ComponentState.OPERATIONAL)
+    return states
+
+
 def affect(
     incident: Incident,
     impacts: Sequence[ComponentImpact],

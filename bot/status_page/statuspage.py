@@ -7,8 +7,10 @@ names, ISO 8601 UTC times with milliseconds, `status.indicator` none/minor/major
 open incidents that affect none by their severity), incident `status`
 investigating/identified/monitoring/resolved and `impact` (from the worst state it put a public
 component in, else its severity), component `status` operational/degraded_performance/
-partial_outage/major_outage. A catalog group is a component with `group: true` listing its
-components' ids, each of which names it in `group_id`; a component's id is its catalog id.
+partial_outage/major_outage, and each update's `affected_components` (`code`, `name`,
+`old_status`, `new_status`: the components as they stood at its publication). A catalog group
+is a component with `group: true` listing its components' ids, each of which names it in
+`group_id`; a component's id is its catalog id.
 `updated_at` of a component is its last change among the days the page shows, else when this
 status page was first served or dated; `created_at` the earlier of that and its last change (the
 catalog does not say when a component was added).
@@ -20,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.affects import states_at
 from bot.domain.catalog import ComponentState
 from bot.domain.incident import Status
 from bot.domain.public import Headline, incident_id, public_id, update_id
@@ -132,6 +135,7 @@ def incident(
     own are listed in their state now, as Statuspage lists them)."""
     known = components_now or {}
     listed = view.listed
+    affected = affected_components(view, known)
     key = incident_id(namespace, listed).hex[:12]
     updates: list[Json] = [
         {
@@ -142,7 +146,7 @@ def incident(
             "created_at": timestamp(update.key.published_at),
             "updated_at": timestamp(update.key.changed_at),
             "display_at": timestamp(update.key.published_at),
-            "affected_components": [],
+            "affected_components": affected.get(update.key.published_at),
             "deliver_notifications": True,
             "custom_tweet": None,
             "tweet_id": None,
@@ -165,3 +169,28 @@ def incident(
         "incident_updates": updates,
         "components": [known[each.id] for each, _ in view.components if each.id in known],
     }
+
+
+def affected_components(view: PublicIncident, known: Mapping[str, Json]) -> dict[datetime, list[Json] | None]:
+    """Each update's `affected_components`, by its publication time, as Statuspage gives them:
+    every public component the incident had affected by then (`known`: the page's components by
+    id, in its order), with its `old_status` at the update before (operational before the first)
+    and its `new_status` at this one, from the stored impacts; None (Statuspage's `null`) for an
+    update by whose time it had affected none."""
+    impacts = [impact for impact in view.listed.impacts if impact.component_id in known]
+    said: dict[datetime, list[Json] | None] = {}
+    before: dict[str, ComponentState] = {}
+    for published in sorted({update.key.published_at for update in view.updates}):
+        then = states_at(impacts, published)
+        said[published] = [
+            {
+                "code": key,
+                "name": document["name"],
+                "old_status": before.get(key, ComponentState.OPERATIONAL).value,
+                "new_status": then[key].value,
+            }
+            for key, document in known.items()
+            if key in then and not document["group"]
+        ] or None
+        before = then
+    return said

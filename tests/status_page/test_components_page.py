@@ -17,6 +17,7 @@ from site_world import ALICE, IST, World, call
 from sqlalchemy import event
 
 from bot.domain.catalog import ComponentState, read_catalog
+from bot.domain.incident import Status
 from bot.service import Where
 from bot.storage import history
 from bot.storage.db import Database
@@ -188,6 +189,56 @@ def test_the_json_says_the_components_states_with_statuspage_s_fields_and_enums(
     assert [(i["id"], i["components"]) for i in unresolved] == [
         (i["id"], i["components"]) for i in summary["incidents"]
     ]
+
+
+def test_each_update_says_the_components_it_affected_then_as_statuspage_does(story: World) -> None:
+    """Statuspage gives each incident update every component the incident had affected by then,
+    with its state at the update before (`old_status`) and at this one (`new_status`); `null`
+    for an update by whose time it affected none. INC-3 (published 21:47, home major since
+    21:41; billing-db is private) -> home partial at 22:20, published identified at 22:25;
+    search major at 22:30 (not published); resolved at 23:39, published at 23:45."""
+    third = Where("T1", number=3)
+    at(story, 17, 22, 20)
+    affects(story, 3, "home", PARTIAL, "2022-02-17 22:20")
+    at(story, 17, 22, 25)
+    story.incidents.set_status(third, actor=ALICE, status=Status.IDENTIFIED)
+    story.publish(third, text="A bad deploy; rolling back.")
+    at(story, 17, 22, 30)
+    affects(story, 3, "search", MAJOR, "2022-02-17 22:30")
+    at(story, 17, 23, 39)
+    story.incidents.close(third, actor=ALICE)
+    at(story, 17, 23, 45)
+    story.publish(third, text="Fixed.")
+    listed = json.loads(call(story.site(), "/api/v2/incidents.json").body)
+    by_name = {incident["incident_updates"][-1]["body"]: incident for incident in listed["incidents"]}
+    updates = by_name["The home page does not load."]["incident_updates"]
+    assert [(u["status"], u["display_at"]) for u in updates] == [
+        ("resolved", "2022-02-17T18:15:00.000Z"),
+        ("identified", "2022-02-17T16:55:00.000Z"),
+        ("investigating", "2022-02-17T16:17:00.000Z"),
+    ]
+    resolved, identified, first = (u["affected_components"] for u in updates)
+    home, search = {"code": "home", "name": "Home page"}, {"code": "search", "name": "Search"}
+    assert first == [{**home, "old_status": "operational", "new_status": "major_outage"}], "billing-db is private"
+    assert identified == [{**home, "old_status": "major_outage", "new_status": "partial_outage"}]
+    assert resolved == [
+        {**home, "old_status": "partial_outage", "new_status": "operational"},
+        {**search, "old_status": "operational", "new_status": "operational"},  # affected 22:30-23:39, between
+    ], "every component affected by then, in the page's order, each returned to operational by the resolution"
+    for update in updates:
+        for said in update["affected_components"]:
+            assert list(said) == ["code", "name", "old_status", "new_status"]
+    french = json.loads(call(story.site(), "/api/v2/incidents.json", query="lang=fr").body)
+    names = {u["body"]: u["affected_components"] for i in french["incidents"] for u in i["incident_updates"]}
+    assert names["A bad deploy; rolling back."] == [
+        {"code": "home", "name": "Page d'accueil", "old_status": "major_outage", "new_status": "partial_outage"}
+    ]
+    without = World(story.db)  # the same incidents, no catalog: no component is public
+    assert {
+        str(u["affected_components"])
+        for i in json.loads(call(without.site(), "/api/v2/incidents.json").body)["incidents"]
+        for u in i["incident_updates"]
+    } == {"None"}, "an update that affected no public component says null, as Statuspage's do"
 
 
 def test_the_feeds_name_the_components_each_entry_affects(story: World) -> None:
