@@ -84,7 +84,7 @@ class AlertService:
             alerts.refresh_group(
                 session=session,
                 group_id=group.id,
-                notification=notification if described else None,
+                notification=notification.within(group.common_labels, group.common_annotations) if described else None,
                 now=now,
                 changed=changed,
             )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -108,6 +108,26 @@ class Notification:
     def started_at(self) -> datetime | None:
         """When the earliest alert of the notification began firing."""
         return min((alert.starts_at for alert in self.alerts if alert.starts_at is not None), default=None)
+
+    def within(self, labels: Mapping[str, str], annotations: Mapping[str, str]) -> Notification:
+        """This notification of a group known so far by `labels` and `annotations` (common to every
+        alert it carried before), with only what is common to all of them still called common.
+
+        Alertmanager's `commonLabels` are those of one notification's alerts: once an alert's
+        resolution has been sent, the next notification carries only the others, whose labels
+        then look common (`instance="web-2"`), and the group would read as that one alert. An
+        event's group is its one alert: what it says now is what is common."""
+        if self.source is Source.EVENTS:
+            return self
+        return replace(
+            self,
+            common_labels=_shared(labels, self.common_labels),
+            common_annotations=_shared(annotations, self.common_annotations),
+        )
+
+
+def _shared(before: Mapping[str, str], now: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in now.items() if before.get(name) == value}
 
 
 def severity_of(labels: Mapping[str, str]) -> int:

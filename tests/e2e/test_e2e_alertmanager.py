@@ -98,3 +98,33 @@ def test_people_triage_what_alertmanager_sends_in_one_message_per_group(bot: Sta
     bot.settle()
     assert any("opened INC-1: DiskFull" in line for line in bot_lines(bot, bot.channel_of(1)))
     assert "Declared as INC-1 by alice" in triage_messages(bot)[":large_yellow_circle: *DiskFull*"]
+
+
+def test_a_group_reads_as_all_its_alerts_after_alertmanager_sends_only_the_last(
+    bot: Stack, alertmanager: Alertmanager
+) -> None:
+    """Once web-1's resolution is sent, Alertmanager's next notification carries web-2 alone, and
+    its `commonLabels` name web-2's instance: the message still reads as the group of both."""
+    web = [HIGH_ERRORS | {"instance": f"web-{n}:9100"} for n in (1, 2)]
+    for labels in web:
+        alertmanager.fire(labels, SUMMARY)
+    wait_until(lambda: stored(bot)[1] == 2)
+    for resolved, labels in enumerate(web, start=1):
+        alertmanager.resolve(labels, SUMMARY)
+        wait_until(lambda n=resolved: resolved_count(bot) == n, what="the resolution")
+    bot.settle()
+    [shown] = triage_messages(bot).values()
+    assert ":fire: 0 firing · :white_check_mark: 2 resolved" in shown
+    assert "*Labels*\n`alertname=HighErrorRate` `service=web` `severity=critical`\n" in shown
+    assert ":white_check_mark: `instance=web-1:9100` resolved at" in shown
+    assert ":white_check_mark: `instance=web-2:9100` resolved at" in shown
+    with bot.runtime.db.read() as session:
+        [group] = alerts.open_groups(session=session)
+    assert "instance" not in group.common_labels
+
+
+def resolved_count(bot: Stack) -> int:
+    with bot.runtime.db.read() as session:
+        groups = alerts.open_groups(session=session)
+        found = [alert for group in groups for alert in alerts.alerts_of(session=session, group_id=group.id)]
+    return sum(alert.state.status is AlertStatus.RESOLVED for alert in found)
