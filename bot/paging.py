@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.clock import Clock
+from bot.clock import TRIGGER_LIFETIME, Clock
 from bot.config import Settings
 from bot.domain.catalog import Catalog
 from bot.domain.incident import Incident
@@ -51,12 +51,14 @@ from bot.outbox import store
 from bot.outbox.effect import Effect
 from bot.outbox.kinds import pagerduty_event
 from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.open_page_picker import OpenPagePicker
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.send_page import SendPage
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_page import UpdatePage
 from bot.page_targets import LookUpGroup, PageTargets, Reached, candidate, find_group
+from bot.render import page_picker
 from bot.storage import members, pages, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
@@ -203,12 +205,22 @@ class PagingService:
             )
             return self._page(session, stored, [self.targets.plan_again(session, request)], actor=actor)
 
-    def incident_of(self, request_id: int, *, viewer: str, channel_id: str | None) -> Incident:
-        """The incident a request was for (*Page someone else* names it)."""
-        with self.db.read() as session:
+    def request_picker(self, *, request_id: int, actor: str, channel_id: str | None, trigger_id: str) -> None:
+        """*Page someone else*: its picker, opened right after the ack with the button's trigger
+        (it lasts 3 s); the submission pages through `page` with the same rules, as asked from
+        `channel_id`."""
+        with self.db.write() as session:
             _, stored = self._request(session, request_id)
-            check_visible(stored.incident, user_id=viewer, channel_id=channel_id)
-            return stored.incident
+            check_visible(stored.incident, user_id=actor, channel_id=channel_id)
+            self._check_open(stored.incident)
+            now = self.clock()
+            metadata = page_picker.metadata(stored.incident.number, channel_id)
+            name = stored.incident.name
+            picker = OpenPagePicker(trigger_id=trigger_id, incident_name=name, private_metadata=metadata)
+            expires_at = now + TRIGGER_LIFETIME
+            store.enqueue(
+                session=session, incident_id=None, team_id=stored.team_id, effect=picker, now=now, expires_at=expires_at
+            )
 
     def _page(self, session: Session, stored: StoredIncident, plans: Sequence[Reached], *, actor: str) -> Paged:
         reached = [person for plan in plans for person in plan.people]

@@ -87,6 +87,9 @@ PRIVATE_OPTION = "private"  # the value of the open modal's Private box
 COMPONENTS_INPUT = "components"  # the open modal's catalog components (each option's value: its id)
 COMPONENT_STATE_INPUT = "component_state"  # how badly they are affected (a ComponentState's value)
 TEXT_INPUT = "text"  # a draft's words
+PAGE_MODAL = "incident.page_picker"  # *Page someone else*'s picker
+PAGE_PEOPLE_INPUT = "page_people"  # its people (a multi_users_select)
+PAGE_COMPONENTS_INPUT = "page_components"  # its components' on-call groups (each option's value: the id)
 
 # The shortcuts (their callback ids are also in manifest.json).
 ADD_TO_TIMELINE = "incident.add_to_timeline"  # a message's: copy it to its incident's timeline

@@ -60,7 +60,7 @@ def component_inputs(components: Sequence[Component], language: str, render: Any
 
     def option(component: Component) -> dict[str, Any]:
         name = component.name(language) + ("" if component.public else " (internal)")
-        return {"text": render(_cut(name)), "value": component.id}
+        return {"text": render(cut(name)), "value": component.id}
 
     offered = components[:MODAL_OPTIONS]
     element: dict[str, Any] = {
@@ -72,7 +72,7 @@ def component_inputs(components: Sequence[Component], language: str, render: Any
         groups: dict[str, list[dict[str, Any]]] = {}
         for component in offered:
             groups.setdefault(component.group or "Other", []).append(option(component))
-        element["option_groups"] = [{"label": render(_cut(label)), "options": each} for label, each in groups.items()]
+        element["option_groups"] = [{"label": render(cut(label)), "options": each} for label, each in groups.items()]
     else:
         element["options"] = [option(component) for component in offered]
     states = [{"text": render(PHRASES[state].capitalize()), "value": state.value} for state in MODAL_STATES]
@@ -100,5 +100,5 @@ def component_inputs(components: Sequence[Component], language: str, render: Any
     ]
 
 
-def _cut(text: str) -> str:
+def cut(text: str) -> str:
     return text if len(text) <= _TEXT else text[: _TEXT - 1] + "…"

@@ -321,8 +321,9 @@ def incident_list(incidents: Sequence[Incident], zone: ZoneInfo, now: datetime, 
 
 
 def notice_modal(text: str) -> dict[str, Any]:
-    """A modal that only tells something (it replaces one just submitted), with a Close button."""
-    return {"type": "modal", "title": plain("Incident bot"), "close": plain("Close"), "blocks": [section(text)]}
+    """A modal that only tells something (it replaces one just submitted), with a Close button; a
+    long text in as many sections as it needs."""
+    return {"type": "modal", "title": plain("Incident bot"), "close": plain("Close"), "blocks": sections([text])}
 
 
 FROM_MESSAGE_NOTE = ":pushpin: The incident's timeline will start with this message, linked to where it was posted."

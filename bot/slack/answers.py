@@ -39,11 +39,12 @@ class AfterAck(Protocol):
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None: ...
 
 
-def submit_modal(ack: Ack, after: AfterAck, field: str, action: Callable[[], object]) -> None:
-    """A modal submission: errors are shown in the modal under `field`, success closes it."""
+def submit_modal(ack: Ack, after: AfterAck, field: str, action: Callable[[], object], *, shows: bool = False) -> None:
+    """A modal submission: errors are shown in the modal under `field`, success closes it (`shows`:
+    replaces it with a modal saying what `action` returned, the bot's own mrkdwn)."""
     with metrics.acknowledging("modal") as outcome:
         try:
-            action()
+            done = action()
         except UserError as error:
             outcome.value = "refused"
             ack(response_action="errors", errors={field: error.message})
@@ -58,7 +59,10 @@ def submit_modal(ack: Ack, after: AfterAck, field: str, action: Callable[[], obj
             reference = log_unexpected("modal submission")
             ack(response_action="errors", errors={field: f"Something went wrong on our side (ref {reference})."})
             return
-        ack()
+        if shows and isinstance(done, str):
+            ack(response_action="update", view=blocks.notice_modal(done))
+        else:
+            ack()
     hand_over(after)
 
 

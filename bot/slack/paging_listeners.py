@@ -1,17 +1,24 @@
 """Listeners of paging's buttons (docs/behaviour.md, Paging): *Acknowledge* and *Can't take it* in
-a page's direct message, *Page again* and *Page someone else* under "nobody acknowledged the page".
+a page's direct message, *Page again* and *Page someone else* under "nobody acknowledged the page",
+and the picker *Page someone else* opens.
 
-Each acknowledges at once, then runs (`CommandRunner.answer_page`, `answer_unanswered`: one
-transaction) and answers through the response URL, only to the person who pressed.
+Each button acknowledges at once, then runs (`CommandRunner.answer_page`, `answer_unanswered`: one
+transaction) and answers through the response URL, only to the person who pressed. The picker's
+submission pages as `/incident page` does (`CommandRunner.page_picked`): a refusal is shown in the
+picker, under its people; what was done replaces it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from slack_bolt import Ack, App, BoltContext
 
-from bot.render import actions
-from bot.slack import shapes
-from bot.slack.answers import AfterAck, hand_over, run_reply
+from bot.domain.catalog import Catalog
+from bot.reading import Malformed
+from bot.render import actions, page_picker
+from bot.slack import commands, shapes
+from bot.slack.answers import AfterAck, hand_over, run_reply, submit_modal
 from bot.slack.run import CommandRunner
 
 
@@ -30,4 +37,30 @@ def register_paging(app: App, runner: CommandRunner, after: AfterAck) -> None:
         reply = run_reply(
             lambda: runner.answer_unanswered(pressed.action_id, pressed.value, pressed.asked), label="page"
         )
-        hand_over(after, pressed.asked.response_url, [reply.message])
+        hand_over(after, pressed.asked.response_url, [reply.message] if reply.message else [])
+
+    @app.view(actions.PAGE_MODAL)
+    def picker_submitted(ack: Ack, context: BoltContext) -> None:
+        submitted = shapes.incoming(context, shapes.ModalSubmission)
+
+        def page() -> str:
+            try:
+                number, channel_id = page_picker.read_metadata(submitted.metadata)
+            except ValueError as garbled:
+                raise Malformed("view.private_metadata", str(garbled)) from None
+            components = submitted.input(actions.PAGE_COMPONENTS_INPUT).ticked
+            picked = commands.PageSomeone(
+                incident=number,
+                people=submitted.input(actions.PAGE_PEOPLE_INPUT).users,
+                groups=(),
+                components=in_catalog_order(runner.settings.catalog, components),
+            )
+            return runner.page_picked(picked, replace(submitted.asked, channel_id=channel_id))
+
+        submit_modal(ack, after, actions.PAGE_PEOPLE_INPUT, page, shows=True)
+
+
+def in_catalog_order(catalog: Catalog, chosen: frozenset[str]) -> tuple[str, ...]:
+    """The components chosen, as the catalog orders them; any it no longer has last (refused by name)."""
+    known = [component.id for component in catalog.components if component.id in chosen]
+    return (*known, *sorted(chosen - set(known)))

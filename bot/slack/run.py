@@ -25,11 +25,12 @@ from bot.domain.roles import ROLE_TITLES, Role, read_entry
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.domain.visibility import has_public_channel
 from bot.drafts import DraftService
-from bot.errors import UsageError
+from bot.errors import RuleRefused, UsageError
 from bot.lookup import Where
 from bot.paging import PagingService
+from bot.reading import Malformed
 from bot.reminders import ReminderService
-from bot.render import actions, blocks, moves, paging, report, subscribers
+from bot.render import actions, blocks, moves, page_picker, paging, report, subscribers
 from bot.render.lines import who
 from bot.service import IncidentService
 from bot.slack import commands, usage
@@ -331,8 +332,26 @@ class CommandRunner:
             return self._paged(
                 self.paging.page_again(request_id=request_id, actor=asked.user_id, channel_id=asked.channel_id)
             )
-        incident = self.paging.incident_of(request_id, viewer=asked.user_id, channel_id=asked.channel_id)
-        return Reply(blocks.reply(f"To page someone else for {incident.name}: {escape(usage.USAGE['page'])}"))
+        if not asked.trigger_id:
+            raise Malformed("trigger_id", "is missing: no modal can be opened")
+        self.paging.request_picker(
+            request_id=request_id, actor=asked.user_id, channel_id=asked.channel_id, trigger_id=asked.trigger_id
+        )
+        return Reply({})  # the picker opens; its submission says what was done
+
+    def page_picked(self, picked: commands.PageSomeone, asked: Invocation) -> str:
+        """*Page someone else*'s picker submitted: paged as `/incident page` pages (the same rules,
+        the same reply, from the channel the button was pressed in). A refusal (nothing chosen,
+        nobody who may be paged) is raised, to be shown in the picker: nothing is stored."""
+        self.ensure_can_change(asked.user_id)
+        if not (picked.people or picked.components):
+            raise UsageError(page_picker.NOTHING_CHOSEN)
+        where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=picked.incident, user_id=asked.user_id)
+        paged = self._page(picked, where, asked.user_id)
+        text = paging.paged_reply(paged, self.paging.names_in(paged), self.settings.zone)
+        if not paged.asked:
+            raise RuleRefused(text)
+        return text
 
     def _list(self, command: commands.ListIncidents, asked: Invocation) -> Reply:
         incidents = self.service.list_incidents(

@@ -22,7 +22,7 @@ message a shortcut names, an event's fields): when that is unreadable and someon
       shortcut         callback_id (a global shortcut, from the lightning menu)
       view_submission  view.callback_id, view.type; view.private_metadata; view.state.values:
                      block id -> action id -> input (value, selected_option.value,
-                     selected_options[].value)
+                     selected_options[].value, selected_users)
       view_closed      view.callback_id, view.type
     Events API       JSON: type; url_verification: challenge; app_rate_limited:
                      minute_rate_limited; event_callback: team_id, event_id, event.type
@@ -93,7 +93,8 @@ class Input:
 
     value: str = ""  # a text input's words
     selected: str | None = None  # a select's chosen option
-    ticked: frozenset[str] = frozenset()  # the checkboxes ticked
+    ticked: frozenset[str] = frozenset()  # the checkboxes ticked (a multi-select's options)
+    users: tuple[str, ...] = ()  # a multi_users_select's people (user ids), in the order chosen
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,7 @@ def _inputs(view: JsonObject) -> dict[str, Input]:
                 value=element.maybe_text("value") or "",
                 selected=chosen.text("value") if chosen else None,
                 ticked=frozenset(box.text("value") for box in element.objects("selected_options")),
+                users=tuple(element.strings("selected_users")),
             )
             if action_id == actions.INPUT:
                 inputs[block_id] = read

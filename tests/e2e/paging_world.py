@@ -53,3 +53,12 @@ def dm(stack: Stack, person: str) -> list[Message]:
 
 def replies(stack: Stack) -> list[str]:
     return [str(post.body.get("text", "")) for post in stack.emulator.response_url_posts()]
+
+
+def notices(stack: Stack, channel: str) -> list[Message]:
+    """The "nobody acknowledged" messages, with their buttons."""
+    return [
+        m
+        for m in stack.emulator.messages(channel)
+        if any(b.get("block_id") == "incident.page_unanswered" for b in m.blocks)
+    ]

@@ -15,13 +15,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
-from paging_world import dm, paging_world, replies
+from paging_world import dm, notices, paging_world, replies
 
 from bot.lookup import Where
 from bot.render.export import as_data
 from bot.render.retro import markdown
 from bot.sandbox import ManualClock
-from slack_emulator.records import Message
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "export.schema.json").read_text())
 
@@ -33,15 +32,6 @@ def world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, Manu
 
 def escalations(stack: Stack, channel: str) -> list[str]:
     return [line for line in bot_lines(stack, channel) if ":rotating_light: paged" in line]
-
-
-def notices(stack: Stack, channel: str) -> list[Message]:
-    """The "nobody acknowledged" messages, with their buttons."""
-    return [
-        m
-        for m in stack.emulator.messages(channel)
-        if any(b.get("block_id") == "incident.page_unanswered" for b in m.blocks)
-    ]
 
 
 def test_unanswered_the_escalation_group_is_paged_once_then_the_channel_is_told_and_can_page_again(
@@ -94,11 +84,6 @@ def test_unanswered_the_escalation_group_is_paged_once_then_the_channel_is_told_
     assert shown(old).endswith(":repeat: Paged again at 21:51 IST: answer the newer message.")
     assert shown(new).startswith(":pager: *bob* paged you for *INC-1*")
     assert len(dm(stack, "bob")) == 1  # bob pressed it: he is not paged
-    stack.user("alice").click(notice.channel, notice.ts, "page.someone_else")
-    stack.settle()
-    assert replies(stack)[-1] == (
-        "To page someone else for INC-1: `/incident page [INC-n] &lt;@person|@group|component&gt; ...`"
-    )
 
 
 def test_an_acknowledgement_stops_the_timer_and_a_late_one_still_counts(world: tuple[Stack, ManualClock, str]) -> None:

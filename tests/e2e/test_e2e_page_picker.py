@@ -1,0 +1,152 @@
+"""*Page someone else* end to end, over HTTP against the emulator, on SQLite and PostgreSQL
+(docs/behaviour.md, Paging): the button under "nobody answered" opens a picker (people, and the
+catalog's components with an on-call group); its submission pages as `/incident page` does, with
+the same refusals, shown in the picker with nothing stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_stack import Stack, bot_lines, sections_of, shown
+from paging_world import dm, notices, paging_world, replies
+
+from bot.sandbox import ManualClock
+from slack_emulator.records import View
+
+NOTHING_CHOSEN = "Choose whom to page: people, or a component's on-call group."
+
+
+@pytest.fixture
+def world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, ManualClock, str]:
+    """INC-1 with dave paged directly by alice and nobody answering: the channel was told."""
+    stack, clock, channel = paging_world(make_stack, tmp_path)
+    stack.user("alice").slash("page @dave", channel=channel)
+    stack.settle()
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    assert len(notices(stack, channel)) == 1
+    return stack, clock, channel
+
+
+def picker_of(stack: Stack, person: str, channel: str) -> View:
+    """`person` presses *Page someone else* under the notice: the picker opened for them."""
+    [notice] = notices(stack, channel)
+    assert stack.user(person).click(channel, notice.ts, "page.someone_else").status == 200
+    stack.settle()
+    [picker] = stack.emulator.views(person, open_only=True)
+    return picker
+
+
+def ids(stack: Stack, *names: str) -> list[str]:
+    return [stack.emulator.user(name).id for name in names]
+
+
+def test_the_picker_pages_people_and_on_call_groups_as_the_command_does(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, _, channel = world
+    picker = picker_of(stack, "alice", channel)
+    assert picker.body["callback_id"] == "incident.page_picker"
+    inputs = {block["block_id"]: block["element"] for block in picker.body["blocks"] if block["type"] == "input"}
+    assert inputs["page_people"]["type"] == "multi_users_select"
+    assert [option["text"]["text"] for option in inputs["page_components"]["options"]] == ["Home page"]  # has oncall
+    assert sections_of(picker.body["blocks"])[0].startswith("Whom should I page for *INC-1*?")
+
+    chosen = {"page_people": ids(stack, "gina"), "page_components": ["home"]}
+    answer = stack.user("alice").submit_view(picker.id, chosen)
+    assert answer.status == 200
+    said = (
+        "INC-1: paged *bob*, *carol* (on call for *Home page*, @oncall-web). Each got a direct message to "
+        "acknowledge it, and an invitation to the channel.\nNot paged: *gina* (a workspace guest), "
+        "*incident-bot* (an app)."
+    )
+    assert answer.json["response_action"] == "update"
+    [shown_after] = [view for view in stack.emulator.views("alice") if view.id == picker.id]
+    assert sections_of(shown_after.body["blocks"]) == [said]
+    stack.settle()
+    [bobs], [carols] = dm(stack, "bob"), dm(stack, "carol")
+    assert shown(carols).startswith(":pager: *alice* paged you for *INC-1* (sev1)")
+    assert shown(bobs).startswith(":pager: *alice* paged you for *INC-1* (sev1)")
+    assert dm(stack, "gina") == []
+    assert any(
+        line.endswith("*alice* :pager: paged *bob*, *carol*: on call for Home page (@oncall-web)")
+        for line in bot_lines(stack, channel)
+    )
+    # the same page typed: the same rules (all of them waiting now), the same words
+    typed = stack.user("alice").slash("page @gina home", channel=channel)
+    assert typed.json["text"].startswith(":warning: Nobody was paged for INC-1.\nNot paged: *gina*")
+    # a person picked is paged directly
+    again = picker_of(stack, "bob", channel)
+    answer = stack.user("bob").submit_view(again.id, {"page_people": ids(stack, "dave", "alice")})
+    assert sections_of(stack.emulator.views("bob")[-1].body["blocks"]) == [
+        "INC-1: paged *alice*. Each got a direct message to acknowledge it, and an invitation to the channel.\n"
+        "Already paged and not answered yet, so not paged again: *dave* (since 21:41 IST)."
+    ]
+    stack.settle()
+    assert len(dm(stack, "alice")) == 1
+
+
+BAD_PICKS: list[tuple[dict[str, Any], str]] = [
+    ({}, NOTHING_CHOSEN),
+    ({"page_people": [], "page_components": []}, NOTHING_CHOSEN),
+    ({"page_people": ["gina"]}, "Nobody was paged for INC-1.\nNot paged: *gina* (a workspace guest)."),
+    ({"page_people": ["alice"]}, "Nobody was paged for INC-1.\nNot paged: *alice* (the one paging)."),
+    ({"page_people": ["dave"]}, "Already paged and not answered yet, so not paged again: *dave* (since 21:41 IST)."),
+    ({"page_people": ["incident-bot"]}, "Not paged: *incident-bot* (an app)."),
+]
+
+
+@pytest.mark.parametrize(("picked", "said"), BAD_PICKS, ids=[str(picked) for picked, _ in BAD_PICKS])
+def test_a_pick_that_pages_nobody_is_refused_in_the_picker_and_stores_nothing(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any], picked: dict[str, Any], said: str
+) -> None:
+    stack, _, channel = world
+    picker = picker_of(stack, "alice", channel)
+    values = {block: ids(stack, *chosen) if block == "page_people" else chosen for block, chosen in picked.items()}
+    with unchanged(stack.runtime.db):
+        answer = stack.user("alice").submit_view(picker.id, values)
+        stack.settle()
+    assert answer.json["response_action"] == "errors"
+    assert said in answer.json["errors"]["page_people"], answer.json
+    assert stack.emulator.views("alice", open_only=True)[0].id == picker.id  # still open, to choose again
+    assert all(dm(stack, person) == [] for person in ("bob", "carol", "gina", "alice"))
+
+
+def test_a_resolved_incident_a_guest_and_a_private_incident_keep_their_rules(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    stack, clock, channel = world
+    # a guest pressing is told, and no picker opens
+    [notice] = notices(stack, channel)
+    with unchanged(stack.runtime.db):
+        stack.user("gina").click(channel, notice.ts, "page.someone_else")
+        stack.settle()
+    assert "Workspace guests cannot change incidents" in replies(stack)[-1]
+    assert stack.emulator.views("gina") == []
+    # resolved while the picker was open: refused in it
+    picker = picker_of(stack, "alice", channel)
+    stack.user("alice").slash("close", channel=channel)
+    stack.settle()
+    with unchanged(stack.runtime.db):
+        answer = stack.user("alice").submit_view(picker.id, {"page_people": ids(stack, "carol")})
+    assert answer.json["errors"] == {"page_people": "INC-1 is resolved: reopen it first to page people for it."}
+    # a private incident: carol is in none of its roles, but pressed in its channel, so she may page
+    stack.user("alice").slash("open --private sev2 Card numbers in the logs")
+    stack.settle()
+    private = stack.channel_of(2)
+    stack.user("alice").slash("page @dave", channel=private)
+    stack.settle()
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    picker = picker_of(stack, "carol", private)
+    answer = stack.user("carol").submit_view(picker.id, {"page_people": ids(stack, "bob")})
+    assert answer.json["response_action"] == "update", answer.json
+    stack.settle()
+    assert shown(dm(stack, "bob")[-1]).startswith(":pager: *carol* paged you for *INC-2* (sev2)")
+    # the same from outside its channel is refused
+    assert "INC-2 is private" in stack.user("carol").slash("page INC-2 @bob").json["text"]
