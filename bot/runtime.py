@@ -22,6 +22,7 @@ from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
 from bot.alerts.triage import AlertTriage
 from bot.clock import Clock, utc_now
+from bot.components import first_appeared
 from bot.config import Settings
 from bot.domain.home import PUBLISH_EVERY, Home
 from bot.home import HomeService
@@ -192,6 +193,8 @@ def build(
     db = Database(settings.database_url)
     if migrate:
         db.upgrade()
+    if settings.catalog:  # when each component first appeared: its Statuspage created_at
+        first_appeared(db, [each.id for each in settings.catalog.components], clock())
     service = IncidentService(
         db,
         zone=settings.zone,

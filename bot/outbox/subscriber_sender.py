@@ -27,11 +27,12 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
+from bot.components import first_appeared
 from bot.config import Settings
 from bot.domain.affects import ComponentImpact
 from bot.domain.availability import period_start
@@ -276,7 +277,6 @@ class SubscriberSender:
             page_open = public.unresolved(session=session)
             since = period_start(now, self.settings.zone)
             impacts = history.in_period(session=session, since=since, until=now) if self.settings.catalog else []
-            created = public.first_served_at(session=session) or now
         try:
             if row is None or row.secret is None:
                 raise Skip("the webhook is gone")
@@ -286,7 +286,8 @@ class SubscriberSender:
             then = replace(
                 incident, updates=tuple(u for u in incident.updates if u.published_at <= published.published_at)
             )
-            body = self._payload(row, then, page_open, now, (impacts, created))
+            shown = [each.id for each in self.settings.catalog.public()]
+            body = self._payload(row, then, page_open, now, (impacts, first_appeared(self.db, shown, now)))
             message = signed(body, secret=row.secret, message_id=f"msg_{delivery.kind}_{delivery.id}", at=now)
             self.poster.post(row.address, message)
         except Skip as skipped:
@@ -302,7 +303,7 @@ class SubscriberSender:
         incident: ListedIncident,
         page_open: list[ListedIncident],
         now: datetime,
-        components: tuple[list[ComponentImpact], datetime],  # the public impacts of the days shown, created_at
+        components: tuple[list[ComponentImpact], Mapping[str, datetime]],  # the days' public impacts, each added
     ) -> str:
         """Statuspage's webhook: the page's status and the incident as the JSON API says them."""
         language, zone = load_language(row.language), self.settings.zone
@@ -311,7 +312,7 @@ class SubscriberSender:
         view = incident_view(incident, language, self.settings.languages, zone, namespace=namespace, components=shown)
         page = components_view(shown, components[0], language=language, zone=zone, now=now, bars=False)
         state = statuspage.status(overall([each.state for each in page.components], page_open, public_ids(shown)))
-        documents = statuspage.components(page, namespace=namespace, created=components[1])
+        documents = statuspage.components(page, namespace=namespace, added=components[1])
         document = {
             "meta": {
                 "unsubscribe": page_url,

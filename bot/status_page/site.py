@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import cached_property
@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.components import first_appeared
 from bot.config import Settings
 from bot.domain.affects import ComponentImpact
 from bot.domain.availability import day_start, period_start
@@ -154,7 +155,6 @@ class StatusSite:
         now = self.clock()
         left = None  # when the page last lost an incident to the 90-day window
         impacts: list[ComponentImpact] = []
-        created = None  # when the page was first served: its components' created_at
         with self.db.read() as session:
             if path == PAGE:
                 listed = public.page(session=session, resolved_since=now - RESOLVED_SHOWN_FOR)
@@ -167,15 +167,13 @@ class StatusSite:
             if self.components and path in WITH_COMPONENTS:
                 since = period_start(now, self.settings.zone)
                 impacts = history.in_period(session=session, since=since, until=now)
-                created = public.first_served_at(session=session)
             # Never backwards: something that left the page (made private, or 90 days old), or a
             # new public title, changed it too.
             modified = _latest(last_changed(listed), public.changed_at(session=session), left)
-        if modified is None or (created is None and self.components and path in API):
-            # nothing public ever: dated from when a page was first served; components date from then
+        if modified is None:  # nothing public ever: dated from when a page was first served
             with self.db.write() as session:
-                created = public.first_served(session=session, now=now)
-            modified = modified or created
+                modified = public.first_served(session=session, now=now)
+        added = first_appeared(self.db, self.public_ids, now) if self.components and path in API else {}
         links = Links(self.layout, here=self.layout.location(path, language.code), root=self.root)
         if path in FEEDS:
             kind = path.rsplit(".", 1)[1]
@@ -187,7 +185,7 @@ class StatusSite:
         if path == PAGE:
             page = self.page(listed, language, Links(self.layout, here=links.here), shown)  # relative: works anywhere
             return Answer(render.page_html(page), HTML, modified, until=self._until(listed, impacts, now))
-        document = self.document(path, listed, language, links, modified, shown, created or modified)
+        document = self.document(path, listed, language, links, modified, shown, added)
         return Answer(_json(document), JSON, modified)
 
     @property
@@ -266,7 +264,7 @@ class StatusSite:
         links: Links,
         modified: datetime,
         shown: ComponentsView,
-        created: datetime,
+        added: Mapping[str, datetime],
     ) -> dict[str, Any]:
         url = self.settings.status_url or links.home  # the page's public address, as configured
         head = statuspage.page(
@@ -279,7 +277,7 @@ class StatusSite:
         state = statuspage.status(self.headline(listed, shown))
         if path == STATE:
             return {"page": head, "status": state}
-        components = statuspage.components(shown, namespace=self.namespace, created=created)
+        components = statuspage.components(shown, namespace=self.namespace, added=added)
         if path == COMPONENTS:
             return {"page": head, "components": components}
         by_id = {document["id"]: document for document in components}

@@ -11,9 +11,9 @@ partial_outage/major_outage, and each update's `affected_components` (`code`, `n
 `old_status`, `new_status`: the components as they stood at its publication). A catalog group
 is a component with `group: true` listing its components' ids, each of which names it in
 `group_id`; a component's id is its catalog id.
-`updated_at` of a component is its last change among the days the page shows, else when this
-status page was first served or dated; `created_at` the earlier of that and its last change (the
-catalog does not say when a component was added).
+`created_at` of a component is when it first appeared in the catalog as stored (a group's: its
+first component's; bot.storage.catalog), or its last change if that was earlier (an incident
+dated back); `updated_at` its last change among the days the page shows, else `created_at`.
 """
 
 from __future__ import annotations
@@ -51,17 +51,19 @@ def status(headline: Headline) -> Json:
     return {"indicator": headline.indicator.value, "description": headline.value}
 
 
-def components(view: ComponentsView, *, namespace: str, created: datetime) -> list[Json]:
-    """The page's components in its order, each group before its own."""
+def components(view: ComponentsView, *, namespace: str, added: Mapping[str, datetime]) -> list[Json]:
+    """The page's components in its order, each group before its own; `added`: when each
+    component first appeared in the catalog, by id (bot.storage.catalog.added: every one shown)."""
     documents: list[Json] = []
     for position, group in enumerate(view.groups, start=1):
         if group.name is None:
             documents += [
-                component(each, namespace=namespace, position=position + index, created=created)
+                component(each, namespace=namespace, position=position + index, created=added[each.id])
                 for index, each in enumerate(group.components)
             ]
             continue
         group_id = public_id(namespace, "group", group.name).hex[:12]
+        created = min(added[each.id] for each in group.components)
         changes = [each.changed_at for each in group.components if each.changed_at is not None]
         documents.append(
             _component(
@@ -76,7 +78,7 @@ def components(view: ComponentsView, *, namespace: str, created: datetime) -> li
             )
         )
         documents += [
-            component(each, namespace=namespace, position=index, created=created, group_id=group_id)
+            component(each, namespace=namespace, position=index, created=added[each.id], group_id=group_id)
             for index, each in enumerate(group.components, start=1)
         ]
     return documents

@@ -1,4 +1,5 @@
-"""Which catalog components incidents affected, and when (`component_impact`, bot.domain.affects).
+"""Which catalog components incidents affected, and when (`component_impact`, bot.domain.affects),
+and when each component first appeared in the catalog (`catalog_component`).
 
 Flat functions over the caller's session, never committing: the service owns the transaction.
 A change ends the component's impact that holds and begins the new state's in the transaction
@@ -8,16 +9,18 @@ listed (what the page shows of its components changed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.domain.affects import ComponentChange, ComponentImpact
 from bot.domain.catalog import ComponentState
 from bot.storage import public
-from bot.storage.tables import ComponentImpactRow
+from bot.storage.tables import CatalogComponentRow, ComponentImpactRow
 
 
 def impacts(*, session: Session, incident_id: int) -> list[ComponentImpact]:
@@ -72,3 +75,19 @@ def _impact(row: ComponentImpactRow) -> ComponentImpact:
         ended_at=row.ended_at,
         ended_by_resolution=row.ended_by_resolution,
     )
+
+
+def added(*, session: Session) -> dict[str, datetime]:
+    """When each component id the catalog has ever had first appeared in it, by id."""
+    rows = session.execute(select(col(CatalogComponentRow.id), col(CatalogComponentRow.added_at)))
+    return {key: at for key, at in rows}
+
+
+def sync(*, session: Session, ids: Iterable[str], now: datetime) -> dict[str, datetime]:
+    """Store the ids not stored yet as added `now` (a stored one keeps its time, whoever else
+    stores it meanwhile); then `added`."""
+    fresh = [{"id": key, "added_at": now} for key in dict.fromkeys(ids)]
+    if fresh:
+        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.connection().execute(dialect_insert(CatalogComponentRow).on_conflict_do_nothing(), fresh)
+    return added(session=session)

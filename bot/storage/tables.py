@@ -152,6 +152,17 @@ class ComponentImpactRow(SQLModel, table=True):
     ended_by_resolution: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
+class CatalogComponentRow(SQLModel, table=True):
+    """A catalog component as first stored: its id and when it first appeared in the catalog
+    (bot.storage.catalog.sync, at start); kept when the file drops it, so its Statuspage
+    `created_at` is the same across restarts and edits of the file."""
+
+    __tablename__ = "catalog_component"
+
+    id: str = Field(primary_key=True, max_length=64)
+    added_at: datetime = utc_column()
+
+
 class IncidentLinkRow(SQLModel, table=True):
     """Two incidents a responder linked as related (`/incident related`), stored once per pair.
 

@@ -4,11 +4,13 @@ timeline, back to operational at the resolution."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from e2e_stack import KOLKATA, Stack, bot_lines, card_of, sections_of
+from status_site import fetch
 
 from bot.sandbox import ManualClock
 
@@ -87,3 +89,36 @@ def test_the_open_modal_offers_the_catalog_and_what_is_chosen_is_affected_from_t
         ":red_circle: Public API: major outage since 21:41 IST"
         for section in card
     ), card
+
+
+def test_a_component_s_created_at_is_when_it_first_appeared_in_the_catalog_across_restarts_and_edits(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """Started at 10:00 with home and api; at 11:00 restarted with api gone and search added; at
+    12:00 with api back: home says 10:00 throughout, search 11:00, api its first 10:00."""
+    catalog = tmp_path / "catalog.toml"
+    settings = {"INCIDENT_CATALOG": str(catalog), "INCIDENT_TIMEZONE": "Asia/Kolkata"}
+    clock = ManualClock(datetime(2022, 2, 17, 10, 0, tzinfo=KOLKATA))
+    search = '\n[[component]]\nid = "search"\nname = "Search"\ngroup = "Web"\n'
+
+    def created_at(catalog_text: str) -> dict[str, str]:
+        catalog.write_text(catalog_text, encoding="utf-8")
+        stack = make_stack(clock=clock, settings=settings)
+        clock.advance(minutes=5)  # served a while after the start
+        components = json.loads(fetch(stack.url, "/api/v2/components.json").body)["components"]
+        stack.server.shutdown()
+        stack.runtime.stop()  # the process ends; the next start reads the same database
+        return {each["name"]: each["created_at"] for each in components}
+
+    assert created_at(CATALOG) == {
+        "Web": "2022-02-17T04:30:00.000Z", "Home page": "2022-02-17T04:30:00.000Z",
+        "Public API": "2022-02-17T04:30:00.000Z",
+    }  # fmt: skip
+    clock.set(datetime(2022, 2, 17, 11, 0, tzinfo=KOLKATA))
+    assert created_at(CATALOG.split("[[component]]\nid = \"api\"")[0] + search) == {
+        "Web": "2022-02-17T04:30:00.000Z", "Home page": "2022-02-17T04:30:00.000Z",
+        "Search": "2022-02-17T05:30:00.000Z",
+    }  # fmt: skip
+    clock.set(datetime(2022, 2, 17, 12, 0, tzinfo=KOLKATA))
+    again = created_at(CATALOG + search)
+    assert (again["Public API"], again["Search"]) == ("2022-02-17T04:30:00.000Z", "2022-02-17T05:30:00.000Z")
