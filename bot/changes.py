@@ -25,6 +25,7 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
+from bot.reminders import answer_reminders
 from bot.storage import drafts, insights, pages, repository
 from bot.storage.repository import StoredIncident
 
@@ -49,7 +50,8 @@ def record(
     """Write the change, its entry, the durations at a close, and what Slack must show."""
     repository.save_incident(session=session, incident_id=stored.id, incident=changed, now=now)
     entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-    deadlines.on_change(session, stored, changed, entry, now, cadences)
+    if deadlines.on_change(session, stored, changed, entry, now, cadences):
+        answer_reminders(session, incident_id=stored.id, entry_id=entry_id, now=now)
     measured = None
     if entry.status_to is Status.RESOLVED:
         entries = [item.entry for item in repository.timeline(session=session, incident_id=stored.id)]

@@ -40,21 +40,25 @@ def cadence(incident: Incident, cadences: Cadences) -> timedelta | None:
 
 def on_change(
     session: Session, stored: StoredIncident, changed: Incident, entry: TimelineEntry, now: datetime, cadences: Cadences
-) -> None:
+) -> bool:
     """After a change: a status change or a reopening resets the deadline (never past a public
-    promise), a close clears it, a severity change counts the new cadence; the rest leave it."""
+    promise), a close clears it, a severity change counts the new cadence; the rest leave it.
+    True when the change answers the reminders asking for the update due before it (a reset or
+    a close: what they asked for is no longer what is due)."""
     every = cadence(changed, cadences)
     status_changed = entry.kind is EntryKind.STATUS and entry.status_from is not entry.status_to
+    answers = False
     if changed.status is Status.RESOLVED:
-        schedule = OFF
+        schedule, answers = OFF, True
     elif status_changed or entry.kind in (EntryKind.REOPENED, EntryKind.VISIBILITY):
-        schedule = reset(now, every, promised=_promised(session, stored.id))
+        schedule, answers = reset(now, every, promised=_promised(session, stored.id)), True
     elif entry.kind is EntryKind.SEVERITY:
         schedule = severity_changed(stored.schedule, now, every, promised=_promised(session, stored.id))
     else:
-        return
+        return False
     if schedule != stored.schedule:
         reminders.save_schedule(session=session, incident_id=stored.id, schedule=schedule)
+    return answers
 
 
 def on_publish(

@@ -139,11 +139,12 @@ def test_a_guest_cannot_snooze_and_nothing_is_stored(make_stack: Callable[..., S
 def test_a_snooze_after_the_close_is_refused_and_nothing_is_stored(
     make_stack: Callable[..., Sandbox], unchanged: object
 ) -> None:
+    """Clicked on the reminder as bob's Slack still showed it, before the close replaced its buttons."""
     with nudged(make_stack) as (stack, _, channel, nudge):
         stack.user("alice").slash("close", channel=channel)
         stack.settle()
         with unchanged(stack.runtime.db):  # type: ignore[operator]
-            stack.user("bob").click(channel, nudge.ts, "reminder.snooze.60")
+            stack.user("bob").click_as_shown(channel, nudge.ts, nudge.blocks, "reminder.snooze.60")
             stack.settle()
         assert replies(stack)[-1] == (
             ":warning: INC-1 is resolved: no public update is due, so there is no reminder to snooze."
@@ -230,6 +231,38 @@ def test_a_published_update_replaces_the_buttons_of_every_reminder_that_asked_fo
             _, context, buttons = now_reads(stack, channel, ts)
             assert not buttons
             assert context == ["Answered: `22:46 IST` *bob* :mega: published the English short update"]
+
+
+def test_a_status_change_replaces_the_reminders_buttons_since_it_moved_the_deadline(
+    make_stack: Callable[..., Sandbox],
+) -> None:
+    """The status change resets the deadline: the nudge no longer asks for what is due, so its
+    buttons give way to the change (a click on them would only say it was already answered)."""
+    with nudged(make_stack) as (stack, _, channel, nudge):
+        stack.user("bob").slash("status identified Bad deploy of the CDN config", channel=channel)
+        stack.settle()
+        _, context, buttons = now_reads(stack, channel, nudge.ts)
+        assert not buttons
+        [answered] = context
+        assert answered.startswith("Answered: `22:16 IST` *bob* ")
+        assert "identified" in answered and "Bad deploy of the CDN config" in answered
+
+
+def test_the_close_replaces_the_reminders_buttons(make_stack: Callable[..., Sandbox]) -> None:
+    with nudged(make_stack) as (stack, _, channel, nudge):
+        stack.user("alice").slash("close Rolled back", channel=channel)
+        stack.settle()
+        _, context, buttons = now_reads(stack, channel, nudge.ts)
+        assert not buttons
+        [answered] = context
+        assert answered.startswith("Answered: `22:16 IST` *alice* ") and "resolved" in answered
+
+
+def test_a_note_leaves_the_reminders_buttons(make_stack: Callable[..., Sandbox]) -> None:
+    with nudged(make_stack) as (stack, _, channel, nudge):
+        stack.user("bob").slash("note Still looking at the CDN", channel=channel)
+        stack.settle()
+        assert now_reads(stack, channel, nudge.ts)[2], "a note does not move the deadline"
 
 
 def test_a_reminder_answered_before_slack_could_take_it_is_never_posted(make_stack: Callable[..., Sandbox]) -> None:
