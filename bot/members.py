@@ -174,20 +174,77 @@ class MemberCheck:
     def _look_up(self, user_id: str) -> Member:
         """users.info for someone the bot has never heard of: one bounded call, no retry."""
         try:
-            user = read_user(self.client.users_info(user=user_id, include_locale=True).get("user"))
+            return self.learn(self._users_info(user_id, about="you"))
+        except _NoSuchUser:  # Slack sent their request, yet has nobody by that id
+            raise SlackUnavailable(unknown_member("Slack answered with the error `user_not_found`")) from None
+        except _Unanswered as failed:
+            raise SlackUnavailable(unknown_member(failed.what)) from None
+
+    def look_up_people(self, user_ids: Iterable[str]) -> frozenset[str]:
+        """People a command names (`/incident page @erin`) whom the members table does not know yet,
+        asked of Slack as the one asking is (users.info, at most 1 s each, no retry; the first
+        `MAX_LOOKUPS_AT_ONCE`) and stored as the member sync stores them, all together once every
+        answer is in. Returns the ids Slack has no one for; raises SlackUnavailable, having stored
+        nothing, when Slack does not say who someone is."""
+        learned: list[SlackUser] = []
+        missing: set[str] = set()
+        unknown = [
+            user_id for user_id in dict.fromkeys(user_ids) if not (self.recent.get(user_id) or self._stored(user_id))
+        ]
+        for user_id in unknown[:MAX_LOOKUPS_AT_ONCE]:
+            try:
+                learned.append(self._users_info(user_id, about="them"))
+            except _NoSuchUser:
+                missing.add(user_id)
+            except _Unanswered as failed:
+                raise SlackUnavailable(unknown_person(user_id, failed.what)) from None
+        if learned:
+            found = [from_slack(user) for user in learned]
+            with self.db.write() as session:
+                members.put(session=session, members=found, learned_at=self.clock())
+            for member in found:
+                self.recent.put(member)
+        return frozenset(missing)
+
+    def _users_info(self, user_id: str, *, about: str) -> SlackUser:
+        """What Slack says of `user_id` (one call of at most 1 s); _NoSuchUser when it has nobody by
+        that id (`user_not_found`), _Unanswered when it does not say."""
+        try:
+            return read_user(self.client.users_info(user=user_id, include_locale=True).get("user"))
         except Malformed as malformed:
             log.warning("users.info for %s answered what this bot cannot read: %s", user_id, malformed)
-            raise SlackUnavailable(unknown_member("Slack described you in a way this bot did not expect")) from None
+            raise _Unanswered(f"Slack described {about} in a way this bot did not expect") from None
         except SlackApiError as error:
             status = error.response.status_code if error.response is not None else 0
             code = error.response.get("error") if error.response is not None else None
             log.warning("users.info for %s failed: HTTP %s %s", user_id, status, code or "")
+            if status == 200 and code == "user_not_found":
+                raise _NoSuchUser(user_id) from None
             what = f"Slack answered with the error `{code}`" if status == 200 else f"Slack is failing (HTTP {status})"
-            raise SlackUnavailable(unknown_member(what)) from None
+            raise _Unanswered(what) from None
         except OSError as error:
             log.warning("users.info for %s failed: %s", user_id, type(error).__name__)
-            raise SlackUnavailable(unknown_member(f"Slack did not answer within {LOOKUP_TIMEOUT_SECONDS} s")) from None
-        return self.learn(user)
+            raise _Unanswered(f"Slack did not answer within {LOOKUP_TIMEOUT_SECONDS} s") from None
+
+
+class _NoSuchUser(Exception):
+    """Slack has nobody by that id."""
+
+
+class _Unanswered(Exception):
+    """Slack did not say who someone is: `what` happened, in the reply's words."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def unknown_person(user_id: str, what: str) -> str:
+    """The reply to a command naming someone the bot does not know yet when Slack cannot tell who they are."""
+    return (
+        f"I could not look up someone you named (`{user_id}`): I have not seen them before, and when I asked, "
+        f"{what}. Nothing was changed. Please try again in a few minutes."
+    )
 
 
 def unknown_member(what: str) -> str:

@@ -20,6 +20,7 @@ from bot.storage import members, usergroups
 from bot.storage.db import Database
 
 LookUpGroup = Callable[[str, str], KnownGroup | None]  # (group id, handle) -> asked of Slack, at most 1 s
+LookUpPeople = Callable[[Sequence[str]], frozenset[str]]  # people the bot lacks, asked of Slack and stored
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,26 @@ class Reached:
 
 class PageTargets:
     def __init__(
-        self, db: Database, *, catalog: Catalog, language: str = "en", look_up_group: LookUpGroup | None = None
+        self,
+        db: Database,
+        *,
+        catalog: Catalog,
+        language: str = "en",
+        look_up_group: LookUpGroup | None = None,
+        look_up_people: LookUpPeople | None = None,
     ) -> None:
         self.db = db
         self.catalog = catalog  # INCIDENT_CATALOG: components' on-call and escalation groups
         self.language = language  # the catalog's names in the timeline and messages
         self.look_up_group = look_up_group
+        self.look_up_people = look_up_people  # `bot.members.MemberCheck.look_up_people`
+
+    def learn_people(self, people: Sequence[str]) -> frozenset[str]:
+        """People named whom the members table does not know yet are asked of Slack and stored
+        (SlackUnavailable, nothing stored, when it does not answer); the ids Slack has nobody for."""
+        if self.look_up_people is None or not people:
+            return frozenset()
+        return self.look_up_people(people)
 
     def component(self, text: str) -> Component:
         if not self.catalog:
@@ -115,11 +130,11 @@ class PageTargets:
         return self.oncall_plan(session, component)
 
 
-def candidate(session: Session, user_id: str) -> Candidate:
-    """Someone reached, as the members table knows them."""
+def candidate(session: Session, user_id: str, missing: frozenset[str] = frozenset()) -> Candidate:
+    """Someone reached, as the members table knows them (`missing`: ids Slack has nobody for)."""
     member = members.get(session=session, user_id=user_id)
     if member is None:
-        return Candidate(user_id, known=False)
+        return Candidate(user_id, known=False, missing=user_id in missing)
     return Candidate(user_id, is_bot=member.is_bot, is_guest=member.is_guest, deleted=member.deleted)
 
 

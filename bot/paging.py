@@ -57,7 +57,7 @@ from bot.outbox.kinds.send_page import SendPage
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_page import UpdatePage
-from bot.page_targets import LookUpGroup, PageTargets, Reached, candidate, find_group
+from bot.page_targets import LookUpGroup, LookUpPeople, PageTargets, Reached, candidate, find_group
 from bot.render import page_picker
 from bot.storage import members, pages, repository
 from bot.storage.db import Database
@@ -85,16 +85,25 @@ class PagingService:
         catalog: Catalog,
         language: str = "en",
         look_up_group: LookUpGroup | None = None,
+        look_up_people: LookUpPeople | None = None,
     ) -> None:
         self.db = db
         self.zone = zone
         self.clock = clock
-        self.targets = PageTargets(db, catalog=catalog, language=language, look_up_group=look_up_group)
+        self.targets = PageTargets(
+            db, catalog=catalog, language=language, look_up_group=look_up_group, look_up_people=look_up_people
+        )
         self.escalations = Escalations(db, clock=clock, catalog=catalog)
 
     @classmethod
     def from_settings(
-        cls, db: Database, settings: Settings, *, clock: Clock, look_up_group: LookUpGroup | None = None
+        cls,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Clock,
+        look_up_group: LookUpGroup | None = None,
+        look_up_people: LookUpPeople | None = None,
     ) -> PagingService:
         return cls(
             db,
@@ -103,6 +112,7 @@ class PagingService:
             catalog=settings.catalog,
             language=settings.languages[0],
             look_up_group=look_up_group,
+            look_up_people=look_up_people,
         )
 
     def names_in(self, paged: Paged) -> dict[str, str]:
@@ -158,9 +168,11 @@ class PagingService:
         handles: Sequence[str] = (),
     ) -> Paged:
         """Page people, user groups (id, handle as typed; or a handle Slack left as text) and
-        components (as typed). Nobody to page (all skipped or still waiting): the outcome says so
-        and nothing is stored."""
+        components (as typed). People and groups the bot has not heard of are asked of Slack first
+        (Slack not answering: SlackUnavailable, nothing stored). Nobody to page (all skipped or still
+        waiting): the outcome says so and nothing is stored."""
         chosen = [self.targets.component(text) for text in components]
+        missing = self.targets.learn_people(people)
         self.targets.learn_groups(groups)
         with self.db.write() as session:
             stored = locate(session, where)
@@ -169,7 +181,7 @@ class PagingService:
             plans += [self.targets.group_plan(session, group_id, handle) for group_id, handle in groups]
             plans += [self.targets.handle_plan(session, handle) for handle in handles]
             plans += [self.targets.oncall_plan(session, component) for component in chosen]
-            return self._page(session, stored, plans, actor=actor)
+            return self._page(session, stored, plans, actor=actor, missing=missing)
 
     def page_matching(
         self, session: Session, stored: StoredIncident, labels: Mapping[str, str], *, actor: str
@@ -222,10 +234,18 @@ class PagingService:
                 session=session, incident_id=None, team_id=stored.team_id, effect=picker, now=now, expires_at=expires_at
             )
 
-    def _page(self, session: Session, stored: StoredIncident, plans: Sequence[Reached], *, actor: str) -> Paged:
+    def _page(
+        self,
+        session: Session,
+        stored: StoredIncident,
+        plans: Sequence[Reached],
+        *,
+        actor: str,
+        missing: frozenset[str] = frozenset(),
+    ) -> Paged:
         reached = [person for plan in plans for person in plan.people]
         open_since = pages.open_since(session=session, incident_id=stored.id, user_ids=reached)
-        candidates = {person: candidate(session, person) for person in reached}
+        candidates = {person: candidate(session, person, missing) for person in reached}
         asked: list[Asked] = []
         skipped: tuple[tuple[str, Skipped], ...] = ()
         waiting: tuple[tuple[str, datetime], ...] = ()

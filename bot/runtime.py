@@ -218,7 +218,9 @@ def build(
     members = MemberCheck(db, client, clock=clock, guests_read=settings.guests_read)
     sender.learn_people = members.look_up_unknown
     groups = UserGroupSync(db, client, clock=clock, sleep=time.sleep)
-    paging = PagingService.from_settings(db, settings, clock=clock, look_up_group=groups.look_up)
+    paging = PagingService.from_settings(
+        db, settings, clock=clock, look_up_group=groups.look_up, look_up_people=members.look_up_people
+    )
     sync = MemberSync(
         db,
         client,

@@ -122,15 +122,18 @@ class Skipped(StrEnum):
     APP = "an app"
     DEACTIVATED = "deactivated"
     UNKNOWN = "not known to the bot yet"
+    MISSING = "not in this workspace"  # Slack, asked, has nobody by that id
     PAGER = "the one paging"
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """Someone a page reaches, as the members table knows them (`known` False: not in it)."""
+    """Someone a page reaches, as the members table knows them (`known` False: not in it;
+    `missing`: and Slack, asked, has nobody by that id)."""
 
     user_id: str
     known: bool = True
+    missing: bool = False
     is_bot: bool = False
     is_guest: bool = False
     deleted: bool = False
@@ -142,7 +145,7 @@ def why_not(candidate: Candidate, pager: str) -> Skipped | None:
     if candidate.user_id == pager:
         return Skipped.PAGER
     if not candidate.known:
-        return Skipped.UNKNOWN
+        return Skipped.MISSING if candidate.missing else Skipped.UNKNOWN
     if candidate.is_bot:
         return Skipped.APP
     if candidate.deleted:

@@ -14,6 +14,7 @@ from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
 from paging_world import dm, paging_world, replies
 
 from bot.sandbox import ManualClock
+from bot.storage import members
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ BAD_PAGES = [
     ("page <!here>", "@here cannot be paged"),
     ("page @oncal-web", "There is no user group @oncal-web in this workspace. Did you mean @oncall-web?"),
     ("page @nobody", "There is no user group @nobody in this workspace. For a person, type @ and pick them"),
-    ("page <@U0NOBODY|nobody>", "Nobody was paged for INC-1.\nNot paged: *someone* (not known to the bot yet)."),
+    ("page <@U0NOBODY|nobody>", "Nobody was paged for INC-1.\nNot paged: *someone* (not in this workspace)."),
     ("page home <!date^1645114260^{date_short}|Feb 17>", "is not someone to page"),
     ("page #general", "A channel (#general) cannot be paged"),
     ("page INC-9 @bob", "There is no INC-9 in this workspace."),
@@ -165,6 +166,50 @@ def test_an_unknown_group_a_guest_paging_a_resolved_incident_and_a_private_one_f
     assert "INC-2 is private" in outside.json["text"]
     assert "INC-3 is resolved: reopen it first to page people for it." in resolved.json["text"]
     assert dm(stack, "bob") == [] and dm(stack, "carol") == []
+
+
+def test_someone_the_bot_has_not_seen_yet_is_asked_of_slack_stored_and_paged_by_the_same_rules(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, _, channel = world
+    erin = stack.emulator.add_user("erin")  # joined while no event reached the bot
+    frank = stack.emulator.add_user("frank", is_restricted=True)
+    with stack.runtime.db.read() as session:
+        assert members.get(session=session, user_id=erin.id) is None
+    answer = stack.user("alice").slash("page @erin @frank", channel=channel)
+    assert answer.json["text"] == (
+        "INC-1: paged *erin*. Each got a direct message to acknowledge it, and an invitation to the channel.\n"
+        "Not paged: *frank* (a workspace guest)."
+    )
+    with stack.runtime.db.read() as session:  # stored as the member sync stores them
+        stored_erin = members.get(session=session, user_id=erin.id)
+        stored_frank = members.get(session=session, user_id=frank.id)
+    assert stored_erin is not None and not stored_erin.is_guest and stored_erin.tz == "Asia/Kolkata"
+    assert stored_frank is not None and stored_frank.is_guest
+    stack.settle()
+    [message] = dm(stack, "erin")
+    assert shown(message).startswith(":pager: *alice* paged you for *INC-1* (sev1)")
+    asked = len(stack.emulator.calls("users.info"))
+    stack.user("dave").slash("page INC-1 @frank", channel=channel)
+    assert len(stack.emulator.calls("users.info")) == asked  # known now: Slack is not asked again
+
+
+def test_when_slack_cannot_say_who_someone_new_is_the_reply_says_so_and_nothing_is_stored(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    stack, _, channel = world
+    erin = stack.emulator.add_user("erin")
+    stack.emulator.down()
+    with unchanged(stack.runtime.db):
+        answer = stack.user("alice").slash("page @erin home", channel=channel)
+    assert answer.json["text"] == (
+        f":warning: I could not look up someone you named (`{erin.id}`): I have not seen them before, and when "
+        "I asked, Slack is failing (HTTP 503). Nothing was changed. Please try again in a few minutes."
+    )
+    stack.emulator.up()
+    stack.settle(timeout=60)
+    assert dm(stack, "bob") == [] and dm(stack, "erin") == []
+    assert stack.user("alice").slash("page @erin", channel=channel).json["text"].startswith("INC-1: paged *erin*.")
 
 
 def test_oncall_says_who_each_component_reaches_now_only_to_the_asker(
