@@ -61,7 +61,15 @@ from bot.status_page.links import (
     site_root,
 )
 from bot.status_page.negotiate import choose_language
-from bot.status_page.views import PageView, PublicIncident, SubscribeForm, incident_view, moment, newest_first
+from bot.status_page.views import (
+    Moments,
+    PageView,
+    PublicIncident,
+    SubscribeForm,
+    incident_view,
+    moment,
+    newest_first,
+)
 from bot.storage import history, public
 from bot.storage.db import Database
 from bot.subscribers import SubscriberService
@@ -212,7 +220,8 @@ class StatusSite:
         return overall(states, listed, self.public_ids)
 
     def page(self, listed: list[ListedIncident], language: Language, links: Links, shown: ComponentsView) -> PageView:
-        views = [self._view(incident, language) for incident in newest_first(listed)]
+        moments = Moments(self.settings.zone, language)
+        views = [self._view(incident, language, moments=moments) for incident in newest_first(listed)]
         return PageView(
             language=language,
             public_name=self.settings.public_name,
@@ -235,7 +244,8 @@ class StatusSite:
     def feed(
         self, path: str, listed: list[ListedIncident], language: Language, links: Links, modified: datetime
     ) -> render.FeedView:
-        views = [self._view(incident, language, feed=True) for incident in listed]
+        moments = Moments(self.settings.zone, language)
+        views = [self._view(incident, language, feed=True, moments=moments) for incident in listed]
         entries = [
             render.FeedEntry(
                 id=f"urn:uuid:{update_id(self.namespace, view.listed, update.key)}", incident=view, update=update
@@ -281,9 +291,10 @@ class StatusSite:
         if path == COMPONENTS:
             return {"page": head, "components": components}
         by_id = {document["id"]: document for document in components}
+        moments = Moments(self.settings.zone, language)
         incidents = [
-            statuspage.incident(self._view(incident, language), namespace=self.namespace, page_url=url,
-                                components_now=by_id)
+            statuspage.incident(self._view(incident, language, moments=moments), namespace=self.namespace,
+                                page_url=url, components_now=by_id)
             for incident in newest_first(listed)
         ]  # fmt: skip
         if path == SUMMARY:
@@ -296,7 +307,9 @@ class StatusSite:
             }
         return {"page": head, "incidents": incidents}
 
-    def _view(self, incident: ListedIncident, language: Language, *, feed: bool = False) -> PublicIncident:
+    def _view(
+        self, incident: ListedIncident, language: Language, *, feed: bool = False, moments: Moments | None = None
+    ) -> PublicIncident:
         return incident_view(
             incident,
             language,
@@ -306,6 +319,7 @@ class StatusSite:
             feed=feed,
             components=self.components,
             public=self.public_ids,
+            moments=moments,
         )
 
 

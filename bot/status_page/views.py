@@ -10,10 +10,11 @@ and the feeds.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
@@ -47,18 +48,47 @@ def clean(text: str, *, feed: bool = False) -> str:
 
 @dataclass(frozen=True)
 class Moment:
-    utc: str  # 2022-02-17T16:17:00Z
+    at: datetime  # in UTC
     shown: str  # 2022-02-17 21:47 IST, in the reader's language
-    rfc822: str  # Thu, 17 Feb 2022 16:17:00 +0000 (RSS)
+
+    @cached_property
+    def utc(self) -> str:
+        """2022-02-17T16:17:00Z"""
+        return f"{self.at:%Y-%m-%dT%H:%M:%SZ}"
+
+    @property
+    def rfc822(self) -> str:
+        """Thu, 17 Feb 2022 16:17:00 +0000 (RSS)"""
+        return format_datetime(self.at)
 
     def html(self) -> Markup:
-        return Markup('<time datetime="{}">{}</time>').format(self.utc, self.shown)
+        return self._html
+
+    @cached_property
+    def _html(self) -> Markup:
+        # str.format on escaped parts: Markup.format's formatter costs more than the rest of a moment
+        return Markup(f'<time datetime="{escape(self.utc)}">{escape(self.shown)}</time>')  # noqa: S704
 
 
 def moment(value: datetime, zone: ZoneInfo, language: Language) -> Moment:
     utc = value.astimezone(UTC)
-    shown = public_day_and_time(utc, zone, language)
-    return Moment(utc=utc.strftime("%Y-%m-%dT%H:%M:%SZ"), shown=shown, rfc822=format_datetime(utc))
+    return Moment(at=utc, shown=public_day_and_time(utc, zone, language))
+
+
+class Moments:
+    """The moments of one render in one language, each distinct time worded once: a page shows
+    hundreds, most of them twice (an update's publication is also when it last changed)."""
+
+    def __init__(self, zone: ZoneInfo, language: Language) -> None:
+        self.zone = zone
+        self.language = language
+        self._worded: dict[datetime, Moment] = {}
+
+    def __call__(self, value: datetime) -> Moment:
+        found = self._worded.get(value)
+        if found is None:
+            found = self._worded[value] = moment(value, self.zone, self.language)
+        return found
 
 
 @dataclass(frozen=True)
@@ -118,7 +148,7 @@ class PageView:
 
     def word(self, key: str, **parts: object) -> Markup:
         """The reader's wording for `page.<key>`, escaped, with `parts` filled in (Markup kept)."""
-        return escape(self.language.text(f"page.{key}")).format(**parts)
+        return fill(self.language.text(f"page.{key}"), parts)
 
     @property
     def title(self) -> str:
@@ -141,6 +171,14 @@ class PageView:
         return self.links.to(SUMMARY, self.language.code)
 
 
+def fill(text: str, parts: Mapping[str, object]) -> Markup:
+    """`text` escaped, its `{placeholders}` filled with `parts` escaped (Markup kept as it is): what
+    `escape(text).format(**parts)` gives (the wording has no format specs), without Markup.format's
+    formatter, which costs more than the rest of a page's sentence."""
+    filled = str(escape(text)).format(**{name: escape(part) for name, part in parts.items()})
+    return Markup(filled)  # noqa: S704 - the text and every part escaped above
+
+
 def incident_view(
     incident: ListedIncident,
     language: Language,
@@ -151,21 +189,22 @@ def incident_view(
     feed: bool = False,
     components: Sequence[Component] = (),
     public: frozenset[str] | None = None,
+    moments: Moments | None = None,
 ) -> PublicIncident:
-    """`components`: the public catalog's, in its order (`public`: their ids, when known)."""
+    """`components`: the public catalog's, in its order (`public`: their ids, when known);
+    `moments`: the render's, shared by its incidents."""
     public = public_ids(components) if public is None else public
+    moment = Moments(zone, language) if moments is None else moments
     updates = [
         UpdateView(
             key=shown,
             status=language.text(f"page.status.{shown.status.value}"),
             text=clean(shown.text, feed=feed),
             language=shown.language,
-            posted=moment(shown.published_at, zone, language),
-            corrected=moment(shown.corrected_at, zone, language) if shown.corrected_at else None,
-            updated=moment(shown.changed_at, zone, language),
-            correction=language.text("page.corrected").format(
-                time=public_day_and_time(shown.corrected_at, zone, language)
-            )
+            posted=moment(shown.published_at),
+            corrected=moment(shown.corrected_at) if shown.corrected_at else None,
+            updated=moment(shown.changed_at),
+            correction=language.text("page.corrected").format(time=moment(shown.corrected_at).shown)
             if shown.corrected_at
             else "",
             fallback=language.text("page.fallback").format(language=load_language(shown.language).name)
@@ -187,7 +226,7 @@ def incident_view(
         status_label=language.text(f"page.status.{incident.status.value}"),
         impact=incident_impact(incident, public),
         updates=updates,
-        resolved=moment(resolved, zone, language) if resolved is not None else None,
+        resolved=moment(resolved) if resolved is not None else None,
         disrupted=disrupted,
         components=affected,
         affects=_affects(affected, holds, language),
