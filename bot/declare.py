@@ -12,10 +12,11 @@ the App Home), is told in a modal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.clock import TRIGGER_LIFETIME
 from bot.domain import markup
 from bot.domain.declared import SourceMessage, title_from
 from bot.domain.incident import DEFAULT_SEVERITY
@@ -27,8 +28,6 @@ from bot.render import open_metadata
 from bot.render.open_metadata import OpenedFrom
 from bot.storage import members
 from bot.storage.db import Database
-
-TRIGGER_LIFETIME = timedelta(seconds=3)
 
 
 class DeclareService:
@@ -68,6 +67,11 @@ class DeclareService:
             self._open(session, team_id, OpenNotice(trigger_id=trigger_id, text=text))
 
     def _open(self, session: Session, team_id: str, effect: Effect) -> None:
-        now = self.clock()
-        expires_at = now + TRIGGER_LIFETIME
-        store.enqueue(session=session, incident_id=None, team_id=team_id, effect=effect, now=now, expires_at=expires_at)
+        open_with_trigger(session, team_id, effect, self.clock())
+
+
+def open_with_trigger(session: Session, team_id: str, effect: Effect, now: datetime) -> None:
+    """Record work that opens a modal with a trigger: given up once the trigger has expired."""
+    store.enqueue(
+        session=session, incident_id=None, team_id=team_id, effect=effect, now=now, expires_at=now + TRIGGER_LIFETIME
+    )

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.declare import open_with_trigger
 from bot.domain.home import (
     PUBLISH_EVERY,
     RECENT_VIEWERS,
@@ -38,8 +39,10 @@ from bot.domain.home import (
 )
 from bot.domain.paging import OnCall
 from bot.domain.roles import people
-from bot.outbox import home_queue
+from bot.outbox import home_queue, store
 from bot.outbox.effect import Effect
+from bot.outbox.kinds.open_notice import OpenNotice
+from bot.outbox.kinds.post_direct_notice import PostDirectNotice
 from bot.outbox.kinds.publish_home import PublishHome
 from bot.page_targets import find_group
 from bot.storage import alerts, home, members
@@ -73,9 +76,27 @@ class HomeService:
         """`app_home_opened`: remember the viewer and queue their Home's publish."""
         with self.db.write() as session:
             now = self.clock()
-            home.opened(session=session, team_id=team_id, user_id=user_id, now=now)
-            viewer = home.viewers(session=session, team_id=team_id, since=now, user_id=user_id)
-            self._queue(session, team_id, viewer, now)
+            self._viewing(session, team_id, user_id, now)
+
+    def refused(self, *, team_id: str, user_id: str, trigger_id: str | None, text: str) -> None:
+        """A button of `user_id`'s Home was refused (`text`: why, the bot's own mrkdwn): the Home has
+        no channel to answer in, so they are told in a modal opened with the click's `trigger_id`
+        (a direct message when there is none), and their Home, evidently out of date, is published
+        again (as when opened). One transaction."""
+        with self.db.write() as session:
+            now = self.clock()
+            if trigger_id:
+                open_with_trigger(session, team_id, OpenNotice(trigger_id=trigger_id, text=text), now)
+            else:
+                store.enqueue(
+                    session=session, incident_id=None, team_id=team_id, effect=PostDirectNotice(user_id, text), now=now
+                )
+            self._viewing(session, team_id, user_id, now)
+
+    def _viewing(self, session: Session, team_id: str, user_id: str, now: datetime) -> None:
+        """`user_id` looks at their Home now: remember it, and queue its publish."""
+        home.opened(session=session, team_id=team_id, user_id=user_id, now=now)
+        self._queue(session, team_id, home.viewers(session=session, team_id=team_id, since=now, user_id=user_id), now)
 
     def refresh(self, *, team_id: str) -> int:
         """Take the workspace's refresh requests and queue a publish for every recent viewer; how

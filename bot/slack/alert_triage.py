@@ -1,5 +1,7 @@
 """Listeners of a triage message in INCIDENT_ALERT_CHANNEL: its buttons and its select -> the
-triage service -> the reply only the person who clicked sees (docs/behaviour.md, Alerts).
+triage service -> the reply only the person who clicked sees (docs/behaviour.md, Alerts). The App
+Home shows the same buttons for the groups waiting: the same listener answers them there
+(`answer_pressed`: a refusal in a modal).
 
 Members only, as every other button: a guest's click is refused before anything is read or
 stored. A click on a message already decided is refused by the service, saying what happened.
@@ -14,14 +16,16 @@ from slack_bolt import Ack, App, BoltContext
 from bot.alerts.triage import AlertTriage
 from bot.domain.markup import escape, for_slack
 from bot.errors import UsageError
+from bot.home import HomeService
 from bot.render import actions, blocks
 from bot.slack import shapes
-from bot.slack.answers import AfterAck, hand_over, run_reply
+from bot.slack.answers import AfterAck, run_reply
+from bot.slack.home_listeners import answer_pressed
 from bot.slack.run import CommandRunner, Reply
 from bot.slack.shapes import ButtonPress
 
 
-def register_triage(app: App, runner: CommandRunner, triage: AlertTriage, after: AfterAck) -> None:
+def register_triage(app: App, runner: CommandRunner, triage: AlertTriage, homes: HomeService, after: AfterAck) -> None:
     @app.action({"type": "block_actions", "action_id": actions.TRIAGE_ACTIONS})
     def triage_button(ack: Ack, context: BoltContext) -> None:
         ack()
@@ -32,8 +36,7 @@ def register_triage(app: App, runner: CommandRunner, triage: AlertTriage, after:
                 pressed, triage, ensure_can_change=runner.ensure_can_change, opened_text=runner.opened_text
             )
 
-        reply = run_reply(answer, label="alerts")
-        hand_over(after, pressed.asked.response_url, [reply.message])
+        answer_pressed(after, homes, pressed, run_reply(answer, label="alerts"))
 
 
 def answer_triage(

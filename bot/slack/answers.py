@@ -94,20 +94,19 @@ def run_reply(action: Callable[[], Reply], *, subcommand: str = "", label: str =
         except Malformed as malformed:
             outcome.value = "refused"
             log.warning("Slack sent a %s this bot did not expect: %s", label or "command", malformed)
-            return Reply(blocks.error_reply(UNEXPECTED))
+            return Reply(blocks.error_reply(UNEXPECTED), refused=True)
         except UsageError as error:
             outcome.value = "refused"
             how = error.usage or usage.USAGE.get(subcommand, "")
-            return Reply(blocks.error_reply(error.message, how))
+            return Reply(blocks.error_reply(error.message, how), refused=True)
         except UserError as error:
             outcome.value = "refused"
-            return Reply(blocks.error_reply(error.message))
+            return Reply(blocks.error_reply(error.message), refused=True)
         except Exception:  # noqa: BLE001  (the request boundary: logged with a reference in log_unexpected)
             outcome.value = "error"
             reference = log_unexpected(subcommand or "request")
-            return Reply(
-                blocks.error_reply(f"Something went wrong on our side and nothing was changed. Reference: {reference}.")
-            )
+            failed = f"Something went wrong on our side and nothing was changed. Reference: {reference}."
+            return Reply(blocks.error_reply(failed), refused=True)
 
 
 def _command_label(subcommand: str) -> str:

@@ -105,9 +105,9 @@ def create_app(
     register_declaring(app, runner, declaring, after_ack)
     homes = homes or HomeService(service.db, settings, clock=service.clock, look_up=members.look_up_unknown)
     register_home(app, runner, declaring, homes, after_ack)
-    register_paging(app, runner, after_ack)
+    register_paging(app, runner, homes, after_ack)
     if triage is not None:
-        register_triage(app, runner, triage, after_ack)
+        register_triage(app, runner, triage, homes, after_ack)
     register_member_events(app, members.learn)
     register_group_events(
         app, (groups or UserGroupSync(service.db, client, clock=service.clock, sleep=time.sleep)).learn

@@ -3,9 +3,10 @@ a page's direct message, *Page again* and *Page someone else* under "nobody ackn
 and the picker *Page someone else* opens.
 
 Each button acknowledges at once, then runs (`CommandRunner.answer_page`, `answer_unanswered`: one
-transaction) and answers through the response URL, only to the person who pressed. The picker's
-submission pages as `/incident page` does (`CommandRunner.page_picked`): a refusal is shown in the
-picker, under its people; what was done replaces it.
+transaction) and answers through the response URL, only to the person who pressed (pressed on the
+App Home, which has none: `answer_pressed`). The picker's submission pages as `/incident page`
+does (`CommandRunner.page_picked`): a refusal is shown in the picker, under its people; what was
+done replaces it.
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ from dataclasses import replace
 from slack_bolt import Ack, App, BoltContext
 
 from bot.domain.catalog import Catalog
+from bot.home import HomeService
 from bot.reading import Malformed
 from bot.render import actions, page_picker
 from bot.slack import commands, shapes
 from bot.slack.answers import AfterAck, hand_over, run_reply, submit_modal
+from bot.slack.home_listeners import answer_pressed
 from bot.slack.run import CommandRunner
 
 
-def register_paging(app: App, runner: CommandRunner, after: AfterAck) -> None:
+def register_paging(app: App, runner: CommandRunner, homes: HomeService, after: AfterAck) -> None:
     @app.action({"type": "block_actions", "action_id": actions.PAGE_ACTIONS})
     def page_button(ack: Ack, context: BoltContext) -> None:
         ack()
         pressed = shapes.incoming(context, shapes.ButtonPress)
         reply = run_reply(lambda: runner.answer_page(pressed.action_id, pressed.value, pressed.asked), label="page")
-        hand_over(after, pressed.asked.response_url, [reply.message])
+        answer_pressed(after, homes, pressed, reply)  # *Acknowledge* is on the App Home too
 
     @app.action({"type": "block_actions", "action_id": actions.UNANSWERED_ACTIONS})
     def unanswered_button(ack: Ack, context: BoltContext) -> None:

@@ -67,6 +67,7 @@ MADE_PUBLIC = (
 class Reply:
     message: Message
     followups: list[Message] = field(default_factory=list)
+    refused: bool = False  # nothing was done: `message` says why (`bot.slack.answers.run_reply`)
 
 
 class CommandRunner:

@@ -17,7 +17,7 @@ message a shortcut names, an event's fields): when that is unreadable and someon
     interaction      payload: type, user.id; team and channel objects or null; response_url
                      (http or https), trigger_id
       block_actions    actions, the first one pressed: action_id; value, or a select's
-                     selected_option.value
+                     selected_option.value; view.type (home: pressed on the App Home)
       message_action   callback_id; message (bot.slack.copied: ts, author, words)
       shortcut         callback_id (a global shortcut, from the lightning menu)
       view_submission  view.callback_id, view.type; view.private_metadata; view.state.values:
@@ -85,6 +85,7 @@ class ButtonPress:
     asked: Invocation
     action_id: str
     value: str  # "" when the button carries none
+    in_home: bool = False  # pressed on the App Home: no channel, no response URL to answer at
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,9 @@ def read(body: Mapping[str, Any]) -> Incoming:
     if kind == "block_actions":
         pressed = root.objects("actions")[0]
         chosen = pressed.maybe_object("selected_option")  # a select's option, else a button's value
-        return ButtonPress(asked, routed, chosen.text("value") if chosen else pressed.maybe_text("value") or "")
+        value = chosen.text("value") if chosen else pressed.maybe_text("value") or ""
+        view = root.maybe_object("view")
+        return ButtonPress(asked, routed, value, in_home=view is not None and view.maybe_text("type") == "home")
     if kind == "message_action":
         return MessageShortcut(asked, routed, message_from(root.object("message")))
     if kind == "shortcut":
