@@ -8,8 +8,12 @@ every component's impacts are read here and the caller keeps the public ones.
   `ix_component_impact_incident`.
 - `in_period`: every public impact that overlaps the days the page shows: those that ended
   since the first day began (`ix_component_impact_ended`, a range) and those that still hold
-  (`ix_component_impact_holds`, a partial index), each incident looked up by its key. The cost
-  grows with what happened in the days shown, never with all of history.
+  (`ix_component_impact_holds`, a partial index), each one's incident looked up: what is read
+  grows with what happened in the days shown, never with all of history. SQLite looks the
+  incident up by its key. PostgreSQL would hash every listed incident instead (cheaper than
+  the lookups while there are few, but growing with all of history), so it is asked for one
+  row of `ix_incident_public` per impact (`LATERAL ... LIMIT 1`, a nested loop whatever the
+  tables' sizes), read from the index alone.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import Select, select, true, union_all
 from sqlmodel import Session, col
 
 from bot.domain.affects import ComponentImpact
@@ -54,18 +58,29 @@ def of_incidents(*, session: Session, incident_ids: Iterable[int]) -> dict[int, 
 
 def in_period(*, session: Session, since: datetime, until: datetime) -> list[ComponentImpact]:
     """Every impact of a listed, public incident that overlaps [since, until)."""
-    ended = _public(col(ComponentImpactRow.ended_at) >= since, col(ComponentImpactRow.started_at) < until)
-    holding = _public(IMPACT_HOLDS, col(ComponentImpactRow.started_at) < until)
+    lateral = session.get_bind().dialect.name == "postgresql"
+    ended = _public(lateral, col(ComponentImpactRow.ended_at) >= since, col(ComponentImpactRow.started_at) < until)
+    holding = _public(lateral, IMPACT_HOLDS, col(ComponentImpactRow.started_at) < until)
     rows = session.execute(union_all(ended, holding)).all()
     return [_impact(row[1:]) for row in rows]
 
 
-def _public(*conditions: Any) -> Select[int, str, str, datetime, datetime | None, bool]:
-    return (
-        select(*_IMPACT)
-        .join(IncidentRow, col(IncidentRow.id) == col(ComponentImpactRow.incident_id))
-        .where(*conditions, *_PUBLIC)
+def _public(lateral: bool, *conditions: Any) -> Select[int, str, str, datetime, datetime | None, bool]:
+    """The impacts meeting `conditions` whose incident the public may read (`lateral`: each
+    incident looked up in ix_incident_public, one row per impact)."""
+    if not lateral:
+        return (
+            select(*_IMPACT)
+            .join(IncidentRow, col(IncidentRow.id) == col(ComponentImpactRow.incident_id))
+            .where(*conditions, *_PUBLIC)
+        )
+    readable = (
+        select(col(IncidentRow.id))
+        .where(col(IncidentRow.id) == col(ComponentImpactRow.incident_id), *_PUBLIC)
+        .limit(1)
+        .lateral()
     )
+    return select(*_IMPACT).select_from(ComponentImpactRow).join(readable, true()).where(*conditions)
 
 
 def _impact(row: Any) -> ComponentImpact:

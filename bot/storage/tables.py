@@ -19,6 +19,9 @@ REMINDING = text("remind_at IS NOT NULL")
 PUBLIC_OPEN = text("listed_at IS NOT NULL AND public_resolved_at IS NULL")
 PUBLIC_RESOLVED = text("public_resolved_at IS NOT NULL")
 LISTED = text("listed_at IS NOT NULL")
+# What the public may read of an incident (listed and not private): the status page's history
+# looks each impact's incident up in ix_incident_public (bot.storage.history).
+PUBLIC = text("listed_at IS NOT NULL AND private IS false")
 RESOLVED = text("status = 'resolved'")
 
 
@@ -39,6 +42,7 @@ class IncidentRow(SQLModel, table=True):
         Index("ix_incident_channel", "channel_id", unique=True),
         Index("ix_incident_remind_at", "remind_at", sqlite_where=REMINDING, postgresql_where=REMINDING),
         Index("ix_incident_listed", "listed_at", sqlite_where=LISTED, postgresql_where=LISTED),
+        Index("ix_incident_public", "id", sqlite_where=PUBLIC, postgresql_where=PUBLIC),
         Index("ix_incident_public_open", "listed_at", sqlite_where=PUBLIC_OPEN, postgresql_where=PUBLIC_OPEN),
         Index(
             "ix_incident_public_resolved",
