@@ -12,7 +12,7 @@ import pytest
 from bolt_requests import RESPONSE_URL, button, event, interaction, submitted_view, text_input
 from dispatch_bot import ALICE, BOB, DispatchBot
 
-from bot.render import actions
+from bot.render import actions, page_picker
 from bot.slack.answers import UNEXPECTED
 from slack_emulator.validation import check_view
 
@@ -42,7 +42,18 @@ def correction_modal(bot: DispatchBot) -> dict[str, Any]:
     )
 
 
-MODALS = {actions.OPEN_MODAL: open_modal, actions.EDIT_MODAL: edit_modal, actions.CORRECT_MODAL: correction_modal}
+def page_picker_modal(bot: DispatchBot) -> dict[str, Any]:
+    channel = bot.open()
+    values = {actions.PAGE_PEOPLE_INPUT: {actions.INPUT: {"type": "multi_users_select", "selected_users": [BOB]}}}
+    return submitted_view(actions.PAGE_MODAL, values, user=ALICE, private_metadata=page_picker.metadata(1, channel))
+
+
+MODALS = {
+    actions.OPEN_MODAL: open_modal,
+    actions.EDIT_MODAL: edit_modal,
+    actions.CORRECT_MODAL: correction_modal,
+    actions.PAGE_MODAL: page_picker_modal,
+}
 
 
 def test_every_modal_the_bot_opens_is_submitted_garbled_below() -> None:
