@@ -45,6 +45,7 @@ from bot.domain.language import (
     public_time,
     render_duration,
 )
+from bot.domain.markup import NO_BREAK_SPACES, collapse_spaces
 from bot.errors import RuleRefused, UsageError
 
 Length = Literal["short", "long"]
@@ -178,7 +179,7 @@ def shorten_at_word(text: str, limit: int) -> str:
     where the cut falls is closed after it (`see "Something went…"`, `« Quelque chose…»`); ""
     when not even the first word fits.
     """
-    text = " ".join(text.split())
+    text = collapse_spaces(text)
     if len(text) <= limit:
         return text
     room = limit - len(ELLIPSIS)
@@ -201,7 +202,7 @@ def _cut_at_word(text: str, room: int) -> str:
         space = cut.rfind(" ")
         cut = cut[:space] if space >= 0 else ""
     while True:
-        cut = cut.rstrip(_TRAILING)
+        cut = cut.rstrip(_TRAILING + NO_BREAK_SPACES)  # `accueil !`: the space before the ! goes with it
         opened = open_marks(cut)
         if not (cut and opened and opened[-1][0] == len(cut) - 1):
             return cut

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.markup import visible_length
+from bot.domain.markup import collapse_spaces, visible_length
 from bot.domain.timefmt import day_and_time, require_aware
 from bot.errors import BadTime, RuleRefused, UsageError
 
@@ -160,7 +160,7 @@ def checked_text(text: str, *, what: str, limit: int, one_line: bool, empty: str
 
     `empty` is the refusal for an empty text; without it an empty text is allowed.
     """
-    cleaned = " ".join(text.split()) if one_line else text.strip()
+    cleaned = collapse_spaces(text) if one_line else text.strip()
     if not cleaned and empty is not None:
         raise UsageError(empty)
     shown = visible_length(cleaned)  # what a reader sees: a link's label, not its address

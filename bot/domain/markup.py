@@ -88,6 +88,17 @@ class Date:
 Piece = Plain | User | Channel | UserGroup | Special | Link | Emoji | Date
 
 
+# Spaces that keep their words together: French puts them inside « » and before : ; ! ?
+NO_BREAK_SPACES = "\u00a0\u202f\u2007"
+_BREAKING_RUN = re.compile(rf"[^\S{NO_BREAK_SPACES}]+")
+
+
+def collapse_spaces(text: str) -> str:
+    """Each run of breaking whitespace as one space, none at either end; a no-break space stays
+    as typed (« Quelque chose » keeps its spaces, and no line breaks after its «)."""
+    return _BREAKING_RUN.sub(" ", text).strip()
+
+
 def stored_form(slack_text: str) -> str:
     """Text as Slack sends it (`&lt;` for a typed `<`) -> as the bot stores it (entities kept)."""
     return _ESCAPED_ENTITY.sub(lambda entity: _UNESCAPED[entity[0]], slack_text)

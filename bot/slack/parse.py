@@ -21,7 +21,7 @@ from collections.abc import Callable
 from bot.domain.affects import read_affected
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
 from bot.domain.language import available_languages
-from bot.domain.markup import stored_form
+from bot.domain.markup import collapse_spaces, stored_form
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
 from bot.errors import UsageError
@@ -392,7 +392,7 @@ def _severity(number: int, written: str) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(stored_form(text).split())
+    return collapse_spaces(stored_form(text))
 
 
 def _lines(text: str) -> str:

@@ -35,6 +35,7 @@ from bot.domain.drafts import (
 )
 from bot.domain.incident import Attack, Status, open_incident
 from bot.domain.language import available_languages, public_duration
+from bot.domain.markup import collapse_spaces
 from bot.errors import RuleRefused, UsageError
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
@@ -403,6 +404,9 @@ def test_the_start_up_check_refuses_a_public_name_no_short_draft_can_hold() -> N
         ("users   see\tan error", 12, "users see…"),
         ("unbreakable", 5, ""),
         ("a b", 1, ""),
+        # French keeps its no-break spaces, and never breaks at one
+        ("voient\u00a0«\u00a0Quelque chose s'est mal passé\u00a0»", 30, "voient\u00a0«\u00a0Quelque chose…\u00a0»"),
+        ("page d'accueil\u202f! Nous", 17, "page d'accueil…"),
     ],
 )
 def test_shortening_cuts_between_words_and_trims_trailing_punctuation(text: str, limit: int, expected: str) -> None:
@@ -412,7 +416,7 @@ def test_shortening_cuts_between_words_and_trims_trailing_punctuation(text: str,
 def words_are_whole(shortened: str, original: str) -> bool:
     """Every word of `shortened` (without "…" and the marks closed after it) is the original's, the
     last maybe without punctuation."""
-    if shortened != " ".join(original.split()):
+    if shortened != collapse_spaces(original):
         shortened = shortened.rpartition("…")[0]
     shown = shortened.split()
     source = original.split()
@@ -428,7 +432,7 @@ def test_shortening_never_exceeds_the_limit_nor_cuts_a_word(text: str, limit: in
 
     assert len(shortened) <= max(limit, 0)
     assert words_are_whole(shortened, text)
-    if shortened and shortened != " ".join(text.split()):
+    if shortened and shortened != collapse_spaces(text):
         assert not open_marks(shortened), "every quotation and bracket the cut falls inside is closed"
 
 
@@ -459,7 +463,7 @@ def test_every_short_draft_fits_280_characters_and_never_cuts_a_word(
 
     assert len(result.text) <= SHORT_LIMIT
     if IMPACT_SHORTENED in result.warnings:
-        collapsed = " ".join(impact.split())
+        collapsed = collapse_spaces(impact)
         shortened = (shorten_at_word(collapsed, n) for n in range(2, SHORT_LIMIT))
         shown = [s for s in shortened if s and (s in result.text or s[0].lower() + s[1:] in result.text)]
         assert shown, "the shortened impact text must appear in the draft"
