@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.outbox.attempts import LOOKUP_LIMIT, NOTHING_POSTED, Attempt, Posted, posted
+from bot.render.text import FALLBACK_LIMIT, section, split_text
 
 HARMLESS_ERRORS = frozenset({"already_in_channel", "already_pinned", "already_reacted", "cant_invite_self"})
 # chat.postEphemeral's answers when the bot cannot speak where the person opened the modal.
@@ -69,6 +70,17 @@ def posted_before(client: WebClient, channel: str, attempt: Attempt, *, always: 
             return NOTHING_POSTED
         raise
     return posted(list(page.get("messages") or []), attempt.effect_ids)
+
+
+def post_notice_once(client: WebClient, channel: str, attempt: Attempt, text: str) -> bool:
+    """The bot's own words (mrkdwn, people's text already escaped) posted in `channel`, unless an
+    ambiguously failed earlier attempt already did: True when posted now."""
+    if posted_before(client, channel, attempt):
+        return False
+    client.chat_postMessage(
+        channel=channel, blocks=[section(text)], text=split_text(text, FALLBACK_LIMIT)[0], metadata=attempt.metadata()
+    )
+    return True
 
 
 def find_channel(client: WebClient, name: str) -> dict[str, Any] | None:

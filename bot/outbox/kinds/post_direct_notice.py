@@ -14,8 +14,7 @@ from typing import ClassVar
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Nothing
-from bot.outbox.slack_calls import posted_before
-from bot.render.text import FALLBACK_LIMIT, section, split_text
+from bot.outbox.slack_calls import post_notice_once
 
 
 @dataclass(frozen=True)
@@ -31,12 +30,6 @@ class PostDirectNotice(Effect):
         channel = str((opened.get("channel") or {}).get("id") or "")
         if not channel:
             raise GiveUp("conversations.open named no conversation")
-        if posted_before(slack.client, channel, slack.attempt):
+        if not post_notice_once(slack.client, channel, slack.attempt, self.text):
             return Nothing(note="found already posted")
-        slack.client.chat_postMessage(
-            channel=channel,
-            blocks=[section(self.text)],
-            text=split_text(self.text, FALLBACK_LIMIT)[0],
-            metadata=slack.attempt.metadata(),
-        )
         return Nothing()

@@ -13,8 +13,7 @@ from typing import ClassVar
 
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.outbox.slack_calls import posted_before
-from bot.render.text import FALLBACK_LIMIT, section, split_text
+from bot.outbox.slack_calls import post_notice_once
 
 
 @dataclass(frozen=True)
@@ -24,12 +23,6 @@ class PostNotice(Effect):
 
     def send(self, slack: Sending) -> Nothing:
         channel = slack.channel()
-        if posted_before(slack.client, channel, slack.attempt):
+        if not post_notice_once(slack.client, channel, slack.attempt, self.text):
             return Nothing(note="found already posted")
-        slack.client.chat_postMessage(
-            channel=channel,
-            blocks=[section(self.text)],
-            text=split_text(self.text, FALLBACK_LIMIT)[0],
-            metadata=slack.attempt.metadata(),
-        )
         return Nothing()
