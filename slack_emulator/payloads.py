@@ -1,7 +1,7 @@
 """The bodies Slack sends to an app's request URL, built from the workspace state.
 
 Shapes follow Slack's documentation of slash commands, ``block_actions``, ``view_submission``,
-``message_action`` and the Events API ``event_callback`` envelope. Each builder reads the state
+``block_suggestion``, ``message_action`` and the Events API ``event_callback`` envelope. Each builder reads the state
 and must be called under the workspace lock.
 """
 
@@ -11,10 +11,14 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Option, OptionGroup
+
 from slack_emulator.records import JSON, Channel, User, View
 from slack_emulator.state import Workspace
 
 VERIFICATION_TOKEN = "emulator-verification-token"  # noqa: S105 - Slack's deprecated, public field
+MAX_SUGGESTED = 100  # options, or option groups, in one answer to block_suggestion
 
 
 def user_json(ws: Workspace, user: User) -> JSON:
@@ -231,8 +235,17 @@ def event_callback(ws: Workspace, *, event: JSON, event_id: str, event_time: int
     }
 
 
-def option_for(element: JSON, value: str) -> JSON:
-    """The option of a select/radio element whose value is ``value`` (made up when not listed)."""
+EXTERNAL_SELECTS = ("external_select", "multi_external_select")
+DEFAULT_MIN_QUERY_LENGTH = 3  # Slack's, for a menu of external options that sets none
+
+
+def option_for(element: JSON, value: str, offered: Mapping[str, JSON] | None = None) -> JSON:
+    """The option of a select/radio element whose value is ``value`` (made up when not listed).
+    A menu of external options has only what the app ``offered`` (ValueError for anything else)."""
+    if element.get("type") in EXTERNAL_SELECTS:
+        if offered is None or value not in offered:
+            raise ValueError(f"{value!r} was never offered by this menu of external options: type in it first")
+        return copy.deepcopy(dict(offered[value]))
     options = list(element.get("options", []))
     for group in element.get("option_groups", []):
         options.extend(group.get("options", []))
@@ -242,15 +255,59 @@ def option_for(element: JSON, value: str) -> JSON:
     return {"text": {"type": "plain_text", "text": value, "emoji": True}, "value": value}
 
 
-def element_state(element: JSON, value: Any) -> JSON:
+def offered_options(answer: Any) -> list[JSON]:
+    """The options an app's answer to ``block_suggestion`` offers, checked as Slack checks them:
+    an object with ``options`` or ``option_groups`` (not both), at most 100 of either, each a valid
+    option (group); ValueError saying what is wrong."""
+    if not isinstance(answer, Mapping) or ("options" in answer) == ("option_groups" in answer):
+        raise ValueError(f"a block_suggestion answer needs options or option_groups: {answer!r}")
+    grouped = "option_groups" in answer
+    listed = answer["option_groups" if grouped else "options"]
+    if not isinstance(listed, list) or len(listed) > MAX_SUGGESTED:
+        raise ValueError(f"a block_suggestion answer has at most {MAX_SUGGESTED} options or option groups")
+    try:
+        for each in (OptionGroup if grouped else Option).parse_all(listed) or []:
+            each.validate_json()
+        options = [option for group in listed for option in group["options"]] if grouped else listed
+        for option in Option.parse_all(options) or []:
+            option.validate_json()
+    except (SlackObjectFormationError, TypeError, KeyError, AttributeError) as error:
+        raise ValueError(f"an invalid option in a block_suggestion answer: {error}") from None
+    for option in options:
+        text, value = option.get("text"), option.get("value")
+        if not isinstance(text, Mapping) or text.get("type") != "plain_text" or not isinstance(value, str):
+            raise ValueError(f"an option needs plain_text text and a value: {option!r}")
+    return [dict(option) for option in options]
+
+
+def block_suggestion(ws: Workspace, *, user: User, view: View, block_id: str, element: JSON, typed: str) -> JSON:
+    """A ``block_suggestion`` payload: a person typed ``typed`` in a modal's menu of external options."""
+    return {
+        "type": "block_suggestion",
+        "user": user_json(ws, user),
+        "container": {"type": "view", "view_id": view.id},
+        "api_app_id": ws.app_id,
+        "token": VERIFICATION_TOKEN,
+        "action_id": element.get("action_id"),
+        "block_id": block_id,
+        "value": typed,
+        "team": team_json(ws),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view.to_slack(),
+    }
+
+
+def element_state(element: JSON, value: Any, offered: Mapping[str, JSON] | None = None) -> JSON:
     """The ``state.values`` entry Slack sends for an input element holding ``value``."""
     kind = str(element.get("type", "plain_text_input"))
     if isinstance(value, Mapping):
         return {"type": kind, **value}
     if kind in ("static_select", "external_select", "radio_buttons"):
-        return {"type": kind, "selected_option": None if value is None else option_for(element, str(value))}
+        chosen = None if value is None else option_for(element, str(value), offered)
+        return {"type": kind, "selected_option": chosen}
     if kind in ("multi_static_select", "multi_external_select", "checkboxes"):
-        return {"type": kind, "selected_options": [option_for(element, str(v)) for v in value or []]}
+        return {"type": kind, "selected_options": [option_for(element, str(v), offered) for v in value or []]}
     single = {
         "users_select": "selected_user",
         "conversations_select": "selected_conversation",
@@ -279,11 +336,14 @@ def initial_value(element: JSON) -> Any:
     return None
 
 
-def state_values(blocks: list[JSON], values: Mapping[str, Any]) -> JSON:
+def state_values(
+    blocks: list[JSON], values: Mapping[str, Any], offered: Mapping[str, Mapping[str, JSON]] | None = None
+) -> JSON:
     """Slack's ``state.values`` for a view's input blocks, keyed by block id then action id.
 
     ``values`` maps a block id or an action id to what the user entered (a string for text
     inputs, an option value for selects, a list for multi-selects, or a ready-made state dict).
+    ``offered``: what each menu of external options was offered, by block id (View.offered).
     Raises ValueError for a key that names no input of the view.
     """
     result: JSON = {}
@@ -297,7 +357,7 @@ def state_values(blocks: list[JSON], values: Mapping[str, Any]) -> JSON:
         value = values[key] if key is not None else initial_value(element)
         if key is not None:
             used.add(key)
-        result.setdefault(block_id, {})[action_id] = element_state(element, value)
+        result.setdefault(block_id, {})[action_id] = element_state(element, value, (offered or {}).get(block_id))
     unknown = set(values) - used
     if unknown:
         raise ValueError(f"no input block or action_id named {sorted(unknown)} in this view")

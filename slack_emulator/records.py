@@ -266,6 +266,9 @@ class View:
     root_view_id: str
     previous_view_id: str | None = None
     is_open: bool = True
+    # what the app offered in each menu of external options, by block id then option value: a
+    # person can choose only those, and Slack submits each with the text it was shown with
+    offered: dict[str, dict[str, JSON]] = field(default_factory=dict)
 
     def to_slack(self, state_values: JSON | None = None) -> JSON:
         """The view object Slack returns and puts in ``view_submission`` payloads."""

@@ -229,15 +229,41 @@ class UserActions:
             )
         return self._connection().send_payload(payload)
 
+    def type_in_menu(self, view_id: str, block_id: str, typed: str = "") -> AppResponse:
+        """Type ``typed`` in a modal's menu of external options (``""``: open it), as Slack sends it:
+        a ``block_suggestion`` to the options load URL, nothing before ``min_query_length``
+        characters (ValueError). The app's answer must come within 3 seconds and be valid options
+        (ValueError otherwise); what it offers can then be chosen in ``submit_view``."""
+        with self.ws.lock:
+            view = self._open_view(view_id)
+            block = next((b for b in view.body.get("blocks", []) if b.get("block_id") == block_id), None)
+            element = (block or {}).get("element") or (block or {}).get("accessory") or {}
+            if element.get("type") not in payloads.EXTERNAL_SELECTS:
+                raise ValueError(f"block {block_id!r} of view {view_id} has no menu of external options")
+            least = int(element.get("min_query_length", payloads.DEFAULT_MIN_QUERY_LENGTH))
+            if len(typed) < least:
+                raise ValueError(f"Slack asks the app nothing before {least} characters are typed")
+            payload = payloads.block_suggestion(
+                self.ws, user=self.user, view=view, block_id=block_id, element=element, typed=typed
+            )
+        response = self._connection().send_payload(payload)
+        if not response.acked_in_time:
+            raise ValueError(f"the app did not answer block_suggestion within 3 s: {response.status}")
+        offered = payloads.offered_options(response.body)
+        with self.ws.lock:
+            view.offered.setdefault(block_id, {}).update({str(option["value"]): option for option in offered})
+        return response
+
     def submit_view(self, view_id: str, values: Mapping[str, Any] | None = None) -> AppResponse:
-        """Submit a modal with ``values`` keyed by block id or action id (see ``state_values``).
+        """Submit a modal with ``values`` keyed by block id or action id (see ``state_values``); a
+        menu of external options holds only options the app offered (``type_in_menu``).
 
         An empty ack closes the view; ``response_action`` ``errors`` keeps it open, ``update``
         replaces it, ``push`` stacks a new one, ``clear`` closes all of the user's views.
         """
         with self.ws.lock:
             view = self._open_view(view_id)
-            state = payloads.state_values(view.body.get("blocks", []), values or {})
+            state = payloads.state_values(view.body.get("blocks", []), values or {}, view.offered)
             payload = payloads.view_submission(
                 self.ws, user=self.user, view=view, values=state, trigger_id=self.ws.mint_trigger(self.user.id)
             )

@@ -64,6 +64,7 @@ def test_every_request_url_is_the_one_endpoint_the_app_serves() -> None:
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert settings["interactivity"]["message_menu_options_url"].endswith("/slack/events"), "menus' typeahead"
 
 
 def test_the_shortcuts_have_the_callback_ids_the_app_listens_for() -> None:
@@ -226,6 +227,7 @@ def socket_mode_variant(manifest: dict[str, Any]) -> dict[str, Any]:
         command.pop("url")
     variant["settings"]["event_subscriptions"].pop("request_url")
     variant["settings"]["interactivity"].pop("request_url")
+    variant["settings"]["interactivity"].pop("message_menu_options_url")
     variant["settings"]["socket_mode_enabled"] = True
     return variant
 

@@ -161,6 +161,16 @@ class Catalog:
     def public(self) -> tuple[Component, ...]:
         return tuple(component for component in self.components if component.public)
 
+    def search(self, typed: str) -> tuple[Component, ...]:
+        """The components whose id or any of whose names contains `typed`, whatever the case and
+        spacing (all of them for nothing typed), in the file's order: a menu's typeahead."""
+        wanted = _folded(typed)
+        return tuple(
+            component
+            for component in self.components
+            if wanted in component.id or any(wanted in _folded(name) for name in component.names.values())
+        )
+
 
 def _folded(text: str) -> str:
     return " ".join(text.split()).casefold()

@@ -47,34 +47,25 @@ def affected_lines(
     return "Affected", [f"{STATE_EMOJI[ComponentState.OPERATIONAL]} {names}: operational since {since}"]
 
 
-MODAL_OPTIONS = 100  # Slack's most for one select menu: the catalog's first 100 are offered
+MODAL_OPTIONS = 100  # Slack's most options in a static menu, and in one answer to a menu's typeahead
 _TEXT = 75  # Slack's longest option text and group label
 
 
 def component_inputs(components: Sequence[Component], language: str, render: Any) -> list[dict[str, Any]]:
-    """The open modal's two inputs: which components it affects (a multi-select in the catalog's
-    order, grouped as the catalog groups them, an internal one marked so) and how badly (a partial
-    outage unless chosen); none without a catalog. `render(text)` makes a plain_text object."""
+    """The open modal's two inputs: which components it affects and how badly (a partial outage
+    unless chosen); none without a catalog. `render(text)` makes a plain_text object.
+
+    Up to 100 components (Slack's most in a static menu) are all listed, in the catalog's order,
+    grouped as the catalog groups them. More are searched: the menu asks the app for the ones
+    matching what the person types, from the first letter (`component_options`)."""
     if not components:
         return []
-
-    def option(component: Component) -> dict[str, Any]:
-        name = component.name(language) + ("" if component.public else " (internal)")
-        return {"text": render(cut(name)), "value": component.id}
-
-    offered = components[:MODAL_OPTIONS]
-    element: dict[str, Any] = {
-        "type": "multi_static_select",
-        "action_id": actions.INPUT,
-        "placeholder": render("What people cannot use"),
-    }
-    if any(component.group for component in offered):
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for component in offered:
-            groups.setdefault(component.group or "Other", []).append(option(component))
-        element["option_groups"] = [{"label": render(cut(label)), "options": each} for label, each in groups.items()]
+    element: dict[str, Any] = {"action_id": actions.INPUT}
+    if len(components) <= MODAL_OPTIONS:
+        element.update(type="multi_static_select", placeholder=render("What people cannot use"))
+        element.update(component_options(components, language, render))
     else:
-        element["options"] = [option(component) for component in offered]
+        element.update(type="multi_external_select", placeholder=render("Type a name or id"), min_query_length=0)
     states = [{"text": render(PHRASES[state].capitalize()), "value": state.value} for state in MODAL_STATES]
     return [
         {
@@ -98,6 +89,23 @@ def component_inputs(components: Sequence[Component], language: str, render: Any
             },
         },
     ]
+
+
+def component_options(components: Sequence[Component], language: str, render: Any) -> dict[str, Any]:
+    """The menu's options (the first 100 of `components`): each named in `language`, an internal
+    one marked so, its value its id; as `option_groups` by the catalog's `group` when any has one."""
+
+    def option(component: Component) -> dict[str, Any]:
+        name = component.name(language) + ("" if component.public else " (internal)")
+        return {"text": render(cut(name)), "value": component.id}
+
+    offered = components[:MODAL_OPTIONS]
+    if not any(component.group for component in offered):
+        return {"options": [option(component) for component in offered]}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for component in offered:
+        groups.setdefault(component.group or "Other", []).append(option(component))
+    return {"option_groups": [{"label": render(cut(label)), "options": each} for label, each in groups.items()]}
 
 
 def cut(text: str) -> str:

@@ -25,6 +25,7 @@ from bot.domain.incident import DEFAULT_SEVERITY, Status
 from bot.errors import UsageError, UserError
 from bot.reading import Malformed
 from bot.render import actions, blocks
+from bot.render.affected import component_options
 from bot.slack import commands, parse, shapes
 from bot.slack.answers import UNEXPECTED, AfterAck, hand_over, number_in, run_reply, submit_modal
 from bot.slack.declaring import opened_from
@@ -103,6 +104,17 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
             return runner.run(command, asked)
 
         submit_modal(ack, after, actions.TITLE_INPUT, open_titled)
+
+    @app.options(actions.INPUT)
+    def options_wanted(ack: Ack, context: BoltContext) -> None:
+        """The open modal's menu of components, when the catalog has more than a static menu holds:
+        those whose name or id has what the person typed (bot.render.affected)."""
+        wanted = shapes.incoming(context, shapes.OptionsWanted)
+        if wanted.block_id != actions.COMPONENTS_INPUT:
+            ack(options=[])
+            return
+        found = service.catalog.search(wanted.typed)
+        ack(**component_options(found, service.languages[0], blocks.plain))
 
     @app.shortcut(actions.ADD_TO_TIMELINE)
     def add_to_timeline(ack: Ack, context: BoltContext) -> None:

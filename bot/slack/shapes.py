@@ -24,6 +24,8 @@ message a shortcut names, an event's fields): when that is unreadable and someon
                      block id -> action id -> input (value, selected_option.value,
                      selected_options[].value, selected_users)
       view_closed      view.callback_id, view.type
+      block_suggestion action_id, block_id; value (what the person typed in a menu of external
+                     options)
     Events API       JSON: type; url_verification: challenge; app_rate_limited:
                      minute_rate_limited; event_callback: team_id, event_id, event.type
       reaction_added   event: user, reaction, item.type; item.channel, item.ts
@@ -52,7 +54,9 @@ from bot.slack.home_shapes import HomeOpened, read_home_opened
 from bot.slack.member_shapes import MEMBER_EVENTS, MemberChanged, read_member_event
 
 INCOMING = "incident_bot.incoming"  # where the reading middleware leaves the value in Bolt's context
-_INTERACTIONS = frozenset({"block_actions", "message_action", "shortcut", "view_submission", "view_closed"})
+_INTERACTIONS = frozenset(
+    {"block_actions", "message_action", "shortcut", "view_submission", "view_closed", "block_suggestion"}
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,16 @@ class ModalSubmission:
 
 
 @dataclass(frozen=True)
+class OptionsWanted:
+    """`block_suggestion`: a menu of external options asks which match what the person typed."""
+
+    asked: Invocation
+    action_id: str
+    block_id: str
+    typed: str  # "" when the menu opened before anything was typed
+
+
+@dataclass(frozen=True)
 class MessageShortcut:
     asked: Invocation
     callback_id: str
@@ -157,6 +171,7 @@ Incoming: TypeAlias = (
     SlashCommand
     | ButtonPress
     | ModalSubmission
+    | OptionsWanted
     | MessageShortcut
     | GlobalShortcut
     | Reaction
@@ -173,6 +188,7 @@ Read = TypeVar(
     SlashCommand,
     ButtonPress,
     ModalSubmission,
+    OptionsWanted,
     MessageShortcut,
     GlobalShortcut,
     Reaction,
@@ -211,6 +227,8 @@ def read(body: Mapping[str, Any]) -> Incoming:
     if kind == "view_submission":
         view = root.object("view")
         return ModalSubmission(_in_modal(asked), routed, view.maybe_text("private_metadata") or "", _inputs(view))
+    if kind == "block_suggestion":
+        return OptionsWanted(_in_modal(asked), routed, root.text("block_id"), root.maybe_text("value") or "")
     return OtherRequest(kind)
 
 
@@ -298,6 +316,8 @@ def _envelope(kind: str, payload: JsonObject) -> tuple[Invocation, str]:
         return asked, pressed[0].text("action_id")
     if kind in ("message_action", "shortcut"):
         return asked, payload.text("callback_id")
+    if kind == "block_suggestion":
+        return asked, payload.text("action_id")
     view = payload.object("view")
     callback_id = view.text("callback_id")
     if view.text("type") == "workflow_step":  # Bolt then reads the step

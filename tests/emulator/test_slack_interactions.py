@@ -129,6 +129,76 @@ def test_a_submission_sends_the_state_values_slack_sends_and_closes_the_view(
     assert emulator.views("alice", open_only=True) == []
 
 
+SEARCHED = {
+    "type": "input",
+    "block_id": "services",
+    "label": {"type": "plain_text", "text": "Services"},
+    "element": {
+        "type": "multi_external_select",
+        "action_id": "value",
+        "placeholder": {"type": "plain_text", "text": "Type a name"},
+        "min_query_length": 2,
+    },
+}
+
+
+def option(text: str, value: str) -> dict[str, object]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def test_typing_in_a_menu_of_external_options_sends_block_suggestion_and_offers_what_the_app_answers(
+    emulator: SlackEmulator, signed_app: SignedApp, client: WebClient
+) -> None:
+    view = {**MODAL, "blocks": [SEARCHED]}
+    view_id = client.views_open(trigger_id=emulator.mint_trigger("alice"), view=view)["view"]["id"]
+    alice = emulator.as_user("alice")
+    with pytest.raises(ValueError, match="nothing before 2 characters"):
+        alice.type_in_menu(view_id, "services", "c")
+    assert signed_app.received == [], "Slack asks nothing before min_query_length"
+    signed_app.respond = lambda request: (200, {"options": [option("Checkout", "checkout")]})
+    answered = alice.type_in_menu(view_id, "services", "ch")
+    assert answered.json == {"options": [option("Checkout", "checkout")]}
+    request = signed_app.received[-1]
+    assert request.signature_valid and request.headers["content-type"] == "application/x-www-form-urlencoded"
+    payload = request.payload
+    assert {key: payload[key] for key in ("type", "action_id", "block_id", "value", "container")} == {
+        "type": "block_suggestion",
+        "action_id": "value",
+        "block_id": "services",
+        "value": "ch",
+        "container": {"type": "view", "view_id": view_id},
+    }
+    assert payload["user"]["id"] == "U0ALICE" and payload["team"]["id"] == "T0EMULATOR"
+    assert payload["view"]["id"] == view_id and payload["api_app_id"] == emulator.workspace.app_id
+    with pytest.raises(ValueError, match="never offered"):
+        alice.submit_view(view_id, {"services": ["search"]})
+    alice.submit_view(view_id, {"services": ["checkout"]})
+    state = signed_app.received[-1].payload["view"]["state"]["values"]
+    assert state == {
+        "services": {"value": {"type": "multi_external_select", "selected_options": [option("Checkout", "checkout")]}}
+    }
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,  # no options at all
+        {"options": [option(f"S{n}", f"s{n}") for n in range(101)]},  # more than Slack shows
+        {"options": [option("x" * 76, "long")]},  # longer than an option's text may be
+        {"options": [{"value": "no-text"}]},
+        {"options": [], "option_groups": []},
+    ],
+)
+def test_an_answer_slack_would_not_show_is_refused(
+    emulator: SlackEmulator, signed_app: SignedApp, client: WebClient, answer: object
+) -> None:
+    view = {**MODAL, "blocks": [SEARCHED]}
+    view_id = client.views_open(trigger_id=emulator.mint_trigger("alice"), view=view)["view"]["id"]
+    signed_app.respond = lambda request: (200, answer)
+    with pytest.raises(ValueError):
+        emulator.as_user("alice").type_in_menu(view_id, "services", "ch")
+
+
 def test_a_submission_answered_with_errors_keeps_the_modal_open(
     emulator: SlackEmulator, signed_app: SignedApp, client: WebClient
 ) -> None:

@@ -3,6 +3,7 @@ is stored, and every bad input refused with its reply and nothing stored."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -205,3 +206,39 @@ def test_components_slack_sent_garbled_are_answered_in_the_modal_and_nothing_is_
         answer = bot.send(interaction(payload))
     assert answer.json["response_action"] == "update"
     assert [block["text"]["text"] for block in answer.json["view"]["blocks"]] == [UNEXPECTED]
+
+
+def suggestion(**fields: Any) -> dict[str, Any]:
+    """A `block_suggestion`: the person typed in a modal's menu of external options."""
+    return {
+        "type": "block_suggestion",
+        "team": {"id": "T0DISPATCH", "domain": "dispatch"},
+        "user": {"id": ALICE, "team_id": "T0DISPATCH"},
+        "api_app_id": "A0DISPATCH",
+        "container": {"type": "view", "view_id": "V0OPEN"},
+        "action_id": "value",
+        "block_id": "components",
+        "value": "api",
+    } | fields
+
+
+def test_the_menu_s_typeahead_answers_the_components_matching_what_was_typed(bot: DispatchBot) -> None:
+    answer = bot.send(interaction(suggestion(value="PUBLIC")))
+    assert answer.status == 200
+    assert json.loads(answer.body) == {
+        "option_groups": [
+            {"label": {"type": "plain_text", "text": "Web", "emoji": True},
+             "options": [{"text": {"type": "plain_text", "text": "Public API", "emoji": True}, "value": "api"}]}
+        ]
+    }  # fmt: skip
+    assert json.loads(bot.send(interaction(suggestion(block_id="elsewhere"))).body) == {"options": []}
+
+
+def test_a_typeahead_request_without_its_action_is_refused_with_400_and_nothing_changes(
+    bot: DispatchBot, unchanged: Any
+) -> None:
+    garbled = suggestion()
+    del garbled["action_id"]
+    with unchanged(bot.db):
+        answer = bot.send(interaction(garbled))
+    assert (answer.status, json.loads(answer.body)) == (400, {"error": "block_suggestion: action_id is missing"})
