@@ -121,17 +121,21 @@ def utc_offset(value: datetime) -> str:
 def public_time(value: datetime, zone: ZoneInfo, language: Language) -> str:
     """The wall-clock time of `value` in `zone`, as `language` writes it: `22:20 IST`,
     `22 h 20 (UTC+5:30)`."""
-    local = value.astimezone(zone)
-    shown = utc_offset(local) if language.text("time.zone") == "offset" else str(local.tzname())
-    return language.text("time.clock").format(hour=f"{local:%H}", minute=f"{local:%M}", zone=shown)
+    return _clock(value.astimezone(zone), language)
 
 
 def public_day_and_time(value: datetime, zone: ZoneInfo, language: Language) -> str:
     """Its date and time: `2022-02-17 22:20 IST`, `2022-02-17 à 22 h 20 (UTC+5:30)`."""
     local = value.astimezone(zone)
-    return language.text("time.day_and_clock").format(
-        date=f"{local:%Y-%m-%d}", clock=public_time(local, zone, language)
-    )
+    day = f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
+    return language.text("time.day_and_clock").format(date=day, clock=_clock(local, language))
+
+
+def _clock(local: datetime, language: Language) -> str:
+    """`local` (already in its zone) as `language` writes a clock time (a status page words
+    hundreds: no strftime, one conversion)."""
+    shown = utc_offset(local) if language.text("time.zone") == "offset" else str(local.tzname())
+    return language.text("time.clock").format(hour=f"{local.hour:02d}", minute=f"{local.minute:02d}", zone=shown)
 
 
 def longest_public_time(language: Language) -> str:
