@@ -11,6 +11,16 @@ What it measures, p50 and p99 over `--iterations` Homes:
   transaction: the fan-out after a change).
 The target (issue 25): a Home in under 100 ms of server time.
 
+Then, with `--fan-out` viewers (default 1,000; 0 skips it), the whole bot (bot.sandbox: the web
+process's threads, the Slack emulator in the same process, Slack answering each call after
+`--latency` s) and one incident changing (issue 25: "1,000 people with the Home open and one
+incident changing must not hold up the incident's own channel updates"):
+- the change's line in the incident channel: from the command's ack to the line posted, with no
+  viewer, then with the fan-out's viewers all owed a publish by that change;
+- how long until every Home it asked for was handled, and how many `views.publish` calls went;
+- a change shown on one person's Home only (a follow-up of theirs): how many calls went (the other
+  Homes' views are unchanged, so they are not published again).
+
 Data: one workspace; 100,000 resolved incidents (one every 30 minutes, stored durations) and
 1,000 open ones (severities 1-4, one in ten private, the viewer lead of 12, comms of 5, scribe of
 3, each with a next update due), 30 open follow-ups of the viewer and 2,000 of others, and the
@@ -45,8 +55,10 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.domain.home import PUBLISH_EVERY
 from bot.home import HomeService
 from bot.render.home import home_view
+from bot.sandbox import ManualClock, Sandbox
 from bot.storage import home, members
 from bot.storage.db import Database
 from bot.storage.members import Member
@@ -174,9 +186,7 @@ def run(name: str, url: str, resolved: int, open_count: int, viewers: int, itera
 
         def refresh() -> None:
             with db.write() as session:
-                home.request_refresh(
-                    session=session, now=datetime.now(UTC), since=now - timedelta(days=7), team_id=TEAM
-                )
+                home.request_refresh(session=session, now=datetime.now(UTC), team_id=TEAM)
                 session.execute(text("DELETE FROM effect WHERE kind = 'home.publish'"))
             homes.refresh(team_id=TEAM)
 
@@ -187,6 +197,63 @@ def run(name: str, url: str, resolved: int, open_count: int, viewers: int, itera
         db.dispose()
 
 
+def run_fan_out(name: str, url: str, viewers: int, latency: float) -> None:
+    """One incident changing with `viewers` Homes open: its channel's line, and the Homes.
+
+    The bot's clock is still (a Home says how long ago things happened: on a clock running through a
+    minute's end every Home would show a new age) and moved on 10 s for the Homes' next publishes."""
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    emulator = SlackEmulator(clock=clock.timestamp)
+    people = [emulator.add_user(f"viewer{n}").id for n in range(viewers)]
+    stack = Sandbox(database_url=url, emulator=emulator, clock=clock, home_every=PUBLISH_EVERY)
+    try:
+        alice = stack.user("alice")
+        alice.slash("open sev1 Checkout fails")
+        stack.settle(timeout=60)
+        with stack.runtime.db.write() as session:  # open for two hours: its age reads "2h 0m" meanwhile
+            session.execute(text("UPDATE incident SET impact_started_at = :at"), {"at": clock() - timedelta(hours=2)})
+        channel = next(each.channel_id for each in stack.runtime.service.list_incidents(team_id=TEAM))
+        assert channel is not None
+        emulator.set_latency(latency)
+
+        def line_after(command: str, said: str) -> float:
+            """From the command's ack to the bot's line saying `said` in the incident channel (ms)."""
+            assert alice.slash(command, channel=channel).status == 200
+            acked = time.perf_counter()
+            while not any(said in str(message.text) for message in emulator.messages(channel)):
+                if time.perf_counter() - acked > 120:
+                    raise TimeoutError(f"no {said!r} in the incident channel")
+                time.sleep(0.002)
+            return (time.perf_counter() - acked) * 1000
+
+        def homes_done(before: int) -> tuple[float, int]:
+            """Seconds until no Home publish is owed any more, and the views.publish calls made
+            since there were `before`."""
+            started = time.perf_counter()
+            clock.advance(seconds=PUBLISH_EVERY.total_seconds())  # a person's next publish may go
+            stack.settle(timeout=600)
+            return time.perf_counter() - started, len(emulator.calls("views.publish")) - before
+
+        alone = line_after("status identified The config push", "set the status to *identified*")
+        with stack.runtime.db.write() as session:
+            for person in people:
+                home.opened(session=session, team_id=TEAM, user_id=person, now=clock())
+        published = len(emulator.calls("views.publish"))
+        busy = line_after("status monitoring Rolled back", "set the status to *monitoring*")
+        waited, calls = homes_done(published)
+        print(f"\n{name}, the whole bot, Slack answering after {latency * 1000:.0f} ms, {viewers:,} recent viewers:\n")
+        print("| a change of INC-1 | its line in the channel, from the ack | the Homes all handled | views.publish |")
+        print("|---|---|---|---|")
+        print(f"| status, no Home open | {alone:.0f} ms | - | - |")
+        print(f"| status, on {viewers:,} Homes | {busy:.0f} ms | {waited:.1f} s after the line | {calls:,} |")
+        published = len(emulator.calls("views.publish"))
+        mine = line_after("followup Alert on the 5xx rate @viewer0", "Alert on the 5xx rate")
+        waited, calls = homes_done(published)
+        print(f"| a follow-up, on 1 Home | {mine:.0f} ms | {waited:.1f} s after the line | {calls:,} |")
+    finally:
+        stack.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
@@ -194,11 +261,17 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=1_000)
     parser.add_argument("--viewers", type=int, default=1_000)
     parser.add_argument("--iterations", type=int, default=50)
+    parser.add_argument("--fan-out", type=int, default=1_000, help="recent viewers when one incident changes")
+    parser.add_argument("--latency", type=float, default=0.02, help="seconds Slack takes per call (fan-out)")
+    parser.add_argument("--fan-out-only", action="store_true", help="skip the 100,000 incidents' Home")
     args = parser.parse_args()
     print(f"# The App Home ({sys.platform}, Python {sys.version.split()[0]})")
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
-            run("SQLite", f"sqlite:///{folder}/bench.db", args.resolved, args.open, args.viewers, args.iterations)
+            if not args.fan_out_only:
+                run("SQLite", f"sqlite:///{folder}/bench.db", args.resolved, args.open, args.viewers, args.iterations)
+            if args.fan_out:
+                run_fan_out("SQLite", f"sqlite:///{folder}/fan_out.db", args.fan_out, args.latency)
     if args.backend in ("postgres", "both"):
         server = make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG))
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -211,10 +284,17 @@ def main() -> int:
             return 0
         try:
             url = server.set(database=name).render_as_string(hide_password=False)
-            run("PostgreSQL", url, args.resolved, args.open, args.viewers, args.iterations)
+            if not args.fan_out_only:
+                run("PostgreSQL", url, args.resolved, args.open, args.viewers, args.iterations)
+            if args.fan_out:
+                with admin.connect() as connection:
+                    connection.execute(text(f'CREATE DATABASE "{name}_fan"'))
+                fan_out_url = server.set(database=f"{name}_fan").render_as_string(hide_password=False)
+                run_fan_out("PostgreSQL", fan_out_url, args.fan_out, args.latency)
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_fan" WITH (FORCE)'))
             admin.dispose()
     return 0
 

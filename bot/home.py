@@ -133,12 +133,18 @@ class HomeService:
         now = self.clock()
         language = pick_language(member.locale if member else None, self.settings.languages)
         zone = pick_zone(member.tz if member else None, self.settings.zone)
-        if guest and not self.settings.guests_read:  # guests read nothing here (INCIDENT_GUESTS_READ)
-            return Home(viewer=user_id, language=language, zone=zone, now=now, guest=True, reads=False)
         with self.db.read() as session:
-            return self._read(
-                session, team_id, Home(viewer=user_id, language=language, zone=zone, now=now, guest=guest)
+            viewer = Home(
+                viewer=user_id,
+                language=language,
+                zone=zone,
+                now=now,
+                guest=guest,
+                published=home.published_digest(session=session, team_id=team_id, user_id=user_id),
             )
+            if guest and not self.settings.guests_read:  # guests read nothing here (INCIDENT_GUESTS_READ)
+                return replace(viewer, reads=False)
+            return self._read(session, team_id, viewer)
 
     def _read(self, session: Session, team_id: str, viewer: Home) -> Home:
         """`viewer` (who, their language, zone, whether a guest) with every section read."""

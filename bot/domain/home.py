@@ -93,6 +93,7 @@ class Home:
     alert_groups_more: int = 0
     oncall: Sequence[OnCall] | None = None  # components with an on-call group (None: none has, or a guest)
     names: Mapping[str, str] = field(default_factory=dict)
+    published: str | None = None  # the digest of the view last published for the viewer (None: none)
 
 
 def pick_language(locale: str | None, languages: Sequence[str]) -> str:

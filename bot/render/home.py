@@ -9,6 +9,8 @@ block of its own; when everything would not fit, the longest list is cut first a
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +28,7 @@ from bot.render.timeline import STATUS_EMOJI
 
 Block = dict[str, Any]
 MAX_BLOCKS = 100  # in a Home view (Slack's limit)
+UPDATED = "home_updated"  # the block saying when the Home was read, left out of its `digest`
 LINE_LIMIT = 300  # characters of a follow-up or an incident's title shown in one line
 _NONE = timedelta(0)
 Say = Callable[..., str]  # a `home.*` label of the person's language, its placeholders filled
@@ -104,8 +107,15 @@ def home_view(home: Home) -> dict[str, Any]:
     follow_ups = [[block] for block in _lines([_follow_up(item, home.names, say) for item in home.follow_ups])]
     more_follow_ups = say("more_follow_ups", count="{count}")
     parts.append(Part(say("follow_ups"), follow_ups, home.follow_ups_more, say("follow_ups_none"), more_follow_ups))
-    bottom = [_context(say("updated", time=clock_time(home.now, home.zone)))]
+    bottom = [{**_context(say("updated", time=clock_time(home.now, home.zone))), "block_id": UPDATED}]
     return {"type": "home", "blocks": fit(top, parts, bottom)}
+
+
+def digest(view: Mapping[str, Any]) -> str:
+    """What `view` shows, as a SHA-256 (hex): two views of the same digest show the same, but for
+    the time they say they were updated at (a publish that would change only that is not sent)."""
+    shown = {**view, "blocks": [block for block in view["blocks"] if block.get("block_id") != UPDATED]}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def fit(top: list[Block], parts: list[Part], bottom: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:

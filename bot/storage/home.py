@@ -32,9 +32,28 @@ OPEN_PAGE_STATES = [state.value for state in PageState if state.is_open]
 
 
 def opened(*, session: Session, team_id: str, user_id: str, now: datetime) -> None:
-    """`user_id` opened the Home now (kept current for a while after: `recent_viewers`)."""
-    statement: Any = upsert(session)(HomeViewerRow).values(team_id=team_id, user_id=user_id, opened_at=now)
-    session.execute(statement.on_conflict_do_update(index_elements=["team_id", "user_id"], set_={"opened_at": now}))
+    """`user_id` opened the Home now (kept current for a while after: `recent_viewers`); their next
+    publish goes whatever it shows (what they last saw is forgotten)."""
+    seen = {"opened_at": now, "published_digest": None}
+    statement: Any = upsert(session)(HomeViewerRow).values(team_id=team_id, user_id=user_id, **seen)
+    session.execute(statement.on_conflict_do_update(index_elements=["team_id", "user_id"], set_=seen))
+
+
+def published_digest(*, session: Session, team_id: str, user_id: str) -> str | None:
+    """The digest of the view last published for `user_id` (None: none to compare with)."""
+    query = select(HomeViewerRow.published_digest).where(
+        HomeViewerRow.team_id == team_id, HomeViewerRow.user_id == user_id
+    )
+    return session.exec(query).first()
+
+
+def published(*, session: Session, team_id: str, user_id: str, digest: str) -> None:
+    """The view of `digest` was published for `user_id`."""
+    core(session).execute(
+        update(HomeViewerRow)
+        .where(col(HomeViewerRow.team_id) == team_id, col(HomeViewerRow.user_id) == user_id)
+        .values(published_digest=digest)
+    )
 
 
 def viewers(

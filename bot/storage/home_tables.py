@@ -13,7 +13,9 @@ from bot.storage.utc import utc_column
 
 class HomeViewerRow(SQLModel, table=True):
     """Someone who opened the App Home: when they last did (the Home is kept current for 7 days
-    after), and when their next `views.publish` may go at the earliest (one a person every 10 s)."""
+    after), when their next `views.publish` may go at the earliest (one a person every 10 s), and
+    the digest of the view last published for them (a publish that would show the same is not
+    sent; None: publish whatever it shows)."""
 
     __tablename__ = "home_viewer"
     __table_args__ = (Index("ix_home_viewer_opened", "team_id", "opened_at"),)
@@ -22,6 +24,7 @@ class HomeViewerRow(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=32)
     opened_at: datetime = utc_column()
     next_publish_at: datetime | None = utc_column(nullable=True)
+    published_digest: str | None = Field(default=None, max_length=64)
 
 
 class HomeRefreshRow(SQLModel, table=True):

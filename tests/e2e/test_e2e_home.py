@@ -5,7 +5,7 @@ back after an outage, without holding up an incident channel's own updates."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alert_posts import alerting_stack, from_alertmanager
@@ -164,3 +164,36 @@ def test_homes_waiting_on_slack_never_hold_up_an_incident_channels_updates(stack
     assert sum(stack.emulator.home(person) is not None for person in people) < len(people)  # still going
     stack.settle(timeout=30)
     assert all("*INC-1*" in home_of(stack, person) for person in ("alice", "bob", "dana"))  # gina, ursula: guests
+
+
+def publishes(stack: Stack, person: str) -> int:
+    """How many times the bot published `person`'s Home."""
+    user_id = stack.emulator.user(person).id
+    return sum(call.args.get("user_id") == user_id for call in stack.emulator.calls("views.publish"))
+
+
+def test_a_change_on_one_persons_home_publishes_that_home_only(make_stack: Callable[..., Stack]) -> None:
+    clock = ManualClock(datetime(2022, 2, 17, 16, 11, tzinfo=UTC))  # still: ages and due times stay as they are
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_user("dana", real_name="Dana Scott")
+    stack = make_stack(clock=clock, emulator=emulator, home_every=timedelta(0))
+    stack.user("alice").slash("open sev2 Checkout fails")
+    stack.settle()
+    for person in ("bob", "dana"):
+        opened_home(stack, person)
+    before = {person: publishes(stack, person) for person in ("bob", "dana")}
+    assert before == {"bob": 1, "dana": 1}
+
+    stack.user("alice").slash("followup INC-1 Alert on the 5xx rate @bob")  # on bob's Home only
+    stack.settle()
+    assert "Alert on the 5xx rate" in home_of(stack, "bob") and publishes(stack, "bob") == 2
+    assert publishes(stack, "dana") == 1  # her Home would show what it shows: not published again
+    assert "*INC-1*" in home_of(stack, "dana")
+
+    stack.user("alice").slash("status INC-1 identified The config push")  # on both Homes
+    stack.settle()
+    assert (publishes(stack, "bob"), publishes(stack, "dana")) == (3, 2)
+    assert "· identified ·" in home_of(stack, "dana")
+
+    opened_home(stack, "dana")  # opened: published, though it shows the same
+    assert publishes(stack, "dana") == 3
