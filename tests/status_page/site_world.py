@@ -20,6 +20,11 @@ from bot.status_page.site import StatusSite
 from bot.storage.db import Database
 
 IST = ZoneInfo("Asia/Kolkata")
+# Statuspage's component fields, as its published v2 examples give them (a group adds `components`).
+COMPONENT_FIELDS = {
+    "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "start_date",
+    "group_id", "page_id", "group", "only_show_if_degraded",
+}  # fmt: skip
 ALICE = "U0ALICE"
 TEAM = "T1"
 

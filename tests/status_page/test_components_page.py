@@ -13,7 +13,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from site_world import ALICE, IST, World, call
+from site_world import ALICE, COMPONENT_FIELDS, IST, World, call
 from sqlalchemy import event
 
 from bot.domain.catalog import ComponentState, read_catalog
@@ -44,11 +44,6 @@ name = "Billing database"
 public = false
 """)
 MAJOR, PARTIAL = ComponentState.MAJOR, ComponentState.PARTIAL
-# Statuspage's component fields, as its published v2 examples give them (a group adds `components`).
-COMPONENT_FIELDS = {
-    "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "start_date",
-    "group_id", "page_id", "group", "only_show_if_degraded",
-}  # fmt: skip
 STATES = {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
 
 

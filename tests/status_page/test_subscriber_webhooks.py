@@ -13,9 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
+from site_world import COMPONENT_FIELDS
 from standardwebhooks import Webhook, WebhookVerificationError
 from subscriber_world import Received, Receiver, SmtpServer, SubscriberWorld, plain_smtp
 
+from bot.domain.catalog import ComponentState, read_catalog
+from bot.domain.incident import Status
 from bot.storage.db import Database
 
 
@@ -140,3 +143,63 @@ def test_a_private_incident_is_sent_to_nobody(
     world.deliver()
     assert receiver.requests == [] and len(smtp.mailbox.to("jane@example.com")) == 1
     assert json.loads(json.dumps([]) or "[]") == []
+
+
+CATALOG = read_catalog("""
+[[component]]
+id = "home"
+name = { en = "Home page", fr = "Page d'accueil" }
+group = "Web"
+
+[[component]]
+id = "billing-db"
+name = "Billing database"
+public = false
+""")
+
+
+def test_the_webhook_carries_the_incident_s_components_and_each_update_s_as_statuspage_s_do(
+    db: Database,
+    smtp: SmtpServer,
+    receiver: Receiver,
+    run_cli: Callable[..., int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As Statuspage's own incident webhooks: `incident.components` the page's components it
+    affects, in their state now, and each update's `affected_components` ({code, name,
+    old_status, new_status} as they stood at its publication); an internal component nowhere.
+    21:41 home major and billing-db major, published; 21:50 home partial, published identified."""
+    monkeypatch.setenv("INCIDENT_LANGUAGES", "en,fr")
+    world = SubscriberWorld(db, smtp=smtp, catalog=CATALOG)
+    secret = add_webhook(run_cli, capsys, receiver.url, "--language", "fr")
+    where = world.open("Home page down", severity=2, at="2022-02-17 21:41")
+    for component in ("home", "billing-db"):
+        world.incidents.affect(where, actor="U0ALICE", component=component, state=ComponentState.MAJOR)
+    world.publish(where, text="The home page does not load.")
+    world.deliver()
+    world.clock.now += timedelta(minutes=8)
+    world.incidents.affect(where, actor="U0ALICE", component="home", state=ComponentState.PARTIAL)
+    world.incidents.set_status(where, actor="U0ALICE", status=Status.IDENTIFIED)
+    world.publish(where, text="A bad deploy; rolling back.")
+    world.deliver()
+    first, second = (verified(secret, request) for request in receiver.requests)
+    assert all(b"billing" not in request.body.lower() for request in receiver.requests), "internal: never public"
+    home = {"code": "home", "name": "Page d'accueil"}
+
+    incident = first["incident"]
+    assert isinstance(incident, dict) and first["page"]["status_indicator"] == "critical"  # type: ignore[index]
+    (component,) = incident["components"]
+    assert set(component) == COMPONENT_FIELDS and component["group_id"] is not None
+    assert (component["id"], component["name"], component["status"]) == ("home", "Page d'accueil", "major_outage")
+    assert incident["impact"] == "critical", "a major outage of a public component"
+    (update,) = incident["incident_updates"]
+    assert update["affected_components"] == [{**home, "old_status": "operational", "new_status": "major_outage"}]
+
+    incident = second["incident"]
+    assert isinstance(incident, dict)
+    assert [each["status"] for each in incident["components"]] == ["partial_outage"]
+    assert [(u["status"], u["affected_components"]) for u in incident["incident_updates"]] == [
+        ("identified", [{**home, "old_status": "major_outage", "new_status": "partial_outage"}]),
+        ("investigating", [{**home, "old_status": "operational", "new_status": "major_outage"}]),
+    ]
