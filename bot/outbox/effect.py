@@ -39,6 +39,7 @@ from bot.domain.drafts import DraftRecord
 from bot.domain.home import Home
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_public
+from bot.domain.paging import Page
 from bot.domain.triage import TriageView
 from bot.outbox.attempts import Attempt
 from bot.outbox.failures import GiveUp
@@ -50,6 +51,7 @@ from bot.render import draft_blocks
 CHANNEL_LANE = "channel"  # the channel's creation: everything in the channel waits for it
 CARD_LANE = "card"  # the card's post, then its updates: an update waits for the card
 TIMELINE_LANE = "timeline"  # the channel's lines, in the order they happened
+PAGE_LANE = "page"  # pages' direct messages, each edit after its message; no channel needed
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,25 @@ class Effect(ABC):
         """Do the work of the batch this effect begins in Slack; raise `Retry`, `Hold` or `GiveUp`
         (`bot.outbox.failures`) when it cannot be done now; `SlackApiError`s are classified by the
         caller (`bot.outbox.delivery`)."""
+
+
+@dataclass(frozen=True)
+class PageMessage(Effect, ABC):
+    """A page's direct message to its person (`bot.outbox.kinds.send_page`, `update_page`): the
+    page is read when sent (`page`), and its kinds go in `PAGE_LANE`, waiting for no channel (a
+    person is paged while the incident's channel cannot be created yet), each edit after the
+    message it edits."""
+
+    shows_on_home: ClassVar[bool] = True  # the App Home lists the pages waiting for an answer
+    lane: ClassVar[str | None] = PAGE_LANE
+    page_id: int
+
+    def page(self, slack: Sending) -> tuple[IncidentView, Page]:
+        """The incident and the page, as read for the send; GiveUp when the page is gone."""
+        view = slack.about()
+        if view.page is None:
+            raise GiveUp(f"page {self.page_id} is gone")
+        return view, view.page
 
 
 def fallback(incident: Incident) -> str:

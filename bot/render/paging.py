@@ -57,7 +57,9 @@ def _heading(incident: Incident, page: Page, names: Mapping[str, str]) -> str:
 def page_message(incident: Incident, page: Page, names: Mapping[str, str]) -> tuple[str, list[Block]]:
     """The direct message asking someone to take it: fallback text and blocks."""
     heading = _heading(incident, page, names)
-    where = f"You are invited to its channel, <#{incident.channel_id}>." if incident.channel_id else ""
+    where = f"You are invited to its channel, <#{incident.channel_id}>."
+    if not incident.channel_id:  # a page goes before the channel: Slack may be failing to create it
+        where = "You will be invited to its channel once Slack has created it."
     buttons = [
         {
             "type": "button",
@@ -74,7 +76,7 @@ def page_message(incident: Incident, page: Page, names: Mapping[str, str]) -> tu
         },
     ]
     blocks = [
-        section(f"{heading}\n{_why(page, names)} {where}".rstrip()),
+        section(f"{heading}\n{_why(page, names)} {where}"),
         {"type": "actions", "block_id": actions.PAGE_BLOCK, "elements": buttons},
     ]
     return _fallback(incident, page, names), blocks

@@ -31,7 +31,13 @@ def world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, Manu
 
 
 def escalations(stack: Stack, channel: str) -> list[str]:
-    return [line for line in bot_lines(stack, channel) if ":rotating_light: paged" in line]
+    """The escalation lines (read as lines: a run of timeline lines may go as one message)."""
+    return [
+        line
+        for message in bot_lines(stack, channel)
+        for line in message.splitlines()
+        if ":rotating_light: paged" in line
+    ]
 
 
 def test_unanswered_the_escalation_group_is_paged_once_then_the_channel_is_told_and_can_page_again(

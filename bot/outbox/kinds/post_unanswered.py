@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, TIMELINE_LANE, Effect, Sending
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import posted_before
 from bot.render import paging
@@ -17,6 +17,8 @@ from bot.render.text import FALLBACK_LIMIT, split_text
 @dataclass(frozen=True)
 class PostUnanswered(Effect):
     kind: ClassVar[str] = "page.unanswered"
+    lane: ClassVar[str | None] = TIMELINE_LANE  # in the channel, right after its "nobody acknowledged" line
+    after: ClassVar[str | None] = CHANNEL_LANE
     request_id: int
     text: str
 

@@ -4,7 +4,8 @@
 with *Acknowledge* and *Can't take it*. The time Slack gives the message (its ts, to the second)
 is when the page was sent: the request's escalation time counts from its first message, so a page recorded
 while Slack was down waits its full time once it reaches the person. A page answered before its
-message could go (someone else took it) is not sent.
+message could go (someone else took it) is not sent. In the pages' lane (`PageMessage`): it waits
+for no channel, so a person is paged while the incident's channel cannot be created yet.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import ClassVar
 
 from sqlmodel import Session
 
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import PageMessage, Sending
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Nothing, Result
 from bot.outbox.slack_calls import posted_before
@@ -42,16 +43,11 @@ class PageSent(Result):
 
 
 @dataclass(frozen=True)
-class SendPage(Effect):
+class SendPage(PageMessage):
     kind: ClassVar[str] = "page.send"
-    shows_on_home: ClassVar[bool] = True  # the App Home lists the pages waiting for an answer
-    page_id: int
 
     def send(self, slack: Sending) -> Result:
-        view = slack.about()
-        page = view.page
-        if page is None:
-            raise GiveUp(f"page {self.page_id} is gone")
+        view, page = self.page(slack)
         if not page.state.is_open:
             return Nothing(note=f"not sent: the page was {page.state.value} first")
         opened = slack.client.conversations_open(users=page.user_id)
