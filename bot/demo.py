@@ -11,7 +11,9 @@ whose update at 22:25 is 5 minutes late, and the close reports every promise. Si
 earlier, on 2022-02-11, the home page had already failed for an hour (INC-1): when INC-2 opens,
 the bot says it is the second similar incident in 7 days. INC-2 puts the catalog's "Home page" in
 a major outage from 21:41 (`/incident affects`), so its 90-day bar on the status page has a red
-day, "17 Feb 2022: major outage for 1h 58m". The demo ends with INC-2's retrospective, built
+day, "17 Feb 2022: major outage for 1h 58m". At 21:42 `/incident page home` pages the Home page's
+on-call group (@oncall-web: carol), who acknowledges in the app's direct message at 21:44; the
+demo prints that message as she reads it. The demo ends with INC-2's retrospective, built
 from the record, and writes the public status page as `incident-bot status export` does (every
 language, feeds, JSON, relative links) into `incident-bot-demo-status` in the system's temporary
 folder, replacing the previous run's.
@@ -41,12 +43,15 @@ FIRST_START = datetime(2022, 2, 11, 14, 5, tzinfo=ZONE)
 STORY_START = datetime(2022, 2, 17, 21, 41, tzinfo=ZONE)
 DEMO_SITE = Path(tempfile.gettempdir()) / "incident-bot-demo-status"
 STORY = 2  # the incident number of the 2022-02-17 outage: INC-1 is the one of 2022-02-11
+ON_CALL = "carol"  # in @oncall-web, the Home page's on-call group: paged at 21:42, acknowledges at 21:44
 CATALOG = """
 [[component]]
 id = "home"
 name = { en = "Home page", fr = "Page d'accueil" }
 group = "Web"
 description = "chirper.example and the mobile home feed"
+oncall = "oncall-web"
+escalation = "sre-leads"
 
 [[component]]
 id = "search"
@@ -67,6 +72,10 @@ def run_demo(out: TextIO = sys.stdout) -> int:
         catalog.write_text(CATALOG, encoding="utf-8")
         clock = ManualClock(FIRST_START)
         emulator = SlackEmulator(clock=clock.timestamp)
+        emulator.add_user(ON_CALL, real_name="Carol Jones")  # the home page's on-call engineer this week
+        emulator.add_user("dave", real_name="Dave Kim")
+        emulator.add_usergroup("oncall-web", members=[ON_CALL], name="Web on call")
+        emulator.add_usergroup("sre-leads", members=["dave"], name="SRE leads")
         settings = {"INCIDENT_CATALOG": str(catalog)}
         with Sandbox(database_url=database_url, clock=clock, emulator=emulator, settings=settings) as sandbox:
             _replay_first(sandbox, clock)
@@ -103,8 +112,10 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
     steps: list[tuple[tuple[int, int], str, str | None, str | None]] = [
         ((21, 41), "alice", "open sev1 Something went wrong on the home page", GENERAL),
         ((21, 42), "alice", "affects home major --at 21:41", None),
+        ((21, 42), "alice", "page home", None),  # the Home page's on-call group: carol gets a direct message
         ((21, 43), "alice", "role comms @bob", None),
         ((21, 43), "alice", "public-title Home page errors", None),
+        ((21, 44), ON_CALL, None, None),  # carol presses Acknowledge in the page's direct message
         (
             (21, 44),
             "alice",
@@ -128,6 +139,8 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
     for (hour, minute), who, text, where in steps:
         clock.set(clock.now.replace(hour=hour, minute=minute))
         person = alice if who == "alice" else bob
+        if who == ON_CALL:
+            _acknowledge_page(sandbox, who)
         if text is not None:
             answer = person.slash(text, channel=where or sandbox.channel_of(STORY))
             if answer.status != 200:
@@ -137,6 +150,17 @@ def _replay(sandbox: Sandbox, clock: ManualClock) -> None:
             sandbox.emulator.add_member(sandbox.channel_of(STORY), "bob")  # bob joins the channel
         if text is not None and text.startswith("draft"):
             _publish_english_short(sandbox, who)
+
+
+def _acknowledge_page(sandbox: Sandbox, who: str) -> None:
+    """`who` presses *Acknowledge* in the page's direct message."""
+    [page] = sandbox.emulator.messages(_direct_channel(sandbox, who))
+    sandbox.user(who).click(page.channel, page.ts, actions.ACKNOWLEDGE_PAGE)
+
+
+def _direct_channel(sandbox: Sandbox, who: str) -> str:
+    """The app's direct messages with `who`."""
+    return f"D{sandbox.emulator.user(who).id}"
 
 
 def _write_status_page(sandbox: Sandbox) -> Path:
@@ -166,6 +190,10 @@ def _print(sandbox: Sandbox, out: TextIO) -> None:
     rule = "=" * 78
     for title, channel_id in (
         ("The incident channel", channel),
+        (
+            f"{ON_CALL}'s direct messages from the app (the page, once she acknowledged)",
+            _direct_channel(sandbox, ON_CALL),
+        ),
         ("#incidents (announcements)", ANNOUNCE),
         ("#status (what the public saw: only what a person published)", STATUS),
     ):

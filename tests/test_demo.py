@@ -34,6 +34,15 @@ def test_the_demo_prints_the_channel_the_announcements_the_public_posts_and_the_
         "22:06 IST` *bob* :bulb: set the status to *identified*",
         "Total duration *1h 58m* · time to identify *25m* · time to mitigate *1h 29m*",
         "📌",  # the pinned card
+        # the Home page's on-call group paged, carol acknowledging in the direct message she got
+        "`21:42 IST` *alice* :pager: paged *carol*: on call for Home page (@oncall-web)",
+        "21:42 IST  · carol has joined the channel",
+        "`21:44 IST` *carol* :raising_hand: acknowledged the page for Home page: 2m after the page",
+        "*Paged*\n  :white_check_mark: *Home page*: acknowledged by *carol* at 21:44 IST",
+        "carol's direct messages from the app",
+        ":pager: *alice* paged you for *INC-2* (sev1): Something went wrong on the home page\n"
+        "  :white_check_mark: You acknowledged at 21:44 IST. The channel: #inc-2-something-went-wrong-on-the-home-page",
+        "| carol | Home page (oncall) | alice | 2022-02-17 21:42 IST (16:12 UTC) | acknowledged 2022-02-17 21:44 IST",
         ":white_check_mark: *INC-2* resolved after 1h 58m",
         "Chirper was disrupted for almost two hours",
         "pendant près de deux heures",
