@@ -26,6 +26,7 @@ from png_pixels import read_png
 from selenium.webdriver import ActionChains
 from status_site import publish
 
+from bot.demo import CATALOG
 from bot.sandbox import ManualClock
 from bot.status_page.export import export_site
 
@@ -89,24 +90,6 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 
 PUBLIC_ADDRESS = "https://status.chirper.example/status"
-
-
-CATALOG = """
-[[component]]
-id = "home"
-name = { en = "Home page", fr = "Page d'accueil" }
-group = "Web"
-description = "chirper.example and the mobile home feed"
-
-[[component]]
-id = "search"
-name = { en = "Search", fr = "Recherche" }
-group = "Web"
-
-[[component]]
-id = "api"
-name = { en = "Public API", fr = "API publique" }
-"""
 
 
 @pytest.fixture

@@ -16,33 +16,23 @@ import pytest
 from site_world import ALICE, COMPONENT_FIELDS, IST, World, call
 from sqlalchemy import event
 
+from bot import demo
 from bot.domain.catalog import ComponentState, read_catalog
 from bot.domain.incident import Status
 from bot.service import Where
 from bot.storage import history
 from bot.storage.db import Database
 
-CATALOG = read_catalog("""
-[[component]]
-id = "home"
-name = { en = "Home page", fr = "Page d'accueil" }
-group = "Web"
-description = "chirper.example and the mobile home feed"
-
-[[component]]
-id = "search"
-name = { en = "Search", fr = "Recherche" }
-group = "Web"
-
-[[component]]
-id = "api"
-name = "Public API"
-
+# the demo's catalog, and an internal component that must never show
+CATALOG = read_catalog(
+    demo.CATALOG
+    + """
 [[component]]
 id = "billing-db"
 name = "Billing database"
 public = false
-""")
+"""
+)
 MAJOR, PARTIAL = ComponentState.MAJOR, ComponentState.PARTIAL
 STATES = {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
 
