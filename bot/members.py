@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 LOOKUP_TIMEOUT_SECONDS = 1  # users.info for an unknown person; Slack wants the ack within 3
 MAX_LOOKUPS_AT_ONCE = 5  # people named in one message the members table does not know yet
+LOOKUP_BUDGET_SECONDS = 2.0  # all of one command's lookups of people it names: its ack is due within 3 s
 CACHE_SIZE = 5000
 CACHE_SECONDS = 30.0
 
@@ -183,15 +184,19 @@ class MemberCheck:
     def look_up_people(self, user_ids: Iterable[str]) -> frozenset[str]:
         """People a command names (`/incident page @erin`) whom the members table does not know yet,
         asked of Slack as the one asking is (users.info, at most 1 s each, no retry; the first
-        `MAX_LOOKUPS_AT_ONCE`) and stored as the member sync stores them, all together once every
-        answer is in. Returns the ids Slack has no one for; raises SlackUnavailable, having stored
-        nothing, when Slack does not say who someone is."""
+        `MAX_LOOKUPS_AT_ONCE`, within `LOOKUP_BUDGET_SECONDS` in all) and stored as the member sync
+        stores them, all together once every answer is in. Returns the ids Slack has no one for;
+        raises SlackUnavailable, having stored nothing, when Slack does not say who someone is."""
         learned: list[SlackUser] = []
         missing: set[str] = set()
         unknown = [
             user_id for user_id in dict.fromkeys(user_ids) if not (self.recent.get(user_id) or self._stored(user_id))
         ]
+        deadline = self.recent.monotonic() + LOOKUP_BUDGET_SECONDS
         for user_id in unknown[:MAX_LOOKUPS_AT_ONCE]:
+            if self.recent.monotonic() > deadline:
+                slow = f"Slack was too slow to say who everyone you named is within {LOOKUP_BUDGET_SECONDS:g} s"
+                raise SlackUnavailable(unknown_person(user_id, slow))
             try:
                 learned.append(self._users_info(user_id, about="them"))
             except _NoSuchUser:

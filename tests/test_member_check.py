@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.errors import Forbidden
+from bot.errors import Forbidden, SlackUnavailable
 from bot.members import CACHE_SECONDS, MemberCheck, RecentMembers
 from bot.slack.member_shapes import SlackUser, read_user
 from bot.storage.db import Database
@@ -136,3 +136,28 @@ def test_someone_unknown_is_looked_up_with_their_locale(sqlite_db: Database, emu
     with sqlite_db.read() as session:
         claire = get(session=session, user_id=emulator.user("claire").id)
     assert claire is not None and (claire.locale, claire.tz) == ("fr-FR", "Europe/Paris")
+
+
+class SlowMonotonic(FakeMonotonic):
+    """Each reading a second later: every lookup seems to take a second."""
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_people_named_are_looked_up_within_a_budget_and_stored_only_once_all_are_known(
+    sqlite_db: Database, emulator: SlackEmulator
+) -> None:
+    newcomers = [emulator.add_user(name).id for name in ("erin", "frank", "hana")]
+    members = check(sqlite_db, emulator, SlowMonotonic())
+    with pytest.raises(SlackUnavailable) as refused:
+        members.look_up_people(newcomers)
+    assert f"(`{newcomers[2]}`)" in refused.value.message and "too slow" in refused.value.message
+    assert len(emulator.calls("users.info")) == 2, "the third is not asked once the budget is spent"
+    with sqlite_db.read() as session:
+        assert [get(session=session, user_id=user_id) for user_id in newcomers] == [None] * 3, "nothing stored"
+    members = check(sqlite_db, emulator, FakeMonotonic())
+    assert members.look_up_people([*newcomers, "U0NOBODY"]) == {"U0NOBODY"}
+    with sqlite_db.read() as session:
+        assert all(get(session=session, user_id=user_id) for user_id in newcomers)
