@@ -44,6 +44,7 @@ from bot.outbox.effect import Effect
 from bot.outbox.kinds.open_notice import OpenNotice
 from bot.outbox.kinds.post_direct_notice import PostDirectNotice
 from bot.outbox.kinds.publish_home import PublishHome
+from bot.outbox.triage_view import offered_incidents
 from bot.page_targets import find_group
 from bot.storage import alerts, home, members
 from bot.storage.db import Database
@@ -160,6 +161,7 @@ class HomeService:
             session=session, team_id=team_id, user_id=user_id, guest=guest, limit=FOLLOW_UPS_SHOWN
         )
         groups, groups_more = (None, 0) if guest else self._groups(session, team_id)
+        add_to = offered_incidents(session, team_id) if groups else ()
         pages, pages_count = (
             ([], 0)
             if guest
@@ -195,6 +197,7 @@ class HomeService:
             follow_ups_more=follow_ups_count - len(follow_ups),
             alert_groups=groups,
             alert_groups_more=groups_more,
+            add_to=add_to,
             oncall=oncall,
             names=members.names(session=session, user_ids=wanted),
         )

@@ -213,16 +213,31 @@ class UserActions:
 
     def click_in_home(self, action_id: str) -> AppResponse:
         """Click a button of the App Home published for this user."""
+        return self._act_in_home(action_id, None)
+
+    def choose_in_home(self, action_id: str, value: str) -> AppResponse:
+        """Choose the option valued ``value`` in the static select ``action_id`` of this user's App Home."""
+        return self._act_in_home(action_id, value)
+
+    def _act_in_home(self, action_id: str, value: str | None) -> AppResponse:
+        """A click (``value`` None) or an option chosen in the App Home published for this user:
+        no channel, no response URL, the Home's view and a trigger."""
         with self.ws.lock:
             home = self.ws.homes.get(self.user.id)
             if home is None:
                 raise ValueError(f"no App Home was published for {self.user.name}")
             block_id, element = payloads.find_action(home.body.get("blocks", []), action_id)
+            action_ts = f"{self.ws.clock():.6f}"
+            action = (
+                payloads.action_json(block_id, element, action_ts)
+                if value is None
+                else payloads.select_action_json(block_id, element, value, action_ts)
+            )
             payload = payloads.block_actions(
                 self.ws,
                 user=self.user,
                 container={"type": "view", "view_id": home.id},
-                action=payloads.action_json(block_id, element, f"{self.ws.clock():.6f}"),
+                action=action,
                 trigger_id=self.ws.mint_trigger(self.user.id),
                 response_url=None,
                 view=home.to_slack(),

@@ -91,6 +91,7 @@ class Home:
     follow_ups_more: int = 0
     alert_groups: Sequence[WaitingGroup] | None = None  # None: no alert channel, or a guest
     alert_groups_more: int = 0
+    add_to: Sequence[Incident] = ()  # what each waiting group's *Add to incident* offers (as in its message)
     oncall: Sequence[OnCall] | None = None  # components with an on-call group (None: none has, or a guest)
     names: Mapping[str, str] = field(default_factory=dict)
     published: str | None = None  # the digest of the view last published for the viewer (None: none)

@@ -6,6 +6,8 @@ notifications shows the group as it is now, whatever notification queued the edi
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from bot.domain.incident import Incident
 from bot.domain.triage import TriageView
 from bot.storage import alerts, members, repository
@@ -13,6 +15,13 @@ from bot.storage.db import Database
 
 SHOWN_ALERTS = 10  # alerts a triage message lists one by one; the rest are counted
 OFFERED_INCIDENTS = 100  # open incidents *Add to incident* offers (Slack's limit for a static select)
+
+
+def offered_incidents(session: Session, team_id: str) -> tuple[Incident, ...]:
+    """What *Add to incident* offers, in the triage message and on the App Home: the workspace's
+    open incidents but private ones, newest first, at most `OFFERED_INCIDENTS`."""
+    found = repository.list_open(session=session, team_id=team_id)
+    return tuple(stored.incident for stored in found if not stored.incident.private)[:OFFERED_INCIDENTS]
 
 
 def read_group(db: Database, alert_group_id: int) -> TriageView | None:
@@ -28,7 +37,6 @@ def read_group(db: Database, alert_group_id: int) -> TriageView | None:
             incident = repository.get_by_id(session=session, incident_id=group.incident_id).incident
         offered: tuple[Incident, ...] = ()
         if group.team_id is not None and incident is None:
-            found = repository.list_open(session=session, team_id=group.team_id)
-            offered = tuple(stored.incident for stored in found if not stored.incident.private)[:OFFERED_INCIDENTS]
+            offered = offered_incidents(session, group.team_id)
         names = members.names(session=session, user_ids={group.decided_by} if group.decided_by else set())
     return TriageView(group, tuple(listed), counts, incident, offered, names)

@@ -25,6 +25,7 @@ from bot.domain.timefmt import clock_time
 from bot.render import actions
 from bot.render.text import HEADER_LIMIT, SECTION_LIMIT, pack_lines, shorten
 from bot.render.timeline import STATUS_EMOJI
+from bot.render.triage import add_select
 
 Block = dict[str, Any]
 MAX_BLOCKS = 100  # in a Home view (Slack's limit)
@@ -190,14 +191,15 @@ def _page(page: WaitingPage, home: Home, say: Say) -> Block:
 
 def _group(group: WaitingGroup, home: Home, say: Say) -> list[Block]:
     """The group, and the buttons of its message in the alert channel (the same listener answers
-    them: *Declare incident*, *Dismiss*; adding it to an incident is done there)."""
+    them): *Declare incident*, *Add to incident* (when an incident is open), *Dismiss*."""
     seen = minutes(max(home.now - group.first_seen_at, _NONE))
     line = f":rotating_light: *{escape(shorten(group.title, LINE_LIMIT))}* · sev{group.severity}"
     where = f" · <#{group.channel_id}>" if group.channel_id else ""
     value = actions.triage_value(group.group_id, group.version)
     declare = {"type": "button", "text": _plain(say("declare")), "action_id": actions.DECLARE_ALERTS, "value": value}
     dismiss = {"type": "button", "text": _plain(say("dismiss")), "action_id": actions.DISMISS_ALERTS, "value": value}
-    buttons = {"type": "actions", "elements": [{**declare, "style": "primary"}, dismiss]}
+    add = [add_select(group.group_id, group.version, home.add_to, say("add_to_incident"))] if home.add_to else []
+    buttons = {"type": "actions", "elements": [{**declare, "style": "primary"}, *add, dismiss]}
     return [_section(f"{line}{where}\n{say('alert_line', count=group.alerts, span=seen)}"), buttons]
 
 

@@ -113,7 +113,7 @@ def decision_blocks(view: TriageView, zone: ZoneInfo) -> list[Block]:
     declare = button("Declare incident", actions.DECLARE_ALERTS, value, style="primary")
     elements: list[Block] = [declare]
     if view.open_incidents:
-        elements.append(add_select(group, view.open_incidents))
+        elements.append(add_select(group.id, group.triage_version, view.open_incidents))
     elements.append(button("Dismiss", actions.DISMISS_ALERTS, value))
     blocks: list[Block] = [{"type": "actions", "block_id": actions.TRIAGE_BLOCK, "elements": elements}]
     notes = []
@@ -127,18 +127,21 @@ def decision_blocks(view: TriageView, zone: ZoneInfo) -> list[Block]:
     return blocks
 
 
-def add_select(group: StoredGroup, incidents: Sequence[Incident]) -> Block:
-    """*Add to incident*: the open incidents, newest first, each valued with the group's version."""
+def add_select(
+    group_id: int, version: int, incidents: Sequence[Incident], placeholder: str = "Add to incident"
+) -> Block:
+    """*Add to incident*: the open incidents, newest first, each valued with the group's triage
+    version (the triage message's, and the App Home's for a group waiting there: one listener)."""
     options = [
         {
             "text": plain(shorten(f"{incident.name} {for_public(incident.title)}", OPTION_LIMIT)),
-            "value": actions.triage_value(group.id, group.triage_version, incident.number),
+            "value": actions.triage_value(group_id, version, incident.number),
         }
         for incident in incidents
     ]
     return {
         "type": "static_select",
         "action_id": actions.ADD_ALERTS,
-        "placeholder": plain("Add to incident"),
+        "placeholder": plain(placeholder),
         "options": options,
     }

@@ -132,6 +132,41 @@ def test_an_alert_group_waits_on_the_home_with_its_buttons_and_is_declared_from_
     assert "*INC-1*" in bob  # declared: bob opened it, so it is his
 
 
+def select_of(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    (found,) = [
+        element for block in blocks for element in block.get("elements", []) if element.get("action_id") == action_id
+    ]
+    return found
+
+
+def test_an_alert_group_is_added_to_an_open_incident_from_the_home_as_from_its_message(
+    make_stack: Callable[..., Stack],
+) -> None:
+    stack = alerting_stack(make_stack)
+    stack.user("alice").slash("open sev2 Checkout is slow")
+    stack.user("alice").slash("open --private sev1 Card numbers in the logs")  # never offered: private
+    stack.settle()
+    opened_home(stack, "bob")
+    assert from_alertmanager(stack.url, "alertmanager_firing").status == 200
+    stack.settle()
+    offered = select_of(stack.emulator.home("bob").body["blocks"], actions.ADD_ALERTS)  # type: ignore[union-attr]
+    alert_channel = stack.settings.alert_channel or ""
+    [message] = [each for each in stack.emulator.messages(alert_channel) if each.blocks]
+    in_message = select_of(message.blocks, actions.ADD_ALERTS)
+    assert [option["text"]["text"] for option in offered["options"]] == ["INC-1 Checkout is slow"]
+    assert offered["options"] == in_message["options"]  # the same choices, the same values
+    assert offered["placeholder"]["text"] == "Add to incident"
+
+    assert stack.user("bob").choose_in_home(actions.ADD_ALERTS, offered["options"][0]["value"]).status == 200
+    stack.settle()
+    bob = home_of(stack, "bob")
+    assert "No alert is waiting for triage." in bob
+    assert any("attached the alerts" in line for line in bot_lines(stack, stack.channel_of(1)))
+    [message] = [each for each in stack.emulator.messages(alert_channel) if each.blocks]
+    assert "Added to INC-1 by bob at" in str(message.blocks)
+    assert stack.emulator.views("bob", open_only=True) == []  # nothing refused
+
+
 def test_a_home_opened_while_slack_is_down_is_published_once_slack_is_back(make_stack: Callable[..., Stack]) -> None:
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     stack = make_stack(clock=clock, emulator=SlackEmulator(clock=clock.timestamp))
