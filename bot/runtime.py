@@ -37,7 +37,8 @@ from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.kinds.publish_home import PublishHome
 from bot.outbox.results import Result
 from bot.outbox.send_pool import SEND_THREADS
-from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender, SenderThread
+from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender
+from bot.outbox.sender_thread import SenderThread
 from bot.outbox.subscriber_threads import SubscriberLane, build_lane
 from bot.paging import PagingService
 from bot.reminder_thread import ReminderThread

@@ -12,7 +12,8 @@ concept per module:
     effect.py      Effect: what every kind is (`kind`, `superseded_by_later`, `batched`, `send`);
                    Sending: what its `send` is given, and the lookups kinds share (channel, draft)
     codec.py       `encode`/`decode`, the only code that reads or writes the `payload` JSON column
-    store.py       the table: enqueue, claim (a lease, with the batch), done / failed / held
+    store.py       the table: enqueue, done / failed / held
+    claims.py      what may go now (the lanes), and claiming it: a lease, with the batch
     pause.py       the token pause: holding effects, the check once a minute, the end of it
     admin.py       what `incident-bot outbox` lists and sends again
     view.py        IncidentView: what a send needs, read from storage when it is sent
@@ -22,8 +23,11 @@ concept per module:
     failures.py    Retry / Hold / GiveUp, and `classify` for Slack's error answers
     attempts.py    Attempt: the batch's effect ids, and whether the last try may have posted
     backoff.py     the wait before a retry
-    sender.py      EffectSender: claims, sends every batch through one path, records the outcome;
-                   SenderThread: the background thread of each web process
+    sender.py      EffectSender: claims, sends every batch through one path, records the outcome
+                   (and claims there what the outcome let go)
+    send_pool.py   a round's batches side by side
+    channel_pace.py one message a second per channel: what waits meanwhile goes as one batch
+    sender_thread.py SenderThread: the background thread of each web process
     cli.py         `incident-bot outbox` and `outbox retry`
 
 The service records work with `store.enqueue(session=..., incident_id=..., effect=Invite(...),

@@ -15,7 +15,7 @@ is called once per batch, on its first effect, and sends the whole batch (`Sendi
 was read for each of its effects, `Sending.attempt.effect_ids`: their ids).
 
 Within an incident, an effect goes in its kind's `lane`, waiting for the lane named `after`
-(`bot.outbox.store.claimable` decides what may go now): effects of one lane go one after the
+(`bot.outbox.claims.claimable` decides what may go now): effects of one lane go one after the
 other, in the order recorded; effects of different lanes go side by side; and an effect waits
 until every effect of its `after` lane recorded before it is sent. A kind that names no lane
 keeps the strict order: it waits for everything of its incident recorded before it, and
@@ -132,7 +132,7 @@ class Effect(ABC):
     lane: ClassVar[str | None] = None
     # The lane whose earlier effects must all be sent first (the channel before what goes in it).
     after: ClassVar[str | None] = None
-    # Sent by a sender of its own (`bot.outbox.store.claimable`'s `own_sender`): "home" for the App
+    # Sent by a sender of its own (`bot.outbox.claims.claimable`'s `own_sender`): "home" for the App
     # Home's publishes, which then never wait for an incident channel's work, nor hold it up. None:
     # the Slack sender's.
     own_sender: ClassVar[str | None] = None

@@ -3,7 +3,7 @@ debounced, sent by a sender of their own so that they never stand in line before
 channel's work (nor hold it up), each rendered from the Home as it is when it goes.
 
 `HomeSender` is the outbox's `EffectSender` claiming only the kinds whose `own_sender` is "home"
-(the Slack sender claims every other kind: `bot.outbox.store.claimable`); `HomeDelivery` reads the
+(the Slack sender claims every other kind: `bot.outbox.claims.claimable`); `HomeDelivery` reads the
 person's Home (`read_home`, the App Home service's) and hands it to the kind's `send`
 (`Sending.home`). The send path, its retries, Retry-After and the token pause are the outbox's.
 """
@@ -20,13 +20,13 @@ from bot.domain.home import Home
 from bot.domain.triage import TriageView
 from bot.outbox import store
 from bot.outbox.attempts import Attempt
+from bot.outbox.claims import Due
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.delivery import Delivery
 from bot.outbox.effect import Effect
 from bot.outbox.registry import OWN_SENDERS
 from bot.outbox.results import Progress, Result
 from bot.outbox.sender import EffectSender
-from bot.outbox.store import Due
 from bot.outbox.view import IncidentView
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow

@@ -32,11 +32,12 @@ from typing import Any, Protocol
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from bot.outbox import store
+from bot.outbox import claims, store
 from bot.outbox.backoff import Backoff
+from bot.outbox.claims import Claimed
 from bot.outbox.failures import Hold, Retry
 from bot.outbox.results import Attempted
-from bot.outbox.store import HELD, PAUSE_KIND, Claimed
+from bot.outbox.store import HELD, PAUSE_KIND
 from bot.storage.db import Database
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
@@ -124,13 +125,13 @@ def check(sender: Checker, pause: Pause) -> bool:
     """The paused outbox's check, unless another sender is making it: the oldest held effect sent
     again. True when the sender goes on (the pause ended, or the next held effect is checked now)."""
     with sender.db.write() as session:
-        if not store.claim_many(session=session, effect_ids=[pause.id], worker=sender.worker, now=sender.clock()):
+        if not claims.claim_many(session=session, effect_ids=[pause.id], worker=sender.worker, now=sender.clock()):
             return False  # another sender is checking
     try:
         return _check(sender, pause)
     except BaseException:  # the database went away: the next check is not kept waiting for the lease
         with suppress(Exception), sender.db.write() as session:
-            store.release(session=session, effect_ids=[pause.id])
+            claims.release(session=session, effect_ids=[pause.id])
         raise
 
 
@@ -140,7 +141,7 @@ def _check(sender: Checker, pause: Pause) -> bool:
         row = session.exec(held_here.order_by(col(EffectRow.id)).limit(1)).first()
     if row is None:  # a person sent it all again (`incident-bot outbox retry`)
         return _end(sender, pause.team_id)
-    held = store.claimed(row)
+    held = claims.claimed(row)
     if sender.settled_without_slack(held):  # expired or superseded: check with the next one, now
         with sender.db.write() as session:
             _postpone(session, pause.id, until=sender.clock())

@@ -60,3 +60,5 @@ def own_senders(kinds: dict[str, type[Effect]]) -> dict[str, frozenset[str]]:
 
 OWN_SENDERS: dict[str, frozenset[str]] = own_senders(KINDS)
 SENT_APART: frozenset[str] = frozenset().union(*OWN_SENDERS.values())  # every kind a sender of its own sends
+# The lanes some kind waits for (`Effect.after`): settling work of one lets other work go.
+AWAITED_LANES: frozenset[str] = frozenset(effect.after for effect in KINDS.values() if effect.after is not None)

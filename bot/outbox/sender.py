@@ -2,7 +2,10 @@
 
 Web processes run one `SenderThread` (woken right after each ack); `incident-bot worker` runs the
 same loop to pick up whatever is left after a crash or a Slack outage. Each effect is claimed by
-one sender at a time, a round's side by side (`bot.outbox.send_pool`). One send path: a batch (one
+one sender at a time (`bot.outbox.claims`), a round's side by side (`bot.outbox.send_pool`). Work
+that settles a lane others wait for (`Effect.after`: the channel's creation) claims, in the
+transaction that records it, the work of its incident it let go, and that goes at once in the
+same round (`_chain`): the card is posted as soon as the channel exists. One send path: a batch (one
 effect, or the timeline lines queued one behind the other in their lane) is attempted once
 (`attempt`) and what came back is recorded for every effect of the batch alike (`record`):
 
@@ -25,24 +28,25 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.background import Background
+from sqlmodel import Session
+
 from bot.domain.triage import TriageView
 from bot.logs import log_context
-from bot.outbox import pause, store
+from bot.outbox import claims, pause, store
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
+from bot.outbox.channel_pace import ChannelPace
+from bot.outbox.claims import Claimed, Due
 from bot.outbox.codec import UnreadablePayload
 from bot.outbox.effect import Effect
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
-from bot.outbox.registry import KINDS
+from bot.outbox.registry import AWAITED_LANES
 from bot.outbox.results import Attempted, Nothing, Progress, Result
 from bot.outbox.send_pool import SendPool
-from bot.outbox.store import Claimed, Due
 from bot.outbox.triage_view import read_group
 from bot.outbox.view import IncidentView, read_views
 from bot.storage.db import Database
@@ -50,7 +54,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS_FOR_BUGS = 5
-CHANNEL_PACE_SECONDS = 1.0  # Slack accepts about one message per second in a channel
+CHANNEL_PACE_SECONDS = 1.0  # Slack accepts about one message per second in a channel (`bot.outbox.channel_pace`)
 # Effects first in their incident's queue claimed in one transaction: enough to save most claims'
 # transactions, few enough that a second sender (another process, the worker) finds effects of its
 # own to send while this one talks to Slack; one another sender got meanwhile is skipped, not fought over.
@@ -75,7 +79,7 @@ class Sends(Protocol):
 class EffectSender:
     """Sends every due effect; safe to run in many threads and processes at once."""
 
-    claimable = staticmethod(store.claimable)  # what may go now (the App Home's sender: its own kinds)
+    claimable = staticmethod(claims.claimable)  # what may go now (the App Home's sender: its own kinds)
 
     def __init__(
         self,
@@ -97,15 +101,13 @@ class EffectSender:
         self.learn_people: Callable[[frozenset[str]], None] | None = None  # names the table lacks
         self.backoff = backoff or Backoff()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        # Lines of one incident's channel are sent at most once per `pace_seconds` (in this
-        # process): what is acknowledged meanwhile waits and goes as one batch, so a busy channel
-        # costs one Slack call a second, not one a line, and stays inside Slack's limit. 0 sends
-        # at once (the tests of the sender itself).
-        self.pace_seconds = pace_seconds
-        # A paced channel (an incident's, or the one channel a kind posts in) -> time.monotonic() of its last message
-        self._posted: dict[int | str, float] = {}
-        self.next_in: float | None = None  # after `drain`: seconds until a paced line may go
+        self.pace = ChannelPace(pace_seconds)  # lines of a channel at most once per `pace_seconds`
         self.pool = SendPool(threads)  # a round's batches sent side by side (1: in turn)
+
+    @property
+    def next_in(self) -> float | None:
+        """After `drain`: seconds until a line held back by its channel's pace may go (None: none waits)."""
+        return self.pace.next_in
 
     def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> int:
         """Send everything that is due now (or until `stopping()` says so between two batches);
@@ -116,13 +118,13 @@ class EffectSender:
         transaction, then sends the batches (`_send_claimed`: side by side, or one by one, giving
         back untouched what it did not send). While the outbox is paused, a round is its check."""
         handled = 0
-        self.next_in = None
+        self.pace.next_in = None
         team_id = self.workspace()
         if team_id is None:  # whose work is ours is not known yet: none is sent (asked again next round)
             return 0
         missed = 0  # rounds in a row whose effects another sender had claimed first
         while not stopping():
-            waiting = self._waiting_kinds()
+            waiting = self.pace.waiting_kinds()
             with self.db.read() as session:
                 paused = pause.current(session=session, team_id=team_id)
                 due = (
@@ -135,7 +137,7 @@ class EffectSender:
                     break
                 handled += 1
                 continue
-            ready = self._ready(due)[:CLAIM_BATCH]
+            ready = self.pace.ready(due)[:CLAIM_BATCH]
             claimed = self._claim(ready)
             if not claimed:
                 missed += 1
@@ -144,7 +146,7 @@ class EffectSender:
                 break
             missed = 0
             handled += self._send_claimed(claimed, stopping)
-        self._forget_quiet_channels()
+        self.pace.forget_quiet()
         return handled
 
     def check_now(self) -> None:
@@ -162,33 +164,46 @@ class EffectSender:
     # --- claiming ------------------------------------------------------------------------------
 
     def _claim(self, due: list[Due]) -> list[list[Claimed]]:
-        """Lease these effects in one transaction, each with its batch (`store.claim_rest_of_batch`):
+        """Lease these effects in one transaction, each with its batch (`claims.claim_rest_of_batch`):
         the batches this sender got, in order (another sender may have got some first). An effect
         this version cannot read (a newer kind, after a rollback) is given up with the reason, so
         `incident-bot outbox retry` can send it once it can."""
         if not due:
             return []
-        batches: list[list[Claimed]] = []
         with self.db.write() as session:
-            now = self.clock()
-            rows = store.claim_many(
-                session=session, effect_ids=[effect.id for effect in due], worker=self.worker, now=now
-            )
-            for effect in due:
-                if effect.id not in rows:
-                    continue  # another sender's now
-                try:
-                    first = store.claimed(rows[effect.id])
-                except UnreadablePayload as error:
-                    log.error("effect %s given up: %s", effect.id, error)
-                    store.mark_failed(session=session, effect_ids=[effect.id], now=now, retry_at=None, error=str(error))
-                    continue
-                rest: list[Claimed] = []
-                # After an ambiguous failure an effect goes alone: what it posted is found by part.
-                if first.effect.batched and not failed_ambiguously(first.last_error):
-                    rest = store.claim_rest_of_batch(session=session, first=first, worker=self.worker, now=now)
-                batches.append([first, *rest])
+            return self._claim_in(session, due)
+
+    def _claim_in(self, session: Session, due: list[Due]) -> list[list[Claimed]]:
+        """`_claim`, in the caller's transaction."""
+        batches: list[list[Claimed]] = []
+        now = self.clock()
+        rows = claims.claim_many(session=session, effect_ids=[effect.id for effect in due], worker=self.worker, now=now)
+        for effect in due:
+            if effect.id not in rows:
+                continue  # another sender's now
+            try:
+                first = claims.claimed(rows[effect.id])
+            except UnreadablePayload as error:
+                log.error("effect %s given up: %s", effect.id, error)
+                store.mark_failed(session=session, effect_ids=[effect.id], now=now, retry_at=None, error=str(error))
+                continue
+            rest: list[Claimed] = []
+            # After an ambiguous failure an effect goes alone: what it posted is found by part.
+            if first.effect.batched and not failed_ambiguously(first.last_error):
+                rest = claims.claim_rest_of_batch(session=session, first=first, worker=self.worker, now=now)
+            batches.append([first, *rest])
         return batches
+
+    def _chain(self, session: Session, first: Claimed) -> list[list[Claimed]]:
+        """What settling `first`'s batch (in `session`, not yet committed) let go, claimed in the
+        same transaction, for the round to send at once: work of its incident that waits for its
+        lane (`AWAITED_LANES`), such as everything in the channel once it exists; none for other work."""
+        if first.incident_id is None or first.lane not in AWAITED_LANES:
+            return []
+        due = claims.claimable_of(
+            session=session, team_id=self._team(), now=self.clock(), incident_id=first.incident_id, limit=CLAIM_BATCH
+        )
+        return self._claim_in(session, self.pace.ready(due))
 
     def _send_claimed(self, claimed: list[list[Claimed]], stopping: Callable[[], bool]) -> int:
         """Send a round's batches, side by side (`threads` > 1) or one by one; how many effects
@@ -198,20 +213,24 @@ class EffectSender:
         it would be sent twice), and when sending failed (the database went away while recording
         an outcome): never left leased for the lease's two minutes."""
         if self.pool.threads > 1 and len(claimed) > 1 and not stopping():  # each recorded by itself
-            return self.pool.send_all(self._send, claimed)
+            return self.pool.send_all(self._send_then, claimed)
         claimed_at = self.clock()
         handled = 0
-        for position, batch in enumerate(claimed):
-            if stopping() or self.clock() - claimed_at > store.LEASE / 2:
+        for position, batch in enumerate(claimed):  # grows by the work each batch let go (`_chain`)
+            if stopping() or self.clock() - claimed_at > claims.LEASE / 2:
                 self._give_back(claimed[position:])
                 return handled
             handled += len(batch)
             try:
-                sent = self._send(batch)
+                then = self._send(batch)
+                if then and self.pool.threads > 1:  # what the batch let go, side by side
+                    handled += self.pool.send_all(self._send_then, then)
+                elif then:
+                    claimed += then
             except BaseException:
                 self._give_back_if_possible(claimed[position + 1 :])
                 raise
-            if not sent:
+            if then is None:
                 self._give_back(claimed[position + 1 :])
                 return handled
         return handled
@@ -227,63 +246,29 @@ class EffectSender:
         ids = [effect.id for batch in claimed for effect in batch]
         if ids:
             with self.db.write() as session:
-                store.release(session=session, effect_ids=ids)
-
-    # --- the channel's pace --------------------------------------------------------------------
-
-    def _paced(self, kind_name: str, incident_id: int | None) -> int | str | None:
-        """Whose pace an effect keeps: its incident's channel (timeline lines), the one channel its
-        kind posts in (triage messages, `Effect.one_channel`), or none."""
-        kind = KINDS.get(kind_name)
-        if self.pace_seconds <= 0 or kind is None:
-            return None
-        if kind.one_channel:
-            return kind_name
-        return incident_id if kind.batched and incident_id is not None else None
-
-    def _wait(self, paced: int | str) -> float:
-        """Seconds before the paced channel `paced` may post again (counted in `next_in` when positive)."""
-        last = self._posted.get(paced)
-        wait = 0.0 if last is None else last + self.pace_seconds - time.monotonic()
-        if wait > 0:
-            self.next_in = wait if self.next_in is None else min(self.next_in, wait)
-        return wait
-
-    def _waiting_kinds(self) -> list[str]:
-        """The kinds posting in one channel whose pace holds them back now: not even read, so that
-        a storm of them never hides an incident's work behind them."""
-        return [paced for paced in list(self._posted) if isinstance(paced, str) and self._wait(paced) > 0]
-
-    def _ready(self, due: list[Due]) -> list[Due]:
-        """The due effects that may go now: one per paced channel a round, and only once its pace allows."""
-        ready: list[Due] = []
-        taken: set[int | str] = set()
-        for effect in due:
-            paced = self._paced(effect.kind, effect.incident_id)
-            if paced is not None and (paced in taken or self._wait(paced) > 0):
-                continue
-            if paced is not None:
-                taken.add(paced)
-            ready.append(effect)
-        return ready
-
-    def _forget_quiet_channels(self) -> None:
-        quiet = time.monotonic() - self.pace_seconds
-        for paced in [paced for paced, at in self._posted.items() if at <= quiet]:
-            del self._posted[paced]
+                claims.release(session=session, effect_ids=ids)
 
     # --- the one send path ---------------------------------------------------------------------
 
-    def _send(self, batch: list[Claimed]) -> bool:
-        """Send one claimed batch and record the outcome; False when the outbox is paused now."""
-        first = batch[0]
+    def _send(self, batch: list[Claimed]) -> list[list[Claimed]] | None:
+        """Send one claimed batch and record the outcome: the work it let go, claimed (`_chain`);
+        None when the outbox is paused now."""
+        first, then = batch[0], list[list[Claimed]]()
         with log_context(effect_id=first.id, incident_id=first.incident_id, effect_kind=first.kind):
             waiting = [effect for effect in batch if not self.settled_without_slack(effect)]
-            going_on = not waiting or self.record(waiting, self.attempt(waiting))
-        paced = self._paced(first.kind, first.incident_id)
-        if paced is not None:
-            self._posted[paced] = time.monotonic()
-        return going_on
+            going_on = not waiting or self.record(waiting, self.attempt(waiting), then=then)
+        self.pace.posted(first.kind, first.incident_id)
+        return then if going_on else None
+
+    def _send_then(self, batch: list[Claimed]) -> list[list[Claimed]]:
+        """`_send` in the pool: each batch recorded by itself, the work it let go sent next. One
+        that waited for a thread until half its lease had gone by is given back, not sent: another
+        sender may take it once the lease runs out, and it would be sent twice."""
+        until = batch[0].claimed_until
+        if until is not None and self.clock() > until - claims.LEASE / 2:
+            self._give_back([batch])
+            return []
+        return self._send(batch) or []
 
     def settled_without_slack(self, effect: Claimed) -> bool:
         """Settle what needs no Slack call: expired (a modal's trigger), or superseded by a later
@@ -327,14 +312,19 @@ class EffectSender:
             log.exception("%s failed unexpectedly", _named(batch))
             return bug
 
-    def record(self, batch: Sequence[Claimed], attempted: Attempted) -> bool:
+    def record(
+        self, batch: Sequence[Claimed], attempted: Attempted, *, then: list[list[Claimed]] | None = None
+    ) -> bool:
         """Record what an attempt at `batch` brought, for each of its effects alike; False when
-        Slack refused the token (the outbox is paused now)."""
+        Slack refused the token (the outbox is paused now). Done, and `then` given: the work it
+        let go is claimed in the same transaction and added to `then` (`_chain`)."""
         first, ids, now = batch[0], [effect.id for effect in batch], self.clock()
         if isinstance(attempted, Result):
             with self.db.write() as session:
                 attempted.remember(session, first.incident_id)
                 store.mark_done(session=session, effect_ids=ids, now=now, note=attempted.outcome())
+                if then is not None:
+                    then += self._chain(session, first)
             return True
         if isinstance(attempted, Hold):
             pause.hold(
@@ -373,28 +363,3 @@ def _named(batch: Sequence[Claimed]) -> str:
     first = batch[0]
     behind = f" and the {len(batch) - 1} behind it" if len(batch) > 1 else ""
     return f"effect {first.id} {first.kind}{behind}"
-
-
-class SenderThread(Background):
-    """One background thread per process that drains the outbox, woken after every ack."""
-
-    def __init__(self, sender: EffectSender, *, poll_seconds: float = 1.0, gather_seconds: float = 0.05) -> None:
-        super().__init__("effect-sender")
-        self.sender = sender
-        self.poll_seconds = poll_seconds
-        self.retry_seconds = poll_seconds
-        # Woken by an ack, wait this long first: the notes acknowledged meanwhile join the same
-        # batch, and the sender's transactions stay out of the way of the acks.
-        self.gather_seconds = gather_seconds
-
-    def run_round(self) -> float:
-        self.sender.drain(stopping=self.stopping)
-        paced = self.sender.next_in  # a channel's next line waits for its pace
-        return self.poll_seconds if paced is None else min(self.poll_seconds, paced)
-
-    def woken(self) -> None:
-        self.sleep(self.gather_seconds)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        super().stop(timeout)
-        self.sender.pool.close()  # once the batches in hand are recorded

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -19,12 +20,12 @@ from sqlmodel import col, select
 
 from bot.lookup import Where
 from bot.outbox.attempts import Attempt
+from bot.outbox.claims import MAX_BATCH, Claimed
 from bot.outbox.effect import Effect
 from bot.outbox.failures import Retry
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.results import Attempted, Progress, Result
 from bot.outbox.sender import EffectSender
-from bot.outbox.store import MAX_BATCH, Claimed
 from bot.outbox.view import IncidentView
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
@@ -60,7 +61,7 @@ def opened(
     for title in ("Checkout fails", *more_titles):
         service.open(team_id="T1", actor="U1", title=title)
     sender = make_sender(db, slack, clock)
-    sender.pace_seconds = pace_seconds
+    sender.pace.seconds = pace_seconds
     sender.drain()
     return clock, slack, service, sender
 
@@ -160,7 +161,7 @@ def test_a_busy_channel_gets_one_message_a_second_and_what_waits_meanwhile_goes_
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [100.0]
-    monkeypatch.setattr("bot.outbox.sender.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("bot.outbox.channel_pace.time.monotonic", lambda: now[0])
     _clock, slack, service, sender = opened(sqlite_db, "Search is down", pace_seconds=1.0)
     now[0] += 5
     service.note(Where("T1", number=1), actor="U1", text="first")
@@ -237,11 +238,11 @@ def test_when_recording_an_outcome_fails_the_rest_of_the_round_is_given_back_at_
     record = sender.record
     failed: list[int] = []
 
-    def database_away_once(batch: Sequence[Claimed], attempted: Attempted) -> bool:
+    def database_away_once(batch: Sequence[Claimed], attempted: Attempted, **then: Any) -> bool:
         if not failed:
             failed.append(batch[0].id)
             raise OperationalError("UPDATE effect", {}, Exception("the database went away"))
-        return record(batch, attempted)
+        return record(batch, attempted, **then)
 
     sender.record = database_away_once  # type: ignore[method-assign]
     with pytest.raises(OperationalError):

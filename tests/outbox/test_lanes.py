@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -20,9 +21,11 @@ from sqlmodel import col, select
 from bot.domain.declared import SourceMessage
 from bot.domain.incident import Status
 from bot.lookup import Where
+from bot.outbox import claims as store_claims
 from bot.outbox import store
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
+from bot.outbox.claims import Claimed, Due
 from bot.outbox.effect import CHANNEL_LANE, Effect
 from bot.outbox.failures import Retry
 from bot.outbox.kinds.create_channel import ChannelCreated, CreateChannel
@@ -230,3 +233,59 @@ def test_a_kind_naming_no_lane_keeps_the_strict_order_of_its_incident(any_db: Da
     notice = kinds.index(PostNotice.kind)
     assert notice == len(kinds) - 2, "after everything recorded before it"
     assert kinds[-1] == PostTimeline.kind, "and what was recorded after it waited for it"
+
+
+def test_the_channel_created_lets_its_work_go_in_the_same_round_claimed_as_it_is_recorded(
+    shared_db: Database,
+) -> None:
+    """Open to pinned card is three round trips: once the channel's creation is recorded, the card
+    (and the rest that waited for the channel) goes without waiting for another round's read."""
+    service = IncidentService(shared_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    slack, clock = CheckingSlack(3, fail_rate=0.0), SteppedClock()
+    sender = sender_for(shared_db, slack, clock)
+    reads: list[int] = []
+    read = sender.claimable
+
+    def one_read_only(**arguments: Any) -> list[Due]:
+        reads.append(1)
+        return read(**arguments) if len(reads) == 1 else []
+
+    sender.claimable = one_read_only  # type: ignore[method-assign,assignment]
+    sender.drain()
+    sender.pool.close()
+    kinds = slack.kinds(1)
+    assert kinds[0] == CreateChannel.kind and len(reads) == 2, "one round, then a read that found nothing"
+    assert {PostCard.kind, Invite.kind, PostTimeline.kind} <= set(kinds), "the card and the rest let go at once"
+    assert slack.wrong == []
+    waiting = {row.kind for row in pending(shared_db)}
+    assert PostCard.kind not in waiting and CreateChannel.kind not in waiting
+
+
+def test_work_let_go_by_the_channel_is_claimed_once_though_another_sender_reads_it_meanwhile(
+    shared_db: Database,
+) -> None:
+    """The card claimed as the channel's creation is recorded is not claimable by any other sender:
+    a second sender's round right after finds it leased."""
+    service = IncidentService(shared_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    slack, clock = CheckingSlack(4, fail_rate=0.0), SteppedClock()
+    first, second = sender_for(shared_db, slack, clock, threads=1), sender_for(shared_db, slack, clock, threads=1)
+    seen: list[list[str]] = []
+    record = first.record
+
+    def and_another_sender_looks(batch: Sequence[Claimed], attempted: object, **then: Any) -> bool:
+        going_on = record(batch, attempted, **then)  # type: ignore[arg-type]
+        if batch[0].kind == CreateChannel.kind:
+            with shared_db.read() as session:
+                due = store_claims.claimable(session=session, team_id="T1", now=clock())
+            seen.append([d.kind for d in due])
+            second.drain()
+        return going_on
+
+    first.record = and_another_sender_looks  # type: ignore[method-assign]
+    first.drain()
+    assert seen and PostCard.kind not in seen[0], "the card was leased in the transaction that recorded the channel"
+    ids = [effect_id for _, _, effect_id in slack.sent]
+    assert len(ids) == len(set(ids)), "no effect sent twice"
+    assert slack.kinds(1).count(PostCard.kind) == 1 and slack.wrong == []

@@ -17,13 +17,14 @@ from sqlmodel import col, select
 from bot import health
 from bot.lookup import Where
 from bot.outbox.backoff import Backoff
+from bot.outbox.claims import Claimed
 from bot.outbox.failures import GiveUp, Hold, Retry
 from bot.outbox.kinds.create_channel import CreateChannel
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.results import Attempted
 from bot.outbox.sender import MAX_ATTEMPTS_FOR_BUGS, EffectSender
-from bot.outbox.store import Claimed
+from bot.outbox.sender_thread import SenderThread
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
 from bot.storage.db import Database
@@ -412,3 +413,26 @@ def test_a_stopping_sender_finishes_the_effect_in_hand_and_leaves_the_rest_pendi
     assert sender.drain(stopping=stopping) == 1
     assert len(slack.sent) == 1
     assert len(effects(sqlite_db, "pending")) == len(effects(sqlite_db)) - 1
+
+
+def test_woken_after_a_quiet_moment_the_sender_goes_at_once_and_in_a_busy_one_gathers_first(
+    sender: EffectSender,
+) -> None:
+    """An ack wakes the sender: after a quiet moment its round begins at once (an opened incident's
+    channel is not kept waiting); within `gather_seconds` of the last round's beginning it first
+    waits out the rest of it, so the notes acknowledged meanwhile go as one batch."""
+    now = [100.0]
+    thread = SenderThread(sender, gather_seconds=0.05, monotonic=lambda: now[0])
+    waits: list[float] = []
+    thread.sleep = waits.append  # type: ignore[method-assign]
+    thread.woken()
+    assert waits == [], "no round yet: nothing to gather for"
+    thread.run_round()
+    now[0] += 0.02
+    thread.woken()
+    assert waits == [pytest.approx(0.03)], "busy: the rest of the gather, counted from the round's beginning"
+    now[0] += 1.0
+    thread.run_round()
+    now[0] += 0.3
+    thread.woken()
+    assert waits == [pytest.approx(0.03)], "quiet since the last round: at once"

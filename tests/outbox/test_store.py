@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from bot.outbox import home_queue
+from bot.outbox import claims, home_queue
 from bot.outbox import store as outbox
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
@@ -66,10 +66,10 @@ def test_a_row_this_version_cannot_read_is_refused_rather_than_guessed(kind: str
         decode(kind, text)
 
 
-def claim(session: Session, *, effect_id: int, worker: str, now: datetime) -> outbox.Claimed | None:
+def claim(session: Session, *, effect_id: int, worker: str, now: datetime) -> claims.Claimed | None:
     """One effect leased the way the sender leases a round's effects (`claim_many`)."""
-    rows = outbox.claim_many(session=session, effect_ids=[effect_id], worker=worker, now=now)
-    return outbox.claimed(rows[effect_id]) if effect_id in rows else None
+    rows = claims.claim_many(session=session, effect_ids=[effect_id], worker=worker, now=now)
+    return claims.claimed(rows[effect_id]) if effect_id in rows else None
 
 
 def test_rows_stored_by_released_versions_are_claimed_as_their_typed_effect(any_db: Database) -> None:
@@ -77,7 +77,7 @@ def test_rows_stored_by_released_versions_are_claimed_as_their_typed_effect(any_
         for effect, text in stored_rows():
             session.add(EffectRow(kind=effect.kind, team_id=TEAM, payload=text, created_at=NOW, not_before=NOW))
     with any_db.read() as session:
-        due = outbox.claimable(session=session, team_id=TEAM, now=NOW, limit=100)
+        due = claims.claimable(session=session, team_id=TEAM, now=NOW, limit=100)
         due += home_queue.claimable(session=session, team_id=TEAM, now=NOW, limit=100)  # the App Home's
     with any_db.write() as session:
         claimed = [claim(session, effect_id=d.id, worker="web-1", now=NOW) for d in sorted(due, key=lambda d: d.id)]
@@ -88,14 +88,14 @@ def test_an_effect_leased_by_one_sender_is_refused_to_another_until_the_lease_en
     with any_db.write() as session:
         outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
     with any_db.read() as session:
-        [due] = outbox.claimable(session=session, team_id=TEAM, now=NOW)
+        [due] = claims.claimable(session=session, team_id=TEAM, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
         claimed = claim(session, effect_id=effect_id, worker="web-1", now=NOW)
     with any_db.write() as session:
-        refused = claim(session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE / 2)
+        refused = claim(session, effect_id=effect_id, worker="web-2", now=NOW + claims.LEASE / 2)
     with any_db.write() as session:
-        taken_over = claim(session, effect_id=effect_id, worker="web-2", now=NOW + outbox.LEASE * 2)
+        taken_over = claim(session, effect_id=effect_id, worker="web-2", now=NOW + claims.LEASE * 2)
     assert claimed is not None and refused is None and taken_over is not None
     assert (claimed.kind, claimed.effect, claimed.incident_id, claimed.attempts) == (
         OpenIncidentModal.kind,
@@ -109,7 +109,7 @@ def test_an_effect_already_sent_cannot_be_claimed(any_db: Database) -> None:
     with any_db.write() as session:
         outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
     with any_db.read() as session:
-        [due] = outbox.claimable(session=session, team_id=TEAM, now=NOW)
+        [due] = claims.claimable(session=session, team_id=TEAM, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
         outbox.mark_done(session=session, effect_ids=[effect_id], now=NOW)
@@ -123,7 +123,7 @@ def test_a_sender_on_a_host_with_a_long_name_can_still_claim_effects(any_db: Dat
     with any_db.write() as session:
         outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
     with any_db.read() as session:
-        [due] = outbox.claimable(session=session, team_id=TEAM, now=NOW)
+        [due] = claims.claimable(session=session, team_id=TEAM, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
         assert claim(session, effect_id=effect_id, worker=worker, now=NOW) is not None
@@ -141,7 +141,7 @@ def test_the_pause_row_is_never_offered_as_an_effect_to_send(any_db: Database) -
             EffectRow(kind=outbox.PAUSE_KIND, team_id=TEAM, created_at=NOW, not_before=NOW, last_error="invalid_auth")
         )
     with any_db.read() as session:
-        due = outbox.claimable(session=session, team_id=TEAM, now=NOW)
+        due = claims.claimable(session=session, team_id=TEAM, now=NOW)
     assert [effect.kind for effect in due] == [OpenIncidentModal.kind]
 
 
@@ -153,7 +153,7 @@ def test_the_app_homes_publishes_have_a_sender_of_their_own(any_db: Database) ->
         outbox.enqueue_all(session=session, incident_id=None, team_id=TEAM, effects=homes, now=NOW)
         outbox.enqueue(session=session, incident_id=None, team_id=TEAM, effect=MODAL, now=NOW)
     with any_db.read() as session:
-        slacks = outbox.claimable(session=session, team_id=TEAM, now=NOW)
+        slacks = claims.claimable(session=session, team_id=TEAM, now=NOW)
         homes = home_queue.claimable(session=session, team_id=TEAM, now=NOW, limit=100)
     assert [due.kind for due in slacks] == [OpenIncidentModal.kind]
     assert [due.kind for due in homes] == [PublishHome.kind] * 30

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 
 from bot.alerts import message
-from bot.outbox import store
+from bot.outbox import claims, store
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.show_triage import ShowTriage
 from bot.outbox.sender import EffectSender
@@ -33,7 +33,7 @@ def show(db: Database, group_id: int, *, now: datetime = NOW) -> bool:
 
 def due_kinds(db: Database, now: datetime = NOW) -> list[tuple[str, int | None]]:
     with db.read() as session:
-        due = store.claimable(session=session, team_id=TEAM, now=now)
+        due = claims.claimable(session=session, team_id=TEAM, now=now)
     with db.read() as session:
         rows = {row.id: row for row in session.exec(select(EffectRow))}
     return [(d.kind, rows[d.id].alert_group_id) for d in due]
@@ -50,8 +50,8 @@ def test_a_change_while_an_edit_waits_unclaimed_queues_nothing_more(any_db: Data
 def test_a_change_while_the_edit_is_being_sent_queues_another_behind_it(any_db: Database) -> None:
     show(any_db, 1)
     with any_db.write() as session:
-        [due] = store.claimable(session=session, team_id=TEAM, now=NOW)
-        store.claim_many(session=session, effect_ids=[due.id], worker="web-1", now=NOW)
+        [due] = claims.claimable(session=session, team_id=TEAM, now=NOW)
+        claims.claim_many(session=session, effect_ids=[due.id], worker="web-1", now=NOW)
     assert show(any_db, 1)  # the one being sent may have read the group before this change
     assert due_kinds(any_db) == []  # the second waits for the first: one queue per group
     with any_db.write() as session:
@@ -65,9 +65,9 @@ def test_a_later_edit_supersedes_a_waiting_one_of_its_group_only(any_db: Databas
             effect = ShowTriage(alert_group_id=group_id)
             store.enqueue(session=session, incident_id=None, team_id=TEAM, effect=effect, now=NOW)
     with any_db.write() as session:
-        first, second, _ = store.claim_many(session=session, effect_ids=[1, 2, 3], worker="web-1", now=NOW).values()
-        assert store.has_later(session=session, effect=store.claimed(first))
-        assert not store.has_later(session=session, effect=store.claimed(second))
+        first, second, _ = claims.claim_many(session=session, effect_ids=[1, 2, 3], worker="web-1", now=NOW).values()
+        assert store.has_later(session=session, effect=claims.claimed(first))
+        assert not store.has_later(session=session, effect=claims.claimed(second))
 
 
 def test_every_triage_message_keeps_one_channel_s_pace_and_an_incident_s_work_is_not_held_behind(

@@ -1,0 +1,235 @@
+"""Claiming the outbox's work: what may be sent now, leased to one sender at a time.
+
+Effects of one incident go in lanes (`Effect.lane`, stored in the row's `lane`): an effect may be
+claimed once no effect of its incident recorded before it is still pending in its own lane, in
+the lane it waits for (`after_lane`: the channel's creation before anything in the channel), or
+without a lane; an effect without a lane waits for everything recorded before it. So the lines
+of the timeline go in the order they happened and the card's updates after the card, while the
+invite, the topic and the card go side by side once the channel exists. A pending effect blocks
+(one being sent, one waiting for its retry); a given up one does not (what waited for it is
+sent, gives up in turn if it cannot do without). A group of alerts' effects with no incident
+go in the order recorded (its triage message posted before it is edited, never twice:
+`alert_group_id`); other effects without an incident (a modal) are independent.
+
+A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
+Claiming an effect of a `batched` kind claims its batch: that kind's effects queued right behind
+it in its lane, sent as one, settled in one statement (only a lane's first is claimable: none can
+take the rest). What was recorded and how it is settled: `bot.outbox.store`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot.outbox.codec import UnreadablePayload, decode
+from bot.outbox.effect import Effect
+from bot.outbox.registry import SENT_APART
+from bot.outbox.store import PAUSE_KIND
+from bot.storage.sql import core
+from bot.storage.tables import PENDING, EffectRow
+
+LEASE = timedelta(seconds=120)
+WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
+MAX_BATCH = 100  # effects claimed and sent as one batch at most (the messages they make are cut at Slack's limits)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An effect as the sender holds it: the row's id, incident, attempts so far, expiry and the
+    reason its previous attempt failed, with the effect itself."""
+
+    id: int
+    incident_id: int | None
+    effect: Effect
+    attempts: int
+    expires_at: datetime | None
+    last_error: str | None = None  # why the previous attempt failed
+    alert_group_id: int | None = None  # the group of alerts whose queue it is in (none: its incident's)
+    lane: str | None = None  # as recorded (None: in order with all of its incident's work)
+    after_lane: str | None = None
+    claimed_until: datetime | None = None  # the lease's end (None: not claimed, a held effect checked)
+
+    @property
+    def kind(self) -> str:
+        return self.effect.kind
+
+
+@dataclass(frozen=True)
+class Due:
+    """An effect that may be sent now (`claimable`)."""
+
+    id: int
+    incident_id: int | None
+    kind: str
+
+
+_EARLIER = aliased(EffectRow)
+# An earlier effect of the same incident, still pending, that `EffectRow` must wait for: one of
+# its lane or of the lane it waits for, or one in no lane; anything, for an effect in no lane.
+_BLOCKED = (
+    select(_EARLIER.id)
+    .where(
+        _EARLIER.incident_id == EffectRow.incident_id,
+        col(_EARLIER.state) == "pending",
+        col(_EARLIER.id) < EffectRow.id,
+        or_(
+            col(EffectRow.lane).is_(None),
+            col(_EARLIER.lane).is_(None),
+            col(_EARLIER.lane) == col(EffectRow.lane),
+            col(_EARLIER.lane) == col(EffectRow.after_lane),
+        ),
+    )
+    .correlate(EffectRow)
+    .exists()
+)
+
+
+def claimable(
+    *, session: Session, team_id: str, now: datetime, limit: int = 20, skip_kinds: Sequence[str] = ()
+) -> list[Due]:
+    """Workspace `team_id`'s effects that may be sent now: due, unleased, the first of their
+    incident's lane and waiting for nothing recorded before them (the module's docstring), or the
+    first of each alert group's queue; none of `skip_kinds` (held back by their channel's pace)."""
+    return _claimable(session, team_id, now, limit, skip_kinds, incident_id=None)
+
+
+def claimable_of(*, session: Session, team_id: str, now: datetime, incident_id: int, limit: int) -> list[Due]:
+    """`claimable`, of one incident only: what the work of it just settled let go."""
+    return _claimable(session, team_id, now, limit, (), incident_id=incident_id)
+
+
+def _claimable(
+    session: Session, team_id: str, now: datetime, limit: int, skip_kinds: Sequence[str], *, incident_id: int | None
+) -> list[Due]:
+    pending: list[ColumnElement[bool]] = [col(EffectRow.state) == "pending", col(EffectRow.team_id) == team_id]
+    if incident_id is not None:  # that incident's only, in the lanes' firsts and in the answer
+        pending.append(col(EffectRow.incident_id) == incident_id)
+    firsts = (
+        select(func.min(EffectRow.id).label("id"))
+        .where(*pending, col(EffectRow.incident_id).is_not(None))
+        .group_by(col(EffectRow.incident_id), col(EffectRow.lane))
+    )
+    group_firsts = (
+        select(func.min(EffectRow.id).label("id"))
+        .where(*pending, col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_not(None))
+        .group_by(col(EffectRow.alert_group_id))
+    )
+    free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+    alone = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_(None))
+    query = (
+        select(EffectRow.id, EffectRow.incident_id, EffectRow.kind)
+        .where(
+            PENDING,  # the partial index's own condition, as a literal
+            *pending[1:],
+            EffectRow.not_before <= now,
+            free,
+            or_(alone, and_(col(EffectRow.id).in_(firsts), ~_BLOCKED), col(EffectRow.id).in_(group_firsts)),
+            col(EffectRow.kind).not_in([PAUSE_KIND, *SENT_APART, *skip_kinds]),  # not the App Home's
+        )
+        .order_by(col(EffectRow.not_before), col(EffectRow.id))
+        .limit(limit)
+    )
+    return [Due(int(i), incident, kind) for i, incident, kind in session.exec(query) if i is not None]
+
+
+_CLAIM_MANY = (
+    update(EffectRow)
+    .where(col(EffectRow.id).in_(bindparam("ids", expanding=True)), col(EffectRow.state) == "pending")
+    .where(or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < bindparam("now")))
+    .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+    .returning(
+        col(EffectRow.id),
+        col(EffectRow.incident_id),
+        col(EffectRow.kind),
+        col(EffectRow.payload),
+        col(EffectRow.attempts),
+        col(EffectRow.expires_at),
+        col(EffectRow.last_error),
+        col(EffectRow.alert_group_id),
+        col(EffectRow.lane),
+        col(EffectRow.after_lane),
+        col(EffectRow.claimed_until),
+    )
+)
+
+
+def claim_many(*, session: Session, effect_ids: Sequence[int], worker: str, now: datetime) -> dict[int, Any]:
+    """Lease, in one statement, every one of `effect_ids` that is still pending and unleased; the
+    rows this sender got, by id (read each with `claimed`). Those another sender holds are left
+    to it: on PostgreSQL the statement waits for a row being claimed meanwhile, then skips it."""
+    if not effect_ids:
+        return {}
+    values = {"ids": list(effect_ids), "now": now, "worker": worker[-WORKER_LABEL_MAX:], "until": now + LEASE}
+    return {row.id: row for row in core(session).execute(_CLAIM_MANY, values)}
+
+
+def claimed(row: Any) -> Claimed:
+    """A claimed row as the sender sends it; raises `UnreadablePayload` for a row this version
+    cannot read."""
+    effect = decode(row.kind, row.payload)
+    return Claimed(
+        row.id,
+        row.incident_id,
+        effect,
+        row.attempts,
+        row.expires_at,
+        row.last_error,
+        row.alert_group_id,
+        row.lane,
+        row.after_lane,
+        row.claimed_until,
+    )
+
+
+def claim_rest_of_batch(
+    *, session: Session, first: Claimed, worker: str, now: datetime, limit: int = MAX_BATCH
+) -> list[Claimed]:
+    """Claim the effects queued right behind `first` (claimed by this sender) in its lane that go
+    in its batch: same incident, same kind, due and unleased, in order, stopping at the first that
+    is not, and at any effect recorded meanwhile that they would wait for (in no lane, or in the
+    lane `first` waits for); at most `limit - 1`. Other lanes' effects in between are no obstacle."""
+    query = (
+        select(col(EffectRow.id), col(EffectRow.kind), col(EffectRow.lane), col(EffectRow.not_before))
+        .add_columns(col(EffectRow.claimed_until))
+        .where(col(EffectRow.incident_id) == first.incident_id, PENDING, col(EffectRow.id) > first.id)
+    )
+    if first.lane is not None:  # its own lane, and whatever would stop it
+        stops = [col(EffectRow.lane).is_(None), col(EffectRow.lane) == first.lane]
+        if first.after_lane is not None:
+            stops.append(col(EffectRow.lane) == first.after_lane)
+        query = query.where(or_(*stops))
+    wanted: list[int] = []
+    behind = core(session).execute(query.order_by(col(EffectRow.id)).limit(limit - 1))
+    for effect_id, kind, lane, not_before, claimed_until in behind:
+        taken = claimed_until is not None and claimed_until >= now
+        if effect_id is None or kind != first.kind or lane != first.lane or not_before > now or taken:
+            break
+        wanted.append(effect_id)
+    if not wanted:
+        return []
+    rows = claim_many(session=session, effect_ids=wanted, worker=worker, now=now)
+    rest: list[Claimed] = []
+    for effect_id in wanted:  # in order, up to the first one another sender holds (or none can read)
+        found = rows.get(effect_id)
+        if found is None:
+            break
+        try:
+            rest.append(claimed(found))
+        except UnreadablePayload:
+            break  # it is given up with its reason once it is the first of the queue
+    release(session=session, effect_ids=[i for i in rows if i not in {c.id for c in rest}])
+    return rest
+
+
+def release(*, session: Session, effect_ids: Sequence[int]) -> None:
+    """Give claims back without an attempt (what was claimed but will not be sent now)."""
+    if effect_ids:
+        core(session).execute(
+            update(EffectRow).where(col(EffectRow.id).in_(effect_ids)).values(claimed_by=None, claimed_until=None)
+        )

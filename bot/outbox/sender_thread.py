@@ -1,0 +1,50 @@
+"""`SenderThread`: the background thread of each web process that drains the outbox
+(`bot.outbox.sender`), woken right after each ack."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.background import Background
+from bot.outbox.sender import EffectSender
+
+
+class SenderThread(Background):
+    """One background thread per process that drains the outbox, woken after every ack."""
+
+    def __init__(
+        self,
+        sender: EffectSender,
+        *,
+        poll_seconds: float = 1.0,
+        gather_seconds: float = 0.05,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__("effect-sender")
+        self.sender = sender
+        self.poll_seconds = poll_seconds
+        self.retry_seconds = poll_seconds
+        # Woken by an ack less than this long after the last round began, wait until this long
+        # after it: the notes acknowledged meanwhile join the same batch, and in a busy moment the
+        # sender's transactions stay out of the way of the acks (a round at most this often). Woken
+        # after a quiet moment, the round begins at once: an opened incident's channel is not kept waiting.
+        self.gather_seconds = gather_seconds
+        self.monotonic = monotonic
+        self.round_began: float | None = None
+
+    def run_round(self) -> float:
+        self.round_began = self.monotonic()
+        self.sender.drain(stopping=self.stopping)
+        paced = self.sender.next_in  # a channel's next line waits for its pace
+        return self.poll_seconds if paced is None else min(self.poll_seconds, paced)
+
+    def woken(self) -> None:
+        if self.round_began is not None:
+            gather = self.round_began + self.gather_seconds - self.monotonic()
+            if gather > 0:
+                self.sleep(gather)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        self.sender.pool.close()  # once the batches in hand are recorded
