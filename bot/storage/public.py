@@ -74,13 +74,6 @@ def changed_at(*, session: Session) -> datetime | None:
     return session.execute(select(col(PublicVersionRow.changed_at)).where(col(PublicVersionRow.id) == 1)).scalar()
 
 
-def first_served_at(*, session: Session | Connection) -> datetime | None:
-    """When a public page was first served with nothing public to date it (None: not yet)."""
-    stored = col(PublicVersionRow.first_served_at)
-    found: datetime | None = session.execute(select(stored).where(col(PublicVersionRow.id) == 1)).scalar()
-    return found
-
-
 def first_served(*, session: Session, now: datetime) -> datetime:
     """When a public page was first served with nothing public to date it: `now` the first time
     this is asked, the same ever after, in every process (an empty feed's `updated`)."""
