@@ -1,10 +1,11 @@
 """A catalog larger than a static menu holds (Slack's 100 options) in the open modal, end to end over
 HTTP against the emulator on both backends: the menu loads its options from the bot as the person
 types (`block_suggestion`), matched by name or id whatever the case, and what they chose is
-affected from the start."""
+affected from the start; over Socket Mode too."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -12,9 +13,11 @@ from typing import Any
 
 import pytest
 from e2e_stack import KOLKATA, Stack, card_of, sections_of
+from test_e2e_socket_mode import SOCKET_COMMAND, START_SECONDS, SocketBot, bot_environment
 
 from bot.render import actions
 from bot.sandbox import ManualClock
+from slack_emulator import ANNOUNCE, SlackEmulator
 
 
 def catalog_of(count: int) -> str:
@@ -95,3 +98,33 @@ def test_up_to_100_components_are_listed_in_the_menu_itself(make_stack: Callable
     assert len(listed) == 100 and {"pay-checkout", "billing-db"} <= set(listed)
     with pytest.raises(ValueError, match="no menu of external options"):
         stack.user("alice").type_in_menu(view_id, actions.COMPONENTS_INPUT, "x")
+
+
+def test_over_socket_mode_the_menu_s_typeahead_is_answered_in_the_envelope_s_ack(
+    tmp_path: Path, database_url: str
+) -> None:
+    """`incident-bot socket` in its own process: Slack sends block_suggestion as an envelope that
+    accepts a response payload, and the options come back in the ack."""
+    (tmp_path / "catalog.toml").write_text(catalog_of(150), encoding="utf-8")
+    emulator = SlackEmulator()
+    emulator.add_bot_to(ANNOUNCE)
+    emulator.connect_socket_mode()
+    environment = {**bot_environment(emulator, database_url), "INCIDENT_CATALOG": str(tmp_path / "catalog.toml")}
+    log = tmp_path / "incident-bot-socket.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            SOCKET_COMMAND, env=environment, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT
+        )
+    bot = SocketBot(emulator, process, log)
+    try:
+        bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
+        alice = emulator.as_user("alice")
+        assert alice.slash("open").acked_in_time
+        view = bot.wait_for("the open modal", lambda: next(iter(emulator.views("alice", open_only=True)), None))
+        typed = alice.type_in_menu(view.id, actions.COMPONENTS_INPUT, "checkout")
+        assert typed.acked_in_time and names(typed.json) == ["Checkout API"]
+        assert emulator.internal_errors == []
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        emulator.close()
