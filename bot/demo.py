@@ -67,17 +67,8 @@ name = { en = "Public API", fr = "API publique" }
 def run_demo(out: TextIO = sys.stdout) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="incident-bot-demo-") as folder:
-        database_url = f"sqlite:///{Path(folder) / 'demo.db'}"  # its own, whatever is configured
-        catalog = Path(folder) / "catalog.toml"
-        catalog.write_text(CATALOG, encoding="utf-8")
         clock = ManualClock(FIRST_START)
-        emulator = SlackEmulator(clock=clock.timestamp)
-        emulator.add_user(ON_CALL, real_name="Carol Jones")  # the home page's on-call engineer this week
-        emulator.add_user("dave", real_name="Dave Kim")
-        emulator.add_usergroup("oncall-web", members=[ON_CALL], name="Web on call")
-        emulator.add_usergroup("sre-leads", members=["dave"], name="SRE leads")
-        settings = {"INCIDENT_CATALOG": str(catalog)}
-        with Sandbox(database_url=database_url, clock=clock, emulator=emulator, settings=settings) as sandbox:
+        with demo_sandbox(Path(folder), clock) as sandbox:
             _replay_first(sandbox, clock)
             clock.set(STORY_START)
             _replay(sandbox, clock)
@@ -89,6 +80,22 @@ def run_demo(out: TextIO = sys.stdout) -> int:
     out.write(f"\nThe public status page now, as static files (incident-bot status export): {page}\n")
     out.write(f"\n(replayed in {time.perf_counter() - started:.1f} s, offline)\n")
     return 0
+
+
+def demo_sandbox(folder: Path, clock: ManualClock) -> Sandbox:
+    """The demo's world, started: its catalog and SQLite file in `folder` (its own, whatever is
+    configured), and a Slack where carol is the Home page's on-call engineer this week (@oncall-web)
+    and dave its escalation (@sre-leads), besides the emulator's own people."""
+    catalog = folder / "catalog.toml"
+    catalog.write_text(CATALOG, encoding="utf-8")
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_user(ON_CALL, real_name="Carol Jones")
+    emulator.add_user("dave", real_name="Dave Kim")
+    emulator.add_usergroup("oncall-web", members=[ON_CALL], name="Web on call")
+    emulator.add_usergroup("sre-leads", members=["dave"], name="SRE leads")
+    database_url = f"sqlite:///{folder / 'demo.db'}"
+    settings = {"INCIDENT_CATALOG": str(catalog)}
+    return Sandbox(database_url=database_url, clock=clock, emulator=emulator, settings=settings)
 
 
 def _replay_first(sandbox: Sandbox, clock: ManualClock) -> None:

@@ -97,12 +97,11 @@ def methods_the_bot_calls(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 
     On SQLite only: which methods are called does not depend on the database, and the commands
     and the pushpin run on PostgreSQL in tests/e2e (this fixture is module-scoped, theirs are not)."""
-    from bot.demo import _replay, _replay_first
+    from bot.demo import _replay, _replay_first, demo_sandbox
 
     clock = ManualClock(FIRST_START)
-    emulator = SlackEmulator(clock=clock.timestamp)
-    database = tmp_path_factory.mktemp("manifest") / "calls.db"
-    with Sandbox(database_url=f"sqlite:///{database}", clock=clock, emulator=emulator) as sandbox:
+    with demo_sandbox(tmp_path_factory.mktemp("manifest"), clock) as sandbox:
+        emulator = sandbox.emulator
         _replay_first(sandbox, clock)
         clock.set(STORY_START)
         _replay(sandbox, clock)
