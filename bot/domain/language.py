@@ -52,7 +52,13 @@ class Language:
 
     @property
     def name(self) -> str:
+        """The language's own name, as its readers write it: "Français"."""
         return self.text("language.name")
+
+    def name_of(self, code: str) -> str:
+        """Language `code` named in this one, as a sentence says it ("Publié en anglais."): from
+        `language.names`, else that language's own name."""
+        return dict(self.pairs("language.names")).get(code) or load_language(code).name
 
     def text(self, key: str) -> str:
         value = self.entries[key]

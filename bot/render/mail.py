@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import Status
-from bot.domain.language import Language, load_language, public_day_and_time
+from bot.domain.language import Language, public_day_and_time
 
 WIDTH = 72  # plain text wrapped for every mail reader
 
@@ -108,7 +108,7 @@ def update(
         opening = ()
     told: list[Block] = [*opening, Quote(update.text)]
     if update.language != language.code:
-        told.append(Paragraph(words("mail.fallback", language=load_language(update.language).name)))
+        told.append(Paragraph(words("mail.fallback", language=language.name_of(update.language))))
     told.append(Paragraph(words("mail.posted", time=public_day_and_time(update.published_at, zone, language))))
     return Letter(
         language=language.code,

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from bot.domain.affects import current
 from bot.domain.catalog import Component, ComponentState
 from bot.domain.incident import Status
-from bot.domain.language import Language, load_language, public_day_and_time, public_duration
+from bot.domain.language import Language, public_day_and_time, public_duration
 from bot.domain.public import (
     RESOLVED_SHOWN_FOR,
     ListedIncident,
@@ -200,7 +200,7 @@ def incident_view(
             correction=language.text("page.corrected").format(time=moment(shown.corrected_at).shown)
             if shown.corrected_at
             else "",
-            fallback=language.text("page.fallback").format(language=load_language(shown.language).name)
+            fallback=language.text("page.fallback").format(language=language.name_of(shown.language))
             if shown.fallback
             else "",
         )

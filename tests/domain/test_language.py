@@ -154,6 +154,18 @@ def test_a_language_knows_its_own_name() -> None:
     assert load_language("fr").name == "Français"
 
 
+def test_a_sentence_names_another_language_in_its_own_words() -> None:
+    assert load_language("fr").name_of("en") == "anglais"  # "Publié en anglais.", not "en English"
+    assert load_language("en").name_of("fr") == "French"
+
+
+def test_a_language_a_file_does_not_name_is_called_by_its_own_name(tmp_path: Path) -> None:
+    english = packaged("en").replace('names = [["en", "English"], ["fr", "French"]]', 'names = [["en", "English"]]')
+    folder = write(tmp_path, "en", english)
+
+    assert load_language("en", folder).name_of("fr") == "Français"
+
+
 def test_an_unknown_language_is_refused_with_the_list_of_available_ones() -> None:
     with pytest.raises(UnknownLanguage, match=r"'de'.*available: en, fr"):
         load_language("de")

@@ -64,7 +64,7 @@ def test_a_published_update_shows_in_its_language_with_a_neutral_name_and_local_
     french = fetch(stack.url, "/status", Accept_Language="fr-CH, fr;q=0.9, en;q=0.8").text
     assert '<html lang="fr">' in french
     assert "Perturbation du service" in french and "Panne majeure" in french
-    assert "Publié en English." in french, "an update only published in English says so"
+    assert "Publié en anglais." in french, "an update only published in English says so"
     for text in (english, french):
         for secret in INTERNAL:
             assert secret not in text

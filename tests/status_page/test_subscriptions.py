@@ -217,7 +217,7 @@ def test_each_reader_gets_their_language_and_waits_for_it_a_while(world: Subscri
     world.clock.now += timedelta(minutes=5)
     world.deliver()
     [*_, fallback] = smtp.mailbox.to("francais@example.fr")
-    assert "Cette mise à jour a été publiée en English." in text_of(fallback)
+    assert "Cette mise à jour a été publiée en anglais." in text_of(fallback)
     world.drafts.publish(drafted.drafts[1].id, actor="U0ALICE")  # French, too late: already told
     world.deliver()
     assert len(smtp.mailbox.to("francais@example.fr")) == 3
