@@ -12,7 +12,7 @@ from typing import Any
 from bot.domain.catalog import Component
 from bot.domain.markup import escape
 from bot.render import actions
-from bot.render.affected import MODAL_OPTIONS, cut
+from bot.render.affected import MODAL_OPTIONS, component_options
 from bot.render.blocks import plain
 from bot.render.text import section
 
@@ -21,8 +21,8 @@ NOTHING_CHOSEN = "Choose whom to page: people, or a component's on-call group."
 
 def modal(incident_name: str, components: Sequence[Component], language: str, metadata: str) -> dict[str, Any]:
     """The picker: people (any, as Slack lists them) and the components of the catalog that have an
-    on-call group (their first 100, in the catalog's order), both optional: the submission checks
-    that something was chosen."""
+    on-call group (listed as the open modal lists components: up to 100 in the menu, more searched
+    as the person types), both optional: the submission checks that something was chosen."""
     people = {
         "type": "input",
         "block_id": actions.PAGE_PEOPLE_INPUT,
@@ -30,16 +30,15 @@ def modal(incident_name: str, components: Sequence[Component], language: str, me
         "label": plain("People"),
         "element": {"type": "multi_users_select", "action_id": actions.INPUT, "placeholder": plain("Choose people")},
     }
-    on_call = [component for component in components if component.oncall][:MODAL_OPTIONS]
+    on_call = on_call_components(components)
     groups = []
     if on_call:
-        options = [{"text": plain(cut(component.name(language))), "value": component.id} for component in on_call]
-        element = {
-            "type": "multi_static_select",
-            "action_id": actions.INPUT,
-            "placeholder": plain("Choose components"),
-            "options": options,
-        }
+        element: dict[str, Any] = {"action_id": actions.INPUT}
+        if len(on_call) <= MODAL_OPTIONS:  # listed in the menu, as the open modal lists them
+            element.update(type="multi_static_select", placeholder=plain("Choose components"))
+            element.update(component_options(on_call, language, plain))
+        else:  # searched as the person types (`bot.slack.listeners`: the menus' options)
+            element.update(type="multi_external_select", placeholder=plain("Type a name or id"), min_query_length=0)
         label = plain("Components (their on-call group)")
         block = {"type": "input", "block_id": actions.PAGE_COMPONENTS_INPUT, "optional": True, "label": label}
         groups.append({**block, "element": element})
@@ -56,6 +55,11 @@ def modal(incident_name: str, components: Sequence[Component], language: str, me
         "close": plain("Cancel"),
         "blocks": [section(said), people, *groups],
     }
+
+
+def on_call_components(components: Sequence[Component]) -> list[Component]:
+    """The components the picker offers: those with an on-call group, in the catalog's order."""
+    return [component for component in components if component.oncall]
 
 
 def metadata(number: int, channel_id: str | None) -> str:

@@ -24,7 +24,7 @@ from bot.domain import affects
 from bot.domain.incident import DEFAULT_SEVERITY, Status
 from bot.errors import UsageError, UserError
 from bot.reading import Malformed
-from bot.render import actions, blocks
+from bot.render import actions, blocks, page_picker
 from bot.render.affected import component_options
 from bot.slack import commands, parse, shapes
 from bot.slack.answers import UNEXPECTED, AfterAck, hand_over, number_in, run_reply, submit_modal
@@ -107,13 +107,16 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
 
     @app.options(actions.INPUT)
     def options_wanted(ack: Ack, context: BoltContext) -> None:
-        """The open modal's menu of components, when the catalog has more than a static menu holds:
-        those whose name or id has what the person typed (bot.render.affected)."""
+        """The open modal's menu of components, and *Page someone else*'s (its components with an
+        on-call group), when the catalog has more than a static menu holds: those whose name or id
+        has what the person typed (bot.render.affected)."""
         wanted = shapes.incoming(context, shapes.OptionsWanted)
-        if wanted.block_id != actions.COMPONENTS_INPUT:
+        if wanted.block_id not in (actions.COMPONENTS_INPUT, actions.PAGE_COMPONENTS_INPUT):
             ack(options=[])
             return
         found = service.catalog.search(wanted.typed)
+        if wanted.block_id == actions.PAGE_COMPONENTS_INPUT:  # *Page someone else*'s: those with an on-call group
+            found = tuple(page_picker.on_call_components(found))
         ack(**component_options(found, service.languages[0], blocks.plain))
 
     @app.shortcut(actions.ADD_TO_TIMELINE)

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from e2e_stack import Stack, bot_lines, sections_of, shown
-from paging_world import dm, notices, paging_world, replies
+from paging_world import START, dm, notices, paging_world, replies
 
 from bot.sandbox import ManualClock
+from slack_emulator import SlackEmulator
 from slack_emulator.records import View
 
 NOTHING_CHOSEN = "Choose whom to page: people, or a component's on-call group."
@@ -150,3 +151,40 @@ def test_a_resolved_incident_a_guest_and_a_private_incident_keep_their_rules(
     assert shown(dm(stack, "bob")[-1]).startswith(":pager: *carol* paged you for *INC-2* (sev2)")
     # the same from outside its channel is refused
     assert "INC-2 is private" in stack.user("carol").slash("page INC-2 @bob").json["text"]
+
+
+def test_more_on_call_components_than_a_menu_holds_are_searched_as_the_person_types(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    services = "".join(
+        f'[[component]]\nid = "svc-{n:03}"\nname = "Service {n}"\noncall = "oncall-web"\n\n' for n in range(1, 121)
+    )
+    (tmp_path / "catalog.toml").write_text(services + '[[component]]\nid = "api"\nname = "Public API"\n')
+    clock = ManualClock(START)
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_user("dave")
+    emulator.add_usergroup("oncall-web", members=["bob"])
+    stack = make_stack(clock=clock, emulator=emulator, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")})
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page @dave", channel=channel)
+    stack.settle()
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    picker = picker_of(stack, "alice", channel)
+    [element] = [b["element"] for b in picker.body["blocks"] if b.get("block_id") == "page_components"]
+    assert (element["type"], element["min_query_length"]) == ("multi_external_select", 0)
+    alice = stack.user("alice")
+    assert len(alice.type_in_menu(picker.id, "page_components").json["options"]) == 100, "Slack's most in one answer"
+    found = [
+        option["value"] for option in alice.type_in_menu(picker.id, "page_components", "SERVICE 11").json["options"]
+    ]
+    assert found == ["svc-011", *(f"svc-{n}" for n in range(110, 120))]
+    assert alice.type_in_menu(picker.id, "page_components", "public api").json == {"options": []}, "no on-call group"
+    answer = alice.submit_view(picker.id, {"page_components": ["svc-115"]})
+    assert answer.json["response_action"] == "update", answer.json
+    stack.settle()
+    [page] = dm(stack, "bob")
+    assert "You are on call for *Service 115* (@oncall-web)." in shown(page)
