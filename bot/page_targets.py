@@ -56,19 +56,21 @@ class PageTargets:
             return frozenset()
         return self.look_up_people(people)
 
-    def component(self, text: str) -> Component:
+    def components(self, text: str) -> tuple[Component, ...]:
+        """The component the words name, or the ones several ids in a row name (`home api`)."""
         if not self.catalog:
             raise UsageError(
                 f"There is no component “{' '.join(text.split())}”: the catalog is empty (INCIDENT_CATALOG). "
                 "Page people or user groups: mention them with @."
             )
-        component = self.catalog.lookup(text)
-        if component.oncall is None:
-            raise RuleRefused(
-                f"{component.name(self.language)} (`{component.id}`) has no on-call group in the catalog "
-                "(`oncall`): page people or a user group with @ instead."
-            )
-        return component
+        named = self.catalog.find_several(text) or (self.catalog.lookup(text),)
+        for component in named:
+            if component.oncall is None:
+                raise RuleRefused(
+                    f"{component.name(self.language)} (`{component.id}`) has no on-call group in the catalog "
+                    "(`oncall`): page people or a user group with @ instead."
+                )
+        return named
 
     def learn_groups(self, groups: Sequence[tuple[str, str]]) -> None:
         """A group mentioned before the bot heard of it is asked of Slack once (at most 1 s)."""

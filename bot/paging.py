@@ -171,7 +171,7 @@ class PagingService:
         components (as typed). People and groups the bot has not heard of are asked of Slack first
         (Slack not answering: SlackUnavailable, nothing stored). Nobody to page (all skipped or still
         waiting): the outcome says so and nothing is stored."""
-        chosen = [self.targets.component(text) for text in components]
+        chosen = [component for text in components for component in self.targets.components(text)]
         missing = self.targets.learn_people(people)
         self.targets.learn_groups(groups)
         with self.db.write() as session:

@@ -125,6 +125,18 @@ class Catalog:
                 return component
         return None
 
+    def find_several(self, text: str) -> tuple[Component, ...]:
+        """What a person named where several components may follow one another (`/incident page
+        home api`): the one component the whole text names, else one per word when every word is
+        an id or a one-word name (each once, in the order written); empty when neither."""
+        found = self.find(text)
+        if found is not None:
+            return (found,)
+        each = [self.find(word) for word in text.split()]
+        if len(each) < 2 or None in each:
+            return ()
+        return tuple({component.id: component for component in each if component is not None}.values())
+
     def suggest(self, text: str) -> Component | None:
         """The component closest to a near miss (`hom`, `Home-page`), for "did you mean"; or None."""
         spellings = {

@@ -16,6 +16,7 @@ from paging_world import dm, paging_world, replies
 
 from bot.sandbox import ManualClock
 from bot.storage import members
+from slack_emulator import SlackEmulator
 
 
 @pytest.fixture
@@ -123,6 +124,8 @@ BAD_PAGES = [
     ("page", "Whom should I page?"),
     ("page hom", "There is no component “hom”. Did you mean Home page (`home`)?"),
     ("page api", "Public API (`api`) has no on-call group in the catalog (`oncall`)"),
+    ("page home api", "Public API (`api`) has no on-call group in the catalog (`oncall`)"),  # ids in a row
+    ("page home apx", "There is no component “home apx”. Did you mean Home page (`home`)?"),
     ("page <!here>", "@here cannot be paged"),
     ("page @oncal-web", "There is no user group @oncal-web in this workspace. Did you mean @oncall-web?"),
     ("page @nobody", "There is no user group @nobody in this workspace. For a person, type @ and pick them"),
@@ -262,3 +265,27 @@ def test_a_group_handle_typed_as_text_is_paged_as_the_group(world: tuple[Stack, 
     stack, _, channel = world
     answer = stack.user("alice").slash("page @Oncall-Web", channel=channel, raw=True)  # not picked from the list
     assert answer.json["text"].startswith("INC-1: paged *bob*, *carol* (@oncall-web).")
+
+
+def test_several_components_named_in_a_row_by_id_are_each_paged_through_their_on_call_group(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    (tmp_path / "catalog.toml").write_text(
+        '[[component]]\nid = "home"\nname = "Home page"\noncall = "oncall-web"\n\n'
+        '[[component]]\nid = "db"\nname = "Main database"\noncall = "dba"\n',
+        encoding="utf-8",
+    )
+    emulator = SlackEmulator()
+    emulator.add_user("dave", real_name="Dave Kim")
+    emulator.add_usergroup("oncall-web", members=["bob"], name="Web on call")
+    emulator.add_usergroup("dba", members=["dave"], name="Database admins")
+    stack = make_stack(emulator=emulator, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")})
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    answer = stack.user("alice").slash("page home db home", channel=stack.channel_of(1))
+    assert answer.json["text"] == (
+        "INC-1: paged *bob* (on call for *Home page*, @oncall-web); paged *dave* (on call for *Main database*, "
+        "@dba). Each got a direct message to acknowledge it, and an invitation to the channel."
+    )
+    stack.settle()
+    assert len(dm(stack, "bob")) == len(dm(stack, "dave")) == 1
