@@ -117,6 +117,23 @@ def test_a_pick_that_pages_nobody_is_refused_in_the_picker_and_stores_nothing(
     assert all(dm(stack, person) == [] for person in ("bob", "carol", "gina", "alice"))
 
 
+def test_a_deactivated_account_a_guest_and_an_app_picked_are_each_named_and_none_is_paged(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    stack, _, channel = world
+    assert stack.emulator.admin.deactivate("carol").status == 200  # the bot hears it at once (user_change)
+    picker = picker_of(stack, "alice", channel)
+    picked = {"page_people": ids(stack, "carol", "gina", "incident-bot")}
+    with unchanged(stack.runtime.db):
+        answer = stack.user("alice").submit_view(picker.id, picked)
+        stack.settle()
+    assert answer.json["errors"] == {
+        "page_people": "Nobody was paged for INC-1.\nNot paged: *carol* (deactivated), *gina* (a workspace guest), "
+        "*incident-bot* (an app)."
+    }
+    assert dm(stack, "carol") == [] and dm(stack, "gina") == []
+
+
 def test_a_resolved_incident_a_guest_and_a_private_incident_keep_their_rules(
     world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
 ) -> None:
