@@ -185,10 +185,15 @@ def plans(db: Database, *, history: bool = False) -> list[str]:
         else:
             public.page(session=session, resolved_since=NOW - timedelta(days=90))
     event.remove(db.engine, "before_cursor_execute", remember)
-    statement, parameters = captured[-1] if history else captured[-2]  # the drafts' query, before the impacts'
+    queries = [each for each in captured if not each[0].startswith("SET ")]
+    statement, parameters = queries[-1] if history else queries[-2]  # the drafts' query, before the impacts'
 
-    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
-    with db.engine.connect() as connection:
+    # PostgreSQL: run as the read ran it (its SET LOCAL jit = off), with the actual rows and times
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE) "
+    with db.engine.begin() as connection:
+        for setting, _ in captured:
+            if setting.startswith("SET "):
+                connection.exec_driver_sql(setting)
         raw = connection.exec_driver_sql(prefix + statement, parameters).all()
     return [" | ".join(str(part) for part in row) for row in raw]
 
