@@ -9,7 +9,6 @@ kept open with errors...). Every action returns the app's ``AppResponse``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,37 +19,8 @@ from slack_emulator.methods_messages import add_reaction
 from slack_emulator.records import JSON, Channel, Message, User, View
 from slack_emulator.replies import show_reply
 from slack_emulator.state import GENERAL, Workspace
+from slack_emulator.typed import typed_text
 from slack_emulator.validation import check_view
-
-USER_MENTION = re.compile(r"(?<![\w<|])@([a-z0-9][a-z0-9._-]*)")
-CHANNEL_MENTION = re.compile(r"(?<![\w<|&])#([a-z0-9][a-z0-9_-]*)")
-
-
-def escape_text(text: str) -> str:
-    """Escape ``&``, ``<`` and ``>`` as Slack does in text people type."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def typed_text(ws: Workspace, text: str) -> str:
-    """Text as Slack delivers what a person typed: escaped, ``@name``/``#name`` turned into mentions.
-
-    Mentions are converted only for users, user groups and channels that exist (Slack's "escape
-    channels, users, and links" app setting), e.g. ``@bob`` -> ``<@U0BOB|bob>``, ``@oncall-web`` ->
-    ``<!subteam^S00000009|@oncall-web>``.
-    """
-
-    def user(match: re.Match[str]) -> str:
-        found = next((u for u in ws.users.values() if u.name == match.group(1)), None)
-        if found is not None:
-            return f"<@{found.id}|{found.name}>"
-        group = ws.usergroup(match.group(1))
-        return f"<!subteam^{group.id}|@{group.handle}>" if group is not None and not group.deleted else match[0]
-
-    def channel(match: re.Match[str]) -> str:
-        found = ws.channel(match.group(1))
-        return f"<#{found.id}|{found.name}>" if found is not None else match[0]
-
-    return CHANNEL_MENTION.sub(channel, USER_MENTION.sub(user, escape_text(text)))
 
 
 class UserActions:

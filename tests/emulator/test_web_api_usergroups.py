@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from slack_emulator import SlackEmulator
 from slack_emulator.spec import load_spec
-from slack_emulator.user_actions import typed_text
+from slack_emulator.typed import typed_text
 
 from .signed_app import SignedApp
 
