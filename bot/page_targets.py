@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.domain.catalog import Catalog, Component
+from bot.domain.catalog import Catalog, Component, as_typed
 from bot.domain.paging import Candidate, PageRequest, Target, TargetKind, Via
 from bot.domain.usergroups import KnownGroup
 from bot.errors import NotFound, RuleRefused, UsageError
@@ -60,7 +60,7 @@ class PageTargets:
         """The component the words name, or the ones several ids in a row name (`home api`)."""
         if not self.catalog:
             raise UsageError(
-                f"There is no component “{' '.join(text.split())}”: the catalog is empty (INCIDENT_CATALOG). "
+                f"There is no component “{as_typed(text)}”: the catalog is empty (INCIDENT_CATALOG). "
                 "Page people or user groups: mention them with @."
             )
         named = self.catalog.find_several(text) or (self.catalog.lookup(text),)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.catalog import STATE_WORDS, Catalog, Component, ComponentState
+from bot.domain.catalog import STATE_WORDS, Catalog, Component, ComponentState, as_typed
 from bot.domain.incident import EntryKind, Incident, TimelineEntry, check_event_time
 from bot.domain.timefmt import day_and_time, require_aware
 from bot.errors import BadTime, RuleRefused, UsageError
@@ -68,7 +68,7 @@ def read_affected(text: str) -> tuple[str, ComponentState]:
     if not last:
         raise UsageError(f"Which component, and how badly? e.g. `/incident affects home major` ({states}).")
     if state is None:
-        what = " ".join([*named, last])
+        what = as_typed(" ".join([*named, last]))
         raise UsageError(f"How badly is “{what}” affected? End with {states}: `/incident affects {what} major`.")
     if not named:
         raise UsageError(f"Which component is {last}? Name it first: `/incident affects home {last}`.")

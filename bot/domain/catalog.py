@@ -27,6 +27,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from bot.domain import markup
 from bot.domain.matchers import Matcher, match_all, read_matchers
 from bot.domain.toml_tables import FileProblems, tables_of, unknown_keys
 from bot.errors import UsageError
@@ -153,7 +154,7 @@ class Catalog:
         found = self.find(text)
         if found is not None:
             return found
-        shown = " ".join(text.split())
+        shown = as_typed(text)
         if not self.components:
             raise UsageError(
                 "There are no components to affect: the catalog is empty "
@@ -182,6 +183,12 @@ class Catalog:
             for component in self.components
             if wanted in component.id or any(wanted in _folded(name) for name in component.names.values())
         )
+
+
+def as_typed(text: str) -> str:
+    """Words a person named a component with, to quote back to them: a mention Slack made of what
+    they typed (`@bob`, `#general`) as they read it, not Slack's `<@U0BOB|bob>`."""
+    return " ".join(markup.as_read(text).split())
 
 
 def _folded(text: str) -> str:

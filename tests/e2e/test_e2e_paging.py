@@ -248,6 +248,7 @@ def test_oncall_says_who_each_component_reaches_now_only_to_the_asker(
         every = stack.user("bob").slash("oncall")
         one = stack.user("bob").slash("oncall Page d'accueil")
         typo = stack.user("bob").slash("oncall hom")
+        group = stack.user("bob").slash("oncall @oncall-web")  # Slack sends <!subteam^S...|@oncall-web>
         guest = stack.user("gina").slash("oncall")
     assert every.json == {
         "response_type": "ephemeral",
@@ -256,6 +257,7 @@ def test_oncall_says_who_each_component_reaches_now_only_to_the_asker(
     }
     assert one.json["text"].splitlines() == every.json["text"].splitlines()[:2]
     assert "There is no component “hom”. Did you mean Home page (`home`)?" in typo.json["text"]
+    assert "There is no component “@oncall-web”. The catalog has Home page" in group.json["text"]
     assert "guest" in guest.json["text"].lower()
     assert stack.emulator.admin.set_usergroup_members("oncall-web", ["carol"]).status == 200  # a handover
     assert "on call @oncall-web: *carol* ·" in stack.user("bob").slash("oncall home").json["text"]

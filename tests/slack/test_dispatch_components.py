@@ -63,7 +63,7 @@ def test_a_user_typed_name_is_escaped_in_the_refusal(bot: DispatchBot, unchanged
     channel = bot.open()
     with unchanged(bot.db):
         answer = bot.command("affects <!channel> major", channel=channel)
-    assert "<!channel>" not in answer.text and "&lt;!channel&gt;" in answer.text
+    assert "<!channel>" not in answer.text and "There is no component “@channel”" in answer.text
 
 
 USAGE = "`/incident affects [INC-n] &lt;component&gt; &lt;operational|degraded|partial|major&gt; [--at TIME]`"
@@ -77,6 +77,8 @@ USAGE = "`/incident affects [INC-n] &lt;component&gt; &lt;operational|degraded|p
         ("affects Home page down", "How badly is “Home page down” affected?", True),
         ("affects major", "Which component is major? Name it first: `/incident affects home major`.", True),
         ("affects hom major", "There is no component “hom”. Did you mean Home page (`home`)?", True),
+        ("affects <@U0BOB|bob> major", "There is no component “@bob”. The catalog has", True),  # as they read it
+        ("affects home <@U0BOB|bob>", "How badly is “home @bob” affected? End with", True),
         ("affects kubernetes major", "The catalog has Home page (`home`), Public API (`api`), Billing database", True),
         ("affects home partial --at", "Give a time after --at", True),
         ("affects home major", "INC-1 already affects Home page: major outage.", False),
