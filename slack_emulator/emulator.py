@@ -122,6 +122,11 @@ class SlackEmulator:
         """Answer the next ``times`` calls of ``method`` with 429 ``ratelimited`` and ``Retry-After``."""
         self.faults.rate_limit_next(method, retry_after=retry_after, times=times)
 
+    def message_pace(self, seconds: float) -> None:
+        """Take at most one ``chat.postMessage`` per channel every ``seconds``, answering 429 with
+        ``Retry-After: 1`` past it (Slack's one message a second); 0: no limit."""
+        self.faults.set_message_pace(seconds)
+
     def down(self, *, refuse_connections: bool = False) -> None:
         """Start an outage: 503 for every Web API call, or refused connections (see module doc)."""
         self.faults.set_down(True)

@@ -2,7 +2,9 @@
 
 ``Faults`` holds what a test asked for: latency (for every method or per method), queued
 failures (HTTP 500/503) and rate limits (HTTP 429 with ``Retry-After``) consumed one call at a
-time, an outage switch (``down``: every Web API call answers 503), and a refused bot token
+time, an outage switch (``down``: every Web API call answers 503), Slack's pace of messages
+(``message_pace``: a ``chat.postMessage`` into a channel that had one less than that many seconds
+ago answers 429 with ``Retry-After: 1``, as Slack does past one message a second), and a refused bot token
 (``revoke_token``: every call made with it answers ``token_revoked``, ``invalid_auth`` or
 ``account_inactive`` until ``restore_token``). ``method="*"`` targets any method. The same
 operations are reachable over HTTP with ``POST /_emulator/faults`` (see ``apply_fault_command``).
@@ -11,6 +13,7 @@ operations are reachable over HTTP with ``POST /_emulator/faults`` (see ``apply_
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +72,8 @@ class Faults:
     method_latency: dict[str, float] = field(default_factory=dict)
     is_down: bool = False
     token_refusal: str | None = None  # the error every call with the bot token answers, when refused
+    message_pace: float = 0.0  # least seconds between two messages in one channel (0: no limit)
+    _last_message: dict[str, float] = field(default_factory=dict)  # channel -> time.monotonic() of its last
     _queued: dict[str, deque[Failure]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -106,6 +111,27 @@ class Faults:
                     return queue.popleft()
             return None
 
+    def set_message_pace(self, seconds: float) -> None:
+        """Take at most one ``chat.postMessage`` per channel every ``seconds`` (0: no limit)."""
+        with self._lock:
+            self.message_pace = seconds
+            self._last_message.clear()
+
+    def over_pace(self, method: str, channel: object) -> bool:
+        """Whether this call posts into a channel that had a message less than ``message_pace``
+        seconds ago (it is then refused with 429); a call within the pace counts as its message."""
+        if method != "chat.postMessage" or not isinstance(channel, str):
+            return False
+        with self._lock:
+            if self.message_pace <= 0:
+                return False
+            now = time.monotonic()
+            last = self._last_message.get(channel)
+            if last is not None and now - last < self.message_pace:
+                return True
+            self._last_message[channel] = now
+            return False
+
     def set_down(self, down: bool) -> None:
         """Switch the outage on (every Web API call answers 503) or off."""
         with self._lock:
@@ -126,14 +152,16 @@ class Faults:
             self.is_down = False
             self.token_refusal = None
             self._queued.clear()
+            self.message_pace = 0.0
+            self._last_message.clear()
 
 
 def apply_fault_command(faults: Faults, command: dict[str, Any]) -> None:
     """Apply one ``POST /_emulator/faults`` command, e.g. ``{"action": "fail_next", ...}``.
 
     Actions: ``latency`` (seconds, method), ``fail_next`` (method, status, times),
-    ``rate_limit_next`` (method, retry_after, times), ``down``, ``up``, ``revoke_token`` (error,
-    default ``token_revoked``), ``restore_token``, ``clear``.
+    ``rate_limit_next`` (method, retry_after, times), ``message_pace`` (seconds), ``down``, ``up``,
+    ``revoke_token`` (error, default ``token_revoked``), ``restore_token``, ``clear``.
     Raises ValueError for an unknown action or bad fields.
     """
     action = command.get("action")
@@ -146,6 +174,8 @@ def apply_fault_command(faults: Faults, command: dict[str, Any]) -> None:
         elif action == "rate_limit_next":
             retry_after = int(command.get("retry_after", 1))
             faults.rate_limit_next(method, retry_after=retry_after, times=int(command.get("times", 1)))
+        elif action == "message_pace":
+            faults.set_message_pace(float(command["seconds"]))
         elif action == "down":
             faults.set_down(True)
         elif action == "up":

@@ -141,6 +141,8 @@ class WebApi:
         if failure is not None:
             error = "service_unavailable" if failure.status == 503 else "fatal_error"
             return Reply(failure.status, {"ok": False, "error": error})
+        if self.faults.over_pace(method, args.get("channel")):  # Slack's one message a second per channel
+            return Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
         if token is None:
             raise ApiError("not_authed")
         if token not in (self.workspace.bot_token, self.socket_mode.app_token):

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from slack_emulator import SlackEmulator
+from slack_emulator import ANNOUNCE, GENERAL, SlackEmulator
 
 from .samples import post_json
 
@@ -191,3 +191,22 @@ def test_the_token_can_be_revoked_and_restored_over_http(client: WebClient, emul
     assert refusal(client) == (200, "invalid_auth"), "a bad command changes nothing"
     assert post_fault(emulator, {"action": "restore_token"}) == 200
     assert client.auth_test()["ok"] is True
+
+
+def test_a_message_pace_refuses_a_second_message_in_a_channel_within_it_and_no_other_channel(
+    client: WebClient, emulator: SlackEmulator
+) -> None:
+    emulator.add_bot_to(GENERAL)
+    emulator.add_bot_to(ANNOUNCE)
+    emulator.message_pace(60.0)  # nothing in this test waits a minute: every second post is refused
+    assert client.chat_postMessage(channel=GENERAL, text="first")["ok"] is True
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel=GENERAL, text="second, too soon")
+    assert caught.value.response.status_code == 429
+    assert caught.value.response.headers["Retry-After"] == "1"
+    assert client.chat_postMessage(channel=ANNOUNCE, text="another channel")["ok"] is True
+    assert client.conversations_setTopic(channel=GENERAL, topic="not a message")["ok"] is True
+    posted = [call.args["text"] for call in emulator.calls("chat.postMessage") if call.ok]
+    assert posted == ["first", "another channel"], "the refused message was not posted"
+    emulator.message_pace(0.0)
+    assert client.chat_postMessage(channel=GENERAL, text="no limit")["ok"] is True
