@@ -118,12 +118,12 @@ def as_slack_lines(found: Insights, zone: ZoneInfo) -> Sequence[str]:
         if spread.count:
             median = short(timedelta(seconds=spread.median or 0))
             p90 = short(timedelta(seconds=spread.p90 or 0))
-            lines.append(f"*{name.capitalize()}*: median {median}, p90 {p90} ({spread.count} incidents)")
+            lines.append(f"*{name.capitalize()}*: median {median}, p90 {p90} ({_counted(spread.count, 'incident')})")
         else:
             lines.append(f"*{name.capitalize()}*: no resolved incident measured")
     acknowledged = [
         f"sev{severity} median {short(timedelta(seconds=taken.median or 0))}, "
-        f"p90 {short(timedelta(seconds=taken.p90 or 0))} ({taken.count} pages)"
+        f"p90 {short(timedelta(seconds=taken.p90 or 0))} ({_counted(taken.count, 'page')})"
         for severity, taken in sorted(found.acknowledge.items())
         if taken.count
     ]
@@ -138,3 +138,8 @@ def as_slack_lines(found: Insights, zone: ZoneInfo) -> Sequence[str]:
         shown += f"; and {len(groups) - SHOWN_GROUPS} more groups (`incident-bot report` lists them all)"
     lines.append("*Repeat offenders*: " + shown)
     return lines
+
+
+def _counted(count: int, word: str) -> str:
+    """ "1 page", "3 pages": how many a median was taken over."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

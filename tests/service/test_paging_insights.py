@@ -52,6 +52,6 @@ def test_time_to_acknowledge_is_reported_per_severity_with_median_and_p90(any_db
     assert found.acknowledge == {1: Spread(3, 120.0, 600.0), 3: Spread(1, 30.0, 30.0)}
     lines = as_slack_lines(found, ZoneInfo("UTC"))
     assert (
-        "*Time to acknowledge a page*: sev1 median 2m, p90 10m (3 pages) · sev3 median 30s, p90 30s (1 pages)" in lines
+        "*Time to acknowledge a page*: sev1 median 2m, p90 10m (3 pages) · sev3 median 30s, p90 30s (1 page)" in lines
     )
     assert '"sev2": {\n      "count": 0,\n      "median": null,' in as_json(found)

@@ -50,6 +50,8 @@ def test_stats_answers_only_the_asker_and_counts_by_severity(bot: DispatchBot, u
     assert answer.json["response_type"] == "ephemeral"
     assert "*Incidents* " in answer.text and ": 1 (sev1 1 · sev2 0 · sev3 0 · sev4 0)" in answer.text
     assert "*Time to identify*: no resolved incident measured" in answer.text
+    bot.command("close", channel="C0INC1")
+    assert "*Total duration*: median 0s, p90 0s (1 incident)\n" in bot.command("stats 90d", user=BOB).text
 
 
 def test_the_retrospective_is_marked_done_once_resolved(bot: DispatchBot) -> None:
