@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from bot.domain.affects import ComponentImpact
 from bot.domain.catalog import Component, ComponentState
@@ -74,8 +75,10 @@ class ListedIncident:
         """From its severity; `incident_impact` says it from the components it affects."""
         return IMPACT_OF_SEVERITY.get(self.severity, PublicImpact.MINOR)
 
-    @property
+    @cached_property
     def latest(self) -> PublishedUpdate:
+        """Worked out once: a render asks each incident for it several times (its status, its
+        place in the list)."""
         return max(self.updates, key=lambda update: (update.published_at, update.draft_id))
 
     @property

@@ -166,18 +166,20 @@ class StatusSite:
         with self.db.read() as session:
             if path == PAGE:
                 listed = public.page(session=session, resolved_since=now - RESOLVED_SHOWN_FOR)
-                resolved = public.last_left_page(session=session, resolved_before=now - RESOLVED_SHOWN_FOR)
+                resolved, changed = public.left_and_changed(session=session, resolved_before=now - RESOLVED_SHOWN_FOR)
                 left = resolved + RESOLVED_SHOWN_FOR if resolved is not None else None
-            elif path in (INCIDENTS, *FEEDS):
-                listed = public.recent(session=session, limit=RECENT_LIMIT)
             else:
-                listed = public.unresolved(session=session)
+                if path in (INCIDENTS, *FEEDS):
+                    listed = public.recent(session=session, limit=RECENT_LIMIT)
+                else:
+                    listed = public.unresolved(session=session)
+                changed = public.changed_at(session=session)
             if self.components and path in WITH_COMPONENTS:
                 since = period_start(now, self.settings.zone)
                 impacts = history.in_period(session=session, since=since, until=now)
             # Never backwards: something that left the page (made private, or 90 days old), or a
             # new public title, changed it too.
-            modified = _latest(last_changed(listed), public.changed_at(session=session), left)
+            modified = _latest(last_changed(listed), changed, left)
         if modified is None:  # nothing public ever: dated from when a page was first served
             with self.db.write() as session:
                 modified = public.first_served(session=session, now=now)
@@ -196,9 +198,9 @@ class StatusSite:
         document = self.document(path, listed, language, links, modified, shown, added)
         return Answer(_json(document), JSON, modified)
 
-    @property
+    @cached_property
     def components(self) -> tuple[Component, ...]:
-        """The catalog's public components, in its order."""
+        """The catalog's public components, in its order (the settings are the site's for good)."""
         return self.settings.catalog.public()
 
     @cached_property

@@ -54,7 +54,7 @@ def of_incidents(*, session: Session, incident_ids: Iterable[int]) -> dict[int, 
         .where(col(ComponentImpactRow.incident_id).in_(ids))
         .order_by(col(ComponentImpactRow.started_at), col(ComponentImpactRow.id))
     )
-    for incident_id, *impact in session.execute(query):
+    for incident_id, *impact in session.connection().execute(query):
         found.setdefault(incident_id, []).append(_impact(impact))
     return found
 
@@ -66,7 +66,7 @@ def in_period(*, session: Session, since: datetime, until: datetime) -> list[Com
         session.execute(text("SET LOCAL jit = off"))
     ended = _public(lateral, col(ComponentImpactRow.ended_at) >= since, col(ComponentImpactRow.started_at) < until)
     holding = _public(lateral, IMPACT_HOLDS, col(ComponentImpactRow.started_at) < until)
-    rows = session.execute(union_all(ended, holding)).all()
+    rows = session.connection().execute(union_all(ended, holding)).all()
     return [_impact(row[1:]) for row in rows]
 
 
@@ -88,11 +88,14 @@ def _public(lateral: bool, *conditions: Any) -> Select[int, str, str, datetime, 
     return select(*_IMPACT).select_from(ComponentImpactRow).join(readable, true()).where(*conditions)
 
 
+_STATE = {state.value: state for state in ComponentState}  # a dict lookup: calling the enum costs more, per impact
+
+
 def _impact(row: Any) -> ComponentImpact:
     component_id, state, started_at, ended_at, by_resolution = row
     return ComponentImpact(
         component_id=component_id,
-        state=ComponentState(state),
+        state=_STATE[state],
         started_at=started_at,
         ended_at=ended_at,
         ended_by_resolution=bool(by_resolution),

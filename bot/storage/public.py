@@ -150,14 +150,16 @@ def page(*, session: Session, resolved_since: datetime) -> list[ListedIncident]:
     return _read(session, union_all(_open_ids(), _resolved_ids(resolved_since)))
 
 
-def last_left_page(*, session: Session, resolved_before: datetime) -> datetime | None:
+def left_and_changed(*, session: Session, resolved_before: datetime) -> tuple[datetime | None, datetime | None]:
     """When the incident that left the page last had been resolved (it left RESOLVED_SHOWN_FOR
-    later): the newest public resolution before `resolved_before`, None if none."""
-    query = select(func.max(col(IncidentRow.public_resolved_at))).where(
+    later: the newest public resolution before `resolved_before`, None if none), and `changed_at`:
+    one statement, as the page needs both and on PostgreSQL each statement is a round trip."""
+    left = select(func.max(col(IncidentRow.public_resolved_at))).where(
         PUBLIC_RESOLVED, col(IncidentRow.public_resolved_at) < resolved_before
     )
-    found: datetime | None = session.execute(query).scalar()
-    return found
+    changed = select(col(PublicVersionRow.changed_at)).where(col(PublicVersionRow.id) == 1)
+    found = session.connection().execute(select(left.scalar_subquery(), changed.scalar_subquery())).one()
+    return found[0], found[1]
 
 
 def unresolved(*, session: Session) -> list[ListedIncident]:
@@ -195,8 +197,11 @@ def _read(session: Session, chosen: Select[Any] | CompoundSelect[Any]) -> list[L
         .where(among, col(DraftRow.state) == DraftState.PUBLISHED)
         .where(*_NEVER_PRIVATE)
     )
-    rows = session.execute(query).all()
+    rows: Sequence[Any] = session.connection().execute(query).all()  # Core rows: no ORM result machinery
     return _incidents(rows, history.of_incidents(session=session, incident_ids={row[0] for row in rows}))
+
+
+_STATUS = {status.value: status for status in Status}  # a dict lookup: calling the enum costs more, per draft
 
 
 def _incidents(rows: Sequence[Any], impacts: dict[int, list[ComponentImpact]]) -> list[ListedIncident]:
@@ -210,7 +215,7 @@ def _incidents(rows: Sequence[Any], impacts: dict[int, list[ComponentImpact]]) -
             PublishedUpdate(
                 draft_id=draft_id,
                 batch=batch,
-                status=Status(status),
+                status=_STATUS[status],
                 language=language,
                 length=length,
                 text=text,
