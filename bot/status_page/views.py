@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
@@ -70,12 +70,21 @@ def moment(value: datetime, zone: ZoneInfo, language: Language) -> Moment:
 
 class Moments:
     """The moments of one render in one language, each distinct time worded once: a page shows
-    hundreds, most of them twice (an update's publication is also when it last changed)."""
+    hundreds, most of them twice (an update's publication is also when it last changed); and
+    likewise how long each resolved incident lasted (`lasted`), many of them alike once rounded."""
 
     def __init__(self, zone: ZoneInfo, language: Language) -> None:
         self.zone = zone
         self.language = language
         self._worded: dict[datetime, Moment] = {}
+        self._lengths: dict[timedelta, str] = {}
+
+    def lasted(self, length: timedelta) -> str:
+        """ "for almost two hours", as the reader's language says it."""
+        found = self._lengths.get(length)
+        if found is None:
+            found = self._lengths[length] = public_duration(length, self.language)
+        return found
 
     def __call__(self, value: datetime) -> Moment:
         found = self._worded.get(value)
@@ -209,7 +218,7 @@ def incident_view(
     resolved = incident.resolved_at if not incident.status.is_open else None
     disrupted = ""
     if resolved is not None and incident.lasted is not None:
-        disrupted = language.text("page.disrupted").format(duration=public_duration(incident.lasted, language))
+        disrupted = language.text("page.disrupted").format(duration=moment.lasted(incident.lasted))
     affected, holds = affected_components(incident, components, public)
     return PublicIncident(
         listed=incident,
