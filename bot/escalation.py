@@ -23,6 +23,7 @@ from bot.domain.paging import (
     RequestState,
     TargetKind,
     Via,
+    all_declined,
     choose,
     escalated_entry,
     escalation_group,
@@ -71,28 +72,26 @@ class Escalations:
             return False
         stored = repository.get_by_id(session=session, incident_id=request.incident_id)
         escalated = request.state is RequestState.ESCALATED
-        sent = [
-            page.sent_at
-            for page in pages.of_request(session=session, request=request)
-            if page.sent_at and (page.via is Via.ESCALATION) == escalated
-        ]
+        paged = pages.of_request(session=session, request=request)
+        declined = all_declined(paged)  # early: everyone of the latest round said Can't take it
+        sent = [page.sent_at for page in paged if page.sent_at and (page.via is Via.ESCALATION) == escalated]
         waited = now - min(sent, default=request.created_at)  # from the first message of the latest round
         component = self.catalog.get(request.target.ref) if request.target.kind is TargetKind.COMPONENT else None
         group_ref = escalation_group(request, component.escalation if component else None)
         group = find_group(session, group_ref) if group_ref and stored.incident.status.is_open else None
         if group is not None and not group.disabled:
             plan = Reached(request.target, Via.ESCALATION, group.mention, group.members)
-            if self._escalate(session, stored, request, plan, waited, now):
+            if self._escalate(session, stored, request, plan, waited, now, declined=declined):
                 return True
         seen = request.state
         if not pages.claim_step(session=session, request_id=request.id, seen=seen, to=RequestState.UNANSWERED, now=now):
             return False
         if not stored.incident.status.is_open:
             return True  # resolved meanwhile: nobody to tell
-        entry = unanswered_entry(request.target, waited, actor=request.paged_by, now=now)
+        entry = unanswered_entry(request.target, waited, actor=request.paged_by, now=now, declined=declined)
         entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
         names = members.names(session=session, user_ids={request.target.ref})
-        text = paging.unanswered_text(request, waited, names, lead=stored.incident.lead or None)
+        text = paging.unanswered_text(request, waited, names, lead=stored.incident.lead or None, declined=declined)
         effects = [
             PostTimeline(entry_id=entry_id),
             PostUnanswered(request_id=request.id, text=text),
@@ -109,6 +108,8 @@ class Escalations:
         plan: Reached,
         waited: timedelta,
         now: datetime,
+        *,
+        declined: bool,
     ) -> bool:
         """Page the escalation group's people (not those who paged or still have an open page)."""
         open_since = pages.open_since(session=session, incident_id=stored.id, user_ids=plan.people)
@@ -134,7 +135,9 @@ class Escalations:
             via=Via.ESCALATION,
             now=now,
         )
-        entry = escalated_entry(request.target, plan.group, choice.paged, waited, actor=request.paged_by, now=now)
+        entry = escalated_entry(
+            request.target, plan.group, choice.paged, waited, actor=request.paged_by, now=now, declined=declined
+        )
         entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
         effects: list[Effect] = [Invite(users=choice.paged), PostTimeline(entry_id=entry_id)]
         effects += [SendPage(page_id=page_id) for page_id in page_ids]

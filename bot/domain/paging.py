@@ -243,10 +243,12 @@ def all_declined(pages: Sequence[Page]) -> bool:
 # --- timeline entries ---------------------------------------------------------------------------
 # The text of each kind starts with the target (`component home Home page`); then, per kind:
 #   paged                 via group (`oncall @oncall-web`), then the people paged (user ids)
-#   page_escalated        `escalation @sre-leads`, the people paged, the seconds waited
+#   page_escalated        `escalation @sre-leads`, the people paged, the seconds waited, then
+#                         `declined` when it came early because everyone paged said Can't take it
 #   page_ack              the seconds from the page to the acknowledgement
 #   page_declined         nothing more
-#   page_unanswered       the seconds waited
+#   page_unanswered       the seconds waited, then `declined` as for page_escalated
+DECLINED_MARK = "declined"
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,7 @@ class PageNews:
     group: str = ""
     people: tuple[str, ...] = ()
     waited: timedelta | None = None
+    declined: bool = False  # the step came early: everyone paged said they can't take it
 
 
 PAGING_KINDS = frozenset(
@@ -284,11 +287,20 @@ def paged_entry(
 
 
 def escalated_entry(
-    target: Target, group: str, people: Sequence[str], waited: timedelta, *, actor: str, now: datetime
+    target: Target,
+    group: str,
+    people: Sequence[str],
+    waited: timedelta,
+    *,
+    actor: str,
+    now: datetime,
+    declined: bool = False,
 ) -> TimelineEntry:
-    """Nobody acknowledged the page for `target` within `waited`: the escalation group's people
-    were paged (the bot's own act: `actor` is who paged first)."""
+    """Nobody acknowledged the page for `target` within `waited` (`declined`: everyone paged said
+    they can't take it): the escalation group's people were paged (the bot's own act: `actor` is
+    who paged first)."""
     lines = [_target_line(target), f"{Via.ESCALATION.value} {group}", " ".join(people), _seconds(waited)]
+    lines += [DECLINED_MARK] if declined else []
     return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.PAGE_ESCALATED, text="\n".join(lines))
 
 
@@ -301,8 +313,10 @@ def declined_entry(target: Target, *, actor: str, now: datetime) -> TimelineEntr
     return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.PAGE_DECLINED, text=_target_line(target))
 
 
-def unanswered_entry(target: Target, waited: timedelta, *, actor: str, now: datetime) -> TimelineEntry:
-    text = f"{_target_line(target)}\n{_seconds(waited)}"
+def unanswered_entry(
+    target: Target, waited: timedelta, *, actor: str, now: datetime, declined: bool = False
+) -> TimelineEntry:
+    text = "\n".join([_target_line(target), _seconds(waited), *([DECLINED_MARK] if declined else [])])
     return TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.PAGE_UNANSWERED, text=text)
 
 
@@ -318,9 +332,11 @@ def read_news(entry: TimelineEntry) -> PageNews:
     if entry.kind in (EntryKind.PAGED, EntryKind.PAGE_ESCALATED):
         via, _, group = lines[1].partition(" ")
         waited = timedelta(seconds=int(lines[3])) if len(lines) > 3 else None
-        return PageNews(target, Via(via), group, tuple(lines[2].split()), waited)
+        declined = lines[4:5] == [DECLINED_MARK]
+        return PageNews(target, Via(via), group, tuple(lines[2].split()), waited, declined)
     if entry.kind in (EntryKind.PAGE_ACKNOWLEDGED, EntryKind.PAGE_UNANSWERED):
-        return PageNews(target, waited=timedelta(seconds=int(lines[1])))
+        declined = lines[2:3] == [DECLINED_MARK]
+        return PageNews(target, waited=timedelta(seconds=int(lines[1])), declined=declined)
     return PageNews(target)
 
 

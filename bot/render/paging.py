@@ -46,7 +46,7 @@ def _why(page: Page, names: Mapping[str, str]) -> str:
         case Via.ESCALATION:
             group = escape(request.escalation)
             on_call = f"on call for {target_words(request.target, names)}"
-            return f"Nobody {on_call} acknowledged in time: you are in its escalation group, {group}."
+            return f"Nobody {on_call} took it: you are in its escalation group, {group}."
 
 
 def _heading(incident: Incident, page: Page, names: Mapping[str, str]) -> str:
@@ -110,16 +110,19 @@ def answered_message(
     return _fallback(incident, page, names), blocks
 
 
-def unanswered_text(request: PageRequest, waited: timedelta, names: Mapping[str, str], *, lead: str | None) -> str:
-    """In the incident channel: nobody acknowledged the page; the lead is mentioned (on purpose:
-    someone must act)."""
+def unanswered_text(
+    request: PageRequest, waited: timedelta, names: Mapping[str, str], *, lead: str | None, declined: bool = False
+) -> str:
+    """In the incident channel: nobody acknowledged the page (`declined`: everyone paged said they
+    can't take it); the lead is mentioned (on purpose: someone must act)."""
     target = target_words(request.target, names)
     escalated = f" nor its escalation group {escape(request.escalation)}" if request.escalation else ""
     mention = f"<@{lead}> " if lead else ""
-    return (
-        f":warning: {mention}Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} "
-        f"within {short(waited)}. Page them again, or someone else?"
-    )
+    if declined:
+        said = f"Nobody paged {_to_or_for(request.target)} {target}{escalated} can take it."
+    else:
+        said = f"Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} within {short(waited)}."
+    return f":warning: {mention}{said} Page them again, or someone else?"
 
 
 def _to_or_for(target: Target) -> str:

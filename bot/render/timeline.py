@@ -19,7 +19,7 @@ from bot.domain.durations import short
 from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import load_language
-from bot.domain.paging import Target, TargetKind, Via, read_news
+from bot.domain.paging import PageNews, Target, TargetKind, Via, read_news
 from bot.domain.reminders import promise_words, read_promise_entry, reminder_words
 from bot.domain.roles import ROLE_TITLES, read_entry
 from bot.domain.triage import AlertEvent, AlertNews, read_alert_news
@@ -161,9 +161,7 @@ def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
             return Said(who, "can't take the page", target, emoji=":no_entry_sign:")
         case EntryKind.PAGE_UNANSWERED:
             news = read_news(entry)
-            within = f" within {short(news.waited)}" if news.waited is not None else ""
-            nobody = ("nobody acknowledged the page ", *_page_for(news.target), within)
-            return Said(None, detail=nobody, emoji=":warning:")
+            return Said(None, detail=_nobody(news), emoji=":warning:")
         case EntryKind.ALERTS:
             return _alert_news(who, read_alert_news(entry))
         case EntryKind.COMPONENTS:
@@ -184,6 +182,15 @@ def _page_for(target: Target, *, answered_by: str | None = None) -> tuple[Piece,
     return (f"for {target.label}",)
 
 
+def _nobody(news: PageNews) -> tuple[Piece, ...]:
+    """`nobody acknowledged the page for Home page within 5m`, or, when everyone paged said Can't
+    take it before that time, `nobody paged for Home page can take it`."""
+    if news.declined:
+        return ("nobody paged ", *_page_for(news.target), " can take it")
+    within = f" within {short(news.waited)}" if news.waited is not None else ""
+    return ("nobody acknowledged the page ", *_page_for(news.target), within)
+
+
 def _paged(entry: TimelineEntry, who: str) -> Said:
     """`bob paged alice, carol: on call for Home page (@oncall-web)`; an escalation is the bot's act:
     `paged dave: nobody acknowledged the page for Home page within 5m (@sre-leads, its escalation group)`."""
@@ -193,9 +200,7 @@ def _paged(entry: TimelineEntry, who: str) -> Said:
         people += [", "] if position else []
         people.append(Person(person))
     if news.via is Via.ESCALATION:
-        within = f" within {short(news.waited)}" if news.waited is not None else ""
-        group = f"{within} ({news.group}, its escalation group)"
-        why = ("nobody acknowledged the page ", *_page_for(news.target), group)
+        why = (*_nobody(news), f" ({news.group}, its escalation group)")
         return Said(None, "paged", tuple(people), why, emoji=":rotating_light:")
     if news.via is Via.ONCALL:
         return Said(who, "paged", tuple(people), (f"on call for {news.target.label} ({news.group})",), emoji=":pager:")

@@ -60,7 +60,7 @@ def test_unanswered_the_escalation_group_is_paged_once_then_the_channel_is_told_
     assert (
         shown(page)
         .splitlines()[1]
-        .startswith("Nobody on call for *Home page* acknowledged in time: you are in its escalation group, @sre-leads.")
+        .startswith("Nobody on call for *Home page* took it: you are in its escalation group, @sre-leads.")
     )
     assert dm(stack, "alice") == []  # she paged: never paged herself
     assert "*Paged*\n:rotating_light: *Home page*: escalated to @sre-leads, waiting" in sections_of(
@@ -126,10 +126,31 @@ def test_cant_take_it_from_everyone_paged_escalates_at_once(world: tuple[Stack, 
         stack.user(person).click(page.channel, page.ts, "page.decline")
     stack.settle()
     assert escalations(stack, channel) == [
-        "`21:41 IST` :rotating_light: paged *dave*: nobody acknowledged the page for Home page within 0s "
+        "`21:41 IST` :rotating_light: paged *dave*: nobody paged for Home page can take it "
         "(@sre-leads, its escalation group)"
     ]
     assert len(dm(stack, "dave")) == 1
+
+
+def test_cant_take_it_from_everyone_after_the_escalation_tells_the_channel_nobody_can(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    """Not "nobody acknowledged within 0s": they answered, and said no."""
+    stack, _, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    for person in ("bob", "carol", "dave"):
+        stack.settle()
+        [page] = dm(stack, person)
+        stack.user(person).click(page.channel, page.ts, "page.decline")
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice).startswith(
+        ":warning: <@U0ALICE> Nobody paged for *Home page* nor its escalation group @sre-leads can take it. "
+        "Page them again, or someone else?"
+    )
+    lines = [line for message in bot_lines(stack, channel) for line in message.splitlines()]
+    assert any(line.endswith(":warning: nobody paged for Home page can take it") for line in lines)
 
 
 def test_a_page_sent_while_slack_was_down_waits_its_full_time_from_when_it_was_sent(
