@@ -188,8 +188,9 @@ class EffectSender:
                 store.mark_failed(session=session, effect_ids=[effect.id], now=now, retry_at=None, error=str(error))
                 continue
             rest: list[Claimed] = []
-            # After an ambiguous failure an effect goes alone: what it posted is found by part.
-            if first.effect.batched and not failed_ambiguously(first.last_error):
+            # After an ambiguous failure too: the batch's kind looks for what each effect posted
+            # (`Attempt.maybe_sent`), so the lines that failed together while Slack was away go together again.
+            if first.effect.batched:
                 rest = claims.claim_rest_of_batch(session=session, first=first, worker=self.worker, now=now)
             batches.append([first, *rest])
         return batches

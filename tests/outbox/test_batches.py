@@ -290,3 +290,21 @@ def test_a_batch_whose_lease_ran_out_while_slack_was_slow_is_sent_by_one_sender_
     # INC-1's batch was the one in flight (a call is bounded by the Slack timeout, far inside the
     # lease); INC-2's and INC-3's were claimed with it and waited: given back, sent by one sender.
     assert (posted[2], posted[3]) == (1, 1), posted
+
+
+def test_lines_whose_batch_may_have_reached_slack_go_as_one_batch_again_each_once(sqlite_db: Database) -> None:
+    """A batch that failed while Slack was away (a 503: it may have posted) is sent again as one
+    batch, not line by line (a second of the channel's pace each), and the kind is told to look
+    for what it posted."""
+    clock, slack, service, sender = opened(sqlite_db)
+    for n in range(5):
+        service.note(Where("T1", number=1), actor="U1", text=f"step {n}")
+    slack.failures.append(Retry("HTTP 503", maybe_sent=True))
+    sender.drain()
+    assert len(pending(sqlite_db)) == 5
+    clock.advance(seconds=31)
+    calls = len(slack.batches)
+    assert sender.drain() == 5
+    assert slack.batches[calls:] == [5], "the five lines again as one batch"
+    assert slack.attempts[-1].maybe_sent, "told that an earlier attempt may have posted some of them"
+    assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1), "every line once, in timeline order"
