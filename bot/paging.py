@@ -244,7 +244,7 @@ class PagingService:
         missing: frozenset[str] = frozenset(),
     ) -> Paged:
         reached = [person for plan in plans for person in plan.people]
-        open_since = pages.open_since(session=session, incident_id=stored.id, user_ids=reached)
+        open_since = pages.open_since(session=session, incident_id=stored.id, user_ids=reached, told_unanswered=False)
         candidates = {person: candidate(session, person, missing) for person in reached}
         asked: list[Asked] = []
         skipped: tuple[tuple[str, Skipped], ...] = ()
@@ -261,7 +261,9 @@ class PagingService:
         if not asked:
             return paged  # nothing to store: the reply says why
         now = self.clock()
-        effects: list[Effect] = [Invite(users=tuple(p for each in asked for p in each.paged))]
+        everyone = tuple(p for each in asked for p in each.paged)
+        replaced = pages.replace_told_unanswered(session=session, incident_id=stored.id, user_ids=everyone, now=now)
+        effects: list[Effect] = [Invite(users=everyone), *(UpdatePage(page_id=page_id) for page_id in replaced)]
         entry_id = 0
         for each in asked:
             request_id = pages.add_request(

@@ -263,17 +263,46 @@ def of_incident(*, session: Session, incident_id: int) -> list[Page]:
     return [_page(row, requests[row.request_id]) for row in session.exec(_fresh(query))]
 
 
-def open_since(*, session: Session, incident_id: int, user_ids: Sequence[str]) -> dict[str, datetime]:
-    """Who of these people has a page of the incident still waiting for an answer, since when."""
+def open_since(
+    *, session: Session, incident_id: int, user_ids: Sequence[str], told_unanswered: bool = True
+) -> dict[str, datetime]:
+    """Who of these people has a page of the incident still waiting for an answer, since when
+    (`told_unanswered=False`: not counting the pages of requests the channel was told nobody
+    answered, which a new page replaces: `replace_told_unanswered`)."""
     query = select(PageRow.user_id, PageRow.created_at).where(
         PageRow.incident_id == incident_id,
         col(PageRow.state).in_(OPEN_STATES),
         col(PageRow.user_id).in_(list(user_ids)),
     )
+    if not told_unanswered:
+        query = query.join(PageRequestRow, col(PageRequestRow.id) == col(PageRow.request_id)).where(
+            col(PageRequestRow.state) != RequestState.UNANSWERED.value
+        )
     found: dict[str, datetime] = {}
     for user_id, created_at in session.exec(_fresh(query)):
         found.setdefault(user_id, created_at)
     return found
+
+
+def replace_told_unanswered(*, session: Session, incident_id: int, user_ids: Sequence[str], now: datetime) -> list[int]:
+    """These people are paged anew: their pages still open in requests nobody answered (the
+    channel was told so; or the incident was resolved meanwhile) are closed as paged again, as
+    *Page again* closes them; their ids."""
+    told = select(PageRequestRow.id).where(
+        PageRequestRow.incident_id == incident_id, PageRequestRow.state == RequestState.UNANSWERED.value
+    )
+    closed = core(session).execute(
+        update(PageRow)
+        .where(
+            col(PageRow.incident_id) == incident_id,
+            col(PageRow.user_id).in_(list(user_ids)),
+            col(PageRow.state).in_(OPEN_STATES),
+            col(PageRow.request_id).in_(told),
+        )
+        .values(state=PageState.REPLACED.value, answered_at=now)
+        .returning(col(PageRow.id))
+    )
+    return sorted(int(page_id) for (page_id,) in closed if page_id is not None)
 
 
 def requests_of(*, session: Session, incident_id: int) -> list[PageRequest]:

@@ -233,3 +233,43 @@ def test_the_retrospective_and_the_export_list_every_page_with_its_times(world: 
     assert data["pages"][2]["sent_at"] == "2022-02-17T16:16:00Z"
     assert data["pages"][2]["acknowledged_at"] == data["pages"][0]["acknowledged_at"] == "2022-02-17T16:17:00Z"
     assert data["pages"][0]["escalated_at"] == "2022-02-17T16:16:00Z"
+
+
+def test_someone_nobody_heard_from_can_be_paged_again_by_command_even_after_a_resolve_and_a_reopen(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    """A page nobody answered (the channel was told, or the incident was resolved before its time)
+    no longer counts as waiting: `/incident page` pages the person anew, as *Page again* would, and
+    the old message says so. Before, after a resolve and a reopen nobody paged then could ever be
+    paged again for the incident ("Already paged and not answered yet"), with no button to do it."""
+    stack, clock, channel = world
+    alice = stack.user("alice")
+    alice.slash("page @dave", channel=channel)
+    stack.settle()
+    clock.advance(minutes=2)
+    alice.slash("close", channel=channel)
+    stack.settle()
+    clock.advance(hours=3)  # dave's page fell due while INC-1 was resolved: nobody was told
+    stack.settle()
+    alice.slash("reopen it broke again", channel=channel)
+    stack.settle()
+    answer = alice.slash("page @dave", channel=channel)
+    assert answer.json["text"] == (
+        "INC-1: paged *dave*. Each got a direct message to acknowledge it, and an invitation to the channel."
+    )
+    stack.settle()
+    first, second = dm(stack, "dave")
+    assert shown(first).endswith(":repeat: Paged again at 00:43 IST: answer the newer message.")
+    assert not any(block["type"] == "actions" for block in first.blocks)
+    assert any(block["type"] == "actions" for block in second.blocks)
+    again = alice.slash("page @dave", channel=channel)  # the new page waits: not paged twice
+    assert "Already paged and not answered yet, so not paged again: *dave* (since 00:43 IST)" in again.json["text"]
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    assert len(notices(stack, channel)) == 1  # the new page's own timer: nobody answered, the channel is told
+    told = alice.slash("page @dave", channel=channel)  # as the notice asks: "Page them again"
+    assert told.json["text"].startswith("INC-1: paged *dave*.")
+    stack.settle()
+    assert len(dm(stack, "dave")) == 3
+    assert shown(dm(stack, "dave")[1]).endswith(":repeat: Paged again at 00:48 IST: answer the newer message.")

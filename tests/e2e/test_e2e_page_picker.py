@@ -80,15 +80,18 @@ def test_the_picker_pages_people_and_on_call_groups_as_the_command_does(
     # the same page typed: the same rules (all of them waiting now), the same words
     typed = stack.user("alice").slash("page @gina home", channel=channel)
     assert typed.json["text"].startswith(":warning: Nobody was paged for INC-1.\nNot paged: *gina*")
-    # a person picked is paged directly
+    # a person picked is paged directly; dave, whom nobody heard from (the channel was told), anew
     again = picker_of(stack, "bob", channel)
     answer = stack.user("bob").submit_view(again.id, {"page_people": ids(stack, "dave", "alice")})
     assert sections_of(stack.emulator.views("bob")[-1].body["blocks"]) == [
-        "INC-1: paged *alice*. Each got a direct message to acknowledge it, and an invitation to the channel.\n"
-        "Already paged and not answered yet, so not paged again: *dave* (since 21:41 IST)."
+        "INC-1: paged *dave*; paged *alice*. Each got a direct message to acknowledge it, and an invitation to the "
+        "channel."
     ]
     stack.settle()
     assert len(dm(stack, "alice")) == 1
+    old, new = dm(stack, "dave")
+    assert shown(old).endswith(":repeat: Paged again at 21:46 IST: answer the newer message.")
+    assert shown(new).startswith(":pager: *bob* paged you for *INC-1* (sev1)")
 
 
 BAD_PICKS: list[tuple[dict[str, Any], str]] = [
@@ -96,7 +99,6 @@ BAD_PICKS: list[tuple[dict[str, Any], str]] = [
     ({"page_people": [], "page_components": []}, NOTHING_CHOSEN),
     ({"page_people": ["gina"]}, "Nobody was paged for INC-1.\nNot paged: *gina* (a workspace guest)."),
     ({"page_people": ["alice"]}, "Nobody was paged for INC-1.\nNot paged: *alice* (the one paging)."),
-    ({"page_people": ["dave"]}, "Already paged and not answered yet, so not paged again: *dave* (since 21:41 IST)."),
     ({"page_people": ["incident-bot"]}, "Not paged: *incident-bot* (an app)."),
 ]
 
