@@ -185,7 +185,9 @@ def card_lines(
         target = target_words(request.target, names)
         if request.acknowledged_by and request.acknowledged_at:
             at = day_and_time(request.acknowledged_at, zone, relative_to=relative_to)
-            lines.append(f":white_check_mark: {target}: acknowledged by {who(request.acknowledged_by, names)} at {at}")
+            themselves = request.target.kind is TargetKind.PERSON and request.target.ref == request.acknowledged_by
+            by = "" if themselves else f" by {who(request.acknowledged_by, names)}"  # not "*bob*: ... by *bob*"
+            lines.append(f":white_check_mark: {target}: acknowledged{by} at {at}")
         elif request.state is RequestState.UNANSWERED:
             lines.append(f":warning: {target}: nobody answered")
         elif request.state is RequestState.ESCALATED:
