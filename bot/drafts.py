@@ -9,6 +9,7 @@ written for another status or another security assessment is stale and cannot be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
@@ -59,10 +60,16 @@ class Drafted:
 
 
 class DraftService:
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, *, clock: Clock, fanned_out: Callable[[], None] = lambda: None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
+        # Called once a Publish or a correction has committed its fan-out to the subscribers: wakes
+        # this process's subscriber threads (nothing else does; an ack that records no fan-out
+        # leaves them asleep, polling every few seconds).
+        self.fanned_out = fanned_out
 
     def draft(self, where: Where, *, actor: str, language: str | None, length: str | None) -> Drafted:
         codes = [checked_language(language)] if language else list(self.settings.languages)
@@ -154,7 +161,9 @@ class DraftService:
             answered = deadlines.on_publish(session, draft, incident, actor, now, self.settings.reminders)
             if answered is not None:  # "Update promised by 22:20 was kept late by 5 min (published 22:25)"
                 self._post_entry(session, draft.incident_id, actor, answered.kind, answered.text, now)
-            return self._get(session, draft.id)
+            published = self._get(session, draft.id)
+        self.fanned_out()
+        return published
 
     def edit(self, draft_id: int, *, actor: str, text: str) -> DraftRecord:
         text = text.strip()
@@ -181,7 +190,9 @@ class DraftService:
             fan_outs.record(session=session, draft_id=draft.id, kind="correction", now=now)
             what = f"{load_language(draft.language).name} {draft.length} update: {text}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.CORRECTED, what, now)
-            return self._get(session, draft.id)
+            corrected = self._get(session, draft.id)
+        self.fanned_out()
+        return corrected
 
     def discard(self, draft_id: int, *, actor: str) -> DraftRecord:
         with self.db.write() as session:

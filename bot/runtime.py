@@ -98,6 +98,7 @@ class Runtime:
                 paging=self.paging,
                 triage=self.triage,
                 homes=self.homes,
+                fanned_out=self.lane.notify,  # a Publish hands an update out to the subscribers
             )
         return self._app
 
@@ -135,7 +136,6 @@ class Runtime:
     def notify(self) -> None:
         self.sender_thread.notify()
         self.reminder_thread.notify()  # the change may have moved a deadline
-        self.lane.notify()  # a Publish hands an update out to the subscribers
         self.home_thread.notify()  # a Home was opened, or a change shows on the Homes
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:

@@ -1,8 +1,9 @@
 """The subscribers' lane in the background: `MAIL_SENDERS` mail threads per process, each a sender
 with its one reused SMTP connection (what a message costs is mostly waiting for the server's
 replies, and smtplib does not pipeline: several connections wait at once), and `WEBHOOK_WORKERS`
-webhook threads; each hands out due fan-outs first, and all are woken after each ack (a Publish
-records a fan-out)."""
+webhook threads; each hands out due fan-outs first. All are woken once a Publish or a correction
+has committed its fan-out (`bot.drafts.DraftService.fanned_out`), not by every ack: other acks
+record nothing for them, and waking them cost each note CPU beside the request's own."""
 
 from __future__ import annotations
 

@@ -73,6 +73,7 @@ def create_app(
     paging: PagingService | None = None,
     triage: AlertTriage | None = None,
     homes: HomeService | None = None,
+    fanned_out: Callable[[], None] = lambda: None,
 ) -> App:
     identity = identity or BotIdentity(client)
     app = App(
@@ -86,7 +87,7 @@ def create_app(
         logger=logging.getLogger("bot.slack.bolt"),
     )
     members = members or MemberCheck(service.db, client, clock=service.clock, guests_read=settings.guests_read)
-    drafts = DraftService(service.db, settings, clock=service.clock)
+    drafts = DraftService(service.db, settings, clock=service.clock, fanned_out=fanned_out)
     reminders = ReminderService(service.db, zone=settings.zone, clock=service.clock, cadences=settings.reminders)
     aftermath = AftermathService(service.db, zone=settings.zone, clock=service.clock)
     runner = CommandRunner(
