@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.clock import TRIGGER_LIFETIME, Clock
+from bot.clock import Clock
 from bot.config import Settings
+from bot.declare import open_with_trigger
 from bot.domain.catalog import Catalog
 from bot.domain.incident import Incident
 from bot.domain.paging import (
@@ -225,14 +226,10 @@ class PagingService:
             _, stored = self._request(session, request_id)
             check_visible(stored.incident, user_id=actor, channel_id=channel_id)
             self._check_open(stored.incident)
-            now = self.clock()
             metadata = page_picker.metadata(stored.incident.number, channel_id)
             name = stored.incident.name
             picker = OpenPagePicker(trigger_id=trigger_id, incident_name=name, private_metadata=metadata)
-            expires_at = now + TRIGGER_LIFETIME
-            store.enqueue(
-                session=session, incident_id=None, team_id=stored.team_id, effect=picker, now=now, expires_at=expires_at
-            )
+            open_with_trigger(session, stored.team_id, picker, self.clock())
 
     def _page(
         self,
