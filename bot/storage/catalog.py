@@ -13,13 +13,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.domain.affects import ComponentChange, ComponentImpact
 from bot.domain.catalog import ComponentState
 from bot.storage import public
+from bot.storage.sql import core, upsert
 from bot.storage.tables import CatalogComponentRow, ComponentImpactRow
 
 
@@ -88,6 +87,5 @@ def sync(*, session: Session, ids: Iterable[str], now: datetime) -> dict[str, da
     stores it meanwhile); then `added`."""
     fresh = [{"id": key, "added_at": now} for key in dict.fromkeys(ids)]
     if fresh:
-        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.connection().execute(dialect_insert(CatalogComponentRow).on_conflict_do_nothing(), fresh)
+        core(session).execute(upsert(session)(CatalogComponentRow).on_conflict_do_nothing(), fresh)
     return added(session=session)
