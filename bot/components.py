@@ -39,14 +39,14 @@ class ComponentChanges:
     ) -> changes.Changed:
         """`/incident affects`: the catalog component named (an id or a name) is in `state` from
         `at` (now by default) because of this incident (docs/behaviour.md, Components)."""
-        chosen = self.catalog.lookup(component)
         with self.db.write() as session:
             stored = locate(session, where)
             now = self.clock()  # read once the row lock is held
+            impacts = catalog.impacts(session=session, incident_id=stored.id)
             entry = affects.affect(
                 stored.incident,
-                catalog.impacts(session=session, incident_id=stored.id),
-                chosen,
+                impacts,
+                affects.named(self.catalog, component, impacts, state),
                 state,
                 language=self.languages[0],
                 actor=actor,

@@ -80,6 +80,19 @@ def current(impacts: Iterable[ComponentImpact]) -> dict[str, ComponentImpact]:
     return {impact.component_id: impact for impact in impacts if impact.ended_at is None}
 
 
+def named(catalog: Catalog, typed: str, impacts: Iterable[ComponentImpact], state: ComponentState) -> Component:
+    """The component `/incident affects` names: the catalog's (`Catalog.lookup`, its refusal); or,
+    to set it back to operational, one the catalog no longer has that the incident still affects,
+    named by its id (else it would stay on the card, unclearable, until the resolution)."""
+    try:
+        return catalog.lookup(typed)
+    except UsageError:
+        gone = typed.strip()
+        if state is ComponentState.OPERATIONAL and gone in current(impacts) and catalog.get(gone) is None:
+            return Component(id=gone, names={"en": gone})
+        raise
+
+
 def states_at(impacts: Iterable[ComponentImpact], at: datetime) -> dict[str, ComponentState]:
     """Each component the incident had affected by `at`, in its state then (operational when its
     impacts had all ended): what a published update at `at` says of it."""

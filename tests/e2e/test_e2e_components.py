@@ -122,3 +122,30 @@ def test_a_component_s_created_at_is_when_it_first_appeared_in_the_catalog_acros
     clock.set(datetime(2022, 2, 17, 12, 0, tzinfo=KOLKATA))
     again = created_at(CATALOG + search)
     assert (again["Public API"], again["Search"]) == ("2022-02-17T04:30:00.000Z", "2022-02-17T05:30:00.000Z")
+
+
+def test_a_component_removed_from_the_catalog_can_still_be_set_back_to_operational(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """INC-1 affects the API; the catalog loses it at a restart: the API stays on the card until
+    someone sets it back, which works by its id (and only back to operational)."""
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(CATALOG, encoding="utf-8")
+    settings = {"INCIDENT_CATALOG": str(catalog), "INCIDENT_TIMEZONE": "Asia/Kolkata"}
+    clock = ManualClock(datetime(2022, 2, 17, 21, 50, tzinfo=KOLKATA))
+    first = make_stack(clock=clock, settings=settings)
+    first.user("alice").slash("open sev1 The API times out")
+    first.settle()
+    channel = first.channel_of(1)
+    first.user("alice").slash("affects api partial", channel=channel)
+    first.settle()
+    first.server.shutdown()
+    first.runtime.stop()
+    catalog.write_text(CATALOG.split('[[component]]\nid = "api"')[0], encoding="utf-8")
+    stack = make_stack(clock=clock, settings=settings, emulator=first.emulator)
+    refused = stack.user("alice").slash("affects api major", channel=channel)
+    assert refused.json["text"].startswith(":warning: There is no component “api”.")
+    answer = stack.user("alice").slash("affects api operational", channel=channel)
+    assert answer.json["text"].startswith("INC-1: api: *operational*"), answer.json["text"]
+    stack.settle()
+    assert not any(section.startswith("*Affects*") for section in sections_of(card_of(stack, channel).blocks))
