@@ -67,12 +67,14 @@ def submit_modal(ack: Ack, after: AfterAck, field: str, action: Callable[[], obj
 
 
 def hand_over(after: AfterAck, response_url: str | None = None, messages: list[dict[str, Any]] | None = None) -> None:
-    """After ack(): wake the sender and queue follow-ups. Never raises: with
-    process_before_response, an exception here would turn the acknowledged request into an error."""
+    """After ack(): wake the sender and queue follow-ups (an empty one, a `Reply({})` whose modal is
+    the answer, is no follow-up). Never raises: with process_before_response, an exception here
+    would turn the acknowledged request into an error."""
     try:
         after.notify()
-        if messages:
-            after.respond(response_url, messages)
+        said = [message for message in messages or () if message]
+        if said:
+            after.respond(response_url, said)
     except Exception:
         log.exception("handing over after the ack failed; the worker will send pending Slack work")
 

@@ -55,7 +55,7 @@ def register_declaring(app: App, runner: CommandRunner, declaring: DeclareServic
             return Reply({})
 
         reply = run_reply(request, label="shortcut")
-        hand_over(after, asked.response_url, [reply.message] if reply.message else [])
+        hand_over(after, asked.response_url, [reply.message])
 
     @app.shortcut(actions.DECLARE)
     def declare(ack: Ack, context: BoltContext) -> None:

@@ -40,7 +40,7 @@ def register_paging(app: App, runner: CommandRunner, homes: HomeService, after: 
         reply = run_reply(
             lambda: runner.answer_unanswered(pressed.action_id, pressed.value, pressed.asked), label="page"
         )
-        hand_over(after, pressed.asked.response_url, [reply.message] if reply.message else [])
+        hand_over(after, pressed.asked.response_url, [reply.message])
 
     @app.view(actions.PAGE_MODAL)
     def picker_submitted(ack: Ack, context: BoltContext) -> None:
