@@ -5,7 +5,6 @@ HTTP, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -142,7 +141,6 @@ def test_a_private_incident_is_sent_to_nobody(
     world.incidents.set_private(incident, actor="U0ALICE", private=True)  # before the lane ran
     world.deliver()
     assert receiver.requests == [] and len(smtp.mailbox.to("jane@example.com")) == 1
-    assert json.loads(json.dumps([]) or "[]") == []
 
 
 CATALOG = read_catalog("""
