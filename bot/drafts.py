@@ -17,8 +17,9 @@ from typing import cast
 from sqlmodel import Session
 
 from bot import deadlines
-from bot.clock import TRIGGER_LIFETIME, Clock
+from bot.clock import Clock
 from bot.config import Settings
+from bot.declare import open_with_trigger
 from bot.domain import durations, markup
 from bot.domain.corrections import check_correctable, check_correction
 from bot.domain.drafts import (
@@ -215,15 +216,8 @@ class DraftService:
             else:
                 check_proposed(draft, self._decider(session, draft))
                 effect = OpenDraftEditor(trigger_id=trigger_id, draft_id=draft_id)
-            now = self.clock()
-            store.enqueue(
-                session=session,
-                incident_id=None,  # not queued behind the incident's other Slack work
-                team_id=repository.get_by_id(session=session, incident_id=draft.incident_id).team_id,
-                effect=effect,
-                now=now,
-                expires_at=now + TRIGGER_LIFETIME,
-            )
+            team_id = repository.get_by_id(session=session, incident_id=draft.incident_id).team_id
+            open_with_trigger(session, team_id, effect, self.clock())  # not behind the incident's Slack work
 
     def get(self, draft_id: int) -> DraftRecord:
         with self.db.read() as session:

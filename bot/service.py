@@ -24,10 +24,11 @@ from bot import deadlines
 from bot.alerts.message import show_open_groups
 from bot.changes import Changed, record
 from bot.channel_moves import ChannelMoves
-from bot.clock import TRIGGER_LIFETIME, Clock, utc_now, when
+from bot.clock import Clock, utc_now, when
 from bot.components import ComponentChanges, components_following, store_components
 from bot.config import DEFAULTS
 from bot.deadlines import Cadences
+from bot.declare import open_with_trigger
 from bot.domain import affects, markup
 from bot.domain.catalog import Catalog, ComponentState
 from bot.domain.declared import SourceMessage, impact_start
@@ -293,10 +294,7 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMov
             modal = OpenIncidentModal(
                 trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "", private=private
             )
-            expires_at = now + TRIGGER_LIFETIME
-            store.enqueue(
-                session=session, incident_id=None, team_id=team_id, effect=modal, now=now, expires_at=expires_at
-            )
+            open_with_trigger(session, team_id, modal, now)
 
     # --- shared steps ------------------------------------------------------------------------
 
