@@ -138,23 +138,26 @@ def test_someone_unknown_is_looked_up_with_their_locale(sqlite_db: Database, emu
     assert claire is not None and (claire.locale, claire.tz) == ("fr-FR", "Europe/Paris")
 
 
-class SlowMonotonic(FakeMonotonic):
-    """Each reading a second later: every lookup seems to take a second."""
+class SlowSlack(FakeMonotonic):
+    """Every users.info Slack has answered took a whole second (the most a lookup waits)."""
+
+    def __init__(self, emulator: SlackEmulator) -> None:
+        super().__init__()
+        self.emulator = emulator
 
     def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
+        return self.now + len(self.emulator.calls("users.info"))
 
 
 def test_people_named_are_looked_up_within_a_budget_and_stored_only_once_all_are_known(
     sqlite_db: Database, emulator: SlackEmulator
 ) -> None:
     newcomers = [emulator.add_user(name).id for name in ("erin", "frank", "hana")]
-    members = check(sqlite_db, emulator, SlowMonotonic())
+    members = check(sqlite_db, emulator, SlowSlack(emulator))
     with pytest.raises(SlackUnavailable) as refused:
         members.look_up_people(newcomers)
     assert f"(`{newcomers[2]}`)" in refused.value.message and "too slow" in refused.value.message
-    assert len(emulator.calls("users.info")) == 2, "the third is not asked once the budget is spent"
+    assert len(emulator.calls("users.info")) == 2, "a third could end past the budget (2 s): it is not begun"
     with sqlite_db.read() as session:
         assert [get(session=session, user_id=user_id) for user_id in newcomers] == [None] * 3, "nothing stored"
     members = check(sqlite_db, emulator, FakeMonotonic())
