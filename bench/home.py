@@ -45,14 +45,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
+from storage import DEFAULT_POSTGRES_URL, fresh_postgres, postgres_version  # bench/ is the script's folder
 
 from bot.config import Settings
 from bot.domain.home import PUBLISH_EVERY
@@ -68,7 +67,6 @@ from slack_emulator import SlackEmulator
 ZONE = ZoneInfo("Asia/Kolkata")
 TEAM = "T0EMULATOR"  # the emulator's workspace: the viewer is one of its people
 VIEWER = "U0ALICE"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def incident_row(number: int, begun: datetime, rng: random.Random, *, resolved: bool) -> dict[str, object]:
@@ -273,29 +271,15 @@ def main() -> int:
             if args.fan_out:
                 run_fan_out("SQLite", f"sqlite:///{folder}/fan_out.db", args.fan_out, args.latency)
     if args.backend in ("postgres", "both"):
-        server = make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG))
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        name = f"bench_home_{uuid.uuid4().hex[:8]}"
-        try:
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as error:  # noqa: BLE001 - a benchmark reports and goes on
-            print(f"\nPostgreSQL skipped: {error.__class__.__name__}: {error}")
+        admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+        if postgres_version(admin_url) is None:
             return 0
-        try:
-            url = server.set(database=name).render_as_string(hide_password=False)
-            if not args.fan_out_only:
+        if not args.fan_out_only:
+            with fresh_postgres(admin_url) as url:
                 run("PostgreSQL", url, args.resolved, args.open, args.viewers, args.iterations)
-            if args.fan_out:
-                with admin.connect() as connection:
-                    connection.execute(text(f'CREATE DATABASE "{name}_fan"'))
-                fan_out_url = server.set(database=f"{name}_fan").render_as_string(hide_password=False)
-                run_fan_out("PostgreSQL", fan_out_url, args.fan_out, args.latency)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_fan" WITH (FORCE)'))
-            admin.dispose()
+        if args.fan_out:
+            with fresh_postgres(admin_url) as url:
+                run_fan_out("PostgreSQL", url, args.fan_out, args.latency)
     return 0
 
 

@@ -27,21 +27,19 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
+from storage import DEFAULT_POSTGRES_URL, fresh_postgres, postgres_version  # bench/ is the script's folder
 
-from bot import report
 from bot.aftermath import AftermathService
+from bot.render import report
 from bot.storage.db import Database
 from bot.storage.tables import IncidentLinkRow, IncidentRow, WorkspaceRow
 
 ZONE = ZoneInfo("Asia/Kolkata")
 TEAM = "T0BENCH"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def load(db: Database, count: int, now: datetime) -> float:
@@ -139,26 +137,11 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as folder:
             run("SQLite", f"sqlite:///{folder}/bench.db", args.incidents, args.iterations)
     if args.backend in ("postgres", "both"):
-        server = make_url(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG))
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        name = f"bench_insights_{uuid.uuid4().hex[:8]}"
-        try:
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as error:  # noqa: BLE001 - a benchmark reports and goes on
-            print(f"\nPostgreSQL skipped: {error.__class__.__name__}: {error}")
+        admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+        if postgres_version(admin_url) is None:
             return 0
-        try:
-            run(
-                "PostgreSQL",
-                server.set(database=name).render_as_string(hide_password=False),
-                args.incidents,
-                args.iterations,
-            )
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with fresh_postgres(admin_url) as url:
+            run("PostgreSQL", url, args.incidents, args.iterations)
     return 0
 
 
