@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from slack_emulator.arguments import ApiError
 from slack_emulator.method_context import Handler, MethodCall
-from slack_emulator.methods_people import new_hash, stored_view_body
-from slack_emulator.records import JSON, View
+from slack_emulator.methods_people import app_view
+from slack_emulator.records import JSON
 from slack_emulator.validation import check_view
 
 
@@ -27,16 +27,7 @@ def views_publish(call: MethodCall) -> JSON:
     if expected is not None and published is not None and expected != published.hash:
         raise ApiError("hash_conflict")
     view_id = published.id if published is not None else call.ws.mint_id("V")
-    view = View(
-        id=view_id,
-        user=user.id,
-        team_id=call.ws.team_id,
-        app_id=call.ws.app_id,
-        bot_id=call.ws.bot_id,
-        body=stored_view_body(body),
-        hash=new_hash(call),
-        root_view_id=view_id,
-    )
+    view = app_view(call, view_id, user.id, body)
     call.ws.homes[user.id] = view
     return {"ok": True, "view": view.to_slack()}
 

@@ -66,6 +66,20 @@ def stored_view_body(view: JSON) -> JSON:
     return {**view, "blocks": with_block_ids(list(view.get("blocks", [])))}
 
 
+def app_view(call: MethodCall, view_id: str, user: str, body: JSON) -> View:
+    """A view of the app's as Slack stores it: a modal, or a Home (each its own root)."""
+    return View(
+        id=view_id,
+        user=user,
+        team_id=call.ws.team_id,
+        app_id=call.ws.app_id,
+        bot_id=call.ws.bot_id,
+        body=stored_view_body(body),
+        hash=new_hash(call),
+        root_view_id=view_id,
+    )
+
+
 def views_open(call: MethodCall) -> JSON:
     """``views.open``: exchanges a trigger id (once, within its lifetime) for a modal."""
     trigger = call.ws.triggers.get(call.args.text("trigger_id"))
@@ -77,17 +91,7 @@ def views_open(call: MethodCall) -> JSON:
         raise ApiError("expired_trigger_id")
     body = check_view(call.args.json_value("view"))
     trigger.used = True
-    view_id = call.ws.mint_id("V")
-    view = View(
-        id=view_id,
-        user=trigger.user,
-        team_id=call.ws.team_id,
-        app_id=call.ws.app_id,
-        bot_id=call.ws.bot_id,
-        body=stored_view_body(body),
-        hash=new_hash(call),
-        root_view_id=view_id,
-    )
+    view = app_view(call, call.ws.mint_id("V"), trigger.user, body)
     call.ws.views[view.id] = view
     return {"ok": True, "view": view.to_slack()}
 
