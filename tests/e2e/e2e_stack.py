@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel import col, select
 
-from bot.sandbox import Sandbox
+from bot.sandbox import ManualClock, Sandbox
+from bot.storage.tables import EffectRow
 from slack_emulator.records import Message
 
 Stack = Sandbox  # the end-to-end tests' name for a running sandbox
@@ -50,3 +54,27 @@ def card_of(stack: Stack, channel: str) -> Message:
     pinned = [m for m in stack.emulator.messages(channel) if m.pinned]
     assert len(pinned) == 1, "exactly one pinned card"
     return pinned[0]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float) -> Any:
+    """Poll `condition` until it returns something true (returned), for `timeout` real seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def wait_until_no_send_is_in_flight(stack: Stack, clock: ManualClock) -> None:
+    """Wait until the sender has recorded the outcome of every try it started. On a loaded machine
+    it can lag behind the test's clock: a failure recorded after the clock's next step would be due
+    that much later again in story time, a time the test never reaches (its settle then times out)."""
+
+    def idle() -> bool:
+        with stack.runtime.db.read() as session:
+            rows = session.exec(select(EffectRow).where(col(EffectRow.state) == "pending")).all()
+        return all(row.claimed_until is None or row.claimed_until <= clock() for row in rows)
+
+    wait_for(idle, timeout=30)

@@ -11,8 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from e2e_stack import Stack, bot_lines
-from test_e2e_reliability import wait_for
+from e2e_stack import Stack, bot_lines, wait_for
 from test_e2e_slow_slack import SLOWER, TIMEOUT, timed_out_effects
 
 from bot.outbox.sender import CHANNEL_PACE_SECONDS

@@ -8,13 +8,12 @@ restart loses no timer."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
 import pytest
-from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
+from e2e_stack import Stack, bot_lines, card_of, sections_of, shown, wait_for, wait_until_no_send_is_in_flight
 from paging_world import dm, notices, paging_world, replies
 
 from bot.lookup import Where
@@ -158,9 +157,11 @@ def test_a_page_sent_while_slack_was_down_waits_its_full_time_from_when_it_was_s
 ) -> None:
     stack, clock, channel = world
     stack.emulator.down()
+    before = len(stack.emulator.calls())
     answer = stack.user("alice").slash("page home", channel=channel)
     assert answer.json["text"].startswith("INC-1: paged *bob*, *carol*")
-    time.sleep(0.5)  # the sender tries and fails
+    wait_for(lambda: len(stack.emulator.calls()) > before, timeout=15)  # the sender tries and fails
+    wait_until_no_send_is_in_flight(stack, clock)  # and records it before time moves on
     clock.advance(minutes=10)
     stack.emulator.up()
     stack.settle()

@@ -14,11 +14,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from alert_posts import ALERT_SETTINGS, from_alertmanager
-from e2e_stack import Stack, shown
+from e2e_stack import Stack, shown, wait_for
 from paging_world import START, dm, paging_world
 from sqlalchemy import text
 from test_e2e_home import home_of
-from test_e2e_reliability import wait_for
 
 from bot.render import actions
 from bot.sandbox import ManualClock

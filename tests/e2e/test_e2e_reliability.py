@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from e2e_stack import Stack, bot_lines, sections_of
+from e2e_stack import Stack, bot_lines, sections_of, wait_for
 
 from bot.lookup import Where
 from bot.outbox import store
@@ -74,16 +74,6 @@ def run_worker(emulator: SlackEmulator, database_url: str) -> subprocess.Popen[b
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-
-
-def wait_for(condition: Callable[[], Any], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_an_incident_opened_while_slack_is_down_gets_its_channel_after_a_restart_without_duplicates(

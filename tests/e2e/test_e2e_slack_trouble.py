@@ -14,9 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from e2e_stack import KOLKATA, Stack, card_of, shown
+from e2e_stack import KOLKATA, Stack, card_of, shown, wait_for, wait_until_no_send_is_in_flight
 from sqlmodel import col, select
-from test_e2e_reliability import wait_for
 
 from bot.outbox.send_pool import SEND_THREADS
 from bot.sandbox import ManualClock
@@ -55,19 +54,6 @@ def refusals(stack: Stack) -> list[str]:
 def unhealthy(stack: Stack) -> dict[str, object] | None:
     status, body = healthz(stack)
     return body if status == 503 else None
-
-
-def wait_until_no_send_is_in_flight(stack: Stack, clock: ManualClock) -> None:
-    """The sender has recorded the outcome of every try it started (on a loaded machine it can
-    lag behind the test's clock: a failure recorded after the clock's last step would be due
-    30 s of story time later, a time this test never reaches)."""
-
-    def idle() -> bool:
-        with stack.runtime.db.read() as session:
-            rows = session.exec(select(EffectRow).where(col(EffectRow.state) == "pending")).all()
-        return all(row.claimed_until is None or row.claimed_until <= clock() for row in rows)
-
-    wait_for(idle, timeout=30)
 
 
 def act_on_incident_1(stack: Stack) -> None:

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from e2e_stack import Stack, bot_lines
+from e2e_stack import Stack, bot_lines, wait_for
 from sqlmodel import col, select
 from test_e2e_drafts import INC_1, draft_text, find_draft, status_posts
-from test_e2e_reliability import wait_for
 
 from bot.domain.incident import EntryKind
 from bot.outbox.failures import failed_ambiguously

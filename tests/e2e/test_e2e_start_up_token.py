@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from e2e_stack import wait_for
 from test_e2e_gunicorn import free_port, web_command
-from test_e2e_reliability import wait_for
 
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import ANNOUNCE, SlackEmulator

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from e2e_stack import wait_for
 from sqlmodel import col, select
-from test_e2e_reliability import wait_for
 
 from bot.sandbox import Sandbox
 from bot.service import IncidentService
