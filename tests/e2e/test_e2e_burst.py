@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from e2e_stack import Stack, bot_lines, wait_for
+from e2e_stack import Stack, bot_lines, wait_for, wait_until_no_send_is_in_flight
 from test_e2e_slow_slack import SLOWER, TIMEOUT, timed_out_effects
 
 from bot.outbox.sender import CHANNEL_PACE_SECONDS
@@ -74,6 +74,7 @@ def test_a_message_of_several_lines_that_timed_out_after_slack_posted_it_is_not_
     stack.emulator.rate_limit_next("chat.postMessage", retry_after=30)  # the first note waits, cleanly
     alice.slash("note INC-1 line A")
     wait_for(lambda: stack.emulator.calls("chat.postMessage")[-1].status == 429, timeout=15)
+    wait_until_no_send_is_in_flight(stack)  # the 429's wait recorded before time moves on
     alice.slash("note INC-1 line B")
     alice.slash("note INC-1 line C")
     stack.emulator.set_latency(SLOWER, "chat.postMessage")  # Slack posts all three; the bot gives up waiting

@@ -161,7 +161,7 @@ def test_a_page_sent_while_slack_was_down_waits_its_full_time_from_when_it_was_s
     answer = stack.user("alice").slash("page home", channel=channel)
     assert answer.json["text"].startswith("INC-1: paged *bob*, *carol*")
     wait_for(lambda: len(stack.emulator.calls()) > before, timeout=15)  # the sender tries and fails
-    wait_until_no_send_is_in_flight(stack, clock)  # and records it before time moves on
+    wait_until_no_send_is_in_flight(stack)  # and records it before time moves on
     clock.advance(minutes=10)
     stack.emulator.up()
     stack.settle()

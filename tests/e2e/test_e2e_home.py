@@ -172,7 +172,7 @@ def test_a_home_opened_while_slack_is_down_is_published_once_slack_is_back(make_
     stack.emulator.down()
     assert stack.user("bob").open_home().status == 200  # acknowledged without Slack
     wait_for(lambda: stack.emulator.calls("views.publish"), timeout=15)  # tried, and refused
-    wait_until_no_send_is_in_flight(stack, clock)  # and the refusal recorded before time moves on
+    wait_until_no_send_is_in_flight(stack)  # and the refusal recorded before time moves on
     assert stack.emulator.home("bob") is None
     stack.emulator.up()
     clock.advance(seconds=30)  # the retry's wait, at most 30 s

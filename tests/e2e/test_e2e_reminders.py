@@ -281,7 +281,7 @@ def test_a_reminder_answered_before_slack_could_take_it_is_never_posted(make_sta
     stack.emulator.fail_next(status=500, times=1)
     stack.runtime.send_due_reminders()
     wait_for(lambda: any(not call.ok for call in stack.emulator.calls()), 15, "Slack failing the reminder's post")
-    wait_until_no_send_is_in_flight(stack, clock)  # the failure recorded before time moves on
+    wait_until_no_send_is_in_flight(stack)  # the failure recorded before time moves on
     stack.user("alice").click(channel, draft.ts, "draft.publish")
     clock.advance(seconds=30)
     stack.settle(timeout=60)

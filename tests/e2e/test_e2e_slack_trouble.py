@@ -98,7 +98,7 @@ def test_everything_done_during_an_outage_arrives_once_within_30_seconds_of_slac
         stack.runtime.sender_thread.notify()
     assert stack.emulator.channel_by_name("inc-1-payments-are-down") is None
     stack.emulator.up()
-    wait_until_no_send_is_in_flight(stack, clock)
+    wait_until_no_send_is_in_flight(stack)
     clock.advance(seconds=30)
     stack.settle(timeout=60)
     assert_incident_1_arrived_once(stack, acted_at)
@@ -110,7 +110,7 @@ def test_server_errors_on_every_call_for_a_while_lose_and_double_nothing(stack: 
     act_on_incident_1(stack)
     for failures in range(1, 7):
         wait_for(lambda count=failures: failed_calls(stack) >= count, timeout=30)
-        wait_until_no_send_is_in_flight(stack, clock)
+        wait_until_no_send_is_in_flight(stack)
         clock.advance(seconds=30)
         stack.runtime.sender_thread.notify()
     stack.settle(timeout=60)
