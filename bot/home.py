@@ -101,7 +101,11 @@ class HomeService:
 
     def refresh(self, *, team_id: str) -> int:
         """Take the workspace's refresh requests and queue a publish for every recent viewer; how
-        many were queued (none when nothing asked)."""
+        many were queued (none when nothing asked). Nothing asked is found in a read: a write
+        transaction each round would hold up the acks' own writes (SQLite has one writer)."""
+        with self.db.read() as session:
+            if not home.refresh_requests(session=session, team_id=team_id):
+                return 0
         with self.db.write() as session:
             now = self.clock()
             if not home.take_refresh(session=session, team_id=team_id):

@@ -39,7 +39,7 @@ from bot.outbox import store
 from bot.outbox.kinds.post_reminder import PostReminder
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_reminder import UpdateReminder
-from bot.storage import home, reminder_messages, reminders, repository
+from bot.storage import reminder_messages, reminders, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
@@ -105,7 +105,7 @@ class ReminderService:
             store.enqueue(session=session, incident_id=stored.id, effect=PostTimeline(entry_id=entry_id), now=now)
             answer_reminders(session, incident_id=stored.id, entry_id=entry_id, now=now)
             # the next update due moved: the App Homes showing it are published again
-            home.request_refresh(session=session, now=now, incident_id=stored.id)
+            store.refresh_homes(session=session, now=now, incident_id=stored.id)
             return Answered(incident=stored.incident, schedule=schedule, entry=entry)
 
     def describe(self, schedule: Schedule) -> str:

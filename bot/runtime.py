@@ -30,6 +30,7 @@ from bot.home_thread import HomeThread
 from bot.intake.app import AlertIntake
 from bot.member_sync import MemberSync, MemberSyncThread
 from bot.members import MemberCheck
+from bot.outbox import wakes
 from bot.outbox.delivery import Delivery
 from bot.outbox.effect import Effect
 from bot.outbox.home_queue import HomeDelivery, HomeSender
@@ -116,7 +117,7 @@ class Runtime:
                 more=[metrics.SubscriberCollector(self.subscribers.counts)],
             ),
             public_site=self.status_site() if self.settings.status_page_on_web else None,
-            alert_intake=AlertIntake(self.alerts, self.settings.alert_tokens, after=self.sender_thread.notify),
+            alert_intake=AlertIntake(self.alerts, self.settings.alert_tokens, after=self.notify),
             public_posts=FORMS if self.settings.subscriptions and self.settings.status_page_on_web else (),
         )
 
@@ -134,9 +135,14 @@ class Runtime:
 
     # the listeners' AfterAck
     def notify(self) -> None:
-        self.sender_thread.notify()
-        self.reminder_thread.notify()  # the change may have moved a deadline
-        self.home_thread.notify()  # a Home was opened, or a change shows on the Homes
+        """After an ack: wake the senders the request gave work to (`bot.outbox.wakes`), none for a
+        request that changed nothing."""
+        fed = wakes.take()
+        if wakes.SLACK in fed:
+            self.sender_thread.notify()
+            self.reminder_thread.notify()  # a change (it has Slack work) may have moved a deadline
+        if wakes.HOME in fed:
+            self.home_thread.notify()  # a Home was opened, or a change shows on the Homes
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:
         self.responder.respond(response_url, messages)

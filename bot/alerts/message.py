@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.outbox import store
 from bot.outbox.kinds.show_triage import ShowTriage
-from bot.storage import home, triage
+from bot.storage import triage
 
 OFFER_REFRESH = 50  # waiting messages edited when an incident opens, the most recently seen first
 
@@ -22,7 +22,7 @@ def show(session: Session, *, group_id: int, team_id: str, now: datetime) -> boo
     sender is already queued (it will show this change too); True when work was queued."""
     if store.waiting_in_group(session=session, alert_group_id=group_id, kind=ShowTriage.kind, now=now):
         # the App Homes list the group too: published again, for this change (the edit asked before it)
-        home.request_refresh(session=session, now=now, team_id=team_id)
+        store.refresh_homes(session=session, now=now, team_id=team_id)
         return False
     effect = ShowTriage(alert_group_id=group_id)
     store.enqueue(session=session, incident_id=None, team_id=team_id, effect=effect, now=now)

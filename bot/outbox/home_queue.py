@@ -28,10 +28,9 @@ from bot.outbox.registry import OWN_SENDERS
 from bot.outbox.results import Progress, Result
 from bot.outbox.sender import EffectSender
 from bot.outbox.view import IncidentView
+from bot.outbox.wakes import HOME
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
-
-HOME = "home"  # the App Home's sender (`Effect.own_sender`)
 
 
 def enqueue_later(*, session: Session, team_id: str, effects: Sequence[tuple[Effect, datetime]], now: datetime) -> None:

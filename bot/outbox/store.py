@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
+from bot.outbox import wakes
 from bot.outbox.codec import encode
 from bot.outbox.effect import Effect
 from bot.storage import home
@@ -61,7 +62,9 @@ def row(
     *, incident_id: int | None, effect: Effect, now: datetime, team_id: str | None, expires_at: datetime | None = None
 ) -> dict[str, Any]:
     """The outbox row that records `effect` as pending work of workspace `team_id` (for a
-    statement that inserts it)."""
+    statement that inserts it). Every row is made here, so here the request says which sender it
+    fed (`bot.outbox.wakes`: the ack wakes that one)."""
+    wakes.feed(effect.own_sender)
     group = getattr(effect, "alert_group_id", None)  # a field of that name queues it behind its group
     return {
         "incident_id": incident_id,
@@ -77,6 +80,15 @@ def row(
         "not_before": now,
         "expires_at": expires_at,
     }
+
+
+def refresh_homes(
+    *, session: Session, now: datetime, incident_id: int | None = None, team_id: str | None = None
+) -> None:
+    """A change shows on the App Homes: ask for them to be published again (`home.request_refresh`),
+    and say so to the App Home's sender (`bot.outbox.wakes`), which the ack then wakes."""
+    home.request_refresh(session=session, now=now, incident_id=incident_id, team_id=team_id)
+    wakes.feed(wakes.HOME)
 
 
 def enqueue_all(
@@ -99,7 +111,7 @@ def enqueue_all(
     if not rows:
         return
     if any(effect.shows_on_home for effect in effects):
-        home.request_refresh(session=session, now=now, incident_id=incident_id, team_id=team_id)
+        refresh_homes(session=session, now=now, incident_id=incident_id, team_id=team_id)
     if incident_id is None:
         core(session).execute(_ENQUEUE, rows)
         return

@@ -1,0 +1,37 @@
+"""Which senders a request gave work to, so that its ack wakes those and no other thread
+(docs/architecture.md, One request).
+
+A request runs in one thread from its first statement to its ack (Bolt's `process_before_response`),
+so what it queued is its thread's: every outbox row is made by `bot.outbox.store.row`, which says
+here which sender will send it (the Slack sender, or the kind's `own_sender`: "home" for the App
+Home's), and so does every ask for the App Homes to be published again (`store.refresh_homes`).
+After the ack, `take()` hands what was fed to the runtime (which wakes those senders) and forgets
+it. A note wakes the Slack sender only, a refused command nobody; work recorded in a transaction
+that then rolled back wakes a sender for nothing, which costs one round. A sender not woken still
+looks every second, so a path that forgot to say so is late, never lost.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+SLACK = "slack"  # the outbox's Slack sender (`bot.outbox.sender_thread`): work whose kind has no own sender
+HOME = "home"  # the App Home's sender (`bot.home_thread`; `Effect.own_sender` of its kinds)
+
+_FED: ContextVar[frozenset[str]] = ContextVar("fed", default=frozenset())
+
+
+def feed(sender: str | None) -> None:
+    """Work for `sender` (None: the Slack sender) was recorded in this thread's request."""
+    name = sender or SLACK
+    fed = _FED.get()
+    if name not in fed:
+        _FED.set(fed | {name})
+
+
+def take() -> frozenset[str]:
+    """The senders this thread's request fed since the last `take`, forgotten now."""
+    fed = _FED.get()
+    if fed:
+        _FED.set(frozenset())
+    return fed
