@@ -72,10 +72,9 @@ def record(
         effects.append(SetTopic(entry_id=entry_id))
     if (entry.status_to is Status.RESOLVED or entry.kind is EntryKind.REOPENED) and not changed.private:
         effects.append(Announce(entry_id=entry_id))
-    if entry.status_to is Status.RESOLVED and stored.incident.status.is_open:  # PagerDuty's incidents too
+    if entry.status_to is Status.RESOLVED and stored.incident.status.is_open:  # PagerDuty's too, after its triggers
         for component in pages.components_paged(session=session, incident_id=stored.id):
-            event = pagerduty_event.resolve(component, changed)
-            store.enqueue(session=session, incident_id=None, team_id=stored.team_id, effect=event, now=now)
+            effects.append(pagerduty_event.resolve(component, changed))
     store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
     return Changed(incident=changed, entry=entry, durations=measured)
 

@@ -278,9 +278,8 @@ class PagingService:
             entry = paged_entry(each.target, each.via, each.group, each.paged, actor=actor, now=now)
             entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
             effects += [PostTimeline(entry_id=entry_id), *(SendPage(page_id=page_id) for page_id in page_ids)]
-            if self._pagerduty(each.target):  # the optional handoff, in no incident's queue (resolved by bot.changes)
-                event = pagerduty_event.trigger(each.target.ref, stored.incident)
-                store.enqueue(session=session, incident_id=None, team_id=stored.team_id, effect=event, now=now)
+            if self._pagerduty(each.target):  # the optional handoff, in its lane apart (resolved by bot.changes)
+                effects.append(pagerduty_event.trigger(each.target.ref, stored.incident))
         effects.append(UpdateCard(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
         return paged

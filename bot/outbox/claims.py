@@ -5,7 +5,10 @@ claimed once no effect of its incident recorded before it is still pending in it
 the lane it waits for (`after_lane`: the channel's creation before anything in the channel), or
 without a lane; an effect without a lane waits for everything recorded before it. So the lines
 of the timeline go in the order they happened and the card's updates after the card, while the
-invite, the topic and the card go side by side once the channel exists. A pending effect blocks
+invite, the topic and the card go side by side once the channel exists. A lane apart
+(`registry.APART_LANES`: PagerDuty's events) waits only for its own lane, and nothing in no lane
+waits for it: another service's outage holds back none of the incident's Slack work, nor Slack's
+its events, which still go in the order recorded (a resolve never before its trigger). A pending effect blocks
 (one being sent, one waiting for its retry); a given up one does not (what waited for it is
 sent, gives up in turn if it cannot do without). A group of alerts' effects with no incident
 go in the order recorded (its triage message posted before it is edited, never twice:
@@ -29,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
-from bot.outbox.registry import SENT_APART
+from bot.outbox.registry import APART_LANES, SENT_APART
 from bot.outbox.store import PAUSE_KIND
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
@@ -70,8 +73,16 @@ class Due:
 
 
 _EARLIER = aliased(EffectRow)
+
+
+def _not_apart(lane: Any) -> ColumnElement[bool]:
+    """The lane (None too) is not one apart (`APART_LANES`)."""
+    return func.coalesce(lane, "").not_in(sorted(APART_LANES))
+
+
 # An earlier effect of the same incident, still pending, that `EffectRow` must wait for: one of
-# its lane or of the lane it waits for, or one in no lane; anything, for an effect in no lane.
+# its lane or of the lane it waits for, or one in no lane; anything, for an effect in no lane;
+# but nothing in no lane for one in a lane apart, nor anything in a lane apart for one in no lane.
 _BLOCKED = (
     select(_EARLIER.id)
     .where(
@@ -79,10 +90,13 @@ _BLOCKED = (
         col(_EARLIER.state) == "pending",
         col(_EARLIER.id) < EffectRow.id,
         or_(
-            col(EffectRow.lane).is_(None),
-            col(_EARLIER.lane).is_(None),
             col(_EARLIER.lane) == col(EffectRow.lane),
             col(_EARLIER.lane) == col(EffectRow.after_lane),
+            and_(
+                or_(col(EffectRow.lane).is_(None), col(_EARLIER.lane).is_(None)),
+                _not_apart(EffectRow.lane),
+                _not_apart(_EARLIER.lane),
+            ),
         ),
     )
     .correlate(EffectRow)

@@ -19,7 +19,8 @@ Within an incident, an effect goes in its kind's `lane`, waiting for the lane na
 other, in the order recorded; effects of different lanes go side by side; and an effect waits
 until every effect of its `after` lane recorded before it is sent. A kind that names no lane
 keeps the strict order: it waits for everything of its incident recorded before it, and
-everything recorded after it waits for it.
+everything recorded after it waits for it. A lane apart (`lane_apart`: PagerDuty's) keeps only
+its own order: it neither waits for the incident's work in no lane nor holds it up.
 
 No storage here: the sender read the incident (`IncidentView`) before the send. The lookups
 give up (`GiveUp`) when what the work is about is gone: no incident, no channel, no draft.
@@ -132,6 +133,15 @@ class Effect(ABC):
     lane: ClassVar[str | None] = None
     # The lane whose earlier effects must all be sent first (the channel before what goes in it).
     after: ClassVar[str | None] = None
+    # Its lane goes apart from its incident's other work: it waits for no effect in no lane, and
+    # none waits for it (another service's work, PagerDuty's: neither holds back the other). Only
+    # its own lane's order holds. Every kind naming that lane says so (`bot.outbox.registry`).
+    lane_apart: ClassVar[bool] = False
+    # The sender reads the incident for the send (`IncidentView`); False: its fields say everything.
+    reads_incident: ClassVar[bool] = True
+    # Settled without sending once a later effect of its kind and incident that `overtakes` it was
+    # sent, given up or is being sent: it would arrive after what it comes before (`bot.outbox.sender`).
+    overtaken_by_later: ClassVar[bool] = False
     # Sent by a sender of its own (`bot.outbox.claims.claimable`'s `own_sender`): "home" for the App
     # Home's publishes, which then never wait for an incident channel's work, nor hold it up. None:
     # the Slack sender's.
@@ -145,6 +155,12 @@ class Effect(ABC):
         """Do the work of the batch this effect begins in Slack; raise `Retry`, `Hold` or `GiveUp`
         (`bot.outbox.failures`) when it cannot be done now; `SlackApiError`s are classified by the
         caller (`bot.outbox.delivery`)."""
+
+    def overtakes(self, earlier: Effect) -> bool:
+        """Whether this effect, recorded after `earlier` (of its kind and incident), says what
+        `earlier` said later on, so that `earlier` is pointless once this one went
+        (`overtaken_by_later`)."""
+        return False
 
 
 @dataclass(frozen=True)

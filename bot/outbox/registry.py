@@ -49,6 +49,17 @@ def discover(package: ModuleType) -> dict[str, type[Effect]]:
 KINDS: dict[str, type[Effect]] = discover(kinds)
 
 
+def apart_lanes(kinds: dict[str, type[Effect]]) -> frozenset[str]:
+    """The lanes that go apart from the rest of their incident's work (`Effect.lane_apart`)."""
+    apart = {effect.lane for effect in kinds.values() if effect.lane_apart and effect.lane is not None}
+    for effect in kinds.values():
+        if effect.lane_apart and effect.lane is None:
+            raise KindError(f"{effect.__name__} goes in a lane apart, but names no lane")
+        if effect.lane in apart and not effect.lane_apart:
+            raise KindError(f"{effect.__name__} goes in the lane {effect.lane!r}, apart for other kinds, not apart")
+    return frozenset(apart)
+
+
 def own_senders(kinds: dict[str, type[Effect]]) -> dict[str, frozenset[str]]:
     """The kinds each sender of its own sends (`Effect.own_sender`), by sender."""
     found: dict[str, set[str]] = {}
@@ -62,3 +73,4 @@ OWN_SENDERS: dict[str, frozenset[str]] = own_senders(KINDS)
 SENT_APART: frozenset[str] = frozenset().union(*OWN_SENDERS.values())  # every kind a sender of its own sends
 # The lanes some kind waits for (`Effect.after`): settling work of one lets other work go.
 AWAITED_LANES: frozenset[str] = frozenset(effect.after for effect in KINDS.values() if effect.after is not None)
+APART_LANES: frozenset[str] = apart_lanes(KINDS)  # neither waiting for an incident's other work nor waited for

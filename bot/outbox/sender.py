@@ -272,8 +272,9 @@ class EffectSender:
         return self._send(batch) or []
 
     def settled_without_slack(self, effect: Claimed) -> bool:
-        """Settle what needs no Slack call: expired (a modal's trigger), or superseded by a later
-        card or topic. True when it was."""
+        """Settle what needs no Slack call: expired (a modal's trigger), superseded by a later
+        card or topic, or overtaken by a later one that went first (a PagerDuty trigger sent again
+        after its resolve). True when it was."""
         if effect.expires_at is not None and self.clock() > effect.expires_at:
             self.record([effect], GiveUp("expired before it could be sent"))
             return True
@@ -283,6 +284,12 @@ class EffectSender:
                 later = store.has_later(session=session, effect=effect)
             if later:
                 self.record([effect], Nothing(note="superseded by a later one"))
+                return True
+        if effect.effect.overtaken_by_later:
+            with self.db.read() as session:
+                overtaken = store.overtaken(session=session, effect=effect, now=self.clock())
+            if overtaken:
+                self.record([effect], Nothing(note="not sent: a later one that overtakes it went first"))
                 return True
         return False
 
@@ -297,11 +304,12 @@ class EffectSender:
         )
         effects = [effect.effect for effect in batch]
         try:
-            views = read_views(self.db, effects, first.incident_id)
+            incident_id = first.incident_id if first.effect.reads_incident else None
+            views = read_views(self.db, effects, incident_id)
             unnamed = frozenset().union(*(view.unnamed for view in views))
             if unnamed and self.learn_people is not None:
                 self.learn_people(unnamed)  # after the ack: asking Slack costs nobody a wait
-                views = read_views(self.db, effects, first.incident_id)
+                views = read_views(self.db, effects, incident_id)
             group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
             result = self.delivery.send(effects, views, self._progress(first), attempt=attempt, group=group)
             if self.on_result is not None:

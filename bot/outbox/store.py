@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox import wakes
-from bot.outbox.codec import encode
+from bot.outbox.codec import UnreadablePayload, decode, encode
 from bot.outbox.effect import Effect
 from bot.storage import home
 from bot.storage.sql import core
@@ -135,6 +135,28 @@ def has_later(*, session: Session, effect: Claimed) -> bool:
         queue, EffectRow.kind == effect.kind, EffectRow.state == "pending", col(EffectRow.id) > effect.id
     )
     return session.exec(query.limit(1)).first() is not None
+
+
+def overtaken(*, session: Session, effect: Claimed, now: datetime) -> bool:
+    """A later effect of the same kind and incident that overtakes this one (`Effect.overtakes`)
+    was sent or given up, or is being sent now: this one would arrive after it, out of order."""
+    if effect.incident_id is None:
+        return False
+    being_sent = and_(col(EffectRow.state) == "pending", col(EffectRow.claimed_until) >= now)
+    query = select(EffectRow.payload).where(
+        EffectRow.incident_id == effect.incident_id,
+        EffectRow.kind == effect.kind,
+        col(EffectRow.id) > effect.id,
+        or_(col(EffectRow.state).in_(("done", DEAD)), being_sent),
+    )
+    for payload in session.exec(query):
+        try:
+            later = decode(effect.kind, str(payload))
+        except UnreadablePayload:
+            continue  # a row this version cannot read says nothing it can compare
+        if later.overtakes(effect.effect):
+            return True
+    return False
 
 
 def waiting_in_group(*, session: Session, alert_group_id: int, kind: str, now: datetime) -> bool:

@@ -2,7 +2,9 @@
 a page of a component naming a `pagerduty_routing_key` POSTs an Events API v2 `trigger` (dedup
 key: the incident's name) to INCIDENT_PAGERDUTY_EVENTS_URL, here a recording stand-in for
 PagerDuty over real HTTP; resolving the incident sends `resolve`; a 5xx is retried; a refused key
-is given up, listed by `incident-bot outbox`, and holds back none of the incident's Slack work."""
+is given up, listed by `incident-bot outbox`, and holds back none of the incident's Slack work.
+An incident's events reach PagerDuty in the order recorded (a resolve never before a trigger still
+being retried, even with two processes sending), and neither they nor Slack's work wait for the other."""
 
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_stack import Stack
-from paging_world import dm
+from e2e_stack import Stack, bot_lines, wait_for, wait_until_no_send_is_in_flight
+from paging_world import START, dm
 
+from bot.cli import main
 from bot.outbox import admin
+from bot.sandbox import ManualClock
 from slack_emulator import SlackEmulator
 
 GOOD_KEY = "a" * 32
@@ -38,13 +42,21 @@ pagerduty_routing_key = "{REFUSED_KEY}"
 
 
 class PagerDuty:
-    """What the stand-in received, and how it answers: 202, or 400 for the refused key; the next
-    `fail` requests get 503."""
+    """What the stand-in received (`events`, and `answers`: the status it gave each), and how it
+    answers: 202, or 400 for a `refused` key; the next `fail` requests get `fail_status`."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
+        self.answers: list[int] = []
         self.fail = 0
+        self.fail_status = 503
+        self.refused = {REFUSED_KEY}
         self.lock = threading.Lock()
+
+    def received(self) -> list[tuple[str, int]]:
+        """(action, the status answered) of each event received, in the order received."""
+        with self.lock:
+            return [(event["event_action"], status) for event, status in zip(self.events, self.answers, strict=True)]
 
 
 @pytest.fixture
@@ -55,15 +67,16 @@ def pagerduty() -> Iterator[tuple[PagerDuty, str]]:
         def do_POST(self) -> None:
             event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with seen.lock:
-                seen.events.append(event)
                 failing = seen.fail > 0
                 seen.fail -= 1 if failing else 0
-            if failing:
-                status, answer = 503, {"status": "unavailable"}
-            elif event.get("routing_key") == REFUSED_KEY:
-                status, answer = 400, {"status": "invalid event", "message": "Event object is invalid"}
-            else:
-                status, answer = 202, {"status": "success", "message": "Event processed"}
+                if failing:
+                    status, answer = seen.fail_status, {"status": "unavailable"}
+                elif event.get("routing_key") in seen.refused:
+                    status, answer = 400, {"status": "invalid event", "message": "Event object is invalid"}
+                else:
+                    status, answer = 202, {"status": "success", "message": "Event processed"}
+                seen.events.append(event)
+                seen.answers.append(status)
             body = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -138,3 +151,138 @@ def test_a_refused_routing_key_is_given_up_listed_and_holds_back_no_slack_work(
     stack.user("alice").slash("note still paging", channel=channel)
     stack.settle()
     assert any("still paging" in message.text for message in stack.emulator.messages(channel))
+
+
+@pytest.fixture
+def operator(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
+    """`incident-bot outbox <argv>` as an operator runs it beside the running bot."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("INCIDENT_TIMEZONE", "Asia/Kolkata")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return lambda *argv: main(["outbox", *argv])
+
+
+def test_a_resolve_waits_for_its_trigger_being_retried_even_with_two_processes_sending(
+    make_stack: Callable[..., Stack], tmp_path: Path, pagerduty: tuple[PagerDuty, str]
+) -> None:
+    """PagerDuty answers 500 to the trigger three times; meanwhile a public update is drafted and
+    the incident resolved, and Slack shows both at once. Two processes send from one database.
+    PagerDuty gets the trigger, then the resolve, each taken once: never the resolve first (it
+    would ignore it, and the trigger would then open an incident that nothing resolves)."""
+    seen, url = pagerduty
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    clock = ManualClock(START)
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_usergroup("oncall-web", members=["bob"])
+    settings = {"INCIDENT_CATALOG": str(tmp_path / "catalog.toml"), "INCIDENT_PAGERDUTY_EVENTS_URL": url}
+    first = make_stack(clock=clock, emulator=emulator, settings=settings)
+    stack = make_stack(clock=clock, emulator=emulator, settings=settings)  # another process, the same database
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    seen.fail, seen.fail_status = 3, 500
+    stack.user("alice").slash("page home", channel=channel)
+    wait_for(lambda: seen.received() == [("trigger", 500)], timeout=30)
+    stack.user("alice").slash("draft en short", channel=channel)
+    stack.user("alice").slash("close rolled back", channel=channel)
+    wait_for(lambda: any("resolved INC-1: rolled back" in line for line in bot_lines(stack, channel)), timeout=30)
+    assert any("English · short" in str(message.blocks) for message in emulator.messages(channel)), "the draft too"
+    assert len(dm(stack, "bob")) == 1
+    assert seen.received() == [("trigger", 500)], "the resolve waits for its trigger"
+    for received in range(2, 5):  # PagerDuty's answers: 500, 500, then 202
+        wait_until_no_send_is_in_flight(stack)
+        clock.advance(seconds=30)
+        first.runtime.sender_thread.notify()
+        stack.runtime.sender_thread.notify()
+        wait_for(lambda count=received: len(seen.received()) >= count, timeout=30)
+    stack.settle(timeout=30)
+    assert seen.received() == [("trigger", 500)] * 3 + [("trigger", 202), ("resolve", 202)]
+    assert {event["dedup_key"] for event in seen.events} == {"INC-1"}
+
+
+def test_a_given_up_trigger_holds_no_resolve_and_sent_again_after_it_is_not_sent(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], operator: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PagerDuty refuses the API's trigger (a wrong key): given up. The key is set right in
+    PagerDuty and the incident resolved: the resolve goes at once (a given-up trigger holds
+    nothing back; PagerDuty ignores a resolve it has no incident for). The operator then sends the
+    trigger again: it is settled unsent, as it would open a PagerDuty incident after its resolve,
+    that nothing would ever resolve; nothing is left in the outbox."""
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page api", channel=channel)
+    stack.settle()
+    assert seen.received() == [("trigger", 400)]
+    capsys.readouterr()
+    assert operator() == 0
+    [row] = [line.split() for line in capsys.readouterr().out.splitlines() if "pagerduty.event" in line]
+    assert row[1:5] == ["given", "up", "pagerduty.event", "INC-1"]
+    seen.refused.clear()  # the routing key is set right in PagerDuty
+    stack.user("alice").slash("close", channel=channel)
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("resolve", 202)]
+    assert operator("retry", row[0]) == 0
+    assert capsys.readouterr().out == f"{row[0]} (pagerduty.event, INC-1) will be sent again now.\n"
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("resolve", 202)], "no trigger after its resolve"
+    with stack.runtime.db.read() as session:
+        trigger = admin.find(session=session, effect_id=int(row[0]))
+    assert trigger is not None
+    assert (trigger.state, trigger.last_error) == ("done", "not sent: a later one that overtakes it went first")
+    assert operator() == 0
+    assert capsys.readouterr().out == "No Slack work waiting: everything was sent.\n"
+
+
+def test_a_refused_trigger_and_resolve_sent_again_together_reach_pagerduty_in_order(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], operator: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both the trigger and the resolve refused (the key is wrong until after the incident is
+    over), then sent again at once by the operator: PagerDuty gets the trigger, then the resolve."""
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page api", channel=channel)
+    stack.settle()
+    stack.user("alice").slash("close", channel=channel)
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("resolve", 400)]
+    seen.refused.clear()
+    capsys.readouterr()
+    assert operator("retry", "--all") == 0
+    assert capsys.readouterr().out == "2 effects will be sent again now\n"
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("resolve", 400), ("trigger", 202), ("resolve", 202)]
+
+
+def test_slack_down_holds_back_no_pagerduty_event(
+    make_stack: Callable[..., Stack], tmp_path: Path, pagerduty: tuple[PagerDuty, str]
+) -> None:
+    """Slack is down while the incident is paged and resolved, the channel's work waiting for it
+    (a stale draft's edit among it, in no lane): PagerDuty gets the trigger and the resolve all the
+    same. Once Slack is back, the page and the resolution arrive."""
+    seen, url = pagerduty
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    clock = ManualClock(START)
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_usergroup("oncall-web", members=["bob"])
+    settings = {"INCIDENT_CATALOG": str(tmp_path / "catalog.toml"), "INCIDENT_PAGERDUTY_EVENTS_URL": url}
+    stack = make_stack(clock=clock, emulator=emulator, settings=settings)
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("draft en short", channel=channel)
+    stack.settle()
+    emulator.down()
+    stack.user("alice").slash("page home", channel=channel)
+    stack.user("alice").slash("close rolled back", channel=channel)
+    wait_for(lambda: seen.received() == [("trigger", 202), ("resolve", 202)], timeout=30)
+    assert dm(stack, "bob") == [] and not any("resolved INC-1" in line for line in bot_lines(stack, channel))
+    emulator.up()
+    wait_until_no_send_is_in_flight(stack)
+    clock.advance(seconds=30)
+    stack.settle(timeout=30)
+    assert len(dm(stack, "bob")) == 1
+    assert any("resolved INC-1: rolled back" in line for line in bot_lines(stack, channel))
+    assert "Stale" in str([m.blocks for m in emulator.messages(channel) if "English · short" in str(m.blocks)])
+    assert seen.received() == [("trigger", 202), ("resolve", 202)]

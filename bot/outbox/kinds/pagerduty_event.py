@@ -3,12 +3,24 @@ component that names a `pagerduty_routing_key` also triggers a PagerDuty inciden
 Events API v2, and resolving the incident resolves it, both with the incident's name (`INC-7`) as
 the `dedup_key`, so PagerDuty keeps one incident however often it is triggered.
 
-The routing key is read from the catalog when sent (never stored in the outbox). It is work of no
-incident's queue (what it says is written when queued), so PagerDuty being slow or down never
-holds back the incident's Slack work. Sent like Slack work, with its retry rules: a 429, a 5xx or
-no answer is tried again with backoff (PagerDuty deduplicates, so a repeat is harmless); a
-refusal (400: an unknown routing key or a malformed event, 401, 403, 404) is given up and listed
-by `incident-bot outbox`, which sends it again on demand once the key is fixed: never lost.
+The routing key is read from the catalog when sent (never stored in the outbox). It goes in its
+incident's queue, in a lane apart (`PAGERDUTY_LANE`, `Effect.lane_apart`): PagerDuty being slow
+or down never holds back the incident's Slack work, nor Slack being down PagerDuty's events, and
+the incident's events go to PagerDuty one after the other in the order recorded, so a resolve
+never overtakes a trigger still being retried, nor a trigger after a reopening its resolve (one
+lane for all of an incident's components: the order of each component's events is kept). What it
+says is written when queued: the sender reads no incident for it (`reads_incident`). Sent like
+Slack work, with its retry rules: a 429, a 5xx or no answer is tried again with backoff
+(PagerDuty deduplicates, so a repeat is harmless); a refusal (400: an unknown routing key or a
+malformed event, 401, 403, 404) is given up and listed by `incident-bot outbox`, which sends it
+again on demand once the key is fixed: never lost.
+
+A given-up event holds nothing back (the outbox's rule): the resolve that follows a refused
+trigger is sent all the same (it resolves whatever an earlier trigger of the key opened; PagerDuty
+ignores it otherwise). An event sent again by `incident-bot outbox retry` once a later event of
+its component went (sent, given up, or being sent) is settled without being sent
+(`overtaken_by_later`): a trigger retried after the incident's resolve went would open a PagerDuty
+incident nothing resolves. Sent again together, both go, in order: the trigger, then the resolve.
 """
 
 from __future__ import annotations
@@ -30,9 +42,16 @@ TIMEOUT_SECONDS = 10.0
 SEVERITIES = {1: "critical", 2: "error", 3: "warning", 4: "info"}  # the Events API's payload.severity
 
 
+PAGERDUTY_LANE = "pagerduty"  # an incident's events for PagerDuty, apart from its Slack work
+
+
 @dataclass(frozen=True)
 class PagerDutyEvent(Effect):
     kind: ClassVar[str] = "pagerduty.event"
+    lane: ClassVar[str | None] = PAGERDUTY_LANE
+    lane_apart: ClassVar[bool] = True  # waits for no Slack work, and no Slack work waits for it
+    reads_incident: ClassVar[bool] = False  # written when queued
+    overtaken_by_later: ClassVar[bool] = True
     component_id: str
     action: str  # "trigger" or "resolve"
     dedup_key: str  # the incident's name, `INC-7`
@@ -59,6 +78,13 @@ class PagerDutyEvent(Effect):
             event["client"] = "incident-bot"
         status = _post(slack.settings.pagerduty_events_url, event)
         return Nothing(note=f"PagerDuty took the {self.action} ({status})")
+
+    def overtakes(self, earlier: Effect) -> bool:
+        """A later event of the same component and key: PagerDuty's word on it after `earlier`'s."""
+        return isinstance(earlier, PagerDutyEvent) and (earlier.component_id, earlier.dedup_key) == (
+            self.component_id,
+            self.dedup_key,
+        )
 
 
 def _post(url: str, event: dict[str, object]) -> int:
