@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 
 from bot.outbox import kinds
-from bot.outbox.registry import KINDS, KindError, discover
+from bot.outbox.registry import KINDS, KindError, apart_lanes, discover
 
 TESTS = Path(__file__).parent / "kinds"
 MODULES = sorted(info.name for info in pkgutil.iter_modules(kinds.__path__))
@@ -81,3 +81,30 @@ def test_a_kinds_module_that_would_store_rows_ambiguously_stops_the_bot(
 ) -> None:
     with pytest.raises(KindError, match=refusal):
         discover(package(tmp_path, monkeypatch, modules))
+
+
+def in_lane(name: str, kind: str, lane: str | None, *, apart: bool) -> str:
+    """A kind's module source that goes in `lane`, apart or not."""
+    return kind_source(name, kind).replace(
+        f"kind: ClassVar[str] = {kind!r}\n",
+        f"kind: ClassVar[str] = {kind!r}\n    lane: ClassVar[str | None] = {lane!r}\n"
+        f"    lane_apart: ClassVar[bool] = {apart}\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("modules", "refusal"),
+    [
+        ({"a": in_lane("Loose", "a.loose", None, apart=True)}, "Loose goes in a lane apart, but names no lane"),
+        (
+            {"a": in_lane("Away", "a.away", "pager", apart=True), "b": in_lane("Near", "b.near", "pager", apart=False)},
+            "Near goes in the lane 'pager', apart for other kinds, not apart",
+        ),
+    ],
+    ids=["apart in no lane", "a lane of two minds"],
+)
+def test_a_lane_apart_that_is_not_one_stops_the_bot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, str], refusal: str
+) -> None:
+    with pytest.raises(KindError, match=refusal):
+        apart_lanes(discover(package(tmp_path, monkeypatch, modules)))
