@@ -287,7 +287,7 @@ class EffectSender:
                 return True
         if effect.effect.overtaken_by_later:
             with self.db.read() as session:
-                overtaken = store.overtaken(session=session, effect=effect, now=self.clock())
+                overtaken = store.overtaken(session=session, effect=effect)
             if overtaken:
                 self.record([effect], Nothing(note="not sent: a later one that overtakes it went first"))
                 return True

@@ -137,12 +137,13 @@ def has_later(*, session: Session, effect: Claimed) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
-def overtaken(*, session: Session, effect: Claimed, now: datetime) -> bool:
+def overtaken(*, session: Session, effect: Claimed) -> bool:
     """A later effect of the same kind and incident that overtakes this one (`Effect.overtakes`)
-    was sent or given up, or is being sent now: this one would arrive after it, out of order."""
+    was sent or given up, or is claimed by a sender (it could be claimed only while this one was
+    given up: it waited for it): this one would arrive after it, out of order."""
     if effect.incident_id is None:
         return False
-    being_sent = and_(col(EffectRow.state) == "pending", col(EffectRow.claimed_until) >= now)
+    being_sent = and_(col(EffectRow.state) == "pending", col(EffectRow.claimed_until).is_not(None))
     query = select(EffectRow.payload).where(
         EffectRow.incident_id == effect.incident_id,
         EffectRow.kind == effect.kind,

@@ -81,10 +81,8 @@ class PagerDutyEvent(Effect):
 
     def overtakes(self, earlier: Effect) -> bool:
         """A later event of the same component and key: PagerDuty's word on it after `earlier`'s."""
-        return isinstance(earlier, PagerDutyEvent) and (earlier.component_id, earlier.dedup_key) == (
-            self.component_id,
-            self.dedup_key,
-        )
+        same = (self.component_id, self.dedup_key)
+        return isinstance(earlier, PagerDutyEvent) and (earlier.component_id, earlier.dedup_key) == same
 
 
 def _post(url: str, event: dict[str, object]) -> int:
