@@ -138,10 +138,11 @@ class Runtime:
         """After an ack: wake the senders the request gave work to (`bot.outbox.wakes`), none for a
         request that changed nothing."""
         fed = wakes.take()
-        if wakes.SLACK in fed:
-            self.sender_thread.notify()
+        slack = [(each.incident_id, each.kind) for each in fed if each.sender == wakes.SLACK]
+        if slack:
+            self.sender_thread.offer(slack)  # unless its channel's pace holds all of it back anyway
             self.reminder_thread.notify()  # a change (it has Slack work) may have moved a deadline
-        if wakes.HOME in fed:
+        if any(each.sender == wakes.HOME for each in fed):
             self.home_thread.notify()  # a Home was opened, or a change shows on the Homes
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:

@@ -62,6 +62,16 @@ class ChannelPace:
         a storm of them never hides an incident's work behind them."""
         return [paced for paced in list(self._posted) if isinstance(paced, str) and self.wait(paced) > 0]
 
+    def held_until(self, kind_name: str, incident_id: int | None) -> float | None:
+        """When (time.monotonic()) the pace of the channel an effect of this kind posts in lets it go,
+        if it holds it back now (else None). Only reads: any thread may ask."""
+        paced = self.paced(kind_name, incident_id)
+        last = None if paced is None else self._posted.get(paced)
+        if last is None:
+            return None
+        end = last + self.seconds
+        return end if end > time.monotonic() else None
+
     def ready(self, due: Sequence[Due]) -> list[Due]:
         """The due effects that may go now: one per paced channel, and only once its pace allows."""
         ready: list[Due] = []

@@ -64,7 +64,7 @@ def row(
     """The outbox row that records `effect` as pending work of workspace `team_id` (for a
     statement that inserts it). Every row is made here, so here the request says which sender it
     fed (`bot.outbox.wakes`: the ack wakes that one)."""
-    wakes.feed(effect.own_sender)
+    wakes.feed(effect.own_sender, incident_id, effect.kind)
     group = getattr(effect, "alert_group_id", None)  # a field of that name queues it behind its group
     return {
         "incident_id": incident_id,

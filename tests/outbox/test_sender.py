@@ -6,7 +6,9 @@ thread would call it.
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +19,7 @@ from sqlmodel import col, select
 from bot import health
 from bot.lookup import Where
 from bot.outbox.backoff import Backoff
+from bot.outbox.channel_pace import ChannelPace
 from bot.outbox.claims import Claimed
 from bot.outbox.failures import GiveUp, Hold, Retry
 from bot.outbox.kinds.create_channel import CreateChannel
@@ -436,3 +439,33 @@ def test_woken_after_a_quiet_moment_the_sender_goes_at_once_and_in_a_busy_one_ga
     now[0] += 0.3
     thread.woken()
     assert waits == [pytest.approx(0.03)], "quiet since the last round: at once"
+
+
+def test_an_ack_of_lines_a_channels_pace_holds_back_wakes_the_sender_only_when_it_would_sleep_past_the_pace(
+    sender: EffectSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy channel's notes cost a round a second, not a round each: after an ack of lines of a
+    channel that posted less than its pace ago, the sender is not woken when, asleep, it starts its
+    next round before the pace ends (that round sees the lines and sleeps until they may go); it is
+    woken for anything else: a channel not held back, other work, a sleep past the pace's end, a
+    round in progress (what it read may not show the lines)."""
+    sender.pace = ChannelPace(1.0)
+    sender.pace.posted(PostTimeline.kind, 1)  # INC-1's channel just had its message
+    thread = SenderThread(sender)
+    woken: list[str] = []
+    monkeypatch.setattr(thread, "notify", lambda: woken.append("woken"))
+    line, other_channel, card = (1, PostTimeline.kind), (2, PostTimeline.kind), (1, UpdateCard.kind)
+
+    thread.wakes_at = time.monotonic() + 0.5  # asleep, it looks again before INC-1's pace ends
+    thread.offer([line])
+    assert woken == [], "held back by the pace, and seen by the next round anyway"
+    for work in ([other_channel], [line, card], [line, other_channel]):
+        thread.offer(work)
+    assert woken == ["woken"] * 3, "work the pace does not hold back goes now"
+
+    woken.clear()
+    thread.wakes_at = time.monotonic() + 5.0  # asleep past the pace's end: the line would be late
+    thread.offer([line])
+    thread.wakes_at = math.inf  # in a round
+    thread.offer([line])
+    assert woken == ["woken", "woken"]
