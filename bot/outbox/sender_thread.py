@@ -1,5 +1,5 @@
 """`SenderThread`: the background thread of each web process that drains the outbox
-(`bot.outbox.sender`), woken right after each ack."""
+(`bot.outbox.sender`), woken right after each ack that recorded Slack work (`offer`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.outbox.sender import EffectSender
 
 
 class SenderThread(Background):
-    """One background thread per process that drains the outbox, woken after every ack."""
+    """One background thread per process that drains the outbox, woken after the acks that gave it work."""
 
     def __init__(
         self,
