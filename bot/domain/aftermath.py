@@ -117,19 +117,20 @@ def clean_follow_up(text: str) -> str:
         what="follow-up",
         limit=FOLLOW_UP_MAX,
         one_line=True,
-        empty="The follow-up is empty: say what should be done, e.g. `/incident followup Alert on 5xx due 2026-12-15`.",
+        empty="The follow-up is empty: say what should be done, e.g. `/incident followup Alert on 5xx`.",
     )
 
 
 def parse_due(written: str, *, now: datetime, zone: ZoneInfo) -> date:
     """`YYYY-MM-DD`, today or later in the configured zone."""
+    today = now.astimezone(zone).date()
     if not _DUE.match(written):
-        raise UsageError(f"`{written}` is not a date: write the due date as YYYY-MM-DD, e.g. `due 2026-12-15`.")
+        example = (today + FOLLOW_UP_REMINDER_EVERY).isoformat()  # a week from today, not a date gone by
+        raise UsageError(f"`{written}` is not a date: write the due date as YYYY-MM-DD, e.g. `due {example}`.")
     try:
         due = date.fromisoformat(written)
     except ValueError:
         raise UsageError(f"{written} is not a date on the calendar.") from None
-    today = now.astimezone(zone).date()
     if due < today:
         raise UsageError(f"The due date {due.isoformat()} is in the past (today is {today.isoformat()}).")
     return due

@@ -122,7 +122,7 @@ def test_a_follow_up_is_added_then_done_once(service: IncidentService, after: Af
         (Where(team_id="T1", number=7), "Add an alert", None, NotFound, "There is no INC-7"),
         (INC_1, "Add an alert", "2022-02-16", UsageError, "in the past"),
         (INC_1, "Add an alert", "2022-02-30", UsageError, "not a date on the calendar"),
-        (INC_1, "Add an alert", "next week", UsageError, "YYYY-MM-DD"),
+        (INC_1, "Add an alert", "next week", UsageError, "YYYY-MM-DD, e.g. `due 2022-02-24`"),  # a week from today
         (INC_1, "   ", None, UsageError, "The follow-up is empty"),
         (INC_1, "x" * 301, None, UsageError, "the limit is 300"),
     ],
