@@ -215,17 +215,24 @@ class SlackEmulator:
             raise KeyError(channel)
         return found
 
-    def create_channel(self, name: str, *, members: list[str], private: bool = False, direct: bool = False) -> str:
-        """A conversation of people (names or ids), without the bot: a private channel, or with
-        ``direct`` a direct message between them. Returns its id."""
+    def create_channel(
+        self, name: str, *, members: list[str], private: bool = False, direct: bool = False, group: bool = False
+    ) -> str:
+        """A conversation of people (names or ids; the bot too if named): a private channel, with
+        ``direct`` a direct message between them, with ``group`` a group direct message (Slack
+        names it ``mpdm-<handles>-1`` whatever ``name`` says). Returns its id."""
         with self.workspace.lock:
-            people = [self.user(member).id for member in members]
-            channel_id = f"D{''.join(people)}" if direct else None
+            people = [self.user(member) for member in members]
+            ids = [person.id for person in people]
+            channel_id = f"D{''.join(ids)}" if direct else self.workspace.mint_id("G") if group else None
+            if group:
+                name = f"mpdm-{'--'.join(person.name for person in people)}-1"
             channel = self.workspace.create_channel(
-                name, creator=people[0], is_private=private or direct, channel_id=channel_id
+                name, creator=ids[0], is_private=private or direct or group, channel_id=channel_id
             )
             channel.is_im = direct
-            channel.members = people
+            channel.is_mpim = group
+            channel.members = ids
             return channel.id
 
     def channel(self, channel: str) -> Channel:

@@ -22,8 +22,8 @@ class MethodCall:
     def channel(self, name: str = "channel") -> Channel:
         """The channel named by argument ``name`` (id, ``#name`` or a user id for a DM).
 
-        Raises ``channel_not_found`` when there is none, or when it is private and the caller
-        is not a member (Slack hides those).
+        Raises ``channel_not_found`` when there is none, or when it is private (a private channel,
+        a direct message or a group direct message) and the caller is not a member (Slack hides those).
         """
         return self.conversation(self.args.opt_text(name))
 
@@ -35,7 +35,7 @@ class MethodCall:
         if user is not None and value.startswith(("U", "W")):
             return self.ws.direct_channel(user.id)
         channel = self.ws.channel(value)
-        if channel is None or (channel.is_private and self.caller.id not in channel.members):
+        if channel is None or (channel.hidden and self.caller.id not in channel.members):
             raise ApiError(error)
         return channel
 

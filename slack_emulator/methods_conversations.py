@@ -70,7 +70,8 @@ def set_topic(call: MethodCall) -> JSON:
 
 
 def info(call: MethodCall) -> JSON:
-    """``conversations.info``."""
+    """``conversations.info``: the conversation object (``is_private``, ``is_mpim``; a direct
+    message's shorter IM object); ``channel_not_found`` for a private one the caller is not in."""
     channel = call.channel()
     return {
         "ok": True,
@@ -104,7 +105,7 @@ def archive(call: MethodCall) -> JSON:
         raise ApiError("already_archived")
     if channel.is_general:
         raise ApiError("cant_archive_general")
-    if channel.is_im:
+    if channel.is_im or channel.is_mpim:
         raise ApiError("method_not_supported_for_channel_type")
     if call.ws.archiving_restricted:
         raise ApiError("restricted_action")
@@ -228,6 +229,8 @@ def channel_type(channel: Channel) -> str:
     """The ``types`` word of ``conversations.list`` that covers this conversation."""
     if channel.is_im:
         return "im"
+    if channel.is_mpim:
+        return "mpim"
     return "private_channel" if channel.is_private else "public_channel"
 
 
@@ -243,7 +246,7 @@ def list_conversations(call: MethodCall) -> JSON:
         for channel in sorted(call.ws.channels.values(), key=lambda c: c.id)
         if channel_type(channel) in types
         and not (exclude_archived and channel.is_archived)
-        and (channel_type(channel) == "public_channel" or call.caller.id in channel.members)
+        and (not channel.hidden or call.caller.id in channel.members)
         and channel.id >= start
     ]
     page, rest = visible[:limit], visible[limit:]

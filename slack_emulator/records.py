@@ -129,7 +129,8 @@ class Topic:
 
 @dataclass
 class Channel:
-    """A conversation: a public or private channel, or a direct message (``is_im``)."""
+    """A conversation: a public or private channel, a direct message (``is_im``) or a group direct
+    message (``is_mpim``, private too)."""
 
     id: str
     name: str
@@ -137,23 +138,41 @@ class Channel:
     creator: str
     is_private: bool = False
     is_im: bool = False
+    is_mpim: bool = False
     is_general: bool = False
     is_archived: bool = False
     topic: Topic = field(default_factory=Topic)
     purpose: Topic = field(default_factory=Topic)
     members: list[str] = field(default_factory=list)
 
+    @property
+    def hidden(self) -> bool:
+        """Seen only by its members: Slack answers ``channel_not_found`` to anyone else."""
+        return self.is_private or self.is_im or self.is_mpim
+
     def to_slack(self, viewer: str, *, num_members: bool = False) -> JSON:
-        """The conversation object as ``viewer`` (the caller) sees it."""
+        """The conversation object as ``viewer`` (the caller) sees it: a direct message has the
+        spec's shorter IM object (no name, no ``is_private``: the other person's id as ``user``)."""
+        if self.is_im:
+            return {
+                "id": self.id,
+                "created": self.created,
+                "is_archived": self.is_archived,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": next((member for member in self.members if member != viewer), viewer),
+                "is_user_deleted": False,
+                "priority": 0,
+            }
         data: JSON = {
             "id": self.id,
             "name": self.name,
             "name_normalized": self.name,
-            "is_channel": not self.is_private and not self.is_im,
+            "is_channel": not self.is_mpim,  # a private channel (a C id) is a channel too, as Slack says since 2021
             "is_group": False,
-            "is_im": self.is_im,
-            "is_mpim": False,
-            "is_private": self.is_private or self.is_im,
+            "is_im": False,
+            "is_mpim": self.is_mpim,
+            "is_private": self.is_private,
             "is_general": self.is_general,
             "is_archived": self.is_archived,
             "is_shared": False,
