@@ -5,8 +5,9 @@ Each request is one transaction that records the modal to open right after the a
 lasts 3 seconds): from a message, its words prefilled as the title (read as the timeline reads
 them, names from the members table, no Slack call) and the message itself carried in the modal's
 metadata, so that the incident's timeline starts with it once opened, whatever happens to the
-message meanwhile. Someone who may not declare, with nowhere else to be told (the lightning menu,
-the App Home), is told in a modal.
+message meanwhile. Whether the message's conversation is private is asked of Slack when the modal
+is sent, not here: the ack waits for no Slack call (`OpenIncidentModal`). Someone who may not
+declare, with nowhere else to be told (the lightning menu, the App Home), is told in a modal.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class DeclareService:
                 private_metadata=open_metadata.write(opened),
                 title=title,
                 from_message=message is not None,
+                message_channel=message.channel_id if message is not None else "",
             )
             self._open(session, team_id, modal)
 

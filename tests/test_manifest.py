@@ -12,7 +12,7 @@ import pytest
 from bot.demo import FIRST_START, STORY, STORY_START
 from bot.render import actions
 from bot.sandbox import ManualClock, Sandbox
-from slack_emulator import SlackEmulator
+from slack_emulator import GENERAL, SlackEmulator
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
 SOCKET_MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.socket.json").read_text())
@@ -216,6 +216,26 @@ def test_a_private_incident_s_channel_calls_are_covered_by_the_groups_scopes(tmp
     assert not unknown, f"add the scopes of {unknown}"
     needed = {PRIVATE_SCOPE_OF_METHOD.get(method, SCOPE_OF_METHOD.get(method)) for method in on_private} - {None}
     assert needed <= scopes()
+
+
+def test_asking_whether_a_message_declared_from_is_private_is_covered_by_each_kind_s_read_scope(
+    tmp_path: Path,
+) -> None:
+    """*Declare incident from message* asks `conversations.info` about the message's conversation:
+    `channels:read` for a public channel, `groups:read` for a private one, `mpim:read` for a group
+    direct message (Slack's method documentation); a direct message is known by its id."""
+    emulator = SlackEmulator()
+    payroll = emulator.create_channel("payroll", members=["alice", "incident-bot"], private=True)
+    group = emulator.create_channel("", members=["alice", "bob", "incident-bot"], group=True)
+    read_scope = {GENERAL: "channels:read", payroll: "groups:read", group: "mpim:read"}
+    with Sandbox(database_url=f"sqlite:///{tmp_path / 'declare.db'}", emulator=emulator) as sandbox:
+        for channel in read_scope:
+            ts = sandbox.user("alice").post_message(channel, "is this an incident?")
+            sandbox.user("alice").message_shortcut(channel, ts, actions.DECLARE_FROM_MESSAGE)
+            sandbox.settle()
+    asked = [call.args.get("channel") for call in emulator.calls("conversations.info")]
+    assert sorted(asked) == sorted(read_scope)
+    assert set(read_scope.values()) <= scopes()
 
 
 def socket_mode_variant(manifest: dict[str, Any]) -> dict[str, Any]:

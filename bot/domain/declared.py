@@ -6,6 +6,10 @@ opened, the incident's timeline starts with that message, copied as a :pushpin: 
 author, its time, its words) with a link to where it was posted. Its time is when the impact began,
 when it was posted in the last `BACKDATE_WITHIN` (the window `--at HH:MM` accepts too): the message
 was the first sign of it. An older message is still copied, but the incident starts now.
+
+The modal's *Private* box is ticked unless Slack says the message's conversation is a public
+channel (`Conversation`): a title and a first timeline line copied from a private channel or a
+direct message must not land in a public incident channel by default.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from bot.domain.incident import TITLE_MAX
 from bot.domain.markup import as_read
@@ -40,6 +45,41 @@ class SourceMessage:
     def source(self) -> str:
         """The entry's dedupe key: one message is copied to one timeline once."""
         return f"{self.channel_id}/{self.ts}"
+
+
+class Conversation(Enum):
+    """What Slack says of the conversation a message is in (`conversations.info`)."""
+
+    PUBLIC = "public channel"
+    PRIVATE_CHANNEL = "private channel"
+    GROUP_DM = "group direct message"
+    DM = "direct message"
+    UNSEEN = "unseen"  # channel_not_found: private and the bot is not in it, or gone (Slack says the same)
+    UNANSWERED = "unanswered"  # an error, no answer in time, or an answer without the flags
+
+    @property
+    def private(self) -> bool:
+        """Whether an incident declared from a message there is private unless the person unticks it:
+        every conversation but a channel Slack says is public (the safe side when it says nothing)."""
+        return self is not Conversation.PUBLIC
+
+
+DIRECT_MESSAGE_PREFIX = "D"  # Slack's ids: only a direct message's begins with D
+
+
+def conversation_from(channel: Mapping[str, object]) -> Conversation:
+    """The conversation `conversations.info` describes: a direct message (`is_im`; its object has no
+    `is_private`), a group direct message (`is_mpim`), a private channel, or a public one when all
+    three flags say false; a flag missing or not a boolean is no answer."""
+    if channel.get("is_im") is True:
+        return Conversation.DM
+    if channel.get("is_mpim") is True:
+        return Conversation.GROUP_DM
+    private = channel.get("is_private")
+    if private is True:
+        return Conversation.PRIVATE_CHANNEL
+    said_public = private is False and channel.get("is_im") is False and channel.get("is_mpim") is False
+    return Conversation.PUBLIC if said_public else Conversation.UNANSWERED
 
 
 def title_from(text: str, names: Mapping[str, str]) -> str:

@@ -21,7 +21,7 @@ from bot.outbox.registry import KINDS
 
 MODAL_FIELDS = ("severity", "private_metadata")  # stored under "modal" by the incident modal
 MODAL_FLAGS = ("private", "from_message")  # stored under "modal" too, only when set: rows without them read as False
-MODAL_TEXTS = ("title",)  # stored under "modal" too, only when not empty: rows without them read as ""
+MODAL_TEXTS = ("title", "message_channel")  # under "modal" too, only when not empty: rows without them read as ""
 
 
 class UnreadablePayload(ValueError):

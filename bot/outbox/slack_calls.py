@@ -5,15 +5,22 @@ Errors that are not tolerated here propagate as `SlackApiError`, for `bot.outbox
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.declared import DIRECT_MESSAGE_PREFIX, Conversation, conversation_from
+from bot.metrics import client_like
 from bot.outbox.attempts import LOOKUP_LIMIT, NOTHING_POSTED, Attempt, Posted, posted
 from bot.render.text import FALLBACK_LIMIT, section, split_text
 
+log = logging.getLogger(__name__)
+
+# conversations.info before a views.open whose trigger lasts 3 s from the click: one try, 1 s at most.
+CONVERSATION_TIMEOUT_SECONDS = 1
 HARMLESS_ERRORS = frozenset({"already_in_channel", "already_pinned", "already_reacted", "cant_invite_self"})
 # chat.postEphemeral's answers when the bot cannot speak where the person opened the modal.
 UNREACHABLE_ORIGIN = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"})
@@ -123,3 +130,26 @@ def tell_ephemeral_or_directly(client: WebClient, *, origin: str | None, user: s
                 raise
     client.chat_postMessage(channel=user, text=text)
     return True
+
+
+def conversation_of(client: WebClient, channel: str) -> Conversation:
+    """What Slack says of the conversation `channel` (bot.domain.declared.Conversation): a direct
+    message by its id, without a call; else `conversations.info`, one try of at most
+    `CONVERSATION_TIMEOUT_SECONDS`. `channel_not_found` is UNSEEN (Slack says it both of a
+    private conversation the bot is not in and of one deleted); any other error, a timeout or an
+    answer without the flags is UNANSWERED. Never raises: the caller ticks the Private box for
+    everything but PUBLIC."""
+    if channel.startswith(DIRECT_MESSAGE_PREFIX):
+        return Conversation.DM
+    try:
+        answer = client_like(client, timeout=CONVERSATION_TIMEOUT_SECONDS).conversations_info(channel=channel)
+    except SlackApiError as error:
+        if error_code(error) == "channel_not_found":
+            return Conversation.UNSEEN
+        log.warning("conversations.info for %s failed (%s): taken as private", channel, error_code(error))
+        return Conversation.UNANSWERED
+    except (OSError, ValueError) as error:  # a timeout, a refused connection, an answer that is not JSON
+        log.warning("conversations.info for %s did not answer (%s): taken as private", channel, error)
+        return Conversation.UNANSWERED
+    found = answer.get("channel")
+    return conversation_from(found) if isinstance(found, dict) else Conversation.UNANSWERED

@@ -1,4 +1,4 @@
-"""Pure Block Kit builders: the card, the topic, replies, lists and the open-incident modal.
+"""Pure Block Kit builders: the card, the topic, replies and lists (the open modal: `open_modal`).
 
 Every builder renders the user text it shows with `markup.for_slack` (escaped, links clickable,
 names without pings); nothing here calls Slack or reads storage.
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.affects import ComponentImpact
 from bot.domain.alerts import Counts, is_source
-from bot.domain.catalog import Catalog, Component
+from bot.domain.catalog import Catalog
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
 from bot.domain.markup import SOMEONE, escape, for_public, for_slack
@@ -22,7 +22,7 @@ from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.render import actions, paging
-from bot.render.affected import affected_lines, component_inputs
+from bot.render.affected import affected_lines
 from bot.render.durations import TOTAL
 from bot.render.lines import duration_lines, timeline_lines
 from bot.render.text import (
@@ -324,74 +324,3 @@ def notice_modal(text: str) -> dict[str, Any]:
     """A modal that only tells something (it replaces one just submitted), with a Close button; a
     long text in as many sections as it needs."""
     return {"type": "modal", "title": plain("Incident bot"), "close": plain("Close"), "blocks": sections([text])}
-
-
-FROM_MESSAGE_NOTE = ":pushpin: The incident's timeline will start with this message, linked to where it was posted."
-
-
-def open_modal(
-    *,
-    severity: int = 2,
-    private_metadata: str = "",
-    private: bool = False,
-    title: str = "",
-    from_message: bool = False,
-    components: Sequence[Component] = (),
-    language: str = "en",
-) -> dict[str, Any]:
-    """The open modal; `title` prefilled (declared from a message: its words, and a note that the
-    timeline starts with it); `components`: the catalog's, offered by their names in `language`."""
-    options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
-    private_option = {
-        "text": plain("Private"),
-        "value": actions.PRIVATE_OPTION,
-        "description": plain("A private channel, no announcement, never on the status page"),
-    }
-    checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": actions.INPUT, "options": [private_option]}
-    if private:
-        checkbox["initial_options"] = [private_option]
-    title_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": actions.INPUT,
-        "max_length": 150,
-        "placeholder": plain("Users see 'Something went wrong' on the home page"),
-    }
-    if title:
-        title_input["initial_value"] = title
-    note = [{"type": "context", "elements": [{"type": "mrkdwn", "text": FROM_MESSAGE_NOTE}]}] if from_message else []
-    return {
-        "type": "modal",
-        "callback_id": actions.OPEN_MODAL,
-        "private_metadata": private_metadata,
-        "title": plain("Open an incident"),
-        "submit": plain("Open"),
-        "close": plain("Cancel"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": actions.TITLE_INPUT,
-                "label": plain("What is broken?"),
-                "element": title_input,
-            },
-            {
-                "type": "input",
-                "block_id": actions.SEVERITY_INPUT,
-                "label": plain("Severity"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": actions.INPUT,
-                    "options": options,
-                    "initial_option": options[severity - 1],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": actions.PRIVATE_INPUT,
-                "optional": True,
-                "label": plain("Visibility"),
-                "element": checkbox,
-            },
-            *component_inputs(components, language, plain),
-            *note,
-        ],
-    }

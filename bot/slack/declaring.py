@@ -5,7 +5,8 @@ Both acknowledge at once and record the open modal for right after the ack (`Dec
 the modal's submission is the open modal's own listener (`bot.slack.listeners`), which reads what
 was carried in the modal's metadata back with `opened_from`. Guests and deactivated accounts are
 refused as for `/incident open`: at the shortcut's response URL, or in a modal from the lightning
-menu (which has none).
+menu (which has none). A message shortcut that names no conversation (Slack always names one) is
+refused at its response URL: nobody could tell whether the message is private.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from bot.slack.shapes import Invocation
 
 log = logging.getLogger(__name__)
 
+NO_CONVERSATION = (
+    "Slack did not say which conversation this message is in, so the bot cannot tell whether it is "
+    "private: nothing was opened. Use `/incident open` (with `--private` if the message is private)."
+)
+
 
 def register_declaring(app: App, runner: CommandRunner, declaring: DeclareService, after: AfterAck) -> None:
     @app.shortcut(actions.DECLARE_FROM_MESSAGE)
@@ -38,8 +44,10 @@ def register_declaring(app: App, runner: CommandRunner, declaring: DeclareServic
 
         def request() -> Reply:
             runner.ensure_can_change(asked.user_id)
+            if not asked.channel_id:
+                raise UserError(NO_CONVERSATION)
             source = SourceMessage(
-                channel_id=asked.channel_id or "",
+                channel_id=asked.channel_id,
                 ts=message.ts,
                 author=message.author.id,
                 text=message.words,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.declared import SourceMessage, impact_start, title_from
+from bot.domain.declared import Conversation, SourceMessage, conversation_from, impact_start, title_from
 from bot.domain.markup import visible_length
 
 NOW = datetime(2022, 2, 17, 16, 20, tzinfo=UTC)
@@ -44,3 +45,28 @@ def test_a_message_older_than_twelve_hours_does_not_move_the_start() -> None:
 
 def test_a_message_dated_after_our_clock_counts_as_posted_now() -> None:
     assert impact_start(posted(timedelta(seconds=-5)), NOW) == NOW
+
+
+CHANNEL = {"is_private": False, "is_im": False, "is_mpim": False}  # conversations.info's flags for a public channel
+
+
+@pytest.mark.parametrize(
+    ("described", "conversation"),
+    [
+        (CHANNEL, Conversation.PUBLIC),
+        ({**CHANNEL, "is_private": True}, Conversation.PRIVATE_CHANNEL),
+        ({**CHANNEL, "is_private": True, "is_mpim": True}, Conversation.GROUP_DM),
+        ({"is_im": True, "user": "U0BOB"}, Conversation.DM),  # Slack's IM object has no is_private
+        ({"is_private": False}, Conversation.UNANSWERED),  # the other flags missing: no answer
+        ({**CHANNEL, "is_private": "false"}, Conversation.UNANSWERED),
+        ({}, Conversation.UNANSWERED),
+    ],
+)
+def test_the_conversation_is_read_from_slacks_flags_and_public_only_when_all_say_so(
+    described: dict[str, object], conversation: Conversation
+) -> None:
+    assert conversation_from(described) is conversation
+
+
+def test_every_conversation_but_a_public_channel_makes_a_declared_incident_private() -> None:
+    assert [c for c in Conversation if not c.private] == [Conversation.PUBLIC]

@@ -12,7 +12,7 @@ from bolt_requests import interaction, submitted_view, text_input, view_submissi
 from dispatch_bot import ALICE, CATALOG, GUEST, DispatchBot
 from sqlalchemy import text
 
-from bot.render import blocks
+from bot.render import open_modal
 from bot.slack.answers import UNEXPECTED
 from slack_emulator.validation import check_view
 
@@ -148,7 +148,7 @@ def modal_values(*components: str, state: str | None = None, title: str = "Home 
 
 
 def test_the_open_modal_offers_every_component_grouped_and_how_badly_and_slack_accepts_it() -> None:
-    modal = blocks.open_modal(components=CATALOG.components, language="fr")
+    modal = open_modal.open_modal(components=CATALOG.components, language="fr")
     check_view(modal)
     chosen, how = [block for block in modal["blocks"] if block["block_id"] in ("components", "component_state")]
     groups = chosen["element"]["option_groups"]
@@ -160,7 +160,7 @@ def test_the_open_modal_offers_every_component_grouped_and_how_badly_and_slack_a
     assert chosen["optional"] and how["optional"]
     assert [o["value"] for o in how["element"]["options"]] == ["degraded_performance", "partial_outage", "major_outage"]
     assert how["element"]["initial_option"]["value"] == "partial_outage"
-    assert [block["block_id"] for block in blocks.open_modal()["blocks"]] == ["title", "severity", "private"]
+    assert [block["block_id"] for block in open_modal.open_modal()["blocks"]] == ["title", "severity", "private"]
 
 
 def test_components_chosen_in_the_open_modal_are_affected_from_the_start(bot: DispatchBot) -> None:

@@ -53,6 +53,7 @@ def test_declaring_from_a_message_prefills_its_words_and_the_timeline_starts_wit
     modal = declared(bot, message)
     assert modal["modal"]["title"] == "checkout is throwing 500s since the deploy"
     assert modal["modal"]["from_message"] is True
+    assert modal["modal"]["message_channel"] == GENERAL  # whether it is private: asked when sent, after the ack
     assert bot.after.responses == []  # nothing to say: the modal is the answer
 
     answer = submit(bot, modal["modal"]["private_metadata"], "Checkout throws 500s")

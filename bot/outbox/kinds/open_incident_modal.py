@@ -12,7 +12,8 @@ from typing import ClassVar
 
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
-from bot.render import blocks
+from bot.outbox.slack_calls import conversation_of
+from bot.render import open_modal
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,10 @@ class OpenIncidentModal(Effect):
     """`/incident open` without a title, *Declare incident* (the shortcuts, the App Home's button);
     `private_metadata` says where it was asked for (bot.render.open_metadata); `private`:
     `--private` was typed, so the modal's Private box is ticked; `title`: the prefilled title and
-    `from_message` (declared from a message: its words, and the modal says the timeline starts with it)."""
+    `from_message` (declared from a message: its words, and the modal says the timeline starts with it);
+    `message_channel`: the message's conversation, asked of Slack when sent (right after the ack,
+    before views.open, at most a second): the Private box is ticked, with a hint saying why, unless
+    Slack says it is a public channel."""
 
     kind: ClassVar[str] = "view.open"
     trigger_id: str
@@ -29,12 +33,18 @@ class OpenIncidentModal(Effect):
     private: bool = False
     title: str = ""
     from_message: bool = False
+    message_channel: str = ""
 
     def send(self, slack: Sending) -> Nothing:
-        modal = blocks.open_modal(
+        private, hint = self.private, ""
+        if self.message_channel:
+            conversation = conversation_of(slack.client, self.message_channel)
+            private, hint = private or conversation.private, open_modal.hint_for(conversation)
+        modal = open_modal.open_modal(
             severity=self.severity,
             private_metadata=self.private_metadata,
-            private=self.private,
+            private=private,
+            private_hint=hint,
             title=self.title,
             from_message=self.from_message,
             components=slack.settings.catalog.components,  # as the catalog is now, with its names

@@ -42,6 +42,27 @@ STORED = [
         '\\"1796033087.430667\\",\\"author\\":\\"U0BOB\\",\\"text\\":\\"checkout is throwing 500s\\",'
         '\\"bot_name\\":null}}", "severity": 2, "title": "checkout is throwing 500s"}, "trigger_id": "trigger.3"}',
     ),
+    (  # ... and, since the Private box follows the message's conversation, that conversation
+        OpenIncidentModal(
+            trigger_id="trigger.4",
+            severity=2,
+            private_metadata=open_metadata.write(
+                OpenedFrom(
+                    "C0PAYROLL",
+                    "https://hooks.slack.com/actions/T0/1/x",
+                    SourceMessage("C0PAYROLL", "1796033087.430667", "U0BOB", "export leaked"),
+                )
+            ),
+            title="export leaked",
+            from_message=True,
+            message_channel="C0PAYROLL",
+        ),
+        '{"modal": {"from_message": true, "message_channel": "C0PAYROLL", "private_metadata": "{\\"channel\\":'
+        '\\"C0PAYROLL\\",\\"response_url\\":\\"https://hooks.slack.com/actions/T0/1/x\\",\\"message\\":'
+        '{\\"channel\\":\\"C0PAYROLL\\",\\"ts\\":\\"1796033087.430667\\",\\"author\\":\\"U0BOB\\",'
+        '\\"text\\":\\"export leaked\\",\\"bot_name\\":null}}", "severity": 2, "title": "export leaked"}, '
+        '"trigger_id": "trigger.4"}',
+    ),
 ]
 
 
