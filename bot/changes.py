@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import deadlines
+from bot.alerts.message import refresh_offers
 from bot.deadlines import Cadences
 from bot.domain import durations, roles
 from bot.domain.drafts import now_stale
@@ -76,6 +77,8 @@ def record(
         for component in pages.components_paged(session=session, incident_id=stored.id):
             effects.append(pagerduty_event.resolve(component, changed))
     store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
+    # resolved, reopened, made private or public: the alert messages' *Add to incident* follows
+    refresh_offers(session, team_id=stored.team_id, before=stored.incident, after=changed, now=now)
     return Changed(incident=changed, entry=entry, durations=measured)
 
 

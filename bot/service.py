@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot import deadlines
-from bot.alerts.message import show_open_groups
+from bot.alerts.message import refresh_offers
 from bot.changes import Changed, record
 from bot.channel_moves import ChannelMoves
 from bot.clock import Clock, utc_now, when
@@ -171,8 +171,8 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMov
                 TellChannelReady(user=actor, response_url=response_url, origin=origin_channel),
             ]
             store.enqueue_all(session=session, incident_id=incident_id, effects=effects, now=now)
-            if not private:  # the alert messages waiting for a decision offer it to *Add to incident*
-                show_open_groups(session, team_id=team_id, now=now)
+            # the alert messages waiting for a decision offer it to *Add to incident* (not a private one)
+            refresh_offers(session, team_id=team_id, before=None, after=incident, now=now)
         return Changed(incident=incident, entry=entry)
 
     # --- status ------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.incident import Incident
 from bot.outbox import store
 from bot.outbox.kinds.show_triage import ShowTriage
+from bot.outbox.triage_view import is_offered
 from bot.storage import triage
 
-OFFER_REFRESH = 50  # waiting messages edited when an incident opens, the most recently seen first
+OFFER_REFRESH = 50  # waiting messages edited when what *Add to incident* offers changes, the most recently seen first
 
 
 def show(session: Session, *, group_id: int, team_id: str, now: datetime) -> bool:
@@ -36,8 +38,17 @@ def show_after_incident(session: Session, *, group_id: int, incident_id: int, no
     store.enqueue(session=session, incident_id=incident_id, effect=effect, now=now)
 
 
+def refresh_offers(session: Session, *, team_id: str, before: Incident | None, after: Incident, now: datetime) -> None:
+    """An incident opened (`before` None), resolved, reopened, made private or public: when that
+    changes whether *Add to incident* offers it, the waiting messages are edited (and the App
+    Homes published again) in the same transaction, so a private or resolved incident's title
+    stays on no one's menu."""
+    if (before is not None and is_offered(before)) != is_offered(after):
+        show_open_groups(session, team_id=team_id, now=now)
+
+
 def show_open_groups(session: Session, *, team_id: str, now: datetime) -> None:
-    """Edit the messages of the workspace's groups waiting for a decision (a new incident opened:
-    their *Add to incident* offers it), the most recently seen first."""
+    """Edit the messages of the workspace's groups waiting for a decision (their *Add to incident*
+    offers the open incidents as they are now), the most recently seen first."""
     for group_id in triage.waiting_with_message(session=session, team_id=team_id, limit=OFFER_REFRESH):
         show(session, group_id=group_id, team_id=team_id, now=now)

@@ -17,11 +17,16 @@ SHOWN_ALERTS = 10  # alerts a triage message lists one by one; the rest are coun
 OFFERED_INCIDENTS = 100  # open incidents *Add to incident* offers (Slack's limit for a static select)
 
 
+def is_offered(incident: Incident) -> bool:
+    """Whether *Add to incident* offers the incident: open and not private."""
+    return incident.status.is_open and not incident.private
+
+
 def offered_incidents(session: Session, team_id: str) -> tuple[Incident, ...]:
     """What *Add to incident* offers, in the triage message and on the App Home: the workspace's
     open incidents but private ones, newest first, at most `OFFERED_INCIDENTS`."""
     found = repository.list_open(session=session, team_id=team_id)
-    return tuple(stored.incident for stored in found if not stored.incident.private)[:OFFERED_INCIDENTS]
+    return tuple(stored.incident for stored in found if is_offered(stored.incident))[:OFFERED_INCIDENTS]
 
 
 def read_group(db: Database, alert_group_id: int) -> TriageView | None:

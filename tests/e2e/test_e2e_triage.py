@@ -337,3 +337,40 @@ def test_an_incident_opened_after_the_message_is_offered_by_it_at_once(alerting:
     assert stack.user("bob").choose(alerting.channel, message.ts, "alerts.add", "1:0:1").status == 200
     stack.settle()
     assert "Added to INC-1 by bob" in texts(alerting.only_message())
+
+
+def test_an_incident_made_private_or_resolved_leaves_the_menus_and_comes_back_when_public_or_reopened(
+    alerting: Alerting,
+) -> None:
+    stack = alerting.stack
+    from_alertmanager(stack.url, "alertmanager_firing")
+    stack.settle()
+    stack.user("alice").slash("open sev2 Customer PII exposed through search")
+    stack.settle()
+    assert stack.user("bob").open_home().status == 200
+    stack.settle()
+
+    def offered() -> tuple[list[str], list[str]]:
+        """The options of *Add to incident* in the alert's message and on bob's App Home."""
+        home = stack.emulator.home("bob")
+        assert home is not None
+        menus = []
+        for blocks in (alerting.only_message().blocks, home.body["blocks"]):
+            found = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if "options" in e]
+            menus.append([option["text"]["text"] for menu in found for option in menu["options"]])
+        return menus[0], menus[1]
+
+    title = "INC-1 Customer PII exposed through search"
+    assert offered() == ([title], [title])
+    for command, shown in [
+        ("private INC-1", []),
+        ("public INC-1", [title]),
+        ("close INC-1 Search fixed", []),
+        ("reopen INC-1 It is back", [title]),
+    ]:
+        stack.user("alice").slash(command)
+        stack.settle()
+        assert offered() == (shown, shown), command
+        if not shown:
+            assert "Customer PII" not in json.dumps(alerting.only_message().blocks)
+            assert "No open incident to add these alerts to." in texts(alerting.only_message())
