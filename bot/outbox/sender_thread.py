@@ -47,12 +47,14 @@ class SenderThread(Background):
     def offer(self, work: Collection[tuple[int | None, str]]) -> None:
         """After an ack that queued `work` (each effect's incident and kind): start the next round
         now, unless every piece of it is held back by its channel's pace and this thread, asleep,
-        wakes by itself before the pace lets the first of it go (that round sees it and sleeps until
-        then). A busy channel's notes then cost a round a second, not a round each."""
+        wakes by itself by the time the pace lets the first of it go (that round sees it and sleeps
+        until then), give or take `gather_seconds` (a round that slept until a pace's end wakes
+        the rest of that round's duration after it). A busy channel's notes then cost a round a
+        second, not a round each."""
         pace = self.sender.pace
         ends = [pace.held_until(kind, incident_id) for incident_id, kind in work]
         held = [end for end in ends if end is not None]
-        if not work or len(held) < len(ends) or self.wakes_at > min(held):
+        if not work or len(held) < len(ends) or self.wakes_at > min(held) + self.gather_seconds:
             self.notify()
 
     def woken(self) -> None:

@@ -458,6 +458,10 @@ def test_an_ack_of_lines_a_channels_pace_holds_back_wakes_the_sender_only_when_i
 
     thread.wakes_at = time.monotonic() + 0.5  # asleep, it looks again before INC-1's pace ends
     thread.offer([line])
+    end = sender.pace.held_until(PostTimeline.kind, 1)
+    assert end is not None
+    thread.wakes_at = end + 0.02  # slept until the pace's end, counted from the end of its round
+    thread.offer([line])
     assert woken == [], "held back by the pace, and seen by the next round anyway"
     for work in ([other_channel], [line, card], [line, other_channel]):
         thread.offer(work)
