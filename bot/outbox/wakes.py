@@ -34,12 +34,22 @@ class Fed(NamedTuple):
 _FED: ContextVar[frozenset[Fed]] = ContextVar("fed", default=frozenset())
 
 
+# Pieces of work remembered at most; past that, only their senders (woken without looking closer).
+# Background threads record work too and never take it: what they keep stays this small.
+MOST = 32
+
+
 def feed(sender: str | None, incident_id: int | None = None, kind: str = "") -> None:
     """Work for `sender` (None: the Slack sender) was recorded in this thread's request."""
     fed = Fed(sender or SLACK, incident_id, kind)
     already = _FED.get()
-    if fed not in already:
-        _FED.set(already | {fed})
+    if fed in already:
+        return
+    if len(already) >= MOST:
+        fed = Fed(fed.sender)  # of no incident and no kind: its sender is woken whatever the pace
+        if fed in already:
+            return
+    _FED.set(already | {fed})
 
 
 def take() -> frozenset[Fed]:
