@@ -67,6 +67,8 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
 from bot.recurrence import record_recurrence
+from bot.render import open_metadata
+from bot.render.open_metadata import OpenedFrom
 from bot.storage import members, numbering, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
@@ -286,13 +288,16 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMov
             return self._record(session, stored, changed, entry, now)
 
     def request_open_modal(
-        self, *, team_id: str, trigger_id: str, severity: int, channel_id: str | None, private: bool = False
+        self, *, team_id: str, trigger_id: str, severity: int, channel_id: str | None, private: bool, at: str | None
     ) -> None:
-        """`/incident open` without a title: open the modal right after the ack (triggers last 3 s)."""
+        """`/incident open` without a title: open the modal right after the ack (triggers last 3 s);
+        `at` (`--at TIME`) is read now, refused before anything is stored, and carried in the modal."""
         now = self.clock()
+        opened = OpenedFrom(channel_id=channel_id, started_at=when(at, now, self.zone) if at else None)
         with self.db.write() as session:
+            metadata = open_metadata.write(opened)
             modal = OpenIncidentModal(
-                trigger_id=trigger_id, severity=severity, private_metadata=channel_id or "", private=private
+                trigger_id=trigger_id, severity=severity, private_metadata=metadata, private=private
             )
             open_with_trigger(session, team_id, modal, now)
 

@@ -78,6 +78,19 @@ def parse_at(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     raise BadTime(f"'{spoken}' is not a time I can read. Use {ACCEPTED_FORMS}")
 
 
+def leading_time(text: str) -> tuple[str, str]:
+    """`13h ago Checkout errors` -> (`13h ago`, `Checkout errors`): the most leading words written as
+    one of the forms (a last word read as a zone only when it names one) and the words after them;
+    (`text`, "") when no leading words are, for `parse_at` to say what is wrong. Reads no clock."""
+    words = text.split()
+    for count in range(len(words), 0, -1):
+        spoken = " ".join(words[:count])
+        match = _AGO.fullmatch(spoken) or _STAMP.fullmatch(spoken) or _LOCAL.fullmatch(spoken)
+        if match and (not match["zone"] or match["zone"].lower() in _zone_names()):
+            return spoken, " ".join(words[count:])
+    return text, ""
+
+
 def _ago(match: re.Match[str], now: datetime) -> datetime:
     phrase = _without_zone(match)
     if match["zone"]:

@@ -4,7 +4,9 @@ and read back when it is submitted (Slack returns it as written, signed).
 It was always the channel id `/incident open` was typed in ("" for none), and still is then. A
 modal opened from a message (*Declare incident from message*) carries a JSON object instead: the
 channel, the shortcut's response URL (to say where the new channel is), and the message, whose
-words are cut (with an ellipsis) so that the whole fits Slack's 3,000 characters.
+words are cut (with an ellipsis) so that the whole fits Slack's 3,000 characters. So does a modal
+of `/incident open --at TIME`: the channel and when the impact began (`started_at`, ISO 8601 UTC),
+read when typed, so that the incident opened on submission starts then.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from bot.domain.declared import ELLIPSIS, SourceMessage
+from bot.domain.timefmt import require_aware
 
 METADATA_MAX = 3000  # Slack's limit on a view's private_metadata
 TS = re.compile(r"\d{1,10}\.\d{1,6}")  # a message's ts, as Slack writes it
@@ -27,10 +31,11 @@ class OpenedFrom:
     channel_id: str | None = None  # a channel to answer in (where typed, or the message's)
     response_url: str | None = None  # the shortcut's: says where the new channel is
     message: SourceMessage | None = None  # declared from this message
+    started_at: datetime | None = None  # `--at TIME` typed with `/incident open`: when the impact began
 
 
 def write(opened: OpenedFrom) -> str:
-    if opened.message is None and opened.response_url is None:
+    if opened.message is None and opened.response_url is None and opened.started_at is None:
         return opened.channel_id or ""
     text = _json(opened)
     message = opened.message
@@ -62,13 +67,19 @@ def read(text: str) -> OpenedFrom:
             text=_text(found, "text", empty=True),
             bot_name=_optional(found, "bot_name"),
         )
+    started = _optional(data, "started_at")
     return OpenedFrom(
-        channel_id=_optional(data, "channel"), response_url=_optional(data, "response_url"), message=message
+        channel_id=_optional(data, "channel"),
+        response_url=_optional(data, "response_url"),
+        message=message,
+        started_at=require_aware(datetime.fromisoformat(started), "started_at") if started else None,
     )
 
 
 def _json(opened: OpenedFrom) -> str:
     data: dict[str, Any] = {"channel": opened.channel_id, "response_url": opened.response_url}
+    if opened.started_at is not None:
+        data["started_at"] = require_aware(opened.started_at).isoformat()
     if opened.message is not None:
         message = opened.message
         data["message"] = {

@@ -17,6 +17,7 @@ from bot.render.affected import component_inputs
 from bot.render.blocks import plain
 
 FROM_MESSAGE_NOTE = ":pushpin: The incident's timeline will start with this message, linked to where it was posted."
+STARTED_NOTE = ":clock3: Impact began *{time}*, as given with `--at`: the incident will start then."
 
 # Why the Private box is ticked, by what Slack said of the message's conversation (a public
 # channel: not ticked, nothing to say).
@@ -47,10 +48,12 @@ def open_modal(
     from_message: bool = False,
     components: Sequence[Component] = (),
     language: str = "en",
+    began: str = "",
 ) -> dict[str, Any]:
     """The open modal; `title` prefilled (declared from a message: its words, and a note that the
     timeline starts with it); `private`: the Private box ticked, `private_hint` under it saying
-    why; `components`: the catalog's, offered by their names in `language`."""
+    why; `components`: the catalog's, offered by their names in `language`; `began`: when the
+    impact began, typed with `--at` (`/incident open sev1 --at 10m ago`) and worded, said in a note."""
     options = [{"text": plain(f"sev{n}"), "value": str(n)} for n in (1, 2, 3, 4)]
     private_option = {
         "text": plain("Private"),
@@ -77,7 +80,7 @@ def open_modal(
     }
     if title:
         title_input["initial_value"] = title
-    note = [{"type": "context", "elements": [{"type": "mrkdwn", "text": FROM_MESSAGE_NOTE}]}] if from_message else []
+    notes = [FROM_MESSAGE_NOTE] * from_message + [STARTED_NOTE.format(time=began)] * bool(began)
     return {
         "type": "modal",
         "callback_id": actions.OPEN_MODAL,
@@ -105,6 +108,6 @@ def open_modal(
             },
             visibility,
             *component_inputs(components, language, plain),
-            *note,
+            *[{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]} for note in notes],
         ],
     }

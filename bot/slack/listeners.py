@@ -96,7 +96,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
             command = commands.Open(
                 severity=severity,
                 title=title,
-                at=None,
+                at=opened.started_at.isoformat() if opened.started_at else None,  # `/incident open --at TIME`
                 private=private,
                 message=opened.message,
                 components=tuple(chosen.items()),

@@ -6,6 +6,7 @@
 - `INC-n` right after the subcommand names the incident (`incident=None`: this channel's);
 - `--at TIME` (also `—at`/`–at`, which autocorrect makes of `--at`) is the last option and takes the rest
   of the text; TIME is kept as typed (whitespace collapsed) and read later by `bot.domain.timeparse.parse_at`;
+  `open` with no title before `--at` takes the words after the time as the title (`leading_time`);
 - Slack escapes `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text is unescaped so it holds what the person
   typed; the `lead` and `role` mentions are read from the raw text;
 - one-line texts (title, impact) have whitespace collapsed; multi-line texts (status message, note, close
@@ -24,6 +25,7 @@ from bot.domain.language import available_languages
 from bot.domain.markup import collapse_spaces, stored_form
 from bot.domain.retro import RetroState
 from bot.domain.roles import Role
+from bot.domain.timeparse import leading_time
 from bot.errors import UsageError
 from bot.slack import commands
 from bot.slack.parse_page import read_oncall, read_page
@@ -94,7 +96,11 @@ def _open(rest: str, at: str | None) -> commands.Command:
             break
         rest = after
         word, after = _next_word(rest)
-    return commands.Open(severity=severity or DEFAULT_SEVERITY, title=_one_line(rest), at=at, private=private)
+    title = _one_line(rest)
+    if at and not title:  # `open sev1 --at 10m ago Checkout errors`: the title follows the time
+        at, after = leading_time(at)
+        title = _one_line(after)
+    return commands.Open(severity=severity or DEFAULT_SEVERITY, title=title, at=at, private=private)
 
 
 def _status(rest: str, at: str | None) -> commands.Command:
@@ -218,14 +224,6 @@ def _attack(rest: str, at: str | None) -> commands.Command:
     raise _Malformed(f"'{_one_line(rest)}' is not an assessment. Use {_ATTACKS}.")
 
 
-def _visibility(rest: str, at: str | None, *, private: bool) -> commands.Command:
-    incident, rest = _take_incident(rest)
-    if rest.strip():
-        verb = "private" if private else "public"
-        raise _Malformed(f"Unexpected '{_one_line(rest)}': `{verb}` takes only an incident name.")
-    return commands.SetVisibility(incident=incident, private=private)
-
-
 def _draft(rest: str, at: str | None) -> commands.Command:
     incident, rest = _take_incident(rest)
     language: str | None = None
@@ -243,13 +241,6 @@ def _draft(rest: str, at: str | None) -> commands.Command:
         else:
             raise _Malformed(f"'{word}' is neither a language code (en, fr, ...) nor a length (short or long).")
     return commands.WriteDrafts(incident=incident, language=language, length=length)
-
-
-def _timeline(rest: str, at: str | None) -> commands.Command:
-    incident, rest = _take_incident(rest)
-    if rest.strip():
-        raise _Malformed(f"Unexpected '{_one_line(rest)}': `timeline` takes only an incident name.")
-    return commands.ShowTimeline(incident=incident)
 
 
 def _reopen(rest: str, at: str | None) -> commands.Command:
@@ -331,10 +322,10 @@ _READERS: dict[str, Callable[[str, str | None], commands.Command]] = {
     "lead": _lead,
     "role": _role,
     "attack": _attack,
-    "private": lambda rest, at: _visibility(rest, at, private=True),
-    "public": lambda rest, at: _visibility(rest, at, private=False),
+    "private": lambda rest, at: commands.SetVisibility(incident=_incident_only(rest, "private"), private=True),
+    "public": lambda rest, at: commands.SetVisibility(incident=_incident_only(rest, "public"), private=False),
     "draft": _draft,
-    "timeline": _timeline,
+    "timeline": lambda rest, at: commands.ShowTimeline(incident=_incident_only(rest, "timeline")),
     "close": _close,
     "reopen": _reopen,
     "list": _list,
@@ -373,6 +364,14 @@ def _take_incident(rest: str) -> tuple[int | None, str]:
     word, after = _next_word(rest)
     number = parse_name(word)
     return (None, rest) if number is None else (number, after)
+
+
+def _incident_only(rest: str, verb: str) -> int | None:
+    """The incident named by `rest`, which must hold nothing else (`private`, `public`, `timeline`)."""
+    incident, rest = _take_incident(rest)
+    if rest.strip():
+        raise _Malformed(f"Unexpected '{_one_line(rest)}': `{verb}` takes only an incident name.")
+    return incident
 
 
 def _one_person(text: str, why_one: str, missing: str) -> str:

@@ -199,6 +199,7 @@ class CommandRunner:
                 severity=command.severity,
                 channel_id=asked.channel_id,
                 private=command.private,
+                at=command.at,
             )
             return Reply({})
         changed = self.service.open(

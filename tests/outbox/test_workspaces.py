@@ -45,7 +45,9 @@ def test_a_sender_sends_only_its_own_workspaces_work(any_db: Database, clock: Ma
     service = IncidentService(any_db, zone=KOLKATA, clock=clock)
     service.open(team_id=THEIRS, actor="U1", title="Their incident, left by a demo")
     service.open(team_id=OURS, actor="U1", title="Our incident")
-    service.request_open_modal(team_id=THEIRS, trigger_id="t-theirs", severity=2, channel_id=None)
+    service.request_open_modal(
+        team_id=THEIRS, trigger_id="t-theirs", severity=2, channel_id=None, private=False, at=None
+    )
     slack = FakeSlack()
     sender_for(any_db, slack, clock, [OURS]).drain()
     assert slack.sent == [(kind, 1) for kind in OPENING], "our INC-1's opening, and nothing of theirs"

@@ -52,6 +52,16 @@ from bot.slack.usage import HELP_TEXT, USAGE
         ("open --private", Open(severity=2, title="", at=None, private=True)),
         ("open Keys --private leaked", Open(severity=2, title="Keys --private leaked", at=None)),
         ("open sev1 sev2 down", Open(severity=1, title="sev2 down", at=None)),
+        # no title before --at: the words after the time are the title (none: the modal opens with the time)
+        ("open --at 13h ago Old", Open(severity=2, title="Old", at="13h ago")),
+        ("open sev1 --at 10m ago", Open(severity=1, title="", at="10m ago")),
+        (
+            "open --private --at 21:41 Asia/Kolkata Pay &amp; cart  down",
+            Open(severity=2, title="Pay & cart down", at="21:41 Asia/Kolkata", private=True),
+        ),
+        ("open --at 2022-02-17 21:41 Europe down", Open(severity=2, title="Europe down", at="2022-02-17 21:41")),
+        ("open --at yesterday Old", Open(severity=2, title="", at="yesterday Old")),  # refused when read
+        ("open Old --at 13h ago extra", Open(severity=2, title="Old", at="13h ago extra")),  # refused when read
         # affects
         ("affects home major", Affect(incident=None, component="home", state=ComponentState.MAJOR, at=None)),
         (

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.domain.timefmt import day_and_time
 from bot.outbox.effect import Effect, Sending
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import conversation_of
-from bot.render import open_modal
+from bot.render import open_metadata, open_modal
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class OpenIncidentModal(Effect):
     `from_message` (declared from a message: its words, and the modal says the timeline starts with it);
     `message_channel`: the message's conversation, asked of Slack when sent (right after the ack,
     before views.open, at most a second): the Private box is ticked, with a hint saying why, unless
-    Slack says it is a public channel."""
+    Slack says it is a public channel. When the impact began, typed with `--at`, is in
+    `private_metadata`: the modal says it."""
 
     kind: ClassVar[str] = "view.open"
     trigger_id: str
@@ -36,6 +38,8 @@ class OpenIncidentModal(Effect):
     message_channel: str = ""
 
     def send(self, slack: Sending) -> Nothing:
+        started = open_metadata.read(self.private_metadata).started_at  # `/incident open --at TIME`
+        began = day_and_time(started, slack.settings.zone) if started is not None else ""
         private, hint = self.private, ""
         if self.message_channel:
             conversation = conversation_of(slack.client, self.message_channel)
@@ -49,6 +53,7 @@ class OpenIncidentModal(Effect):
             from_message=self.from_message,
             components=slack.settings.catalog.components,  # as the catalog is now, with its names
             language=slack.settings.languages[0],
+            began=began,
         )
         slack.client.views_open(trigger_id=self.trigger_id, view=modal)
         return Nothing()
