@@ -20,7 +20,7 @@ from bot.domain.markup import SOMEONE, escape, for_public, for_slack
 from bot.domain.paging import PageRequest
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
-from bot.domain.timefmt import clock_time, day_and_time
+from bot.domain.timefmt import day_and_time
 from bot.render import actions, paging
 from bot.render.affected import affected_lines
 from bot.render.durations import TOTAL
@@ -84,16 +84,21 @@ def card(
 ) -> list[Block]:
     """The pinned summary: updated in place after every change. Related incidents are listed
     always, follow-ups once the incident is resolved; the catalog components it affects (named
-    from `catalog` in `language`), whom it paged and the alerts attached to it, always."""
+    from `catalog` in `language`), whom it paged and the alerts attached to it, always. The
+    impact's start has its date, every other time its own when on another day."""
     status = incident.status
-    since = day_and_time(incident.status_since, zone, relative_to=incident.impact_started_at)
+    began = incident.impact_started_at
+
+    def at(moment: datetime) -> str:  # the impact's start has its date; others theirs when not its day
+        return day_and_time(moment, zone, relative_to=began)
+
     fields = [
-        f"*Status*\n{STATUS_EMOJI[status]} {status.value.capitalize()} since {since}",
+        f"*Status*\n{STATUS_EMOJI[status]} {status.value.capitalize()} since {at(incident.status_since)}",
         f"*Severity*\nsev{incident.severity}",
         *role_fields(incident, names),
         f"*Security*\n{ATTACK_WORDS[incident.attack]}",
-        f"*Impact began*\n{day_and_time(incident.impact_started_at, zone)}",
-        f"*Opened by*\n{name_of(incident.opened_by, names)} at {clock_time(incident.opened_at, zone)}",
+        f"*Impact began*\n{day_and_time(began, zone)}",
+        f"*Opened by*\n{name_of(incident.opened_by, names)} at {at(incident.opened_at)}",
     ]
     blocks: list[Block] = [
         {

@@ -110,3 +110,20 @@ def test_open_at_a_time_that_cannot_be_read_is_refused_before_any_modal_and_noth
     assert answer.json["text"].startswith(said)
     assert not stack.emulator.views(stack.emulator.user("alice").id), "no modal"
     assert len(stack.emulator.calls()) == calls_before, "nothing was sent to Slack"
+
+
+def test_the_cards_times_carry_their_date_when_not_on_the_day_the_impact_began(
+    make_stack: Callable[..., Stack],
+) -> None:
+    clock = ManualClock(datetime(2022, 2, 18, 0, 41, tzinfo=KOLKATA))  # 3h after 21:41 the day before
+    stack = make_stack(clock=clock)
+    stack.user("alice").slash("open sev2 Checkout errors --at 3h ago")
+    stack.settle()
+    channel = stack.channel_of(1)
+    clock.set(datetime(2022, 2, 18, 0, 50, tzinfo=KOLKATA))
+    stack.user("alice").slash("status identified Cache at fault", channel=channel)
+    stack.settle()
+    fields = card_fields(stack, channel)
+    assert "Identified since 2022-02-18 00:50 IST" in fields[0]
+    assert "*Impact began*\n2022-02-17 21:41 IST" in fields
+    assert "*Opened by*\nalice at 2022-02-18 00:41 IST" in fields
