@@ -90,7 +90,7 @@ class Escalations:
             return True  # resolved meanwhile: nobody to tell
         entry = unanswered_entry(request.target, waited, actor=request.paged_by, now=now, declined=declined)
         entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-        names = members.names(session=session, user_ids={request.target.ref})
+        names = members.names(session=session, user_ids=set(request.target.people))
         text = paging.unanswered_text(request, waited, names, lead=stored.incident.lead or None, declined=declined)
         effects = [
             PostTimeline(entry_id=entry_id),

@@ -123,7 +123,7 @@ class PageTargets:
     def plan_again(self, session: Session, request: PageRequest) -> Reached:
         target = request.target
         if target.kind is TargetKind.PERSON:
-            return Reached(target, Via.DIRECT, "", (target.ref,))
+            return Reached(target, Via.DIRECT, "", target.people)
         if target.kind is TargetKind.GROUP:
             return self.group_plan(session, target.ref, target.label)
         component = self.catalog.get(target.ref)

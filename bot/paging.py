@@ -41,6 +41,7 @@ from bot.domain.paging import (
     choose,
     declined_entry,
     paged_entry,
+    people_target,
 )
 from bot.domain.roles import Role, change_role
 from bot.domain.timefmt import clock_time
@@ -120,7 +121,7 @@ class PagingService:
         """The names of everyone the reply to a page shows."""
         people = {person for asked in paged.asked for person in asked.paged}
         people |= {person for person, _ in (*paged.skipped, *paged.waiting)}
-        people |= {asked.target.ref for asked in paged.asked if asked.target.kind is TargetKind.PERSON}
+        people |= {person for asked in paged.asked for person in asked.target.people}
         with self.db.read() as session:
             return members.names(session=session, user_ids=people)
 
@@ -178,7 +179,7 @@ class PagingService:
         with self.db.write() as session:
             stored = locate(session, where)
             self._check_open(stored.incident)
-            plans = [Reached(Target(TargetKind.PERSON, person), Via.DIRECT, "", (person,)) for person in people]
+            plans = [Reached(people_target(people), Via.DIRECT, "", tuple(people))] if people else []
             plans += [self.targets.group_plan(session, group_id, handle) for group_id, handle in groups]
             plans += [self.targets.handle_plan(session, handle) for handle in handles]
             plans += [self.targets.oncall_plan(session, component) for component in chosen]
@@ -252,8 +253,9 @@ class PagingService:
             seen |= set(plan.people)
             skipped += choice.skipped
             waiting += choice.waiting
-            if choice.paged:
-                asked.append(Asked(plan.target, plan.via, plan.group, choice.paged))
+            if choice.paged:  # people named: the request is for those paged (not a guest named with them)
+                target = people_target(choice.paged) if plan.target.kind is TargetKind.PERSON else plan.target
+                asked.append(Asked(target, plan.via, plan.group, choice.paged))
         paged = Paged(stored.incident, tuple(asked), skipped, waiting)
         if not asked:
             return paged  # nothing to store: the reply says why

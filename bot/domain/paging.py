@@ -2,8 +2,8 @@
 pages waits for, and what its timeline entries record. Pure: the service reads the members, the
 user groups and the catalog, and hands them in.
 
-A **request** is one thing asked for by `/incident page` (a person, a user group's members, or a
-component's on-call group): it is acknowledged once, by the first of its people to press
+A **request** is one thing asked for by `/incident page` (the people it names, a user group's
+members, or a component's on-call group): it is acknowledged once, by the first of its people to press
 *Acknowledge*, and if nobody does within the escalation time, a component's request pages its
 `escalation` group (`Via.ESCALATION`, pages of the same request); a request nobody answers is
 told in the incident channel (`RequestState.UNANSWERED`), and can still be acknowledged. A
@@ -24,7 +24,7 @@ DEFAULT_ESCALATE_AFTER = timedelta(minutes=5)
 
 
 class TargetKind(StrEnum):
-    """How a request was named: a person (`@bob`), a user group (`@oncall-web`), a component (`home`)."""
+    """How a request was named: people (`@bob @carol`), a user group (`@oncall-web`), a component (`home`)."""
 
     PERSON = "person"
     GROUP = "group"
@@ -33,12 +33,27 @@ class TargetKind(StrEnum):
 
 @dataclass(frozen=True)
 class Target:
-    """What a request pages: `ref` is the user id, the group id or the component id; `label` how
-    people read it (`@oncall-web`, `Home page`; "" for a person, shown by name)."""
+    """What a request pages: `ref` is the people's user ids (comma-separated: the people one
+    command names form one request, taken by the first of them to acknowledge), the group id or
+    the component id; `label` how people read it (`@oncall-web`, `Home page`; "" for people, shown
+    by name)."""
 
     kind: TargetKind
     ref: str
     label: str = ""
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """The people a request for people named (none for a group or a component)."""
+        return tuple(self.ref.split(PEOPLE_SEPARATOR)) if self.kind is TargetKind.PERSON else ()
+
+
+PEOPLE_SEPARATOR = ","
+
+
+def people_target(people: Sequence[str]) -> Target:
+    """The request for people named in one command (`page @carol @dave`)."""
+    return Target(TargetKind.PERSON, PEOPLE_SEPARATOR.join(people))
 
 
 class Via(StrEnum):
@@ -345,5 +360,4 @@ def entry_people(entry: TimelineEntry) -> set[str]:
     if entry.kind not in PAGING_KINDS:
         return set()
     news = read_news(entry)
-    named = {news.target.ref} if news.target.kind is TargetKind.PERSON else set()
-    return named | set(news.people)
+    return set(news.target.people) | set(news.people)

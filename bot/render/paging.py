@@ -25,9 +25,9 @@ Block = dict[str, Any]
 
 
 def target_words(target: Target, names: Mapping[str, str]) -> str:
-    """`*bob*`, `@oncall-web`, `*Home page*`: what a request was for."""
+    """`*bob*`, `*bob*, *carol*`, `@oncall-web`, `*Home page*`: what a request was for."""
     if target.kind is TargetKind.PERSON:
-        return who(target.ref, names)
+        return _people(target.people, names)
     if target.kind is TargetKind.GROUP:
         return escape(target.label)
     return f"*{escape(target.label)}*"
@@ -114,15 +114,22 @@ def unanswered_text(
     request: PageRequest, waited: timedelta, names: Mapping[str, str], *, lead: str | None, declined: bool = False
 ) -> str:
     """In the incident channel: nobody acknowledged the page (`declined`: everyone paged said they
-    can't take it); the lead is mentioned (on purpose: someone must act)."""
+    can't take it); the lead is mentioned (on purpose: someone must act). A page to one person
+    names them ("*carol* can't take it. Page *carol* again, or someone else?")."""
     target = target_words(request.target, names)
     escalated = f" nor its escalation group {escape(request.escalation)}" if request.escalation else ""
     mention = f"<@{lead}> " if lead else ""
-    if declined:
+    one = len(request.target.people) == 1
+    if declined and one:
+        said = f"{target} can't take it."
+    elif declined and request.target.people:
+        said = f"None of {target} can take it."
+    elif declined:
         said = f"Nobody paged {_to_or_for(request.target)} {target}{escalated} can take it."
     else:
         said = f"Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} within {short(waited)}."
-    return f":warning: {mention}{said} Page them again, or someone else?"
+    again = f"Page {target} again" if one else "Page them again"
+    return f":warning: {mention}{said} {again}, or someone else?"
 
 
 def _to_or_for(target: Target) -> str:
@@ -161,7 +168,8 @@ def paged_reply(paged: Paged, names: Mapping[str, str], zone: ZoneInfo) -> str:
             reason = f" ({escape(asked.group)})"
         lines.append(f"paged {_people(asked.paged, names)}{reason}")
     if lines:
-        said = f"{paged.incident.name}: {'; '.join(lines)}. Each got a direct message to acknowledge it, and an "
+        each = "Each" if sum(len(asked.paged) for asked in paged.asked) > 1 else "They"
+        said = f"{paged.incident.name}: {'; '.join(lines)}. {each} got a direct message to acknowledge it, and an "
         said += "invitation to the channel."
     else:
         said = f"Nobody was paged for {paged.incident.name}."
@@ -185,7 +193,7 @@ def card_lines(
         target = target_words(request.target, names)
         if request.acknowledged_by and request.acknowledged_at:
             at = day_and_time(request.acknowledged_at, zone, relative_to=relative_to)
-            themselves = request.target.kind is TargetKind.PERSON and request.target.ref == request.acknowledged_by
+            themselves = request.target.people == (request.acknowledged_by,)
             by = "" if themselves else f" by {who(request.acknowledged_by, names)}"  # not "*bob*: ... by *bob*"
             lines.append(f":white_check_mark: {target}: acknowledged{by} at {at}")
         elif request.state is RequestState.UNANSWERED:

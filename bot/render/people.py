@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from bot.domain import markup, paging, roles
 from bot.domain.drafts import DraftRecord
 from bot.domain.incident import Incident, TimelineEntry
-from bot.domain.paging import Page, PageRequest, TargetKind
+from bot.domain.paging import Page, PageRequest
 from bot.domain.retro import FollowUp, RelatedIncident
 
 
@@ -48,7 +48,7 @@ def in_page(page: Page) -> set[str]:
 
 def in_requests(requests: Sequence[PageRequest]) -> set[str]:
     """Who each request was for (a person) and who acknowledged it: the card's *Paged* lines."""
-    people = {request.target.ref for request in requests if request.target.kind is TargetKind.PERSON}
+    people = {person for request in requests for person in request.target.people}
     return people | {request.acknowledged_by for request in requests if request.acknowledged_by}
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from bot.domain.durations import short
 from bot.domain.incident import TimelineEntry, format_name
-from bot.domain.paging import PageState, TargetKind
+from bot.domain.paging import PageState
 from bot.domain.retro import Record
 from bot.render.durations import DETECTION_LAG, IN_EACH_STATUS, headline, phases
 from bot.render.markdown import both_times, escape, line_start, link, name_of, rich
@@ -172,7 +172,7 @@ def _pages(record: Record) -> list[str]:
             PageState.TAKEN: f"taken by {name_of(request.acknowledged_by, record.names)}, {answered}",
             PageState.REPLACED: f"paged again {answered}",
         }.get(page.state, "no answer")
-        target = name_of(request.target.ref, record.names) if request.target.kind is TargetKind.PERSON else ""
+        target = ", ".join(name_of(person, record.names) for person in request.target.people)
         why = escape(" ".join(part for part in (request.target.label or target, f"({page.via.value})") if part))
         lines.append(
             f"| {name_of(page.user_id, record.names)} | {why} | {name_of(request.paged_by, record.names)} "

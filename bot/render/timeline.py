@@ -173,10 +173,15 @@ def said(entry: TimelineEntry, incident: Incident, zone: ZoneInfo) -> Said:
 
 
 def _page_for(target: Target, *, answered_by: str | None = None) -> tuple[Piece, ...]:
-    """`to *bob*`, `to @oncall-web`, `for Home page`: what a page was for (nothing more when the
-    person paged answers it)."""
+    """`to *bob*`, `to *bob*, *carol*`, `to @oncall-web`, `for Home page`: what a page was for
+    (nothing more when one of the people paged answers it)."""
     if target.kind is TargetKind.PERSON:
-        return () if target.ref == answered_by else ("to ", Person(target.ref))
+        if answered_by in target.people:
+            return ()
+        people: list[Piece] = ["to "]
+        for position, person in enumerate(target.people):
+            people += [", ", Person(person)] if position else [Person(person)]
+        return tuple(people)
     if target.kind is TargetKind.GROUP:
         return (f"to {target.label}",)
     return (f"for {target.label}",)

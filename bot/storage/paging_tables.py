@@ -36,7 +36,7 @@ OPEN_PAGE = text("state IN ('waiting', 'sent')")
 
 
 class PageRequestRow(SQLModel, table=True):
-    """One thing `/incident page` asked for (a person, a group, a component's on-call group):
+    """One thing `/incident page` asked for (the people it names, a group, a component's on-call group):
     `bot.domain.paging.PageRequest`. `escalate_at` is set when its first direct message is sent
     and cleared by the step it leads to (claimed with a conditional UPDATE: once across processes);
     `acknowledged_by` is written once, by a conditional UPDATE too."""
@@ -51,7 +51,7 @@ class PageRequestRow(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id")
     team_id: str = Field(max_length=32)
     target_kind: str = Field(max_length=16)
-    target_ref: str = Field(max_length=80)
+    target_ref: str = Field(sa_column=Column(Text, nullable=False))  # people: user ids, comma-separated
     label: str = Field(default="", max_length=250)
     group_label: str = Field(default="", max_length=90)
     paged_by: str = Field(max_length=32)

@@ -152,6 +152,87 @@ def test_cant_take_it_from_everyone_after_the_escalation_tells_the_channel_nobod
     assert any(line.endswith(":warning: nobody paged for Home page can take it") for line in lines)
 
 
+def test_people_paged_together_are_one_page_nobody_can_take_only_once_all_said_no(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    """`page @carol @dave` asks both for the same thing: carol's no alone tells the channel
+    nothing (dave has not answered); once dave says no too, the channel is told once, for both.
+    Before, each person was a page of their own, and carol's no at once said "Nobody paged to
+    *carol* can take it"."""
+    stack, _, channel = world
+    answer = stack.user("alice").slash("page @carol @dave", channel=channel)
+    assert answer.json["text"] == (
+        "INC-1: paged *carol*, *dave*. Each got a direct message to acknowledge it, and an invitation to the channel."
+    )
+    stack.settle()
+    [carols] = dm(stack, "carol")
+    stack.user("carol").click(carols.channel, carols.ts, "page.decline")
+    stack.settle()
+    assert notices(stack, channel) == []
+    lines = [line for message in bot_lines(stack, channel) for line in message.splitlines()]
+    assert "`21:41 IST` *alice* :pager: paged *carol*, *dave*" in lines
+    assert any(line.endswith("*carol* :no_entry_sign: can't take the page") for line in lines)
+    assert "*Paged*\n:pager: *carol*, *dave*: waiting since 21:41 IST" in sections_of(card_of(stack, channel).blocks)
+    [daves] = dm(stack, "dave")
+    stack.user("dave").click(daves.channel, daves.ts, "page.decline")
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice).startswith(
+        ":warning: <@U0ALICE> None of *carol*, *dave* can take it. Page them again, or someone else?"
+    )
+    # Page again asks both anew, as one page again
+    stack.user("alice").click(channel, notice.ts, "page.again")
+    stack.settle()
+    assert replies(stack)[-1].startswith("INC-1: paged *carol*, *dave*. Each got a direct message")
+    assert len(dm(stack, "carol")) == len(dm(stack, "dave")) == 2
+
+
+def test_one_of_the_people_paged_together_takes_it_for_all_and_silence_waits_for_all(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, clock, channel = world
+    alice = stack.user("alice")
+    alice.slash("page @carol @dave", channel=channel)
+    stack.settle()
+    [daves] = dm(stack, "dave")
+    stack.user("dave").click(daves.channel, daves.ts, "page.acknowledge")
+    stack.settle()
+    assert shown(dm(stack, "carol")[0]).endswith(":ok_hand: *dave* acknowledged at 21:41 IST: nothing more to do.")
+    card = sections_of(card_of(stack, channel).blocks)
+    assert "*Paged*\n:white_check_mark: *carol*, *dave*: acknowledged by *dave* at 21:41 IST" in card
+    # bob says no, erin says nothing: the channel is told once the escalation time has passed
+    stack.emulator.add_user("erin", real_name="Erin Diaz")
+    alice.slash("page @bob @erin", channel=channel)
+    stack.settle()
+    [bobs] = dm(stack, "bob")
+    stack.user("bob").click(bobs.channel, bobs.ts, "page.decline")
+    stack.settle()
+    assert notices(stack, channel) == []
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice).startswith(
+        ":warning: <@U0ALICE> Nobody acknowledged the page to *bob*, *erin* within 5m. "
+        "Page them again, or someone else?"
+    )
+
+
+def test_one_person_paged_is_named_in_the_reply_and_the_notice(world: tuple[Stack, ManualClock, str]) -> None:
+    """Not "Each got a direct message" nor "Page them again" for one person."""
+    stack, _, channel = world
+    answer = stack.user("alice").slash("page @bob", channel=channel)
+    assert answer.json["text"] == (
+        "INC-1: paged *bob*. They got a direct message to acknowledge it, and an invitation to the channel."
+    )
+    stack.settle()
+    [bobs] = dm(stack, "bob")
+    stack.user("bob").click(bobs.channel, bobs.ts, "page.decline")
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice).startswith(":warning: <@U0ALICE> *bob* can't take it. Page *bob* again, or someone else?")
+
+
 def test_a_page_sent_while_slack_was_down_waits_its_full_time_from_when_it_was_sent(
     world: tuple[Stack, ManualClock, str],
 ) -> None:
@@ -256,7 +337,7 @@ def test_someone_nobody_heard_from_can_be_paged_again_by_command_even_after_a_re
     stack.settle()
     answer = alice.slash("page @dave", channel=channel)
     assert answer.json["text"] == (
-        "INC-1: paged *dave*. Each got a direct message to acknowledge it, and an invitation to the channel."
+        "INC-1: paged *dave*. They got a direct message to acknowledge it, and an invitation to the channel."
     )
     stack.settle()
     first, second = dm(stack, "dave")
@@ -269,7 +350,7 @@ def test_someone_nobody_heard_from_can_be_paged_again_by_command_even_after_a_re
     stack.settle()
     stack.settle()
     assert len(notices(stack, channel)) == 1  # the new page's own timer: nobody answered, the channel is told
-    told = alice.slash("page @dave", channel=channel)  # as the notice asks: "Page them again"
+    told = alice.slash("page @dave", channel=channel)  # as the notice asks: "Page *dave* again"
     assert told.json["text"].startswith("INC-1: paged *dave*.")
     stack.settle()
     assert len(dm(stack, "dave")) == 3

@@ -84,8 +84,7 @@ def test_the_picker_pages_people_and_on_call_groups_as_the_command_does(
     again = picker_of(stack, "bob", channel)
     answer = stack.user("bob").submit_view(again.id, {"page_people": ids(stack, "dave", "alice")})
     assert sections_of(stack.emulator.views("bob")[-1].body["blocks"]) == [
-        "INC-1: paged *dave*; paged *alice*. Each got a direct message to acknowledge it, and an invitation to the "
-        "channel."
+        "INC-1: paged *dave*, *alice*. Each got a direct message to acknowledge it, and an invitation to the channel."
     ]
     stack.settle()
     assert len(dm(stack, "alice")) == 1

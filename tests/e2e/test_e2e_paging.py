@@ -206,7 +206,7 @@ def test_someone_the_bot_has_not_seen_yet_is_asked_of_slack_stored_and_paged_by_
         assert members.get(session=session, user_id=erin.id) is None
     answer = stack.user("alice").slash("page @erin @frank", channel=channel)
     assert answer.json["text"] == (
-        "INC-1: paged *erin*. Each got a direct message to acknowledge it, and an invitation to the channel.\n"
+        "INC-1: paged *erin*. They got a direct message to acknowledge it, and an invitation to the channel.\n"
         "Not paged: *frank* (a workspace guest)."
     )
     with stack.runtime.db.read() as session:  # stored as the member sync stores them
