@@ -17,6 +17,7 @@ from bot.domain import durations, roles
 from bot.domain.drafts import now_stale
 from bot.domain.durations import Durations
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
+from bot.domain.visibility import Withdrawn
 from bot.outbox import store
 from bot.outbox.effect import Effect
 from bot.outbox.kinds import pagerduty_event
@@ -38,6 +39,7 @@ class Changed:
     incident: Incident
     entry: TimelineEntry
     durations: Durations | None = None
+    withdrawn: Withdrawn | None = None  # made private: what was posted outside its channel, being withdrawn
 
 
 def record(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -66,6 +67,7 @@ from bot.outbox.kinds.post_card import PostCard
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
+from bot.public_copies import withdraw
 from bot.recurrence import record_recurrence
 from bot.render import open_metadata
 from bot.render.open_metadata import OpenedFrom
@@ -277,15 +279,19 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMov
         return self._apply(where, lambda i, now: set_attack(i, attack=attack, actor=actor, now=now, first=first))
 
     def set_private(self, where: Where, *, actor: str, private: bool) -> Changed:
-        """Make the incident private (off the status page at once) or public (on it again from its
-        next published update): docs/behaviour.md, Private incidents."""
+        """Make the incident private (off the status page at once, its announcements and published
+        updates withdrawn: bot.public_copies) or public (on the status page again from its next
+        published update): docs/behaviour.md, Private incidents."""
         rule = make_private if private else make_public
         with self.db.write() as session:
             stored = locate(session, where)
             now = self.clock()  # read once the row lock is held
             changed, entry = rule(stored.incident, actor=actor, now=now)
             repository.unlist(session=session, incident_id=stored.id, now=now)
-            return self._record(session, stored, changed, entry, now)
+            recorded = self._record(session, stored, changed, entry, now)
+            if not private:
+                return recorded
+            return replace(recorded, withdrawn=withdraw(session, incident_id=stored.id, now=now))
 
     def request_open_modal(
         self, *, team_id: str, trigger_id: str, severity: int, channel_id: str | None, private: bool, at: str | None

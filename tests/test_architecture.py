@@ -105,6 +105,7 @@ KIND_MAY_IMPORT = (
     "bot.storage.pages",  # what a page's direct message brought back (page.send)
     "bot.storage.alerts",  # a triage message's ts, kept with its group
     "bot.storage.home",  # the digest of the App Home view published (home.publish)
+    "bot.storage.announcements",  # an announcement's ts, withdrawn if the incident is made private
 )
 
 

@@ -13,7 +13,7 @@ reappears (`public_since`).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.incident import EntryKind, Incident, TimelineEntry
@@ -22,6 +22,15 @@ from bot.errors import NotFound, RuleRefused
 
 PRIVATE = "private"
 PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """What of an incident made private is being withdrawn from everyone's view (bot.public_copies):
+    the channel of each of its announcements, and how many published updates it had."""
+
+    announced: tuple[str, ...] = ()
+    updates: int = 0
 
 
 def make_private(incident: Incident, *, actor: str, now: datetime) -> tuple[Incident, TimelineEntry]:

@@ -128,6 +128,9 @@ class Effect(ABC):
     one_channel: ClassVar[bool] = False
     # Shows the incident's whole timeline: the sender reads every entry too.
     shows_timeline: ClassVar[bool] = False
+    # Edits what was posted about the incident outside its channel: the sender reads its
+    # announcements and its published updates' posts too.
+    shows_public_copies: ClassVar[bool] = False
     # The lane of its incident's work it goes in (stored in the row); None: in strict order with
     # all of its incident's work, before and after it (the default, always safe).
     lane: ClassVar[str | None] = None

@@ -29,6 +29,7 @@ from bot.domain.subscribers import Reach
 from bot.render.people import in_draft, in_entry, in_follow_up, in_incident, in_page, in_related, in_requests
 from bot.storage import (
     aftermath,
+    announcements,
     catalog,
     deliveries,
     drafts,
@@ -50,6 +51,9 @@ class Viewed(Protocol):
 
     @property
     def shows_timeline(self) -> bool: ...
+
+    @property
+    def shows_public_copies(self) -> bool: ...
 
 
 @runtime_checkable
@@ -98,6 +102,10 @@ class IncidentView:
     alerts: Counts | None = None  # the alerts attached to it, by state (None: none): read for a card only
     page: Page | None = None  # the page a direct message is about (an effect with a `page_id`)
     timeline: tuple[tuple[int, TimelineEntry], ...] = ()  # (id, entry), for an effect that `shows_timeline`
+    # For an effect that `shows_public_copies`: its announcements (channel, ts) and its published
+    # updates' posts in INCIDENT_STATUS_CHANNEL (ts)
+    announced: tuple[tuple[str, str], ...] = ()
+    published_posts: tuple[str, ...] = ()
 
 
 def read_views(db: Database, effects: Sequence[Viewed], incident_id: int | None) -> tuple[IncidentView, ...]:
@@ -197,6 +205,12 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         timeline = tuple((item.id, item.entry) for item in repository.timeline(session=session, incident_id=stored.id))
         durations = durations or _durations_until(session, stored.id, None, stored.incident)
         people = people.union(*(in_entry(entry) for _, entry in timeline))
+    announced: tuple[tuple[str, str], ...] = ()
+    published_posts: tuple[str, ...] = ()
+    if effect.shows_public_copies:
+        announced = tuple(announcements.of_incident(session=session, incident_id=stored.id))
+        published = drafts.published(session=session, incident_id=stored.id)
+        published_posts = tuple(draft.published_ts for draft in published if draft.published_ts)
     names = members.names(session=session, user_ids=people)
     unnamed = frozenset(p for p in people if p.startswith(("U", "W")) and p not in names)
     return IncidentView(
@@ -218,6 +232,8 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         page=page,
         timeline=timeline,
         alerts=attached,
+        announced=announced,
+        published_posts=published_posts,
     )
 
 

@@ -32,6 +32,7 @@ from bot.reading import Malformed
 from bot.reminders import ReminderService
 from bot.render import actions, blocks, moves, page_picker, paging, report, subscribers
 from bot.render.lines import who
+from bot.render.withdrawn import withdrawing
 from bot.service import IncidentService
 from bot.slack import commands, usage
 from bot.slack.shapes import Invocation
@@ -238,7 +239,7 @@ class CommandRunner:
         if incident.private and has_public_channel(incident):
             return Reply(moves.move_offer(incident, f"{incident.name} is already *private*."))
         changed = self.service.set_private(where, actor=actor, private=True)
-        said = f"{changed.incident.name}: {MADE_PRIVATE}"
+        said = f"{changed.incident.name}: {MADE_PRIVATE}" + withdrawing(changed.withdrawn, self.settings.status_channel)
         if has_public_channel(changed.incident):
             return Reply(moves.move_offer(changed.incident, said))
         return Reply(blocks.reply(said))

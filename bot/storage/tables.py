@@ -7,10 +7,17 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
-# The members', subscribers', paging's, reminder messages' and the App Home's tables live in modules
+# The members', subscribers', paging's, reminder messages', announcements' and the App Home's tables live in modules
 # of their own, loaded with these: one import of this module gives the whole schema (Alembic's
 # metadata, the schema tests).
-from bot.storage import home_tables, member_tables, paging_tables, reminder_tables, subscriber_tables  # noqa: F401
+from bot.storage import (  # noqa: F401
+    announcement_tables,
+    home_tables,
+    member_tables,
+    paging_tables,
+    reminder_tables,
+    subscriber_tables,
+)
 from bot.storage.utc import utc_column
 
 OPEN = text("status != 'resolved'")

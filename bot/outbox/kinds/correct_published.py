@@ -1,4 +1,6 @@
-"""draft.correct: a corrected update's post in INCIDENT_STATUS_CHANNEL, updated to its words now."""
+"""draft.correct: a corrected update's post in INCIDENT_STATUS_CHANNEL, updated to its words now;
+never while the incident is private, nor when it was published before the incident was last made
+public again: its post says it was withdrawn, and stays so (`public.withdraw`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,10 @@ class CorrectPublished(Effect):
             raise GiveUp("INCIDENT_STATUS_CHANNEL is not set")
         if draft.published_ts is None:  # its post (still queued) will carry the corrected words
             return Nothing(note="not posted yet")
+        incident = slack.about().incident
+        since = incident.public_since
+        if incident.private or (since is not None and draft.decided_at is not None and draft.decided_at < since):
+            return Nothing(note="withdrawn: the incident was made private after it was published")
         text, blocks = draft_blocks.published_message(draft, slack.about().names, slack.settings.zone)
         slack.client.chat_update(channel=target, ts=draft.published_ts, text=text, blocks=blocks)
         return Nothing()
