@@ -1,7 +1,7 @@
 """announcements: each message posted in INCIDENT_ANNOUNCE_CHANNEL about an incident
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-07
 
 `announcement`: the channel and ts of each opening, close or reopening the bot announced, written
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0030"
-down_revision: str | None = "0029"
+revision: str = "0031"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
