@@ -32,7 +32,6 @@ from bot.domain.home import (
     OpenFollowUp,
     Resolved,
     WaitingGroup,
-    WaitingPage,
     on_call_people,
     pick_language,
     pick_zone,
@@ -176,17 +175,12 @@ class HomeService:
         wanted = {user_id}.union(
             *(people(incident) for incident in shown), *(on_call_people(each) for each in oncall or ())
         )
-        wanted |= {paged_by for _, _, paged_by, _, _ in pages}
+        wanted |= {page.paged_by for page in pages}
         return replace(
             viewer,
             mine=[_listed(stored) for stored in mine],
             mine_more=mine_count - len(mine),
-            pages=None
-            if guest
-            else [
-                WaitingPage(page_id, stored.incident, paged_by, paged_at, group)
-                for page_id, paged_at, paged_by, group, stored in pages
-            ],
+            pages=None if guest else pages,
             pages_more=pages_count - len(pages),
             others=[_listed(stored) for stored in others],
             others_more=others_count - len(others),

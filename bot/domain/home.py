@@ -56,6 +56,7 @@ class WaitingPage:
     paged_by: str
     paged_at: datetime
     group: str = ""  # the user group it reached them through (`@oncall-web`), "" when paged by name
+    escalated_for: str = ""  # nobody on call for this component took it: `group` is its escalation group
 
 
 @dataclass(frozen=True)

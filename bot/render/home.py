@@ -173,15 +173,17 @@ def _due(due: datetime | None, home: Home, words: Language) -> str:
 
 
 def _page(page: WaitingPage, home: Home, say: Say) -> Block:
-    """`:rotating_light: *INC-7* #inc-7 · Checkout fails` / `paged by alice 4 min ago`, with the
+    """`:rotating_light: *INC-7* #inc-7 · Checkout fails` / `paged by alice 4 min ago` (or, escalated,
+    `nobody on call for *Home page* took it: escalated to you through @sre-leads 1 min ago`), with the
     page's own *Acknowledge* (the direct message's button: the same listener answers it)."""
     incident, ago = page.incident, minutes(max(home.now - page.paged_at, _NONE))
     who = _name(page.paged_by, home.names)
-    paged = (
-        say("paged_through", group=escape(page.group), who=who, span=ago)
-        if page.group
-        else say("paged", who=who, span=ago)
-    )
+    if page.escalated_for:  # the bot's own act: nobody on call took it
+        paged = say("escalated", what=f"*{escape(page.escalated_for)}*", group=escape(page.group), span=ago)
+    elif page.group:
+        paged = say("paged_through", group=escape(page.group), who=who, span=ago)
+    else:
+        paged = say("paged", who=who, span=ago)
     where = f" <#{incident.channel_id}>" if incident.channel_id else ""
     title = for_slack(shorten(incident.title, LINE_LIMIT), home.names)
     block = _section(f":rotating_light: *{incident.name}*{where} · {title}\nsev{incident.severity} · {paged}")

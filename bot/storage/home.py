@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, insert, literal, or_, update
 from sqlmodel import Session, col, select
 
-from bot.domain.home import RECENT_VIEWERS
-from bot.domain.paging import PageState
+from bot.domain.home import RECENT_VIEWERS, WaitingPage
+from bot.domain.paging import PageState, Via
 from bot.storage.home_tables import HomeRefreshRow, HomeViewerRow
 from bot.storage.paging_tables import PageRequestRow, PageRow
 from bot.storage.repository import StoredIncident, stored_incident
@@ -145,11 +145,9 @@ def _open(session: Session, team_id: str, which: ColumnElement[bool], limit: int
     return shown, int(session.exec(select(func.count()).select_from(IncidentRow).where(*where)).one())
 
 
-def waiting_pages(
-    *, session: Session, team_id: str, user_id: str, limit: int
-) -> tuple[list[tuple[int, datetime, str, str, StoredIncident]], int]:
-    """`user_id`'s pages still waiting for their answer, oldest first: (page id, paged at, paged by,
-    the group it reached them through, the incident), at most `limit`, and how many there are."""
+def waiting_pages(*, session: Session, team_id: str, user_id: str, limit: int) -> tuple[list[WaitingPage], int]:
+    """`user_id`'s pages still waiting for their answer, oldest first (paged at: when this page
+    was made, an escalation's when it escalated), at most `limit`, and how many there are."""
     where = (
         col(PageRow.user_id) == user_id,
         col(PageRow.state).in_(OPEN_PAGE_STATES),
@@ -159,13 +157,19 @@ def waiting_pages(
         OPEN,
     )
     query = select(PageRow, PageRequestRow, IncidentRow).where(*where).order_by(col(PageRow.created_at))
-    found = [
-        (page.id or 0, page.created_at, request.paged_by, request.group_label, stored_incident(incident))
-        for page, request, incident in session.exec(query.limit(limit))
-    ]
+    found = [_waiting(page, request, incident) for page, request, incident in session.exec(query.limit(limit))]
     if len(found) < limit:
         return found, len(found)
     return found, int(session.exec(select(func.count()).where(*where)).one())  # FROM: the tables `where` names
+
+
+def _waiting(page: PageRow, request: PageRequestRow, incident: IncidentRow) -> WaitingPage:
+    """A page escalated to its person says through which group and for what (not the on-call
+    group nobody of answered)."""
+    stored = stored_incident(incident).incident
+    if page.via == Via.ESCALATION.value:
+        return WaitingPage(page.id or 0, stored, request.paged_by, page.created_at, request.escalation, request.label)
+    return WaitingPage(page.id or 0, stored, request.paged_by, page.created_at, request.group_label)
 
 
 def resolved(

@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of, shown, wait_for, wait_until_no_send_is_in_flight
 from paging_world import dm, notices, paging_world, replies
+from test_e2e_home import opened_home
 
 from bot.lookup import Where
 from bot.render.export import as_data
@@ -231,6 +232,26 @@ def test_one_person_paged_is_named_in_the_reply_and_the_notice(world: tuple[Stac
     stack.settle()
     [notice] = notices(stack, channel)
     assert shown(notice).startswith(":warning: <@U0ALICE> *bob* can't take it. Page *bob* again, or someone else?")
+
+
+def test_an_escalated_page_says_on_the_home_through_which_group_and_since_when(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    """dave is in @sre-leads, not @oncall-web: his Home says the page escalated to him, as his
+    direct message does, and counts from the escalation. Before: "paged through @oncall-web by
+    *alice*"."""
+    stack, clock, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    assert len(dm(stack, "dave")) == 1
+    clock.advance(minutes=2)
+    dave = opened_home(stack, "dave")
+    assert "sev1 · nobody on call for *Home page* took it: escalated to you through @sre-leads 2 min ago" in dave, dave
+    assert "@oncall-web" not in dave.split("Pages waiting for you")[1].split("On call")[0]
+    assert "sev1 · paged through @oncall-web by *alice* 7 min ago" in opened_home(stack, "bob")
 
 
 def test_a_page_sent_while_slack_was_down_waits_its_full_time_from_when_it_was_sent(
