@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.alerts import attached, message
-from bot.domain.alert_rules import Action, Decision, Rules, decide
-from bot.domain.alerts import Alert, Change, Counts, Notification, StoredAlert, Triage, after, change
+from bot.domain.alert_rules import Action, Decision, Rules, decide, severity_and_title
+from bot.domain.alerts import Alert, Change, Counts, Notification, StoredAlert, StoredGroup, Triage, after, change
 from bot.storage import alerts, triage
 from bot.storage.db import Database
 
@@ -33,11 +33,12 @@ class Receipt:
     changes: tuple[tuple[str, Change], ...]  # (alert key, change), in the notification's order
     counts: Counts
     declare: bool = False  # a rule declares the group now
+    redescribed: bool = False  # it says the group or an alert otherwise (a new severity, summary, labels)
 
     @property
     def duplicate(self) -> bool:
         """Nothing a person would notice: a resend, a retry or the other half of an HA pair."""
-        return not self.created and not any(what.counts for _, what in self.changes)
+        return not self.created and not self.redescribed and not any(what.counts for _, what in self.changes)
 
 
 class AlertService:
@@ -79,14 +80,23 @@ class AlertService:
                     dropped = tuple((alert.key, Change.STALE) for alert in notification.alerts)
                     return Receipt(group_id=None, created=False, changes=dropped, counts=Counts(0, 0))
                 group, created = found, False
-            changes = _apply(session, group.id, notification, now)
+            changes, redescribed = _apply(session, group.id, notification, now)
             changed = any(what.counts for _, what in changes)
+            late = bool(changes) and all(what is Change.STALE for _, what in changes)  # a late copy of an older one
+            latest = notification.within(group.common_labels, group.common_annotations) if described else None
+            severity: int | None = None
+            title: str | None = None
+            if latest is not None and not late:
+                severity, title = severity_and_title(self.rules.named(group.rule), latest)
+                redescribed = redescribed or (not created and _group_redescribed(group, latest, severity, title))
             alerts.refresh_group(
                 session=session,
                 group_id=group.id,
-                notification=notification.within(group.common_labels, group.common_annotations) if described else None,
+                notification=None if late else latest,
                 now=now,
                 changed=changed,
+                severity=severity,
+                title=title,
             )
             counts = alerts.counts(session=session, group_id=group.id, truncated=notification.truncated)
             if group.incident_id is not None and group.team_id is not None and changed:
@@ -100,17 +110,28 @@ class AlertService:
                 and triage.adopt(session=session, group_id=group.id, team_id=team_id)
             )
             team_id = group.team_id or (team_id if adopted else None)
-            if team_id is not None and group.triage is not Triage.IGNORED and (created or changed or adopted):
+            shown = created or changed or adopted or redescribed  # what its message shows is not so any more
+            if team_id is not None and group.triage is not Triage.IGNORED and shown:
                 message.show(session, group_id=group.id, team_id=team_id, now=now)
         due = group.triage is Triage.OPEN and group.declare_at is not None and group.declare_at <= now
         if due and team_id is not None:
             self.declare(group.id)
-        return Receipt(group_id=group.id, created=created, changes=tuple(changes), counts=counts, declare=due)
+        return Receipt(
+            group_id=group.id,
+            created=created,
+            changes=tuple(changes),
+            counts=counts,
+            declare=due,
+            redescribed=redescribed and not created,
+        )
 
 
-def _apply(session: Session, group_id: int, notification: Notification, now: datetime) -> list[tuple[str, Change]]:
+def _apply(
+    session: Session, group_id: int, notification: Notification, now: datetime
+) -> tuple[list[tuple[str, Change]], bool]:
     """Store what each alert of the notification changes (new ones inserted, the others updated
-    when their state or description changed) and that they are in the group; the changes."""
+    when their state or description changed) and that they are in the group; the changes, and
+    whether a known alert is described otherwise (its summary, labels or links)."""
     source = notification.source
     stored = alerts.alerts_by_key(session=session, source=source, keys=[a.key for a in notification.alerts])
     new = [alert for alert in notification.alerts if alert.key not in stored and alert.described]
@@ -121,6 +142,7 @@ def _apply(session: Session, group_id: int, notification: Notification, now: dat
         stored |= alerts.alerts_by_key(session=session, source=source, keys=late)
     changes: list[tuple[str, Change]] = []
     saved: list[StoredAlert] = []
+    redescribed = False
     members = list(inserted.values())
     for alert in notification.alerts:
         known = None if alert.key in inserted else stored.get(alert.key)
@@ -130,11 +152,13 @@ def _apply(session: Session, group_id: int, notification: Notification, now: dat
             continue
         members.append(known.id)
         updated = _updated(known, alert, what, now)
-        if what.counts or _described_differently(known, updated):
+        described_otherwise = what is not Change.STALE and _described_differently(known, updated)
+        redescribed = redescribed or described_otherwise
+        if what.counts or described_otherwise:
             saved.append(updated)
     alerts.save_alerts(session=session, alerts=saved)
     alerts.join(session=session, group_id=group_id, alert_ids=members)
-    return changes
+    return changes, redescribed
 
 
 def _updated(known: StoredAlert, alert: Alert, what: Change, now: datetime) -> StoredAlert:
@@ -159,6 +183,13 @@ def _declare_at(decision: Decision, notification: Notification, now: datetime) -
     if decision.after is None:
         return now
     return (notification.started_at or now) + decision.after
+
+
+def _group_redescribed(group: StoredGroup, latest: Notification, severity: int, title: str) -> bool:
+    """Whether the latest notification says the group otherwise than stored: what its message,
+    the App Home and *Declare incident* show."""
+    before = (group.summary, group.severity, group.title, dict(group.common_labels), dict(group.common_annotations))
+    return before != (latest.summary, severity, title, dict(latest.common_labels), dict(latest.common_annotations))
 
 
 def _described_differently(before: StoredAlert, now: StoredAlert) -> bool:

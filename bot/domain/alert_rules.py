@@ -83,6 +83,10 @@ class Rules:
         """The first rule, in the file's order, whose matchers all hold for `labels`."""
         return next((rule for rule in self.rules if rule.matches(labels)), None)
 
+    def named(self, name: str | None) -> Rule | None:
+        """The rule called `name` (the one that decided a group when it was first seen), if any."""
+        return next((rule for rule in self.rules if rule.name == name), None)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -99,13 +103,21 @@ class Decision:
 def decide(rules: Rules, notification: Notification) -> Decision:
     """The first matching rule's decision for a new group; triage when none matches."""
     rule = rules.first_match(notification.common_labels)
-    title = notification.summary
+    severity, title = severity_and_title(rule, notification)
     if rule is None:
-        return Decision(Action.TRIAGE, None, notification.severity, one_line(title))
-    if rule.title is not None:
+        return Decision(Action.TRIAGE, None, severity, title)
+    return Decision(rule.action, rule.name, severity, title, rule.after)
+
+
+def severity_and_title(rule: Rule | None, notification: Notification) -> tuple[int, str]:
+    """The severity and title an incident declared from the group takes, as `notification` (the
+    latest) describes it: the rule's `severity` and `title` when it has them, else the
+    notification's own severity and summary."""
+    title = notification.summary
+    if rule is not None and rule.title is not None:
         title = rule.title.render(notification.common_labels, notification.common_annotations) or title
-    severity = rule.severity if rule.severity is not None else notification.severity
-    return Decision(rule.action, rule.name, severity, one_line(title), rule.after)
+    severity = notification.severity if rule is None or rule.severity is None else rule.severity
+    return severity, one_line(title)
 
 
 def read_rules(text: str) -> Rules:

@@ -102,7 +102,14 @@ class Notification:
 
     @property
     def severity(self) -> int:
-        return severity_of(self.common_labels)
+        """sev1..sev4 from the common `severity` label; when its alerts' labels differ (or a group
+        known before by another severity no longer shares one), the most severe among the alerts
+        firing (all of them when none fires)."""
+        if "severity" in self.common_labels:
+            return severity_of(self.common_labels)
+        shown = [alert for alert in self.alerts if alert.status is AlertStatus.FIRING] or self.alerts
+        labelled = [alert.labels for alert in shown if "severity" in alert.labels]
+        return min((severity_of(labels) for labels in labelled), default=DEFAULT_SEVERITY)
 
     @property
     def started_at(self) -> datetime | None:

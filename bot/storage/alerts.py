@@ -124,11 +124,23 @@ def get_group(*, session: Session, group_id: int, for_update: bool = False) -> S
 
 
 def refresh_group(
-    *, session: Session, group_id: int, notification: Notification | None, now: datetime, changed: bool
+    *,
+    session: Session,
+    group_id: int,
+    notification: Notification | None,
+    now: datetime,
+    changed: bool,
+    severity: int | None = None,
+    title: str | None = None,
 ) -> None:
     """What the latest notification says of the group (None: it only named an alert, an events
-    acknowledge or resolve); `changed`: an alert of it changed state."""
+    acknowledge or resolve), with the severity and title it gives an incident declared from it;
+    `changed`: an alert of it changed state."""
     values: dict[str, Any] = {"last_seen_at": now}
+    if severity is not None:
+        values["severity"] = severity
+    if title is not None:
+        values["title"] = title
     if notification is not None:
         values |= {
             "summary": notification.summary,

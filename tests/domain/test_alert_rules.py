@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain.alert_rules import Action, Decision, Rules, RulesError, decide, read_rules
+from bot.domain.alert_rules import Action, Decision, Rules, RulesError, decide, read_rules, severity_and_title
 from bot.domain.alerts import Alert, AlertStatus, Notification, Source
 
 RULES = """
@@ -64,6 +64,18 @@ def test_the_first_matching_rule_decides() -> None:
 def test_without_rules_every_group_is_triaged_with_the_severity_of_its_label() -> None:
     decision = decide(Rules(), group({"alertname": "HighErrorRate", "severity": "warning"}, {"summary": "5xx > 5%"}))
     assert decision == Decision(Action.TRIAGE, None, 3, "5xx > 5%")
+
+
+def test_a_group_sent_again_takes_its_rule_s_severity_and_title_rendered_from_what_it_says_now() -> None:
+    rules = read_rules(RULES)
+    payments = rules.named("payments down")
+    later = group(
+        {"alertname": "PaymentsLatency", "service": "checkout", "team": "payments", "severity": "warning"},
+        {"summary": "p99 > 5s on pay-1"},
+    )
+    assert severity_and_title(payments, later) == (1, "checkout: p99 > 5s on pay-1")  # the rule's severity holds
+    assert severity_and_title(rules.named("disk, give it ten minutes"), later) == (3, "p99 > 5s on pay-1")
+    assert severity_and_title(rules.named("a rule no longer in the file"), later) == (3, "p99 > 5s on pay-1")
 
 
 def test_a_title_place_the_group_lacks_is_empty_and_an_empty_title_falls_back_to_the_summary() -> None:

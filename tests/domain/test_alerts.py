@@ -54,6 +54,18 @@ def test_an_alert_without_a_severity_label_is_sev2() -> None:
     assert severity_of({"alertname": "DiskFull"}) == 2
 
 
+def test_alerts_of_differing_severities_are_as_severe_as_the_most_severe_firing() -> None:
+    def sent(*alerts: tuple[str, AlertStatus]) -> Notification:
+        found = tuple(Alert(f"a{n}", status, {"severity": word}) for n, (word, status) in enumerate(alerts))
+        return Notification(Source.ALERTMANAGER, "prod", "{}:{}", found, common_labels={"alertname": "DiskFull"})
+
+    on, off = AlertStatus.FIRING, AlertStatus.RESOLVED
+    assert sent(("warning", on), ("critical", on)).severity == 1
+    assert sent(("warning", on), ("critical", off)).severity == 3  # what fires now
+    assert sent(("info", off), ("warning", off)).severity == 3  # none fires: all of them
+    assert Notification(Source.ALERTMANAGER, "prod", "{}:{}", (Alert("a", on),)).severity == 2  # no label
+
+
 def test_the_summary_is_the_common_summary_else_the_alertname_else_the_first_alert() -> None:
     assert summary_of({"summary": "5xx rate above 5% on web"}, {"alertname": "HighErrorRate"}) == (
         "5xx rate above 5% on web"
