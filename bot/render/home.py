@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, on_call_people, overdue_by
-from bot.domain.language import Language, load_language
+from bot.domain.language import Language, load_language, public_time
 from bot.domain.markup import SOMEONE, escape, for_slack
 from bot.domain.paging import OnCall
 from bot.domain.reminders import minutes
-from bot.domain.timefmt import clock_time
 from bot.render import actions
 from bot.render.text import HEADER_LIMIT, SECTION_LIMIT, pack_lines, shorten
 from bot.render.timeline import STATUS_EMOJI
@@ -108,7 +107,7 @@ def home_view(home: Home) -> dict[str, Any]:
     follow_ups = [[block] for block in _lines([_follow_up(item, home.names, say) for item in home.follow_ups])]
     more_follow_ups = say("more_follow_ups", count="{count}")
     parts.append(Part(say("follow_ups"), follow_ups, home.follow_ups_more, say("follow_ups_none"), more_follow_ups))
-    bottom = [{**_context(say("updated", time=clock_time(home.now, home.zone))), "block_id": UPDATED}]
+    bottom = [{**_context(say("updated", time=public_time(home.now, home.zone, words))), "block_id": UPDATED}]
     return {"type": "home", "blocks": fit(top, parts, bottom)}
 
 
@@ -166,7 +165,7 @@ def _due(due: datetime | None, home: Home, words: Language) -> str:
     if due is None:
         return words.text("home.no_due")
     late = overdue_by(due, home.now)
-    when = clock_time(due, home.zone)
+    when = public_time(due, home.zone, words)  # as the language writes it: `22 h 20 (UTC+5:30)`
     if late is None:
         return ":hourglass_flowing_sand: " + words.text("home.due_in").format(span=minutes(due - home.now), time=when)
     return ":warning: *" + words.text("home.overdue").format(span=minutes(late), time=when) + "*"

@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import Status
-from bot.domain.language import Language, public_day_and_time
+from bot.domain.language import Language, load_language, public_day_and_time
 
 WIDTH = 72  # plain text wrapped for every mail reader
 
@@ -113,7 +113,7 @@ def update(
     return Letter(
         language=language.code,
         subject=subject,
-        heading=f"{title}: {status}",
+        heading=f"{title}{language.text('language.colon')} {status}",
         blocks=(
             *told,
             ButtonLink(words("mail.page"), page_url),
@@ -132,6 +132,7 @@ class _Words:
 
 
 def as_text(letter: Letter) -> str:
+    colon = load_language(letter.language).text("language.colon")  # French: "Voir la page d'état :"
     parts = [letter.heading, "=" * min(len(letter.heading), WIDTH)]
     for block in letter.blocks:
         match block:
@@ -140,9 +141,9 @@ def as_text(letter: Letter) -> str:
             case Quote(text):
                 parts.append("\n".join(_wrapped(line, "> ") for line in text.splitlines() or [""]))
             case ButtonLink(label, url):
-                parts.append(f"{label}:\n{url}")
+                parts.append(f"{label}{colon}\n{url}")
             case Small(text, link):
-                parts.append("-- \n" + _wrapped(text) + (f"\n{link.label}: {link.url}" if link else ""))
+                parts.append("-- \n" + _wrapped(text) + (f"\n{link.label}{colon} {link.url}" if link else ""))
     return "\n\n".join(parts) + "\n"
 
 

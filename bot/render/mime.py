@@ -15,6 +15,7 @@ Header values come from checked addresses and settings, and each is checked agai
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import charset, policy
@@ -27,6 +28,8 @@ from urllib.parse import quote, urlsplit
 
 from bot.render.mail import Letter, as_html, as_text
 
+# Runs of spaces and line breaks, but not the no-break spaces French puts before ":".
+_ONE_LINE = re.compile(r"[^\S\u00a0\u202f]+")
 _UTF8 = charset.Charset("utf-8")
 _UTF8.body_encoding = charset.QP  # readable in the source, safe for any line length
 _SMTP = policy.compat32.clone(linesep="\r\n", max_line_length=998)  # RFC 5322: 998 at most; no odd folds
@@ -63,7 +66,7 @@ def headers(letter: Letter, envelope: Envelope) -> list[tuple[str, str]]:
     shown = [
         ("From", envelope.sender),
         ("To", envelope.to),
-        ("Subject", " ".join(letter.subject.split())),  # one line, whatever the title held
+        ("Subject", _ONE_LINE.sub(" ", letter.subject).strip()),  # one line, whatever the title held
         ("Date", format_datetime(envelope.date)),
         ("Message-ID", envelope.message_id),
         ("List-Id", envelope.list_id),

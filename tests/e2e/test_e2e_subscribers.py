@@ -123,3 +123,36 @@ def test_slack_down_holds_back_no_mail(stack: Stack, inbox: tuple[Inbox, int]) -
     finally:
         stack.emulator.up()
     stack.settle(timeout=60)
+
+
+def test_a_french_reader_gets_french_punctuation_and_an_english_reader_english(
+    stack: Stack, inbox: tuple[Inbox, int]
+) -> None:
+    kept, _ = inbox
+    with stack.runtime.db.write() as session:
+        subscribers.insert(
+            session=session,
+            medium=Medium.MAIL,
+            address="lectrice@example.fr",
+            language="fr",
+            components=(),
+            state=SubscriberState.CONFIRMED,
+            unsubscribe_nonce="nfr",
+            now=datetime.now(UTC),
+        )
+    stack.user("alice").slash("open sev2 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("public-title Paiements en panne", channel=channel)
+    stack.user("alice").slash("draft en long", channel=channel)
+    stack.settle()
+    publish(stack, channel, "English · long", text="Checkout fails for some of you. We are on it.")
+    mails = {str(mail["To"]): mail for mail in kept.wait_for(4)}
+    french = mails["lectrice@example.fr"]
+    assert french["Subject"] == "[Chirper] Paiements en panne\u00a0: Analyse en cours"
+    text = str(french.get_body(("plain",)).get_content()).replace("\r\n", "\n")  # type: ignore[union-attr]
+    assert text.startswith("Paiements en panne\u00a0: Analyse en cours\n")
+    assert "Voir la page d'état\u00a0:\nhttps://status.chirper.example/status" in text
+    english = str(mails["reader0@example.com"].get_body(("plain",)).get_content()).replace("\r\n", "\n")  # type: ignore[union-attr]
+    assert english.startswith("Paiements en panne: Investigating\n")
+    assert "See the status page:\nhttps://status.chirper.example/status" in english

@@ -148,9 +148,9 @@ def test_a_french_reader_reads_french_labels_and_their_own_time() -> None:
     assert shown[:3] == ["Ce qui vous attend", "Déclarer un incident", "Vos incidents"]
     assert (
         "sev1 · en cours d'analyse · ouvert depuis 42 min · responsable *alice* · _responsable_\n"
-        ":hourglass_flowing_sand: prochaine mise à jour publique dans 12 min (17:42 CET)"
+        ":hourglass_flowing_sand: prochaine mise à jour publique dans 12 min, à 17\u00a0h\u00a042 (UTC+1)"
     ) in "\n".join(shown)
-    assert shown[-1] == "Mis à jour à 17:30 CET"
+    assert shown[-1] == "Mis à jour à 17\u00a0h\u00a030 (UTC+1)"  # as French mails and drafts write times
 
 
 def test_user_text_is_escaped_and_notifies_nobody() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.domain.incident import Status
 from bot.domain.language import load_language
-from bot.render.mail import Published, as_html, as_text, update
+from bot.render.mail import Published, as_html, as_text, confirmation, update
 from bot.render.mime import Envelope, HeaderInjection, message
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
@@ -54,7 +54,7 @@ def test_one_letter_makes_both_parts_and_every_list_header() -> None:
     plain, html = (str(part.get_content()) for part in mail.iter_parts())
     for said in ("Nous enquêtons.", "À suivre.", "Se désabonner en un clic, sans connexion"):
         assert said in plain and said in html
-    assert mail["Subject"] == "[Chirper] Paiement impossible : Analyse en cours"
+    assert mail["Subject"] == "[Chirper] Paiement impossible\u00a0: Analyse en cours"
     assert mail["Message-ID"] == "<update.7@chirper.example>" and mail["In-Reply-To"] == "<incident.3@chirper.example>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail["List-Unsubscribe"] == f"<{ENVELOPE.unsubscribe_url}>, <{ENVELOPE.unsubscribe_mailto}>"
@@ -65,6 +65,39 @@ def test_one_letter_makes_both_parts_and_every_list_header() -> None:
 def test_a_french_mail_writes_when_it_was_published_as_french_does() -> None:
     posted = "Publiée le 2022-02-17 à 17\u00a0h\u00a011 (UTC+1)."  # 16:11 UTC in Paris, winter
     assert posted in as_text(letter()) and posted in as_html(letter())  # type: ignore[arg-type]
+
+
+def test_a_french_mail_puts_a_no_break_space_before_each_colon_and_an_english_one_none() -> None:
+    text = as_text(letter())  # type: ignore[arg-type]
+    assert text.startswith("Paiement impossible\u00a0: Analyse en cours\n")
+    assert "Voir la page d'état\u00a0:\nhttps://status.chirper.example/status?lang=fr" in text
+    assert "\nSe désabonner en un clic, sans connexion\u00a0: https://" in text
+    said = Published(
+        title="Checkout fails", status=Status.INVESTIGATING, text="On it.", language="en", published_at=NOW
+    )
+    english = as_text(
+        update(
+            load_language("en"),
+            said,
+            public_name="Chirper",
+            zone=UTC,
+            page_url="https://s.example",
+            unsubscribe_url="https://u.example",
+        )
+    )
+    assert (
+        english.startswith("Checkout fails: Investigating\n") and "See the status page:\nhttps://s.example" in english
+    )
+
+
+def test_the_french_confirmation_mail_is_written_in_french() -> None:
+    letter = confirmation(load_language("fr"), public_name="Chirper", confirm_url="https://s.example/confirm")
+    assert as_text(letter).startswith("Confirmez votre abonnement")
+    assert (
+        "Quelqu'un, sans doute vous, a demandé à recevoir les mises à jour de l'état de Chirper à cette adresse."
+        in " ".join(as_text(letter).split())
+    )
+    assert "Confirmer l'abonnement\u00a0:\nhttps://s.example/confirm" in as_text(letter)
 
 
 def test_the_html_part_escapes_everything_it_is_given() -> None:
