@@ -44,7 +44,7 @@ from bot.outbox.kinds.open_notice import OpenNotice
 from bot.outbox.kinds.post_direct_notice import PostDirectNotice
 from bot.outbox.kinds.publish_home import PublishHome
 from bot.outbox.triage_view import offered_incidents
-from bot.page_targets import find_group
+from bot.page_targets import on_call
 from bot.storage import alerts, home, members
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
@@ -224,9 +224,7 @@ class HomeService:
         """Each catalog component with an on-call group, and that group as the bot knows it now
         (as `/incident oncall` reads it); None when no component names one."""
         found = [
-            OnCall(component.id, component.name(language), component.oncall, find_group(session, component.oncall))
-            for component in self.settings.catalog.components
-            if component.oncall
+            on_call(session, component, language) for component in self.settings.catalog.components if component.oncall
         ]
         return found or None
 

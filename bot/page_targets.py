@@ -7,13 +7,13 @@ to do instead; nothing here writes.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from bot.domain.catalog import Catalog, Component, as_typed
-from bot.domain.paging import Candidate, PageRequest, Target, TargetKind, Via
+from bot.domain.paging import Candidate, OnCall, PageRequest, Skipped, Target, TargetKind, Via, why_not
 from bot.domain.usergroups import KnownGroup
 from bot.errors import NotFound, RuleRefused, UsageError
 from bot.storage import members, usergroups
@@ -143,3 +143,27 @@ def candidate(session: Session, user_id: str, missing: frozenset[str] = frozense
 def find_group(session: Session, ref: str) -> KnownGroup | None:
     """A user group the catalog names by id (S...) or by handle."""
     return usergroups.get(session=session, group_id=ref) or usergroups.by_handle(session=session, handle=ref)
+
+
+def never_paged(session: Session, people: Iterable[str]) -> dict[str, Skipped]:
+    """Who of `people` is never paged by anyone, and why (guests, apps, deactivated accounts,
+    people the members table does not know)."""
+    found = {person: why_not(candidate(session, person), pager="") for person in set(people)}
+    return {person: reason for person, reason in found.items() if reason is not None}
+
+
+def on_call(session: Session, component: Component, language: str) -> OnCall:
+    """A component's on-call and escalation groups as the bot knows them now, and who of their
+    members is never paged (`/incident oncall`, the App Home's *On call*)."""
+    oncall = find_group(session, component.oncall) if component.oncall else None
+    escalation = find_group(session, component.escalation) if component.escalation else None
+    members = [person for group in (oncall, escalation) if group is not None for person in group.members]
+    return OnCall(
+        component.id,
+        component.name(language),
+        component.oncall,
+        oncall,
+        component.escalation,
+        escalation,
+        never_paged(session, members),
+    )

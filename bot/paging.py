@@ -42,6 +42,7 @@ from bot.domain.paging import (
     declined_entry,
     paged_entry,
     people_target,
+    reach,
 )
 from bot.domain.roles import Role, change_role
 from bot.domain.timefmt import clock_time
@@ -59,7 +60,7 @@ from bot.outbox.kinds.send_page import SendPage
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_page import UpdatePage
-from bot.page_targets import LookUpGroup, LookUpPeople, PageTargets, Reached, candidate, find_group
+from bot.page_targets import LookUpGroup, LookUpPeople, PageTargets, Reached, candidate, on_call
 from bot.render import page_picker
 from bot.storage import members, pages, repository
 from bot.storage.db import Database
@@ -132,27 +133,15 @@ class PagingService:
         if not catalog:
             raise UsageError("The catalog has no components (INCIDENT_CATALOG), so nobody is on call for one.")
         chosen = [catalog.lookup(text)] if text else list(catalog.components)
-        language = self.targets.language
         with self.db.read() as session:
-            return [
-                OnCall(
-                    component.id,
-                    component.name(language),
-                    component.oncall,
-                    find_group(session, component.oncall) if component.oncall else None,
-                    component.escalation,
-                    find_group(session, component.escalation) if component.escalation else None,
-                )
-                for component in chosen
-            ]
+            return [on_call(session, component, self.targets.language) for component in chosen]
 
     def names_on_call(self, on_call: Sequence[OnCall]) -> dict[str, str]:
         people = {
             person
             for each in on_call
             for group in (each.oncall_group, each.escalation_group)
-            if group is not None
-            for person in group.members
+            for person in reach(group, each.never)[0]
         }
         with self.db.read() as session:
             return members.names(session=session, user_ids=people)

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.incident import Incident
-from bot.domain.paging import OnCall
+from bot.domain.paging import OnCall, reach
 
 RECENT_VIEWERS = timedelta(days=7)  # a Home opened this recently is kept current
 PUBLISH_EVERY = timedelta(seconds=10)  # at most one views.publish a person this often
@@ -124,6 +124,6 @@ def overdue_by(due: datetime, now: datetime) -> timedelta | None:
 
 
 def on_call_people(on_call: OnCall) -> tuple[str, ...]:
-    """Who a component's on-call group reaches now (nobody: a group unknown or disabled)."""
-    group = on_call.oncall_group
-    return group.members if group is not None and not group.disabled else ()
+    """Who a component's on-call group pages now (nobody: a group unknown or disabled; never
+    guests, apps, deactivated accounts or people the bot does not know)."""
+    return reach(on_call.oncall_group, on_call.never)[0]

@@ -13,7 +13,7 @@ told in the incident channel (`RequestState.UNANSWERED`), and can still be ackno
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -228,7 +228,9 @@ class Paged:
 @dataclass(frozen=True)
 class OnCall:
     """Who a component's pages reach now (`/incident oncall`): its groups as the catalog names them
-    (a handle or an id) and as the bot knows them (None: a group the workspace does not have)."""
+    (a handle or an id) and as the bot knows them (None: a group the workspace does not have), and
+    which of their members are never paged, and why (`why_not`: guests, apps, deactivated
+    accounts, people the bot does not know)."""
 
     component_id: str
     name: str
@@ -236,6 +238,16 @@ class OnCall:
     oncall_group: KnownGroup | None = None
     escalation: str | None = None
     escalation_group: KnownGroup | None = None
+    never: Mapping[str, Skipped] = field(default_factory=dict)
+
+
+def reach(group: KnownGroup | None, never: Mapping[str, Skipped]) -> tuple[tuple[str, ...], tuple[Skipped, ...]]:
+    """Whom a page through `group` reaches now (nobody: a group unknown or disabled), and why each
+    of its other members is left out, in the group's order."""
+    if group is None or group.disabled:
+        return (), ()
+    paged = tuple(person for person in group.members if person not in never)
+    return paged, tuple(never[person] for person in group.members if person in never)
 
 
 def escalation_group(request: PageRequest, escalation: str | None) -> str | None:

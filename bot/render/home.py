@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, on_call_people, overdue_by
+from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, overdue_by
 from bot.domain.language import Language, load_language, public_time
 from bot.domain.markup import SOMEONE, escape, for_slack
-from bot.domain.paging import OnCall
+from bot.domain.paging import OnCall, Skipped, reach
 from bot.domain.reminders import minutes
 from bot.render import actions
 from bot.render.text import HEADER_LIMIT, SECTION_LIMIT, pack_lines, shorten
@@ -205,12 +205,31 @@ def _group(group: WaitingGroup, home: Home, say: Say) -> list[Block]:
 
 
 def _oncall(oncall: Sequence[OnCall], names: Mapping[str, str], say: Say) -> list[Block]:
+    """`*Home page* · @oncall-web · *bob*, *carol* (never paged: 1 guest, 1 app)`: whom a page
+    reaches, and how many of the group it leaves out and why."""
     lines = []
     for each in oncall:
-        people = ", ".join(_name(person, names) for person in on_call_people(each)) or say("oncall_nobody")
+        paged, left_out = reach(each.oncall_group, each.never)
+        people = ", ".join(_name(person, names) for person in paged) or say("oncall_nobody")
         group = each.oncall_group.mention if each.oncall_group is not None else f"@{each.oncall}"
-        lines.append(f"*{escape(each.name)}* · {escape(group)} · {people}")
+        lines.append(f"*{escape(each.name)}* · {escape(group)} · {people}{_never_paged(left_out, say)}")
     return _lines(lines)
+
+
+NEVER_PAGED = {
+    Skipped.GUEST: "never_guest",
+    Skipped.APP: "never_app",
+    Skipped.DEACTIVATED: "never_deactivated",
+    Skipped.UNKNOWN: "never_unknown",
+}
+
+
+def _never_paged(left_out: Sequence[Skipped], say: Say) -> str:
+    counted = [(key, left_out.count(reason)) for reason, key in NEVER_PAGED.items() if reason in left_out]
+    if not counted:
+        return ""
+    listed = ", ".join(say(f"{key}_{'one' if count == 1 else 'many'}", count=count) for key, count in counted)
+    return " " + say("oncall_never", list=listed)
 
 
 def _resolved(item: Resolved, names: Mapping[str, str], say: Say) -> str:

@@ -14,7 +14,19 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import short
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_slack
-from bot.domain.paging import OnCall, Page, Paged, PageRequest, PageState, RequestState, Target, TargetKind, Via
+from bot.domain.paging import (
+    OnCall,
+    Page,
+    Paged,
+    PageRequest,
+    PageState,
+    RequestState,
+    Skipped,
+    Target,
+    TargetKind,
+    Via,
+    reach,
+)
 from bot.domain.timefmt import clock_time, day_and_time
 from bot.domain.usergroups import KnownGroup
 from bot.render import actions
@@ -212,20 +224,40 @@ def on_call_text(on_call: Sequence[OnCall], names: Mapping[str, str]) -> str:
     lines = ["*On call now*"]
     for each in on_call:
         groups = [
-            _group_words("on call", each.oncall, each.oncall_group, names),
-            _group_words("escalation", each.escalation, each.escalation_group, names),
+            _group_words("on call", each.oncall, each.oncall_group, each, names),
+            _group_words("escalation", each.escalation, each.escalation_group, each, names),
         ]
         shown = " · ".join(words for words in groups if words) or "no on-call group in the catalog"
         lines.append(f"*{escape(each.name)}* (`{escape(each.component_id)}`): {shown}")
     return "\n".join(lines)
 
 
-def _group_words(role: str, named: str | None, group: KnownGroup | None, names: Mapping[str, str]) -> str:
+def _group_words(
+    role: str, named: str | None, group: KnownGroup | None, on_call: OnCall, names: Mapping[str, str]
+) -> str:
     if named is None:
         return ""
     if group is None:
         return f"{role} `{escape(named)}`: not a user group the bot knows in this workspace"
     if group.disabled:
         return f"{role} {escape(group.mention)}: disabled in Slack"
-    people = ", ".join(who(person, names) for person in group.members) or "nobody"
-    return f"{role} {escape(group.mention)}: {people}"
+    paged, left_out = reach(group, on_call.never)
+    people = ", ".join(who(person, names) for person in paged) or "nobody"
+    return f"{role} {escape(group.mention)}: {people}{never_paged_words(left_out)}"
+
+
+NEVER_PAGED = {
+    Skipped.GUEST: ("guest", "guests"),
+    Skipped.APP: ("app", "apps"),
+    Skipped.DEACTIVATED: ("deactivated account", "deactivated accounts"),
+    Skipped.UNKNOWN: ("person the bot does not know yet", "people the bot does not know yet"),
+}
+
+
+def never_paged_words(left_out: Sequence[Skipped]) -> str:
+    """` (never paged: 1 guest, 1 app)`: how many of a group's members a page leaves out, and why
+    (as the App Home says it); "" when none is."""
+    counted = [(words, left_out.count(reason)) for reason, words in NEVER_PAGED.items() if reason in left_out]
+    if not counted:
+        return ""
+    return " (never paged: " + ", ".join(f"{count} {words[count > 1]}" for words, count in counted) + ")"

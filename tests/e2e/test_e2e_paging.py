@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of, shown, wait_until_no_send_is_in_flight
 from paging_world import dm, paging_world, replies
+from test_e2e_home import opened_home
 
 from bot.sandbox import ManualClock
 from bot.storage import members
@@ -276,15 +277,22 @@ def test_oncall_says_who_each_component_reaches_now_only_to_the_asker(
         guest = stack.user("gina").slash("oncall")
     assert every.json == {
         "response_type": "ephemeral",
-        "text": "*On call now*\n*Home page* (`home`): on call @oncall-web: *bob*, *carol*, *gina*, *incident-bot*"
-        " · escalation @sre-leads: *dave*, *alice*\n*Public API* (`api`): no on-call group in the catalog",
+        "text": "*On call now*\n*Home page* (`home`): on call @oncall-web: *bob*, *carol* (never paged: 1 guest, "
+        "1 app) · escalation @sre-leads: *dave*, *alice*\n*Public API* (`api`): no on-call group in the catalog",
     }
     assert one.json["text"].splitlines() == every.json["text"].splitlines()[:2]
     assert "There is no component “hom”. Did you mean Home page (`home`)?" in typo.json["text"]
     assert "There is no component “@oncall-web”. The catalog has Home page" in group.json["text"]
     assert "guest" in guest.json["text"].lower()
-    assert stack.emulator.admin.set_usergroup_members("oncall-web", ["carol"]).status == 200  # a handover
-    assert "on call @oncall-web: *carol* ·" in stack.user("bob").slash("oncall home").json["text"]
+    assert "*Home page* · @oncall-web · *bob*, *carol* (never paged: 1 guest, 1 app)" in opened_home(stack, "bob")
+    assert stack.emulator.admin.deactivate("carol").status == 200
+    stack.settle()
+    assert (
+        "on call @oncall-web: *bob* (never paged: 1 guest, 1 app, 1 deactivated account) ·"
+        in (stack.user("bob").slash("oncall home").json["text"])
+    )
+    assert stack.emulator.admin.set_usergroup_members("oncall-web", ["dave"]).status == 200  # a handover
+    assert "on call @oncall-web: *dave* ·" in stack.user("bob").slash("oncall home").json["text"]
 
 
 def test_a_group_handle_typed_as_text_is_paged_as_the_group(world: tuple[Stack, ManualClock, str]) -> None:

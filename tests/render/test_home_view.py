@@ -15,7 +15,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage
 from bot.domain.incident import Incident, Status, open_incident
-from bot.domain.paging import OnCall
+from bot.domain.paging import OnCall, Skipped
 from bot.domain.usergroups import KnownGroup
 from bot.render import actions
 from bot.render.home import MAX_BLOCKS, home_view
@@ -95,12 +95,13 @@ def test_sections_whose_data_does_not_exist_are_left_out() -> None:
 
 def test_alert_groups_and_on_call_show_when_they_exist() -> None:
     group = WaitingGroup(12, 3, "Checkout 5xx > 5%", 1, NOW - timedelta(minutes=3), 4, "C0ALERTS", None)
-    web = KnownGroup("S0WEB", "oncall-web", "Web on call", members=("U0BOB", "U0NEW"))
-    oncall = OnCall("home", "Home page", "oncall-web", web)
+    web = KnownGroup("S0WEB", "oncall-web", "Web on call", members=("U0BOB", "U0NEW", "U0GINA", "U0BOT", "U0EVE"))
+    never = {"U0GINA": Skipped.GUEST, "U0BOT": Skipped.APP, "U0EVE": Skipped.GUEST}
+    oncall = OnCall("home", "Home page", "oncall-web", web, never=never)
     view = valid(home_view(home(alert_groups=[group], oncall=[oncall])))
     shown = texts(view)
     assert ":rotating_light: *Checkout 5xx &gt; 5%* · sev1 · <#C0ALERTS>\n4 firing, first seen 3 min ago" in shown
-    assert "*Home page* · @oncall-web · *bob*, *someone*" in shown
+    assert "*Home page* · @oncall-web · *bob*, *someone* (never paged: 2 guests, 1 app)" in shown
     [buttons] = [block for block in view["blocks"] if block["type"] == "actions" and len(block["elements"]) == 2]
     pressed = [(button["action_id"], button["value"]) for button in buttons["elements"]]
     assert pressed == [(actions.DECLARE_ALERTS, "12:3"), (actions.DISMISS_ALERTS, "12:3")]  # the triage message's
