@@ -43,8 +43,9 @@ def on_change(
 ) -> bool:
     """After a change: a status change or a reopening resets the deadline (never past a public
     promise), a close clears it, a severity change counts the new cadence; the rest leave it.
-    True when the change answers the reminders asking for the update due before it (a reset or
-    a close: what they asked for is no longer what is due)."""
+    True when the change answers the reminders asking for the update due before it (a reset, a
+    close, a severity that moved the deadline or has none: what they asked for is no longer what
+    is due)."""
     every = cadence(changed, cadences)
     status_changed = entry.kind is EntryKind.STATUS and entry.status_from is not entry.status_to
     answers = False
@@ -52,8 +53,9 @@ def on_change(
         schedule, answers = OFF, True
     elif status_changed or entry.kind in (EntryKind.REOPENED, EntryKind.VISIBILITY):
         schedule, answers = reset(now, every, promised=_promised(session, stored.id)), True
-    elif entry.kind is EntryKind.SEVERITY:
+    elif entry.kind is EntryKind.SEVERITY:  # answers when it moved the deadline, or took it away
         schedule = severity_changed(stored.schedule, now, every, promised=_promised(session, stored.id))
+        answers = schedule.due != stored.schedule.due
     else:
         return False
     if schedule != stored.schedule:

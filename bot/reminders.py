@@ -31,6 +31,7 @@ from bot.domain.reminders import (
     no_update_needed,
     snooze,
     snooze_entry,
+    why_stale,
 )
 from bot.domain.timefmt import clock_time
 from bot.errors import RuleRefused
@@ -39,7 +40,7 @@ from bot.outbox import store
 from bot.outbox.kinds.post_reminder import PostReminder
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_reminder import UpdateReminder
-from bot.storage import reminder_messages, reminders, repository
+from bot.storage import members, reminder_messages, reminders, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
@@ -96,8 +97,7 @@ class ReminderService:
                 raise RuleRefused(f"{name} is resolved: no public update is due, so there is no reminder to {verb}.")
             if stored.reminder_version != version or stored.schedule.due is None:
                 raise RuleRefused(
-                    f"Nothing changed: that reminder of {name} was already answered, or a status change or "
-                    f"a published update has reset the deadline since. {self.describe(stored.schedule)}"
+                    f"Nothing changed: {self._stale(session, stored, version)} {self.describe(stored.schedule)}"
                 )
             schedule, entry = rule(stored, now)
             reminders.save_schedule(session=session, incident_id=stored.id, schedule=schedule)
@@ -107,6 +107,18 @@ class ReminderService:
             # the next update due moved: the App Homes showing it are published again
             store.refresh_homes(session=session, now=now, incident_id=stored.id)
             return Answered(incident=stored.incident, schedule=schedule, entry=entry)
+
+    def _stale(self, session: Session, stored: StoredIncident, version: int) -> str:
+        """Why the buttons carrying `version` no longer act: what answered their reminder."""
+        name = stored.incident.name
+        entry = reminder_messages.answer_to(session=session, incident_id=stored.id, version=version)
+        if entry is None:  # a reminder sent before reminders had rows
+            return (
+                f"that reminder of {name} was already answered, or a status change or "
+                "a published update has reset the deadline since."
+            )
+        who = members.names(session=session, user_ids={entry.actor}).get(entry.actor) or "someone"
+        return f"that reminder of {name} {why_stale(entry, who, clock_time(entry.at, self.zone))}."
 
     def describe(self, schedule: Schedule) -> str:
         """`The next public update is due by 22:55 IST; next reminder at 22:55 IST.`"""

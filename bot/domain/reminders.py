@@ -326,3 +326,30 @@ def reminder_words(entry: TimelineEntry, zone: ZoneInfo) -> str:
     due = read_no_update_entry(entry)
     after = f"; the next one is due by {clock_time(due, zone)}" if due else ""
     return f"said no public update is needed now: still investigating{after}"
+
+
+ANSWERS = frozenset({EntryKind.PUBLISHED, EntryKind.SNOOZED, EntryKind.NO_UPDATE})  # the reminder's own answers
+
+
+def why_stale(entry: TimelineEntry, who: str, at: str) -> str:
+    """Why a reminder's buttons no longer act, from what answered it (`who` did it at `at`):
+    "was snoozed by bob at 22:16 IST", "no longer applies: alice changed the severity from sev1
+    to sev3 at 22:16 IST"."""
+    match entry.kind:
+        case EntryKind.PUBLISHED:
+            return f"was answered by the update {who} published at {at}"
+        case EntryKind.SNOOZED:
+            return f"was snoozed by {who} at {at}"
+        case EntryKind.NO_UPDATE:
+            return f"was answered by {who} at {at}: no public update needed then"
+        case EntryKind.SEVERITY:
+            done = f"changed the severity from {entry.text.replace(' -> ', ' to ')}"
+        case EntryKind.STATUS if entry.status_to is not None:
+            done = f"changed the status to {entry.status_to.value}"
+        case EntryKind.REOPENED:
+            done = "reopened the incident"
+        case EntryKind.VISIBILITY:
+            done = f"made the incident {entry.text}"
+        case _:
+            return f"no longer applies: the deadline changed at {at}"
+    return f"no longer applies: {who} {done} at {at}"

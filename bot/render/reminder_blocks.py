@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.alerts import is_source
 from bot.domain.incident import EntryKind, Incident
-from bot.domain.reminders import LATE_AFTER, SNOOZES, ReminderKind, ReminderMessage, minutes
+from bot.domain.reminders import ANSWERS, LATE_AFTER, SNOOZES, ReminderKind, ReminderMessage, minutes
 from bot.domain.timefmt import clock_time
 from bot.render import actions
 from bot.render.blocks import button
@@ -63,10 +63,12 @@ def reminder_message(
 
 
 def answered_message(
-    incident: Incident, message: ReminderMessage, names: Mapping[str, str], zone: ZoneInfo
+    incident: Incident, message: ReminderMessage, names: Mapping[str, str], zone: ZoneInfo, *, nothing_due: bool
 ) -> tuple[str, list[Block]]:
     """The reminder once answered: its words, then what answered it instead of its buttons:
-    "Answered: `22:25 IST` *bob* :mega: published the English short update"."""
+    "Answered: `22:25 IST` *bob* :mega: published the English short update", or the change that
+    took its deadline away: "No longer due: `22:16 IST` *alice* changed the severity: sev1 -> sev3
+    · no public update is due now" (`nothing_due`: the incident has no deadline now)."""
     answer = message.answer
     if answer is None:
         raise ValueError("an unanswered reminder keeps its buttons")
@@ -83,8 +85,13 @@ def answered_message(
         asking=False,
     )
     what = line(answer, incident, names, zone)
-    fallback = f"{incident.name}: the public update due by {clock_time(reminder.due, zone)} was answered"
-    return fallback, [section(text), {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Answered: {what}"}]}]
+    due_by = f"{incident.name}: the public update due by {clock_time(reminder.due, zone)}"
+    if answer.kind in ANSWERS:
+        fallback, said = f"{due_by} was answered", f"Answered: {what}"
+    else:
+        fallback, said = f"{due_by} is no longer due", f"No longer due: {what}"
+        said += " · no public update is due now" if nothing_due else ""
+    return fallback, [section(text), {"type": "context", "elements": [{"type": "mrkdwn", "text": said}]}]
 
 
 def _said(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.domain.incident import TimelineEntry
 from bot.domain.reminders import Reminder, ReminderKind, ReminderMessage
 from bot.storage import repository
 from bot.storage.reminder_tables import ReminderMessageRow
@@ -68,3 +69,18 @@ def get(*, session: Session, reminder_id: int) -> ReminderMessage:
         message_ts=row.message_ts,
         answer=entry,
     )
+
+
+def answer_to(*, session: Session, incident_id: int, version: int) -> TimelineEntry | None:
+    """What answered the incident's reminder whose buttons carry `version`, if one did."""
+    query = (
+        select(ReminderMessageRow.answer_entry_id)
+        .where(
+            col(ReminderMessageRow.incident_id) == incident_id,
+            col(ReminderMessageRow.version) == version,
+            col(ReminderMessageRow.answer_entry_id).is_not(None),
+        )
+        .order_by(col(ReminderMessageRow.id).desc())
+    )
+    entry_id = session.exec(query).first()
+    return repository.get_entry(session=session, entry_id=entry_id).entry if entry_id else None

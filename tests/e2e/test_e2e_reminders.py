@@ -102,7 +102,7 @@ def test_snooze_twice_clicked_snoozes_once_and_the_second_click_says_so(make_sta
         stack.settle()
         said = replies(stack)
         assert said[-2].startswith("INC-1: reminder snoozed for 15 min. The next public update is due by 22:15 IST")
-        assert said[-1].startswith(":warning: Nothing changed: that reminder of INC-1 was already answered")
+        assert said[-1].startswith(":warning: Nothing changed: that reminder of INC-1 was snoozed by bob at 22:16 IST.")
         lines = [shown(m) for m in stack.emulator.messages(channel) if "snoozed the update reminder" in shown(m)]
         assert lines == ["`22:16 IST` *bob* :zzz: snoozed the update reminder for 15 min (next reminder at 22:31 IST)"]
         clock.advance(minutes=15)
@@ -122,7 +122,10 @@ def test_no_update_needed_resets_the_deadline_and_a_second_click_changes_nothing
             "INC-1: no public update needed now. "
             "The next public update is due by 22:50 IST; next reminder at 22:50 IST."
         )
-        assert "already answered" in replies(stack)[-1]
+        assert (
+            "that reminder of INC-1 was answered by bob at 22:16 IST: no public update needed then"
+            in replies(stack)[-1]
+        )
         kinds = [entry.kind for entry in stack.runtime.service.timeline(Where(TEAM_ID, number=1)).entries]
         assert kinds.count("no_update") == 1
 
@@ -237,15 +240,16 @@ def test_a_status_change_replaces_the_reminders_buttons_since_it_moved_the_deadl
     make_stack: Callable[..., Sandbox],
 ) -> None:
     """The status change resets the deadline: the nudge no longer asks for what is due, so its
-    buttons give way to the change (a click on them would only say it was already answered)."""
+    buttons give way to the change."""
     with nudged(make_stack) as (stack, _, channel, nudge):
         stack.user("bob").slash("status identified Bad deploy of the CDN config", channel=channel)
         stack.settle()
         _, context, buttons = now_reads(stack, channel, nudge.ts)
         assert not buttons
         [answered] = context
-        assert answered.startswith("Answered: `22:16 IST` *bob* ")
+        assert answered.startswith("No longer due: `22:16 IST` *bob* ")
         assert "identified" in answered and "Bad deploy of the CDN config" in answered
+        assert "no public update is due now" not in answered  # one is due, later
 
 
 def test_the_close_replaces_the_reminders_buttons(make_stack: Callable[..., Sandbox]) -> None:
@@ -255,7 +259,8 @@ def test_the_close_replaces_the_reminders_buttons(make_stack: Callable[..., Sand
         _, context, buttons = now_reads(stack, channel, nudge.ts)
         assert not buttons
         [answered] = context
-        assert answered.startswith("Answered: `22:16 IST` *alice* ") and "resolved" in answered
+        assert answered.startswith("No longer due: `22:16 IST` *alice* ") and "resolved" in answered
+        assert answered.endswith(" · no public update is due now")
 
 
 def test_a_note_leaves_the_reminders_buttons(make_stack: Callable[..., Sandbox]) -> None:
