@@ -7,7 +7,8 @@ loses no timer. Its step is claimed with a conditional UPDATE (`bot.storage.page
 the transaction that records it, so however many processes look at once, one takes it: the
 component's `escalation` group is paged once (more pages of the same request); otherwise, or
 when that group does not answer either, the incident channel is told that nobody answered, with
-*Page again* and *Page someone else*, mentioning the lead.
+*Page again* and *Page someone else*, mentioning the lead (while no person leads: the person who
+paged, else the user group paged last).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.domain.alerts import is_source
 from bot.domain.catalog import Catalog
 from bot.domain.paging import (
     PageRequest,
@@ -29,6 +31,7 @@ from bot.domain.paging import (
     escalation_group,
     unanswered_entry,
 )
+from bot.domain.usergroups import KnownGroup
 from bot.outbox import store
 from bot.outbox.effect import Effect
 from bot.outbox.kinds.invite import Invite
@@ -91,7 +94,10 @@ class Escalations:
         entry = unanswered_entry(request.target, waited, actor=request.paged_by, now=now, declined=declined)
         entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
         names = members.names(session=session, user_ids=set(request.target.people))
-        text = paging.unanswered_text(request, waited, names, lead=stored.incident.lead or None, declined=declined)
+        lead = stored.incident.lead or None
+        unled = lead is None or is_source(lead)  # a rule declared it: the alert source stands in as lead
+        told = _group_told(session, request) if unled and is_source(request.paged_by) else None
+        text = paging.unanswered_text(request, waited, names, lead=lead, declined=declined, group=told)
         effects = [
             PostTimeline(entry_id=entry_id),
             PostUnanswered(request_id=request.id, text=text),
@@ -144,3 +150,11 @@ class Escalations:
         effects.append(UpdateCard(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
         return True
+
+
+def _group_told(session: Session, request: PageRequest) -> KnownGroup | None:
+    """The user group a notice that nobody answered mentions when no person leads the incident nor
+    paged it (an alert source did): the escalation group paged, else the group paged, if enabled."""
+    handle = request.escalation or request.group
+    group = find_group(session, handle) if handle else None
+    return group if group is not None and not group.disabled else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.alerts import is_source
 from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, overdue_by
 from bot.domain.language import Language, load_language, public_time
 from bot.domain.markup import SOMEONE, escape, for_slack
@@ -148,7 +149,7 @@ def _incident(item: OnHome, home: Home, words: Language, *, mine: bool = False) 
         f"sev{incident.severity}",
         say(f"home.status.{incident.status.value}"),
         say("home.open_for").format(span=minutes(max(home.now - incident.impact_started_at, _NONE))),
-        say("home.lead").format(who=_name(incident.lead, home.names)),
+        _lead(incident.lead, home, say),
     ]
     lines.append(" · ".join(facts))
     if mine:
@@ -249,6 +250,14 @@ def _follow_up(item: OpenFollowUp, names: Mapping[str, str], say: Say) -> str:
 def _lines(lines: list[str]) -> list[Block]:
     """Lines packed into as few sections as fit (3,000 characters each)."""
     return [_section(text) for text in pack_lines(lines, SECTION_LIMIT)] if lines else []
+
+
+def _lead(lead: str, home: Home, say: Say) -> str:
+    """`lead *alice*`; an alert source a rule declared the incident for leads nobody, as the card
+    says: `lead nobody yet (opened by *prod-alertmanager*)`."""
+    if is_source(lead):
+        return say("home.lead_nobody").format(who=_name(lead, home.names))
+    return say("home.lead").format(who=_name(lead, home.names))
 
 
 def _name(user_id: str | None, names: Mapping[str, str]) -> str:

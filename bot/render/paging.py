@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.alerts import is_source
 from bot.domain.durations import short
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_slack
@@ -123,14 +124,30 @@ def answered_message(
 
 
 def unanswered_text(
-    request: PageRequest, waited: timedelta, names: Mapping[str, str], *, lead: str | None, declined: bool = False
+    request: PageRequest,
+    waited: timedelta,
+    names: Mapping[str, str],
+    *,
+    lead: str | None,
+    declined: bool = False,
+    group: KnownGroup | None = None,
 ) -> str:
     """In the incident channel: nobody acknowledged the page (`declined`: everyone paged said they
-    can't take it); the lead is mentioned (on purpose: someone must act). A page to one person
-    names them ("*carol* can't take it. Page *carol* again, or someone else?")."""
+    can't take it). Someone is mentioned on purpose (someone must act): the lead; while no person
+    leads (an alert source a rule declared the incident for stands in), the person who paged, else
+    `group`, the user group paged last (its escalation group, else the group paged), and the notice
+    says nobody leads. A page to one person names them ("*carol* can't take it. Page *carol*
+    again, or someone else?")."""
     target = target_words(request.target, names)
     escalated = f" nor its escalation group {escape(request.escalation)}" if request.escalation else ""
-    mention = f"<@{lead}> " if lead else ""
+    led = bool(lead) and not is_source(lead)
+    person = lead if led else (None if is_source(request.paged_by) else request.paged_by)
+    if person:
+        mention = f"<@{person}> "
+    elif group is not None:
+        mention = f"<!subteam^{group.id}|{escape(group.mention)}> "
+    else:
+        mention = ""
     one = len(request.target.people) == 1
     if declined and one:
         said = f"{target} can't take it."
@@ -141,7 +158,8 @@ def unanswered_text(
     else:
         said = f"Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} within {short(waited)}."
     again = f"Page {target} again" if one else "Page them again"
-    return f":warning: {mention}{said} {again}, or someone else?"
+    nobody_leads = "" if led else " Nobody leads this incident yet."
+    return f":warning: {mention}{said}{nobody_leads} {again}, or someone else?"
 
 
 def _to_or_for(target: Target) -> str:

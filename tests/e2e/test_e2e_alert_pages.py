@@ -5,14 +5,20 @@ incident a rule opened becomes its lead."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-from alert_posts import alerting_stack, from_alertmanager
-from e2e_stack import Stack, bot_lines, card_of, shown
-from paging_world import dm
+from alert_posts import ALERT_SETTINGS, alerting_stack, from_alertmanager
+from e2e_stack import Stack, bot_lines, card_of, shown, wait_until_no_send_is_in_flight
+from paging_world import dm, notices
+from test_e2e_home import opened_home
 
 from bot.lookup import Where
+from bot.sandbox import ManualClock
+from slack_emulator import SlackEmulator
+from slack_emulator.records import Message
 
 CATALOG = """
 [[component]]
@@ -61,8 +67,7 @@ def test_a_rule_s_incident_pages_the_matching_components_on_call_once_and_who_ac
     stack.user("bob").click(page.channel, page.ts, "page.acknowledge")
     stack.settle()
     assert stack.runtime.service.get(Where("T0EMULATOR", number=1)).lead == "U0BOB"
-    fields = [field["text"] for block in card_of(stack, channel).blocks for field in block.get("fields", [])]
-    assert "*Lead*\nbob" in fields
+    assert "*Lead*\nbob" in sections_of_fields(card_of(stack, channel))
     assert any(line.endswith("*bob* made *bob* the incident lead") for line in bot_lines(stack, channel))
 
 
@@ -81,3 +86,54 @@ def test_declare_incident_pages_the_on_call_as_the_person_who_declared(
     assert shown(page).startswith(":pager: *alice* paged you for *INC-1*")
     assert dm(stack, "alice") == []  # she declared it: never paged herself
     assert stack.runtime.service.get(Where("T0EMULATOR", number=1)).lead == "U0ALICE"
+
+
+def test_nobody_answering_a_rule_s_page_tells_the_escalation_group_never_the_source_and_the_home_says_nobody_leads(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    (tmp_path / "catalog.toml").write_text(CATALOG.replace('"oncall-web"', '"oncall-web"\nescalation = "sre-leads"'))
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "web down"\nmatch = [\'service="web"\']\naction = "declare"\n')
+    clock = ManualClock(datetime(2026, 12, 6, 19, 27, tzinfo=UTC))
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_user("dave", real_name="Dave Kim")
+    emulator.add_usergroup("oncall-web", members=["bob"])
+    leads = emulator.add_usergroup("sre-leads", members=["dave"])
+    settings = {
+        **ALERT_SETTINGS,
+        "INCIDENT_ALERT_CHANNEL": emulator.create_channel("alerts", members=["alice", "bob"]),
+        "INCIDENT_CATALOG": str(tmp_path / "catalog.toml"),
+        "INCIDENT_ALERT_RULES": str(rules),
+    }
+    stack = make_stack(clock=clock, emulator=emulator, settings=settings)
+    assert from_alertmanager(stack.url, "alertmanager_firing").status == 200  # INC-1, opened by the source
+    stack.settle()
+    channel = stack.channel_of(1)
+    for _ in range(2):  # @oncall-web, then its escalation group @sre-leads, answer nobody
+        wait_until_no_send_is_in_flight(stack)
+        clock.advance(minutes=5)
+        stack.settle()
+        stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice) == (
+        f":warning: <!subteam^{leads}|@sre-leads> Nobody acknowledged the page for *Home page* nor its escalation "
+        "group @sre-leads within 5m. Nobody leads this incident yet. Page them again, or someone else?"
+    )
+    assert "<@alerts:" not in json.dumps(notice.blocks) + notice.text
+    stack.user("alice").slash("page INC-1 @dave")  # a person pages: she is told, the source never
+    stack.settle()
+    wait_until_no_send_is_in_flight(stack)
+    clock.advance(minutes=5)
+    stack.settle()
+    assert shown(notices(stack, channel)[-1]) == (
+        ":warning: <@U0ALICE> Nobody acknowledged the page to *dave* within 5m. Nobody leads this incident yet. "
+        "Page *dave* again, or someone else?"
+    )
+    assert "*Lead*\nnobody yet (opened by prod-alertmanager)" in sections_of_fields(card_of(stack, channel))
+    home = opened_home(stack, "alice")
+    assert "sev1 · investigating · open 15 min · lead nobody yet (opened by *prod-alertmanager*)" in home
+    assert "lead *prod-alertmanager*" not in home
+
+
+def sections_of_fields(message: Message) -> list[str]:
+    return [field["text"] for block in message.blocks for field in block.get("fields", [])]
