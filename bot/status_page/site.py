@@ -5,7 +5,8 @@ Answers GET and HEAD only (the caller routes nothing else here): 200 with `ETag`
 body), `Last-Modified` (the latest change the public can read: an update or correction shown, or
 something that left the page; with nothing public ever, when a page was first served) and
 `Cache-Control` for a CDN in front (CACHE_CONTROL); 304 when `If-None-Match` matches (or, without
-it, `If-Modified-Since` is not older); 404 for any other path; 503 when the database cannot
+it, `If-Modified-Since` is not older); a route written with a trailing slash (`/status/`) is
+301 to it; 404 for any other path; 503 when the database cannot
 answer. Links follow its `Layout` (links.py): served here, or written as files by `export.py`.
 Never a Slack call, never a secret.
 """
@@ -121,7 +122,10 @@ class StatusSite:
         )
         if path in FORMS and self.forms is not None:
             return self.forms(environ, start_response, language)
-        if path not in ROUTES or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        read = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+        if read and path.endswith("/") and path.rstrip("/") in (*ROUTES, *FORMS):  # `/status/`: the page moved
+            return _moved(start_response, environ, path.rstrip("/"))
+        if path not in ROUTES or not read:
             return _plain(start_response, "404 Not Found", b"not found\n")
         try:
             answer = self.answer(path, language)
@@ -350,6 +354,14 @@ def _not_modified(environ: WSGIEnvironment, etag: str, modified: datetime | None
     if when.tzinfo is None:
         return False
     return modified.replace(microsecond=0) <= when
+
+
+def _moved(start_response: StartResponse, environ: WSGIEnvironment, path: str) -> list[bytes]:
+    """301 to `path` (a route written with a trailing slash), its query kept, under the app's mount."""
+    query = environ.get("QUERY_STRING", "")
+    where = environ.get("SCRIPT_NAME", "") + path + (f"?{query}" if query else "")
+    start_response("301 Moved Permanently", [("Location", where), ("Content-Length", "0")])
+    return []
 
 
 def _plain(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -32,6 +33,19 @@ def fetch(url: str, path: str, *, method: str = "GET", **headers: str) -> Fetche
             return Fetched(answer.status, answer.headers, answer.read())
     except urllib.error.HTTPError as error:
         return Fetched(error.code, error.headers, error.read())
+
+
+def unfollowed(url: str, path: str, *, method: str = "GET") -> tuple[int, str | None]:
+    """The status and `Location` of the answer itself, a redirect not followed (as `fetch` does)."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request(method, path)
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status, answer.getheader("Location")
+    finally:
+        connection.close()
 
 
 def drafts_of(stack: Stack, channel: str) -> list[Message]:

@@ -9,7 +9,7 @@ from datetime import datetime
 import feedparser
 import pytest
 from e2e_stack import KOLKATA, Stack
-from status_site import fetch, publish
+from status_site import fetch, publish, unfollowed
 
 from bot.sandbox import ManualClock
 
@@ -146,3 +146,12 @@ def test_unknown_paths_and_writes_are_refused_and_slack_paths_keep_their_rules(s
     assert fetch(stack.url, "/status", method="POST").status == 404
     assert fetch(stack.url, "/slack/events", method="POST").status == 401  # unsigned, as before
     assert fetch(stack.url, "/healthz").status == 200
+
+
+def test_a_public_route_written_with_a_trailing_slash_moves_to_the_route(stack: Stack) -> None:
+    assert unfollowed(stack.url, "/status/") == (301, "/status")
+    assert unfollowed(stack.url, "/status/?lang=fr", method="HEAD") == (301, "/status?lang=fr")
+    assert unfollowed(stack.url, "/api/v2/summary.json/") == (301, "/api/v2/summary.json")
+    page = fetch(stack.url, "/status/")  # a browser follows it
+    assert page.status == 200 and "<html" in page.text
+    assert fetch(stack.url, "/status/secret/").status == 404, "only the routes there are"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from as_operator import clean_environment
 from e2e_stack import KOLKATA, Stack
-from status_site import fetch, publish
+from status_site import fetch, publish, unfollowed
 from test_e2e_gunicorn import free_port, web_command
 
 from bot.sandbox import ManualClock
@@ -88,6 +88,7 @@ def test_the_status_process_serves_the_page_feeds_and_api_from_the_web_processs_
         assert "Home page errors" in page.text and "Some of you cannot load the home page." in page.text
         assert "db-7" not in page.text
         assert page.headers["Cache-Control"] == "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"
+        assert unfollowed(url, "/status/") == (301, "/status"), "the page written with a trailing slash moves"
         for path in ("/status/history.atom", "/status/history.rss", "/api/v2/summary.json",
                      "/api/v2/status.json", "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json"):  # fmt: skip
             assert fetch(url, path).status == 200, path
