@@ -90,9 +90,11 @@ def test_the_status_processs_health_check_says_whether_the_database_answers(worl
 def test_other_paths_and_methods_are_404_and_never_kept(world: World) -> None:
     site = world.site()
     for path, method in (("/status/secret", "GET"), ("/", "GET"), ("/api/v2/components", "GET"),
-                         ("/status", "POST"), ("/status/", "GET")):  # fmt: skip
+                         ("/status", "POST"), ("/status/secret/", "GET"), ("/status/", "POST")):  # fmt: skip
         answer = call(site, path, method=method)
         assert (answer.status, answer.headers["Cache-Control"]) == ("404 Not Found", "no-store"), (path, method)
+    moved = call(site, "/status/")  # a route written with a trailing slash: where it is
+    assert (moved.status, moved.headers["Location"]) == ("301 Moved Permanently", "/status")
 
 
 def links_in(text: str) -> list[str]:
