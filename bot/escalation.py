@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.domain.alerts import is_source
 from bot.domain.catalog import Catalog
 from bot.domain.paging import (
+    Choice,
     PageRequest,
     RequestState,
     TargetKind,
@@ -82,9 +83,11 @@ class Escalations:
         component = self.catalog.get(request.target.ref) if request.target.kind is TargetKind.COMPONENT else None
         group_ref = escalation_group(request, component.escalation if component else None)
         group = find_group(session, group_ref) if group_ref and stored.incident.status.is_open else None
+        left_out: Choice | None = None  # the escalation group's members, none of whom could be paged
         if group is not None and not group.disabled:
             plan = Reached(request.target, Via.ESCALATION, group.mention, group.members)
-            if self._escalate(session, stored, request, plan, waited, now, declined=declined):
+            left_out = self._escalate(session, stored, request, plan, waited, now, declined=declined)
+            if left_out is None:
                 return True
         seen = request.state
         if not pages.claim_step(session=session, request_id=request.id, seen=seen, to=RequestState.UNANSWERED, now=now):
@@ -93,11 +96,13 @@ class Escalations:
             return True  # resolved meanwhile: nobody to tell
         entry = unanswered_entry(request.target, waited, actor=request.paged_by, now=now, declined=declined)
         entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-        names = members.names(session=session, user_ids=set(request.target.people))
+        named = {person for person, _ in (*left_out.skipped, *left_out.waiting)} if left_out else set()
+        names = members.names(session=session, user_ids=set(request.target.people) | named)
+        skipped = paging.escalation_skipped(group_ref, group, left_out, names) if group_ref else ""
         lead = stored.incident.lead or None
         unled = lead is None or is_source(lead)  # a rule declared it: the alert source stands in as lead
         told = _group_told(session, request) if unled and is_source(request.paged_by) else None
-        text = paging.unanswered_text(request, waited, names, lead=lead, declined=declined, group=told)
+        text = paging.unanswered_text(request, waited, names, lead=lead, declined=declined, group=told, skipped=skipped)
         effects = [
             PostTimeline(entry_id=entry_id),
             PostUnanswered(request_id=request.id, text=text),
@@ -116,13 +121,15 @@ class Escalations:
         now: datetime,
         *,
         declined: bool,
-    ) -> bool:
-        """Page the escalation group's people (not those who paged or still have an open page)."""
+    ) -> Choice | None:
+        """Page the escalation group's people (not those who paged or still have an open page);
+        None once done, else who was left out and why (nobody could be paged, or another process
+        took the step)."""
         open_since = pages.open_since(session=session, incident_id=stored.id, user_ids=plan.people)
         candidates = [candidate(session, person) for person in plan.people]
         choice = choose(candidates, pager=request.paged_by, open_since=open_since)
         if not choice.paged:
-            return False
+            return choice
         claimed = pages.claim_step(
             session=session,
             request_id=request.id,
@@ -132,7 +139,7 @@ class Escalations:
             escalation=plan.group,
         )
         if not claimed:
-            return False
+            return choice
         page_ids = pages.add_pages(
             session=session,
             request_id=request.id,
@@ -149,7 +156,7 @@ class Escalations:
         effects += [SendPage(page_id=page_id) for page_id in page_ids]
         effects.append(UpdateCard(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
-        return True
+        return None
 
 
 def _group_told(session: Session, request: PageRequest) -> KnownGroup | None:

@@ -16,6 +16,7 @@ from bot.domain.durations import short
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_slack
 from bot.domain.paging import (
+    Choice,
     OnCall,
     Page,
     Paged,
@@ -131,13 +132,15 @@ def unanswered_text(
     lead: str | None,
     declined: bool = False,
     group: KnownGroup | None = None,
+    skipped: str = "",
 ) -> str:
     """In the incident channel: nobody acknowledged the page (`declined`: everyone paged said they
     can't take it). Someone is mentioned on purpose (someone must act): the lead; while no person
     leads (an alert source a rule declared the incident for stands in), the person who paged, else
     `group`, the user group paged last (its escalation group, else the group paged), and the notice
     says nobody leads. A page to one person names them ("*carol* can't take it. Page *carol*
-    again, or someone else?")."""
+    again, or someone else?"); `skipped`: why its escalation group could not be paged
+    (`escalation_skipped`)."""
     target = target_words(request.target, names)
     escalated = f" nor its escalation group {escape(request.escalation)}" if request.escalation else ""
     led = bool(lead) and not is_source(lead)
@@ -159,7 +162,25 @@ def unanswered_text(
         said = f"Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} within {short(waited)}."
     again = f"Page {target} again" if one else "Page them again"
     nobody_leads = "" if led else " Nobody leads this incident yet."
-    return f":warning: {mention}{said}{nobody_leads} {again}, or someone else?"
+    return f":warning: {mention}{said}{skipped}{nobody_leads} {again}, or someone else?"
+
+
+def escalation_skipped(named: str, group: KnownGroup | None, left_out: Choice | None, names: Mapping[str, str]) -> str:
+    """` Its escalation group @sre-leads could not be paged: disabled in Slack.`: why nobody
+    answering did not page the component's `escalation` group (`named` as the catalog names it)."""
+    if group is None:
+        why = "not a user group the bot knows in this workspace"
+        return f" Its escalation group `{escape(named)}` could not be paged: {why}."
+    if group.disabled:
+        why = "disabled in Slack"
+    elif not group.members:
+        why = "it has no members"
+    else:
+        reasons = [(person, reason.value) for person, reason in left_out.skipped] if left_out else []
+        reasons += [(person, "already paged, not answered yet") for person, _ in left_out.waiting] if left_out else []
+        reasons.sort(key=lambda pair: group.members.index(pair[0]) if pair[0] in group.members else len(group.members))
+        why = "nobody in it can be: " + ", ".join(f"{who(person, names)} ({reason})" for person, reason in reasons)
+    return f" Its escalation group {escape(group.mention)} could not be paged: {why}."
 
 
 def _to_or_for(target: Target) -> str:

@@ -254,6 +254,60 @@ def test_an_escalated_page_says_on_the_home_through_which_group_and_since_when(
     assert "sev1 · paged through @oncall-web by *alice* 7 min ago" in opened_home(stack, "bob")
 
 
+def test_an_escalation_group_that_cannot_be_paged_is_said_with_why_in_the_notice(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    """Before, the notice said only "Nobody acknowledged the page for *Home page* within 5m.", as if
+    @sre-leads had been paged and had not answered either."""
+    stack, clock, channel = world
+    assert stack.emulator.admin.disable_usergroup("sre-leads").status == 200
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert shown(notice).startswith(
+        ":warning: <@U0ALICE> Nobody acknowledged the page for *Home page* within 5m. Its escalation group "
+        "@sre-leads could not be paged: disabled in Slack. Page them again, or someone else?"
+    )
+    assert dm(stack, "dave") == []
+
+
+def test_an_escalation_group_nobody_of_can_be_paged_names_each_and_why(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, clock, channel = world
+    alice = stack.user("alice")
+    alice.slash("page @dave", channel=channel)  # dave's page still waits: he is not paged twice
+    alice.slash("page home", channel=channel)  # alice pages: never herself
+    stack.settle()
+    [bobs] = dm(stack, "bob")
+    stack.user("bob").click(bobs.channel, bobs.ts, "page.decline")
+    [carols] = dm(stack, "carol")
+    stack.user("carol").click(carols.channel, carols.ts, "page.decline")
+    stack.settle()
+    assert [shown(notice).split(". Page")[0] for notice in notices(stack, channel)] == [
+        ":warning: <@U0ALICE> Nobody paged for *Home page* can take it. Its escalation group @sre-leads could not "
+        "be paged: nobody in it can be: *dave* (already paged, not answered yet), *alice* (the one paging)"
+    ]
+    assert len(dm(stack, "dave")) == 1
+    assert stack.emulator.admin.set_usergroup_members("sre-leads", []).status == 200
+    clock.advance(minutes=1)
+    stack.settle()
+    [notice] = notices(stack, channel)
+    stack.user("alice").click(channel, notice.ts, "page.again")
+    stack.settle()
+    for person in ("bob", "carol"):
+        page = dm(stack, person)[-1]
+        stack.user(person).click(page.channel, page.ts, "page.decline")
+    stack.settle()
+    assert shown(notices(stack, channel)[-1]).startswith(
+        ":warning: <@U0ALICE> Nobody paged for *Home page* can take it. Its escalation group @sre-leads could not "
+        "be paged: it has no members. Page them again"
+    )
+
+
 def test_a_page_sent_while_slack_was_down_waits_its_full_time_from_when_it_was_sent(
     world: tuple[Stack, ManualClock, str],
 ) -> None:
