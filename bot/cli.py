@@ -217,12 +217,14 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
         runtime.reminder_thread.start()  # update reminders, as web processes do
         runtime.lane.start()  # mail and webhooks to subscribers, as web processes do
         runtime.home_thread.start()  # the App Homes, as web processes do
+        runtime.pagerduty_thread.start()  # PagerDuty's events, as web processes do
     log.info("worker started")
     try:
         if once:
             runtime.send_due_reminders()
             runtime.lane.drain()
             runtime.home_thread.drain()
+            runtime.pagerduty_thread.sender.drain()
         while True:
             sent = runtime.sender.drain()
             if sent:
@@ -238,6 +240,7 @@ def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
         runtime.member_sync.stop()
         runtime.lane.stop()
         runtime.home_thread.stop()
+        runtime.pagerduty_thread.stop()
         runtime.db.dispose()
 
 

@@ -36,6 +36,7 @@ from bot.outbox.effect import Effect
 from bot.outbox.home_queue import HomeDelivery, HomeSender
 from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.kinds.publish_home import PublishHome
+from bot.outbox.pagerduty_sender import PagerDutySender
 from bot.outbox.results import Result
 from bot.outbox.send_pool import SEND_THREADS
 from bot.outbox.sender import CHANNEL_PACE_SECONDS, EffectSender
@@ -83,6 +84,7 @@ class Runtime:
     lane: SubscriberLane
     homes: HomeService
     home_thread: HomeThread
+    pagerduty_thread: SenderThread  # PagerDuty's events, apart from Slack's work (`bot.outbox.pagerduty_sender`)
     _app: App | None = field(default=None, repr=False)
 
     @property
@@ -144,6 +146,8 @@ class Runtime:
             self.reminder_thread.notify()  # a change (it has Slack work) may have moved a deadline
         if any(each.sender == wakes.HOME for each in fed):
             self.home_thread.notify()  # a Home was opened, or a change shows on the Homes
+        if any(each.sender == wakes.PAGERDUTY for each in fed):
+            self.pagerduty_thread.notify()  # a page or a resolve for PagerDuty
 
     def respond(self, response_url: str | None, messages: list[dict[str, Any]]) -> None:
         self.responder.respond(response_url, messages)
@@ -166,6 +170,7 @@ class Runtime:
     def start_background(self) -> Runtime:
         """The sender, the responder, the reminders and the member sync (waiting briefly for its first round)."""
         self.sender_thread.start()
+        self.pagerduty_thread.start()
         self.responder.start()
         self.reminder_thread.start()
         self.member_sync.start()
@@ -177,6 +182,7 @@ class Runtime:
         self.reminder_thread.stop()
         self.member_sync.stop()
         self.sender_thread.stop()
+        self.pagerduty_thread.stop()
         self.home_thread.stop()
         self.lane.stop()
         self.responder.stop()
@@ -239,6 +245,8 @@ def build(
         also=groups.run,
     )
     sender_thread = SenderThread(sender)
+    pagerduty_sender = PagerDutySender(db, delivery, clock=clock, workspace=identity.workspace, threads=SEND_THREADS)
+    pagerduty_thread = SenderThread(pagerduty_sender, name="pagerduty-sender")
     homes = HomeService(db, settings, clock=clock, look_up=members.look_up_unknown, every=home_every)
     home_delivery = HomeDelivery(delivery, partial(_home, homes))
     home_sender = HomeSender(db, home_delivery, clock=clock, workspace=identity.workspace)
@@ -273,10 +281,11 @@ def build(
         lane=build_lane(db, settings, clock=clock, mail_tls=mail_tls),
         homes=homes,
         home_thread=HomeThread(homes, home_sender, workspace=identity.workspace),
+        pagerduty_thread=pagerduty_thread,
         reminder_thread=ReminderThread(
             reminders,
             workspace=identity.workspace,
-            after_round=sender_thread.notify,
+            after_round=partial(_wake, sender_thread, pagerduty_thread),  # a rule's page for PagerDuty too
             timers=(
                 paging.escalations,
                 triage,
@@ -284,6 +293,12 @@ def build(
             also=(aftermath.send_due_reminders,),
         ),
     )
+
+
+def _wake(*threads: SenderThread) -> None:
+    """After the reminders' round queued work: wake the senders (Slack's, PagerDuty's)."""
+    for thread in threads:
+        thread.notify()
 
 
 def _home(homes: HomeService, effect: Effect) -> Home:

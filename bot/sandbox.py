@@ -119,6 +119,7 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.runtime.sender_thread.notify()
+            self.runtime.pagerduty_thread.notify()
             self.runtime.home_thread.notify()
             team_id = self.runtime.identity.workspace()
             with self.runtime.db.read() as session:

@@ -8,7 +8,10 @@ of the timeline go in the order they happened and the card's updates after the c
 invite, the topic and the card go side by side once the channel exists. A lane apart
 (`registry.APART_LANES`: PagerDuty's events) waits only for its own lane, and nothing in no lane
 waits for it: another service's outage holds back none of the incident's Slack work, nor Slack's
-its events, which still go in the order recorded (a resolve never before its trigger). A pending effect blocks
+its events, which still go in the order recorded (a resolve never before its trigger). Its kinds
+have a sender of their own (`Effect.own_sender`: PagerDuty's thread), which claims through this
+same statement with its kinds only (`claimable_by`), so the lane's order is kept
+however many processes send; the Slack sender never claims them. A pending effect blocks
 (one being sent, one waiting for its retry); a given up one does not (what waited for it is
 sent, gives up in turn if it cannot do without). A group of alerts' effects with no incident
 go in the order recorded (its triage message posted before it is edited, never twice:
@@ -32,7 +35,7 @@ from sqlmodel import Session, col, select
 
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
-from bot.outbox.registry import APART_LANES, SENT_APART
+from bot.outbox.registry import APART_LANES, OWN_SENDERS, SENT_APART
 from bot.outbox.store import PAUSE_KIND
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
@@ -109,17 +112,31 @@ def claimable(
 ) -> list[Due]:
     """Workspace `team_id`'s effects that may be sent now: due, unleased, the first of their
     incident's lane and waiting for nothing recorded before them (the module's docstring), or the
-    first of each alert group's queue; none of `skip_kinds` (held back by their channel's pace)."""
-    return _claimable(session, team_id, now, limit, skip_kinds, incident_id=None)
+    first of each alert group's queue; none of `skip_kinds` (held back by their channel's pace);
+    none a sender of its own sends (the Slack sender's)."""
+    return _claimable(session, team_id, now, limit, skip_kinds, incident_id=None, own_sender=None)
+
+
+def claimable_by(own_sender: str, *, session: Session, team_id: str, now: datetime, limit: int = 20) -> list[Due]:
+    """`claimable`, of the kinds `own_sender` sends only (`Effect.own_sender`: PagerDuty's events,
+    the first of each incident's lane apart, in order)."""
+    return _claimable(session, team_id, now, limit, (), incident_id=None, own_sender=own_sender)
 
 
 def claimable_of(*, session: Session, team_id: str, now: datetime, incident_id: int, limit: int) -> list[Due]:
     """`claimable`, of one incident only: what the work of it just settled let go."""
-    return _claimable(session, team_id, now, limit, (), incident_id=incident_id)
+    return _claimable(session, team_id, now, limit, (), incident_id=incident_id, own_sender=None)
 
 
 def _claimable(
-    session: Session, team_id: str, now: datetime, limit: int, skip_kinds: Sequence[str], *, incident_id: int | None
+    session: Session,
+    team_id: str,
+    now: datetime,
+    limit: int,
+    skip_kinds: Sequence[str],
+    *,
+    incident_id: int | None,
+    own_sender: str | None,
 ) -> list[Due]:
     pending: list[ColumnElement[bool]] = [col(EffectRow.state) == "pending", col(EffectRow.team_id) == team_id]
     if incident_id is not None:  # that incident's only, in the lanes' firsts and in the answer
@@ -136,6 +153,10 @@ def _claimable(
     )
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
     alone = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_(None))
+    if own_sender is None:  # the Slack sender's: not the App Home's nor PagerDuty's
+        kinds = col(EffectRow.kind).not_in([PAUSE_KIND, *SENT_APART, *skip_kinds])
+    else:
+        kinds = col(EffectRow.kind).in_(sorted(OWN_SENDERS.get(own_sender, frozenset()) - set(skip_kinds)))
     query = (
         select(EffectRow.id, EffectRow.incident_id, EffectRow.kind)
         .where(
@@ -144,7 +165,7 @@ def _claimable(
             EffectRow.not_before <= now,
             free,
             or_(alone, and_(col(EffectRow.id).in_(firsts), ~_BLOCKED), col(EffectRow.id).in_(group_firsts)),
-            col(EffectRow.kind).not_in([PAUSE_KIND, *SENT_APART, *skip_kinds]),  # not the App Home's
+            kinds,
         )
         .order_by(col(EffectRow.not_before), col(EffectRow.id))
         .limit(limit)

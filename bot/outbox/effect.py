@@ -143,7 +143,8 @@ class Effect(ABC):
     # The sender reads the incident for the send (`IncidentView`); False: its fields say everything.
     reads_incident: ClassVar[bool] = True
     # Settled without sending once a later effect of its kind and incident that `overtakes` it was
-    # sent, given up or is being sent: it would arrive after what it comes before (`bot.outbox.sender`).
+    # sent or is being sent (it would arrive after what it comes before), or once the latest of
+    # those is `final` and was given up (`bot.outbox.store.overtaken`, `bot.outbox.sender`).
     overtaken_by_later: ClassVar[bool] = False
     # Sent by a sender of its own (`bot.outbox.claims.claimable`'s `own_sender`): "home" for the App
     # Home's publishes, which then never wait for an incident channel's work, nor hold it up. None:
@@ -163,6 +164,12 @@ class Effect(ABC):
         """Whether this effect, recorded after `earlier` (of its kind and incident), says what
         `earlier` said later on, so that `earlier` is pointless once this one went
         (`overtaken_by_later`)."""
+        return False
+
+    @property
+    def final(self) -> bool:
+        """Whether this effect is the last word on what earlier ones it `overtakes` said (a
+        PagerDuty resolve): the latest of them, given up, still makes them pointless."""
         return False
 
 

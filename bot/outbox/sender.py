@@ -21,6 +21,11 @@ effect, or the timeline lines queued one behind the other in their lane) is atte
 
 A sender sends, holds and checks only the work of the workspace its process serves (`workspace`:
 auth.test's team), and nothing at all until Slack has said which workspace the token serves.
+
+The same class, claiming only its kinds, is the sender of the kinds that have one of their own
+(`Effect.own_sender`), each in its own thread of every process that runs the Slack sender: the
+App Home's (`bot.outbox.home_queue`) and PagerDuty's (`bot.outbox.pagerduty_sender`: its rounds
+wait for no Slack call nor Slack's for a PagerDuty POST, and the token pause does not stop it).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from sqlmodel import Session
 
@@ -80,6 +85,9 @@ class EffectSender:
     """Sends every due effect; safe to run in many threads and processes at once."""
 
     claimable = staticmethod(claims.claimable)  # what may go now (the App Home's sender: its own kinds)
+    # Stopped while Slack refuses the token (`bot.outbox.pause`); False: a sender that calls no
+    # Slack (PagerDuty's), whose refusals are its events' own (given up one by one).
+    paused_by_slack_token: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -126,7 +134,7 @@ class EffectSender:
         while not stopping():
             waiting = self.pace.waiting_kinds()
             with self.db.read() as session:
-                paused = pause.current(session=session, team_id=team_id)
+                paused = pause.current(session=session, team_id=team_id) if self.paused_by_slack_token else None
                 due = (
                     []
                     if paused
@@ -273,8 +281,8 @@ class EffectSender:
 
     def settled_without_slack(self, effect: Claimed) -> bool:
         """Settle what needs no Slack call: expired (a modal's trigger), superseded by a later
-        card or topic, or overtaken by a later one that went first (a PagerDuty trigger sent again
-        after its resolve). True when it was."""
+        card or topic, or overtaken by a later one (a PagerDuty trigger sent again after its resolve
+        went or was given up: `store.overtaken`). True when it was."""
         if effect.expires_at is not None and self.clock() > effect.expires_at:
             self.record([effect], GiveUp("expired before it could be sent"))
             return True
@@ -288,8 +296,8 @@ class EffectSender:
         if effect.effect.overtaken_by_later:
             with self.db.read() as session:
                 overtaken = store.overtaken(session=session, effect=effect)
-            if overtaken:
-                self.record([effect], Nothing(note="not sent: a later one that overtakes it went first"))
+            if overtaken is not None:
+                self.record([effect], Nothing(note=overtaken))
                 return True
         return False
 

@@ -1,5 +1,6 @@
 """`SenderThread`: the background thread of each web process that drains the outbox
-(`bot.outbox.sender`), woken right after each ack that recorded Slack work (`offer`)."""
+(`bot.outbox.sender`), woken right after each ack that recorded Slack work (`offer`); a second
+one drains PagerDuty's events (`bot.outbox.pagerduty_sender`), woken by the acks that recorded one."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ class SenderThread(Background):
         poll_seconds: float = 1.0,
         gather_seconds: float = 0.05,
         monotonic: Callable[[], float] = time.monotonic,
+        name: str = "effect-sender",  # "pagerduty-sender": PagerDuty's (`bot.outbox.pagerduty_sender`)
     ) -> None:
-        super().__init__("effect-sender")
+        super().__init__(name)
         self.sender = sender
         self.poll_seconds = poll_seconds
         self.retry_seconds = poll_seconds

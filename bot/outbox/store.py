@@ -137,27 +137,40 @@ def has_later(*, session: Session, effect: Claimed) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
-def overtaken(*, session: Session, effect: Claimed) -> bool:
+def overtaken(*, session: Session, effect: Claimed) -> str | None:
     """A later effect of the same kind and incident that overtakes this one (`Effect.overtakes`)
-    was sent or given up, or is claimed by a sender (it could be claimed only while this one was
-    given up: it waited for it): this one would arrive after it, out of order."""
+    was sent, or is claimed by a sender (it could be claimed only while this one was given up: it
+    waited for it), so this one would arrive after it, out of order; or the latest of those later
+    ones is its subject's last word (`Effect.final`: a resolve) and was given up, so this one would
+    say what that word took back (a trigger of an incident over). A later one given up that is no
+    last word overtakes nothing: it said nothing (a re-page refused, like this trigger, before the
+    routing key was fixed). Why this one is not sent, or None: it is."""
     if effect.incident_id is None:
-        return False
-    being_sent = and_(col(EffectRow.state) == "pending", col(EffectRow.claimed_until).is_not(None))
-    query = select(EffectRow.payload).where(
-        EffectRow.incident_id == effect.incident_id,
-        EffectRow.kind == effect.kind,
-        col(EffectRow.id) > effect.id,
-        or_(col(EffectRow.state).in_(("done", DEAD)), being_sent),
+        return None
+    query = (
+        select(EffectRow.payload, EffectRow.state, EffectRow.claimed_until)
+        .where(
+            EffectRow.incident_id == effect.incident_id,
+            EffectRow.kind == effect.kind,
+            col(EffectRow.id) > effect.id,
+            col(EffectRow.state).in_(("pending", "done", DEAD)),
+        )
+        .order_by(col(EffectRow.id).desc())
     )
-    for payload in session.exec(query):
+    latest = True
+    for payload, state, claimed_until in session.exec(query):
         try:
             later = decode(effect.kind, str(payload))
         except UnreadablePayload:
             continue  # a row this version cannot read says nothing it can compare
-        if later.overtakes(effect.effect):
-            return True
-    return False
+        if not later.overtakes(effect.effect):
+            continue
+        if state == "done" or (state == "pending" and claimed_until is not None):
+            return "not sent: a later one that overtakes it went first"
+        if latest and state == DEAD and later.final:
+            return "not sent: a later one that ends it was given up"
+        latest = False
+    return None
 
 
 def waiting_in_group(*, session: Session, alert_group_id: int, kind: str, now: datetime) -> bool:

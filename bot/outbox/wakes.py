@@ -4,7 +4,8 @@
 A request runs in one thread from its first statement to its ack (Bolt's `process_before_response`),
 so what it queued is its thread's: every outbox row is made by `bot.outbox.store.row`, which says
 here which sender will send it (the Slack sender, or the kind's `own_sender`: "home" for the App
-Home's), and so does every ask for the App Homes to be published again (`store.refresh_homes`).
+Home's, "pagerduty" for PagerDuty's events), and so does every ask for the App Homes to be
+published again (`store.refresh_homes`).
 After the ack, `take()` hands what was fed to the runtime (which wakes those senders) and forgets
 it. A note wakes the Slack sender only, and not even that one while its channel's pace holds the
 line back and the sender would wake by itself by then (`SenderThread.offer`); a refused command
@@ -20,6 +21,7 @@ from typing import NamedTuple
 
 SLACK = "slack"  # the outbox's Slack sender (`bot.outbox.sender_thread`): work whose kind has no own sender
 HOME = "home"  # the App Home's sender (`bot.home_thread`; `Effect.own_sender` of its kinds)
+PAGERDUTY = "pagerduty"  # PagerDuty's sender (`bot.outbox.pagerduty_sender`; `Effect.own_sender` of its events)
 
 
 class Fed(NamedTuple):

@@ -20,12 +20,14 @@ from e2e_stack import Stack, bot_lines, wait_for, wait_until_no_send_is_in_fligh
 from paging_world import START, dm
 
 from bot.cli import main
-from bot.outbox import admin
+from bot.outbox import admin, pause
+from bot.outbox.kinds import pagerduty_event
 from bot.sandbox import ManualClock
 from slack_emulator import SlackEmulator
 
 GOOD_KEY = "a" * 32
 REFUSED_KEY = "0" * 32
+HELD_AT_MOST_SECONDS = 60  # a request held open is answered by then, whatever the test does
 CATALOG = f"""
 [[component]]
 id = "home"
@@ -43,15 +45,26 @@ pagerduty_routing_key = "{REFUSED_KEY}"
 
 class PagerDuty:
     """What the stand-in received (`events`, and `answers`: the status it gave each), and how it
-    answers: 202, or 400 for a `refused` key; the next `fail` requests get `fail_status`."""
+    answers: 202, or 400 for a `refused` key; the next `fail` requests get `fail_status`. Once
+    `hold_open`, each request is held open, unanswered (its action listed in `arrived` as it
+    arrives), until `answer_held`: PagerDuty answering slowly."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
         self.answers: list[int] = []
+        self.arrived: list[str] = []
         self.fail = 0
         self.fail_status = 503
         self.refused = {REFUSED_KEY}
         self.lock = threading.Lock()
+        self.answering = threading.Event()
+        self.answering.set()
+
+    def hold_open(self) -> None:
+        self.answering.clear()
+
+    def answer_held(self) -> None:
+        self.answering.set()
 
     def received(self) -> list[tuple[str, int]]:
         """(action, the status answered) of each event received, in the order received."""
@@ -66,6 +79,9 @@ def pagerduty() -> Iterator[tuple[PagerDuty, str]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with seen.lock:
+                seen.arrived.append(event["event_action"])
+            seen.answering.wait(HELD_AT_MOST_SECONDS)
             with seen.lock:
                 failing = seen.fail > 0
                 seen.fail -= 1 if failing else 0
@@ -91,6 +107,7 @@ def pagerduty() -> Iterator[tuple[PagerDuty, str]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield seen, f"http://127.0.0.1:{server.server_port}/v2/enqueue"
+    seen.answer_held()
     server.shutdown()
     server.server_close()
 
@@ -194,8 +211,8 @@ def test_a_resolve_waits_for_its_trigger_being_retried_even_with_two_processes_s
     for received in range(2, 5):  # PagerDuty's answers: 500, 500, then 202
         wait_until_no_send_is_in_flight(stack)
         clock.advance(seconds=30)
-        first.runtime.sender_thread.notify()
-        stack.runtime.sender_thread.notify()
+        first.runtime.pagerduty_thread.notify()
+        stack.runtime.pagerduty_thread.notify()
         wait_for(lambda count=received: len(seen.received()) >= count, timeout=30)
     stack.settle(timeout=30)
     assert seen.received() == [("trigger", 500)] * 3 + [("trigger", 202), ("resolve", 202)]
@@ -286,3 +303,134 @@ def test_slack_down_holds_back_no_pagerduty_event(
     assert any("resolved INC-1: rolled back" in line for line in bot_lines(stack, channel))
     assert "Stale" in str([m.blocks for m in emulator.messages(channel) if "English · short" in str(m.blocks)])
     assert seen.received() == [("trigger", 202), ("resolve", 202)]
+
+
+def test_a_page_while_slack_refuses_the_token_still_reaches_pagerduty(
+    stack: Stack, pagerduty: tuple[PagerDuty, str]
+) -> None:
+    """Slack refuses the bot's token (revoked): the outbox pauses and holds the Slack work. The
+    incident is paged and resolved meanwhile: PagerDuty gets the trigger and the resolve all the
+    same (the out-of-band page is what matters now). Once the token is fixed, Slack gets its work,
+    and PagerDuty nothing twice."""
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    stack.emulator.revoke_token("token_revoked")
+    stack.user("alice").slash("note rolled back the deploy", channel=channel)
+
+    def paused() -> bool:
+        with stack.runtime.db.read() as session:
+            return pause.current(session=session, team_id=None) is not None
+
+    wait_for(paused, timeout=30)
+    stack.user("alice").slash("page home", channel=channel)
+    wait_for(lambda: seen.received() == [("trigger", 202)], timeout=30)
+    stack.user("alice").slash("close fixed", channel=channel)
+    wait_for(lambda: seen.received() == [("trigger", 202), ("resolve", 202)], timeout=30)
+    assert paused(), "Slack still refuses the token"
+    assert dm(stack, "bob") == [] and not any("rolled back" in line for line in bot_lines(stack, channel))
+    stack.emulator.restore_token()
+    stack.runtime.sender.check_now()  # as a restart's auth.test does
+    stack.settle(timeout=30)
+    assert len(dm(stack, "bob")) == 1
+    assert any("rolled back the deploy" in line for line in bot_lines(stack, channel))
+    assert seen.received() == [("trigger", 202), ("resolve", 202)]
+
+
+def test_pagerduty_answering_slowly_holds_back_no_line_of_the_channel(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PagerDuty holds the trigger's request open (the bot waits for it as long as it takes, here
+    up to a minute): a note typed meanwhile reaches the channel while the request is still open,
+    and the page's direct message too. Once PagerDuty answers, it has the trigger, once."""
+    monkeypatch.setattr(pagerduty_event, "TIMEOUT_SECONDS", float(HELD_AT_MOST_SECONDS))
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    seen.hold_open()
+    stack.user("alice").slash("page home", channel=channel)
+    wait_for(lambda: seen.arrived == ["trigger"], timeout=30)  # held open by PagerDuty
+    stack.user("alice").slash("note rolled back the deploy", channel=channel)
+    wait_for(lambda: any("rolled back the deploy" in line for line in bot_lines(stack, channel)), timeout=30)
+    assert seen.received() == [], "the line arrived while PagerDuty still held the trigger's request open"
+    assert len(dm(stack, "bob")) == 1
+    seen.answer_held()
+    stack.settle(timeout=30)
+    assert seen.received() == [("trigger", 202)]
+
+
+def test_a_page_wakes_pagerduty_s_sender_and_a_note_does_not(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ack of a page wakes PagerDuty's sender (its event goes at once); a note's does not."""
+    woken: list[str] = []
+    thread = stack.runtime.pagerduty_thread
+    wake = thread.notify
+
+    def counted() -> None:
+        woken.append("woken")
+        wake()
+
+    monkeypatch.setattr(thread, "notify", counted)
+    channel = stack.channel_of(1)
+    assert stack.user("alice").slash("note rolled back the deploy", channel=channel).status == 200
+    assert woken == []
+    assert stack.user("alice").slash("page home", channel=channel).status == 200
+    assert woken == ["woken"]
+    wait_for(lambda: pagerduty[0].received() == [("trigger", 202)], timeout=30)
+
+
+def test_a_refused_trigger_sent_again_pages_pagerduty_though_its_re_page_was_refused_too(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], operator: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The API is paged twice while PagerDuty refuses its key: both triggers are given up. Once the
+    key is fixed, the operator sends the first again: PagerDuty gets it (the later re-page, given
+    up, said nothing to PagerDuty, so it overtakes nothing)."""
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page api", channel=channel)
+    stack.settle()
+    [message] = dm(stack, "bob")
+    assert stack.user("bob").click(message.channel, message.ts, "page.acknowledge").status == 200
+    stack.settle()
+    stack.user("alice").slash("page api", channel=channel)  # paged again: bob took the first
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("trigger", 400)]
+    capsys.readouterr()
+    assert operator() == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if "pagerduty.event" in line]
+    assert [row[1:5] for row in rows] == [["given", "up", "pagerduty.event", "INC-1"]] * 2
+    first = min(int(row[0]) for row in rows)
+    seen.refused.clear()  # the routing key is set right in PagerDuty
+    assert operator("retry", str(first)) == 0
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("trigger", 400), ("trigger", 202)]
+    with stack.runtime.db.read() as session:
+        trigger = admin.find(session=session, effect_id=first)
+    assert trigger is not None
+    assert (trigger.state, trigger.last_error) == ("done", "PagerDuty took the trigger (202)")
+
+
+def test_a_refused_trigger_sent_again_after_its_resolve_was_refused_too_is_not_sent(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], operator: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The trigger and the resolve both refused; the key fixed, the operator sends only the trigger
+    again: the incident is over, so it is settled unsent (it would page someone for an incident
+    nothing resolves), and says why."""
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page api", channel=channel)
+    stack.settle()
+    stack.user("alice").slash("close", channel=channel)
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("resolve", 400)]
+    capsys.readouterr()
+    assert operator() == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if "pagerduty.event" in line]
+    trigger_id = min(int(row[0]) for row in rows)
+    seen.refused.clear()
+    assert operator("retry", str(trigger_id)) == 0
+    stack.settle()
+    assert seen.received() == [("trigger", 400), ("resolve", 400)]
+    with stack.runtime.db.read() as session:
+        trigger = admin.find(session=session, effect_id=trigger_id)
+    assert trigger is not None
+    assert (trigger.state, trigger.last_error) == ("done", "not sent: a later one that ends it was given up")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from bot.outbox import claims, home_queue
+from bot.outbox import claims, home_queue, pagerduty_sender
 from bot.outbox import store as outbox
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
@@ -79,6 +79,7 @@ def test_rows_stored_by_released_versions_are_claimed_as_their_typed_effect(any_
     with any_db.read() as session:
         due = claims.claimable(session=session, team_id=TEAM, now=NOW, limit=100)
         due += home_queue.claimable(session=session, team_id=TEAM, now=NOW, limit=100)  # the App Home's
+        due += pagerduty_sender.claimable(session=session, team_id=TEAM, now=NOW, limit=100)  # PagerDuty's
     with any_db.write() as session:
         claimed = [claim(session, effect_id=d.id, worker="web-1", now=NOW) for d in sorted(due, key=lambda d: d.id)]
     assert [effect.effect if effect else None for effect in claimed] == [effect for effect, _ in stored_rows()]

@@ -52,6 +52,7 @@ class PagerDutyEvent(Effect):
     lane_apart: ClassVar[bool] = True  # waits for no Slack work, and no Slack work waits for it
     reads_incident: ClassVar[bool] = False  # written when queued
     overtaken_by_later: ClassVar[bool] = True
+    own_sender: ClassVar[str | None] = "pagerduty"  # its own thread: a slow PagerDuty or Slack holds back neither
     component_id: str
     action: str  # "trigger" or "resolve"
     dedup_key: str  # the incident's name, `INC-7`
@@ -83,6 +84,12 @@ class PagerDutyEvent(Effect):
         """A later event of the same component and key: PagerDuty's word on it after `earlier`'s."""
         same = (self.component_id, self.dedup_key)
         return isinstance(earlier, PagerDutyEvent) and (earlier.component_id, earlier.dedup_key) == same
+
+    @property
+    def final(self) -> bool:
+        """A resolve: the incident is over for PagerDuty, sent or not (a trigger before it, sent
+        again, would page someone for it)."""
+        return self.action == "resolve"
 
 
 def _post(url: str, event: dict[str, object]) -> int:
