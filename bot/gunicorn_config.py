@@ -2,7 +2,7 @@
 
 `on_starting` runs once in the gunicorn master, before it binds or forks:
 - a setting problem is printed once, one line each, and gunicorn exits with status 2 (see
-  `bot.startup`);
+  `bot.startup`); more than one worker on SQLite is one WARNING line (SQLite is for one process);
 - metrics across worker processes: each worker keeps its counters in files under
   `PROMETHEUS_MULTIPROC_DIR` (a fresh temporary folder unless the operator sets one, emptied at
   start), and any worker's `GET /metrics` answers the sum over all of them (see bot/metrics.py).
@@ -14,16 +14,19 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from bot.startup import WEB_REQUIRES, check, refuse
+from bot.startup import WEB_REQUIRES, check, refuse, several_on_sqlite
 
 _made: list[str] = [""]  # the temporary folder this master made, removed when it exits
 
 
-def on_starting(server: object) -> None:
-    _, problems = check(WEB_REQUIRES)
-    if problems:
+def on_starting(server: Any) -> None:  # gunicorn's Arbiter
+    settings, problems = check(WEB_REQUIRES)
+    if problems or settings is None:
         refuse(problems)
+    if warning := several_on_sqlite(settings, int(server.cfg.workers)):
+        server.log.warning(warning)  # gunicorn's own log: one line, before any worker starts
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = _made[0] = tempfile.mkdtemp(prefix="incident-bot-metrics-")

@@ -113,5 +113,19 @@ def database_problem(settings: Settings, *, migrated: bool = False) -> str | Non
     return None if why is None else _not_migrated(shown, why)
 
 
+def several_on_sqlite(settings: Settings, processes: int) -> str | None:
+    """One line when more than one web process would share a SQLite database (`WEB_CONCURRENCY`,
+    gunicorn's `--workers`): SQLite is for one process on one host, as `incident-bot worker` warns."""
+    from sqlalchemy.engine import make_url
+
+    if processes <= 1 or make_url(settings.database_url).get_backend_name() != "sqlite":
+        return None
+    return (
+        f"WEB_CONCURRENCY={processes} web processes on SQLite (DATABASE_URL={settings.database_url!r}): SQLite is "
+        "for one process on one host, and each web process sends Slack work and reminds on its own. Use "
+        "PostgreSQL (DATABASE_URL) for more than one, or WEB_CONCURRENCY=1."
+    )
+
+
 def _not_migrated(shown: str, why: str) -> str:
     return f"DATABASE_URL={shown!r} {why}: {NOT_MIGRATED}"

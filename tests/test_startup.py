@@ -74,3 +74,19 @@ def test_a_wrong_setting_stops_serve_with_one_line_naming_it(
 @pytest.mark.parametrize("name", sorted({name for name, _, _ in BAD_SETTINGS} - {"LOG_LEVEL"}))
 def test_the_example_each_line_shows_is_accepted(name: str) -> None:
     load_settings({name: EXAMPLES[name]})
+
+
+def test_more_than_one_web_process_on_sqlite_is_one_line_and_one_process_or_postgresql_none() -> None:
+    from bot.startup import several_on_sqlite
+
+    def settings(url: str) -> object:
+        return load_settings({"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": url})
+
+    sqlite = settings("sqlite:///incidents.db")
+    assert several_on_sqlite(sqlite, 2) == (  # type: ignore[arg-type]
+        "WEB_CONCURRENCY=2 web processes on SQLite (DATABASE_URL='sqlite:///incidents.db'): SQLite is for one "
+        "process on one host, and each web process sends Slack work and reminds on its own. Use PostgreSQL "
+        "(DATABASE_URL) for more than one, or WEB_CONCURRENCY=1."
+    )
+    assert several_on_sqlite(sqlite, 1) is None  # type: ignore[arg-type]
+    assert several_on_sqlite(settings("postgresql+psycopg://bot@db/incidents"), 4) is None  # type: ignore[arg-type]

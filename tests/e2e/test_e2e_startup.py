@@ -206,6 +206,39 @@ def test_the_procfile_web_line_starts_from_a_folder_with_a_dotenv_without_a_warn
     assert "WARNING" not in text and "will be unused" not in text, text
 
 
+def test_the_procfile_web_line_with_two_workers_on_sqlite_warns_once_in_one_line(tmp_path: Path) -> None:
+    """README: more than one process needs PostgreSQL; `incident-bot worker` on SQLite warns too."""
+    url = f"sqlite:///{tmp_path}/incidents.db"
+    with SlackEmulator() as emulator:
+        write_dotenv(
+            tmp_path,
+            {
+                "SLACK_BOT_TOKEN": emulator.bot_token,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": emulator.api_url,
+                "DATABASE_URL": url,
+            },
+        )
+        port = free_port()
+        log = tmp_path / "web.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                web_command(port, workers=2), env=clean_environment(), cwd=tmp_path, stdout=output, stderr=output
+            )
+            try:
+                wait_for_health(port, process)  # a warning: it still starts
+            finally:
+                process.terminate()
+                process.wait(15)
+    warned = [line for line in log.read_text().splitlines() if "WARNING" in line]
+    assert len(warned) == 1, log.read_text()
+    assert warned[0].endswith(
+        f"WEB_CONCURRENCY=2 web processes on SQLite (DATABASE_URL='{url}'): SQLite is for one process on one "
+        "host, and each web process sends Slack work and reminds on its own. Use PostgreSQL (DATABASE_URL) for "
+        "more than one, or WEB_CONCURRENCY=1."
+    )
+
+
 def wait_for_health(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while True:
