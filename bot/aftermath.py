@@ -34,6 +34,7 @@ from bot.domain.incident import TimelineEntry
 from bot.domain.insights import Insights
 from bot.domain.reminders import promise_line, record
 from bot.domain.retro import AlertOnRecord, Record, RetroState, UpdateOnRecord
+from bot.domain.visibility import check_follow_up_finisher
 from bot.errors import NotFound, RuleRefused
 from bot.lookup import Where, locate
 from bot.outbox import store
@@ -104,12 +105,19 @@ class AftermathService:
             _record(session, stored, entry, now)
             return follow_up_id, entry
 
-    def finish_follow_up(self, *, team_id: str, follow_up_id: int, actor: str) -> TimelineEntry:
+    def finish_follow_up(
+        self, *, team_id: str, follow_up_id: int, actor: str, channel_id: str | None = None
+    ) -> TimelineEntry:
+        """Done, by anyone who may change the incident, or its owner (`channel_id`: where asked)."""
         with self.db.write() as session:
             found = aftermath.get_follow_up(session=session, team_id=team_id, follow_up_id=follow_up_id)
             if found is None:
                 raise NotFound(f"There is no follow-up #{follow_up_id} in this workspace.")
             stored = repository.get_by_id(session=session, incident_id=found.incident_id)
+            owner = found.follow_up.owner
+            check_follow_up_finisher(
+                stored.incident, follow_up_id=follow_up_id, owner=owner, user_id=actor, channel_id=channel_id
+            )
             now = self.clock()
             if not aftermath.finish_follow_up(session=session, follow_up_id=follow_up_id, actor=actor, now=now):
                 raise RuleRefused(f"Follow-up #{follow_up_id} is already done.")

@@ -89,6 +89,18 @@ def check_visible(incident: Incident, *, user_id: str, channel_id: str | None) -
         )
 
 
+def check_follow_up_finisher(
+    incident: Incident, *, follow_up_id: int, owner: str | None, user_id: str, channel_id: str | None
+) -> None:
+    """A follow-up of a private incident is finished by its owner (their App Home lists it, with
+    the incident's name only) or by someone the incident shows to; anyone else is refused."""
+    if user_id != owner and not visible_to(incident, user_id=user_id, channel_id=channel_id):
+        raise NotFound(
+            f"Follow-up #{follow_up_id} belongs to {incident.name}, which is private: only its owner, the "
+            "incident's opener and role holders, or anyone in the incident's own channel can finish it."
+        )
+
+
 def refuse_publishing(incident: Incident) -> None:
     """Publish is refused while the incident is private: nothing of it reaches the public."""
     if incident.private:

@@ -244,7 +244,8 @@ def _resolved(item: Resolved, names: Mapping[str, str], say: Say) -> str:
 def _follow_up(item: OpenFollowUp, names: Mapping[str, str], say: Say) -> str:
     due = say("due_on", date=item.due.isoformat()) if item.due else say("no_due_date")
     text = for_slack(shorten(item.text, LINE_LIMIT), names)
-    return f"• #{item.number} {text} · *{item.incident.name}* · {due}"
+    private = " :lock:" if item.incident.private else ""  # its owner sees its name, never its title
+    return f"• #{item.number} {text} · *{item.incident.name}*{private} · {due}"
 
 
 def _lines(lines: list[str]) -> list[Block]:

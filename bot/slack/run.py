@@ -122,7 +122,9 @@ class CommandRunner:
         if isinstance(command, commands.Open):
             return self._open(command, asked)
         if isinstance(command, commands.FinishFollowUp):
-            self.aftermath.finish_follow_up(team_id=asked.team_id, follow_up_id=command.follow_up, actor=asked.user_id)
+            self.aftermath.finish_follow_up(
+                team_id=asked.team_id, follow_up_id=command.follow_up, actor=asked.user_id, channel_id=asked.channel_id
+            )
             return Reply(blocks.reply(f"Follow-up #{command.follow_up} is done."))
         where = Where(
             team_id=asked.team_id, channel_id=asked.channel_id, number=command.incident, user_id=asked.user_id

@@ -189,14 +189,15 @@ def resolved(
 def follow_ups(
     *, session: Session, team_id: str, user_id: str, guest: bool, limit: int
 ) -> tuple[list[tuple[FollowUpRow, StoredIncident]], int]:
-    """`user_id`'s open follow-ups of incidents they may see, soonest due first (none due last),
-    at most `limit`, and how many there are."""
+    """`user_id`'s open follow-ups, soonest due first (none due last), at most `limit`, and how
+    many there are: a member's of any incident (one of a private incident is theirs to finish,
+    bot.domain.visibility), a guest's of public incidents only (as `list`)."""
     where = (
         col(FollowUpRow.owner) == user_id,
         col(FollowUpRow.done_at).is_(None),
         col(FollowUpRow.team_id) == team_id,
         col(IncidentRow.id) == col(FollowUpRow.incident_id),
-        _shown(user_id, guest),
+        *((_public(),) if guest else ()),
     )
     query = (
         select(FollowUpRow, IncidentRow)
