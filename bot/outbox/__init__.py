@@ -28,6 +28,8 @@ concept per module:
     send_pool.py   a round's batches side by side
     channel_pace.py one message a second per channel: what waits meanwhile goes as one batch
     sender_thread.py SenderThread: the background thread of each web process
+    home_queue.py  the App Home's publishes and their sender of their own (HomeSender)
+    pagerduty_sender.py PagerDutySender: PagerDuty's events, by a sender of their own, whatever Slack does
     cli.py         `incident-bot outbox` and `outbox retry`
 
 The service records work with `store.enqueue(session=..., incident_id=..., effect=Invite(...),

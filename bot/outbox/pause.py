@@ -11,7 +11,8 @@ effect), the pause ends: every held effect is pending again, in its incident's o
 accepted at start-up (`auth.test`) or `incident-bot outbox retry` makes the check due at once.
 
 A pause is a workspace's: it holds and checks only the work of the workspace whose token Slack
-refused, so another install sharing the database goes on sending.
+refused, so another install sharing the database goes on sending. It is Slack's: PagerDuty's
+events, which call no Slack, go on too (their sender is not paused: `bot.outbox.pagerduty_sender`).
 
 The pause is one pending row of the effect table (`store.PAUSE_KIND`): its `created_at` is when
 the refusals began, its `not_before` the next check, its `last_error` Slack's error code, its

@@ -4,23 +4,28 @@ Events API v2, and resolving the incident resolves it, both with the incident's 
 the `dedup_key`, so PagerDuty keeps one incident however often it is triggered.
 
 The routing key is read from the catalog when sent (never stored in the outbox). It goes in its
-incident's queue, in a lane apart (`PAGERDUTY_LANE`, `Effect.lane_apart`): PagerDuty being slow
-or down never holds back the incident's Slack work, nor Slack being down PagerDuty's events, and
-the incident's events go to PagerDuty one after the other in the order recorded, so a resolve
-never overtakes a trigger still being retried, nor a trigger after a reopening its resolve (one
-lane for all of an incident's components: the order of each component's events is kept). What it
-says is written when queued: the sender reads no incident for it (`reads_incident`). Sent like
-Slack work, with its retry rules: a 429, a 5xx or no answer is tried again with backoff
-(PagerDuty deduplicates, so a repeat is harmless); a refusal (400: an unknown routing key or a
-malformed event, 401, 403, 404) is given up and listed by `incident-bot outbox`, which sends it
-again on demand once the key is fixed: never lost.
+incident's queue, in a lane apart (`PAGERDUTY_LANE`, `Effect.lane_apart`), sent by a sender of its
+own (`own_sender`: `bot.outbox.pagerduty_sender`, a thread of each process beside the Slack
+sender's, not stopped by Slack's token pause): PagerDuty being slow or down never holds back any
+Slack work, nor Slack being slow, down or refusing the token PagerDuty's events, and the
+incident's events go to PagerDuty one after the other in the order recorded, so a resolve never
+overtakes a trigger still being retried, nor a trigger after a reopening its resolve (one lane
+for all of an incident's components: the order of each component's events is kept). What it says
+is written when queued: the sender reads no incident for it (`reads_incident`). Sent with the
+outbox's retry rules: a 429, a 5xx or no answer is tried again with backoff (PagerDuty
+deduplicates, so a repeat is harmless); a refusal (400: an unknown routing key or a malformed
+event, 401, 403, 404) is given up and listed by `incident-bot outbox`, which sends it again on
+demand once the key is fixed: never lost.
 
 A given-up event holds nothing back (the outbox's rule): the resolve that follows a refused
 trigger is sent all the same (it resolves whatever an earlier trigger of the key opened; PagerDuty
-ignores it otherwise). An event sent again by `incident-bot outbox retry` once a later event of
-its component went (sent, given up, or being sent) is settled without being sent
-(`overtaken_by_later`): a trigger retried after the incident's resolve went would open a PagerDuty
-incident nothing resolves. Sent again together, both go, in order: the trigger, then the resolve.
+ignores it otherwise). An event sent again by `incident-bot outbox retry` is settled without being
+sent (`overtaken_by_later`, `bot.outbox.store.overtaken`) once a later event of its component was
+sent or is being sent, or when the latest later one is a resolve (`final`) that was given up: a
+trigger retried after the incident's resolve would open a PagerDuty incident nothing resolves. A
+later trigger given up overtakes nothing (it never reached PagerDuty): the first of two refused
+pages, sent again once the key is fixed, pages PagerDuty. Sent again together, both go, in order:
+the trigger, then the resolve.
 """
 
 from __future__ import annotations
