@@ -4,8 +4,9 @@ Slack sender, so that publishing a thousand Homes never holds up an incident cha
 A round takes the workspace's refresh requests (queuing a publish for each recent viewer,
 `HomeService.refresh`), then sends the App Home's due publishes (an `EffectSender` of the "home"
 lane: the outbox's retries, backoff, Retry-After and token pause, as for every Slack call). It is
-woken after the acks of its own process, and looks again every `poll_seconds` (a publish held back
-to keep one a person every 10 s goes within that much of its time).
+woken after the acks of its own process that gave it work (`bot.outbox.wakes`), and looks again
+every `poll_seconds` (a publish held back to keep one a person every 10 s goes within that much of
+its time).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ It sleeps until the earliest stored reminder time, or time a page nobody answere
 step or an alert rule declares a group (`timers`: bot.escalation, bot.alerts.triage), never longer
 than `cap_seconds` (60 s: the longest a deadline written by another process waits to be seen), and
 is woken when this process
-may have changed a deadline (after every ack; the acks of one second make one round). Each round
+may have changed a deadline (after every ack that recorded Slack work, `bot.outbox.wakes`; the acks
+of one second make one round). Each round
 sends what is due (`ReminderService.send_due`, and once per cap the reminders after the fire,
 `AftermathService.send_due_reminders`; each reminder is claimed in the database, so several
 processes never send one twice) and wakes the outbox sender. A round at start-up sends whatever
@@ -61,7 +62,7 @@ class ReminderThread(Background):
         self.workspace = workspace  # whose reminders: the team this process's token serves (None: unknown yet)
         self.timers = timers  # kept to the second, as the update reminders are
         # Other reminders, due by the day (after the fire: bot.aftermath): looked at once per cap, not
-        # in every round, since every ack wakes this thread and each look is a write transaction.
+        # in every round, since the acks of every change wake this thread and each look is a write transaction.
         self.also = also
         self._also_next = 0.0  # time.monotonic() of the next look
         self.after_round = after_round  # wake the outbox sender: a reminder was queued

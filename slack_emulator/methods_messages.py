@@ -57,9 +57,12 @@ def post_message(call: MethodCall) -> JSON:
 
 
 def update(call: MethodCall) -> JSON:
-    """``chat.update``: only the caller's own messages; keeps the ts and marks the message edited."""
+    """``chat.update``: only the caller's own messages, not in an archived channel (``is_inactive``);
+    keeps the ts and marks the message edited."""
     channel = call.channel()
     message = call.message(channel, "ts")
+    if channel.is_archived:
+        raise ApiError("is_inactive")
     if message.user != call.caller.id or message.subtype is not None:
         raise ApiError("cant_update_message")
     text, blocks = message_content(call)

@@ -1,13 +1,14 @@
 """The outbox sender: claims pending effects, sends them in batches, and records the outcome.
 
-Web processes run one `SenderThread` (woken right after each ack); `incident-bot worker` runs the
-same loop to pick up whatever is left after a crash or a Slack outage. Each effect is claimed by
-one sender at a time (`bot.outbox.claims`), a round's side by side (`bot.outbox.send_pool`). Work
-that settles a lane others wait for (`Effect.after`: the channel's creation) claims, in the
-transaction that records it, the work of its incident it let go, and that goes at once in the
-same round (`_chain`): the card is posted as soon as the channel exists. One send path: a batch (one
-effect, or the timeline lines queued one behind the other in their lane) is attempted once
-(`attempt`) and what came back is recorded for every effect of the batch alike (`record`):
+Web processes run one `SenderThread` (woken right after each ack that recorded Slack work);
+`incident-bot worker` runs the same loop to pick up whatever is left after a crash or a Slack
+outage. Each effect is claimed by one sender at a time (`bot.outbox.claims`), a round's side by side
+(`bot.outbox.send_pool`). Work that settles a lane others wait for (`Effect.after`: the channel's
+creation) claims, in the transaction that records it, the work of its incident it let go, and that
+goes at once in the same round (`_chain`): the card is posted as soon as the channel exists. One
+send path: a batch (one effect, or the timeline lines queued one behind the other in their lane) is
+attempted once (`attempt`) and what came back is recorded for every effect of the batch alike
+(`record`):
 
 - the kind's result: handed to `on_result`, kept (`Result.remember`), and the batch is done;
 - 5xx and network errors (`Retry`): pending again after `Backoff.after` (exponential with

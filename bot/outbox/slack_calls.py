@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from http.client import HTTPException
 from typing import Any
 
 from slack_sdk import WebClient
@@ -148,7 +149,7 @@ def conversation_of(client: WebClient, channel: str) -> Conversation:
             return Conversation.UNSEEN
         log.warning("conversations.info for %s failed (%s): taken as private", channel, error_code(error))
         return Conversation.UNANSWERED
-    except (OSError, ValueError) as error:  # a timeout, a refused connection, an answer that is not JSON
+    except (OSError, ValueError, HTTPException) as error:  # a timeout, a refused connection, a cut or non-JSON answer
         log.warning("conversations.info for %s did not answer (%s): taken as private", channel, error)
         return Conversation.UNANSWERED
     found = answer.get("channel")

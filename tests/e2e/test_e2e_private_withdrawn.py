@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 from e2e_stack import KOLKATA, Stack, shown
+from slack_sdk import WebClient
 from status_site import drafts_of, publish
 
 from bot.render.withdrawn import WITHDRAWN
@@ -122,3 +123,20 @@ def test_moved_to_a_new_private_channel_its_announcement_stays_withdrawn_and_not
     stack.user("alice").slash("close Contained", channel=stack.channel_of(1))
     stack.settle()
     assert TITLE not in everything_in(stack, ANNOUNCE) + everything_in(stack, STATUS)
+
+
+def test_an_announcement_slack_will_not_edit_keeps_no_other_post_showing(
+    make_stack: Callable[..., Stack], clock: ManualClock
+) -> None:
+    """The announcement channel was archived since (Slack answers `is_inactive` to its edit): the
+    published update in the status channel is withdrawn all the same."""
+    stack = make_stack(clock=clock)
+    channel = opened_announced_and_published(stack, clock)
+    archived = WebClient(token=stack.emulator.bot_token, base_url=stack.emulator.api_url).conversations_archive(
+        channel=ANNOUNCE
+    )
+    assert archived["ok"]
+    stack.user("alice").slash("private", channel=channel)
+    stack.settle()
+    assert [shown(m) for m in stack.emulator.messages(STATUS) if m.user == "U0BOT"] == [WITHDRAWN]
+    assert TITLE in everything_in(stack, ANNOUNCE)  # Slack keeps it: an archived channel's messages stay as they are

@@ -3,8 +3,9 @@
 edited to say only that an incident was made private: no title, no link (docs/behaviour.md,
 Private incidents). Recorded when the incident is made private, in the strict order of its work:
 an announcement or update on its way then is sent (an announcement is not, being private now)
-before this reads what to withdraw. A message deleted since is left alone; edits are idempotent,
-so a retry edits again."""
+before this reads what to withdraw. A message deleted since is left alone; a message Slack will
+not edit (an archived channel) does not keep the others showing: each is tried, then the first
+failure is the effect's (edits are idempotent, so a retry edits again)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,17 @@ class WithdrawPublic(Effect):
         status = slack.settings.status_channel
         messages = [*view.announced, *((status, ts) for ts in view.published_posts if status)]
         gone = 0
-        for channel, ts in messages:
+        failed: SlackApiError | None = None
+        for channel, ts in messages:  # every one, whatever happened to another: none left showing
             try:
                 slack.client.chat_update(channel=channel, ts=ts, text=WITHDRAWN, blocks=[section(WITHDRAWN)])
             except SlackApiError as error:
-                if error_code(error) not in GONE:
-                    raise
-                gone += 1
+                if error_code(error) in GONE:
+                    gone += 1
+                else:
+                    failed = failed or error
+        if failed is not None:  # retried (edits are idempotent) or given up, as its error says
+            raise failed
         if not messages:
             return Nothing(note="nothing was posted outside its channel")
         return Nothing(note=f"{gone} of {len(messages)} deleted already" if gone else None)
