@@ -34,10 +34,11 @@ from bot.domain.incident import TimelineEntry
 from bot.domain.insights import Insights
 from bot.domain.reminders import promise_line, record
 from bot.domain.retro import AlertOnRecord, Record, RetroState, UpdateOnRecord
-from bot.domain.visibility import check_follow_up_finisher
+from bot.domain.visibility import check_follow_up_finisher, involved
 from bot.errors import NotFound, RuleRefused
 from bot.lookup import Where, locate
 from bot.outbox import store
+from bot.outbox.kinds.post_direct_notice import PostDirectNotice
 from bot.outbox.kinds.post_notice import PostNotice
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.update_card import UpdateCard
@@ -172,7 +173,8 @@ class AftermathService:
     def send_due_reminders(self, *, team_id: str) -> int:
         """Queue workspace `team_id`'s reminders due now, each claimed in the database so that
         several processes send it once: owners of overdue follow-ups (again each week while
-        overdue), and the lead of an incident whose retrospective is still pending 3 working days
+        overdue; in the incident's channel, or directly to an owner a private incident does not
+        involve), and the lead of an incident whose retrospective is still pending 3 working days
         after the close."""
         now = self.clock()
         today = now.astimezone(self.zone).date()
@@ -182,7 +184,14 @@ class AftermathService:
                 session=session, team_id=team_id, today=today, reminded_before=now - FOLLOW_UP_REMINDER_EVERY, now=now
             )
             for found in overdue:
-                text = follow_up_reminder(found.follow_up, self._name(session, found.incident_id), today)
+                incident = repository.get_by_id(session=session, incident_id=found.incident_id).incident
+                text = follow_up_reminder(found.follow_up, incident.name, today)
+                owner = found.follow_up.owner
+                if incident.private and owner is not None and owner not in involved(incident):
+                    # not in its private channel (as far as the bot knows): told directly
+                    notice = PostDirectNotice(user=owner, text=text)
+                    store.enqueue(session=session, incident_id=None, team_id=found.team_id, effect=notice, now=now)
+                    continue
                 store.enqueue(session=session, incident_id=found.incident_id, effect=PostNotice(text=text), now=now)
             due_before = working_days_before(now, RETRO_REMINDER_WORKING_DAYS, self.zone)
             pending = aftermath.claim_retro_reminders(
@@ -197,9 +206,6 @@ class AftermathService:
                 store.enqueue(session=session, incident_id=stored.id, effect=PostNotice(text=text), now=now)
             queued = len(overdue) + len(pending)
         return queued
-
-    def _name(self, session: Session, incident_id: int) -> str:
-        return repository.get_by_id(session=session, incident_id=incident_id).incident.name
 
     # --- insights ----------------------------------------------------------------------------
 
