@@ -4,7 +4,10 @@ key: the incident's name) to INCIDENT_PAGERDUTY_EVENTS_URL, here a recording sta
 PagerDuty over real HTTP; resolving the incident sends `resolve`; a 5xx is retried; a refused key
 is given up, listed by `incident-bot outbox`, and holds back none of the incident's Slack work.
 An incident's events reach PagerDuty in the order recorded (a resolve never before a trigger still
-being retried, even with two processes sending), and neither they nor Slack's work wait for the other."""
+being retried, even with two processes sending), and neither they nor Slack's work wait for the other:
+PagerDuty's events have a sender of their own (web processes' and `incident-bot worker`'s), so a
+PagerDuty slow to answer delays no line in the channel, and a page made while Slack refuses the
+bot's token still reaches PagerDuty."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from paging_world import START, dm
 from bot.cli import main
 from bot.outbox import admin, pause
 from bot.outbox.kinds import pagerduty_event
-from bot.sandbox import ManualClock
+from bot.sandbox import SIGNING_SECRET, ManualClock
 from slack_emulator import SlackEmulator
 
 GOOD_KEY = "a" * 32
@@ -434,3 +437,32 @@ def test_a_refused_trigger_sent_again_after_its_resolve_was_refused_too_is_not_s
         trigger = admin.find(session=session, effect_id=trigger_id)
     assert trigger is not None
     assert (trigger.state, trigger.last_error) == ("done", "not sent: a later one that ends it was given up")
+
+
+def test_incident_bot_worker_sends_a_pagerduty_event_no_web_process_sent(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web process's PagerDuty sender is stopped (a crash) when the home page is paged: bob
+    gets his direct message, and nothing else sends the trigger (the Slack sender never claims
+    it). `incident-bot worker --once` sends it: PagerDuty gets it, once."""
+    seen, url = pagerduty
+    stack.runtime.pagerduty_thread.stop()
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page home", channel=channel)
+    wait_for(lambda: len(dm(stack, "bob")) == 1, timeout=30)
+    wait_until_no_send_is_in_flight(stack)
+    assert seen.received() == []
+    monkeypatch.chdir(tmp_path)
+    environ = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": stack.emulator.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": stack.emulator.api_url,
+        "INCIDENT_TIMEZONE": "Asia/Kolkata",
+        "INCIDENT_CATALOG": str(tmp_path / "catalog.toml"),
+        "INCIDENT_PAGERDUTY_EVENTS_URL": url,
+    }
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert main(["worker", "--once"]) == 0
+    assert seen.received() == [("trigger", 202)]
