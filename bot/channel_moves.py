@@ -4,7 +4,8 @@ timeline entry) and queues the move as Slack work, so it waits out a slow or abs
 private channel made and the public one's members invited (`channel.move`), the incident's people
 invited, its topic, card and the timeline so far posted there, and a note left in the public
 channel, archived when Slack lets the bot (`channel.retire`). The incident's channel is the new
-one from the moment Slack has made it; drafts proposed in the old one are stale."""
+one from the moment Slack has made it; drafts proposed in the old one are stale, and the direct
+messages of pages still waiting for an answer are edited to link the new one."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from bot.outbox.kinds.post_card import PostCard
 from bot.outbox.kinds.retire_channel import RetireChannel
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_draft import UpdateDraft
-from bot.storage import drafts, repository
+from bot.outbox.kinds.update_page import UpdatePage
+from bot.storage import drafts, pages, repository
 from bot.storage.db import Database
 
 MOVED = "the incident moved to a new private channel after it was written."
@@ -59,5 +61,10 @@ class ChannelMoves:
                 CopyTimeline(from_channel=old, until_entry=entry_id),
                 RetireChannel(from_channel=old),
             ]
+            # pages still waiting for an answer: linking the new channel, not the archived one (after the move)
+            waiting = [
+                page.id for page in pages.of_incident(session=session, incident_id=stored.id) if page.state.is_open
+            ]
+            effects += [UpdatePage(page_id=page_id) for page_id in waiting]
             store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
         return Changed(incident=incident, entry=entry)

@@ -81,6 +81,36 @@ def test_private_on_an_incident_with_a_public_channel_says_so_and_moves_it_when_
     assert not any("Keys rotated everywhere" in line for line in shown(stack, public))
 
 
+def dm_of(stack: Stack, person: str) -> list[str]:
+    """The app's direct messages to `person`, as text and blocks."""
+    return [f"{m.text} {m.blocks}" for m in stack.emulator.messages(f"D{stack.emulator.user(person).id}")]
+
+
+def test_a_page_waiting_for_an_answer_links_the_new_channel_once_moved(stack: Stack, public: str) -> None:
+    """Before, bob's page kept "You are invited to its channel, <#old>", archived since."""
+    stack.emulator.add_user("carol", real_name="Carol Jones")
+    stack.user("alice").slash("page @bob", channel=public)
+    stack.user("alice").slash("page @carol", channel=public)
+    stack.settle()
+    carols = stack.emulator.messages(f"D{stack.emulator.user('carol').id}")[0]
+    stack.user("carol").click(carols.channel, carols.ts, "page.decline")
+    stack.settle()
+    stack.user("alice").slash("private", channel=public)
+    stack.user("alice").click_ephemeral(public, offer(stack, public).ts, MOVE)
+    stack.settle()
+    moved = stack.channel_of(1)
+    [bobs] = dm_of(stack, "bob")
+    assert f"You are invited to its channel, <#{moved}>." in bobs and f"<#{public}>" not in bobs
+    assert "page.acknowledge" in bobs  # still waiting for his answer
+    [carols_now] = dm_of(stack, "carol")
+    assert "You said you can't take it" in carols_now and "page.acknowledge" not in carols_now  # answered: as it was
+    [message] = stack.emulator.messages(f"D{stack.emulator.user('bob').id}")
+    stack.user("bob").click(message.channel, message.ts, "page.acknowledge")
+    stack.settle()
+    assert replies(stack)[-1].startswith("INC-1: thank you, you acknowledged it at ")
+    assert f"The channel: <#{moved}>." in dm_of(stack, "bob")[0]
+
+
 def test_when_slack_will_not_archive_the_public_channel_the_note_left_there_says_so(stack: Stack, public: str) -> None:
     stack.emulator.admin.restrict_archiving()
     stack.user("alice").slash("private", channel=public)

@@ -1,7 +1,8 @@
 """page.update: a page's direct message once answered, by its person or by another (docs/behaviour.md,
 Paging): its buttons replaced by what happened ("You acknowledged at 21:45 IST", "*alice*
-acknowledged at 21:45 IST: nothing more to do"). Rendered from the page as it is when sent; in
-the pages' lane, after the message it edits (`PageMessage`).
+acknowledged at 21:45 IST: nothing more to do"); or, still waiting for an answer, asked again
+with its buttons where the incident is now (its channel moved: `bot.channel_moves`). Rendered from
+the page as it is when sent; in the pages' lane, after the message it edits (`PageMessage`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ class UpdatePage(PageMessage):
         view, page = self.page(slack)
         if page.channel is None or page.ts is None:
             return Nothing(note="its message was never sent")
-        text, blocks = paging.answered_message(view.incident, page, view.names, slack.settings.zone)
+        if page.state.is_open:  # not answered yet: the same question, where the incident is now
+            text, blocks = paging.page_message(view.incident, page, view.names)
+        else:
+            text, blocks = paging.answered_message(view.incident, page, view.names, slack.settings.zone)
         slack.client.chat_update(channel=page.channel, ts=page.ts, text=text, blocks=blocks)
         return Nothing()
