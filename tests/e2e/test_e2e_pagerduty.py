@@ -21,15 +21,18 @@ from typing import Any
 import pytest
 from e2e_stack import Stack, bot_lines, wait_for, wait_until_no_send_is_in_flight
 from paging_world import START, dm
+from sqlmodel import col, select
 
 from bot.cli import main
 from bot.outbox import admin, pause
 from bot.outbox.kinds import pagerduty_event
 from bot.sandbox import SIGNING_SECRET, ManualClock
+from bot.storage.tables import EffectRow
 from slack_emulator import SlackEmulator
 
 GOOD_KEY = "a" * 32
 REFUSED_KEY = "0" * 32
+HUNG_SLACK_SECONDS = 15.0  # longer than a loaded machine takes to send a trigger
 HELD_AT_MOST_SECONDS = 60  # a request held open is answered by then, whatever the test does
 CATALOG = f"""
 [[component]]
@@ -357,6 +360,31 @@ def test_pagerduty_answering_slowly_holds_back_no_line_of_the_channel(
     assert len(dm(stack, "bob")) == 1
     seen.answer_held()
     stack.settle(timeout=30)
+    assert seen.received() == [("trigger", 202)]
+
+
+def test_a_hung_slack_call_holds_back_no_pagerduty_event(stack: Stack, pagerduty: tuple[PagerDuty, str]) -> None:
+    """Slack takes 15 s to answer each message: a note's line is being posted when the home page is
+    paged. PagerDuty gets the trigger while the line's call still hangs; the line and the page's
+    direct message arrive once Slack answers."""
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    stack.emulator.set_latency(HUNG_SLACK_SECONDS, "chat.postMessage")
+    stack.user("alice").slash("note rolled back the deploy", channel=channel)
+
+    def being_posted() -> bool:
+        with stack.runtime.db.read() as session:
+            query = select(EffectRow).where(col(EffectRow.kind) == "timeline.post", col(EffectRow.state) == "pending")
+            return any(row.claimed_until is not None for row in session.exec(query))
+
+    wait_for(being_posted, timeout=30)
+    stack.user("alice").slash("page home", channel=channel)
+    wait_for(lambda: seen.received() == [("trigger", 202)], timeout=30)
+    assert not any("rolled back the deploy" in line for line in bot_lines(stack, channel)), "Slack's call still hangs"
+    stack.emulator.set_latency(0.0, "chat.postMessage")
+    stack.settle(timeout=60)
+    assert any("rolled back the deploy" in line for line in bot_lines(stack, channel))
+    assert len(dm(stack, "bob")) == 1
     assert seen.received() == [("trigger", 202)]
 
 
