@@ -146,9 +146,11 @@ class Effect(ABC):
     # sent or is being sent (it would arrive after what it comes before), or once the latest of
     # those is `final` and was given up (`bot.outbox.store.overtaken`, `bot.outbox.sender`).
     overtaken_by_later: ClassVar[bool] = False
-    # Sent by a sender of its own (`bot.outbox.claims.claimable`'s `own_sender`): "home" for the App
-    # Home's publishes, which then never wait for an incident channel's work, nor hold it up. None:
-    # the Slack sender's.
+    # Sent by a sender of its own, in a thread of its own (`bot.outbox.claims.claimable` leaves it
+    # out): "home" for the App Home's publishes, which then never wait for an incident channel's
+    # work, nor hold it up; "pagerduty" for PagerDuty's events (`claims.claimable_by`, their lane's
+    # order kept; not stopped by Slack's token pause: `bot.outbox.pagerduty_sender`). None: the
+    # Slack sender's.
     own_sender: ClassVar[str | None] = None
     # Changes what the App Home shows (an incident's card or its next update, a page): recording it
     # asks for the Homes of its workspace's recent viewers to be published again (`bot.outbox.store`).
