@@ -199,6 +199,12 @@ def test_one_of_the_people_paged_together_takes_it_for_all_and_silence_waits_for
     stack.user("dave").click(daves.channel, daves.ts, "page.acknowledge")
     stack.settle()
     assert shown(dm(stack, "carol")[0]).endswith(":ok_hand: *dave* acknowledged at 21:41 IST: nothing more to do.")
+    record = stack.runtime.aftermath.record(Where("T0EMULATOR", number=1))
+    assert "| carol | carol, dave (direct) | alice |" in markdown(record)
+    data = as_data(record)
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    carol, dave = stack.emulator.user("carol").id, stack.emulator.user("dave").id
+    assert [page["for"] for page in data["pages"]] == [{"kind": "person", "id": f"{carol},{dave}", "name": ""}] * 2
     card = sections_of(card_of(stack, channel).blocks)
     assert "*Paged*\n:white_check_mark: *carol*, *dave*: acknowledged by *dave* at 21:41 IST" in card
     # bob says no, erin says nothing: the channel is told once the escalation time has passed
