@@ -186,6 +186,8 @@ def _socket(settings: Settings, *, status_host: str, status_port: int | None) ->
     except KeyboardInterrupt:
         pass
     finally:
+        # Slack's connection first (its threads would keep reconnecting while the rest stops), then ours.
+        handler.close()  # type: ignore[no-untyped-call]
         runtime.stop()
     return 0
 
