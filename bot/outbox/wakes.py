@@ -6,12 +6,13 @@ so what it queued is its thread's: every outbox row is made by `bot.outbox.store
 here which sender will send it (the Slack sender, or the kind's `own_sender`: "home" for the App
 Home's, "pagerduty" for PagerDuty's events), and so does every ask for the App Homes to be
 published again (`store.refresh_homes`).
+
 After the ack, `take()` hands what was fed to the runtime (which wakes those senders) and forgets
 it. A note wakes the Slack sender only, and not even that one while its channel's pace holds the
 line back and the sender would wake by itself by then (`SenderThread.offer`); a refused command
 wakes nobody. Work recorded in a transaction that then rolled back wakes a sender for nothing,
-which costs one round. A sender not woken still
-looks every second, so a path that forgot to say so is late, never lost.
+which costs one round. A sender not woken still looks every second, so a path that forgot to say
+so is late, never lost.
 """
 
 from __future__ import annotations
