@@ -324,14 +324,22 @@ def test_subscribing_in_the_browser_without_javascript_every_page_accessible(
 
 
 def heading_becomes(browser: Any, expected: str) -> None:
-    """Wait for the page the form sent to (the click returns before it loads)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    """Wait for the page the form sent to (the click returns before it loads).
+
+    The heading is read by a script in whatever document is loaded at that moment, once it has
+    finished loading: an element found in the old page and read after the new one replaced it
+    fails in chromedriver as stale or as "Node with given id does not belong to the document"
+    (a plain WebDriverException), so any error while the page changes is one more try."""
+    from selenium.common.exceptions import WebDriverException
 
     seen = ""
     for _ in range(200):
         try:
-            seen = browser.find_element("css selector", "h1").text
-        except (NoSuchElementException, StaleElementReferenceException):
+            seen = browser.execute_script(
+                "const h = document.querySelector('h1');"
+                " return document.readyState === 'complete' && h ? h.textContent.trim() : '';"
+            )
+        except WebDriverException:
             seen = ""
         if seen == expected:
             return
