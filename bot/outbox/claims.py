@@ -20,7 +20,9 @@ go in the order recorded (its triage message posted before it is edited, never t
 A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
 Claiming an effect of a `batched` kind claims its batch: that kind's effects queued right behind
 it in its lane, sent as one, settled in one statement (only a lane's first is claimable: none can
-take the rest). What was recorded and how it is settled: `bot.outbox.store`."""
+take the rest). Whether a claimed effect is still worth sending, a later one of its kind
+having superseded or overtaken it, is asked here too (`has_later`, `overtaken`). What was
+recorded and how it is settled: `bot.outbox.store`."""
 
 from __future__ import annotations
 
@@ -33,10 +35,10 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.outbox.codec import UnreadablePayload, decode
+from bot.outbox.codec import UnreadablePayload, decode, encode
 from bot.outbox.effect import Effect
 from bot.outbox.registry import APART_LANES, OWN_SENDERS, SENT_APART
-from bot.outbox.store import PAUSE_KIND
+from bot.outbox.store import DEAD, PAUSE_KIND
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, EffectRow
 
@@ -268,3 +270,55 @@ def release(*, session: Session, effect_ids: Sequence[int]) -> None:
         core(session).execute(
             update(EffectRow).where(col(EffectRow.id).in_(effect_ids)).values(claimed_by=None, claimed_until=None)
         )
+
+
+def has_later(*, session: Session, effect: Claimed) -> bool:
+    """A later pending effect of the same kind in the same queue (incident, alert group; else
+    with the same fields: one person's App Home) makes this one redundant."""
+    queue: ColumnElement[bool]
+    if effect.incident_id is not None:
+        queue = col(EffectRow.incident_id) == effect.incident_id
+    elif effect.alert_group_id is not None:  # the group's own queue (not its work queued behind an incident)
+        queue = and_(col(EffectRow.alert_group_id) == effect.alert_group_id, col(EffectRow.incident_id).is_(None))
+    else:
+        queue = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.payload) == encode(effect.effect))
+    query = select(EffectRow.id).where(
+        queue, EffectRow.kind == effect.kind, EffectRow.state == "pending", col(EffectRow.id) > effect.id
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def overtaken(*, session: Session, effect: Claimed) -> str | None:
+    """A later effect of the same kind and incident that overtakes this one (`Effect.overtakes`)
+    was sent, or is claimed by a sender (it could be claimed only while this one was given up: it
+    waited for it), so this one would arrive after it, out of order; or the latest of those later
+    ones is its subject's last word (`Effect.final`: a resolve) and was given up, so this one would
+    say what that word took back (a trigger of an incident over). A later one given up that is no
+    last word overtakes nothing: it said nothing (a re-page refused, like this trigger, before the
+    routing key was fixed). Why this one is not sent, or None: it is."""
+    if effect.incident_id is None:
+        return None
+    query = (
+        select(EffectRow.payload, EffectRow.state, EffectRow.claimed_until)
+        .where(
+            EffectRow.incident_id == effect.incident_id,
+            EffectRow.kind == effect.kind,
+            col(EffectRow.id) > effect.id,
+            col(EffectRow.state).in_(("pending", "done", DEAD)),
+        )
+        .order_by(col(EffectRow.id).desc())
+    )
+    latest = True
+    for payload, state, claimed_until in session.exec(query):
+        try:
+            later = decode(effect.kind, str(payload))
+        except UnreadablePayload:
+            continue  # a row this version cannot read says nothing it can compare
+        if not later.overtakes(effect.effect):
+            continue
+        if state == "done" or (state == "pending" and claimed_until is not None):
+            return "not sent: a later one that overtakes it went first"
+        if latest and state == DEAD and later.final:
+            return "not sent: a later one that ends it was given up"
+        latest = False
+    return None

@@ -144,7 +144,7 @@ class Effect(ABC):
     reads_incident: ClassVar[bool] = True
     # Settled without sending once a later effect of its kind and incident that `overtakes` it was
     # sent or is being sent (it would arrive after what it comes before), or once the latest of
-    # those is `final` and was given up (`bot.outbox.store.overtaken`, `bot.outbox.sender`).
+    # those is `final` and was given up (`bot.outbox.claims.overtaken`, `bot.outbox.sender`).
     overtaken_by_later: ClassVar[bool] = False
     # Sent by a sender of its own, in a thread of its own (`bot.outbox.claims.claimable` leaves it
     # out): "home" for the App Home's publishes, which then never wait for an incident channel's

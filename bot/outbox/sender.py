@@ -283,20 +283,20 @@ class EffectSender:
     def settled_without_slack(self, effect: Claimed) -> bool:
         """Settle what needs no Slack call: expired (a modal's trigger), superseded by a later
         card or topic, or overtaken by a later one (a PagerDuty trigger sent again after its resolve
-        went or was given up: `store.overtaken`). True when it was."""
+        went or was given up: `claims.overtaken`). True when it was."""
         if effect.expires_at is not None and self.clock() > effect.expires_at:
             self.record([effect], GiveUp("expired before it could be sent"))
             return True
         # One that may have reached Slack goes again itself: its retry finds what it posted.
         if effect.effect.superseded_by_later and not failed_ambiguously(effect.last_error):
             with self.db.read() as session:
-                later = store.has_later(session=session, effect=effect)
+                later = claims.has_later(session=session, effect=effect)
             if later:
                 self.record([effect], Nothing(note="superseded by a later one"))
                 return True
         if effect.effect.overtaken_by_later:
             with self.db.read() as session:
-                overtaken = store.overtaken(session=session, effect=effect)
+                overtaken = claims.overtaken(session=session, effect=effect)
             if overtaken is not None:
                 self.record([effect], Nothing(note=overtaken))
                 return True

@@ -16,20 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, update
+from sqlalchemy import bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox import wakes
-from bot.outbox.codec import UnreadablePayload, decode, encode
+from bot.outbox.codec import encode
 from bot.outbox.effect import Effect
 from bot.storage import home
 from bot.storage.sql import core
 from bot.storage.tables import EffectRow, IncidentRow
-
-if TYPE_CHECKING:
-    from bot.outbox.claims import Claimed
 
 HELD = "held"
 DEAD = "dead"  # given up
@@ -119,58 +116,6 @@ def enqueue_all(
         del each["team_id"]
         each["behind"] = incident_id
     core(session).execute(_ENQUEUE_BEHIND, rows)
-
-
-def has_later(*, session: Session, effect: Claimed) -> bool:
-    """A later pending effect of the same kind in the same queue (incident, alert group; else
-    with the same fields: one person's App Home) makes this one redundant."""
-    queue: ColumnElement[bool]
-    if effect.incident_id is not None:
-        queue = col(EffectRow.incident_id) == effect.incident_id
-    elif effect.alert_group_id is not None:  # the group's own queue (not its work queued behind an incident)
-        queue = and_(col(EffectRow.alert_group_id) == effect.alert_group_id, col(EffectRow.incident_id).is_(None))
-    else:
-        queue = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.payload) == encode(effect.effect))
-    query = select(EffectRow.id).where(
-        queue, EffectRow.kind == effect.kind, EffectRow.state == "pending", col(EffectRow.id) > effect.id
-    )
-    return session.exec(query.limit(1)).first() is not None
-
-
-def overtaken(*, session: Session, effect: Claimed) -> str | None:
-    """A later effect of the same kind and incident that overtakes this one (`Effect.overtakes`)
-    was sent, or is claimed by a sender (it could be claimed only while this one was given up: it
-    waited for it), so this one would arrive after it, out of order; or the latest of those later
-    ones is its subject's last word (`Effect.final`: a resolve) and was given up, so this one would
-    say what that word took back (a trigger of an incident over). A later one given up that is no
-    last word overtakes nothing: it said nothing (a re-page refused, like this trigger, before the
-    routing key was fixed). Why this one is not sent, or None: it is."""
-    if effect.incident_id is None:
-        return None
-    query = (
-        select(EffectRow.payload, EffectRow.state, EffectRow.claimed_until)
-        .where(
-            EffectRow.incident_id == effect.incident_id,
-            EffectRow.kind == effect.kind,
-            col(EffectRow.id) > effect.id,
-            col(EffectRow.state).in_(("pending", "done", DEAD)),
-        )
-        .order_by(col(EffectRow.id).desc())
-    )
-    latest = True
-    for payload, state, claimed_until in session.exec(query):
-        try:
-            later = decode(effect.kind, str(payload))
-        except UnreadablePayload:
-            continue  # a row this version cannot read says nothing it can compare
-        if not later.overtakes(effect.effect):
-            continue
-        if state == "done" or (state == "pending" and claimed_until is not None):
-            return "not sent: a later one that overtakes it went first"
-        if latest and state == DEAD and later.final:
-            return "not sent: a later one that ends it was given up"
-        latest = False
-    return None
 
 
 def waiting_in_group(*, session: Session, alert_group_id: int, kind: str, now: datetime) -> bool:

@@ -66,8 +66,8 @@ def test_a_later_edit_supersedes_a_waiting_one_of_its_group_only(any_db: Databas
             store.enqueue(session=session, incident_id=None, team_id=TEAM, effect=effect, now=NOW)
     with any_db.write() as session:
         first, second, _ = claims.claim_many(session=session, effect_ids=[1, 2, 3], worker="web-1", now=NOW).values()
-        assert store.has_later(session=session, effect=claims.claimed(first))
-        assert not store.has_later(session=session, effect=claims.claimed(second))
+        assert claims.has_later(session=session, effect=claims.claimed(first))
+        assert not claims.has_later(session=session, effect=claims.claimed(second))
 
 
 def test_every_triage_message_keeps_one_channel_s_pace_and_an_incident_s_work_is_not_held_behind(
