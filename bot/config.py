@@ -19,10 +19,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.alert_rules import Rules, RulesError, read_rules
+from bot.domain.alert_tokens import AlertToken, read_tokens
 from bot.domain.catalog import Catalog, CatalogError, read_catalog
 from bot.domain.durations import parse_length
 from bot.domain.paging import DEFAULT_ESCALATE_AFTER
-from bot.intake.tokens import AlertToken, read_tokens
 from bot.mail_settings import SmtpServer, mail_settings
 
 DEFAULT_API_URL = "https://slack.com/api/"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.intake.tokens import AlertToken
+from bot.domain.alert_tokens import AlertToken
 
 PAYLOADS = Path(__file__).parent / "alert_payloads"
 AM_SECRET = "s3cr3t-test-token-of-alertmanager"

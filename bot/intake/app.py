@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.alerts.receive import AlertService, Receipt
+from bot.domain.alert_tokens import AlertToken, bearer, matching
 from bot.domain.alerts import Change, Notification, Source
 from bot.intake.alertmanager import read_webhook
 from bot.intake.events import InvalidEvent, read_event, routing_key
-from bot.intake.tokens import AlertToken, bearer, matching
 from bot.reading import Malformed
 from bot.request_body import Refusal, read_body, request_headers
 

@@ -15,8 +15,8 @@ import pytest
 from bot.alerts.receive import AlertService
 from bot.clock import utc_now
 from bot.domain.alert_rules import Rules
+from bot.domain.alert_tokens import read_tokens
 from bot.intake.app import AlertIntake
-from bot.intake.tokens import read_tokens
 from bot.storage.db import Database
 from tests.alert_samples import AM_SECRET, TOKENS_SETTING, body, raw
 
