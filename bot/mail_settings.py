@@ -10,6 +10,7 @@ from email.utils import formataddr, parseaddr
 
 from bot.domain.subscribers import check_email
 from bot.errors import UsageError
+from bot.variables import problem
 
 SECRET_KEY_MIN = 32
 
@@ -66,8 +67,6 @@ def mail_settings(
 ) -> tuple[SmtpServer | None, str | None]:
     """SMTP_URL and what mail subscriptions need with it: a sender, the page's address for the
     links, and the secret the links are signed with (docs/behaviour.md, Subscribers)."""
-    from bot.config import problem
-
     url = get("SMTP_URL")
     sender = get("INCIDENT_MAIL_FROM")
     secret = get("INCIDENT_SECRET_KEY")

@@ -19,8 +19,9 @@ from typing import NoReturn
 
 from dotenv import load_dotenv
 
-from bot.config import ConfigError, Settings, load_settings, problem
+from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging, log_format_problem, log_level_problem
+from bot.variables import problem
 
 CONNECT_TIMEOUT_SECONDS = 10
 WEB_REQUIRES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.config import EXAMPLES, load_settings
+from bot.config import load_settings
+from bot.variables import EXAMPLES
 
 PREFIX = "incident-bot cannot start: "
 # What an operator's shell would not have; the tests' own environment must not leak in.

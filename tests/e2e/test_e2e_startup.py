@@ -14,8 +14,8 @@ import pytest
 from as_operator import Started, clean_environment, heroku_style, write_dotenv
 from test_e2e_gunicorn import free_port, web_command
 
-from bot.config import EXAMPLES
 from bot.sandbox import SIGNING_SECRET
+from bot.variables import EXAMPLES
 from slack_emulator import SlackEmulator
 
 PREFIX = "incident-bot cannot start: "
