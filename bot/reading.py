@@ -22,6 +22,34 @@ class Malformed(ValueError):
         self.problem = problem
 
 
+def unstorable(value: object, path: str = "") -> Malformed | None:
+    """The first text in parsed JSON (a key or a string, depth first) that no database can store: a
+    NUL character (PostgreSQL refuses it in text) or half of a surrogate pair (`"\\ud800"`, which
+    is not UTF-8 at all); None when every text can be stored."""
+    if isinstance(value, str):
+        return _unstorable_text(value, path or "the body")
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := unstorable(item, f"{path}[{index}]"):
+                return found
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            at = f"{path}.{key}" if path else str(key)
+            if found := _unstorable_text(str(key), f"{path or 'the body'} has a key that") or unstorable(item, at):
+                return found
+    return None
+
+
+def _unstorable_text(text: str, path: str) -> Malformed | None:
+    if "\x00" in text:
+        return Malformed(path, "contains a NUL character (\\u0000), which cannot be stored")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return Malformed(path, "contains half of a surrogate pair (\\ud800-\\udfff), which is not text")
+    return None
+
+
 def kind_of(value: object) -> str:
     if value is None:
         return "null"

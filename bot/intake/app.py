@@ -28,7 +28,7 @@ from bot.domain.alert_tokens import AlertToken, bearer, matching
 from bot.domain.alerts import Change, Notification, Source
 from bot.intake.alertmanager import read_webhook
 from bot.intake.events import InvalidEvent, read_event, routing_key
-from bot.reading import Malformed
+from bot.reading import Malformed, unstorable
 from bot.request_body import Refusal, read_body, request_headers
 
 if TYPE_CHECKING:
@@ -124,8 +124,11 @@ class AlertIntake:
             token = matching(self.tokens, routing_key(parsed))
             if token is None:
                 raise Refusal(401, "routing_key is not a secret of INCIDENT_ALERT_TOKENS")
-            return self._event(parsed, sender=token.name or source.shown)
+        if (bad_text := unstorable(parsed)) is not None:  # PostgreSQL would refuse it: a 500 retried forever
+            raise Refusal(400, str(bad_text))
         assert token is not None
+        if source is Source.EVENTS:
+            return self._event(parsed, sender=token.name or source.shown)
         try:
             notification = read_webhook(parsed, source=source, sender=token.name or source.shown)
         except Malformed as malformed:

@@ -141,6 +141,43 @@ def test_an_invalid_event_is_a_400_listing_every_field_and_stores_nothing(
     ]
 
 
+def test_text_no_database_can_store_is_a_400_naming_the_field_on_both_backends_and_stores_nothing(
+    alerting: Stack, unchanged: Callable[..., Any]
+) -> None:
+    """Valid JSON a Go sender can write (a label value with a NUL character) or a JSON text holding
+    half a surrogate pair: PostgreSQL refused the first and both backends the second with a 500,
+    which Alertmanager retries until the notification expires, and SQLite stored the NUL."""
+    with_nul = body("alertmanager_firing")
+    with_nul["alerts"][0]["labels"]["instance"] = "web-1\x00:9100"
+    lone_half = body("grafana_documented")
+    lone_half["alerts"][1]["annotations"] = {"summary": "disk \ud800 full"}
+    nul_key = event("pagerduty_trigger_openapi")
+    nul_key["payload"]["custom_details"] = {"free\x00space": "2%"}
+    with unchanged(alerting.runtime.db):
+        from_am = from_alertmanager(alerting.url, "alertmanager_firing", body=json.dumps(with_nul).encode())
+        from_grafana_ = from_grafana(alerting.url, json.dumps(lone_half).encode())
+        from_events = enqueue(alerting.url, nul_key)
+    assert (from_am.status, from_am.body) == (
+        400,
+        {"error": "alerts[0].labels.instance contains a NUL character (\\u0000), which cannot be stored"},
+    )
+    assert (from_grafana_.status, from_grafana_.body) == (
+        400,
+        {
+            "error": "alerts[1].annotations.summary contains half of a surrogate pair (\\ud800-\\udfff), "
+            "which is not text"
+        },
+    )
+    assert from_events.status == 400
+    assert from_events.body == {
+        "status": "invalid event",
+        "message": "Event object is invalid",
+        "errors": ["payload.custom_details has a key that contains a NUL character (\\u0000), which cannot be stored"],
+    }
+    assert from_alertmanager(alerting.url, "alertmanager_firing").status == 200  # the same alert, as it should be
+    assert stored(alerting) == (1, 1, 1)
+
+
 @pytest.mark.parametrize("path", ["/alerts/alertmanager", "/alerts/v2/enqueue"])
 def test_a_body_over_one_mib_is_refused_before_it_is_read(alerting: Stack, path: str) -> None:
     """The declared length alone refuses it: the client sends the headers and waits."""
