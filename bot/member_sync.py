@@ -31,10 +31,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.background import Background
-from bot.members import from_slack
+from bot.members import from_slack, read_user
 from bot.metrics import client_like
 from bot.reading import Malformed
-from bot.slack.member_shapes import read_user
 from bot.storage import members
 from bot.storage.db import Database
 

@@ -10,8 +10,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.errors import Forbidden, SlackUnavailable
-from bot.members import CACHE_SECONDS, MemberCheck, RecentMembers
-from bot.slack.member_shapes import SlackUser, read_user
+from bot.members import CACHE_SECONDS, MemberCheck, RecentMembers, SlackUser, read_user
 from bot.storage.db import Database
 from bot.storage.members import Member, get
 from slack_emulator import SlackEmulator

@@ -14,10 +14,9 @@ from slack_sdk import WebClient
 from bot.domain.usergroups import KnownGroup
 from bot.member_sync import MemberSync
 from bot.sandbox import ManualClock
-from bot.slack.group_shapes import SlackUserGroup, UserGroupChanged, UserGroupMembersChanged
 from bot.storage import usergroups
 from bot.storage.db import Database
-from bot.usergroup_sync import GroupSyncFailed, UserGroupSync
+from bot.usergroup_sync import GroupSyncFailed, SlackUserGroup, UserGroupChanged, UserGroupMembersChanged, UserGroupSync
 from slack_emulator import SlackEmulator
 
 START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)

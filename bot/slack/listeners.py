@@ -23,15 +23,15 @@ from bot import metrics
 from bot.domain import affects
 from bot.domain.incident import DEFAULT_SEVERITY, Status
 from bot.errors import UsageError, UserError
+from bot.members import MemberChanged, SlackUser
 from bot.reading import Malformed
 from bot.render import actions, blocks, page_picker
 from bot.render.affected import component_options
 from bot.slack import commands, parse, shapes
 from bot.slack.answers import UNEXPECTED, AfterAck, hand_over, number_in, run_reply, submit_modal
 from bot.slack.declaring import opened_from
-from bot.slack.group_shapes import UserGroupChanged, UserGroupMembersChanged
-from bot.slack.member_shapes import MemberChanged, SlackUser
 from bot.slack.run import CommandRunner, Reply
+from bot.usergroup_sync import UserGroupChanged, UserGroupMembersChanged
 
 log = logging.getLogger(__name__)
 

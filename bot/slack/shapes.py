@@ -46,12 +46,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
+from bot.members import MEMBER_EVENTS, MemberChanged, read_member_event
 from bot.reading import JsonObject, Malformed, kind_of
 from bot.render import actions
 from bot.slack.copied import CopiedMessage, message_from, timestamp
-from bot.slack.group_shapes import GROUP_EVENTS, UserGroupChanged, UserGroupMembersChanged, read_group_event
 from bot.slack.home_shapes import HomeOpened, read_home_opened
-from bot.slack.member_shapes import MEMBER_EVENTS, MemberChanged, read_member_event
+from bot.usergroup_sync import GROUP_EVENTS, UserGroupChanged, UserGroupMembersChanged, read_group_event
 
 INCOMING = "incident_bot.incoming"  # where the reading middleware leaves the value in Bolt's context
 _INTERACTIONS = frozenset(
