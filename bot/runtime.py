@@ -36,6 +36,7 @@ from bot.outbox.effect import Effect
 from bot.outbox.home_queue import HomeDelivery, HomeSender
 from bot.outbox.kinds.fetch_message import MessageFetched
 from bot.outbox.kinds.publish_home import PublishHome
+from bot.outbox.kinds.refresh_offers import OffersLeft
 from bot.outbox.pagerduty_sender import PagerDutySender
 from bot.outbox.results import Result
 from bot.outbox.send_pool import SEND_THREADS
@@ -228,7 +229,6 @@ def build(
     sender = EffectSender(
         db, delivery, clock=clock, workspace=identity.workspace, pace_seconds=pace_seconds, threads=SEND_THREADS
     )
-    sender.on_result = lambda result: _add_fetched(service, result)
     members = MemberCheck(db, client, clock=clock, guests_read=settings.guests_read)
     sender.learn_people = members.look_up_unknown
     groups = UserGroupSync(db, client, clock=clock, sleep=time.sleep)
@@ -253,6 +253,7 @@ def build(
     reminders = ReminderService(db, zone=settings.zone, clock=clock, cadences=settings.reminders)
     aftermath = AftermathService(db, zone=settings.zone, clock=clock)
     triage = AlertTriage(db, service, zone=settings.zone, clock=clock, paging=paging)
+    sender.on_result = partial(_on_result, service, triage)
     alerts = AlertService(
         db,
         rules=settings.alert_rules,
@@ -308,8 +309,13 @@ def _home(homes: HomeService, effect: Effect) -> Home:
     return homes.read(team_id=effect.team_id, user_id=effect.user)
 
 
-def _add_fetched(service: IncidentService, result: Result) -> None:
-    """A message fetched after a :pushpin: joins the timeline (once: a fetch sent again adds nothing)."""
+def _on_result(service: IncidentService, triage: AlertTriage, result: Result) -> None:
+    """What a send brought back that the rest of the bot acts on: a message fetched after a
+    :pushpin: joins the timeline (once: a fetch sent again adds nothing); the next waiting triage
+    messages are edited once the previous ones were (`OffersLeft`)."""
+    if isinstance(result, OffersLeft):
+        triage.edit_more(team_id=result.team_id, seen_before=result.seen_before, group_before=result.group_before)
+        return
     if not isinstance(result, MessageFetched):
         return
     message = copied.read_message(result.message)

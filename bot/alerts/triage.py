@@ -139,6 +139,13 @@ class AlertTriage:
             self._open(session, group, actor=actor, now=now)
         return True
 
+    def edit_more(self, *, team_id: str, seen_before: datetime, group_before: int) -> None:
+        """The next waiting messages to offer what *Add to incident* offers now: those seen before
+        that group (`bot.outbox.kinds.refresh_offers`, its result handed over by the sender)."""
+        with self.db.write() as session:
+            before = (seen_before, group_before)
+            message.show_open_groups(session, team_id=team_id, now=self.clock(), before=before)
+
     # --- shared steps --------------------------------------------------------------------------
 
     def _undecided(self, session: Session, team_id: str, group_id: int, version: int) -> StoredGroup:

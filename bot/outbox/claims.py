@@ -15,7 +15,10 @@ however many processes send; the Slack sender never claims them. A pending effec
 (one being sent, one waiting for its retry); a given up one does not (what waited for it is
 sent, gives up in turn if it cannot do without). A group of alerts' effects with no incident
 go in the order recorded (its triage message posted before it is edited, never twice:
-`alert_group_id`); other effects without an incident (a modal) are independent.
+`alert_group_id`); other effects without an incident (a modal) are independent. A group's first
+message (`Effect.posts_first`, its group not posted yet) goes before every other due effect: a
+new alert's message is not left behind the edits of older groups' messages (their channel's pace
+lets one go at a time), while each group's own work keeps its order.
 
 A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
 Claiming an effect of a `batched` kind claims its batch: that kind's effects queued right behind
@@ -31,16 +34,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.outbox.codec import UnreadablePayload, decode, encode
 from bot.outbox.effect import Effect
-from bot.outbox.registry import APART_LANES, OWN_SENDERS, SENT_APART
+from bot.outbox.registry import APART_LANES, OWN_SENDERS, POSTS_FIRST, SENT_APART
 from bot.outbox.store import DEAD, PAUSE_KIND
 from bot.storage.sql import core
-from bot.storage.tables import PENDING, EffectRow
+from bot.storage.tables import PENDING, AlertGroupRow, EffectRow
 
 LEASE = timedelta(seconds=120)
 WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
@@ -109,13 +112,28 @@ _BLOCKED = (
 )
 
 
+# A group's first message: its kind posts it first (`POSTS_FIRST`), in the group's own queue, and
+# the group has no message yet. Ordered before everything else (0), the rest as recorded (1).
+_UNPOSTED = (
+    select(AlertGroupRow.id)
+    .where(col(AlertGroupRow.id) == EffectRow.alert_group_id, col(AlertGroupRow.message_ts).is_(None))
+    .correlate(EffectRow)
+    .exists()
+)
+_FIRST_MESSAGES_FIRST = case(
+    (and_(col(EffectRow.kind).in_(sorted(POSTS_FIRST)), col(EffectRow.incident_id).is_(None), _UNPOSTED), 0),
+    else_=1,
+)
+
+
 def claimable(
     *, session: Session, team_id: str, now: datetime, limit: int = 20, skip_kinds: Sequence[str] = ()
 ) -> list[Due]:
     """Workspace `team_id`'s effects that may be sent now: due, unleased, the first of their
     incident's lane and waiting for nothing recorded before them (the module's docstring), or the
-    first of each alert group's queue; none of `skip_kinds` (held back by their channel's pace);
-    none a sender of its own sends (the Slack sender's)."""
+    first of each alert group's queue, a group's first message before anything else; none of
+    `skip_kinds` (held back by their channel's pace); none a sender of its own sends (the Slack
+    sender's)."""
     return _claimable(session, team_id, now, limit, skip_kinds, incident_id=None, own_sender=None)
 
 
@@ -169,7 +187,7 @@ def _claimable(
             or_(alone, and_(col(EffectRow.id).in_(firsts), ~_BLOCKED), col(EffectRow.id).in_(group_firsts)),
             kinds,
         )
-        .order_by(col(EffectRow.not_before), col(EffectRow.id))
+        .order_by(_FIRST_MESSAGES_FIRST, col(EffectRow.not_before), col(EffectRow.id))
         .limit(limit)
     )
     return [Due(int(i), incident, kind) for i, incident, kind in session.exec(query) if i is not None]

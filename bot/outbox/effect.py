@@ -126,6 +126,10 @@ class Effect(ABC):
     shows_card: ClassVar[bool] = False
     # Every one of this kind posts in the same channel (the alert channel): one at most per pace.
     one_channel: ClassVar[bool] = False
+    # Posts its alert group's first message while the group has none (the triage message): that
+    # one goes before every other due effect (`bot.outbox.claims`), so a new alert is seen at once
+    # and not after the edits of older groups' messages its channel's pace lets go one by one.
+    posts_first: ClassVar[bool] = False
     # Shows the incident's whole timeline: the sender reads every entry too.
     shows_timeline: ClassVar[bool] = False
     # Edits what was posted about the incident outside its channel: the sender reads its

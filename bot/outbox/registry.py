@@ -74,3 +74,6 @@ SENT_APART: frozenset[str] = frozenset().union(*OWN_SENDERS.values())  # every k
 # The lanes some kind waits for (`Effect.after`): settling work of one lets other work go.
 AWAITED_LANES: frozenset[str] = frozenset(effect.after for effect in KINDS.values() if effect.after is not None)
 APART_LANES: frozenset[str] = apart_lanes(KINDS)  # neither waiting for an incident's other work nor waited for
+# The kinds whose first effect of an alert group, before the group has a message, goes before any
+# other due work (`Effect.posts_first`, `bot.outbox.claims`).
+POSTS_FIRST: frozenset[str] = frozenset(kind for kind, effect in KINDS.items() if effect.posts_first)

@@ -146,6 +146,22 @@ def waiting(*, session: Session, incident_id: int, kind: str) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
+def settle_waiting(*, session: Session, team_id: str, kind: str, now: datetime, note: str) -> None:
+    """Settle, unsent, the workspace's pending effects of `kind` of no incident that no sender has
+    claimed: pointless now (`note` says why)."""
+    core(session).execute(
+        update(EffectRow)
+        .where(
+            col(EffectRow.team_id) == team_id,
+            col(EffectRow.kind) == kind,
+            col(EffectRow.incident_id).is_(None),
+            col(EffectRow.state) == "pending",
+            or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now),
+        )
+        .values(state="done", done_at=now, last_error=note)
+    )
+
+
 def mark_done(*, session: Session, effect_ids: Sequence[int], now: datetime, note: str | None = None) -> None:
     """Sent (or settled without sending): done, with `note` kept for `incident-bot outbox`."""
     core(session).execute(

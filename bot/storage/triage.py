@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from bot.domain.alerts import AlertStatus, Counts, Triage
@@ -127,16 +127,24 @@ def measure_alert_lag(*, session: Session, incident_id: int) -> None:
     core(session).execute(update(IncidentRow).where(col(IncidentRow.id) == incident_id).values(alert_lag_seconds=lag))
 
 
-def waiting_with_message(*, session: Session, team_id: str, limit: int) -> list[int]:
-    """The workspace's groups waiting for a decision whose message is posted, most recently seen first."""
-    query = (
-        select(col(AlertGroupRow.id))
-        .where(
-            col(AlertGroupRow.triage) == Triage.OPEN.value,  # the partial index's condition
-            col(AlertGroupRow.team_id) == team_id,
-            col(AlertGroupRow.message_ts).is_not(None),
-        )
-        .order_by(col(AlertGroupRow.last_seen_at).desc())
-        .limit(limit)
+def waiting_with_message(
+    *, session: Session, team_id: str, limit: int, before: tuple[datetime, int] | None = None
+) -> list[tuple[int, datetime]]:
+    """The workspace's groups waiting for a decision whose message is posted, most recently seen
+    first (the later id first when seen at once), each with when it was last seen; only those
+    after `before` (when last seen, id) in that order when given: the next page."""
+    query = select(col(AlertGroupRow.id), col(AlertGroupRow.last_seen_at)).where(
+        col(AlertGroupRow.triage) == Triage.OPEN.value,  # the partial index's condition
+        col(AlertGroupRow.team_id) == team_id,
+        col(AlertGroupRow.message_ts).is_not(None),
     )
-    return [int(found) for found in core(session).execute(query).scalars() if found is not None]
+    if before is not None:
+        seen, group_id = before
+        query = query.where(
+            or_(
+                col(AlertGroupRow.last_seen_at) < seen,
+                and_(col(AlertGroupRow.last_seen_at) == seen, col(AlertGroupRow.id) < group_id),
+            )
+        )
+    query = query.order_by(col(AlertGroupRow.last_seen_at).desc(), col(AlertGroupRow.id).desc()).limit(limit)
+    return [(int(found), seen) for found, seen in core(session).execute(query) if found is not None]

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.sandbox import Sandbox
+from bot.sandbox import SANDBOX_PACE_SECONDS, Sandbox
 from bot.storage.tables import AlertGroupRow, AlertMemberRow, AlertRow
 from slack_emulator import SlackEmulator
 from tests.alert_samples import AM_SECRET, GRAFANA_SECRET, TOKENS_SETTING, raw
@@ -61,9 +61,13 @@ def stored(stack: Sandbox) -> tuple[int, int, int]:
         )
 
 
-def alerting_stack(make_stack: Callable[..., Sandbox], **settings: str) -> Sandbox:
+def alerting_stack(
+    make_stack: Callable[..., Sandbox], *, pace_seconds: float = SANDBOX_PACE_SECONDS, **settings: str
+) -> Sandbox:
     """A bot taking alerts (the tests' tokens) with its INCIDENT_ALERT_CHANNEL, `#alerts`, where
-    alice, bob and gina (a guest) are; `settings` adds to or replaces the bot's settings."""
+    alice, bob and gina (a guest) are; `settings` adds to or replaces the bot's settings;
+    `pace_seconds`: a channel's pace (the sandbox's unless given)."""
     emulator = SlackEmulator()
     channel = emulator.create_channel("alerts", members=["alice", "bob", "gina"])
-    return make_stack(emulator=emulator, settings={**ALERT_SETTINGS, "INCIDENT_ALERT_CHANNEL": channel, **settings})
+    settings = {**ALERT_SETTINGS, "INCIDENT_ALERT_CHANNEL": channel, **settings}
+    return make_stack(emulator=emulator, settings=settings, pace_seconds=pace_seconds)

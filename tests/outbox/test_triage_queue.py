@@ -17,8 +17,9 @@ from bot.outbox.kinds.show_triage import ShowTriage
 from bot.outbox.sender import EffectSender
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
+from bot.storage import alerts
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.tables import AlertGroupRow, EffectRow
 from tests.conftest import KOLKATA
 from tests.outbox.fake_delivery import FakeSlack
 
@@ -91,3 +92,68 @@ def test_every_triage_message_keeps_one_channel_s_pace_and_an_incident_s_work_is
     with sqlite_db.read() as session:
         waiting = session.exec(select(EffectRow).where(col(EffectRow.state) == "pending")).all()
     assert [row.alert_group_id for row in waiting] == [3]
+
+
+def add_group(db: Database, *, posted: bool, seen: datetime = NOW) -> int:
+    """A group of alerts waiting for triage in workspace TEAM; its message posted already or not."""
+    with db.write() as session:
+        row = AlertGroupRow(
+            source="alertmanager",
+            key_hash=f"{time.monotonic_ns():064x}"[-64:],
+            group_key=f"group {time.monotonic_ns()}",
+            sender="prod-alertmanager",
+            team_id=TEAM,
+            summary="Disk almost full",
+            title="Disk almost full",
+            severity=2,
+            first_seen_at=seen,
+            last_seen_at=seen,
+            changed_at=seen,
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        if posted:
+            alerts.set_message(session=session, group_id=row.id, ts=f"1765000000.{row.id:06d}")
+        return row.id
+
+
+def test_a_new_group_s_first_message_goes_before_the_waiting_edits_of_older_groups_messages(
+    any_db: Database,
+) -> None:
+    older = [add_group(any_db, posted=True) for _ in range(30)]  # more than one read of what is due
+    for group_id in older:
+        assert show(any_db, group_id)  # their edits wait (an incident was made private, say)
+    new = add_group(any_db, posted=False)
+    assert show(any_db, new)
+    due = due_kinds(any_db)
+    assert due[0] == (ShowTriage.kind, new)  # a person sees the new alert first
+    assert [group for _, group in due[1:]] == older[: len(due) - 1]  # the edits, in the order recorded
+
+
+def test_at_the_alert_channel_s_pace_the_new_group_s_message_is_the_one_call_of_the_round(
+    any_db: Database,
+) -> None:
+    slack = FakeSlack()
+    sender = EffectSender(any_db, slack, clock=ManualClock(NOW), workspace=lambda: TEAM, pace_seconds=1.0)
+    for _ in range(3):
+        show(any_db, add_group(any_db, posted=True))
+    new = add_group(any_db, posted=False)
+    show(any_db, new)
+    sender.drain()
+    assert slack.sent == [(ShowTriage.kind, None)]  # one Slack call a second in the channel
+    with any_db.read() as session:
+        pending = session.exec(select(EffectRow.alert_group_id).where(col(EffectRow.state) == "pending")).all()
+    assert new not in pending and len(pending) == 3  # the three edits wait their turn
+
+
+def test_a_posted_group_s_edits_and_an_unposted_group_s_later_edits_keep_their_order(any_db: Database) -> None:
+    posted = add_group(any_db, posted=True)
+    show(any_db, posted)
+    new = add_group(any_db, posted=False)
+    show(any_db, new)
+    with any_db.write() as session:  # its post is being sent: a change queues an edit behind it
+        [first, _] = claims.claimable(session=session, team_id=TEAM, now=NOW)
+        claims.claim_many(session=session, effect_ids=[first.id], worker="web-1", now=NOW)
+    assert show(any_db, new)
+    assert due_kinds(any_db) == [(ShowTriage.kind, posted)]  # the new group's edit waits for its post

@@ -3,8 +3,9 @@ in place, as the group is when sent (docs/behaviour.md, Alerts).
 
 Sent in the group's own queue (`alert_group_id`), so the message is posted before any edit and a
 later effect never posts a second one; a later pending one makes an older one redundant. Every
-triage message goes to one channel, so they keep that channel's pace together (`one_channel`).
-Once the group is declared as an incident, one more edit waits in the incident's queue
+triage message goes to one channel, so they keep that channel's pace together (`one_channel`), a
+group's first message before any waiting edit of another's (`posts_first`: a new alert is seen
+first). Once the group is declared as an incident, one more edit waits in the incident's queue
 (`edit_only`): sent after the incident's channel exists, it links to it.
 """
 
@@ -39,6 +40,7 @@ class ShowTriage(Effect):
     kind: ClassVar[str] = "alerts.triage"
     superseded_by_later: ClassVar[bool] = True
     one_channel: ClassVar[bool] = True
+    posts_first: ClassVar[bool] = True  # a new group's message before the edits of older ones'
     shows_on_home: ClassVar[bool] = True  # the App Home lists the groups waiting for triage
     alert_group_id: int
     # Queued behind an incident's work instead (its channel is created first, so the message can
