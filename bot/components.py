@@ -1,11 +1,9 @@
 """The catalog components an incident affects (docs/behaviour.md, Components): `/incident
 affects`, and what a resolution or a reopening does to them. Each change is a `components`
-timeline entry and the impacts it changes (bot.storage.catalog), in the change's transaction.
-And when each component first appeared in the catalog (its Statuspage `created_at`)."""
+timeline entry and the impacts it changes (bot.storage.catalog), in the change's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -110,15 +108,3 @@ def store_components(
         resolution=resolution,
     )
     return repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-
-
-def first_appeared(db: Database, ids: Collection[str], now: datetime) -> dict[str, datetime]:
-    """When each component first appeared in the catalog, by id: as each start stored it
-    (bot.runtime.build), else `now` for one of `ids` no start stored yet (a process whose file
-    has it while the web process's did not), stored so that it stays."""
-    with db.read() as session:
-        found = catalog.added(session=session)
-    if found.keys() >= set(ids):
-        return found
-    with db.write() as session:
-        return catalog.sync(session=session, ids=ids, now=now)

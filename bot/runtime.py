@@ -22,7 +22,6 @@ from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
 from bot.alerts.triage import AlertTriage
 from bot.clock import Clock, utc_now
-from bot.components import first_appeared
 from bot.config import Settings
 from bot.domain.home import PUBLISH_EVERY, Home
 from bot.home import HomeService
@@ -53,6 +52,7 @@ from bot.slack.identity import BotIdentity
 from bot.slack.responder import Responder
 from bot.status_page.forms import FORMS
 from bot.status_page.site import StatusSite
+from bot.storage import history
 from bot.storage.db import Database
 from bot.subscribers import SubscriberService
 from bot.usergroup_sync import UserGroupSync
@@ -209,7 +209,7 @@ def build(
     if migrate:
         db.upgrade()
     if settings.catalog:  # when each component first appeared: its Statuspage created_at
-        first_appeared(db, [each.id for each in settings.catalog.components], clock())
+        history.first_appeared(db, [each.id for each in settings.catalog.components], clock())
     service = IncidentService(
         db,
         zone=settings.zone,

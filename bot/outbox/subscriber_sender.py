@@ -32,7 +32,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from bot.components import first_appeared
 from bot.config import Settings
 from bot.domain.affects import ComponentImpact
 from bot.domain.availability import period_start
@@ -287,7 +286,7 @@ class SubscriberSender:
                 incident, updates=tuple(u for u in incident.updates if u.published_at <= published.published_at)
             )
             shown = [each.id for each in self.settings.catalog.public()]
-            body = self._payload(row, then, page_open, now, (impacts, first_appeared(self.db, shown, now)))
+            body = self._payload(row, then, page_open, now, (impacts, history.first_appeared(self.db, shown, now)))
             message = signed(body, secret=row.secret, message_id=f"msg_{delivery.kind}_{delivery.id}", at=now)
             self.poster.post(row.address, message)
         except Skip as skipped:

@@ -24,7 +24,6 @@ from urllib.parse import parse_qs
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.components import first_appeared
 from bot.config import Settings
 from bot.domain.affects import ComponentImpact
 from bot.domain.availability import day_start, period_start
@@ -187,7 +186,7 @@ class StatusSite:
         if modified is None:  # nothing public ever: dated from when a page was first served
             with self.db.write() as session:
                 modified = public.first_served(session=session, now=now)
-        added = first_appeared(self.db, self.public_ids, now) if self.components and path in API else {}
+        added = history.first_appeared(self.db, self.public_ids, now) if self.components and path in API else {}
         links = Links(self.layout, here=self.layout.location(path, language.code), root=self.root)
         if path in FEEDS:
             kind = path.rsplit(".", 1)[1]

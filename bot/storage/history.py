@@ -1,4 +1,6 @@
-"""What the status page reads of component impacts (`component_impact`, bot.domain.availability).
+"""What the status page reads of component impacts (`component_impact`, bot.domain.availability),
+and when each component first appeared in the catalog (`first_appeared`: its Statuspage
+`created_at`, read and, the first time, stored in transactions of its own).
 
 Only impacts of incidents the public may read count: listed (a first update published) and not
 private. Which components are public is the catalog's business (bot.domain.public.shown_impacts):
@@ -21,7 +23,7 @@ every component's impacts are read here and the caller keeps the public ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +32,8 @@ from sqlmodel import Session, col
 
 from bot.domain.affects import ComponentImpact
 from bot.domain.catalog import ComponentState
+from bot.storage import catalog
+from bot.storage.db import Database
 from bot.storage.tables import IMPACT_HOLDS, ComponentImpactRow, IncidentRow
 
 _IMPACT = (
@@ -100,3 +104,15 @@ def _impact(row: Any) -> ComponentImpact:
         ended_at=ended_at,
         ended_by_resolution=bool(by_resolution),
     )
+
+
+def first_appeared(db: Database, ids: Collection[str], now: datetime) -> dict[str, datetime]:
+    """When each component first appeared in the catalog, by id: as each start stored it
+    (bot.runtime.build), else `now` for one of `ids` no start stored yet (a process whose file
+    has it while the web process's did not), stored so that it stays."""
+    with db.read() as session:
+        found = catalog.added(session=session)
+    if found.keys() >= set(ids):
+        return found
+    with db.write() as session:
+        return catalog.sync(session=session, ids=ids, now=now)
