@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from alert_posts import alerting_stack, enqueue, from_alertmanager, from_grafana
 from e2e_stack import Stack, bot_lines, card_of
+from e2e_stack import shown as shown_of
 
 from bot.domain.alerts import Triage
 from bot.domain.incident import EntryKind
@@ -154,6 +155,31 @@ def test_declare_incident_opens_it_as_open_does_with_the_group_attached(alerting
     assert (group.triage, group.decided_by, group.incident_id) == (Triage.DECLARED, "U0ALICE", 1)
     kinds = [entry.kind for entry in stack.runtime.service.timeline(Where(TEAM, number=1)).entries]
     assert kinds == [EntryKind.OPENED, EntryKind.ALERTS]
+
+
+def test_an_incident_declared_from_alerts_shows_their_signs_as_written_escaped_once(alerting: Alerting) -> None:
+    """`>` and `&` in a summary ("error rate > 5%", "R&D") are the words, stored as a typed title is
+    stored: they were escaped twice on the way to Slack, so the opening line, the announcement and
+    every page's message read `5xx rate &gt; 5% on web &amp; api`."""
+    stack = alerting.stack
+    words = "5xx rate > 5% on web & api"
+    sent = body("alertmanager_firing")
+    sent["commonAnnotations"]["summary"] = sent["alerts"][0]["annotations"]["summary"] = words
+    from_alertmanager(stack.url, "alertmanager_firing", body=json.dumps(sent).encode())
+    stack.settle()
+    stack.user("alice").click(alerting.channel, alerting.only_message().ts, "alerts.declare")
+    stack.settle()
+    assert stack.runtime.service.get(Where(TEAM, number=1)).title == words
+    channel = stack.channel_of(1)
+    shown = "5xx rate &gt; 5% on web &amp; api"  # what Slack shows as the words
+    assert any(f"opened INC-1: {shown}" in line for line in bot_lines(stack, channel))
+    assert any(shown in line for line in bot_lines(stack, "C0ANNOUNCE"))
+    stack.user("alice").slash("page @bob", channel=channel)
+    stack.settle()
+    (page,) = stack.emulator.messages(f"D{stack.emulator.user('bob').id}")
+    assert f"*INC-1* (sev1): {shown}" in shown_of(page)
+    everything = [shown_of(m) for m in stack.emulator.messages(channel)] + [shown_of(page)]
+    assert not [text for text in everything if "&amp;gt;" in text or "&amp;amp;" in text]
 
 
 def test_a_click_on_a_message_already_decided_changes_nothing_and_says_what_happened(
