@@ -177,7 +177,7 @@ class PagingService:
     def page_matching(
         self, session: Session, stored: StoredIncident, labels: Mapping[str, str], *, actor: str
     ) -> Paged:
-        """An incident declared from alerts (`bot.alerts.triage`, in its transaction): the `oncall`
+        """An incident declared from alerts (`bot.triage`, in its transaction): the `oncall`
         group of each catalog component the alerts' labels match is paged, as `/incident page
         <component>` would; a component whose group cannot be paged is left out (logged)."""
         reached = []

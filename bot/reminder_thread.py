@@ -1,7 +1,7 @@
 """The reminder scheduler: one thread in each web process and in `incident-bot worker`.
 
 It sleeps until the earliest stored reminder time, or time a page nobody answered takes its next
-step or an alert rule declares a group (`timers`: bot.escalation, bot.alerts.triage), never longer
+step or an alert rule declares a group (`timers`: bot.escalation, bot.triage), never longer
 than `cap_seconds` (60 s: the longest a deadline written by another process waits to be seen), and
 is woken when this process
 may have changed a deadline (after every ack that recorded Slack work, `bot.outbox.wakes`; the acks

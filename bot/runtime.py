@@ -20,7 +20,6 @@ from slack_sdk import WebClient
 from bot import health, metrics, warm
 from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
-from bot.alerts.triage import AlertTriage
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.home import PUBLISH_EVERY, Home
@@ -55,6 +54,7 @@ from bot.status_page.site import StatusSite
 from bot.storage import history
 from bot.storage.db import Database
 from bot.subscribers import SubscriberService
+from bot.triage import AlertTriage
 from bot.usergroup_sync import UserGroupSync
 
 log = logging.getLogger(__name__)

@@ -121,7 +121,7 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMov
         (docs/behaviour.md, Private incidents); `components`: catalog ids it affects from its
         start, and how badly (chosen in the open modal, or matched by an alert's labels); `message`:
         the message it is declared from, its timeline's first entry (bot.domain.declared);
-        `session`: the caller's transaction (alerts declared as the incident, bot.alerts.triage)."""
+        `session`: the caller's transaction (alerts declared as the incident, bot.triage)."""
         title = clean_title(title)
         check_severity(severity)
         with self.db.write() if session is None else nullcontext(session) as session:

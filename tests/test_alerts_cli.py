@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.alerts.receive import AlertService
-from bot.alerts.triage import AlertTriage
 from bot.domain.alert_rules import read_rules
 from bot.domain.alerts import Source
 from bot.intake.alertmanager import read_webhook
 from bot.intake.events import read_event
 from bot.service import IncidentService
 from bot.storage.db import Database
+from bot.triage import AlertTriage
 from tests.alert_samples import body, event
 from tests.conftest import KOLKATA
 

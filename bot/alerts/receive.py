@@ -55,7 +55,7 @@ class AlertService:
         self.rules = rules  # INCIDENT_ALERT_RULES
         self.clock = clock
         self.workspace = workspace  # the Slack workspace this process serves, once known (never asks Slack)
-        self.declare = declare  # declares a group a rule declares now (bot.alerts.triage), in its own transaction
+        self.declare = declare  # declares a group a rule declares now (bot.triage), in its own transaction
 
     def receive(self, notification: Notification) -> Receipt:
         """Apply one notification; an events acknowledge or resolve of an unknown alert is dropped

@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.alerts.triage import AlertTriage
 from bot.domain.markup import escape, for_slack
 from bot.errors import UsageError
 from bot.home import HomeService
@@ -23,6 +22,7 @@ from bot.slack.answers import AfterAck, run_reply
 from bot.slack.home_listeners import answer_pressed
 from bot.slack.run import CommandRunner, Reply
 from bot.slack.shapes import ButtonPress
+from bot.triage import AlertTriage
 
 
 def register_triage(app: App, runner: CommandRunner, triage: AlertTriage, homes: HomeService, after: AfterAck) -> None:

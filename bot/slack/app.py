@@ -26,7 +26,6 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.aftermath import AftermathService
-from bot.alerts.triage import AlertTriage
 from bot.config import Settings
 from bot.declare import DeclareService
 from bot.drafts import DraftService
@@ -51,6 +50,7 @@ from bot.slack.listeners import (
 )
 from bot.slack.paging_listeners import register_paging
 from bot.slack.run import CommandRunner
+from bot.triage import AlertTriage
 from bot.usergroup_sync import UserGroupSync
 
 if TYPE_CHECKING:

@@ -101,7 +101,7 @@ class IncidentRow(SQLModel, table=True):
     identify_seconds: float | None = None
     mitigate_seconds: float | None = None
     detection_lag_seconds: float | None = None
-    alert_lag_seconds: float | None = None  # first alert attached -> opened (bot.alerts.triage)
+    alert_lag_seconds: float | None = None  # first alert attached -> opened (bot.triage)
     # the public face (docs/behaviour.md, Status page): built only from published updates
     public_title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     listed_at: datetime | None = utc_column(nullable=True)  # its first public update

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
-from bot.alerts.triage import AlertTriage
 from bot.domain.affects import ComponentImpact
 from bot.domain.alert_rules import Rules, read_rules
 from bot.domain.alerts import Counts, Source, Triage
@@ -34,6 +33,7 @@ from bot.storage import alerts, triage
 from bot.storage import catalog as stored_impacts
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow, IncidentRow
+from bot.triage import AlertTriage
 from tests.alert_samples import body
 from tests.conftest import KOLKATA
 
