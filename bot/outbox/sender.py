@@ -134,7 +134,7 @@ class EffectSender:
         missed = 0  # rounds in a row whose effects another sender had claimed first
         while not stopping():
             waiting = self.pace.waiting_kinds()
-            with self.db.read() as session:
+            with self.db.read_each() as session:
                 paused = pause.current(session=session, team_id=team_id) if self.paused_by_slack_token else None
                 due = (
                     []
@@ -289,13 +289,13 @@ class EffectSender:
             return True
         # One that may have reached Slack goes again itself: its retry finds what it posted.
         if effect.effect.superseded_by_later and not failed_ambiguously(effect.last_error):
-            with self.db.read() as session:
+            with self.db.read_each() as session:
                 later = claims.has_later(session=session, effect=effect)
             if later:
                 self.record([effect], Nothing(note="superseded by a later one"))
                 return True
         if effect.effect.overtaken_by_later:
-            with self.db.read() as session:
+            with self.db.read_each() as session:
                 overtaken = claims.overtaken(session=session, effect=effect)
             if overtaken is not None:
                 self.record([effect], Nothing(note=overtaken))

@@ -30,8 +30,8 @@ def offered_incidents(session: Session, team_id: str) -> tuple[Incident, ...]:
 
 
 def read_group(db: Database, alert_group_id: int) -> TriageView | None:
-    """The group as it is now, in one transaction; None when it is gone."""
-    with db.read() as session:
+    """The group as it is now; None when it is gone (`Database.read_each`)."""
+    with db.read_each() as session:
         group = alerts.get_group(session=session, group_id=alert_group_id)
         if group is None:
             return None

@@ -110,11 +110,13 @@ class IncidentView:
 
 def read_views(db: Database, effects: Sequence[Viewed], incident_id: int | None) -> tuple[IncidentView, ...]:
     """Everything sending a batch (of incident `incident_id`, or of its draft's) needs, read now (so
-    cards and topics show the latest state) in one transaction: one view per effect, none when the
-    work is about no incident. A batch of plain timeline lines has the incident, the entries and the
-    people's names read once for the whole batch (three statements, not two a line); any other
-    effect, and a line about a close (its durations and promises), is read alone."""
-    with db.read() as session:
+    cards and topics show the latest state): one view per effect, none when the work is about no
+    incident; on SQLite in one transaction, on PostgreSQL outside any (`Database.read_each`: READ
+    COMMITTED gives each statement a snapshot of its own anyway). A batch of plain timeline lines
+    has the incident, the entries and the people's names read once for the whole batch (three
+    statements, not two a line); any other effect, and a line about a close (its durations and
+    promises), is read alone."""
+    with db.read_each() as session:
         lines = _read_lines(session, effects, incident_id) if incident_id is not None else [None] * len(effects)
         views = [line or _read(session, effect, incident_id) for line, effect in zip(lines, effects, strict=True)]
     return tuple(view for view in views if view is not None)

@@ -78,6 +78,14 @@ class Database:
             yield session
 
     @contextmanager
+    def read_each(self) -> Iterator[Session]:
+        """Several reads that need no snapshot in common: on PostgreSQL outside any transaction
+        (under READ COMMITTED each statement sees its own snapshot inside one too, so BEGIN and
+        COMMIT were two round trips for nothing); on SQLite a read transaction, as `read()`."""
+        with Session(self._single, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
     def glance(self) -> Iterator[Connection]:
         """For one read statement alone: on PostgreSQL outside any transaction (no BEGIN, no
         COMMIT: one round trip), on SQLite a plain read transaction (in-process, as cheap)."""
