@@ -53,7 +53,7 @@ def status(headline: Headline) -> Json:
 
 def components(view: ComponentsView, *, namespace: str, added: Mapping[str, datetime]) -> list[Json]:
     """The page's components in its order, each group before its own; `added`: when each
-    component first appeared in the catalog, by id (bot.storage.catalog.added: every one shown)."""
+    component first appeared in the catalog, by id (bot.storage.history.added: every one shown)."""
     documents: list[Json] = []
     for position, group in enumerate(view.groups, start=1):
         if group.name is None:

@@ -1,5 +1,5 @@
-"""Which catalog components incidents affected, and when (`component_impact`, bot.domain.affects),
-and when each component first appeared in the catalog (`catalog_component`).
+"""Which catalog components incidents affected, and when (`component_impact`, bot.domain.affects).
+When each component first appeared in the catalog (`catalog_component`) is bot.storage.history's.
 
 Flat functions over the caller's session, never committing: the service owns the transaction.
 A change ends the component's impact that holds and begins the new state's in the transaction
@@ -9,7 +9,7 @@ listed (what the page shows of its components changed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, update
@@ -18,8 +18,7 @@ from sqlmodel import Session, col, select
 from bot.domain.affects import ComponentChange, ComponentImpact
 from bot.domain.catalog import ComponentState
 from bot.storage import public
-from bot.storage.sql import core, upsert
-from bot.storage.tables import CatalogComponentRow, ComponentImpactRow
+from bot.storage.tables import ComponentImpactRow
 
 
 def impacts(*, session: Session, incident_id: int) -> list[ComponentImpact]:
@@ -74,18 +73,3 @@ def _impact(row: ComponentImpactRow) -> ComponentImpact:
         ended_at=row.ended_at,
         ended_by_resolution=row.ended_by_resolution,
     )
-
-
-def added(*, session: Session) -> dict[str, datetime]:
-    """When each component id the catalog has ever had first appeared in it, by id."""
-    rows = session.execute(select(col(CatalogComponentRow.id), col(CatalogComponentRow.added_at)))
-    return {key: at for key, at in rows}
-
-
-def sync(*, session: Session, ids: Iterable[str], now: datetime) -> dict[str, datetime]:
-    """Store the ids not stored yet as added `now` (a stored one keeps its time, whoever else
-    stores it meanwhile); then `added`."""
-    fresh = [{"id": key, "added_at": now} for key in dict.fromkeys(ids)]
-    if fresh:
-        core(session).execute(upsert(session)(CatalogComponentRow).on_conflict_do_nothing(), fresh)
-    return added(session=session)

@@ -1,6 +1,6 @@
 """What the status page reads of component impacts (`component_impact`, bot.domain.availability),
-and when each component first appeared in the catalog (`first_appeared`: its Statuspage
-`created_at`, read and, the first time, stored in transactions of its own).
+and when each component first appeared in the catalog (`catalog_component`; `first_appeared`: its
+Statuspage `created_at`, read and, the first time, stored in transactions of its own).
 
 Only impacts of incidents the public may read count: listed (a first update published) and not
 private. Which components are public is the catalog's business (bot.domain.public.shown_impacts):
@@ -32,9 +32,9 @@ from sqlmodel import Session, col
 
 from bot.domain.affects import ComponentImpact
 from bot.domain.catalog import ComponentState
-from bot.storage import catalog
 from bot.storage.db import Database
-from bot.storage.tables import IMPACT_HOLDS, ComponentImpactRow, IncidentRow
+from bot.storage.sql import core, upsert
+from bot.storage.tables import IMPACT_HOLDS, CatalogComponentRow, ComponentImpactRow, IncidentRow
 
 _IMPACT = (
     col(ComponentImpactRow.incident_id),
@@ -106,13 +106,28 @@ def _impact(row: Any) -> ComponentImpact:
     )
 
 
+def added(*, session: Session) -> dict[str, datetime]:
+    """When each component id the catalog has ever had first appeared in it, by id."""
+    rows = session.execute(select(col(CatalogComponentRow.id), col(CatalogComponentRow.added_at)))
+    return {key: at for key, at in rows}
+
+
+def sync(*, session: Session, ids: Iterable[str], now: datetime) -> dict[str, datetime]:
+    """Store the ids not stored yet as added `now` (a stored one keeps its time, whoever else
+    stores it meanwhile); then `added`."""
+    fresh = [{"id": key, "added_at": now} for key in dict.fromkeys(ids)]
+    if fresh:
+        core(session).execute(upsert(session)(CatalogComponentRow).on_conflict_do_nothing(), fresh)
+    return added(session=session)
+
+
 def first_appeared(db: Database, ids: Collection[str], now: datetime) -> dict[str, datetime]:
     """When each component first appeared in the catalog, by id: as each start stored it
     (bot.runtime.build), else `now` for one of `ids` no start stored yet (a process whose file
     has it while the web process's did not), stored so that it stays."""
     with db.read() as session:
-        found = catalog.added(session=session)
+        found = added(session=session)
     if found.keys() >= set(ids):
         return found
     with db.write() as session:
-        return catalog.sync(session=session, ids=ids, now=now)
+        return sync(session=session, ids=ids, now=now)

@@ -165,7 +165,7 @@ class ComponentImpactRow(SQLModel, table=True):
 
 class CatalogComponentRow(SQLModel, table=True):
     """A catalog component as first stored: its id and when it first appeared in the catalog
-    (bot.storage.catalog.sync, at start); kept when the file drops it, so its Statuspage
+    (bot.storage.history.sync, at start); kept when the file drops it, so its Statuspage
     `created_at` is the same across restarts and edits of the file."""
 
     __tablename__ = "catalog_component"
