@@ -33,7 +33,7 @@ from slack_emulator.socket_transport import SocketModeTransport
 from slack_emulator.spec import load_spec
 from slack_emulator.state import Workspace, monotonic_clock, wall_clock
 from slack_emulator.transcript import render_channel
-from slack_emulator.uploads import UploadedFiles
+from slack_emulator.uploaded_files import UploadedFiles
 from slack_emulator.user_actions import UserActions
 from slack_emulator.web_api import WebApi
 

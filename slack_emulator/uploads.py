@@ -4,7 +4,8 @@ An ``UploadedFile`` is born when the app calls ``files.getUploadURLExternal`` (n
 length, a one-use upload ticket), gets its bytes when the app POSTs them to the upload URL, and is
 finished (``completed``) by ``files.completeUploadExternal``, which gives it its title and shares it
 in channels. ``to_slack()`` renders the file object of ``files.completeUploadExternal`` and of a
-file share message's ``files``. Tests read them through ``UploadedFiles`` (``emulator.files``).
+file share message's ``files``. Tests read them through ``emulator.files``
+(``slack_emulator.uploaded_files``).
 
 Slack's upload service takes the bytes raw or as a multipart form (docs.slack.dev,
 files.getUploadURLExternal, usage info); ``upload_bytes`` reads either. The file's type comes from
@@ -13,17 +14,12 @@ its name, as Slack decides it from the extension for text files.
 
 from __future__ import annotations
 
-import copy
 import mimetypes
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import TYPE_CHECKING
 
 from slack_emulator.records import JSON
-
-if TYPE_CHECKING:
-    from slack_emulator.state import Workspace
 
 # Slack's ``filetype`` and ``pretty_type`` for the text files an app typically uploads.
 FILE_TYPES: dict[str, tuple[str, str, str]] = {
@@ -124,28 +120,3 @@ def upload_bytes(content_type: str, body: bytes) -> bytes:
     part = next((p for p in parts if p.get_filename() is not None), parts[0])
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
-
-
-class UploadedFiles:
-    """The files the app uploaded (``emulator.files``), as copies; ``content`` holds the bytes."""
-
-    def __init__(self, *, ws: Workspace) -> None:
-        self.ws = ws
-
-    def get(self, file_id: str) -> UploadedFile:
-        """The file with this id (``F...``, as ``files.getUploadURLExternal`` answered); KeyError if none."""
-        with self.ws.lock:
-            return copy.deepcopy(self.ws.files[file_id])
-
-    def all(self) -> list[UploadedFile]:
-        """Every file, oldest first, finished or not."""
-        with self.ws.lock:
-            return [copy.deepcopy(file) for file in self.ws.files.values()]
-
-    def shared_in(self, channel: str) -> list[UploadedFile]:
-        """The files shared in ``channel`` (id or name), oldest first; KeyError when there is no such channel."""
-        with self.ws.lock:
-            found = self.ws.channel(channel)
-            if found is None:
-                raise KeyError(channel)
-            return [copy.deepcopy(file) for file in self.ws.files.values() if found.id in file.shares]
