@@ -6,18 +6,31 @@ waits for another, so they go at once, each in a thread of a pool of `SEND_THREA
 A batch that lets other work go (the channel's creation) hands back that work, claimed when it
 was recorded, and it goes at once in the same round: the invite, the topic, the card and the
 first lines of a new incident go side by side as soon as the channel exists. The pool is started
-with the first round that needs it and stopped with the sender's thread.
+with the first round that needs it and closed with the sender's thread, for good: a closed pool
+takes no more work (`PoolClosed`, with the batches it did not send for the sender to give back),
+so a round still going after its thread's stop gave up waiting for it starts no new threads.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence, Sized
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, TypeVar
 
 SEND_THREADS = 4  # as many as a round claims (`sender.CLAIM_BATCH`)
 
 Batch = TypeVar("Batch", bound=Sized)  # the sender's claimed effects, sent as one
+
+
+class PoolClosed(RuntimeError):
+    """The pool is closed (its sender is stopping): `unsent`, the batches it was handed and did not
+    send, are the sender's to give back; `handled`, how many effects the others held."""
+
+    def __init__(self, unsent: Sequence[Any], handled: int = 0) -> None:
+        super().__init__(f"the send pool is closed: its sender is stopping ({len(unsent)} batches not sent)")
+        self.unsent = list(unsent)
+        self.handled = handled
 
 
 class SendPool:
@@ -26,14 +39,23 @@ class SendPool:
     def __init__(self, threads: int) -> None:
         self.threads = threads
         self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
+        self._lock = threading.Lock()  # closing and submitting never interleave
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def send_all(self, send: Callable[[Batch], Sequence[Batch]], batches: Sequence[Batch]) -> int:
         """`send` every batch at once, and each batch that a `send` returns (the work a batch let
         go) as soon as it returns it; wait for all; how many effects they held. Raises what the
-        first that failed raised, once the others were sent and recorded."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="effect-send")
-        going: dict[Future[Sequence[Batch]], Batch] = {self._executor.submit(send, b): b for b in batches}
+        first that failed raised, once the others were sent and recorded; `PoolClosed` when the
+        pool was closed before or meanwhile, once the sends it had begun are done, with what it
+        did not send."""
+        going: dict[Future[Sequence[Batch]], Batch] = {}
+        unsent: list[Batch] = []
+        for batch in batches:
+            self._submit(send, batch, going, unsent)
         handled, failed = 0, list[BaseException]()
         while going:
             done, _ = wait(going, return_when=FIRST_COMPLETED)
@@ -44,13 +66,33 @@ class SendPool:
                     failed.append(error)
                     continue
                 for then in future.result():
-                    going[self._executor.submit(send, then)] = then
+                    self._submit(send, then, going, unsent)
+        if unsent:
+            raise PoolClosed(unsent, handled) from (failed[0] if failed else None)
         if failed:
             raise failed[0]
         return handled
 
+    def _submit(
+        self,
+        send: Callable[[Batch], Sequence[Batch]],
+        batch: Batch,
+        going: dict[Future[Sequence[Batch]], Batch],
+        unsent: list[Batch],
+    ) -> None:
+        """Start sending `batch` in a thread of the pool (started now if need be), unless it is closed."""
+        with self._lock:
+            if self._closed:
+                unsent.append(batch)
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="effect-send")
+            going[self._executor.submit(send, batch)] = batch
+
     def close(self) -> None:
-        """Stop the threads, once the sends in hand are done."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """Take no more work, for good, and stop the threads once the sends in hand are done."""
+        with self._lock:
+            self._closed = True
+            executor = self._executor
+        if executor is not None:
+            executor.shutdown(wait=True)

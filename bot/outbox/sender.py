@@ -52,7 +52,7 @@ from bot.outbox.effect import Effect
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.registry import AWAITED_LANES
 from bot.outbox.results import Attempted, Nothing, Progress, Result
-from bot.outbox.send_pool import SendPool
+from bot.outbox.send_pool import PoolClosed, SendPool
 from bot.outbox.triage_view import read_group
 from bot.outbox.view import IncidentView, read_views
 from bot.storage.db import Database
@@ -132,7 +132,7 @@ class EffectSender:
         if team_id is None:  # whose work is ours is not known yet: none is sent (asked again next round)
             return 0
         missed = 0  # rounds in a row whose effects another sender had claimed first
-        while not stopping():
+        while not stopping() and not self.pool.closed:  # closed: its thread was stopped
             waiting = self.pace.waiting_kinds()
             with self.db.read_each() as session:
                 paused = pause.current(session=session, team_id=team_id) if self.paused_by_slack_token else None
@@ -223,7 +223,7 @@ class EffectSender:
         it would be sent twice), and when sending failed (the database went away while recording
         an outcome): never left leased for the lease's two minutes."""
         if self.pool.threads > 1 and len(claimed) > 1 and not stopping():  # each recorded by itself
-            return self.pool.send_all(self._send_then, claimed)
+            return self._send_side_by_side(claimed)
         claimed_at = self.clock()
         handled = 0
         for position, batch in enumerate(claimed):  # grows by the work each batch let go (`_chain`)
@@ -234,7 +234,7 @@ class EffectSender:
             try:
                 then = self._send(batch)
                 if then and self.pool.threads > 1:  # what the batch let go, side by side
-                    handled += self.pool.send_all(self._send_then, then)
+                    handled += self._send_side_by_side(then)
                 elif then:
                     claimed += then
             except BaseException:
@@ -244,6 +244,15 @@ class EffectSender:
                 self._give_back(claimed[position + 1 :])
                 return handled
         return handled
+
+    def _send_side_by_side(self, batches: list[list[Claimed]]) -> int:
+        """The batches in the pool, each recorded by itself; how many effects were handled. What a
+        closed pool (the thread was stopped meanwhile) did not send is pending again at once."""
+        try:
+            return self.pool.send_all(self._send_then, batches)
+        except PoolClosed as closed:
+            self._give_back_if_possible(closed.unsent)
+            return closed.handled
 
     def _give_back_if_possible(self, claimed: list[list[Claimed]]) -> None:
         try:
