@@ -158,6 +158,71 @@ def test_only_the_demo_and_the_sandbox_reach_the_emulator(path: Path) -> None:
         assert module.split(".")[0] != "slack_emulator", f"bot/{path.relative_to(ROOT)} imports {module}"
 
 
+# Each package is layered by rooms: a room is a top-level module of the package or one of its
+# folders (bot/service.py, bot/outbox/, ...). Imports between rooms run down the layers only, so no
+# room reaches back into one that imports it, even through others (docs/architecture.md).
+def room_imports(package: Path) -> dict[tuple[str, str], list[str]]:
+    """(room, a room it imports): the imports that tie them, each as 'file imports module'. Every
+    import counts, inside a function or under TYPE_CHECKING too."""
+    rooms = {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
+    rooms |= {path.name for path in package.iterdir() if (path / "__init__.py").exists()}
+    ties: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        room = path.relative_to(package).parts[0].removesuffix(".py")
+        if room not in rooms:
+            continue
+        here = path.relative_to(package.parent).with_suffix("").parts
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:  # relative: from this file's package up
+                    base = ".".join(here[: len(here) - node.level] + ((node.module,) if node.module else ()))
+                else:
+                    base = node.module or ""
+                # `from bot import service` takes the room bot.service; `from bot.outbox import store`, bot.outbox
+                modules = [f"{base}.{alias.name}" for alias in node.names] if base == package.name else [base]
+            else:
+                continue
+            for module in modules:
+                parts = module.split(".")
+                if parts[0] == package.name and len(parts) > 1 and parts[1] in rooms and parts[1] != room:
+                    ties.setdefault((room, parts[1]), []).append(f"{path.relative_to(package.parent)} imports {module}")
+    return ties
+
+
+def circles(ties: dict[tuple[str, str], list[str]]) -> list[list[str]]:
+    """The groups of rooms that reach each other through their imports (more than one room each)."""
+    imports: dict[str, set[str]] = {}
+    for room, other in ties:
+        imports.setdefault(room, set()).add(other)
+        imports.setdefault(other, set())
+    reached: dict[str, set[str]] = {}
+    for room in imports:
+        reached[room] = {room}
+        todo = [room]
+        while todo:
+            for other in imports[todo.pop()] - reached[room]:
+                reached[room].add(other)
+                todo.append(other)
+    found: list[list[str]] = []
+    for room in sorted(imports):
+        circle = sorted(other for other in reached[room] if room in reached[other])
+        if len(circle) > 1 and circle not in found:
+            found.append(circle)
+    return found
+
+
+@pytest.mark.parametrize("package", [ROOT, EMULATOR], ids=lambda p: p.name)
+def test_no_room_imports_a_room_that_imports_it(package: Path) -> None:
+    ties = room_imports(package)
+    said = []
+    for circle in circles(ties):
+        within = [where for pair, found in sorted(ties.items()) if {*pair} <= {*circle} for where in found]
+        said.append(f"{', '.join(circle)} import each other: " + "; ".join(within))
+    assert not said, "\n".join(said)
+
+
 # One vocabulary: a module or a name of the bot is imported under its own name, so a reader meets
 # one name per thing. Outside names may be renamed only where the library's convention does it or
 # two of its names clash, one by one below; a new alias is a decision made here.
