@@ -6,9 +6,9 @@ entry and the Slack work to send (outbox rows) in the same transaction, and retu
 happened. A `UserError` raised anywhere rolls the transaction back: nothing is written.
 
 Only what must be serialised is: numbering (the workspace row) and changes to the incident
-itself (its row lock on PostgreSQL). A note changes nothing on the incident, so it takes no lock
-and writes only its entry and its timeline line: notes to one incident never wait for each
-other (SQLite still runs one write transaction at a time, as it always does).
+itself (its row lock on PostgreSQL). A note (bot.notes) changes nothing on the incident, so it
+takes no lock and writes only its entry and its timeline line: notes to one incident never wait
+for each other (SQLite still runs one write transaction at a time, as it always does).
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from bot.domain.incident import (
     Incident,
     Status,
     TimelineEntry,
-    add_note,
     change_status,
     check_severity,
     clean_title,
@@ -54,8 +53,9 @@ from bot.domain.language import checked_language
 from bot.domain.roles import Role, change_role, check_person
 from bot.domain.visibility import make_private, make_public
 from bot.incident_reads import IncidentReads
-from bot.lookup import Where, check_involved, locate, not_found
+from bot.lookup import Where, locate
 from bot.message_copies import MessageCopies, copy_message
+from bot.notes import Notes
 from bot.outbox import store
 from bot.outbox.effect import Effect
 from bot.outbox.kinds.announce import Announce
@@ -78,10 +78,10 @@ from bot.storage.repository import StoredIncident
 Rule = Callable[[Incident, datetime], tuple[Incident, TimelineEntry]]  # a change: (incident, now) -> result
 
 
-class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMoves):
-    """Every change to an incident; its reads (bot.incident_reads), the Slack messages copied to
-    its timeline (bot.message_copies), `affect` (bot.components) and the move to a private channel
-    (bot.channel_moves) are parts of it kept by concept."""
+class IncidentService(IncidentReads, Notes, MessageCopies, ComponentChanges, ChannelMoves):
+    """Every change to an incident; its reads (bot.incident_reads), notes (bot.notes), the Slack
+    messages copied to its timeline (bot.message_copies), `affect` (bot.components) and the move to
+    a private channel (bot.channel_moves) are parts of it kept by concept."""
 
     def __init__(
         self,
@@ -198,42 +198,6 @@ class IncidentService(IncidentReads, MessageCopies, ComponentChanges, ChannelMov
         return self._apply(where, lambda incident, now: reopen(incident, actor=actor, now=now, reason=reason))
 
     # --- the other changes -------------------------------------------------------------------
-
-    def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
-        """A timeline entry and its line in the channel; the incident itself is not written (or locked)."""
-        if not self.db.is_sqlite:
-            return self._note_in_two_statements(where, actor=actor, text=text, at=at)
-        with self.db.write() as session:
-            stored = locate(session, where, lock=False)
-            now = self.clock()
-            entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
-            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-            post = PostTimeline(entry_id=entry_id)  # the card shows no notes: it stays as it is
-            store.enqueue(session=session, incident_id=stored.id, effect=post, now=now)
-        return Changed(incident=stored.incident, entry=entry)
-
-    def _note_in_two_statements(self, where: Where, *, actor: str, text: str, at: str | None) -> Changed:
-        """PostgreSQL's `note`, the most frequent command, in two round trips and no transaction:
-        the incident with an id drawn for its entry, then the entry and the outbox row that posts
-        it in one statement. A note locks nothing, so reading outside the insert's statement is
-        what the transaction gave too (READ COMMITTED): the same result, three round trips fewer."""
-        with self.db.autocommit() as connection:
-            found = repository.with_next_entry_id(
-                connection, team_id=where.team_id, number=where.number, channel_id=where.channel_id
-            )
-            if found is None:
-                raise not_found(where)
-            stored, entry_id = found
-            check_involved(stored.incident, where)
-            now = self.clock()
-            entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
-            post = store.row(
-                incident_id=stored.id, team_id=stored.team_id, effect=PostTimeline(entry_id=entry_id), now=now
-            )
-            repository.add_entry_with_effect(
-                connection, entry_id=entry_id, incident_id=stored.id, entry=entry, effect=post
-            )
-        return Changed(incident=stored.incident, entry=entry)
 
     def set_impact(self, where: Where, *, actor: str, text: str, language: str | None = None) -> Changed:
         """What customers experience, in `language` (None: the default one's); docs/behaviour.md, Public drafts."""

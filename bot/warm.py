@@ -51,18 +51,14 @@ def _rehearse(session: Session, now: datetime) -> None:
     repository.get_by_channel(session=session, channel_id=NOBODY)
     repository.get_by_channel(session=session, channel_id=NOBODY, for_update=True)
     incident_id = repository.newest_id(session=session)
-    if incident_id is None:  # a new install: nothing to note on yet
-        return
+    if incident_id is None or session.get_bind().dialect.name != "postgresql":
+        return  # a new install has nothing to note on; SQLite's note is compiled at import (bot.storage.sqlite_note)
     entry = TimelineEntry(at=now, recorded_at=now, actor=NOBODY, kind=EntryKind.NOTE, text="warm-up")
-    if session.get_bind().dialect.name == "postgresql":  # its note: two statements (`IncidentService.note`)
-        connection = sql.core(session)
-        repository.with_next_entry_id(connection, team_id=NOBODY, number=None, channel_id=NOBODY)
-        repository.with_next_entry_id(connection, team_id=NOBODY, number=0, channel_id=None)
-        effect = store.row(incident_id=incident_id, team_id=NOBODY, effect=PostTimeline(entry_id=-1), now=now)
-        repository.add_entry_with_effect(connection, entry_id=-1, incident_id=incident_id, entry=entry, effect=effect)
-        return
-    entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-    store.enqueue(session=session, incident_id=incident_id, effect=PostTimeline(entry_id=entry_id), now=now)
+    connection = sql.core(session)  # PostgreSQL's note: two statements (`bot.notes`)
+    repository.with_next_entry_id(connection, team_id=NOBODY, number=None, channel_id=NOBODY)
+    repository.with_next_entry_id(connection, team_id=NOBODY, number=0, channel_id=None)
+    effect = store.row(incident_id=incident_id, team_id=NOBODY, effect=PostTimeline(entry_id=-1), now=now)
+    repository.add_entry_with_effect(connection, entry_id=-1, incident_id=incident_id, entry=entry, effect=effect)
 
 
 def _ms(started: float) -> float:

@@ -18,13 +18,14 @@ lock (`BEGIN IMMEDIATE`) on SQLite, so many processes may start at once.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
@@ -63,6 +64,28 @@ class Database:
     def write(self) -> Iterator[Session]:
         with self._one_writer(), Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def driver_write(self) -> Iterator[sqlite3.Connection]:
+        """SQLite only: a write transaction like `write()`'s (this process's writers first, then
+        `BEGIN IMMEDIATE`) on the pooled connection's own sqlite3 connection, for the statements
+        that skip SQLAlchemy's Session and Connection (`bot.storage.sqlite_note`). Committed when
+        the block ends, rolled back when it raises; the connection goes back to the pool either way."""
+        if not self.is_sqlite:
+            raise TypeError("driver_write() is for SQLite; PostgreSQL writes go through write() or autocommit()")
+        with self._one_writer():
+            pooled = self.engine.raw_connection()
+            try:
+                connection = cast(sqlite3.Connection, pooled.driver_connection)
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            finally:
+                pooled.close()  # a transaction a failed COMMIT left open is rolled back by the pool
 
     @contextmanager
     def _one_writer(self) -> Iterator[None]:

@@ -177,7 +177,7 @@ def add_entry_with_effect(
 ) -> None:
     """PostgreSQL: the entry (with the id `with_next_entry_id` drew) and the outbox row that posts
     it, in one statement: atomic by itself, so no BEGIN or COMMIT round trip."""
-    values = {f"entry_{name}": value for name, value in _entry_values(incident_id, entry).items()}
+    values = {f"entry_{name}": value for name, value in entry_values(incident_id, entry).items()}
     values["entry_id"] = entry_id
     values.update({f"effect_{name}": effect[name] for name in _EFFECT_COLUMNS})
     connection.execute(_ADD_ENTRY_WITH_EFFECT, values)
@@ -318,7 +318,7 @@ def stored_incident(row: Any) -> StoredIncident:
 _ADD_ENTRY = insert(TimelineRow).returning(col(TimelineRow.id))
 
 
-def _entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
+def entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
     return {
         "incident_id": incident_id,
         "at": entry.at,
@@ -334,7 +334,7 @@ def _entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
 
 
 def add_entry(*, session: Session, incident_id: int, entry: TimelineEntry) -> int:
-    entry_id = core(session).execute(_ADD_ENTRY, _entry_values(incident_id, entry)).scalar_one()
+    entry_id = core(session).execute(_ADD_ENTRY, entry_values(incident_id, entry)).scalar_one()
     assert entry_id is not None
     return entry_id
 
