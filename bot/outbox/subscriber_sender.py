@@ -43,12 +43,11 @@ from bot.outbox.backoff import Backoff
 from bot.outbox.fan_out import tell_responders
 from bot.outbox.mailer import Mailer, MailRefused, MailUnavailable
 from bot.outbox.webhooks import WebhookFailed, WebhookPoster, signed
-from bot.render import mime
+from bot.render import mime, statuspage
 from bot.render.mail import Published, confirmation, update
-from bot.status_page import statuspage
-from bot.status_page.components import components_view
-from bot.status_page.links import SERVED, site_root
-from bot.status_page.views import incident_view
+from bot.render.public_components import components_view
+from bot.render.public_links import SERVED, site_root
+from bot.render.public_views import incident_view
 from bot.storage import deliveries, history, public, subscribers
 from bot.storage.db import Database
 from bot.storage.deliveries import DueDelivery

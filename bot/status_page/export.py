@@ -6,7 +6,7 @@ public data (written again if something public changed meanwhile), into a new si
 (`.DIR.<time>-<random>`, same file system). Then `DIR`, a symbolic link, is pointed at it in one
 `rename`, and the folder it pointed to before is removed: whoever reads `DIR` (a web server, a
 sync to an object store, a person) sees the whole previous site or the whole new one, never half
-of each. Links are relative (see links.py), so the folder works opened as files and on any
+of each. Links are relative (see bot.render.public_links), so the folder works opened as files and on any
 static host; feeds and JSON link to INCIDENT_STATUS_URL (or `--url`) when given.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.domain.language import load_language
-from bot.status_page.links import Files
+from bot.render.public_links import Files
 from bot.status_page.site import StatusSite
 from bot.storage import public
 from bot.storage.db import Database

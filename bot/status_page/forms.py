@@ -27,8 +27,8 @@ from bot.domain.language import Language
 from bot.domain.limits import client_address
 from bot.domain.signed import BadLink
 from bot.domain.subscribers import AddressRefused
+from bot.render.public_links import CONFIRM, SUBSCRIBE, UNSUBSCRIBE, Links
 from bot.status_page import render
-from bot.status_page.links import CONFIRM, SUBSCRIBE, UNSUBSCRIBE, Links
 from bot.subscribers import BadChoice, LimitReached, SubscriberService
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bot.domain.language import Language
-from bot.status_page.links import PAGE, Links
-from bot.status_page.views import Moment, PageView, PublicIncident, UpdateView
+from bot.render.public_links import PAGE, Links
+from bot.render.public_views import Moment, PageView, PublicIncident, UpdateView
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ something that left the page; with nothing public ever, when a page was first se
 `Cache-Control` for a CDN in front (CACHE_CONTROL); 304 when `If-None-Match` matches (or, without
 it, `If-Modified-Since` is not older); a route written with a trailing slash (`/status/`) is
 301 to it; 404 for any other path; 503 when the database cannot
-answer. Links follow its `Layout` (links.py): served here, or written as files by `export.py`.
+answer. Links follow its `Layout` (bot.render.public_links): served here, or written as files by `export.py`.
 Never a Slack call, never a secret.
 """
 
@@ -41,11 +41,9 @@ from bot.domain.public import (
     public_ids,
     update_id,
 )
-from bot.status_page import render, statuspage
-from bot.status_page.cache import Answer, AnswerCache
-from bot.status_page.components import ComponentsView, components_view
-from bot.status_page.forms import FORMS, Forms
-from bot.status_page.links import (
+from bot.render import statuspage
+from bot.render.public_components import ComponentsView, components_view
+from bot.render.public_links import (
     API,
     COMPONENTS,
     FEEDS,
@@ -60,8 +58,7 @@ from bot.status_page.links import (
     Links,
     site_root,
 )
-from bot.status_page.negotiate import choose_language
-from bot.status_page.views import (
+from bot.render.public_views import (
     Moments,
     PageView,
     PublicIncident,
@@ -70,6 +67,10 @@ from bot.status_page.views import (
     moment,
     newest_first,
 )
+from bot.status_page import render
+from bot.status_page.cache import Answer, AnswerCache
+from bot.status_page.forms import FORMS, Forms
+from bot.status_page.negotiate import choose_language
 from bot.storage import history, public
 from bot.storage.db import Database
 from bot.subscribers import SubscriberService

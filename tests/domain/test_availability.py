@@ -13,7 +13,7 @@ from bot.domain.affects import ComponentImpact
 from bot.domain.availability import current_state, history, minutes, percent, shown_days
 from bot.domain.catalog import ComponentState
 from bot.domain.language import load_language
-from bot.status_page.components import day_label, percentage
+from bot.render.public_components import day_label, percentage
 
 KOLKATA, PARIS = ZoneInfo("Asia/Kolkata"), ZoneInfo("Europe/Paris")
 MAJOR, PARTIAL = ComponentState.MAJOR, ComponentState.PARTIAL

@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.domain.catalog import Catalog
 from bot.drafts import DraftService
 from bot.lookup import Where
+from bot.render.public_links import SERVED, Layout
 from bot.service import IncidentService
-from bot.status_page.links import SERVED, Layout
 from bot.status_page.site import StatusSite
 from bot.storage.db import Database
 

@@ -13,8 +13,8 @@ import pytest
 from site_world import IST, World, call
 
 from bot.domain.incident import Status
+from bot.render.public_links import ROUTES
 from bot.status_page.app import StatusHttp
-from bot.status_page.links import ROUTES
 from bot.storage.db import Database
 
 CDN = "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"

@@ -26,8 +26,8 @@ from bot.domain.affects import states_at
 from bot.domain.catalog import ComponentState
 from bot.domain.incident import Status
 from bot.domain.public import Headline, incident_id, public_id, update_id
-from bot.status_page.components import ComponentsView, ComponentView
-from bot.status_page.views import PublicIncident
+from bot.render.public_components import ComponentsView, ComponentView
+from bot.render.public_views import PublicIncident
 
 Json = dict[str, Any]
 

@@ -33,8 +33,8 @@ from bot.domain.public import (
     shown_impacts,
     updates_for,
 )
-from bot.status_page.components import ComponentsView
-from bot.status_page.links import PAGE, SUMMARY, Links, feed_route
+from bot.render.public_components import ComponentsView
+from bot.render.public_links import PAGE, SUMMARY, Links, feed_route
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
