@@ -46,7 +46,7 @@ from bot.outbox.webhooks import WebhookFailed, WebhookPoster, signed
 from bot.render import mime, statuspage
 from bot.render.mail import Published, confirmation, update
 from bot.render.public_components import components_view
-from bot.render.public_links import SERVED, site_root
+from bot.render.public_links import CONFIRM, PAGE, SERVED, UNSUBSCRIBE, site_root
 from bot.render.public_views import incident_view
 from bot.storage import deliveries, history, public, subscribers
 from bot.storage.db import Database
@@ -167,7 +167,7 @@ class SubscriberSender:
             letter = confirmation(
                 language,
                 public_name=self.settings.public_name,
-                confirm_url=f"{self.root}status/confirm?lang={language.code}&t={token}",
+                confirm_url=f"{self.root}{SERVED.address(CONFIRM, language.code)}&t={token}",
             )
             envelope = mime.Envelope(
                 sender=self.settings.mail_from or self.sender_address,
@@ -184,7 +184,7 @@ class SubscriberSender:
             published,
             public_name=self.settings.public_name,
             zone=self.settings.zone,
-            page_url=f"{self.root}status?lang={language.code}",
+            page_url=f"{self.root}{SERVED.address(PAGE, language.code)}",
             unsubscribe_url=self._unsubscribe_url(language.code, token),
         )
         envelope = mime.Envelope(
@@ -217,7 +217,7 @@ class SubscriberSender:
 
     def _unsubscribe_url(self, language: str, token: str) -> str:
         """The page in the reader's language; RFC 8058's one-click POST goes to it as it is."""
-        return f"{self.root}status/unsubscribe?lang={language}&t={token}"
+        return f"{self.root}{SERVED.address(UNSUBSCRIBE, language)}&t={token}"
 
     @property
     def _list_id(self) -> str:
@@ -305,7 +305,7 @@ class SubscriberSender:
     ) -> str:
         """Statuspage's webhook: the page's status and the incident as the JSON API says them."""
         language, zone = load_language(row.language), self.settings.zone
-        page_url = self.settings.status_url or f"{self.root}status"
+        page_url = self.settings.status_url or f"{self.root}{SERVED.home}"
         namespace, shown = self.settings.public_name, self.settings.catalog.public()
         view = incident_view(incident, language, self.settings.languages, zone, namespace=namespace, components=shown)
         page = components_view(shown, components[0], language=language, zone=zone, now=now, bars=False)
