@@ -75,7 +75,12 @@ class AlertService:
                     now=now,
                 )
             else:
-                found = alerts.find_group(session=session, source=notification.source, group_key=notification.group_key)
+                found = alerts.find_group(
+                    session=session,
+                    source=notification.source,
+                    sender=notification.sender,
+                    group_key=notification.group_key,
+                )
                 if found is None:
                     dropped = tuple((alert.key, Change.STALE) for alert in notification.alerts)
                     return Receipt(group_id=None, created=False, changes=dropped, counts=Counts(0, 0))

@@ -36,8 +36,10 @@ from bot.storage.sql import core, upsert
 from bot.storage.tables import AlertGroupRow, AlertMemberRow, AlertRow
 
 
-def key_hash(group_key: str) -> str:
-    return hashlib.sha256(group_key.encode()).hexdigest()
+def key_hash(sender: str, group_key: str) -> str:
+    """A group's key as stored: its sender's (a token's name: no line break) and its own, so that two
+    Alertmanagers routing alike (prod and staging: the same `groupKey`) keep a group each."""
+    return hashlib.sha256(f"{sender}\n{group_key}".encode()).hexdigest()
 
 
 def as_json(value: Mapping[str, str]) -> str:
@@ -74,7 +76,7 @@ def group_for(
 ) -> tuple[StoredGroup, bool]:
     """The notification's group, row-locked, and whether this call created it (with `decision`:
     its rule, title, severity and, for `declare`, when to declare it)."""
-    hashed = key_hash(notification.group_key)
+    hashed = key_hash(notification.sender, notification.group_key)
     values = {
         "source": notification.source.value,
         "key_hash": hashed,
@@ -103,15 +105,17 @@ def group_for(
     row = inserted.first()
     if row is not None:
         return _group(row), True
-    found = find_group(session=session, source=notification.source, group_key=notification.group_key)
+    found = find_group(
+        session=session, source=notification.source, sender=notification.sender, group_key=notification.group_key
+    )
     assert found is not None  # inserted by another transaction, committed before ours went on
     return found, False
 
 
-def find_group(*, session: Session, source: Source, group_key: str) -> StoredGroup | None:
-    """The group of this key, row-locked, if there is one."""
+def find_group(*, session: Session, source: Source, sender: str, group_key: str) -> StoredGroup | None:
+    """The group of this key from this sender, row-locked, if there is one."""
     query = select(*_GROUP.c).where(
-        col(AlertGroupRow.source) == source.value, col(AlertGroupRow.key_hash) == key_hash(group_key)
+        col(AlertGroupRow.source) == source.value, col(AlertGroupRow.key_hash) == key_hash(sender, group_key)
     )
     row = core(session).execute(query.with_for_update()).first()
     return _group(row) if row is not None else None

@@ -326,10 +326,11 @@ DECLARING = text("declare_at IS NOT NULL")
 
 
 class AlertGroupRow(SQLModel, table=True):
-    """A group of alerts as its sender keys it (`groupKey`, or an event's dedup key), once per source.
+    """A group of alerts as its sender keys it (`groupKey`, or an event's dedup key), once per source
+    and sender (the token's name: prod's and staging's Alertmanagers send the same `groupKey`).
 
-    `key_hash` is the SHA-256 of the group key (a key may be longer than an index takes); the
-    unique constraint makes two processes receiving the same notification make one group."""
+    `key_hash` is the SHA-256 of the sender and the group key (`alerts.key_hash`); the unique
+    constraint makes two processes receiving the same notification make one group."""
 
     __tablename__ = "alert_group"
     __table_args__ = (

@@ -20,7 +20,7 @@ from bot.domain.incident import EntryKind
 from bot.lookup import Where
 from bot.storage import alerts
 from slack_emulator.records import Message
-from tests.alert_samples import body, event, raw
+from tests.alert_samples import TOKENS_SETTING, body, event, raw
 
 TEAM = "T0EMULATOR"
 SUMMARY = "5xx rate above 5% on web"
@@ -129,6 +129,37 @@ def test_events_and_grafana_groups_get_a_message_each_and_a_resent_event_none(al
     summaries = [message.blocks[0]["text"]["text"] for message in messages]
     assert any(trigger["payload"]["summary"] in summary for summary in summaries)
     assert all(controls(message) == ["Declare incident", "Dismiss"] for message in messages)
+
+
+def test_two_alertmanagers_routing_alike_get_a_group_and_a_message_each(make_stack: Callable[..., Stack]) -> None:
+    """Prod's and staging's Alertmanagers, each with its own token, send the same `groupKey` (the same
+    route's `group_by`): they shared one group, one message saying "prod-alertmanager" over staging's
+    alerts, and one incident declared from it took both."""
+    staging_secret = "staging-secret-of-the-tests-0123"
+    alerting = start_alerting(
+        make_stack, INCIDENT_ALERT_TOKENS=f"{TOKENS_SETTING},staging-alertmanager:{staging_secret}"
+    )
+    stack = alerting.stack
+    from_staging = body("alertmanager_firing", externalURL="http://alertmanager.staging:9093")
+    from_staging["alerts"][0]["fingerprint"] = "5ca1ab1e5ca1ab1e"
+    assert from_alertmanager(stack.url, "alertmanager_firing").status == 200
+    answer = from_alertmanager(
+        stack.url, "alertmanager_firing", secret=staging_secret, body=json.dumps(from_staging).encode()
+    )
+    assert (answer.status, answer.body["group"], answer.body["firing"]) == (200, "new", 1)
+    stack.settle()
+    prod, staging = alerting.messages()
+    assert "*Source*\nprod-alertmanager · <http://127.0.0.1:19093|Alertmanager>" in texts(prod)
+    assert "*Source*\nstaging-alertmanager · <http://alertmanager.staging:9093|Alertmanager>" in texts(staging)
+    assert all(":fire: 1 firing · :white_check_mark: 0 resolved" in texts(m) for m in (prod, staging))
+    stack.user("alice").click(alerting.channel, prod.ts, "alerts.declare")
+    stack.settle()
+    resolved = body("alertmanager_resolved", externalURL="http://alertmanager.staging:9093")
+    resolved["alerts"][0]["fingerprint"] = "5ca1ab1e5ca1ab1e"
+    from_alertmanager(stack.url, "alertmanager_resolved", secret=staging_secret, body=json.dumps(resolved).encode())
+    stack.settle()
+    lines = bot_lines(stack, stack.channel_of(1))
+    assert not [line for line in lines if "resolved (" in line]  # staging's alert is none of INC-1's
 
 
 def test_declare_incident_opens_it_as_open_does_with_the_group_attached(alerting: Alerting) -> None:
