@@ -32,9 +32,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, update
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, case, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -158,9 +159,23 @@ def _claimable(
     incident_id: int | None,
     own_sender: str | None,
 ) -> list[Due]:
-    pending: list[ColumnElement[bool]] = [col(EffectRow.state) == "pending", col(EffectRow.team_id) == team_id]
-    if incident_id is not None:  # that incident's only, in the lanes' firsts and in the answer
-        pending.append(col(EffectRow.incident_id) == incident_id)
+    if own_sender is None:  # the Slack sender's: not the App Home's nor PagerDuty's
+        kinds = [PAUSE_KIND, *SENT_APART, *skip_kinds]
+    else:
+        kinds = sorted(OWN_SENDERS.get(own_sender, frozenset()) - set(skip_kinds))
+    values = {"team_id": team_id, "incident_id": incident_id, "now": now, "limit": limit, "kinds": kinds}
+    rows = core(session).execute(_claimable_query(incident_id is not None, own_sender is not None), values)
+    return [Due(int(i), incident, kind) for i, incident, kind in rows if i is not None]
+
+
+@cache
+def _claimable_query(of_incident: bool, own_kinds: bool) -> Any:
+    """`_claimable`'s statement (of one incident's work or of all; of `kinds` or of every kind but
+    them), built once: building it each round cost more than running it."""
+    team = col(EffectRow.team_id) == bindparam("team_id")
+    pending: list[ColumnElement[bool]] = [col(EffectRow.state) == "pending", team]
+    if of_incident:  # that incident's only, in the lanes' firsts and in the answer
+        pending.append(col(EffectRow.incident_id) == bindparam("incident_id"))
     firsts = (
         select(func.min(EffectRow.id).label("id"))
         .where(*pending, col(EffectRow.incident_id).is_not(None))
@@ -171,26 +186,24 @@ def _claimable(
         .where(*pending, col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_not(None))
         .group_by(col(EffectRow.alert_group_id))
     )
+    now: BindParameter[datetime] = bindparam("now")
     free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
     alone = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_(None))
-    if own_sender is None:  # the Slack sender's: not the App Home's nor PagerDuty's
-        kinds = col(EffectRow.kind).not_in([PAUSE_KIND, *SENT_APART, *skip_kinds])
-    else:
-        kinds = col(EffectRow.kind).in_(sorted(OWN_SENDERS.get(own_sender, frozenset()) - set(skip_kinds)))
-    query = (
-        select(EffectRow.id, EffectRow.incident_id, EffectRow.kind)
+    listed: BindParameter[list[str]] = bindparam("kinds", expanding=True)
+    kinds = col(EffectRow.kind).in_(listed) if own_kinds else col(EffectRow.kind).not_in(listed)
+    return (
+        select(col(EffectRow.id), col(EffectRow.incident_id), col(EffectRow.kind))
         .where(
             PENDING,  # the partial index's own condition, as a literal
             *pending[1:],
-            EffectRow.not_before <= now,
+            col(EffectRow.not_before) <= now,
             free,
             or_(alone, and_(col(EffectRow.id).in_(firsts), ~_BLOCKED), col(EffectRow.id).in_(group_firsts)),
             kinds,
         )
         .order_by(_FIRST_MESSAGES_FIRST, col(EffectRow.not_before), col(EffectRow.id))
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [Due(int(i), incident, kind) for i, incident, kind in session.exec(query) if i is not None]
 
 
 _CLAIM_MANY = (

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col, select
 
 from bot.outbox import claims, store
@@ -61,14 +61,23 @@ class Pause:
 def current(*, session: Session, team_id: str | None) -> Pause | None:
     """Workspace `team_id`'s pause, if any (the oldest, should two senders have started one at the
     same moment: it is the one checked, and the others end with it); `team_id` None: any
-    workspace's (`/healthz` before auth.test answered, `incident-bot outbox`)."""
-    query = select(EffectRow).where(PENDING, EffectRow.kind == PAUSE_KIND)
-    if team_id is not None:
-        query = query.where(EffectRow.team_id == team_id)
-    row = session.exec(query.order_by(col(EffectRow.id)).limit(1)).first()
+    workspace's (`/healthz` before auth.test answered, `incident-bot outbox`). Read every round of
+    every sender: one statement built once, through Core."""
+    query = _CURRENT if team_id is None else _CURRENT_OF
+    row = core(session).execute(query, {"team_id": team_id}).first()
     if row is None or row.id is None:
         return None
     return Pause(row.id, row.team_id or "", row.created_at, row.last_error or "refused", row.not_before, row.attempts)
+
+
+_CURRENT = (
+    select(col(EffectRow.id), col(EffectRow.team_id), col(EffectRow.created_at), col(EffectRow.last_error))
+    .add_columns(col(EffectRow.not_before), col(EffectRow.attempts))
+    .where(PENDING, col(EffectRow.kind) == PAUSE_KIND)
+    .order_by(col(EffectRow.id))
+    .limit(1)
+)
+_CURRENT_OF = _CURRENT.where(col(EffectRow.team_id) == bindparam("team_id"))
 
 
 def hold(
