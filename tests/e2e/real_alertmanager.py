@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_e2e_gunicorn import free_port
+
+from tests.free_ports import free_port
 
 BINARY = "prometheus-alertmanager"
 README = Path(__file__).parents[2] / "README.md"

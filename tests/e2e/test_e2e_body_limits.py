@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 from as_operator import Started, children, clean_environment, rss_kib, write_dotenv
-from test_e2e_gunicorn import free_port, web_command
+from test_e2e_gunicorn import web_command
 
 from bot.request_body import MAX_BODY_BYTES
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import SlackEmulator
+from tests.free_ports import free_port
 
 MIB = 1024 * 1024
 STREAMED = 64 * MIB  # far past the cap; an uncapped reader would hold all of it

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
-from test_e2e_gunicorn import free_port, web_command
+from test_e2e_gunicorn import web_command
 
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import ANNOUNCE, GENERAL, STATUS, SlackEmulator
+from tests.free_ports import free_port
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ from e2e_stack import metrics_at
 
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import ANNOUNCE, SlackEmulator
+from tests.free_ports import free_port
 
 PROCFILE = Path(__file__).parent.parent.parent / "Procfile"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def web_command(port: int, *, workers: int = 1, process: str = "web") -> list[str]:

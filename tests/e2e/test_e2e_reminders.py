@@ -21,13 +21,14 @@ from pathlib import Path
 
 from e2e_stack import Stack, shown, wait_until_no_send_is_in_flight
 from sqlalchemy import Engine, create_engine, text, update
-from test_e2e_gunicorn import free_port, web_command
+from test_e2e_gunicorn import web_command
 
 from bot.lookup import Where
 from bot.sandbox import SIGNING_SECRET, TEAM_ID, ManualClock, Sandbox
 from bot.storage.tables import IncidentRow
 from slack_emulator import ANNOUNCE, STATUS, SlackEmulator
 from slack_emulator.records import Message
+from tests.free_ports import free_port
 
 
 def reminders_in(emulator: SlackEmulator, channel: str) -> list[Message]:

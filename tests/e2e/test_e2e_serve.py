@@ -9,10 +9,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from test_e2e_gunicorn import free_port
-
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import SlackEmulator
+from tests.free_ports import free_port
 
 
 def test_incident_bot_serve_answers_health_checks_and_signed_commands(tmp_path: Path, database_url: str) -> None:

@@ -20,10 +20,11 @@ from typing import TypeVar
 
 import pytest
 from e2e_stack import shown
-from test_e2e_gunicorn import PROCFILE, free_port
+from test_e2e_gunicorn import PROCFILE
 
 from slack_emulator import ANNOUNCE, BOT_USER_ID, SlackEmulator
 from slack_emulator.records import Channel, Message
+from tests.free_ports import free_port
 
 SOCKET_COMMAND = [sys.executable, "-m", "bot.cli", "socket"]
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from e2e_stack import wait_for
-from test_e2e_gunicorn import free_port, web_command
+from test_e2e_gunicorn import web_command
 
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import ANNOUNCE, SlackEmulator
+from tests.free_ports import free_port
 
 
 def environment(emulator: SlackEmulator, tmp_path: Path) -> dict[str, str]:

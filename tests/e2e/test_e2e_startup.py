@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from as_operator import Started, clean_environment, heroku_style, write_dotenv
-from test_e2e_gunicorn import free_port, web_command
+from test_e2e_gunicorn import web_command
 
 from bot.sandbox import SIGNING_SECRET
 from bot.variables import EXAMPLES
 from slack_emulator import SlackEmulator
+from tests.free_ports import free_port
 
 PREFIX = "incident-bot cannot start: "
 

@@ -12,7 +12,6 @@ import email.policy
 import os
 import re
 import shutil
-import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -29,6 +28,7 @@ from status_site import publish
 from bot.demo import CATALOG
 from bot.sandbox import ManualClock
 from bot.status_page.export import export_site
+from tests.free_ports import free_port
 
 SCREENSHOTS = Path(__file__).parent.parent.parent / "build" / "screenshots"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -79,9 +79,7 @@ class Inbox:
 def inbox() -> Iterator[tuple[Inbox, int]]:
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     kept = Inbox()
     controller = Controller(kept, hostname="127.0.0.1", port=port)
     controller.start()

@@ -17,10 +17,11 @@ import pytest
 from as_operator import clean_environment
 from e2e_stack import KOLKATA, Stack
 from status_site import fetch, publish, unfollowed
-from test_e2e_gunicorn import free_port, web_command
+from test_e2e_gunicorn import web_command
 
 from bot.sandbox import ManualClock
 from bot.storage.db import Database
+from tests.free_ports import free_port
 
 PREFIX = "incident-bot cannot start: "
 PAGE_SETTINGS = {"INCIDENT_TIMEZONE": "Asia/Kolkata", "INCIDENT_PUBLIC_NAME": "Chirper", "INCIDENT_LANGUAGES": "en,fr"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from status_site import drafts_of, fetch, publish
 
 from bot.domain.subscribers import Medium, SubscriberState
 from bot.storage import subscribers
+from tests.free_ports import free_port
 
 
 class Inbox:
@@ -44,9 +44,7 @@ class Inbox:
 def inbox() -> Iterator[tuple[Inbox, int]]:
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     kept = Inbox()
     controller = Controller(kept, hostname="127.0.0.1", port=port)
     controller.start()

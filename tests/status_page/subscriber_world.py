@@ -8,7 +8,6 @@ import email
 import email.policy
 import io
 import re
-import socket
 import ssl
 import subprocess
 import threading
@@ -30,14 +29,9 @@ from bot.mail_settings import smtp_server
 from bot.outbox.subscriber_threads import SubscriberLane, build_lane
 from bot.status_page.site import StatusSite
 from bot.subscribers import SubscriberService
+from tests.free_ports import free_port
 
 SECRET = "test-secret-key-0123456789abcdef0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Mailbox:
