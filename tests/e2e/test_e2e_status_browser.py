@@ -67,8 +67,9 @@ class Inbox:
         self.messages.append(parsed)
         return "250 OK"
 
-    def wait_for(self, count: int) -> EmailMessage:
-        for _ in range(300):
+    def wait_for(self, count: int, timeout: float = 30.0) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             if len(self.messages) >= count:
                 return self.messages[count - 1]
             time.sleep(0.05)
@@ -282,7 +283,7 @@ def test_the_exported_site_opened_as_files_links_between_languages_and_feeds_and
     assert browser.execute_script("return document.documentElement.lang") == "en"
     assert_accessible(browser)
     browser.find_element("css selector", 'nav a[hreflang="fr"]').click()
-    assert browser.current_url.endswith("/index.fr.html")
+    page_becomes(browser, "location.pathname.split('/').pop()", "index.fr.html")  # the click returns before
     seen = browser.execute_script(READ_PAGE)
     assert seen["state"] == "Panne partielle" and "H2 Incidents en cours" in seen["headings"]
     browser.get_screenshot_as_file(str(SCREENSHOTS / "status-export-fr.png"))
@@ -322,24 +323,29 @@ def test_subscribing_in_the_browser_without_javascript_every_page_accessible(
 
 
 def heading_becomes(browser: Any, expected: str) -> None:
-    """Wait for the page the form sent to (the click returns before it loads).
+    """Wait for the page the form sent to (the click returns before it loads)."""
+    page_becomes(browser, "(document.querySelector('h1') || {textContent: ''}).textContent.trim()", expected)
 
-    The heading is read by a script in whatever document is loaded at that moment, once it has
+
+def page_becomes(browser: Any, reading: str, expected: str, timeout: float = 30.0) -> None:
+    """Wait until the page a click or a form sent to has loaded and `reading` (a JavaScript
+    expression) is `expected` in it: a click returns before the next page loads, so whatever the
+    test reads next could come from the old page, or fail while the new one replaces it.
+
+    The expression is read by a script in whatever document is loaded at that moment, once it has
     finished loading: an element found in the old page and read after the new one replaced it
     fails in chromedriver as stale or as "Node with given id does not belong to the document"
     (a plain WebDriverException), so any error while the page changes is one more try."""
     from selenium.common.exceptions import WebDriverException
 
     seen = ""
-    for _ in range(200):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
-            seen = browser.execute_script(
-                "const h = document.querySelector('h1');"
-                " return document.readyState === 'complete' && h ? h.textContent.trim() : '';"
-            )
+            seen = browser.execute_script(f"return document.readyState === 'complete' ? ({reading}) : '';")
         except WebDriverException:
             seen = ""
         if seen == expected:
             return
         time.sleep(0.05)
-    raise AssertionError(f"the page's heading is {seen!r}, not {expected!r}")
+    raise AssertionError(f"the page shows {seen!r} ({reading}), not {expected!r}")
