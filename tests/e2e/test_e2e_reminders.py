@@ -303,10 +303,23 @@ def pending(engine: Engine) -> int:
         return int(connection.execute(text("SELECT count(*) FROM effect WHERE state = 'pending'")).scalar_one())
 
 
-class Processes:
-    """The Procfile's web process (two gunicorn workers) and two `incident-bot worker`s on one database."""
+def members_synced(engine: Engine) -> bool:
+    """A process has stored the workspace's members (users.list): until then a command is served
+    only if Slack says within 1 s who is asking and whom it names (bot.members), which the
+    emulator on a loaded machine does not always do."""
+    with engine.connect() as connection:
+        finished = text("SELECT count(*) FROM member_sync WHERE finished_at IS NOT NULL")
+        return int(connection.execute(finished).scalar_one()) > 0
 
-    def __init__(self, emulator: SlackEmulator, database_url: str, folder: Path) -> None:
+
+STOP_SECONDS = 30  # more than the Procfile's --graceful-timeout 20, after which gunicorn kills its workers
+
+
+class Processes:
+    """The Procfile's web process (two gunicorn workers) and two `incident-bot worker`s on one
+    database, healthy and the workspace's members synced."""
+
+    def __init__(self, emulator: SlackEmulator, database_url: str, folder: Path, engine: Engine) -> None:
         self.port = free_port()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))},
@@ -331,6 +344,7 @@ class Processes:
         self.url = f"http://127.0.0.1:{self.port}"
         try:  # healthy: the database answers and Slack accepted the token (bot.health)
             wait_for(self._healthy, 60, "the web process answering /healthz")
+            wait_for(lambda: members_synced(engine), 60, "the members synced")
         except BaseException:
             self.stop()  # never left running: they would write into the next test's database
             raise
@@ -344,12 +358,22 @@ class Processes:
             return False
 
     def stop(self) -> None:
+        """SIGTERM to each, as a platform stops them; any still running after STOP_SECONDS is
+        killed (never left writing into the next test's database) and the test fails."""
         for process in self.started:
             process.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
+        lingering = []
         for process in self.started:
-            process.wait(15)
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                lingering.append(process.args)
+                process.kill()
+                process.wait()
         for log in self.logs:
             log.close()
+        assert not lingering, f"still running {STOP_SECONDS} s after SIGTERM: {lingering}"
 
 
 def test_two_web_workers_and_two_workers_starting_after_a_downtime_send_the_overdue_nudge_once(
@@ -365,7 +389,7 @@ def test_two_web_workers_and_two_workers_starting_after_a_downtime_send_the_over
         overdue = datetime.now(UTC) - timedelta(minutes=10)
         with engine.begin() as connection:
             connection.execute(update(IncidentRow).values(update_due=overdue, remind_at=overdue))  # as the bot stores
-        running = Processes(emulator, database_url, tmp_path)
+        running = Processes(emulator, database_url, tmp_path, engine)
         try:
             wait_for(lambda: len(reminders_in(emulator, channel)) >= 1, 30, "the overdue nudge")
             time.sleep(5)  # every process has made its first round by now, and the outbox is drained
@@ -383,18 +407,27 @@ def test_two_web_workers_and_two_workers_starting_after_a_downtime_send_the_over
         emulator.close()
 
 
+def channel_with_card(emulator: SlackEmulator) -> str | None:
+    """INC-1's channel once its card is pinned there: the bot has recorded the channel by then (a
+    command typed in it as soon as Slack made it may reach a process before the bot recorded it,
+    and is answered "This is not an incident channel")."""
+    found = emulator.channel_by_name("inc-1-checkout-fails")
+    return found.id if found is not None and any(m.pinned for m in emulator.messages(found.id)) else None
+
+
 def _open_with_bob_as_comms_then_stop(emulator: SlackEmulator, database_url: str, folder: Path, engine: Engine) -> str:
     """INC-1 opened through the running processes, bob its comms lead; the processes stopped
     once nothing is in flight (work a stopped process had claimed would wait for its lease)."""
-    running = Processes(emulator, database_url, folder)
+    running = Processes(emulator, database_url, folder, engine)
     try:
         emulator.as_user("alice").slash("open sev1 Checkout fails")
-        wait_for(lambda: emulator.channel_by_name("inc-1-checkout-fails") is not None, 30, "the channel")
-        found = emulator.channel_by_name("inc-1-checkout-fails")
+        wait_for(lambda: channel_with_card(emulator) is not None, 30, "the channel and its card")
+        found = channel_with_card(emulator)
         assert found is not None
-        assert emulator.as_user("alice").slash("role comms @bob", channel=found.id).status == 200
-        wait_for(lambda: any("comms lead" in shown(m) for m in emulator.messages(found.id)), 30, "the role line")
+        answered = emulator.as_user("alice").slash("role comms @bob", channel=found)
+        assert answered.status == 200 and "*bob* is now the comms lead" in answered.json["text"], answered.json
+        wait_for(lambda: any("comms lead" in shown(m) for m in emulator.messages(found)), 30, "the role line")
         wait_for(lambda: pending(engine) == 0, 30, "the outbox emptied")
-        return found.id
+        return found
     finally:
         running.stop()
