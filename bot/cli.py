@@ -18,7 +18,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
@@ -62,7 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return CANNOT_RUN
-    signal.signal(signal.SIGTERM, _interrupt)  # platforms stop processes with SIGTERM: stop as on Ctrl-C
+    stop = None
+    if args.command == "socket":  # a signal sets an event its main thread waits on (bot.socket_mode)
+        from bot.socket_mode import stop_on_signals
+
+        stop = stop_on_signals()
+    else:
+        signal.signal(signal.SIGTERM, _interrupt)  # platforms stop processes with SIGTERM: stop as on Ctrl-C
     if args.command == "demo":  # no settings, no .env: its own database and Slack (bot.demo)
         from bot.demo import run_demo
 
@@ -83,7 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "serve":
             return _serve(settings, host=args.host, port=settings.port if args.port is None else args.port)
         case "socket":
-            return _socket(settings, status_host=args.status_host, status_port=args.status_port)
+            from bot.socket_mode import run_socket
+
+            assert stop is not None
+            return run_socket(settings, stop, status_host=args.status_host, status_port=args.status_port)
         case "worker":
             return _worker(settings, once=args.once, poll_seconds=args.poll)
         case "outbox":
@@ -166,34 +174,9 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
     return 0
 
 
-def _socket(settings: Settings, *, status_host: str, status_port: int | None) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.runtime import build
-    from bot.serve import make_http_server
-
-    runtime = build(settings)
-    if not _token_accepted(runtime):
-        return CANNOT_RUN
-    runtime.start_background()
-    if status_port is not None:  # Socket Mode has no web process: the public page gets its own server
-        server = make_http_server(runtime.status_site(), host=status_host, port=status_port)
-        threading.Thread(target=server.serve_forever, name="status-page", daemon=True).start()
-        log.info("status page on http://%s:%s/status", status_host, server.server_port)
-    handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
-    try:
-        handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves start() unannotated
-    except KeyboardInterrupt:
-        pass
-    finally:
-        # Slack's connection first (its threads would keep reconnecting while the rest stops), then ours.
-        handler.close()  # type: ignore[no-untyped-call]
-        runtime.stop()
-    return 0
-
-
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """The SIGTERM handler: stop the way Ctrl-C does (threads stopped, connections closed)."""
+    """The SIGTERM handler of `serve` and `worker`: stop the way Ctrl-C does (threads stopped,
+    connections closed)."""
     raise KeyboardInterrupt
 
 

@@ -30,6 +30,7 @@ SOCKET_COMMAND = [sys.executable, "-m", "bot.cli", "socket"]
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 START_SECONDS = 20.0
 SETTLE_SECONDS = 10.0
+STOP_SECONDS = 30.0  # a bound for a failure only: the process stops within a few seconds
 
 T = TypeVar("T")
 
@@ -76,30 +77,42 @@ def bot_environment(emulator: SlackEmulator, database_url: str) -> dict[str, str
     }
 
 
+def start_socket_bot(
+    tmp_path: Path, database_url: str, emulator: SlackEmulator, command: list[str] = SOCKET_COMMAND, **env: str
+) -> SocketBot:
+    """`incident-bot socket` (or `command`) started against `emulator`, `env` added to its environment."""
+    log = tmp_path / "incident-bot-socket.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            env={**bot_environment(emulator, database_url), **env},
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    return SocketBot(emulator, process, log)
+
+
+def end(bot: SocketBot) -> None:
+    """Kill the process if it still runs (a test failed), and close the emulator."""
+    if bot.process.poll() is None:
+        bot.process.kill()
+    bot.process.wait(timeout=STOP_SECONDS)
+    bot.emulator.close()
+
+
 @pytest.fixture
 def socket_bot(tmp_path: Path, database_url: str) -> Iterator[SocketBot]:
     """Start `incident-bot socket` and wait for its connection; it is killed at the end if still running."""
     emulator = SlackEmulator()
     emulator.add_bot_to(ANNOUNCE)
     emulator.connect_socket_mode()
-    log = tmp_path / "incident-bot-socket.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            SOCKET_COMMAND,
-            env=bot_environment(emulator, database_url),
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    bot = SocketBot(emulator, process, log)
+    bot = start_socket_bot(tmp_path, database_url, emulator)
     try:
         bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
         yield bot
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        emulator.close()
+        end(bot)
 
 
 def incident_channel(emulator: SlackEmulator, name: str) -> tuple[Channel, Message] | None:
@@ -155,7 +168,7 @@ def test_incident_bot_socket_answers_commands_clicks_and_events_over_socket_mode
     assert emulator.internal_errors == []
 
     socket_bot.process.send_signal(signal.SIGTERM)  # how platforms stop a process
-    assert socket_bot.process.wait(timeout=10) == 0
+    assert socket_bot.process.wait(timeout=STOP_SECONDS) == 0
     assert emulator.socket_mode.wait_disconnected(timeout=5)
 
 
@@ -178,18 +191,8 @@ def test_the_procfile_s_socket_mode_line_serves_the_public_status_page_on_port(
 
     emulator = SlackEmulator()
     emulator.connect_socket_mode()
-    log = tmp_path / "incident-bot-socket.log"
     port = free_port()
-    command = procfile_socket_line(port)
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            env={**bot_environment(emulator, database_url), "INCIDENT_LANGUAGES": "en,fr"},
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    bot = SocketBot(emulator, process, log)
+    bot = start_socket_bot(tmp_path, database_url, emulator, procfile_socket_line(port), INCIDENT_LANGUAGES="en,fr")
     try:
         # the page starts before the Socket Mode connection: once connected, the line is in the log
         bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
@@ -202,7 +205,79 @@ def test_the_procfile_s_socket_mode_line_serves_the_public_status_page_on_port(
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/slack/events", timeout=5)  # noqa: S310 - loopback
         assert refused.value.code == 404
+        bot.process.send_signal(signal.SIGTERM)
+        assert bot.process.wait(timeout=STOP_SECONDS) == 0, bot.output()
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
-        emulator.close()
+        end(bot)
+
+
+def test_sigterm_while_it_is_still_starting_and_connecting_stops_it_with_status_0(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Slack takes 5 s to open the Socket Mode connection: a SIGTERM before then (here as soon as
+    auth.test was answered: still starting, or connecting) stops the process cleanly."""
+    emulator = SlackEmulator()
+    emulator.connect_socket_mode()
+    emulator.set_latency(5.0, "apps.connections.open")
+    bot = start_socket_bot(tmp_path, database_url, emulator)
+    try:
+        bot.wait_for("auth.test", lambda: bool(emulator.calls("auth.test")), START_SECONDS)
+        bot.process.send_signal(signal.SIGTERM)
+        assert bot.process.wait(timeout=STOP_SECONDS) == 0, bot.output()
+        assert "Traceback" not in bot.output()
+        assert not emulator.socket_mode.wait_connected(0.1)
+    finally:
+        end(bot)
+
+
+def refused_connections(emulator: SlackEmulator) -> int:
+    return sum(1 for call in emulator.calls("apps.connections.open") if not call.ok)
+
+
+def test_while_slack_is_down_it_keeps_trying_to_connect_and_sigterm_stops_it_with_status_0(
+    tmp_path: Path, database_url: str
+) -> None:
+    emulator = SlackEmulator()
+    emulator.connect_socket_mode()
+    emulator.down()  # 503 for every call, from the start
+    bot = start_socket_bot(tmp_path, database_url, emulator)
+    try:
+        bot.wait_for("a second try at connecting", lambda: refused_connections(emulator) >= 2, START_SECONDS)
+        assert bot.process.poll() is None  # still running: incidents must open once Slack is back
+        bot.process.send_signal(signal.SIGTERM)
+        assert bot.process.wait(timeout=STOP_SECONDS) == 0, bot.output()
+        assert "Traceback" not in bot.output()
+    finally:
+        end(bot)
+
+
+def test_once_slack_is_back_it_connects_and_answers_commands(tmp_path: Path, database_url: str) -> None:
+    emulator = SlackEmulator()
+    emulator.add_bot_to(ANNOUNCE)
+    emulator.connect_socket_mode()
+    emulator.down()
+    bot = start_socket_bot(tmp_path, database_url, emulator)
+    try:
+        bot.wait_for("a try at connecting", lambda: refused_connections(emulator) >= 1, START_SECONDS)
+        emulator.up()
+        bot.wait_for("the Socket Mode connection", lambda: emulator.socket_mode.wait_connected(0.1), START_SECONDS)
+        opened = emulator.as_user("alice").slash("open sev2 Checkout is slow")
+        assert opened.status == 200 and "Opened *INC-1*" in opened.json["text"], opened.error
+        bot.process.send_signal(signal.SIGTERM)
+        assert bot.process.wait(timeout=STOP_SECONDS) == 0, bot.output()
+        assert emulator.socket_mode.wait_disconnected(timeout=5)
+    finally:
+        end(bot)
+
+
+def test_an_app_token_slack_refuses_stops_it_with_one_line_and_status_2(tmp_path: Path, database_url: str) -> None:
+    emulator = SlackEmulator()
+    emulator.connect_socket_mode()
+    bot = start_socket_bot(tmp_path, database_url, emulator, SLACK_APP_TOKEN="xapp-1-A0-0-not-the-app-s-token")
+    try:
+        assert bot.process.wait(timeout=START_SECONDS + STOP_SECONDS) == 2, bot.output()
+        assert "Slack refused SLACK_APP_TOKEN (invalid_auth): check it" in bot.output()
+        assert "Traceback" not in bot.output()
+        assert len(emulator.calls("apps.connections.open")) == 1  # not tried again
+    finally:
+        end(bot)
