@@ -173,17 +173,20 @@ class EffectSender:
     # --- claiming ------------------------------------------------------------------------------
 
     def _claim(self, due: list[Due]) -> list[list[Claimed]]:
-        """Lease these effects in one transaction, each with its batch (`claims.claim_rest_of_batch`):
-        the batches this sender got, in order (another sender may have got some first). An effect
-        this version cannot read (a newer kind, after a rollback) is given up with the reason, so
-        `incident-bot outbox retry` can send it once it can."""
+        """Lease these effects, each with its batch (`claims.claim_rest_of_batch`): the batches this
+        sender got, in order (another sender may have got some first). An effect this version
+        cannot read (a newer kind, after a rollback) is given up with the reason, so `incident-bot
+        outbox retry` can send it once it can. Each lease is one UPDATE that takes only what is
+        still pending and unleased, so no statement needs another's transaction: on PostgreSQL
+        they go outside any (`Database.write_each`: a round trip each, no BEGIN nor COMMIT); a
+        sender that dies between two leaves leases that run out, as it would after a commit."""
         if not due:
             return []
-        with self.db.write() as session:
+        with self.db.write_each() as session:
             return self._claim_in(session, due)
 
     def _claim_in(self, session: Session, due: list[Due]) -> list[list[Claimed]]:
-        """`_claim`, in the caller's transaction."""
+        """`_claim`, in the caller's session (`_chain`: the transaction that records what let the work go)."""
         batches: list[list[Claimed]] = []
         now = self.clock()
         rows = claims.claim_many(session=session, effect_ids=[effect.id for effect in due], worker=self.worker, now=now)
@@ -264,7 +267,7 @@ class EffectSender:
         """Claimed but not sent this round: pending again at once, no attempt counted."""
         ids = [effect.id for batch in claimed for effect in batch]
         if ids:
-            with self.db.write() as session:
+            with self.db.write_each() as session:
                 claims.release(session=session, effect_ids=ids)
 
     # --- the one send path ---------------------------------------------------------------------

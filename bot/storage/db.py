@@ -109,6 +109,18 @@ class Database:
             yield session
 
     @contextmanager
+    def write_each(self) -> Iterator[Session]:
+        """Writes each atomic by itself (a lease taken or given back by one guarded UPDATE): on
+        PostgreSQL outside any transaction (no BEGIN nor COMMIT round trips: each statement commits
+        as it ends); on SQLite a write transaction, as `write()` (its writers take the lock first)."""
+        if self.is_sqlite:
+            with self.write() as session:
+                yield session
+            return
+        with Session(self._single, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
     def glance(self) -> Iterator[Connection]:
         """For one read statement alone: on PostgreSQL outside any transaction (no BEGIN, no
         COMMIT: one round trip), on SQLite a plain read transaction (in-process, as cheap)."""
