@@ -35,7 +35,7 @@ from bot.paging import PagingService
 from bot.reminders import ReminderService
 from bot.request_body import Refusal, read_body, request_headers
 from bot.service import IncidentService
-from bot.slack import inbound
+from bot.slack import inbound, shapes
 from bot.slack.alert_triage import register_triage
 from bot.slack.answers import AfterAck
 from bot.slack.declaring import register_declaring
@@ -167,7 +167,7 @@ class SlackHttp(SlackRequestHandler):
             body = read_body(environ)
             headers = request_headers(environ)
             inbound.check_signature(self.signing_secret, headers, body)
-            inbound.check_shape(headers, body)
+            incoming = inbound.check_shape(headers, body)
             bolt_request = BoltRequest(body=body.decode(), query=environ.get("QUERY_STRING", ""), headers=dict(headers))
         except Refusal as refusal:
             log.log(refusal.level, "refused a request to /slack/events: %s %s", refusal.status, refusal.reason)
@@ -175,7 +175,10 @@ class SlackHttp(SlackRequestHandler):
         except (ValueError, TypeError, AttributeError, KeyError) as error:  # what Bolt's body parsing raises
             log.warning("refused a signed request Bolt cannot read: %s", type(error).__name__)
             return BoltResponse(status=400, body='{"error": "malformed body"}')
-        return self.app.dispatch(repair_form_body(bolt_request))
+        bolt_request = repair_form_body(bolt_request)
+        if incoming is not None:  # read once: the reading middleware takes it (bot.slack.listeners)
+            bolt_request.context[shapes.INCOMING] = incoming
+        return self.app.dispatch(bolt_request)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/metrics" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):

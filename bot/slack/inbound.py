@@ -49,15 +49,19 @@ def check_signature(
         raise Refusal(401, "invalid request")
 
 
-def check_shape(headers: Mapping[str, str], body: bytes) -> None:
-    """Refuse (400) a body that is not one Slack sends, or whose envelope cannot be read; a
-    signed body Slack sent but the bot cannot read is logged as a warning (Slack changed)."""
+def check_shape(headers: Mapping[str, str], body: bytes) -> shapes.Incoming | None:
+    """The typed request (`bot.slack.shapes`), read from the body as Bolt will parse it (a blank
+    form field and a missing one read the same), for the reading middleware to take as it is.
+    Refuse (400) a body that is not one Slack sends, or whose envelope cannot be read; a signed
+    body Slack sent but the bot cannot read is logged as a warning (Slack changed). None: the
+    details do not read but someone is waiting, whom the reading middleware tells."""
     decoded = decode(headers.get("content-type", ""), body)
     try:
-        shapes.read(decoded)
+        return shapes.read(decoded)
     except Malformed as malformed:
         if shapes.waiting(decoded) is None:
             raise Refusal(400, shapes.described(decoded, malformed), level=logging.WARNING) from None
+        return None
 
 
 def decode(content_type: str, raw: bytes) -> dict[str, Any]:

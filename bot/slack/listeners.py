@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot import metrics
 from bot.domain import affects
@@ -43,13 +44,24 @@ def register_reading(app: App, after: AfterAck) -> None:
     any listener matches, and left in Bolt's context for the listener. An unreadable request is
     logged once as a warning with the field's path, and answered here: in the modal or at the
     response URL when someone is waiting, else 400. Nothing is stored."""
+    app.use(_ReadRequest(after))
 
-    @app.middleware
-    def read_request(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
-        try:
-            context[shapes.INCOMING] = shapes.read(body)
-        except Malformed as malformed:
-            return _unreadable(body, malformed, after)
+
+class _ReadRequest(Middleware):
+    """The reading middleware: a class, so Bolt calls it as it is instead of inspecting a function's
+    arguments for every request (a tenth of an acknowledgement's time in Bolt, BENCHMARKS.md). A
+    request that came over HTTP was read already, from the same body, before Bolt saw it
+    (`bot.slack.inbound.check_shape`); one from Socket Mode is read here."""
+
+    def __init__(self, after: AfterAck) -> None:
+        self.after = after
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        if shapes.INCOMING not in req.context:
+            try:
+                req.context[shapes.INCOMING] = shapes.read(req.body)
+            except Malformed as malformed:
+                return _unreadable(req.body, malformed, self.after)
         next()
         return None
 
@@ -250,17 +262,7 @@ def register_every_other_event(app: App) -> None:
     /metrics; `app_rate_limited` (Slack dropped events for a minute) is logged as a warning.
     Registered last: listeners match in the order they were registered."""
 
-    @app.middleware
-    def rate_limited(context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
-        limited = context.get(shapes.INCOMING)
-        if not isinstance(limited, shapes.RateLimited):
-            next()
-            return None
-        minute = limited.minute
-        when = minute.strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
-        log.warning("Slack rate-limited event deliveries to this app in the minute of %s: events were dropped", when)
-        metrics.EVENTS_IGNORED.labels(type="app_rate_limited").inc()
-        return BoltResponse(status=200, body="")
+    app.use(_RateLimited())
 
     @app.event(re.compile(r".*"))
     def any_other_event(ack: Ack, context: BoltContext) -> None:
@@ -314,3 +316,18 @@ def _first_word(text: str) -> str:
 
 def _raise(error: Exception) -> object:
     raise error
+
+
+class _RateLimited(Middleware):
+    """`app_rate_limited`, answered 200 before any listener (a class, as `_ReadRequest` is)."""
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        limited = req.context.get(shapes.INCOMING)
+        if not isinstance(limited, shapes.RateLimited):
+            next()
+            return None
+        minute = limited.minute
+        when = minute.strftime("%Y-%m-%d %H:%M UTC") if minute else "an unknown minute"
+        log.warning("Slack rate-limited event deliveries to this app in the minute of %s: events were dropped", when)
+        metrics.EVENTS_IGNORED.labels(type="app_rate_limited").inc()
+        return BoltResponse(status=200, body="")
