@@ -13,10 +13,20 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.domain.catalog import Catalog, Component, as_typed
-from bot.domain.paging import Candidate, OnCall, PageRequest, Skipped, Target, TargetKind, Via, why_not
+from bot.domain.paging import (
+    Candidate,
+    OnCall,
+    PageRequest,
+    RequestState,
+    Skipped,
+    Target,
+    TargetKind,
+    Via,
+    why_not,
+)
 from bot.domain.usergroups import KnownGroup
 from bot.errors import NotFound, RuleRefused, UsageError
-from bot.storage import members, usergroups
+from bot.storage import members, pages, usergroups
 from bot.storage.db import Database
 
 LookUpGroup = Callable[[str, str], KnownGroup | None]  # (group id, handle) -> asked of Slack, at most 1 s
@@ -130,6 +140,39 @@ class PageTargets:
         if component is None or component.oncall is None:
             raise RuleRefused(f"{target.label} is no longer in the catalog with an on-call group: page people instead.")
         return self.oncall_plan(session, component)
+
+
+def reached_by(session: Session, catalog: Catalog, request: PageRequest) -> frozenset[str]:
+    """Everyone `request` reaches as the bot knows them now: its people, its user group's members, or
+    its component's on-call group's (and escalation group's, once escalated)."""
+    target = request.target
+    if target.kind is TargetKind.PERSON:
+        return frozenset(target.people)
+    component = catalog.get(target.ref) if target.kind is TargetKind.COMPONENT else None
+    refs = [target.ref] if component is None else [component.oncall or ""]
+    if component is not None and request.state is RequestState.ESCALATED:
+        refs.append(component.escalation or "")
+    return frozenset(person for ref in refs if ref and (group := find_group(session, ref)) for person in group.members)
+
+
+def left_out_of(session: Session, catalog: Catalog, answered: PageRequest, person: str) -> list[PageRequest]:
+    """The other requests of `answered`'s incident still waiting that reach `person` and sent them no
+    page (left out: already paged): `person` acknowledging `answered` answers them too, rather than
+    their escalation group being paged for what someone on call for them took."""
+    incident_id = answered.incident_id
+    theirs = {
+        page.request.id
+        for page in pages.of_incident(session=session, incident_id=incident_id)
+        if page.user_id == person
+    }
+    return [
+        request
+        for request in pages.requests_of(session=session, incident_id=incident_id)
+        if request.id != answered.id
+        and request.id not in theirs
+        and request.state.waiting
+        and person in reached_by(session, catalog, request)
+    ]
 
 
 def candidate(session: Session, user_id: str, missing: frozenset[str] = frozenset()) -> Candidate:

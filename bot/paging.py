@@ -60,7 +60,7 @@ from bot.outbox.kinds.send_page import SendPage
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_page import UpdatePage
-from bot.page_targets import LookUpGroup, LookUpPeople, PageTargets, Reached, candidate, on_call
+from bot.page_targets import LookUpGroup, LookUpPeople, PageTargets, Reached, candidate, left_out_of, on_call
 from bot.render import page_picker
 from bot.storage import members, pages, repository
 from bot.storage.db import Database
@@ -279,8 +279,9 @@ class PagingService:
 
     def acknowledge(self, *, page_id: int, actor: str) -> PageAnswer:
         """*Acknowledge*: the first of a request's people to press it takes it (once across
-        processes); the others' pages are closed and their messages say who took it. Someone who
-        takes an incident without a lead becomes its lead."""
+        processes); the others' pages are closed and their messages say who took it, and so are those
+        of the requests it left them out of (`left_out_of`). Someone who takes an incident without a
+        lead becomes its lead."""
         with self.db.write() as session:
             page, stored = self._own_page(session, page_id, actor)
             stored = self._locked(session, stored)
@@ -294,11 +295,20 @@ class PagingService:
             pages.answer(
                 session=session, page_id=page.id, state=PageState.ACKNOWLEDGED, now=now, allowed=tuple(PageState)
             )
-            taken = pages.close_open(session=session, request_id=request.id, state=PageState.TAKEN, now=now)
-            entry = acknowledged_entry(request.target, now - request.created_at, actor=actor, now=now)
-            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-            effects: list[Effect] = [PostTimeline(entry_id=entry_id), UpdatePage(page_id=page.id)]
-            effects += [UpdatePage(page_id=other) for other in taken]
+            effects: list[Effect] = []
+            covered = left_out_of(session, self.targets.catalog, request, actor)  # they answer these too
+            covered = [
+                r for r in covered if pages.acknowledge(session=session, request_id=r.id, user_id=actor, now=now)
+            ]
+            for done in (request, *covered):
+                taken = pages.close_open(session=session, request_id=done.id, state=PageState.TAKEN, now=now)
+                entry = acknowledged_entry(done.target, now - done.created_at, actor=actor, now=now)
+                entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
+                effects += [
+                    PostTimeline(entry_id=entry_id),
+                    *([UpdatePage(page_id=page.id)] if done is request else []),
+                ]
+                effects += [UpdatePage(page_id=other) for other in taken]
             made_lead = not self._has_lead(session, stored.incident)
             if made_lead:
                 changed, lead_entry = change_role(stored.incident, role=Role.LEAD, person=actor, actor=actor, now=now)

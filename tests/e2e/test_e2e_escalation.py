@@ -117,6 +117,32 @@ def test_an_acknowledgement_stops_the_timer_and_a_late_one_still_counts(world: t
     assert any(":white_check_mark: *bob*: acknowledged at 22:19 IST" in section for section in card), card
 
 
+def test_someone_left_out_of_a_component_s_page_as_already_paged_answers_it_by_acknowledging_their_own(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    """bob, paged by name, is left out of `page home` (already paged): his acknowledgement took the
+    incident, yet Home page's request went on waiting on carol alone, and @sre-leads was woken 5
+    minutes later with "Nobody on call for Home page took it" while bob, on call for it, had."""
+    stack, clock, channel = world
+    stack.user("alice").slash("page @bob", channel=channel)
+    reply = stack.user("alice").slash("page home", channel=channel).body
+    stack.settle()
+    assert "Already paged and not answered yet, so not paged again: *bob*" in str(reply)
+    clock.advance(minutes=1)
+    [bobs] = dm(stack, "bob")
+    stack.user("bob").click(bobs.channel, bobs.ts, "page.acknowledge")
+    stack.settle()
+    [carols] = dm(stack, "carol")
+    assert shown(carols).endswith(":ok_hand: *bob* acknowledged at 21:42 IST: nothing more to do.")
+    lines = [line for message in bot_lines(stack, channel) for line in message.splitlines()]
+    assert "`21:42 IST` *bob* :raising_hand: acknowledged the page for Home page: 1m after the page" in lines
+    clock.advance(minutes=30)
+    stack.settle()
+    assert escalations(stack, channel) == [] and notices(stack, channel) == [] and dm(stack, "dave") == []
+    card = "\n".join(sections_of(card_of(stack, channel).blocks))
+    assert ":white_check_mark: *Home page*: acknowledged by *bob*" in card, card
+
+
 def test_cant_take_it_from_everyone_paged_escalates_at_once(world: tuple[Stack, ManualClock, str]) -> None:
     stack, _, channel = world
     stack.user("alice").slash("page home", channel=channel)
