@@ -25,6 +25,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from bot.domain.incident import DEFAULT_SEVERITY, TITLE_MAX
+from bot.domain.markup import shorten
 
 SUMMARY_MAX = 300  # what a triage message and a title take from a summary
 # The `severity` label's usual words (Prometheus' conventions, PagerDuty's enum) -> sev1..sev4.
@@ -154,9 +155,9 @@ def summary_of(annotations: Mapping[str, str], labels: Mapping[str, str], alerts
 
 
 def one_line(text: str, limit: int = TITLE_MAX) -> str:
-    """Spaces collapsed, at most `limit` characters (cut with an ellipsis)."""
-    words = " ".join(text.split())
-    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+    """Spaces collapsed, at most `limit` characters: cut at a word with an ellipsis as a title
+    declared from a message is (`markup.shorten`)."""
+    return shorten(" ".join(text.split()), limit)
 
 
 class Change(StrEnum):

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from bot.domain.incident import TITLE_MAX
-from bot.domain.markup import as_read
+from bot.domain.markup import as_read, shorten
 
 BACKDATE_WITHIN = timedelta(hours=12)
 ELLIPSIS = "…"
@@ -85,14 +85,7 @@ def conversation_from(channel: Mapping[str, object]) -> Conversation:
 def title_from(text: str, names: Mapping[str, str]) -> str:
     """The open modal's title prefill: the words as the timeline reads them, on one line, cut at a
     word with an ellipsis past `TITLE_MAX` characters; "" for a message without words."""
-    line = re.sub(r"\s+", " ", as_read(text, names)).strip()
-    if len(line) <= TITLE_MAX:
-        return line
-    cut = line[: TITLE_MAX - len(ELLIPSIS)]
-    space = cut.rfind(" ")
-    if space >= TITLE_MAX // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-") + ELLIPSIS
+    return shorten(re.sub(r"\s+", " ", as_read(text, names)).strip(), TITLE_MAX)
 
 
 def impact_start(message: SourceMessage, now: datetime) -> datetime:

@@ -99,6 +99,18 @@ def collapse_spaces(text: str) -> str:
     return _BREAKING_RUN.sub(" ", text).strip()
 
 
+def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
+    """At most `limit` characters, cut at a word boundary when there is one nearby (a title
+    declared from a message or an alert, a line of Home, a header)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ellipsis)]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + ellipsis
+
+
 def stored_form(slack_text: str) -> str:
     """Text as Slack sends it (`&lt;` for a typed `<`) -> as the bot stores it (entities kept)."""
     return _ESCAPED_ENTITY.sub(lambda entity: _UNESCAPED[entity[0]], slack_text)

@@ -16,7 +16,7 @@ from bot.domain.alerts import Counts, is_source
 from bot.domain.catalog import Catalog
 from bot.domain.durations import Durations, short
 from bot.domain.incident import STATUS_ORDER, Attack, Incident, Status, TimelineEntry, format_name
-from bot.domain.markup import SOMEONE, escape, for_public, for_slack
+from bot.domain.markup import SOMEONE, escape, for_public, for_slack, shorten
 from bot.domain.paging import PageRequest
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
@@ -32,7 +32,6 @@ from bot.render.text import (
     messages,
     section,
     sections,
-    shorten,
 )
 from bot.render.timeline import STATUS_EMOJI
 

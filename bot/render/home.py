@@ -19,11 +19,11 @@ from typing import Any
 from bot.domain.alerts import is_source
 from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, overdue_by
 from bot.domain.language import Language, load_language, public_time
-from bot.domain.markup import SOMEONE, escape, for_slack
+from bot.domain.markup import SOMEONE, escape, for_slack, shorten
 from bot.domain.paging import OnCall, Skipped, reach
 from bot.domain.reminders import minutes
 from bot.render import actions
-from bot.render.text import HEADER_LIMIT, SECTION_LIMIT, pack_lines, shorten
+from bot.render.text import HEADER_LIMIT, SECTION_LIMIT, pack_lines
 from bot.render.timeline import STATUS_EMOJI
 from bot.render.triage import add_select
 

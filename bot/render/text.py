@@ -9,24 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from bot.domain.markup import escape
+from bot.domain.markup import escape, shorten
 
 SECTION_LIMIT = 3000  # characters of mrkdwn in one section
 MESSAGE_BLOCK_LIMIT = 50  # blocks in one message
 HEADER_LIMIT = 150  # characters of plain text in a header
 TOPIC_LIMIT = 250  # characters in a channel topic
 FALLBACK_LIMIT = 3000  # the notification text we send with blocks
-
-
-def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
-    """At most `limit` characters, cut at a word boundary when there is one nearby."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - len(ellipsis)]
-    space = cut.rfind(" ")
-    if space >= limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-") + ellipsis
 
 
 def escape_within(text: str, limit: int) -> str:

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.alerts import AlertStatus, Counts, StoredAlert, StoredGroup, Triage
 from bot.domain.incident import Incident
-from bot.domain.markup import escape, for_public
+from bot.domain.markup import escape, for_public, shorten
 from bot.domain.timefmt import day_and_time
 from bot.domain.triage import TriageView, outcome
 from bot.render import actions
 from bot.render.blocks import button, plain
-from bot.render.text import FALLBACK_LIMIT, link, pack_lines, section, shorten
+from bot.render.text import FALLBACK_LIMIT, link, pack_lines, section
 
 Block = dict[str, Any]
 

@@ -7,6 +7,7 @@ import pytest
 
 from bot.domain.alert_rules import Action, Decision, Rules, RulesError, decide, read_rules, severity_and_title
 from bot.domain.alerts import Alert, AlertStatus, Notification, Source
+from bot.domain.declared import title_from
 
 RULES = """
 [[rule]]
@@ -81,6 +82,22 @@ def test_a_group_sent_again_takes_its_rule_s_severity_and_title_rendered_from_wh
 def test_a_title_place_the_group_lacks_is_empty_and_an_empty_title_falls_back_to_the_summary() -> None:
     rules = read_rules('[[rule]]\nname = "r"\naction = "declare"\ntitle = "{{ labels.cluster }}"\n')
     assert decide(rules, group({"alertname": "HighErrorRate"})).title == "HighErrorRate"
+
+
+LONG_SUMMARY = (
+    "Checkout requests to the payments gateway in eu-west-1 fail with HTTP 503 for more than five "
+    "percent of customers and the retry queue is about to overflow into the dead letter topic"
+)
+
+
+def test_a_long_summary_or_rule_title_is_cut_at_a_word_as_a_title_declared_from_a_message_is() -> None:
+    cut = "the retry queue is about to…"  # not "about to ove…"
+    labels = {"alertname": "CheckoutErrors", "service": "checkout", "team": "payments", "severity": "critical"}
+    title = decide(Rules(), group(labels, {"summary": LONG_SUMMARY})).title
+    assert title.endswith(f"customers and {cut}") and len(title) <= 150
+    assert title == title_from(LONG_SUMMARY, {})
+    ruled = severity_and_title(read_rules(RULES).named("payments down"), group(labels, {"summary": LONG_SUMMARY}))
+    assert ruled[1].startswith("checkout: Checkout requests") and ruled[1].endswith("and the retry queue is…")
 
 
 def test_an_empty_file_has_no_rules() -> None:

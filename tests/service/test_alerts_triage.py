@@ -18,6 +18,7 @@ from bot.domain.affects import ComponentImpact
 from bot.domain.alert_rules import Rules, read_rules
 from bot.domain.alerts import Counts, Source, Triage
 from bot.domain.catalog import ComponentState, read_catalog
+from bot.domain.declared import title_from
 from bot.domain.incident import EntryKind, Status
 from bot.domain.insights import Spread
 from bot.errors import NotFound, RuleRefused, UserError
@@ -112,6 +113,21 @@ def test_declare_opens_the_incident_as_open_does_with_the_group_attached(world: 
     entries = world.incidents.timeline(Where(TEAM, number=1)).entries
     assert [entry.kind for entry in entries] == [EntryKind.OPENED, EntryKind.ALERTS]
     assert world.shown(group_id) == 2  # its message, and once more after the incident's channel exists
+
+
+def test_a_long_summary_becomes_a_title_cut_at_a_word_as_one_declared_from_a_message(world: World) -> None:
+    summary = (
+        "Checkout requests to the payments gateway in eu-west-1 fail with HTTP 503 for more than five "
+        "percent of customers and the retry queue is about to overflow into the dead letter topic"
+    )
+    firing = body("alertmanager_firing")
+    annotations = firing["commonAnnotations"] | {"summary": summary}
+    alerts_sent = [alert | {"annotations": annotations} for alert in firing["alerts"]]
+    group_id = world.receive(commonAnnotations=annotations, alerts=alerts_sent)
+    incident = world.triage.declare(team_id=TEAM, value=f"{group_id}:0", actor="U0ALICE").incident
+    assert incident.title.endswith("customers and the retry queue is about to…")  # not "about to ove…"
+    assert incident.title == title_from(summary, {})
+    assert world.incidents.get(Where(TEAM, number=1)).title == incident.title
 
 
 def test_a_click_on_an_out_of_date_message_is_refused_and_nothing_is_stored(
