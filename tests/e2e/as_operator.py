@@ -11,6 +11,8 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from stopping import stop
+
 # Variables an operator's shell would not have; the tests' own environment must not leak in.
 PRODUCT_PREFIXES = ("SLACK_", "INCIDENT_", "DATABASE_", "LOG_LEVEL", "PORT")
 
@@ -42,7 +44,13 @@ class Started:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        self.port = self._announced_port()
+        try:
+            self.port = self._announced_port()
+        except BaseException:  # never left running: it would still be connected to the next test's database
+            self.process.kill()
+            self.process.wait()
+            self.log.close()
+            raise
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _announced_port(self) -> int:
@@ -64,8 +72,7 @@ class Started:
             return bool(answer.status == 200)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(15)
+        stop(self.process)
         self.log.close()
 
 

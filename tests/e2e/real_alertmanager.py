@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stopping import stop
 
 from tests.free_ports import free_port
 
@@ -120,8 +121,7 @@ class Alertmanager:
         return self.log_path.read_text()
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(15)
+        stop(self.process)
         self.log.close()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from as_operator import Started, children, clean_environment, rss_kib, write_dotenv
+from stopping import stop
 from test_e2e_gunicorn import web_command
 
 from bot.request_body import MAX_BODY_BYTES
@@ -59,8 +60,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
             worker = wait_for_gunicorn(port, process.pid)
             yield Server(port, worker)
         finally:
-            process.terminate()
-            process.wait(15)
+            stop(process)
 
 
 def wait_for_gunicorn(port: int, master: int) -> int:

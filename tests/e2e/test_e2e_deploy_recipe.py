@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from stopping import stop_and_read
 from test_e2e_gunicorn import web_command
 
 from bot.sandbox import SIGNING_SECRET
@@ -119,6 +120,5 @@ def test_the_readme_s_procfile_and_postgresql_recipe_runs(tmp_path: Path, platfo
             assert worker.returncode == 0, worker.stderr
             assert " WARNING " not in worker.stderr, "the optional worker on PostgreSQL: nothing to warn about"
         finally:
-            web.terminate()
-            output = web.communicate(timeout=15)[0].decode()
+            output = stop_and_read(web)[0].decode()
         assert "Traceback" not in output, output

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from e2e_stack import metrics_at
+from stopping import stop
 
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import ANNOUNCE, SlackEmulator
@@ -70,8 +71,7 @@ def run_web(tmp_path: Path, database_url: str, *, workers: int, **more_env: str)
     try:
         yield emulator, url
     finally:  # also when the caller closes the generator early
-        process.terminate()
-        process.wait(15)
+        stop(process)
         emulator.close()
 
 

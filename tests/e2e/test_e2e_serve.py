@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from stopping import stop
+
 from bot.sandbox import SIGNING_SECRET
 from slack_emulator import SlackEmulator
 from tests.free_ports import free_port
@@ -49,5 +51,4 @@ def test_incident_bot_serve_answers_health_checks_and_signed_commands(tmp_path: 
                 assert time.monotonic() < deadline, "the channel was not created"
                 time.sleep(0.1)
         finally:
-            process.terminate()
-            process.wait(15)
+            stop(process)

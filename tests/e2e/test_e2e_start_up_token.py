@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from e2e_stack import wait_for
+from stopping import stop_and_read
 from test_e2e_gunicorn import web_command
 
 from bot.sandbox import SIGNING_SECRET
@@ -133,8 +134,7 @@ def test_the_bot_starts_while_slack_is_unreachable_and_works_once_it_is_back(tmp
             wait_for(lambda: emulator.channel_by_name("inc-1-search-is-slow"), timeout=30)
             assert _health(port) == (200, {"ok": True, "slack": "verified"})  # auth.test was asked again
         finally:
-            process.terminate()
-            _, errors = process.communicate(timeout=15)
+            _, errors = stop_and_read(process)
     assert "Slack cannot be reached (ConnectionRefusedError); starting anyway, Slack work waits" in errors
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from as_operator import Started, clean_environment, heroku_style, write_dotenv
+from stopping import stop
 from test_e2e_gunicorn import web_command
 
 from bot.sandbox import SIGNING_SECRET
@@ -200,8 +201,7 @@ def test_the_procfile_web_line_starts_from_a_folder_with_a_dotenv_without_a_warn
                 answer = emulator.as_user("alice").slash("list")
                 assert answer.status == 200
             finally:
-                process.terminate()
-                process.wait(15)
+                stop(process)
     text = log.read_text()
     assert "Booting worker" in text
     assert "WARNING" not in text and "will be unused" not in text, text
@@ -229,8 +229,7 @@ def test_the_procfile_web_line_with_two_workers_on_sqlite_warns_once_in_one_line
             try:
                 wait_for_health(port, process)  # a warning: it still starts
             finally:
-                process.terminate()
-                process.wait(15)
+                stop(process)
     warned = [line for line in log.read_text().splitlines() if "WARNING" in line]
     assert len(warned) == 1, log.read_text()
     assert warned[0].endswith(

@@ -17,6 +17,7 @@ import pytest
 from as_operator import clean_environment
 from e2e_stack import KOLKATA, Stack
 from status_site import fetch, publish, unfollowed
+from stopping import stop
 from test_e2e_gunicorn import web_command
 
 from bot.sandbox import ManualClock
@@ -43,8 +44,7 @@ def status_process(folder: Path, **settings: str) -> Iterator[tuple[str, subproc
         try:
             yield f"http://127.0.0.1:{port}", process, log
         finally:
-            process.terminate()
-            process.wait(15)
+            stop(process)
 
 
 def healthy(url: str, process: subprocess.Popen[bytes], log: Path, *, within: float = 30) -> None:
