@@ -381,8 +381,11 @@ class EffectSender:
         return True
 
     def _progress(self, first: Claimed) -> Progress:
+        """A step remembered mid-send (the card's `ts` before its pin, a moved channel before the
+        invitations): on PostgreSQL outside a transaction (`Database.write_each`), between two Slack calls."""
+
         def save(result: Result) -> None:
-            with self.db.write() as session:
+            with self.db.write_each() as session:
                 result.remember(session, first.incident_id)
 
         return save
