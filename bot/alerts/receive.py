@@ -106,7 +106,10 @@ class AlertService:
             counts = alerts.counts(session=session, group_id=group.id, truncated=notification.truncated)
             if group.incident_id is not None and group.team_id is not None and changed:
                 news = [(key, what) for key, what in changes if what.counts]
-                now_stored = alerts.alerts_by_key(session=session, source=group.source, keys=[k for k, _ in news])
+                keys = [key for key, _ in news]
+                now_stored = alerts.alerts_by_key(
+                    session=session, source=group.source, sender=notification.sender, keys=keys
+                )
                 said = [(now_stored[key], what) for key, what in news if key in now_stored]
                 attached.tell_incident(session, group, said, counts, now)
             adopted = (
@@ -137,14 +140,16 @@ def _apply(
     """Store what each alert of the notification changes (new ones inserted, the others updated
     when their state or description changed) and that they are in the group; the changes, and
     whether a known alert is described otherwise (its summary, labels or links)."""
-    source = notification.source
-    stored = alerts.alerts_by_key(session=session, source=source, keys=[a.key for a in notification.alerts])
+    source, sender = notification.source, notification.sender  # prod's alerts are not staging's
+    stored = alerts.alerts_by_key(
+        session=session, source=source, sender=sender, keys=[a.key for a in notification.alerts]
+    )
     new = [alert for alert in notification.alerts if alert.key not in stored and alert.described]
     firsts = [(alert, state) for alert in new if (state := after(None, alert, change(None, alert), now))]
-    inserted = alerts.add_alerts(session=session, source=source, alerts=firsts, now=now)
+    inserted = alerts.add_alerts(session=session, source=source, sender=sender, alerts=firsts, now=now)
     if len(inserted) < len(new):  # another process stored some of them meanwhile: read them, locked
         late = [alert.key for alert in new if alert.key not in inserted]
-        stored |= alerts.alerts_by_key(session=session, source=source, keys=late)
+        stored |= alerts.alerts_by_key(session=session, source=source, sender=sender, keys=late)
     changes: list[tuple[str, Change]] = []
     saved: list[StoredAlert] = []
     redescribed = False

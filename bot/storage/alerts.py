@@ -211,14 +211,15 @@ def _group(row: Any) -> StoredGroup:
 _ALERT = AlertRow.__table__  # type: ignore[attr-defined]
 
 
-def alerts_by_key(*, session: Session, source: Source, keys: Iterable[str]) -> dict[str, StoredAlert]:
-    """The stored alerts of these keys, row-locked in key order (PostgreSQL; SQLite has one writer)."""
+def alerts_by_key(*, session: Session, source: Source, sender: str, keys: Iterable[str]) -> dict[str, StoredAlert]:
+    """The sender's stored alerts of these keys, row-locked in key order (PostgreSQL; SQLite has
+    one writer). Another sender's alerts of the same keys are others (prod's and staging's)."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
     query = (
         select(*_ALERT.c)
-        .where(col(AlertRow.source) == source.value, col(AlertRow.key).in_(wanted))
+        .where(col(AlertRow.source) == source.value, col(AlertRow.sender) == sender, col(AlertRow.key).in_(wanted))
         .order_by(col(AlertRow.key))
         .with_for_update()
     )
@@ -226,7 +227,7 @@ def alerts_by_key(*, session: Session, source: Source, keys: Iterable[str]) -> d
 
 
 def add_alerts(
-    *, session: Session, source: Source, alerts: Sequence[tuple[Alert, AlertState]], now: datetime
+    *, session: Session, source: Source, sender: str, alerts: Sequence[tuple[Alert, AlertState]], now: datetime
 ) -> dict[str, int]:
     """Insert the alerts no row has yet (in key order); the ids of those this call inserted, by
     key. One another process inserted meanwhile is left out: read it with `alerts_by_key`."""
@@ -235,6 +236,7 @@ def add_alerts(
     rows = [
         {
             "source": source.value,
+            "sender": sender,
             "key": alert.key,
             "name": alert.name,
             "labels": as_json(alert.labels),

@@ -329,8 +329,7 @@ class AlertGroupRow(SQLModel, table=True):
     """A group of alerts as its sender keys it (`groupKey`, or an event's dedup key), once per source
     and sender (the token's name: prod's and staging's Alertmanagers send the same `groupKey`).
 
-    `key_hash` is the SHA-256 of the sender and the group key (`alerts.key_hash`); the unique
-    constraint makes two processes receiving the same notification make one group."""
+    `key_hash`: the SHA-256 of sender and group key (`alerts.key_hash`), unique: one group for any processes."""
 
     __tablename__ = "alert_group"
     __table_args__ = (
@@ -368,13 +367,14 @@ class AlertGroupRow(SQLModel, table=True):
 
 
 class AlertRow(SQLModel, table=True):
-    """One alert per source and key (`fingerprint`, or an event's dedup key), whatever its groups."""
+    """One alert per source, sender and key (`fingerprint`, or an event's dedup key), whatever its groups."""
 
     __tablename__ = "alert"
-    __table_args__ = (UniqueConstraint("source", "key", name="uq_alert_key"),)
+    __table_args__ = (UniqueConstraint("source", "sender", "key", name="uq_alert_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=16)
+    sender: str = Field(default="", max_length=64)  # its groups': prod's and staging's alike labelled alerts are two
     key: str = Field(max_length=255)
     name: str = Field(sa_column=Column(Text, nullable=False))  # alertname, else summary
     labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON objects

@@ -46,7 +46,28 @@ def rows(db: Database, table: Any) -> int:
 
 def stored_alert(db: Database, key: str) -> alerts.StoredAlert:
     with db.read() as session:
-        return alerts.alerts_by_key(session=session, source=Source.ALERTMANAGER, keys=[key])[key]
+        return alerts.alerts_by_key(
+            session=session, source=Source.ALERTMANAGER, sender="prod-alertmanager", keys=[key]
+        )[key]
+
+
+def test_two_senders_alike_labelled_alerts_are_two_alerts_each_resolved_by_its_own_sender(
+    receiver: AlertService, any_db: Database
+) -> None:
+    """Prod's and staging's Alertmanagers send the same labels (the same fingerprint) in the same
+    `groupKey`: each has its group and its own alert, so staging's resolution leaves prod's firing,
+    and prod's next notification is a resend, not a late copy dropped."""
+    firing, resolved = body("alertmanager_firing"), body("alertmanager_resolved")
+    prod = receiver.receive(read_webhook(firing, source=Source.ALERTMANAGER, sender="prod"))
+    staging = receiver.receive(read_webhook(firing, source=Source.ALERTMANAGER, sender="staging"))
+    assert staging.created and staging.changes == (("d3f9537e8716c34e", Change.NEW_FIRING),)
+    over = receiver.receive(read_webhook(resolved, source=Source.ALERTMANAGER, sender="staging"))
+    assert over.group_id == staging.group_id and over.counts == Counts(firing=0, resolved=1)
+    again = receiver.receive(read_webhook(firing, source=Source.ALERTMANAGER, sender="prod"))
+    assert again.group_id == prod.group_id and again.duplicate
+    with any_db.read() as session:
+        assert alerts.counts(session=session, group_id=prod.group_id or 0) == Counts(firing=1, resolved=0)
+    assert rows(any_db, AlertRow) == 2
 
 
 def test_a_new_group_is_stored_with_its_alert(receiver: AlertService, any_db: Database) -> None:
@@ -143,7 +164,8 @@ def test_an_event_is_triggered_acknowledged_and_resolved(receiver: AlertService,
     resolved = receiver.receive(events("pagerduty_resolve_documented", dedup_key="srv01/mysql"))
     assert resolved.changes == (("srv01/mysql", Change.RESOLVED),) and resolved.group_id == triggered.group_id
     with any_db.read() as session:
-        alert = alerts.alerts_by_key(session=session, source=Source.EVENTS, keys=["srv01/mysql"])["srv01/mysql"]
+        found = alerts.alerts_by_key(session=session, source=Source.EVENTS, sender="Events API", keys=["srv01/mysql"])
+        alert = found["srv01/mysql"]
         group = alerts.get_group(session=session, group_id=resolved.group_id or 0)
     assert alert.state.acknowledged_at == NOW and alert.state.status is AlertStatus.RESOLVED
     assert alert.labels["component"] == "mysql"  # the resolve said only which alert: its labels stay
