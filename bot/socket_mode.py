@@ -38,6 +38,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 CONNECTING_WAIT_SECONDS = 2.0  # how long a stop waits for a connection attempt in hand before leaving it
+CLOSING_WAIT_SECONDS = 5.0  # how long a stop waits for slack_sdk's client to close before leaving it
 
 
 class Connects(Protocol):
@@ -100,18 +101,30 @@ class SocketConnection:
 
     def _close_if_closed(self) -> None:
         with self._lock:
-            if self._closed:  # closed while connecting: what the attempt made goes too
-                self.handler.close()
+            closed = self._closed
+        if closed:  # closed while connecting: what the attempt made goes too
+            self._close_handler()
 
     def close(self) -> None:
         """Close the connection, and stop making one: an attempt in hand is waited for a moment,
         then left to its thread (a daemon), whose connection, if it makes one, is closed too."""
-        with self._lock:
+        with self._lock:  # from here on, a connection the attempt makes is closed by its thread
             self._closed = True
-            self.handler.close()
+        self._close_handler()
         self._thread.join(CONNECTING_WAIT_SECONDS)
         if self._thread.is_alive():
             log.warning("a Socket Mode connection attempt is still waiting for Slack; not waiting for it")
+
+    def _close_handler(self) -> None:
+        """The client's `close()`, waited for at most CLOSING_WAIT_SECONDS: slack_sdk's builtin
+        client can wait without end for its session thread, which a timed-out read restarts as
+        `close()` begins (seen in CI as a process still running 10 s after SIGTERM). What it
+        leaves running is daemon threads, which do not keep the process alive."""
+        closing = threading.Thread(target=self.handler.close, name="socket-mode-close", daemon=True)
+        closing.start()
+        closing.join(CLOSING_WAIT_SECONDS)
+        if closing.is_alive():
+            log.warning("the Socket Mode client did not close within %.0f s; not waiting for it", CLOSING_WAIT_SECONDS)
 
 
 def run_socket(settings: Settings, stop: threading.Event, *, status_host: str, status_port: int | None) -> int:
