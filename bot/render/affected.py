@@ -9,6 +9,7 @@ configured language; a component the catalog no longer has shows by its id.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from bot.domain.affects import MODAL_DEFAULT, MODAL_STATES, PHRASES, ComponentIm
 from bot.domain.catalog import Catalog, Component, ComponentState
 from bot.domain.incident import Incident
 from bot.domain.markup import escape
-from bot.domain.timefmt import day_and_time
+from bot.domain.timefmt import incident_time
 from bot.render import actions
 from bot.render.timeline import STATE_EMOJI
 
@@ -33,17 +34,20 @@ def affected_lines(
         component = catalog.get(component_id)
         return escape(component.name(language) if component is not None else component_id)
 
+    def at(moment: datetime) -> str:
+        return incident_time(moment, zone, began=incident.impact_started_at, opened=incident.opened_at)
+
     holding = current(impacts)
     if holding:
         lines = [
             f"{STATE_EMOJI[impact.state]} {name(impact.component_id)}: {PHRASES[impact.state]} since "
-            f"{day_and_time(impact.started_at, zone, relative_to=incident.impact_started_at)}"
+            f"{at(impact.started_at)}"
             for impact in sorted(holding.values(), key=lambda impact: (-impact.state.rank, impact.started_at))
         ]
         return "Affects", lines
     ended = max(impact.ended_at for impact in impacts if impact.ended_at is not None)
     names = ", ".join(dict.fromkeys(name(impact.component_id) for impact in impacts))
-    since = day_and_time(ended, zone, relative_to=incident.impact_started_at)
+    since = at(ended)
     return "Affected", [f"{STATE_EMOJI[ComponentState.OPERATIONAL]} {names}: operational since {since}"]
 
 

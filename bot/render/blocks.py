@@ -20,7 +20,7 @@ from bot.domain.markup import SOMEONE, escape, for_public, for_slack, shorten
 from bot.domain.paging import PageRequest
 from bot.domain.retro import FollowUp, RelatedIncident
 from bot.domain.roles import Role, holder
-from bot.domain.timefmt import day_and_time
+from bot.domain.timefmt import day_and_time, incident_time
 from bot.render import actions, paging
 from bot.render.affected import affected_lines
 from bot.render.durations import TOTAL
@@ -89,7 +89,7 @@ def card(
     began = incident.impact_started_at
 
     def at(moment: datetime) -> str:  # the impact's start has its date; others theirs when not its day
-        return day_and_time(moment, zone, relative_to=began)
+        return incident_time(moment, zone, began=began, opened=incident.opened_at)
 
     fields = [
         f"*Status*\n{STATUS_EMOJI[status]} {status.value.capitalize()} since {at(incident.status_since)}",
@@ -113,7 +113,7 @@ def card(
     heading, affected = affected_lines(incident, impacts, catalog or Catalog(), zone, language)
     if affected:
         blocks.extend(sections(listing(heading, affected)))
-    if paged := paging.card_lines(pages, names, zone, incident.impact_started_at):
+    if paged := paging.card_lines(pages, names, at):
         blocks.extend(sections(listing("Paged", paged)))
     if alerts is not None:
         blocks.extend(alert_blocks(incident, alerts))

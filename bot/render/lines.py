@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.durations import Durations, short
 from bot.domain.incident import Incident, TimelineEntry
 from bot.domain.markup import SOMEONE, escape, for_slack
-from bot.domain.timefmt import day_and_time
+from bot.domain.timefmt import day_and_time, incident_time
 from bot.render.durations import DETECTION_LAG, IN_EACH_STATUS, headline, phases
 from bot.render.text import link
 from bot.render.timeline import Linked, Person, Piece, Stressed, Typed, said, words
@@ -25,7 +25,8 @@ def who(user_id: str, names: Mapping[str, str]) -> str:
 
 def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zone: ZoneInfo) -> str:
     """`` `22:06 IST` *alice* :bulb: set the status to *identified* `` (dates shown after the first
-    day); the bot's own record or finding names nobody."""
+    day, and always when the impact began on an earlier day than it was opened); the bot's own
+    record or finding names nobody."""
     description = said(entry, incident, zone)
 
     def piece(part: Piece) -> str:
@@ -41,7 +42,7 @@ def line(entry: TimelineEntry, incident: Incident, names: Mapping[str, str], zon
             case str():
                 return escape(part)
 
-    when = day_and_time(entry.at, zone, relative_to=incident.impact_started_at)
+    when = incident_time(entry.at, zone, began=incident.impact_started_at, opened=incident.opened_at)
     actor = who(description.who, names) if description.who is not None else ""
     text = " ".join(part for part in (f"`{when}`", actor, description.emoji, words(description, piece)) if part)
     if description.who is not None and entry.recorded_at - entry.at > BACKDATED_AFTER:

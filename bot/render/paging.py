@@ -6,7 +6,7 @@ what notifies the person paged).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from bot.domain.paging import (
     Via,
     reach,
 )
-from bot.domain.timefmt import clock_time, day_and_time
+from bot.domain.timefmt import clock_time
 from bot.domain.usergroups import KnownGroup
 from bot.render import actions
 from bot.render.lines import who
@@ -233,26 +233,24 @@ def paged_reply(paged: Paged, names: Mapping[str, str], zone: ZoneInfo) -> str:
     return said
 
 
-def card_lines(
-    requests: Sequence[PageRequest], names: Mapping[str, str], zone: ZoneInfo, relative_to: datetime
-) -> list[str]:
-    """`*Paged*` on the card: each request and where it stands."""
+def card_lines(requests: Sequence[PageRequest], names: Mapping[str, str], at: Callable[[datetime], str]) -> list[str]:
+    """`*Paged*` on the card: each request and where it stands, its times worded by `at` (the card's)."""
     lines = []
     for request in requests:
         if request.state is RequestState.REPLACED:
             continue
         target = target_words(request.target, names)
         if request.acknowledged_by and request.acknowledged_at:
-            at = day_and_time(request.acknowledged_at, zone, relative_to=relative_to)
+            acknowledged = at(request.acknowledged_at)
             themselves = request.target.people == (request.acknowledged_by,)
             by = "" if themselves else f" by {who(request.acknowledged_by, names)}"  # not "*bob*: ... by *bob*"
-            lines.append(f":white_check_mark: {target}: acknowledged{by} at {at}")
+            lines.append(f":white_check_mark: {target}: acknowledged{by} at {acknowledged}")
         elif request.state is RequestState.UNANSWERED:
             lines.append(f":warning: {target}: nobody answered")
         elif request.state is RequestState.ESCALATED:
             lines.append(f":rotating_light: {target}: escalated to {escape(request.escalation)}, waiting")
         else:
-            since = day_and_time(request.created_at, zone, relative_to=relative_to)
+            since = at(request.created_at)
             lines.append(f":pager: {target}: waiting since {since}")
     return lines
 

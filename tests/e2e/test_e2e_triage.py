@@ -213,6 +213,28 @@ def test_an_incident_declared_from_alerts_shows_their_signs_as_written_escaped_o
     assert not [text for text in everything if "&amp;gt;" in text or "&amp;amp;" in text]
 
 
+def test_an_incident_declared_from_an_alert_that_started_on_another_day_dates_its_start_everywhere(
+    alerting: Alerting,
+) -> None:
+    """An alert firing since 2001 read `Investigating since 05:30 IST` on the card, and its
+    opening line `05:30 IST`, as if it had started today."""
+    stack = alerting.stack
+    sent = body("alertmanager_firing")
+    sent["alerts"][0]["startsAt"] = "2001-09-09T00:00:00Z"  # 05:30 IST
+    from_alertmanager(stack.url, "alertmanager_firing", body=json.dumps(sent).encode())
+    stack.settle()
+    assert "since 2001-09-09 05:30 IST" in texts(alerting.only_message())
+    stack.user("alice").click(alerting.channel, alerting.only_message().ts, "alerts.declare")
+    stack.settle()
+    channel = stack.channel_of(1)
+    card = texts(card_of(stack, channel))
+    assert ":mag: Investigating since 2001-09-09 05:30 IST" in card
+    assert "*Impact began*\n2001-09-09 05:30 IST" in card
+    assert any(
+        line.startswith("`2001-09-09 05:30 IST`") and "opened INC-1" in line for line in bot_lines(stack, channel)
+    )
+
+
 def test_a_click_on_a_message_already_decided_changes_nothing_and_says_what_happened(
     alerting: Alerting, unchanged: Callable[..., Any]
 ) -> None:

@@ -11,6 +11,7 @@ from bot.domain.catalog import ComponentState, read_catalog
 from bot.domain.incident import Status, open_incident
 from bot.render.affected import affected_lines
 from bot.render.blocks import card
+from bot.render.lines import line
 
 IST = ZoneInfo("Asia/Kolkata")
 START = datetime(2022, 2, 17, 21, 41, tzinfo=IST)
@@ -61,3 +62,21 @@ def test_the_card_shows_the_components_only_when_there_are_some() -> None:
     )
     assert "*Affects*\\n:red_circle: Home page: major outage since 21:41 IST" in shown
     assert "Affect" not in str(card(INCIDENT, {}, IST))
+
+
+def test_an_impact_that_began_on_another_day_than_it_was_opened_dates_every_time_its_start_included() -> None:
+    """Declared at 01:00 from an alert firing since 23:00 the day before: `since 23:00 IST` read as
+    if it were today's."""
+    began = datetime(2022, 2, 17, 23, 0, tzinfo=IST)
+    opened = datetime(2022, 2, 18, 1, 0, tzinfo=IST)
+    incident, entry = open_incident(
+        number=8, title="Checkout errors", severity=2, actor="U0ALICE", started_at=began, now=opened, zone=IST
+    )
+    impacts = [ComponentImpact("home", ComponentState.MAJOR, began)]
+    shown = str(card(incident, {}, IST, impacts=impacts, catalog=CATALOG))
+    assert "Investigating since 2022-02-17 23:00 IST" in shown
+    assert "Home page: major outage since 2022-02-17 23:00 IST" in shown
+    assert " at 2022-02-18 01:00 IST" in shown  # opened by
+    assert line(entry, incident, {"U0ALICE": "alice"}, IST).startswith("`2022-02-17 23:00 IST`")
+    same_day = str(card(INCIDENT, {}, IST, impacts=[ComponentImpact("home", ComponentState.MAJOR, later(5))]))
+    assert "Investigating since 21:41 IST" in same_day and "major outage since 21:46 IST" in same_day
