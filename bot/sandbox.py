@@ -123,8 +123,11 @@ class Sandbox:
             self.runtime.home_thread.notify()
             team_id = self.runtime.identity.workspace()
             with self.runtime.db.read() as session:
-                pending = store.pending_count(session=session, team_id=team_id)
-                pending += home.refresh_requests(session=session, team_id=team_id)
+                # The requests first: taking one queues its publishes in the same transaction, and on
+                # PostgreSQL each statement reads its own snapshot, so read the other way a request
+                # taken between the two statements was seen as neither (a Home left unpublished).
+                pending = home.refresh_requests(session=session, team_id=team_id)
+                pending += store.pending_count(session=session, team_id=team_id)
             if pending == 0:
                 self.runtime.responder.join_queue()
                 return
