@@ -32,10 +32,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ack_load import Cpu, Sample, Target, cpu_between, load, one, snapshot, worker_pids
+from ack_load import Cpu, Level, Measured, Target, cpu_between, load, one, snapshot, worker_pids
 from ack_open import open_to_pinned, summary
 from ack_report import report
 from storage import DEFAULT_POSTGRES_URL, fresh_postgres, postgres_version
@@ -55,41 +55,6 @@ class Plan:
     backends: tuple[str, ...]
     two_processes: bool
     acks: bool = True  # False: only the time to the pinned card
-
-
-@dataclass
-class Level:
-    samples: list[Sample]
-    seconds: float
-    cpu: Cpu
-    errors: list[str]
-
-    def ok_ms(self) -> list[float]:
-        return sorted(s.seconds * 1000 for s in self.samples if s.ok)
-
-    def p(self, q: float) -> float:
-        values = self.ok_ms()
-        return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
-
-    @property
-    def rps(self) -> float:
-        return len(self.ok_ms()) / self.seconds
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for s in self.samples if not s.ok)
-
-    def cpu_ms(self, *, whole: bool = False) -> float:
-        count = len(self.samples) or 1
-        return (self.cpu.total_ns if whole else self.cpu.requests_ns) / count / 1e6
-
-
-@dataclass
-class Measured:
-    name: str
-    ready_s: float = 0.0  # start to /healthz 200
-    first_ms: float = 0.0  # the first command after that
-    levels: dict[int, Level] = field(default_factory=dict)
 
 
 def progress(message: str) -> None:

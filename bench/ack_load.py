@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -212,3 +212,41 @@ def cpu_between(before: dict[int, dict[int, int]], after: dict[int, dict[int, in
 
 def snapshot(pids: list[int]) -> dict[int, dict[int, int]]:
     return {pid: thread_cpu(pid) for pid in pids if os.path.exists(f"/proc/{pid}")}
+
+
+# --- what a run measured (read by ack_report) ---------------------------------------------------
+
+
+@dataclass
+class Level:
+    samples: list[Sample]
+    seconds: float
+    cpu: Cpu
+    errors: list[str]
+
+    def ok_ms(self) -> list[float]:
+        return sorted(s.seconds * 1000 for s in self.samples if s.ok)
+
+    def p(self, q: float) -> float:
+        values = self.ok_ms()
+        return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+    @property
+    def rps(self) -> float:
+        return len(self.ok_ms()) / self.seconds
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for s in self.samples if not s.ok)
+
+    def cpu_ms(self, *, whole: bool = False) -> float:
+        count = len(self.samples) or 1
+        return (self.cpu.total_ns if whole else self.cpu.requests_ns) / count / 1e6
+
+
+@dataclass
+class Measured:
+    name: str
+    ready_s: float = 0.0  # start to /healthz 200
+    first_ms: float = 0.0  # the first command after that
+    levels: dict[int, Level] = field(default_factory=dict)

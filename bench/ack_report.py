@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ack import Level, Measured
+    from ack_load import Level, Measured
 
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 FLOOR_ROW = "floor + row"
