@@ -8,11 +8,10 @@ connection (`bot.storage.sqlite_note`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.changes import Changed
-from bot.clock import Clock
+from bot.clock import Clock, when
 from bot.domain.incident import add_note
 from bot.lookup import Where, check_involved, not_found
 from bot.outbox import store
@@ -22,14 +21,11 @@ from bot.storage.db import Database
 
 
 class Notes:
-    """IncidentService's notes; the service gives it its database, clock, zone and `_when`."""
+    """IncidentService's notes; the service gives it its database, clock and zone."""
 
     db: Database
     clock: Clock
     zone: ZoneInfo
-
-    def _when(self, at: str | None, now: datetime) -> datetime:
-        raise NotImplementedError  # IncidentService's
 
     def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
         """A timeline entry and its line in the channel (the card shows no notes: it stays as it is)."""
@@ -43,7 +39,9 @@ class Notes:
                 raise not_found(where)
             check_involved(stored.incident, where)
             now = self.clock()
-            entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
+            entry = add_note(
+                stored.incident, text=text, actor=actor, at=when(at, now, self.zone), now=now, zone=self.zone
+            )
             entry_id = sqlite_note.add_entry(connection, incident_id=stored.id, entry=entry)
             post = PostTimeline(entry_id=entry_id)
             sqlite_note.add_effect(
@@ -65,7 +63,9 @@ class Notes:
             stored, entry_id = found
             check_involved(stored.incident, where)
             now = self.clock()
-            entry = add_note(stored.incident, text=text, actor=actor, at=self._when(at, now), now=now, zone=self.zone)
+            entry = add_note(
+                stored.incident, text=text, actor=actor, at=when(at, now, self.zone), now=now, zone=self.zone
+            )
             post = store.row(
                 incident_id=stored.id, team_id=stored.team_id, effect=PostTimeline(entry_id=entry_id), now=now
             )
