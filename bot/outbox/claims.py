@@ -42,7 +42,7 @@ from sqlmodel import Session, col, select
 from bot.outbox.codec import UnreadablePayload, decode, encode
 from bot.outbox.effect import Effect
 from bot.outbox.registry import APART_LANES, OWN_SENDERS, POSTS_FIRST, SENT_APART
-from bot.outbox.store import DEAD, PAUSE_KIND
+from bot.outbox.store import DEAD, PAUSE_KIND, unleased
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, AlertGroupRow, EffectRow
 
@@ -187,7 +187,7 @@ def _claimable_query(of_incident: bool, own_kinds: bool) -> Any:
         .group_by(col(EffectRow.alert_group_id))
     )
     now: BindParameter[datetime] = bindparam("now")
-    free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+    free = unleased(now)
     alone = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.alert_group_id).is_(None))
     listed: BindParameter[list[str]] = bindparam("kinds", expanding=True)
     kinds = col(EffectRow.kind).in_(listed) if own_kinds else col(EffectRow.kind).not_in(listed)
@@ -209,7 +209,7 @@ def _claimable_query(of_incident: bool, own_kinds: bool) -> Any:
 _CLAIM_MANY = (
     update(EffectRow)
     .where(col(EffectRow.id).in_(bindparam("ids", expanding=True)), col(EffectRow.state) == "pending")
-    .where(or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < bindparam("now")))
+    .where(unleased(bindparam("now")))
     .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
     .returning(
         col(EffectRow.id),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, or_
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from bot.domain.home import Home
@@ -46,7 +46,7 @@ def enqueue_later(*, session: Session, team_id: str, effects: Sequence[tuple[Eff
 def still_to_come(*, session: Session, team_id: str, kind: str, now: datetime) -> set[Effect]:
     """Workspace `team_id`'s pending work of `kind` that no sender holds now: work still to come,
     rendered when it goes, so that the same again would add nothing."""
-    free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+    free = store.unleased(now)
     query = select(EffectRow.payload).where(PENDING, EffectRow.team_id == team_id, EffectRow.kind == kind, free)
     found: set[Effect] = set()
     for payload in session.exec(query):
@@ -62,7 +62,7 @@ def claimable(
 ) -> list[Due]:
     """Workspace `team_id`'s App Home work that may be sent now: due, unleased (each publish is
     independent of every other; `skip_kinds`: held back by a pace, none here)."""
-    free = or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+    free = store.unleased(now)
     kinds = [kind for kind in OWN_SENDERS.get(HOME, ()) if kind not in skip_kinds]
     query = (
         select(EffectRow.id, EffectRow.incident_id, EffectRow.kind)

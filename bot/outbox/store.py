@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox import wakes
@@ -88,6 +88,12 @@ def refresh_homes(
     wakes.feed(wakes.HOME)
 
 
+def unleased(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """Claimed by no sender at `now`: never leased, or its lease ran out (a claim is a lease,
+    `bot.outbox.claims`)."""
+    return or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now)
+
+
 def enqueue_all(
     *,
     session: Session,
@@ -130,7 +136,7 @@ def waiting_in_group(*, session: Session, alert_group_id: int, kind: str, now: d
             col(EffectRow.incident_id).is_(None),
             EffectRow.kind == kind,
             EffectRow.state == "pending",
-            or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now),
+            unleased(now),
         )
         .limit(1)
         .with_for_update()
@@ -156,7 +162,7 @@ def settle_waiting(*, session: Session, team_id: str, kind: str, now: datetime, 
             col(EffectRow.kind) == kind,
             col(EffectRow.incident_id).is_(None),
             col(EffectRow.state) == "pending",
-            or_(col(EffectRow.claimed_until).is_(None), col(EffectRow.claimed_until) < now),
+            unleased(now),
         )
         .values(state="done", done_at=now, last_error=note)
     )
