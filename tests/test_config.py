@@ -143,20 +143,33 @@ def test_secrets_never_appear_in_the_settings_repr() -> None:
     assert "postgresql+psycopg://bot:***@db/incidents" in shown
 
 
-def test_a_language_file_with_a_missing_phrase_is_refused_at_start_up() -> None:
+def test_a_language_file_with_a_missing_phrase_is_refused_at_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wording folder is a copy with the broken file added: written into the installed package,
+    the file was seen by every other test process reading the languages meanwhile (CI once failed a
+    test on another worker with "INCIDENT_PUBLIC_NAME is too long")."""
     from importlib import resources
 
+    from bot.domain import language
+
     folder = resources.files("bot.domain").joinpath("wording")
-    english = folder.joinpath("en.toml").read_text(encoding="utf-8")
+    for item in folder.iterdir():
+        if item.is_file():
+            (tmp_path / item.name).write_bytes(item.read_bytes())
+    english = (tmp_path / "en.toml").read_text(encoding="utf-8")
     broken = english.replace('long = "We\'ll post our next update by {next_update}."\n', "")
     assert broken != english, "the phrase to remove is in en.toml"
-    path = folder.joinpath("zz.toml")
-    path.write_text(broken, encoding="utf-8")  # type: ignore[attr-defined]
+    (tmp_path / "zz.toml").write_text(broken, encoding="utf-8")
+    monkeypatch.setattr(language, "_folder", lambda directory: directory or tmp_path)
+    language._read.cache_clear()  # what was read from the package's folder is not this folder's
+    language._checked.cache_clear()
     try:
         with pytest.raises(ConfigError) as error:
             load_settings({"INCIDENT_LANGUAGES": "en,zz"})
     finally:
-        path.unlink()  # type: ignore[attr-defined]
+        language._read.cache_clear()  # nor is this folder's the package's
+        language._checked.cache_clear()
     assert "draft_lines.next_update.long" in str(error.value)
 
 
