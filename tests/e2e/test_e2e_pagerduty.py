@@ -157,6 +157,35 @@ def test_a_component_s_page_triggers_pagerduty_once_retried_and_resolving_resolv
     assert seen.events[2:] == [{"routing_key": GOOD_KEY, "event_action": "resolve", "dedup_key": "INC-1"}]
 
 
+def test_a_private_incident_s_trigger_tells_pagerduty_its_name_and_severity_never_its_title(
+    stack: Stack, pagerduty: tuple[PagerDuty, str]
+) -> None:
+    """PagerDuty's app, mails and phone calls reach people outside the private channel: the event
+    (Events API v2: routing_key, event_action, dedup_key, payload with summary, source, severity,
+    component; no custom_details, links, images or client_url) says which incident, not what it is."""
+    seen, _ = pagerduty
+    stack.user("alice").slash("open --private sev2 Card numbers of <acme> in the logs")
+    stack.settle()
+    stack.user("alice").slash("page home", channel=stack.channel_of(2))
+    stack.settle(timeout=30)
+    assert seen.events == [
+        {
+            "routing_key": GOOD_KEY,
+            "event_action": "trigger",
+            "dedup_key": "INC-2",
+            "payload": {
+                "summary": "Private incident INC-2 (sev2)",
+                "source": "incident-bot",
+                "severity": "error",
+                "component": "Home page",
+            },
+            "client": "incident-bot",
+        }
+    ]
+    assert "Card numbers" not in json.dumps(seen.events)
+    assert len(dm(stack, "bob")) == 1  # the page itself, in Slack, still says what it is about
+
+
 def test_a_refused_routing_key_is_given_up_listed_and_holds_back_no_slack_work(
     stack: Stack, pagerduty: tuple[PagerDuty, str]
 ) -> None:

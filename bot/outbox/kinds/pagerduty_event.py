@@ -61,7 +61,7 @@ class PagerDutyEvent(Effect):
     component_id: str
     action: str  # "trigger" or "resolve"
     dedup_key: str  # the incident's name, `INC-7`
-    summary: str = ""  # a trigger's: `INC-7 (sev1): Checkout fails`, in public words
+    summary: str = ""  # a trigger's: `INC-7 (sev1): Checkout fails`, in public words (`trigger`)
     severity: int = 2
 
     def send(self, slack: Sending) -> Nothing:
@@ -127,7 +127,12 @@ def _message(error: urllib.error.HTTPError) -> str:
 
 
 def trigger(component_id: str, incident: Incident) -> PagerDutyEvent:
-    """A page of `component_id` for `incident`, handed to PagerDuty."""
+    """A page of `component_id` for `incident`, handed to PagerDuty. A private incident's title
+    stays in Slack: PagerDuty (its app, its mails and phone calls, whoever its services notify)
+    reads only `Private incident INC-7 (sev1)`, and the event carries no other text about it."""
+    if incident.private:
+        summary = f"Private incident {incident.name} (sev{incident.severity})"
+        return PagerDutyEvent(component_id, "trigger", incident.name, summary=summary, severity=incident.severity)
     summary = f"{incident.name} (sev{incident.severity}): {for_public(incident.title)}"
     return PagerDutyEvent(component_id, "trigger", incident.name, summary=summary, severity=incident.severity)
 
