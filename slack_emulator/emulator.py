@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from slack_emulator.admin_actions import AdminActions
 from slack_emulator.app_connection import SLACK_ACK_SECONDS, AppConnection, AppResponse, AppTransport
-from slack_emulator.faults import ANY_METHOD, Call, CallLog, Faults
+from slack_emulator.faults import ANY_METHOD, Call, CallLog, Faults, Held
 from slack_emulator.integration_posts import IntegrationPosts
 from slack_emulator.records import Channel, Ephemeral, Message, ResponseUrlPost, User, UserGroup, View
 from slack_emulator.server import Router, ServerThread
@@ -113,6 +113,11 @@ class SlackEmulator:
     def set_latency(self, seconds: float, method: str = ANY_METHOD) -> None:
         """Delay every Web API answer (or ``method``'s) by ``seconds``."""
         self.faults.set_latency(seconds, method)
+
+    def hold(self, method: str) -> Held:
+        """Answer no call of ``method`` until the returned ``Held`` is released (``Held.wait_arrived``
+        says when one is waiting): Slack that has not answered yet, for as long as the test needs."""
+        return self.faults.hold(method)
 
     def fail_next(self, method: str = ANY_METHOD, *, status: int = 500, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP ``status``."""

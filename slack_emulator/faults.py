@@ -8,6 +8,9 @@ ago answers 429 with ``Retry-After: 1``, as Slack does past one message a second
 (``revoke_token``: every call made with it answers ``token_revoked``, ``invalid_auth`` or
 ``account_inactive`` until ``restore_token``). ``method="*"`` targets any method. The same
 operations are reachable over HTTP with ``POST /_emulator/faults`` (see ``apply_fault_command``).
+A test in the same process can also hold a method's calls unanswered until it releases them
+(``hold``: a ``Held``, which says when a call has arrived), to stop a process or check what goes
+on while Slack has not answered, without a delay that a loaded machine may outlast.
 """
 
 from __future__ import annotations
@@ -30,6 +33,41 @@ class Failure:
 
     status: int
     retry_after: int | None = None
+
+
+class Held:
+    """The calls of one method held before they are answered, until ``release`` (or the emulator closes)."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self._arrived = 0
+        self._released = False
+        self._changed = threading.Condition()
+
+    @property
+    def arrived(self) -> int:
+        """How many calls have arrived so far (held, or answered once released)."""
+        with self._changed:
+            return self._arrived
+
+    def wait_arrived(self, count: int = 1, timeout: float = 30.0) -> bool:
+        """Wait until `count` calls have arrived; False if they had not within `timeout` (a failure bound)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._arrived >= count, timeout)
+
+    def release(self) -> None:
+        """Answer the calls held, and every later one at once."""
+        with self._changed:
+            self._released = True
+            self._changed.notify_all()
+
+    def hold(self, closing: threading.Event) -> None:
+        """A call arrived: wait until released or the emulator closes."""
+        with self._changed:
+            self._arrived += 1
+            self._changed.notify_all()
+            while not self._released and not closing.is_set():
+                self._changed.wait(0.1)  # wakes for the close, which sets no condition of ours
 
 
 @dataclass(frozen=True)
@@ -75,6 +113,7 @@ class Faults:
     message_pace: float = 0.0  # least seconds between two messages in one channel (0: no limit)
     _last_message: dict[str, float] = field(default_factory=dict)  # channel -> time.monotonic() of its last
     _queued: dict[str, deque[Failure]] = field(default_factory=dict)
+    _held: dict[str, Held] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def set_latency(self, seconds: float, method: str = ANY_METHOD) -> None:
@@ -84,6 +123,17 @@ class Faults:
                 self.latency = seconds
             else:
                 self.method_latency[method] = seconds
+
+    def hold(self, method: str) -> Held:
+        """Hold the calls of ``method`` unanswered until the returned ``Held`` is released."""
+        with self._lock:
+            held = self._held[method] = Held(method)
+            return held
+
+    def held(self, method: str) -> Held | None:
+        """What holds ``method``'s calls, if anything does."""
+        with self._lock:
+            return self._held.get(method)
 
     def latency_for(self, method: str) -> float:
         """The delay to add before answering a call of ``method``."""
@@ -154,6 +204,9 @@ class Faults:
             self._queued.clear()
             self.message_pace = 0.0
             self._last_message.clear()
+            held, self._held = list(self._held.values()), {}
+        for each in held:
+            each.release()
 
 
 def apply_fault_command(faults: Faults, command: dict[str, Any]) -> None:

@@ -131,6 +131,9 @@ class WebApi:
         delay = self.faults.latency_for(method)
         if delay > 0:
             self.closing.wait(delay)
+        held = self.faults.held(method)
+        if held is not None:
+            held.hold(self.closing)
         method_spec = self.spec.get(method)
         if method_spec is None:
             return Reply(404, {"ok": False, "error": "unknown_method", "req_method": method})

@@ -210,3 +210,23 @@ def test_a_message_pace_refuses_a_second_message_in_a_channel_within_it_and_no_o
     assert posted == ["first", "another channel"], "the refused message was not posted"
     emulator.message_pace(0.0)
     assert client.chat_postMessage(channel=GENERAL, text="no limit")["ok"] is True
+
+
+def test_a_held_method_is_answered_only_once_released_while_other_methods_go_on(
+    client: WebClient, emulator: SlackEmulator
+) -> None:
+    held = emulator.hold("conversations.create")
+    answers: list[bool] = []
+
+    def create() -> None:
+        answers.append(bool(client.conversations_create(name="held-until-released")["ok"]))
+
+    creating = threading.Thread(target=create)
+    creating.start()
+    assert held.wait_arrived()
+    assert client.auth_test()["ok"] is True  # another method is not held
+    assert emulator.calls("conversations.create") == [] and answers == []  # arrived, not answered
+    held.release()
+    creating.join(30)
+    assert answers == [True]
+    assert emulator.channel_by_name("held-until-released") is not None
