@@ -33,10 +33,13 @@ class ComponentChanges:
     cadences: Cadences
 
     def affect(
-        self, where: Where, *, actor: str, component: str, state: ComponentState, at: str | None = None
+        self, where: Where, *, actor: str, component: str, state: ComponentState | None, at: str | None = None
     ) -> changes.Changed:
         """`/incident affects`: the catalog component named (an id or a name) is in `state` from
-        `at` (now by default) because of this incident (docs/behaviour.md, Components)."""
+        `at` (now by default) because of this incident (docs/behaviour.md, Components); refused,
+        saying what to write, when no state ended the command (None)."""
+        if state is None:
+            raise affects.without_state(self.catalog, component)
         with self.db.write() as session:
             stored = locate(session, where)
             now = self.clock()  # read once the row lock is held

@@ -33,6 +33,9 @@ PHRASES = {
 }
 """How a state is said in Slack and in the retrospective ("Home page: major outage")."""
 
+STATES = "operational, degraded, partial or major"
+"""The states a person may write, as refusals list them."""
+
 
 @dataclass(frozen=True)
 class ComponentImpact:
@@ -60,19 +63,49 @@ class ComponentChange:
     now: ComponentState
 
 
-def read_affected(text: str) -> tuple[str, ComponentState]:
+def read_affected(text: str) -> tuple[str, ComponentState | None]:
     """What `/incident affects` was given (`Home page major`): the component as typed (the words
-    before the last) and the state (the last word: `major` or Statuspage's `major_outage`)."""
+    before the last) and the state (the last word: `major` or Statuspage's `major_outage`). With no
+    state at the end, the whole text and None: which words are the component only the catalog
+    knows, and `without_state` says what to write."""
     *named, last = text.split() or [""]
-    state, states = STATE_WORDS.get(last.lower()), "operational, degraded, partial or major"
     if not last:
-        raise UsageError(f"Which component, and how badly? e.g. `/incident affects home major` ({states}).")
+        raise UsageError(f"Which component, and how badly? e.g. `/incident affects home major` ({STATES}).")
+    state = STATE_WORDS.get(last.lower())
     if state is None:
-        what = as_typed(" ".join([*named, last]))
-        raise UsageError(f"How badly is “{what}” affected? End with {states}: `/incident affects {what} major`.")
+        return " ".join([*named, last]), None
     if not named:
         raise UsageError(f"Which component is {last}? Name it first: `/incident affects home {last}`.")
     return " ".join(named), state
+
+
+def without_state(catalog: Catalog, typed: str) -> UsageError:
+    """The refusal of `/incident affects <typed>` that ends with no state, suggesting only a command
+    that works: a state written before other words, a known component with no state, or a known
+    component followed by a word that is not a state."""
+    words = typed.split()
+    whole, named, last = as_typed(typed), as_typed(" ".join(words[:-1])), as_typed(words[-1])
+    if len(words) == 1 or catalog.find(typed) is not None:
+        return UsageError(f"How badly is “{whole}” affected? End with {STATES}: `/incident affects {whole} major`.")
+    for index in range(len(words) - 2, 0, -1):
+        if words[index].lower() in STATE_WORDS:
+            before, after = as_typed(" ".join(words[:index])), as_typed(" ".join(words[index + 1 :]))
+            return UsageError(
+                f"Put the state last, with nothing after it (not “{after}”): "
+                f"`/incident affects {before} {words[index]}`."
+            )
+    if catalog.find(" ".join(words[:-1])) is not None:
+        return UsageError(f"“{last}” is not a state: end with {STATES}, e.g. `/incident affects {named} major`.")
+    if not catalog.components:
+        try:
+            catalog.lookup(typed)
+        except UsageError as empty:
+            return empty  # the catalog's own words: it is empty, and how to fill it
+    example = catalog.components[0].id
+    return UsageError(
+        f"“{last}” is not a state, and there is no component “{whole}” nor “{named}”: "
+        f"name a component, then end with {STATES}, e.g. `/incident affects {example} major`."
+    )
 
 
 def current(impacts: Iterable[ComponentImpact]) -> dict[str, ComponentImpact]:

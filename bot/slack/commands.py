@@ -65,7 +65,7 @@ class Impact:
 class Affect:
     incident: int | None
     component: str  # as typed: an id or a name, matched against the catalog by the service
-    state: ComponentState
+    state: ComponentState | None  # None: none at the end (bot.domain.affects.without_state)
     at: str | None
 
 

@@ -74,11 +74,31 @@ USAGE = "`/incident affects [INC-n] &lt;component&gt; &lt;operational|degraded|p
     [
         ("affects", "Which component, and how badly? e.g. `/incident affects home major`", True),
         ("affects home", "How badly is “home” affected? End with operational, degraded, partial or major", True),
-        ("affects Home page down", "How badly is “Home page down” affected?", True),
+        (
+            "affects Home page down",
+            "“down” is not a state: end with operational, degraded, partial or major, "
+            "e.g. `/incident affects Home page major`.",
+            True,
+        ),
+        ("affects home broken", "“broken” is not a state: end with", True),
+        ("affects Home page", "How badly is “Home page” affected? End with", True),
+        (
+            "affects home major extra words",
+            "Put the state last, with nothing after it (not “extra words”): `/incident affects home major`.",
+            True,
+        ),
+        ("affects home partial --private", "(not “--private”): `/incident affects home partial`.", True),
+        (
+            "affects hom broken",
+            "“broken” is not a state, and there is no component “hom broken” nor “hom”: name "
+            "a component, then end with operational, degraded, partial or major, e.g. `/incident affects home major`",
+            True,
+        ),
         ("affects major", "Which component is major? Name it first: `/incident affects home major`.", True),
         ("affects hom major", "There is no component “hom”. Did you mean Home page (`home`)?", True),
         ("affects <@U0BOB|bob> major", "There is no component “@bob”. The catalog has", True),  # as they read it
-        ("affects home <@U0BOB|bob>", "How badly is “home @bob” affected? End with", True),
+        ("affects home <@U0BOB|bob>", "“@bob” is not a state: end with", True),
+        ("affects <@U0BOB|bob> <!channel>", "there is no component “@bob @channel” nor “@bob”", True),
         ("affects kubernetes major", "The catalog has Home page (`home`), Public API (`api`), Billing database", True),
         ("affects home partial --at", "Give a time after --at", True),
         ("affects home major", "INC-1 already affects Home page: major outage.", False),
