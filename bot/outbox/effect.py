@@ -130,6 +130,10 @@ class Effect(ABC):
     # one goes before every other due effect (`bot.outbox.claims`), so a new alert is seen at once
     # and not after the edits of older groups' messages its channel's pace lets go one by one.
     posts_first: ClassVar[bool] = False
+    # What people wait for (the card): let go with other work (by the channel's creation), it is
+    # handed to the sender's pool first and reads its view before the others read theirs
+    # (`bot.outbox.read_first`).
+    read_first: ClassVar[bool] = False
     # Shows the incident's whole timeline: the sender reads every entry too.
     shows_timeline: ClassVar[bool] = False
     # Edits what was posted about the incident outside its channel: the sender reads its

@@ -23,10 +23,9 @@ attempted once (`attempt`) and what came back is recorded for every effect of th
 A sender sends, holds and checks only the work of the workspace its process serves (`workspace`:
 auth.test's team), and nothing at all until Slack has said which workspace the token serves.
 
-The same class, claiming only its kinds, is the sender of the kinds that have one of their own
-(`Effect.own_sender`), each in its own thread of every process that runs the Slack sender: the
-App Home's (`bot.outbox.home_queue`) and PagerDuty's (`bot.outbox.pagerduty_sender`: its rounds
-wait for no Slack call nor Slack's for a PagerDuty POST, and the token pause does not stop it).
+The same class, claiming only its kinds, sends the kinds that have a sender of their own
+(`Effect.own_sender`) in threads of their own: the App Home's (`bot.outbox.home_queue`) and
+PagerDuty's (`bot.outbox.pagerduty_sender`, not stopped by the token pause).
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ from bot.outbox.claims import Claimed, Due
 from bot.outbox.codec import UnreadablePayload
 from bot.outbox.effect import Effect
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
+from bot.outbox.read_first import ReadFirst
 from bot.outbox.registry import AWAITED_LANES
 from bot.outbox.results import Attempted, Nothing, Progress, Result
 from bot.outbox.send_pool import PoolClosed, SendPool
@@ -112,6 +112,7 @@ class EffectSender:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.pace = ChannelPace(pace_seconds)  # lines of a channel at most once per `pace_seconds`
         self.pool = SendPool(threads)  # a round's batches sent side by side (1: in turn)
+        self.first_reads = ReadFirst()  # of the work let go together, the card reads first
 
     @property
     def next_in(self) -> float | None:
@@ -174,12 +175,9 @@ class EffectSender:
 
     def _claim(self, due: list[Due]) -> list[list[Claimed]]:
         """Lease these effects, each with its batch (`claims.claim_rest_of_batch`): the batches this
-        sender got, in order (another sender may have got some first). An effect this version
-        cannot read (a newer kind, after a rollback) is given up with the reason, so `incident-bot
-        outbox retry` can send it once it can. Each lease is one UPDATE that takes only what is
-        still pending and unleased, so no statement needs another's transaction: on PostgreSQL
-        they go outside any (`Database.write_each`: a round trip each, no BEGIN nor COMMIT); a
-        sender that dies between two leaves leases that run out, as it would after a commit."""
+        sender got, in order. One this version cannot read (a newer kind) is given up with the reason
+        (`incident-bot outbox retry` sends it once it can). Each lease is one guarded UPDATE, so on
+        PostgreSQL they go outside any transaction (`Database.write_each`: no BEGIN nor COMMIT)."""
         if not due:
             return []
         with self.db.write_each() as session:
@@ -200,8 +198,7 @@ class EffectSender:
                 store.mark_failed(session=session, effect_ids=[effect.id], now=now, retry_at=None, error=str(error))
                 continue
             rest: list[Claimed] = []
-            # After an ambiguous failure too: the batch's kind looks for what each effect posted
-            # (`Attempt.maybe_sent`), so the lines that failed together while Slack was away go together again.
+            # After an ambiguous failure too (its kind looks for what each posted): failed together, go together.
             if first.effect.batched:
                 rest = claims.claim_rest_of_batch(session=session, first=first, worker=self.worker, now=now)
             batches.append([first, *rest])
@@ -237,7 +234,7 @@ class EffectSender:
             try:
                 then = self._send(batch)
                 if then and self.pool.threads > 1:  # what the batch let go, side by side
-                    handled += self._send_side_by_side(then)
+                    handled += self._send_side_by_side(self.first_reads.gated(then))
                 elif then:
                     claimed += then
             except BaseException:
@@ -283,14 +280,18 @@ class EffectSender:
         return then if going_on else None
 
     def _send_then(self, batch: list[Claimed]) -> list[list[Claimed]]:
-        """`_send` in the pool: each batch recorded by itself, the work it let go sent next. One
-        that waited for a thread until half its lease had gone by is given back, not sent: another
-        sender may take it once the lease runs out, and it would be sent twice."""
-        until = batch[0].claimed_until
-        if until is not None and self.clock() > until - claims.LEASE / 2:
-            self._give_back([batch])
-            return []
-        return self._send(batch) or []
+        """`_send` in the pool, the work it let go sent next. Let go with the card, it waits for the
+        card's read first (`ReadFirst`). One that waited until half its lease had gone by is given
+        back, not sent: another sender may take it once the lease runs out (sent twice)."""
+        self.first_reads.wait(batch)
+        try:
+            until = batch[0].claimed_until
+            if until is not None and self.clock() > until - claims.LEASE / 2:
+                self._give_back([batch])
+                return []
+            return self.first_reads.gated(self._send(batch) or [])
+        finally:
+            self.first_reads.opened(batch)
 
     def settled_without_slack(self, effect: Claimed) -> bool:
         """Settle what needs no Slack call: expired (a modal's trigger), superseded by a later
@@ -331,6 +332,7 @@ class EffectSender:
             if unnamed and self.learn_people is not None:
                 self.learn_people(unnamed)  # after the ack: asking Slack costs nobody a wait
                 views = read_views(self.db, effects, incident_id)
+            self.first_reads.opened(batch)  # what waited for this read may read now
             group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
             result = self.delivery.send(effects, views, self._progress(first), attempt=attempt, group=group)
             if self.on_result is not None:

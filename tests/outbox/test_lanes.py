@@ -22,6 +22,7 @@ from bot.domain.declared import SourceMessage
 from bot.domain.incident import Status
 from bot.lookup import Where
 from bot.outbox import claims as store_claims
+from bot.outbox import sender as sender_module
 from bot.outbox import store
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
@@ -293,3 +294,32 @@ def test_work_let_go_by_the_channel_is_claimed_once_though_another_sender_reads_
     ids = [effect_id for _, _, effect_id in slack.sent]
     assert len(ids) == len(set(ids)), "no effect sent twice"
     assert slack.kinds(1).count(PostCard.kind) == 1 and slack.wrong == []
+
+
+def test_of_the_work_the_channel_lets_go_the_card_reads_its_view_before_the_rest_begins(
+    shared_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card is what the person who opened the incident waits for: its view is read alone, not
+    beside the invite's, the topic's and the opening line's (which share the interpreter with it),
+    and they still go, side by side with the card's post."""
+    service = IncidentService(shared_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    slack, clock = CheckingSlack(6, fail_rate=0.0), SteppedClock()
+    sender = sender_for(shared_db, slack, clock)
+    reads: list[tuple[str, str]] = []  # (kind, "begins" or "ends"), in the order they happened
+    read = sender_module.read_views
+
+    def noted(db: Database, effects: Sequence[Any], incident_id: int | None) -> tuple[IncidentView, ...]:
+        reads.append((effects[0].kind, "begins"))
+        time.sleep(0.01)  # a read that takes a while: the others' threads are started meanwhile
+        views = read(db, effects, incident_id)
+        reads.append((effects[0].kind, "ends"))
+        return views
+
+    monkeypatch.setattr(sender_module, "read_views", noted)
+    sender.drain()
+    sender.pool.close()
+    let_go = reads[reads.index((CreateChannel.kind, "ends")) + 1 :]
+    assert let_go[:2] == [(PostCard.kind, "begins"), (PostCard.kind, "ends")], let_go
+    assert {Invite.kind, PostTimeline.kind} <= {kind for kind, _ in let_go[2:]}, "the rest goes too"
+    assert slack.wrong == [] and pending(shared_db) == []

@@ -30,6 +30,7 @@ class PostCard(Effect):
     shows_card: ClassVar[bool] = True  # the view reads related incidents and follow-ups
     lane: ClassVar[str | None] = CARD_LANE
     after: ClassVar[str | None] = CHANNEL_LANE
+    read_first: ClassVar[bool] = True  # what the person who opened the incident waits for
 
     def send(self, slack: Sending) -> CardPosted:
         view = slack.about()
