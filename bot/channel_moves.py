@@ -2,8 +2,10 @@
 incidents): the button under `/incident private`. One transaction records who asked and when (a
 timeline entry) and queues the move as Slack work, so it waits out a slow or absent Slack: the
 private channel made and the public one's members invited (`channel.move`), the incident's people
-invited, its topic, card and the timeline so far posted there, and a note left in the public
-channel, archived when Slack lets the bot (`channel.retire`). The incident's channel is the new
+invited, its topic, card and the timeline so far posted there (`channel.leave` closing that
+order); then, apart from the incident's work, the public channel made honest and quiet: its card
+and topic replaced by a notice, renamed `inc-<n>-moved`, a note left, archived when Slack lets
+the bot (`channel.vacate`). The incident's channel is the new
 one from the moment Slack has made it; drafts proposed in the old one are stale, and the direct
 messages of pages still waiting for an answer are edited to link the new one."""
 
@@ -18,12 +20,13 @@ from bot.outbox import store
 from bot.outbox.effect import Effect
 from bot.outbox.kinds.copy_timeline import CopyTimeline
 from bot.outbox.kinds.invite import Invite
+from bot.outbox.kinds.leave_channel import LeaveChannel
 from bot.outbox.kinds.move_channel import MoveChannel
 from bot.outbox.kinds.post_card import PostCard
-from bot.outbox.kinds.retire_channel import RetireChannel
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_draft import UpdateDraft
 from bot.outbox.kinds.update_page import UpdatePage
+from bot.outbox.kinds.vacate_channel import VacateChannel
 from bot.storage import drafts, pages, repository
 from bot.storage.db import Database
 
@@ -59,7 +62,8 @@ class ChannelMoves:
                 SetTopic(),
                 PostCard(),
                 CopyTimeline(from_channel=old, until_entry=entry_id),
-                RetireChannel(from_channel=old),
+                LeaveChannel(from_channel=old),
+                VacateChannel(from_channel=old, card_ts=stored.card_ts),  # apart: never holds the new channel back
             ]
             # pages still waiting for an answer: linking the new channel, not the archived one (after the move)
             waiting = [

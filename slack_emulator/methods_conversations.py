@@ -1,5 +1,5 @@
 """Web API ``conversations.*`` methods: create, invite, setTopic, info, history, join, list, open,
-members, archive."""
+members, rename, archive."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 
 
-def create(call: MethodCall) -> JSON:
-    """``conversations.create``: a new channel whose creator (the caller) is its only member."""
+def valid_name(call: MethodCall) -> str:
+    """The ``name`` argument, as Slack's naming rules allow it (lower case letters, digits, ``-``
+    and ``_``, at most 80 characters); raises the error Slack gives."""
     name = call.args.opt_text("name")
     if name is None:
         raise ApiError("invalid_name_required")
@@ -30,6 +31,12 @@ def create(call: MethodCall) -> JSON:
         raise ApiError("invalid_name_specials")
     if not name.strip("-_"):
         raise ApiError("invalid_name_punctuation")
+    return name
+
+
+def create(call: MethodCall) -> JSON:
+    """``conversations.create``: a new channel whose creator (the caller) is its only member."""
+    name = valid_name(call)
     if call.ws.channel(name) is not None:
         raise ApiError("name_taken")
     channel = call.ws.create_channel(name, creator=call.caller.id, is_private=call.args.flag("is_private"))
@@ -94,6 +101,26 @@ def members(call: MethodCall) -> JSON:
         "members": list(page),
         "response_metadata": {"next_cursor": encode_cursor(f"next_index:{first + limit}") if more else ""},
     }
+
+
+def rename(call: MethodCall) -> JSON:
+    """``conversations.rename``: by its creator only (``not_authorized`` for anyone else, and for
+    #general), in a channel the caller is in, to a name no other channel has; Slack posts a
+    ``channel_name`` line. A direct message has no name to change."""
+    channel = call.member_channel()
+    if channel.is_im or channel.is_mpim:
+        raise ApiError("method_not_supported_for_channel_type")
+    if channel.is_general or channel.creator != call.caller.id:
+        raise ApiError("not_authorized")
+    name = valid_name(call)
+    taken = call.ws.channel(name)
+    if taken is not None and taken.id != channel.id:
+        raise ApiError("name_taken")
+    if name != channel.name:
+        old, channel.name = channel.name, name
+        text = f'<@{call.caller.id}> renamed the channel from "{old}" to "{name}"'
+        call.ws.post(channel.id, call.caller.id, text, subtype="channel_name")
+    return {"ok": True, "channel": channel.to_slack(call.caller.id)}
 
 
 def archive(call: MethodCall) -> JSON:
@@ -287,5 +314,6 @@ HANDLERS: dict[str, Handler] = {
     "conversations.list": list_conversations,
     "conversations.open": open_conversation,
     "conversations.members": members,
+    "conversations.rename": rename,
     "conversations.archive": archive,
 }

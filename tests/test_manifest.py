@@ -35,6 +35,7 @@ SCOPE_OF_METHOD = {
     "conversations.open": "im:write",
     "conversations.members": "channels:read",
     "conversations.setTopic": "channels:manage",
+    "conversations.rename": "channels:manage",
     "files.completeUploadExternal": "files:write",
     "files.getUploadURLExternal": "files:write",
     "pins.add": "pins:write",
@@ -260,7 +261,7 @@ def test_the_socket_mode_manifest_is_the_http_one_without_request_urls() -> None
 
 
 def test_a_move_to_a_private_channel_is_covered_by_the_scopes(tmp_path: Path) -> None:
-    """The move reads the public channel's members and archives it (`channels:*`), and makes,
+    """The move reads the public channel's members, renames and archives it (`channels:*`), and makes,
     fills and posts in the private one (`groups:*`)."""
     emulator = SlackEmulator()
     with Sandbox(database_url=f"sqlite:///{tmp_path / 'move.db'}", emulator=emulator) as sandbox:
@@ -275,7 +276,7 @@ def test_a_move_to_a_private_channel_is_covered_by_the_scopes(tmp_path: Path) ->
         private = sandbox.channel_of(1)
     on_public = {call.method for call in emulator.calls() if call.args.get("channel") == public}
     on_private = {call.method for call in emulator.calls() if call.args.get("channel") == private}
-    assert {"conversations.members", "conversations.archive"} <= on_public
+    assert {"conversations.members", "conversations.rename", "conversations.archive"} <= on_public
     assert {"conversations.invite", "chat.postMessage", "pins.add"} <= on_private
     needed = {SCOPE_OF_METHOD[method] for method in on_public} | {
         PRIVATE_SCOPE_OF_METHOD.get(method, SCOPE_OF_METHOD[method]) for method in on_private

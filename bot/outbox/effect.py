@@ -53,6 +53,8 @@ CHANNEL_LANE = "channel"  # the channel's creation: everything in the channel wa
 CARD_LANE = "card"  # the card's post, then its updates: an update waits for the card
 TIMELINE_LANE = "timeline"  # the channel's lines, in the order they happened
 PAGE_LANE = "page"  # pages' direct messages, each edit after its message; no channel needed
+MOVED_LANE = "moved"  # a move's last step in the incident's order (channel.leave): the clean-up waits for it
+FORMER_LANE = "former"  # the public channel a private incident left (channel.vacate): apart from the incident's work
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ from bot.render.blocks import Block, Message, button, name_of, plain, reply, tim
 from bot.render.text import MESSAGE_BLOCK_LIMIT, section
 
 MOVE = "Move to a new private channel"
-WHAT_A_MOVE_DOES = (
-    "I create a private channel, invite everyone in {channel}, post and pin the card there with the timeline "
-    "so far, leave a note here pointing to it, and archive this channel if Slack lets me."
+MOVED_WORD = "moved"  # the public channel left behind is renamed `inc-7-moved`: its name no longer says the title
+WHAT_A_MOVE_DOES = (  # a confirm dialog's text: at most 300 characters
+    "I create a private channel with everyone in {channel}, the card and the timeline so far. Here, the card and "
+    "topic become a notice that it moved (not where), the name loses the title, and the channel is archived if "
+    "Slack lets me."
 )
 
 
@@ -77,6 +79,20 @@ def pointer(incident: Incident, names: Mapping[str, str], *, archive_refused: st
         text + f" I could not archive this channel (Slack said `{archive_refused}`): a workspace admin can; "
         "meanwhile, please keep talk of the incident out of it."
     )
+
+
+def former_card(incident: Incident) -> str:
+    """What the card left in the public channel says once the incident has moved: its number only
+    (the channel's name had it), never its title, state or people, nor where it went."""
+    return (
+        f":lock: *{incident.name}* is private now and has moved to a private channel. This card no longer "
+        "follows it, and this channel is no longer its channel."
+    )
+
+
+def former_topic(incident: Incident) -> str:
+    """The public channel's topic once the incident has moved (plain words: a topic shows no markup)."""
+    return f":lock: {incident.name} is private now and has moved to a private channel. This is no longer its channel."
 
 
 def not_moved(incident: Incident) -> str:

@@ -56,12 +56,13 @@ def test_private_on_an_incident_with_a_public_channel_says_so_and_moves_it_when_
     assert answer.json["text"].startswith("INC-1: now *private*")
     assert f"Its channel <#{public}> is *public*: anyone in the workspace can still find it" in answer.json["text"]
     assert stack.channel_of(1) == public, "nothing moves until someone asks"
+    named = stack.emulator.channel(public).name
     stack.user("alice").click_ephemeral(public, offer(stack, public).ts, MOVE)
     stack.settle()
     assert replies(stack)[-1].startswith("INC-1: moving to a new private channel.")
     moved = stack.channel_of(1)
     old, new = stack.emulator.channel(public), stack.emulator.channel(moved)
-    assert moved != public and new.is_private and new.name == f"{old.name}-2", "the same name, a suffix"
+    assert moved != public and new.is_private and new.name == f"{named}-2", "the same name, a suffix"
     assert {stack.emulator.user(name).id for name in ("alice", "bob")} <= set(new.members)
     card = card_of(stack, moved)
     assert "Card numbers in the logs" in str(card.blocks) and ":lock: *Private*" in str(card.blocks)
@@ -69,7 +70,7 @@ def test_private_on_an_incident_with_a_public_channel_says_so_and_moves_it_when_
     lines = bot_lines(stack, moved)
     copied = next(line for line in lines if COPIED in line)
     assert "Rotated the signing keys" in copied
-    assert f"*alice* :lock: moved the incident to a new private channel: from #{old.name}" in copied
+    assert f"*alice* :lock: moved the incident to a new private channel: from #{named}" in copied
     assert old.is_archived
     (pointer,) = [m for m in stack.emulator.messages(public) if "moved to a new private channel" in m.text]
     assert f"<#{moved}>" not in pointer.text and "Ask its lead, *alice*" in pointer.text

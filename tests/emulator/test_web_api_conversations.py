@@ -213,3 +213,26 @@ def test_history_honours_oldest_and_latest(client: WebClient) -> None:
 def test_history_needs_the_bot_in_the_channel(client: WebClient) -> None:
     assert error_of(lambda: client.conversations_history(channel=GENERAL)) == "not_in_channel"
     assert error_of(lambda: client.conversations_history(channel="C0NOWHERE")) == "channel_not_found"
+
+
+def test_rename_changes_the_name_its_creator_gave_and_slack_says_so_in_the_channel(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str
+) -> None:
+    client.conversations_create(name="inc-8-taken")
+    assert error_of(lambda: client.conversations_rename(channel=bot_channel, name="inc-8-taken")) == "name_taken"
+    assert error_of(lambda: client.conversations_rename(channel=bot_channel, name="Inc 7")) == "invalid_name_specials"
+    assert error_of(lambda: client.conversations_rename(channel=bot_channel, name="x" * 81)) == "invalid_name_maxlength"
+    assert error_of(lambda: client.conversations_rename(channel=GENERAL, name="inc-7-moved")) == "not_in_channel"
+    renamed = client.conversations_rename(channel=bot_channel, name="inc-7-moved")["channel"]
+    assert renamed["name"] == "inc-7-moved" and emulator.channel(bot_channel).name == "inc-7-moved"
+    assert getattr(emulator.channel_by_name("inc-7-moved"), "id", None) == bot_channel
+    line = emulator.messages(bot_channel, include_system=True)[-1]
+    assert line.subtype == "channel_name" and '"inc-7-moved"' in line.text
+    assert client.conversations_rename(channel=bot_channel, name="inc-7-moved")["ok"], "its own name again"
+    assert len([m for m in emulator.messages(bot_channel, include_system=True) if m.subtype == "channel_name"]) == 1
+
+
+def test_a_channel_the_bot_did_not_create_is_not_its_to_rename(client: WebClient, emulator: SlackEmulator) -> None:
+    client.conversations_join(channel=GENERAL)
+    assert error_of(lambda: client.conversations_rename(channel=GENERAL, name="everyone")) == "not_authorized"
+    assert emulator.channel(GENERAL).name == "general"

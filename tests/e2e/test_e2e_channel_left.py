@@ -1,0 +1,141 @@
+"""The public channel a private incident left (docs/behaviour.md, Private incidents): once the move
+is made, its card and topic say only that the incident moved, its name no longer gives the title,
+and it is archived; Slack failing there is retried or held, and never holds back the private
+channel's work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from e2e_stack import Stack, bot_lines, card_of, shown, wait_for, wait_until_no_send_is_in_flight
+from sqlmodel import select
+
+from bot.render import actions
+from bot.sandbox import ManualClock
+from bot.storage.tables import EffectRow
+
+TITLE = "Card numbers in the logs"
+MOVED_NOTICE = ":lock: *INC-1* is private now and has moved to a private channel."
+
+
+def open_public(stack: Stack) -> str:
+    """INC-1, public, opened by alice, with bob in its channel."""
+    stack.user("alice").slash(f"open sev1 {TITLE}")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.emulator.add_member(channel, "bob")
+    return channel
+
+
+def click_move(stack: Stack, channel: str) -> None:
+    stack.user("alice").slash("private", channel=channel)
+    offers = [e for e in stack.emulator.ephemerals(channel, "alice") if actions.MOVE_PRIVATE in str(e.blocks)]
+    stack.user("alice").click_ephemeral(channel, offers[-1].ts, actions.MOVE_PRIVATE)
+
+
+def waiting(stack: Stack) -> dict[str, str]:
+    """The outbox rows not done yet, kind: state."""
+    with stack.runtime.db.read() as session:
+        rows = session.exec(select(EffectRow).where(EffectRow.state != "done")).all()
+    return {row.kind: row.state for row in rows}
+
+
+def test_the_public_channel_left_behind_shows_neither_the_title_nor_the_state(stack: Stack) -> None:
+    public = open_public(stack)
+    old_card = card_of(stack, public)
+    assert TITLE in str(old_card.blocks)
+    click_move(stack, public)
+    stack.settle()
+    moved = stack.channel_of(1)
+    old = stack.emulator.channel(public)
+    assert old.name == "inc-1-moved", "no longer inc-1-card-numbers-in-the-logs"
+    assert old.topic.value == (
+        ":lock: INC-1 is private now and has moved to a private channel. This is no longer its channel."
+    )
+    card = card_of(stack, public)  # still pinned, where people look first
+    assert card.ts == old_card.ts and shown(card).startswith(MOVED_NOTICE)
+    assert not [block for block in card.blocks if block.get("type") == "actions"], "no buttons left"
+    everything_the_bot_shows_now = [str(card.blocks), card.text, old.topic.value, old.name]
+    assert not [text for text in everything_the_bot_shows_now if TITLE in text or "investigating" in text]
+    assert not [text for text in everything_the_bot_shows_now if moved in text], "where it went stays unsaid"
+    assert old.is_archived
+    assert [call.args["name"] for call in stack.emulator.calls("conversations.rename")] == ["inc-1-moved"]
+    assert stack.emulator.channel(moved).name == "inc-1-card-numbers-in-the-logs-2"
+    assert TITLE in str(card_of(stack, moved).blocks), "the private channel has the card as it was"
+
+
+def test_a_channel_already_called_inc_n_moved_gets_a_suffix(stack: Stack) -> None:
+    public = open_public(stack)
+    stack.emulator.create_channel("inc-1-moved", members=["alice"])
+    click_move(stack, public)
+    stack.settle()
+    assert stack.emulator.channel(public).name == "inc-1-moved-2"
+    assert stack.emulator.channel(public).is_archived
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def slow_stack(make_stack: Callable[..., Stack], clock: ManualClock) -> Stack:
+    return make_stack(clock=clock)
+
+
+def test_slack_failing_on_the_old_channel_is_retried_and_never_holds_back_the_private_one(
+    slow_stack: Stack, clock: ManualClock
+) -> None:
+    stack = slow_stack
+    public = open_public(stack)
+    stack.emulator.rate_limit_next("conversations.rename", retry_after=20)
+    stack.emulator.fail_next("conversations.archive", status=503)
+    click_move(stack, public)
+    wait_for(lambda: stack.emulator.calls("conversations.rename"), timeout=15)
+    wait_for(lambda: list(waiting(stack)) == ["channel.vacate"], timeout=15)
+    moved = stack.channel_of(1)
+    stack.user("bob").slash("note Rotated the signing keys", channel=moved)
+    stack.user("bob").slash("status identified", channel=moved)
+    wait_for(lambda: list(waiting(stack)) == ["channel.vacate"], timeout=15)  # while the old channel waits
+    assert any("Rotated the signing keys" in line for line in bot_lines(stack, moved))
+    assert card_of(stack, moved).text.startswith("INC-1 (identified, sev1)"), "the new card follows it"
+    assert stack.emulator.channel(public).name != "inc-1-moved" and not stack.emulator.channel(public).is_archived
+    wait_until_no_send_is_in_flight(stack)
+    clock.advance(seconds=20)  # Retry-After
+    stack.runtime.sender_thread.notify()
+    wait_for(lambda: stack.emulator.calls("conversations.archive"), timeout=15)
+    wait_until_no_send_is_in_flight(stack)
+    clock.advance(seconds=30)
+    stack.settle()
+    old = stack.emulator.channel(public)
+    assert (old.name, old.is_archived) == ("inc-1-moved", True)
+    assert [call.status for call in stack.emulator.calls("conversations.rename")] == [429, 200]
+    assert [call.status for call in stack.emulator.calls("conversations.archive")] == [503, 200]
+    notes = [m for m in stack.emulator.messages(public) if "has moved to a new private channel" in m.text]
+    assert len(notes) == 1, "the note once, though the work was tried three times"
+
+
+def test_a_token_revoked_during_the_clean_up_holds_it_until_slack_takes_the_token_again(
+    slow_stack: Stack, clock: ManualClock
+) -> None:
+    stack = slow_stack
+    public = open_public(stack)
+    stack.emulator.fail_next("conversations.rename", status=503)
+    click_move(stack, public)
+    wait_for(lambda: stack.emulator.calls("conversations.rename"), timeout=15)
+    wait_for(lambda: list(waiting(stack)) == ["channel.vacate"], timeout=15)
+    wait_until_no_send_is_in_flight(stack)
+    stack.emulator.revoke_token("token_revoked")
+    clock.advance(seconds=30)
+    stack.runtime.sender_thread.notify()
+    wait_for(lambda: waiting(stack).get("channel.vacate") == "held", timeout=15)
+    assert stack.emulator.channel(public).name != "inc-1-moved"
+    stack.emulator.restore_token()
+    clock.advance(seconds=60)  # the next check of the token lets the held work go
+    stack.settle(timeout=30)
+    old = stack.emulator.channel(public)
+    assert (old.name, old.is_archived) == ("inc-1-moved", True)
+    assert shown(card_of(stack, public)).startswith(MOVED_NOTICE)
+    assert len([m for m in stack.emulator.messages(public) if "has moved to a new private channel" in m.text]) == 1
