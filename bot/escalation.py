@@ -79,7 +79,9 @@ class Escalations:
         paged = pages.of_request(session=session, request=request)
         declined = all_declined(paged)  # early: everyone of the latest round said Can't take it
         sent = [page.sent_at for page in paged if page.sent_at and (page.via is Via.ESCALATION) == escalated]
-        waited = now - min(sent, default=request.created_at)  # from the first message of the latest round
+        # From the round's first message to the step's time: the configured wait when on time, as
+        # its escalate_at was set from it; an earlier time when everyone declined (or a later tick).
+        waited = max(min(request.escalate_at, now) - min(sent, default=request.created_at), timedelta(0))
         component = self.catalog.get(request.target.ref) if request.target.kind is TargetKind.COMPONENT else None
         group_ref = escalation_group(request, component.escalation if component else None)
         group = find_group(session, group_ref) if group_ref and stored.incident.status.is_open else None

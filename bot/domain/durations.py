@@ -164,6 +164,15 @@ def short(length: timedelta) -> str:
     return _two_units(seconds // 86400, "d", seconds % 86400 // 3600, "h")
 
 
+def to_the_second(length: timedelta) -> str:
+    """`short`, but under an hour never floored: `90s` is `1m 30s`, not `1m`. For a wait a person set
+    (INCIDENT_PAGE_ESCALATE_AFTER), read back as they set it."""
+    seconds = _whole_seconds(length)
+    if 60 <= seconds < 3600:
+        return _two_units(seconds // 60, "m", seconds % 60, "s")
+    return short(length)
+
+
 def _two_units(big: int, big_unit: str, small: int, small_unit: str) -> str:
     return f"{big}{big_unit} {small}{small_unit}" if small else f"{big}{big_unit}"
 

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.alerts import is_source
-from bot.domain.durations import short
+from bot.domain.durations import to_the_second
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_slack
 from bot.domain.paging import (
@@ -159,7 +159,8 @@ def unanswered_text(
     elif declined:
         said = f"Nobody paged {_to_or_for(request.target)} {target}{escalated} can take it."
     else:
-        said = f"Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} within {short(waited)}."
+        within = to_the_second(waited)
+        said = f"Nobody acknowledged the page {_to_or_for(request.target)} {target}{escalated} within {within}."
     again = f"Page {target} again" if one else "Page them again"
     nobody_leads = "" if led else " Nobody leads this incident yet."
     return f":warning: {mention}{said}{skipped}{nobody_leads} {again}, or someone else?"

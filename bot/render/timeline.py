@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.affects import PHRASES, ComponentChange, read_changes
 from bot.domain.aftermath import is_finding
 from bot.domain.catalog import ComponentState
-from bot.domain.durations import short
+from bot.domain.durations import short, to_the_second
 from bot.domain.impacts import read_impact_entry
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
 from bot.domain.language import load_language
@@ -192,7 +192,7 @@ def _nobody(news: PageNews) -> tuple[Piece, ...]:
     take it before that time, `nobody paged for Home page can take it`."""
     if news.declined:
         return ("nobody paged ", *_page_for(news.target), " can take it")
-    within = f" within {short(news.waited)}" if news.waited is not None else ""
+    within = f" within {to_the_second(news.waited)}" if news.waited is not None else ""
     return ("nobody acknowledged the page ", *_page_for(news.target), within)
 
 

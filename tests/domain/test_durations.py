@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.durations import Qualifier, RoundedDuration, Unit, compute, round_public, short
+from bot.domain.durations import Qualifier, RoundedDuration, Unit, compute, round_public, short, to_the_second
 from bot.domain.incident import (
     EntryKind,
     Incident,
@@ -260,6 +260,20 @@ def test_the_short_form_floors_to_the_smallest_unit_it_shows(length: timedelta, 
 def test_the_short_form_refuses_a_negative_duration() -> None:
     with pytest.raises(ValueError, match="negative"):
         short(timedelta(seconds=-1))
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [
+        (timedelta(seconds=42), "42s"),
+        (timedelta(seconds=90), "1m 30s"),
+        (timedelta(minutes=5), "5m"),
+        (timedelta(seconds=3599), "59m 59s"),
+        (timedelta(minutes=90, seconds=30), "1h 30m"),  # past an hour, as `short`
+    ],
+)
+def test_a_configured_wait_under_an_hour_is_said_to_the_second(length: timedelta, expected: str) -> None:
+    assert to_the_second(length) == expected
 
 
 @pytest.mark.parametrize(

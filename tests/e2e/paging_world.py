@@ -26,9 +26,11 @@ name = "Public API"
 START = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)  # 21:41 IST
 
 
-def paging_world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, ManualClock, str]:
+def paging_world(
+    make_stack: Callable[..., Stack], tmp_path: Path, settings: dict[str, str] | None = None
+) -> tuple[Stack, ManualClock, str]:
     """INC-1 (sev1, opened by alice at 21:41 IST) with its channel; @oncall-web is bob, carol, gina
-    (a guest) and the bot itself; @sre-leads is dave and alice."""
+    (a guest) and the bot itself; @sre-leads is dave and alice. `settings`: more of the bot's."""
     (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
     clock = ManualClock(START)
     emulator = SlackEmulator(clock=clock.timestamp)
@@ -36,7 +38,8 @@ def paging_world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stac
     emulator.add_user("dave", real_name="Dave Kim")
     emulator.add_usergroup("oncall-web", members=["bob", "carol", "gina", "incident-bot"], name="Web on call")
     emulator.add_usergroup("sre-leads", members=["dave", "alice"], name="SRE leads")
-    stack = make_stack(clock=clock, emulator=emulator, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")})
+    chosen = {"INCIDENT_CATALOG": str(tmp_path / "catalog.toml"), **(settings or {})}
+    stack = make_stack(clock=clock, emulator=emulator, settings=chosen)
     stack.user("alice").slash("open sev1 Checkout fails for <everyone>")
     stack.settle()
     return stack, clock, stack.channel_of(1)

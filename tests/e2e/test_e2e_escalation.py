@@ -40,6 +40,31 @@ def escalations(stack: Stack, channel: str) -> list[str]:
     ]
 
 
+def test_a_wait_set_in_seconds_is_said_as_set_not_as_the_moment_the_step_ran(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """INCIDENT_PAGE_ESCALATE_AFTER=90s reads "within 1m 30s" (it read "within 1m"), even when the
+    step runs a few seconds late (a busy process): the wait said is the one configured."""
+    stack, clock, channel = paging_world(make_stack, tmp_path, {"INCIDENT_PAGE_ESCALATE_AFTER": "90s"})
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(seconds=89)
+    stack.settle()
+    assert escalations(stack, channel) == []
+    clock.advance(seconds=4)
+    stack.settle()
+    stack.settle()
+    assert escalations(stack, channel) == [
+        "`21:42 IST` :rotating_light: paged *dave*: nobody acknowledged the page for Home page within 1m 30s "
+        "(@sre-leads, its escalation group)"
+    ]
+    clock.advance(seconds=90)
+    stack.settle()
+    stack.settle()
+    [notice] = notices(stack, channel)
+    assert "nor its escalation group @sre-leads within 1m 30s. Page them again" in shown(notice)
+
+
 def test_unanswered_the_escalation_group_is_paged_once_then_the_channel_is_told_and_can_page_again(
     world: tuple[Stack, ManualClock, str],
 ) -> None:
