@@ -5,7 +5,8 @@ make req/s and latencies noisy. This calls the WSGI apps directly, without gunic
 and reports what the machine's load does not change much: the request threads' CPU per note (the
 threads' own clocks, `time.thread_time`), the database statements per note (SQLite: every
 statement sqlite3 runs, BEGIN and COMMIT included, from its trace callback; PostgreSQL: every
-statement SQLAlchemy sends, and each BEGIN and COMMIT it sends), and Python function calls per note
+statement psycopg sends, whoever runs it, and each BEGIN, COMMIT and ROLLBACK that reaches the
+server), and Python function calls per note
 (cProfile's count over 500 notes). Each app runs in a process of its own on a fresh database:
 
 - floor + row: `bench/ack_floor.py` with `ACK_FLOOR=row` (a bare Bolt app writing one SQLModel row);
@@ -79,14 +80,8 @@ def child(app_name: str, url: str, notes: int, threads: int) -> dict[str, float]
         if hasattr(dbapi_connection, "set_trace_callback"):  # sqlite3: everything it runs
             dbapi_connection.set_trace_callback(count)
 
-    def count_transaction(connection: Any) -> None:  # BEGIN or COMMIT, unless nothing was sent (autocommit)
-        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            count()
-
     if not url.startswith("sqlite"):
-        event.listen(Engine, "before_cursor_execute", count)
-        event.listen(Engine, "begin", count_transaction)
-        event.listen(Engine, "commit", count_transaction)
+        _count_psycopg_round_trips(count)
     os.environ.update({"DATABASE_URL": url, "SLACK_SIGNING_SECRET": SECRET})
     target = Target("127.0.0.1", 80, SECRET, "C0BENCH", "http://127.0.0.1:9/unused", NOTE_ADDED)
     if app_name == "bot":
@@ -142,6 +137,35 @@ def child(app_name: str, url: str, notes: int, threads: int) -> dict[str, float]
     profile.disable()
     measured["calls"] = pstats.Stats(profile).total_calls / 500  # type: ignore[attr-defined]
     return measured
+
+
+def _count_psycopg_round_trips(count: Callable[[], None]) -> None:
+    """PostgreSQL: every statement psycopg sends, whether SQLAlchemy or the driver's own connection
+    runs it, the BEGIN psycopg sends first outside autocommit, and each COMMIT or ROLLBACK that has
+    a transaction to end (one round trip each: nothing here is pipelined)."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    execute, commit, rollback = psycopg.Cursor.execute, psycopg.Connection.commit, psycopg.Connection.rollback
+
+    def counted_execute(cursor: Any, *args: Any, **kwargs: Any) -> Any:
+        idle = cursor.connection.info.transaction_status == TransactionStatus.IDLE
+        if idle and not cursor.connection.autocommit:
+            count()  # the BEGIN psycopg sends before the statement
+        count()
+        return execute(cursor, *args, **kwargs)
+
+    def ending(method: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(connection: Any) -> Any:
+            if connection.info.transaction_status != TransactionStatus.IDLE:
+                count()
+            return method(connection)
+
+        return counted
+
+    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
+    psycopg.Connection.commit = ending(commit)  # type: ignore[method-assign]
+    psycopg.Connection.rollback = ending(rollback)  # type: ignore[method-assign]
 
 
 def _channel(slack: str, token: str) -> str:

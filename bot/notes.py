@@ -2,22 +2,27 @@
 channel (an outbox row). The incident itself is neither written nor locked, so notes to one
 incident never wait for each other, nor for a change holding the incident's row lock.
 
-Each backend takes its cheapest path to the same rows (BENCHMARKS.md, issue 26): PostgreSQL two
-statements outside any transaction, SQLite one short write transaction on the driver's own
-connection (`bot.storage.sqlite_note`)."""
+Both backends run the note on the pooled connection's own driver connection, with statements
+compiled once from the same Core statements and tables (`bot.storage.note_sql`,
+`bot.storage.driver_sql`): SQLAlchemy's Session and Connection cost a note more than the
+database did (BENCHMARKS.md, issue 26). Each takes its cheapest way to the same rows: PostgreSQL
+two statements outside any transaction (the incident with an id drawn for its entry, then the
+entry and its outbox row in one `INSERT ... WITH`), SQLite one short write transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.changes import Changed
 from bot.clock import Clock, when
-from bot.domain.incident import add_note
+from bot.domain.incident import TimelineEntry, add_note
 from bot.lookup import Where, check_involved, not_found
 from bot.outbox import store
 from bot.outbox.kinds.post_timeline import PostTimeline
-from bot.storage import repository, sqlite_note
+from bot.storage import note_sql
 from bot.storage.db import Database
+from bot.storage.repository import StoredIncident
 
 
 class Notes:
@@ -31,21 +36,15 @@ class Notes:
         """A timeline entry and its line in the channel (the card shows no notes: it stays as it is)."""
         if not self.db.is_sqlite:
             return self._note_in_two_statements(where, actor=actor, text=text, at=at)
-        with self.db.driver_write() as connection:
-            stored = sqlite_note.incident(
-                connection, team_id=where.team_id, number=where.number, channel_id=where.channel_id
-            )
+        with self.db.driver_write() as driver:
+            stored = note_sql.incident(driver, team_id=where.team_id, number=where.number, channel_id=where.channel_id)
             if stored is None:
                 raise not_found(where)
-            check_involved(stored.incident, where)
-            now = self.clock()
-            entry = add_note(
-                stored.incident, text=text, actor=actor, at=when(at, now, self.zone), now=now, zone=self.zone
-            )
-            entry_id = sqlite_note.add_entry(connection, incident_id=stored.id, entry=entry)
+            now, entry = self._entry(stored, where, actor=actor, text=text, at=at)
+            entry_id = note_sql.add_entry(driver, incident_id=stored.id, entry=entry)
             post = PostTimeline(entry_id=entry_id)
-            sqlite_note.add_effect(
-                connection, effect=store.row(incident_id=stored.id, team_id=stored.team_id, effect=post, now=now)
+            note_sql.add_effect(
+                driver, effect=store.row(incident_id=stored.id, team_id=stored.team_id, effect=post, now=now)
             )
         return Changed(incident=stored.incident, entry=entry)
 
@@ -54,22 +53,25 @@ class Notes:
         for its entry, then the entry and the outbox row that posts it in one statement. A note
         locks nothing, so reading outside the insert's statement is what the transaction gave too
         (READ COMMITTED): the same result, three round trips fewer."""
-        with self.db.autocommit() as connection:
-            found = repository.with_next_entry_id(
-                connection, team_id=where.team_id, number=where.number, channel_id=where.channel_id
+        with self.db.driver_autocommit() as driver:
+            found = note_sql.with_next_entry_id(
+                driver, team_id=where.team_id, number=where.number, channel_id=where.channel_id
             )
             if found is None:
                 raise not_found(where)
             stored, entry_id = found
-            check_involved(stored.incident, where)
-            now = self.clock()
-            entry = add_note(
-                stored.incident, text=text, actor=actor, at=when(at, now, self.zone), now=now, zone=self.zone
-            )
+            now, entry = self._entry(stored, where, actor=actor, text=text, at=at)
             post = store.row(
                 incident_id=stored.id, team_id=stored.team_id, effect=PostTimeline(entry_id=entry_id), now=now
             )
-            repository.add_entry_with_effect(
-                connection, entry_id=entry_id, incident_id=stored.id, entry=entry, effect=post
-            )
+            note_sql.add_entry_with_effect(driver, entry_id=entry_id, incident_id=stored.id, entry=entry, effect=post)
         return Changed(incident=stored.incident, entry=entry)
+
+    def _entry(
+        self, stored: StoredIncident, where: Where, *, actor: str, text: str, at: str | None
+    ) -> tuple[datetime, TimelineEntry]:
+        """The note's entry, once the incident is found and involves who asks where; the time now."""
+        check_involved(stored.incident, where)
+        now = self.clock()
+        entry = add_note(stored.incident, text=text, actor=actor, at=when(at, now, self.zone), now=now, zone=self.zone)
+        return now, entry

@@ -166,7 +166,7 @@ class Runtime:
     def warm_up(self, *, request_threads: int = 8) -> None:
         """Before serving: the app built, its first statements compiled, a connection per thread."""
         assert self.app is not None
-        warm.warm_up(self.db, now=self.service.clock(), connections=request_threads)
+        warm.warm_up(self.db, connections=request_threads)
 
     def start_background(self) -> Runtime:
         """The sender, the responder, the reminders and the member sync (waiting briefly for its first round)."""

@@ -18,14 +18,13 @@ lock (`BEGIN IMMEDIATE`) on SQLite, so many processes may start at once.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -36,6 +35,8 @@ from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
+
+from bot.storage.driver_sql import Driver
 
 MIGRATION_LOCK_KEY = 0x1_C1DE_B07  # pg advisory lock id for schema upgrades
 PING_IDLE_SECONDS = 5.0  # a PostgreSQL connection idle longer than this is pinged before use
@@ -66,26 +67,56 @@ class Database:
             yield session
 
     @contextmanager
-    def driver_write(self) -> Iterator[sqlite3.Connection]:
+    def driver_write(self) -> Iterator[Driver]:
         """SQLite only: a write transaction like `write()`'s (this process's writers first, then
         `BEGIN IMMEDIATE`) on the pooled connection's own sqlite3 connection, for the statements
-        that skip SQLAlchemy's Session and Connection (`bot.storage.sqlite_note`). Committed when
+        that skip SQLAlchemy's Session and Connection (`bot.storage.driver_sql`). Committed when
         the block ends, rolled back when it raises; the connection goes back to the pool either way."""
         if not self.is_sqlite:
-            raise TypeError("driver_write() is for SQLite; PostgreSQL writes go through write() or autocommit()")
-        with self._one_writer():
-            pooled = self.engine.raw_connection()
+            raise TypeError("driver_write() is for SQLite; on PostgreSQL, driver_autocommit()")
+        with self._one_writer(), self._driver() as driver:
+            connection = driver.connection
+            connection.execute("BEGIN IMMEDIATE")
             try:
-                connection = cast(sqlite3.Connection, pooled.driver_connection)
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                except BaseException:
-                    connection.rollback()
-                    raise
-                connection.commit()
+                yield driver
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()  # a transaction a failed COMMIT left open is rolled back by the pool
+
+    @contextmanager
+    def driver_autocommit(self) -> Iterator[Driver]:
+        """PostgreSQL only: the pooled connection's own psycopg connection outside any transaction,
+        for statements each atomic by itself that skip SQLAlchemy's Session and Connection
+        (`bot.storage.driver_sql`): no BEGIN, COMMIT or ROLLBACK round trip, nor any on the way to
+        and back from the pool (switching psycopg's autocommit sends nothing, and the pool's
+        rollback on return has nothing to roll back). SQLite writes take its write lock first
+        (`driver_write()`)."""
+        if self.is_sqlite:
+            raise TypeError("driver_autocommit() is for PostgreSQL; on SQLite, driver_write()")
+        with self._driver() as driver:
+            driver.connection.autocommit = True
+            try:
+                yield driver
             finally:
-                pooled.close()  # a transaction a failed COMMIT left open is rolled back by the pool
+                if not driver.connection.closed:
+                    driver.connection.autocommit = False  # as the pool lends it to everything else
+
+    @contextmanager
+    def _driver(self) -> Iterator[Driver]:
+        """A pooled connection's DB-API connection, back to the pool when the block ends. A
+        statement failing because the server went away invalidates the pool as SQLAlchemy's own
+        execution does, so the next commands get new connections instead of failing one by one."""
+        pooled = self.engine.raw_connection()
+        try:
+            yield Driver(pooled.driver_connection, self.engine.dialect.name)
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            if self.engine.dialect.is_disconnect(error, pooled.dbapi_connection, None):
+                pooled.invalidate(error)
+                self.engine.dispose()  # the connections pooled beside it went with the server
+            raise
+        finally:
+            pooled.close()
 
     @contextmanager
     def _one_writer(self) -> Iterator[None]:
@@ -125,16 +156,6 @@ class Database:
     def glance(self) -> Iterator[Connection]:
         """For one read statement alone: on PostgreSQL outside any transaction (no BEGIN, no
         COMMIT: one round trip), on SQLite a plain read transaction (in-process, as cheap)."""
-        with self._single.connect() as connection:
-            yield connection
-
-    @contextmanager
-    def autocommit(self) -> Iterator[Connection]:
-        """PostgreSQL only: a connection outside any transaction, for statements each atomic by
-        itself (no BEGIN or COMMIT round trips). SQLite has no use for it: its round trips are
-        in-process, and its writers must take the write lock first (`write()`)."""
-        if self.is_sqlite:
-            raise TypeError("autocommit() is for PostgreSQL; SQLite writes go through write()")
         with self._single.connect() as connection:
             yield connection
 

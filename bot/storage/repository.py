@@ -21,14 +21,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, false, func, insert, literal, or_, true, update
-from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
 from bot.domain.reminders import OFF, Schedule
 from bot.storage import public
-from bot.storage.sql import bound, core
-from bot.storage.tables import OPEN, EffectRow, IncidentRow, TimelineRow
+from bot.storage.sql import core
+from bot.storage.tables import OPEN, IncidentRow, TimelineRow
 from bot.storage.utc import UtcDateTime
 
 
@@ -142,45 +141,6 @@ _LOCKED = {
     False: (_BY_NUMBER, _BY_CHANNEL),
     True: (_BY_NUMBER.with_for_update(key_share=True), _BY_CHANNEL.with_for_update(key_share=True)),
 }
-
-
-# PostgreSQL's note (`IncidentService.note`): the incident, and the id its new entry will have.
-_NEXT_ENTRY_ID = func.nextval(func.pg_get_serial_sequence(TimelineRow.__tablename__, "id")).label("next_entry_id")
-_WITH_NEXT_ENTRY_ID = (_BY_NUMBER.add_columns(_NEXT_ENTRY_ID), _BY_CHANNEL.add_columns(_NEXT_ENTRY_ID))
-
-
-def with_next_entry_id(
-    connection: Connection, *, team_id: str, number: int | None, channel_id: str | None
-) -> tuple[StoredIncident, int] | None:
-    """PostgreSQL: the incident by number (else by channel) and an id drawn for its next timeline
-    entry, in one statement outside any transaction; None when there is no such incident."""
-    if number is not None:
-        row = connection.execute(_WITH_NEXT_ENTRY_ID[0], {"team_id": team_id, "number": number}).first()
-    else:
-        row = connection.execute(_WITH_NEXT_ENTRY_ID[1], {"channel_id": channel_id}).first()
-    return (stored_incident(row), int(row.next_entry_id)) if row else None
-
-
-_ENTRY_COLUMNS = tuple("id incident_id at recorded_at actor kind text status_from status_to source link".split())
-_EFFECT_COLUMNS = tuple("incident_id team_id kind lane after_lane payload state attempts created_at".split())
-_EFFECT_COLUMNS += ("not_before", "expires_at")
-# Built once (a statement built per call spent a fifth of a note's CPU making its cache key).
-_ADD_ENTRY_WITH_EFFECT = (
-    insert(EffectRow)
-    .values(bound(EffectRow, _EFFECT_COLUMNS, "effect_"))
-    .add_cte(insert(TimelineRow).values(bound(TimelineRow, _ENTRY_COLUMNS, "entry_")).cte("added"))
-)
-
-
-def add_entry_with_effect(
-    connection: Connection, *, entry_id: int, incident_id: int, entry: TimelineEntry, effect: dict[str, Any]
-) -> None:
-    """PostgreSQL: the entry (with the id `with_next_entry_id` drew) and the outbox row that posts
-    it, in one statement: atomic by itself, so no BEGIN or COMMIT round trip."""
-    values = {f"entry_{name}": value for name, value in entry_values(incident_id, entry).items()}
-    values["entry_id"] = entry_id
-    values.update({f"effect_{name}": effect[name] for name in _EFFECT_COLUMNS})
-    connection.execute(_ADD_ENTRY_WITH_EFFECT, values)
 
 
 def get_by_number(*, session: Session, team_id: str, number: int, for_update: bool = False) -> StoredIncident | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -14,8 +13,6 @@ from bot.service import IncidentService
 from bot.storage.db import Database
 from bot.storage.tables import EffectRow, TimelineRow
 
-NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
-
 
 def _counts(db: Database) -> tuple[int, int]:
     with db.read() as session:
@@ -25,15 +22,15 @@ def _counts(db: Database) -> tuple[int, int]:
 
 
 def test_warming_up_an_empty_database_changes_nothing(any_db: Database) -> None:
-    warm.warm_up(any_db, now=NOW, connections=4)
+    warm.warm_up(any_db, connections=4)
     assert _counts(any_db) == (0, 0)
 
 
-def test_warming_up_rehearses_a_note_and_stores_nothing_of_it(any_db: Database) -> None:
+def test_warming_up_a_database_with_incidents_stores_nothing_and_the_next_note_is_stored(any_db: Database) -> None:
     service = IncidentService(any_db, zone=ZoneInfo("UTC"))
     service.open(team_id="T1", actor="U1", title="Checkout fails")
     before = _counts(any_db)
-    warm.warm_up(any_db, now=NOW, connections=4)
+    warm.warm_up(any_db, connections=4)
     assert _counts(any_db) == before
     service.note(Where("T1", number=1), actor="U1", text="rolled back the deploy")
     texts = [entry.text for entry in service.timeline(Where("T1", number=1)).entries]
