@@ -27,6 +27,7 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_draft import UpdateDraft
+from bot.outbox.kinds.update_page import UpdatePage
 from bot.reminders import answer_reminders
 from bot.storage import drafts, insights, pages, repository
 from bot.storage.repository import StoredIncident
@@ -78,6 +79,10 @@ def record(
     if entry.status_to is Status.RESOLVED and stored.incident.status.is_open:  # PagerDuty's too, after its triggers
         for component in pages.components_paged(session=session, incident_id=stored.id):
             effects.append(pagerduty_event.resolve(component, changed))
+        # its pages still waiting end: no escalation, and their direct messages say no answer is needed
+        effects += [
+            UpdatePage(page_id=page_id) for page_id in pages.end_open(session=session, incident_id=stored.id, now=now)
+        ]
     store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
     # resolved, reopened, made private or public: the alert messages' *Add to incident* follows
     refresh_offers(session, team_id=stored.team_id, before=stored.incident, after=changed, now=now)

@@ -8,7 +8,8 @@ the transaction that records it, so however many processes look at once, one tak
 component's `escalation` group is paged once (more pages of the same request); otherwise, or
 when that group does not answer either, the incident channel is told that nobody answered, with
 *Page again* and *Page someone else*, mentioning the lead (while no person leads: the person who
-paged, else the user group paged last).
+paged, else the user group paged last). Resolving the incident ends its requests' timers
+(`bot.storage.pages.end_open`), so a resolved incident's request has no step to take.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.post_unanswered import PostUnanswered
 from bot.outbox.kinds.send_page import SendPage
 from bot.outbox.kinds.update_card import UpdateCard
+from bot.outbox.kinds.update_page import UpdatePage
 from bot.page_targets import Reached, candidate, find_group
 from bot.render import paging
 from bot.storage import members, pages, repository
@@ -75,6 +77,11 @@ class Escalations:
         if request is None or request.acknowledged_by or request.escalate_at is None or request.escalate_at > now:
             return False
         stored = repository.get_by_id(session=session, incident_id=request.incident_id)
+        if not stored.incident.status.is_open:  # left waiting by a version that did not end it at the resolution
+            ended = pages.end_open(session=session, incident_id=stored.id, now=now)
+            edits = [UpdatePage(page_id=page_id) for page_id in ended]
+            store.enqueue_all(session=session, incident_id=stored.id, effects=[*edits, UpdateCard()], now=now)
+            return False
         escalated = request.state is RequestState.ESCALATED
         paged = pages.of_request(session=session, request=request)
         declined = all_declined(paged)  # early: everyone of the latest round said Can't take it
@@ -84,7 +91,7 @@ class Escalations:
         waited = max(min(request.escalate_at, now) - min(sent, default=request.created_at), timedelta(0))
         component = self.catalog.get(request.target.ref) if request.target.kind is TargetKind.COMPONENT else None
         group_ref = escalation_group(request, component.escalation if component else None)
-        group = find_group(session, group_ref) if group_ref and stored.incident.status.is_open else None
+        group = find_group(session, group_ref) if group_ref else None
         left_out: Choice | None = None  # the escalation group's members, none of whom could be paged
         if group is not None and not group.disabled:
             plan = Reached(request.target, Via.ESCALATION, group.mention, group.members)
@@ -94,8 +101,6 @@ class Escalations:
         seen = request.state
         if not pages.claim_step(session=session, request_id=request.id, seen=seen, to=RequestState.UNANSWERED, now=now):
             return False
-        if not stored.incident.status.is_open:
-            return True  # resolved meanwhile: nobody to tell
         entry = unanswered_entry(request.target, waited, actor=request.paged_by, now=now, declined=declined)
         entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
         named = {person for person, _ in (*left_out.skipped, *left_out.waiting)} if left_out else set()

@@ -285,7 +285,7 @@ class PagingService:
         with self.db.write() as session:
             page, stored = self._own_page(session, page_id, actor)
             stored = self._locked(session, stored)
-            self._answerable(stored.incident)
+            self._answerable(stored.incident, page)
             now = self.clock()  # read once the incident's row lock is held
             request = page.request
             if request.state is RequestState.REPLACED:
@@ -326,7 +326,7 @@ class PagingService:
         step (the escalation group, or "nobody answered") is taken at once."""
         with self.db.write() as session:
             page, stored = self._own_page(session, page_id, actor)
-            self._answerable(stored.incident)
+            self._answerable(stored.incident, page)
             now = self.clock()
             allowed = (PageState.WAITING, PageState.SENT)
             if not pages.answer(session=session, page_id=page.id, state=PageState.DECLINED, now=now, allowed=allowed):
@@ -350,8 +350,10 @@ class PagingService:
         component = self.targets.catalog.get(target.ref) if target.kind is TargetKind.COMPONENT else None
         return component is not None and component.pagerduty_routing_key is not None
 
-    def _answerable(self, incident: Incident) -> None:
-        if not incident.status.is_open:  # resolved since the page: reopening makes it answerable again
+    def _answerable(self, incident: Incident, page: Page) -> None:
+        if page.state is PageState.ENDED:  # ended by a resolution, which a reopening does not undo
+            raise RuleRefused(f"This page ended when {incident.name} was resolved: it needs no answer.")
+        if not incident.status.is_open:
             raise RuleRefused(f"{incident.name} is resolved: this page needs no answer now.")
 
     def _check_open(self, incident: Incident) -> None:

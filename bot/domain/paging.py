@@ -6,8 +6,11 @@ A **request** is one thing asked for by `/incident page` (the people it names, a
 members, or a component's on-call group): it is acknowledged once, by the first of its people to press
 *Acknowledge*, and if nobody does within the escalation time, a component's request pages its
 `escalation` group (`Via.ESCALATION`, pages of the same request); a request nobody answers is
-told in the incident channel (`RequestState.UNANSWERED`), and can still be acknowledged. A
-**page** is one person asked, through one direct message.
+told in the incident channel (`RequestState.UNANSWERED`), and can still be acknowledged until
+the incident is resolved. Resolving it ends every request still waiting for an answer or a step
+(`RequestState.ENDED`) and every page still waiting (`PageState.ENDED`): nothing more comes of
+them, and a reopening does not bring them back (paging again does). A **page** is one person
+asked, through one direct message.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ class PageState(StrEnum):
     DECLINED = "declined"  # this person cannot take it
     TAKEN = "taken"  # someone else acknowledged the request first
     REPLACED = "replaced"  # the request was paged again: a newer direct message asks instead
+    ENDED = "ended"  # the incident was resolved before this person answered: no answer is needed
 
     @property
     def is_open(self) -> bool:
@@ -86,6 +90,7 @@ class RequestState(StrEnum):
     UNANSWERED = "unanswered"  # nobody answered: the channel was told (still open to an acknowledgement)
     ACKNOWLEDGED = "acknowledged"
     REPLACED = "replaced"  # paged again: a newer request asks the same people
+    ENDED = "ended"  # the incident was resolved while it waited: no step, no answer (a reopening keeps it so)
 
     @property
     def waiting(self) -> bool:

@@ -118,6 +118,8 @@ def answered_message(
             said = f":ok_hand: {who(request.acknowledged_by, names)} acknowledged at {at}: nothing more to do."
         case PageState.REPLACED:
             said = f":repeat: Paged again at {when}: answer the newer message."
+        case PageState.ENDED:
+            said = f":heavy_minus_sign: No answer needed: {incident.name} was resolved at {when}."
         case _:
             said = ""
     blocks = [section(_heading(incident, page, names)), *([section(said)] if said else [])]
@@ -248,6 +250,8 @@ def card_lines(requests: Sequence[PageRequest], names: Mapping[str, str], at: Ca
             lines.append(f":white_check_mark: {target}: acknowledged{by} at {acknowledged}")
         elif request.state is RequestState.UNANSWERED:
             lines.append(f":warning: {target}: nobody answered")
+        elif request.state is RequestState.ENDED:
+            lines.append(f":heavy_minus_sign: {target}: ended when the incident was resolved")
         elif request.state is RequestState.ESCALATED:
             lines.append(f":rotating_light: {target}: escalated to {escape(request.escalation)}, waiting")
         else:

@@ -171,6 +171,7 @@ def _pages(record: Record) -> list[str]:
             PageState.DECLINED: f"can't take it, {answered}",
             PageState.TAKEN: f"taken by {name_of(request.acknowledged_by, record.names)}, {answered}",
             PageState.REPLACED: f"paged again {answered}",
+            PageState.ENDED: f"no answer, ended when the incident was resolved {answered}",
         }.get(page.state, "no answer")
         target = ", ".join(name_of(person, record.names) for person in request.target.people)
         why = escape(" ".join(part for part in (request.target.label or target, f"({page.via.value})") if part))

@@ -224,6 +224,27 @@ def claim_step(
     return won.first() is not None
 
 
+def end_open(*, session: Session, incident_id: int, now: datetime) -> list[int]:
+    """The incident was resolved: each of its requests still waiting for an answer or a step ends
+    (its escalation time with it, in the resolution's transaction: no process takes that step,
+    however late or after a restart, as `claim_step` needs one), and so does each page still
+    waiting for an answer (its `answered_at`: when); the ended pages' ids. A request the channel
+    was told nobody answered keeps saying so (its *Page again* works after a reopening)."""
+    waiting = [RequestState.OPEN.value, RequestState.ESCALATED.value]
+    core(session).execute(
+        update(PageRequestRow)
+        .where(col(PageRequestRow.incident_id) == incident_id, col(PageRequestRow.state).in_(waiting))
+        .values(state=RequestState.ENDED.value, escalate_at=None)
+    )
+    ended = core(session).execute(
+        update(PageRow)
+        .where(col(PageRow.incident_id) == incident_id, col(PageRow.state).in_(OPEN_STATES))
+        .values(state=PageState.ENDED.value, answered_at=now)
+        .returning(col(PageRow.id))
+    )
+    return sorted(int(page_id) for (page_id,) in ended if page_id is not None)
+
+
 def replace(*, session: Session, request_id: int) -> bool:
     """Paged again: the request stops waiting (a newer one asks), once."""
     won = core(session).execute(

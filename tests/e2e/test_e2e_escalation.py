@@ -452,10 +452,10 @@ def test_the_retrospective_and_the_export_list_every_page_with_its_times(world: 
 def test_someone_nobody_heard_from_can_be_paged_again_by_command_even_after_a_resolve_and_a_reopen(
     world: tuple[Stack, ManualClock, str],
 ) -> None:
-    """A page nobody answered (the channel was told, or the incident was resolved before its time)
-    no longer counts as waiting: `/incident page` pages the person anew, as *Page again* would, and
-    the old message says so. Before, after a resolve and a reopen nobody paged then could ever be
-    paged again for the incident ("Already paged and not answered yet"), with no button to do it."""
+    """A page nobody answered (the channel was told) or ended by the incident's resolution no longer
+    counts as waiting: `/incident page` pages the person anew, as *Page again* would. Before, after a
+    resolve and a reopen nobody paged then could ever be paged again for the incident ("Already
+    paged and not answered yet"), with no button to do it."""
     stack, clock, channel = world
     alice = stack.user("alice")
     alice.slash("page @dave", channel=channel)
@@ -463,7 +463,7 @@ def test_someone_nobody_heard_from_can_be_paged_again_by_command_even_after_a_re
     clock.advance(minutes=2)
     alice.slash("close", channel=channel)
     stack.settle()
-    clock.advance(hours=3)  # dave's page fell due while INC-1 was resolved: nobody was told
+    clock.advance(hours=3)  # the resolution ended dave's page: nothing falls due
     stack.settle()
     alice.slash("reopen it broke again", channel=channel)
     stack.settle()
@@ -473,7 +473,7 @@ def test_someone_nobody_heard_from_can_be_paged_again_by_command_even_after_a_re
     )
     stack.settle()
     first, second = dm(stack, "dave")
-    assert shown(first).endswith(":repeat: Paged again at 00:43 IST: answer the newer message.")
+    assert shown(first).endswith(":heavy_minus_sign: No answer needed: INC-1 was resolved at 21:43 IST.")
     assert not any(block["type"] == "actions" for block in first.blocks)
     assert any(block["type"] == "actions" for block in second.blocks)
     again = alice.slash("page @dave", channel=channel)  # the new page waits: not paged twice

@@ -121,29 +121,6 @@ def test_cant_take_it_is_said_on_the_timeline_and_in_the_message(world: tuple[St
     assert any(line.endswith("*bob* :no_entry_sign: can't take the page") for line in lines)
 
 
-def test_a_page_of_an_incident_resolved_since_cannot_be_answered_and_nothing_is_stored(
-    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
-) -> None:
-    """Closed before bob answered: his Acknowledge would put a line on a resolved incident's timeline."""
-    stack, _, channel = world
-    stack.user("alice").slash("page @bob", channel=channel)
-    stack.settle()
-    [message] = dm(stack, "bob")
-    stack.user("alice").slash("close Rolled back", channel=channel)
-    stack.settle()
-    with unchanged(stack.runtime.db):
-        for action in ("page.acknowledge", "page.decline"):
-            stack.user("bob").click(message.channel, message.ts, action)
-            stack.settle()
-            assert replies(stack)[-1] == ":warning: INC-1 is resolved: this page needs no answer now."
-    stack.user("alice").slash("reopen It came back", channel=channel)
-    stack.settle()
-    stack.user("bob").click(message.channel, message.ts, "page.acknowledge")
-    stack.settle()
-    lines = [line for message in bot_lines(stack, channel) for line in message.splitlines()]
-    assert any(line.endswith("*bob* :raising_hand: acknowledged the page: 0s after the page") for line in lines)
-
-
 BAD_PAGES = [
     ("page", "Whom should I page?"),
     ("page hom", "There is no component “hom”. Did you mean Home page (`home`)?"),

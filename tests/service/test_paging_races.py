@@ -1,6 +1,6 @@
 """Pages answered and escalated by several processes at once, on SQLite and PostgreSQL
 (docs/behaviour.md, Paging): one acknowledgement wins and the others are told who took it; one
-process takes a due escalation, however many look.
+process takes a due escalation, however many look; a resolution ends every page, whichever goes first.
 
 Real processes, each with its own engine and connections, released at once by a barrier.
 """
@@ -25,8 +25,8 @@ from bot.service import IncidentService
 from bot.storage import members, pages, usergroups
 from bot.storage.db import Database
 from bot.storage.members import Member
-from bot.storage.paging_tables import PageRow
-from bot.storage.tables import TimelineRow
+from bot.storage.paging_tables import PageRequestRow, PageRow
+from bot.storage.tables import EffectRow, TimelineRow
 
 ZONE = ZoneInfo("UTC")
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
@@ -129,3 +129,60 @@ def test_four_processes_finding_one_page_due_escalate_it_once(shared_db: Databas
     assert escalated == ["U9"]
     # and once escalated, a later round takes nothing until the escalation's own message is sent
     assert service(shared_db, clock=lambda: NOW + timedelta(hours=1)).escalations.send_due(team_id="T1") == 0
+
+
+def _close(url: str, barrier: object, results: object) -> None:
+    incidents = IncidentService(Database(url), zone=ZONE, clock=lambda: NOW + timedelta(minutes=6))
+    barrier.wait()  # type: ignore[attr-defined]
+    incidents.close(Where("T1", number=1, user_id="U0"), actor="U0")
+    results.put("closed")  # type: ignore[attr-defined]
+
+
+def _close_or_escalate(url: str, closes: bool, barrier: object, results: object) -> None:
+    (_close if closes else _escalate)(url, barrier, results)
+
+
+def test_a_resolution_and_three_processes_finding_its_page_due_at_once_leave_nothing_waiting(
+    shared_db: Database,
+) -> None:
+    """Whoever goes first, once the incident is resolved no page waits and no step is left to take:
+    an escalation taken just before the resolution is ended by it, one after finds nothing to take."""
+    paged_home(shared_db)
+    url = shared_db.url.render_as_string(hide_password=False)
+    outcomes = run_processes(_close_or_escalate, [(url, True), (url, False), (url, False), (url, False)])
+    assert "closed" in outcomes
+    with shared_db.read() as session:
+        page_states = {row.state for row in session.exec(select(PageRow))}
+        [request] = pages.requests_of(session=session, incident_id=1)
+        assert pages.earliest(session=session, team_id="T1") is None
+    assert page_states == {"ended"} and request.state.value == "ended" and request.escalate_at is None
+    assert EntryKind.PAGE_UNANSWERED.value not in kinds(shared_db)
+    later = service(shared_db, clock=lambda: NOW + timedelta(hours=1))
+    assert later.escalations.send_due(team_id="T1") == 0
+    assert EntryKind.PAGE_UNANSWERED.value not in kinds(shared_db)
+
+
+def test_a_request_an_earlier_version_left_waiting_on_a_resolved_incident_ends_when_due_telling_nobody(
+    shared_db: Database,
+) -> None:
+    """Before resolutions ended pages, a resolved incident's request kept its escalation time; when
+    it comes, the request and its pages end, the channel is told nothing, and the messages are edited."""
+    ids = paged_home(shared_db)
+    IncidentService(shared_db, zone=ZONE, clock=lambda: NOW + timedelta(minutes=1)).close(
+        Where("T1", number=1, user_id="U0"), actor="U0"
+    )
+    with shared_db.write() as session:  # as that version left it
+        for row in session.exec(select(PageRow)):
+            row.state = "sent"
+            session.add(row)
+        [request] = session.exec(select(PageRequestRow)).all()
+        request.state, request.escalate_at = "open", NOW + timedelta(minutes=5)
+        session.add(request)
+    assert service(shared_db, clock=lambda: NOW + timedelta(minutes=6)).escalations.send_due(team_id="T1") == 0
+    with shared_db.read() as session:
+        assert {row.state for row in session.exec(select(PageRow))} == {"ended"}
+        [request] = pages.requests_of(session=session, incident_id=1)
+        edits = [row.payload for row in session.exec(select(EffectRow)) if row.kind == "page.update"]
+    assert request.state.value == "ended" and request.escalate_at is None
+    assert sorted(edits) == sorted([f'{{"page_id": {page_id}}}' for page_id in ids] * 2)  # at the close, and now
+    assert not {EntryKind.PAGE_UNANSWERED.value, EntryKind.PAGE_ESCALATED.value} & set(kinds(shared_db))

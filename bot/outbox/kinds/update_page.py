@@ -1,6 +1,7 @@
 """page.update: a page's direct message once answered, by its person or by another (docs/behaviour.md,
 Paging): its buttons replaced by what happened ("You acknowledged at 21:45 IST", "*alice*
-acknowledged at 21:45 IST: nothing more to do"); or, still waiting for an answer, asked again
+acknowledged at 21:45 IST: nothing more to do", "No answer needed: INC-7 was resolved at 21:50 IST":
+the incident's resolution ended it, `bot.storage.pages.end_open`); or, still waiting for an answer, asked again
 with its buttons where the incident is now (its channel moved: `bot.channel_moves`). Rendered from
 the page as it is when sent; in the pages' lane, after the message it edits (`PageMessage`).
 """

@@ -1,6 +1,7 @@
 """page.update: a page's direct message once answered, by its person or another.
 
-Its delivery through the emulator is tested end to end (tests/e2e/test_e2e_paging.py).
+Its delivery through the emulator is tested end to end (tests/e2e/test_e2e_paging.py; a page the
+incident's resolution ended: tests/e2e/test_e2e_page_endings.py).
 """
 
 from __future__ import annotations
