@@ -15,6 +15,8 @@ from typing import Protocol, TypeVar
 
 from bot.outbox.registry import KINDS
 
+BATCHED = sorted(name for name, kind in KINDS.items() if kind.batched)  # paced by their incident's channel
+
 
 class Queued(Protocol):
     """What the pace needs of an effect that may go now (`bot.outbox.claims.Due`)."""
@@ -61,6 +63,13 @@ class ChannelPace:
         """The kinds posting in one channel whose pace holds them back now: not even read, so that
         a storm of them never hides an incident's work behind them."""
         return [paced for paced in list(self._posted) if isinstance(paced, str) and self.wait(paced) > 0]
+
+    def held_in(self, incident_id: int) -> list[str]:
+        """The kinds whose effects of this incident its channel's pace holds back now (its lines,
+        `batched`, within `seconds` of its last message): what `ready` would leave out of them."""
+        if self.seconds <= 0 or self.wait(incident_id) <= 0:
+            return []
+        return list(BATCHED)
 
     def held_until(self, kind_name: str, incident_id: int | None) -> float | None:
         """When (time.monotonic()) the pace of the channel an effect of this kind posts in lets it go,

@@ -144,11 +144,6 @@ def claimable_by(own_sender: str, *, session: Session, team_id: str, now: dateti
     return _claimable(session, team_id, now, limit, (), incident_id=None, own_sender=own_sender)
 
 
-def claimable_of(*, session: Session, team_id: str, now: datetime, incident_id: int, limit: int) -> list[Due]:
-    """`claimable`, of one incident only: what the work of it just settled let go."""
-    return _claimable(session, team_id, now, limit, (), incident_id=incident_id, own_sender=None)
-
-
 def _claimable(
     session: Session,
     team_id: str,
@@ -163,7 +158,7 @@ def _claimable(
         kinds = [PAUSE_KIND, *SENT_APART, *skip_kinds]
     else:
         kinds = sorted(OWN_SENDERS.get(own_sender, frozenset()) - set(skip_kinds))
-    values = {"team_id": team_id, "incident_id": incident_id, "now": now, "limit": limit, "kinds": kinds}
+    values = {"team": team_id, "incident": incident_id, "now": now, "limit": limit, "kinds": kinds}
     rows = core(session).execute(_claimable_query(incident_id is not None, own_sender is not None), values)
     return [Due(int(i), incident, kind) for i, incident, kind in rows if i is not None]
 
@@ -172,10 +167,10 @@ def _claimable(
 def _claimable_query(of_incident: bool, own_kinds: bool) -> Any:
     """`_claimable`'s statement (of one incident's work or of all; of `kinds` or of every kind but
     them), built once: building it each round cost more than running it."""
-    team = col(EffectRow.team_id) == bindparam("team_id")
+    team = col(EffectRow.team_id) == bindparam("team")  # not a column's name: the UPDATE of `claim_let_go`
     pending: list[ColumnElement[bool]] = [col(EffectRow.state) == "pending", team]
     if of_incident:  # that incident's only, in the lanes' firsts and in the answer
-        pending.append(col(EffectRow.incident_id) == bindparam("incident_id"))
+        pending.append(col(EffectRow.incident_id) == bindparam("incident"))
     firsts = (
         select(func.min(EffectRow.id).label("id"))
         .where(*pending, col(EffectRow.incident_id).is_not(None))
@@ -206,25 +201,64 @@ def _claimable_query(of_incident: bool, own_kinds: bool) -> Any:
     )
 
 
-_CLAIM_MANY = (
-    update(EffectRow)
-    .where(col(EffectRow.id).in_(bindparam("ids", expanding=True)), col(EffectRow.state) == "pending")
-    .where(unleased(bindparam("now")))
-    .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
-    .returning(
-        col(EffectRow.id),
-        col(EffectRow.incident_id),
-        col(EffectRow.kind),
-        col(EffectRow.payload),
-        col(EffectRow.attempts),
-        col(EffectRow.expires_at),
-        col(EffectRow.last_error),
-        col(EffectRow.alert_group_id),
-        col(EffectRow.lane),
-        col(EffectRow.after_lane),
-        col(EffectRow.claimed_until),
+def _lease(ids: Any) -> Any:
+    """Lease the effects `ids` names that are still pending and unleased, returning their rows: the
+    guard that keeps two senders from holding one effect (on PostgreSQL an UPDATE that finds a row
+    another sender is claiming waits for it, then checks the guard again on what it committed)."""
+    return (
+        update(EffectRow)
+        .where(col(EffectRow.id).in_(ids), col(EffectRow.state) == "pending")
+        .where(unleased(bindparam("now")))
+        .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
+        .returning(
+            col(EffectRow.id),
+            col(EffectRow.incident_id),
+            col(EffectRow.kind),
+            col(EffectRow.payload),
+            col(EffectRow.attempts),
+            col(EffectRow.expires_at),
+            col(EffectRow.last_error),
+            col(EffectRow.alert_group_id),
+            col(EffectRow.lane),
+            col(EffectRow.after_lane),
+            col(EffectRow.claimed_until),
+        )
     )
-)
+
+
+_CLAIM_MANY = _lease(bindparam("ids", expanding=True))
+
+
+@cache
+def _claim_let_go_query() -> Any:
+    """`claimable`'s statement, of one incident's work, as the ids an UPDATE leases, built once."""
+    return _lease(_claimable_query(True, False).with_only_columns(col(EffectRow.id)).correlate(None))
+
+
+def claim_let_go(
+    *,
+    session: Session,
+    team_id: str,
+    now: datetime,
+    incident_id: int,
+    limit: int,
+    worker: str,
+    skip_kinds: Sequence[str],
+) -> list[Any]:
+    """What the work of incident `incident_id` just settled let go, leased in one statement:
+    what `claimable` lists of it (at most `limit`, none of `skip_kinds`) that is still pending and
+    unleased, their rows in the order recorded (read each with `claimed`). One round trip where
+    reading, then leasing took two; an effect another sender claimed meanwhile stays its."""
+    values = {
+        "team": team_id,
+        "incident": incident_id,
+        "now": now,
+        "limit": limit,
+        "kinds": [PAUSE_KIND, *SENT_APART, *skip_kinds],
+        "worker": worker[-WORKER_LABEL_MAX:],
+        "until": now + LEASE,
+    }
+    return sorted(core(session).execute(_claim_let_go_query(), values), key=lambda row: int(row.id))
 
 
 def claim_many(*, session: Session, effect_ids: Sequence[int], worker: str, now: datetime) -> dict[int, Any]:

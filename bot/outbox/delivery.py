@@ -10,6 +10,7 @@ for what should be tried again later, `Hold` when Slack refuses the token or a p
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -62,3 +63,17 @@ class Delivery:
             classify(error)
         except OSError as error:  # connection refused, reset, timed out: the request may have arrived
             raise Retry(f"network: {type(error).__name__}", maybe_sent=True) from error
+
+
+class Sends(Protocol):
+    """What the sender (`bot.outbox.sender`) needs of `Delivery` (tests give a fake)."""
+
+    def send(
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: TriageView | None = None,
+    ) -> Result: ...

@@ -35,11 +35,10 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar
 
 from sqlmodel import Session
 
-from bot.domain.triage import TriageView
 from bot.logs import log_context
 from bot.outbox import claims, pause, store
 from bot.outbox.attempts import Attempt
@@ -47,14 +46,14 @@ from bot.outbox.backoff import Backoff
 from bot.outbox.channel_pace import ChannelPace
 from bot.outbox.claims import Claimed, Due
 from bot.outbox.codec import UnreadablePayload
-from bot.outbox.effect import Effect
+from bot.outbox.delivery import Sends
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.read_first import ReadFirst
 from bot.outbox.registry import AWAITED_LANES
 from bot.outbox.results import Attempted, Nothing, Progress, Result
 from bot.outbox.send_pool import PoolClosed, SendPool
 from bot.outbox.triage_view import read_group
-from bot.outbox.view import IncidentView, read_views
+from bot.outbox.view import read_views
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -66,20 +65,6 @@ CHANNEL_PACE_SECONDS = 1.0  # Slack accepts about one message per second in a ch
 # own to send while this one talks to Slack; one another sender got meanwhile is skipped, not fought over.
 CLAIM_BATCH = 4
 MISSED_ROUNDS = 3  # a round that got none of the effects it read reads again, this many times at most
-
-
-class Sends(Protocol):
-    """What the sender needs of `bot.outbox.delivery.Delivery` (tests give a fake)."""
-
-    def send(
-        self,
-        effects: Sequence[Effect],
-        views: Sequence[IncidentView],
-        progress: Progress,
-        *,
-        attempt: Attempt,
-        group: TriageView | None = None,
-    ) -> Result: ...
 
 
 class EffectSender:
@@ -175,27 +160,28 @@ class EffectSender:
 
     def _claim(self, due: list[Due]) -> list[list[Claimed]]:
         """Lease these effects, each with its batch (`claims.claim_rest_of_batch`): the batches this
-        sender got, in order. One this version cannot read (a newer kind) is given up with the reason
-        (`incident-bot outbox retry` sends it once it can). Each lease is one guarded UPDATE, so on
-        PostgreSQL they go outside any transaction (`Database.write_each`: no BEGIN nor COMMIT)."""
+        sender got, in order. Each lease is one guarded UPDATE, so on PostgreSQL they go outside any
+        transaction (`Database.write_each`: no BEGIN nor COMMIT)."""
         if not due:
             return []
         with self.db.write_each() as session:
-            return self._claim_in(session, due)
+            rows = claims.claim_many(
+                session=session, effect_ids=[e.id for e in due], worker=self.worker, now=self.clock()
+            )
+            return self._batches(session, [rows[effect.id] for effect in due if effect.id in rows])
 
-    def _claim_in(self, session: Session, due: list[Due]) -> list[list[Claimed]]:
-        """`_claim`, in the caller's session (`_chain`: the transaction that records what let the work go)."""
+    def _batches(self, session: Session, rows: Sequence[Any]) -> list[list[Claimed]]:
+        """The claimed rows as batches, each with the rest of its batch claimed. One this version
+        cannot read (a newer kind) is given up with the reason (`incident-bot outbox retry` sends
+        it once it can)."""
         batches: list[list[Claimed]] = []
         now = self.clock()
-        rows = claims.claim_many(session=session, effect_ids=[effect.id for effect in due], worker=self.worker, now=now)
-        for effect in due:
-            if effect.id not in rows:
-                continue  # another sender's now
+        for row in rows:
             try:
-                first = claims.claimed(rows[effect.id])
+                first = claims.claimed(row)
             except UnreadablePayload as error:
-                log.error("effect %s given up: %s", effect.id, error)
-                store.mark_failed(session=session, effect_ids=[effect.id], now=now, retry_at=None, error=str(error))
+                log.error("effect %s given up: %s", row.id, error)
+                store.mark_failed(session=session, effect_ids=[row.id], now=now, retry_at=None, error=str(error))
                 continue
             rest: list[Claimed] = []
             # After an ambiguous failure too (its kind looks for what each posted): failed together, go together.
@@ -206,14 +192,21 @@ class EffectSender:
 
     def _chain(self, session: Session, first: Claimed) -> list[list[Claimed]]:
         """What settling `first`'s batch (in `session`, not yet committed) let go, claimed in the
-        same transaction, for the round to send at once: work of its incident that waits for its
-        lane (`AWAITED_LANES`), such as everything in the channel once it exists; none for other work."""
+        same transaction (one statement, `claims.claim_let_go`), for the round to send at once: work
+        of its incident that waits for its lane (`AWAITED_LANES`), such as everything in the channel
+        once it exists, but lines its channel's pace holds back; none for other work."""
         if first.incident_id is None or first.lane not in AWAITED_LANES:
             return []
-        due = claims.claimable_of(
-            session=session, team_id=self._team(), now=self.clock(), incident_id=first.incident_id, limit=CLAIM_BATCH
+        rows = claims.claim_let_go(
+            session=session,
+            team_id=self._team(),
+            now=self.clock(),
+            incident_id=first.incident_id,
+            limit=CLAIM_BATCH,
+            worker=self.worker,
+            skip_kinds=self.pace.held_in(first.incident_id),
         )
-        return self._claim_in(session, self.pace.ready(due))
+        return self._batches(session, rows)
 
     def _send_claimed(self, claimed: list[list[Claimed]], stopping: Callable[[], bool]) -> int:
         """Send a round's batches, side by side (`threads` > 1) or one by one; how many effects

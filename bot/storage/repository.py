@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, false, func, insert, literal, or_, true, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
@@ -85,19 +86,20 @@ def save_incident(*, session: Session, incident_id: int, incident: Incident, now
 
 def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str, private: bool) -> bool:
     """Record the incident's channel, new (it has no card yet), or the private one it moved to;
-    False (nothing recorded) when another incident has it."""
-    held = select(IncidentRow.id).where(col(IncidentRow.channel_id) == channel_id, col(IncidentRow.id) != incident_id)
-    if core(session).execute(held).first() is not None:
-        return False
-    core(session).execute(
+    False (nothing recorded) when another incident has it. One guarded UPDATE (on the path to the
+    new incident's card); the question whose it is is asked only when that changed nothing."""
+    others = aliased(IncidentRow)
+    held = select(others.id).where(col(others.channel_id) == channel_id, col(others.id) != incident_id)
+    recorded = core(session).execute(
         update(IncidentRow)
         .where(
             col(IncidentRow.id) == incident_id,
             or_(col(IncidentRow.channel_id).is_(None), col(IncidentRow.channel_id) != channel_id),
+            ~held.exists(),
         )
         .values(channel_id=channel_id, channel_name=channel_name, channel_private=private, card_ts=None)
     )
-    return True
+    return recorded.rowcount > 0 or core(session).execute(held).first() is None
 
 
 def mark_published(*, session: Session, incident_id: int, at: datetime, resolved: bool) -> None:
