@@ -69,7 +69,7 @@ class Sending:
     bot_user_id: Callable[[], str]
     views: tuple[IncidentView, ...]
     attempt: Attempt
-    progress: Progress  # remember a step at once, before the next call may fail
+    progress: Progress  # remember a step, beside the next call, before the send ends (`bot.outbox.steps`)
     group: TriageView | None = None  # an alert group's, for work about its triage message
 
     def alert_group(self) -> TriageView:

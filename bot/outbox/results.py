@@ -34,6 +34,6 @@ class Nothing(Result):
         return self.note
 
 
-Progress = Callable[[Result], None]  # remember a step at once, before the next call may fail
+Progress = Callable[[Result], None]  # remember a step, written before the send ends (`bot.outbox.steps`)
 # What one attempt at a batch brought: its result, or why it failed (Retry, Hold, GiveUp, or a bug).
 Attempted = Result | Exception

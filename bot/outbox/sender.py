@@ -50,8 +50,9 @@ from bot.outbox.delivery import Sends
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.read_first import ReadFirst
 from bot.outbox.registry import AWAITED_LANES
-from bot.outbox.results import Attempted, Nothing, Progress, Result
+from bot.outbox.results import Attempted, Nothing, Result
 from bot.outbox.send_pool import PoolClosed, SendPool
+from bot.outbox.steps import Steps
 from bot.outbox.triage_view import read_group
 from bot.outbox.view import read_views
 from bot.storage.db import Database
@@ -327,7 +328,11 @@ class EffectSender:
                 views = read_views(self.db, effects, incident_id)
             self.first_reads.opened(batch)  # what waited for this read may read now
             group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
-            result = self.delivery.send(effects, views, self._progress(first), attempt=attempt, group=group)
+            steps = self._progress(first)
+            try:
+                result = self.delivery.send(effects, views, steps, attempt=attempt, group=group)
+            finally:
+                steps.wait()  # the card's `ts`, written beside its pin: a retry must find it
             if self.on_result is not None:
                 self.on_result(result)  # before the batch is marked done: a crash in between sends it again
             return result
@@ -375,15 +380,15 @@ class EffectSender:
             store.mark_failed(session=session, effect_ids=ids, now=now, retry_at=retry_at, error=error)
         return True
 
-    def _progress(self, first: Claimed) -> Progress:
-        """A step remembered mid-send (the card's `ts` before its pin, a moved channel before the
-        invitations): on PostgreSQL outside a transaction (`Database.write_each`), between two Slack calls."""
+    def _progress(self, first: Claimed) -> Steps:
+        """Steps remembered mid-send (the card's `ts`, a moved channel), beside the next Slack call
+        (`bot.outbox.steps`); on PostgreSQL outside a transaction (`Database.write_each`)."""
 
         def save(result: Result) -> None:
             with self.db.write_each() as session:
                 result.remember(session, first.incident_id)
 
-        return save
+        return Steps(save)
 
 
 def _named(batch: Sequence[Claimed]) -> str:

@@ -50,6 +50,24 @@ def test_a_rate_limited_call_is_retried_after_retry_after(stack: Stack) -> None:
     assert stack.channel_of(1)
 
 
+def test_a_card_whose_pin_was_rate_limited_is_pinned_on_the_retry_and_posted_once(stack: Stack) -> None:
+    """The card's `ts` is written beside its pin (`bot.outbox.steps`), and before the refused pin is
+    recorded: the retry finds the card instead of posting a second one."""
+    stack.emulator.rate_limit_next("pins.add", retry_after=1)
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle(timeout=30)
+    channel = stack.channel_of(1)
+    pins = stack.emulator.calls("pins.add")
+    assert [call.status for call in pins] == [429, 200]
+    cards = [
+        call
+        for call in stack.emulator.calls("chat.postMessage")
+        if call.args.get("channel") == channel and str(call.args.get("text", "")).startswith("INC-1 (")
+    ]
+    assert len(cards) == 1, "one card"
+    assert cards[0].response["ts"] == pins[1].args["timestamp"], "and it is the one pinned"
+
+
 def test_server_errors_are_retried_until_slack_answers(stack: Stack) -> None:
     stack.emulator.fail_next("chat.postMessage", status=503, times=2)
     stack.user("alice").slash("open sev1 Checkout fails")

@@ -56,6 +56,6 @@ class PostCard(Effect):
             )
             card_ts = str(posted["ts"])
         if view.card_ts is None:
-            slack.progress(CardPosted(ts=card_ts))  # remembered before pinning: a retry won't post twice
+            slack.progress(CardPosted(ts=card_ts))  # written beside the pin, before the send ends
         tolerate(slack.client.pins_add, channel=channel, timestamp=card_ts)
         return CardPosted(ts=card_ts)
