@@ -96,7 +96,8 @@ class SubscriberCounts:
 
 
 def check_email(text: str) -> str:
-    """The address as stored (the domain lower-cased); raises `AddressRefused` saying what is wrong."""
+    """The address as stored, lower-cased: one mailbox is one subscriber, however its address was
+    written (every mail provider reads `Ann@` as `ann@`); raises `AddressRefused` saying what is wrong."""
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
         raise AddressRefused("control", "An email address cannot contain line breaks or control characters.")
     address = text.strip()
@@ -107,7 +108,7 @@ def check_email(text: str) -> str:
     local, at, domain = address.rpartition("@")
     if not at or not _LOCAL.fullmatch(local) or len(local) > LOCAL_MAX or not _is_domain(domain):
         raise AddressRefused("shape", "That is not an email address: write it as name@example.com.")
-    return f"{local}@{domain.lower()}"
+    return f"{local}@{domain}".lower()
 
 
 def _is_domain(domain: str) -> bool:

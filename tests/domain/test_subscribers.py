@@ -23,7 +23,7 @@ SECRET = "s" * 40
     ("written", "stored"),
     [
         ("jane.doe@example.com", "jane.doe@example.com"),
-        ("  Jane.Doe+status@Example.COM ", "Jane.Doe+status@example.com"),
+        ("  Jane.Doe+status@Example.COM ", "jane.doe+status@example.com"),  # one mailbox, one spelling
         ("o'brien@mail.example.ie", "o'brien@mail.example.ie"),
     ],
 )
