@@ -33,10 +33,9 @@ from bot.domain.home import (
     Resolved,
     WaitingGroup,
     on_call_people,
-    pick_language,
-    pick_zone,
 )
 from bot.domain.paging import OnCall
+from bot.domain.readers import reader_of
 from bot.domain.roles import people
 from bot.outbox import home_queue, store
 from bot.outbox.effect import Effect
@@ -135,8 +134,9 @@ class HomeService:
                 member = members.get(session=session, user_id=user_id)
         guest = member is None or member.is_guest or member.deleted  # unknown: what a guest may read
         now = self.clock()
-        language = pick_language(member.locale if member else None, self.settings.languages)
-        zone = pick_zone(member.tz if member else None, self.settings.zone)
+        locale, tz = (member.locale, member.tz) if member else (None, None)
+        reader = reader_of(locale, tz, languages=self.settings.languages, zone=self.settings.zone)
+        language, zone = reader.language, reader.zone
         with self.db.read() as session:
             viewer = Home(
                 viewer=user_id,

@@ -1,9 +1,8 @@
 """The App Home (docs/behaviour.md, The App Home): what one person sees, as domain values, and the
 pure rules it is read with. Storage fills a `Home` (bot/home.py), `bot.render.home` lays it out.
 
-- The language: the person's Slack locale picks one of the configured languages (`fr-FR` and `fr`
-  pick `fr`), else the first configured one.
-- The time zone: the person's Slack `tz`, else the bot's `INCIDENT_TIMEZONE`.
+- The language and the time zone: the person's, as `bot.domain.readers` decides them (their Slack
+  locale among the configured languages, their Slack `tz`), as for their pages' direct messages.
 - Each section is fed by its own query and shown only with what exists: pages, alert groups and
   on-call once paging, alerts and the catalog are there (a `None` section is left out).
 - Guests read nothing by default (`INCIDENT_GUESTS_READ`): their Home says so; allowed to read,
@@ -15,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.domain.incident import Incident
 from bot.domain.paging import OnCall, reach
@@ -96,26 +95,6 @@ class Home:
     oncall: Sequence[OnCall] | None = None  # components with an on-call group (None: none has, or a guest)
     names: Mapping[str, str] = field(default_factory=dict)
     published: str | None = None  # the digest of the view last published for the viewer (None: none)
-
-
-def pick_language(locale: str | None, languages: Sequence[str]) -> str:
-    """`fr-FR` -> `fr` when French is configured; the first configured language otherwise."""
-    if locale:
-        wanted = locale.strip().lower().replace("_", "-")
-        for code in (wanted, wanted.split("-")[0]):
-            if code in languages:
-                return code
-    return languages[0]
-
-
-def pick_zone(tz: str | None, default: ZoneInfo) -> ZoneInfo:
-    """The person's Slack time zone when it is one this system knows, else `default`."""
-    if tz:
-        try:
-            return ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return default
 
 
 def overdue_by(due: datetime, now: datetime) -> timedelta | None:

@@ -41,6 +41,7 @@ from bot.domain.home import Home
 from bot.domain.incident import Incident
 from bot.domain.markup import escape, for_public
 from bot.domain.paging import Page
+from bot.domain.readers import Reader, pick_language
 from bot.domain.triage import TriageView
 from bot.outbox.attempts import Attempt
 from bot.outbox.failures import GiveUp
@@ -202,6 +203,13 @@ class PageMessage(Effect, ABC):
         if view.page is None:
             raise GiveUp(f"page {self.page_id} is gone")
         return view, view.page
+
+    def reader(self, slack: Sending, view: IncidentView) -> Reader:
+        """How the page's person reads it: in their language, as their App Home (their Slack locale
+        among INCIDENT_LANGUAGES, read when sent); its times in the incident's zone
+        (INCIDENT_TIMEZONE), as the replies to their clicks and the incident's channel say them."""
+        settings = slack.settings
+        return Reader(pick_language(view.page_locale, settings.languages), settings.zone)
 
 
 def fallback(incident: Incident) -> str:

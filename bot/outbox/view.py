@@ -130,6 +130,7 @@ class IncidentView:
     pages: tuple[PageRequest, ...] = ()  # the people paged for it: read for a card only
     alerts: Counts | None = None  # the alerts attached to it, by state (None: none): read for a card only
     page: Page | None = None  # the page a direct message is about (an effect with a `page_id`)
+    page_locale: str | None = None  # its person's Slack locale, as the members table keeps it (bot.domain.readers)
     timeline: tuple[tuple[int, TimelineEntry], ...] = ()  # (id, entry), for an effect that `shows_timeline`
     # For an effect that `shows_public_copies`: its announcements (channel, ts) and its published
     # updates' posts in INCIDENT_STATUS_CHANNEL (ts)
@@ -207,6 +208,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
     people = in_incident(stored.incident)
     if entry is not None:
         people |= in_entry(entry)
+    person = members.get(session=session, user_id=page.user_id) if page is not None else None
     if page is not None:
         people |= in_page(page)
     reached = None
@@ -259,6 +261,7 @@ def _read(session: Session, effect: Viewed, incident_id: int | None) -> Incident
         reminder=reminder,
         pages=requests,
         page=page,
+        page_locale=person.locale if person else None,
         timeline=timeline,
         alerts=attached,
         announced=announced,

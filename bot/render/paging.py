@@ -1,7 +1,10 @@
 """What paging says (docs/behaviour.md, Paging): the direct message a page sends and what it
 becomes once answered, the channel's notice when nobody answered, the reply to the person
 paging, and the card's lines. Pure; people by name, never pinged (the direct message itself is
-what notifies the person paged).
+what notifies the person paged). The direct message is the one thing here read by one person
+alone: it is worded in their language and zone (`bot.domain.readers`), its words in the
+`paging.*` wording of each language (`bot/domain/wording/<code>.toml`); the channel's texts are
+the team's, in English as the card and the timeline.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.alerts import is_source
 from bot.domain.durations import to_the_second
 from bot.domain.incident import Incident
+from bot.domain.language import Language, load_language, public_time
 from bot.domain.markup import escape, for_slack
 from bot.domain.paging import (
     Choice,
@@ -29,6 +33,7 @@ from bot.domain.paging import (
     Via,
     reach,
 )
+from bot.domain.readers import Reader
 from bot.domain.timefmt import clock_time
 from bot.domain.usergroups import KnownGroup
 from bot.render import actions
@@ -47,83 +52,83 @@ def target_words(target: Target, names: Mapping[str, str]) -> str:
     return f"*{escape(target.label)}*"
 
 
-def _why(page: Page, names: Mapping[str, str]) -> str:
+def _why(page: Page, names: Mapping[str, str], words: Language) -> str:
     request = page.request
-    group = escape(request.group)
-    match page.via:
-        case Via.DIRECT:
-            return "They asked for you by name."
-        case Via.GROUP:
-            return f"You are in {group}."
-        case Via.ONCALL:
-            return f"You are on call for {target_words(request.target, names)} ({group})."
-        case Via.ESCALATION:
-            group = escape(request.escalation)
-            on_call = f"on call for {target_words(request.target, names)}"
-            return f"Nobody {on_call} took it: you are in its escalation group, {group}."
+    group = escape(request.escalation if page.via is Via.ESCALATION else request.group)
+    what = target_words(request.target, names)
+    return words.text(f"paging.why_{page.via.value}").format(group=group, what=what)
 
 
-def _heading(incident: Incident, page: Page, names: Mapping[str, str]) -> str:
+def _heading(incident: Incident, page: Page, names: Mapping[str, str], words: Language) -> str:
     title, pager = for_slack(incident.title, names), who(page.request.paged_by, names)
-    return f":pager: {pager} paged you for *{incident.name}* (sev{incident.severity}): {title}"
+    said = words.text("paging.heading")
+    return said.format(who=pager, incident=incident.name, severity=incident.severity, title=title)
 
 
-def page_message(incident: Incident, page: Page, names: Mapping[str, str]) -> tuple[str, list[Block]]:
-    """The direct message asking someone to take it: fallback text and blocks."""
-    heading = _heading(incident, page, names)
-    where = f"You are invited to its channel, <#{incident.channel_id}>."
+def page_message(incident: Incident, page: Page, names: Mapping[str, str], reader: Reader) -> tuple[str, list[Block]]:
+    """The direct message asking someone to take it, in their language: fallback text and blocks."""
+    words = load_language(reader.language)
+    heading = _heading(incident, page, names, words)
+    where = words.text("paging.where").format(channel=f"<#{incident.channel_id}>")
     if not incident.channel_id:  # a page goes before the channel: Slack may be failing to create it
-        where = "You will be invited to its channel once Slack has created it."
+        where = words.text("paging.where_later")
     buttons = [
         {
             "type": "button",
-            "text": {"type": "plain_text", "text": "Acknowledge"},
+            "text": {"type": "plain_text", "text": words.text("paging.acknowledge")},
             "action_id": actions.ACKNOWLEDGE_PAGE,
             "value": str(page.id),
             "style": "primary",
         },
         {
             "type": "button",
-            "text": {"type": "plain_text", "text": "Can't take it"},
+            "text": {"type": "plain_text", "text": words.text("paging.decline")},
             "action_id": actions.DECLINE_PAGE,
             "value": str(page.id),
         },
     ]
     blocks = [
-        section(f"{heading}\n{_why(page, names)} {where}"),
+        section(f"{heading}\n{_why(page, names, words)} {where}"),
         {"type": "actions", "block_id": actions.PAGE_BLOCK, "elements": buttons},
     ]
-    return _fallback(incident, page, names), blocks
+    return _fallback(incident, page, names, words), blocks
 
 
-def _fallback(incident: Incident, page: Page, names: Mapping[str, str]) -> str:
-    paged_by = escape(names.get(page.request.paged_by) or "someone")
-    return f"{paged_by} paged you for {incident.name} (sev{incident.severity})"
+def _fallback(incident: Incident, page: Page, names: Mapping[str, str], words: Language) -> str:
+    paged_by = escape(names.get(page.request.paged_by) or words.text("paging.someone"))
+    return words.text("paging.notification").format(who=paged_by, incident=incident.name, severity=incident.severity)
 
 
 def answered_message(
-    incident: Incident, page: Page, names: Mapping[str, str], zone: ZoneInfo
+    incident: Incident, page: Page, names: Mapping[str, str], reader: Reader
 ) -> tuple[str, list[Block]]:
-    """The direct message once answered (by this person or another), without its buttons."""
+    """The direct message once answered (by this person or another) or ended by the incident's
+    resolution, without its buttons, in the person's language and zone."""
+    words = load_language(reader.language)
     request = page.request
-    when = clock_time(page.answered_at, zone) if page.answered_at else ""
-    where = f" The channel: <#{incident.channel_id}>." if incident.channel_id else ""
+
+    def at(moment: datetime | None) -> str:
+        return public_time(moment, reader.zone, words) if moment else ""
+
+    when = at(page.answered_at)
     match page.state:
+        case PageState.ACKNOWLEDGED if incident.channel_id:
+            said = words.text("paging.acknowledged_where").format(time=when, channel=f"<#{incident.channel_id}>")
         case PageState.ACKNOWLEDGED:
-            said = f":white_check_mark: You acknowledged at {when}.{where}"
+            said = words.text("paging.acknowledged").format(time=when)
         case PageState.DECLINED:
-            said = f":no_entry_sign: You said you can't take it ({when})."
+            said = words.text("paging.declined").format(time=when)
         case PageState.TAKEN if request.acknowledged_by:
-            at = clock_time(request.acknowledged_at, zone) if request.acknowledged_at else when
-            said = f":ok_hand: {who(request.acknowledged_by, names)} acknowledged at {at}: nothing more to do."
+            taker = who(request.acknowledged_by, names)
+            said = words.text("paging.taken").format(who=taker, time=at(request.acknowledged_at) or when)
         case PageState.REPLACED:
-            said = f":repeat: Paged again at {when}: answer the newer message."
+            said = words.text("paging.replaced").format(time=when)
         case PageState.ENDED:
-            said = f":heavy_minus_sign: No answer needed: {incident.name} was resolved at {when}."
+            said = words.text("paging.ended").format(incident=incident.name, time=when)
         case _:
             said = ""
-    blocks = [section(_heading(incident, page, names)), *([section(said)] if said else [])]
-    return _fallback(incident, page, names), blocks
+    blocks = [section(_heading(incident, page, names, words)), *([section(said)] if said else [])]
+    return _fallback(incident, page, names, words), blocks
 
 
 def unanswered_text(

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.home import overdue_by, pick_language, pick_zone
+from bot.domain.home import overdue_by
+from bot.domain.readers import pick_language, pick_zone
 
 UTC_ZONE = ZoneInfo("UTC")
 
