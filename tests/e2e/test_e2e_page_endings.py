@@ -9,16 +9,23 @@ turned "nobody answered" with no notice."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
 from paging_world import dm, notices, paging_world, replies
 from test_e2e_home import opened_home
 
+from bot.lookup import Where
+from bot.render.export import as_data
+from bot.render.retro import markdown
 from bot.sandbox import ManualClock
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "export.schema.json").read_text())
 
 ENDED_CARD = "*Paged*\n:heavy_minus_sign: *Home page*: ended when the incident was resolved"
 
@@ -157,3 +164,26 @@ def test_a_page_answered_before_the_resolution_stays_answered_and_its_old_button
         stack.user("bob").click_as_shown(old.channel, old.ts, old.blocks, "page.acknowledge")
         stack.settle()
     assert replies(stack)[-1] == ":warning: INC-1 is resolved: this page needs no answer now."
+
+
+def test_the_retrospective_and_the_export_say_which_pages_the_resolution_ended(
+    world: tuple[Stack, ManualClock, str],
+) -> None:
+    stack, clock, channel = world
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(minutes=2)
+    stack.user("alice").slash("close", channel=channel)
+    stack.settle()
+    record = stack.runtime.aftermath.record(Where("T0EMULATOR", number=1))
+    document = markdown(record)
+    assert (
+        "| bob | Home page (oncall) | alice | 2022-02-17 21:41 IST (16:11 UTC) | no answer, ended when the incident "
+        "was resolved 2022-02-17 21:43 IST (16:13 UTC) |  |"
+    ) in document.splitlines()
+    data = as_data(record)
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())  # "ended" is a documented answer
+    assert [(page["person"]["name"], page["answer"]) for page in data["pages"]] == [
+        ("bob", "ended"),
+        ("carol", "ended"),
+    ]
