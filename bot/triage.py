@@ -30,6 +30,7 @@ from bot.changes import Changed
 from bot.domain.affects import from_alert
 from bot.domain.alerts import StoredGroup, Triage, source_actor
 from bot.domain.incident import Incident, Status
+from bot.domain.markup import from_words
 from bot.domain.triage import AlertEvent, AlertNews, alert_news_entry, check_undecided
 from bot.domain.visibility import check_visible
 from bot.errors import NotFound, RuleRefused, UsageError
@@ -174,7 +175,7 @@ class AlertTriage:
         changed = self.incidents.open(
             team_id=group.team_id,
             actor=actor,
-            title=group.title,  # the sender's words, stored as a typed title is (`markup.stored_form`)
+            title=from_words(group.title),  # the sender's words, never Slack's markup: `<!channel>` stays words
             severity=group.severity,
             at=began.isoformat(),
             origin_channel=origin,

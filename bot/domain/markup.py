@@ -6,6 +6,10 @@ Text arrives from Slack with entities in angle brackets (docs/behaviour.md, "Peo
 date, `<https://shop.example.com|the shop>` a link, and `:fire:` emoji codes; `&`, `<` and `>`
 typed by people arrive as `&amp;`, `&lt;`, `&gt;`. The bot stores text with those three
 unescaped (`stored_form`) and entities kept as they came, so `parse` reads it back losslessly.
+Words that never came through Slack (an alert's summary, a rule's title made of it) hold no
+entities: `from_words` stores their `<` as `&lt;` (and an `&` that would read so as `&amp;`), which
+`parse` reads back as the characters, so `<!channel>` in an alert stays those words and notifies
+nobody, and `>` or `&` read as written.
 
 Three renderings, one per audience:
 - `for_slack`: mrkdwn for the bot's own messages. Links stay clickable, channels show by name,
@@ -33,11 +37,15 @@ _EMOJI = re.compile(r":(?:[a-z][a-z0-9_+'-]{0,59}|\+1|-1):(?::skin-tone-[2-6]:)?
 _ID = r"[A-Z0-9]{2,40}"
 _UNESCAPED = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _ESCAPED_ENTITY = re.compile(r"&(amp|lt|gt);")
+_LITERAL = re.compile(r"&(amp|lt);")  # in stored text: a `&` or `<` that is a character, never markup
+_LITERAL_AMPERSAND = re.compile(r"&(?=(?:amp|lt);)")
+_READS_AS_LITERAL = re.compile(r"(?:amp|lt);")  # what after a `&` would make it read as `&` or `<`
 
 
 @dataclass(frozen=True)
 class Plain:
-    text: str
+    text: str  # the characters, as read (`&lt;` stored, `<` here)
+    raw: str = field(default="", compare=False)  # as stored, so that nothing is lost
 
 
 @dataclass(frozen=True)
@@ -112,8 +120,27 @@ def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
 
 
 def stored_form(slack_text: str) -> str:
-    """Text as Slack sends it (`&lt;` for a typed `<`) -> as the bot stores it (entities kept)."""
-    return _ESCAPED_ENTITY.sub(lambda entity: _UNESCAPED[entity[0]], slack_text)
+    """Text as Slack sends it (`&lt;` for a typed `<`) -> as the bot stores it (entities kept; a
+    typed `&` that would read as `&lt;` or `&amp;` kept as `&amp;`, see `from_words`)."""
+
+    def unescaped(entity: re.Match[str]) -> str:
+        if entity[1] == "amp" and _READS_AS_LITERAL.match(slack_text, entity.end()):
+            return "&amp;"
+        return _UNESCAPED[entity[0]]
+
+    return _ESCAPED_ENTITY.sub(unescaped, slack_text)
+
+
+def from_words(words: str) -> str:
+    """Words that are not Slack's text (an alert's summary, a rule's title made of it) -> as the
+    bot stores them: `parse` reads back these very characters, with no entity among them (an
+    alert's `<!channel>` is words, never a mention), so every rendering escapes them once."""
+    return _LITERAL_AMPERSAND.sub("&amp;", words).replace("<", "&lt;")
+
+
+def _characters(stored: str) -> str:
+    """Stored plain text -> the characters it stands for (`from_words` undone)."""
+    return _LITERAL.sub(lambda literal: "&" if literal[1] == "amp" else "<", stored)
 
 
 def parse(text: str) -> list[Piece]:
@@ -153,11 +180,15 @@ def _plain_and_emoji(text: str) -> Iterator[Piece]:
     position = 0
     for match in _EMOJI.finditer(text):
         if match.start() > position:
-            yield Plain(text[position : match.start()])
+            yield _plain(text[position : match.start()])
         yield Emoji(code=match[0].strip(":"))
         position = match.end()
     if position < len(text):
-        yield Plain(text[position:])
+        yield _plain(text[position:])
+
+
+def _plain(stored: str) -> Plain:
+    return Plain(_characters(stored), raw=stored)
 
 
 def source(pieces: list[Piece]) -> str:
@@ -167,8 +198,8 @@ def source(pieces: list[Piece]) -> str:
 
 def _source(piece: Piece) -> str:
     match piece:
-        case Plain(text):
-            return text
+        case Plain(text, raw):
+            return raw or from_words(text)
         case Emoji(code):
             return f":{code}:"
         case _:

@@ -69,7 +69,28 @@ def test_text_that_only_looks_like_markup_is_shown_literally_and_escaped_in_slac
 
 
 def test_slack_escapes_are_undone_once_when_text_is_stored() -> None:
-    assert markup.stored_form("1 &lt; 2 &amp;&amp; <@U0BOB|bob> &amp;lt;") == "1 < 2 && <@U0BOB|bob> &lt;"
+    stored = markup.stored_form("1 &lt; 2 &amp;&amp; <@U0BOB|bob> &amp;lt; &amp;amp;")
+    assert stored == "1 < 2 && <@U0BOB|bob> &amp;lt; &amp;amp;"  # a typed `&lt;` is not a `<`
+    assert markup.for_public(stored) == "1 < 2 && @bob &lt; &amp;"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "web: Payments <!channel> failing",
+        "5xx rate > 5% on R&D",
+        "<@U0BOB|bob> <#C0GEN|general> <https://evil.example|login> <!subteam^S0ONCALL|@oncall>",
+        "&lt; is not < and &amp; is not & &amp;lt;",
+    ],
+)
+def test_words_that_are_not_slacks_read_back_as_written_and_notify_nobody(words: str) -> None:
+    """An alert's summary holds no Slack markup: its `<!channel>` is characters, shown once escaped."""
+    stored = markup.from_words(words)
+    assert [piece for piece in markup.parse(stored) if not isinstance(piece, (Plain, Emoji))] == []
+    assert markup.for_public(stored) == markup.as_read(stored) == words
+    assert markup.for_slack(stored) == markup.escape(words)
+    assert markup.visible_length(stored) == len(words)
+    assert markup.source(markup.parse(stored)) == stored
 
 
 def test_channel_words_are_the_words_people_read() -> None:

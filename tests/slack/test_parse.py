@@ -2,6 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain import markup
 from bot.domain.catalog import ComponentState
 from bot.domain.incident import Attack, Status
 from bot.domain.roles import Role
@@ -178,7 +179,9 @@ def test_a_word_that_merely_contains_at_is_text() -> None:
 
 def test_slack_escapes_in_free_text_are_undone() -> None:
     command = parse("open Checkout &lt;Pay&gt; fails for R&amp;D &amp;lt;sic&amp;gt;")
-    assert command == Open(severity=2, title="Checkout <Pay> fails for R&D &lt;sic&gt;", at=None)
+    assert command == Open(severity=2, title="Checkout <Pay> fails for R&D &amp;lt;sic&gt;", at=None)
+    assert isinstance(command, Open)  # the typed `&lt;` is read as typed, not as a `<`
+    assert markup.for_public(command.title) == "Checkout <Pay> fails for R&D &lt;sic&gt;"
 
 
 def test_a_note_keeps_its_lines_and_drops_runs_of_blank_lines() -> None:
