@@ -24,7 +24,7 @@ from bot.domain.paging import (
     Via,
     why_not,
 )
-from bot.domain.usergroups import KnownGroup
+from bot.domain.usergroups import KnownGroup, NoSuchGroup
 from bot.errors import NotFound, RuleRefused, UsageError
 from bot.storage import members, pages, usergroups
 from bot.storage.db import Database
@@ -83,13 +83,20 @@ class PageTargets:
         return named
 
     def learn_groups(self, groups: Sequence[tuple[str, str]]) -> None:
-        """A group mentioned before the bot heard of it is asked of Slack once (at most 1 s)."""
+        """A group mentioned before the bot heard of it is asked of Slack once (at most 1 s); one
+        Slack says does not exist is refused at once (NotFound), not as a group Slack could not tell."""
         if self.look_up_group is None:
             return
         with self.db.read() as session:
             unknown = [(gid, handle) for gid, handle in groups if usergroups.get(session=session, group_id=gid) is None]
         for group_id, handle in unknown:
-            self.look_up_group(group_id, handle)
+            try:
+                self.look_up_group(group_id, handle)
+            except NoSuchGroup:
+                raise NotFound(
+                    f"There is no user group {handle or group_id} in this workspace: Slack says so (deleted, "
+                    "or renamed since it was typed?). Pick one from Slack's list, or page people directly."
+                ) from None
 
     def group_plan(self, session: Session, group_id: str, handle: str) -> Reached:
         group = usergroups.get(session=session, group_id=group_id)

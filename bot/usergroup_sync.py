@@ -27,7 +27,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.usergroups import KnownGroup
+from bot.domain.usergroups import KnownGroup, NoSuchGroup
 from bot.member_sync import retry_after
 from bot.metrics import client_like
 from bot.reading import JsonObject, Malformed
@@ -168,11 +168,16 @@ class UserGroupSync:
     def look_up(self, group_id: str, handle: str) -> KnownGroup | None:
         """The members of a group the bot has never heard of (mentioned as `<!subteam^ID|@handle>`):
         one bounded call, stored as the oldest description (any later one wins). None when Slack
-        does not answer in time or knows no such group."""
+        does not answer in time; NoSuchGroup when it answers that there is no such group."""
         try:
             listed = self.lookup_client.usergroups_users_list(usergroup=group_id)
             members = _member_ids(listed)
-        except (SlackApiError, OSError, GroupSyncFailed) as error:
+        except SlackApiError as error:
+            if error.response is not None and error.response.get("error") == "no_such_subteam":
+                raise NoSuchGroup(group_id) from None
+            log.warning("usergroups.users.list for %s failed: %s", group_id, _described(error))
+            return None
+        except (OSError, GroupSyncFailed) as error:
             log.warning("usergroups.users.list for %s failed: %s", group_id, _described(error))
             return None
         group = KnownGroup(id=group_id, handle=handle.removeprefix("@"), name=handle.removeprefix("@"), members=members)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk import WebClient
 
-from bot.domain.usergroups import KnownGroup
+from bot.domain.usergroups import KnownGroup, NoSuchGroup
 from bot.member_sync import MemberSync
 from bot.sandbox import ManualClock
 from bot.storage import usergroups
@@ -113,6 +113,8 @@ def test_a_group_nobody_has_heard_of_is_looked_up_once_and_stored(any_db: Databa
     found = sync.look_up(group_id, "@db-oncall")
     assert found == KnownGroup(group_id, "db-oncall", "db-oncall", ("U0ALICE",))
     assert stored(any_db, "db-oncall") == found
-    assert sync.look_up("S0NOPE", "@nope") is None
+    with pytest.raises(NoSuchGroup):  # Slack answered: there is none (not "could not tell")
+        sync.look_up("S0NOPE", "@nope")
+    assert stored(any_db, "nope") is None
     emulator.down()
     assert sync.look_up(group_id, "@db-oncall") is None  # Slack away: no answer, nothing waits long

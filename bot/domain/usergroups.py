@@ -21,3 +21,7 @@ class KnownGroup:
     def mention(self) -> str:
         """`@oncall-web`: how people write it (shown as words, never a ping)."""
         return f"@{self.handle}"
+
+
+class NoSuchGroup(Exception):
+    """Slack answered that it knows no such user group (`no_such_subteam`): deleted, or never one."""

@@ -167,11 +167,24 @@ def test_an_unknown_group_a_guest_paging_a_resolved_incident_and_a_private_one_f
         outside = stack.user("bob").slash("page INC-2 @carol")
         resolved = stack.user("alice").slash("page INC-3 @bob")
         stack.settle()
-    assert "I do not know the user group @ghost" in ghost.json["text"]
+    assert "There is no user group @ghost in this workspace: Slack says so" in ghost.json["text"]
     assert "Workspace guests cannot change incidents" in guest.json["text"]
     assert "INC-2 is private" in outside.json["text"]
     assert "INC-3 is resolved: reopen it first to page people for it." in resolved.json["text"]
     assert dm(stack, "bob") == [] and dm(stack, "carol") == []
+
+
+def test_a_group_slack_cannot_tell_just_now_is_worth_trying_again(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    """Slack down while an unknown group is asked of it: "try again in a minute" is true then (and
+    only then: a group Slack says does not exist is refused as such, above)."""
+    stack, _, channel = world
+    stack.emulator.down()
+    with unchanged(stack.runtime.db):
+        answer = stack.user("alice").slash("page <!subteam^S0LATER|@db-oncall>", channel=channel, raw=True)
+    stack.emulator.up()
+    assert "Slack could not tell me its members just now. Try again in a minute" in answer.json["text"]
 
 
 def test_someone_the_bot_has_not_seen_yet_is_asked_of_slack_stored_and_paged_by_the_same_rules(
