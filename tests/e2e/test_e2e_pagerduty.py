@@ -307,6 +307,26 @@ def test_a_refused_trigger_and_resolve_sent_again_together_reach_pagerduty_in_or
     assert seen.received() == [("trigger", 400), ("resolve", 400), ("trigger", 202), ("resolve", 202)]
 
 
+def test_a_trigger_sent_again_after_its_incident_was_made_private_does_not_carry_its_title(
+    stack: Stack, pagerduty: tuple[PagerDuty, str], operator: Callable[..., int]
+) -> None:
+    """The key was wrong when the page was made (given up); the incident is made private; the key
+    fixed, the operator sends it again: PagerDuty reads only the incident's name and severity."""
+    seen, _ = pagerduty
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page api", channel=channel)
+    stack.settle()
+    assert seen.received() == [("trigger", 400)]
+    stack.user("alice").slash("private", channel=channel)
+    stack.settle()
+    seen.refused.clear()
+    assert operator("retry", "--all") == 0
+    stack.settle(timeout=30)
+    assert seen.received() == [("trigger", 400), ("trigger", 202)]
+    assert seen.events[1]["payload"]["summary"] == "Private incident INC-1 (sev1)"
+    assert "Checkout" not in json.dumps(seen.events[1])
+
+
 def test_slack_down_holds_back_no_pagerduty_event(
     make_stack: Callable[..., Stack], tmp_path: Path, pagerduty: tuple[PagerDuty, str]
 ) -> None:

@@ -11,7 +11,10 @@ Slack work, nor Slack being slow, down or refusing the token PagerDuty's events,
 incident's events go to PagerDuty one after the other in the order recorded, so a resolve never
 overtakes a trigger still being retried, nor a trigger after a reopening its resolve (one lane
 for all of an incident's components: the order of each component's events is kept). What it says
-is written when queued: the sender reads no incident for it (`reads_incident`). Sent with the
+is written when queued, but for privacy: a private incident's trigger names only the incident and
+its severity (`trigger`), and the incident is read when sent (`reads_incident`), so a trigger still
+waiting (retried, or given up and sent again) once the incident was made private does not carry
+its title either. Sent with the
 outbox's retry rules: a 429, a 5xx or no answer is tried again with backoff (PagerDuty
 deduplicates, so a repeat is harmless); a refusal (400: an unknown routing key or a malformed
 event, 401, 403, 404) is given up and listed by `incident-bot outbox`, which sends it again on
@@ -55,7 +58,7 @@ class PagerDutyEvent(Effect):
     kind: ClassVar[str] = "pagerduty.event"
     lane: ClassVar[str | None] = PAGERDUTY_LANE
     lane_apart: ClassVar[bool] = True  # waits for no Slack work, and no Slack work waits for it
-    reads_incident: ClassVar[bool] = False  # written when queued
+    reads_incident: ClassVar[bool] = True  # whether it is private now; what it says is written when queued
     overtaken_by_later: ClassVar[bool] = True
     own_sender: ClassVar[str | None] = "pagerduty"  # its own thread: a slow PagerDuty or Slack holds back neither
     component_id: str
@@ -75,8 +78,10 @@ class PagerDutyEvent(Effect):
             "dedup_key": self.dedup_key,
         }
         if self.action == "trigger":
+            incident = slack.view.incident if slack.view is not None else None
+            summary = private_summary(incident) if incident is not None and incident.private else self.summary
             event["payload"] = {
-                "summary": self.summary[:1024],
+                "summary": summary[:1024],
                 "source": "incident-bot",
                 "severity": SEVERITIES.get(self.severity, "error"),
                 "component": component.name(slack.settings.languages[0]),
@@ -130,13 +135,16 @@ def trigger(component_id: str, incident: Incident) -> PagerDutyEvent:
     """A page of `component_id` for `incident`, handed to PagerDuty. A private incident's title
     stays in Slack: PagerDuty (its app, its mails and phone calls, whoever its services notify)
     reads only `Private incident INC-7 (sev1)`, and the event carries no other text about it."""
-    if incident.private:
-        summary = f"Private incident {incident.name} (sev{incident.severity})"
-        return PagerDutyEvent(component_id, "trigger", incident.name, summary=summary, severity=incident.severity)
     summary = f"{incident.name} (sev{incident.severity}): {for_public(incident.title)}"
+    summary = private_summary(incident) if incident.private else summary
     return PagerDutyEvent(component_id, "trigger", incident.name, summary=summary, severity=incident.severity)
 
 
 def resolve(component_id: str, incident: Incident) -> PagerDutyEvent:
     """`incident` resolved: PagerDuty's incident for `component_id` too."""
     return PagerDutyEvent(component_id, "resolve", incident.name)
+
+
+def private_summary(incident: Incident) -> str:
+    """`Private incident INC-7 (sev1)`: what PagerDuty reads of a private incident."""
+    return f"Private incident {incident.name} (sev{incident.severity})"
