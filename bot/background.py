@@ -2,8 +2,10 @@
 the member sync each are one (`bot.outbox.sender`, `bot.reminder_thread`, `bot.member_sync`).
 
 A round returns how long to sleep before the next; `notify()` cuts the sleep short (after an ack);
-`stop()` ends the sleep and waits for the round in hand. A round that raises is logged and the
-next one comes after `retry_seconds`: the database or Slack may be briefly away.
+`stop()` ends the sleep and waits for the round in hand (`ask_to_stop()` only asks: a process asks
+all its threads first, so that its stop waits for the slowest round, not for their sum). A round
+that raises is logged and the next one comes after `retry_seconds`: the database or Slack may be
+briefly away.
 """
 
 from __future__ import annotations
@@ -32,9 +34,14 @@ class Background:
         """Something changed: start the next round now."""
         self._wake.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def ask_to_stop(self) -> None:
+        """End the sleep, and begin no round after the one in hand (`stop` also waits for it)."""
         self._stop.set()
         self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """`ask_to_stop`, and wait for the round in hand at most `timeout` seconds."""
+        self.ask_to_stop()
         if self._thread.is_alive():
             self._thread.join(timeout)
 

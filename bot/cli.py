@@ -14,29 +14,18 @@ setting, a database that cannot be reached or is not migrated, a token Slack ref
 from __future__ import annotations
 
 import argparse
-import logging
+import math
 import os
-import signal
-import sys
-import time
 from collections.abc import Sequence
-from types import FrameType
-from typing import TYPE_CHECKING
 
 from bot.aftermath_cli import add_aftermath_parsers, run_export, run_report
 from bot.alerts_cli import add_alerts_parser, run_alerts
-from bot.config import Settings
 from bot.errors import CANNOT_RUN
 from bot.logs import configure_logging
 from bot.outbox.cli import add_outbox_parser
 from bot.startup import start
 from bot.status_cli import add_status_parser, run_status
 from bot.subscribers_cli import add_subscribers_parser, run_subscribers
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
-log = logging.getLogger("bot")
 
 REQUIRED = {
     "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
@@ -53,6 +42,8 @@ REQUIRED = {
 }
 # Need a migrated database; never create one.
 READS = frozenset({"outbox", "export", "report", "status", "subscribers", "alerts"})
+# Run until stopped: SIGTERM and Ctrl-C set an event their main thread waits on (`bot.lifecycle`).
+LONG_RUNNING = frozenset({"serve", "socket", "worker"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,12 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return CANNOT_RUN
     stop = None
-    if args.command == "socket":  # a signal sets an event its main thread waits on (bot.socket_mode)
-        from bot.socket_mode import stop_on_signals
+    if args.command in LONG_RUNNING:  # before the settings are read: a stop during start-up is a stop too
+        from bot.lifecycle import stop_on_signals
 
         stop = stop_on_signals()
-    else:
-        signal.signal(signal.SIGTERM, _interrupt)  # platforms stop processes with SIGTERM: stop as on Ctrl-C
     if args.command == "demo":  # no settings, no .env: its own database and Slack (bot.demo)
         from bot.demo import run_demo
 
@@ -86,14 +75,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("database is up to date")
             return 0
         case "serve":
-            return _serve(settings, host=args.host, port=settings.port if args.port is None else args.port)
+            from bot.serve import run_serve
+
+            assert stop is not None
+            return run_serve(settings, stop, host=args.host, port=settings.port if args.port is None else args.port)
         case "socket":
             from bot.socket_mode import run_socket
 
             assert stop is not None
             return run_socket(settings, stop, status_host=args.status_host, status_port=args.status_port)
         case "worker":
-            return _worker(settings, once=args.once, poll_seconds=args.poll)
+            from bot.worker import run_worker
+
+            assert stop is not None
+            return run_worker(settings, stop, once=args.once, poll_seconds=args.poll)
         case "outbox":
             from bot.outbox.cli import run_outbox
 
@@ -125,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     socket.add_argument("--status-host", default="0.0.0.0", help="address for the status page (default 0.0.0.0)")  # noqa: S104
     worker = commands.add_parser("worker", help="send pending Slack work (retries after a crash or a Slack outage)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
-    worker.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (default 1)")
+    worker.add_argument("--poll", type=_seconds, default=1.0, help="seconds between rounds (default 1)")
     add_outbox_parser(commands)
     add_aftermath_parsers(commands)
     add_status_parser(commands)
@@ -152,94 +147,14 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _serve(settings: Settings, *, host: str, port: int) -> int:
-    from bot.runtime import build
-    from bot.serve import make_http_server
-
-    runtime = build(settings)
-    if not _token_accepted(runtime):
-        return CANNOT_RUN
-    runtime.start_background()
-    application = runtime.wsgi()
-    runtime.warm_up()
-    server = make_http_server(application, host=host, port=port)
-    log.info("listening on http://%s:%s/slack/events", host, server.server_port)
+def _seconds(text: str) -> float:
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        runtime.stop()
-    return 0
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """The SIGTERM handler of `serve` and `worker`: stop the way Ctrl-C does (threads stopped,
-    connections closed)."""
-    raise KeyboardInterrupt
-
-
-# A worker beside the web process shares its database: with SQLite that only holds on one host.
-SQLITE_WORKER = (
-    "incident-bot worker is running on SQLite (%s): SQLite is for one process on one host. The web "
-    "process already sends Slack work and reminds, so no worker is needed with it; on a platform where "
-    "each process has its own disk (Heroku, Render) this worker writes a database the web process never "
-    "reads. Use PostgreSQL (DATABASE_URL) to run a worker."
-)
-
-
-def _worker(settings: Settings, *, once: bool, poll_seconds: float) -> int:
-    from bot.runtime import build
-
-    runtime = build(settings)
-    if not _token_accepted(runtime):
-        return CANNOT_RUN
-    if runtime.db.is_sqlite:
-        log.warning(SQLITE_WORKER, settings.database_url)
-    if not once:
-        runtime.member_sync.start()  # keeps the members table current, as web processes do
-        runtime.reminder_thread.start()  # update reminders, as web processes do
-        runtime.lane.start()  # mail and webhooks to subscribers, as web processes do
-        runtime.home_thread.start()  # the App Homes, as web processes do
-        runtime.pagerduty_thread.start()  # PagerDuty's events, as web processes do
-    log.info("worker started")
-    try:
-        if once:
-            runtime.send_due_reminders()
-            runtime.lane.drain()
-            runtime.home_thread.drain()
-            runtime.pagerduty_thread.sender.drain()
-        while True:
-            sent = runtime.sender.drain()
-            if sent:
-                log.info("sent %d pending Slack effects", sent)
-            paced = runtime.sender.next_in  # a channel's next line waits for its pace
-            if once and paced is None:
-                return 0
-            time.sleep(poll_seconds if paced is None else min(poll_seconds, paced))
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        runtime.reminder_thread.stop()
-        runtime.member_sync.stop()
-        runtime.lane.stop()
-        runtime.home_thread.stop()
-        runtime.pagerduty_thread.stop()
-        runtime.db.dispose()
-
-
-def _token_accepted(runtime: Runtime) -> bool:
-    """auth.test before anything starts: a token Slack refuses stops the command with one line."""
-    from bot.slack.identity import TokenRejected
-
-    try:
-        runtime.check_token()
-    except TokenRejected as error:
-        print(error, file=sys.stderr)
-        runtime.db.dispose()
-        return False
-    return True
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0 (e.g. 1 or 0.5)")
+    return seconds
 
 
 if __name__ == "__main__":

@@ -179,9 +179,12 @@ class MemberSyncThread(Background):
         self.retry_seconds = check_every.total_seconds()
         self.first_round = threading.Event()  # set when the first round ended, however it ended
 
-    def start(self) -> Self:
+    def start(self, *, wait: bool = True) -> Self:
+        """Start, and wait for the first round at most `first_wait` (unless not `wait`: the caller
+        waits for `first_round` itself, as a start-up that a stop must not wait for does)."""
         super().start()
-        self.first_round.wait(self.first_wait)
+        if wait:
+            self.first_round.wait(self.first_wait)
         return self
 
     def run_round(self) -> float:

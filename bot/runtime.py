@@ -60,6 +60,7 @@ from bot.usergroup_sync import UserGroupSync
 log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT_SECONDS = 30
+MEMBER_SYNC_STOP_SECONDS = 1.0  # how long a stop waits for a member sync's round in hand (users.list)
 
 
 @dataclass
@@ -170,18 +171,33 @@ class Runtime:
 
     def start_background(self) -> Runtime:
         """The sender, the responder, the reminders and the member sync (waiting briefly for its first round)."""
+        self.start_threads()
+        self.member_sync.first_round.wait(self.member_sync.first_wait)
+        return self
+
+    def start_threads(self) -> Runtime:
+        """`start_background` without waiting for the member sync's first round (`bot.lifecycle`'s
+        start-up waits for it where a stop need not wait too)."""
         self.sender_thread.start()
         self.pagerduty_thread.start()
         self.responder.start()
         self.reminder_thread.start()
-        self.member_sync.start()
+        self.member_sync.start(wait=False)
         self.lane.start()
         self.home_thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop every background thread, those started at least (a stop during start-up), and close
+        the database's connections: each thread's round in hand is waited for (at most 10 s), the
+        sender's Slack calls in hand are recorded and what it claimed and did not send is given back.
+        All are asked first, so the stop waits for the slowest round, not for their sum; the member
+        sync only reads Slack, so a round of it cut short is only done again at the next start."""
+        threads = (self.reminder_thread, self.member_sync, self.sender_thread, self.pagerduty_thread, self.home_thread)
+        for thread in (*threads, *self.lane.threads):
+            thread.ask_to_stop()
         self.reminder_thread.stop()
-        self.member_sync.stop()
+        self.member_sync.stop(timeout=MEMBER_SYNC_STOP_SECONDS)
         self.sender_thread.stop()
         self.pagerduty_thread.stop()
         self.home_thread.stop()

@@ -1,4 +1,5 @@
-"""`incident-bot serve`: the same WSGI app as production, on a local threaded HTTP server.
+"""`incident-bot serve`: the same WSGI app as production, on a local threaded HTTP server,
+started and stopped the standard way (`bot.lifecycle`: SIGTERM or Ctrl-C stops it, status 0).
 
 gunicorn decodes chunked request bodies for the app; wsgiref does not, so `dechunked` does it
 here (the app reads at most its size cap of them, see `bot.slack.inbound`).
@@ -12,8 +13,12 @@ from socketserver import ThreadingMixIn
 from typing import IO, TYPE_CHECKING
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from bot.lifecycle import Starting, Stop, listen, run_until_stopped, serving, token_accepted
+
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +84,23 @@ def make_http_server(app: WSGIApplication, *, host: str, port: int) -> Threading
     server = make_server(host, port, dechunked(app), server_class=ThreadingWSGIServer, handler_class=QuietHandler)
     assert isinstance(server, ThreadingWSGIServer)
     return server
+
+
+def run_serve(settings: Settings, stop: Stop, *, host: str, port: int) -> int:
+    """Serve POST /slack/events, /healthz and the rest until `stop` is set: the server closed
+    first, then the background threads (`bot.lifecycle`)."""
+
+    def start(starting: Starting) -> None:
+        from bot.runtime import build
+
+        runtime = starting.runtime = build(settings)
+        if not token_accepted(starting, runtime) or not starting.step(runtime.start_threads):
+            return
+        runtime.member_sync.first_round.wait(runtime.member_sync.first_wait)
+        application = runtime.wsgi()
+        runtime.warm_up()
+        server = listen(starting, lambda: make_http_server(application, host=host, port=port), f"{host}:{port}")
+        if server is not None and serving(starting, server, "http"):
+            log.info("listening on http://%s:%s/slack/events", host, server.server_port)
+
+    return run_until_stopped(stop, start)

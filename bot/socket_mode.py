@@ -1,11 +1,11 @@
 """`incident-bot socket`: Slack over Socket Mode (no request URL), and the public status page on a
 port of its own when asked; stopped by SIGTERM (how platforms stop a process) or Ctrl-C.
 
-The standard shape: the signal handler only sets `stop` (`stop_on_signals`, installed before the
-settings are read), which the main thread waits on; nothing is raised in the middle of whatever
-it was doing. Then it closes, in order, the Socket Mode client (no envelope arrives any more),
-the status page's server and the background threads (`Runtime.stop`: the sends in hand are
-recorded first), and the process exits with status 0.
+The standard shape (`bot.lifecycle`): the signal handler only sets `stop`, which the main thread
+waits on, while start-up goes on in a thread of its own (a stop never waits for it: not for a
+slow auth.test, nor for the first member sync). Then it closes, in order, the Socket Mode client
+(no envelope arrives any more), the status page's server and the background threads
+(`Runtime.stop`: the sends in hand are recorded first), and the process exits with status 0.
 
 The connection is made by a thread of its own (`SocketConnection`), so a stop never waits for
 Slack: while Slack cannot be reached or answers an error, it is tried again after 1, 2, 4 ... at
@@ -17,24 +17,19 @@ stops the process with one line, status 2.
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import threading
-from types import FrameType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.errors import CANNOT_RUN
-from bot.slack.identity import REJECTED, TokenRejected
-
-if TYPE_CHECKING:
-    from bot.serve import ThreadingWSGIServer
+from bot.lifecycle import Starting, Stop, listen, run_until_stopped, serving, token_accepted
+from bot.slack.identity import REJECTED
 
 log = logging.getLogger(__name__)
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 CONNECTING_WAIT_SECONDS = 2.0  # how long a stop waits for a connection attempt in hand before leaving it
@@ -47,18 +42,6 @@ class Connects(Protocol):
     def connect(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-def stop_on_signals() -> threading.Event:
-    """An event that SIGTERM and SIGINT set, and do nothing else: the main thread waits on it."""
-    stop = threading.Event()
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    for each in STOP_SIGNALS:
-        signal.signal(each, handle)
-    return stop
 
 
 class SocketConnection:
@@ -127,40 +110,34 @@ class SocketConnection:
             log.warning("the Socket Mode client did not close within %.0f s; not waiting for it", CLOSING_WAIT_SECONDS)
 
 
-def run_socket(settings: Settings, stop: threading.Event, *, status_host: str, status_port: int | None) -> int:
+def run_socket(settings: Settings, stop: Stop, *, status_host: str, status_port: int | None) -> int:
     """Serve Slack over Socket Mode (and the status page on `status_port`) until `stop` is set."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    connection: list[SocketConnection] = []
 
-    from bot.runtime import build
-    from bot.serve import make_http_server
+    def start(starting: Starting) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    runtime = build(settings)
-    try:
-        runtime.check_token()
-    except TokenRejected as error:
-        print(error, file=sys.stderr)
-        runtime.db.dispose()
-        return CANNOT_RUN
-    runtime.start_background()
-    server: ThreadingWSGIServer | None = None
-    connection: SocketConnection | None = None
-    try:
+        from bot.runtime import build
+        from bot.serve import make_http_server
+
+        runtime = starting.runtime = build(settings)
+        if not token_accepted(starting, runtime) or not starting.step(runtime.start_threads):
+            return
+        runtime.member_sync.first_round.wait(runtime.member_sync.first_wait)
         if status_port is not None:  # Socket Mode has no web process: the public page gets its own server
-            server = make_http_server(runtime.status_site(), host=status_host, port=status_port)
-            threading.Thread(target=server.serve_forever, name="status-page", daemon=True).start()
+            site = runtime.status_site()
+            where = f"{status_host}:{status_port}"
+            server = listen(starting, lambda: make_http_server(site, host=status_host, port=status_port), where)
+            if server is None or not serving(starting, server, "status-page"):
+                return
             log.info("status page on http://%s:%s/status", status_host, server.server_port)
         handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
-        connection = SocketConnection(handler, stop).start()
-        stop.wait()
-        log.info("stopping")
-    finally:
-        if connection is not None:
-            connection.close()  # Slack's connection first: no new envelope while the rest stops
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        runtime.stop()
-    if connection is not None and connection.refused is not None:
-        print(f"Slack refused SLACK_APP_TOKEN ({connection.refused}): check it", file=sys.stderr)
+        made = SocketConnection(handler, stop)
+        # closed before the status page and the background threads: no new envelope while they stop
+        starting.step(lambda: connection.append(made.start()), close=made.close)
+
+    status = run_until_stopped(stop, start)
+    if connection and connection[0].refused is not None:
+        print(f"Slack refused SLACK_APP_TOKEN ({connection[0].refused}): check it", file=sys.stderr)
         return CANNOT_RUN
-    return 0
+    return status

@@ -50,7 +50,7 @@ class Held:
         with self._changed:
             return self._arrived
 
-    def wait_arrived(self, count: int = 1, timeout: float = 30.0) -> bool:
+    def wait_arrived(self, timeout: float = 30.0, *, count: int = 1) -> bool:
         """Wait until `count` calls have arrived; False if they had not within `timeout` (a failure bound)."""
         with self._changed:
             return self._changed.wait_for(lambda: self._arrived >= count, timeout)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot import cli, serve
 from bot.config import load_settings
 from bot.variables import EXAMPLES
 
@@ -64,7 +64,7 @@ def test_a_wrong_setting_stops_serve_with_one_line_naming_it(
         monkeypatch.setenv(variable, setting)
     monkeypatch.chdir(tmp_path)  # no .env here: nothing is read into this process's environment
     monkeypatch.setattr(signal, "signal", lambda *_: None)  # serve's SIGTERM handler stays out of pytest
-    monkeypatch.setattr(cli, "_serve", lambda *_, **__: pytest.fail("serve started with a wrong setting"))
+    monkeypatch.setattr(serve, "run_serve", lambda *_, **__: pytest.fail("serve started with a wrong setting"))
     assert cli.main(["serve", "--port", "0"]) == 2
     said = capsys.readouterr().err
     assert said.splitlines() == [f"{PREFIX}{line}; e.g. {name}={EXAMPLES[name]}"]
@@ -91,3 +91,23 @@ def test_more_than_one_web_process_on_sqlite_is_one_line_and_one_process_or_post
     )
     assert several_on_sqlite(sqlite, 1) is None  # type: ignore[arg-type]
     assert several_on_sqlite(settings("postgresql+psycopg://bot@db/incidents"), 4) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("poll", ["0", "-1", "nan", "inf", "soon"])
+def test_a_worker_poll_that_is_not_seconds_above_0_stops_it_with_one_line_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], poll: str
+) -> None:
+    """`--poll 0` made the worker ask the database without a pause, and `-1` or `nan` ended it
+    with a traceback at its first pause."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/incidents.db")
+    monkeypatch.setattr(signal, "signal", lambda *_: None)  # the worker's handlers stay out of pytest
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["worker", "--poll", poll])
+    assert refused.value.code == 2
+    said = capsys.readouterr().err.splitlines()
+    assert (
+        said[-1]
+        == f"incident-bot worker: error: argument --poll: {poll!r} is not a number of seconds above 0 (e.g. 1 or 0.5)"
+    )
+    assert not (tmp_path / "incidents.db").exists(), "nothing was started"

@@ -89,10 +89,11 @@ class SendPool:
                 self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="effect-send")
             going[self._executor.submit(send, batch)] = batch
 
-    def close(self) -> None:
-        """Take no more work, for good, and stop the threads once the sends in hand are done."""
+    def close(self, *, wait: bool = True) -> None:
+        """Take no more work, for good, and stop the threads once the sends in hand are done (`wait`:
+        wait for them; a sender asked to stop closes it without, then with once its round ended)."""
         with self._lock:
             self._closed = True
             executor = self._executor
         if executor is not None:
-            executor.shutdown(wait=True)
+            executor.shutdown(wait=wait)

@@ -65,6 +65,10 @@ class SenderThread(Background):
             if gather > 0:
                 self.sleep(gather)
 
+    def ask_to_stop(self) -> None:
+        super().ask_to_stop()
+        self.sender.pool.close(wait=False)  # the sends in hand go on; what they let go is given back
+
     def stop(self, timeout: float = 10.0) -> None:
         super().stop(timeout)
         self.sender.pool.close()  # once the batches in hand are recorded

@@ -38,8 +38,9 @@ class Responder:
                 log.warning("response queue full; dropped an ephemeral reply")
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout)
+        if self._thread.is_alive():  # never started: a process stopped during its start-up
+            self._queue.put(None)
+            self._thread.join(timeout)
 
     def join_queue(self) -> None:
         """Wait until everything queued so far was sent (tests, the demo)."""

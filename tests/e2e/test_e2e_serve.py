@@ -52,3 +52,33 @@ def test_incident_bot_serve_answers_health_checks_and_signed_commands(tmp_path: 
                 time.sleep(0.1)
         finally:
             stop(process)
+
+
+def test_incident_bot_serve_on_a_port_already_taken_stops_with_one_line_and_status_2(
+    tmp_path: Path, database_url: str
+) -> None:
+    """It ended with a traceback from socketserver and status 1."""
+    import socket
+
+    with SlackEmulator() as emulator, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))},
+            "SLACK_BOT_TOKEN": emulator.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": emulator.api_url,
+            "DATABASE_URL": database_url,
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2, result.stderr
+    said = [line for line in result.stderr.splitlines() if " INFO " not in line and " WARNING " not in line]
+    assert said == [f"incident-bot cannot start: cannot listen on 127.0.0.1:{port} (Address already in use)"]
