@@ -102,8 +102,7 @@ class Server:
 def start_server(command_app: str, env: dict[str, str], folder: Path, *, workers: int = 1) -> tuple[Server, float]:
     """Start gunicorn; return it once `/healthz` answers 200, and how long that took."""
     port = free_port()
-    threads = folder / f"threads-{port}"
-    threads.mkdir()
+    threads = Path(tempfile.mkdtemp(prefix=f"threads-{port}-", dir=folder))  # a port is free again for a later server
     environ = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "INCIDENT_", "DATABASE_"))},
         **env,
