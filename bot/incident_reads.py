@@ -15,7 +15,7 @@ from bot.domain.visibility import check_visible
 from bot.lookup import Where, locate
 from bot.outbox import store
 from bot.render.people import in_timeline
-from bot.storage import members, repository
+from bot.storage import left_channels, members, repository
 from bot.storage.db import Database
 
 
@@ -68,8 +68,12 @@ class IncidentReads:
             return store.count_by_state(session=session)
 
     def is_incident_channel(self, channel_id: str) -> bool:
+        """An incident's channel, or one an incident left for a private one (a :pushpin: there is
+        answered: `request_message`)."""
         with self.db.read() as session:
-            return repository.get_by_channel(session=session, channel_id=channel_id) is not None
+            if repository.get_by_channel(session=session, channel_id=channel_id) is not None:
+                return True
+            return left_channels.incident_that_left(session=session, channel_id=channel_id) is not None
 
     def names_for(self, incident: Incident, entries: list[TimelineEntry]) -> dict[str, str]:
         """Display names of everyone the timeline shows, from the users.info cache."""

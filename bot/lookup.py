@@ -11,7 +11,8 @@ from sqlmodel import Session
 from bot.domain.incident import Incident, format_name
 from bot.domain.visibility import check_visible
 from bot.errors import NotFound
-from bot.storage import repository
+from bot.storage import left_channels, repository
+from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
 
@@ -34,7 +35,7 @@ def locate(session: Session, where: Where, *, lock: bool = True) -> StoredIncide
     else:
         stored = None
     if stored is None:
-        raise not_found(where)
+        raise missing(session, where)
     check_involved(stored.incident, where)
     return stored
 
@@ -53,4 +54,29 @@ def not_found(where: Where) -> NotFound:
     return NotFound(
         "This is not an incident channel: name the incident right after the subcommand, "
         "e.g. `/incident note INC-7 <text>`."
+    )
+
+
+def missing(session: Session, where: Where) -> NotFound:
+    """`not_found`, unless the channel is one an incident left for a private one: then it says so
+    (and no more than its number, which the channel's name had), so nobody types into it thinking
+    they are changing the incident."""
+    if where.number is None and where.channel_id:
+        left = left_channels.incident_that_left(session=session, channel_id=where.channel_id)
+        if left is not None:
+            return NotFound(left_behind(repository.get_by_id(session=session, incident_id=left).incident.name))
+    return not_found(where)
+
+
+def missing_in(db: Database, where: Where) -> NotFound:
+    """`missing`, read in a session of its own (for a command that found nothing without one)."""
+    with db.read() as session:
+        return missing(session, where)
+
+
+def left_behind(name: str, *, doing: str = "Nothing was changed") -> str:
+    """The answer to what is done in the public channel incident `name` left for a private one."""
+    return (
+        f"{doing}: this channel is no longer {name}'s. {name} is private now and has moved to a private "
+        "channel; its people work on it there."
     )

@@ -15,10 +15,12 @@ from bot.clock import Clock
 from bot.domain.declared import SourceMessage
 from bot.domain.incident import Incident, TimelineEntry, add_message
 from bot.errors import NotFound
+from bot.lookup import left_behind
 from bot.outbox import store
 from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
 from bot.outbox.kinds.fetch_message import FetchMessage
-from bot.storage import events, members, repository
+from bot.outbox.kinds.post_direct_notice import PostDirectNotice
+from bot.storage import events, left_channels, members, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
 
@@ -33,14 +35,17 @@ class MessageCopies:
         """A :pushpin: on a message of an incident channel: fetch it after the ack, then add it.
 
         False (and nothing written) when the event was already handled, the channel is not an
-        incident channel, or the message is already on the timeline.
+        incident channel, or the message is already on the timeline. In the public channel a
+        private incident left, the person is told that nothing was added (a direct message, once
+        per event), and nothing reaches the incident.
         """
         now = self.clock()
         with self.db.write() as session:
             stored = repository.get_by_channel(session=session, channel_id=channel_id)
-            if stored is None or repository.has_source(
-                session=session, incident_id=stored.id, source=f"{channel_id}/{ts}"
-            ):
+            if stored is None:
+                _tell_left_behind(session, channel_id=channel_id, user=requested_by, event_id=event_id, now=now)
+                return False
+            if repository.has_source(session=session, incident_id=stored.id, source=f"{channel_id}/{ts}"):
                 return False
             if event_id is not None and not events.remember_event(session=session, event_id=event_id, now=now):
                 return False
@@ -61,6 +66,10 @@ class MessageCopies:
         with self.db.write() as session:
             stored = repository.get_by_channel(session=session, channel_id=channel_id, for_update=True)
             if stored is None:
+                left = left_channels.incident_that_left(session=session, channel_id=channel_id)
+                if left is not None:  # the public channel a private incident left
+                    name = repository.get_by_id(session=session, incident_id=left).incident.name
+                    raise NotFound(left_behind(name, doing="Not added to the timeline"))
                 raise NotFound("This is not an incident channel: only its own messages can join its timeline.")
             if repository.has_source(session=session, incident_id=stored.id, source=message.source):
                 return None
@@ -84,3 +93,17 @@ def copy_message(
         bot = Member(user_id=message.author, team_id=team_id, display_name=message.bot_name, real_name="", is_bot=True)
         members.put(session=session, members=[bot], learned_at=now)
     return entry_id, entry
+
+
+def _tell_left_behind(session: Session, *, channel_id: str, user: str, event_id: str | None, now: datetime) -> None:
+    """A :pushpin: in the public channel an incident left for a private one: its person told, in a
+    direct message of no incident's (it waits for no incident's work), that nothing was added."""
+    left = left_channels.incident_that_left(session=session, channel_id=channel_id)
+    if left is None:
+        return
+    if event_id is not None and not events.remember_event(session=session, event_id=event_id, now=now):
+        return  # told already
+    stored = repository.get_by_id(session=session, incident_id=left)
+    text = f":pushpin: In <#{channel_id}>: " + left_behind(stored.incident.name, doing="Not added to the timeline")
+    notice = PostDirectNotice(user=user, text=text)
+    store.enqueue(session=session, incident_id=None, effect=notice, now=now, team_id=stored.team_id)

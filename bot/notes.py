@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from bot.changes import Changed
 from bot.clock import Clock, when
 from bot.domain.incident import TimelineEntry, add_note
-from bot.lookup import Where, check_involved, not_found
+from bot.errors import NotFound
+from bot.lookup import Where, check_involved, missing_in, not_found
 from bot.outbox import store
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.storage import note_sql
@@ -34,8 +35,16 @@ class Notes:
 
     def note(self, where: Where, *, actor: str, text: str, at: str | None = None) -> Changed:
         """A timeline entry and its line in the channel (the card shows no notes: it stays as it is)."""
-        if not self.db.is_sqlite:
-            return self._note_in_two_statements(where, actor=actor, text=text, at=at)
+        try:
+            if not self.db.is_sqlite:
+                return self._note_in_two_statements(where, actor=actor, text=text, at=at)
+            return self._note_on_sqlite(where, actor=actor, text=text, at=at)
+        except NotFound:
+            if where.number is not None:
+                raise
+            raise missing_in(self.db, where) from None  # once the write is over: a channel an incident left says so
+
+    def _note_on_sqlite(self, where: Where, *, actor: str, text: str, at: str | None) -> Changed:
         with self.db.driver_write() as driver:
             stored = note_sql.incident(driver, team_id=where.team_id, number=where.number, channel_id=where.channel_id)
             if stored is None:

@@ -109,6 +109,7 @@ KIND_MAY_IMPORT = (
     "bot.storage.alerts",  # a triage message's ts, kept with its group
     "bot.storage.home",  # the digest of the App Home view published (home.publish)
     "bot.storage.announcements",  # an announcement's ts, withdrawn if the incident is made private
+    "bot.storage.left_channels",  # the public channel a private incident moved out of (channel.move)
 )
 
 

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
-# The members', subscribers', paging's, reminder messages', announcements' and the App Home's tables live in modules
-# of their own, loaded with these: one import of this module gives the whole schema (Alembic's
-# metadata, the schema tests).
+# The members', subscribers', paging's, reminder messages', announcements', left channels' and the App Home's
+# tables live in modules of their own, loaded with these: one import gives the whole schema (Alembic, schema tests).
 from bot.storage import (  # noqa: F401
     announcement_tables,
     home_tables,
+    left_channel_tables,
     member_tables,
     paging_tables,
     reminder_tables,

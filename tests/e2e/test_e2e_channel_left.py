@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from e2e_stack import Stack, bot_lines, card_of, shown, wait_for, wait_until_no_send_is_in_flight
 from sqlmodel import select
 
+from bot.lookup import Where
 from bot.render import actions
 from bot.sandbox import ManualClock
 from bot.storage.tables import EffectRow
@@ -139,3 +141,63 @@ def test_a_token_revoked_during_the_clean_up_holds_it_until_slack_takes_the_toke
     assert (old.name, old.is_archived) == ("inc-1-moved", True)
     assert shown(card_of(stack, public)).startswith(MOVED_NOTICE)
     assert len([m for m in stack.emulator.messages(public) if "has moved to a new private channel" in m.text]) == 1
+
+
+LEFT_BEHIND = (
+    "this channel is no longer INC-1's. INC-1 is private now and has moved to a private channel; "
+    "its people work on it there."
+)
+
+
+@pytest.fixture
+def left_open(stack: Stack) -> str:
+    """INC-1 moved out of its public channel, which Slack would not let the bot archive: people can
+    still type there."""
+    stack.emulator.admin.restrict_archiving()
+    public = open_public(stack)
+    click_move(stack, public)
+    stack.settle()
+    assert not stack.emulator.channel(public).is_archived and stack.channel_of(1) != public
+    return public
+
+
+def test_commands_typed_in_the_channel_left_behind_are_answered_so_and_change_nothing(
+    stack: Stack, left_open: str, unchanged: Any
+) -> None:
+    """Before, they were answered "This is not an incident channel: name the incident ...", which
+    invites the very command that would reach into the private incident from a public channel."""
+    with unchanged(stack.runtime.db):
+        for person, command in [
+            ("bob", "note The keys leaked again"),
+            ("alice", "status resolved"),
+            ("bob", "timeline"),
+            ("alice", "private"),
+        ]:
+            answer = stack.user(person).slash(command, channel=left_open)
+            assert answer.json["text"] == f":warning: Nothing was changed: {LEFT_BEHIND}"
+        refused = stack.user("bob").slash("note INC-1 The keys leaked again", channel=left_open)
+        assert refused.json["text"].startswith(":warning: INC-1 is private: only its opener and role holders")
+        stack.settle()
+    entries = stack.runtime.service.timeline(Where(team_id="T0EMULATOR", number=1)).entries
+    assert not [entry for entry in entries if "leaked again" in entry.text]
+    assert not [m for m in stack.emulator.messages(stack.channel_of(1)) if "leaked again" in m.text]
+
+
+def test_a_pushpin_or_add_to_timeline_in_the_channel_left_behind_adds_nothing_and_says_so(
+    stack: Stack, left_open: str
+) -> None:
+    """Before, the :pushpin: was ignored without a word and *Add to timeline* answered that this is
+    not an incident channel."""
+    ts = stack.user("bob").post_message(left_open, "Card numbers are in the nginx logs too")
+    stack.user("bob").react(left_open, ts)
+    stack.settle()
+    told = [m.text for m in stack.emulator.messages(f"D{stack.emulator.user('bob').id}")]
+    assert told == [f":pushpin: In <#{left_open}>: Not added to the timeline: {LEFT_BEHIND}"]
+    shortcut = stack.user("alice").message_shortcut(left_open, ts, actions.ADD_TO_TIMELINE)
+    assert shortcut.status == 200
+    stack.settle()
+    assert stack.emulator.response_url_posts()[-1].body["text"] == (
+        f":warning: Not added to the timeline: {LEFT_BEHIND}"
+    )
+    entries = stack.runtime.service.timeline(Where(team_id="T0EMULATOR", number=1)).entries
+    assert not [entry for entry in entries if "nginx" in entry.text]

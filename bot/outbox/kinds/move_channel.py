@@ -19,7 +19,7 @@ from bot.outbox.failures import GiveUp
 from bot.outbox.results import Result
 from bot.outbox.slack_calls import HARMLESS_ERRORS, error_code, find_channel
 from bot.render.channels import channel_name
-from bot.storage import repository
+from bot.storage import left_channels, repository
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,14 @@ class ChannelMoved(Result):
     def remember(self, session: Session, incident_id: int | None) -> None:
         if incident_id is None:
             return
+        left = repository.get_by_id(session=session, incident_id=incident_id).incident.channel_id
         recorded = repository.set_channel(
             session=session, incident_id=incident_id, channel_id=self.channel_id, channel_name=self.name, private=True
         )
         if not recorded:
             log.warning("channel %s (#%s) is another incident's: not moved there", self.channel_id, self.name)
+        elif left is not None and left != self.channel_id:  # what is typed there is answered so from now on
+            left_channels.record(session=session, incident_id=incident_id, channel_id=left)
 
     def outcome(self) -> str | None:
         return f"moved to #{self.name}"
