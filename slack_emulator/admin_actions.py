@@ -55,6 +55,12 @@ class AdminActions:
             envelope = self._event("user_change", changed, cache_ts=self.ws.now())
         return connection.send_event(envelope)
 
+    def restrict_renaming(self, restricted: bool = True) -> None:
+        """Let only workspace admins rename channels (Settings & permissions): apps are refused with
+        ``not_authorized``, even for channels they created. Slack sends the app no event for it."""
+        with self.ws.lock:
+            self.ws.renaming_restricted = restricted
+
     def restrict_archiving(self, restricted: bool = True) -> None:
         """Let only workspace admins archive channels (Settings & permissions): apps are refused
         with ``restricted_action``. Slack sends the app no event for it."""

@@ -104,13 +104,14 @@ def members(call: MethodCall) -> JSON:
 
 
 def rename(call: MethodCall) -> JSON:
-    """``conversations.rename``: by its creator only (``not_authorized`` for anyone else, and for
-    #general), in a channel the caller is in, to a name no other channel has; Slack posts a
+    """``conversations.rename``: by its creator only (``not_authorized`` for anyone else, for
+    #general, and in a workspace that lets only admins rename: ``emulator.admin.restrict_renaming``),
+    in a channel the caller is in, to a name no other channel has; Slack posts a
     ``channel_name`` line. A direct message has no name to change."""
     channel = call.member_channel()
     if channel.is_im or channel.is_mpim:
         raise ApiError("method_not_supported_for_channel_type")
-    if channel.is_general or channel.creator != call.caller.id:
+    if channel.is_general or channel.creator != call.caller.id or call.ws.renaming_restricted:
         raise ApiError("not_authorized")
     name = valid_name(call)
     taken = call.ws.channel(name)

@@ -90,6 +90,7 @@ class Workspace:
         self.response_url_posts: list[ResponseUrlPost] = []
         self.files: dict[str, UploadedFile] = {}  # by file id, as files.getUploadURLExternal minted them
         self.archiving_restricted = False  # only admins may archive channels (conversations.archive refused)
+        self.renaming_restricted = False  # only admins may rename channels (conversations.rename refused)
         self._counter = itertools.count(1)
         self._last_micros: dict[str, int] = {}
         self.bot = self.add_user("incident-bot", real_name="Incident Bot", user_id=BOT_USER_ID, is_bot=True)

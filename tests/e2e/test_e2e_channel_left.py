@@ -77,6 +77,18 @@ def test_a_channel_already_called_inc_n_moved_gets_a_suffix(stack: Stack) -> Non
     assert stack.emulator.channel(public).is_archived
 
 
+def test_where_only_admins_may_rename_channels_the_name_stays_and_the_rest_is_done(stack: Stack) -> None:
+    stack.emulator.admin.restrict_renaming()
+    public = open_public(stack)
+    named = stack.emulator.channel(public).name
+    click_move(stack, public)
+    stack.settle()
+    old = stack.emulator.channel(public)
+    assert old.name == named and old.is_archived
+    assert shown(card_of(stack, public)).startswith(MOVED_NOTICE) and TITLE not in old.topic.value
+    assert [call.error for call in stack.emulator.calls("conversations.rename")] == ["not_authorized"], "asked once"
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime.now(UTC).replace(microsecond=0))

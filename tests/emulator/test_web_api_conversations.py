@@ -236,3 +236,13 @@ def test_a_channel_the_bot_did_not_create_is_not_its_to_rename(client: WebClient
     client.conversations_join(channel=GENERAL)
     assert error_of(lambda: client.conversations_rename(channel=GENERAL, name="everyone")) == "not_authorized"
     assert emulator.channel(GENERAL).name == "general"
+
+
+def test_renaming_is_refused_where_only_admins_may(
+    client: WebClient, emulator: SlackEmulator, bot_channel: str
+) -> None:
+    emulator.admin.restrict_renaming()
+    assert error_of(lambda: client.conversations_rename(channel=bot_channel, name="inc-1-moved")) == "not_authorized"
+    assert emulator.channel(bot_channel).name == "inc-1-checkout-down"
+    emulator.admin.restrict_renaming(False)
+    assert client.conversations_rename(channel=bot_channel, name="inc-1-moved")["ok"]
