@@ -171,7 +171,7 @@ class AlertTriage:
         response_url: str | None = None,
     ) -> Changed:
         assert group.team_id is not None
-        began = min(triage.first_fired(session=session, group_id=group.id) or now, now)
+        began = min(triage.impact_began(session=session, group_id=group.id) or now, now)
         changed = self.incidents.open(
             team_id=group.team_id,
             actor=actor,

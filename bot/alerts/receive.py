@@ -89,15 +89,18 @@ class AlertService:
             changed = any(what.counts for _, what in changes)
             late = bool(changes) and all(what is Change.STALE for _, what in changes)  # a late copy of an older one
             latest = notification.within(group.common_labels, group.common_annotations) if described else None
+            # only resolving (nothing in it fires) describes nothing: the group keeps its words
+            describes = created or bool(notification.firing)
             severity: int | None = None
             title: str | None = None
-            if latest is not None and not late:
+            if latest is not None and not late and describes:
                 severity, title = severity_and_title(self.rules.named(group.rule), latest)
                 redescribed = redescribed or (not created and _group_redescribed(group, latest, severity, title))
             alerts.refresh_group(
                 session=session,
                 group_id=group.id,
                 notification=None if late else latest,
+                describes=describes,
                 now=now,
                 changed=changed,
                 severity=severity,

@@ -98,8 +98,15 @@ class Notification:
     truncated: int = 0  # alerts the sender left out (`max_alerts`)
 
     @property
+    def firing(self) -> tuple[Alert, ...]:
+        """The alerts it says fire (an acknowledge or resolve describes none)."""
+        return tuple(alert for alert in self.alerts if alert.described and alert.status is AlertStatus.FIRING)
+
+    @property
     def summary(self) -> str:
-        return summary_of(self.common_annotations, self.common_labels, self.alerts)
+        """The group described by what fires: a resolved alert carried beside them names nothing
+        (all of them when none fires, a group first seen resolved)."""
+        return summary_of(self.common_annotations, self.common_labels, self.firing or self.alerts)
 
     @property
     def severity(self) -> int:
@@ -108,7 +115,7 @@ class Notification:
         firing (all of them when none fires)."""
         if "severity" in self.common_labels:
             return severity_of(self.common_labels)
-        shown = [alert for alert in self.alerts if alert.status is AlertStatus.FIRING] or self.alerts
+        shown = self.firing or self.alerts
         labelled = [alert.labels for alert in shown if "severity" in alert.labels]
         return min((severity_of(labels) for labels in labelled), default=DEFAULT_SEVERITY)
 

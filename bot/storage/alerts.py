@@ -136,10 +136,12 @@ def refresh_group(
     changed: bool,
     severity: int | None = None,
     title: str | None = None,
+    describes: bool = True,
 ) -> None:
     """What the latest notification says of the group (None: it only named an alert, an events
     acknowledge or resolve), with the severity and title it gives an incident declared from it;
-    `changed`: an alert of it changed state."""
+    `describes`: it says what fires (one that only resolves keeps the group's summary, and narrows
+    the common labels); `changed`: an alert of it changed state."""
     values: dict[str, Any] = {"last_seen_at": now}
     if severity is not None:
         values["severity"] = severity
@@ -147,11 +149,12 @@ def refresh_group(
         values["title"] = title
     if notification is not None:
         values |= {
-            "summary": notification.summary,
             "common_labels": as_json(notification.common_labels),
             "common_annotations": as_json(notification.common_annotations),
             "truncated": notification.truncated,
         }
+    if notification is not None and describes:
+        values["summary"] = notification.summary
     if notification is not None and notification.external_url:
         values["external_url"] = notification.external_url
     if changed:

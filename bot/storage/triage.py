@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlmodel import Session, col
 
 from bot.domain.alerts import AlertStatus, Counts, Triage
@@ -83,14 +83,18 @@ def adopt(*, session: Session, group_id: int, team_id: str) -> bool:
     return bool(core(session).execute(statement).rowcount)
 
 
-def first_fired(*, session: Session, group_id: int) -> datetime | None:
-    """When the group's earliest alert first fired."""
+def impact_began(*, session: Session, group_id: int) -> datetime | None:
+    """When an incident declared from the group began: the earliest `startsAt` of its alerts
+    firing (an alert resolved meanwhile is not what the incident is about); when none fires, when
+    its earliest alert first fired."""
+    firing = func.min(case((col(AlertRow.status) == AlertStatus.FIRING.value, AlertRow.starts_at)))
     query = (
-        select(func.min(AlertRow.first_fired_at))
+        select(firing, func.min(AlertRow.first_fired_at))
         .join(AlertMemberRow, col(AlertMemberRow.alert_id) == col(AlertRow.id))
         .where(col(AlertMemberRow.group_id) == group_id)
     )
-    found: datetime | None = core(session).execute(query).scalar()
+    fires, first = core(session).execute(query).one()
+    found: datetime | None = fires or first
     return found
 
 
