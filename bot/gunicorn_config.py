@@ -6,12 +6,20 @@
 - metrics across worker processes: each worker keeps its counters in files under
   `PROMETHEUS_MULTIPROC_DIR` (a fresh temporary folder unless the operator sets one, emptied at
   start), and any worker's `GET /metrics` answers the sum over all of them (see bot/metrics.py).
+
+gunicorn owns the signals of its processes: SIGTERM to the master stops each worker gracefully
+(its requests in hand answered, within `--graceful-timeout`). `worker_exit` then runs in the
+worker, and stops the background threads its `bot.wsgi` started (`Runtime.stop`: the outbox
+sender's Slack calls in hand recorded, what it claimed and did not send given back), before the
+worker process exits; without it they were daemon threads cut wherever they were.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -41,6 +49,19 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(getattr(worker, "pid", 0))  # type: ignore[no-untyped-call]  # untyped upstream
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """A worker ended (in the worker process; in the master too when a worker was already gone,
+    where no `bot.wsgi` was loaded): stop what its `bot.wsgi` started. A worker whose app never
+    loaded started nothing."""
+    loaded = sys.modules.get("bot.wsgi")
+    if loaded is None:
+        return
+    logging.getLogger("bot").info(
+        "stopping (gunicorn stopped this worker): finishing the Slack calls in hand; the rest waits for the next start"
+    )
+    loaded.runtime.stop()
 
 
 def on_exit(server: object) -> None:

@@ -13,7 +13,8 @@ claimed and not sent is given back at once, a call Slack has not answered within
 its lease), and the process exits with status 0. Start-up that cannot go on (a token Slack
 refuses, a port taken) ends it with its one line and status 2 instead.
 
-gunicorn's web process does not come here: gunicorn owns its signals.
+gunicorn's web process does not come here: gunicorn owns its signals, and its `worker_exit` hook
+stops the background threads once a worker has answered its requests in hand (`bot.gunicorn_config`).
 """
 
 from __future__ import annotations

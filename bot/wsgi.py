@@ -1,7 +1,8 @@
 """The gunicorn target: `gunicorn bot.wsgi:application` (see the Procfile).
 
 The only module that builds the app at import time. Each gunicorn worker process imports it,
-so each gets its own outbox sender thread (do not use --preload: threads do not survive fork).
+so each gets its own outbox sender thread (do not use --preload: threads do not survive fork),
+stopped when gunicorn stops the worker (`bot.gunicorn_config.worker_exit`).
 A setting problem prints one line each and exits with status 4, gunicorn's "App failed to
 load", so gunicorn stops instead of booting workers again and again (the Procfile's config,
 `bot.gunicorn_config`, checks the same in the master first and exits 2). The worker serves

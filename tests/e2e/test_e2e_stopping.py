@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 from stopping import STOP_SECONDS
-from test_e2e_gunicorn import PROCFILE
+from test_e2e_gunicorn import PROCFILE, web_command
 from test_e2e_socket_mode import START_SECONDS, bot_environment, procfile_socket_line
 
 from bot.outbox.kinds.create_channel import CreateChannel
@@ -34,6 +35,7 @@ from slack_emulator import ANNOUNCE, TEAM_ID, SlackEmulator
 from tests.free_ports import free_port
 
 STOPPING = "stopping (SIGTERM)"  # the one line a process writes as it begins to stop
+GUNICORN_STOPPING = "stopping (gunicorn stopped this worker)"
 CHANNEL = "inc-1-checkout-fails"
 
 
@@ -192,3 +194,35 @@ def test_sigterm_while_a_slack_call_is_in_hand_records_it_sends_nothing_more_and
     channel = emulator.channel_by_name(CHANNEL)
     assert channel is not None and [message.pinned for message in emulator.messages(channel.id)].count(True) == 1
     assert len(emulator.calls("conversations.create")) == 1, "the channel made once"
+
+
+def test_the_procfile_web_line_stopped_while_a_slack_call_is_in_hand_records_it_and_sends_nothing_more(
+    tmp_path: Path, database_url: str, emulator: SlackEmulator, processes: list[Running]
+) -> None:
+    """gunicorn owns the web process's signals: the master's SIGTERM stops each worker gracefully,
+    and then its `worker_exit` hook stops our background threads. Before, none stopped them: the
+    worker exited with the sender's call in hand, the effect left claimed."""
+    port = free_port()
+    running = start(tmp_path, web_command(port), environment(emulator, database_url), processes)
+    url = f"http://127.0.0.1:{port}"
+    running.wait_for("/healthz answering", lambda: healthy(url))
+    emulator.connect_app(f"{url}/slack/events", SIGNING_SECRET)
+    creating = emulator.hold("conversations.create")
+    opened = emulator.as_user("alice").slash("open sev2 Checkout fails")
+    assert opened.status == 200 and "Opened *INC-1*" in opened.json["text"], opened.error
+    assert creating.wait_arrived(START_SECONDS), running.output()
+    running.process.send_signal(signal.SIGTERM)
+    stopping = lambda: GUNICORN_STOPPING in running.output()  # noqa: E731
+    running.wait_for("the worker's stop, the call still in hand", stopping, or_exit=True)
+    creating.release()
+    assert running.stopped_with() == 0, running.output()
+    only_the_call_in_hand_was_sent(database_url, emulator)
+    stopped_cleanly(running, GUNICORN_STOPPING)
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:  # noqa: S310 - loopback
+            return bool(answer.status == 200)
+    except OSError:
+        return False
