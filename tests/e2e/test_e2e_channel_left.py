@@ -213,3 +213,22 @@ def test_a_pushpin_or_add_to_timeline_in_the_channel_left_behind_adds_nothing_an
     )
     entries = stack.runtime.service.timeline(Where(team_id="T0EMULATOR", number=1)).entries
     assert not [entry for entry in entries if "nginx" in entry.text]
+
+
+def test_a_card_slack_posted_only_after_the_click_is_replaced_too(slow_stack: Stack, clock: ManualClock) -> None:
+    """Slack failing as the incident opened: the move is clicked before its card is posted, and the
+    card, posted in the public channel just before the move, must not stay there showing the title."""
+    stack = slow_stack
+    stack.emulator.fail_next("chat.postMessage", status=503, times=3)
+    stack.user("alice").slash(f"open sev1 {TITLE}")
+    wait_for(lambda: len(stack.emulator.calls("chat.postMessage")) >= 3, timeout=15)
+    public = stack.channel_of(1)
+    assert not [m for m in stack.emulator.messages(public) if m.pinned], "no card yet"
+    click_move(stack, public)
+    wait_until_no_send_is_in_flight(stack)
+    clock.advance(seconds=30)
+    stack.settle(timeout=30)
+    assert stack.channel_of(1) != public
+    card = card_of(stack, public)
+    assert shown(card).startswith(MOVED_NOTICE) and TITLE not in str(card.blocks) + card.text
+    assert stack.emulator.channel(public).name == "inc-1-moved"

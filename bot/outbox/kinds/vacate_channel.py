@@ -26,6 +26,7 @@ from bot.render.channels import channel_name
 from bot.render.text import section
 
 NAME_TRIES = 20
+HISTORY_PAGE, HISTORY_PAGES = 200, 10  # where a card posted after the click is looked for: the newest 2,000 messages
 # conversations.archive's answers when the bot may not archive the channel: said in the note.
 ARCHIVE_REFUSED = frozenset(
     {"restricted_action", "not_authorized", "missing_scope", "cant_archive_general", "cant_archive_required"}
@@ -40,8 +41,9 @@ CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_
 
 @dataclass(frozen=True)
 class VacateChannel(Effect):
-    """`from_channel`, the public channel left; `card_ts`, the card the bot had pinned there (None:
-    it had none, or the move was recorded before this kind existed)."""
+    """`from_channel`, the public channel left; `card_ts`, the card the bot had pinned there when the
+    move was clicked (None: not posted yet, Slack being slow: then it is looked for among the
+    channel's messages, pinned by the bot)."""
 
     kind: ClassVar[str] = "channel.vacate"
     lane: ClassVar[str | None] = FORMER_LANE
@@ -66,7 +68,8 @@ class VacateChannel(Effect):
         if not channel.get("is_member"):
             client.conversations_join(channel=old)  # removed meanwhile: a public channel takes it back
         done = []
-        if self.card_ts is not None and _replace_card(client, old, self.card_ts, incident):
+        card = self.card_ts or _pinned_by(client, old, slack.bot_user_id())  # posted after the click, then
+        if card is not None and _replace_card(client, old, card, incident):
             done.append("card replaced")
         client.conversations_setTopic(channel=old, topic=moves.former_topic(incident))
         done.append("topic replaced")
@@ -87,6 +90,21 @@ class VacateChannel(Effect):
             client.chat_update(channel=old, ts=ts, text=moves.pointer(incident, view.names, archive_refused=code))
             return Nothing(note=", ".join([*done, f"not archived: {code}"]))
         return Nothing(note=", ".join([*done, "archived"]))
+
+
+def _pinned_by(client: WebClient, channel: str, bot_user_id: str) -> str | None:
+    """The ts of the message the bot pinned in `channel` (its card: the bot pins nothing else in an
+    incident's channel), for a move clicked before the card was posted; None when there is none."""
+    cursor = None
+    for _ in range(HISTORY_PAGES):
+        page = client.conversations_history(channel=channel, limit=HISTORY_PAGE, cursor=cursor)
+        for message in page.get("messages") or []:
+            if message.get("user") == bot_user_id and channel in (message.get("pinned_to") or []):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return None
 
 
 def _replace_card(client: WebClient, channel: str, ts: str, incident: Incident) -> bool:
