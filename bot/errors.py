@@ -7,6 +7,7 @@ reference id and tells the user only that reference.
     UserError                 something the person asked for cannot be done
     ├── UsageError            the command is malformed; carries the usage line
     ├── NotFound              no such incident, or none implied by this channel
+    │   └── NoIncidentHere    no INC-n given, and the channel is no incident's
     ├── RuleRefused           the incident's rules forbid it ("INC-7 is already monitoring")
     ├── BadTime               a `--at TIME` that cannot be read or is not allowed
     ├── Forbidden             the person may not change incidents (workspace guests)
@@ -40,6 +41,11 @@ class UsageError(UserError):
 
 class NotFound(UserError):
     """The incident named (or implied) does not exist."""
+
+
+class NoIncidentHere(NotFound):
+    """No INC-n was given and the channel is no incident's: a slash command's refusal shows that
+    command written with an INC-n (`bot.slack.usage.no_incident_here`)."""
 
 
 class RuleRefused(UserError):

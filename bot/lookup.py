@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.domain.incident import Incident, format_name
 from bot.domain.visibility import check_visible
-from bot.errors import NotFound
+from bot.errors import NoIncidentHere, NotFound
 from bot.storage import left_channels, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
@@ -51,7 +51,7 @@ def not_found(where: Where) -> NotFound:
     """The refusal when `where` names no incident: the number given, or the channel."""
     if where.number is not None:
         return NotFound(f"There is no {format_name(where.number)} in this workspace.")
-    return NotFound(
+    return NoIncidentHere(
         "This is not an incident channel: name the incident right after the subcommand, "
         "e.g. `/incident note INC-7 <text>`."
     )

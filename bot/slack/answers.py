@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from slack_bolt import Ack
 
 from bot import metrics
-from bot.errors import UsageError, UserError
+from bot.errors import NoIncidentHere, UsageError, UserError
 from bot.reading import Malformed
 from bot.render import blocks
 from bot.slack import usage
@@ -101,6 +101,9 @@ def run_reply(action: Callable[[], Reply], *, subcommand: str = "", label: str =
             outcome.value = "refused"
             how = error.usage or usage.USAGE.get(subcommand, "")
             return Reply(blocks.error_reply(error.message, how), refused=True)
+        except NoIncidentHere as error:
+            outcome.value = "refused"
+            return Reply(blocks.error_reply(usage.no_incident_here(subcommand) or error.message), refused=True)
         except UserError as error:
             outcome.value = "refused"
             return Reply(blocks.error_reply(error.message), refused=True)

@@ -45,6 +45,22 @@ HELP_TEXT = "\n".join(
 )
 
 
+NOT_AN_INCIDENT_CHANNEL = (
+    "This is not an incident channel: name the incident right after the subcommand, e.g. {example}."
+)
+
+
+def no_incident_here(subcommand: str) -> str | None:
+    """The refusal of `subcommand` typed without INC-n outside an incident channel, its example
+    that very subcommand's usage with INC-7 (`/incident page INC-7 <@person|@group|component> ...`);
+    None for a subcommand whose usage names no incident."""
+    forms = [form.strip() for form in USAGE.get(subcommand, "").split(" · ")]
+    example = next((form for form in forms if "[INC-n]" in form), None)
+    if example is None:
+        return None
+    return NOT_AN_INCIDENT_CHANNEL.format(example=example.replace("[INC-n]", "INC-7", 1))
+
+
 def unknown_subcommand(name: str) -> str:
     close = suggestion(name.lower(), [*USAGE])
     hint = f" Did you mean `{close}`?" if close else ""

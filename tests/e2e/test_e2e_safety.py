@@ -165,6 +165,8 @@ MALFORMED = [
     ("frobnicate", "frobnicate"),
     ("note INC-1 checked logs --at 2099-01-01 10:00", "in the future"),
     ("note INC-99 hello", "There is no INC-99"),
+    ("affects home major", "e.g. `/incident affects INC-7 <component> <operational|degraded|partial|major>"),
+    ("page @bob", "e.g. `/incident page INC-7 <@person|@group|component> ...`."),
 ]
 
 

@@ -154,6 +154,37 @@ def test_a_change_outside_an_incident_channel_without_inc_n_says_how_to_name_it(
     assert answer.text.startswith(":warning: This is not an incident channel: name the incident")
 
 
+# Typed in #general without INC-n: the refusal's example is the command typed, written with an
+# INC-n (tester F10: every one of them showed `/incident note INC-7 <text>`).
+NO_INCIDENT_HERE = [
+    (f"page <@{BOB}>", "`/incident page INC-7 &lt;@person|@group|component&gt; ...`."),
+    (
+        "affects home major",
+        "`/incident affects INC-7 &lt;component&gt; &lt;operational|degraded|partial|major&gt; [--at TIME]`.",
+    ),
+    (
+        "status monitoring fixed",
+        "`/incident status INC-7 &lt;investigating|identified|monitoring|resolved&gt; [message] [--at TIME]`.",
+    ),
+    ("sev 1", "`/incident sev INC-7 &lt;1-4&gt;`."),
+    ("retro", "`/incident retro INC-7`."),
+    ("followup check the disks", "`/incident followup INC-7 &lt;text&gt; [@owner] [due YYYY-MM-DD]`."),
+    ("note restarted the workers", "`/incident note INC-7 &lt;text&gt; [--at TIME]`."),
+]
+
+
+@pytest.mark.parametrize(("words", "example"), NO_INCIDENT_HERE, ids=[w.split()[0] for w, _ in NO_INCIDENT_HERE])
+def test_a_command_outside_an_incident_channel_without_inc_n_shows_itself_with_an_inc_n(
+    bot: DispatchBot, unchanged: Any, words: str, example: str
+) -> None:
+    bot.open()
+    with unchanged(bot.db):
+        answer = bot.command(words, user=BOB, channel=GENERAL)
+    assert answer.text == (
+        f":warning: This is not an incident channel: name the incident right after the subcommand, e.g. {example}"
+    )
+
+
 def test_a_card_button_for_an_unknown_incident_is_refused_and_nothing_is_stored(
     bot: DispatchBot, unchanged: Any
 ) -> None:
