@@ -195,6 +195,7 @@ class HomeService:
             follow_ups_more=follow_ups_count - len(follow_ups),
             alert_groups=groups,
             alert_groups_more=groups_more,
+            alert_channel=self.settings.alert_channel,
             add_to=add_to,
             oncall=oncall,
             names=members.names(session=session, user_ids=wanted),

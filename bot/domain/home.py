@@ -91,6 +91,7 @@ class Home:
     follow_ups_more: int = 0
     alert_groups: Sequence[WaitingGroup] | None = None  # None: no alert channel, or a guest
     alert_groups_more: int = 0
+    alert_channel: str | None = None  # where the groups the Home leaves out wait (INCIDENT_ALERT_CHANNEL)
     add_to: Sequence[Incident] = ()  # what each waiting group's *Add to incident* offers (as in its message)
     oncall: Sequence[OnCall] | None = None  # components with an on-call group (None: none has, or a guest)
     names: Mapping[str, str] = field(default_factory=dict)

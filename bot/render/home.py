@@ -4,7 +4,7 @@ their zone. Pure: nothing here reads storage or calls Slack.
 
 A Home view holds at most 100 blocks (Slack's limit). Each incident, alert group and the like is a
 block of its own; when everything would not fit, the longest list is cut first and ends with
-"…and 12 more: `/incident list`" (`fit`).
+"…and 12 more: `/incident list`" (`fit`); alert groups point to the alert channel instead.
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ def home_view(home: Home) -> dict[str, Any]:
         parts.append(Part(say("pages"), items, home.pages_more, say("pages_none"), more))
     if home.alert_groups is not None:
         items = [_group(group, home, say) for group in home.alert_groups]
-        parts.append(Part(say("alerts"), items, home.alert_groups_more, say("alerts_none"), more))
+        # The rest wait in the alert channel, not in `/incident list` (which lists incidents only).
+        more_alerts = say("more_alerts", count="{count}", channel=home.alert_channel) if home.alert_channel else more
+        parts.append(Part(say("alerts"), items, home.alert_groups_more, say("alerts_none"), more_alerts))
     if home.oncall is not None:
         parts.append(Part(say("oncall"), [[block] for block in _oncall(home.oncall, home.names, say)]))
     parts.append(

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alert_posts import alerting_stack, from_alertmanager
+from alert_posts import alerting_stack, enqueue, from_alertmanager
 from e2e_stack import Stack, bot_lines, wait_for, wait_until_no_send_is_in_flight
 
 from bot.render import actions
 from bot.sandbox import ManualClock
 from slack_emulator import SlackEmulator
+from tests.alert_samples import event
 
 
 def home_of(stack: Stack, person: str) -> str:
@@ -133,6 +134,17 @@ def test_an_alert_group_waits_on_the_home_with_its_buttons_and_is_declared_from_
     bob = home_of(stack, "bob")
     assert "No alert is waiting for triage." in bob
     assert "*INC-1*" in bob  # declared: bob opened it, so it is his
+
+
+def test_alert_groups_the_home_leaves_out_are_counted_in_the_alert_channel(make_stack: Callable[..., Stack]) -> None:
+    """`/incident list` lists incidents, never alerts (tester F8): the Home counts the rest where they wait."""
+    stack = alerting_stack(make_stack)
+    for n in range(1, 14):
+        assert enqueue(stack.url, event("pagerduty_trigger_openapi", dedup_key=f"bulk-{n}")).status == 202
+    stack.settle()
+    bob = opened_home(stack, "bob")
+    assert f"…and 3 more waiting in <#{stack.settings.alert_channel}>." in bob.splitlines()
+    assert "/incident list" not in bob
 
 
 def select_of(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:

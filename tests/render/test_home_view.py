@@ -107,6 +107,36 @@ def test_alert_groups_and_on_call_show_when_they_exist() -> None:
     assert pressed == [(actions.DECLARE_ALERTS, "12:3"), (actions.DISMISS_ALERTS, "12:3")]  # the triage message's
 
 
+@pytest.mark.parametrize(
+    ("language", "cut"),
+    [("en", "…and 61 more waiting in <#C0ALERTS>."), ("fr", "…et 61 de plus, en attente dans <#C0ALERTS>.")],
+)
+def test_alert_groups_left_out_are_counted_where_they_wait_not_in_the_list_command(language: str, cut: str) -> None:
+    """`/incident list` lists incidents only (tester F8): the rest wait in the alert channel."""
+    groups = [WaitingGroup(n, 1, f"Disk {n} full", 2, NOW, 1, "C0ALERTS", None) for n in range(1, 11)]
+    shown = texts(
+        valid(
+            home_view(
+                replace(home(alert_groups=groups, alert_groups_more=61, alert_channel="C0ALERTS"), language=language)
+            )
+        )
+    )
+    assert shown[shown.index(cut) - 3].startswith(":rotating_light: *Disk 10 full*")  # then its two buttons
+    assert not any("/incident list" in text for text in shown)
+
+
+def test_alert_groups_cut_to_fit_the_view_are_counted_in_the_alert_channel_too() -> None:
+    groups = [WaitingGroup(n, 1, f"Disk {n} full", 2, NOW, 1, "C0ALERTS", None) for n in range(1, 11)]
+    others = [OnHome(incident(n)) for n in range(1, 41)]
+    mine = [OnHome(incident(n), due=None) for n in range(2000, 2040)]
+    view = valid(home_view(home(alert_groups=groups, alert_channel="C0ALERTS", mine=mine, others=others)))
+    shown = texts(view)
+    cut = [text for text in shown if "waiting in" in text]
+    assert len(cut) <= 1 and all(re.fullmatch(r"…and \d+ more waiting in <#C0ALERTS>\.", text) for text in cut)
+    shown_groups = len([text for text in shown if text.startswith(":rotating_light:")])
+    assert cut == ([f"…and {10 - shown_groups} more waiting in <#C0ALERTS>."] if shown_groups < 10 else [])
+
+
 def test_the_last_resolved_show_how_long_they_lasted_and_follow_ups_their_due_date() -> None:
     resolved = replace(incident(3, "Search down"), status=Status.RESOLVED)
     follow_up = OpenFollowUp(12, resolved, "Alert on <@U0BOB>'s queue", date(2022, 2, 24))
