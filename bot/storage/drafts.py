@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.drafts import Draft, DraftRecord, DraftState
 from bot.domain.incident import Attack, Status
-from bot.storage import public
+from bot.storage import fan_outs, public
 from bot.storage.sql import core
 from bot.storage.tables import DraftRow
 
@@ -69,6 +69,7 @@ def correct(*, session: Session, draft_id: int, text: str, actor: str, now: date
 
 def discard(*, session: Session, draft_id: int, actor: str, now: datetime) -> None:
     _set(session, draft_id, state=DraftState.DISCARDED.value, decided_by=actor, decided_at=now)
+    fan_outs.wake_waiting(session=session, draft_id=draft_id, now=now)  # subscribers waiting for it
 
 
 def mark_stale(*, session: Session, draft_id: int, reason: str, now: datetime) -> bool:
@@ -82,7 +83,10 @@ def mark_stale(*, session: Session, draft_id: int, reason: str, now: datetime) -
         .values(state=DraftState.STALE.value, state_reason=reason, decided_at=now)
         .returning(col(DraftRow.id))
     )
-    return staled.first() is not None
+    if staled.first() is None:
+        return False
+    fan_outs.wake_waiting(session=session, draft_id=draft_id, now=now)  # subscribers waiting for it
+    return True
 
 
 def record_message(*, session: Session, draft_id: int, message_ts: str) -> None:

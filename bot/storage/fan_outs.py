@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.storage.deliveries import LEASE
 from bot.storage.sql import core
 from bot.storage.subscriber_tables import DUE_FAN_OUT, FanOutRow
+from bot.storage.tables import DraftRow
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,19 @@ def later(*, session: Session, fan_out_id: int, at: datetime, delivered: int) ->
         update(FanOutRow)
         .where(col(FanOutRow.id) == fan_out_id)
         .values(not_before=at, claimed_until=None, delivered=FanOutRow.delivered + delivered)
+    )
+
+
+def wake_waiting(*, session: Session, draft_id: int, now: datetime) -> None:
+    """A draft stopped being proposed (stale, discarded): the fan-outs of its incident still waiting
+    for a language's draft are due now, and decide again whether anyone still waits (FALLBACK_WAIT
+    is for a draft that may yet be published, not for one that never will be)."""
+    incident = select(DraftRow.incident_id).where(col(DraftRow.id) == draft_id).scalar_subquery()
+    drafts_of_incident = select(DraftRow.id).where(col(DraftRow.incident_id) == incident)
+    core(session).execute(
+        update(FanOutRow)
+        .where(DUE_FAN_OUT, col(FanOutRow.not_before) > now, col(FanOutRow.draft_id).in_(drafts_of_incident))
+        .values(not_before=now)
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 from subscriber_world import Mailbox, SmtpServer, SubscriberWorld, html_of, link_in, plain_smtp, secure_smtp, text_of
 
+from bot.domain.incident import Status
 from bot.storage.db import Database
 from bot.storage.subscriber_tables import SubscriberRow
 
@@ -240,6 +241,40 @@ def test_each_reader_gets_their_language_and_waits_for_it_a_while(world: Subscri
     world.drafts.publish(drafted.drafts[1].id, actor="U0ALICE")  # French, too late: already told
     world.deliver()
     assert len(smtp.mailbox.to("francais@example.fr")) == 3
+    assert len(smtp.mailbox.to("anglais@example.com")) == 3
+
+
+def test_a_reader_waits_for_their_language_only_while_its_draft_can_still_be_published(
+    world: SubscriberWorld, smtp: SmtpServer
+) -> None:
+    """The French drafts of an update go stale (the status moved on) or are discarded: French
+    readers get the published English text at once, not 5 minutes after it (they waited for drafts
+    nobody could publish any more)."""
+    world.confirmed("anglais@example.com", smtp.mailbox)
+    world.post("/status/subscribe", {"email": "francais@example.fr", "language": "fr"})
+    world.deliver()
+    world.open_link(link_in(smtp.mailbox.to("francais@example.fr")[0], "/status/confirm"), method="POST")
+    incident = world.open()
+
+    world.clock.now += timedelta(minutes=1)
+    english, _ = world.drafts.draft(incident, actor="U0ALICE", language=None, length="long").drafts
+    world.drafts.publish(english.id, actor="U0ALICE")
+    world.deliver()
+    assert len(smtp.mailbox.to("francais@example.fr")) == 1, "the French text is drafted: wait for it"
+    world.clock.now += timedelta(seconds=2)
+    world.incidents.set_status(incident, actor="U0ALICE", status=Status.IDENTIFIED, message="Found it")
+    world.deliver()
+    [_, fallback] = smtp.mailbox.to("francais@example.fr")
+    assert "Cette mise à jour a été publiée en anglais." in text_of(fallback)
+
+    world.clock.now += timedelta(minutes=1)
+    english, french = world.drafts.draft(incident, actor="U0ALICE", language=None, length="long").drafts
+    world.drafts.publish(english.id, actor="U0ALICE")
+    world.deliver()
+    assert len(smtp.mailbox.to("francais@example.fr")) == 2, "waiting for French again"
+    world.drafts.discard(french.id, actor="U0ALICE")
+    world.deliver()
+    assert len(smtp.mailbox.to("francais@example.fr")) == 3, "discarded: no French text will come"
     assert len(smtp.mailbox.to("anglais@example.com")) == 3
 
 
