@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.domain.alerts import is_source
 from bot.domain.catalog import Catalog
 from bot.domain.paging import (
+    Asked,
     Choice,
     PageRequest,
     RequestState,
@@ -31,6 +32,7 @@ from bot.domain.paging import (
     choose,
     escalated_entry,
     escalation_group,
+    paged_entry,
     unanswered_entry,
 )
 from bot.domain.usergroups import KnownGroup
@@ -164,6 +166,21 @@ class Escalations:
         effects.append(UpdateCard(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
         return None
+
+
+def paged_again_escalated(
+    session: Session, incident_id: int, request_id: int, asked: Asked, *, actor: str, now: datetime
+) -> tuple[int, list[Effect]]:
+    """*Page again* after an escalation: the escalation group's people are paged again in the new
+    request, which starts escalated: when nobody answers it either, the channel is told (the same
+    people are not escalated to a second time). The timeline says who paged them: its entry's id."""
+    pages.start_escalated(session=session, request_id=request_id, escalation=asked.group, now=now)
+    page_ids = pages.add_pages(
+        session=session, request_id=request_id, incident_id=incident_id, people=asked.paged, via=Via.ESCALATION, now=now
+    )
+    entry = paged_entry(asked.target, Via.GROUP, asked.group, asked.paged, actor=actor, now=now)
+    entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
+    return entry_id, [PostTimeline(entry_id=entry_id), *(SendPage(page_id=page_id) for page_id in page_ids)]
 
 
 def _group_told(session: Session, request: PageRequest) -> KnownGroup | None:

@@ -137,16 +137,22 @@ class PageTargets:
             raise RuleRefused(f"The user group {group.mention} has no members: nobody to page through it.")
         return Reached(target, via, group.mention, group.members)
 
-    def plan_again(self, session: Session, request: PageRequest) -> Reached:
+    def plan_again(self, session: Session, request: PageRequest) -> list[Reached]:
+        """*Page again*: everyone the unanswered request asked: its people, group or on-call group,
+        and the escalation group it escalated to (as the bot knows them now)."""
         target = request.target
         if target.kind is TargetKind.PERSON:
-            return Reached(target, Via.DIRECT, "", target.people)
+            return [Reached(target, Via.DIRECT, "", target.people)]
         if target.kind is TargetKind.GROUP:
-            return self.group_plan(session, target.ref, target.label)
+            return [self.group_plan(session, target.ref, target.label)]
         component = self.catalog.get(target.ref)
         if component is None or component.oncall is None:
             raise RuleRefused(f"{target.label} is no longer in the catalog with an on-call group: page people instead.")
-        return self.oncall_plan(session, component)
+        plans = [self.oncall_plan(session, component)]
+        escalation = find_group(session, request.escalation) if request.escalation else None
+        if escalation is not None and not escalation.disabled:  # it escalated: that group was asked too
+            plans.append(Reached(target, Via.ESCALATION, escalation.mention, escalation.members))
+        return plans
 
 
 def reached_by(session: Session, catalog: Catalog, request: PageRequest) -> frozenset[str]:

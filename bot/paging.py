@@ -48,7 +48,7 @@ from bot.domain.roles import Role, change_role
 from bot.domain.timefmt import clock_time
 from bot.domain.visibility import check_visible
 from bot.errors import NotFound, RuleRefused, UsageError
-from bot.escalation import Escalations
+from bot.escalation import Escalations, paged_again_escalated
 from bot.lookup import Where, locate
 from bot.outbox import store
 from bot.outbox.effect import Effect
@@ -206,7 +206,7 @@ class PagingService:
             store.enqueue_all(
                 session=session, incident_id=stored.id, effects=[UpdatePage(page_id=i) for i in closed], now=now
             )
-            return self._page(session, stored, [self.targets.plan_again(session, request)], actor=actor)
+            return self._page(session, stored, self.targets.plan_again(session, request), actor=actor)
 
     def request_picker(self, *, request_id: int, actor: str, channel_id: str | None, trigger_id: str) -> None:
         """*Page someone else*: its picker, opened right after the ack with the button's trigger
@@ -252,8 +252,12 @@ class PagingService:
         everyone = tuple(p for each in asked for p in each.paged)
         replaced = pages.replace_told_unanswered(session=session, incident_id=stored.id, user_ids=everyone, now=now)
         effects: list[Effect] = [Invite(users=everyone), *(UpdatePage(page_id=page_id) for page_id in replaced)]
-        entry_id = 0
+        entry_id = request_id = 0
         for each in asked:
+            if each.via is Via.ESCALATION and request_id:  # paged again with its escalation group: one request
+                entry_id, more = paged_again_escalated(session, stored.id, request_id, each, actor=actor, now=now)
+                effects += more
+                continue
             request_id = pages.add_request(
                 session=session,
                 incident_id=stored.id,

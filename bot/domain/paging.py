@@ -267,8 +267,9 @@ def all_declined(pages: Sequence[Page]) -> bool:
     """Every page of the request's latest round was answered *Can't take it*: as good as silence,
     so the next step need not wait for the escalation time."""
     latest = [page for page in pages if page.state is not PageState.REPLACED]
-    escalated = [page for page in latest if page.via is Via.ESCALATION]
-    current = escalated or latest
+    escalated = [page.created_at for page in latest if page.via is Via.ESCALATION]
+    # The escalation's round; paged again with its escalation group, everyone was paged at once.
+    current = [page for page in latest if page.created_at >= min(escalated)] if escalated else latest
     return bool(current) and all(page.state is PageState.DECLINED for page in current)
 
 

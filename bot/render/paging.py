@@ -225,6 +225,8 @@ def paged_reply(paged: Paged, names: Mapping[str, str], zone: ZoneInfo) -> str:
             reason = f" (on call for {target_words(asked.target, names)}, {escape(asked.group)})"
         elif asked.via is Via.GROUP:
             reason = f" ({escape(asked.group)})"
+        elif asked.via is Via.ESCALATION:  # *Page again* after an escalation
+            reason = f" ({escape(asked.group)}, its escalation group)"
         lines.append(f"paged {_people(asked.paged, names)}{reason}")
     if lines:
         each = "Each" if sum(len(asked.paged) for asked in paged.asked) > 1 else "They"

@@ -256,6 +256,17 @@ def replace(*, session: Session, request_id: int) -> bool:
     return won.first() is not None
 
 
+def start_escalated(*, session: Session, request_id: int, escalation: str, now: datetime) -> None:
+    """A new request that pages the escalation group from the start (*Page again* after an
+    escalation): its time counts from the escalation group's messages, and its next step is the
+    channel's "nobody answered", not that group a second time."""
+    core(session).execute(
+        update(PageRequestRow)
+        .where(col(PageRequestRow.id) == request_id)
+        .values(state=RequestState.ESCALATED.value, escalated_at=now, escalation=escalation)
+    )
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 

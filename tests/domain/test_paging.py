@@ -63,8 +63,9 @@ def test_only_a_components_first_round_escalates_to_its_escalation_group() -> No
     assert escalation_group(request(), None) is None
 
 
-def page(state: PageState, via: Via = Via.ONCALL) -> Page:
-    return Page(id=1, request=request(), user_id="U0BOB", via=via, state=state, created_at=NOW)
+def page(state: PageState, via: Via = Via.ONCALL, *, later: bool = False) -> Page:
+    created = NOW + timedelta(minutes=5) if later else NOW
+    return Page(id=1, request=request(), user_id="U0BOB", via=via, state=state, created_at=created)
 
 
 def test_everyone_of_the_latest_round_saying_no_is_as_good_as_silence() -> None:
@@ -72,9 +73,12 @@ def test_everyone_of_the_latest_round_saying_no_is_as_good_as_silence() -> None:
     assert not all_declined([page(PageState.DECLINED), page(PageState.SENT)])
     assert not all_declined([])
     # after an escalation only its own round counts
-    escalated = [page(PageState.DECLINED), page(PageState.SENT, Via.ESCALATION)]
+    escalated = [page(PageState.DECLINED), page(PageState.SENT, Via.ESCALATION, later=True)]
     assert not all_declined(escalated)
-    assert all_declined([page(PageState.SENT), page(PageState.DECLINED, Via.ESCALATION)])
+    assert all_declined([page(PageState.SENT), page(PageState.DECLINED, Via.ESCALATION, later=True)])
+    # paged again with its escalation group: one round, everyone of it counts (tester F2)
+    assert not all_declined([page(PageState.SENT), page(PageState.DECLINED, Via.ESCALATION)])
+    assert all_declined([page(PageState.DECLINED), page(PageState.DECLINED, Via.ESCALATION)])
     assert all_declined([page(PageState.REPLACED), page(PageState.DECLINED)])
 
 

@@ -109,7 +109,10 @@ def test_unanswered_the_escalation_group_is_paged_once_then_the_channel_is_told_
     stack.user("bob").click(channel, notice.ts, "page.again")
     stack.settle()
     said = replies(stack)
-    assert said[-2].startswith("INC-1: paged *carol* (on call for *Home page*, @oncall-web).")
+    assert said[-2].startswith(
+        "INC-1: paged *carol* (on call for *Home page*, @oncall-web); paged *dave*, *alice* (@sre-leads, its "
+        "escalation group)."
+    )  # "Page them again": the escalation group too (tests/e2e/test_e2e_page_again.py)
     assert said[-1] == ":warning: That page of INC-1 was already paged again: see the newer one."
     old, new = dm(stack, "carol")
     assert shown(old).endswith(":repeat: Paged again at 21:51 IST: answer the newer message.")
