@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot")
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+WAKE_SECONDS = 0.25  # how often the main thread, waiting for a stop, runs the signal handlers due
 
 
 class Server(Protocol):
@@ -68,6 +69,15 @@ def stop_on_signals() -> Stop:
     for each in STOP_SIGNALS:
         signal.signal(each, handle)
     return stop
+
+
+def wait_until(stop: Stop) -> None:
+    """Wait in the main thread until `stop` is set, waking every `WAKE_SECONDS`: a signal the kernel
+    hands to another thread only flags it for the main thread, whose handler runs once that thread
+    runs Python again; blocked in a wait without end, it never would (a SIGTERM seen in CI left
+    `incident-bot socket` waiting 30 s and more, its handler never run)."""
+    while not stop.wait(WAKE_SECONDS):
+        pass
 
 
 def stopping(stop: Stop) -> None:
@@ -136,7 +146,7 @@ def run_until_stopped(stop: Stop, run: Callable[[Starting], None]) -> int:
     then the one line, what the steps started closed (the last first), the runtime stopped. The
     exit status: 0, or the one start-up failed with."""
     starting = Starting(stop, run).begin()
-    stop.wait()
+    wait_until(stop)
     status = starting.end()
     if status is None and stop.signal is not None:
         stopping(stop)
