@@ -24,6 +24,7 @@ from bot.domain.fanout import confirmation_key
 from bot.domain.limits import CONFIRMATIONS_PER_ADDRESS, SUBSCRIBE_PER_CLIENT, Limit
 from bot.domain.signed import Addressee, BadLink, Purpose, keyed, verify
 from bot.domain.subscribers import (
+    AddressRefused,
     Medium,
     Subscriber,
     SubscriberCounts,
@@ -170,9 +171,10 @@ class SubscriberService:
         log.info("subscriber %s confirmed", link.subscriber_id)
 
     def _pending(self, session: Session, token: str) -> Addressee:
+        """The link, if it can still confirm: its subscriber's, or a spelling's merged into it (0034)."""
         link = verify(self.key, Purpose.CONFIRM, token, self.clock())
-        row = subscribers.get(session=session, subscriber_id=link.subscriber_id)
-        if row is None or row.nonce != link.nonce or row.state != SubscriberState.PENDING.value:
+        found = subscribers.by_confirmation_link(session=session, subscriber_id=link.subscriber_id, nonce=link.nonce)
+        if found is None:
             raise BadLink()
         return link
 
@@ -180,26 +182,28 @@ class SubscriberService:
         """Raises `BadLink` unless the link names a subscriber (unsubscribed already is fine)."""
         link = verify(self.key, Purpose.UNSUBSCRIBE, token, self.clock())
         with self.db.read() as session:
-            row = subscribers.get(session=session, subscriber_id=link.subscriber_id)
-            if row is None or row.unsubscribe_nonce != link.nonce:
+            found = subscribers.by_unsubscribe_link(session=session, subscriber_id=link.subscriber_id, nonce=link.nonce)
+            if found is None:
                 raise BadLink()
 
     def unsubscribe(self, token: str) -> None:
-        """Unsubscribe the subscriber the link is for (again: nothing changes); raises `BadLink`."""
+        """Unsubscribe the subscriber the link is for (again: nothing changes); raises `BadLink`.
+        A link sent to a spelling migration 0034 merged away unsubscribes the mailbox's subscriber."""
         link = verify(self.key, Purpose.UNSUBSCRIBE, token, self.clock())
         with self.db.write() as session:
             now = self.clock()
-            row = subscribers.get(session=session, subscriber_id=link.subscriber_id, for_update=True)
-            if row is None or row.unsubscribe_nonce != link.nonce:
+            row = subscribers.by_unsubscribe_link(
+                session=session, subscriber_id=link.subscriber_id, nonce=link.nonce, for_update=True
+            )
+            if row is None or row.id is None:
                 raise BadLink()
             if row.state != SubscriberState.UNSUBSCRIBED.value:
                 subscribers.unsubscribe(
-                    session=session, subscriber_id=link.subscriber_id, unsubscribe_nonce=link.nonce, now=now
+                    session=session, subscriber_id=row.id, unsubscribe_nonce=row.unsubscribe_nonce, now=now
                 )
-                deliveries.give_up_pending(
-                    session=session, subscriber_id=link.subscriber_id, now=now, error="unsubscribed"
-                )
-        log.info("subscriber %s unsubscribed", link.subscriber_id)
+                deliveries.give_up_pending(session=session, subscriber_id=row.id, now=now, error="unsubscribed")
+            subscribers.close_asks(session=session, subscriber_id=row.id)  # a merged spelling's too
+        log.info("subscriber %s unsubscribed", row.id)
 
     # --- counts, for /metrics, `incident-bot subscribers` and `/incident subscribers` -----------
 
@@ -238,10 +242,20 @@ class SubscriberService:
             row = None
             if which.isdigit():
                 row = subscribers.get(session=session, subscriber_id=int(which), for_update=True)
-            for medium in Medium:
-                row = row or subscribers.find(session=session, medium=medium, address=which.strip(), for_update=True)
+            for medium, address in _addresses(which):
+                row = row or subscribers.find(session=session, medium=medium, address=address, for_update=True)
             if row is None or row.id is None:
                 raise NotFound(f"No subscriber {which!r} (`incident-bot subscribers list` shows them).")
             removed = subscribers.stored(row)
             subscribers.remove(session=session, subscriber_id=row.id)
             return removed
+
+
+def _addresses(which: str) -> list[tuple[Medium, str]]:
+    """What an operator's `which` is stored as: a mailbox as `check_email` writes it (whatever its
+    case), a webhook's URL as written."""
+    try:
+        mailbox = [(Medium.MAIL, check_email(which))]
+    except AddressRefused:
+        mailbox = []
+    return [*mailbox, (Medium.WEBHOOK, which.strip())]

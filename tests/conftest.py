@@ -69,6 +69,7 @@ TABLES = (
     "member",
     "member_sync",
     "usergroup",
+    "subscriber_alias",
     "subscriber",
     "delivery",
     "fan_out",

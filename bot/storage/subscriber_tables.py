@@ -36,6 +36,21 @@ class SubscriberRow(SQLModel, table=True):
     confirmed_at: datetime | None = utc_column(nullable=True)
 
 
+class SubscriberAliasRow(SQLModel, table=True):
+    """A subscriber merged into another by migration 0034 (two spellings of one mailbox): its id
+    and the nonces its links were signed over, so that the links in mails already sent to it act
+    on the mailbox's one subscriber (`subscriber_id`). `nonce`: a confirmation it asked for that
+    is still open (None once used or overtaken by the subscriber's next change)."""
+
+    __tablename__ = "subscriber_alias"
+    __table_args__ = (Index("ix_subscriber_alias_subscriber", "subscriber_id"),)
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # the id merged away
+    subscriber_id: int = Field(foreign_key="subscriber.id")
+    unsubscribe_nonce: str = Field(max_length=64)
+    nonce: str | None = Field(default=None, max_length=64)
+
+
 DUE_DELIVERY = text("state = 'pending'")
 
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.domain.subscribers import Medium, Subscriber, SubscriberState
 from bot.storage import deliveries
 from bot.storage.sql import core
-from bot.storage.subscriber_tables import SubscriberRow
+from bot.storage.subscriber_tables import SubscriberAliasRow, SubscriberRow
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,49 @@ def find(*, session: Session, medium: Medium, address: str, for_update: bool = F
 def get(*, session: Session, subscriber_id: int, for_update: bool = False) -> SubscriberRow | None:
     query = select(SubscriberRow).where(SubscriberRow.id == subscriber_id)
     return session.exec(query.with_for_update() if for_update else query).first()
+
+
+def by_unsubscribe_link(
+    *, session: Session, subscriber_id: int, nonce: str, for_update: bool = False
+) -> SubscriberRow | None:
+    """The subscriber an unsubscribe link is for: its own, or one sent to a spelling of its
+    address that migration 0034 merged into it (`SubscriberAliasRow`). None: no such link."""
+    row = get(session=session, subscriber_id=subscriber_id, for_update=for_update)
+    if row is not None and row.unsubscribe_nonce == nonce:
+        return row
+    alias = session.exec(
+        select(SubscriberAliasRow).where(
+            SubscriberAliasRow.id == subscriber_id, SubscriberAliasRow.unsubscribe_nonce == nonce
+        )
+    ).first()
+    return None if alias is None else get(session=session, subscriber_id=alias.subscriber_id, for_update=for_update)
+
+
+def by_confirmation_link(
+    *, session: Session, subscriber_id: int, nonce: str, for_update: bool = False
+) -> SubscriberRow | None:
+    """The subscriber a confirmation link can still confirm: pending with this nonce, or the one a
+    spelling that asked for it was merged into (0034), while that ask is open. None: none."""
+    row = get(session=session, subscriber_id=subscriber_id, for_update=for_update)
+    if row is not None and row.nonce == nonce and row.state == SubscriberState.PENDING.value:
+        return row
+    alias = _open_ask(session, subscriber_id, nonce)
+    return None if alias is None else get(session=session, subscriber_id=alias.subscriber_id, for_update=for_update)
+
+
+def _open_ask(session: Session, alias_id: int, nonce: str) -> SubscriberAliasRow | None:
+    query = select(SubscriberAliasRow).where(SubscriberAliasRow.id == alias_id, SubscriberAliasRow.nonce == nonce)
+    return session.exec(query).first()
+
+
+def close_asks(*, session: Session, subscriber_id: int) -> None:
+    """The open confirmations of spellings merged into this subscriber die (as its own does when
+    it is confirmed, unsubscribes, bounces or asks again)."""
+    core(session).execute(
+        update(SubscriberAliasRow)
+        .where(col(SubscriberAliasRow.subscriber_id) == subscriber_id, col(SubscriberAliasRow.nonce).is_not(None))
+        .values(nonce=None)
+    )
 
 
 def insert(
@@ -102,7 +145,8 @@ def ask_again(
 
 
 def confirm(*, session: Session, subscriber_id: int, nonce: str, now: datetime) -> bool:
-    """Confirmed, if still pending with this nonce (False: the link was used or replaced)."""
+    """Confirmed, if still pending with this nonce, or through the open ask of a spelling merged
+    into it (False: the link was used or replaced)."""
     done = core(session).execute(
         update(SubscriberRow)
         .where(
@@ -112,7 +156,30 @@ def confirm(*, session: Session, subscriber_id: int, nonce: str, now: datetime) 
         )
         .values(state=SubscriberState.CONFIRMED.value, nonce=None, confirmed_at=now, changed_at=now)
     )
-    return bool(done.rowcount)
+    if done.rowcount:
+        close_asks(session=session, subscriber_id=subscriber_id)
+        return True
+    alias = _open_ask(session, subscriber_id, nonce)
+    if alias is None:
+        return False
+    used = core(session).execute(
+        update(SubscriberAliasRow)
+        .where(col(SubscriberAliasRow.id) == alias.id, col(SubscriberAliasRow.nonce) == nonce)
+        .values(nonce=None)
+    )
+    if used.rowcount:
+        _confirmed(session, alias.subscriber_id, now)
+    return bool(used.rowcount)
+
+
+def _confirmed(session: Session, subscriber_id: int, now: datetime) -> None:
+    """Confirmed through a merged spelling's ask: a confirmed subscriber stays as it is."""
+    core(session).execute(
+        update(SubscriberRow)
+        .where(col(SubscriberRow.id) == subscriber_id, col(SubscriberRow.state) != SubscriberState.CONFIRMED.value)
+        .values(state=SubscriberState.CONFIRMED.value, nonce=None, confirmed_at=now, changed_at=now)
+    )
+    close_asks(session=session, subscriber_id=subscriber_id)
 
 
 def unsubscribe(*, session: Session, subscriber_id: int, unsubscribe_nonce: str, now: datetime) -> bool:
@@ -132,6 +199,7 @@ def set_state(*, session: Session, subscriber_id: int, state: SubscriberState, n
 def remove(*, session: Session, subscriber_id: int) -> None:
     """Forget a subscriber (an operator's `subscribers remove`): its deliveries go with it."""
     deliveries.forget_subscriber(session=session, subscriber_id=subscriber_id)
+    core(session).execute(delete(SubscriberAliasRow).where(col(SubscriberAliasRow.subscriber_id) == subscriber_id))
     row = session.get(SubscriberRow, subscriber_id)
     if row is not None:
         session.delete(row)
@@ -184,3 +252,4 @@ def by_ids(*, session: Session, subscriber_ids: Iterable[int]) -> dict[int, Subs
 
 def _set(session: Session, subscriber_id: int, **values: Any) -> None:
     core(session).execute(update(SubscriberRow).where(col(SubscriberRow.id) == subscriber_id).values(**values))
+    close_asks(session=session, subscriber_id=subscriber_id)

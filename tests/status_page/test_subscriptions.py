@@ -9,12 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 from subscriber_world import Mailbox, SmtpServer, SubscriberWorld, html_of, link_in, plain_smtp, secure_smtp, text_of
 
 from bot.domain.incident import Status
 from bot.storage.db import Database
-from bot.storage.subscriber_tables import SubscriberRow
 
 ADDRESS = "jane.doe@example.com"
 
@@ -128,23 +126,6 @@ def test_the_answer_is_the_same_whether_the_address_is_new_pending_or_subscribed
     assert new.body == pending.body == subscribed.body
     world.deliver()
     assert len(smtp.mailbox.to(ADDRESS)) == 1, "a subscribed address is sent no second confirmation"
-
-
-def test_one_mailbox_is_one_subscriber_whatever_case_its_address_is_written_in(
-    world: SubscriberWorld, smtp: SmtpServer
-) -> None:
-    """`Jane.Doe@Example.com` reaches the mailbox `jane.doe@example.com` does: subscribed once, it
-    is sent no second confirmation and each update once (it was a second subscriber, mailed twice)."""
-    world.confirmed(ADDRESS, smtp.mailbox)
-    again = world.subscribe("Jane.Doe@EXAMPLE.com", client="198.51.100.7")
-    assert again.status == "200 OK" and "Check your inbox" in again.text
-    world.publish(world.open(), text="Some of you cannot pay. We are on it.")
-    world.deliver()
-    world.deliver()
-    received = [mail["To"] for mail in smtp.mailbox.messages]
-    assert received == [ADDRESS, ADDRESS], "the confirmation, then the update, once"
-    with world.db.read() as session:
-        assert [row.address for row in session.exec(select(SubscriberRow))] == [ADDRESS]
 
 
 def test_unsubscribing_by_the_pages_button_after_a_link_opened_by_a_scanner(

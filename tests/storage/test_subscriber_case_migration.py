@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.domain.subscribers import Medium, SubscriberState
 from bot.storage import subscribers
 from bot.storage.db import Database
-from bot.storage.subscriber_tables import DeliveryRow, SubscriberRow
+from bot.storage.subscriber_tables import DeliveryRow, SubscriberAliasRow, SubscriberRow
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -61,12 +61,16 @@ def test_the_spellings_of_one_mailbox_become_its_latest_decision_with_every_deli
     with db.read() as session:
         rows = {row.id: (row.address, row.state) for row in session.exec(select(SubscriberRow))}
         keys = sorted((row.subscriber_id, row.key) for row in session.exec(select(DeliveryRow)))
+        aliases = {
+            row.id: (row.subscriber_id, row.unsubscribe_nonce) for row in session.exec(select(SubscriberAliasRow))
+        }
     assert rows == {
         latest: ("ann@example.com", "unsubscribed"),  # the mailbox's last decision: it unsubscribed
         bob: ("bob@example.com", "confirmed"),
         hook: ("https://hooks.example.com/Status", "confirmed"),  # a URL is not a mailbox
     }
     assert first not in rows and asked not in rows
+    assert aliases == {first: (latest, "n1"), asked: (latest, "n3")}, "their links act on the row kept"
     assert keys == sorted(
         [
             (latest, "update:1"),
