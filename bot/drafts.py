@@ -156,7 +156,7 @@ class DraftService:
             self._enqueue(session, draft.incident_id, PublishDraft(draft_id=draft.id), now)
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             fan_outs.record(session=session, draft_id=draft.id, kind="update", now=now)  # to its subscribers
-            what = f"{load_language(draft.language).name} {draft.length} update: {draft.text}"
+            what = f"{load_language(draft.language).name} {draft.length} update: {markup.from_words(draft.text)}"
             entry_id = self._post_entry(session, draft.incident_id, actor, EntryKind.PUBLISHED, what, now)
             answer_reminders(session, incident_id=draft.incident_id, entry_id=entry_id, now=now)
             answered = deadlines.on_publish(session, draft, incident, actor, now, self.settings.reminders)
@@ -189,7 +189,7 @@ class DraftService:
             self._enqueue(session, draft.incident_id, CorrectPublished(draft_id=draft.id), now)
             self._enqueue(session, draft.incident_id, UpdateDraft(draft_id=draft.id), now)
             fan_outs.record(session=session, draft_id=draft.id, kind="correction", now=now)
-            what = f"{load_language(draft.language).name} {draft.length} update: {text}"
+            what = f"{load_language(draft.language).name} {draft.length} update: {markup.from_words(text)}"
             self._post_entry(session, draft.incident_id, actor, EntryKind.CORRECTED, what, now)
             corrected = self._get(session, draft.id)
         self.fanned_out()

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.markup import collapse_spaces, visible_length
+from bot.domain.markup import collapse_spaces, from_words, visible_length
 from bot.domain.timefmt import day_and_time, require_aware
 from bot.errors import BadTime, RuleRefused, UsageError
 
@@ -352,7 +352,7 @@ def set_public_title(incident: Incident, *, text: str, actor: str, now: datetime
     text = checked_text(text, what="public title", limit=PUBLIC_TITLE_MAX, one_line=True, empty=empty)
     if text == incident.public_title:
         raise RuleRefused(f"{incident.name} already has that public title.")
-    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.PUBLIC_TITLE, text=text)
+    entry = TimelineEntry(at=now, recorded_at=now, actor=actor, kind=EntryKind.PUBLIC_TITLE, text=from_words(text))
     return replace(incident, public_title=text), entry
 
 

@@ -6,7 +6,8 @@ Text arrives from Slack with entities in angle brackets (docs/behaviour.md, "Peo
 date, `<https://shop.example.com|the shop>` a link, and `:fire:` emoji codes; `&`, `<` and `>`
 typed by people arrive as `&amp;`, `&lt;`, `&gt;`. The bot stores text with those three
 unescaped (`stored_form`) and entities kept as they came, so `parse` reads it back losslessly.
-Words that never came through Slack (an alert's summary, a rule's title made of it) hold no
+Words that never came through Slack's markup (an alert's summary, a rule's title made of it, what
+is typed in a modal's plain-text input: Slack sends that unescaped, `shapes.Input.words`) hold no
 entities: `from_words` stores their `<` as `&lt;` (and an `&` that would read so as `&amp;`), which
 `parse` reads back as the characters, so `<!channel>` in an alert stays those words and notifies
 nobody, and `>` or `&` read as written.

@@ -88,7 +88,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
     @app.view(actions.OPEN_MODAL)
     def open_modal_submitted(ack: Ack, context: BoltContext) -> None:
         submitted = shapes.incoming(context, shapes.ModalSubmission)
-        title = submitted.input(actions.TITLE_INPUT).value
+        title = submitted.input(actions.TITLE_INPUT).words  # stored as people's text: `<!channel>` stays words
         severity = number_in(submitted.input(actions.SEVERITY_INPUT).selected) or DEFAULT_SEVERITY
         private = actions.PRIVATE_OPTION in submitted.input(actions.PRIVATE_INPUT).ticked
         ticked = submitted.input(actions.COMPONENTS_INPUT).ticked
@@ -218,7 +218,7 @@ def register(app: App, runner: CommandRunner, after: AfterAck) -> None:
     @app.view(actions.CORRECT_MODAL)
     def draft_edited(ack: Ack, context: BoltContext) -> None:
         submitted = shapes.incoming(context, shapes.ModalSubmission)
-        text, user = submitted.input(actions.TEXT_INPUT).value, submitted.asked.user_id
+        text, user = submitted.input(actions.TEXT_INPUT).typed, submitted.asked.user_id  # a draft's words: characters
         draft_id = number_in(submitted.metadata) or 0
         save_as = runner.drafts.correct if submitted.callback_id == actions.CORRECT_MODAL else runner.drafts.edit
 

@@ -21,7 +21,7 @@ message a shortcut names, an event's fields): when that is unreadable and someon
       message_action   callback_id; message (bot.slack.copied: ts, author, words)
       shortcut         callback_id (a global shortcut, from the lightning menu)
       view_submission  view.callback_id, view.type; view.private_metadata; view.state.values:
-                     block id -> action id -> input (value, selected_option.value,
+                     block id -> action id -> input (value: typed characters, no markup; selected_option.value,
                      selected_options[].value, selected_users)
       view_closed      view.callback_id, view.type
       block_suggestion action_id, block_id; value (what the person typed in a menu of external
@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
+from bot.domain.markup import from_words
 from bot.members import MEMBER_EVENTS, MemberChanged, read_member_event
 from bot.reading import JsonObject, Malformed, kind_of
 from bot.render import actions
@@ -96,10 +97,18 @@ class ButtonPress:
 class Input:
     """What one input of a submitted modal holds."""
 
-    value: str = ""  # a text input's words
+    typed: str = ""  # a text input's characters exactly as typed: Slack sends them unescaped, never markup
     selected: str | None = None  # a select's chosen option
     ticked: frozenset[str] = frozenset()  # the checkboxes ticked (a multi-select's options)
     users: tuple[str, ...] = ()  # a multi_users_select's people (user ids), in the order chosen
+
+    @property
+    def words(self) -> str:
+        """A text input's words as the bot stores people's text (`markup.from_words`): a modal's
+        plain-text input holds no Slack markup, so a typed `<!channel>` stays words and notifies
+        nobody, and a typed `&lt;` reads back as typed. For text the bot stores as markup (titles);
+        a draft's words are characters, stored as `typed`."""
+        return from_words(self.typed)
 
 
 @dataclass(frozen=True)
@@ -337,7 +346,7 @@ def _inputs(view: JsonObject) -> dict[str, Input]:
         for action_id, element in block.entries():
             chosen = element.maybe_object("selected_option")
             read = Input(
-                value=element.maybe_text("value") or "",
+                typed=element.maybe_text("value") or "",
                 selected=chosen.text("value") if chosen else None,
                 ticked=frozenset(box.text("value") for box in element.objects("selected_options")),
                 users=tuple(element.strings("selected_users")),

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_bolt.request import BoltRequest
 
+from bot.domain import markup
 from bot.reading import JsonObject, Malformed
 from bot.slack import shapes
 
@@ -90,11 +91,22 @@ def test_a_modal_submission_reads_each_input_by_block_and_null_reads_as_empty() 
     }
     read = shapes.read(modal({"values": values}))
     assert isinstance(read, shapes.ModalSubmission)
-    assert read.input("title") == shapes.Input(value="")
+    assert read.input("title") == shapes.Input(typed="")
     assert read.input("severity").selected == "1"
     assert read.input("private").ticked == frozenset({"private"})
     assert read.input("other") == read.input("nowhere") == shapes.Input()
     assert (read.asked.team_id, read.asked.channel_id, read.metadata) == ("T0", None, "C0GENERAL")
+
+
+def test_a_text_inputs_words_are_characters_never_slack_markup() -> None:
+    """Slack sends a plain_text_input's value as typed: `<!channel>` is words, `&lt;` four characters."""
+    typed = "<!channel> down & <b>bold</b> &lt;x&gt;"
+    values = {"title": {"value": {"type": "plain_text_input", "value": typed}}}
+    read = shapes.read(modal({"values": values}))
+    assert isinstance(read, shapes.ModalSubmission) and read.input("title").typed == typed
+    stored = read.input("title").words
+    assert markup.for_public(stored) == markup.as_read(stored) == typed
+    assert markup.for_slack(stored) == markup.escape(typed)
 
 
 def press(**changes: Any) -> dict[str, Any]:
