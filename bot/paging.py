@@ -254,19 +254,20 @@ class PagingService:
         effects: list[Effect] = [Invite(users=everyone), *(UpdatePage(page_id=page_id) for page_id in replaced)]
         entry_id = request_id = 0
         for each in asked:
-            if each.via is Via.ESCALATION and request_id:  # paged again with its escalation group: one request
+            if not (each.via is Via.ESCALATION and request_id):  # an escalation group paged again joins its request
+                request_id = pages.add_request(
+                    session=session,
+                    incident_id=stored.id,
+                    team_id=stored.team_id,
+                    target=each.target,
+                    group=each.group,
+                    paged_by=actor,
+                    now=now,
+                )
+            if each.via is Via.ESCALATION:  # the request starts escalated, even with nobody on call paged again
                 entry_id, more = paged_again_escalated(session, stored.id, request_id, each, actor=actor, now=now)
                 effects += more
                 continue
-            request_id = pages.add_request(
-                session=session,
-                incident_id=stored.id,
-                team_id=stored.team_id,
-                target=each.target,
-                group=each.group,
-                paged_by=actor,
-                now=now,
-            )
             page_ids = pages.add_pages(
                 session=session, request_id=request_id, incident_id=stored.id, people=each.paged, via=each.via, now=now
             )
@@ -278,8 +279,6 @@ class PagingService:
         effects.append(UpdateCard(entry_id=entry_id))
         store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
         return paged
-
-    # --- answers -----------------------------------------------------------------------------
 
     def acknowledge(self, *, page_id: int, actor: str) -> PageAnswer:
         """*Acknowledge*: the first of a request's people to press it takes it (once across

@@ -130,6 +130,7 @@ class Page:
     channel: str | None = None  # the direct message's conversation and ts, once sent
     ts: str | None = None
     answered_at: datetime | None = None
+    asked_again: bool = False  # replaced: the person has a newer page of the incident to answer
 
 
 # --- who is paged -----------------------------------------------------------------------------

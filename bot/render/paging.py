@@ -121,8 +121,10 @@ def answered_message(
         case PageState.TAKEN if request.acknowledged_by:
             taker = who(request.acknowledged_by, names)
             said = words.text("paging.taken").format(who=taker, time=at(request.acknowledged_at) or when)
-        case PageState.REPLACED:
+        case PageState.REPLACED if page.asked_again:
             said = words.text("paging.replaced").format(time=when)
+        case PageState.REPLACED:  # paged again to others (or they could not be paged again): not to answer
+            said = words.text("paging.replaced_not_you").format(time=when)
         case PageState.ENDED:
             said = words.text("paging.ended").format(incident=incident.name, time=when)
         case _:

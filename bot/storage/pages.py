@@ -9,6 +9,7 @@ afresh, since the updates here go through the connection (`bot.storage.sql.core`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -280,7 +281,14 @@ def get(*, session: Session, page_id: int) -> Page | None:
     if row is None:
         return None
     request = get_request(session=session, request_id=row.request_id)
-    return _page(row, request) if request is not None else None
+    if request is None:
+        return None
+    if row.state != PageState.REPLACED.value:
+        return _page(row, request)
+    newer = select(PageRow.id).where(
+        col(PageRow.incident_id) == row.incident_id, col(PageRow.user_id) == row.user_id, col(PageRow.id) > page_id
+    )
+    return dataclasses.replace(_page(row, request), asked_again=session.exec(newer.limit(1)).first() is not None)
 
 
 def of_request(*, session: Session, request: PageRequest) -> list[Page]:

@@ -9,8 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
-from paging_world import dm, notices, paging_world, replies
+from paging_world import CATALOG, START, dm, notices, paging_world, replies
 from test_e2e_escalation import escalations
+
+from bot.sandbox import ManualClock
+from slack_emulator import SlackEmulator
 
 
 def test_page_again_after_an_escalation_pages_the_escalation_group_again_too(
@@ -53,3 +56,60 @@ def test_page_again_after_an_escalation_pages_the_escalation_group_again_too(
     stack.user("dave").click(new.channel, new.ts, "page.acknowledge")
     stack.settle()
     assert replies(stack)[-1].startswith("INC-1: thank you, you acknowledged it at 21:56 IST.")
+
+
+def test_the_one_who_presses_page_again_is_not_told_to_answer_a_newer_message(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """alice, of @sre-leads, presses *Page again*: she is not paged by her own press, so her old
+    message says it went to others, not "answer the newer message" (which she never gets)."""
+    stack, clock, channel = paging_world(make_stack, tmp_path)
+    stack.user("bob").slash("page home", channel=channel)
+    stack.settle()
+    for _ in range(2):
+        clock.advance(minutes=5)
+        stack.settle()
+        stack.settle()
+    [notice] = notices(stack, channel)
+    stack.user("alice").click(channel, notice.ts, "page.again")
+    stack.settle()
+    [old] = dm(stack, "alice")
+    assert shown(old).endswith(":repeat: Paged again at 21:51 IST, to others this time: this message needs no answer.")
+    assert shown(dm(stack, "dave")[0]).endswith(":repeat: Paged again at 21:51 IST: answer the newer message.")
+
+
+def test_page_again_reaching_only_the_escalation_group_still_tells_the_channel_when_nobody_answers(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """bob presses *Page again* and is the only one of @oncall-web who could be paged (gina is a
+    guest, the other an app): only @sre-leads is paged again. That request still runs out and the
+    channel is told (it waited forever, with no time set: a reviewer's finding)."""
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    clock = ManualClock(START)
+    emulator = SlackEmulator(clock=clock.timestamp)
+    emulator.add_user("carol", real_name="Carol Jones")
+    emulator.add_user("dave", real_name="Dave Kim")
+    emulator.add_usergroup("oncall-web", members=["bob", "gina", "incident-bot"], name="Web on call")
+    emulator.add_usergroup("sre-leads", members=["dave", "carol"], name="SRE leads")
+    stack = make_stack(clock=clock, emulator=emulator, settings={"INCIDENT_CATALOG": str(tmp_path / "catalog.toml")})
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    for _ in range(2):
+        clock.advance(minutes=5)
+        stack.settle()
+        stack.settle()
+    [notice] = notices(stack, channel)
+    stack.user("bob").click(channel, notice.ts, "page.again")
+    stack.settle()
+    assert replies(stack)[-1].startswith("INC-1: paged *dave*, *carol* (@sre-leads, its escalation group).")
+    assert "*Paged*\n:rotating_light: *Home page*: escalated to @sre-leads, waiting" in sections_of(
+        card_of(stack, channel).blocks
+    )
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    assert len(notices(stack, channel)) == 2, "nobody answered the page again: the channel is told"
+    assert len(escalations(stack, channel)) == 1, "and @sre-leads is not escalated to a second time"
