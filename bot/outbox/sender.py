@@ -332,7 +332,7 @@ class EffectSender:
             try:
                 result = self.delivery.send(effects, views, steps, attempt=attempt, group=group)
             finally:
-                steps.wait()  # the card's `ts`, written beside its pin: a retry must find it
+                steps.wait()  # the card's `ts`, written beside its pin: a retry must find it (else `Retry`)
             if self.on_result is not None:
                 self.on_result(result)  # before the batch is marked done: a crash in between sends it again
             return result

@@ -7,8 +7,8 @@ second card). Written before the second call, that write was a database round tr
 to the pinned card (1.5 to 4.5 ms on PostgreSQL). Now it is written in a thread of its own while
 the second call goes, and the send does not end, neither returning nor raising, before the write
 has: the outcome is recorded after it, and a retry finds it, as before. A write that failed makes
-the send fail (once the call is over), as it did before the call. Steps are written in the order
-given: a step waits for the one before it.
+the send fail once the call is over, as one that may have reached Slack (`Retry(maybe_sent=True)`).
+Steps are written in the order given: a step waits for the one before it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from bot.outbox.failures import Retry
 from bot.outbox.results import Result
 
 
@@ -45,7 +46,10 @@ class Steps:
             self._writing = None
 
     def wait(self) -> None:
-        """Every step written; the first write that failed raised here."""
+        """Every step written; when one failed, a `Retry` that says Slack may have done the step
+        (`maybe_sent`): the retry then looks for what it did (the card posted, found by its
+        metadata) instead of doing it again (a second card, pinned too)."""
         self._join()
         if self._failed:
-            raise self._failed[0]
+            lost = self._failed[0]
+            raise Retry(f"a step was done but not recorded: {type(lost).__name__}", maybe_sent=True) from lost

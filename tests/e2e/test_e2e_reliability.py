@@ -14,9 +14,11 @@ from urllib.parse import urlencode
 
 import pytest
 from e2e_stack import Stack, bot_lines, sections_of, wait_for
+from sqlalchemy.exc import OperationalError
 
 from bot.lookup import Where
 from bot.outbox import store
+from bot.outbox.kinds.post_card import CardPosted
 from bot.render.text import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
 from bot.sandbox import SIGNING_SECRET, ManualClock
 from slack_emulator import ANNOUNCE, GENERAL, SlackEmulator
@@ -66,6 +68,33 @@ def test_a_card_whose_pin_was_rate_limited_is_pinned_on_the_retry_and_posted_onc
     ]
     assert len(cards) == 1, "one card"
     assert cards[0].response["ts"] == pins[1].args["timestamp"], "and it is the one pinned"
+
+
+def test_a_card_whose_ts_could_not_be_recorded_is_found_on_the_retry_not_posted_again(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails the write of the card's `ts` once (a restart, a timeout) while Slack
+    posted and pinned it: the retry is told the card may be there, finds it by its metadata and
+    posts no second one (there were two, both pinned)."""
+    remember, failed = CardPosted.remember, []
+
+    def failing_once(self: CardPosted, session: Any, incident_id: int | None) -> None:
+        if not failed:
+            failed.append(self)
+            raise OperationalError("UPDATE incident", {}, Exception("server closed the connection"))
+        remember(self, session, incident_id)
+
+    monkeypatch.setattr(CardPosted, "remember", failing_once)
+    stack.user("alice").slash("open sev1 Checkout fails")
+    stack.settle(timeout=60)
+    channel = stack.channel_of(1)
+    cards = [
+        call
+        for call in stack.emulator.calls("chat.postMessage")
+        if call.args.get("channel") == channel and str(call.args.get("text", "")).startswith("INC-1 (")
+    ]
+    assert failed and len(cards) == 1, "one card"
+    assert [message.ts for message in stack.emulator.messages(channel) if message.pinned] == [cards[0].response["ts"]]
 
 
 def test_server_errors_are_retried_until_slack_answers(stack: Stack) -> None:
