@@ -88,7 +88,14 @@ class FanOutSender:
             now = self.clock()
             tell_responders(session, plan.rows, now)
             if plan.again_at is not None and plan.again_at > now:
-                fan_outs.later(session=session, fan_out_id=job.id, at=plan.again_at, delivered=recorded)
+                fan_outs.later(
+                    session=session,
+                    fan_out_id=job.id,
+                    at=plan.again_at,
+                    delivered=recorded,
+                    worker=self.worker,
+                    now=now,
+                )
             else:
                 fan_outs.done(session=session, fan_out_id=job.id, delivered=recorded, now=now)
         log.info("fan-out %s (%s of draft %s): %d deliveries recorded", job.id, job.kind, job.draft_id, recorded)

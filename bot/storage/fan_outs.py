@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import case, insert, literal, or_, update
 from sqlmodel import Session, col, select
 
 from bot.storage.deliveries import LEASE
@@ -68,26 +68,44 @@ def done(*, session: Session, fan_out_id: int, delivered: int, now: datetime) ->
     )
 
 
-def later(*, session: Session, fan_out_id: int, at: datetime, delivered: int) -> None:
-    """Hand out the rest at `at` (subscribers waiting for their own language's text)."""
+def later(*, session: Session, fan_out_id: int, at: datetime, delivered: int, worker: str, now: datetime) -> None:
+    """Hand out the rest at `at` (subscribers waiting for their own language's text); at `now`
+    when `wake_waiting` woke it while `worker` was handing it out (it planned with what it read
+    before: the draft it waits for may have gone stale since)."""
+    still_ours = col(FanOutRow.claimed_by) == worker[-64:]
     core(session).execute(
         update(FanOutRow)
         .where(col(FanOutRow.id) == fan_out_id)
-        .values(not_before=at, claimed_until=None, delivered=FanOutRow.delivered + delivered)
+        .values(
+            not_before=case((still_ours, _moment(at)), else_=_moment(now)),
+            claimed_by=None,
+            claimed_until=None,
+            delivered=FanOutRow.delivered + delivered,
+        )
     )
 
 
 def wake_waiting(*, session: Session, draft_id: int, now: datetime) -> None:
     """A draft stopped being proposed (stale, discarded): the fan-outs of its incident still waiting
     for a language's draft are due now, and decide again whether anyone still waits (FALLBACK_WAIT
-    is for a draft that may yet be published, not for one that never will be)."""
+    is for a draft that may yet be published, not for one that never will be). One being handed
+    out is marked (its `claimed_by` cleared), so that its `later` does not put it off again."""
     incident = select(DraftRow.incident_id).where(col(DraftRow.id) == draft_id).scalar_subquery()
     drafts_of_incident = select(DraftRow.id).where(col(DraftRow.incident_id) == incident)
+    waiting_or_handed_out = or_(col(FanOutRow.not_before) > now, col(FanOutRow.claimed_until) >= now)
     core(session).execute(
         update(FanOutRow)
-        .where(DUE_FAN_OUT, col(FanOutRow.not_before) > now, col(FanOutRow.draft_id).in_(drafts_of_incident))
-        .values(not_before=now)
+        .where(DUE_FAN_OUT, waiting_or_handed_out, col(FanOutRow.draft_id).in_(drafts_of_incident))
+        .values(
+            not_before=case((col(FanOutRow.not_before) > now, _moment(now)), else_=FanOutRow.not_before),
+            claimed_by=None,
+        )
     )
+
+
+def _moment(at: datetime) -> Any:
+    """`at` as the column stores it: a value inside CASE is bound by the column's type only when told."""
+    return literal(at, FanOutRow.__table__.c.not_before.type)  # type: ignore[attr-defined]
 
 
 def next_due(*, session: Session) -> datetime | None:
