@@ -26,6 +26,13 @@ class Where:
     user_id: str | None = None  # who asked (None: the bot itself): a private incident may refuse them
 
 
+NOT_AN_INCIDENT_CHANNEL = (
+    "This is not an incident channel: name the incident right after the subcommand, e.g. {example}."
+)
+"""The refusal of a command without INC-n outside an incident channel; `bot.slack.usage` gives
+each subcommand's own example."""
+
+
 def locate(session: Session, where: Where, *, lock: bool = True) -> StoredIncident:
     """The incident named by `where` (row-locked unless `lock=False`), or NotFound."""
     if where.number is not None:
@@ -51,10 +58,7 @@ def not_found(where: Where) -> NotFound:
     """The refusal when `where` names no incident: the number given, or the channel."""
     if where.number is not None:
         return NotFound(f"There is no {format_name(where.number)} in this workspace.")
-    return NoIncidentHere(
-        "This is not an incident channel: name the incident right after the subcommand, "
-        "e.g. `/incident note INC-7 <text>`."
-    )
+    return NoIncidentHere(NOT_AN_INCIDENT_CHANNEL.format(example="`/incident note INC-7 <text>`"))
 
 
 def missing(session: Session, where: Where) -> NotFound:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.domain.similarity import edits
 from bot.domain.timeparse import ACCEPTED_FORMS
+from bot.lookup import NOT_AN_INCIDENT_CHANNEL
 
 USAGE: dict[str, str] = {
     "open": "`/incident open [--private] [sev1..sev4] <title> [--at TIME]`",
@@ -42,11 +43,6 @@ HELP_TEXT = "\n".join(
         "`INC-n` names an incident; in the incident's own channel you can leave it out.",
         f"`--at TIME` backdates an event and comes last. TIME is {ACCEPTED_FORMS}",
     ]
-)
-
-
-NOT_AN_INCIDENT_CHANNEL = (
-    "This is not an incident channel: name the incident right after the subcommand, e.g. {example}."
 )
 
 
