@@ -81,6 +81,6 @@ def missing_in(db: Database, where: Where) -> NotFound:
 def left_behind(name: str, *, doing: str = "Nothing was changed") -> str:
     """The answer to what is done in the public channel incident `name` left for a private one."""
     return (
-        f"{doing}: this channel is no longer {name}'s. {name} is private now and has moved to a private "
+        f"{doing}: this channel is no longer {name}'s. {name} was made private and moved to a private "
         "channel; its people work on it there."
     )

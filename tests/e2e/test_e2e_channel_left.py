@@ -156,7 +156,7 @@ def test_a_token_revoked_during_the_clean_up_holds_it_until_slack_takes_the_toke
 
 
 LEFT_BEHIND = (
-    "this channel is no longer INC-1's. INC-1 is private now and has moved to a private channel; "
+    "this channel is no longer INC-1's. INC-1 was made private and moved to a private channel; "
     "its people work on it there."
 )
 
@@ -193,6 +193,18 @@ def test_commands_typed_in_the_channel_left_behind_are_answered_so_and_change_no
     entries = stack.runtime.service.timeline(Where(team_id="T0EMULATOR", number=1)).entries
     assert not [entry for entry in entries if "leaked again" in entry.text]
     assert not [m for m in stack.emulator.messages(stack.channel_of(1)) if "leaked again" in m.text]
+
+
+def test_the_answer_in_the_channel_left_behind_stays_true_once_the_incident_is_public_again(
+    stack: Stack, left_open: str, unchanged: Any
+) -> None:
+    """It said "INC-1 is private now", untrue after `/incident public INC-1`; it says what happened."""
+    made_public = stack.user("alice").slash("public", channel=stack.channel_of(1))
+    assert not made_public.json["text"].startswith(":warning:"), made_public.json["text"]
+    stack.settle()
+    with unchanged(stack.runtime.db):
+        answer = stack.user("bob").slash("note Still broken?", channel=left_open)
+    assert answer.json["text"] == f":warning: Nothing was changed: {LEFT_BEHIND}"
 
 
 def test_a_pushpin_or_add_to_timeline_in_the_channel_left_behind_adds_nothing_and_says_so(
