@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.outbox.failures import Retry
 from bot.outbox.results import Result
 
@@ -46,10 +48,12 @@ class Steps:
             self._writing = None
 
     def wait(self) -> None:
-        """Every step written; when one failed, a `Retry` that says Slack may have done the step
+        """Every step written; when one failed for the database, a `Retry` that says Slack may have done the step
         (`maybe_sent`): the retry then looks for what it did (the card posted, found by its
         metadata) instead of doing it again (a second card, pinned too)."""
         self._join()
         if self._failed:
             lost = self._failed[0]
-            raise Retry(f"a step was done but not recorded: {type(lost).__name__}", maybe_sent=True) from lost
+            if isinstance(lost, SQLAlchemyError):  # the database away: the step's record may be all that is missing
+                raise Retry(f"a step was done but not recorded: {type(lost).__name__}", maybe_sent=True) from lost
+            raise lost  # a bug: failed as any other, given up after its attempts

@@ -90,3 +90,30 @@ def test_the_cards_ts_is_written_before_the_refused_pin_is_recorded_and_the_retr
     with any_db.read() as session:
         stored = repository.get_by_number(session=session, team_id="T1", number=1)
         assert stored is not None and stored.card_ts == "1700000000.000100"
+
+
+def test_a_step_lost_to_the_database_retries_as_maybe_sent_and_a_bug_in_its_write_stays_a_bug() -> None:
+    """The database failing the write: Slack did the step, so the retry must look for it
+    (`maybe_sent`). A bug in the write is raised as it is: counted and given up after its attempts,
+    not retried for ever as if Slack might have it."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.outbox.results import Nothing
+    from bot.outbox.steps import Steps
+
+    def database_away(step: Result) -> None:
+        raise OperationalError("UPDATE incident", {}, Exception("server closed the connection"))
+
+    lost = Steps(database_away)
+    lost(Nothing())
+    with pytest.raises(Retry) as retried:
+        lost.wait()
+    assert retried.value.maybe_sent
+
+    def buggy(step: Result) -> None:
+        raise KeyError("card_ts")
+
+    broken = Steps(buggy)
+    broken(Nothing())
+    with pytest.raises(KeyError):
+        broken.wait()
