@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import case, insert, literal, or_, update
 from sqlmodel import Session, col, select
@@ -14,6 +14,7 @@ from bot.storage.deliveries import LEASE
 from bot.storage.sql import core
 from bot.storage.subscriber_tables import DUE_FAN_OUT, FanOutRow
 from bot.storage.tables import DraftRow
+from bot.storage.utc import UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def later(*, session: Session, fan_out_id: int, at: datetime, delivered: int, wo
         update(FanOutRow)
         .where(col(FanOutRow.id) == fan_out_id)
         .values(
-            not_before=case((still_ours, _moment(at)), else_=_moment(now)),
+            not_before=case((still_ours, literal(at, UtcDateTime())), else_=literal(now, UtcDateTime())),
             claimed_by=None,
             claimed_until=None,
             delivered=FanOutRow.delivered + delivered,
@@ -97,15 +98,10 @@ def wake_waiting(*, session: Session, draft_id: int, now: datetime) -> None:
         update(FanOutRow)
         .where(DUE_FAN_OUT, waiting_or_handed_out, col(FanOutRow.draft_id).in_(drafts_of_incident))
         .values(
-            not_before=case((col(FanOutRow.not_before) > now, _moment(now)), else_=FanOutRow.not_before),
+            not_before=case((col(FanOutRow.not_before) > now, literal(now, UtcDateTime())), else_=FanOutRow.not_before),
             claimed_by=None,
         )
     )
-
-
-def _moment(at: datetime) -> Any:
-    """`at` as the column stores it: a value inside CASE is bound by the column's type only when told."""
-    return literal(at, FanOutRow.__table__.c.not_before.type)  # type: ignore[attr-defined]
 
 
 def next_due(*, session: Session) -> datetime | None:
