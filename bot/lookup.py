@@ -66,10 +66,17 @@ def missing(session: Session, where: Where) -> NotFound:
     (and no more than its number, which the channel's name had), so nobody types into it thinking
     they are changing the incident."""
     if where.number is None and where.channel_id:
-        left = left_channels.incident_that_left(session=session, channel_id=where.channel_id)
+        left = that_left(session, where.channel_id)
         if left is not None:
-            return NotFound(left_behind(repository.get_by_id(session=session, incident_id=left).incident.name))
+            return NotFound(left_behind(left.incident.name))
     return not_found(where)
+
+
+def that_left(session: Session, channel_id: str) -> StoredIncident | None:
+    """The incident whose channel `channel_id` was until it moved to a private one; None when no
+    incident left it. What is done there is answered with `left_behind` and reaches nothing."""
+    left = left_channels.incident_that_left(session=session, channel_id=channel_id)
+    return None if left is None else repository.get_by_id(session=session, incident_id=left)
 
 
 def missing_in(db: Database, where: Where) -> NotFound:

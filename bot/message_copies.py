@@ -15,12 +15,12 @@ from bot.clock import Clock
 from bot.domain.declared import SourceMessage
 from bot.domain.incident import Incident, TimelineEntry, add_message
 from bot.errors import NotFound
-from bot.lookup import left_behind
+from bot.lookup import left_behind, that_left
 from bot.outbox import store
 from bot.outbox.kinds.acknowledge_message import AcknowledgeMessage
 from bot.outbox.kinds.fetch_message import FetchMessage
 from bot.outbox.kinds.post_direct_notice import PostDirectNotice
-from bot.storage import events, left_channels, members, repository
+from bot.storage import events, members, repository
 from bot.storage.db import Database
 from bot.storage.members import Member
 
@@ -66,10 +66,9 @@ class MessageCopies:
         with self.db.write() as session:
             stored = repository.get_by_channel(session=session, channel_id=channel_id, for_update=True)
             if stored is None:
-                left = left_channels.incident_that_left(session=session, channel_id=channel_id)
+                left = that_left(session, channel_id)
                 if left is not None:  # the public channel a private incident left
-                    name = repository.get_by_id(session=session, incident_id=left).incident.name
-                    raise NotFound(left_behind(name, doing="Not added to the timeline"))
+                    raise NotFound(left_behind(left.incident.name, doing="Not added to the timeline"))
                 raise NotFound("This is not an incident channel: only its own messages can join its timeline.")
             if repository.has_source(session=session, incident_id=stored.id, source=message.source):
                 return None
@@ -98,12 +97,11 @@ def copy_message(
 def _tell_left_behind(session: Session, *, channel_id: str, user: str, event_id: str | None, now: datetime) -> None:
     """A :pushpin: in the public channel an incident left for a private one: its person told, in a
     direct message of no incident's (it waits for no incident's work), that nothing was added."""
-    left = left_channels.incident_that_left(session=session, channel_id=channel_id)
-    if left is None:
+    stored = that_left(session, channel_id)
+    if stored is None:
         return
     if event_id is not None and not events.remember_event(session=session, event_id=event_id, now=now):
         return  # told already
-    stored = repository.get_by_id(session=session, incident_id=left)
     text = f":pushpin: In <#{channel_id}>: " + left_behind(stored.incident.name, doing="Not added to the timeline")
     notice = PostDirectNotice(user=user, text=text)
     store.enqueue(session=session, incident_id=None, effect=notice, now=now, team_id=stored.team_id)
