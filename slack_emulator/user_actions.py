@@ -372,3 +372,16 @@ class UserActions:
                 raise ValueError(f"{self.user.name} is not a member of {channel}")
             content = text if raw else typed_text(self.ws, text)
             return self.ws.post(target.id, self.user.id, content, thread_ts=thread_ts).ts
+
+    def pin(self, channel: str, message_ts: str) -> None:
+        """Pin a message of the channel as this person (state only, no event): Slack posts a
+        ``pinned_item`` line, as for ``pins.add``."""
+        with self.ws.lock:
+            target = self._channel(channel)
+            message = self._message(target, message_ts, channel)
+            if message.pinned:
+                raise ValueError(f"{message_ts} is pinned already")
+            message.pinned = True
+            self.ws.post(
+                target.id, self.user.id, f"<@{self.user.id}> pinned a message to this channel.", subtype="pinned_item"
+            )

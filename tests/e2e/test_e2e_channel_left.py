@@ -244,3 +244,34 @@ def test_a_card_slack_posted_only_after_the_click_is_replaced_too(slow_stack: St
     card = card_of(stack, public)
     assert shown(card).startswith(MOVED_NOTICE) and TITLE not in str(card.blocks) + card.text
     assert stack.emulator.channel(public).name == "inc-1-moved"
+
+
+def test_a_bot_message_a_member_pinned_is_not_taken_for_the_card_posted_after_the_click(
+    slow_stack: Stack, clock: ManualClock
+) -> None:
+    """The card's ts unknown at the click, each try of the clean-up looks for the card among the
+    pinned messages: the note it left, which bob pinned before the archive was tried again, is
+    another of the bot's pinned messages, and stays as it is."""
+    stack = slow_stack
+    stack.emulator.fail_next("chat.postMessage", status=503, times=3)
+    stack.user("alice").slash(f"open sev1 {TITLE}")
+    wait_for(lambda: len(stack.emulator.calls("chat.postMessage")) >= 3, timeout=15)
+    public = stack.channel_of(1)
+    stack.emulator.add_member(public, "bob")
+    click_move(stack, public)
+    stack.emulator.fail_next("conversations.archive", status=503)  # the clean-up is tried again
+    wait_until_no_send_is_in_flight(stack)
+    clock.advance(seconds=30)
+    wait_for(lambda: stack.emulator.calls("conversations.archive"), timeout=15)
+    wait_until_no_send_is_in_flight(stack)
+    card = card_of(stack, public)
+    [note] = [m for m in stack.emulator.messages(public) if m.ts > card.ts and "has moved to" in m.text]
+    assert not note.pinned, "the note the clean-up left, before it was tried again"
+    stack.user("bob").pin(public, note.ts)
+    clock.advance(seconds=30)
+    stack.settle(timeout=30)
+    assert stack.emulator.channel(public).is_archived
+    kept = stack.emulator.message(public, note.ts)
+    assert (kept.text, kept.blocks) == (note.text, note.blocks), "bob's pinned note is not made a card"
+    replaced = stack.emulator.message(public, card.ts)
+    assert shown(replaced).startswith(MOVED_NOTICE) and TITLE not in str(replaced.blocks) + replaced.text

@@ -22,6 +22,7 @@ from bot.outbox.effect import FORMER_LANE, MOVED_LANE, Effect, Sending
 from bot.outbox.results import Nothing
 from bot.outbox.slack_calls import error_code, post_joining, posted_before, update_in_channel
 from bot.render import moves
+from bot.render.actions import CARD_BLOCK
 from bot.render.channels import channel_name
 from bot.render.text import section
 
@@ -43,7 +44,7 @@ CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_
 class VacateChannel(Effect):
     """`from_channel`, the public channel left; `card_ts`, the card the bot had pinned there when the
     move was clicked (None: not posted yet, Slack being slow: then it is looked for among the
-    channel's messages, pinned by the bot)."""
+    channel's messages, the card the bot pinned, and no other message a member pinned)."""
 
     kind: ClassVar[str] = "channel.vacate"
     lane: ClassVar[str | None] = FORMER_LANE
@@ -93,18 +94,26 @@ class VacateChannel(Effect):
 
 
 def _pinned_by(client: WebClient, channel: str, bot_user_id: str) -> str | None:
-    """The ts of the message the bot pinned in `channel` (its card: the bot pins nothing else in an
-    incident's channel), for a move clicked before the card was posted; None when there is none."""
+    """The ts of the incident's card the bot pinned in `channel`, for a move clicked before the card
+    was posted; None when there is none. The card is told by its buttons' block (`CARD_BLOCK`):
+    a member may have pinned another of the bot's messages (a timeline line, a notice), which
+    stays as it is."""
     cursor = None
     for _ in range(HISTORY_PAGES):
         page = client.conversations_history(channel=channel, limit=HISTORY_PAGE, cursor=cursor)
         for message in page.get("messages") or []:
-            if message.get("user") == bot_user_id and channel in (message.get("pinned_to") or []):
+            pinned = message.get("user") == bot_user_id and channel in (message.get("pinned_to") or [])
+            if pinned and _is_card(message):
                 return str(message["ts"])
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             break
     return None
+
+
+def _is_card(message: dict[str, Any]) -> bool:
+    """Whether a message of the channel's history is an incident's card (`bot.render.blocks.card`)."""
+    return any(isinstance(block, dict) and block.get("block_id") == CARD_BLOCK for block in message.get("blocks") or [])
 
 
 def _replace_card(client: WebClient, channel: str, ts: str, incident: Incident) -> bool:
