@@ -328,11 +328,8 @@ class EffectSender:
                 views = read_views(self.db, effects, incident_id)
             self.first_reads.opened(batch)  # what waited for this read may read now
             group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
-            steps = self._progress(first)
-            try:
+            with self._progress(first) as steps:  # the card's `ts`, written beside its pin: a retry must find it
                 result = self.delivery.send(effects, views, steps, attempt=attempt, group=group)
-            finally:
-                steps.wait()  # the card's `ts`, written beside its pin: a retry must find it (else `Retry`)
             if self.on_result is not None:
                 self.on_result(result)  # before the batch is marked done: a crash in between sends it again
             return result

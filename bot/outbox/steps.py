@@ -7,24 +7,31 @@ second card). Written before the second call, that write was a database round tr
 to the pinned card (1.5 to 4.5 ms on PostgreSQL). Now it is written in a thread of its own while
 the second call goes, and the send does not end, neither returning nor raising, before the write
 has: the outcome is recorded after it, and a retry finds it, as before. A write that failed makes
-the send fail once the call is over, as one that may have reached Slack (`Retry(maybe_sent=True)`).
+the send fail once the call is over, as one that may have reached Slack (`Retry(maybe_sent=True)`),
+but for a send Slack refused the token (`Hold`): it stays held, the outbox paused (the retry, once
+the token is taken again, is not told that a step may be done: its record is lost with the Hold).
 Steps are written in the order given: a step waits for the one before it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from types import TracebackType
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.outbox.failures import Retry
+from bot.outbox.failures import Hold, Retry
 from bot.outbox.results import Result
+
+log = logging.getLogger(__name__)
 
 
 class Steps:
     """The `progress` of one attempt: `save` each step beside what the send does next; `wait`
-    (always, when the send ended) for every write, raising the first that failed."""
+    (always, when the send ended: `with Steps(save) as steps:` around the send) for every write,
+    raising the first that failed."""
 
     def __init__(self, save: Callable[[Result], None]) -> None:
         self._save = save
@@ -57,3 +64,18 @@ class Steps:
             if isinstance(lost, SQLAlchemyError):  # the database away: the step's record may be all that is missing
                 raise Retry(f"a step was done but not recorded: {type(lost).__name__}", maybe_sent=True) from lost
             raise lost  # a bug: failed as any other, given up after its attempts
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, raised: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        """The send ended: `wait`, whose failure replaces what the send raised, but a `Hold`: Slack
+        refused the token, and the outbox must pause (`bot.outbox.pause`), not retry for ever."""
+        if not isinstance(raised, Hold):
+            self.wait()
+            return
+        self._join()
+        if self._failed:
+            log.warning("a step was done but not recorded before Slack refused the token: %r", self._failed[0])

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
-from bot.outbox import store
+from bot.outbox import pause, store
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
 from bot.outbox.effect import Effect
-from bot.outbox.failures import Retry
+from bot.outbox.failures import Hold, Retry
 from bot.outbox.kinds.post_card import CardPosted, PostCard
 from bot.outbox.results import Progress, Result
 from bot.outbox.sender import EffectSender
@@ -25,6 +26,7 @@ from bot.sandbox import ManualClock
 from bot.service import IncidentService
 from bot.storage import repository
 from bot.storage.db import Database
+from bot.storage.tables import EffectRow
 from tests.conftest import KOLKATA
 from tests.outbox.fake_delivery import FakeSlack
 
@@ -117,3 +119,47 @@ def test_a_step_lost_to_the_database_retries_as_maybe_sent_and_a_bug_in_its_writ
     broken(Nothing())
     with pytest.raises(KeyError):
         broken.wait()
+
+
+class TokenRevokedAfterThePost(FakeSlack):
+    """Posts the card (remembering its `ts`), then Slack refuses the token for the pin."""
+
+    def send(
+        self,
+        effects: Sequence[Effect],
+        views: Sequence[IncidentView],
+        progress: Progress,
+        *,
+        attempt: Attempt,
+        group: object = None,
+    ) -> Result:
+        if not isinstance(effects[0], PostCard):
+            return super().send(effects, views, progress, attempt=attempt, group=group)
+        progress(CardPosted(ts="1700000000.000100"))
+        raise Hold("token_revoked")
+
+
+def test_a_send_slack_refused_the_token_for_stays_held_though_its_step_was_lost_to_the_database(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The step's write failing says the send may have reached Slack, but Slack refused the token: the
+    card is held and the outbox paused, not retried every few seconds against a revoked token."""
+    from sqlalchemy.exc import OperationalError
+
+    clock = ManualClock(NOW)
+    IncidentService(any_db, zone=KOLKATA, clock=clock).open(team_id="T1", actor="U1", title="Checkout fails")
+    sender = EffectSender(
+        any_db, TokenRevokedAfterThePost(), clock=clock, workspace=lambda: "T1", backoff=Backoff(random=lambda: 1.0)
+    )
+
+    def database_away(self: CardPosted, session: Any, incident_id: int | None) -> None:
+        raise OperationalError("UPDATE incident", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(CardPosted, "remember", database_away)
+    sender.drain()
+    sender.pool.close()
+    with any_db.read() as session:
+        paused = pause.current(session=session, team_id="T1")
+        [card] = session.exec(select(EffectRow).where(EffectRow.kind == PostCard.kind)).all()
+    assert paused is not None and paused.error == "token_revoked", "the outbox is paused"
+    assert (card.state, card.last_error) == (store.HELD, "token_revoked")
