@@ -40,7 +40,9 @@ class SubscriberAliasRow(SQLModel, table=True):
     """A subscriber merged into another by migration 0034 (two spellings of one mailbox): its id
     and the nonces its links were signed over, so that the links in mails already sent to it act
     on the mailbox's one subscriber (`subscriber_id`). `nonce`: a confirmation it asked for that
-    is still open (None once used or overtaken by the subscriber's next change)."""
+    is still open (None once used or overtaken by the subscriber's next change), and the language
+    and components it asked for, which its confirmation subscribes the mailbox with (None where the
+    0034 that merged it did not keep them: the subscriber's own stay)."""
 
     __tablename__ = "subscriber_alias"
     __table_args__ = (Index("ix_subscriber_alias_subscriber", "subscriber_id"),)
@@ -49,6 +51,8 @@ class SubscriberAliasRow(SQLModel, table=True):
     subscriber_id: int = Field(foreign_key="subscriber.id")
     unsubscribe_nonce: str = Field(max_length=64)
     nonce: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=16)
+    components: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # catalog ids, comma-separated
 
 
 DUE_DELIVERY = text("state = 'pending'")

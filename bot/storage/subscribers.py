@@ -168,18 +168,25 @@ def confirm(*, session: Session, subscriber_id: int, nonce: str, now: datetime) 
         .values(nonce=None)
     )
     if used.rowcount:
-        _confirmed(session, alias.subscriber_id, now)
+        _confirmed(session, alias, now)
     return bool(used.rowcount)
 
 
-def _confirmed(session: Session, subscriber_id: int, now: datetime) -> None:
-    """Confirmed through a merged spelling's ask: a confirmed subscriber stays as it is."""
-    core(session).execute(
-        update(SubscriberRow)
-        .where(col(SubscriberRow.id) == subscriber_id, col(SubscriberRow.state) != SubscriberState.CONFIRMED.value)
-        .values(state=SubscriberState.CONFIRMED.value, nonce=None, confirmed_at=now, changed_at=now)
-    )
-    close_asks(session=session, subscriber_id=subscriber_id)
+def _confirmed(session: Session, alias: SubscriberAliasRow, now: datetime) -> None:
+    """Confirmed through a merged spelling's ask, with the language and components that ask chose
+    (what its confirmation mail offered) where 0034 kept them; a confirmed subscriber stays
+    confirmed since it was."""
+    state = core(session).execute(select(SubscriberRow.state).where(SubscriberRow.id == alias.subscriber_id)).scalar()
+    values: dict[str, Any] = {}
+    if state != SubscriberState.CONFIRMED.value:
+        values.update(state=SubscriberState.CONFIRMED.value, nonce=None, confirmed_at=now)
+    if alias.language is not None:
+        values.update(language=alias.language, components=alias.components or "")
+    if values:
+        core(session).execute(
+            update(SubscriberRow).where(col(SubscriberRow.id) == alias.subscriber_id).values(changed_at=now, **values)
+        )
+    close_asks(session=session, subscriber_id=alias.subscriber_id)
 
 
 def unsubscribe(*, session: Session, subscriber_id: int, unsubscribe_nonce: str, now: datetime) -> bool:

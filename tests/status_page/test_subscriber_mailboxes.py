@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlmodel import select
-from subscriber_world import SmtpServer, SubscriberWorld, link_in, plain_smtp
+from subscriber_world import SmtpServer, SubscriberWorld, html_of, link_in, plain_smtp, text_of
 
 from bot.domain.fanout import confirmation_key
 from bot.domain.subscribers import Medium, SubscriberState
@@ -52,7 +52,9 @@ def stored(world: SubscriberWorld) -> list[tuple[str, str]]:
         return [(row.address, row.state) for row in session.exec(select(SubscriberRow).order_by(SubscriberRow.id))]
 
 
-def add(world: SubscriberWorld, address: str, state: SubscriberState, *, ago: timedelta, **more: Any) -> int:
+def add(
+    world: SubscriberWorld, address: str, state: SubscriberState, *, ago: timedelta, language: str = "en", **more: Any
+) -> int:
     """A subscriber as 0033 stored it, written `ago` before the world's now (a pending one with
     its confirmation mail recorded, as the form records it)."""
     at = world.clock.now - ago
@@ -61,7 +63,7 @@ def add(world: SubscriberWorld, address: str, state: SubscriberState, *, ago: ti
             session=session,
             medium=Medium.MAIL,
             address=address,
-            language="en",
+            language=language,
             components=(),
             state=state,
             unsubscribe_nonce="u-" + address.replace("@", "-at-").replace(".", "-"),  # as URL-safe as a real one
@@ -170,6 +172,32 @@ def test_a_confirmation_mailed_to_a_merged_spelling_confirms_the_mailbox_once(
     assert len(smtp.mailbox.to("ann@example.com")) == 1, "the update, to the mailbox subscribed"
 
 
+def test_a_merged_spellings_confirmation_subscribes_in_the_language_it_asked_for(
+    old_world: SubscriberWorld, smtp: SmtpServer
+) -> None:
+    """ann@ was subscribed in English and unsubscribed; then asked again as Ann@, in French. The
+    confirmation Ann@ was mailed (in French) subscribes the mailbox in French, as the same ask on
+    one subscriber would have: it confirmed the English of the decision the ask had overtaken."""
+    world = old_world
+    add(world, "ann@example.com", SubscriberState.UNSUBSCRIBED, ago=timedelta(hours=3))
+    add(world, "Ann@example.com", SubscriberState.PENDING, ago=timedelta(hours=1), nonce="c-fr", language="fr")
+    world.deliver()
+    [asked] = smtp.mailbox.to("Ann@example.com")
+    assert 'lang="fr"' in html_of(asked), "the confirmation mail was French"
+    link = link_in(asked, "/status/confirm")
+
+    world.db.upgrade()
+    confirmed = world.open_link(link, method="POST")
+    assert confirmed.status == "200 OK", confirmed.text
+    with world.db.read() as session:
+        [row] = session.exec(select(SubscriberRow)).all()
+    assert (row.address, row.state, row.language) == ("ann@example.com", "confirmed", "fr")
+    world.publish(world.open(), language="fr", text="Certains d'entre vous ne peuvent pas payer.")
+    world.deliver()
+    [update] = smtp.mailbox.to("ann@example.com")
+    assert "Certains d'entre vous" in text_of(update), "the update, in French"
+
+
 def test_operators_remove_a_mailbox_written_in_any_case(
     db: Database, smtp: SmtpServer, run_cli: Callable[..., int], capsys: pytest.CaptureFixture[str], unchanged: Any
 ) -> None:
@@ -182,3 +210,4 @@ def test_operators_remove_a_mailbox_written_in_any_case(
     assert run_cli("subscribers", "remove", " Jane.Doe@Example.COM") == 0
     assert capsys.readouterr().out.startswith("removed mail subscriber 1 ")
     assert stored(world) == []
+

@@ -43,6 +43,8 @@ _SUBSCRIBER = sa.table(
     sa.column("changed_at", sa.String()),  # compared only within one backend's own format
     sa.column("nonce", sa.String()),
     sa.column("unsubscribe_nonce", sa.String()),
+    sa.column("language", sa.String()),
+    sa.column("components", sa.Text()),
 )
 _ALIAS = sa.table(
     "subscriber_alias",
@@ -50,6 +52,8 @@ _ALIAS = sa.table(
     sa.column("subscriber_id", sa.Integer()),
     sa.column("unsubscribe_nonce", sa.String()),
     sa.column("nonce", sa.String()),
+    sa.column("language", sa.String()),
+    sa.column("components", sa.Text()),
 )
 _DELIVERY = sa.table("delivery", sa.column("subscriber_id", sa.Integer()), sa.column("key", sa.String()))
 
@@ -61,6 +65,8 @@ def upgrade() -> None:
         sa.Column("subscriber_id", sa.Integer(), sa.ForeignKey("subscriber.id"), nullable=False),
         sa.Column("unsubscribe_nonce", sa.String(64), nullable=False),
         sa.Column("nonce", sa.String(64), nullable=True),
+        sa.Column("language", sa.String(16), nullable=True),  # the open ask's (None: none open)
+        sa.Column("components", sa.Text(), nullable=True),
     )
     op.create_index("ix_subscriber_alias_subscriber", "subscriber_alias", ["subscriber_id"])
     bind = op.get_bind()
@@ -72,6 +78,8 @@ def upgrade() -> None:
             _SUBSCRIBER.c.changed_at,
             _SUBSCRIBER.c.nonce,
             _SUBSCRIBER.c.unsubscribe_nonce,
+            _SUBSCRIBER.c.language,
+            _SUBSCRIBER.c.components,
         )
         .where(_SUBSCRIBER.c.medium == "mail")
         .order_by(_SUBSCRIBER.c.id)
@@ -98,6 +106,8 @@ def _merge(bind: sa.Connection, *, into: Any, other: Any) -> None:
             subscriber_id=into.id,
             unsubscribe_nonce=other.unsubscribe_nonce,
             nonce=other.nonce if asking else None,
+            language=other.language if asking else None,
+            components=other.components if asking else None,
         )
     )
     kept_keys = sa.select(_DELIVERY.c.key).where(_DELIVERY.c.subscriber_id == into.id).scalar_subquery()
