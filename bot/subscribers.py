@@ -163,17 +163,22 @@ class SubscriberService:
     def confirm(self, token: str) -> None:
         """Confirm the subscription the link is for; raises `BadLink`."""
         with self.db.write() as session:
-            link = self._pending(session, token)
+            link = self._pending(session, token, for_update=True)  # the subscriber's row locked first
             if not subscribers.confirm(
                 session=session, subscriber_id=link.subscriber_id, nonce=link.nonce, now=self.clock()
             ):
                 raise BadLink()
         log.info("subscriber %s confirmed", link.subscriber_id)
 
-    def _pending(self, session: Session, token: str) -> Addressee:
-        """The link, if it can still confirm: its subscriber's, or a spelling's merged into it (0034)."""
+    def _pending(self, session: Session, token: str, *, for_update: bool = False) -> Addressee:
+        """The link, if it can still confirm: its subscriber's, or a spelling's merged into it (0034).
+        `for_update`: the subscriber's row locked, before any alias row, in the order an unsubscribe
+        takes them (on PostgreSQL, the confirmation and the unsubscription of two spellings of one
+        mailbox at once took them in opposite orders: a deadlock, answered 500)."""
         link = verify(self.key, Purpose.CONFIRM, token, self.clock())
-        found = subscribers.by_confirmation_link(session=session, subscriber_id=link.subscriber_id, nonce=link.nonce)
+        found = subscribers.by_confirmation_link(
+            session=session, subscriber_id=link.subscriber_id, nonce=link.nonce, for_update=for_update
+        )
         if found is None:
             raise BadLink()
         return link

@@ -4,11 +4,15 @@ into one subscriber; in-process with a real SMTP server, on SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlmodel import select
 from subscriber_world import SmtpServer, SubscriberWorld, html_of, link_in, plain_smtp, text_of
@@ -22,6 +26,7 @@ from bot.storage.subscriber_tables import SubscriberRow
 
 ADDRESS = "jane.doe@example.com"
 ONE_CLICK = b"List-Unsubscribe=One-Click"
+WAIT = 30  # seconds: only a failure waits this long
 
 
 @pytest.fixture
@@ -211,3 +216,85 @@ def test_operators_remove_a_mailbox_written_in_any_case(
     assert capsys.readouterr().out.startswith("removed mail subscriber 1 ")
     assert stored(world) == []
 
+
+class FirstLocks:
+    """On PostgreSQL, holds each request's transaction right after its first statement that locked
+    a subscriber's or an alias's row, until the other request holds its own or waits for a lock:
+    the moment two requests taking their locks in opposite orders deadlock. Nothing is timed; the
+    bound is for a failure only."""
+
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine
+        self.watch = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+        self.holding = 0
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> FirstLocks:
+        sa.event.listen(self.engine, "after_cursor_execute", self.after)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "after_cursor_execute", self.after)
+        self.watch.dispose()
+
+    def after(self, connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        locking = " FOR UPDATE" in statement or statement.startswith("UPDATE subscriber_alias")
+        if not locking or cursor.rowcount < 1 or connection.info.get("held"):
+            return
+        connection.info["held"] = True
+        with self.lock:
+            self.holding += 1
+        deadline = time.monotonic() + WAIT
+        while self.holding < 2 and not self.someone_waits():
+            assert time.monotonic() < deadline, "neither took a lock"
+            time.sleep(0.01)
+
+    def someone_waits(self) -> bool:
+        with self.watch.connect() as connection:
+            waiting = (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return bool(connection.execute(sa.text(waiting)).scalar())
+
+
+def test_two_spellings_confirmed_and_unsubscribed_at_once_lock_in_one_order(
+    old_world: SubscriberWorld, smtp: SmtpServer
+) -> None:
+    """ann@'s mails bounced; the mailbox asked again as Ann@ (merged into ann@ by 0034). Ann@'s
+    confirmation and the unsubscribe link of a mail ann@ was sent, clicked at the same moment. The
+    confirmation locked the alias's row, then the subscriber's; the unsubscription the subscriber's,
+    then the alias's: on PostgreSQL one of them was a deadlock, answered 500. Both take the
+    subscriber's first now: one waits for the other, and the mailbox ends unsubscribed (unsubscribed
+    first, the ask it overtook cannot be used: 400)."""
+    world = old_world
+    kept = add(world, "ann@example.com", SubscriberState.CONFIRMED, ago=timedelta(hours=3))
+    world.publish(world.open(), text="Some of you cannot pay. We are on it.")
+    world.deliver()
+    with world.db.write() as session:  # as 0033's sender recorded a bounce
+        bounced = sa.update(SubscriberRow).where(sa.column("id") == kept)
+        session.execute(bounced.values(state="bounced", changed_at=world.clock.now - timedelta(hours=2)))
+    add(world, "Ann@example.com", SubscriberState.PENDING, ago=timedelta(hours=1), nonce="c-late")
+    world.deliver()
+    leave = link_in(smtp.mailbox.to("ann@example.com")[0], "/status/unsubscribe")
+    confirm = link_in(smtp.mailbox.to("Ann@example.com")[0], "/status/confirm")
+    world.db.upgrade()
+
+    barrier = threading.Barrier(2)
+    answers: dict[str, Any] = {}
+
+    def click(name: str, link: str) -> None:
+        barrier.wait()
+        try:
+            answers[name] = world.open_link(link, method="POST", body=ONE_CLICK).status
+        except Exception as error:  # noqa: BLE001 - what a WSGI server answers 500
+            answers[name] = error
+
+    clicks = [threading.Thread(target=click, args=each) for each in (("confirm", confirm), ("leave", leave))]
+    with FirstLocks(world.db) if not world.db.is_sqlite else contextlib.nullcontext():
+        for each in clicks:
+            each.start()
+        for each in clicks:
+            each.join()
+    assert answers["leave"] == "200 OK", answers
+    assert answers["confirm"] in ("200 OK", "400 Bad Request"), answers
+    assert stored(world) == [("ann@example.com", "unsubscribed")]
