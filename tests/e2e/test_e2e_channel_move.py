@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from e2e_stack import Stack, bot_lines, card_of
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.incident import EntryKind
 from bot.lookup import Where
+from bot.storage import left_channels
 from slack_emulator.records import Ephemeral
 
 INC_1 = Where(team_id="T0EMULATOR", number=1)
@@ -196,3 +198,28 @@ def test_an_incident_opened_private_is_offered_no_move_when_made_private_again(s
     stack.user("alice").slash("public", channel=channel)
     answer = stack.user("alice").slash("private", channel=channel)
     assert answer.json["text"].startswith("INC-1: now *private*") and "blocks" not in answer.json
+
+
+def test_a_channel_left_whose_record_failed_is_recorded_by_the_retry(
+    stack: Stack, public: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails the record of the channel left once, as the new channel is remembered
+    beside the invitations (on PostgreSQL the new channel was written already): the retry records
+    it, so what is typed in the old channel is answered so and reaches nothing."""
+    record, failed = left_channels.record, []
+
+    def failing_once(**arguments: Any) -> None:
+        if not failed:
+            failed.append(arguments)
+            raise OperationalError("INSERT INTO left_channel", {}, Exception("server closed the connection"))
+        record(**arguments)
+
+    monkeypatch.setattr(left_channels, "record", failing_once)
+    stack.user("alice").slash("private", channel=public)
+    stack.user("alice").click_ephemeral(public, offer(stack, public).ts, MOVE)
+    stack.settle(timeout=60)
+    assert failed and stack.channel_of(1) != public
+    entries = len(stack.runtime.service.timeline(INC_1).entries)
+    answer = stack.user("bob").slash("note Rotated the keys again", channel=public)
+    assert "this channel is no longer INC-1's" in answer.json["text"]
+    assert len(stack.runtime.service.timeline(INC_1).entries) == entries, "nothing reached the incident"

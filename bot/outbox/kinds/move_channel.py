@@ -33,22 +33,26 @@ NOT_INVITED = HARMLESS_ERRORS | {"ura_max_channels", "cant_invite", "user_not_fo
 
 @dataclass(frozen=True)
 class ChannelMoved(Result):
-    """The incident's new private channel: its channel from now on (its card is posted anew)."""
+    """The incident's new private channel: its channel from now on (its card is posted anew), and
+    `left`, the public one it leaves. Remembered as a step of the send (`Sending.progress`) and
+    again when it is done: the channel left is recorded each time, so a step whose record of it
+    failed after the new channel was (PostgreSQL writes a step statement by statement) is
+    completed by the retry."""
 
     channel_id: str
     name: str
+    left: str
 
     def remember(self, session: Session, incident_id: int | None) -> None:
         if incident_id is None:
             return
-        left = repository.get_by_id(session=session, incident_id=incident_id).incident.channel_id
         recorded = repository.set_channel(
             session=session, incident_id=incident_id, channel_id=self.channel_id, channel_name=self.name, private=True
         )
         if not recorded:
             log.warning("channel %s (#%s) is another incident's: not moved there", self.channel_id, self.name)
-        elif left is not None and left != self.channel_id:  # what is typed there is answered so from now on
-            left_channels.record(session=session, incident_id=incident_id, channel_id=left)
+        elif self.left != self.channel_id:  # what is typed there is answered so from now on
+            left_channels.record(session=session, incident_id=incident_id, channel_id=self.left)
 
     def outcome(self) -> str | None:
         return f"moved to #{self.name}"
@@ -66,9 +70,10 @@ class MoveChannel(Effect):
         view = slack.about()
         incident = view.incident
         if incident.channel_id is not None and incident.channel_id != self.from_channel:
-            moved = ChannelMoved(channel_id=incident.channel_id, name=view.channel_name or "")  # an earlier attempt's
+            # made by an earlier attempt
+            moved = ChannelMoved(incident.channel_id, view.channel_name or "", self.from_channel)
         else:
-            moved = _create(slack.client, incident, slack.bot_user_id())
+            moved = _create(slack.client, incident, slack.bot_user_id(), self.from_channel)
             slack.progress(moved)  # its channel from now on, before an invitation may fail
         bot = slack.bot_user_id()
         for user in _members(slack.client, self.from_channel):
@@ -82,18 +87,18 @@ class MoveChannel(Effect):
         return moved
 
 
-def _create(client: WebClient, incident: Incident, bot_user_id: str) -> ChannelMoved:
+def _create(client: WebClient, incident: Incident, bot_user_id: str, left: str) -> ChannelMoved:
     for attempt in range(1, NAME_TRIES):
         name = channel_name(incident.number, incident.title, attempt)
         try:
             created = client.conversations_create(name=name, is_private=True)
-            return ChannelMoved(channel_id=created["channel"]["id"], name=name)
+            return ChannelMoved(channel_id=created["channel"]["id"], name=name, left=left)
         except SlackApiError as error:
             if error_code(error) != "name_taken":
                 raise
         existing = find_channel(client, name)
         if existing is not None and _ours_for(incident, existing, bot_user_id):
-            return ChannelMoved(channel_id=existing["id"], name=name)  # made by an attempt that crashed after
+            return ChannelMoved(existing["id"], name, left)  # made by an attempt that crashed after
     raise GiveUp(f"no free channel name for {incident.name}")
 
 
