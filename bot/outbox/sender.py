@@ -165,16 +165,20 @@ class EffectSender:
         transaction (`Database.write_each`: no BEGIN nor COMMIT)."""
         if not due:
             return []
-        with self.db.write_each() as session:
-            rows = claims.claim_many(
-                session=session, effect_ids=[e.id for e in due], worker=self.worker, now=self.clock()
-            )
-            return self._batches(session, [rows[effect.id] for effect in due if effect.id in rows])
+        leased: list[int] = []  # each lease commits by itself on PostgreSQL: given back if a later one fails
+        now = self.clock()
+        try:
+            with self.db.write_each() as session:
+                rows = claims.claim_many(session=session, effect_ids=[e.id for e in due], worker=self.worker, now=now)
+                leased += rows
+                return self._batches(session, [rows[effect.id] for effect in due if effect.id in rows], leased)
+        except BaseException:
+            self._give_back_if_possible([], leased)
+            raise
 
-    def _batches(self, session: Session, rows: Sequence[Any]) -> list[list[Claimed]]:
-        """The claimed rows as batches, each with the rest of its batch claimed. One this version
-        cannot read (a newer kind) is given up with the reason (`incident-bot outbox retry` sends
-        it once it can)."""
+    def _batches(self, session: Session, rows: Sequence[Any], leased: list[int]) -> list[list[Claimed]]:
+        """The claimed rows as batches, each with the rest of its batch claimed (added to `leased`). One
+        this version cannot read (a newer kind) is given up with the reason (`incident-bot outbox retry`)."""
         batches: list[list[Claimed]] = []
         now = self.clock()
         for row in rows:
@@ -188,6 +192,7 @@ class EffectSender:
             # After an ambiguous failure too (its kind looks for what each posted): failed together, go together.
             if first.effect.batched:
                 rest = claims.claim_rest_of_batch(session=session, first=first, worker=self.worker, now=now)
+                leased += [effect.id for effect in rest]
             batches.append([first, *rest])
         return batches
 
@@ -207,7 +212,7 @@ class EffectSender:
             worker=self.worker,
             skip_kinds=self.pace.held_in(first.incident_id),
         )
-        return self._batches(session, rows)
+        return self._batches(session, rows, [])
 
     def _send_claimed(self, claimed: list[list[Claimed]], stopping: Callable[[], bool]) -> int:
         """Send a round's batches, side by side (`threads` > 1) or one by one; how many effects
@@ -248,15 +253,15 @@ class EffectSender:
             self._give_back_if_possible(closed.unsent)
             return closed.handled
 
-    def _give_back_if_possible(self, claimed: list[list[Claimed]]) -> None:
+    def _give_back_if_possible(self, claimed: list[list[Claimed]], leased: Sequence[int] = ()) -> None:
         try:
-            self._give_back(claimed)
+            self._give_back(claimed, leased)
         except Exception:  # the database is away: the leases run out in two minutes instead
-            log.exception("could not give back %d claimed batches", len(claimed))
+            log.exception("could not give back %d claimed batches", len(claimed) or len(leased))
 
-    def _give_back(self, claimed: list[list[Claimed]]) -> None:
-        """Claimed but not sent this round: pending again at once, no attempt counted."""
-        ids = [effect.id for batch in claimed for effect in batch]
+    def _give_back(self, claimed: list[list[Claimed]], leased: Sequence[int] = ()) -> None:
+        """Claimed but not sent this round, or `leased` by a failed claim: pending again at once, no attempt counted."""
+        ids = [*leased, *(effect.id for batch in claimed for effect in batch)]
         if ids:
             with self.db.write_each() as session:
                 claims.release(session=session, effect_ids=ids)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.lookup import Where
+from bot.outbox import claims
 from bot.outbox.attempts import Attempt
 from bot.outbox.claims import MAX_BATCH, Claimed
 from bot.outbox.effect import Effect
@@ -308,3 +309,39 @@ def test_lines_whose_batch_may_have_reached_slack_go_as_one_batch_again_each_onc
     assert slack.batches[calls:] == [5], "the five lines again as one batch"
     assert slack.attempts[-1].maybe_sent, "told that an earlier attempt may have posted some of them"
     assert [entry for _, entry in slack.entries] == entry_ids(sqlite_db, 1), "every line once, in timeline order"
+
+
+def test_a_database_error_between_two_leases_gives_the_leased_effects_back_at_once(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The round's first lines are leased, the rest of the first batch too, then the database fails
+    the lease of the second batch's rest: on PostgreSQL each lease had committed by itself, and what
+    was leased is pending again at once (not left for the lease's two minutes), sent next round."""
+    _clock, _slack, service, sender = opened(any_db, "Search is down")
+    for number in (1, 2):
+        for text in ("first line", "second line"):
+            service.note(Where("T1", number=number), actor="U1", text=text)
+    claim_rest, rests = claims.claim_rest_of_batch, []
+
+    def database_away_at_the_second(**arguments: Any) -> list[Claimed]:
+        rests.append(arguments["first"].id)
+        if len(rests) == 2:
+            raise OperationalError("UPDATE effect", {}, Exception("the database went away"))
+        return claim_rest(**arguments)
+
+    monkeypatch.setattr(claims, "claim_rest_of_batch", database_away_at_the_second)
+    with pytest.raises(OperationalError):
+        sender.drain()
+    assert len(rests) == 2 and [(row.claimed_by, row.claimed_until) for row in pending(any_db)] == [(None, None)] * 4
+    monkeypatch.setattr(claims, "claim_rest_of_batch", claim_rest)
+    assert sender.drain() == 4, "sent by the next round, without waiting for a lease to run out"
+    assert [(row.state, row.attempts) for row in done_lines(any_db)] == [("done", 0)] * 4
+
+
+def done_lines(db: Database) -> list[EffectRow]:
+    """The last four timeline lines recorded (the notes'), in that order."""
+    with db.read() as session:
+        rows = session.exec(
+            select(EffectRow).where(col(EffectRow.kind) == PostTimeline.kind).order_by(col(EffectRow.id))
+        )
+        return list(rows)[-4:]
