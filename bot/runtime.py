@@ -330,7 +330,8 @@ def _on_result(service: IncidentService, triage: AlertTriage, result: Result) ->
     :pushpin: joins the timeline (once: a fetch sent again adds nothing); the next waiting triage
     messages are edited once the previous ones were (`OffersLeft`)."""
     if isinstance(result, OffersLeft):
-        triage.edit_more(team_id=result.team_id, seen_before=result.seen_before, group_before=result.group_before)
+        before = (result.seen_before, result.group_before)
+        triage.edit_more(team_id=result.team_id, before=before, effect_id=result.effect_id)
         return
     if not isinstance(result, MessageFetched):
         return

@@ -139,12 +139,15 @@ class AlertTriage:
             self._open(session, group, actor=actor, now=now)
         return True
 
-    def edit_more(self, *, team_id: str, seen_before: datetime, group_before: int) -> None:
+    def edit_more(self, *, team_id: str, before: tuple[datetime, int], effect_id: int) -> None:
         """The next waiting messages to offer what *Add to incident* offers now: those seen before
-        that group (`bot.outbox.kinds.refresh_offers`, its result handed over by the sender)."""
+        that group (`bot.outbox.kinds.refresh_offers`, its result handed over by the sender), queued
+        with `effect_id`, the `alerts.offers` that said so, settled: nothing when it was already
+        (sent again after a crash that came after), so a second chain of edits never starts."""
+        now = self.clock()
         with self.db.write() as session:
-            before = (seen_before, group_before)
-            message.show_open_groups(session, team_id=team_id, now=self.clock(), before=before)
+            if store.settle_once(session=session, effect_id=effect_id, now=now, note="the next ones queued"):
+                message.show_open_groups(session, team_id=team_id, now=now, before=before)
 
     # --- shared steps --------------------------------------------------------------------------
 

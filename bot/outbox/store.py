@@ -168,6 +168,17 @@ def settle_waiting(*, session: Session, team_id: str, kind: str, now: datetime, 
     )
 
 
+def settle_once(*, session: Session, effect_id: int, now: datetime, note: str) -> bool:
+    """Done, in the caller's transaction, the effect whose work that transaction does (its row locked
+    until it commits); False when it was done already: sent again after a crash that came after."""
+    done = core(session).execute(
+        update(EffectRow)
+        .where(col(EffectRow.id) == effect_id, col(EffectRow.state) == "pending")
+        .values(state="done", done_at=now, claimed_until=None, last_error=note)
+    )
+    return done.rowcount > 0
+
+
 def mark_done(*, session: Session, effect_ids: Sequence[int], now: datetime, note: str | None = None) -> None:
     """Sent (or settled without sending): done, with `note` kept for `incident-bot outbox`."""
     core(session).execute(
