@@ -124,17 +124,9 @@ def test_a_step_lost_to_the_database_retries_as_maybe_sent_and_a_bug_in_its_writ
 class TokenRevokedAfterThePost(FakeSlack):
     """Posts the card (remembering its `ts`), then Slack refuses the token for the pin."""
 
-    def send(
-        self,
-        effects: Sequence[Effect],
-        views: Sequence[IncidentView],
-        progress: Progress,
-        *,
-        attempt: Attempt,
-        group: object = None,
-    ) -> Result:
+    def send(self, effects: Sequence[Effect], views: Sequence[IncidentView], progress: Progress, **how: Any) -> Result:
         if not isinstance(effects[0], PostCard):
-            return super().send(effects, views, progress, attempt=attempt, group=group)
+            return super().send(effects, views, progress, **how)
         progress(CardPosted(ts="1700000000.000100"))
         raise Hold("token_revoked")
 
