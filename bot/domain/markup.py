@@ -4,8 +4,10 @@ Text arrives from Slack with entities in angle brackets (docs/behaviour.md, "Peo
 `<@U0BOB|bob>` a person, `<#C0GEN|general>` a channel, `<!subteam^S0ONCALL|@oncall>` a user group,
 `<!here>` `<!channel>` `<!everyone>` special mentions, `<!date^1645114260^{date_short}|Feb 17>` a
 date, `<https://shop.example.com|the shop>` a link, and `:fire:` emoji codes; `&`, `<` and `>`
-typed by people arrive as `&amp;`, `&lt;`, `&gt;`. The bot stores text with those three
-unescaped (`stored_form`) and entities kept as they came, so `parse` reads it back losslessly.
+typed by people arrive as `&amp;`, `&lt;`, `&gt;`, so only an entity Slack made (a mention picked
+from the list, a link, what the command's `should_escape` turned into one) holds a bare `<`. The bot
+stores text with entities kept as they came and a typed `<` kept as `&lt;` (`stored_form`), so
+`parse` reads a typed `<!channel>` back as those characters, never as a mention.
 Words that never came through Slack's markup (an alert's summary, a rule's title made of it, what
 is typed in a modal's plain-text input: Slack sends that unescaped, `shapes.Input.words`) hold no
 entities: `from_words` stores their `<` as `&lt;` (and an `&` that would read so as `&amp;`), which
@@ -34,6 +36,7 @@ LINK_SCHEMES = ("http://", "https://", "mailto:")
 SOMEONE = "someone"  # a person whose name nobody knows: never their id
 
 _ENTITY = re.compile(r"<([^<>\n]{1,1000})>")
+_SLACK_ENTITY = re.compile(r"(<[^<>]*>)")  # in Slack's text a bare `<` only ever opens an entity
 _EMOJI = re.compile(r":(?:[a-z][a-z0-9_+'-]{0,59}|\+1|-1):(?::skin-tone-[2-6]:)?")  # never `21:41:05`
 _ID = r"[A-Z0-9]{2,40}"
 _UNESCAPED = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
@@ -121,15 +124,24 @@ def shorten(text: str, limit: int, *, ellipsis: str = "…") -> str:
 
 
 def stored_form(slack_text: str) -> str:
-    """Text as Slack sends it (`&lt;` for a typed `<`) -> as the bot stores it (entities kept; a
-    typed `&` that would read as `&lt;` or `&amp;` kept as `&amp;`, see `from_words`)."""
+    """Text as Slack sends it -> as the bot stores it: the entities Slack made kept as they came
+    (their insides as Slack escaped them, read back by `_entity`), and between them the characters
+    people typed stored as `from_words` stores characters: a typed `<` (`&lt;`) stays `&lt;`, so a
+    typed `<!channel>` or `<https://x|y>` stays words; `&gt;` is `>`, and `&amp;` is `&` unless
+    what follows would read as `&lt;` or `&amp;`."""
+    parts = _SLACK_ENTITY.split(slack_text)
+    return "".join(part if index % 2 else _typed(part) for index, part in enumerate(parts))
 
-    def unescaped(entity: re.Match[str]) -> str:
-        if entity[1] == "amp" and _READS_AS_LITERAL.match(slack_text, entity.end()):
-            return "&amp;"
+
+def _typed(slack_text: str) -> str:
+    """What a person typed, Slack-escaped, as stored: `&lt;` stays, a character and never markup."""
+
+    def stored(entity: re.Match[str]) -> str:
+        if entity[1] == "lt" or (entity[1] == "amp" and _READS_AS_LITERAL.match(slack_text, entity.end())):
+            return entity[0]
         return _UNESCAPED[entity[0]]
 
-    return _ESCAPED_ENTITY.sub(unescaped, slack_text)
+    return _ESCAPED_ENTITY.sub(stored, slack_text)
 
 
 def from_words(words: str) -> str:
@@ -137,6 +149,10 @@ def from_words(words: str) -> str:
     bot stores them: `parse` reads back these very characters, with no entity among them (an
     alert's `<!channel>` is words, never a mention), so every rendering escapes them once."""
     return _LITERAL_AMPERSAND.sub("&amp;", words).replace("<", "&lt;")
+
+
+def _unescaped(slack_text: str) -> str:
+    return _ESCAPED_ENTITY.sub(lambda entity: _UNESCAPED[entity[0]], slack_text)
 
 
 def _characters(stored: str) -> str:
@@ -160,8 +176,9 @@ def parse(text: str) -> list[Piece]:
 
 
 def _entity(inside: str) -> Piece | None:
-    """What `<inside>` stands for, or None when it is just text between angle brackets."""
-    target, _, label = inside.partition("|")
+    """What `<inside>` stands for, or None when it is just text between angle brackets. Its address
+    and label are read unescaped: Slack escapes them as it escapes typed text (`stored_form`)."""
+    target, _, label = (_unescaped(part) for part in inside.partition("|"))
     if re.fullmatch(rf"@{_ID}", target):
         return User(id=target[1:], label=label, raw=f"<{inside}>")
     if re.fullmatch(rf"#{_ID}", target):

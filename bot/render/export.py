@@ -120,7 +120,7 @@ def as_data(record: Record) -> dict[str, object]:
             }
             for page in record.pages
         ],
-        "retrospective": {"state": record.retro_state.value, "note": record.retro_note},
+        "retrospective": {"state": record.retro_state.value, "note": text(record.retro_note)},
     }
 
 

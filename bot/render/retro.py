@@ -66,7 +66,7 @@ def _summary(record: Record) -> list[str]:
         ("Comms", name_of(incident.comms, names)),
         ("Scribe", name_of(incident.scribe, names)),
         ("Security assessment", incident.attack.value),
-        ("Retrospective", record.retro_state.value + (f": {escape(record.retro_note)}" if record.retro_note else "")),
+        ("Retrospective", record.retro_state.value + (f": {rich(note, names)}" if (note := record.retro_note) else "")),
     ]
     return ["| | |", "|---|---|", *(f"| {label} | {value} |" for label, value in rows)]
 

@@ -4,7 +4,8 @@ Alert integrations post attachments or blocks with no `text`; file shares carry 
 have a `bot_id` and a `bot_profile` instead of a person. The timeline keeps what a reader of
 the channel saw: the text, else the attachments' title, text and fallback, the first lines of
 rich-text and section blocks, and the names of shared files. Text is returned in the form the
-bot stores (docs/behaviour.md, "People's text"): Slack's `&lt;` unescaped, entities kept.
+bot stores (docs/behaviour.md, "People's text", `markup.stored_form`): entities kept, what people
+typed as characters.
 
 `read_message` reads the message through `bot.reading`: a field of an unexpected type is
 `Malformed` (with its path), never a crash; block types the bot does not know are skipped.

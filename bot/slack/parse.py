@@ -7,8 +7,8 @@
 - `--at TIME` (also `—at`/`–at`, which autocorrect makes of `--at`) is the last option and takes the rest
   of the text; TIME is kept as typed (whitespace collapsed) and read later by `bot.domain.timeparse.parse_at`;
   `open` with no title before `--at` takes the words after the time as the title (`leading_time`);
-- Slack escapes `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text is unescaped so it holds what the person
-  typed; the `lead` and `role` mentions are read from the raw text;
+- Slack escapes `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: free text is stored by `markup.stored_form` (a typed
+  `<!channel>` stays characters, a mention picked stays one); `lead` and `role` mentions are read from the raw text;
 - one-line texts (title, impact) have whitespace collapsed; multi-line texts (status message, note, close
   summary, reopen reason) keep their lines, trimmed, with at most one blank line in a row. Length limits are
   the domain's (`bot.domain.incident`); `page` is read by `bot.slack.parse_page`.
@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 
 from bot.domain.affects import read_affected
+from bot.domain.catalog import as_typed
 from bot.domain.incident import DEFAULT_SEVERITY, SEVERITIES, Attack, Status, parse_name
 from bot.domain.language import available_languages
 from bot.domain.markup import collapse_spaces, stored_form
@@ -51,7 +52,7 @@ def parse(text: str) -> commands.Command:
         return commands.Help()
     read = _READERS.get(subcommand)
     if read is None:
-        raise UsageError(unknown_subcommand(name), usage=HELP_TEXT)
+        raise UsageError(unknown_subcommand(_typed(name)), usage=HELP_TEXT)
     usage = USAGE[subcommand]
     if at is not None and subcommand not in _TAKES_AT:
         raise UsageError(
@@ -111,7 +112,7 @@ def _status(rest: str, at: str | None) -> commands.Command:
     try:
         status = Status(word.lower())
     except ValueError:
-        raise _Malformed(f"'{word}' is not a status. Use {_STATUSES}.") from None
+        raise _Malformed(f"'{_typed(word)}' is not a status. Use {_STATUSES}.") from None
     if status is Status.RESOLVED:
         return commands.Close(incident=incident, summary=_lines(message), at=at)
     return commands.SetStatus(incident=incident, status=status, message=_lines(message), at=at)
@@ -173,10 +174,10 @@ def _sev(rest: str, at: str | None) -> commands.Command:
         raise _Malformed("Which severity? Use 1, 2, 3 or 4 (1 is the most severe).")
     match = re.fullmatch(r"(?:sev-?)?(\d{1,9})", word, re.IGNORECASE)
     if match is None:
-        raise _Malformed(f"'{word}' is not a severity. Use 1, 2, 3 or 4 (1 is the most severe).")
+        raise _Malformed(f"'{_typed(word)}' is not a severity. Use 1, 2, 3 or 4 (1 is the most severe).")
     severity = _severity(int(match[1]), word)
     if extra.strip():
-        raise _Malformed(f"Unexpected '{_one_line(extra)}' after the severity: give just 1, 2, 3 or 4.")
+        raise _Malformed(f"Unexpected '{_typed(extra)}' after the severity: give just 1, 2, 3 or 4.")
     return commands.SetSeverity(incident=incident, severity=severity)
 
 
@@ -194,7 +195,7 @@ def _role(rest: str, at: str | None) -> commands.Command:
     try:
         role = Role(word.lower())
     except ValueError:
-        raise _Malformed(f"'{_one_line(word)}' is not a role. Use {_ROLES}.") from None
+        raise _Malformed(f"'{_typed(word)}' is not a role. Use {_ROLES}.") from None
     if rest.strip().lower() == "none":
         return commands.SetRole(incident=incident, role=role, user_id=None)
     missing = (
@@ -221,7 +222,7 @@ def _attack(rest: str, at: str | None) -> commands.Command:
         )
     if spoken == "not-assessed":
         raise _Malformed(f"Every incident starts not assessed; an assessment is never taken back. Use {_ATTACKS}.")
-    raise _Malformed(f"'{_one_line(rest)}' is not an assessment. Use {_ATTACKS}.")
+    raise _Malformed(f"'{_typed(rest)}' is not an assessment. Use {_ATTACKS}.")
 
 
 def _draft(rest: str, at: str | None) -> commands.Command:
@@ -239,7 +240,7 @@ def _draft(rest: str, at: str | None) -> commands.Command:
                 raise _Malformed("Give one language per draft, e.g. `fr`.")
             language = lowered
         else:
-            raise _Malformed(f"'{word}' is neither a language code (en, fr, ...) nor a length (short or long).")
+            raise _Malformed(f"'{_typed(word)}' is neither a language code (en, fr, ...) nor a length (short or long).")
     return commands.WriteDrafts(incident=incident, language=language, length=length)
 
 
@@ -251,7 +252,7 @@ def _reopen(rest: str, at: str | None) -> commands.Command:
 def _list(rest: str, at: str | None) -> commands.Command:
     words = rest.lower().split()
     if words not in ([], ["all"]):
-        raise _Malformed(f"Unexpected '{_one_line(rest)}': `list` takes only `all`.")
+        raise _Malformed(f"Unexpected '{_typed(rest)}': `list` takes only `all`.")
     return commands.ListIncidents(all=bool(words))
 
 
@@ -301,13 +302,13 @@ def _retro(rest: str, at: str | None) -> commands.Command:
             return commands.Retro(incident=incident, decision=RetroState.DONE, reason="")
         case "waived" | "waive":
             return commands.Retro(incident=incident, decision=RetroState.WAIVED, reason=_one_line(reason))
-    raise _Malformed(f"Unexpected '{_one_line(rest)}': `retro` takes `done` or `waived <reason>`, or nothing.")
+    raise _Malformed(f"Unexpected '{_typed(rest)}': `retro` takes `done` or `waived <reason>`, or nothing.")
 
 
 def _stats(rest: str, at: str | None) -> commands.Command:
     window = rest.strip().lower() or "30d"
     if window not in ("30d", "90d"):
-        raise _Malformed(f"'{_one_line(rest)}' is not a window: use 30d or 90d.")
+        raise _Malformed(f"'{_typed(rest)}' is not a window: use 30d or 90d.")
     return commands.Stats(window=window)
 
 
@@ -354,30 +355,26 @@ def _split_at(text: str) -> tuple[str, str | None]:
 
 def _next_word(text: str) -> tuple[str, str]:
     """The first word and the rest (its leading whitespace dropped, its line breaks kept)."""
-    parts = text.split(maxsplit=1)
-    if not parts:
-        return "", ""
-    return parts[0], parts[1] if len(parts) == 2 else ""
+    parts = [*text.split(maxsplit=1), "", ""]
+    return parts[0], parts[1]
 
 
 def _take_incident(rest: str) -> tuple[int | None, str]:
     word, after = _next_word(rest)
-    number = parse_name(word)
-    return (None, rest) if number is None else (number, after)
+    return (None, rest) if (number := parse_name(word)) is None else (number, after)
 
 
 def _incident_only(rest: str, verb: str) -> int | None:
     """The incident named by `rest`, which must hold nothing else (`private`, `public`, `timeline`)."""
     incident, rest = _take_incident(rest)
     if rest.strip():
-        raise _Malformed(f"Unexpected '{_one_line(rest)}': `{verb}` takes only an incident name.")
+        raise _Malformed(f"Unexpected '{_typed(rest)}': `{verb}` takes only an incident name.")
     return incident
 
 
 def _one_person(text: str, why_one: str, missing: str) -> str:
     """The user id of the one mention that is all of `text` (`<@U123>` or `<@U123|name>`)."""
-    match = _MENTION.fullmatch(text.strip())
-    if match is not None:
+    if (match := _MENTION.fullmatch(text.strip())) is not None:
         return match[1]
     if _MENTION.search(text):
         raise _Malformed(f"Mention exactly one person: {why_one}.")
@@ -392,6 +389,10 @@ def _severity(number: int, written: str) -> int:
 
 def _one_line(text: str) -> str:
     return collapse_spaces(stored_form(text))
+
+
+def _typed(text: str) -> str:  # what was typed, as its characters read, to be quoted in a refusal
+    return as_typed(stored_form(text))
 
 
 def _lines(text: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.domain import markup
+from bot.domain.catalog import as_typed
 from bot.domain.incident import parse_name
 from bot.errors import UsageError
 from bot.slack import commands
@@ -74,7 +75,7 @@ def read_page(rest: str, at: str | None) -> commands.PageSomeone:
 
 def read_oncall(rest: str, at: str | None) -> commands.ShowOncall:
     """`oncall`: every component; `oncall home` (an id or a name, matched by the service): one."""
-    component = " ".join(markup.stored_form(rest).split())
+    component = as_typed(markup.stored_form(rest))
     if len(component) > 100:
         raise UsageError("Name one component of the catalog, by its id or its name.", usage=USAGE["oncall"])
     return commands.ShowOncall(component=component or None)

@@ -70,8 +70,77 @@ def test_text_that_only_looks_like_markup_is_shown_literally_and_escaped_in_slac
 
 def test_slack_escapes_are_undone_once_when_text_is_stored() -> None:
     stored = markup.stored_form("1 &lt; 2 &amp;&amp; <@U0BOB|bob> &amp;lt; &amp;amp;")
-    assert stored == "1 < 2 && <@U0BOB|bob> &amp;lt; &amp;amp;"  # a typed `&lt;` is not a `<`
+    assert stored == "1 &lt; 2 && <@U0BOB|bob> &amp;lt; &amp;amp;"  # a typed `<` stays a character
     assert markup.for_public(stored) == "1 < 2 && @bob &lt; &amp;"
+
+
+# What a person types, as Slack sends it: `&`, `<` and `>` escaped (should_escape makes only the
+# mentions and links Slack recognises entities). Fragments that make entities if read as markup.
+typed = st.one_of(
+    st.lists(
+        st.sampled_from(
+            [
+                "<",
+                ">",
+                "&",
+                "amp;",
+                "lt;",
+                "gt;",
+                "!channel",
+                "!here",
+                "@U0BOB",
+                "#C0GEN",
+                "|",
+                "x",
+                "\n",
+                " ",
+                "https://x.example",
+                "!subteam^S0ONCALL",
+                ":fire:",
+            ]
+        ),
+        max_size=12,
+    ).map("".join),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+)
+
+
+@given(typed)
+def test_what_a_person_types_in_a_slash_command_reads_back_as_typed_and_is_never_markup(text: str) -> None:
+    """`/incident open &lt;!channel&gt; down` was stored as `<!channel> down`: a mention."""
+    stored = markup.stored_form(markup.escape(text))
+    assert [piece for piece in markup.parse(stored) if not isinstance(piece, (Plain, Emoji))] == []
+    assert markup.as_read(stored) == text
+    assert markup.for_slack(stored) == markup.escape(text)
+    assert markup.source(markup.parse(stored)) == stored
+
+
+@given(typed, typed)
+def test_a_mention_slack_made_stays_one_between_typed_text(before: str, after: str) -> None:
+    stored = markup.stored_form(f"{markup.escape(before)}<@U0BOB|bob>{markup.escape(after)}")
+    assert [piece for piece in markup.parse(stored) if not isinstance(piece, (Plain, Emoji))] == [User("U0BOB", "bob")]
+    assert markup.as_read(stored) == f"{before}@bob{after}"
+
+
+def test_the_entities_slack_made_still_stand_for_what_they_did() -> None:
+    stored = markup.stored_form("<!channel> &lt;!channel&gt; <https://x.example|y> &lt;https://x.example|y&gt;")
+    assert markup.parse(stored) == [
+        Special("channel"),
+        Plain(" <!channel> "),
+        Link(url="https://x.example", label="y"),
+        Plain(" <https://x.example|y>"),
+    ]
+    assert markup.for_slack(stored) == "@channel &lt;!channel&gt; <https://x.example|y> &lt;https://x.example|y&gt;"
+
+
+def test_a_link_slack_made_reads_its_escaped_address_and_label_once() -> None:
+    """Slack escapes a link's address and label as it escapes typed text: `&gt;` in a label
+    ended the link, and `&lt;` in it left no link at all."""
+    stored = markup.stored_form("see <https://shop.example/?a=1&amp;b=2|R&amp;D &lt;beta&gt;> now")
+    [link] = [piece for piece in markup.parse(stored) if isinstance(piece, Link)]
+    assert (link.url, link.label) == ("https://shop.example/?a=1&b=2", "R&D <beta>")
+    assert markup.for_slack(stored) == "see <https://shop.example/?a=1&amp;b=2|R&amp;D &lt;beta&gt;> now"
+    assert markup.for_public(stored) == "see R&D <beta> now"
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,7 @@ def test_an_alert_without_text_keeps_its_attachment_and_shows_the_integrations_n
     ts = stack.emulator.posts.alert(opened, name="PagerDuty", bot_id="B0PAGERDUTY", attachments=ALERT)
     assert stack.user("alice").react(opened, ts).status == 200  # type: ignore[union-attr]
     stack.settle()
-    text = "[FIRING] Checkout error rate > 5%\ncheckout-api 5xx at 7.2% for 5 minutes <runbook>"
+    text = "[FIRING] Checkout error rate > 5%\ncheckout-api 5xx at 7.2% for 5 minutes &lt;runbook>"  # `<` a character
     assert copied_entries(stack) == [("B0PAGERDUTY", text)]
     shown = timeline_read_by(stack, "alice", opened)
     assert "*PagerDuty* :pushpin: [FIRING] Checkout error rate &gt; 5%" in shown
@@ -94,3 +94,17 @@ def test_a_file_share_keeps_the_comment_and_the_file_names(stack: Stack, opened:
     stack.user("alice").react(opened, ts)
     stack.settle()
     assert copied_entries(stack) == [(stack.emulator.user("bob").id, "shared error.log, trace.json")]
+
+
+def test_a_message_typed_with_markup_reads_as_typed_and_pings_nobody(stack: Stack, opened: str) -> None:
+    """Slack escapes what people type in a message as in a command: a typed `<!channel>` pinned to
+    the timeline read '@channel', a typed `<https://x.example|y>` became a link."""
+    ts = stack.user("bob").post_message(opened, "<!channel> restart lb-3 <https://x.example|y> & @alice")
+    assert stack.user("alice").react(opened, ts).status == 200  # type: ignore[union-attr]
+    stack.settle()
+    alice = stack.emulator.user("alice").id
+    assert copied_entries(stack) == [
+        (stack.emulator.user("bob").id, f"&lt;!channel> restart lb-3 &lt;https://x.example|y> & <@{alice}|alice>")
+    ]
+    shown = timeline_read_by(stack, "alice", opened)
+    assert "*bob* :pushpin: &lt;!channel&gt; restart lb-3 &lt;https://x.example|y&gt; &amp; @alice" in shown

@@ -33,7 +33,7 @@ def test_a_published_update_carries_no_slack_markup_and_no_ids(stack: Stack) -> 
 
 def test_markup_in_a_title_gives_a_clean_channel_name_and_a_readable_card(stack: Stack) -> None:
     title = "<!subteam^S0ONCALL|@oncall> paged: <https://shop.example.com/checkout|checkout> down for @bob"
-    stack.user("alice").slash(f"open sev1 {title}")
+    stack.user("alice").slash(f"open sev1 {title}", raw=True)  # entities Slack made, not typed characters
     stack.settle()
     channel = stack.emulator.channel_by_name("inc-1-oncall-paged-checkout-down-for-bob")
     assert channel is not None, "the channel is named after the words people read"

@@ -179,7 +179,7 @@ def test_a_word_that_merely_contains_at_is_text() -> None:
 
 def test_slack_escapes_in_free_text_are_undone() -> None:
     command = parse("open Checkout &lt;Pay&gt; fails for R&amp;D &amp;lt;sic&amp;gt;")
-    assert command == Open(severity=2, title="Checkout <Pay> fails for R&D &amp;lt;sic&gt;", at=None)
+    assert command == Open(severity=2, title="Checkout &lt;Pay> fails for R&D &amp;lt;sic&gt;", at=None)
     assert isinstance(command, Open)  # the typed `&lt;` is read as typed, not as a `<`
     assert markup.for_public(command.title) == "Checkout <Pay> fails for R&D &lt;sic&gt;"
 
@@ -197,14 +197,16 @@ def test_a_status_message_keeps_its_lines() -> None:
 
 
 def test_public_title_is_one_line_unescaped_and_may_name_the_incident() -> None:
-    assert parse("Public-Title INC-4 Home page\n&lt;errors&gt;") == PublicTitle(incident=4, text="Home page <errors>")
+    command = parse("Public-Title INC-4 Home page\n&lt;errors&gt;")
+    assert command == PublicTitle(incident=4, text="Home page &lt;errors>")
+    assert isinstance(command, PublicTitle) and markup.for_public(command.text) == "Home page <errors>"
     assert parse("public-title Login problems") == PublicTitle(incident=None, text="Login problems")
 
 
 def test_impact_text_is_one_line_unescaped() -> None:
-    assert parse("impact they see\n&lt;Something went wrong&gt;") == Impact(
-        incident=None, text="they see <Something went wrong>"
-    )
+    command = parse("impact they see\n&lt;Something went wrong&gt;")
+    assert command == Impact(incident=None, text="they see &lt;Something went wrong>")
+    assert isinstance(command, Impact) and markup.for_public(command.text) == "they see <Something went wrong>"
 
 
 @pytest.mark.parametrize(
