@@ -5,7 +5,8 @@ have a `bot_id` and a `bot_profile` instead of a person. The timeline keeps what
 the channel saw: the text, else the attachments' title, text and fallback, the first lines of
 rich-text and section blocks, and the names of shared files. Text is returned in the form the
 bot stores (docs/behaviour.md, "People's text", `markup.stored_form`): entities kept, what people
-typed as characters.
+typed as characters; the blocks' plain text and rich-text words, which Slack sends unescaped, are
+escaped first so that they read as the characters they are.
 
 `read_message` reads the message through `bot.reading`: a field of an unexpected type is
 `Malformed` (with its path), never a crash; block types the bot does not know are skipped.
@@ -17,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.domain.markup import stored_form
+from bot.domain.markup import escape, stored_form
 from bot.reading import JsonObject, Malformed
 
 BLOCK_LINES = 3  # first lines kept of each block
@@ -89,6 +90,7 @@ def _blocks(blocks: list[JsonObject]) -> Iterator[str]:
         kind, text = block.maybe_text("type"), ""
         if kind in ("section", "header") and (written := block.maybe_object("text")) is not None:
             text = written.maybe_text("text") or ""
+            text = escape(text) if written.maybe_text("type") == "plain_text" else text
         elif kind == "rich_text":
             text = "".join(_rich_text(block.objects("elements")))
         lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -101,9 +103,9 @@ def _rich_text(elements: list[JsonObject]) -> Iterator[str]:
     for element in elements:
         kind = element.maybe_text("type")
         if kind == "text":
-            yield element.maybe_text("text") or ""
+            yield escape(element.maybe_text("text") or "")
         elif kind == "link":
-            url, label = element.text("url"), element.maybe_text("text") or ""
+            url, label = escape(element.text("url")), escape(element.maybe_text("text") or "")
             yield f"<{url}|{label}>" if label else f"<{url}>"
         elif kind == "user":
             yield f"<@{element.text('user_id')}>"

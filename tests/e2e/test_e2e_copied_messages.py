@@ -108,3 +108,29 @@ def test_a_message_typed_with_markup_reads_as_typed_and_pings_nobody(stack: Stac
     ]
     shown = timeline_read_by(stack, "alice", opened)
     assert "*bob* :pushpin: &lt;!channel&gt; restart lb-3 &lt;https://x.example|y&gt; &amp; @alice" in shown
+
+
+def test_words_in_blocks_are_characters_and_their_links_stay_links(stack: Stack, opened: str) -> None:
+    """A header's plain text and a rich text's words come unescaped: `<!channel>` in them read
+    '@channel', and a link labelled `p99 <2s>` lost its link."""
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Datadog: <!channel> p99 > 2s"}},
+        {
+            "type": "rich_text",
+            "elements": [
+                {
+                    "type": "rich_text_section",
+                    "elements": [
+                        {"type": "text", "text": "<!here> & "},
+                        {"type": "link", "url": "https://dash.example/?a=1&b=2", "text": "p99 <2s>"},
+                    ],
+                }
+            ],
+        },
+    ]
+    ts = stack.emulator.posts.alert(opened, name="Datadog", bot_id="B0DATADOG", blocks=blocks)
+    assert stack.user("alice").react(opened, ts).status == 200  # type: ignore[union-attr]
+    stack.settle()
+    shown = timeline_read_by(stack, "alice", opened)
+    assert "*Datadog* :pushpin: Datadog: &lt;!channel&gt; p99 &gt; 2s\n" in shown, shown
+    assert "&lt;!here&gt; &amp; <https://dash.example/?a=1&amp;b=2|p99 &lt;2s&gt;>" in shown, shown
