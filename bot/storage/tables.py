@@ -111,9 +111,9 @@ class IncidentRow(SQLModel, table=True):
     private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     public_since: datetime | None = utc_column(nullable=True)
     channel_private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # migration 0023
-    # the retrospective (bot.domain.retro.RetroState): pending until marked done or waived
+    # the retrospective (bot.domain.retro.RetroState), pending until done or waived; why, as written (TEXT: 0037)
     retro_state: str = Field(default="pending", max_length=16)
-    retro_note: str = Field(default="", max_length=300)  # why it was waived
+    retro_note: str = Field("", sa_column=Column(String(300).with_variant(Text(), "postgresql"), nullable=False))
     retro_decided_at: datetime | None = utc_column(nullable=True)
     retro_reminded_at: datetime | None = utc_column(nullable=True)
 

@@ -122,3 +122,19 @@ def test_impact_and_public_title_typed_as_markup_read_as_typed_in_public(
     [mail] = kept.wait_for(1)
     assert "<!channel> cannot pay" in str(mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     assert "<https://x.example|y> checkout" in str(mail["Subject"]) + str(mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+
+
+def test_a_waiver_of_the_longest_reason_keeps_what_was_typed_as_typed(stack: Stack, export: Callable[..., str]) -> None:
+    """The reason's limit counts what a reader sees (300 characters), but its column held 300 as
+    stored: on PostgreSQL a reason of 300 with a typed `<` (stored `&lt;`) failed with 'Something
+    went wrong' and nothing was recorded."""
+    alice = stack.user("alice")
+    alice.slash("open sev2 Checkout fails")
+    stack.settle()
+    channel = stack.channel_of(1)
+    alice.slash("close", channel=channel)
+    reason = "<b> " + "x" * 296
+    answer = alice.slash(f"retro waived {reason}", channel=channel)
+    assert answer.status == 200 and isinstance(answer.body, dict)
+    assert answer.body["text"] == "Retrospective marked waived.", answer.body
+    assert json.loads(export("INC-1", "--format", "json"))["retrospective"] == {"state": "waived", "note": reason}
