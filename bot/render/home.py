@@ -19,7 +19,7 @@ from typing import Any
 from bot.domain.alerts import is_source
 from bot.domain.home import Home, OnHome, OpenFollowUp, Resolved, WaitingGroup, WaitingPage, overdue_by
 from bot.domain.language import Language, load_language, public_time
-from bot.domain.markup import SOMEONE, escape, for_slack, shorten
+from bot.domain.markup import SOMEONE, as_read, escape, for_slack, shorten, visible_length
 from bot.domain.paging import OnCall, Skipped, reach
 from bot.domain.reminders import minutes
 from bot.render import actions
@@ -145,7 +145,7 @@ def _incident(item: OnHome, home: Home, words: Language, *, mine: bool = False) 
     and, for one of mine, when the next public update is due."""
     incident, say = item.incident, words.text
     where = f" <#{incident.channel_id}>" if incident.channel_id else ""
-    title = for_slack(shorten(incident.title, LINE_LIMIT), home.names)
+    title = _line(incident.title, home.names)
     lines = [f"{STATUS_EMOJI[incident.status]} *{incident.name}*{where} · {title}"]
     facts = [
         f"sev{incident.severity}",
@@ -187,7 +187,7 @@ def _page(page: WaitingPage, home: Home, say: Say) -> Block:
     else:
         paged = say("paged", who=who, span=ago)
     where = f" <#{incident.channel_id}>" if incident.channel_id else ""
-    title = for_slack(shorten(incident.title, LINE_LIMIT), home.names)
+    title = _line(incident.title, home.names)
     block = _section(f":rotating_light: *{incident.name}*{where} · {title}\nsev{incident.severity} · {paged}")
     button = {"type": "button", "text": _plain(say("acknowledge")), "action_id": actions.ACKNOWLEDGE_PAGE}
     return {**block, "accessory": {**button, "style": "primary", "value": str(page.page_id)}}
@@ -239,13 +239,23 @@ def _resolved(item: Resolved, names: Mapping[str, str], say: Say) -> str:
     incident = item.incident
     lasted = f" · {say('lasted', span=minutes(item.lasted))}" if item.lasted is not None else ""
     where = f" <#{incident.channel_id}>" if incident.channel_id else ""
-    title = for_slack(shorten(incident.title, LINE_LIMIT), names)
+    title = _line(incident.title, names)
     return f"{STATUS_EMOJI[incident.status]} *{incident.name}*{where} · {title}{lasted}"
+
+
+def _line(text: str, names: Mapping[str, str]) -> str:
+    """People's text on one line: as Slack shows it, or past LINE_LIMIT characters as read (or
+    longer as mrkdwn than LINE_LIMIT escaped characters can be) its words read and cut, never
+    inside a link, a mention or a typed `<` (stored `&lt;`)."""
+    shown = for_slack(text, names)
+    if visible_length(text) <= LINE_LIMIT and len(shown) <= len(escape("&" * LINE_LIMIT)):
+        return shown
+    return escape(shorten(as_read(text, names), LINE_LIMIT))
 
 
 def _follow_up(item: OpenFollowUp, names: Mapping[str, str], say: Say) -> str:
     due = say("due_on", date=item.due.isoformat()) if item.due else say("no_due_date")
-    text = for_slack(shorten(item.text, LINE_LIMIT), names)
+    text = _line(item.text, names)
     private = " :lock:" if item.incident.private else ""  # its owner sees its name, never its title
     return f"• #{item.number} {text} · *{item.incident.name}*{private} · {due}"
 

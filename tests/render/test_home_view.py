@@ -213,3 +213,20 @@ def test_when_everything_would_not_fit_the_longest_list_gives_way_first() -> Non
     assert sum(int(text.split()[1]) for text in cut) == 120 - sum(
         1 for text in texts(view) if re.match(r":mag: \*INC-", text)
     )
+
+
+def test_a_line_is_cut_as_read_never_inside_a_link_or_a_typed_character() -> None:
+    """Home cut the stored text at 300 characters: a title whose link's address is long lost its
+    link (`&lt;https://...` on the line), and a follow-up of 300 characters with a typed `<`
+    (stored `&lt;`) lost its last word, or read `&l…`."""
+    link = f"<https://runbooks.example/{'a' * 290}|runbook>"
+    typed = "a &lt; b " + "x" * 288 + " end"  # 300 characters as read, 303 stored
+    longer = "a &lt; b " + "y " * 200
+    follow_ups = [OpenFollowUp(n, incident(3), text, None) for n, text in ((1, typed), (2, longer))]
+    shown = "\n".join(
+        texts(valid(home_view(home(others=[OnHome(incident(9, f"Checkout down: {link}"))], follow_ups=follow_ups))))
+    )
+    assert f"Checkout down: <https://runbooks.example/{'a' * 290}|runbook>" in shown
+    assert "• #1 a &lt; b " + "x" * 288 + " end ·" in shown
+    [second] = [line for line in shown.splitlines() if line.startswith("• #2")]
+    assert second.startswith("• #2 a &lt; b y y") and "… ·" in second and "&l…" not in second
