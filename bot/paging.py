@@ -291,8 +291,9 @@ class PagingService:
             self._answerable(stored.incident, page)
             now = self.clock()  # read once the incident's row lock is held
             request = page.request
-            if request.state is RequestState.REPLACED:
-                raise RuleRefused("This page was sent again since: answer the newer message.")
+            if request.state is RequestState.REPLACED:  # a newer message to answer only while one waits
+                then = "answer the newer message" if page.asked_again else "this message needs no answer now"
+                raise RuleRefused(f"This page was sent again since: {then}.")
             if not pages.acknowledge(session=session, request_id=request.id, user_id=actor, now=now):
                 raise RuleRefused(self._taken(session, request, "nothing more to do"))
             pages.answer(

@@ -130,7 +130,8 @@ class Page:
     channel: str | None = None  # the direct message's conversation and ts, once sent
     ts: str | None = None
     answered_at: datetime | None = None
-    asked_again: bool = False  # replaced: the person has a newer page of the incident to answer
+    asked_again: bool = False  # replaced: a newer page of the incident still waits for this person's answer
+    paged_since: bool = False  # replaced: the person was paged for the incident since (answered or not)
 
 
 # --- who is paged -----------------------------------------------------------------------------

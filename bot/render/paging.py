@@ -123,6 +123,8 @@ def answered_message(
             said = words.text("paging.taken").format(who=taker, time=at(request.acknowledged_at) or when)
         case PageState.REPLACED if page.asked_again:
             said = words.text("paging.replaced").format(time=when)
+        case PageState.REPLACED if page.paged_since:  # paged again, and that newer page was answered
+            said = words.text("paging.replaced_answered").format(time=when)
         case PageState.REPLACED:  # paged again to others (or they could not be paged again): not to answer
             said = words.text("paging.replaced_not_you").format(time=when)
         case PageState.ENDED:

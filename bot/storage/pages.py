@@ -285,10 +285,12 @@ def get(*, session: Session, page_id: int) -> Page | None:
         return None
     if row.state != PageState.REPLACED.value:
         return _page(row, request)
-    newer = select(PageRow.id).where(
+    newer = select(PageRow.state).where(
         col(PageRow.incident_id) == row.incident_id, col(PageRow.user_id) == row.user_id, col(PageRow.id) > page_id
     )
-    return dataclasses.replace(_page(row, request), asked_again=session.exec(newer.limit(1)).first() is not None)
+    states = set(session.exec(newer))  # a later page already answered is no newer message to answer
+    waiting = bool(states & set(OPEN_STATES))
+    return dataclasses.replace(_page(row, request), asked_again=waiting, paged_since=bool(states))
 
 
 def of_request(*, session: Session, request: PageRequest) -> list[Page]:

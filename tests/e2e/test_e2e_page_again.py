@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from e2e_stack import Stack, bot_lines, card_of, sections_of, shown
+from e2e_stack import Stack, bot_lines, card_of, sections_of, shown, wait_for, wait_until_no_send_is_in_flight
 from paging_world import CATALOG, START, dm, notices, paging_world, replies
 from test_e2e_escalation import escalations
+from test_e2e_home import home_of
 
+from bot.render import actions
 from bot.sandbox import ManualClock
 from slack_emulator import SlackEmulator
 
@@ -113,3 +116,60 @@ def test_page_again_reaching_only_the_escalation_group_still_tells_the_channel_w
     stack.settle()
     assert len(notices(stack, channel)) == 2, "nobody answered the page again: the channel is told"
     assert len(escalations(stack, channel)) == 1, "and @sre-leads is not escalated to a second time"
+
+
+def unanswered_then_paged_again(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, ManualClock, str]:
+    """alice pages bob, nobody answers, the channel is told; its *Page again* is pressed next."""
+    stack, clock, channel = paging_world(make_stack, tmp_path)
+    stack.user("alice").slash("page @bob", channel=channel)
+    stack.settle()
+    clock.advance(minutes=5)
+    stack.settle()
+    stack.settle()
+    return stack, clock, channel
+
+
+def failed_updates(stack: Stack) -> int:
+    return sum(not call.ok for call in stack.emulator.calls("chat.update"))
+
+
+def test_an_old_message_edited_after_its_newer_page_was_answered_points_to_no_newer_message(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """Slack fails the edit of bob's old message (and the card's) when *Page again* is pressed; bob
+    acknowledges the newer page from his App Home meanwhile. Once the edit goes, nothing is left
+    to answer: it must not say "answer the newer message" (it counted any later page before)."""
+    stack, clock, channel = unanswered_then_paged_again(make_stack, tmp_path)
+    [notice] = notices(stack, channel)
+    stack.emulator.fail_next("chat.update", status=500, times=2)
+    stack.user("alice").click(channel, notice.ts, "page.again")
+    wait_for(lambda: failed_updates(stack) >= 2, timeout=15)
+    wait_until_no_send_is_in_flight(stack)
+    assert stack.user("bob").open_home().status == 200
+    stack.runtime.home_thread.notify()
+    wait_for(lambda: stack.emulator.home("bob") and "Acknowledge" in home_of(stack, "bob"), timeout=15)
+    assert stack.user("bob").click_in_home(actions.ACKNOWLEDGE_PAGE).status == 200
+    wait_until_no_send_is_in_flight(stack)
+    clock.advance(seconds=30)
+    stack.settle(timeout=30)
+    [old] = dm(stack, "bob")  # the newer page, answered before its message went, sends none
+    assert shown(old).endswith(":repeat: Paged again at 21:46 IST: this message needs no answer.")
+
+
+def test_an_old_button_pressed_after_the_newer_page_was_answered_is_told_nothing_waits(
+    make_stack: Callable[..., Stack], tmp_path: Path, unchanged: Callable[..., Any]
+) -> None:
+    """bob's Slack still shows his first message's buttons after he acknowledged the newer page:
+    pressing them is told that nothing waits for his answer, not to answer the newer message."""
+    stack, _, channel = unanswered_then_paged_again(make_stack, tmp_path)
+    [old] = dm(stack, "bob")
+    [notice] = notices(stack, channel)
+    stack.user("alice").click(channel, notice.ts, "page.again")
+    stack.settle()
+    new = dm(stack, "bob")[1]
+    stack.user("bob").click(new.channel, new.ts, "page.acknowledge")
+    stack.settle()
+    with unchanged(stack.runtime.db):
+        stack.user("bob").click_as_shown(old.channel, old.ts, old.blocks, "page.acknowledge")
+        stack.settle()
+    assert replies(stack)[-1] == ":warning: This page was sent again since: this message needs no answer now."
