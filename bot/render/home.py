@@ -4,7 +4,8 @@ their zone. Pure: nothing here reads storage or calls Slack.
 
 A Home view holds at most 100 blocks (Slack's limit). Each incident, alert group and the like is a
 block of its own; when everything would not fit, the longest list is cut first and ends with
-"…and 12 more: `/incident list`" (`fit`); alert groups point to the alert channel instead.
+"…and 12 more: `/incident list`" (`fit`); alert groups point to the alert channel instead, and
+pages to the direct messages that ask them (the app's Messages tab).
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def home_view(home: Home) -> dict[str, Any]:
     ]
     if home.pages is not None:
         items = [[_page(page, home, say)] for page in home.pages]
-        parts.append(Part(say("pages"), items, home.pages_more, say("pages_none"), more))
+        # The rest wait in their direct messages (nothing else lists one's pages; `/incident list` lists incidents).
+        more_pages = say("more_pages", count="{count}")
+        parts.append(Part(say("pages"), items, home.pages_more, say("pages_none"), more_pages))
     if home.alert_groups is not None:
         items = [_group(group, home, say) for group in home.alert_groups]
         # The rest wait in the alert channel, not in `/incident list` (which lists incidents only).

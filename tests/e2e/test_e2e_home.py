@@ -251,3 +251,28 @@ def test_a_change_on_one_persons_home_publishes_that_home_only(make_stack: Calla
 
     opened_home(stack, "dana")  # opened: published, though it shows the same
     assert publishes(stack, "dana") == 3
+
+
+def test_pages_the_home_leaves_out_are_counted_where_they_wait_in_each_reader_s_language(
+    make_stack: Callable[..., Stack],
+) -> None:
+    """`/incident list` lists incidents, never pages: the Home counts the pages it leaves out (it
+    shows the 10 oldest) where each waits for its answer, its direct message."""
+    emulator = SlackEmulator()
+    emulator.add_user("claire", real_name="Claire Dubois", locale="fr-FR")
+    stack = make_stack(emulator=emulator, settings={"INCIDENT_LANGUAGES": "en,fr"})
+    for number in range(1, 13):
+        stack.user("alice").slash(f"open sev2 Broken thing {number}")
+        stack.user("alice").slash(f"page INC-{number} @bob @claire")
+    stack.settle()
+    bob = opened_home(stack, "bob")
+    assert "…and 2 more waiting for your answer, each in its direct message from this app (its *Messages* tab)." in (
+        bob.splitlines()
+    )
+    assert "/incident list" not in bob
+    claire = opened_home(stack, "claire")
+    assert (
+        "…et 2 de plus qui attendent votre réponse, chacun dans son message direct de cette app (son onglet "
+        "*Messages*)." in claire.splitlines()
+    )
+    assert "/incident list" not in claire

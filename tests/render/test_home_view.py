@@ -125,6 +125,26 @@ def test_alert_groups_left_out_are_counted_where_they_wait_not_in_the_list_comma
     assert not any("/incident list" in text for text in shown)
 
 
+@pytest.mark.parametrize(
+    ("language", "cut"),
+    [
+        ("en", "…and 4 more waiting for your answer, each in its direct message from this app (its *Messages* tab)."),
+        (
+            "fr",
+            "…et 4 de plus qui attendent votre réponse, chacun dans son message direct de cette app "
+            "(son onglet *Messages*).",
+        ),
+    ],
+)
+def test_pages_left_out_are_counted_in_their_direct_messages_not_in_the_list_command(language: str, cut: str) -> None:
+    """`/incident list` lists incidents, not pages, and nothing lists one's pages: the rest wait in
+    the direct messages that ask them."""
+    pages = [WaitingPage(n, incident(n), "U0BOB", NOW - timedelta(minutes=n), "@oncall-web") for n in range(1, 11)]
+    shown = texts(valid(home_view(replace(home(pages=pages, pages_more=4), language=language))))
+    assert cut in shown
+    assert not any("/incident list" in text for text in shown)
+
+
 def test_alert_groups_cut_to_fit_the_view_are_counted_in_the_alert_channel_too() -> None:
     groups = [WaitingGroup(n, 1, f"Disk {n} full", 2, NOW, 1, "C0ALERTS", None) for n in range(1, 11)]
     others = [OnHome(incident(n)) for n in range(1, 41)]
