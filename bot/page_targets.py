@@ -26,6 +26,7 @@ from bot.domain.paging import (
 )
 from bot.domain.usergroups import KnownGroup, NoSuchGroup
 from bot.errors import NotFound, RuleRefused, UsageError
+from bot.render.page_replies import ReplyWords
 from bot.storage import members, pages, usergroups
 from bot.storage.db import Database
 
@@ -137,7 +138,7 @@ class PageTargets:
             raise RuleRefused(f"The user group {group.mention} has no members: nobody to page through it.")
         return Reached(target, via, group.mention, group.members)
 
-    def plan_again(self, session: Session, request: PageRequest) -> list[Reached]:
+    def plan_again(self, session: Session, request: PageRequest, said: ReplyWords) -> list[Reached]:
         """*Page again*: everyone the unanswered request asked: its people, group or on-call group,
         and the escalation group it escalated to (as the bot knows them now)."""
         target = request.target
@@ -147,7 +148,7 @@ class PageTargets:
             return [self.group_plan(session, target.ref, target.label)]
         component = self.catalog.get(target.ref)
         if component is None or component.oncall is None:
-            raise RuleRefused(f"{target.label} is no longer in the catalog with an on-call group: page people instead.")
+            raise RuleRefused(said("not_in_catalog", what=target.label))
         plans = [self.oncall_plan(session, component)]
         escalation = find_group(session, request.escalation) if request.escalation else None
         if escalation is not None and not escalation.disabled:  # it escalated: that group was asked too

@@ -4,16 +4,16 @@
 them, components' on-call groups from the catalog), leaves out who may never be paged and who
 still has an open page, and records a request per target, a page per person, the timeline line,
 and the Slack work: the invitation to the channel and one direct message each (outbox rows,
-sent after the ack). `acknowledge` is won once per request by a conditional UPDATE, whatever the
-number of people and processes pressing. What nobody answering leads to is `bot.escalation`'s;
-what a command names, resolved, `bot.page_targets`'.
+sent after the ack). Answers to a page (*Acknowledge*, *Can't take it*) are `bot.page_answers`';
+what nobody answering leads to, `bot.escalation`'s; what a command names, resolved,
+`bot.page_targets`'. What the buttons' presser is refused is worded in their language
+(`bot.render.page_replies`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,25 +27,19 @@ from bot.domain.incident import Incident
 from bot.domain.paging import (
     Asked,
     OnCall,
-    Page,
     Paged,
     PageRequest,
     PageState,
-    RequestState,
     Skipped,
     Target,
     TargetKind,
     Via,
-    acknowledged_entry,
-    all_declined,
     choose,
-    declined_entry,
     paged_entry,
     people_target,
     reach,
 )
-from bot.domain.roles import Role, change_role
-from bot.domain.timefmt import clock_time
+from bot.domain.readers import Reader
 from bot.domain.visibility import check_visible
 from bot.errors import NotFound, RuleRefused, UsageError
 from bot.escalation import Escalations, paged_again_escalated
@@ -57,25 +51,17 @@ from bot.outbox.kinds.invite import Invite
 from bot.outbox.kinds.open_page_picker import OpenPagePicker
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.send_page import SendPage
-from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.update_card import UpdateCard
 from bot.outbox.kinds.update_page import UpdatePage
-from bot.page_targets import LookUpGroup, LookUpPeople, PageTargets, Reached, candidate, left_out_of, on_call
+from bot.page_answers import PageAnswer, PageAnswers, taken_by
+from bot.page_targets import LookUpGroup, LookUpPeople, PageTargets, Reached, candidate, on_call
 from bot.render import page_picker
+from bot.render.page_replies import ReplyWords, english
 from bot.storage import members, pages, repository
 from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PageAnswer:
-    """An answer to a page: the incident, the page as it is now, and whether its person became the lead."""
-
-    incident: Incident
-    page: Page
-    made_lead: bool = False
 
 
 class PagingService:
@@ -87,6 +73,7 @@ class PagingService:
         clock: Clock,
         catalog: Catalog,
         language: str = "en",
+        languages: Sequence[str] = ("en",),
         look_up_group: LookUpGroup | None = None,
         look_up_people: LookUpPeople | None = None,
     ) -> None:
@@ -97,6 +84,9 @@ class PagingService:
             db, catalog=catalog, language=language, look_up_group=look_up_group, look_up_people=look_up_people
         )
         self.escalations = Escalations(db, clock=clock, catalog=catalog)
+        self.answers = PageAnswers(
+            db, clock=clock, zone=zone, catalog=catalog, escalations=self.escalations, languages=languages
+        )
 
     @classmethod
     def from_settings(
@@ -114,9 +104,16 @@ class PagingService:
             clock=clock,
             catalog=settings.catalog,
             language=settings.languages[0],
+            languages=settings.languages,
             look_up_group=look_up_group,
             look_up_people=look_up_people,
         )
+
+    def reader(self, user_id: str) -> Reader:
+        """How `user_id` reads the replies to their clicks: in the language their pages and App Home
+        are in (their Slack locale among INCIDENT_LANGUAGES), times in the incident's zone."""
+        with self.db.read() as session:
+            return self.answers.reader(session, user_id)
 
     def names_in(self, paged: Paged) -> dict[str, str]:
         """The names of everyone the reply to a page shows."""
@@ -167,7 +164,7 @@ class PagingService:
         self.targets.learn_groups(groups)
         with self.db.write() as session:
             stored = locate(session, where)
-            self._check_open(stored.incident)
+            self._check_open(stored.incident, ReplyWords(english(self.zone)))
             plans = [Reached(people_target(people), Via.DIRECT, "", tuple(people))] if people else []
             plans += [self.targets.group_plan(session, group_id, handle) for group_id, handle in groups]
             plans += [self.targets.handle_plan(session, handle) for handle in handles]
@@ -194,28 +191,29 @@ class PagingService:
         """*Page again* under "nobody answered": the same target paged anew (its earlier pages
         closed, their messages say so), once however often the button is pressed."""
         with self.db.write() as session:
-            request, stored = self._request(session, request_id)
+            said = ReplyWords(self.answers.reader(session, actor))
+            request, stored = self._request(session, request_id, said)
             check_visible(stored.incident, user_id=actor, channel_id=channel_id)
-            self._check_open(stored.incident)
+            self._check_open(stored.incident, said)
             if request.acknowledged_by:
-                raise RuleRefused(self._taken(session, request, "so there is no need to page again"))
+                raise RuleRefused(taken_by(session, request, said, then="taken_no_page_again"))
             if not pages.replace(session=session, request_id=request.id):
-                raise RuleRefused(f"That page of {stored.incident.name} was already paged again: see the newer one.")
+                raise RuleRefused(said("already_paged_again", incident=stored.incident.name))
             now = self.clock()
             closed = pages.close_open(session=session, request_id=request.id, state=PageState.REPLACED, now=now)
-            store.enqueue_all(
-                session=session, incident_id=stored.id, effects=[UpdatePage(page_id=i) for i in closed], now=now
-            )
-            return self._page(session, stored, self.targets.plan_again(session, request), actor=actor)
+            edits = [UpdatePage(page_id=i) for i in closed]
+            store.enqueue_all(session=session, incident_id=stored.id, effects=edits, now=now)
+            return self._page(session, stored, self.targets.plan_again(session, request, said), actor=actor)
 
     def request_picker(self, *, request_id: int, actor: str, channel_id: str | None, trigger_id: str) -> None:
         """*Page someone else*: its picker, opened right after the ack with the button's trigger
         (it lasts 3 s); the submission pages through `page` with the same rules, as asked from
         `channel_id`."""
         with self.db.write() as session:
-            _, stored = self._request(session, request_id)
+            said = ReplyWords(self.answers.reader(session, actor))
+            _, stored = self._request(session, request_id, said)
             check_visible(stored.incident, user_id=actor, channel_id=channel_id)
-            self._check_open(stored.incident)
+            self._check_open(stored.incident, said)
             metadata = page_picker.metadata(stored.incident.number, channel_id)
             name = stored.incident.name
             picker = OpenPagePicker(trigger_id=trigger_id, incident_name=name, private_metadata=metadata)
@@ -281,71 +279,12 @@ class PagingService:
         return paged
 
     def acknowledge(self, *, page_id: int, actor: str) -> PageAnswer:
-        """*Acknowledge*: the first of a request's people to press it takes it (once across
-        processes); the others' pages are closed and their messages say who took it, and so are those
-        of the requests it left them out of (`left_out_of`). Someone who takes an incident without a
-        lead becomes its lead."""
-        with self.db.write() as session:
-            page, stored = self._own_page(session, page_id, actor)
-            stored = self._locked(session, stored)
-            self._answerable(stored.incident, page)
-            now = self.clock()  # read once the incident's row lock is held
-            request = page.request
-            if request.state is RequestState.REPLACED:  # a newer message to answer only while one waits
-                then = "answer the newer message" if page.asked_again else "this message needs no answer now"
-                raise RuleRefused(f"This page was sent again since: {then}.")
-            if not pages.acknowledge(session=session, request_id=request.id, user_id=actor, now=now):
-                raise RuleRefused(self._taken(session, request, "nothing more to do"))
-            pages.answer(
-                session=session, page_id=page.id, state=PageState.ACKNOWLEDGED, now=now, allowed=tuple(PageState)
-            )
-            effects: list[Effect] = []
-            covered = left_out_of(session, self.targets.catalog, request, actor)  # they answer these too
-            covered = [
-                r for r in covered if pages.acknowledge(session=session, request_id=r.id, user_id=actor, now=now)
-            ]
-            for done in (request, *covered):
-                taken = pages.close_open(session=session, request_id=done.id, state=PageState.TAKEN, now=now)
-                entry = acknowledged_entry(done.target, now - done.created_at, actor=actor, now=now)
-                entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-                effects += [
-                    PostTimeline(entry_id=entry_id),
-                    *([UpdatePage(page_id=page.id)] if done is request else []),
-                ]
-                effects += [UpdatePage(page_id=other) for other in taken]
-            made_lead = not self._has_lead(session, stored.incident)
-            if made_lead:
-                changed, lead_entry = change_role(stored.incident, role=Role.LEAD, person=actor, actor=actor, now=now)
-                repository.save_incident(session=session, incident_id=stored.id, incident=changed, now=now)
-                lead_id = repository.add_entry(session=session, incident_id=stored.id, entry=lead_entry)
-                effects += [PostTimeline(entry_id=lead_id), SetTopic(entry_id=lead_id)]
-                stored = replace(stored, incident=changed)
-            effects.append(UpdateCard(entry_id=entry_id))
-            store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
-            answered = replace(page, state=PageState.ACKNOWLEDGED, answered_at=now)
-            return PageAnswer(stored.incident, answered, made_lead)
+        """*Acknowledge* (`bot.page_answers`)."""
+        return self.answers.acknowledge(page_id=page_id, actor=actor)
 
     def decline(self, *, page_id: int, actor: str) -> PageAnswer:
-        """*Can't take it*: a no. When everyone of the request's latest round said no, its next
-        step (the escalation group, or "nobody answered") is taken at once."""
-        with self.db.write() as session:
-            page, stored = self._own_page(session, page_id, actor)
-            self._answerable(stored.incident, page)
-            now = self.clock()
-            allowed = (PageState.WAITING, PageState.SENT)
-            if not pages.answer(session=session, page_id=page.id, state=PageState.DECLINED, now=now, allowed=allowed):
-                request = pages.get_request(session=session, request_id=page.request.id) or page.request
-                if request.acknowledged_by:
-                    raise RuleRefused(self._taken(session, request, "nothing more to do"))
-                raise RuleRefused(f"You already answered this page of {stored.incident.name}.")
-            entry = declined_entry(page.request.target, actor=actor, now=now)
-            entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
-            effects = [PostTimeline(entry_id=entry_id), UpdatePage(page_id=page.id)]
-            store.enqueue_all(session=session, incident_id=stored.id, effects=effects, now=now)
-            if all_declined(pages.of_request(session=session, request=page.request)):
-                pages.due_now(session=session, request_id=page.request.id, now=now)
-                self.escalations.step(session, page.request.id, now)
-            return PageAnswer(stored.incident, replace(page, state=PageState.DECLINED, answered_at=now))
+        """*Can't take it* (`bot.page_answers`)."""
+        return self.answers.decline(page_id=page_id, actor=actor)
 
     # --- shared steps ------------------------------------------------------------------------
 
@@ -354,47 +293,12 @@ class PagingService:
         component = self.targets.catalog.get(target.ref) if target.kind is TargetKind.COMPONENT else None
         return component is not None and component.pagerduty_routing_key is not None
 
-    def _answerable(self, incident: Incident, page: Page) -> None:
-        if page.state is PageState.ENDED:  # ended by a resolution, which a reopening does not undo
-            raise RuleRefused(f"This page ended when {incident.name} was resolved: it needs no answer.")
+    def _check_open(self, incident: Incident, said: ReplyWords) -> None:
         if not incident.status.is_open:
-            raise RuleRefused(f"{incident.name} is resolved: this page needs no answer now.")
+            raise RuleRefused(said("reopen_first", incident=incident.name))
 
-    def _check_open(self, incident: Incident) -> None:
-        if not incident.status.is_open:
-            raise RuleRefused(f"{incident.name} is resolved: reopen it first to page people for it.")
-
-    def _has_lead(self, session: Session, incident: Incident) -> bool:
-        """A person leads it (an incident declared by the bot itself, from an alert, may have none)."""
-        if not incident.lead:
-            return False
-        lead = members.get(session=session, user_id=incident.lead)
-        return lead is None or not lead.is_bot
-
-    def _request(self, session: Session, request_id: int) -> tuple[PageRequest, StoredIncident]:
+    def _request(self, session: Session, request_id: int, said: ReplyWords) -> tuple[PageRequest, StoredIncident]:
         request = pages.get_request(session=session, request_id=request_id)
         if request is None:
-            raise NotFound("That page is not one this bot knows.")
+            raise NotFound(said("unknown_page"))
         return request, repository.get_by_id(session=session, incident_id=request.incident_id)
-
-    def _own_page(self, session: Session, page_id: int, actor: str) -> tuple[Page, StoredIncident]:
-        page = pages.get(session=session, page_id=page_id)
-        if page is None:
-            raise NotFound("That page is not one this bot knows.")
-        if page.user_id != actor:
-            raise RuleRefused("This page was sent to someone else: only they can answer it.")
-        return page, repository.get_by_id(session=session, incident_id=page.request.incident_id)
-
-    def _locked(self, session: Session, stored: StoredIncident) -> StoredIncident:
-        number = stored.incident.number
-        locked = repository.get_by_number(session=session, team_id=stored.team_id, number=number, for_update=True)
-        return locked or stored
-
-    def _taken(self, session: Session, request: PageRequest, then: str) -> str:
-        """`alice acknowledged it at 21:45 IST: nothing more to do.`"""
-        current = pages.get_request(session=session, request_id=request.id) or request
-        if current.acknowledged_by is None or current.acknowledged_at is None:
-            return "This page is no longer waiting for an answer."
-        names = members.names(session=session, user_ids={current.acknowledged_by})
-        taker = names.get(current.acknowledged_by, "Someone")
-        return f"{taker} acknowledged it at {clock_time(current.acknowledged_at, self.zone)}: {then}."

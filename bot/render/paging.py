@@ -1,10 +1,11 @@
 """What paging says (docs/behaviour.md, Paging): the direct message a page sends and what it
-becomes once answered, the channel's notice when nobody answered, the reply to the person
-paging, and the card's lines. Pure; people by name, never pinged (the direct message itself is
-what notifies the person paged). The direct message is the one thing here read by one person
-alone: it is worded in their language and zone (`bot.domain.readers`), its words in the
-`paging.*` wording of each language (`bot/domain/wording/<code>.toml`); the channel's texts are
-the team's, in English as the card and the timeline.
+becomes once answered, the channel's notice when nobody answered, and the card's lines (the
+replies to the person paging or answering are `bot.render.page_replies`'). Pure; people by name,
+never pinged (the direct message itself is what notifies the person paged). The direct message is
+the one thing here read by one person alone: it is worded in their language and zone
+(`bot.domain.readers`), its words in the `paging.*` wording of each language
+(`bot/domain/wording/<code>.toml`); the channel's texts are the team's, in English as the card,
+the timeline and the reminders (no channel has a language of its own).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.alerts import is_source
 from bot.domain.durations import to_the_second
@@ -23,7 +23,6 @@ from bot.domain.paging import (
     Choice,
     OnCall,
     Page,
-    Paged,
     PageRequest,
     PageState,
     RequestState,
@@ -34,7 +33,6 @@ from bot.domain.paging import (
     reach,
 )
 from bot.domain.readers import Reader
-from bot.domain.timefmt import clock_time
 from bot.domain.usergroups import KnownGroup
 from bot.render import actions
 from bot.render.lines import who
@@ -217,34 +215,6 @@ def unanswered_blocks(text: str, request_id: int) -> list[Block]:
 
 def _people(user_ids: Sequence[str], names: Mapping[str, str]) -> str:
     return ", ".join(who(person, names) for person in user_ids)
-
-
-def paged_reply(paged: Paged, names: Mapping[str, str], zone: ZoneInfo) -> str:
-    """To the person paging: whom each request reached, who was not paged and why, and who was
-    already waiting to answer an earlier page."""
-    lines = []
-    for asked in paged.asked:
-        reason = ""
-        if asked.via is Via.ONCALL:
-            reason = f" (on call for {target_words(asked.target, names)}, {escape(asked.group)})"
-        elif asked.via is Via.GROUP:
-            reason = f" ({escape(asked.group)})"
-        elif asked.via is Via.ESCALATION:  # *Page again* after an escalation
-            reason = f" ({escape(asked.group)}, its escalation group)"
-        lines.append(f"paged {_people(asked.paged, names)}{reason}")
-    if lines:
-        each = "Each" if sum(len(asked.paged) for asked in paged.asked) > 1 else "They"
-        said = f"{paged.incident.name}: {'; '.join(lines)}. {each} got a direct message to acknowledge it, and an "
-        said += "invitation to the channel."
-    else:
-        said = f"Nobody was paged for {paged.incident.name}."
-    if paged.skipped:
-        skipped = ", ".join(f"{who(person, names)} ({reason.value})" for person, reason in paged.skipped)
-        said += f"\nNot paged: {skipped}."
-    if paged.waiting:
-        waiting = ", ".join(f"{who(person, names)} (since {clock_time(at, zone)})" for person, at in paged.waiting)
-        said += f"\nAlready paged and not answered yet, so not paged again: {waiting}."
-    return said
 
 
 def card_lines(requests: Sequence[PageRequest], names: Mapping[str, str], at: Callable[[datetime], str]) -> list[str]:

@@ -22,7 +22,7 @@ from bot.domain.markup import escape, for_slack
 from bot.domain.paging import Paged
 from bot.domain.reminders import minutes
 from bot.domain.roles import ROLE_TITLES, Role, read_entry
-from bot.domain.timefmt import clock_time, day_and_time
+from bot.domain.timefmt import day_and_time
 from bot.domain.visibility import has_public_channel
 from bot.drafts import DraftService
 from bot.errors import RuleRefused, UsageError
@@ -30,8 +30,9 @@ from bot.lookup import Where
 from bot.paging import PagingService
 from bot.reading import Malformed
 from bot.reminders import ReminderService
-from bot.render import actions, blocks, moves, page_picker, paging, report, subscribers
+from bot.render import actions, blocks, moves, page_picker, page_replies, paging, report, subscribers
 from bot.render.lines import who
+from bot.render.page_replies import ReplyWords, english
 from bot.render.withdrawn import withdrawing
 from bot.service import IncidentService
 from bot.slack import commands, usage
@@ -180,7 +181,7 @@ class CommandRunner:
                 self.aftermath.relate(where, actor=actor, other_number=other, linked=linked)
                 return Reply(blocks.reply(f"{format_name(other)} is {'now' if linked else 'no longer'} related."))
             case commands.PageSomeone() as named:
-                return self._paged(self._page(named, where, actor))
+                return self._paged(self._page(named, where, actor), ReplyWords(english(self.settings.zone)))
             case commands.Retro(decision=None):
                 record = self.aftermath.request_retro(where, actor=actor)
                 draft = " It is a draft: the incident is still open." if record.is_draft else ""
@@ -305,9 +306,9 @@ class CommandRunner:
             handles=named.handles,
         )
 
-    def _paged(self, paged: Paged) -> Reply:
+    def _paged(self, paged: Paged, said: ReplyWords) -> Reply:
         """Whom the page reached, who was not paged and why; a refusal when nobody was paged."""
-        text = paging.paged_reply(paged, self.paging.names_in(paged), self.settings.zone)
+        text = page_replies.paged_reply(paged, self.paging.names_in(paged), said)
         return Reply(blocks.reply(text if paged.asked else f":warning: {text}"))
 
     def answer_page(self, action_id: str, value: object, asked: Invocation) -> Reply:
@@ -315,28 +316,27 @@ class CommandRunner:
         self.ensure_can_change(asked.user_id)
         page_id = _number(value)
         if page_id is None:
-            raise UsageError("That button carries no page I can read; answer the page's latest message.")
-        zone = self.settings.zone
+            raise UsageError(ReplyWords(self.paging.reader(asked.user_id))("unreadable_page"))
         if action_id == actions.ACKNOWLEDGE_PAGE:
             answered = self.paging.acknowledge(page_id=page_id, actor=asked.user_id)
-            incident, at = answered.incident, answered.page.answered_at
-            where = f" Its channel: <#{incident.channel_id}>." if incident.channel_id else ""
-            lead = " You are its lead now." if answered.made_lead else ""
-            when = f" at {clock_time(at, zone)}" if at else ""
-            return Reply(blocks.reply(f"{incident.name}: thank you, you acknowledged it{when}.{where}{lead}"))
+            at, said = answered.page.answered_at, answered.said
+            assert at is not None  # an acknowledged page was answered
+            return Reply(
+                blocks.reply(page_replies.acknowledged(answered.incident, at, made_lead=answered.made_lead, said=said))
+            )
         answered = self.paging.decline(page_id=page_id, actor=asked.user_id)
-        return Reply(blocks.reply(f"{answered.incident.name}: noted, you can't take it."))
+        return Reply(blocks.reply(answered.said("declined", incident=answered.incident.name)))
 
     def answer_unanswered(self, action_id: str, value: object, asked: Invocation) -> Reply:
         """*Page again* or *Page someone else* under "nobody acknowledged the page"."""
         self.ensure_can_change(asked.user_id)
+        said = ReplyWords(self.paging.reader(asked.user_id))
         request_id = _number(value)
         if request_id is None:
-            raise UsageError("That button carries no page I can read; use the latest message's buttons.")
+            raise UsageError(said("unreadable_request"))
         if action_id == actions.PAGE_AGAIN:
-            return self._paged(
-                self.paging.page_again(request_id=request_id, actor=asked.user_id, channel_id=asked.channel_id)
-            )
+            paged = self.paging.page_again(request_id=request_id, actor=asked.user_id, channel_id=asked.channel_id)
+            return self._paged(paged, said)
         if not asked.trigger_id:
             raise Malformed("trigger_id", "is missing: no modal can be opened")
         self.paging.request_picker(
@@ -353,7 +353,9 @@ class CommandRunner:
             raise UsageError(page_picker.NOTHING_CHOSEN)
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=picked.incident, user_id=asked.user_id)
         paged = self._page(picked, where, asked.user_id)
-        text = paging.paged_reply(paged, self.paging.names_in(paged), self.settings.zone)
+        text = page_replies.paged_reply(
+            paged, self.paging.names_in(paged), ReplyWords(self.paging.reader(asked.user_id))
+        )
         if not paged.asked:
             raise RuleRefused(text)
         return text

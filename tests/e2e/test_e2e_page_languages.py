@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from e2e_stack import Stack, shown
-from paging_world import CATALOG, dm
+from paging_world import CATALOG, dm, notices, replies
 from test_e2e_home import opened_home
 
 from bot.sandbox import ManualClock
@@ -103,3 +103,45 @@ def test_a_page_the_resolution_ended_says_so_in_the_person_s_language(
         f":heavy_minus_sign: Plus besoin de répondre{NBSP}: INC-1 a été résolu à 21{NBSP}h{NBSP}41 (UTC+5:30)."
     )
     assert shown(dm(stack, "bob")[0]).endswith(":heavy_minus_sign: No answer needed: INC-1 was resolved at 21:41 IST.")
+
+
+def test_the_replies_to_each_persons_clicks_are_in_their_own_language(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """Acknowledge, Can't take it, Page again and their refusals answer the person who pressed in
+    the language their pages are in (before, always in English)."""
+    stack, _, channel = french_world(make_stack, tmp_path)
+    stack.user("alice").slash("page @claire @bob", channel=channel)
+    stack.settle()
+    [claires], [bobs] = dm(stack, "claire"), dm(stack, "bob")
+    stack.user("bob").click(bobs.channel, bobs.ts, "page.acknowledge")
+    stack.settle()
+    assert replies(stack)[-1] == f"INC-1: thank you, you acknowledged it at 21:41 IST. Its channel: <#{channel}>."
+    stack.user("claire").click_as_shown(claires.channel, claires.ts, claires.blocks, "page.acknowledge")
+    stack.settle()
+    at = f"21{NBSP}h{NBSP}41 (UTC+5:30)"
+    assert replies(stack)[-1] == f":warning: bob l'a pris à {at}{NBSP}: plus rien à faire."
+    stack.user("alice").slash("page home", channel=channel)  # bob and claire, on call
+    stack.settle()
+    for person in ("claire", "bob"):
+        latest = dm(stack, person)[-1]
+        stack.user(person).click(latest.channel, latest.ts, "page.decline")
+        stack.settle()
+    assert replies(stack)[-2] == f"INC-1{NBSP}: c'est noté, vous ne pouvez pas le prendre."
+    assert replies(stack)[-1] == "INC-1: noted, you can't take it."
+    for person in ("dave", "francois"):  # escalated at once to @sre-leads, who can't either
+        latest = dm(stack, person)[-1]
+        stack.user(person).click(latest.channel, latest.ts, "page.decline")
+        stack.settle()
+    [notice] = notices(stack, channel)
+    stack.user("claire").click(channel, notice.ts, "page.again")
+    stack.settle()
+    assert replies(stack)[-1] == (
+        f"INC-1{NBSP}: appel envoyé à *bob* (d'astreinte pour *Home page*, @oncall-web){NBSP}; appel envoyé à "
+        "*dave*, *francois* (@sre-leads, son groupe d'escalade). Chacun a reçu un message direct pour le prendre, "
+        f"et une invitation dans le canal.\nPersonnes non appelées{NBSP}: *claire* (la personne qui appelle)."
+    )
+    latest = dm(stack, "francois")[-1]
+    stack.user("francois").click(latest.channel, latest.ts, "page.acknowledge")
+    stack.settle()
+    assert replies(stack)[-1] == f"INC-1{NBSP}: merci, vous l'avez pris à {at}. Son canal{NBSP}: <#{channel}>."
