@@ -24,13 +24,14 @@ from bot.domain.paging import (
     Via,
     why_not,
 )
-from bot.domain.usergroups import KnownGroup, NoSuchGroup
+from bot.domain.usergroups import KnownGroup, NoSuchGroup, Unpageable, unpageable
 from bot.errors import NotFound, RuleRefused, UsageError
 from bot.render.page_replies import ReplyWords
 from bot.storage import members, pages, usergroups
 from bot.storage.db import Database
 
 LookUpGroup = Callable[[str, str], KnownGroup | None]  # (group id, handle) -> asked of Slack, at most 1 s
+LeftOut = tuple[tuple[str, Unpageable], ...]  # user groups that page nobody now (as named), and why
 LookUpPeople = Callable[[Sequence[str]], frozenset[str]]  # people the bot lacks, asked of Slack and stored
 
 
@@ -138,22 +139,38 @@ class PageTargets:
             raise RuleRefused(f"The user group {group.mention} has no members: nobody to page through it.")
         return Reached(target, via, group.mention, group.members)
 
-    def plan_again(self, session: Session, request: PageRequest, said: ReplyWords) -> list[Reached]:
-        """*Page again*: everyone the unanswered request asked: its people, group or on-call group,
-        and the escalation group it escalated to (as the bot knows them now)."""
+    def plan_again(self, session: Session, request: PageRequest, said: ReplyWords) -> tuple[list[Reached], LeftOut]:
+        """*Page again*: everyone the unanswered request asked, as the bot knows them now: its people,
+        its group's members, or its component's on-call group and the escalation group it escalated
+        to (or the component's escalation group, when its on-call group can no longer be paged);
+        and the groups that can no longer be paged (unknown, disabled, empty), with why."""
         target = request.target
         if target.kind is TargetKind.PERSON:
-            return [Reached(target, Via.DIRECT, "", target.people)]
+            return [Reached(target, Via.DIRECT, "", target.people)], ()
         if target.kind is TargetKind.GROUP:
-            return [self.group_plan(session, target.ref, target.label)]
+            return self._reachable(
+                usergroups.get(session=session, group_id=target.ref), target.label, target, Via.GROUP
+            )
         component = self.catalog.get(target.ref)
         if component is None or component.oncall is None:
             raise RuleRefused(said("not_in_catalog", what=target.label))
-        plans = [self.oncall_plan(session, component)]
-        escalation = find_group(session, request.escalation) if request.escalation else None
-        if escalation is not None and not escalation.disabled:  # it escalated: that group was asked too
-            plans.append(Reached(target, Via.ESCALATION, escalation.mention, escalation.members))
-        return plans
+        target = Target(TargetKind.COMPONENT, component.id, component.name(self.language))
+        plans, left_out = self._reachable(find_group(session, component.oncall), component.oncall, target, Via.ONCALL)
+        escalation = request.escalation or (component.escalation if left_out else None)
+        if escalation:  # it escalated, or nobody on call can be paged: the escalation group is asked too
+            more, also_left_out = self._reachable(find_group(session, escalation), escalation, target, Via.ESCALATION)
+            plans, left_out = plans + more, left_out + also_left_out
+        return plans, left_out
+
+    def _reachable(
+        self, group: KnownGroup | None, named: str, target: Target, via: Via
+    ) -> tuple[list[Reached], LeftOut]:
+        """The group's people reached for `target`, or why it pages nobody (`named`: as the request
+        or the catalog names it)."""
+        why = unpageable(group)
+        if group is None or why is not None:
+            return [], ((group.mention if group else named, why or Unpageable.UNKNOWN),)
+        return [Reached(target, via, group.mention, group.members)], ()
 
 
 def reached_by(session: Session, catalog: Catalog, request: PageRequest) -> frozenset[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,14 @@ from bot.storage.db import Database
 from bot.storage.repository import StoredIncident
 
 log = logging.getLogger(__name__)
+
+
+class NobodyPaged(Exception):
+    """Raised inside a transaction to roll it back when nobody could be paged; `paged` says why."""
+
+    def __init__(self, paged: Paged) -> None:
+        super().__init__(paged.incident.name)
+        self.paged = paged
 
 
 class PagingService:
@@ -189,21 +198,30 @@ class PagingService:
 
     def page_again(self, *, request_id: int, actor: str, channel_id: str | None) -> Paged:
         """*Page again* under "nobody answered": the same target paged anew (its earlier pages
-        closed, their messages say so), once however often the button is pressed."""
-        with self.db.write() as session:
-            said = ReplyWords(self.answers.reader(session, actor))
-            request, stored = self._request(session, request_id, said)
-            check_visible(stored.incident, user_id=actor, channel_id=channel_id)
-            self._check_open(stored.incident, said)
-            if request.acknowledged_by:
-                raise RuleRefused(taken_by(session, request, said, then="taken_no_page_again"))
-            if not pages.replace(session=session, request_id=request.id):
-                raise RuleRefused(said("already_paged_again", incident=stored.incident.name))
-            now = self.clock()
-            closed = pages.close_open(session=session, request_id=request.id, state=PageState.REPLACED, now=now)
-            edits = [UpdatePage(page_id=i) for i in closed]
-            store.enqueue_all(session=session, incident_id=stored.id, effects=edits, now=now)
-            return self._page(session, stored, self.targets.plan_again(session, request, said), actor=actor)
+        closed, their messages say so), once however often the button is pressed. Whoever can be
+        paged is; a group that can no longer be is said with why (`Paged.groups_left_out`). Nobody
+        at all: nothing is stored, and the outcome says why."""
+        try:
+            with self.db.write() as session:
+                said = ReplyWords(self.answers.reader(session, actor))
+                request, stored = self._request(session, request_id, said)
+                check_visible(stored.incident, user_id=actor, channel_id=channel_id)
+                self._check_open(stored.incident, said)
+                if request.acknowledged_by:
+                    raise RuleRefused(taken_by(session, request, said, then="taken_no_page_again"))
+                if not pages.replace(session=session, request_id=request.id):
+                    raise RuleRefused(said("already_paged_again", incident=stored.incident.name))
+                now = self.clock()
+                closed = pages.close_open(session=session, request_id=request.id, state=PageState.REPLACED, now=now)
+                edits = [UpdatePage(page_id=i) for i in closed]
+                store.enqueue_all(session=session, incident_id=stored.id, effects=edits, now=now)
+                plans, left_out = self.targets.plan_again(session, request, said)
+                paged = replace(self._page(session, stored, plans, actor=actor), groups_left_out=left_out)
+                if not paged.asked:
+                    raise NobodyPaged(paged)  # the request's replacement is rolled back: nothing stored
+                return paged
+        except NobodyPaged as nobody:
+            return nobody.paged
 
     def request_picker(self, *, request_id: int, actor: str, channel_id: str | None, trigger_id: str) -> None:
         """*Page someone else*: its picker, opened right after the ack with the button's trigger

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.incident import EntryKind, Incident, TimelineEntry
-from bot.domain.usergroups import KnownGroup
+from bot.domain.usergroups import KnownGroup, Unpageable
 
 DEFAULT_ESCALATE_AFTER = timedelta(minutes=5)
 
@@ -223,13 +223,15 @@ class Asked:
 
 @dataclass(frozen=True)
 class Paged:
-    """What `/incident page` did: the requests made, who was skipped and why, and who still had an
-    open page (since when), for the reply to the person paging."""
+    """What `/incident page` did: the requests made, who was skipped and why, who still had an
+    open page (since when), and the user groups that could not be paged (as named, and why: *Page
+    again*, whose on-call group may be disabled since), for the reply to the person paging."""
 
     incident: Incident
     asked: tuple[Asked, ...]
     skipped: tuple[tuple[str, Skipped], ...] = ()
     waiting: tuple[tuple[str, datetime], ...] = ()
+    groups_left_out: tuple[tuple[str, Unpageable], ...] = ()
 
 
 @dataclass(frozen=True)

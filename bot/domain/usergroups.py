@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,20 @@ class KnownGroup:
 
 class NoSuchGroup(Exception):
     """Slack answered that it knows no such user group (`no_such_subteam`): deleted, or never one."""
+
+
+class Unpageable(StrEnum):
+    """Why a user group pages nobody (the reply to *Page again* names it)."""
+
+    UNKNOWN = "unknown"  # not a group the bot knows in this workspace
+    DISABLED = "disabled"  # disabled in Slack
+    EMPTY = "empty"  # no members
+
+
+def unpageable(group: KnownGroup | None) -> Unpageable | None:
+    """Why `group` (None: one the bot does not know) pages nobody, or None: it reaches someone."""
+    if group is None:
+        return Unpageable.UNKNOWN
+    if group.disabled:
+        return Unpageable.DISABLED
+    return None if group.members else Unpageable.EMPTY

@@ -18,6 +18,7 @@ from bot.domain.language import REFERENCE, Language, load_language, public_time
 from bot.domain.markup import escape
 from bot.domain.paging import Paged, Skipped, Via
 from bot.domain.readers import Reader
+from bot.domain.usergroups import Unpageable
 from bot.render.lines import who
 from bot.render.paging import target_words
 
@@ -67,8 +68,8 @@ def acknowledged(incident: Incident, at: datetime, *, made_lead: bool, said: Rep
 
 
 def paged_reply(paged: Paged, names: Mapping[str, str], said: ReplyWords) -> str:
-    """To the person paging: whom each request reached, who was not paged and why, and who was
-    already waiting to answer an earlier page."""
+    """To the person paging: whom each request reached, who was not paged and why, who was
+    already waiting to answer an earlier page, and the user groups that could not be paged."""
     lines = []
     for asked in paged.asked:
         people = ", ".join(who(person, names) for person in asked.paged)
@@ -97,4 +98,7 @@ def paged_reply(paged: Paged, names: Mapping[str, str], said: ReplyWords) -> str
     if paged.waiting:
         waiting = [said("waiting_one", who=who(person, names), time=said.time(at)) for person, at in paged.waiting]
         text += "\n" + said("waiting", list=said.listed(waiting))
+    for group, why in paged.groups_left_out:
+        shown = escape(group) if why is not Unpageable.UNKNOWN else f"`{escape(group)}`"
+        text += "\n" + said("not_paged_group", group=shown, why=said(f"group_{why.value}"))
     return text

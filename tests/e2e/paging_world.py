@@ -45,6 +45,21 @@ def paging_world(
     return stack, clock, stack.channel_of(1)
 
 
+def told_nobody_answered(
+    make_stack: Callable[..., Stack], tmp_path: Path, command: str, *, by: str = "alice", rounds: int = 1
+) -> tuple[Stack, ManualClock, str]:
+    """`paging_world`'s INC-1 where `by` typed `/incident page <command>` and nobody answered for
+    `rounds` escalation times (2 for a component: its on-call group, then its escalation group)."""
+    stack, clock, channel = paging_world(make_stack, tmp_path)
+    stack.user(by).slash(command, channel=channel)
+    stack.settle()
+    for _ in range(rounds):
+        clock.advance(minutes=5)
+        stack.settle()
+        stack.settle()
+    return stack, clock, channel
+
+
 def dm(stack: Stack, person: str) -> list[Message]:
     """The app's direct messages to `person` (name), oldest first."""
     user = stack.emulator.user(person)
@@ -65,3 +80,10 @@ def notices(stack: Stack, channel: str) -> list[Message]:
         for m in stack.emulator.messages(channel)
         if any(b.get("block_id") == "incident.page_unanswered" for b in m.blocks)
     ]
+
+
+def press_page_again(stack: Stack, channel: str, person: str) -> None:
+    """`person` presses *Page again* on the channel's one notice that nobody answered; settled."""
+    [notice] = notices(stack, channel)
+    stack.user(person).click(channel, notice.ts, "page.again")
+    stack.settle()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from e2e_stack import Stack, shown
-from paging_world import CATALOG, dm, notices, replies
+from paging_world import CATALOG, dm, press_page_again, replies
 from test_e2e_home import opened_home
 
 from bot.sandbox import ManualClock
@@ -133,9 +133,7 @@ def test_the_replies_to_each_persons_clicks_are_in_their_own_language(
         latest = dm(stack, person)[-1]
         stack.user(person).click(latest.channel, latest.ts, "page.decline")
         stack.settle()
-    [notice] = notices(stack, channel)
-    stack.user("claire").click(channel, notice.ts, "page.again")
-    stack.settle()
+    press_page_again(stack, channel, "claire")
     assert replies(stack)[-1] == (
         f"INC-1{NBSP}: appel envoyé à *bob* (d'astreinte pour *Home page*, @oncall-web){NBSP}; appel envoyé à "
         "*dave*, *francois* (@sre-leads, son groupe d'escalade). Chacun a reçu un message direct pour le prendre, "

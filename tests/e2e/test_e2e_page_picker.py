@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from e2e_stack import Stack, bot_lines, sections_of, shown
-from paging_world import START, dm, notices, paging_world, replies
+from paging_world import START, dm, notices, replies, told_nobody_answered
 
 from bot.sandbox import ManualClock
 from slack_emulator import SlackEmulator
@@ -23,12 +23,7 @@ NOTHING_CHOSEN = "Choose whom to page: people, or a component's on-call group."
 @pytest.fixture
 def world(make_stack: Callable[..., Stack], tmp_path: Path) -> tuple[Stack, ManualClock, str]:
     """INC-1 with dave paged directly by alice and nobody answering: the channel was told."""
-    stack, clock, channel = paging_world(make_stack, tmp_path)
-    stack.user("alice").slash("page @dave", channel=channel)
-    stack.settle()
-    clock.advance(minutes=5)
-    stack.settle()
-    stack.settle()
+    stack, clock, channel = told_nobody_answered(make_stack, tmp_path, "page @dave")
     assert len(notices(stack, channel)) == 1
     return stack, clock, channel
 
