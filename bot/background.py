@@ -3,7 +3,8 @@ the member sync each are one (`bot.outbox.sender`, `bot.reminder_thread`, `bot.m
 
 A round returns how long to sleep before the next; `notify()` cuts the sleep short (after an ack);
 `stop()` ends the sleep and waits for the round in hand (`ask_to_stop()` only asks: a process asks
-all its threads first, so that its stop waits for the slowest round, not for their sum). A round
+all its threads first, so that its stop waits for the slowest round, not for their sum). A process's
+whole stop has one `Deadline` (`STOP_SECONDS`), each wait taking what is left of it (`stop_by`). A round
 that raises is logged and the next one comes after `retry_seconds`: the database or Slack may be
 briefly away.
 """
@@ -12,9 +13,26 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import Self
 
 log = logging.getLogger(__name__)
+
+STOP_SECONDS = 10.0  # a process's whole stop, at most (README, Stopping): then what is still in hand is left
+
+
+class Deadline:
+    """When a stop gives up waiting: one for the whole stop, so that its waits one after another
+    (the requests in hand, each thread's round, the sends in hand) add up to it, not each up to it."""
+
+    def __init__(self, seconds: float = STOP_SECONDS, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.monotonic = monotonic
+        self.at = monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left before it (0 once it has passed)."""
+        return max(0.0, self.at - self.monotonic())
 
 
 class Background:
@@ -39,11 +57,15 @@ class Background:
         self._stop.set()
         self._wake.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
         """`ask_to_stop`, and wait for the round in hand at most `timeout` seconds."""
+        self.stop_by(Deadline(timeout))
+
+    def stop_by(self, deadline: Deadline) -> None:
+        """`ask_to_stop`, and wait for the round in hand until `deadline` at the latest."""
         self.ask_to_stop()
         if self._thread.is_alive():
-            self._thread.join(timeout)
+            self._thread.join(deadline.left())
 
     def stopping(self) -> bool:
         return self._stop.is_set()

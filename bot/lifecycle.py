@@ -7,10 +7,12 @@ the background threads, a server) runs in a thread of its own (`Starting`), so a
 for it: a signal while Slack is slow to answer auth.test, or while the first member sync waits for
 users.list, stops the process at once, and what start-up had not started by then never starts.
 Then the main thread logs one line (`stopping (SIGTERM)`) and closes what runs, in the order each
-command gives: what brings work in first (Slack's connection, the HTTP server), then the
-background threads (`Runtime.stop`: the Slack calls in hand are finished and recorded, what was
-claimed and not sent is given back at once, a call Slack has not answered within 10 s is left to
-its lease), and the process exits with status 0. Start-up that cannot go on (a token Slack
+command gives: what brings work in first (Slack's connection, the HTTP server, which answers the
+requests in hand first, as gunicorn's graceful stop does), then the background threads
+(`Runtime.stop`: the Slack calls in hand are finished and recorded, what was claimed and not sent
+is given back at once), all within one `Deadline` (`STOP_SECONDS`, 10 s): a request or a Slack call
+still in hand then is not waited for (the call is left to its lease), and the process exits with
+status 0. Start-up that cannot go on (a token Slack
 refuses, a port taken) ends it with its one line and status 2 instead.
 
 gunicorn's web process does not come here: gunicorn owns its signals, and its `worker_exit` hook
@@ -23,10 +25,12 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from bot.background import Deadline
 from bot.errors import CANNOT_RUN
 
 if TYPE_CHECKING:
@@ -44,6 +48,8 @@ class Server(Protocol):
     def serve_forever(self) -> None: ...
 
     def shutdown(self) -> None: ...
+
+    def finish_requests(self, timeout: float) -> bool: ...
 
     def server_close(self) -> None: ...
 
@@ -98,7 +104,7 @@ class Starting:
         self.stop = stop
         self.status: int | None = None  # the exit status when start-up could not go on
         self.runtime: Runtime | None = None  # once built: the main thread stops it
-        self.closing: list[Callable[[], None]] = []  # what the steps started, closed last first
+        self.closing: list[Callable[[Deadline], None]] = []  # what the steps started, closed last first
         self._run = run
         self._ended = False
         self._lock = threading.Lock()  # a step and `end` never interleave
@@ -108,9 +114,9 @@ class Starting:
         self._thread.start()
         return self
 
-    def step(self, action: Callable[[], object], *, close: Callable[[], None] | None = None) -> bool:
-        """Take `action` unless the process is stopping, and `close` what it started when it stops;
-        whether it was taken."""
+    def step(self, action: Callable[[], object], *, close: Callable[[Deadline], None] | None = None) -> bool:
+        """Take `action` unless the process is stopping, and `close` what it started when it stops
+        (by the stop's deadline); whether it was taken."""
         with self._lock:
             if self._ended or self.stop.is_set():
                 return False
@@ -141,19 +147,23 @@ class Starting:
             self.stop.set()
 
 
-def run_until_stopped(stop: Stop, run: Callable[[Starting], None]) -> int:
+def run_until_stopped(
+    stop: Stop, run: Callable[[Starting], None], *, monotonic: Callable[[], float] = time.monotonic
+) -> int:
     """Start-up (`run`, see `Starting`) in its own thread while the main thread waits for `stop`;
-    then the one line, what the steps started closed (the last first), the runtime stopped. The
-    exit status: 0, or the one start-up failed with."""
+    then the one line, what the steps started closed (the last first), the runtime stopped, all by
+    one deadline (`STOP_SECONDS` after the stop began, on `monotonic`'s clock). The exit status: 0,
+    or the one start-up failed with."""
     starting = Starting(stop, run).begin()
     wait_until(stop)
+    deadline = Deadline(monotonic=monotonic)
     status = starting.end()
     if status is None and stop.signal is not None:
         stopping(stop)
     for close in reversed(starting.closing):
-        close()
+        close(deadline)
     if starting.runtime is not None:
-        starting.runtime.stop()
+        starting.runtime.stop(deadline)
     return status or 0
 
 
@@ -184,12 +194,14 @@ def serving(starting: Starting, server: Server, name: str) -> bool:
     """Serve with `server` in a thread of its own, unless the process is stopping (then its socket
     is closed at once); closed when the process stops."""
     thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
-    if starting.step(thread.start, close=lambda: _close(server)):
+    if starting.step(thread.start, close=lambda deadline: _close(server, deadline)):
         return True
     server.server_close()
     return False
 
 
-def _close(server: Server) -> None:
+def _close(server: Server, deadline: Deadline) -> None:
+    """No new request, the requests in hand answered (until `deadline`), then the socket closed."""
     server.shutdown()  # returns once `serve_forever` has ended (it began: the same step started it)
+    server.finish_requests(deadline.left())
     server.server_close()

@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from bot import health, metrics, warm
 from bot.aftermath import AftermathService
 from bot.alerts.receive import AlertService
+from bot.background import Deadline
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.domain.home import PUBLISH_EVERY, Home
@@ -187,22 +188,25 @@ class Runtime:
         self.home_thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, deadline: Deadline | None = None) -> None:
         """Stop every background thread, those started at least (a stop during start-up), and close
-        the database's connections: each thread's round in hand is waited for (at most 10 s), the
-        sender's Slack calls in hand are recorded and what it claimed and did not send is given back.
-        All are asked first, so the stop waits for the slowest round, not for their sum; the member
-        sync only reads Slack, so a round of it cut short is only done again at the next start."""
+        the database's connections: each thread's round in hand is waited for, the sender's Slack
+        calls in hand are recorded and what it claimed and did not send is given back, all until one
+        `deadline` (`STOP_SECONDS` from now unless the caller's stop began earlier): a call Slack has
+        not answered by then is left to its lease. All are asked first, so the stop waits for the
+        slowest round, not for their sum; the member sync only reads Slack, so a round of it cut
+        short is only done again at the next start."""
+        deadline = deadline or Deadline()
         threads = (self.reminder_thread, self.member_sync, self.sender_thread, self.pagerduty_thread, self.home_thread)
         for thread in (*threads, *self.lane.threads):
             thread.ask_to_stop()
-        self.reminder_thread.stop()
-        self.member_sync.stop(timeout=MEMBER_SYNC_STOP_SECONDS)
-        self.sender_thread.stop()
-        self.pagerduty_thread.stop()
-        self.home_thread.stop()
-        self.lane.stop()
-        self.responder.stop()
+        self.reminder_thread.stop_by(deadline)
+        self.member_sync.stop(timeout=min(MEMBER_SYNC_STOP_SECONDS, deadline.left()))
+        self.sender_thread.stop_by(deadline)
+        self.pagerduty_thread.stop_by(deadline)
+        self.home_thread.stop_by(deadline)
+        self.lane.stop(deadline)
+        self.responder.stop(deadline.left())
         self.db.dispose()
 
 

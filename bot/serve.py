@@ -8,9 +8,10 @@ here (the app reads at most its size cap of them, see `bot.slack.inbound`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from socketserver import ThreadingMixIn
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bot.lifecycle import Starting, Stop, listen, run_until_stopped, serving, token_accepted
@@ -26,8 +27,43 @@ _MAX_CHUNK_LINE = 1024
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """A thread a request. A stop answers the requests in hand (`finish_requests`, until the stop's
+    deadline: `bot.lifecycle`) as gunicorn's graceful stop does; one still in hand then is left to
+    the process's exit (its thread a daemon)."""
+
     daemon_threads = True
     allow_reuse_address = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._answered = threading.Condition()
+        self._in_hand = 0  # requests accepted and not yet answered
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._answered:  # counted before its thread starts: a stop right after waits for it
+            self._in_hand += 1
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._ended()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._ended()
+
+    def _ended(self) -> None:
+        with self._answered:
+            self._in_hand -= 1
+            self._answered.notify_all()
+
+    def finish_requests(self, timeout: float) -> bool:
+        """Wait until the requests in hand are answered, at most `timeout` seconds (after `shutdown`:
+        no new one comes); whether they were."""
+        with self._answered:
+            return self._answered.wait_for(lambda: self._in_hand == 0, timeout)
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -134,7 +134,7 @@ def run_socket(settings: Settings, stop: Stop, *, status_host: str, status_port:
         handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
         made = SocketConnection(handler, stop)
         # closed before the status page and the background threads: no new envelope while they stop
-        starting.step(lambda: connection.append(made.start()), close=made.close)
+        starting.step(lambda: connection.append(made.start()), close=lambda deadline: made.close())
 
     status = run_until_stopped(stop, start)
     if connection and connection[0].refused is not None:

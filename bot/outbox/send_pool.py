@@ -8,14 +8,20 @@ was recorded, and it goes at once in the same round: the invite, the topic, the 
 first lines of a new incident go side by side as soon as the channel exists. The pool is started
 with the first round that needs it and closed with the sender's thread, for good: a closed pool
 takes no more work (`PoolClosed`, with the batches it did not send for the sender to give back),
-so a round still going after its thread's stop gave up waiting for it starts no new threads.
+so a round still going after its thread's stop gave up waiting for it starts no new threads. A
+batch handed over and not begun when it closes never begins (`close` returns it, for the sender to
+give back at once); the sends in hand are waited for until the stop's deadline (`wait_for_sends`),
+and one Slack has not answered by then is left to its lease (README, Stopping). Its threads are
+daemons (`DaemonExecutor`): a send still in hand does not hold the process's exit (a
+`ThreadPoolExecutor`'s threads are joined at exit, up to the Slack client's 30 s timeout).
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Sequence, Sized
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any, TypeVar
 
 SEND_THREADS = 4  # as many as a round claims (`sender.CLAIM_BATCH`)
@@ -33,14 +39,60 @@ class PoolClosed(RuntimeError):
         self.handled = handled
 
 
+class DaemonExecutor(Executor):
+    """At most `threads` calls at once, in daemon threads started as work comes; `shutdown` lets
+    them end once the calls in hand end, and never waits for them."""
+
+    def __init__(self, threads: int, name: str) -> None:
+        self.threads = threads
+        self.name = name
+        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._started: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._work.put((future, lambda *given: fn(*given, **kwargs), args))
+        with self._lock:
+            if len(self._started) < self.threads:
+                thread = threading.Thread(target=self._run, name=f"{self.name}_{len(self._started)}", daemon=True)
+                self._started.append(thread)
+                thread.start()
+        return future
+
+    def _run(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():  # cancelled before it began
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the future
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            started = list(self._started)
+        for _ in started:
+            self._work.put(None)  # each thread ends after the work queued before it
+        if wait:
+            for thread in started:
+                thread.join()
+
+
 class SendPool:
     """At most `threads` sends at once (the sender sends in its own thread when `threads` is 1)."""
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: DaemonExecutor | None = None
         self._closed = False
-        self._lock = threading.Lock()  # closing and submitting never interleave
+        self._in_hand: dict[Future[Any], Any] = {}  # handed over and not ended: each one's batch
+        self._lock = threading.RLock()  # closing and submitting never interleave (a send may end at once)
 
     @property
     def closed(self) -> bool:
@@ -60,7 +112,10 @@ class SendPool:
         while going:
             done, _ = wait(going, return_when=FIRST_COMPLETED)
             for future in done:
-                handled += len(going.pop(future))
+                batch = going.pop(future)
+                if future.cancelled():  # not begun when the pool closed: `close` handed it back
+                    continue
+                handled += len(batch)
                 error = future.exception()
                 if error is not None:
                     failed.append(error)
@@ -86,14 +141,29 @@ class SendPool:
                 unsent.append(batch)
                 return
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="effect-send")
-            going[self._executor.submit(send, batch)] = batch
+                self._executor = DaemonExecutor(self.threads, "effect-send")
+            future = self._executor.submit(send, batch)
+            going[future] = self._in_hand[future] = batch
+            future.add_done_callback(self._ended)
 
-    def close(self, *, wait: bool = True) -> None:
-        """Take no more work, for good, and stop the threads once the sends in hand are done (`wait`:
-        wait for them; a sender asked to stop closes it without, then with once its round ended)."""
+    def _ended(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._in_hand.pop(future, None)
+
+    def close(self) -> list[Any]:
+        """Take no more work, for good, and let the threads end with the sends in hand: those
+        handed over and not begun never begin, returned for the sender to give back."""
         with self._lock:
             self._closed = True
             executor = self._executor
+            handed = list(self._in_hand.items())
+        unsent = [batch for future, batch in handed if future.cancel()]
         if executor is not None:
-            executor.shutdown(wait=wait)
+            executor.shutdown(wait=False)
+        return unsent
+
+    def wait_for_sends(self, timeout: float) -> bool:
+        """Wait for the sends in hand, at most `timeout` seconds: whether they all ended."""
+        with self._lock:
+            in_hand = list(self._in_hand)
+        return not wait(in_hand, timeout=timeout).not_done

@@ -173,7 +173,7 @@ class EffectSender:
                 leased += rows
                 return self._batches(session, [rows[effect.id] for effect in due if effect.id in rows], leased)
         except BaseException:
-            self._give_back_if_possible([], leased)
+            self.give_back_if_possible([], leased)
             raise
 
     def _batches(self, session: Session, rows: Sequence[Any], leased: list[int]) -> list[list[Claimed]]:
@@ -237,7 +237,7 @@ class EffectSender:
                 elif then:
                     claimed += then
             except BaseException:
-                self._give_back_if_possible(claimed[position + 1 :])
+                self.give_back_if_possible(claimed[position + 1 :])
                 raise
             if then is None:
                 self._give_back(claimed[position + 1 :])
@@ -250,10 +250,10 @@ class EffectSender:
         try:
             return self.pool.send_all(self._send_then, batches)
         except PoolClosed as closed:
-            self._give_back_if_possible(closed.unsent)
+            self.give_back_if_possible(closed.unsent)
             return closed.handled
 
-    def _give_back_if_possible(self, claimed: list[list[Claimed]], leased: Sequence[int] = ()) -> None:
+    def give_back_if_possible(self, claimed: list[list[Claimed]], leased: Sequence[int] = ()) -> None:
         try:
             self._give_back(claimed, leased)
         except Exception:  # the database is away: the leases run out in two minutes instead

@@ -8,7 +8,7 @@ import math
 import time
 from collections.abc import Callable, Collection
 
-from bot.background import Background
+from bot.background import Background, Deadline
 from bot.outbox.sender import EffectSender
 
 
@@ -66,9 +66,14 @@ class SenderThread(Background):
                 self.sleep(gather)
 
     def ask_to_stop(self) -> None:
+        """The sends in hand go on (what they let go is given back by the round); what was handed to
+        the pool and had not begun never begins: pending again at once."""
         super().ask_to_stop()
-        self.sender.pool.close(wait=False)  # the sends in hand go on; what they let go is given back
+        self.sender.give_back_if_possible(self.sender.pool.close())
 
-    def stop(self, timeout: float = 10.0) -> None:
-        super().stop(timeout)
-        self.sender.pool.close()  # once the batches in hand are recorded
+    def stop_by(self, deadline: Deadline) -> None:
+        """The round in hand, then the sends in hand, waited for until `deadline`, not each for its
+        Slack call's whole timeout: a send Slack has not answered by then is left to its lease
+        (README, Stopping), its thread to the process's exit."""
+        super().stop_by(deadline)
+        self.sender.pool.wait_for_sends(deadline.left())

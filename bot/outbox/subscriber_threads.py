@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.background import Background
+from bot.background import Background, Deadline
 from bot.config import Settings
 from bot.domain.subscribers import Medium
 from bot.outbox.fan_out import FanOutSender
@@ -58,9 +58,10 @@ class SubscriberLane:
         for thread in self.threads:
             thread.notify()
 
-    def stop(self) -> None:
+    def stop(self, deadline: Deadline | None = None) -> None:
+        deadline = deadline or Deadline()
         for thread in self.threads:
-            thread.stop()
+            thread.stop_by(deadline)
         senders = {id(thread.sender): thread.sender for thread in self.threads} | {id(self.sender): self.sender}
         for sender in senders.values():
             if sender.mailer is not None:

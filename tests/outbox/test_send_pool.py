@@ -86,7 +86,7 @@ def test_work_let_go_after_the_pool_closed_is_handed_back_unsent() -> None:
     sending = threading.Thread(target=round_)
     sending.start()
     assert started.wait(WAIT)
-    closing = threading.Thread(target=pool.close)  # waits for the send in hand
+    closing = threading.Thread(target=pool.close)  # the send in hand goes on
     closing.start()
     until(lambda: pool.closed)
     release.set()
@@ -96,6 +96,44 @@ def test_work_let_go_after_the_pool_closed_is_handed_back_unsent() -> None:
     assert isinstance(error, PoolClosed), error
     assert error.unsent == [[9]] and error.handled == 2
     assert [9] not in sent
+
+
+def test_a_batch_handed_to_the_pool_and_not_begun_when_it_closes_never_begins_and_is_handed_back() -> None:
+    """One thread, two batches: the first in hand (Slack slow), the second waiting for the thread.
+    Before, closing the pool waited for the first, then sent the second anyway; now the second never
+    begins (the sender gives it back, pending at once) and the first is waited for only as long as
+    the stop's deadline allows (`wait_for_sends`)."""
+    pool = SendPool(1)
+    started, release = threading.Event(), threading.Event()
+    sent: list[list[int]] = []
+
+    def send(batch: list[int]) -> list[list[int]]:
+        sent.append(batch)
+        if batch == [1]:
+            started.set()
+            release.wait(WAIT)
+        return []
+
+    outcome: list[BaseException | int] = []
+
+    def round_() -> None:
+        try:
+            outcome.append(pool.send_all(send, [[1], [2]]))
+        except PoolClosed as closed:  # the second was not handed over yet when the pool closed
+            outcome.append(closed)
+
+    sending = threading.Thread(target=round_)
+    sending.start()
+    assert started.wait(WAIT)
+    cancelled = pool.close()  # the second handed over and waiting for the thread, or not yet
+    assert not pool.wait_for_sends(0), "the first still in hand"
+    release.set()
+    sending.join(WAIT)
+    assert pool.wait_for_sends(WAIT)
+    [ended] = outcome
+    refused = ended.unsent if isinstance(ended, PoolClosed) else []
+    assert cancelled + refused == [[2]], "handed back, not begun"
+    assert sent == [[1]], "the second never sent"
 
 
 class BlockingSlack(FakeSlack):
