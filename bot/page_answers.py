@@ -137,6 +137,8 @@ class PageAnswers:
                 request = pages.get_request(session=session, request_id=page.request.id) or page.request
                 if request.acknowledged_by:
                     raise RuleRefused(taken_by(session, request, said))
+                if page.state is PageState.REPLACED:  # never answered: paged again since
+                    raise RuleRefused(said("replaced_newer" if page.asked_again else "replaced_done"))
                 raise RuleRefused(said("already_answered", incident=stored.incident.name))
             entry = declined_entry(page.request.target, actor=actor, now=now)
             entry_id = repository.add_entry(session=session, incident_id=stored.id, entry=entry)
