@@ -30,17 +30,21 @@ class SenderThread(Background):
         self.retry_seconds = poll_seconds
         # Woken by an ack less than this long after the last round began, wait until this long
         # after it: the notes acknowledged meanwhile join the same batch, and in a busy moment the
-        # sender's transactions stay out of the way of the acks (a round at most this often). Woken
-        # after a quiet moment, the round begins at once: an opened incident's channel is not kept waiting.
+        # sender's transactions stay out of the way of the acks (a round with work at most this
+        # often). Woken after a quiet moment, or after a round that found nothing, the round begins
+        # at once: an opened incident's channel is not kept waiting.
         self.gather_seconds = gather_seconds
         self.monotonic = monotonic
         self.round_began: float | None = None
         self.wakes_at = math.inf  # when the thread, asleep, starts its next round by itself (time.monotonic())
 
     def run_round(self) -> float:
-        self.round_began = self.monotonic()
+        began = self.monotonic()
         self.wakes_at = math.inf  # in a round: what it read may not show the work just recorded
-        self.sender.drain(stopping=self.stopping)
+        handled = self.sender.drain(stopping=self.stopping)
+        # A round that found nothing (a look every `poll_seconds`, or one that read just before an
+        # ack's work was committed) makes no busy moment: the ack that follows it goes at once.
+        self.round_began = began if handled else None
         paced = self.sender.next_in  # a channel's next line waits for its pace
         wait = self.poll_seconds if paced is None else min(self.poll_seconds, paced)
         self.wakes_at = time.monotonic() + wait  # the pace's clock (`ChannelPace.held_until`)

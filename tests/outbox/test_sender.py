@@ -419,22 +419,30 @@ def test_a_stopping_sender_finishes_the_effect_in_hand_and_leaves_the_rest_pendi
 
 
 def test_woken_after_a_quiet_moment_the_sender_goes_at_once_and_in_a_busy_one_gathers_first(
-    sender: EffectSender,
+    service: IncidentService, sender: EffectSender
 ) -> None:
     """An ack wakes the sender: after a quiet moment its round begins at once (an opened incident's
-    channel is not kept waiting); within `gather_seconds` of the last round's beginning it first
-    waits out the rest of it, so the notes acknowledged meanwhile go as one batch."""
+    channel is not kept waiting); within `gather_seconds` of the beginning of its last round that
+    sent something it first waits out the rest of it, so the notes acknowledged meanwhile go as one
+    batch. A round that found nothing (the sender's look every second, or one that read just before
+    the ack's work was committed) makes no busy moment: the ack after it goes at once."""
     now = [100.0]
     thread = SenderThread(sender, gather_seconds=0.05, monotonic=lambda: now[0])
     waits: list[float] = []
     thread.sleep = waits.append  # type: ignore[method-assign]
     thread.woken()
     assert waits == [], "no round yet: nothing to gather for"
+    open_incident(service)
     thread.run_round()
     now[0] += 0.02
     thread.woken()
     assert waits == [pytest.approx(0.03)], "busy: the rest of the gather, counted from the round's beginning"
     now[0] += 1.0
+    thread.run_round()  # nothing left to send
+    now[0] += 0.01
+    thread.woken()
+    assert waits == [pytest.approx(0.03)], "the last round found nothing: at once"
+    open_incident(service, "Search is down")
     thread.run_round()
     now[0] += 0.3
     thread.woken()
