@@ -56,6 +56,10 @@ class Database:
         # Re-entrant: a write nested in a write of the same thread then fails after busy_timeout, as
         # it did before this lock, instead of waiting for itself forever.
         self._writer = threading.RLock() if self.is_sqlite else None
+        # An in-memory SQLite database (the tests', `sqlite://`) is one connection shared by every
+        # thread (StaticPool): its reads take turns with its writes, or two threads' transactions
+        # would interleave on it ("cannot start a transaction within a transaction").
+        self._memory = self.is_sqlite and self.url.database in (None, "", ":memory:")
 
     @property
     def is_sqlite(self) -> bool:
@@ -127,8 +131,17 @@ class Database:
             yield
 
     @contextmanager
+    def _in_turn(self) -> Iterator[None]:
+        """A read of an in-memory database waits for its turn (its one connection); others go at once."""
+        if not self._memory:
+            yield
+            return
+        with self._one_writer():
+            yield
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
+        with self._in_turn(), Session(self._read_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
@@ -136,7 +149,7 @@ class Database:
         """Several reads that need no snapshot in common: on PostgreSQL outside any transaction
         (under READ COMMITTED each statement sees its own snapshot inside one too, so BEGIN and
         COMMIT were two round trips for nothing); on SQLite a read transaction, as `read()`."""
-        with Session(self._single, expire_on_commit=False) as session, session.begin():
+        with self._in_turn(), Session(self._single, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
@@ -156,7 +169,7 @@ class Database:
     def glance(self) -> Iterator[Connection]:
         """For one read statement alone: on PostgreSQL outside any transaction (no BEGIN, no
         COMMIT: one round trip), on SQLite a plain read transaction (in-process, as cheap)."""
-        with self._single.connect() as connection:
+        with self._in_turn(), self._single.connect() as connection:
             yield connection
 
     @contextmanager
