@@ -100,6 +100,7 @@ KIND_MAY_IMPORT = (
     "bot.outbox.slack_calls",
     "bot.outbox.attempts",
     "bot.outbox.failures",
+    "bot.outbox.view.IncidentView",  # what the sender read; a result completes it (bot.outbox.ahead)
     "bot.render",
     "bot.storage.repository",
     "bot.storage.drafts",

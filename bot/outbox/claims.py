@@ -23,8 +23,7 @@ lets one go at a time), while each group's own work keeps its order.
 A claim is a lease: a sender that dies mid-send loses it after `LEASE`, and another takes over.
 Claiming an effect of a `batched` kind claims its batch: that kind's effects queued right behind
 it in its lane, sent as one, settled in one statement (only a lane's first is claimable: none can
-take the rest). Whether a claimed effect is still worth sending, a later one of its kind
-having superseded or overtaken it, is asked here too (`has_later`, `overtaken`). What was
+take the rest). Whether a claimed effect is still worth sending: `bot.outbox.worth`. What was
 recorded and how it is settled: `bot.outbox.store`."""
 
 from __future__ import annotations
@@ -39,10 +38,10 @@ from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.outbox.codec import UnreadablePayload, decode, encode
+from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
 from bot.outbox.registry import APART_LANES, OWN_SENDERS, POSTS_FIRST, SENT_APART
-from bot.outbox.store import DEAD, PAUSE_KIND, unleased
+from bot.outbox.store import PAUSE_KIND, unleased
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, AlertGroupRow, EffectRow
 
@@ -89,28 +88,34 @@ def _not_apart(lane: Any) -> ColumnElement[bool]:
     return func.coalesce(lane, "").not_in(sorted(APART_LANES))
 
 
-# An earlier effect of the same incident, still pending, that `EffectRow` must wait for: one of
-# its lane or of the lane it waits for, or one in no lane; anything, for an effect in no lane;
-# but nothing in no lane for one in a lane apart, nor anything in a lane apart for one in no lane.
-_BLOCKED = (
-    select(_EARLIER.id)
-    .where(
-        _EARLIER.incident_id == EffectRow.incident_id,
-        col(_EARLIER.state) == "pending",
-        col(_EARLIER.id) < EffectRow.id,
-        or_(
-            col(_EARLIER.lane) == col(EffectRow.lane),
-            col(_EARLIER.lane) == col(EffectRow.after_lane),
-            and_(
-                or_(col(EffectRow.lane).is_(None), col(_EARLIER.lane).is_(None)),
-                _not_apart(EffectRow.lane),
-                _not_apart(_EARLIER.lane),
+def _blocking(*also: ColumnElement[bool]) -> Any:
+    """An earlier effect of the same incident, still pending, that `EffectRow` must wait for: one
+    of its lane or of the lane it waits for, or one in no lane; anything, for an effect in no lane;
+    but nothing in no lane for one in a lane apart, nor anything in a lane apart for one in no lane.
+    `also`: what else such an effect must be (`claim_ahead`: not of the lane being settled)."""
+    return (
+        select(_EARLIER.id)
+        .where(
+            _EARLIER.incident_id == EffectRow.incident_id,
+            col(_EARLIER.state) == "pending",
+            col(_EARLIER.id) < EffectRow.id,
+            or_(
+                col(_EARLIER.lane) == col(EffectRow.lane),
+                col(_EARLIER.lane) == col(EffectRow.after_lane),
+                and_(
+                    or_(col(EffectRow.lane).is_(None), col(_EARLIER.lane).is_(None)),
+                    _not_apart(EffectRow.lane),
+                    _not_apart(_EARLIER.lane),
+                ),
             ),
-        ),
+            *also,
+        )
+        .correlate(EffectRow)
+        .exists()
     )
-    .correlate(EffectRow)
-    .exists()
-)
+
+
+_BLOCKED = _blocking()
 
 
 # A group's first message: its kind posts it first (`POSTS_FIRST`), in the group's own queue, and
@@ -261,6 +266,43 @@ def claim_let_go(
     return sorted(core(session).execute(_claim_let_go_query(), values), key=lambda row: int(row.id))
 
 
+@cache
+def _claim_ahead_query() -> Any:
+    """`claim_ahead`'s statement, built once: the ids of `kinds` of one incident, due, unleased,
+    waiting for the lane being settled and for nothing else, as an UPDATE leases them."""
+    now: BindParameter[datetime] = bindparam("now")
+    ids = select(col(EffectRow.id)).where(
+        PENDING,
+        col(EffectRow.incident_id) == bindparam("incident"),
+        col(EffectRow.team_id) == bindparam("team"),
+        col(EffectRow.after_lane) == bindparam("settling"),  # not a column's name: the UPDATE's
+        col(EffectRow.kind).in_(bindparam("kinds", expanding=True)),
+        col(EffectRow.not_before) <= now,
+        unleased(now),
+        ~_blocking(func.coalesce(col(_EARLIER.lane), "") != bindparam("settling")),
+    )
+    return _lease(ids.correlate(None))
+
+
+def claim_ahead(
+    *, session: Session, team_id: str, now: datetime, incident_id: int, lane: str, kinds: Sequence[str], worker: str
+) -> list[Any]:
+    """Work of incident `incident_id` of `kinds` (`Effect.read_first`: the card) that waits for
+    `lane`, being settled by this sender (the channel being created), and for nothing else, leased
+    in one statement before that lane is settled (`bot.outbox.ahead`); their rows, in the order
+    recorded (read each with `claimed`). No other sender can take them meanwhile."""
+    values = {
+        "team": team_id,
+        "incident": incident_id,
+        "settling": lane,
+        "kinds": list(kinds),
+        "now": now,
+        "worker": worker[-WORKER_LABEL_MAX:],
+        "until": now + LEASE,
+    }
+    return sorted(core(session).execute(_claim_ahead_query(), values), key=lambda row: int(row.id))
+
+
 def claim_many(*, session: Session, effect_ids: Sequence[int], worker: str, now: datetime) -> dict[int, Any]:
     """Lease, in one statement, every one of `effect_ids` that is still pending and unleased; the
     rows this sender got, by id (read each with `claimed`). Those another sender holds are left
@@ -335,55 +377,3 @@ def release(*, session: Session, effect_ids: Sequence[int]) -> None:
         core(session).execute(
             update(EffectRow).where(col(EffectRow.id).in_(effect_ids)).values(claimed_by=None, claimed_until=None)
         )
-
-
-def has_later(*, session: Session, effect: Claimed) -> bool:
-    """A later pending effect of the same kind in the same queue (incident, alert group; else
-    with the same fields: one person's App Home) makes this one redundant."""
-    queue: ColumnElement[bool]
-    if effect.incident_id is not None:
-        queue = col(EffectRow.incident_id) == effect.incident_id
-    elif effect.alert_group_id is not None:  # the group's own queue (not its work queued behind an incident)
-        queue = and_(col(EffectRow.alert_group_id) == effect.alert_group_id, col(EffectRow.incident_id).is_(None))
-    else:
-        queue = and_(col(EffectRow.incident_id).is_(None), col(EffectRow.payload) == encode(effect.effect))
-    query = select(EffectRow.id).where(
-        queue, EffectRow.kind == effect.kind, EffectRow.state == "pending", col(EffectRow.id) > effect.id
-    )
-    return session.exec(query.limit(1)).first() is not None
-
-
-def overtaken(*, session: Session, effect: Claimed) -> str | None:
-    """A later effect of the same kind and incident that overtakes this one (`Effect.overtakes`)
-    was sent, or is claimed by a sender (it could be claimed only while this one was given up: it
-    waited for it), so this one would arrive after it, out of order; or the latest of those later
-    ones is its subject's last word (`Effect.final`: a resolve) and was given up, so this one would
-    say what that word took back (a trigger of an incident over). A later one given up that is no
-    last word overtakes nothing: it said nothing (a re-page refused, like this trigger, before the
-    routing key was fixed). Why this one is not sent, or None: it is."""
-    if effect.incident_id is None:
-        return None
-    query = (
-        select(EffectRow.payload, EffectRow.state, EffectRow.claimed_until)
-        .where(
-            EffectRow.incident_id == effect.incident_id,
-            EffectRow.kind == effect.kind,
-            col(EffectRow.id) > effect.id,
-            col(EffectRow.state).in_(("pending", "done", DEAD)),
-        )
-        .order_by(col(EffectRow.id).desc())
-    )
-    latest = True
-    for payload, state, claimed_until in session.exec(query):
-        try:
-            later = decode(effect.kind, str(payload))
-        except UnreadablePayload:
-            continue  # a row this version cannot read says nothing it can compare
-        if not later.overtakes(effect.effect):
-            continue
-        if state == "done" or (state == "pending" and claimed_until is not None):
-            return "not sent: a later one that overtakes it went first"
-        if latest and state == DEAD and later.final:
-            return "not sent: a later one that ends it was given up"
-        latest = False
-    return None

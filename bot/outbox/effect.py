@@ -133,9 +133,9 @@ class Effect(ABC):
     # one goes before every other due effect (`bot.outbox.claims`), so a new alert is seen at once
     # and not after the edits of older groups' messages its channel's pace lets go one by one.
     posts_first: ClassVar[bool] = False
-    # What people wait for (the card): let go with other work (by the channel's creation), it is
-    # handed to the sender's pool first and reads its view before the others read theirs
-    # (`bot.outbox.read_first`).
+    # What people wait for (the card): leased and read while the lane it waits for is settled (the
+    # channel being created), and sent as soon as that is done, before it is even recorded
+    # (`bot.outbox.ahead`).
     read_first: ClassVar[bool] = False
     # Shows the incident's whole timeline: the sender reads every entry too.
     shows_timeline: ClassVar[bool] = False
@@ -155,7 +155,7 @@ class Effect(ABC):
     reads_incident: ClassVar[bool] = True
     # Settled without sending once a later effect of its kind and incident that `overtakes` it was
     # sent or is being sent (it would arrive after what it comes before), or once the latest of
-    # those is `final` and was given up (`bot.outbox.claims.overtaken`, `bot.outbox.sender`).
+    # those is `final` and was given up (`bot.outbox.worth.overtaken`, `bot.outbox.sender`).
     overtaken_by_later: ClassVar[bool] = False
     # Sent by a sender of its own, in a thread of its own (`bot.outbox.claims.claimable` leaves it
     # out): "home" for the App Home's publishes, which then never wait for an incident channel's

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from bot.outbox.view import IncidentView
 
 
 class Result:
@@ -21,6 +25,12 @@ class Result:
 
     def outcome(self) -> str | None:
         """What the outbox rows keep about the sent batch (shown by `incident-bot outbox`)."""
+        return None
+
+    def completes(self, view: IncidentView) -> IncidentView | None:
+        """The view of work read ahead of this result (`bot.outbox.ahead`: the card, read while its
+        channel was created) as it reads once this result is recorded; None when this result cannot
+        say (that work then waits for the record, and reads its view again)."""
         return None
 
 

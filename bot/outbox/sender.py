@@ -5,7 +5,8 @@ Web processes run one `SenderThread` (woken right after each ack that recorded S
 outage. Each effect is claimed by one sender at a time (`bot.outbox.claims`), a round's side by side
 (`bot.outbox.send_pool`). Work that settles a lane others wait for (`Effect.after`: the channel's
 creation) claims, in the transaction that records it, the work of its incident it let go, and that
-goes at once in the same round (`_chain`): the card is posted as soon as the channel exists. One
+goes at once in the same round (`_chain`); the card, read ahead while the channel was created, goes
+before that record (`bot.outbox.ahead`). One
 send path: a batch (one effect, or the timeline lines queued one behind the other in their lane) is
 attempted once (`attempt`) and what came back is recorded for every effect of the batch alike
 (`record`):
@@ -40,21 +41,22 @@ from typing import Any, ClassVar
 from sqlmodel import Session
 
 from bot.logs import log_context
-from bot.outbox import claims, pause, store
+from bot.outbox import claims, pause, store, worth
+from bot.outbox.ahead import Ahead, SentAhead
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
 from bot.outbox.channel_pace import ChannelPace
 from bot.outbox.claims import Claimed, Due
 from bot.outbox.codec import UnreadablePayload
 from bot.outbox.delivery import Sends
+from bot.outbox.effect import Effect
 from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
-from bot.outbox.read_first import ReadFirst
 from bot.outbox.registry import AWAITED_LANES
-from bot.outbox.results import Attempted, Nothing, Result
+from bot.outbox.results import Attempted, Result
 from bot.outbox.send_pool import PoolClosed, SendPool
 from bot.outbox.steps import Steps
 from bot.outbox.triage_view import read_group
-from bot.outbox.view import read_views
+from bot.outbox.view import IncidentView, read_views
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -98,7 +100,7 @@ class EffectSender:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.pace = ChannelPace(pace_seconds)  # lines of a channel at most once per `pace_seconds`
         self.pool = SendPool(threads)  # a round's batches sent side by side (1: in turn)
-        self.first_reads = ReadFirst()  # of the work let go together, the card reads first
+        self.early = SentAhead()  # what people wait for, read ahead and sent early (`bot.outbox.ahead`)
 
     @property
     def next_in(self) -> float | None:
@@ -141,7 +143,7 @@ class EffectSender:
                     continue  # others' now: the next read lists only effects nobody holds
                 break
             missed = 0
-            handled += self._send_claimed(claimed, stopping)
+            handled += self._send_claimed(claimed, stopping) + self.early.join()
         self.pace.forget_quiet()
         return handled
 
@@ -233,7 +235,7 @@ class EffectSender:
             try:
                 then = self._send(batch)
                 if then and self.pool.threads > 1:  # what the batch let go, side by side
-                    handled += self._send_side_by_side(self.first_reads.gated(then))
+                    handled += self._send_side_by_side(then)
                 elif then:
                     claimed += then
             except BaseException:
@@ -268,55 +270,44 @@ class EffectSender:
 
     # --- the one send path ---------------------------------------------------------------------
 
-    def _send(self, batch: list[Claimed]) -> list[list[Claimed]] | None:
-        """Send one claimed batch and record the outcome: the work it let go, claimed (`_chain`);
-        None when the outbox is paused now."""
+    def _send(self, batch: list[Claimed], views: tuple[IncidentView, ...] | None = None) -> list[list[Claimed]] | None:
+        """Send one claimed batch (`views`: read ahead, `bot.outbox.ahead`) and record the outcome:
+        the work it let go, claimed (`_chain`); None when the outbox is paused now. The work people
+        wait for that it lets go (the card) was read ahead of it, and goes before it is recorded."""
         first, then = batch[0], list[list[Claimed]]()
         with log_context(effect_id=first.id, incident_id=first.incident_id, effect_kind=first.kind):
             waiting = [effect for effect in batch if not self.settled_without_slack(effect)]
-            going_on = not waiting or self.record(waiting, self.attempt(waiting), then=then)
+            ahead = None
+            if waiting and views is None and self.pool.threads > 1 and not self.pool.closed:  # 1: one by one
+                ahead = Ahead.start(self.db, self._read, first, team=self._team(), worker=self.worker, now=self.clock())
+            attempted = self.attempt(waiting, views) if waiting else None
+            if ahead is not None:  # sent now, unless the batch failed or the sender is stopping
+                self.early.send(ahead.ready(attempted, go=not self.pool.closed), self._send)
+            going_on = attempted is None or self.record(waiting, attempted, then=then)
         self.pace.posted(first.kind, first.incident_id)
         return then if going_on else None
 
     def _send_then(self, batch: list[Claimed]) -> list[list[Claimed]]:
-        """`_send` in the pool, the work it let go sent next. Let go with the card, it waits for the
-        card's read first (`ReadFirst`). One that waited until half its lease had gone by is given
-        back, not sent: another sender may take it once the lease runs out (sent twice)."""
-        self.first_reads.wait(batch)
-        try:
-            until = batch[0].claimed_until
-            if until is not None and self.clock() > until - claims.LEASE / 2:
-                self._give_back([batch])
-                return []
-            return self.first_reads.gated(self._send(batch) or [])
-        finally:
-            self.first_reads.opened(batch)
+        """`_send` in the pool, the work it let go sent next. One that waited until half its lease
+        had gone by is given back, not sent: another sender may take it once the lease runs out
+        (sent twice)."""
+        until = batch[0].claimed_until
+        if until is not None and self.clock() > until - claims.LEASE / 2:
+            self._give_back([batch])
+            return []
+        return self._send(batch) or []
 
     def settled_without_slack(self, effect: Claimed) -> bool:
-        """Settle what needs no Slack call: expired (a modal's trigger), superseded by a later
-        card or topic, or overtaken by a later one (a PagerDuty trigger sent again after its resolve
-        went or was given up: `claims.overtaken`). True when it was."""
-        if effect.expires_at is not None and self.clock() > effect.expires_at:
-            self.record([effect], GiveUp("expired before it could be sent"))
-            return True
-        # One that may have reached Slack goes again itself: its retry finds what it posted.
-        if effect.effect.superseded_by_later and not failed_ambiguously(effect.last_error):
-            with self.db.read_each() as session:
-                later = claims.has_later(session=session, effect=effect)
-            if later:
-                self.record([effect], Nothing(note="superseded by a later one"))
-                return True
-        if effect.effect.overtaken_by_later:
-            with self.db.read_each() as session:
-                overtaken = claims.overtaken(session=session, effect=effect)
-            if overtaken is not None:
-                self.record([effect], Nothing(note=overtaken))
-                return True
-        return False
+        """Settle what is not worth sending (`bot.outbox.worth`: expired, superseded or overtaken by
+        a later one) without a Slack call. True when it was."""
+        settled = worth.settled(self.db, effect, self.clock())
+        if settled is not None:
+            self.record([effect], settled)
+        return settled is not None
 
-    def attempt(self, batch: Sequence[Claimed]) -> Attempted:
-        """Send a batch once: what its kind's `send` brought back, or why it failed (never raised;
-        a bug is logged here, with its traceback)."""
+    def attempt(self, batch: Sequence[Claimed], views: tuple[IncidentView, ...] | None = None) -> Attempted:
+        """Send a batch once (`views`: read ahead; else read now): what its kind's `send` brought
+        back, or why it failed (never raised; a bug is logged here, with its traceback)."""
         first = batch[0]
         attempt = Attempt(
             effect_id=first.id,
@@ -326,12 +317,7 @@ class EffectSender:
         effects = [effect.effect for effect in batch]
         try:
             incident_id = first.incident_id if first.effect.reads_incident else None
-            views = read_views(self.db, effects, incident_id)
-            unnamed = frozenset().union(*(view.unnamed for view in views))
-            if unnamed and self.learn_people is not None:
-                self.learn_people(unnamed)  # after the ack: asking Slack costs nobody a wait
-                views = read_views(self.db, effects, incident_id)
-            self.first_reads.opened(batch)  # what waited for this read may read now
+            views = self._read(effects, incident_id) if views is None else views
             group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
             with self._progress(first) as steps:  # the card's `ts`, written beside its pin: a retry must find it
                 result = self.delivery.send(effects, views, steps, attempt=attempt, group=group)
@@ -381,6 +367,16 @@ class EffectSender:
         with self.db.write() as session:
             store.mark_failed(session=session, effect_ids=ids, now=now, retry_at=retry_at, error=error)
         return True
+
+    def _read(self, effects: Sequence[Effect], incident_id: int | None) -> tuple[IncidentView, ...]:
+        """The batch's views, read now; the names of people the members table lacks asked of Slack
+        first (after the ack: asking Slack costs nobody a wait)."""
+        views = read_views(self.db, effects, incident_id)
+        unnamed = frozenset().union(*(view.unnamed for view in views))
+        if unnamed and self.learn_people is not None:
+            self.learn_people(unnamed)
+            views = read_views(self.db, effects, incident_id)
+        return views
 
     def _progress(self, first: Claimed) -> Steps:
         """Steps remembered mid-send (the card's `ts`, a moved channel), beside the next Slack call

@@ -22,7 +22,6 @@ from bot.domain.declared import SourceMessage
 from bot.domain.incident import Status
 from bot.lookup import Where
 from bot.outbox import claims as store_claims
-from bot.outbox import sender as sender_module
 from bot.outbox import store
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
@@ -296,30 +295,62 @@ def test_work_let_go_by_the_channel_is_claimed_once_though_another_sender_reads_
     assert slack.kinds(1).count(PostCard.kind) == 1 and slack.wrong == []
 
 
-def test_of_the_work_the_channel_lets_go_the_card_reads_its_view_before_the_rest_begins(
-    shared_db: Database, monkeypatch: pytest.MonkeyPatch
+def card_ts(db: Database, number: int = 1) -> str | None:
+    with db.read() as session:
+        stored = repository.get_by_number(session=session, team_id="T1", number=number)
+        assert stored is not None
+        return stored.card_ts
+
+
+def test_the_card_goes_to_slack_as_soon_as_the_channel_is_made_before_its_creation_is_recorded(
+    shared_db: Database,
 ) -> None:
-    """The card is what the person who opened the incident waits for: its view is read alone, not
-    beside the invite's, the topic's and the opening line's (which share the interpreter with it),
-    and they still go, side by side with the card's post."""
+    """Open to pinned card is three Slack calls one after the other: the card, leased and read
+    while the channel was being created, is posted the moment Slack made the channel, without
+    waiting for the creation to be recorded (nor for the invite's, topic's and lines' claims);
+    once recorded, everything holds: the channel and the card's ts stored, the rest sent once."""
     service = IncidentService(shared_db, zone=KOLKATA)
     service.open(team_id="T1", actor="U1", title="Checkout fails")
     slack, clock = CheckingSlack(6, fail_rate=0.0), SteppedClock()
     sender = sender_for(shared_db, slack, clock)
-    reads: list[tuple[str, str]] = []  # (kind, "begins" or "ends"), in the order they happened
-    read = sender_module.read_views
+    record, recorded_after_the_card = sender.record, threading.Event()
 
-    def noted(db: Database, effects: Sequence[Any], incident_id: int | None) -> tuple[IncidentView, ...]:
-        reads.append((effects[0].kind, "begins"))
-        time.sleep(0.01)  # a read that takes a while: the others' threads are started meanwhile
-        views = read(db, effects, incident_id)
-        reads.append((effects[0].kind, "ends"))
-        return views
+    def record_once_the_card_was_posted(batch: Sequence[Claimed], attempted: Any, **then: Any) -> bool:
+        if batch[0].kind == CreateChannel.kind:
+            deadline = time.monotonic() + 10
+            while PostCard.kind not in slack.kinds(1) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if PostCard.kind in slack.kinds(1):
+                recorded_after_the_card.set()
+        return record(batch, attempted, **then)
 
-    monkeypatch.setattr(sender_module, "read_views", noted)
+    sender.record = record_once_the_card_was_posted  # type: ignore[method-assign]
     sender.drain()
     sender.pool.close()
-    let_go = reads[reads.index((CreateChannel.kind, "ends")) + 1 :]
-    assert let_go[:2] == [(PostCard.kind, "begins"), (PostCard.kind, "ends")], let_go
-    assert {Invite.kind, PostTimeline.kind} <= {kind for kind, _ in let_go[2:]}, "the rest goes too"
+    assert recorded_after_the_card.is_set(), "the card waited for the channel's creation to be recorded"
+    assert slack.kinds(1)[:2] == [CreateChannel.kind, PostCard.kind]
+    assert {Invite.kind, PostTimeline.kind} <= set(slack.kinds(1)), "the rest goes too"
     assert slack.wrong == [] and pending(shared_db) == []
+    assert card_ts(shared_db) == "1.000100", "the card's ts, recorded before the channel was, is kept"
+    ids = [effect_id for _, _, effect_id in slack.sent]
+    assert len(ids) == len(set(ids)), "no effect sent twice"
+
+
+def test_a_failed_channel_creation_gives_the_card_read_ahead_back_at_once(shared_db: Database) -> None:
+    """The card leased while its channel was being created is given back when the creation
+    failed: it is not held for the lease's two minutes, and goes once the channel exists."""
+    service = IncidentService(shared_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    slack, clock = CheckingSlack(8, fail_rate=0.0), SteppedClock()
+    sender = sender_for(shared_db, slack, clock)
+    slack.failing = {(1, CreateChannel.kind)}
+    sender.drain()
+    card = next(row for row in pending(shared_db) if row.kind == PostCard.kind)
+    assert card.claimed_until is None and card.attempts == 0, "given back, no attempt counted"
+    assert slack.kinds(1) == []
+    slack.failing = set()
+    clock.skipped += timedelta(seconds=31)
+    sender.drain()
+    sender.pool.close()
+    assert slack.kinds(1)[:2] == [CreateChannel.kind, PostCard.kind] and slack.kinds(1).count(PostCard.kind) == 1
+    assert slack.wrong == [] and pending(shared_db) == [] and card_ts(shared_db) == "1.000100"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from bot.outbox import claims, home_queue, pagerduty_sender
+from bot.outbox import claims, home_queue, pagerduty_sender, worth
 from bot.outbox import store as outbox
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
@@ -169,7 +169,7 @@ def test_a_later_home_of_the_same_person_supersedes_an_earlier_one_and_no_one_el
             for due in home_queue.claimable(session=session, team_id=TEAM, now=NOW)
         ]
     with any_db.read() as session:
-        later = [claims.has_later(session=session, effect=effect) for effect in claimed if effect is not None]
+        later = [worth.has_later(session=session, effect=effect) for effect in claimed if effect is not None]
     assert later == [True, False, False]
     with any_db.read() as session:
         assert (

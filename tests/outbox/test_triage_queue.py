@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.alerts import message
-from bot.outbox import channel_pace, claims, store
+from bot.outbox import channel_pace, claims, store, worth
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.outbox.kinds.show_triage import ShowTriage
 from bot.outbox.sender import EffectSender
@@ -68,8 +68,8 @@ def test_a_later_edit_supersedes_a_waiting_one_of_its_group_only(any_db: Databas
             store.enqueue(session=session, incident_id=None, team_id=TEAM, effect=effect, now=NOW)
     with any_db.write() as session:
         first, second, _ = claims.claim_many(session=session, effect_ids=[1, 2, 3], worker="web-1", now=NOW).values()
-        assert claims.has_later(session=session, effect=claims.claimed(first))
-        assert not claims.has_later(session=session, effect=claims.claimed(second))
+        assert worth.has_later(session=session, effect=claims.claimed(first))
+        assert not worth.has_later(session=session, effect=claims.claimed(second))
 
 
 class PaceTime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from slack_sdk.errors import SlackApiError
@@ -14,6 +14,7 @@ from bot.outbox.effect import CHANNEL_LANE, Effect, Sending
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Nothing, Result
 from bot.outbox.slack_calls import error_code, find_channel
+from bot.outbox.view import IncidentView
 from bot.render.channels import channel_name
 from bot.storage import repository
 
@@ -47,6 +48,14 @@ class ChannelCreated(Result):
 
     def outcome(self) -> str | None:
         return "adopted" if self.adopted else None
+
+    def completes(self, view: IncidentView) -> IncidentView | None:
+        """The card read while the channel was created, in it. Not for one adopted after a crash:
+        it may be another incident's (`remember` finds out)."""
+        if self.adopted:
+            return None
+        incident = replace(view.incident, channel_id=self.channel_id, channel_private=self.private)
+        return replace(view, incident=incident, channel_name=self.name)
 
 
 @dataclass(frozen=True)

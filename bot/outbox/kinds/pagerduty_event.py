@@ -23,7 +23,7 @@ demand once the key is fixed: never lost.
 A given-up event holds nothing back (the outbox's rule): the resolve that follows a refused
 trigger is sent all the same (it resolves whatever an earlier trigger of the key opened; PagerDuty
 ignores it otherwise). An event sent again by `incident-bot outbox retry` is settled without being
-sent (`overtaken_by_later`, `bot.outbox.claims.overtaken`) once a later event of its component was
+sent (`overtaken_by_later`, `bot.outbox.worth.overtaken`) once a later event of its component was
 sent or is being sent, or when the latest later one is a resolve (`final`) that was given up: a
 trigger retried after the incident's resolve would open a PagerDuty incident nothing resolves. A
 later trigger given up overtakes nothing (it never reached PagerDuty): the first of two refused
