@@ -6,16 +6,23 @@ sender creates the channel (work of a lane others wait for, `registry.AWAITED_LA
 its own leases the card (`claims.claim_ahead`: the incident's `read_first` work that waits for
 that lane and for nothing else) and reads its view. Once the channel is made, its result completes
 that view (`Result.completes`: the channel, as recording it will store it) and the card goes at
-once, in a thread of its own, while the creation is recorded and what else it lets go (the invite,
-the topic, the first lines) is claimed and sent (`EffectSender._chain`). The card's post never waits
-for a database round trip, nor shares the interpreter with the others' reads.
+once, in a thread of its own (`SentAhead`), while the creation is recorded and what else it lets go
+(the invite, the topic, the first lines) is claimed and sent (`EffectSender._chain`): no database
+round trip between create, post and pin.
 
-When the creation failed, or its result cannot say what the card needs (a channel adopted after a
-crash may be another incident's), or the view could not be read, the card is given back at once
-and waits for the record like the rest. Otherwise nothing changes: the card is leased like any
-claim (no other sender takes it), recorded by itself, and its updates wait for it to be done. Its
-`ts` may be recorded before the channel is: recording a new channel keeps it
-(`repository.set_channel`).
+The card's first step (its `ts`, written beside its pin: `bot.outbox.steps`) records the channel's
+creation first, in the same write (`Ready.lets_go`): a card's `ts` is never stored without the
+channel it is in, whichever of the two sends records first, and a creation whose own record failed
+is found done by its retry ("channel exists"), not made again under another name.
+
+The card is given back at once, pending for the rest of the round to claim (it then waits for the
+record and reads its view again) when: the creation failed, was not sent, or cannot say what the
+card needs (a channel adopted after a crash may be another incident's); the sender is stopping;
+half the lease has gone by (a slow creation: another sender may take it); or anything failed. Its
+view is read as every send's is (`EffectSender._read`): the names the members table lacks are
+asked of Slack first, so in that rare case the creation's record waits for them too. A give-back
+only clears this sender's own lease. Otherwise nothing changes: the card is leased like any claim
+(no other sender takes it), recorded by itself, and its updates wait for it to be done.
 """
 
 from __future__ import annotations
@@ -23,11 +30,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.outbox import claims
 from bot.outbox.claims import Claimed
-from bot.outbox.codec import UnreadablePayload
 from bot.outbox.effect import Effect
 from bot.outbox.registry import AWAITED_LANES, KINDS
 from bot.outbox.results import Attempted, Result
@@ -42,8 +49,18 @@ READ_FIRST: dict[str, tuple[str, ...]] = {
     for lane in AWAITED_LANES
 }
 
-Ready = tuple[list[Claimed], tuple[IncidentView, ...]]  # a batch to send now, with its views
+
 Read = Callable[[Sequence[Effect], int], tuple[IncidentView, ...]]  # the sender's read of a batch's views
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A batch read ahead, to send now: its views completed by `lets_go`, the result of the batch it
+    was read beside (the channel created), which its first step records first."""
+
+    batch: list[Claimed]
+    views: tuple[IncidentView, ...]
+    lets_go: Result
 
 
 class Ahead:
@@ -53,21 +70,23 @@ class Ahead:
     def __init__(
         self, db: Database, read: Read, *, team_id: str, incident_id: int, lane: str, worker: str, now: datetime
     ) -> None:
-        self.db = db
-        self.read = read
+        self.db, self.read_views = db, read
         self.team_id, self.incident_id, self.lane = team_id, incident_id, lane
         self.worker, self.now = worker, now
-        self.claimed: list[Claimed] = []
-        self.views: list[tuple[IncidentView, ...]] = []
+        self.leased: list[int] = []  # every id leased, given back unless sent
+        self.read: list[tuple[Claimed, tuple[IncidentView, ...]]] = []
         self.thread = threading.Thread(target=self._lease_and_read, name="effect-ahead", daemon=True)
 
+    @staticmethod
+    def wanted(first: Claimed) -> bool:
+        """Whether work waits, to be read ahead, for `first`'s lane (the channel's creation)."""
+        return first.incident_id is not None and first.lane is not None and bool(READ_FIRST.get(first.lane))
+
     @classmethod
-    def start(cls, db: Database, read: Read, first: Claimed, *, team: str, worker: str, now: datetime) -> Ahead | None:
-        """For a batch of a lane others wait for: its incident's read-first work leased and read
-        beside it; None for other work."""
-        if first.incident_id is None or first.lane is None or not READ_FIRST.get(first.lane):
-            return None
-        ahead = cls(db, read, team_id=team, incident_id=first.incident_id, lane=first.lane, worker=worker, now=now)
+    def start(cls, db: Database, read: Read, first: Claimed, *, team_id: str, worker: str, now: datetime) -> Ahead:
+        """The read-first work waiting for `first`'s lane (`wanted`), leased and read beside it."""
+        assert first.incident_id is not None and first.lane is not None
+        ahead = cls(db, read, team_id=team_id, incident_id=first.incident_id, lane=first.lane, worker=worker, now=now)
         ahead.thread.start()
         return ahead
 
@@ -83,65 +102,73 @@ class Ahead:
                     kinds=READ_FIRST[self.lane],
                     worker=self.worker,
                 )
+            self.leased = [int(row.id) for row in rows]
             for row in rows:
-                try:
-                    self.claimed.append(claims.claimed(row))
-                except UnreadablePayload:  # given back below: its reason is recorded once it is claimed
-                    self.give_back([row.id])
-            for each in self.claimed:
-                self.views.append(self.read([each.effect], self.incident_id))
-        except Exception:  # the database away: what was leased is given back, and goes with the rest
+                each = claims.claimed(row)
+                self.read.append((each, self.read_views([each.effect], self.incident_id)))
+        except Exception:  # the database away, a payload this version cannot read: all given back
             log.exception("could not read ahead the work of incident %s", self.incident_id)
+            self.read = []
 
-    def ready(self, attempted: Attempted | None, *, go: bool = True) -> list[Ready]:
-        """Once the batch it was read beside came back: each batch read ahead, with its view
-        completed by what came back (`Result.completes`), to send now; none when the batch failed
-        or cannot say, or was not sent (None), or not `go` (the sender is stopping), and then what
-        was leased is given back (it waits for the record, or for the next process)."""
+    def ready(self, attempted: Attempted | None, *, go: bool, now: datetime) -> list[Ready]:
+        """Once the batch it was read beside came back (None: it was not sent): each batch read
+        ahead with its views completed by what came back (`Result.completes`), to send now. None
+        when the batch failed or cannot say, when not `go` (the sender is stopping), when half the
+        lease has gone by, or when not all was read; what was leased and not returned is given back."""
         self.thread.join()
-        completed = [
-            tuple(view for view in (attempted.completes(each) for each in views) if view is not None)
-            if isinstance(attempted, Result)
-            else ()
-            for views in self.views
-        ]
-        if (
-            go
-            and len(completed) == len(self.claimed)
-            and all(len(done) == len(views) for done, views in zip(completed, self.views, strict=True))
-        ):
-            return [([each], done) for each, done in zip(self.claimed, completed, strict=True)]
-        self.give_back([each.id for each in self.claimed])
-        return []
+        ready: list[Ready] = []
+        fresh = all(each.claimed_until is None or now < each.claimed_until - claims.LEASE / 2 for each, _ in self.read)
+        if go and fresh and isinstance(attempted, Result) and len(self.read) == len(self.leased):
+            for each, views in self.read:
+                completed = tuple(done for done in map(attempted.completes, views) if done is not None)
+                if len(completed) != len(views):
+                    ready = []
+                    break
+                ready.append(Ready([each], completed, attempted))
+        self.give_back([i for i in self.leased if i not in {r.batch[0].id for r in ready}])
+        return ready
 
-    def give_back(self, effect_ids: list[int]) -> None:
-        """Leased, not sent: pending again at once, no attempt counted."""
+    def give_back(self, effect_ids: Sequence[int]) -> None:
+        """Leased, not sent: pending again at once, no attempt counted; only while still this
+        sender's lease."""
         if not effect_ids:
             return
         try:
             with self.db.write_each() as session:
-                claims.release(session=session, effect_ids=effect_ids)
+                claims.release(session=session, effect_ids=effect_ids, worker=self.worker)
         except Exception:  # the lease runs out in two minutes instead
             log.exception("could not give back the work read ahead of incident %s", self.incident_id)
 
 
-Send = Callable[[list[Claimed], tuple[IncidentView, ...]], object]  # the sender's `_send`, with views
+Send = Callable[[list[Claimed], Ready], object]  # the sender's `_send`, given what was read ahead
 
 
 class SentAhead:
-    """The work read ahead that a sender's round sent early, each batch in a thread of its own
+    """The work read ahead that a sender's round sends early, each batch in a thread of its own
     (`send`); the round ends once they are done (`join`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._going: list[tuple[threading.Thread, int]] = []
 
-    def send(self, ready: list[Ready], send: Send) -> None:
-        for batch, views in ready:
-            thread = threading.Thread(target=_send, args=(send, batch, views), name="effect-ahead-send", daemon=True)
+    def send(self, ahead: Ahead, attempted: Attempted | None, send: Send, *, go: bool, now: datetime) -> None:
+        """What `ahead` read, sent now if `ready`; given back if anything fails on the way."""
+        try:
+            ready = ahead.ready(attempted, go=go, now=now)
+        except Exception:
+            log.exception("the work read ahead of incident %s is given back", ahead.incident_id)
+            ahead.give_back(ahead.leased)
+            return
+        for each in ready:
+            thread = threading.Thread(target=_send, args=(send, each), name="effect-ahead-send", daemon=True)
+            try:
+                thread.start()
+            except Exception:  # no thread to be had: it goes with the rest
+                log.exception("effect %s: not sent ahead", each.batch[0].id)
+                ahead.give_back([each.batch[0].id])
+                continue
             with self._lock:
-                self._going.append((thread, len(batch)))
-            thread.start()
+                self._going.append((thread, len(each.batch)))
 
     def join(self) -> int:
         """Once every batch sent early is done: how many effects they held."""
@@ -152,8 +179,8 @@ class SentAhead:
         return sum(size for _, size in going)
 
 
-def _send(send: Send, batch: list[Claimed], views: tuple[IncidentView, ...]) -> None:
+def _send(send: Send, ready: Ready) -> None:
     try:
-        send(batch, views)
+        send(ready.batch, ready)
     except Exception:  # the database went away while recording it: its lease runs out instead
-        log.exception("effect %s %s: sent ahead, not recorded", batch[0].id, batch[0].kind)
+        log.exception("effect %s %s: sent ahead, not recorded", ready.batch[0].id, ready.batch[0].kind)

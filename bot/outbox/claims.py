@@ -371,9 +371,11 @@ def claim_rest_of_batch(
     return rest
 
 
-def release(*, session: Session, effect_ids: Sequence[int]) -> None:
-    """Give claims back without an attempt (what was claimed but will not be sent now)."""
+def release(*, session: Session, effect_ids: Sequence[int], worker: str | None = None) -> None:
+    """Give claims back without an attempt (what was claimed but will not be sent now); given
+    `worker`, only those still leased to it (a lease that ran out may be another sender's now)."""
     if effect_ids:
-        core(session).execute(
-            update(EffectRow).where(col(EffectRow.id).in_(effect_ids)).values(claimed_by=None, claimed_until=None)
-        )
+        query = update(EffectRow).where(col(EffectRow.id).in_(effect_ids))
+        if worker is not None:
+            query = query.where(col(EffectRow.claimed_by) == worker[-WORKER_LABEL_MAX:])
+        core(session).execute(query.values(claimed_by=None, claimed_until=None))

@@ -42,7 +42,7 @@ from sqlmodel import Session
 
 from bot.logs import log_context
 from bot.outbox import claims, pause, store, worth
-from bot.outbox.ahead import Ahead, SentAhead
+from bot.outbox.ahead import Ahead, Ready, SentAhead
 from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
 from bot.outbox.channel_pace import ChannelPace
@@ -90,9 +90,7 @@ class EffectSender:
         pace_seconds: float = 0.0,
         threads: int = 1,
     ) -> None:
-        self.db = db
-        self.delivery = delivery
-        self.clock = clock
+        self.db, self.delivery, self.clock = db, delivery, clock
         self.workspace = workspace  # the team this process's token serves; None while Slack has not said
         self.on_result = on_result  # what a send brought back, for the rest of the bot (a fetched message)
         self.learn_people: Callable[[frozenset[str]], None] | None = None  # names the table lacks
@@ -101,6 +99,7 @@ class EffectSender:
         self.pace = ChannelPace(pace_seconds)  # lines of a channel at most once per `pace_seconds`
         self.pool = SendPool(threads)  # a round's batches sent side by side (1: in turn)
         self.early = SentAhead()  # what people wait for, read ahead and sent early (`bot.outbox.ahead`)
+        self.stopping: Callable[[], bool] = lambda: False  # `drain`'s, for what goes in other threads
 
     @property
     def next_in(self) -> float | None:
@@ -120,7 +119,7 @@ class EffectSender:
         team_id = self.workspace()
         if team_id is None:  # whose work is ours is not known yet: none is sent (asked again next round)
             return 0
-        missed = 0  # rounds in a row whose effects another sender had claimed first
+        missed, self.stopping = 0, stopping  # rounds in a row whose effects another sender had claimed first
         while not stopping() and not self.pool.closed:  # closed: its thread was stopped
             waiting = self.pace.waiting_kinds()
             with self.db.read_each() as session:
@@ -143,7 +142,10 @@ class EffectSender:
                     continue  # others' now: the next read lists only effects nobody holds
                 break
             missed = 0
-            handled += self._send_claimed(claimed, stopping) + self.early.join()
+            try:
+                handled += self._send_claimed(claimed, stopping)
+            finally:
+                handled += self.early.join()
         self.pace.forget_quiet()
         return handled
 
@@ -270,27 +272,28 @@ class EffectSender:
 
     # --- the one send path ---------------------------------------------------------------------
 
-    def _send(self, batch: list[Claimed], views: tuple[IncidentView, ...] | None = None) -> list[list[Claimed]] | None:
-        """Send one claimed batch (`views`: read ahead, `bot.outbox.ahead`) and record the outcome:
-        the work it let go, claimed (`_chain`); None when the outbox is paused now. The work people
-        wait for that it lets go (the card) was read ahead of it, and goes before it is recorded."""
+    def _send(self, batch: list[Claimed], ready: Ready | None = None) -> list[list[Claimed]] | None:
+        """Send one claimed batch (`ready`: read ahead of another, `bot.outbox.ahead`) and record the
+        outcome: the work it let go, claimed (`_chain`); None when the outbox is paused now."""
         first, then = batch[0], list[list[Claimed]]()
         with log_context(effect_id=first.id, incident_id=first.incident_id, effect_kind=first.kind):
             waiting = [effect for effect in batch if not self.settled_without_slack(effect)]
-            ahead = None
-            if waiting and views is None and self.pool.threads > 1 and not self.pool.closed:  # 1: one by one
-                ahead = Ahead.start(self.db, self._read, first, team=self._team(), worker=self.worker, now=self.clock())
-            attempted = self.attempt(waiting, views) if waiting else None
+            ahead = None  # one thread (`threads` 1): one by one, nothing read ahead
+            if waiting and ready is None and self.pool.threads > 1 and Ahead.wanted(first):
+                ahead = Ahead.start(
+                    self.db, self._read, first, team_id=self._team(), worker=self.worker, now=self.clock()
+                )
+            attempted = self.attempt(waiting, ready) if waiting else None
             if ahead is not None:  # sent now, unless the batch failed or the sender is stopping
-                self.early.send(ahead.ready(attempted, go=not self.pool.closed), self._send)
+                going = not self.pool.closed and not self.stopping()
+                self.early.send(ahead, attempted, self._send, go=going, now=self.clock())
             going_on = attempted is None or self.record(waiting, attempted, then=then)
         self.pace.posted(first.kind, first.incident_id)
         return then if going_on else None
 
     def _send_then(self, batch: list[Claimed]) -> list[list[Claimed]]:
         """`_send` in the pool, the work it let go sent next. One that waited until half its lease
-        had gone by is given back, not sent: another sender may take it once the lease runs out
-        (sent twice)."""
+        had gone by is given back, not sent: another sender may take it once the lease runs out."""
         until = batch[0].claimed_until
         if until is not None and self.clock() > until - claims.LEASE / 2:
             self._give_back([batch])
@@ -305,9 +308,9 @@ class EffectSender:
             self.record([effect], settled)
         return settled is not None
 
-    def attempt(self, batch: Sequence[Claimed], views: tuple[IncidentView, ...] | None = None) -> Attempted:
-        """Send a batch once (`views`: read ahead; else read now): what its kind's `send` brought
-        back, or why it failed (never raised; a bug is logged here, with its traceback)."""
+    def attempt(self, batch: Sequence[Claimed], ready: Ready | None = None) -> Attempted:
+        """Send a batch once (`ready`: its views read ahead; else read now): what its kind's `send`
+        brought back, or why it failed (never raised; a bug is logged here, with its traceback)."""
         first = batch[0]
         attempt = Attempt(
             effect_id=first.id,
@@ -317,9 +320,9 @@ class EffectSender:
         effects = [effect.effect for effect in batch]
         try:
             incident_id = first.incident_id if first.effect.reads_incident else None
-            views = self._read(effects, incident_id) if views is None else views
+            views = self._read(effects, incident_id) if ready is None else ready.views
             group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
-            with self._progress(first) as steps:  # the card's `ts`, written beside its pin: a retry must find it
+            with self._progress(first, ready) as steps:  # the card's `ts`, written beside its pin: a retry must find it
                 result = self.delivery.send(effects, views, steps, attempt=attempt, group=group)
             if self.on_result is not None:
                 self.on_result(result)  # before the batch is marked done: a crash in between sends it again
@@ -369,8 +372,7 @@ class EffectSender:
         return True
 
     def _read(self, effects: Sequence[Effect], incident_id: int | None) -> tuple[IncidentView, ...]:
-        """The batch's views, read now; the names of people the members table lacks asked of Slack
-        first (after the ack: asking Slack costs nobody a wait)."""
+        """The batch's views; the names the members table lacks asked of Slack first (after the ack)."""
         views = read_views(self.db, effects, incident_id)
         unnamed = frozenset().union(*(view.unnamed for view in views))
         if unnamed and self.learn_people is not None:
@@ -378,13 +380,14 @@ class EffectSender:
             views = read_views(self.db, effects, incident_id)
         return views
 
-    def _progress(self, first: Claimed) -> Steps:
-        """Steps remembered mid-send (the card's `ts`, a moved channel), beside the next Slack call
-        (`bot.outbox.steps`); on PostgreSQL outside a transaction (`Database.write_each`)."""
+    def _progress(self, first: Claimed, ready: Ready | None) -> Steps:
+        """Steps remembered beside the next Slack call (the card's `ts`: `bot.outbox.steps`), each after
+        what the work it was read ahead of brought (`Ready.lets_go`); on PostgreSQL with no BEGIN."""
 
         def save(result: Result) -> None:
             with self.db.write_each() as session:
-                result.remember(session, first.incident_id)
+                for each in (ready.lets_go, result) if ready is not None else (result,):
+                    each.remember(session, first.incident_id)
 
         return Steps(save)
 

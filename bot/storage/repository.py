@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, false, func, insert, literal, or_, true, update
+from sqlalchemy import bindparam, false, func, insert, literal, or_, true, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -84,11 +84,6 @@ def save_incident(*, session: Session, incident_id: int, incident: Incident, now
         public.changed(session=session, at=now)
 
 
-# A new channel keeps the card's ts: its card goes as soon as Slack made the channel, and may be
-# recorded before the channel is (`bot.outbox.ahead`); a moved incident forgets its old channel's card.
-_CARD_OF_NEW_CHANNEL = case((col(IncidentRow.channel_id).is_(None), col(IncidentRow.card_ts)), else_=None)
-
-
 def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_name: str, private: bool) -> bool:
     """Record the incident's channel, new (it has no card yet), or the private one it moved to;
     False (nothing recorded) when another incident has it. One guarded UPDATE (on the path to the
@@ -102,7 +97,7 @@ def set_channel(*, session: Session, incident_id: int, channel_id: str, channel_
             or_(col(IncidentRow.channel_id).is_(None), col(IncidentRow.channel_id) != channel_id),
             ~held.exists(),
         )
-        .values(channel_id=channel_id, channel_name=channel_name, channel_private=private, card_ts=_CARD_OF_NEW_CHANNEL)
+        .values(channel_id=channel_id, channel_name=channel_name, channel_private=private, card_ts=None)
     )
     return recorded.rowcount > 0 or core(session).execute(held).first() is None
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.domain.declared import SourceMessage
@@ -27,7 +28,7 @@ from bot.outbox.attempts import Attempt
 from bot.outbox.backoff import Backoff
 from bot.outbox.claims import Claimed, Due
 from bot.outbox.effect import CHANNEL_LANE, Effect
-from bot.outbox.failures import Retry
+from bot.outbox.failures import Hold, Retry
 from bot.outbox.kinds.create_channel import ChannelCreated, CreateChannel
 from bot.outbox.kinds.invite import Invite
 from bot.outbox.kinds.link_message import LinkMessage
@@ -58,6 +59,7 @@ class CheckingSlack:
         self.lines: dict[int, list[int]] = {}  # incident number -> timeline entries posted, in order
         self.wrong: list[str] = []
         self.failing: set[tuple[int, str]] = set()  # (incident number, kind) Slack fails every time (a 503)
+        self.failure: Exception = Retry("HTTP 503")  # how it fails
 
     def send(
         self,
@@ -74,7 +76,9 @@ class CheckingSlack:
             pause, fails = self.random.random() * self.seconds, self.random.random() < self.fail_rate
         time.sleep(pause)  # the round's other batches may finish first
         if fails or (incident.number, first.kind) in self.failing:
-            raise Retry("HTTP 503")
+            raise self.failure
+        if isinstance(first, CreateChannel) and incident.channel_id is not None:
+            return Nothing(note="channel exists")  # as the kind does: a retry after a lost record
         with self.lock:
             if type(first).after == CHANNEL_LANE and incident.channel_id is None:
                 self.wrong.append(f"{first.kind} of {incident.name} before its channel")
@@ -87,6 +91,7 @@ class CheckingSlack:
         if isinstance(first, CreateChannel):
             return ChannelCreated(channel_id=f"C{incident.number}", name=f"inc-{incident.number}")
         if isinstance(first, PostCard):
+            progress(CardPosted(ts=f"{incident.number}.000100"))  # written beside the pin, as the kind does
             return CardPosted(ts=f"{incident.number}.000100")
         return Nothing()
 
@@ -336,21 +341,66 @@ def test_the_card_goes_to_slack_as_soon_as_the_channel_is_made_before_its_creati
     assert len(ids) == len(set(ids)), "no effect sent twice"
 
 
-def test_a_failed_channel_creation_gives_the_card_read_ahead_back_at_once(shared_db: Database) -> None:
+@pytest.mark.parametrize(
+    "failure", [Retry("HTTP 503"), Hold("token_revoked"), RuntimeError("a bug")], ids=["retry", "hold", "bug"]
+)
+def test_a_failed_channel_creation_gives_the_card_read_ahead_back_at_once(
+    shared_db: Database, failure: Exception
+) -> None:
     """The card leased while its channel was being created is given back when the creation
-    failed: it is not held for the lease's two minutes, and goes once the channel exists."""
+    failed, whatever the failure: it is not held for the lease's two minutes, and goes once the
+    channel exists."""
     service = IncidentService(shared_db, zone=KOLKATA)
     service.open(team_id="T1", actor="U1", title="Checkout fails")
     slack, clock = CheckingSlack(8, fail_rate=0.0), SteppedClock()
     sender = sender_for(shared_db, slack, clock)
-    slack.failing = {(1, CreateChannel.kind)}
+    slack.failing, slack.failure = {(1, CreateChannel.kind)}, failure
     sender.drain()
     card = next(row for row in pending(shared_db) if row.kind == PostCard.kind)
     assert card.claimed_until is None and card.attempts == 0, "given back, no attempt counted"
     assert slack.kinds(1) == []
     slack.failing = set()
-    clock.skipped += timedelta(seconds=31)
-    sender.drain()
+    sender.check_now()  # the token is back (a Hold paused the outbox): held work is checked at once
+    while pending(shared_db):
+        clock.skipped += timedelta(seconds=31)
+        sender.drain()
     sender.pool.close()
-    assert slack.kinds(1)[:2] == [CreateChannel.kind, PostCard.kind] and slack.kinds(1).count(PostCard.kind) == 1
+    kinds = slack.kinds(1)
+    assert kinds.count(CreateChannel.kind) == kinds.count(PostCard.kind) == 1
+    assert kinds.index(CreateChannel.kind) < kinds.index(PostCard.kind)
     assert slack.wrong == [] and pending(shared_db) == [] and card_ts(shared_db) == "1.000100"
+
+
+def test_a_card_sent_ahead_records_its_channel_with_its_ts_so_a_lost_record_of_the_creation_makes_no_second_channel(
+    shared_db: Database,
+) -> None:
+    """The card posted the moment Slack made the channel records that channel with its ts: when
+    the creation's own record is then lost (the database went away, the process died), the
+    creation's retry finds the channel there and makes no second one, and the card is in it."""
+    service = IncidentService(shared_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    slack, clock = CheckingSlack(9, fail_rate=0.0), SteppedClock()
+    sender = sender_for(shared_db, slack, clock)
+    record, lost = sender.record, []
+
+    def creation_record_lost(batch: Sequence[Claimed], attempted: Any, **then: Any) -> bool:
+        if batch[0].kind == CreateChannel.kind and not lost:
+            deadline = time.monotonic() + 10
+            while card_ts(shared_db) is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            lost.append(batch[0].id)
+            raise OperationalError("UPDATE incident", {}, Exception("the database went away"))
+        return record(batch, attempted, **then)
+
+    sender.record = creation_record_lost  # type: ignore[method-assign]
+    with pytest.raises(OperationalError):
+        sender.drain()
+    clock.skipped += timedelta(minutes=3)  # the creation's lease ran out
+    while pending(shared_db):
+        sender.drain()
+    sender.pool.close()
+    with shared_db.read() as session:
+        stored = repository.get_by_number(session=session, team_id="T1", number=1)
+    assert stored is not None and stored.incident.channel_id == "C1" and stored.card_ts == "1.000100"
+    assert slack.kinds(1).count(CreateChannel.kind) == 1, "no second channel"
+    assert slack.kinds(1).count(PostCard.kind) == 1 and slack.wrong == []

@@ -57,31 +57,3 @@ def test_a_channel_another_incident_holds_is_never_recorded_for_a_second_one(any
     assert (first, second) == (True, False)
     assert service.get(Where("T0FIRST", number=1)).channel_id == "C0PAY"
     assert service.get(Where("T0SECOND", number=1)).channel_id is None
-
-
-def test_a_new_channel_keeps_the_card_posted_into_it_and_a_move_forgets_the_old_channels_card(
-    any_db: Database,
-) -> None:
-    """The card goes the moment Slack made the channel (`bot.outbox.ahead`), so its ts may be
-    recorded before the channel is: recording the new channel keeps it (else the card, never
-    edited again, would be posted a second time). Moving to another channel forgets the card,
-    which is in the old one."""
-    service = IncidentService(any_db, zone=UTC, clock=lambda: NOW)
-    service.open(team_id="T0ONE", actor="U0ALICE", title="Payments are down")
-    with any_db.engine.connect() as connection:
-        (incident_id,) = connection.execute(text("SELECT id FROM incident")).scalars()
-    with any_db.write() as session:
-        repository.set_card(session=session, incident_id=incident_id, card_ts="1700000000.000100")
-    with any_db.write() as session:
-        repository.set_channel(
-            session=session, incident_id=incident_id, channel_id="C0PAY", channel_name="inc-1", private=False
-        )
-    with any_db.read() as session:
-        assert repository.get_by_id(session=session, incident_id=incident_id).card_ts == "1700000000.000100"
-    with any_db.write() as session:
-        repository.set_channel(
-            session=session, incident_id=incident_id, channel_id="C0PRIV", channel_name="inc-1-private", private=True
-        )
-    with any_db.read() as session:
-        moved = repository.get_by_id(session=session, incident_id=incident_id)
-    assert (moved.card_ts, moved.incident.channel_id) == (None, "C0PRIV")
