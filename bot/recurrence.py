@@ -37,7 +37,7 @@ def record_recurrence(
     similar = similar_earlier(incident, earlier)
     if not similar:
         return None
-    for found in similar:
-        aftermath.link(session=session, first_id=incident_id, second_id=found.id, actor=FOUND_BY_THE_BOT, now=now)
+    ids = [found.id for found in similar]
+    aftermath.link_all(session=session, first_id=incident_id, second_ids=ids, actor=FOUND_BY_THE_BOT, now=now)
     entry = recurrence_entry(recurrence_text(incident, similar, zone), actor=actor, now=now)
     return repository.add_entry(session=session, incident_id=incident_id, entry=entry), entry

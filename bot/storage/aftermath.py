@@ -8,6 +8,7 @@ so the answer is the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -33,14 +34,23 @@ class StoredFollowUp:
 
 def link(*, session: Session, first_id: int, second_id: int, actor: str, now: datetime) -> bool:
     """Link two incidents; False when they already were."""
-    low, high = sorted((first_id, second_id))
+    return link_all(session=session, first_id=first_id, second_ids=[second_id], actor=actor, now=now) == 1
+
+
+def link_all(*, session: Session, first_id: int, second_ids: Sequence[int], actor: str, now: datetime) -> int:
+    """Link one incident to each of others, in one statement (the recurrence check at open links
+    every similar earlier one: a round trip each was on the way to the new incident's channel);
+    how many links are new (those that were already there are left as they are)."""
+    pairs = [sorted((first_id, second_id)) for second_id in second_ids]
+    if not pairs:
+        return 0
     inserted = core(session).execute(
         upsert(session)(IncidentLinkRow)
-        .values(first_id=low, second_id=high, linked_by=actor, linked_at=now)
+        .values([{"first_id": low, "second_id": high, "linked_by": actor, "linked_at": now} for low, high in pairs])
         .on_conflict_do_nothing()
         .returning(col(IncidentLinkRow.first_id))
     )
-    return inserted.first() is not None
+    return len(inserted.all())
 
 
 def unlink(*, session: Session, first_id: int, second_id: int) -> bool:

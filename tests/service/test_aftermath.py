@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from freezegun import freeze_time
 from markdown_it import MarkdownIt
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import select
 
 from bot.aftermath import AftermathService
@@ -70,6 +70,30 @@ def test_an_unrelated_title_or_an_incident_over_30_days_old_is_not_named(service
     for number in (2, 3):
         kinds = [entry.kind for entry in service.timeline(Where(team_id="T1", number=number)).entries]
         assert EntryKind.RELATED not in kinds
+
+
+def test_an_open_links_every_similar_earlier_incident_in_one_statement(
+    any_db: Database, service: IncidentService, after: AftermathService
+) -> None:
+    """The recurrence check links the new incident to each similar one opened in the 30 days
+    before it, in the transaction the person's `/incident open` waits for: one INSERT for all of
+    them, not a round trip each (BENCHMARKS.md, issue 26)."""
+    with freeze_time("2022-02-17 21:41:00+05:30"):
+        for _ in range(3):
+            service.open(team_id="T1", actor="U1", title="Something went wrong on the home page", severity=2)
+        inserts: list[str] = []
+
+        def noted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO INCIDENT_LINK"):
+                inserts.append(statement)
+
+        event.listen(any_db.engine, "before_cursor_execute", noted)
+        try:
+            service.open(team_id="T1", actor="U1", title="Something went wrong on the home page", severity=2)
+        finally:
+            event.remove(any_db.engine, "before_cursor_execute", noted)
+    assert len(inserts) == 1
+    assert [other.number for other in after.record(Where(team_id="T1", number=4)).related] == [1, 2, 3]
 
 
 def test_related_links_are_made_once_and_removed_once(service: IncidentService, after: AftermathService) -> None:
