@@ -245,7 +245,8 @@ def build(
         retry_handlers=[],  # the outbox retries, with backoff and Retry-After, across restarts
     )
     identity = BotIdentity(client)
-    delivery = Delivery(client, settings, bot_user_id=identity.user_id)
+    # a public channel made for an incident made private meanwhile: its move queued when recorded
+    delivery = Delivery(client, settings, bot_user_id=identity.user_id, move_out=service.move_out)
     sender = EffectSender(
         db, delivery, clock=clock, workspace=identity.workspace, pace_seconds=pace_seconds, threads=SEND_THREADS
     )

@@ -19,17 +19,25 @@ from bot.config import Settings
 from bot.domain.home import Home
 from bot.domain.triage import TriageView
 from bot.outbox.attempts import Attempt
-from bot.outbox.effect import Effect, Sending
+from bot.outbox.effect import Effect, MoveOut, Sending
 from bot.outbox.failures import Retry, classify
 from bot.outbox.results import Progress, Result
 from bot.outbox.view import IncidentView
 
 
 class Delivery:
-    def __init__(self, client: WebClient, settings: Settings, *, bot_user_id: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        settings: Settings,
+        *,
+        bot_user_id: Callable[[], str],
+        move_out: MoveOut | None = None,
+    ) -> None:
         self.client = client
         self.settings = settings
         self.bot_user_id = bot_user_id
+        self.move_out = move_out  # a public channel made for an incident private by then: its move queued
 
     def send(
         self,
@@ -56,6 +64,7 @@ class Delivery:
             progress=progress,
             group=group,
             home=home,
+            move_out=self.move_out,
         )
         try:
             return first.send(slack)

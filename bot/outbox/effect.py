@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.domain.drafts import DraftRecord
@@ -56,6 +57,11 @@ TIMELINE_LANE = "timeline"  # the channel's lines, in the order they happened
 PAGE_LANE = "page"  # pages' direct messages, each edit after its message; no channel needed
 MOVED_LANE = "moved"  # a move's last step in the incident's order (channel.leave): the clean-up waits for it
 FORMER_LANE = "former"  # the public channel a private incident left (channel.vacate): apart from the incident's work
+
+# Given the transaction recording a public channel Slack just made (the incident, the channel):
+# when the incident was made private while the channel was being made, its move to a new private
+# channel is queued there (`bot.channel_moves`, wired by the runtime: the outbox calls no service).
+MoveOut = Callable[[Session, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Sending:
         return self.group
 
     home: Home | None = None  # the App Home to publish, read when sent (a kind sent by the App Home's sender)
+    move_out: MoveOut | None = None  # a public channel made for an incident private by then (channel.create)
 
     @property
     def view(self) -> IncidentView | None:

@@ -22,6 +22,15 @@ WHAT_A_MOVE_DOES = (  # a confirm dialog's text: at most 300 characters
 )
 
 
+# The reply to `/incident private` while the channel is not made yet: it is made private unless Slack
+# was already making it public, and then the incident moves at once (bot.channel_moves.move_out).
+NOT_MADE_YET = (
+    ":lock: Its channel is not made yet: it will be private. Should Slack be making it public at this "
+    "moment, I move the incident to a new private channel as soon as it is made, and the public one loses "
+    "its name, topic and card and is archived."
+)
+
+
 def move_offer(incident: Incident, said: str) -> Message:
     """`said` (the reply to `/incident private`), that the channel is still public, and the button."""
     channel = f"<#{incident.channel_id}>"

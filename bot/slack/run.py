@@ -245,6 +245,8 @@ class CommandRunner:
         said = f"{changed.incident.name}: {MADE_PRIVATE}" + withdrawing(changed.withdrawn, self.settings.status_channel)
         if has_public_channel(changed.incident):
             return Reply(moves.move_offer(changed.incident, said))
+        if changed.incident.channel_id is None:
+            said += f"\n{moves.NOT_MADE_YET}"
         return Reply(blocks.reply(said))
 
     def move_to_private_channel(self, number: int | None, asked: Invocation) -> Reply:

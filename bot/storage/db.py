@@ -165,6 +165,12 @@ class Database:
         with Session(self._single, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @staticmethod
+    def atomic(session: Session) -> bool:
+        """Whether `session`'s writes are one transaction: not those of `write_each` on PostgreSQL,
+        each statement committing as it ends."""
+        return session.get_bind().get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+
     @contextmanager
     def glance(self) -> Iterator[Connection]:
         """For one read statement alone: on PostgreSQL outside any transaction (no BEGIN, no

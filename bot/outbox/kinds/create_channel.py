@@ -1,16 +1,21 @@
-"""channel.create: the incident's channel, created, or ours of that name adopted after a crash."""
+"""channel.create: the incident's channel, created, or ours of that name adopted after a crash.
+
+Private or public as the incident was when the send began: `/incident private` can come while
+Slack is still making a public one (the command then finds no channel). So when the channel is
+recorded, a public one for an incident private by then is not left so: its move to a new private
+channel is queued in the same transaction (`Sending.move_out`), as the offer's button queues it."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.domain.incident import Incident
-from bot.outbox.effect import CHANNEL_LANE, Effect, Sending
+from bot.outbox.effect import CHANNEL_LANE, Effect, MoveOut, Sending
 from bot.outbox.failures import GiveUp
 from bot.outbox.results import Nothing, Result
 from bot.outbox.slack_calls import error_code, find_channel
@@ -32,6 +37,7 @@ class ChannelCreated(Result):
     name: str
     adopted: bool = False
     private: bool = False
+    move_out: MoveOut | None = field(default=None, compare=False, repr=False)  # `Sending.move_out`
 
     def remember(self, session: Session, incident_id: int | None) -> None:
         if incident_id is None:
@@ -45,6 +51,8 @@ class ChannelCreated(Result):
         )
         if not recorded:  # ours, but another incident's (an incident of that number in another workspace)
             log.warning("channel %s (#%s) is another incident's: not adopted", self.channel_id, self.name)
+        elif not self.private and self.move_out is not None:  # made private while Slack made it public?
+            self.move_out(session, incident_id, self.channel_id)
 
     def outcome(self) -> str | None:
         return "adopted" if self.adopted else None
@@ -74,7 +82,8 @@ class CreateChannel(Effect):
             try:
                 created = slack.client.conversations_create(name=name, is_private=incident.private)
                 private = bool(created["channel"].get("is_private", incident.private))
-                return ChannelCreated(channel_id=created["channel"]["id"], name=name, private=private)
+                channel_id = created["channel"]["id"]
+                return ChannelCreated(channel_id=channel_id, name=name, private=private, move_out=slack.move_out)
             except SlackApiError as error:
                 if error_code(error) != "name_taken":
                     raise
@@ -83,7 +92,9 @@ class CreateChannel(Effect):
                 if not existing.get("is_member"):
                     slack.client.conversations_join(channel=existing["id"])
                 private = bool(existing.get("is_private"))
-                return ChannelCreated(channel_id=existing["id"], name=name, adopted=True, private=private)
+                return ChannelCreated(
+                    channel_id=existing["id"], name=name, adopted=True, private=private, move_out=slack.move_out
+                )
         raise GiveUp(f"no free channel name for {incident.name}")
 
 
