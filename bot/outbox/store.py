@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, func, insert, or_, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, case, func, insert, literal, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox import wakes
 from bot.outbox.codec import encode
 from bot.outbox.effect import Effect
+from bot.outbox.failures import MAYBE_SENT, failed_ambiguously
 from bot.storage import home
 from bot.storage.sql import core
 from bot.storage.tables import EffectRow, IncidentRow
@@ -195,7 +196,7 @@ def mark_failed(
     values: dict[str, Any] = {
         "attempts": EffectRow.attempts + 1,
         "claimed_until": None,
-        "last_error": error[:500],
+        "last_error": _still_maybe_sent(error),
     }
     if retry_at is None:
         values.update(state=DEAD, done_at=now)
@@ -209,7 +210,20 @@ def mark_held(*, session: Session, effect_ids: Sequence[int], error: str) -> Non
     core(session).execute(
         update(EffectRow)
         .where(col(EffectRow.id).in_(effect_ids))
-        .values(state=HELD, attempts=EffectRow.attempts + 1, claimed_until=None, last_error=error[:500])
+        .values(state=HELD, attempts=EffectRow.attempts + 1, claimed_until=None, last_error=_still_maybe_sent(error))
+    )
+
+
+def _still_maybe_sent(error: str) -> Any:
+    """The error an attempt failed with, stored (`last_error`) still saying that the effect may
+    have reached Slack when an earlier attempt may have (`failures.MAYBE_SENT`): an attempt that
+    failed before it could look (a 503, a refused token) settles nothing, and the next one must
+    look for what an earlier one posted before posting again (a second card)."""
+    if failed_ambiguously(error):
+        return error[:500]
+    return case(
+        (col(EffectRow.last_error).startswith(MAYBE_SENT), literal(f"{MAYBE_SENT}{error}"[:500])),
+        else_=literal(error[:500]),
     )
 
 

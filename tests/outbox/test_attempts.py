@@ -10,7 +10,7 @@ import pytest
 
 from bot.outbox.attempts import EVENT_TYPE, Attempt, posted_parts
 from bot.outbox.backoff import Backoff
-from bot.outbox.failures import Retry, classify, failed_ambiguously
+from bot.outbox.failures import Hold, Retry, classify, failed_ambiguously
 from bot.outbox.kinds.create_channel import CreateChannel
 from bot.outbox.sender import EffectSender
 from bot.sandbox import ManualClock
@@ -90,3 +90,22 @@ def test_the_metadata_posted_names_the_effect_and_its_part() -> None:
     attempt = Attempt(effect_id=42)
     assert attempt.metadata() == {"event_type": EVENT_TYPE, "event_payload": {"effect_id": 42}}
     assert posted_parts([{"ts": "1.0", "metadata": attempt.metadata(2)}], 42) == {2: "1.0"}
+
+
+@pytest.mark.parametrize("then", [Retry("HTTP 503"), Hold("token_revoked")], ids=["503", "token-refused"])
+def test_a_later_try_that_failed_before_it_could_look_leaves_the_next_one_looking(
+    any_db: Database, then: Exception
+) -> None:
+    """The first try timed out (it may have posted); the second failed before it could look for
+    that post (a 503, a refused token: the outbox held, then checked). The third must still look
+    first, or a post that did land is made twice (a second card)."""
+    clock = ManualClock(START)
+    slack = FakeSlack()
+    sender = EffectSender(any_db, slack, clock=clock, workspace=lambda: "T1", backoff=Backoff(random=lambda: 1.0))
+    IncidentService(any_db, zone=KOLKATA, clock=clock).open(team_id="T1", actor="U1", title="Checkout fails")
+    slack.failures += [Retry("network: TimeoutError", maybe_sent=True), then]
+    for _ in range(3):
+        sender.drain()
+        clock.advance(seconds=61)  # past the retry's backoff, and the held outbox's next check
+    first = slack.attempts[0].effect_id
+    assert [attempt.maybe_sent for attempt in slack.attempts if attempt.effect_id == first] == [False, True, True]
