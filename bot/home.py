@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.declare import open_with_trigger
+from bot.domain.catalog import Catalog
 from bot.domain.home import (
     PUBLISH_EVERY,
     RECENT_VIEWERS,
@@ -32,9 +33,10 @@ from bot.domain.home import (
     OpenFollowUp,
     Resolved,
     WaitingGroup,
+    WaitingPage,
     on_call_people,
 )
-from bot.domain.paging import OnCall
+from bot.domain.paging import OnCall, read_in
 from bot.domain.readers import reader_of
 from bot.domain.roles import people
 from bot.outbox import home_queue, store
@@ -170,6 +172,7 @@ class HomeService:
             if guest
             else home.waiting_pages(session=session, team_id=team_id, user_id=user_id, limit=PAGES_SHOWN)
         )
+        pages = [_named(page, self.settings.catalog, language) for page in pages]
         oncall = None if guest else self._oncall(session, language)
         shown = [stored.incident for stored in (*mine, *others)]
         wanted = {user_id}.union(
@@ -228,6 +231,13 @@ class HomeService:
             on_call(session, component, language) for component in self.settings.catalog.components if component.oncall
         ]
         return found or None
+
+
+def _named(page: WaitingPage, catalog: Catalog, language: str) -> WaitingPage:
+    """A page escalated for a component names it in the viewer's language, as *On call* does."""
+    if page.escalated_for is None:
+        return page
+    return replace(page, escalated_for=read_in(page.escalated_for, catalog, language))
 
 
 def _listed(stored: StoredIncident) -> OnHome:

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.incident import Incident
-from bot.domain.paging import OnCall, reach
+from bot.domain.paging import OnCall, Target, reach
 
 RECENT_VIEWERS = timedelta(days=7)  # a Home opened this recently is kept current
 PUBLISH_EVERY = timedelta(seconds=10)  # at most one views.publish a person this often
@@ -55,7 +55,7 @@ class WaitingPage:
     paged_by: str
     paged_at: datetime
     group: str = ""  # the user group it reached them through (`@oncall-web`), "" when paged by name
-    escalated_for: str = ""  # nobody on call for this component took it: `group` is its escalation group
+    escalated_for: Target | None = None  # nobody on call for this component took it: `group` is its escalation group
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,11 @@ asked, through one direct message.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.catalog import Catalog
 from bot.domain.incident import EntryKind, Incident, TimelineEntry
 from bot.domain.usergroups import KnownGroup, Unpageable
 
@@ -52,6 +53,14 @@ class Target:
 
 
 PEOPLE_SEPARATOR = ","
+
+
+def read_in(target: Target, catalog: Catalog, language: str) -> Target:
+    """`target` as a reader of `language` names it: a component by its name in that language as the
+    catalog gives it now (`Component.name`, as the App Home's *On call* names it), else by the name
+    it was paged by (the catalog no longer has it); people and groups as they are."""
+    component = catalog.get(target.ref) if target.kind is TargetKind.COMPONENT else None
+    return target if component is None else replace(target, label=component.name(language))
 
 
 def people_target(people: Sequence[str]) -> Target:

@@ -184,7 +184,7 @@ def _page(page: WaitingPage, home: Home, say: Say) -> Block:
     incident, ago = page.incident, minutes(max(home.now - page.paged_at, _NONE))
     who = _name(page.paged_by, home.names)
     if page.escalated_for:  # the bot's own act: nobody on call took it
-        paged = say("escalated", what=f"*{escape(page.escalated_for)}*", group=escape(page.group), span=ago)
+        paged = say("escalated", what=f"*{escape(page.escalated_for.label)}*", group=escape(page.group), span=ago)
     elif page.group:
         paged = say("paged_through", group=escape(page.group), who=who, span=ago)
     else:

@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.catalog import Catalog
 from bot.domain.incident import Incident
 from bot.domain.language import REFERENCE, Language, load_language, public_time
 from bot.domain.markup import escape
-from bot.domain.paging import Paged, Skipped, Via
+from bot.domain.paging import Paged, Skipped, Via, read_in
 from bot.domain.readers import Reader
 from bot.domain.usergroups import Unpageable
 from bot.render.lines import who
@@ -67,16 +68,18 @@ def acknowledged(incident: Incident, at: datetime, *, made_lead: bool, said: Rep
     return " ".join(parts)
 
 
-def paged_reply(paged: Paged, names: Mapping[str, str], said: ReplyWords) -> str:
-    """To the person paging: whom each request reached, who was not paged and why, who was
-    already waiting to answer an earlier page, and the user groups that could not be paged."""
+def paged_reply(paged: Paged, names: Mapping[str, str], said: ReplyWords, catalog: Catalog) -> str:
+    """To the person paging: whom each request reached (a component by its name in their language,
+    as `catalog` gives it now), who was not paged and why, who was already waiting to answer an
+    earlier page, and the user groups that could not be paged."""
     lines = []
     for asked in paged.asked:
         people = ", ".join(who(person, names) for person in asked.paged)
         group = escape(asked.group)
         match asked.via:
             case Via.ONCALL:
-                lines.append(said("paged_oncall", people=people, what=target_words(asked.target, names), group=group))
+                what = target_words(read_in(asked.target, catalog, said.reader.language), names)
+                lines.append(said("paged_oncall", people=people, what=what, group=group))
             case Via.GROUP:
                 lines.append(said("paged_group", people=people, group=group))
             case Via.ESCALATION:  # *Page again* after an escalation

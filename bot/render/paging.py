@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.alerts import is_source
+from bot.domain.catalog import Catalog
 from bot.domain.durations import to_the_second
 from bot.domain.incident import Incident
 from bot.domain.language import Language, load_language, public_time
@@ -31,6 +32,7 @@ from bot.domain.paging import (
     TargetKind,
     Via,
     reach,
+    read_in,
 )
 from bot.domain.readers import Reader
 from bot.domain.usergroups import KnownGroup
@@ -50,10 +52,10 @@ def target_words(target: Target, names: Mapping[str, str]) -> str:
     return f"*{escape(target.label)}*"
 
 
-def _why(page: Page, names: Mapping[str, str], words: Language) -> str:
+def _why(page: Page, names: Mapping[str, str], words: Language, catalog: Catalog) -> str:
     request = page.request
     group = escape(request.escalation if page.via is Via.ESCALATION else request.group)
-    what = target_words(request.target, names)
+    what = target_words(read_in(request.target, catalog, words.code), names)
     return words.text(f"paging.why_{page.via.value}").format(group=group, what=what)
 
 
@@ -63,8 +65,11 @@ def _heading(incident: Incident, page: Page, names: Mapping[str, str], words: La
     return said.format(who=pager, incident=incident.name, severity=incident.severity, title=title)
 
 
-def page_message(incident: Incident, page: Page, names: Mapping[str, str], reader: Reader) -> tuple[str, list[Block]]:
-    """The direct message asking someone to take it, in their language: fallback text and blocks."""
+def page_message(
+    incident: Incident, page: Page, names: Mapping[str, str], reader: Reader, catalog: Catalog
+) -> tuple[str, list[Block]]:
+    """The direct message asking someone to take it, in their language (a component by its name in
+    that language, as `catalog` gives it now): fallback text and blocks."""
     words = load_language(reader.language)
     heading = _heading(incident, page, names, words)
     where = words.text("paging.where").format(channel=f"<#{incident.channel_id}>")
@@ -86,7 +91,7 @@ def page_message(incident: Incident, page: Page, names: Mapping[str, str], reade
         },
     ]
     blocks = [
-        section(f"{heading}\n{_why(page, names, words)} {where}"),
+        section(f"{heading}\n{_why(page, names, words, catalog)} {where}"),
         {"type": "actions", "block_id": actions.PAGE_BLOCK, "elements": buttons},
     ]
     return _fallback(incident, page, names, words), blocks

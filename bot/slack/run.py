@@ -310,7 +310,7 @@ class CommandRunner:
 
     def _paged(self, paged: Paged, said: ReplyWords) -> Reply:
         """Whom the page reached, who was not paged and why; a refusal when nobody was paged."""
-        text = page_replies.paged_reply(paged, self.paging.names_in(paged), said)
+        text = page_replies.paged_reply(paged, self.paging.names_in(paged), said, self.settings.catalog)
         return Reply(blocks.reply(text if paged.asked else f":warning: {text}"))
 
     def answer_page(self, action_id: str, value: object, asked: Invocation) -> Reply:
@@ -355,9 +355,8 @@ class CommandRunner:
             raise UsageError(page_picker.NOTHING_CHOSEN)
         where = Where(team_id=asked.team_id, channel_id=asked.channel_id, number=picked.incident, user_id=asked.user_id)
         paged = self._page(picked, where, asked.user_id)
-        text = page_replies.paged_reply(
-            paged, self.paging.names_in(paged), ReplyWords(self.paging.reader(asked.user_id))
-        )
+        said = ReplyWords(self.paging.reader(asked.user_id))
+        text = page_replies.paged_reply(paged, self.paging.names_in(paged), said, self.settings.catalog)
         if not paged.asked:
             raise RuleRefused(text)
         return text

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, ins
 from sqlmodel import Session, col, select
 
 from bot.domain.home import RECENT_VIEWERS, WaitingPage
-from bot.domain.paging import PageState, Via
+from bot.domain.paging import PageState, Target, TargetKind, Via
 from bot.storage.home_tables import HomeRefreshRow, HomeViewerRow
 from bot.storage.paging_tables import PageRequestRow, PageRow
 from bot.storage.repository import StoredIncident, stored_incident
@@ -168,7 +168,8 @@ def _waiting(page: PageRow, request: PageRequestRow, incident: IncidentRow) -> W
     group nobody of answered)."""
     stored = stored_incident(incident).incident
     if page.via == Via.ESCALATION.value:
-        return WaitingPage(page.id or 0, stored, request.paged_by, page.created_at, request.escalation, request.label)
+        target = Target(TargetKind(request.target_kind), request.target_ref, request.label)
+        return WaitingPage(page.id or 0, stored, request.paged_by, page.created_at, request.escalation, target)
     return WaitingPage(page.id or 0, stored, request.paged_by, page.created_at, request.group_label)
 
 

@@ -2,7 +2,8 @@
 emulator, on SQLite and PostgreSQL (docs/behaviour.md, Paging): the language their App Home shows
 (their Slack locale among INCIDENT_LANGUAGES, learned by the member sync), for the message, its
 buttons, the escalation's message and every edit (acknowledged, taken, ended by the resolution).
-Before, every page was in English, even to someone whose Home reads French."""
+Before, every page was in English, even to someone whose Home reads French; then, in French, it
+still named the catalog's component in English ("*Home page*", the catalog giving "Page d'accueil")."""
 
 from __future__ import annotations
 
@@ -58,12 +59,13 @@ def test_each_person_paged_reads_the_page_its_escalation_and_its_edits_in_their_
     [claires] = dm(stack, "claire")
     assert shown(claires) == (
         f":pager: *alice* vous a appelé pour *INC-1* (sev1){NBSP}: Checkout fails for &lt;everyone&gt;\n"
-        f"Vous êtes d'astreinte pour *Home page* (@oncall-web). Vous êtes invité dans son canal, <#{channel}>."
+        f"Vous êtes d'astreinte pour *Page d'accueil* (@oncall-web). Vous êtes invité dans son canal, <#{channel}>."
     )
     assert buttons(claires) == ["Je prends", "Je ne peux pas"]
     assert claires.text == "alice vous a appelé pour INC-1 (sev1)"  # the notification
     [bobs] = dm(stack, "bob")
     assert shown(bobs).startswith(":pager: *alice* paged you for *INC-1* (sev1)")
+    assert "You are on call for *Home page* (@oncall-web)." in shown(bobs)
     assert buttons(bobs) == ["Acknowledge", "Can't take it"]
     clock.advance(minutes=5)  # nobody answered: @sre-leads is paged
     stack.settle()
@@ -73,8 +75,8 @@ def test_each_person_paged_reads_the_page_its_escalation_and_its_edits_in_their_
         shown(francois)
         .splitlines()[1]
         .startswith(
-            f"Personne d'astreinte pour *Home page* ne l'a pris{NBSP}: vous faites partie de son groupe d'escalade, "
-            "@sre-leads."
+            f"Personne d'astreinte pour *Page d'accueil* ne l'a pris{NBSP}: "
+            "vous faites partie de son groupe d'escalade, @sre-leads."
         )
     )
     assert buttons(francois) == ["Je prends", "Je ne peux pas"]
@@ -89,6 +91,23 @@ def test_each_person_paged_reads_the_page_its_escalation_and_its_edits_in_their_
     assert shown(dm(stack, "bob")[0]).endswith(":ok_hand: *claire* acknowledged at 21:46 IST: nothing more to do.")
     assert not any(buttons(dm(stack, person)[0]) for person in ("claire", "francois", "bob", "dave"))
     assert "Ce qui vous attend" in opened_home(stack, "claire")  # her Home, decided the same way
+
+
+def test_an_escalated_page_on_the_app_home_names_the_component_as_the_page_does(
+    make_stack: Callable[..., Stack], tmp_path: Path
+) -> None:
+    """The Home's waiting page said "personne d'astreinte pour *Home page*" while its *On call*
+    section, a few lines below, said "*Page d'accueil*"."""
+    stack, clock, channel = french_world(make_stack, tmp_path)
+    stack.user("alice").slash("page home", channel=channel)
+    stack.settle()
+    clock.advance(minutes=5)  # nobody answered: @sre-leads is paged
+    stack.settle()
+    stack.settle()
+    home = opened_home(stack, "francois")
+    assert f"personne d'astreinte pour *Page d'accueil* ne l'a pris{NBSP}: transmis à vous via @sre-leads" in home
+    assert "*Page d'accueil* · @oncall-web" in home and "Home page" not in home
+    assert "nobody on call for *Home page* took it: escalated to you through @sre-leads" in opened_home(stack, "dave")
 
 
 def test_a_page_the_resolution_ended_says_so_in_the_person_s_language(
@@ -135,7 +154,7 @@ def test_the_replies_to_each_persons_clicks_are_in_their_own_language(
         stack.settle()
     press_page_again(stack, channel, "claire")
     assert replies(stack)[-1] == (
-        f"INC-1{NBSP}: appel envoyé à *bob* (d'astreinte pour *Home page*, @oncall-web){NBSP}; appel envoyé à "
+        f"INC-1{NBSP}: appel envoyé à *bob* (d'astreinte pour *Page d'accueil*, @oncall-web){NBSP}; appel envoyé à "
         "*dave*, *francois* (@sre-leads, son groupe d'escalade). Chacun a reçu un message direct pour le prendre, "
         f"et une invitation dans le canal.\nPersonnes non appelées{NBSP}: *claire* (la personne qui appelle)."
     )

@@ -56,7 +56,9 @@ class SendPage(PageMessage):
             raise GiveUp("conversations.open named no conversation")
         ts = posted_before(slack.client, channel, slack.attempt).ts(slack.attempt.effect_id)
         if ts is None:
-            text, blocks = paging.page_message(view.incident, page, view.names, self.reader(slack, view))
+            text, blocks = paging.page_message(
+                view.incident, page, view.names, self.reader(slack, view), slack.settings.catalog
+            )
             posted = slack.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, metadata=slack.attempt.metadata()
             )

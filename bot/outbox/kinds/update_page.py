@@ -25,7 +25,8 @@ class UpdatePage(PageMessage):
         if page.channel is None or page.ts is None:
             return Nothing(note="its message was never sent")
         if page.state.is_open:  # not answered yet: the same question, where the incident is now
-            text, blocks = paging.page_message(view.incident, page, view.names, self.reader(slack, view))
+            reader, catalog = self.reader(slack, view), slack.settings.catalog
+            text, blocks = paging.page_message(view.incident, page, view.names, reader, catalog)
         else:
             text, blocks = paging.answered_message(view.incident, page, view.names, self.reader(slack, view))
         slack.client.chat_update(channel=page.channel, ts=page.ts, text=text, blocks=blocks)
