@@ -119,8 +119,9 @@ class Catalog:
         return next((each for each in self.components if each.id == component_id), None)
 
     def find(self, text: str) -> Component | None:
-        """The component a person means: its id or any of its names, whatever the case."""
-        wanted = _folded(text)
+        """The component a person means: its id or any of its names, whatever the case. `text` is
+        what they typed as stored (`markup.stored_form`), compared as they read it (`as_typed`)."""
+        wanted = _folded(as_typed(text))
         for component in self.components:
             if wanted == component.id or wanted in (_folded(name) for name in component.names.values()):
                 return component
@@ -145,7 +146,7 @@ class Catalog:
             for component in self.components
             for spelling in (component.id, *(_folded(name) for name in component.names.values()))
         }
-        close = difflib.get_close_matches(_folded(text), list(spellings), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(_folded(as_typed(text)), list(spellings), n=1, cutoff=0.6)
         return spellings[close[0]] if close else None
 
     def lookup(self, text: str) -> Component:

@@ -3,7 +3,9 @@
 
 Mentions arrive as Slack writes them (`<@U0BOB|bob>`, `<!subteam^S0ONCALL|@oncall-web>`); the
 words between them, and between commas, are components as typed (`home`, `Home page`, or several
-ids in a row: `home api`), matched against the catalog by the service; an `@word` Slack left as
+ids in a row: `home api`), kept in the stored form of people's text (`markup.stored_form`, as
+`affects` keeps its component: a typed `<@U123>` stays characters) and matched against the
+catalog by the service; an `@word` Slack left as
 text (it knows no such person or group: a typo, or a group not picked from the list) is a user
 group's handle, found or refused with a suggestion by the service. `@here`, `@channel` and
 channels cannot be paged.
@@ -54,8 +56,8 @@ def read_page(rest: str, at: str | None) -> commands.PageSomeone:
                         if not _HANDLE.fullmatch(handle):
                             raise _refused(f"I cannot tell who {word} is: type @ and pick them from Slack's list.")
                         handles += [] if handle in handles else [handle]
-                    else:
-                        typed += f" {word}"
+                    else:  # kept as stored (`markup.from_words`): the catalog reads it as typed, never as markup
+                        typed += f" {markup.from_words(word)}"
                 typed += " "
             case _:
                 raise _refused(f"'{markup.source([piece])}' is not someone to page. {_HOW}")
@@ -75,8 +77,8 @@ def read_page(rest: str, at: str | None) -> commands.PageSomeone:
 
 def read_oncall(rest: str, at: str | None) -> commands.ShowOncall:
     """`oncall`: every component; `oncall home` (an id or a name, matched by the service): one."""
-    component = as_typed(markup.stored_form(rest))
-    if len(component) > 100:
+    component = markup.collapse_spaces(markup.stored_form(rest))  # as `affects` gives it: the catalog reads it
+    if len(as_typed(component)) > 100:
         raise UsageError("Name one component of the catalog, by its id or its name.", usage=USAGE["oncall"])
     return commands.ShowOncall(component=component or None)
 

@@ -65,6 +65,17 @@ def test_a_component_is_found_by_id_or_any_name_whatever_the_case(text: str, wan
     assert found is not None and found.id == wanted
 
 
+def test_a_name_holding_typed_markup_characters_is_found_as_it_was_typed() -> None:
+    """What a command gives the catalog is people's text as stored (`markup.stored_form`: a typed
+    `<` stays `&lt;`), compared as they read it: `/incident oncall R&D <beta>` finds it."""
+    from bot.domain.markup import stored_form
+
+    catalog = read_catalog('[[component]]\nid = "rnd"\nname = "R&D <beta>"\n')
+    found = catalog.find(stored_form("r&amp;d &lt;BETA&gt;"))  # as Slack sends what was typed
+    assert found is not None and found.id == "rnd"
+    assert catalog.find(stored_form("&lt;@U0BOB&gt;")) is None
+
+
 @pytest.mark.parametrize(("text", "suggested"), [("hom", "home"), ("home-page", "home"), ("publc api", "api")])
 def test_a_near_miss_gets_a_suggestion(text: str, suggested: str) -> None:
     catalog = read_catalog(CHIRPER)

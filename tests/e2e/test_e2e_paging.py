@@ -152,6 +152,30 @@ def test_a_page_that_cannot_be_made_says_why_and_stores_nothing(
     assert dm(stack, "bob") == [] and dm(stack, "gina") == []
 
 
+TYPED_AS_MARKUP = [  # typed as is; Slack sends `&lt;@U0BOB&gt;`; the reply shows Slack's escapes
+    ("page <@U0BOB>", "There is no component “&lt;@U0BOB&gt;”."),
+    ("page <!channel>", "There is no component “&lt;!channel&gt;”."),
+    ("page <https://x.example|y>", "There is no component “&lt;https://x.example|y&gt;”."),
+    ("page home <@U0BOB>", "There is no component “home &lt;@U0BOB&gt;”."),
+    ("oncall <@U0BOB>", "There is no component “&lt;@U0BOB&gt;”."),
+    ("oncall <!channel> & co", "There is no component “&lt;!channel&gt; &amp; co”."),
+]
+
+
+def test_markup_typed_in_page_and_oncall_is_quoted_as_typed_and_pages_nobody(
+    world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
+) -> None:
+    """What was typed as `<@U0BOB>`, `<!channel>` or `<https://x|y>` was read as Slack's markup
+    by `page` and `oncall`: "There is no component “@someone”", "“@channel”", "“y”"."""
+    stack, _, channel = world
+    with unchanged(stack.runtime.db):
+        answers = [stack.user("alice").slash(typed, channel=channel) for typed, _ in TYPED_AS_MARKUP]
+        stack.settle()
+    for (typed, said), answer in zip(TYPED_AS_MARKUP, answers, strict=True):
+        assert answer.json["text"].startswith(f":warning: {said}"), (typed, answer.json["text"])
+    assert dm(stack, "bob") == [] and dm(stack, "carol") == []
+
+
 def test_an_unknown_group_a_guest_paging_a_resolved_incident_and_a_private_one_from_outside_are_refused(
     world: tuple[Stack, ManualClock, str], unchanged: Callable[..., Any]
 ) -> None:
