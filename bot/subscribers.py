@@ -37,6 +37,7 @@ from bot.domain.subscribers import (
 from bot.errors import NotFound, UsageError
 from bot.storage import deliveries, form_limits, subscribers
 from bot.storage.db import Database
+from bot.storage.subscriber_tables import SubscriberRow
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,13 @@ class SubscriberService:
             elif row.state == SubscriberState.CONFIRMED.value:
                 log.info("subscribe: %s is confirmed already; nothing sent", masked(address))
                 return
-            elif row.state != SubscriberState.PENDING.value or row.nonce is None:
+            elif (
+                row.state != SubscriberState.PENDING.value
+                or row.nonce is None
+                or _asked_otherwise(row, language, chosen)
+            ):
+                # the latest ask wins: pending with what it chose, a new link (the links mailed
+                # before confirm what their mails said, so they die; the same ask again keeps them)
                 assert row.id is not None
                 subscribers.ask_again(
                     session=session,
@@ -254,6 +261,11 @@ class SubscriberService:
             removed = subscribers.stored(row)
             subscribers.remove(session=session, subscriber_id=row.id)
             return removed
+
+
+def _asked_otherwise(row: SubscriberRow, language: str, components: Iterable[str]) -> bool:
+    """A pending subscriber asks for another language or other components than it asked before."""
+    return (row.language, row.components) != (language, ",".join(sorted(components)))
 
 
 def _addresses(which: str) -> list[tuple[Medium, str]]:

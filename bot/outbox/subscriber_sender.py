@@ -148,6 +148,11 @@ class SubscriberSender:
             }
         return rows, incidents
 
+    def _names(self, components: str, language: str) -> list[str]:
+        """The components a subscriber chose (stored ids), named in their language as the catalog is now."""
+        ids = filter(None, components.split(","))
+        return [found.name(language) if (found := self.settings.catalog.get(each)) else each for each in ids]
+
     def _mail(
         self, delivery: DueDelivery, row: SubscriberRow | None, incidents: dict[int, ListedIncident | None]
     ) -> tuple[str, bytes]:
@@ -168,6 +173,7 @@ class SubscriberSender:
                 language,
                 public_name=self.settings.public_name,
                 confirm_url=f"{self.root}{SERVED.address(CONFIRM, language.code)}&t={token}",
+                components=self._names(row.components, language.code),
             )
             envelope = mime.Envelope(
                 sender=self.settings.mail_from or self.sender_address,

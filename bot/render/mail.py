@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -72,15 +73,22 @@ class Published:
     correction: bool = False
 
 
-def confirmation(language: Language, *, public_name: str, confirm_url: str) -> Letter:
-    """The one mail an address gets before it is confirmed."""
+def confirmation(language: Language, *, public_name: str, confirm_url: str, components: Sequence[str] = ()) -> Letter:
+    """The one mail an address gets before it is confirmed, in the language it chose, saying what
+    confirming subscribes it to: every update, or only those about `components` (their names)."""
     words = _Words(language, public_name)
+    named = language.name_of(language.code)
+    if components:
+        chosen = words("mail.confirm_components", components=", ".join(components), language=named)
+    else:
+        chosen = words("mail.confirm_everything", language=named)
     return Letter(
         language=language.code,
         subject=words("mail.confirm_subject"),
         heading=words("subscribe.confirm_title"),
         blocks=(
             Paragraph(words("mail.confirm_intro")),
+            Paragraph(chosen),
             ButtonLink(words("mail.confirm_action"), confirm_url),
             Paragraph(words("mail.confirm_outro")),
         ),

@@ -131,7 +131,8 @@ def insert(
 def ask_again(
     *, session: Session, subscriber_id: int, language: str, components: Iterable[str], nonce: str, now: datetime
 ) -> None:
-    """A subscriber who had left (unsubscribed, bounced) asks again: pending, with a new nonce."""
+    """A subscriber who had left (unsubscribed, bounced), or is pending and asks for another
+    language or other components, asks again: pending with what it asked, with a new nonce."""
     _set(
         session,
         subscriber_id,
