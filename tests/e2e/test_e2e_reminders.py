@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from e2e_stack import Stack, shown, wait_until_no_send_is_in_flight
-from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy import Engine, create_engine, select, text, update
 from test_e2e_gunicorn import web_command
 
 from bot.lookup import Where
@@ -407,12 +407,17 @@ def test_two_web_workers_and_two_workers_starting_after_a_downtime_send_the_over
         emulator.close()
 
 
-def channel_with_card(emulator: SlackEmulator) -> str | None:
-    """INC-1's channel once its card is pinned there: the bot has recorded the channel by then (a
-    command typed in it as soon as Slack made it may reach a process before the bot recorded it,
-    and is answered "This is not an incident channel")."""
+def channel_with_card(emulator: SlackEmulator, engine: Engine) -> str | None:
+    """INC-1's channel once its card is pinned there and the bot has recorded the channel. A
+    command typed in it before that is answered "This is not an incident channel", and the card
+    is pinned before the channel's creation is recorded (the card is sent the moment Slack made
+    the channel: bot.outbox.ahead), so the pin alone does not say it is recorded."""
     found = emulator.channel_by_name("inc-1-checkout-fails")
-    return found.id if found is not None and any(m.pinned for m in emulator.messages(found.id)) else None
+    if found is None or not any(m.pinned for m in emulator.messages(found.id)):
+        return None
+    with engine.connect() as connection:
+        recorded = connection.execute(select(IncidentRow.channel_id)).scalars().all()  # type: ignore[call-overload]
+    return found.id if found.id in recorded else None
 
 
 def _open_with_bob_as_comms_then_stop(emulator: SlackEmulator, database_url: str, folder: Path, engine: Engine) -> str:
@@ -421,8 +426,8 @@ def _open_with_bob_as_comms_then_stop(emulator: SlackEmulator, database_url: str
     running = Processes(emulator, database_url, folder, engine)
     try:
         emulator.as_user("alice").slash("open sev1 Checkout fails")
-        wait_for(lambda: channel_with_card(emulator) is not None, 30, "the channel and its card")
-        found = channel_with_card(emulator)
+        wait_for(lambda: channel_with_card(emulator, engine) is not None, 30, "the channel, recorded, and its card")
+        found = channel_with_card(emulator, engine)
         assert found is not None
         answered = emulator.as_user("alice").slash("role comms @bob", channel=found)
         assert answered.status == 200 and "*bob* is now the comms lead" in answered.json["text"], answered.json
