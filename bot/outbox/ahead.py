@@ -129,15 +129,9 @@ class Ahead:
         return ready
 
     def give_back(self, effect_ids: Sequence[int]) -> None:
-        """Leased, not sent: pending again at once, no attempt counted; only while still this
-        sender's lease."""
-        if not effect_ids:
-            return
-        try:
-            with self.db.write_each() as session:
-                claims.release(session=session, effect_ids=effect_ids, worker=self.worker)
-        except Exception:  # the lease runs out in two minutes instead
-            log.exception("could not give back the work read ahead of incident %s", self.incident_id)
+        """Leased, not sent: pending again at once, no attempt counted, while still this sender's
+        lease (`claims.give_back`)."""
+        claims.give_back(self.db, effect_ids, worker=self.worker)
 
 
 Send = Callable[[list[Claimed], Ready], object]  # the sender's `_send`, given what was read ahead

@@ -28,6 +28,7 @@ recorded and how it is settled: `bot.outbox.store`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,8 +43,11 @@ from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
 from bot.outbox.registry import APART_LANES, OWN_SENDERS, POSTS_FIRST, SENT_APART
 from bot.outbox.store import PAUSE_KIND, unleased
+from bot.storage.db import Database
 from bot.storage.sql import core
 from bot.storage.tables import PENDING, AlertGroupRow, EffectRow
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=120)
 WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
@@ -367,15 +371,26 @@ def claim_rest_of_batch(
             rest.append(claimed(found))
         except UnreadablePayload:
             break  # it is given up with its reason once it is the first of the queue
-    release(session=session, effect_ids=[i for i in rows if i not in {c.id for c in rest}])
+    release(session=session, effect_ids=[i for i in rows if i not in {c.id for c in rest}], worker=worker)
     return rest
 
 
-def release(*, session: Session, effect_ids: Sequence[int], worker: str | None = None) -> None:
-    """Give claims back without an attempt (what was claimed but will not be sent now); given
-    `worker`, only those still leased to it (a lease that ran out may be another sender's now)."""
+def release(*, session: Session, effect_ids: Sequence[int], worker: str) -> None:
+    """Give `worker`'s claims back without an attempt (claimed, but not sent now): only those still
+    leased to it, as a lease that ran out may be another sender's now (cleared, it would let a third
+    take the effect while the second is sending it: sent twice)."""
     if effect_ids:
-        query = update(EffectRow).where(col(EffectRow.id).in_(effect_ids))
-        if worker is not None:
-            query = query.where(col(EffectRow.claimed_by) == worker[-WORKER_LABEL_MAX:])
+        ours = col(EffectRow.claimed_by) == worker[-WORKER_LABEL_MAX:]
+        query = update(EffectRow).where(col(EffectRow.id).in_(effect_ids), ours)
         core(session).execute(query.values(claimed_by=None, claimed_until=None))
+
+
+def give_back(db: Database, effect_ids: Sequence[int], *, worker: str) -> None:
+    """`release`, in a write of its own: a sender's give-back, pending again at once. The database
+    away, it is logged and the leases run out after `LEASE` instead (never raised)."""
+    try:
+        if effect_ids:
+            with db.write_each() as session:
+                release(session=session, effect_ids=effect_ids, worker=worker)
+    except Exception:
+        log.exception("could not give back effects %s: their leases run out instead", list(effect_ids))

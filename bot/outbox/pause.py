@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -140,8 +139,7 @@ def check(sender: Checker, pause: Pause) -> bool:
     try:
         return _check(sender, pause)
     except BaseException:  # the database went away: the next check is not kept waiting for the lease
-        with suppress(Exception), sender.db.write() as session:
-            claims.release(session=session, effect_ids=[pause.id])
+        claims.give_back(sender.db, [pause.id], worker=sender.worker)
         raise
 
 

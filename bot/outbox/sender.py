@@ -177,7 +177,7 @@ class EffectSender:
                 leased += rows
                 return self._batches(session, [rows[effect.id] for effect in due if effect.id in rows], leased)
         except BaseException:
-            self.give_back_if_possible([], leased)
+            self.give_back([], leased)
             raise
 
     def _batches(self, session: Session, rows: Sequence[Any], leased: list[int]) -> list[list[Claimed]]:
@@ -231,7 +231,7 @@ class EffectSender:
         handled = 0
         for position, batch in enumerate(claimed):  # grows by the work each batch let go (`_chain`)
             if stopping() or self.clock() - claimed_at > claims.LEASE / 2:
-                self._give_back(claimed[position:])
+                self.give_back(claimed[position:])
                 return handled
             handled += len(batch)
             try:
@@ -241,10 +241,10 @@ class EffectSender:
                 elif then:
                     claimed += then
             except BaseException:
-                self.give_back_if_possible(claimed[position + 1 :])
+                self.give_back(claimed[position + 1 :])
                 raise
             if then is None:
-                self._give_back(claimed[position + 1 :])
+                self.give_back(claimed[position + 1 :])
                 return handled
         return handled
 
@@ -254,21 +254,14 @@ class EffectSender:
         try:
             return self.pool.send_all(self._send_then, batches)
         except PoolClosed as closed:
-            self.give_back_if_possible(closed.unsent)
+            self.give_back(closed.unsent)
             return closed.handled
 
-    def give_back_if_possible(self, claimed: list[list[Claimed]], leased: Sequence[int] = ()) -> None:
-        try:
-            self._give_back(claimed, leased)
-        except Exception:  # the database is away: the leases run out in two minutes instead
-            log.exception("could not give back %d claimed batches", len(claimed) or len(leased))
-
-    def _give_back(self, claimed: list[list[Claimed]], leased: Sequence[int] = ()) -> None:
-        """Claimed but not sent this round, or `leased` by a failed claim: pending again at once, no attempt counted."""
+    def give_back(self, claimed: Sequence[Sequence[Claimed]], leased: Sequence[int] = ()) -> None:
+        """Claimed but not sent this round, or `leased` by a failed claim: pending again at once, no
+        attempt counted, while still this sender's lease (`claims.give_back`)."""
         ids = [*leased, *(effect.id for batch in claimed for effect in batch)]
-        if ids:
-            with self.db.write_each() as session:
-                claims.release(session=session, effect_ids=ids)
+        claims.give_back(self.db, ids, worker=self.worker)
 
     # --- the one send path ---------------------------------------------------------------------
 
@@ -296,7 +289,7 @@ class EffectSender:
         had gone by is given back, not sent: another sender may take it once the lease runs out."""
         until = batch[0].claimed_until
         if until is not None and self.clock() > until - claims.LEASE / 2:
-            self._give_back([batch])
+            self.give_back([batch])
             return []
         return self._send(batch) or []
 

@@ -73,7 +73,7 @@ class SenderThread(Background):
         """The sends in hand go on (what they let go is given back by the round); what was handed to
         the pool and had not begun never begins: pending again at once."""
         super().ask_to_stop()
-        self.sender.give_back_if_possible(self.sender.pool.close())
+        self.sender.give_back(self.sender.pool.close())
 
     def stop_by(self, deadline: Deadline) -> None:
         """The round in hand, then the sends in hand, waited for until `deadline`, not each for its
