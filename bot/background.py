@@ -7,15 +7,22 @@ all its threads first, so that its stop waits for the slowest round, not for the
 whole stop has one `Deadline` (`STOP_SECONDS`), each wait taking what is left of it (`stop_by`). A round
 that raises is logged and the next one comes after `retry_seconds`: the database or Slack may be
 briefly away.
+
+What a process took in and has not answered yet (`serve`'s requests, Socket Mode's envelopes) is
+counted by an `InHand`, which a stop closes and waits for until its deadline; `DaemonExecutor` is
+the thread pool of work a stop may leave in hand (the sender's sends, Socket Mode's envelopes):
+its threads never hold the process's exit.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Self
+from concurrent.futures import Executor, Future
+from typing import Any, Self
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,46 @@ class Deadline:
     def left(self) -> float:
         """Seconds left before it (0 once it has passed)."""
         return max(0.0, self.at - self.monotonic())
+
+
+class InHand:
+    """What a process took in and has not answered yet (`serve`'s requests, Socket Mode's
+    envelopes): once a stop has closed it (`close`), none is taken any more, and the stop waits for
+    those in hand until its deadline (`wait`)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._count = 0
+        self._closed = False
+
+    @property
+    def count(self) -> int:
+        with self._changed:
+            return self._count
+
+    def take(self) -> bool:
+        """One more in hand, unless closed; whether it was taken (`done` when it is answered)."""
+        with self._changed:
+            if self._closed:
+                return False
+            self._count += 1
+            return True
+
+    def done(self) -> None:
+        """One taken is answered."""
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """Take no new one."""
+        with self._changed:
+            self._closed = True
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until none is in hand, at most `timeout` seconds; whether none is."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
 
 
 class Background:
@@ -91,3 +138,48 @@ class Background:
             if self._wake.wait(wait) and not self._stop.is_set():
                 self.woken()
             self._wake.clear()
+
+
+class DaemonExecutor(Executor):
+    """At most `threads` calls at once, in daemon threads started as work comes; `shutdown` lets
+    them end once the calls in hand end, and never waits for them."""
+
+    def __init__(self, threads: int, name: str) -> None:
+        self.threads = threads
+        self.name = name
+        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._started: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._work.put((future, lambda *given: fn(*given, **kwargs), args))
+        with self._lock:
+            if len(self._started) < self.threads:
+                thread = threading.Thread(target=self._run, name=f"{self.name}_{len(self._started)}", daemon=True)
+                self._started.append(thread)
+                thread.start()
+        return future
+
+    def _run(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, fn, args = item
+            if not future.set_running_or_notify_cancel():  # cancelled before it began
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the future
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            started = list(self._started)
+        for _ in started:
+            self._work.put(None)  # each thread ends after the work queued before it
+        if wait:
+            for thread in started:
+                thread.join()

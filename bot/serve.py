@@ -8,12 +8,12 @@ here (the app reads at most its size cap of them, see `bot.slack.inbound`).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from socketserver import ThreadingMixIn
 from typing import IO, TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from bot.background import InHand
 from bot.lifecycle import Starting, Stop, listen, run_until_stopped, serving, token_accepted
 
 if TYPE_CHECKING:
@@ -35,35 +35,30 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._answered = threading.Condition()
-        self._in_hand = 0  # requests accepted and not yet answered
+        self.requests = InHand()  # accepted and not yet answered
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        with self._answered:  # counted before its thread starts: a stop right after waits for it
-            self._in_hand += 1
+        if not self.requests.take():  # counted before its thread starts: a stop right after waits for it
+            self.shutdown_request(request)  # the stop began: no new request
+            return
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self._ended()
+            self.requests.done()
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._ended()
-
-    def _ended(self) -> None:
-        with self._answered:
-            self._in_hand -= 1
-            self._answered.notify_all()
+            self.requests.done()
 
     def finish_requests(self, timeout: float) -> bool:
         """Wait until the requests in hand are answered, at most `timeout` seconds (after `shutdown`:
         no new one comes); whether they were."""
-        with self._answered:
-            return self._answered.wait_for(lambda: self._in_hand == 0, timeout)
+        self.requests.close()
+        return self.requests.wait(timeout)
 
 
 class QuietHandler(WSGIRequestHandler):

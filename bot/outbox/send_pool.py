@@ -12,17 +12,18 @@ so a round still going after its thread's stop gave up waiting for it starts no 
 batch handed over and not begun when it closes never begins (`close` returns it, for the sender to
 give back at once); the sends in hand are waited for until the stop's deadline (`wait_for_sends`),
 and one Slack has not answered by then is left to its lease (README, Stopping). Its threads are
-daemons (`DaemonExecutor`): a send still in hand does not hold the process's exit (a
+daemons (`bot.background.DaemonExecutor`): a send still in hand does not hold the process's exit (a
 `ThreadPoolExecutor`'s threads are joined at exit, up to the Slack client's 30 s timeout).
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable, Sequence, Sized
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, TypeVar
+
+from bot.background import DaemonExecutor
 
 SEND_THREADS = 4  # as many as a round claims (`sender.CLAIM_BATCH`)
 
@@ -37,51 +38,6 @@ class PoolClosed(RuntimeError):
         super().__init__(f"the send pool is closed: its sender is stopping ({len(unsent)} batches not sent)")
         self.unsent = list(unsent)
         self.handled = handled
-
-
-class DaemonExecutor(Executor):
-    """At most `threads` calls at once, in daemon threads started as work comes; `shutdown` lets
-    them end once the calls in hand end, and never waits for them."""
-
-    def __init__(self, threads: int, name: str) -> None:
-        self.threads = threads
-        self.name = name
-        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
-            queue.SimpleQueue()
-        )
-        self._started: list[threading.Thread] = []
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        self._work.put((future, lambda *given: fn(*given, **kwargs), args))
-        with self._lock:
-            if len(self._started) < self.threads:
-                thread = threading.Thread(target=self._run, name=f"{self.name}_{len(self._started)}", daemon=True)
-                self._started.append(thread)
-                thread.start()
-        return future
-
-    def _run(self) -> None:
-        while (item := self._work.get()) is not None:
-            future, fn, args = item
-            if not future.set_running_or_notify_cancel():  # cancelled before it began
-                continue
-            try:
-                result = fn(*args)
-            except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the future
-                future.set_exception(error)
-            else:
-                future.set_result(result)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            started = list(self._started)
-        for _ in started:
-            self._work.put(None)  # each thread ends after the work queued before it
-        if wait:
-            for thread in started:
-                thread.join()
 
 
 class SendPool:
