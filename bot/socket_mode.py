@@ -3,9 +3,13 @@ port of its own when asked; stopped by SIGTERM (how platforms stop a process) or
 
 The standard shape (`bot.lifecycle`): the signal handler only sets `stop`, which the main thread
 waits on, while start-up goes on in a thread of its own (a stop never waits for it: not for a
-slow auth.test, nor for the first member sync). Then it closes, in order, the Socket Mode client
-(no envelope arrives any more), the status page's server and the background threads
-(`Runtime.stop`: the sends in hand are recorded first), and the process exits with status 0.
+slow auth.test, nor for the first member sync). Then, all by the stop's one deadline, the Socket
+Mode client takes no new envelope, the envelopes in hand (a command, a click, an event being
+handled: `bot.slack.socket_envelopes` counts them) are waited for until their work is done and
+their acks sent, which need the connection, and only then is it closed; then the status page's
+server and the background threads (`Runtime.stop`: the sends in hand are recorded first), and
+the process exits with status 0. An envelope still in hand at the deadline is not waited for: it
+is cut off with the process (a warning says how many), and Slack sends an event again.
 
 The connection is made by a thread of its own (`SocketConnection`), so a stop never waits for
 Slack: while Slack cannot be reached or answers an error, it is tried again after 1, 2, 4 ... at
@@ -19,21 +23,26 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from slack_sdk.errors import SlackApiError
 
+from bot.background import Deadline, InHand
 from bot.config import Settings
 from bot.errors import CANNOT_RUN
 from bot.lifecycle import Starting, Stop, listen, run_until_stopped, serving, token_accepted
 from bot.slack.identity import REJECTED
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 CONNECTING_WAIT_SECONDS = 2.0  # how long a stop waits for a connection attempt in hand before leaving it
-CLOSING_WAIT_SECONDS = 5.0  # how long a stop waits for slack_sdk's client to close before leaving it
+CLOSING_WAIT_SECONDS = 5.0  # how long a stop waits for slack_sdk's client to close before leaving it (or less:
+# the stop's deadline)
 
 
 class Connects(Protocol):
@@ -45,10 +54,12 @@ class Connects(Protocol):
 
 
 class SocketConnection:
-    """The Socket Mode client's connection, made by a thread of its own until it is made or closed."""
+    """The Socket Mode client's connection, made by a thread of its own until it is made or closed;
+    `envelopes`: those the handler has in hand."""
 
-    def __init__(self, handler: Connects, stop: threading.Event) -> None:
+    def __init__(self, handler: Connects, stop: threading.Event, envelopes: InHand | None = None) -> None:
         self.handler = handler
+        self.envelopes = envelopes or InHand()
         self.stop = stop  # set when the app token is refused: the process stops
         self.refused: str | None = None  # Slack's error when it refused the app token
         self._closed = False
@@ -88,26 +99,46 @@ class SocketConnection:
         if closed:  # closed while connecting: what the attempt made goes too
             self._close_handler()
 
-    def close(self) -> None:
-        """Close the connection, and stop making one: an attempt in hand is waited for a moment,
-        then left to its thread (a daemon), whose connection, if it makes one, is closed too."""
+    def close(self, deadline: Deadline | None = None) -> None:
+        """Take no new envelope, wait for those in hand (their work done, their acks sent), then close
+        the connection and stop making one, all by `deadline` (`STOP_SECONDS` from now unless given):
+        an attempt in hand is waited for a moment, then left to its thread (a daemon), whose
+        connection, if it makes one, is closed too."""
+        deadline = deadline or Deadline()
+        self.envelopes.close()
+        if self.envelopes.count:
+            log.info("waiting for the Slack envelopes in hand (%d) to be answered", self.envelopes.count)
+        if not self.envelopes.wait(deadline.left()):
+            log.warning(
+                "%d Slack envelope(s) still in hand at the stop's deadline: not waiting for them", self.envelopes.count
+            )
         with self._lock:  # from here on, a connection the attempt makes is closed by its thread
             self._closed = True
-        self._close_handler()
-        self._thread.join(CONNECTING_WAIT_SECONDS)
+        self._close_handler(min(CLOSING_WAIT_SECONDS, deadline.left()))
+        self._thread.join(min(CONNECTING_WAIT_SECONDS, deadline.left()))
         if self._thread.is_alive():
             log.warning("a Socket Mode connection attempt is still waiting for Slack; not waiting for it")
 
-    def _close_handler(self) -> None:
-        """The client's `close()`, waited for at most CLOSING_WAIT_SECONDS: slack_sdk's builtin
-        client can wait without end for its session thread, which a timed-out read restarts as
-        `close()` begins (seen in CI as a process still running 10 s after SIGTERM). What it
-        leaves running is daemon threads, which do not keep the process alive."""
+    def _close_handler(self, wait: float = CLOSING_WAIT_SECONDS) -> None:
+        """The client's `close()`, waited for at most `wait` seconds: slack_sdk's builtin client can
+        wait without end for its session thread, which a timed-out read restarts as `close()` begins
+        (seen in CI as a process still running 10 s after SIGTERM). What it leaves running is daemon
+        threads, which do not keep the process alive."""
         closing = threading.Thread(target=self.handler.close, name="socket-mode-close", daemon=True)
         closing.start()
-        closing.join(CLOSING_WAIT_SECONDS)
+        closing.join(wait)
         if closing.is_alive():
-            log.warning("the Socket Mode client did not close within %.0f s; not waiting for it", CLOSING_WAIT_SECONDS)
+            log.warning("the Socket Mode client did not close within %.0f s; not waiting for it", wait)
+
+
+def socket_connection(runtime: Runtime, app_token: str | None, stop: Stop) -> SocketConnection:
+    """The bot's app on Slack's Socket Mode, its envelopes counted; its connection is made once
+    started (a start-up step: closed when the process stops, before what the envelopes need, the
+    status page's server and the background threads)."""
+    from bot.slack.socket_envelopes import EnvelopeHandler
+
+    handler = EnvelopeHandler(runtime.app, app_token=app_token, web_client=runtime.client)
+    return SocketConnection(handler, stop, handler.envelopes)
 
 
 def run_socket(settings: Settings, stop: Stop, *, status_host: str, status_port: int | None) -> int:
@@ -115,8 +146,6 @@ def run_socket(settings: Settings, stop: Stop, *, status_host: str, status_port:
     connection: list[SocketConnection] = []
 
     def start(starting: Starting) -> None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         from bot.runtime import build
         from bot.serve import make_http_server
 
@@ -131,10 +160,8 @@ def run_socket(settings: Settings, stop: Stop, *, status_host: str, status_port:
             if server is None or not serving(starting, server, "status-page"):
                 return
             log.info("status page on http://%s:%s/status", status_host, server.server_port)
-        handler = SocketModeHandler(runtime.app, app_token=settings.app_token, web_client=runtime.client)
-        made = SocketConnection(handler, stop)
-        # closed before the status page and the background threads: no new envelope while they stop
-        starting.step(lambda: connection.append(made.start()), close=lambda deadline: made.close())
+        connection.append(socket_connection(runtime, settings.app_token, stop))
+        starting.step(connection[0].start, close=connection[0].close)
 
     status = run_until_stopped(stop, start)
     if connection and connection[0].refused is not None:
