@@ -3,8 +3,10 @@
 The person who opened an incident waits for its card, and nothing has to come between its three
 Slack calls (create the channel, post the card, pin it: BENCHMARKS.md, issue 26). So while the
 sender creates the channel (work of a lane others wait for, `registry.AWAITED_LANES`), a thread of
-its own leases the card (`claims.claim_ahead`: the incident's `read_first` work that waits for
-that lane and for nothing else) and reads its view. Once the channel is made, its result completes
+its own, begun once the creation's own view is read (`Ahead.begin`: two threads reading at once
+take turns at the interpreter, and the creation is what everything waits for), leases the card
+(`claims.claim_ahead`: the incident's `read_first` work that waits for that lane and for nothing
+else) and reads its view. Once the channel is made, its result completes
 that view (`Result.completes`: the channel, as recording it will store it) and the card goes at
 once, in a thread of its own (`SentAhead`), while the creation is recorded and what else it lets go
 (the invite, the topic, the first lines) is claimed and sent (`EffectSender._chain`): no database
@@ -83,12 +85,16 @@ class Ahead:
         return first.incident_id is not None and first.lane is not None and bool(READ_FIRST.get(first.lane))
 
     @classmethod
-    def start(cls, db: Database, read: Read, first: Claimed, *, team_id: str, worker: str, now: datetime) -> Ahead:
-        """The read-first work waiting for `first`'s lane (`wanted`), leased and read beside it."""
+    def beside(cls, db: Database, read: Read, first: Claimed, *, team_id: str, worker: str, now: datetime) -> Ahead:
+        """The read-first work waiting for `first`'s lane (`wanted`), to lease and read beside it
+        once `begin` is called: when `first`'s own views are read, just before its Slack call (two
+        threads reading at once would each wait for the other's turn at the interpreter)."""
         assert first.incident_id is not None and first.lane is not None
-        ahead = cls(db, read, team_id=team_id, incident_id=first.incident_id, lane=first.lane, worker=worker, now=now)
-        ahead.thread.start()
-        return ahead
+        return cls(db, read, team_id=team_id, incident_id=first.incident_id, lane=first.lane, worker=worker, now=now)
+
+    def begin(self) -> None:
+        """Lease and read, in a thread of its own, while `first` is sent."""
+        self.thread.start()
 
     def _lease_and_read(self) -> None:
         try:
@@ -114,8 +120,10 @@ class Ahead:
         """Once the batch it was read beside came back (None: it was not sent): each batch read
         ahead with its views completed by what came back (`Result.completes`), to send now. None
         when the batch failed or cannot say, when not `go` (the sender is stopping), when half the
-        lease has gone by, or when not all was read; what was leased and not returned is given back."""
-        self.thread.join()
+        lease has gone by, or when not all was read; what was leased and not returned is given back.
+        Never begun (the batch failed before its Slack call): nothing was leased."""
+        if self.thread.ident is not None:
+            self.thread.join()
         ready: list[Ready] = []
         fresh = all(each.claimed_until is None or now < each.claimed_until - claims.LEASE / 2 for each, _ in self.read)
         if go and fresh and isinstance(attempted, Result) and len(self.read) == len(self.leased):

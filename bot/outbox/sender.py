@@ -273,10 +273,10 @@ class EffectSender:
             waiting = [effect for effect in batch if not self.settled_without_slack(effect)]
             ahead = None  # one thread (`threads` 1): one by one, nothing read ahead
             if waiting and ready is None and self.pool.threads > 1 and Ahead.wanted(first):
-                ahead = Ahead.start(
+                ahead = Ahead.beside(
                     self.db, self._read, first, team_id=self._team(), worker=self.worker, now=self.clock()
                 )
-            attempted = self.attempt(waiting, ready) if waiting else None
+            attempted = self.attempt(waiting, ready, ahead.begin if ahead else None) if waiting else None
             if ahead is not None:  # sent now, unless the batch failed or the sender is stopping
                 going = not self.pool.closed and not self.stopping()
                 self.early.send(ahead, attempted, self._send, go=going, now=self.clock())
@@ -301,9 +301,11 @@ class EffectSender:
             self.record([effect], settled)
         return settled is not None
 
-    def attempt(self, batch: Sequence[Claimed], ready: Ready | None = None) -> Attempted:
-        """Send a batch once (`ready`: its views read ahead; else read now): what its kind's `send`
-        brought back, or why it failed (never raised; a bug is logged here, with its traceback)."""
+    def attempt(
+        self, batch: Sequence[Claimed], ready: Ready | None = None, read: Callable[[], None] | None = None
+    ) -> Attempted:
+        """Send a batch once (`ready`: its views read ahead; else read now; `read` called once they
+        are): what its `send` brought back, or why it failed (never raised; a bug is logged here)."""
         first = batch[0]
         attempt = Attempt(
             effect_id=first.id,
@@ -315,6 +317,8 @@ class EffectSender:
             incident_id = first.incident_id if first.effect.reads_incident else None
             views = self._read(effects, incident_id) if ready is None else ready.views
             group = None if first.alert_group_id is None else read_group(self.db, first.alert_group_id)
+            if read is not None:
+                read()  # the work read ahead beside this batch begins (`Ahead.begin`)
             with self._progress(first, ready) as steps:  # the card's `ts`, written beside its pin: a retry must find it
                 result = self.delivery.send(effects, views, steps, attempt=attempt, group=group)
             if self.on_result is not None:
