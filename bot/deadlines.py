@@ -1,8 +1,9 @@
 """The next-update deadline kept with every change, in the change's own transaction
 (docs/behaviour.md, Update promises and reminders; the rules are `bot.domain.reminders`).
 
-`on_open`, `on_change` and `on_publish` are called by the incident and draft services inside
-their transaction; `Cadences` is `INCIDENT_REMINDERS`, per severity (None: off).
+`on_open` (the schedule a new incident's row is inserted with), `on_change` and `on_publish` are
+called by the incident and draft services inside their transaction; `Cadences` is
+`INCIDENT_REMINDERS`, per severity (None: off).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from bot.domain.drafts import DraftRecord
 from bot.domain.incident import EntryKind, Incident, Status, TimelineEntry
-from bot.domain.reminders import OFF, promise_entry, published, reset, severity_changed
+from bot.domain.reminders import OFF, Schedule, promise_entry, published, reset, severity_changed
 from bot.storage import reminders
 from bot.storage.repository import StoredIncident
 
@@ -28,9 +29,10 @@ def _promised(session: Session, incident_id: int) -> datetime | None:
     return promise.promise.promised_by if promise else None
 
 
-def on_open(session: Session, incident_id: int, incident: Incident, now: datetime, cadences: Cadences) -> None:
-    """The first public update is due one cadence after the incident opened."""
-    reminders.save_schedule(session=session, incident_id=incident_id, schedule=reset(now, cadence(incident, cadences)))
+def on_open(incident: Incident, now: datetime, cadences: Cadences) -> Schedule:
+    """The first public update is due one cadence after the incident opened: the schedule its row
+    is inserted with (`repository.insert_incident`)."""
+    return reset(now, cadence(incident, cadences))
 
 
 def cadence(incident: Incident, cadences: Cadences) -> timedelta | None:

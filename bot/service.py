@@ -138,8 +138,14 @@ class IncidentService(IncidentReads, Notes, MessageCopies, ComponentChanges, Cha
                 zone=self.zone,
                 private=private,
             )
+            due = deadlines.on_open(incident, now, self.cadences)
             incident_id = repository.insert_incident(
-                session=session, team_id=team_id, incident=incident, origin_channel=origin_channel, now=now
+                session=session,
+                team_id=team_id,
+                incident=incident,
+                origin_channel=origin_channel,
+                now=now,
+                schedule=due,
             )
             effects: list[Effect] = [CreateChannel(), Invite(users=(actor,)), SetTopic(), PostCard()]
             if message is not None:  # copied first: the timeline starts with it (ties go in the order recorded)
@@ -149,7 +155,6 @@ class IncidentService(IncidentReads, Notes, MessageCopies, ComponentChanges, Cha
                     PostTimeline(copied),
                 ]
             entry_id = repository.add_entry(session=session, incident_id=incident_id, entry=entry)
-            deadlines.on_open(session, incident_id, incident, now, self.cadences)
             effects.append(PostTimeline(entry_id=entry_id))
             affected = affects.at_open(
                 self.catalog, components or {}, language=self.languages[0], actor=actor, at=started, now=now

@@ -20,12 +20,18 @@ from bot.storage.tables import OPEN, REMINDING, IncidentRow, PromiseRow
 
 
 def _values(schedule: Schedule) -> dict[str, object]:
+    return {**first_values(schedule), "reminder_version": IncidentRow.reminder_version + 1}
+
+
+def first_values(schedule: Schedule) -> dict[str, object]:
+    """The columns of a new incident's first schedule, written by the INSERT that makes its row
+    (its first version: every schedule write counts one)."""
     return {
         "update_due": schedule.due,
         "update_due_since": schedule.since,
         "remind_at": schedule.remind_at,
         "reminders_sent": schedule.sent,
-        "reminder_version": IncidentRow.reminder_version + 1,
+        "reminder_version": 1,
     }
 
 

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.incident import Attack, EntryKind, Incident, Status, TimelineEntry
 from bot.domain.reminders import OFF, Schedule
-from bot.storage import public
+from bot.storage import public, reminders
 from bot.storage.sql import core
 from bot.storage.tables import OPEN, IncidentRow, TimelineRow
 from bot.storage.utc import UtcDateTime
@@ -58,15 +58,19 @@ class StoredEntry:
 
 
 def insert_incident(
-    *, session: Session, team_id: str, incident: Incident, origin_channel: str | None, now: datetime
+    *,
+    session: Session,
+    team_id: str,
+    incident: Incident,
+    origin_channel: str | None,
+    now: datetime,
+    schedule: Schedule = OFF,
 ) -> int:
-    row = IncidentRow(
-        team_id=team_id, origin_channel=origin_channel, updated_at=now, last_update_at=now, **_columns(incident)
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    """The new incident's row, with its first schedule (`deadlines.on_open`), in one INSERT: its id."""
+    values = {"team_id": team_id, "origin_channel": origin_channel, "updated_at": now, "last_update_at": now}
+    values |= _columns(incident) | reminders.first_values(schedule)
+    inserted = core(session).execute(insert(IncidentRow).values(values).returning(col(IncidentRow.id)))
+    return int(inserted.scalar_one())  # type: ignore[arg-type]  # an INSERT's id is never NULL
 
 
 _SAVE_INCIDENT = update(IncidentRow).where(col(IncidentRow.id) == bindparam("incident_row_id"))
