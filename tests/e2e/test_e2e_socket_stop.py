@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import select
+from test_e2e_stop_deadline import Recorded  # what happened, in order, across the envelope's thread and the stop's
 
 from bot import background, members
 from bot.lifecycle import Starting, Stop, run_until_stopped
@@ -106,18 +107,6 @@ def test_a_stop_answers_the_envelope_in_hand_and_records_its_work_before_the_pro
         stop.set()
         running.join(WAIT)
         emulator.close()
-
-
-class Recorded:
-    """What happened, in order, across the envelope's thread and the stop's."""
-
-    def __init__(self) -> None:
-        self.events: list[str] = []
-        self.lock = threading.Lock()
-
-    def add(self, event: str) -> None:
-        with self.lock:
-            self.events.append(event)
 
 
 def socket_start(stack: Sandbox, stop: Stop, made: list[SocketConnection]) -> Callable[[Starting], None]:
