@@ -142,7 +142,8 @@ class Background:
 
 class DaemonExecutor(Executor):
     """At most `threads` calls at once, in daemon threads started as work comes; `shutdown` lets
-    them end once the calls in hand end, and never waits for them."""
+    them end once the calls in hand end (and, given `wait`, joins them: whoever may not wait calls
+    it with `wait=False`, or from a thread it need not wait for). Never joined at the process's exit."""
 
     def __init__(self, threads: int, name: str) -> None:
         self.threads = threads

@@ -100,12 +100,12 @@ class SocketConnection:
             self._close_handler()
 
     def close(self, deadline: Deadline | None = None) -> None:
-        """Take no new envelope, wait for those in hand (their work done, their acks sent), then close
-        the connection and stop making one, all by `deadline` (`STOP_SECONDS` from now unless given):
-        an attempt in hand is waited for a moment, then left to its thread (a daemon), whose
-        connection, if it makes one, is closed too."""
+        """Wait for the envelopes in hand (their work done, their acks sent; those Slack still sends
+        meanwhile are taken too: `bot.slack.socket_envelopes`), then close the connection and stop
+        making one, all by `deadline` (`STOP_SECONDS` from now unless given): an attempt in hand is
+        waited for a moment, then left to its thread (a daemon), whose connection, if it makes
+        one, is closed too."""
         deadline = deadline or Deadline()
-        self.envelopes.close()
         if self.envelopes.count:
             log.info("waiting for the Slack envelopes in hand (%d) to be answered", self.envelopes.count)
         if not self.envelopes.wait(deadline.left()):

@@ -149,10 +149,11 @@ def _leftover_sessions(postgres_admin: Engine, wait_seconds: float = 5.0) -> lis
 
     A connection checked out when its engine was disposed (a stop that left a send in hand at its
     deadline) goes back, once returned, to the pool that dispose dropped, and stays open until that
-    pool is garbage collected (SQLAlchemy, `Engine.dispose`): no thread can use it any more, so it
-    is collected before anything is counted as left open."""
+    pool is garbage collected (SQLAlchemy, `Engine.dispose`): no thread can use it any more, so
+    garbage is collected at each look that still finds one (a connection a thread returns later
+    is collected at the next look). An engine a test forgot to dispose and no longer refers to is
+    collected too: only what something still holds counts as left open."""
     deadline = time.monotonic() + wait_seconds
-    collected = False
     while True:
         with postgres_admin.connect() as connection:
             rows = connection.execute(
@@ -161,10 +162,8 @@ def _leftover_sessions(postgres_admin: Engine, wait_seconds: float = 5.0) -> lis
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             ).all()
-        if rows and not collected:  # only garbage may hold them: collected once, then counted
+        if rows:  # what only garbage holds is closed now; a thread's own is still counted
             gc.collect()
-            collected = True
-            continue
         if not rows or time.monotonic() > deadline:
             return [" | ".join(str(value) for value in row) for row in rows]
         time.sleep(0.05)

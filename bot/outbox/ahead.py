@@ -93,8 +93,12 @@ class Ahead:
         return cls(db, read, team_id=team_id, incident_id=first.incident_id, lane=first.lane, worker=worker, now=now)
 
     def begin(self) -> None:
-        """Lease and read, in a thread of its own, while `first` is sent."""
-        self.thread.start()
+        """Lease and read, in a thread of its own, while `first` is sent; no thread to be had: nothing
+        is read ahead (the card goes with the rest), and `first` goes all the same."""
+        try:
+            self.thread.start()
+        except RuntimeError:
+            log.exception("no thread to read ahead the work of incident %s: it goes with the rest", self.incident_id)
 
     def _lease_and_read(self) -> None:
         try:

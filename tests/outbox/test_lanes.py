@@ -341,6 +341,35 @@ def test_the_card_goes_to_slack_as_soon_as_the_channel_is_made_before_its_creati
     assert len(ids) == len(set(ids)), "no effect sent twice"
 
 
+def test_with_no_thread_to_read_the_card_ahead_the_channel_is_made_all_the_same_and_the_card_goes_after_it(
+    shared_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process has no thread to spare (`can't start new thread`) for the card's read ahead: the
+    channel is created all the same, at its first attempt (before, the failed start counted as a
+    bug of the creation, never sent, until it was given up after five), and the card goes after it."""
+    service = IncidentService(shared_db, zone=KOLKATA)
+    service.open(team_id="T1", actor="U1", title="Checkout fails")
+    slack, clock = CheckingSlack(9, fail_rate=0.0), SteppedClock()
+    sender = sender_for(shared_db, slack, clock)
+    start = threading.Thread.start
+
+    def no_thread_to_read_ahead(thread: threading.Thread) -> None:
+        if thread.name == "effect-ahead":
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread_to_read_ahead)
+    sender.drain()
+    sender.pool.close()
+    kinds = slack.kinds(1)
+    assert kinds.count(CreateChannel.kind) == kinds.count(PostCard.kind) == 1
+    assert kinds.index(CreateChannel.kind) < kinds.index(PostCard.kind)
+    assert slack.wrong == [] and pending(shared_db) == [] and card_ts(shared_db) == "1.000100"
+    with shared_db.read() as session:
+        created = session.exec(select(EffectRow).where(EffectRow.kind == CreateChannel.kind)).one()
+    assert created.state == "done" and created.attempts == 0, "sent at its first attempt"
+
+
 @pytest.mark.parametrize(
     "failure", [Retry("HTTP 503"), Hold("token_revoked"), RuntimeError("a bug")], ids=["retry", "hold", "bug"]
 )
