@@ -155,11 +155,13 @@ def test_a_token_revoked_mid_incident_holds_the_work_until_it_is_restored(stack:
     revoked_at = f"{revoked.astimezone(KOLKATA):%H:%M}"
     reason = f"slack auth failing since {revoked_at}: token_revoked"
     assert wait_for(lambda: unhealthy(stack), timeout=15) == {"ok": False, "slack": "refused", "error": reason}
-    # the line, the card and the topic went side by side (lanes): each refused once, then paused
+    # the line, the card and the topic went side by side (lanes): each refused once at most, then
+    # paused (the line is not even tried when the channel's pace still held it back, the note typed
+    # within SANDBOX_PACE_SECONDS of the last line the open posted: the pause then holds it)
     first = refusals(stack)
     assert set(first) <= {"chat.postMessage", "chat.update", "conversations.setTopic"}
-    assert len(first) <= SEND_THREADS and first.count("chat.postMessage") == 1, "one round refused, then paused"
-    clock.advance(seconds=61)  # the next check: the held note, sent again, refused again
+    assert first and len(first) == len(set(first)) <= SEND_THREADS, "one round refused, then paused"
+    clock.advance(seconds=61)  # the next check: one held call, sent again, refused again
     stack.runtime.sender_thread.notify()
     wait_for(lambda: len(refusals(stack)) > len(first), timeout=15)
     assert unhealthy(stack) == {"ok": False, "slack": "refused", "error": reason}
@@ -167,5 +169,7 @@ def test_a_token_revoked_mid_incident_holds_the_work_until_it_is_restored(stack:
     clock.advance(seconds=60)
     stack.settle(timeout=30)
     assert healthz(stack) == (200, {"ok": True, "slack": "verified"})
-    assert refusals(stack) == [*first, "chat.postMessage"], "one check a minute, nothing else tried meanwhile"
+    checked = refusals(stack)[len(first) :]  # the check a minute later: one held call, sent again
+    assert refusals(stack)[: len(first)] == first and len(checked) == 1, "one check a minute, nothing else tried"
+    assert checked[0] in {"chat.postMessage", "chat.update", "conversations.setTopic"}
     assert_incident_1_arrived_once(stack, revoked)
