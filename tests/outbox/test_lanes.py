@@ -341,6 +341,14 @@ def test_the_card_goes_to_slack_as_soon_as_the_channel_is_made_before_its_creati
     assert len(ids) == len(set(ids)), "no effect sent twice"
 
 
+def assert_the_channel_then_its_card_once(slack: CheckingSlack, db: Database) -> None:
+    """The channel made once, its card posted once after it, nothing left pending, the card's ts kept."""
+    kinds = slack.kinds(1)
+    assert kinds.count(CreateChannel.kind) == kinds.count(PostCard.kind) == 1
+    assert kinds.index(CreateChannel.kind) < kinds.index(PostCard.kind)
+    assert slack.wrong == [] and pending(db) == [] and card_ts(db) == "1.000100"
+
+
 def test_with_no_thread_to_read_the_card_ahead_the_channel_is_made_all_the_same_and_the_card_goes_after_it(
     shared_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -361,10 +369,7 @@ def test_with_no_thread_to_read_the_card_ahead_the_channel_is_made_all_the_same_
     monkeypatch.setattr(threading.Thread, "start", no_thread_to_read_ahead)
     sender.drain()
     sender.pool.close()
-    kinds = slack.kinds(1)
-    assert kinds.count(CreateChannel.kind) == kinds.count(PostCard.kind) == 1
-    assert kinds.index(CreateChannel.kind) < kinds.index(PostCard.kind)
-    assert slack.wrong == [] and pending(shared_db) == [] and card_ts(shared_db) == "1.000100"
+    assert_the_channel_then_its_card_once(slack, shared_db)
     with shared_db.read() as session:
         created = session.exec(select(EffectRow).where(EffectRow.kind == CreateChannel.kind)).one()
     assert created.state == "done" and created.attempts == 0, "sent at its first attempt"
@@ -394,10 +399,7 @@ def test_a_failed_channel_creation_gives_the_card_read_ahead_back_at_once(
         clock.skipped += timedelta(seconds=31)
         sender.drain()
     sender.pool.close()
-    kinds = slack.kinds(1)
-    assert kinds.count(CreateChannel.kind) == kinds.count(PostCard.kind) == 1
-    assert kinds.index(CreateChannel.kind) < kinds.index(PostCard.kind)
-    assert slack.wrong == [] and pending(shared_db) == [] and card_ts(shared_db) == "1.000100"
+    assert_the_channel_then_its_card_once(slack, shared_db)
 
 
 def test_a_card_sent_ahead_records_its_channel_with_its_ts_so_a_lost_record_of_the_creation_makes_no_second_channel(
