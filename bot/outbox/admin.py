@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from bot.outbox.pause import check_now
 from bot.outbox.store import DEAD, HELD, PAUSE_KIND
+from bot.storage.effect_tables import EffectRow
 from bot.storage.sql import core
-from bot.storage.tables import EffectRow, IncidentRow
+from bot.storage.tables import IncidentRow
 
 UNSENT = ("pending", HELD, DEAD)
 

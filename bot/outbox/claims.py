@@ -44,8 +44,9 @@ from bot.outbox.effect import Effect
 from bot.outbox.registry import APART_LANES, OWN_SENDERS, POSTS_FIRST, SENT_APART
 from bot.outbox.store import PAUSE_KIND, unleased
 from bot.storage.db import Database
+from bot.storage.effect_tables import PENDING, EffectRow
 from bot.storage.sql import core
-from bot.storage.tables import PENDING, AlertGroupRow, EffectRow
+from bot.storage.tables import AlertGroupRow
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from bot.outbox.results import Progress, Result
 from bot.outbox.sender import EffectSender
 from bot.outbox.view import IncidentView
 from bot.outbox.wakes import HOME
+from bot.storage.effect_tables import PENDING, EffectRow
 from bot.storage.sql import core
-from bot.storage.tables import PENDING, EffectRow
 
 
 def enqueue_later(*, session: Session, team_id: str, effects: Sequence[tuple[Effect, datetime]], now: datetime) -> None:

@@ -39,8 +39,8 @@ from bot.outbox.failures import Hold, Retry
 from bot.outbox.results import Attempted
 from bot.outbox.store import HELD, PAUSE_KIND
 from bot.storage.db import Database
+from bot.storage.effect_tables import PENDING, EffectRow
 from bot.storage.sql import core
-from bot.storage.tables import PENDING, EffectRow
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,9 @@ from bot.outbox.codec import encode
 from bot.outbox.effect import Effect
 from bot.outbox.failures import MAYBE_SENT, failed_ambiguously
 from bot.storage import home
+from bot.storage.effect_tables import EffectRow
 from bot.storage.sql import core
-from bot.storage.tables import EffectRow, IncidentRow
+from bot.storage.tables import IncidentRow
 
 HELD = "held"
 DEAD = "dead"  # given up

@@ -17,7 +17,7 @@ from bot.outbox.failures import GiveUp, failed_ambiguously
 from bot.outbox.results import Attempted, Nothing
 from bot.outbox.store import DEAD
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 
 
 def settled(db: Database, effect: Claimed, now: datetime) -> Attempted | None:

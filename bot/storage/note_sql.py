@@ -26,9 +26,10 @@ from sqlmodel import col
 from bot.domain.incident import TimelineEntry
 from bot.storage import repository
 from bot.storage.driver_sql import Driver, DriverStatement
+from bot.storage.effect_tables import EffectRow
 from bot.storage.repository import StoredIncident
 from bot.storage.sql import bound
-from bot.storage.tables import EffectRow, IncidentRow, TimelineRow
+from bot.storage.tables import IncidentRow, TimelineRow
 
 _INCIDENTS: Table = IncidentRow.__table__  # type: ignore[attr-defined]
 _BY_NUMBER = _INCIDENTS.select().where(

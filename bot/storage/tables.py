@@ -7,10 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
-# The members', subscribers', paging's, reminder messages', announcements', left channels' and the App Home's
-# tables live in modules of their own, loaded with these: one import gives the whole schema (Alembic, schema tests).
+# The outbox's, members', subscribers', paging's, reminder messages', announcements', left channels' and the App
+# Home's tables live in modules of their own, loaded with these: one import gives the whole schema (Alembic, tests).
 from bot.storage import (  # noqa: F401
     announcement_tables,
+    effect_tables,
     home_tables,
     left_channel_tables,
     member_tables,
@@ -218,41 +219,6 @@ class FollowUpRow(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=32)
     done_at: datetime | None = utc_column(nullable=True)
     reminded_at: datetime | None = utc_column(nullable=True)
-
-
-PENDING = text("state = 'pending'")
-
-
-class EffectRow(SQLModel, table=True):
-    """Outbox: Slack work recorded in the command's transaction and sent after the ack."""
-
-    __tablename__ = "effect"
-    __table_args__ = (
-        Index("ix_effect_pending", "not_before", "id", sqlite_where=PENDING, postgresql_where=PENDING),
-        Index("ix_effect_incident", "incident_id", "id"),
-        Index("ix_effect_alert_group", "alert_group_id", "id"),
-        Index("ix_effect_pending_incident", "incident_id", "id", sqlite_where=PENDING, postgresql_where=PENDING),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int | None = Field(default=None, foreign_key="incident.id")
-    # The workspace whose token sends it (its incident's): a sender claims only its own (auth.test's)
-    team_id: str | None = Field(default=None, max_length=32)
-    # The group of alerts whose triage message it is about: sent in that group's queue (bot.outbox.store)
-    alert_group_id: int | None = Field(default=None)
-    kind: str = Field(max_length=32)
-    lane: str | None = Field(default=None, max_length=32)  # its kind's (bot.outbox.effect); None: strict order
-    after_lane: str | None = Field(default=None, max_length=32)  # the lane it waits for (bot.outbox.store)
-    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    state: str = Field(default="pending", max_length=16)  # pending | done | dead
-    attempts: int = Field(default=0)
-    created_at: datetime = utc_column()
-    not_before: datetime = utc_column()
-    expires_at: datetime | None = utc_column(nullable=True)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    claimed_until: datetime | None = utc_column(nullable=True)
-    done_at: datetime | None = utc_column(nullable=True)
-    last_error: str | None = Field(default=None, max_length=500)
 
 
 class SlackEventRow(SQLModel, table=True):

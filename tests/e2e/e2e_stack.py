@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import col, select
 
 from bot.sandbox import Sandbox
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from slack_emulator.records import Message
 
 Stack = Sandbox  # the end-to-end tests' name for a running sandbox

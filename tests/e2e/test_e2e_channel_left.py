@@ -16,7 +16,7 @@ from sqlmodel import select
 from bot.lookup import Where
 from bot.render import actions
 from bot.sandbox import ManualClock
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 
 TITLE = "Card numbers in the logs"
 MOVED_NOTICE = ":lock: *INC-1* is private now and has moved to a private channel."

@@ -27,7 +27,7 @@ from bot.cli import main
 from bot.outbox import admin, pause
 from bot.outbox.kinds import pagerduty_event
 from bot.sandbox import SIGNING_SECRET, ManualClock
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from slack_emulator import SlackEmulator
 
 GOOD_KEY = "a" * 32

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from bot.outbox.send_pool import SEND_THREADS
 from bot.sandbox import ManualClock
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from slack_emulator import ANNOUNCE
 
 

@@ -19,7 +19,8 @@ from test_e2e_drafts import INC_1, draft_text, find_draft, status_posts
 from bot.domain.incident import EntryKind
 from bot.outbox.failures import failed_ambiguously
 from bot.sandbox import ManualClock
-from bot.storage.tables import DraftRow, EffectRow
+from bot.storage.effect_tables import EffectRow
+from bot.storage.tables import DraftRow
 from slack_emulator import STATUS
 
 TIMEOUT = 2  # seconds: the bot's Slack client timeout in these tests

@@ -25,7 +25,8 @@ from bot.sandbox import Sandbox
 from bot.serve import make_http_server
 from bot.service import IncidentService
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow, IncidentRow
+from bot.storage.effect_tables import EffectRow
+from bot.storage.tables import IncidentRow
 from slack_emulator import TEAM_ID, SlackEmulator
 
 WAIT = 30.0  # seconds: only a failure waits this long

@@ -30,7 +30,7 @@ from bot.outbox.kinds.create_channel import CreateChannel
 from bot.sandbox import SIGNING_SECRET
 from bot.service import IncidentService
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from slack_emulator import ANNOUNCE, TEAM_ID, SlackEmulator
 from tests.free_ports import free_port
 

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from bot.sandbox import Sandbox
 from bot.service import IncidentService
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from tests.conftest import KOLKATA
 
 

@@ -16,7 +16,7 @@ from bot.outbox.sender import EffectSender
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from tests.conftest import KOLKATA
 from tests.outbox.fake_delivery import OPENING, FakeSlack
 

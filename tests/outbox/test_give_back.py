@@ -23,7 +23,7 @@ from bot.sandbox import ManualClock
 from bot.service import IncidentService
 from bot.storage import repository
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from slack_emulator import BOT_USER_ID, TEAM_ID, SlackEmulator
 from slack_emulator.faults import Held
 from tests.conftest import KOLKATA

@@ -42,7 +42,7 @@ from bot.outbox.view import IncidentView
 from bot.service import IncidentService
 from bot.storage import repository
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from tests.conftest import KOLKATA
 
 

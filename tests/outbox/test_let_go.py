@@ -22,7 +22,7 @@ from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.service import IncidentService
 from bot.storage import repository
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from tests.conftest import KOLKATA
 
 NOW = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)

@@ -26,7 +26,7 @@ from bot.outbox.kinds.set_topic import SetTopic
 from bot.outbox.kinds.tell_channel_ready import TellChannelReady
 from bot.outbox.registry import KINDS
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)
 TEAM = "T1"

@@ -20,7 +20,8 @@ from bot.sandbox import ManualClock
 from bot.service import IncidentService
 from bot.storage import alerts
 from bot.storage.db import Database
-from bot.storage.tables import AlertGroupRow, EffectRow
+from bot.storage.effect_tables import EffectRow
+from bot.storage.tables import AlertGroupRow
 from tests.conftest import KOLKATA
 from tests.outbox.fake_delivery import FakeSlack
 

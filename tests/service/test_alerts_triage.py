@@ -33,7 +33,8 @@ from bot.service import IncidentService
 from bot.storage import alerts, triage
 from bot.storage import catalog as stored_impacts
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow, IncidentRow
+from bot.storage.effect_tables import EffectRow
+from bot.storage.tables import IncidentRow
 from bot.triage import AlertTriage
 from tests.alert_samples import body
 from tests.conftest import KOLKATA

@@ -20,7 +20,7 @@ from bot.outbox.codec import decode
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.service import IncidentService
 from bot.storage import repository
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 
 INC_1 = Where(team_id="T1", number=1)
 RECORDED = datetime(2022, 2, 17, 17, 0, tzinfo=UTC)  # 22:30 IST

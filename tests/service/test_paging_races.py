@@ -24,9 +24,10 @@ from bot.paging import PagingService
 from bot.service import IncidentService
 from bot.storage import members, pages, usergroups
 from bot.storage.db import Database
+from bot.storage.effect_tables import EffectRow
 from bot.storage.members import Member
 from bot.storage.paging_tables import PageRequestRow, PageRow
-from bot.storage.tables import EffectRow, TimelineRow
+from bot.storage.tables import TimelineRow
 
 ZONE = ZoneInfo("UTC")
 NOW = datetime(2022, 2, 17, 16, 11, tzinfo=UTC)

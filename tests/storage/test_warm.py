@@ -11,7 +11,8 @@ from bot import warm
 from bot.lookup import Where
 from bot.service import IncidentService
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow, TimelineRow
+from bot.storage.effect_tables import EffectRow
+from bot.storage.tables import TimelineRow
 
 
 def _counts(db: Database) -> tuple[int, int]:

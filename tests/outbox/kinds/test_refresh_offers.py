@@ -25,7 +25,7 @@ from bot.runtime import _on_result
 from bot.sandbox import ManualClock
 from bot.service import IncidentService
 from bot.storage.db import Database
-from bot.storage.tables import EffectRow
+from bot.storage.effect_tables import EffectRow
 from bot.triage import AlertTriage
 from tests.conftest import KOLKATA
 from tests.outbox.fake_delivery import FakeSlack
