@@ -48,6 +48,9 @@ class Earlier:
 # --- recurrence ----------------------------------------------------------------------------
 
 
+NAMED_AT_MOST = 3  # look-alikes the recurrence line names; the earlier ones it counts
+
+
 def similar_earlier(incident: Incident, candidates: Sequence[Earlier]) -> list[Earlier]:
     """The candidates that began in the 30 days before `incident` and look alike, oldest first."""
     mine = signature(f"{incident.title} {incident.impact}")
@@ -63,10 +66,14 @@ def similar_earlier(incident: Incident, candidates: Sequence[Earlier]) -> list[E
 
 def recurrence_text(incident: Incident, similar: Sequence[Earlier], zone: ZoneInfo) -> str:
     """`2nd similar incident in 7 days: INC-3 “<title>” (Feb 11, 1h 2m)`: stored text, the titles'
-    Slack markup kept as typed (every renderer escapes it)."""
+    Slack markup kept as typed (every renderer escapes it). Past `NAMED_AT_MOST` look-alikes (an
+    alert that keeps firing), the line names the latest of them and counts the earlier ones, which
+    are linked all the same: one line a person reads at a glance, not a title per recurrence."""
     first = similar[0].incident.impact_started_at
     days = max(1, math.ceil((incident.impact_started_at - first).total_seconds() / 86400))
-    named = "; ".join(_earlier(earlier, zone) for earlier in similar)
+    named = "; ".join(_earlier(earlier, zone) for earlier in similar[-NAMED_AT_MOST:])
+    if len(similar) > NAMED_AT_MOST:
+        named = f"{len(similar) - NAMED_AT_MOST} earlier ones, then {named}"
     return f"{ordinal(len(similar) + 1)} similar incident in {days} day{'s' if days != 1 else ''}: {named}"
 
 

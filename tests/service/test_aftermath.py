@@ -96,6 +96,32 @@ def test_an_open_links_every_similar_earlier_incident_in_one_statement(
     assert [other.number for other in after.record(Where(team_id="T1", number=4)).related] == [1, 2, 3]
 
 
+def test_an_alert_that_keeps_recurring_names_its_latest_three_look_alikes_and_counts_the_rest(
+    service: IncidentService, after: AftermathService
+) -> None:
+    """Five look-alikes in a day (an alert that keeps firing): the sixth's line stays one short line,
+    the latest three named, the two before them counted, all five linked."""
+    title = "Something went wrong on the home page"
+    with freeze_time("2022-02-17 09:00:00+05:30") as clock:
+        for _ in range(4):
+            service.open(team_id="T1", actor="U1", title=title, severity=2)
+            clock.tick(3600)
+        fourth = service.timeline(Where(team_id="T1", number=4)).entries[1]
+        service.open(team_id="T1", actor="U1", title=title, severity=2)
+        clock.tick(3600)
+        service.open(team_id="T1", actor="U1", title=title, severity=2)
+    assert fourth.text == (  # three look-alikes: each named
+        f"4th similar incident in 1 day: INC-1 “{title}” (Feb 17, still open); "
+        f"INC-2 “{title}” (Feb 17, still open); INC-3 “{title}” (Feb 17, still open)"
+    )
+    sixth = service.timeline(Where(team_id="T1", number=6)).entries[1]
+    assert sixth.text == (
+        f"6th similar incident in 1 day: 2 earlier ones, then INC-3 “{title}” (Feb 17, still open); "
+        f"INC-4 “{title}” (Feb 17, still open); INC-5 “{title}” (Feb 17, still open)"
+    )
+    assert [other.number for other in after.record(Where(team_id="T1", number=6)).related] == [1, 2, 3, 4, 5]
+
+
 def test_related_links_are_made_once_and_removed_once(service: IncidentService, after: AftermathService) -> None:
     with freeze_time("2022-02-17 10:00:00+05:30"):
         service.open(team_id="T1", actor="U1", title="Search slow", severity=2)
