@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,7 +105,29 @@ def targets(runs: list[Measured]) -> list[str]:
     return lines
 
 
-def report(results: dict[str, list[Measured]], *, seconds: float, load_before: str) -> str:
+def paired(pairs: list[tuple[float, float]]) -> list[str]:
+    """The p99 pairs at 32 clients (floor + row, then the bot with Slack at 200 ms), their ratios
+    and the median ratio: the figure the target is read from."""
+    if not pairs:
+        return []
+    median = statistics.median(bot / floor for floor, bot in pairs)
+    lines = [
+        "| p99 at 32 clients, in turn | floor + row (ms) | bot, Slack 200 ms (ms) | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| pair {n} | {floor:.1f} | {bot:.1f} | {bot / floor:.2f}x |" for n, (floor, bot) in enumerate(pairs, 1)]
+    met = "met" if median <= 1.0 else "NOT met"
+    lines.append(f"| median of {len(pairs)} | | | **{median:.2f}x** ({met}: <= 1.0x) |")
+    return lines
+
+
+def report(
+    results: dict[str, list[Measured]],
+    *,
+    seconds: float,
+    load_before: str,
+    pairs: dict[str, list[tuple[float, float]]] | None = None,
+) -> str:
     info = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next((line.split(":", 1)[1].strip() for line in info if "model name" in line), platform.processor())
     cpus = sum(1 for line in info if line.startswith("processor"))
@@ -117,4 +140,5 @@ def report(results: dict[str, list[Measured]], *, seconds: float, load_before: s
     ]
     for backend, runs in results.items():
         lines += [f"## {BACKENDS[backend]}", "", *table(runs), "", *ratios(runs), "", *targets(runs), ""]
+        lines += [*paired((pairs or {}).get(backend, [])), ""]
     return "\n".join(lines)
