@@ -336,6 +336,8 @@ def _visible(piece: Piece) -> int:
 
 def user_ids(text: str) -> set[str]:
     """The people mentioned in `text` (whose names the renderings want)."""
+    if "<@" not in text:  # a mention is `<@U...>` as stored: most text has none, and is not parsed
+        return set()
     return {piece.id for piece in parse(text) if isinstance(piece, User)}
 
 
