@@ -73,7 +73,8 @@ def recurrence_text(incident: Incident, similar: Sequence[Earlier], zone: ZoneIn
     days = max(1, math.ceil((incident.impact_started_at - first).total_seconds() / 86400))
     named = "; ".join(_earlier(earlier, zone) for earlier in similar[-NAMED_AT_MOST:])
     if len(similar) > NAMED_AT_MOST:
-        named = f"{len(similar) - NAMED_AT_MOST} earlier ones, then {named}"
+        earlier = len(similar) - NAMED_AT_MOST
+        named = f"{earlier} earlier {'one' if earlier == 1 else 'ones'}, then {named}"
     return f"{ordinal(len(similar) + 1)} similar incident in {days} day{'s' if days != 1 else ''}: {named}"
 
 

@@ -103,16 +103,17 @@ def test_an_alert_that_keeps_recurring_names_its_latest_three_look_alikes_and_co
     the latest three named, the two before them counted, all five linked."""
     title = "Something went wrong on the home page"
     with freeze_time("2022-02-17 09:00:00+05:30") as clock:
-        for _ in range(4):
+        for _ in range(6):
             service.open(team_id="T1", actor="U1", title=title, severity=2)
             clock.tick(3600)
-        fourth = service.timeline(Where(team_id="T1", number=4)).entries[1]
-        service.open(team_id="T1", actor="U1", title=title, severity=2)
-        clock.tick(3600)
-        service.open(team_id="T1", actor="U1", title=title, severity=2)
+    fourth, fifth = (service.timeline(Where(team_id="T1", number=n)).entries[1] for n in (4, 5))
     assert fourth.text == (  # three look-alikes: each named
         f"4th similar incident in 1 day: INC-1 “{title}” (Feb 17, still open); "
         f"INC-2 “{title}” (Feb 17, still open); INC-3 “{title}” (Feb 17, still open)"
+    )
+    assert fifth.text == (
+        f"5th similar incident in 1 day: 1 earlier one, then INC-2 “{title}” (Feb 17, still open); "
+        f"INC-3 “{title}” (Feb 17, still open); INC-4 “{title}” (Feb 17, still open)"
     )
     sixth = service.timeline(Where(team_id="T1", number=6)).entries[1]
     assert sixth.text == (
