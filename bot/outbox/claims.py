@@ -42,7 +42,7 @@ from sqlmodel import Session, col, select
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
 from bot.outbox.registry import APART_LANES, OWN_SENDERS, POSTS_FIRST, SENT_APART
-from bot.outbox.store import PAUSE_KIND, unleased
+from bot.outbox.store import PAUSE_KIND, WORKER_LABEL_MAX, unleased
 from bot.storage.db import Database
 from bot.storage.effect_tables import PENDING, EffectRow
 from bot.storage.sql import core
@@ -51,7 +51,6 @@ from bot.storage.tables import AlertGroupRow
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=120)
-WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
 MAX_BATCH = 100  # effects claimed and sent as one batch at most (the messages they make are cut at Slack's limits)
 
 

@@ -18,7 +18,9 @@ The pause is one pending row of the effect table (`store.PAUSE_KIND`): its `crea
 the refusals began, its `not_before` the next check, its `last_error` Slack's error code, its
 `attempts` the checks made. A pending row, so finding it uses the pending index however large the
 table grows, and claiming it is an ordinary lease, so across every process one sender checks at a
-time; `/healthz` and `incident-bot outbox` read the pause from it.
+time; `/healthz` and `incident-bot outbox` read the pause from it. The held effect a check sends
+is marked as the checker's (`claimed_by`), so only that check records its outcome: one whose lease
+on the pause ran out while Slack did not answer never holds again what the next check sent.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, case, update
@@ -37,7 +39,7 @@ from bot.outbox.backoff import Backoff
 from bot.outbox.claims import Claimed
 from bot.outbox.failures import Hold, Retry
 from bot.outbox.results import Attempted
-from bot.outbox.store import HELD, PAUSE_KIND
+from bot.outbox.store import HELD, PAUSE_KIND, WORKER_LABEL_MAX
 from bot.storage.db import Database
 from bot.storage.effect_tables import PENDING, EffectRow
 from bot.storage.sql import core
@@ -79,13 +81,12 @@ _CURRENT = (
 _CURRENT_OF = _CURRENT.where(col(EffectRow.team_id) == bindparam("team_id"))
 
 
-def hold(
-    db: Database, *, team_id: str, effect_ids: Sequence[int], now: datetime, error: str, check_every: timedelta
-) -> None:
-    """Hold the effects Slack refused, and pause workspace `team_id`'s outbox (the first check in
-    `check_every`) unless it is paused already."""
-    with db.write() as session:
-        store.mark_held(session=session, effect_ids=effect_ids, error=error)
+def hold(sender: Checker, *, team_id: str, effect_ids: Sequence[int], now: datetime, error: str) -> None:
+    """Hold the effects Slack refused to `sender` (those still its own: `store.mark_held`), and pause
+    workspace `team_id`'s outbox (the first check in `Backoff.held_every`) unless it is paused already."""
+    check_every = sender.backoff.held_every
+    with sender.db.write() as session:
+        store.mark_held(session=session, effect_ids=effect_ids, worker=sender.worker, error=error)
         # Locked: an `end` running meanwhile either ends the pause first (then this starts a new
         # one) or waits and releases these effects too (PostgreSQL; SQLite serialises writers
         # anyway). Two senders holding at the very same moment may both start one (`current`).
@@ -144,9 +145,9 @@ def check(sender: Checker, pause: Pause) -> bool:
 
 
 def _check(sender: Checker, pause: Pause) -> bool:
-    with sender.db.read() as session:
-        held_here = select(EffectRow).where(EffectRow.state == HELD, EffectRow.team_id == pause.team_id)
-        row = session.exec(held_here.order_by(col(EffectRow.id)).limit(1)).first()
+    with sender.db.write() as session:
+        checking = {"team": pause.team_id, "worker": sender.worker[-WORKER_LABEL_MAX:]}
+        row = core(session).execute(_TAKE_OLDEST_HELD, checking).first()
     if row is None:  # a person sent it all again (`incident-bot outbox retry`)
         return _end(sender, pause.team_id)
     held = claims.claimed(row)
@@ -164,9 +165,42 @@ def _check(sender: Checker, pause: Pause) -> bool:
     else:  # Slack is down as well: check again soon, as for any outage
         until, error = sender.clock() + sender.backoff.wait(attempted, pause.checks), None
     with sender.db.write() as session:
-        store.mark_held(session=session, effect_ids=[held.id], error=str(attempted))
+        store.mark_held(session=session, effect_ids=[held.id], worker=sender.worker, error=str(attempted))
         _postpone(session, pause.id, until=until, error=error)
     return False
+
+
+# The workspace's oldest held effect, the check's: marked as the checking sender's (`claimed_by`;
+# no lease: the pause's row is its lease), so that what the check brings is recorded only while no
+# other sender took the check over since (`store.mark_held`, ...: a checker whose lease on the pause
+# ran out while Slack did not answer never holds again an effect the next checker sent).
+_TAKE_OLDEST_HELD = (
+    update(EffectRow)
+    .where(
+        col(EffectRow.id)
+        == select(EffectRow.id)
+        .where(col(EffectRow.state) == HELD, col(EffectRow.team_id) == bindparam("team"))
+        .order_by(col(EffectRow.id))
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery(),
+        col(EffectRow.state) == HELD,  # on PostgreSQL, checked again if sent again meanwhile (`incident-bot outbox`)
+    )
+    .values(claimed_by=bindparam("worker"))
+    .returning(
+        col(EffectRow.id),
+        col(EffectRow.incident_id),
+        col(EffectRow.kind),
+        col(EffectRow.payload),
+        col(EffectRow.attempts),
+        col(EffectRow.expires_at),
+        col(EffectRow.last_error),
+        col(EffectRow.alert_group_id),
+        col(EffectRow.lane),
+        col(EffectRow.after_lane),
+        col(EffectRow.claimed_until),
+    )
+)
 
 
 def _postpone(session: Session, pause_id: int, *, until: datetime, error: str | None = None) -> None:

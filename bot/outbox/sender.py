@@ -190,7 +190,9 @@ class EffectSender:
                 first = claims.claimed(row)
             except UnreadablePayload as error:
                 log.error("effect %s given up: %s", row.id, error)
-                store.mark_failed(session=session, effect_ids=[row.id], now=now, retry_at=None, error=str(error))
+                store.mark_failed(
+                    session=session, effect_ids=[row.id], now=now, worker=self.worker, retry_at=None, error=str(error)
+                )
                 continue
             rest: list[Claimed] = []
             # After an ambiguous failure too (its kind looks for what each posted): failed together, go together.
@@ -340,19 +342,12 @@ class EffectSender:
         if isinstance(attempted, Result):
             with self.db.write() as session:
                 attempted.remember(session, first.incident_id)
-                store.mark_done(session=session, effect_ids=ids, now=now, note=attempted.outcome())
+                store.mark_done(session=session, effect_ids=ids, now=now, worker=self.worker, note=attempted.outcome())
                 if then is not None:
                     then += self._chain(session, first)
             return True
         if isinstance(attempted, Hold):
-            pause.hold(
-                self.db,
-                team_id=self._team(),
-                effect_ids=ids,
-                now=now,
-                error=str(attempted),
-                check_every=self.backoff.held_every,
-            )
+            pause.hold(self, team_id=self._team(), effect_ids=ids, now=now, error=str(attempted))
             return False
         if isinstance(attempted, Retry):
             wait = self.backoff.wait(attempted, first.attempts)
@@ -365,7 +360,9 @@ class EffectSender:
             last = first.attempts + 1 >= MAX_ATTEMPTS_FOR_BUGS
             retry_at, error = None if last else now + self.backoff.after(first.attempts), repr(attempted)
         with self.db.write() as session:
-            store.mark_failed(session=session, effect_ids=ids, now=now, retry_at=retry_at, error=error)
+            store.mark_failed(
+                session=session, effect_ids=ids, now=now, worker=self.worker, retry_at=retry_at, error=error
+            )
         return True
 
     def _read(self, effects: Sequence[Effect], incident_id: int | None) -> tuple[IncidentView, ...]:

@@ -7,6 +7,8 @@ States: `pending` (to send), `done`, `dead` (given up), `held` (Slack refused th
 permission: kept, sent again once Slack accepts it; `bot.outbox.pause`). Held rows have no index:
 only the pause's check (once a minute while paused), its end and `incident-bot outbox` look for
 them. One row is not an effect: the pause's own (`PAUSE_KIND`), pending while the outbox is paused.
+An attempt's outcome (`mark_done`, `mark_failed`, `mark_held`) is recorded only on effects still
+its sender's (`_still_ours`): a sender whose lease ran out never undoes what another did since.
 
 Every row belongs to a workspace (`team_id`: its incident's, else the one given): a sender claims
 only its token's workspace's (auth.test's team). The App Home's kinds have a sender of their own
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, case, func, insert, literal, or_, update
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, case, func, insert, literal, or_, update
 from sqlmodel import Session, col, select
 
 from bot.outbox import wakes
@@ -33,6 +35,7 @@ from bot.storage.tables import IncidentRow
 HELD = "held"
 DEAD = "dead"  # given up
 PAUSE_KIND = "outbox.auth_hold"  # the token pause's own row (stored: never change it)
+WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
 
 _ENQUEUE = insert(EffectRow)
 # Work queued behind an incident belongs to the incident's workspace, read in the same statement.
@@ -181,19 +184,23 @@ def settle_once(*, session: Session, effect_id: int, now: datetime, note: str) -
     return done.rowcount > 0
 
 
-def mark_done(*, session: Session, effect_ids: Sequence[int], now: datetime, note: str | None = None) -> None:
-    """Sent (or settled without sending): done, with `note` kept for `incident-bot outbox`."""
+def mark_done(
+    *, session: Session, effect_ids: Sequence[int], now: datetime, worker: str, note: str | None = None
+) -> None:
+    """Sent by `worker` (or settled without sending): done, with `note` kept for `incident-bot
+    outbox`; only those still `worker`'s to record (`_still_ours`)."""
     core(session).execute(
         update(EffectRow)
-        .where(col(EffectRow.id).in_(effect_ids))
+        .where(_still_ours(effect_ids, worker))
         .values(state="done", done_at=now, claimed_until=None, last_error=note)
     )
 
 
 def mark_failed(
-    *, session: Session, effect_ids: Sequence[int], now: datetime, retry_at: datetime | None, error: str
+    *, session: Session, effect_ids: Sequence[int], now: datetime, worker: str, retry_at: datetime | None, error: str
 ) -> None:
-    """Try again at `retry_at`; with no `retry_at` the effects are given up (state `dead`)."""
+    """`worker`'s attempt failed: try again at `retry_at`; with no `retry_at` the effects are given
+    up (state `dead`); only those still `worker`'s to record (`_still_ours`)."""
     values: dict[str, Any] = {
         "attempts": EffectRow.attempts + 1,
         "claimed_until": None,
@@ -203,15 +210,32 @@ def mark_failed(
         values.update(state=DEAD, done_at=now)
     else:
         values["not_before"] = retry_at
-    core(session).execute(update(EffectRow).where(col(EffectRow.id).in_(effect_ids)).values(**values))
+    core(session).execute(update(EffectRow).where(_still_ours(effect_ids, worker)).values(**values))
 
 
-def mark_held(*, session: Session, effect_ids: Sequence[int], error: str) -> None:
-    """Slack refused the token: the effects are held (again), their attempt counted."""
+def mark_held(*, session: Session, effect_ids: Sequence[int], worker: str, error: str) -> None:
+    """Slack refused the token to `worker`: the effects are held (again), their attempt counted;
+    only those still `worker`'s to record (`_still_ours`)."""
     core(session).execute(
         update(EffectRow)
-        .where(col(EffectRow.id).in_(effect_ids))
+        .where(_still_ours(effect_ids, worker))
         .values(state=HELD, attempts=EffectRow.attempts + 1, claimed_until=None, last_error=_still_maybe_sent(error))
+    )
+
+
+def _still_ours(effect_ids: Sequence[int], worker: str) -> ColumnElement[bool]:
+    """The effects whose outcome `worker`'s attempt is to record: not finished (pending, or held:
+    the token pause's check, which marks the held effect it sends as its own, `pause.check`), and
+    claimed by `worker`, or by nobody since (given back unsent). A lease that ran out without
+    another sender claiming the effect still records (it was sent: done, or it would be sent
+    twice); one another sender claimed since is that sender's, and one done or given up stays so:
+    a stale outcome never makes a sent effect held (sent again once the token is back) or dead, nor
+    clears the lease of the sender now sending it (a third would claim it and send it again)."""
+    claimer = col(EffectRow.claimed_by)
+    return and_(
+        col(EffectRow.id).in_(effect_ids),
+        col(EffectRow.state).in_(("pending", HELD)),
+        or_(claimer == worker[-WORKER_LABEL_MAX:], claimer.is_(None)),
     )
 
 

@@ -38,7 +38,7 @@ def channel_created(db: Database) -> int:
         repository.set_channel(
             session=session, incident_id=stored.id, channel_id="C1", channel_name="inc-1", private=False
         )
-        store.mark_done(session=session, effect_ids=[creation], now=NOW)
+        store.mark_done(session=session, effect_ids=[creation], now=NOW, worker="test")
         return stored.id
 
 

@@ -113,7 +113,7 @@ def test_an_effect_already_sent_cannot_be_claimed(any_db: Database) -> None:
         [due] = claims.claimable(session=session, team_id=TEAM, now=NOW)
     effect_id = due.id
     with any_db.write() as session:
-        outbox.mark_done(session=session, effect_ids=[effect_id], now=NOW)
+        outbox.mark_done(session=session, effect_ids=[effect_id], now=NOW, worker="web-1")
     with any_db.write() as session:
         assert claim(session, effect_id=effect_id, worker="web-1", now=NOW) is None
 

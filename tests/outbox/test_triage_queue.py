@@ -58,7 +58,7 @@ def test_a_change_while_the_edit_is_being_sent_queues_another_behind_it(any_db: 
     assert show(any_db, 1)  # the one being sent may have read the group before this change
     assert due_kinds(any_db) == []  # the second waits for the first: one queue per group
     with any_db.write() as session:
-        store.mark_done(session=session, effect_ids=[due.id], now=NOW)
+        store.mark_done(session=session, effect_ids=[due.id], now=NOW, worker="web-1")
     assert due_kinds(any_db) == [(ShowTriage.kind, 1)]
 
 

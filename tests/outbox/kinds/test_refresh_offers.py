@@ -81,12 +81,12 @@ def test_a_refresh_edits_a_page_then_the_next_once_the_page_s_last_edit_went(
         due = claims.claimable(session=session, team_id=TEAM, now=NOW)
     assert RefreshOffers.kind not in [d.kind for d in due]  # behind its group's edit
     with any_db.write() as session:
-        store.mark_done(session=session, effect_ids=[d.id for d in due], now=NOW)
+        store.mark_done(session=session, effect_ids=[d.id for d in due], now=NOW, worker="test")
         [rest] = claims.claimable(session=session, team_id=TEAM, now=NOW)
     assert rest.kind == RefreshOffers.kind
     left = RefreshOffers(alert_group_id=groups[1], team_id=TEAM, seen_before=(NOW - timedelta(minutes=1)).isoformat())
     with any_db.write() as session:
-        store.mark_done(session=session, effect_ids=[rest.id], now=NOW)
+        store.mark_done(session=session, effect_ids=[rest.id], now=NOW, worker="test")
         found = left.send(NoSlack(attempt=Attempt(effect_id=rest.id)))  # type: ignore[arg-type]
         assert isinstance(found, OffersLeft)
         before = (found.seen_before, found.group_before)
