@@ -153,7 +153,7 @@ def _check(sender: Checker, pause: Pause) -> bool:
     held = claims.claimed(row)
     if sender.settled_without_slack(held):  # expired or superseded: check with the next one, now
         with sender.db.write() as session:
-            _postpone(session, pause.id, until=sender.clock())
+            _postpone(session, pause.id, worker=sender.worker, until=sender.clock())
         return True
     attempted = sender.attempt([held])
     if not isinstance(attempted, Hold | Retry):  # Slack took the token: it did the work, or refused only this
@@ -166,7 +166,7 @@ def _check(sender: Checker, pause: Pause) -> bool:
         until, error = sender.clock() + sender.backoff.wait(attempted, pause.checks), None
     with sender.db.write() as session:
         store.mark_held(session=session, effect_ids=[held.id], worker=sender.worker, error=str(attempted))
-        _postpone(session, pause.id, until=until, error=error)
+        _postpone(session, pause.id, worker=sender.worker, until=until, error=error)
     return False
 
 
@@ -203,12 +203,16 @@ _TAKE_OLDEST_HELD = (
 )
 
 
-def _postpone(session: Session, pause_id: int, *, until: datetime, error: str | None = None) -> None:
-    """The next check at `until`; `error` replaces the reason shown when given."""
+def _postpone(session: Session, pause_id: int, *, worker: str, until: datetime, error: str | None = None) -> None:
+    """The next check at `until`; `error` replaces the reason shown when given. Only while the pause
+    is still `worker`'s check: one whose lease ran out and that another sender took over meanwhile
+    leaves that check's lease alone (cleared, a third sender would check beside it and send the
+    same held effect again)."""
     values: dict[str, Any] = {"attempts": EffectRow.attempts + 1, "not_before": until, "claimed_until": None}
     if error is not None:
         values["last_error"] = error[:500]
-    core(session).execute(update(EffectRow).where(col(EffectRow.id) == pause_id).values(**values))
+    ours = col(EffectRow.claimed_by) == worker[-WORKER_LABEL_MAX:]
+    core(session).execute(update(EffectRow).where(col(EffectRow.id) == pause_id, PENDING, ours).values(**values))
 
 
 def _end(sender: Checker, team_id: str) -> bool:

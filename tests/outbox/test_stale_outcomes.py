@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.outbox import claims, store
+from bot.outbox import claims, pause, store
 from bot.outbox.attempts import Attempt
 from bot.outbox.effect import Effect
 from bot.outbox.failures import Hold
@@ -155,3 +155,41 @@ def test_a_check_whose_lease_ran_out_never_holds_again_what_the_next_check_sent(
         unsent = session.exec(select(EffectRow).where(col(EffectRow.state) != "done")).all()
     assert (creation.state, creation.claimed_by) == ("done", b.worker[-claims.WORKER_LABEL_MAX :])
     assert unsent == [], "nothing held again, and the pause is over"
+
+
+def test_a_check_whose_lease_ran_out_leaves_the_lease_of_the_check_that_took_over(any_db: Database) -> None:
+    """A checks the paused outbox and Slack does not answer for longer than A's lease on the pause;
+    B takes the check over and is still waiting for Slack when A's answer comes (the token refused
+    again). A's next check time is not recorded over B's lease: cleared, a third sender would check
+    beside B and send the same held effect again. A's own check, nobody having taken it over, is."""
+    clock = ManualClock(NOW)
+    IncidentService(any_db, zone=KOLKATA, clock=clock).open(team_id=TEAM, actor="U1", title="Checkout fails")
+    slack = FakeSlack()
+    a, b = (EffectSender(any_db, slack, clock=clock, workspace=lambda: TEAM) for _ in range(2))
+    slack.failing = lambda: Hold("invalid_auth")
+    a.drain()
+    with any_db.read() as session:
+        paused = pause.current(session=session, team_id=TEAM)
+    assert paused is not None
+    retry_at = LATER + timedelta(minutes=1)
+    for taken_over in (True, False):
+        with any_db.write() as session:
+            assert claims.claim_many(session=session, effect_ids=[paused.id], worker=a.worker, now=NOW)
+        if taken_over:
+            with any_db.write() as session:
+                assert claims.claim_many(session=session, effect_ids=[paused.id], worker=b.worker, now=LATER)
+        with any_db.read() as session:
+            before = session.get_one(EffectRow, paused.id)
+        with any_db.write() as session:
+            pause._postpone(session, paused.id, worker=a.worker, until=retry_at, error="token_revoked")
+        with any_db.read() as session:
+            after = session.get_one(EffectRow, paused.id)
+        if taken_over:
+            assert (after.claimed_by, after.claimed_until) == (
+                b.worker[-claims.WORKER_LABEL_MAX :],
+                LATER + claims.LEASE,
+            )
+            assert (after.attempts, after.not_before) == (before.attempts, before.not_before)
+            claims.give_back(any_db, [paused.id], worker=b.worker)  # B's check ends; A claims the next one
+        else:
+            assert (after.claimed_until, after.not_before, after.attempts) == (None, retry_at, before.attempts + 1)
