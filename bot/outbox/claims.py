@@ -210,6 +210,22 @@ def _claimable_query(of_incident: bool, own_kinds: bool) -> Any:
     )
 
 
+# What `claimed` reads of a row: what a statement that takes effects to send returns.
+CLAIMED_COLUMNS = (
+    col(EffectRow.id),
+    col(EffectRow.incident_id),
+    col(EffectRow.kind),
+    col(EffectRow.payload),
+    col(EffectRow.attempts),
+    col(EffectRow.expires_at),
+    col(EffectRow.last_error),
+    col(EffectRow.alert_group_id),
+    col(EffectRow.lane),
+    col(EffectRow.after_lane),
+    col(EffectRow.claimed_until),
+)
+
+
 def _lease(ids: Any) -> Any:
     """Lease the effects `ids` names that are still pending and unleased, returning their rows: the
     guard that keeps two senders from holding one effect (on PostgreSQL an UPDATE that finds a row
@@ -219,19 +235,7 @@ def _lease(ids: Any) -> Any:
         .where(col(EffectRow.id).in_(ids), col(EffectRow.state) == "pending")
         .where(unleased(bindparam("now")))
         .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
-        .returning(
-            col(EffectRow.id),
-            col(EffectRow.incident_id),
-            col(EffectRow.kind),
-            col(EffectRow.payload),
-            col(EffectRow.attempts),
-            col(EffectRow.expires_at),
-            col(EffectRow.last_error),
-            col(EffectRow.alert_group_id),
-            col(EffectRow.lane),
-            col(EffectRow.after_lane),
-            col(EffectRow.claimed_until),
-        )
+        .returning(*CLAIMED_COLUMNS)
     )
 
 

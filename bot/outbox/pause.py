@@ -187,19 +187,7 @@ _TAKE_OLDEST_HELD = (
         col(EffectRow.state) == HELD,  # on PostgreSQL, checked again if sent again meanwhile (`incident-bot outbox`)
     )
     .values(claimed_by=bindparam("worker"))
-    .returning(
-        col(EffectRow.id),
-        col(EffectRow.incident_id),
-        col(EffectRow.kind),
-        col(EffectRow.payload),
-        col(EffectRow.attempts),
-        col(EffectRow.expires_at),
-        col(EffectRow.last_error),
-        col(EffectRow.alert_group_id),
-        col(EffectRow.lane),
-        col(EffectRow.after_lane),
-        col(EffectRow.claimed_until),
-    )
+    .returning(*claims.CLAIMED_COLUMNS)
 )
 
 
