@@ -1,7 +1,7 @@
 """`bot`: the real Bolt app on SQLite and PostgreSQL, driven in-process (see dispatch_bot.py).
 
-Slack is one tripwire for the session, emptied before each test. Here `sqlite_db` is a copy
-of one SQLite file migrated once per session: migrating takes longer than most of these tests.
+Slack is one tripwire for the session, emptied before each test. Here `sqlite_db` is a file,
+a copy of the one migrated once per session (`migrated_sqlite_file`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,6 @@ import pytest
 from dispatch_bot import DispatchBot, Tripwire, dispatch_bot
 
 from bot.storage.db import Database
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("migrated") / "incidents.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    db.dispose()
-    return path
 
 
 @pytest.fixture
