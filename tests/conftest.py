@@ -53,6 +53,7 @@ settings.register_profile(
 settings.load_profile("repeatable")  # `--hypothesis-profile=NAME` loads another after this
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: `-p no:xdist` runs without it
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` (the README's test command): two test processes per core. Most of the slow tests
     wait, not compute (a bot process starting, Slack's emulator answering late, a stop's deadline),
