@@ -2,7 +2,8 @@
 
 Each kind of Slack work defines the result it returns beside its effect (`bot.outbox.kinds`):
 `ChannelCreated`, `CardPosted`, ... A result keeps what must be kept with `remember`, in the
-transaction that marks the batch done; `Nothing` when Slack's answer changes nothing we store.
+transaction that marks the batch done, and only when it does (the batch is still its sender's:
+`store.mark_done`); `Nothing` when Slack's answer changes nothing we store.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ send path: a batch (one effect, or the timeline lines queued one behind the othe
 attempted once (`attempt`) and what came back is recorded for every effect of the batch alike
 (`record`):
 
-- the kind's result: handed to `on_result`, kept (`Result.remember`), and the batch is done;
+- the kind's result: handed to `on_result`, kept (`Result.remember`, only while the batch is
+  still this sender's: `store.mark_done`), and the batch is done;
 - 5xx and network errors (`Retry`): pending again after `Backoff.after` (exponential with
   jitter, at most 30 s), so once Slack answers again every queue moves within 30 s; a 429 waits
   exactly Slack's Retry-After. Tried until it succeeds. Such a failure may have reached Slack (a
@@ -337,12 +338,19 @@ class EffectSender:
     ) -> bool:
         """Record what an attempt at `batch` brought, for each of its effects alike; False when
         Slack refused the token (the outbox is paused now). Done, and `then` given: the work it
-        let go is claimed in the same transaction and added to `then` (`_chain`)."""
+        let go is claimed in the same transaction and added to `then` (`_chain`). What Slack answered
+        is kept only while the batch's first effect is still this sender's (`store.mark_done`):
+        another sender took it over after this one's lease ran out, and keeps what it stored."""
         first, ids, now = batch[0], [effect.id for effect in batch], self.clock()
         if isinstance(attempted, Result):
             with self.db.write() as session:
-                attempted.remember(session, first.incident_id)
-                store.mark_done(session=session, effect_ids=ids, now=now, worker=self.worker, note=attempted.outcome())
+                marked = store.mark_done(
+                    session=session, effect_ids=ids, now=now, worker=self.worker, note=attempted.outcome()
+                )
+                if first.id in marked:
+                    attempted.remember(session, first.incident_id)
+                else:
+                    log.info("effect %s: no longer this sender's (taken over, or settled), answer dropped", first.id)
                 if then is not None:
                     then += self._chain(session, first)
             return True

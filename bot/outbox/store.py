@@ -186,14 +186,18 @@ def settle_once(*, session: Session, effect_id: int, now: datetime, note: str) -
 
 def mark_done(
     *, session: Session, effect_ids: Sequence[int], now: datetime, worker: str, note: str | None = None
-) -> None:
+) -> set[int]:
     """Sent by `worker` (or settled without sending): done, with `note` kept for `incident-bot
-    outbox`; only those still `worker`'s to record (`_still_ours`)."""
-    core(session).execute(
+    outbox`; only those still `worker`'s to record (`_still_ours`). Returns the ids it marked
+    (`UPDATE ... RETURNING`), their rows locked until the caller commits: what Slack answered is
+    kept (`Result.remember`) only for those, in the same transaction."""
+    marked = core(session).execute(
         update(EffectRow)
         .where(_still_ours(effect_ids, worker))
         .values(state="done", done_at=now, claimed_until=None, last_error=note)
+        .returning(col(EffectRow.id))
     )
+    return {int(row.id) for row in marked}
 
 
 def mark_failed(
@@ -224,13 +228,15 @@ def mark_held(*, session: Session, effect_ids: Sequence[int], worker: str, error
 
 
 def _still_ours(effect_ids: Sequence[int], worker: str) -> ColumnElement[bool]:
-    """The effects whose outcome `worker`'s attempt is to record: not finished (pending, or held:
-    the token pause's check, which marks the held effect it sends as its own, `pause.check`), and
-    claimed by `worker`, or by nobody since (given back unsent). A lease that ran out without
-    another sender claiming the effect still records (it was sent: done, or it would be sent
-    twice); one another sender claimed since is that sender's, and one done or given up stays so:
-    a stale outcome never makes a sent effect held (sent again once the token is back) or dead, nor
-    clears the lease of the sender now sending it (a third would claim it and send it again)."""
+    """The effects whose outcome `worker`'s attempt is to record, with what Slack answered it
+    (`mark_done`): not finished (pending, or held: the token pause's check, which
+    marks the held effect it sends as its own, `pause.check`), and claimed by `worker`, or by
+    nobody since (given back unsent). A lease that ran out without another sender claiming the
+    effect still records (it was sent: done, or it would be sent twice); one another sender
+    claimed since is that sender's, and one done or given up stays so: a stale outcome never makes
+    a sent effect held (sent again once the token is back) or dead, nor clears the lease of the
+    sender now sending it (a third would claim it and send it again), nor writes what Slack
+    answered it (a card's `ts`, a channel) over what the sender that took over stored."""
     claimer = col(EffectRow.claimed_by)
     return and_(
         col(EffectRow.id).in_(effect_ids),

@@ -137,11 +137,11 @@ def test_sent_again_after_a_crash_that_came_after_its_next_page_was_queued_it_st
     sender = offers_sender(any_db, clock)
     mark_done, crashed = store.mark_done, []
 
-    def crash_once(**arguments: Any) -> None:
+    def crash_once(**arguments: Any) -> set[int]:
         if not crashed and offers_among(any_db, arguments["effect_ids"]):
             crashed.append(arguments["effect_ids"])
             raise SystemExit("the process died")
-        mark_done(**arguments)
+        return mark_done(**arguments)
 
     monkeypatch.setattr(store, "mark_done", crash_once)
     with pytest.raises(SystemExit):
