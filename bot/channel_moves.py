@@ -63,7 +63,7 @@ class ChannelMoves:
         (the command found no channel to offer the move from), the move is queued as the button
         queues it, asked by whoever made it private. Nothing for a public incident, a channel that
         is private or not its own, while a move waits, or in a write that is not one transaction
-        (a step of a send on PostgreSQL: the creation's own record follows, one transaction)."""
+        (`Database.write_each` on PostgreSQL: the creation's own record is one)."""
         if not self.db.atomic(session):
             return
         stored = repository.get_by_id(session=session, incident_id=incident_id)

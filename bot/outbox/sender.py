@@ -55,7 +55,7 @@ from bot.outbox.failures import GiveUp, Hold, Retry, failed_ambiguously
 from bot.outbox.registry import AWAITED_LANES
 from bot.outbox.results import Attempted, Result
 from bot.outbox.send_pool import PoolClosed, SendPool
-from bot.outbox.steps import Steps
+from bot.outbox.steps import Steps, ours_to_save
 from bot.outbox.triage_view import read_group
 from bot.outbox.view import IncidentView, read_views
 from bot.storage.db import Database
@@ -384,14 +384,9 @@ class EffectSender:
 
     def _progress(self, first: Claimed, ready: Ready | None) -> Steps:
         """Steps remembered beside the next Slack call (the card's `ts`: `bot.outbox.steps`), each after
-        what the work it was read ahead of brought (`Ready.lets_go`); on PostgreSQL with no BEGIN."""
-
-        def save(result: Result) -> None:
-            with self.db.write_each() as session:
-                for each in (ready.lets_go, result) if ready is not None else (result,):
-                    each.remember(session, first.incident_id)
-
-        return Steps(save)
+        what the work it was read ahead of brought (`Ready.lets_go`), while `first` is still ours."""
+        before = ready.lets_go if ready is not None else None
+        return Steps(ours_to_save(self.db, first.id, first.incident_id, worker=self.worker, before=before))
 
 
 def _named(batch: Sequence[Claimed]) -> str:

@@ -10,7 +10,9 @@ has: the outcome is recorded after it, and a retry finds it, as before. A write 
 the send fail once the call is over, as one that may have reached Slack (`Retry(maybe_sent=True)`),
 but for a send Slack refused the token (`Hold`): it stays held, the outbox paused (the retry, once
 the token is taken again, is not told that a step may be done: its record is lost with the Hold).
-Steps are written in the order given: a step waits for the one before it.
+Steps are written in the order given: a step waits for the one before it. A step is written only
+while the effect is still its sender's (`ours_to_save`, in one transaction with that check): one
+whose lease ran out while Slack was slow, and that another sender took over, writes nothing.
 """
 
 from __future__ import annotations
@@ -22,10 +24,32 @@ from types import TracebackType
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.outbox import store
 from bot.outbox.failures import Hold, Retry
 from bot.outbox.results import Result
+from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+def ours_to_save(
+    db: Database, effect_id: int, incident_id: int | None, *, worker: str, before: Result | None = None
+) -> Callable[[Result], None]:
+    """How `worker`'s send of the effect writes a step (after `before`, the result of the work it
+    was read ahead of: `Ready.lets_go`): in one transaction with the check that the effect is still
+    `worker`'s (`store.still_ours`). A sender whose lease ran out while Slack was slow, and whose
+    effect another sender took over since, writes nothing: what Slack answered it (its card's `ts`)
+    never replaces what the sender that took over stored."""
+
+    def save(step: Result) -> None:
+        with db.write() as session:
+            if not store.still_ours(session=session, effect_id=effect_id, worker=worker):
+                log.info("effect %s: no longer this sender's (taken over, or settled), step dropped", effect_id)
+                return
+            for each in (step,) if before is None else (before, step):
+                each.remember(session, incident_id)
+
+    return save
 
 
 class Steps:

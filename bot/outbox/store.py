@@ -200,6 +200,15 @@ def mark_done(
     return {int(row.id) for row in marked}
 
 
+def still_ours(*, session: Session, effect_id: int, worker: str) -> bool:
+    """Whether `worker`'s attempt at the effect may still record what it did (`_still_ours`), the
+    row locked until the caller commits (PostgreSQL; SQLite has one writer at a time): no other
+    sender claims it between this answer and what the caller writes on the strength of it (a step
+    of the send, `bot.outbox.steps`)."""
+    query = select(EffectRow.id).where(_still_ours([effect_id], worker)).with_for_update()
+    return session.exec(query).first() is not None
+
+
 def mark_failed(
     *, session: Session, effect_ids: Sequence[int], now: datetime, worker: str, retry_at: datetime | None, error: str
 ) -> None:
@@ -229,7 +238,7 @@ def mark_held(*, session: Session, effect_ids: Sequence[int], worker: str, error
 
 def _still_ours(effect_ids: Sequence[int], worker: str) -> ColumnElement[bool]:
     """The effects whose outcome `worker`'s attempt is to record, with what Slack answered it
-    (`mark_done`): not finished (pending, or held: the token pause's check, which
+    (`mark_done`, `still_ours`): not finished (pending, or held: the token pause's check, which
     marks the held effect it sends as its own, `pause.check`), and claimed by `worker`, or by
     nobody since (given back unsent). A lease that ran out without another sender claiming the
     effect still records (it was sent: done, or it would be sent twice); one another sender

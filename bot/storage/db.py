@@ -154,8 +154,8 @@ class Database:
 
     @contextmanager
     def write_each(self) -> Iterator[Session]:
-        """Writes each atomic by itself (a lease taken or given back by one guarded UPDATE, a step
-        of a send remembered before the next Slack call): on PostgreSQL outside any transaction
+        """Writes each atomic by itself (a lease taken or given back by one guarded UPDATE): on
+        PostgreSQL outside any transaction
         (no BEGIN nor COMMIT round trips: each statement commits as it ends); on SQLite a write
         transaction, as `write()` (its writers take the lock first)."""
         if self.is_sqlite:

@@ -35,9 +35,7 @@ NOT_INVITED = HARMLESS_ERRORS | {"ura_max_channels", "cant_invite", "user_not_fo
 class ChannelMoved(Result):
     """The incident's new private channel: its channel from now on (its card is posted anew), and
     `left`, the public one it leaves. Remembered as a step of the send (`Sending.progress`) and
-    again when it is done: the channel left is recorded each time, so a step whose record of it
-    failed after the new channel was (PostgreSQL writes a step statement by statement) is
-    completed by the retry."""
+    again when it is done, the channel left with it each time."""
 
     channel_id: str
     name: str
