@@ -95,7 +95,10 @@ class ChannelPace:
         return ready
 
     def posted(self, kind_name: str, incident_id: int | None) -> None:
-        """A batch of this kind was sent (or settled): its paced channel waits its pace from now."""
+        """A batch of this kind is being sent, or was sent (or settled): its paced channel waits
+        its pace from now. Marked when the send begins too, so that what is acknowledged during
+        the send is held back (`SenderThread.offer`), not a reason for another round; a send that
+        fails holds its channel no longer than the pace."""
         paced = self.paced(kind_name, incident_id)
         if paced is not None:
             self._posted[paced] = time.monotonic()

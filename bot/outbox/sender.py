@@ -272,6 +272,7 @@ class EffectSender:
         """Send one claimed batch (`ready`: read ahead of another, `bot.outbox.ahead`) and record the
         outcome: the work it let go, claimed (`_chain`); None when the outbox is paused now."""
         first, then = batch[0], list[list[Claimed]]()
+        self.pace.posted(first.kind, first.incident_id)  # being sent: its channel's pace holds the next
         with log_context(effect_id=first.id, incident_id=first.incident_id, effect_kind=first.kind):
             waiting = [effect for effect in batch if not self.settled_without_slack(effect)]
             ahead = None  # one thread (`threads` 1): one by one, nothing read ahead

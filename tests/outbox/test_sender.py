@@ -456,7 +456,9 @@ def test_an_ack_of_lines_a_channels_pace_holds_back_wakes_the_sender_only_when_i
     channel that posted less than its pace ago, the sender is not woken when, asleep, it starts its
     next round before the pace ends (that round sees the lines and sleeps until they may go); it is
     woken for anything else: a channel not held back, other work, a sleep past the pace's end, a
-    round in progress (what it read may not show the lines)."""
+    sleep past the pace's end. A round in progress (what it read may not show the lines) is not
+    woken either: it sleeps no later than the pace's end instead (woken, it began the next round at
+    once, and a steady flow of notes kept its rounds back to back)."""
     sender.pace = ChannelPace(1.0)
     sender.pace.posted(PostTimeline.kind, 1)  # INC-1's channel just had its message
     thread = SenderThread(sender)
@@ -478,6 +480,36 @@ def test_an_ack_of_lines_a_channels_pace_holds_back_wakes_the_sender_only_when_i
     woken.clear()
     thread.wakes_at = time.monotonic() + 5.0  # asleep past the pace's end: the line would be late
     thread.offer([line])
+    assert woken == ["woken"]
     thread.wakes_at = math.inf  # in a round
     thread.offer([line])
-    assert woken == ["woken", "woken"]
+    assert woken == ["woken"], "the round in hand sleeps until the pace's end instead"
+    wait = thread.run_round()  # reads nothing: without the line, it would sleep its whole poll
+    assert wait <= end - time.monotonic() + 0.01
+    assert thread.wakes_at <= end + 0.01, "it looks again when INC-1's line may go"
+    assert thread.run_round() == thread.poll_seconds, "once only: the next round sleeps its poll"
+
+
+def test_a_line_acknowledged_while_its_channel_s_batch_is_being_sent_waits_for_the_pace_without_a_round(
+    sender: EffectSender, service: IncidentService
+) -> None:
+    """A channel's pace counts from the beginning of its send too: what is acknowledged while the
+    batch is with Slack is held back (no round for it), and the pace counts again from the send's end."""
+    held_while_sent: list[float | None] = []
+    attempt = sender.attempt
+
+    def watched(*args: object, **kwargs: object) -> object:
+        held_while_sent.append(sender.pace.held_until(PostTimeline.kind, 1))
+        return attempt(*args, **kwargs)  # type: ignore[arg-type]
+
+    open_incident(service)
+    sender.drain()
+    service.note(Where("T1", number=1), actor="U1", text="rolled back")
+    sender.pace = ChannelPace(1.0)  # the channel's last message long ago: the line goes now
+    sender.attempt = watched  # type: ignore[method-assign]
+    began = time.monotonic()
+    sender.drain()
+    assert held_while_sent, "the line was sent"
+    assert held_while_sent[-1] is not None and held_while_sent[-1] >= began + 1.0, "held from the beginning of its send"
+    end = sender.pace.held_until(PostTimeline.kind, 1)
+    assert end is not None and end >= held_while_sent[-1], "and again from its end"
