@@ -33,11 +33,12 @@ Due = TypeVar("Due", bound=Queued)
 
 class ChannelPace:
     """When each paced channel (an incident's, or the one channel a kind posts in) last had a
-    message from this process, and what may go now."""
+    message from this process (the beginning of its send, then its end), and what may go now."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        # A paced channel (an incident's, or the one channel a kind posts in) -> time.monotonic() of its last message
+        # A paced channel (an incident's, or the one channel a kind posts in) -> time.monotonic() of its
+        # last message: when its send began, then when it ended
         self._posted: dict[int | str, float] = {}
         self.next_in: float | None = None  # seconds until a paced line may go (None: none waits)
 
@@ -97,8 +98,8 @@ class ChannelPace:
     def posted(self, kind_name: str, incident_id: int | None) -> None:
         """A batch of this kind is being sent, or was sent (or settled): its paced channel waits
         its pace from now. Marked when the send begins too, so that what is acknowledged during
-        the send is held back (`SenderThread.offer`), not a reason for another round; a send that
-        fails holds its channel no longer than the pace."""
+        the send is held back (`SenderThread.offer`), not a reason for another round; marked again
+        when it ends (failed or not), unless the send raised: then the pace counts from its beginning."""
         paced = self.paced(kind_name, incident_id)
         if paced is not None:
             self._posted[paced] = time.monotonic()

@@ -38,25 +38,36 @@ class SenderThread(Background):
         self.monotonic = monotonic
         self.round_began: float | None = None
         self.wakes_at = math.inf  # when the thread, asleep, starts its next round by itself (time.monotonic())
-        # Held lines acknowledged during a round (which may not have read them): when the first may go.
-        self.held_meanwhile = math.inf
+        # Held lines acknowledged during a round (which may not have read them): their (incident, kind).
+        self.held_meanwhile: set[tuple[int | None, str]] = set()
         self._offers = threading.Lock()  # `offer` against the end of a round: no such line is overlooked
 
     def run_round(self) -> float:
         began = self.monotonic()
         self.wakes_at = math.inf  # in a round: what it read may not show the work just recorded
-        handled = self.sender.drain(stopping=self.stopping)
+        try:
+            handled = self.sender.drain(stopping=self.stopping)
+        except Exception:
+            self._asleep_until(self.retry_seconds)  # `Background` sleeps that long after a failed round
+            raise
         # A round that found nothing (a look every `poll_seconds`, or one that read just before an
         # ack's work was committed) makes no busy moment: the ack that follows it goes at once.
         self.round_began = began if handled else None
         paced = self.sender.next_in  # a channel's next line waits for its pace
-        wait = self.poll_seconds if paced is None else min(self.poll_seconds, paced)
+        return self._asleep_until(self.poll_seconds if paced is None else min(self.poll_seconds, paced))
+
+    def _asleep_until(self, wait: float) -> float:
+        """The round ends: it sleeps `wait` seconds, or less, until the pace lets go the first held
+        line acknowledged during it (the pace as it is now: a send that began in the round stamped
+        it again when it ended). From now on an ack compares its lines' pace with this wake-up."""
         with self._offers:
             now = time.monotonic()  # the pace's clock (`ChannelPace.held_until`)
-            wait = max(0.0, min(wait, self.held_meanwhile - now))
-            self.held_meanwhile = math.inf
-            self.wakes_at = now + wait
-        return wait
+            for incident_id, kind in self.held_meanwhile:
+                end = self.sender.pace.held_until(kind, incident_id)
+                wait = min(wait, 0.0 if end is None else end - now)
+            self.held_meanwhile.clear()
+            self.wakes_at = now + max(0.0, wait)
+        return max(0.0, wait)
 
     def offer(self, work: Collection[tuple[int | None, str]]) -> None:
         """After an ack that queued `work` (each effect's incident and kind): start the next round
@@ -73,12 +84,11 @@ class SenderThread(Background):
         ends = [pace.held_until(kind, incident_id) for incident_id, kind in work]
         held = [end for end in ends if end is not None]
         if work and len(held) == len(ends):
-            first = min(held)
             with self._offers:
                 if self.wakes_at == math.inf:  # in a round
-                    self.held_meanwhile = min(self.held_meanwhile, first)
+                    self.held_meanwhile.update(work)
                     return
-                if self.wakes_at <= first + self.gather_seconds:
+                if self.wakes_at <= min(held) + self.gather_seconds:
                     return
         self.notify()
 

@@ -455,9 +455,9 @@ def test_an_ack_of_lines_a_channels_pace_holds_back_wakes_the_sender_only_when_i
     """A busy channel's notes cost a round a second, not a round each: after an ack of lines of a
     channel that posted less than its pace ago, the sender is not woken when, asleep, it starts its
     next round before the pace ends (that round sees the lines and sleeps until they may go); it is
-    woken for anything else: a channel not held back, other work, a sleep past the pace's end, a
-    sleep past the pace's end. A round in progress (what it read may not show the lines) is not
-    woken either: it sleeps no later than the pace's end instead (woken, it began the next round at
+    woken for anything else: a channel not held back, other work, a sleep past the pace's end. A
+    round in progress (what it read may not show the lines) is not woken either: it sleeps no later
+    than the pace's end instead, as the pace is when it ends (woken, it began the next round at
     once, and a steady flow of notes kept its rounds back to back)."""
     sender.pace = ChannelPace(1.0)
     sender.pace.posted(PostTimeline.kind, 1)  # INC-1's channel just had its message
@@ -484,23 +484,61 @@ def test_an_ack_of_lines_a_channels_pace_holds_back_wakes_the_sender_only_when_i
     thread.wakes_at = math.inf  # in a round
     thread.offer([line])
     assert woken == ["woken"], "the round in hand sleeps until the pace's end instead"
+    before = time.monotonic()
     wait = thread.run_round()  # reads nothing: without the line, it would sleep its whole poll
-    assert wait <= end - time.monotonic() + 0.01
-    assert thread.wakes_at <= end + 0.01, "it looks again when INC-1's line may go"
+    assert wait <= end - before
+    assert thread.wakes_at <= end, "it looks again when INC-1's line may go"
     assert thread.run_round() == thread.poll_seconds, "once only: the next round sleeps its poll"
 
+    thread.wakes_at = math.inf  # in a round that sends INC-1's lines: the pace stamped as it began
+    thread.offer([line])
+    time.sleep(0.1)
+    sender.pace.posted(PostTimeline.kind, 1)  # and again as the send ended, later in the round
+    later = sender.pace.held_until(PostTimeline.kind, 1)
+    assert later is not None
+    wait = thread.run_round()
+    assert wait >= later - time.monotonic(), "until the pace as it is at the round's end: one round, not two"
 
-def test_a_line_acknowledged_while_its_channel_s_batch_is_being_sent_waits_for_the_pace_without_a_round(
+
+def test_a_round_that_failed_leaves_acks_of_held_lines_to_wake_it_as_when_asleep(
+    sender: EffectSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round that raised (the database briefly away) is followed by the thread's retry sleep, not
+    by the end of a round: an ack then compares its lines' pace with that sleep, as when asleep."""
+    sender.pace = ChannelPace(1.0)
+    sender.pace.posted(PostTimeline.kind, 1)
+    thread = SenderThread(sender)
+    thread.retry_seconds = 5.0
+    woken: list[str] = []
+    monkeypatch.setattr(thread, "notify", lambda: woken.append("woken"))
+
+    def fails(**_: object) -> int:
+        raise OperationalError("SELECT 1", {}, Exception("database is away"))
+
+    monkeypatch.setattr(sender, "drain", fails)
+    with pytest.raises(OperationalError):
+        thread.run_round()
+    thread.offer([(1, PostTimeline.kind)])
+    assert woken == ["woken"], "its retry sleep would hold INC-1's line past its pace"
+
+
+def test_a_channel_s_pace_counts_from_the_beginning_of_its_send_and_again_from_its_end(
     sender: EffectSender, service: IncidentService
 ) -> None:
     """A channel's pace counts from the beginning of its send too: what is acknowledged while the
-    batch is with Slack is held back (no round for it), and the pace counts again from the send's end."""
+    batch is with Slack is held back (`SenderThread.offer` starts no round for it), and the pace
+    counts again from the send's end."""
     held_while_sent: list[float | None] = []
     attempt = sender.attempt
 
+    answered: list[float] = []
+
     def watched(*args: object, **kwargs: object) -> object:
         held_while_sent.append(sender.pace.held_until(PostTimeline.kind, 1))
-        return attempt(*args, **kwargs)  # type: ignore[arg-type]
+        try:
+            return attempt(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            answered.append(time.monotonic())
 
     open_incident(service)
     sender.drain()
@@ -512,4 +550,4 @@ def test_a_line_acknowledged_while_its_channel_s_batch_is_being_sent_waits_for_t
     assert held_while_sent, "the line was sent"
     assert held_while_sent[-1] is not None and held_while_sent[-1] >= began + 1.0, "held from the beginning of its send"
     end = sender.pace.held_until(PostTimeline.kind, 1)
-    assert end is not None and end >= held_while_sent[-1], "and again from its end"
+    assert end is not None and end >= answered[-1] + 1.0, "and again from its end"
