@@ -340,8 +340,8 @@ class EffectSender:
         """Record what an attempt at `batch` brought, for each of its effects alike; False when
         Slack refused the token (the outbox is paused now). Done, and `then` given: the work it
         let go is claimed in the same transaction and added to `then` (`_chain`). What Slack answered
-        is kept only while the batch's first effect is still this sender's (`store.mark_done`):
-        another sender took it over after this one's lease ran out, and keeps what it stored."""
+        is kept only while the batch's first effect is still this sender's (`store.mark_done`);
+        otherwise another sender took it over after this one's lease ran out, and keeps what it stored."""
         first, ids, now = batch[0], [effect.id for effect in batch], self.clock()
         if isinstance(attempted, Result):
             with self.db.write() as session:

@@ -155,9 +155,9 @@ class Database:
     @contextmanager
     def write_each(self) -> Iterator[Session]:
         """Writes each atomic by itself (a lease taken or given back by one guarded UPDATE): on
-        PostgreSQL outside any transaction
-        (no BEGIN nor COMMIT round trips: each statement commits as it ends); on SQLite a write
-        transaction, as `write()` (its writers take the lock first)."""
+        PostgreSQL outside any transaction (no BEGIN nor COMMIT round trips: each statement
+        commits as it ends); on SQLite a write transaction, as `write()` (its writers take the
+        lock first)."""
         if self.is_sqlite:
             with self.write() as session:
                 yield session
