@@ -7,7 +7,7 @@ compiled once from the same Core statements and tables (`bot.storage.note_sql`,
 `bot.storage.driver_sql`): SQLAlchemy's Session and Connection cost a note more than the
 database did (BENCHMARKS.md, issue 26). Each takes its cheapest way to the same rows: PostgreSQL
 two statements outside any transaction (the incident with an id drawn for its entry, then the
-entry and its outbox row in one `INSERT ... WITH`), SQLite a read, then one short write transaction."""
+entry and its outbox row in one `INSERT ... WITH`), SQLite one short write transaction."""
 
 from __future__ import annotations
 
@@ -45,15 +45,10 @@ class Notes:
             raise missing_in(self.db, where) from None  # once the write is over: a channel an incident left says so
 
     def _note_on_sqlite(self, where: Where, *, actor: str, text: str, at: str | None) -> Changed:
-        """The incident read first, outside the write (a note locks nothing: as on PostgreSQL), then
-        one short write transaction: the writer lock, which every write of the process takes in
-        turn, is held for the entry (its time read in it: entries stay in the order of their ids)
-        and its two rows only, about half as long as with the read in it."""
-        with self.db.driver_read() as driver:
-            stored = note_sql.incident(driver, team_id=where.team_id, number=where.number, channel_id=where.channel_id)
-        if stored is None:
-            raise not_found(where)
         with self.db.driver_write() as driver:
+            stored = note_sql.incident(driver, team_id=where.team_id, number=where.number, channel_id=where.channel_id)
+            if stored is None:
+                raise not_found(where)
             now, entry = self._entry(stored, where, actor=actor, text=text, at=at)
             entry_id = note_sql.add_entry(driver, incident_id=stored.id, entry=entry)
             post = PostTimeline(entry_id=entry_id)

@@ -89,16 +89,6 @@ class Database:
             connection.commit()  # a transaction a failed COMMIT left open is rolled back by the pool
 
     @contextmanager
-    def driver_read(self) -> Iterator[Driver]:
-        """SQLite only: the pooled connection's own sqlite3 connection for one read outside any
-        transaction (each statement its own snapshot), without this process's writer lock: in WAL
-        mode a reader waits for no writer (an in-memory database waits its turn, as `read()`)."""
-        if not self.is_sqlite:
-            raise TypeError("driver_read() is for SQLite; on PostgreSQL, driver_autocommit()")
-        with self._in_turn(), self._driver() as driver:
-            yield driver
-
-    @contextmanager
     def driver_autocommit(self) -> Iterator[Driver]:
         """PostgreSQL only: the pooled connection's own psycopg connection outside any transaction,
         for statements each atomic by itself that skip SQLAlchemy's Session and Connection

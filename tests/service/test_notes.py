@@ -4,7 +4,6 @@ everywhere else, the timeline's order and the outbox's times included, on SQLite
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +20,7 @@ from bot.outbox.codec import decode
 from bot.outbox.kinds.post_timeline import PostTimeline
 from bot.service import IncidentService
 from bot.storage import repository
-from bot.storage.db import Database
 from bot.storage.effect_tables import EffectRow
-from tests.conftest import KOLKATA
 
 INC_1 = Where(team_id="T1", number=1)
 RECORDED = datetime(2022, 2, 17, 17, 0, tzinfo=UTC)  # 22:30 IST
@@ -200,49 +197,3 @@ def test_a_database_error_mid_note_leaves_nothing_half_written(service: Incident
                 connection.exec_driver_sql(statement)
     service.note(INC_1, actor="U1", text="the next one")
     assert [entry.text for entry in service.timeline(INC_1).entries][-1:] == ["the next one"]
-
-
-def test_on_sqlite_a_note_reads_its_incident_while_another_write_holds_the_writer_lock(
-    sqlite_file_db: Database,
-) -> None:
-    """A note locks nothing: it finds its incident (or that there is none, the refusal) without the
-    process's writer lock, which every write on SQLite takes in turn; only its two rows wait for it."""
-    service = IncidentService(sqlite_file_db, zone=KOLKATA)
-    service.open(team_id="T1", actor="U1", title="Checkout fails")
-    holding, release = threading.Event(), threading.Event()
-
-    def long_write() -> None:
-        with sqlite_file_db.write():
-            holding.set()
-            release.wait(30)
-
-    writer = threading.Thread(target=long_write)
-    writer.start()
-    refused: list[BaseException] = []
-    written: list[str] = []
-
-    def refused_note() -> None:
-        try:
-            service.note(Where("T1", number=9), actor="U1", text="restarted the cache")
-        except NotFound as error:
-            refused.append(error)
-
-    def note() -> None:
-        written.append(service.note(INC_1, actor="U1", text="restarted the cache").entry.text)
-
-    try:
-        assert holding.wait(10)
-        first = threading.Thread(target=refused_note)
-        first.start()
-        first.join(10)
-        assert refused, "the refusal waited for another write to end"
-        second = threading.Thread(target=note)
-        second.start()
-        second.join(0.2)
-        assert written == [], "its rows wait for the writer lock"
-    finally:
-        release.set()
-        writer.join(10)
-    second.join(10)
-    assert written == ["restarted the cache"]
-    assert [entry.text for entry in service.timeline(INC_1).entries][-1:] == ["restarted the cache"]
