@@ -48,7 +48,9 @@ class SenderThread(Background):
         try:
             handled = self.sender.drain(stopping=self.stopping)
         except Exception:
-            self._asleep_until(self.retry_seconds)  # `Background` sleeps that long after a failed round
+            with self._offers:  # `Background` sleeps `retry_seconds` after a failed round, whatever the pace
+                self.held_meanwhile.clear()  # seen by the round after that sleep
+                self.wakes_at = time.monotonic() + self.retry_seconds
             raise
         # A round that found nothing (a look every `poll_seconds`, or one that read just before an
         # ack's work was committed) makes no busy moment: the ack that follows it goes at once.

@@ -516,8 +516,11 @@ def test_a_round_that_failed_leaves_acks_of_held_lines_to_wake_it_as_when_asleep
         raise OperationalError("SELECT 1", {}, Exception("database is away"))
 
     monkeypatch.setattr(sender, "drain", fails)
+    thread.wakes_at = math.inf
+    thread.offer([(1, PostTimeline.kind)])  # acked during the round that is about to fail
     with pytest.raises(OperationalError):
         thread.run_round()
+    assert thread.wakes_at >= time.monotonic() + 4.0, "its retry sleep, not the pace of what was acked in it"
     thread.offer([(1, PostTimeline.kind)])
     assert woken == ["woken"], "its retry sleep would hold INC-1's line past its pace"
 
