@@ -42,7 +42,7 @@ from sqlmodel import Session, col, select
 from bot.outbox.codec import UnreadablePayload, decode
 from bot.outbox.effect import Effect
 from bot.outbox.registry import APART_LANES, OWN_SENDERS, POSTS_FIRST, SENT_APART
-from bot.outbox.store import PAUSE_KIND, WORKER_LABEL_MAX, unleased
+from bot.outbox.store import PAUSE_KIND, unleased, worker_label
 from bot.storage.db import Database
 from bot.storage.effect_tables import PENDING, EffectRow
 from bot.storage.sql import core
@@ -268,7 +268,7 @@ def claim_let_go(
         "now": now,
         "limit": limit,
         "kinds": [PAUSE_KIND, *SENT_APART, *skip_kinds],
-        "worker": worker[-WORKER_LABEL_MAX:],
+        "worker": worker_label(worker),
         "until": now + LEASE,
     }
     return sorted(core(session).execute(_claim_let_go_query(), values), key=lambda row: int(row.id))
@@ -305,7 +305,7 @@ def claim_ahead(
         "settling": lane,
         "kinds": list(kinds),
         "now": now,
-        "worker": worker[-WORKER_LABEL_MAX:],
+        "worker": worker_label(worker),
         "until": now + LEASE,
     }
     return sorted(core(session).execute(_claim_ahead_query(), values), key=lambda row: int(row.id))
@@ -317,7 +317,7 @@ def claim_many(*, session: Session, effect_ids: Sequence[int], worker: str, now:
     to it: on PostgreSQL the statement waits for a row being claimed meanwhile, then skips it."""
     if not effect_ids:
         return {}
-    values = {"ids": list(effect_ids), "now": now, "worker": worker[-WORKER_LABEL_MAX:], "until": now + LEASE}
+    values = {"ids": list(effect_ids), "now": now, "worker": worker_label(worker), "until": now + LEASE}
     return {row.id: row for row in core(session).execute(_CLAIM_MANY, values)}
 
 
@@ -384,7 +384,7 @@ def release(*, session: Session, effect_ids: Sequence[int], worker: str) -> None
     leased to it, as a lease that ran out may be another sender's now (cleared, it would let a third
     take the effect while the second is sending it: sent twice)."""
     if effect_ids:
-        ours = col(EffectRow.claimed_by) == worker[-WORKER_LABEL_MAX:]
+        ours = col(EffectRow.claimed_by) == worker_label(worker)
         query = update(EffectRow).where(col(EffectRow.id).in_(effect_ids), ours)
         core(session).execute(query.values(claimed_by=None, claimed_until=None))
 

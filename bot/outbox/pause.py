@@ -39,7 +39,7 @@ from bot.outbox.backoff import Backoff
 from bot.outbox.claims import Claimed
 from bot.outbox.failures import Hold, Retry
 from bot.outbox.results import Attempted
-from bot.outbox.store import HELD, PAUSE_KIND, WORKER_LABEL_MAX
+from bot.outbox.store import HELD, PAUSE_KIND, worker_label
 from bot.storage.db import Database
 from bot.storage.effect_tables import PENDING, EffectRow
 from bot.storage.sql import core
@@ -146,7 +146,7 @@ def check(sender: Checker, pause: Pause) -> bool:
 
 def _check(sender: Checker, pause: Pause) -> bool:
     with sender.db.write() as session:
-        checking = {"team": pause.team_id, "worker": sender.worker[-WORKER_LABEL_MAX:]}
+        checking = {"team": pause.team_id, "worker": worker_label(sender.worker)}
         row = core(session).execute(_TAKE_OLDEST_HELD, checking).first()
     if row is None:  # a person sent it all again (`incident-bot outbox retry`)
         return _end(sender, pause.team_id)
@@ -199,7 +199,7 @@ def _postpone(session: Session, pause_id: int, *, worker: str, until: datetime, 
     values: dict[str, Any] = {"attempts": EffectRow.attempts + 1, "not_before": until, "claimed_until": None}
     if error is not None:
         values["last_error"] = error[:500]
-    ours = col(EffectRow.claimed_by) == worker[-WORKER_LABEL_MAX:]
+    ours = col(EffectRow.claimed_by) == worker_label(worker)
     core(session).execute(update(EffectRow).where(col(EffectRow.id) == pause_id, PENDING, ours).values(**values))
 
 

@@ -37,6 +37,13 @@ DEAD = "dead"  # given up
 PAUSE_KIND = "outbox.auth_hold"  # the token pause's own row (stored: never change it)
 WORKER_LABEL_MAX = 64  # effect.claimed_by is VARCHAR(64), which PostgreSQL enforces and SQLite does not
 
+
+def worker_label(worker: str) -> str:
+    """How a sender is stored in `effect.claimed_by` and compared with it: the last
+    `WORKER_LABEL_MAX` characters of its name (the process id and the sender's own id kept)."""
+    return worker[-WORKER_LABEL_MAX:]
+
+
 _ENQUEUE = insert(EffectRow)
 # Work queued behind an incident belongs to the incident's workspace, read in the same statement.
 _ENQUEUE_BEHIND = insert(EffectRow).values(
@@ -250,7 +257,7 @@ def _still_ours(effect_ids: Sequence[int], worker: str) -> ColumnElement[bool]:
     return and_(
         col(EffectRow.id).in_(effect_ids),
         col(EffectRow.state).in_(("pending", HELD)),
-        or_(claimer == worker[-WORKER_LABEL_MAX:], claimer.is_(None)),
+        or_(claimer == worker_label(worker), claimer.is_(None)),
     )
 
 

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from sqlmodel import col, select
 
 from bot.config import Settings
-from bot.outbox import claims
+from bot.outbox import claims, store
 from bot.outbox.delivery import Delivery
 from bot.outbox.kinds.create_channel import CreateChannel
 from bot.outbox.kinds.post_card import PostCard
@@ -117,7 +117,7 @@ def test_a_card_posted_after_its_lease_ran_out_leaves_the_card_of_the_sender_tha
     assert incident(shared_db).card_ts == b_card != a_card, "B's card stays the incident's"
     assert incident(shared_db).incident.channel_id == channel
     card_id, state, sent_by, _, _ = after_b[0]
-    assert (state, sent_by) == ("done", b.worker[-claims.WORKER_LABEL_MAX :])
+    assert (state, sent_by) == ("done", store.worker_label(b.worker))
     assert effect(shared_db, PostCard.kind) == after_b[0], "done once, by B"
     assert f"effect {card_id}: no longer this sender's" in caplog.text
 
@@ -151,6 +151,6 @@ def test_a_channel_created_after_its_lease_ran_out_leaves_the_channel_of_the_sen
     assert incident(shared_db) == b_record, "B's channel and card stay the incident's"
     assert a_made != b_made
     creation_id, state, sent_by, _, _ = creation[0]
-    assert (state, sent_by) == ("done", b.worker[-claims.WORKER_LABEL_MAX :])
+    assert (state, sent_by) == ("done", store.worker_label(b.worker))
     assert effect(shared_db, CreateChannel.kind) == creation[0], "done once, by B"
     assert f"effect {creation_id}: no longer this sender's" in caplog.text

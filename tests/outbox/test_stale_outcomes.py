@@ -153,7 +153,7 @@ def test_a_check_whose_lease_ran_out_never_holds_again_what_the_next_check_sent(
     with any_db.read() as session:
         creation = session.exec(select(EffectRow).where(col(EffectRow.kind) == CreateChannel.kind)).one()
         unsent = session.exec(select(EffectRow).where(col(EffectRow.state) != "done")).all()
-    assert (creation.state, creation.claimed_by) == ("done", b.worker[-claims.WORKER_LABEL_MAX :])
+    assert (creation.state, creation.claimed_by) == ("done", store.worker_label(b.worker))
     assert unsent == [], "nothing held again, and the pause is over"
 
 
@@ -186,7 +186,7 @@ def test_a_check_whose_lease_ran_out_leaves_the_lease_of_the_check_that_took_ove
             after = session.get_one(EffectRow, paused.id)
         if taken_over:
             assert (after.claimed_by, after.claimed_until) == (
-                b.worker[-claims.WORKER_LABEL_MAX :],
+                store.worker_label(b.worker),
                 LATER + claims.LEASE,
             )
             assert (after.attempts, after.not_before) == (before.attempts, before.not_before)
