@@ -1,14 +1,12 @@
 """`bot`: the real Bolt app on SQLite and PostgreSQL, driven in-process (see dispatch_bot.py).
 
-Slack is one tripwire for the session, emptied before each test. Here `sqlite_db` is a file,
-a copy of the one migrated once per session (`migrated_sqlite_file`).
+Slack is one tripwire for the session, emptied before each test. Here `sqlite_db` is a file
+(`sqlite_file_db`: a copy of the one migrated once per test process).
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from dispatch_bot import DispatchBot, Tripwire, dispatch_bot
@@ -17,12 +15,8 @@ from bot.storage.db import Database
 
 
 @pytest.fixture
-def sqlite_db(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[Database]:
-    copy = tmp_path / "incidents.db"
-    shutil.copyfile(migrated_sqlite_file, copy)
-    db = Database(f"sqlite:///{copy}")
-    yield db
-    db.dispose()
+def sqlite_db(sqlite_file_db: Database) -> Database:
+    return sqlite_file_db
 
 
 @pytest.fixture(scope="session")
