@@ -125,18 +125,25 @@ class Stalling(FakeSlack):
         return super().send(effects, views, progress, attempt=attempt, group=group)
 
 
+def paused_by_a(db: Database, slack: FakeSlack) -> tuple[ManualClock, EffectSender, EffectSender]:
+    """An incident opened, and two senders, A and B: Slack refuses the token to A's first send
+    (the channel's creation), so the outbox is paused, the creation held."""
+    clock = ManualClock(NOW)
+    IncidentService(db, zone=KOLKATA, clock=clock).open(team_id=TEAM, actor="U1", title="Checkout fails")
+    a, b = (EffectSender(db, slack, clock=clock, workspace=lambda: TEAM) for _ in range(2))
+    slack.failing = lambda: Hold("invalid_auth")
+    a.drain()
+    return clock, a, b
+
+
 def test_a_check_whose_lease_ran_out_never_holds_again_what_the_next_check_sent(any_db: Database) -> None:
     """The outbox is paused; A checks with the held channel's creation, and Slack does not answer for
     longer than A's lease on the pause. B checks meanwhile: Slack takes the token, B creates the
     channel, ends the pause and sends the rest. Then A's call is answered, the token refused (a
     blip). Before, A made the creation held again, and once the token was next refused and restored
     it would have made a second channel. Now it stays B's: done, every effect sent once."""
-    clock = ManualClock(NOW)
-    IncidentService(any_db, zone=KOLKATA, clock=clock).open(team_id=TEAM, actor="U1", title="Checkout fails")
     slack = Stalling()
-    a, b = (EffectSender(any_db, slack, clock=clock, workspace=lambda: TEAM) for _ in range(2))
-    slack.failing = lambda: Hold("invalid_auth")
-    a.drain()
+    clock, a, b = paused_by_a(any_db, slack)
     assert slack.tried == [(CreateChannel.kind, 1)], "held, the outbox paused"
     clock.advance(seconds=60)
 
@@ -162,12 +169,8 @@ def test_a_check_whose_lease_ran_out_leaves_the_lease_of_the_check_that_took_ove
     B takes the check over and is still waiting for Slack when A's answer comes (the token refused
     again). A's next check time is not recorded over B's lease: cleared, a third sender would check
     beside B and send the same held effect again. A's own check, nobody having taken it over, is."""
-    clock = ManualClock(NOW)
-    IncidentService(any_db, zone=KOLKATA, clock=clock).open(team_id=TEAM, actor="U1", title="Checkout fails")
     slack = FakeSlack()
-    a, b = (EffectSender(any_db, slack, clock=clock, workspace=lambda: TEAM) for _ in range(2))
-    slack.failing = lambda: Hold("invalid_auth")
-    a.drain()
+    _, a, b = paused_by_a(any_db, slack)
     with any_db.read() as session:
         paused = pause.current(session=session, team_id=TEAM)
     assert paused is not None
